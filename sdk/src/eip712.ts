@@ -1,0 +1,82 @@
+/**
+ * The EIP-712 domains and types of every signed message in Web3Torrent, in one place.
+ * The contracts hash the same type strings; the contract tests sign with these definitions.
+ */
+import type { Address, TypedDataDomain } from "viem";
+
+/** Domain names and version, as each contract passes them to OpenZeppelin's EIP712 constructor. */
+export const DOMAIN_VERSION = "1";
+export const ESCROW_DOMAIN_NAME = "Web3Torrent CheckpointEscrow";
+export const REBATE_POOL_DOMAIN_NAME = "Web3Torrent RebatePool";
+export const WS402_DOMAIN_NAME = "Web3Torrent WS402Deposits";
+
+function domain(name: string, chainId: number | bigint, verifyingContract: Address): TypedDataDomain {
+  return { name, version: DOMAIN_VERSION, chainId: Number(chainId), verifyingContract };
+}
+
+export const escrowDomain = (chainId: number | bigint, escrow: Address) =>
+  domain(ESCROW_DOMAIN_NAME, chainId, escrow);
+export const rebatePoolDomain = (chainId: number | bigint, pool: Address) =>
+  domain(REBATE_POOL_DOMAIN_NAME, chainId, pool);
+export const ws402Domain = (chainId: number | bigint, deposits: Address) =>
+  domain(WS402_DOMAIN_NAME, chainId, deposits);
+
+/** Signed by the download's session key: the seeder may redeem `cumulativeAmount` in total from `escrowId`. */
+export const voucherTypes = {
+  Voucher: [
+    { name: "escrowId", type: "uint256" },
+    { name: "seeder", type: "address" },
+    { name: "cumulativeBytes", type: "uint256" },
+    { name: "cumulativeAmount", type: "uint256" },
+  ],
+} as const;
+
+/** Signed by the leecher's session key: `seeder` has served `cumulativeBytes` of `contentId` to `leecher` in total. */
+export const receiptTypes = {
+  Receipt: [
+    { name: "leecher", type: "address" },
+    { name: "seeder", type: "address" },
+    { name: "contentId", type: "uint256" },
+    { name: "cumulativeBytes", type: "uint256" },
+  ],
+} as const;
+
+/** Signed once by the leecher's wallet: `sessionKey` may sign receipts for it until `expiry` (unix seconds). */
+export const delegationTypes = {
+  Delegation: [
+    { name: "sessionKey", type: "address" },
+    { name: "expiry", type: "uint64" },
+  ],
+} as const;
+
+/** Signed by the WS402 session key: the session has been used for `elapsedSeconds` in total. */
+export const usageTypes = {
+  Usage: [
+    { name: "sessionId", type: "uint256" },
+    { name: "elapsedSeconds", type: "uint256" },
+  ],
+} as const;
+
+export interface Voucher {
+  escrowId: bigint;
+  seeder: Address;
+  cumulativeBytes: bigint;
+  cumulativeAmount: bigint;
+}
+
+export interface Receipt {
+  leecher: Address;
+  seeder: Address;
+  contentId: bigint;
+  cumulativeBytes: bigint;
+}
+
+export interface Delegation {
+  sessionKey: Address;
+  expiry: bigint;
+}
+
+export interface Usage {
+  sessionId: bigint;
+  elapsedSeconds: bigint;
+}

@@ -1,1 +1,3 @@
 export * from "./eip712.ts";
+export * from "./deployments.ts";
+export * from "./generated/contracts.ts";

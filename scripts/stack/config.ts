@@ -1,0 +1,22 @@
+/**
+ * Settings of the local stack: embedded defaults, each overridable by an environment variable.
+ */
+export const HARDHAT_MNEMONIC = "test test test test test test test test test test test junk";
+
+function port(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 65_535) throw new Error(`${name} must be a port number, got "${raw}"`);
+  return value;
+}
+
+export const stackConfig = {
+  host: "127.0.0.1",
+  chainPort: port("W3T_CHAIN_PORT", 8545),
+  chainId: 31337,
+  /** Test accounts printed at start (Hardhat's default mnemonic funds 20). */
+  printedAccounts: 5,
+};
+
+export const rpcUrl = () => `http://${stackConfig.host}:${stackConfig.chainPort}`;

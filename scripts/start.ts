@@ -1,0 +1,84 @@
+/**
+ * `npm start`: the whole stack on embedded defaults, in one terminal, stopped cleanly with Ctrl-C.
+ * A Hardhat node, the contracts deployed with Ignition and exported into the sdk; then what a user needs.
+ */
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createPublicClient, formatEther, http } from "viem";
+import { mnemonicToAccount } from "viem/accounts";
+import { hardhat } from "viem/chains";
+import { exportDeployment } from "./exportDeployments.ts";
+import { HARDHAT_MNEMONIC, rpcUrl, stackConfig } from "./stack/config.ts";
+import { assertPortFree, runNode, startNode, stopAll, waitFor } from "./stack/processes.ts";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const hardhatCli = createRequire(import.meta.url).resolve("hardhat/dist/src/cli.js");
+const hardhatEnv = { W3T_RPC_URL: rpcUrl() };
+
+async function main(): Promise<void> {
+  await assertPortFree(stackConfig.chainPort, "Hardhat node (W3T_CHAIN_PORT)");
+
+  console.log(`Starting the Hardhat node on ${rpcUrl()} ...`);
+  startNode({
+    name: "chain",
+    args: [hardhatCli, "node", "--hostname", stackConfig.host, "--port", String(stackConfig.chainPort)],
+    verbose: false,
+  });
+  const client = createPublicClient({ chain: { ...hardhat, id: stackConfig.chainId }, transport: http(rpcUrl()) });
+  await waitFor("Hardhat node", async () => (await client.getChainId()) === stackConfig.chainId);
+
+  console.log("Deploying the contracts with Ignition ...");
+  await runNode({
+    name: "deploy",
+    args: [
+      hardhatCli,
+      "ignition",
+      "deploy",
+      join(root, "deploy/Web3Torrent.ts"),
+      "--network",
+      "localhost",
+      "--parameters",
+      join(root, "deploy/parameters/local.json"),
+      "--reset",
+    ],
+    env: hardhatEnv,
+    verbose: false,
+  });
+  const deployment = exportDeployment(join(root, `ignition/deployments/chain-${stackConfig.chainId}`));
+  await runNode({ name: "sdk", args: [join(root, "node_modules/@wagmi/cli/dist/esm/cli.js"), "generate"], verbose: false });
+
+  console.log("\nWeb3Torrent is running.\n");
+  console.log("Chain (add it to MetaMask):");
+  console.log(`  RPC URL   ${rpcUrl()}`);
+  console.log(`  Chain id  ${stackConfig.chainId}`);
+  console.log("  Currency  ETH\n");
+  console.log("Contracts:");
+  for (const [name, { address, startBlock }] of Object.entries(deployment.contracts)) {
+    console.log(`  ${name.padEnd(18)} ${address}  (block ${startBlock})`);
+  }
+  console.log("\nFunded accounts — LOCAL TEST KEYS, publicly known: never use them on a real network:");
+  for (let index = 0; index < stackConfig.printedAccounts; index++) {
+    const account = mnemonicToAccount(HARDHAT_MNEMONIC, { addressIndex: index });
+    const balance = await client.getBalance({ address: account.address });
+    const key = Buffer.from(account.getHdKey().privateKey!).toString("hex");
+    console.log(`  #${index} ${account.address}  ${formatEther(balance)} ETH  key 0x${key}`);
+  }
+  console.log("\nPress Ctrl-C to stop.");
+}
+
+let shuttingDown = false;
+async function shutdown(code: number): Promise<void> {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  console.log("\nStopping ...");
+  await stopAll();
+  process.exit(code);
+}
+process.on("SIGINT", () => void shutdown(0));
+process.on("SIGTERM", () => void shutdown(0));
+
+main().catch(async (error: Error) => {
+  console.error(`\nnpm start failed: ${error.message}`);
+  await shutdown(1);
+});

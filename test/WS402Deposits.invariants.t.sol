@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {Test} from "./utils/Test.sol";
+import {vm} from "./utils/Vm.sol";
+import {WS402Deposits} from "../contracts/WS402Deposits.sol";
+import {IWS402Deposits} from "../contracts/interfaces/IWS402Deposits.sol";
+import {TestUserAccount} from "../contracts/test/TestUserAccount.sol";
+
+/// @notice Drives WS402Deposits the way users, providers and time do: opens, settles signed by the session keys,
+/// close requests, waits, reclaims and withdrawals. It settles and reclaims sessions in any status, so a contract that
+/// paid a session twice would be caught by the ghost accounting.
+contract WS402DepositsHandler {
+    uint256 internal constant SESSION_KEY_BASE = 0x5E55_0000;
+    uint32 internal constant MAX_DURATION = 3600;
+    uint256 internal constant MAX_WARP = 2 days;
+
+    WS402Deposits public immutable deposits;
+
+    // Two EOA users and one contract user that refuses ETH (its refunds are deferred).
+    address[3] internal _users;
+    TestUserAccount public immutable rejectingUser;
+    // Resource 1 pays an EOA; resource 2 pays a contract that refuses ETH (its pay is deferred).
+    address[2] internal _providers;
+    address[2] internal _payouts;
+    TestUserAccount public immutable rejectingPayout;
+
+    uint256[] internal _sessionIds;
+
+    /// @notice Wei deposited into all sessions.
+    uint256 public ghostDeposited;
+    /// @notice Deposits of the sessions seen to leave `Open` (settled or reclaimed).
+    uint256 public ghostClosedDeposits;
+    /// @notice Wei the contract paid out for sessions: pushed to recipients or credited to their pull balances.
+    uint256 public ghostPaidOut;
+    /// @notice Settlements that paid a provider more than the session's deposit.
+    uint256 public ghostProviderOverpayments;
+
+    constructor() {
+        deposits = new WS402Deposits(address(this), 30);
+        rejectingUser = new TestUserAccount(deposits);
+        rejectingUser.setReceiveMode(TestUserAccount.ReceiveMode.Revert);
+        rejectingPayout = new TestUserAccount(deposits);
+        rejectingPayout.setReceiveMode(TestUserAccount.ReceiveMode.Revert);
+
+        _users = [vm.addr(0xB0B), vm.addr(0xCA7), address(rejectingUser)];
+        _providers = [vm.addr(0xD0C), vm.addr(0xD0D)];
+        _payouts = [vm.addr(0xFEE), address(rejectingPayout)];
+        vm.prank(_providers[0]);
+        deposits.registerResource(1, _payouts[0], "ipfs://pdf");
+        vm.prank(_providers[1]);
+        deposits.registerResource(3 gwei, _payouts[1], "ipfs://stream");
+    }
+
+    function sessionIdsLength() external view returns (uint256) {
+        return _sessionIds.length;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Actions
+    // ---------------------------------------------------------------------------------------------------------------
+
+    function open(uint256 userSeed, uint256 resourceSeed, uint256 maxSeconds) external {
+        address user = _users[userSeed % _users.length];
+        uint256 resourceId = 1 + (resourceSeed % 2);
+        uint32 duration = uint32(1 + (maxSeconds % MAX_DURATION));
+        uint256 deposit = deposits.depositFor(resourceId, duration);
+        address sessionKey = vm.addr(SESSION_KEY_BASE + deposits.sessionCount() + 1);
+
+        uint256 sessionId;
+        if (user == address(rejectingUser)) {
+            vm.deal(address(this), deposit);
+            sessionId = rejectingUser.open{value: deposit}(resourceId, duration, sessionKey);
+        } else {
+            vm.deal(user, deposit);
+            vm.prank(user);
+            sessionId = deposits.open{value: deposit}(resourceId, duration, sessionKey);
+        }
+        _sessionIds.push(sessionId);
+        ghostDeposited += deposit;
+    }
+
+    /// @notice The provider settles any known session (open or not) with a receipt signed by its session key.
+    function settle(uint256 sessionSeed, uint256 elapsedSeconds) external {
+        if (_sessionIds.length == 0) return;
+        uint256 sessionId = _sessionIds[sessionSeed % _sessionIds.length];
+        IWS402Deposits.Session memory s = deposits.session(sessionId);
+        elapsedSeconds = elapsedSeconds % (2 * uint256(s.maxSeconds) + 1);
+        (uint8 v, bytes32 r, bytes32 sig) =
+            vm.sign(SESSION_KEY_BASE + sessionId, deposits.hashUsage(sessionId, elapsedSeconds));
+        address payout = _payouts[s.resourceId - 1];
+
+        uint256 payoutBefore = payout.balance + deposits.owed(payout);
+        Snapshot memory balancesBefore = _snapshot(s.user, payout);
+        vm.prank(_providers[s.resourceId - 1]);
+        try deposits.settle(sessionId, elapsedSeconds, abi.encodePacked(r, sig, v)) {} catch {}
+        _record(sessionId, s, balancesBefore, s.user, payout);
+
+        uint256 paidToProvider = payout.balance + deposits.owed(payout) - payoutBefore;
+        if (paidToProvider > uint256(s.pricePerSecond) * s.maxSeconds) ghostProviderOverpayments++;
+    }
+
+    function requestClose(uint256 sessionSeed) external {
+        if (_sessionIds.length == 0) return;
+        uint256 sessionId = _sessionIds[sessionSeed % _sessionIds.length];
+        address user = deposits.session(sessionId).user;
+        if (user == address(rejectingUser)) {
+            try rejectingUser.requestClose(sessionId) {} catch {}
+        } else {
+            vm.prank(user);
+            try deposits.requestClose(sessionId) {} catch {}
+        }
+    }
+
+    /// @notice The user reclaims any known session (open or not).
+    function reclaim(uint256 sessionSeed) external {
+        if (_sessionIds.length == 0) return;
+        uint256 sessionId = _sessionIds[sessionSeed % _sessionIds.length];
+        IWS402Deposits.Session memory s = deposits.session(sessionId);
+        address payout = _payouts[s.resourceId - 1];
+
+        Snapshot memory balancesBefore = _snapshot(s.user, payout);
+        if (s.user == address(rejectingUser)) {
+            try rejectingUser.reclaim(sessionId) {} catch {}
+        } else {
+            vm.prank(s.user);
+            try deposits.reclaim(sessionId) {} catch {}
+        }
+        _record(sessionId, s, balancesBefore, s.user, payout);
+    }
+
+    function warp(uint256 secondsForward) external {
+        vm.warp(block.timestamp + (secondsForward % MAX_WARP));
+    }
+
+    /// @notice A contract that refused ETH starts accepting it and takes its pull balance.
+    function withdraw(bool payoutSide) external {
+        TestUserAccount account = payoutSide ? rejectingPayout : rejectingUser;
+        if (deposits.owed(address(account)) == 0) return;
+        account.setReceiveMode(TestUserAccount.ReceiveMode.Accept);
+        account.withdraw();
+        account.setReceiveMode(TestUserAccount.ReceiveMode.Revert);
+    }
+
+    /// @notice The owner changes the grace period; running grace periods must keep their deadline.
+    function setGracePeriod(uint256 gracePeriod) external {
+        deposits.setGracePeriod(uint32(30 + (gracePeriod % (1 days - 30 + 1))));
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Ghost accounting
+    // ---------------------------------------------------------------------------------------------------------------
+
+    struct Snapshot {
+        uint256 userBalance;
+        uint256 payoutBalance;
+        uint256 totalOwed;
+    }
+
+    function _snapshot(address user, address payout) internal view returns (Snapshot memory) {
+        return Snapshot({userBalance: user.balance, payoutBalance: payout.balance, totalOwed: deposits.totalOwed()});
+    }
+
+    /// @dev Users and payout addresses are disjoint, and only this session's parties can gain during the call.
+    function _record(
+        uint256 sessionId,
+        IWS402Deposits.Session memory sessionBefore,
+        Snapshot memory balancesBefore,
+        address user,
+        address payout
+    ) internal {
+        ghostPaidOut += (user.balance - balancesBefore.userBalance) + (payout.balance - balancesBefore.payoutBalance)
+            + (deposits.totalOwed() - balancesBefore.totalOwed);
+        bool wasOpen = sessionBefore.status == IWS402Deposits.SessionStatus.Open;
+        bool isOpen = deposits.session(sessionId).status == IWS402Deposits.SessionStatus.Open;
+        if (wasOpen && !isOpen) {
+            ghostClosedDeposits += uint256(sessionBefore.pricePerSecond) * sessionBefore.maxSeconds;
+        }
+    }
+}
+
+/// @dev The shape of forge-std's `StdInvariant.FuzzSelector`, which EDR reads from `targetSelectors()`.
+struct FuzzSelector {
+    address addr;
+    bytes4[] selectors;
+}
+
+/// @notice Invariants of WS402Deposits under random sequences of the handler's actions.
+/// forge-config: default.invariant.depth = 100
+contract WS402DepositsInvariants is Test {
+    WS402DepositsHandler internal handler;
+    WS402Deposits internal deposits;
+
+    function setUp() public {
+        handler = new WS402DepositsHandler();
+        deposits = handler.deposits();
+    }
+
+    function targetContracts() public view returns (address[] memory targets) {
+        targets = new address[](1);
+        targets[0] = address(handler);
+    }
+
+    function targetSelectors() public view returns (FuzzSelector[] memory targets) {
+        bytes4[] memory selectors = new bytes4[](7);
+        selectors[0] = WS402DepositsHandler.open.selector;
+        selectors[1] = WS402DepositsHandler.settle.selector;
+        selectors[2] = WS402DepositsHandler.requestClose.selector;
+        selectors[3] = WS402DepositsHandler.reclaim.selector;
+        selectors[4] = WS402DepositsHandler.warp.selector;
+        selectors[5] = WS402DepositsHandler.withdraw.selector;
+        selectors[6] = WS402DepositsHandler.setGracePeriod.selector;
+        targets = new FuzzSelector[](1);
+        targets[0] = FuzzSelector({addr: address(handler), selectors: selectors});
+    }
+
+    /// @notice The contract holds at least every open deposit plus every pull balance.
+    function invariant_Solvent() public view {
+        uint256 openDeposits = handler.ghostDeposited() - handler.ghostClosedDeposits();
+        assertGe(address(deposits).balance, openDeposits + deposits.totalOwed(), "balance >= open deposits + owed");
+    }
+
+    /// @notice Every wei paid out belongs to a session that closed, and each closed session paid its deposit once.
+    function invariant_NoSessionPaidTwice() public view {
+        assertEq(handler.ghostPaidOut(), handler.ghostClosedDeposits(), "paid out == deposits of closed sessions");
+    }
+
+    /// @notice No settlement paid a provider more than the session's `maxSeconds × pricePerSecond`.
+    function invariant_ProviderPaidAtMostTheDeposit() public view {
+        assertEq(handler.ghostProviderOverpayments(), 0, "provider overpayments");
+    }
+}

@@ -1,0 +1,213 @@
+/**
+ * Gas of each user operation, on Hardhat's in-process chain with the contracts deployed by the Ignition module.
+ * Prints a table against the targets and rewrites gas-snapshot.json, so a change that costs gas shows in its diff.
+ *
+ *   npm run bench:gas
+ */
+import { writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { network } from "hardhat";
+import { keccak256, parseEther, toHex, type Address, type Hex } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import {
+  delegationTypes,
+  escrowDomain,
+  rebatePoolDomain,
+  receiptTypes,
+  usageTypes,
+  voucherTypes,
+  ws402Domain,
+} from "../../sdk/src/eip712.ts";
+import { CurveKind } from "../../sdk/src/bondingCurve.ts";
+import Web3Torrent from "../../deploy/Web3Torrent.ts";
+
+const MIB = 1n << 20n;
+const EPOCH = 600n;
+const EXPIRY = 3600n;
+
+const { viem, ignition, networkHelpers } = await network.create();
+const publicClient = await viem.getPublicClient();
+const chainId = await publicClient.getChainId();
+const [deployer, publisher, seeder, provider, ...wallets] = await viem.getWalletClients();
+const { licenseMarket, rebatePool, checkpointEscrow, ws402Deposits } = await ignition.deploy(Web3Torrent, {
+  parameters: { Web3Torrent: { epochDuration: Number(EPOCH), allowanceExpiry: Number(EXPIRY) } },
+});
+
+const results: { operation: string; gas: bigint; target: bigint }[] = [];
+async function gasOf(hash: Hex): Promise<bigint> {
+  const receipt = await publicClient.waitForTransactionReceipt({ hash });
+  if (receipt.status !== "success") throw new Error(`transaction ${hash} reverted`);
+  return receipt.gasUsed;
+}
+function record(operation: string, gas: bigint, target: bigint) {
+  results.push({ operation, gas, target });
+}
+
+/** A funded fresh account, so "first-time" operations pay for fresh storage as real users do. */
+async function freshWallet() {
+  const account = privateKeyToAccount(generatePrivateKey());
+  await networkHelpers.setBalance(account.address, parseEther("1000"));
+  return viem.getWalletClient(account.address, { account }) ;
+}
+
+// --- LicenseMarket
+const SIZE = 200n * MIB;
+let contentCounter = 0;
+async function registerContent(): Promise<bigint> {
+  contentCounter++;
+  await licenseMarket.write.registerContent(
+    [
+      {
+        infohash: keccak256(toHex(`bench content ${contentCounter}`)),
+        size: SIZE,
+        payout: publisher.account.address,
+        basePrice: parseEther("0.01"),
+        curve: CurveKind.Linear,
+        growth: parseEther("0.0001"),
+        maxSupply: 0n,
+        bountyFeeBps: 500,
+        transferable: false,
+        metadataURI: "ipfs://bench",
+      },
+    ],
+    { account: publisher.account },
+  );
+  return licenseMarket.read.contentCount();
+}
+async function buy(contentId: bigint, quantity: bigint, buyer: { account: { address: Address } } & any) {
+  const [, , , total] = await licenseMarket.read.quote([contentId, quantity]);
+  return licenseMarket.write.buy([contentId, quantity, buyer.account.address, total], {
+    account: buyer.account,
+    value: total,
+  });
+}
+
+const contentId = await registerContent();
+await buy(contentId, 1n, wallets[0]); // the first sale of a content also initialises the publisher's balance
+record("LicenseMarket.buy 1 license (first-time buyer)", await gasOf(await buy(contentId, 1n, await freshWallet())), 120_000n);
+record("LicenseMarket.buy 10 licenses", await gasOf(await buy(contentId, 10n, await freshWallet())), 0n);
+
+// --- CheckpointEscrow: vouchers signed by session keys
+const PRICE_PER_MIB = parseEther("0.0001");
+async function openEscrow() {
+  const leecher = await freshWallet();
+  await buy(contentId, 1n, leecher);
+  const sessionKey = privateKeyToAccount(generatePrivateKey());
+  const deposit = (SIZE * PRICE_PER_MIB) / MIB;
+  await checkpointEscrow.write.open([contentId, SIZE, PRICE_PER_MIB, sessionKey.address, 0], {
+    account: leecher.account,
+    value: deposit,
+  });
+  const escrowId = await checkpointEscrow.read.escrowCount();
+  return { escrowId, sessionKey };
+}
+async function voucherFor(escrowId: bigint, sessionKey: ReturnType<typeof privateKeyToAccount>, bytes: bigint) {
+  const voucher = { escrowId, seeder: seeder.account.address, cumulativeBytes: bytes, cumulativeAmount: (bytes * PRICE_PER_MIB) / MIB };
+  const signature = await sessionKey.signTypedData({
+    domain: escrowDomain(chainId, checkpointEscrow.address),
+    types: voucherTypes,
+    primaryType: "Voucher",
+    message: voucher,
+  });
+  return { voucher, signature };
+}
+{
+  const { escrowId, sessionKey } = await openEscrow();
+  const first = await voucherFor(escrowId, sessionKey, 10n * MIB);
+  await checkpointEscrow.write.redeem([first.voucher, first.signature], { account: seeder.account });
+  const next = await voucherFor(escrowId, sessionKey, 30n * MIB);
+  record("CheckpointEscrow.redeem (one voucher)", await gasOf(await checkpointEscrow.write.redeem([next.voucher, next.signature], { account: seeder.account })), 75_000n);
+}
+{
+  const signed = [];
+  for (let i = 0; i < 10; i++) {
+    const { escrowId, sessionKey } = await openEscrow();
+    signed.push(await voucherFor(escrowId, sessionKey, 10n * MIB));
+  }
+  const gas = await gasOf(
+    await checkpointEscrow.write.redeemBatch(
+      [seeder.account.address, signed.map((s) => s.voucher), signed.map((s) => s.signature)],
+      { account: seeder.account },
+    ),
+  );
+  record("CheckpointEscrow.redeemBatch of 10 (per voucher)", gas / 10n, 45_000n);
+}
+
+// --- RebatePool: receipts from 20 leechers to one seeder, then a claim
+{
+  const now = BigInt((await publicClient.getBlock()).timestamp);
+  const delegationExpiry = now + 30n * 24n * 3600n;
+  const domain = rebatePoolDomain(chainId, rebatePool.address);
+  const leechers = [];
+  for (let i = 0; i < 20; i++) {
+    const leecher = privateKeyToAccount(generatePrivateKey());
+    await networkHelpers.setBalance(leecher.address, parseEther("1000"));
+    await buy(contentId, 1n, await viem.getWalletClient(leecher.address, { account: leecher }));
+    const sessionKey = privateKeyToAccount(generatePrivateKey());
+    const delegationSig = await leecher.signTypedData({
+      domain,
+      types: delegationTypes,
+      primaryType: "Delegation",
+      message: { sessionKey: sessionKey.address, expiry: delegationExpiry },
+    });
+    leechers.push({ leecher, sessionKey, delegationSig });
+  }
+  const receiptFrom = async ({ leecher, sessionKey, delegationSig }: (typeof leechers)[number], cumulativeBytes: bigint) => ({
+    leecher: leecher.address,
+    contentId,
+    cumulativeBytes,
+    sessionKey: sessionKey.address,
+    delegationExpiry,
+    delegationSig,
+    receiptSig: await sessionKey.signTypedData({
+      domain,
+      types: receiptTypes,
+      primaryType: "Receipt",
+      message: { leecher: leecher.address, seeder: seeder.account.address, contentId, cumulativeBytes },
+    }),
+  });
+  const batch = await Promise.all(leechers.map((l) => receiptFrom(l, 50n * MIB)));
+  const gas = await gasOf(await rebatePool.write.submitReceipts([seeder.account.address, batch], { account: seeder.account }));
+  record("RebatePool.submitReceipts of 20 (per receipt)", gas / 20n, 55_000n);
+
+  // An expired allowance swept into an epoch in which the seeder is credited bytes; the epoch ends; claim.
+  await networkHelpers.time.increase(EXPIRY);
+  await rebatePool.write.sweep([wallets[0].account.address, contentId]);
+  await rebatePool.write.submitReceipts([seeder.account.address, [await receiptFrom(leechers[0], 60n * MIB)]], {
+    account: seeder.account,
+  });
+  const epoch = await rebatePool.read.currentEpoch();
+  await networkHelpers.time.increase(EPOCH);
+  record("RebatePool.claim (one epoch)", await gasOf(await rebatePool.write.claim([[epoch]], { account: seeder.account })), 70_000n);
+}
+
+// --- WS402Deposits
+{
+  await ws402Deposits.write.registerResource([parseEther("0.00001"), provider.account.address, "ipfs://pdf"], { account: provider.account });
+  const resourceId = 1n;
+  const user = await freshWallet();
+  const sessionKey = privateKeyToAccount(generatePrivateKey());
+  const maxSeconds = 600;
+  const deposit = await ws402Deposits.read.depositFor([resourceId, maxSeconds]);
+  record("WS402Deposits.open", await gasOf(await ws402Deposits.write.open([resourceId, maxSeconds, sessionKey.address], { account: user.account, value: deposit })), 130_000n);
+  const sessionId = 1n;
+  const signature = await sessionKey.signTypedData({
+    domain: ws402Domain(chainId, ws402Deposits.address),
+    types: usageTypes,
+    primaryType: "Usage",
+    message: { sessionId, elapsedSeconds: 42n },
+  });
+  record("WS402Deposits.settle", await gasOf(await ws402Deposits.write.settle([sessionId, 42n, signature], { account: provider.account })), 70_000n);
+}
+
+const rows = results.map(({ operation, gas, target }) => ({
+  operation,
+  gas: Number(gas),
+  target: target === 0n ? "" : `≤ ${Number(target).toLocaleString("en")}`,
+  met: target === 0n ? "" : gas <= target ? "yes" : "NO",
+}));
+console.table(rows);
+const snapshot = Object.fromEntries(results.map(({ operation, gas }) => [operation, Number(gas)]));
+writeFileSync(join(dirname(fileURLToPath(import.meta.url)), "../../gas-snapshot.json"), JSON.stringify(snapshot, null, 2) + "\n");
+if (rows.some((r) => r.met === "NO")) process.exitCode = 1;

@@ -55,22 +55,24 @@ contract LicenseMarket is ERC1155, Ownable2Step, Pausable, ReentrancyGuard, ILic
     /// @notice Cap on an exponential curve's growth: 100% per license.
     uint128 public constant MAX_GROWTH_BPS = 10_000;
 
-    /// @notice A registered content. Packed in four slots; `supply` is the only field that changes.
+    /// @notice A registered content, packed in four slots; `supply` is the only field that changes.
+    /// @dev Slot 1 holds what every sale reads and writes. It is never zero (`payout` is set), so the first sale
+    /// of a content updates a live slot instead of paying for a fresh one.
     struct Content {
         // slot 0
         bytes32 infohash;
         // slot 1
         address payout;
-        uint64 size;
+        uint64 supply;
         uint16 bountyFeeBps;
         CurveKind curve;
         bool transferable;
         // slot 2
         uint128 basePrice;
-        uint128 growth;
-        // slot 3
+        uint64 size;
         uint64 maxSupply;
-        uint64 supply;
+        // slot 3
+        uint128 growth;
     }
 
     /// @notice What a publisher passes to {registerContent}.
@@ -210,14 +212,14 @@ contract LicenseMarket is ERC1155, Ownable2Step, Pausable, ReentrancyGuard, ILic
         _contents[contentId] = Content({
             infohash: p.infohash,
             payout: p.payout,
-            size: p.size,
+            supply: 0,
             bountyFeeBps: p.bountyFeeBps,
             curve: p.curve,
             transferable: p.transferable,
             basePrice: p.basePrice,
-            growth: p.growth,
+            size: p.size,
             maxSupply: p.maxSupply,
-            supply: 0
+            growth: p.growth
         });
         if (bytes(p.metadataURI).length != 0) {
             _metadataURIs[contentId] = p.metadataURI;

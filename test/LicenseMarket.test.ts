@@ -172,14 +172,14 @@ describe("LicenseMarket", () => {
     it("returns the new id and emits ContentRegistered with every field, and URI", async () => {
       const { market, publisher, payout } = await networkHelpers.loadFixture(deployMarket);
       const p = { ...exponentialParams(payout.account.address), infohash: infohash("third"), maxSupply: 42n };
-      const { result } = await market.simulate.registerContent([p], { account: publisher.account });
+      const { result } = await market.simulate.registerContent([p], { account: publisher.account.address });
       assert.equal(result, 3n);
       const tx = market.write.registerContent([p], { account: publisher.account });
       await viem.assertions.emitWithArgs(tx, market, "ContentRegistered", [
         3n,
         getAddress(publisher.account.address),
-        p.infohash,
         getAddress(p.payout),
+        p.infohash,
         p.size,
         p.basePrice,
         p.curve,
@@ -734,7 +734,7 @@ describe("LicenseMarket", () => {
 
     it("only the owner may set the fee, pause or unpause", async () => {
       const { market, owner, other } = await networkHelpers.loadFixture(deployMarket);
-      const who = [getAddress(other.account.address)] as const;
+      const who: [Address] = [getAddress(other.account.address)];
       await viem.assertions.revertWithCustomErrorWithArgs(market.write.setNetworkFee([0], { account: other.account }), market, "OwnableUnauthorizedAccount", who);
       await viem.assertions.revertWithCustomErrorWithArgs(market.write.pause({ account: other.account }), market, "OwnableUnauthorizedAccount", who);
       await market.write.pause({ account: owner.account });

@@ -1,3 +1,4 @@
 export * from "./eip712.ts";
+export * from "./bondingCurve.ts";
 export * from "./deployments.ts";
 export * from "./generated/contracts.ts";

@@ -89,6 +89,11 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuard {
         uint64 fundedAt; // time of the last funding; expiry runs from it
     }
 
+    /// @dev A struct around one word, so that the hot path can hold a storage pointer instead of hashing the keys twice.
+    struct Cumulative {
+        uint256 bytesCredited;
+    }
+
     /// @dev One slot per epoch: written by credits (`totalBytes`) and once by finalisation (`pool`).
     struct Epoch {
         uint128 pool;
@@ -124,8 +129,7 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuard {
     mapping(address seeder => uint256 amount) public balances;
 
     mapping(address licensee => mapping(uint256 contentId => Allowance)) private _allowances;
-    mapping(address leecher => mapping(address seeder => mapping(uint256 contentId => uint256 cumulativeBytes)))
-        private _credited;
+    mapping(address leecher => mapping(address seeder => mapping(uint256 contentId => Cumulative))) private _credited;
     mapping(uint256 epoch => Epoch) private _epochs;
     mapping(uint256 epoch => mapping(address seeder => uint128 bytesCredited)) private _seederEpochBytes;
     Rollover private _rollover;
@@ -322,7 +326,7 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuard {
     /// @notice The cumulative bytes `seeder` was last credited for serving `contentId` to `leecher`; a new receipt
     /// must be above it.
     function credited(address leecher, address seeder, uint256 contentId) external view returns (uint256) {
-        return _credited[leecher][seeder][contentId];
+        return _credited[leecher][seeder][contentId].bytesCredited;
     }
 
     /// @notice The epoch now.
@@ -369,12 +373,35 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuard {
         view
         returns (bytes32)
     {
-        return _hashTypedDataV4(keccak256(abi.encode(RECEIPT_TYPEHASH, leecher, seeder, contentId, cumulativeBytes)));
+        bytes32 typeHash = RECEIPT_TYPEHASH;
+        bytes32 structHash;
+        // keccak256(abi.encode(RECEIPT_TYPEHASH, leecher, seeder, contentId, cumulativeBytes)) in scratch memory past the
+        // free pointer: this runs for every receipt of a batch, and abi.encode would allocate each time.
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, typeHash)
+            mstore(add(ptr, 0x20), and(leecher, 0xffffffffffffffffffffffffffffffffffffffff))
+            mstore(add(ptr, 0x40), and(seeder, 0xffffffffffffffffffffffffffffffffffffffff))
+            mstore(add(ptr, 0x60), contentId)
+            mstore(add(ptr, 0x80), cumulativeBytes)
+            structHash := keccak256(ptr, 0xa0)
+        }
+        return _hashTypedDataV4(structHash);
     }
 
     /// @notice The EIP-712 digest the leecher's wallet signs to delegate receipts to `sessionKey` until `expiry`.
     function hashDelegation(address sessionKey, uint64 expiry) public view returns (bytes32) {
-        return _hashTypedDataV4(keccak256(abi.encode(DELEGATION_TYPEHASH, sessionKey, expiry)));
+        bytes32 typeHash = DELEGATION_TYPEHASH;
+        bytes32 structHash;
+        // keccak256(abi.encode(DELEGATION_TYPEHASH, sessionKey, expiry)), without allocating (see {hashReceipt}).
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, typeHash)
+            mstore(add(ptr, 0x20), and(sessionKey, 0xffffffffffffffffffffffffffffffffffffffff))
+            mstore(add(ptr, 0x40), and(expiry, 0xffffffffffffffff))
+            structHash := keccak256(ptr, 0x60)
+        }
+        return _hashTypedDataV4(structHash);
     }
 
     // ---------------------------------------------------------------------------------------------------- internals
@@ -398,29 +425,41 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuard {
         private
         returns (uint256 creditedBytes, uint256 payout)
     {
-        _verifySignatures(seeder, r);
-        (bool licensed, uint256 size) = market.licenseInfo(r.leecher, r.contentId);
-        if (!licensed) revert NoLicense(r.leecher, r.contentId);
-        uint256 newBytes = _advanceCumulative(r.leecher, seeder, r.contentId, r.cumulativeBytes);
-        (creditedBytes, payout) = _payFromAllowance(r.leecher, r.contentId, size, newBytes);
-        emit ReceiptCredited(r.leecher, seeder, r.contentId, r.cumulativeBytes, creditedBytes, payout, epoch);
+        address leecher = r.leecher;
+        uint256 contentId = r.contentId;
+        uint256 cumulativeBytes = r.cumulativeBytes;
+        _verifySignatures(leecher, hashReceipt(leecher, seeder, contentId, cumulativeBytes), r);
+        (bool licensed, uint256 size) = market.licenseInfo(leecher, contentId);
+        if (!licensed) revert NoLicense(leecher, contentId);
+        uint256 newBytes = _advanceCumulative(leecher, seeder, contentId, cumulativeBytes);
+        (creditedBytes, payout) = _payFromAllowance(leecher, contentId, size, newBytes);
+        emit ReceiptCredited(leecher, seeder, contentId, cumulativeBytes, creditedBytes, payout, epoch);
     }
 
-    /// @dev The delegation is unexpired and signed by the leecher; the receipt is signed by the delegated session key.
-    function _verifySignatures(address seeder, SignedReceipt calldata r) private view {
-        address leecher = r.leecher;
+    /// @dev The delegation is unexpired and signed by the leecher; the receipt (`receiptDigest`) is signed by the
+    /// delegated session key.
+    function _verifySignatures(address leecher, bytes32 receiptDigest, SignedReceipt calldata r) private view {
         address sessionKey = r.sessionKey;
         uint64 expiry = r.delegationExpiry;
         if (block.timestamp > expiry) revert DelegationExpired(leecher, expiry);
-        if (!SignatureChecker.isValidSignatureNowCalldata(
-                leecher, hashDelegation(sessionKey, expiry), r.delegationSig
-            )) revert InvalidDelegationSignature(leecher, sessionKey);
+        if (!_isLeecherSignature(leecher, hashDelegation(sessionKey, expiry), r.delegationSig)) {
+            revert InvalidDelegationSignature(leecher, sessionKey);
+        }
         // Session keys are ephemeral keys generated by the client, never contracts: plain ECDSA.
-        (address signer, ECDSA.RecoverError err,) =
-            ECDSA.tryRecoverCalldata(hashReceipt(leecher, seeder, r.contentId, r.cumulativeBytes), r.receiptSig);
+        (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecoverCalldata(receiptDigest, r.receiptSig);
         if (err != ECDSA.RecoverError.NoError || signer != sessionKey) {
             revert InvalidReceiptSignature(leecher, sessionKey);
         }
+    }
+
+    /// @dev The leecher's wallet signed `digest`: an EOA by ECDSA, or a smart-contract wallet by ERC-1271. ECDSA is tried
+    /// first, as older releases of OpenZeppelin's SignatureChecker did, so that the common EOA case skips the cold EXTCODESIZE of
+    /// the leecher (2,600 gas per receipt). It accepts the same signatures: an account whose own key recovers is an
+    /// EOA, or an EIP-7702 account that this key controls anyway.
+    function _isLeecherSignature(address leecher, bytes32 digest, bytes calldata signature) private view returns (bool) {
+        (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecoverCalldata(digest, signature);
+        if (err == ECDSA.RecoverError.NoError && signer == leecher) return true;
+        return SignatureChecker.isValidERC1271SignatureNowCalldata(leecher, digest, signature);
     }
 
     /// @dev Records `cumulativeBytes` as the seeder's new total for this leecher and content; returns the increase.
@@ -428,11 +467,12 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuard {
         private
         returns (uint256 newBytes)
     {
-        uint256 already = _credited[leecher][seeder][contentId];
+        Cumulative storage last = _credited[leecher][seeder][contentId];
+        uint256 already = last.bytesCredited;
         if (cumulativeBytes <= already) {
             revert ReceiptNotNewer(leecher, seeder, contentId, cumulativeBytes, already);
         }
-        _credited[leecher][seeder][contentId] = cumulativeBytes;
+        last.bytesCredited = cumulativeBytes;
         return cumulativeBytes - already;
     }
 
@@ -441,13 +481,25 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuard {
         private
         returns (uint64 creditedBytes, uint128 payout)
     {
-        Allowance memory a = _allowances[licensee][contentId];
+        Allowance storage stored = _allowances[licensee][contentId];
+        Allowance memory a = stored;
         // The market stores sizes as uint64; clamp rather than revert so a receipt is never blocked by the cast.
         uint64 size64 = size > type(uint64).max ? type(uint64).max : uint64(size);
         (creditedBytes, payout) = RebateMath.creditLicense(a.remaining, a.bytesCredited, size64, newBytes);
         if (creditedBytes != 0) {
-            _allowances[licensee][contentId] =
-                Allowance(a.remaining - payout, a.bytesCredited + creditedBytes, a.fundedAt);
+            a.remaining -= payout;
+            a.bytesCredited += creditedBytes;
+            _store(stored, a);
+        }
+    }
+
+    /// @dev Writes a license's allowance with one SSTORE: Solidity's member-wise copy of a packed struct reads and
+    /// writes the slot per member. Layout as Solidity packs `Allowance`: `remaining` in the low 128 bits, then
+    /// `bytesCredited`, then `fundedAt`.
+    function _store(Allowance storage stored, Allowance memory a) private {
+        uint256 packed = uint256(a.remaining) | (uint256(a.bytesCredited) << 128) | (uint256(a.fundedAt) << 192);
+        assembly ("memory-safe") {
+            sstore(stored.slot, packed)
         }
     }
 

@@ -17,23 +17,24 @@ import {RebateMath} from "./libraries/RebateMath.sol";
 /// @title RebatePool
 /// @notice Rewards for seeding. Every purchase's network and bounty fees become the rebate allowance of the license
 /// just bought (licensee, content). Seeders submit bandwidth receipts signed by the leecher's session key, which the
-/// leecher's wallet authorised with a `Delegation`; each credited byte is paid from that license's allowance. Allowance
-/// left unearned after `allowanceExpiry` is swept into an epoch pool, shared by the seeders of an epoch in proportion to
-/// the bytes credited to them in it. Claims are pull payments.
+/// leecher's wallet authorised with a `Delegation`; each credited byte is paid from that license's allowance.
+/// Allowance left unearned after `allowanceExpiry` is swept into an epoch pool, shared by the seeders of an epoch in
+/// proportion to the bytes credited to them in it. Claims are pull payments.
 ///
 /// INVARIANTS:
 /// - Solvent: `address(this).balance >= Σ remaining allowances + carry + Σ unclaimed epoch pools + Σ balances`.
 ///   Every wei received sits in exactly one of these buckets until it is claimed; shares round down.
 /// - The pool never pays out more than it received: ETH leaves only through {claim}, which pays out a seeder's balance
 ///   (moved out of allowances) and epoch shares (each at most the epoch's pool, all of them at most the pool).
-/// - One license never pays out more than its allowance: a credited byte pays `remaining / (size - bytesCredited)`,
-///   so crediting the whole size pays exactly the allowance and any partial sequence pays less.
+/// - One license never pays out more than it was funded with: a credited byte pays
+///   `remaining / (size - bytesCredited)`, so crediting the whole size pays exactly what was funded until then and any
+///   partial sequence pays less.
 /// - The bytes credited against one license (licensee, content), summed over all seeders, never exceed the content's
 ///   size; bytes beyond it are neither paid nor counted in an epoch.
 /// - A receipt byte is credited once: receipts are cumulative per (leecher, seeder, content) and only the part above
 ///   the last credited amount counts.
 /// - Signatures are bound to this contract and chain (EIP-712 domain), the delegation to the leecher's wallet
-///   (EOA or ERC-1271) and the receipt to the delegated session key.
+///   (EOA or ERC-1271), the receipt to the delegated session key, and the receipt to its seeder.
 /// - Nothing can be paused and the owner can only bind the market, once: receipts and claims are never blocked.
 ///
 /// NOTE: The allowance belongs to the license's recipient recorded at purchase. When a transferable license changes
@@ -45,12 +46,19 @@ import {RebateMath} from "./libraries/RebateMath.sol";
 /// expiry; whoever holds the session key can sign receipts for the leecher to any seeder, up to the content's size.
 ///
 /// NOTE: Self-dealing through an allowance returns at most the allowance, i.e. the fees the self-dealer paid. The
-/// epoch pool is not bounded that way: a self-dealer's share of epoch `e` is `pool(e) * B_s / (B_s + B_h)`, where
-/// `B_h` are the other seeders' bytes in `e` and `B_s` the bytes its own licenses let it credit, at most the content
-/// size once per (license-holding address, content) over the licenses' lifetime. Its cost is the licenses' price: a
-/// license of cheap content with a large size (which anyone can register) buys much epoch weight for little, and a
-/// transferable license earns a fresh cap for every address that holds it in turn. RebatePool.economics.test.ts
-/// prints this share against the licenses' cost.
+/// epoch pool is NOT bounded by what a claimant paid in: a self-dealer's share of epoch `e` is
+/// `pool(e) * B_s / (B_s + B_h)`, where `B_h` are the other seeders' bytes in `e` and `B_s` the bytes its own licenses
+/// let it credit, at most the content size once per (license-holding address, content) over the licenses' lifetime.
+/// With priced content, k licenses (price p, size S each) profit iff `pool(e) * S / (k * S + B_h) > p`: in an epoch
+/// with a large pool and few honest bytes, self-dealing pays. Worse, a license of free content with a huge size (which
+/// anyone can register) buys nearly the whole pool for nothing, and a transferable license earns a fresh cap for every
+/// address that holds it in turn. RebatePool.economics.test.ts prints these cases against the licenses' cost.
+///
+/// NOTE: Funding that reaches a license after its whole size was credited (a later purchase for the same account) can
+/// no longer be earned by seeding; it is swept into the epoch pool at expiry.
+///
+/// NOTE: Session keys are plain ECDSA keys (the client generates them); a receipt signed through ERC-1271 is refused.
+/// Claims pay `msg.sender`: a seeder address that cannot receive ETH cannot claim.
 ///
 /// NOTE: A batch of receipts is all or nothing: one bad receipt (bad signature, no license, expired delegation, or
 /// not newer than what is credited, e.g. a duplicate or a receipt someone else submitted first) reverts the whole
@@ -89,9 +97,9 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuard {
         uint64 fundedAt; // time of the last funding; expiry runs from it
     }
 
-    /// @dev A struct around one word, so that the hot path can hold a storage pointer instead of hashing the keys twice.
+    /// @dev A struct around one word, so that the hot path holds a storage pointer instead of hashing the keys twice.
     struct Cumulative {
-        uint256 bytesCredited;
+        uint256 bytesServed;
     }
 
     /// @dev One slot per epoch: written by credits (`totalBytes`) and once by finalisation (`pool`).
@@ -326,7 +334,7 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuard {
     /// @notice The cumulative bytes `seeder` was last credited for serving `contentId` to `leecher`; a new receipt
     /// must be above it.
     function credited(address leecher, address seeder, uint256 contentId) external view returns (uint256) {
-        return _credited[leecher][seeder][contentId].bytesCredited;
+        return _credited[leecher][seeder][contentId].bytesServed;
     }
 
     /// @notice The epoch now.
@@ -375,8 +383,8 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuard {
     {
         bytes32 typeHash = RECEIPT_TYPEHASH;
         bytes32 structHash;
-        // keccak256(abi.encode(RECEIPT_TYPEHASH, leecher, seeder, contentId, cumulativeBytes)) in scratch memory past the
-        // free pointer: this runs for every receipt of a batch, and abi.encode would allocate each time.
+        // keccak256(abi.encode(RECEIPT_TYPEHASH, leecher, seeder, contentId, cumulativeBytes)) in scratch memory past
+        // the free pointer: this runs for every receipt of a batch, and abi.encode would allocate each time.
         assembly ("memory-safe") {
             let ptr := mload(0x40)
             mstore(ptr, typeHash)
@@ -452,11 +460,15 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuard {
         }
     }
 
-    /// @dev The leecher's wallet signed `digest`: an EOA by ECDSA, or a smart-contract wallet by ERC-1271. ECDSA is tried
-    /// first, as older releases of OpenZeppelin's SignatureChecker did, so that the common EOA case skips the cold EXTCODESIZE of
-    /// the leecher (2,600 gas per receipt). It accepts the same signatures: an account whose own key recovers is an
-    /// EOA, or an EIP-7702 account that this key controls anyway.
-    function _isLeecherSignature(address leecher, bytes32 digest, bytes calldata signature) private view returns (bool) {
+    /// @dev The leecher's wallet signed `digest`: an EOA by ECDSA, or a smart-contract wallet by ERC-1271. ECDSA is
+    /// tried first (as older releases of OpenZeppelin's SignatureChecker did), so that the common EOA case skips the
+    /// cold EXTCODESIZE of the leecher, 2,600 gas per receipt. The only signatures this accepts beyond SignatureChecker
+    /// are ECDSA signatures by the key of an account that has code: an EIP-7702 account, which that key controls.
+    function _isLeecherSignature(address leecher, bytes32 digest, bytes calldata signature)
+        private
+        view
+        returns (bool)
+    {
         (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecoverCalldata(digest, signature);
         if (err == ECDSA.RecoverError.NoError && signer == leecher) return true;
         return SignatureChecker.isValidERC1271SignatureNowCalldata(leecher, digest, signature);
@@ -468,11 +480,11 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuard {
         returns (uint256 newBytes)
     {
         Cumulative storage last = _credited[leecher][seeder][contentId];
-        uint256 already = last.bytesCredited;
+        uint256 already = last.bytesServed;
         if (cumulativeBytes <= already) {
             revert ReceiptNotNewer(leecher, seeder, contentId, cumulativeBytes, already);
         }
-        last.bytesCredited = cumulativeBytes;
+        last.bytesServed = cumulativeBytes;
         return cumulativeBytes - already;
     }
 

@@ -27,8 +27,17 @@ const publicClient = await viem.getPublicClient();
 const [owner, publisher, buyer, seeder, latecomer] = await viem.getWalletClients();
 const chainId = await publicClient.getChainId();
 
-const pool = await viem.deployContract("RebatePool", [owner.account.address, Number(EPOCH_DURATION), Number(ALLOWANCE_EXPIRY)]);
-const market = await viem.deployContract("LicenseMarket", [owner.account.address, pool.address, MAX_NETWORK_FEE_BPS, ""]);
+const pool = await viem.deployContract("RebatePool", [
+  owner.account.address,
+  Number(EPOCH_DURATION),
+  Number(ALLOWANCE_EXPIRY),
+]);
+const market = await viem.deployContract("LicenseMarket", [
+  owner.account.address,
+  pool.address,
+  MAX_NETWORK_FEE_BPS,
+  "",
+]);
 await pool.write.bindLicenseMarket([market.address]);
 const contentId = await registerContent(market, publisher, { size: SIZE, basePrice: parseEther("0.01") });
 
@@ -45,7 +54,10 @@ for (let i = 0; i < BATCH; i++) {
   const id = await registerContent(market, publisher, { size: SIZE, basePrice: parseEther("0.01") });
   const wallet = newSessionKey();
   await buy(market, buyer, id, wallet.address);
-  manyContents.push({ contentId: id, session: new LeecherSession(wallet, wallet.address, expiry, { chainId, pool: pool.address }) });
+  manyContents.push({
+    contentId: id,
+    session: new LeecherSession(wallet, wallet.address, expiry, { chainId, pool: pool.address }),
+  });
 }
 // One more license, left unearned and swept, so the epoch claimed below has a pool.
 await buy(market, buyer, contentId, latecomer.account.address);
@@ -68,7 +80,10 @@ const followUp = await batch(30n * 1024n * 1024n);
 const s = seeder.account.address;
 const distinct = await gasOf(
   await pool.write.submitReceipts(
-    [s, await Promise.all(manyContents.map(({ contentId: id, session }) => session.receipt(s, id, 10n * 1024n * 1024n)))],
+    [
+      s,
+      await Promise.all(manyContents.map(({ contentId: id, session }) => session.receipt(s, id, 10n * 1024n * 1024n))),
+    ],
     { account: seeder.account },
   ),
 );
@@ -83,5 +98,10 @@ const rows = [
 ] as const;
 console.log("RebatePool gas (transaction gas, 21k base included; per receipt = batch / 20)");
 console.table(
-  rows.map(([operation, gas, target]) => ({ operation, gas: Number(gas), target: Number(target), within: gas <= target })),
+  rows.map(([operation, gas, target]) => ({
+    operation,
+    gas: Number(gas),
+    target: Number(target),
+    within: gas <= target,
+  })),
 );

@@ -1,7 +1,15 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { network } from "hardhat";
-import { hashTypedData, parseEther, parseEventLogs, toFunctionSelector, type Address, type Hash } from "viem";
+import {
+  hashTypedData,
+  parseEther,
+  parseEventLogs,
+  toFunctionSelector,
+  type Address,
+  type ContractEventName,
+  type Hash,
+} from "viem";
 import { delegationTypes, rebatePoolDomain, receiptTypes } from "@web3torrent/sdk/eip712";
 import {
   ALLOWANCE_EXPIRY,
@@ -14,6 +22,7 @@ import {
   lowerAddresses,
   newSessionKey,
   registerContent,
+  signReceipt,
   type Pool,
 } from "./helpers/rebate.ts";
 
@@ -21,8 +30,8 @@ const { viem, networkHelpers } = await network.create();
 const { time, loadFixture } = networkHelpers;
 
 /** Deep equality that ignores the letter case of addresses. */
-function same(actual: unknown, expected: unknown, message?: string) {
-  assert.deepEqual(lowerAddresses(actual), lowerAddresses(expected), message);
+function same(actual: unknown, expected: unknown) {
+  assert.deepEqual(lowerAddresses(actual), lowerAddresses(expected));
 }
 
 /** Deliberately not a round number, so per-byte payouts round. */
@@ -50,7 +59,21 @@ async function deployFixture() {
   await pool.write.bindLicenseMarket([market.address]);
   const contentId = await registerContent(market, publisher, { size: SIZE, basePrice: BASE_PRICE });
   const domain = { chainId, pool: pool.address };
-  return { owner, publisher, leecher, seeder, seeder2, other, leecher2, publicClient, chainId, pool, market, contentId, domain };
+  return {
+    owner,
+    publisher,
+    leecher,
+    seeder,
+    seeder2,
+    other,
+    leecher2,
+    publicClient,
+    chainId,
+    pool,
+    market,
+    contentId,
+    domain,
+  };
 }
 
 /** The leecher holds a license with a 0.3 ETH allowance and has delegated a session key. */
@@ -62,14 +85,14 @@ async function licensedFixture() {
   return { ...f, expiry, session };
 }
 
-async function logsOf<const TName extends string>(
+async function logsOf<const TName extends ContractEventName<Pool["abi"]>>(
   publicClient: Awaited<ReturnType<typeof viem.getPublicClient>>,
   pool: Pool,
   hash: Hash,
   eventName: TName,
 ) {
   const receipt = await publicClient.waitForTransactionReceipt({ hash });
-  return parseEventLogs({ abi: pool.abi, logs: receipt.logs, eventName: eventName as never });
+  return parseEventLogs({ abi: pool.abi, logs: receipt.logs, eventName });
 }
 
 describe("RebatePool", () => {
@@ -80,8 +103,14 @@ describe("RebatePool", () => {
       assert.equal(BigInt(await pool.read.epochDuration()), EPOCH_DURATION);
       assert.equal(BigInt(await pool.read.allowanceExpiry()), ALLOWANCE_EXPIRY);
       const deployTx = await publicClient.getTransactionReceipt({
-        hash: (await publicClient.getContractEvents({ address: pool.address, abi: pool.abi, eventName: "OwnershipTransferred", fromBlock: 0n }))[0]
-          .transactionHash,
+        hash: (
+          await publicClient.getContractEvents({
+            address: pool.address,
+            abi: pool.abi,
+            eventName: "OwnershipTransferred",
+            fromBlock: 0n,
+          })
+        )[0].transactionHash,
       });
       const block = await publicClient.getBlock({ blockNumber: deployTx.blockNumber });
       assert.equal(await pool.read.genesis(), block.timestamp);
@@ -94,9 +123,19 @@ describe("RebatePool", () => {
       const expected = rebatePoolDomain(chainId, pool.address);
       same(
         { name, version, chainId: Number(domainChainId), verifyingContract },
-        { name: expected.name, version: expected.version, chainId: expected.chainId, verifyingContract: expected.verifyingContract },
+        {
+          name: expected.name,
+          version: expected.version,
+          chainId: expected.chainId,
+          verifyingContract: expected.verifyingContract,
+        },
       );
-      const receipt = { leecher: pool.address, seeder: chainIdAddress(chainId), contentId: 7n, cumulativeBytes: 12_345n };
+      const receipt = {
+        leecher: pool.address,
+        seeder: chainIdAddress(chainId),
+        contentId: 7n,
+        cumulativeBytes: 12_345n,
+      };
       assert.equal(
         await pool.read.hashReceipt([receipt.leecher, receipt.seeder, receipt.contentId, receipt.cumulativeBytes]),
         hashTypedData({ domain: expected, types: receiptTypes, primaryType: "Receipt", message: receipt }),
@@ -111,8 +150,16 @@ describe("RebatePool", () => {
     it("rejects a zero epoch duration, a zero allowance expiry and a zero owner", async () => {
       const { pool, owner } = await loadFixture(deployFixture);
       const me = owner.account.address;
-      await viem.assertions.revertWithCustomError(viem.deployContract("RebatePool", [me, 0, 1]), pool, "ZeroEpochDuration");
-      await viem.assertions.revertWithCustomError(viem.deployContract("RebatePool", [me, 1, 0]), pool, "ZeroAllowanceExpiry");
+      await viem.assertions.revertWithCustomError(
+        viem.deployContract("RebatePool", [me, 0, 1]),
+        pool,
+        "ZeroEpochDuration",
+      );
+      await viem.assertions.revertWithCustomError(
+        viem.deployContract("RebatePool", [me, 1, 0]),
+        pool,
+        "ZeroAllowanceExpiry",
+      );
       await viem.assertions.revertWithCustomErrorWithArgs(
         viem.deployContract("RebatePool", ["0x0000000000000000000000000000000000000000", 1, 1]),
         pool,
@@ -142,9 +189,12 @@ describe("RebatePool", () => {
         market.address,
       ]);
       same(await pool.read.licenseMarket(), market.address);
-      await viem.assertions.revertWithCustomErrorWithArgs(pool.write.bindLicenseMarket([market.address]), pool, "MarketAlreadyBound", [
-        market.address,
-      ]);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        pool.write.bindLicenseMarket([market.address]),
+        pool,
+        "MarketAlreadyBound",
+        [market.address],
+      );
     });
 
     it("is owner-only, refuses the zero address, and follows a two-step ownership transfer", async () => {
@@ -180,7 +230,10 @@ describe("RebatePool", () => {
         "OnlyLicenseMarket",
         [other.account.address],
       );
-      const session = new LeecherSession(other, other.account.address, 2n ** 40n, { chainId: 31337, pool: pool.address });
+      const session = new LeecherSession(other, other.account.address, 2n ** 40n, {
+        chainId: 31337,
+        pool: pool.address,
+      });
       await viem.assertions.revertWithCustomError(
         pool.write.submitReceipts([other.account.address, [await session.receipt(other.account.address, 1n, 1n)]]),
         pool,
@@ -195,8 +248,16 @@ describe("RebatePool", () => {
       const [, networkFee, bountyFee, total] = await market.read.quote([contentId, 1n]);
       assert.equal(networkFee + bountyFee, ALLOWANCE);
       // A gift: `other` pays, `leecher` is the licensee.
-      const tx = market.write.buy([contentId, 1n, leecher.account.address, total], { account: other.account, value: total });
-      await viem.assertions.emitWithArgs(tx, pool, "AllowanceFunded", [leecher.account.address, contentId, ALLOWANCE, ALLOWANCE]);
+      const tx = market.write.buy([contentId, 1n, leecher.account.address, total], {
+        account: other.account,
+        value: total,
+      });
+      await viem.assertions.emitWithArgs(tx, pool, "AllowanceFunded", [
+        leecher.account.address,
+        contentId,
+        ALLOWANCE,
+        ALLOWANCE,
+      ]);
       const [remaining, bytesCredited, fundedAt] = await pool.read.allowance([leecher.account.address, contentId]);
       assert.deepEqual([remaining, bytesCredited, fundedAt], [ALLOWANCE, 0n, BigInt(await time.latest())]);
       assert.deepEqual(await pool.read.allowance([other.account.address, contentId]), [0n, 0n, 0n]);
@@ -215,7 +276,10 @@ describe("RebatePool", () => {
     it("only accepts the bound market", async () => {
       const { pool, other, contentId } = await loadFixture(deployFixture);
       await viem.assertions.revertWithCustomErrorWithArgs(
-        pool.write.fundAllowance([other.account.address, contentId], { account: other.account, value: parseEther("1") }),
+        pool.write.fundAllowance([other.account.address, contentId], {
+          account: other.account,
+          value: parseEther("1"),
+        }),
         pool,
         "OnlyLicenseMarket",
         [other.account.address],
@@ -228,9 +292,12 @@ describe("RebatePool", () => {
       const { pool, session, seeder, leecher, contentId, publicClient } = await loadFixture(licensedFixture);
       const bytes = 250_000n;
       const expected = creditLicense(ALLOWANCE, 0n, SIZE, bytes);
-      const hash = await pool.write.submitReceipts([seeder.account.address, [await session.receipt(seeder.account.address, contentId, bytes)]], {
-        account: seeder.account,
-      });
+      const hash = await pool.write.submitReceipts(
+        [seeder.account.address, [await session.receipt(seeder.account.address, contentId, bytes)]],
+        {
+          account: seeder.account,
+        },
+      );
       const [event] = await logsOf(publicClient, pool, hash, "ReceiptCredited");
       same(event.args, {
         leecher: leecher.account.address,
@@ -330,7 +397,11 @@ describe("RebatePool", () => {
 
     it("refuses an empty batch", async () => {
       const { pool, seeder } = await loadFixture(licensedFixture);
-      await viem.assertions.revertWithCustomError(pool.write.submitReceipts([seeder.account.address, []]), pool, "EmptyBatch");
+      await viem.assertions.revertWithCustomError(
+        pool.write.submitReceipts([seeder.account.address, []]),
+        pool,
+        "EmptyBatch",
+      );
     });
 
     it("refuses a receipt whose delegation has expired", async () => {
@@ -367,9 +438,15 @@ describe("RebatePool", () => {
     it("refuses a receipt not signed by the delegated session key, or signed for another seeder", async () => {
       const { pool, session, leecher, seeder, seeder2, contentId } = await loadFixture(licensedFixture);
       const s = seeder.account.address;
-      const stranger = newSessionKey();
       const receipt = await session.receipt(s, contentId, 10n);
-      const byStranger = { ...receipt, receiptSig: await new LeecherSession(leecher, leecher.account.address, session.expiry, session.domain, stranger).receipt(s, contentId, 10n).then((r) => r.receiptSig) };
+      // The same receipt, signed by a key the leecher never delegated.
+      const receiptSig = await signReceipt(newSessionKey(), session.domain, {
+        leecher: leecher.account.address,
+        seeder: s,
+        contentId,
+        cumulativeBytes: 10n,
+      });
+      const byStranger = { ...receipt, receiptSig };
       await viem.assertions.revertWithCustomErrorWithArgs(
         pool.write.submitReceipts([s, [byStranger]]),
         pool,
@@ -383,7 +460,7 @@ describe("RebatePool", () => {
         "InvalidReceiptSignature",
         [leecher.account.address, session.sessionKey.address],
       );
-      // A session key of the wrong length of signature is refused the same way, not with a panic.
+      // A malformed signature is refused the same way, not with a panic.
       await viem.assertions.revertWithCustomErrorWithArgs(
         pool.write.submitReceipts([s, [{ ...receipt, receiptSig: "0x1234" }]]),
         pool,
@@ -398,8 +475,17 @@ describe("RebatePool", () => {
       const s = seeder.account.address;
       const me = leecher.account.address;
       // A second deployment where the leecher also holds a license: its receipts must not count here, nor ours there.
-      const pool2 = await viem.deployContract("RebatePool", [owner.account.address, Number(EPOCH_DURATION), Number(ALLOWANCE_EXPIRY)]);
-      const market2 = await viem.deployContract("LicenseMarket", [owner.account.address, pool2.address, MAX_NETWORK_FEE_BPS, ""]);
+      const pool2 = await viem.deployContract("RebatePool", [
+        owner.account.address,
+        Number(EPOCH_DURATION),
+        Number(ALLOWANCE_EXPIRY),
+      ]);
+      const market2 = await viem.deployContract("LicenseMarket", [
+        owner.account.address,
+        pool2.address,
+        MAX_NETWORK_FEE_BPS,
+        "",
+      ]);
       await pool2.write.bindLicenseMarket([market2.address]);
       const contentId2 = await registerContent(market2, publisher, { size: SIZE, basePrice: BASE_PRICE });
       assert.equal(contentId2, contentId);
@@ -409,10 +495,12 @@ describe("RebatePool", () => {
       const forPool2 = new LeecherSession(leecher, me, expiry, { chainId, pool: pool2.address }, sessionKey);
       const signedForPool2 = await forPool2.receipt(s, contentId, 10n);
       await pool2.write.submitReceipts([s, [signedForPool2]]);
-      await viem.assertions.revertWithCustomErrorWithArgs(pool.write.submitReceipts([s, [signedForPool2]]), pool, "InvalidDelegationSignature", [
-        me,
-        sessionKey.address,
-      ]);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        pool.write.submitReceipts([s, [signedForPool2]]),
+        pool,
+        "InvalidDelegationSignature",
+        [me, sessionKey.address],
+      );
       // Same session key with a valid delegation here: a receipt signed for pool2 still fails.
       const here = new LeecherSession(leecher, me, expiry, f.domain, sessionKey);
       await viem.assertions.revertWithCustomErrorWithArgs(
@@ -424,10 +512,12 @@ describe("RebatePool", () => {
       // Another chain id, same contract address.
       const otherChain = new LeecherSession(leecher, me, expiry, { chainId: 1, pool: pool.address }, sessionKey);
       const signedOnChain1 = await otherChain.receipt(s, contentId, 10n);
-      await viem.assertions.revertWithCustomErrorWithArgs(pool.write.submitReceipts([s, [signedOnChain1]]), pool, "InvalidDelegationSignature", [
-        me,
-        sessionKey.address,
-      ]);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        pool.write.submitReceipts([s, [signedOnChain1]]),
+        pool,
+        "InvalidDelegationSignature",
+        [me, sessionKey.address],
+      );
       await viem.assertions.revertWithCustomErrorWithArgs(
         pool.write.submitReceipts([s, [{ ...signedOnChain1, delegationSig: await here.delegation() }]]),
         pool,
@@ -439,7 +529,8 @@ describe("RebatePool", () => {
     });
 
     it("refuses receipts for content the leecher holds no license for", async () => {
-      const { pool, market, publisher, leecher2, seeder, contentId, domain, expiry } = await loadFixture(licensedFixture);
+      const { pool, market, publisher, leecher2, seeder, contentId, domain, expiry, session } =
+        await loadFixture(licensedFixture);
       const s = seeder.account.address;
       const unlicensed = new LeecherSession(leecher2, leecher2.account.address, expiry, domain);
       await viem.assertions.revertWithCustomErrorWithArgs(
@@ -448,14 +539,16 @@ describe("RebatePool", () => {
         "NoLicense",
         [leecher2.account.address, contentId],
       );
+      // The leecher holds a license of `contentId`, not of another registered content.
       const otherContent = await registerContent(market, publisher, { size: SIZE, basePrice: BASE_PRICE });
-      const { session } = await loadFixture(licensedFixture);
+      assert.equal(await market.read.hasLicense([session.leecher, contentId]), true);
       await viem.assertions.revertWithCustomErrorWithArgs(
         pool.write.submitReceipts([s, [await session.receipt(s, otherContent, 10n)]]),
         pool,
         "NoLicense",
         [session.leecher, otherContent],
       );
+      // Nor of a content that does not exist.
       await viem.assertions.revertWithCustomErrorWithArgs(
         pool.write.submitReceipts([s, [await session.receipt(s, 999n, 10n)]]),
         pool,
@@ -465,8 +558,13 @@ describe("RebatePool", () => {
     });
 
     it("follows a transferred license: the old holder is refused, the new one credits bytes from its own (empty) allowance", async () => {
-      const { pool, market, publisher, leecher, leecher2, seeder, domain, expiry, publicClient } = await loadFixture(licensedFixture);
-      const transferable = await registerContent(market, publisher, { size: SIZE, basePrice: BASE_PRICE, transferable: true });
+      const { pool, market, publisher, leecher, leecher2, seeder, domain, expiry, publicClient } =
+        await loadFixture(licensedFixture);
+      const transferable = await registerContent(market, publisher, {
+        size: SIZE,
+        basePrice: BASE_PRICE,
+        transferable: true,
+      });
       await buy(market, leecher, transferable);
       await market.write.safeTransferFrom([leecher.account.address, leecher2.account.address, transferable, 1n, "0x"], {
         account: leecher.account,
@@ -492,13 +590,12 @@ describe("RebatePool", () => {
       const me = leecher.account.address;
       const first = await session.receipt(s, contentId, 1_000n);
       await pool.write.submitReceipts([s, [first]]);
-      await viem.assertions.revertWithCustomErrorWithArgs(pool.write.submitReceipts([s, [first]]), pool, "ReceiptNotNewer", [
-        me,
-        s,
-        contentId,
-        1_000n,
-        1_000n,
-      ]);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        pool.write.submitReceipts([s, [first]]),
+        pool,
+        "ReceiptNotNewer",
+        [me, s, contentId, 1_000n, 1_000n],
+      );
       await viem.assertions.revertWithCustomErrorWithArgs(
         pool.write.submitReceipts([s, [await session.receipt(s, contentId, 999n)]]),
         pool,
@@ -507,13 +604,12 @@ describe("RebatePool", () => {
       );
       // A good receipt followed by a duplicate of itself: nothing of the batch is credited.
       const next = await session.receipt(s, contentId, 2_000n);
-      await viem.assertions.revertWithCustomErrorWithArgs(pool.write.submitReceipts([s, [next, next]]), pool, "ReceiptNotNewer", [
-        me,
-        s,
-        contentId,
-        2_000n,
-        2_000n,
-      ]);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        pool.write.submitReceipts([s, [next, next]]),
+        pool,
+        "ReceiptNotNewer",
+        [me, s, contentId, 2_000n, 2_000n],
+      );
       assert.equal(await pool.read.credited([me, s, contentId]), 1_000n);
       assert.equal((await pool.read.allowance([me, contentId]))[1], 1_000n);
     });
@@ -571,10 +667,12 @@ describe("RebatePool", () => {
       );
       assert.equal((await pool.read.allowance([leecher.account.address, contentId]))[0], 0n);
       assert.deepEqual(await pool.read.rollover(), [ALLOWANCE, false, 0n]);
-      await viem.assertions.revertWithCustomErrorWithArgs(pool.write.sweep([leecher.account.address, contentId]), pool, "NothingToSweep", [
-        leecher.account.address,
-        contentId,
-      ]);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        pool.write.sweep([leecher.account.address, contentId]),
+        pool,
+        "NothingToSweep",
+        [leecher.account.address, contentId],
+      );
     });
 
     it("sweeps only what is left after payouts, and a new purchase restarts the expiry", async () => {
@@ -586,11 +684,12 @@ describe("RebatePool", () => {
       await buy(market, leecher, contentId);
       await time.increase(DAY);
       const [, , fundedAt] = await pool.read.allowance([leecher.account.address, contentId]);
-      await viem.assertions.revertWithCustomErrorWithArgs(pool.write.sweep([leecher.account.address, contentId]), pool, "NotExpired", [
-        leecher.account.address,
-        contentId,
-        fundedAt + ALLOWANCE_EXPIRY,
-      ]);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        pool.write.sweep([leecher.account.address, contentId]),
+        pool,
+        "NotExpired",
+        [leecher.account.address, contentId, fundedAt + ALLOWANCE_EXPIRY],
+      );
       await time.setNextBlockTimestamp(fundedAt + ALLOWANCE_EXPIRY);
       await pool.write.sweep([leecher.account.address, contentId]);
       assert.equal((await pool.read.rollover())[0], left + ALLOWANCE);
@@ -598,10 +697,12 @@ describe("RebatePool", () => {
 
     it("refuses to sweep an allowance that was never funded", async () => {
       const { pool, other, contentId } = await loadFixture(deployFixture);
-      await viem.assertions.revertWithCustomErrorWithArgs(pool.write.sweep([other.account.address, contentId]), pool, "NothingToSweep", [
-        other.account.address,
-        contentId,
-      ]);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        pool.write.sweep([other.account.address, contentId]),
+        pool,
+        "NothingToSweep",
+        [other.account.address, contentId],
+      );
     });
 
     it("sweepMany sweeps several licenses, all or nothing", async () => {
@@ -656,7 +757,8 @@ describe("RebatePool", () => {
     });
 
     it("shares an epoch's pool in proportion to the bytes credited to each seeder, rounding down", async () => {
-      const { pool, session, seeder, seeder2, leecher2, other, contentId, sweepEpoch, publicClient } = await loadFixture(sweptFixture);
+      const { pool, session, seeder, seeder2, leecher2, other, contentId, sweepEpoch, publicClient } =
+        await loadFixture(sweptFixture);
       const a = seeder.account.address;
       const b = seeder2.account.address;
       const bytesA = 250_000n;
@@ -671,10 +773,12 @@ describe("RebatePool", () => {
       ]);
       const pool0 = 2n * ALLOWANCE;
       assert.deepEqual(await pool.read.epochInfo([sweepEpoch]), [pool0, SIZE, false]);
-      await viem.assertions.revertWithCustomErrorWithArgs(pool.write.claim([[sweepEpoch]], { account: seeder.account }), pool, "EpochNotFinished", [
-        sweepEpoch,
-        sweepEpoch,
-      ]);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        pool.write.claim([[sweepEpoch]], { account: seeder.account }),
+        pool,
+        "EpochNotFinished",
+        [sweepEpoch, sweepEpoch],
+      );
       await time.increase(EPOCH_DURATION);
       const shareA = (pool0 * bytesA) / SIZE;
       const shareB = (pool0 * bytesB) / SIZE;
@@ -721,11 +825,12 @@ describe("RebatePool", () => {
         "NothingToClaim",
         [seeder2.account.address],
       );
-      await viem.assertions.emitWithArgs(pool.write.claim([[creditEpoch]], { account: seeder.account }), pool, "Claimed", [
-        s,
-        balance,
-        ALLOWANCE,
-      ]);
+      await viem.assertions.emitWithArgs(
+        pool.write.claim([[creditEpoch]], { account: seeder.account }),
+        pool,
+        "Claimed",
+        [s, balance, ALLOWANCE],
+      );
     });
 
     it("assigns a sweep made after an epoch with bytes ended to a later epoch, not to the finished one", async () => {
@@ -757,7 +862,12 @@ describe("RebatePool", () => {
         { address: pool.address, amount: -ALLOWANCE },
       ]);
       assert.equal(await pool.read.balances([s]), 0n);
-      await viem.assertions.revertWithCustomErrorWithArgs(pool.write.claim([[]], { account: seeder.account }), pool, "NothingToClaim", [s]);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        pool.write.claim([[]], { account: seeder.account }),
+        pool,
+        "NothingToClaim",
+        [s],
+      );
     });
 
     it("refuses to claim an epoch twice, also within one call", async () => {
@@ -770,21 +880,37 @@ describe("RebatePool", () => {
       await pool.write.submitReceipts([s, [await session.receipt(s, contentId, SIZE)]]);
       await time.increase(EPOCH_DURATION);
       // Listing the epoch twice pays it once.
-      await viem.assertions.emitWithArgs(pool.write.claim([[epoch, epoch]], { account: seeder.account }), pool, "Claimed", [
-        s,
-        ALLOWANCE,
-        ALLOWANCE,
-      ]);
+      await viem.assertions.emitWithArgs(
+        pool.write.claim([[epoch, epoch]], { account: seeder.account }),
+        pool,
+        "Claimed",
+        [s, ALLOWANCE, ALLOWANCE],
+      );
       assert.equal(await pool.read.seederEpochBytes([epoch, s]), 0n);
       assert.equal(await pool.read.claimable([s, [epoch]]), 0n);
-      await viem.assertions.revertWithCustomErrorWithArgs(pool.write.claim([[epoch]], { account: seeder.account }), pool, "NothingToClaim", [s]);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        pool.write.claim([[epoch]], { account: seeder.account }),
+        pool,
+        "NothingToClaim",
+        [s],
+      );
     });
 
     it("refuses the current and future epochs", async () => {
       const { pool, seeder } = await loadFixture(licensedFixture);
       await time.increase(5n * EPOCH_DURATION);
-      await viem.assertions.revertWithCustomErrorWithArgs(pool.write.claim([[5n]], { account: seeder.account }), pool, "EpochNotFinished", [5n, 5n]);
-      await viem.assertions.revertWithCustomErrorWithArgs(pool.write.claim([[4n, 9n]], { account: seeder.account }), pool, "EpochNotFinished", [9n, 5n]);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        pool.write.claim([[5n]], { account: seeder.account }),
+        pool,
+        "EpochNotFinished",
+        [5n, 5n],
+      );
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        pool.write.claim([[4n, 9n]], { account: seeder.account }),
+        pool,
+        "EpochNotFinished",
+        [9n, 5n],
+      );
       // claimable ignores them instead of reverting.
       assert.equal(await pool.read.claimable([seeder.account.address, [5n, 9n]]), 0n);
     });

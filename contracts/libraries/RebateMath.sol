@@ -12,8 +12,9 @@ library RebateMath {
     }
 
     /// @notice Credits up to `newBytes` against a license and prices them.
-    /// @dev Each credited byte pays `remaining / (size - bytesCredited)`, the allowance left per byte left, so crediting
-    /// the license's last byte pays out exactly what remains and no sequence of credits pays more than the allowance.
+    /// @dev Each credited byte pays `remaining / (size - bytesCredited)`, the allowance left per byte left, so
+    /// crediting the license's last byte pays out exactly what remains and no sequence of credits pays more than the
+    /// allowance.
     /// With no new funding in between this is `allowance / size` per byte, as the product spec states.
     /// @param remaining Allowance not yet paid out, in wei.
     /// @param bytesCredited Bytes already credited against the license, summed over all seeders.

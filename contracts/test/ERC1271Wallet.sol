@@ -18,6 +18,7 @@ contract ERC1271Wallet is IERC1271, ERC1155Holder {
     /// @inheritdoc IERC1271
     function isValidSignature(bytes32 hash, bytes calldata signature) external view returns (bytes4) {
         (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecoverCalldata(hash, signature);
-        return err == ECDSA.RecoverError.NoError && signer == owner ? IERC1271.isValidSignature.selector : INVALID_SIGNATURE;
+        bool valid = err == ECDSA.RecoverError.NoError && signer == owner;
+        return valid ? IERC1271.isValidSignature.selector : INVALID_SIGNATURE;
     }
 }

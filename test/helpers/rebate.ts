@@ -2,7 +2,7 @@
  * Shared set-up for the RebatePool tests: the deployment order (pool → market → bind), content registration,
  * purchases, and receipts signed with the sdk's EIP-712 types, plus a bigint mirror of the pool's payout rule.
  */
-import type { Account, Address, Hex, LocalAccount } from "viem";
+import type { Address, Hex, LocalAccount } from "viem";
 import { keccak256, toHex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import type { ContractReturnType, WalletClient } from "@nomicfoundation/hardhat-viem/types";
@@ -32,7 +32,11 @@ export interface ContentOptions {
 let infohashCounter = 0n;
 
 /** Registers a content as `publisher` and returns its id. Each call uses a fresh infohash. */
-export async function registerContent(market: Market, publisher: WalletClient, options: ContentOptions): Promise<bigint> {
+export async function registerContent(
+  market: Market,
+  publisher: WalletClient,
+  options: ContentOptions,
+): Promise<bigint> {
   infohashCounter += 1n;
   await market.write.registerContent(
     [
@@ -75,10 +79,8 @@ export function newSessionKey(): LocalAccount {
 /** Something that can sign EIP-712 data: a Hardhat wallet client or a local account. */
 type TypedDataSigner = WalletClient | LocalAccount;
 
-function signTyped(signer: TypedDataSigner, args: Parameters<LocalAccount["signTypedData"]>[0]): Promise<Hex> {
-  if ("type" in signer && signer.type === "local") return signer.signTypedData(args);
-  const wallet = signer as WalletClient;
-  return wallet.signTypedData({ ...args, account: wallet.account as Account } as Parameters<WalletClient["signTypedData"]>[0]);
+function isLocalAccount(signer: TypedDataSigner): signer is LocalAccount {
+  return signer.type === "local";
 }
 
 /** Where signatures are bound: the pool's address and the chain id (overridable to test replay). */
@@ -88,12 +90,15 @@ export interface SigningDomain {
 }
 
 export function signDelegation(wallet: TypedDataSigner, domain: SigningDomain, sessionKey: Address, expiry: bigint) {
-  return signTyped(wallet, {
+  const typedData = {
     domain: rebatePoolDomain(domain.chainId, domain.pool),
     types: delegationTypes,
     primaryType: "Delegation",
     message: { sessionKey, expiry },
-  });
+  } as const;
+  return isLocalAccount(wallet)
+    ? wallet.signTypedData(typedData)
+    : wallet.signTypedData({ ...typedData, account: wallet.account });
 }
 
 export interface ReceiptFields {

@@ -1,1 +1,2 @@
 export * from "./eip712.ts";
+export * from "./checkpointSchedule.ts";

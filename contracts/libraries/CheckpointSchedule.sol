@@ -70,7 +70,7 @@ library CheckpointSchedule {
 
     /// @notice The price of `cumulativeBytes` at `pricePerMiB`, rounded down (in the leecher's favour).
     function amountFor(uint256 cumulativeBytes, uint256 pricePerMiB) internal pure returns (uint256) {
-        return Math.mulDiv(cumulativeBytes, pricePerMiB, MIB);
+        return cumulativeBytes * pricePerMiB / MIB;
     }
 
     /// @dev The exponential checkpoint `k`, regardless of `total`.

@@ -13,7 +13,8 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 /// - Upfront: one checkpoint, `total`, due before any byte is sent.
 ///
 /// A `total` of zero has no checkpoints. No function overflows for any `uint256` input except `amountFor`, which
-/// reverts only when the exact result does not fit in 256 bits.
+/// reverts when `cumulativeBytes * pricePerMiB` does not fit in 256 bits (never for an escrow: uint64 bytes times a
+/// uint96 price).
 library CheckpointSchedule {
     /// @notice How a download is paid: in doubling checkpoints, or all at the start.
     enum Mode {

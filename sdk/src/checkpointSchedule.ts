@@ -3,8 +3,8 @@
  *
  * Exponential: payment is due at FIRST_CHECKPOINT·(2^(k+1) − 1) cumulative bytes (10, 30, 70, 150 MiB, ...; each
  * interval twice the previous) below `total`, then at `total`. Upfront: one checkpoint, `total`, before any byte.
- * All values are bigints in the range of a Solidity uint256; the functions throw a RangeError outside it (where the
- * contract would not accept the value either).
+ * All values are bigints in the range of a Solidity uint256; the functions throw a RangeError outside it, where the
+ * contract would not accept the value or would revert.
  */
 
 /** How a download is paid; the numbers are the Solidity enum's. */
@@ -90,9 +90,12 @@ export function checkpoints(m: CheckpointMode, total: bigint): bigint[] {
   return list;
 }
 
-/** The price of `cumulativeBytes` at `pricePerMiB` wei per MiB, rounded down (in the leecher's favour). */
+/**
+ * The price of `cumulativeBytes` at `pricePerMiB` wei per MiB, rounded down (in the leecher's favour). Like the
+ * contract's checked arithmetic, it refuses a product `cumulativeBytes * pricePerMiB` beyond uint256.
+ */
 export function amountFor(cumulativeBytes: bigint, pricePerMiB: bigint): bigint {
   uint256("cumulativeBytes", cumulativeBytes);
   uint256("pricePerMiB", pricePerMiB);
-  return uint256("amount", (cumulativeBytes * pricePerMiB) / MIB);
+  return uint256("cumulativeBytes * pricePerMiB", cumulativeBytes * pricePerMiB) / MIB;
 }

@@ -19,10 +19,13 @@ const sessionKeys = new Map<bigint, ReturnType<typeof privateKeyToAccount>>();
 
 async function openEscrow(): Promise<bigint> {
   const sessionKey = privateKeyToAccount(generatePrivateKey());
-  const hash = await escrow.write.open([contentId, CONTENT_SIZE, PRICE_PER_MIB, sessionKey.address, CheckpointMode.Exponential], {
-    account: leecher.account,
-    value: deposit,
-  });
+  const hash = await escrow.write.open(
+    [contentId, CONTENT_SIZE, PRICE_PER_MIB, sessionKey.address, CheckpointMode.Exponential],
+    {
+      account: leecher.account,
+      value: deposit,
+    },
+  );
   await publicClient.waitForTransactionReceipt({ hash });
   const escrowId = await escrow.read.escrowCount();
   sessionKeys.set(escrowId, sessionKey);
@@ -30,7 +33,12 @@ async function openEscrow(): Promise<bigint> {
 }
 
 async function voucher(escrowId: bigint, cumulativeBytes: bigint) {
-  const v = { escrowId, seeder: seederA.account.address, cumulativeBytes, cumulativeAmount: amountFor(cumulativeBytes, PRICE_PER_MIB) };
+  const v = {
+    escrowId,
+    seeder: seederA.account.address,
+    cumulativeBytes,
+    cumulativeAmount: amountFor(cumulativeBytes, PRICE_PER_MIB),
+  };
   return { v, sig: await signVoucher(sessionKeys.get(escrowId)!, chainId, escrow.address, v) };
 }
 
@@ -63,8 +71,20 @@ const batchLater = await batchGas(second);
 
 console.log("CheckpointEscrow gas (per transaction, 21000 base included)");
 console.table([
-  { operation: "redeem, seeder's first voucher of the escrow", gas: Number(singleFirst), perRedemption: Number(singleFirst) },
+  {
+    operation: "redeem, seeder's first voucher of the escrow",
+    gas: Number(singleFirst),
+    perRedemption: Number(singleFirst),
+  },
   { operation: "redeem, a later voucher", gas: Number(singleLater), perRedemption: Number(singleLater) },
-  { operation: `redeemBatch of ${BATCH}, first vouchers`, gas: Number(batchFirst), perRedemption: Number(batchFirst) / BATCH },
-  { operation: `redeemBatch of ${BATCH}, later vouchers`, gas: Number(batchLater), perRedemption: Number(batchLater) / BATCH },
+  {
+    operation: `redeemBatch of ${BATCH}, first vouchers`,
+    gas: Number(batchFirst),
+    perRedemption: Number(batchFirst) / BATCH,
+  },
+  {
+    operation: `redeemBatch of ${BATCH}, later vouchers`,
+    gas: Number(batchLater),
+    perRedemption: Number(batchLater) / BATCH,
+  },
 ]);

@@ -119,9 +119,13 @@ contract EscrowHandler {
         } catch {}
     }
 
-    function redeemBatch(uint256 escrowSeed, uint256 seederSeed, uint256 countSeed, uint256 bytesSeed, uint256 amountSeed)
-        external
-    {
+    function redeemBatch(
+        uint256 escrowSeed,
+        uint256 seederSeed,
+        uint256 countSeed,
+        uint256 bytesSeed,
+        uint256 amountSeed
+    ) external {
         if (_ids.length == 0) return;
         address seeder = _seeders[seederSeed % SEEDERS];
         uint256 count = _bound(countSeed, 1, _min(MAX_BATCH, _ids.length));
@@ -131,7 +135,8 @@ contract EscrowHandler {
         for (uint256 i; i < count; ++i) {
             // Consecutive, distinct escrows.
             uint256 id = _ids[(escrowSeed + i) % _ids.length];
-            (vouchers[i], sigs[i]) = _voucher(id, seeder, uint256(keccak256(abi.encode(bytesSeed, i))), amountSeed >> i);
+            uint256 bytesSeedI = uint256(keccak256(abi.encode(bytesSeed, i)));
+            (vouchers[i], sigs[i]) = _voucher(id, seeder, bytesSeedI, amountSeed >> i);
             recordsBefore[i] = escrow.redeemedBy(id, seeder).amount;
         }
         uint256 balanceBefore = seeder.balance;

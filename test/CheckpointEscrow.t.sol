@@ -106,7 +106,8 @@ contract CheckpointEscrowTest is EscrowFixture {
         uint256 deposit = CheckpointSchedule.amountFor(maxBytes, price) + extra;
         vm.deal(leecher, deposit);
         vm.prank(leecher);
-        uint256 id = escrow.open{value: deposit}(contentId, maxBytes, price, sessionKey, CheckpointSchedule.Mode.Exponential);
+        uint256 id =
+            escrow.open{value: deposit}(contentId, maxBytes, price, sessionKey, CheckpointSchedule.Mode.Exponential);
 
         uint256[SEEDERS] memory maxSigned = _redeemRandomVouchers(id, maxBytes, price, byteSeeds, amountSeeds);
 
@@ -193,7 +194,7 @@ contract CheckpointEscrowTest is EscrowFixture {
             uint256 c = CheckpointSchedule.checkpointAt(mode, i, total);
             assertTrue(c > previous, "strictly increasing");
             assertTrue(CheckpointSchedule.isCheckpoint(mode, c, total), "listed checkpoints are checkpoints");
-            assertEq(CheckpointSchedule.nextCheckpoint(mode, previous, total), c, "next after the previous is this one");
+            assertEq(CheckpointSchedule.nextCheckpoint(mode, previous, total), c, "next after the previous");
             assertEq(CheckpointSchedule.nextCheckpoint(mode, c - 1, total), c, "next just below is this one");
             previous = c;
         }
@@ -211,7 +212,8 @@ contract CheckpointEscrowTest is EscrowFixture {
         assertEq(first, total < FIRST ? total : FIRST, "first checkpoint");
         uint256 previousInterval = first;
         for (uint256 i = 1; i < count; ++i) {
-            uint256 interval = CheckpointSchedule.checkpointAt(mode, i, total) - CheckpointSchedule.checkpointAt(mode, i - 1, total);
+            uint256 interval =
+                CheckpointSchedule.checkpointAt(mode, i, total) - CheckpointSchedule.checkpointAt(mode, i - 1, total);
             if (i < count - 1) assertEq(interval, 2 * previousInterval, "interval doubles");
             else assertLe(interval, 2 * previousInterval, "last interval at most double");
             previousInterval = interval;

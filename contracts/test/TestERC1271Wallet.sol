@@ -17,6 +17,7 @@ contract TestERC1271Wallet is IERC1271 {
     /// @inheritdoc IERC1271
     function isValidSignature(bytes32 hash, bytes calldata signature) external view returns (bytes4) {
         (address recovered, ECDSA.RecoverError err,) = ECDSA.tryRecover(hash, signature);
-        return err == ECDSA.RecoverError.NoError && recovered == signer ? IERC1271.isValidSignature.selector : bytes4(0);
+        bool valid = err == ECDSA.RecoverError.NoError && recovered == signer;
+        return valid ? IERC1271.isValidSignature.selector : bytes4(0);
     }
 }

@@ -38,7 +38,20 @@ export async function deployEscrowSystem(viem: Viem) {
   await buyLicense(viem, market.address, contentId, leecher.account.address);
   const publicClient = await viem.getPublicClient();
   const chainId = await publicClient.getChainId();
-  return { owner, leecher, seederA, seederB, stranger, publisher, sink, market, escrow, contentId, publicClient, chainId };
+  return {
+    owner,
+    leecher,
+    seederA,
+    seederB,
+    stranger,
+    publisher,
+    sink,
+    market,
+    escrow,
+    contentId,
+    publicClient,
+    chainId,
+  };
 }
 
 export async function registerContent(viem: Viem, market: Address, payout: Address, size: bigint, seed: string) {
@@ -69,7 +82,12 @@ export async function buyLicense(viem: Viem, market: Address, contentId: bigint,
 }
 
 /** Signs a voucher with the sdk's EIP-712 definitions. */
-export function signVoucher(key: LocalAccount, chainId: number | bigint, escrow: Address, voucher: Voucher): Promise<Hex> {
+export function signVoucher(
+  key: LocalAccount,
+  chainId: number | bigint,
+  escrow: Address,
+  voucher: Voucher,
+): Promise<Hex> {
   return key.signTypedData({
     domain: escrowDomain(chainId, escrow),
     types: voucherTypes,

@@ -18,7 +18,8 @@ import {BondingCurve, CurveKind} from "./libraries/BondingCurve.sol";
 /// plus the content's bounty fee to the {IRebatePool}, as the rebate allowance of the license just bought.
 ///
 /// INVARIANTS:
-/// - The market's ETH balance equals the sum of `proceeds` over all payout addresses (outside a call in flight).
+/// - The market's ETH balance equals the sum of `proceeds` over all payout addresses, outside a call in flight.
+///   (The market accepts ETH only in {buy}; ETH forced in by SELFDESTRUCT would be an unowned, locked excess.)
 /// - Every wei a buyer sends is exactly one of: publisher proceeds (the curve price), forwarded to the rebate pool
 ///   (network fee + bounty fee), or refunded to the buyer (the overpayment).
 /// - For every content id, `supply` equals the number of licenses minted for it, and never exceeds `maxSupply`
@@ -45,6 +46,9 @@ import {BondingCurve, CurveKind} from "./libraries/BondingCurve.sol";
 ///
 /// NOTE: A refund of overpayment goes to `msg.sender`; a caller that cannot receive ETH must pay the exact total.
 /// Licenses minted to a contract require it to accept ERC-1155 tokens.
+///
+/// IMPORTANT: The rebate pool is fixed at deployment and every purchase with fees calls it; a pool that reverts
+/// (for example one not yet bound to this market) stops those purchases, never withdrawals.
 contract LicenseMarket is ERC1155, Ownable2Step, Pausable, ReentrancyGuard, ILicenseMarket {
     /// @notice Basis points in one.
     uint16 public constant BPS = 10_000;
@@ -55,22 +59,24 @@ contract LicenseMarket is ERC1155, Ownable2Step, Pausable, ReentrancyGuard, ILic
     /// @notice Cap on an exponential curve's growth: 100% per license.
     uint128 public constant MAX_GROWTH_BPS = 10_000;
 
-    /// @notice A registered content. Packed in four slots; `supply` is the only field that changes.
+    /// @notice A registered content, packed in four slots; `supply` is the only field that changes.
+    /// @dev Slot 1 holds what every sale reads and writes. It is never zero (`payout` is set), so the first sale
+    /// of a content updates a live slot instead of paying for a fresh one.
     struct Content {
         // slot 0
         bytes32 infohash;
         // slot 1
         address payout;
-        uint64 size;
+        uint64 supply;
         uint16 bountyFeeBps;
         CurveKind curve;
         bool transferable;
         // slot 2
         uint128 basePrice;
-        uint128 growth;
-        // slot 3
+        uint64 size;
         uint64 maxSupply;
-        uint64 supply;
+        // slot 3
+        uint128 growth;
     }
 
     /// @notice What a publisher passes to {registerContent}.
@@ -125,11 +131,12 @@ contract LicenseMarket is ERC1155, Ownable2Step, Pausable, ReentrancyGuard, ILic
     /// @notice Sales proceeds owed to each payout address, withdrawn with {withdrawProceeds}.
     mapping(address payout => uint256 amount) public proceeds;
 
+    /// @notice A content was registered; carries the whole record, so an indexer needs no calls.
     event ContentRegistered(
         uint256 indexed contentId,
         address indexed publisher,
-        bytes32 indexed infohash,
         address payout,
+        bytes32 indexed infohash,
         uint64 size,
         uint128 basePrice,
         CurveKind curve,
@@ -140,6 +147,7 @@ contract LicenseMarket is ERC1155, Ownable2Step, Pausable, ReentrancyGuard, ILic
         string metadataURI
     );
 
+    /// @notice `buyer` paid for `quantity` licenses of `contentId`, minted to `recipient`.
     /// @param curvePrice Credited to the content's payout address.
     /// @param networkFee Forwarded to the rebate pool, with `bountyFee`, as the recipient's allowance.
     /// @param newSupply Supply after the purchase.
@@ -156,25 +164,43 @@ contract LicenseMarket is ERC1155, Ownable2Step, Pausable, ReentrancyGuard, ILic
         uint256 nextPrice
     );
 
+    /// @notice `account` withdrew `amount` of proceeds (its whole balance).
     event ProceedsWithdrawn(address indexed account, uint256 amount);
 
+    /// @notice The network fee changed (also emitted by the constructor, from 0).
     event NetworkFeeUpdated(uint16 oldFeeBps, uint16 newFeeBps);
 
+    /// @notice The constructor was given no rebate pool.
     error ZeroRebatePool();
+    /// @notice A content needs its infohash.
     error ZeroInfohash();
+    /// @notice The infohash is already registered as `contentId`.
     error InfohashAlreadyRegistered(bytes32 infohash, uint256 contentId);
+    /// @notice A content has at least one byte.
     error ZeroSize();
+    /// @notice Proceeds need an address to accrue to.
     error ZeroPayoutAddress();
+    /// @notice The bounty fee is above `MAX_BOUNTY_FEE_BPS`.
     error BountyFeeTooHigh(uint16 bountyFeeBps, uint16 maxBountyFeeBps);
+    /// @notice The exponential growth is above `MAX_GROWTH_BPS`.
     error GrowthTooHigh(uint128 growthBps, uint128 maxGrowthBps);
+    /// @notice The network fee is above `MAX_NETWORK_FEE_BPS`.
     error NetworkFeeTooHigh(uint16 networkFeeBps, uint16 maxNetworkFeeBps);
+    /// @notice No content has this id.
     error UnknownContent(uint256 contentId);
+    /// @notice A purchase or a quote is for at least one license.
     error ZeroQuantity();
+    /// @notice Only `remaining` licenses of `contentId` are left (bounded by the uint64 counter when unlimited).
     error MaxSupplyExceeded(uint256 contentId, uint256 quantity, uint256 remaining);
+    /// @notice Licenses cannot be minted to the zero address.
     error ZeroRecipient();
+    /// @notice The purchase costs `total`, more than the caller's `maxTotal`.
     error SlippageExceeded(uint256 total, uint256 maxTotal);
+    /// @notice The purchase costs `total`; only `paid` was sent.
     error InsufficientPayment(uint256 total, uint256 paid);
+    /// @notice The caller has no proceeds.
     error NothingToWithdraw();
+    /// @notice Licenses of `contentId` are bound to their holder.
     error Soulbound(uint256 contentId);
 
     /// @param initialOwner Admin (fee setting, pause); transferred in two steps.
@@ -210,14 +236,14 @@ contract LicenseMarket is ERC1155, Ownable2Step, Pausable, ReentrancyGuard, ILic
         _contents[contentId] = Content({
             infohash: p.infohash,
             payout: p.payout,
-            size: p.size,
+            supply: 0,
             bountyFeeBps: p.bountyFeeBps,
             curve: p.curve,
             transferable: p.transferable,
             basePrice: p.basePrice,
-            growth: p.growth,
+            size: p.size,
             maxSupply: p.maxSupply,
-            supply: 0
+            growth: p.growth
         });
         if (bytes(p.metadataURI).length != 0) {
             _metadataURIs[contentId] = p.metadataURI;
@@ -227,8 +253,8 @@ contract LicenseMarket is ERC1155, Ownable2Step, Pausable, ReentrancyGuard, ILic
         emit ContentRegistered(
             contentId,
             msg.sender,
-            p.infohash,
             p.payout,
+            p.infohash,
             p.size,
             p.basePrice,
             p.curve,
@@ -258,7 +284,8 @@ contract LicenseMarket is ERC1155, Ownable2Step, Pausable, ReentrancyGuard, ILic
         (networkFee, bountyFee, total) = _fees(curvePrice, c.bountyFeeBps);
     }
 
-    /// @notice The curve price (without fees) of the next single license of `contentId`.
+    /// @notice The curve price (without fees) of the next single license of `contentId`: `quote(contentId, 1)`'s
+    /// curve price, with the same reverts (`MaxSupplyExceeded` once sold out).
     function nextPrice(uint256 contentId) external view returns (uint256) {
         Content storage c = _contents[contentId];
         uint256 supply = _checkPurchase(c, contentId, 1);

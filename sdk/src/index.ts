@@ -1,2 +1,3 @@
 export * from "./eip712.ts";
+export * from "./bondingCurve.ts";
 export * from "./checkpointSchedule.ts";

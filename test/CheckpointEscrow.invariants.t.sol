@@ -7,7 +7,7 @@ import {CheckpointEscrow} from "../contracts/CheckpointEscrow.sol";
 import {LicenseMarket} from "../contracts/LicenseMarket.sol";
 import {CheckpointSchedule} from "../contracts/libraries/CheckpointSchedule.sol";
 import {CurveKind} from "../contracts/libraries/BondingCurve.sol";
-import {EscrowTestRebateSink} from "../contracts/test/EscrowTestRebateSink.sol";
+import {RebatePoolStub} from "../contracts/test/RebatePoolStub.sol";
 
 /// @notice Drives the escrow like its users: leechers open escrows (two session keys shared among them, so that a
 /// voucher moved to another escrow would carry a valid signature if the escrow id were not signed), session keys
@@ -51,7 +51,7 @@ contract EscrowHandler {
     bool public nonCheckpointReleased;
 
     constructor() payable {
-        market = new LicenseMarket(address(this), new EscrowTestRebateSink(), 100, "");
+        market = new LicenseMarket(address(this), new RebatePoolStub(), 100, "");
         escrow = new CheckpointEscrow(address(this), market, 1 hours, 7 days);
         contentId = market.registerContent(
             LicenseMarket.ContentParams({

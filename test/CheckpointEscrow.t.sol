@@ -7,7 +7,7 @@ import {CheckpointEscrow} from "../contracts/CheckpointEscrow.sol";
 import {LicenseMarket} from "../contracts/LicenseMarket.sol";
 import {CheckpointSchedule} from "../contracts/libraries/CheckpointSchedule.sol";
 import {CurveKind} from "../contracts/libraries/BondingCurve.sol";
-import {EscrowTestRebateSink} from "../contracts/test/EscrowTestRebateSink.sol";
+import {RebatePoolStub} from "../contracts/test/RebatePoolStub.sol";
 
 /// @notice Deploys the real market and the escrow, registers one large content and licenses a leecher.
 abstract contract EscrowFixture is Test {
@@ -28,7 +28,7 @@ abstract contract EscrowFixture is Test {
     address internal sessionKey;
 
     function setUp() public virtual {
-        market = new LicenseMarket(address(this), new EscrowTestRebateSink(), NETWORK_FEE_BPS, "");
+        market = new LicenseMarket(address(this), new RebatePoolStub(), NETWORK_FEE_BPS, "");
         escrow = new CheckpointEscrow(address(this), market, CHALLENGE_WINDOW, IDLE_EXPIRY);
         contentId = market.registerContent(
             LicenseMarket.ContentParams({

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
 import { network } from "hardhat";
-import { hashTypedData, toFunctionSelector, zeroAddress, type Address, type Hex } from "viem";
+import { hashTypedData, keccak256, toFunctionSelector, toHex, zeroAddress, type Address, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount, type LocalAccount } from "viem/accounts";
 
 import { escrowDomain, voucherTypes, type Voucher } from "@web3torrent/sdk/eip712";
@@ -126,6 +126,8 @@ describe("CheckpointEscrow", () => {
       assert.equal(version, expected.version);
       assert.equal(domainChainId, BigInt(expected.chainId!));
       assert.equal(verifyingContract.toLowerCase(), escrow.address.toLowerCase());
+      const typeString = `Voucher(${voucherTypes.Voucher.map((f) => `${f.type} ${f.name}`).join(",")})`;
+      assert.equal(await escrow.read.VOUCHER_TYPEHASH(), keccak256(toHex(typeString)));
       const v: Voucher = {
         escrowId: 7n,
         seeder: strangerKey.address,

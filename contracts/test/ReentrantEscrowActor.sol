@@ -63,6 +63,7 @@ contract ReentrantEscrowActor is IERC1155Receiver {
         escrow.close(escrowId);
     }
 
+    /// @dev Counts the payment, then attacks as armed (once) or rejects it.
     receive() external payable {
         ++paymentsReceived;
         Attack current = attack;
@@ -84,10 +85,12 @@ contract ReentrantEscrowActor is IERC1155Receiver {
         }
     }
 
+    /// @inheritdoc IERC1155Receiver
     function onERC1155Received(address, address, uint256, uint256, bytes calldata) external pure returns (bytes4) {
         return IERC1155Receiver.onERC1155Received.selector;
     }
 
+    /// @inheritdoc IERC1155Receiver
     function onERC1155BatchReceived(address, address, uint256[] calldata, uint256[] calldata, bytes calldata)
         external
         pure
@@ -96,6 +99,7 @@ contract ReentrantEscrowActor is IERC1155Receiver {
         return IERC1155Receiver.onERC1155BatchReceived.selector;
     }
 
+    /// @inheritdoc IERC165
     function supportsInterface(bytes4 interfaceId) external pure returns (bool) {
         return interfaceId == type(IERC1155Receiver).interfaceId || interfaceId == type(IERC165).interfaceId;
     }

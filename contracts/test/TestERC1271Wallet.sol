@@ -5,9 +5,12 @@ import {IERC1271} from "@openzeppelin/contracts/interfaces/IERC1271.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 
 /// @title TestERC1271Wallet
-/// @notice TEST ONLY: a smart-contract wallet that accepts a digest when its owner key signed it (ERC-1271), to show
-/// that an escrow's session key may be a contract.
+/// @notice TEST ONLY — never deploy outside the test suite. A minimal smart-contract wallet that accepts a digest
+/// signed by its `signer` key, so tests can use an ERC-1271 account as a WS402 session key.
 contract TestERC1271Wallet is IERC1271 {
+    /// @dev ERC-1271's answer for a signature that is not valid.
+    bytes4 private constant INVALID_SIGNATURE = 0xffffffff;
+
     address public immutable signer;
 
     constructor(address signer_) {
@@ -16,8 +19,7 @@ contract TestERC1271Wallet is IERC1271 {
 
     /// @inheritdoc IERC1271
     function isValidSignature(bytes32 hash, bytes calldata signature) external view returns (bytes4) {
-        (address recovered, ECDSA.RecoverError err,) = ECDSA.tryRecover(hash, signature);
-        bool valid = err == ECDSA.RecoverError.NoError && recovered == signer;
-        return valid ? IERC1271.isValidSignature.selector : bytes4(0);
+        (address recovered, ECDSA.RecoverError err,) = ECDSA.tryRecoverCalldata(hash, signature);
+        return err == ECDSA.RecoverError.NoError && recovered == signer ? IERC1271.isValidSignature.selector : INVALID_SIGNATURE;
     }
 }

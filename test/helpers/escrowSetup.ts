@@ -1,6 +1,6 @@
 /**
  * Deployment and signing helpers shared by the CheckpointEscrow tests and its gas benchmark: the real
- * LicenseMarket (with a test rebate sink), the escrow, one registered content and a licensed leecher.
+ * LicenseMarket (with the test RebatePoolStub), the escrow, one registered content and a licensed leecher.
  */
 import type { network } from "hardhat";
 import { keccak256, parseEther, toHex, type Address, type Hex } from "viem";
@@ -21,10 +21,10 @@ export const LINEAR_CURVE = 0;
 
 export async function deployEscrowSystem(viem: Viem) {
   const [owner, leecher, seederA, seederB, stranger, publisher] = await viem.getWalletClients();
-  const sink = await viem.deployContract("EscrowTestRebateSink");
+  const rebatePool = await viem.deployContract("RebatePoolStub");
   const market = await viem.deployContract("LicenseMarket", [
     owner.account.address,
-    sink.address,
+    rebatePool.address,
     NETWORK_FEE_BPS,
     "ipfs://w3t/{id}.json",
   ]);
@@ -45,7 +45,7 @@ export async function deployEscrowSystem(viem: Viem) {
     seederB,
     stranger,
     publisher,
-    sink,
+    rebatePool,
     market,
     escrow,
     contentId,

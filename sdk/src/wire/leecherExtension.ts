@@ -91,6 +91,7 @@ export function leecherExtension(session: LeecherSession): ExtensionConstructor 
           this.#terms = message;
           const ledger = session.ledgerFor(message);
           ledger.refusal = null;
+          session.reconnected(ledger);
           ledger.received += this.#unattributed;
           this.#unattributed = 0n;
           ledger.senders.add(this.#sender);

@@ -52,6 +52,9 @@ export interface SeederLedger {
   /** What the seeder acknowledged having stored. */
   ackedVoucherBytes: bigint;
   ackedReceiptBytes: bigint;
+  /** What was sent to the seeder on the current wires (reset to the acknowledged amounts on a new wire). */
+  sentVoucherBytes: bigint;
+  sentReceiptBytes: bigint;
   /** The seeder's refusal, if it refused us (or we refused it). */
   refusal: RefusalMessage | null;
   /** Senders on the live wires to this seeder (maintained by the extension). */
@@ -131,6 +134,8 @@ export class LeecherSession {
         receipt: null,
         ackedVoucherBytes: 0n,
         ackedReceiptBytes: 0n,
+        sentVoucherBytes: 0n,
+        sentReceiptBytes: 0n,
         refusal: null,
         senders: new Set(),
       };
@@ -152,11 +157,29 @@ export class LeecherSession {
     if (request.voucherBytes !== null && this.paid && ledger.pricePerMiB > 0n) {
       const refusal = await this.#voucherUpTo(ledger, request.voucherBytes);
       if (refusal) return [refusal];
-      if (ledger.voucher && ledger.voucher.cumulativeBytes > ledger.ackedVoucherBytes) messages.push(ledger.voucher);
     }
     await this.#receiptUpTo(ledger, request.cumulativeBytes);
-    if (ledger.receipt && ledger.receipt.cumulativeBytes > ledger.ackedReceiptBytes) messages.push(ledger.receipt);
+    return this.unsent(ledger);
+  }
+
+  /** The voucher and receipt the seeder has not been sent yet on its current wires; marks them sent. */
+  unsent(ledger: SeederLedger): W3tPayMessage[] {
+    const messages: W3tPayMessage[] = [];
+    if (ledger.voucher && ledger.voucher.cumulativeBytes > ledger.sentVoucherBytes) {
+      messages.push(ledger.voucher);
+      ledger.sentVoucherBytes = ledger.voucher.cumulativeBytes;
+    }
+    if (ledger.receipt && ledger.receipt.cumulativeBytes > ledger.sentReceiptBytes) {
+      messages.push(ledger.receipt);
+      ledger.sentReceiptBytes = ledger.receipt.cumulativeBytes;
+    }
     return messages;
+  }
+
+  /** A new wire to the seeder: what it did not acknowledge may be lost, so it is sent again when asked. */
+  reconnected(ledger: SeederLedger): void {
+    ledger.sentVoucherBytes = ledger.ackedVoucherBytes;
+    ledger.sentReceiptBytes = ledger.ackedReceiptBytes;
   }
 
   /** Signs a voucher for up to `wanted` bytes, never more than received (exponential) or the deposit (upfront). */
@@ -225,13 +248,11 @@ export class LeecherSession {
   async settle(timeoutMs = 10_000): Promise<boolean> {
     for (const ledger of this.ledgers.values()) {
       if (this.settled(ledger)) continue;
-      const messages: W3tPayMessage[] = [];
       if (this.paid && ledger.pricePerMiB > 0n && this.options.mode === "exponential") {
         await this.#voucherUpTo(ledger, ledger.received);
-        if (ledger.voucher && ledger.voucher.cumulativeBytes > ledger.ackedVoucherBytes) messages.push(ledger.voucher);
       }
       await this.#receiptUpTo(ledger, ledger.received);
-      if (ledger.receipt && ledger.receipt.cumulativeBytes > ledger.ackedReceiptBytes) messages.push(ledger.receipt);
+      const messages = this.unsent(ledger);
       const send = ledger.senders.values().next().value;
       for (const message of messages) send?.(message);
     }

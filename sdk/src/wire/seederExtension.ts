@@ -190,6 +190,10 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
         this.#refuse(RefusalReason.BadSignature, "voucher for another escrow or seeder");
         return;
       }
+      if (voucher.cumulativeBytes === account.voucherBytes && this.#state !== "awaiting_payment") {
+        this.#ack(account); // a copy that crossed our ack: harmless while nothing is due
+        return;
+      }
       if (voucher.cumulativeBytes <= account.voucherBytes) {
         this.#refuse(RefusalReason.Replayed, `voucher for ${voucher.cumulativeBytes} bytes; ${account.voucherBytes} already paid`);
         return;
@@ -234,6 +238,10 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
       if (!account) return;
       if (receipt.leecher !== account.leecher || receipt.seeder !== terms.seeder || receipt.contentId !== account.contentId) {
         this.#refuse(RefusalReason.BadSignature, "receipt for another leecher, seeder or content");
+        return;
+      }
+      if (receipt.cumulativeBytes === account.receiptBytes && this.#state !== "awaiting_payment") {
+        this.#ack(account);
         return;
       }
       if (receipt.cumulativeBytes <= account.receiptBytes) {

@@ -111,7 +111,7 @@ export class SeederChain {
       mode: Number(e.mode),
       pricePerMiB: BigInt(e.pricePerMiB),
       deposit: BigInt(e.deposit),
-      paid: BigInt(e.paid),
+      paid: BigInt(e.deposit) - BigInt(e.unpaid),
       closesAt: BigInt(e.closesAt),
     };
   }

@@ -53,6 +53,8 @@ export class ServiceAccount {
   voucherBytes: bigint;
   voucherAmount: bigint;
   receiptBytes: bigint;
+  /** The escrow stopped paying (closing or refunded): nothing more is served on this account. */
+  closed = false;
   readonly #listeners = new Set<() => void>();
 
   constructor(init: ServiceAccountInit) {
@@ -112,6 +114,12 @@ export class ServiceAccount {
       voucherBytes,
       voucherAmount: voucherBytes === null ? null : this.priceOf(voucherBytes),
     };
+  }
+
+  /** Ends the account (its escrow is closing): every wire serving it refuses its peer. */
+  close(): void {
+    this.closed = true;
+    this.notify();
   }
 
   /** Called whenever a payment is stored, so that every wire of the account re-checks its gate. */

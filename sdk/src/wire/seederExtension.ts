@@ -321,6 +321,10 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
     #recheck(): void {
       const account = this.#account;
       if (!account) return;
+      if (account.closed) {
+        this.#refuse(RefusalReason.NoEscrow, "the escrow is closing: nothing more is served on it");
+        return;
+      }
       if (this.#state === "awaiting_payment" || this.#state === "complete") {
         if (account.served < account.allowance()) {
           this.#clearTimer();

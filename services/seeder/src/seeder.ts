@@ -22,6 +22,7 @@ import { FIRST_CHECKPOINT } from "@web3torrent/sdk/checkpointSchedule";
 import { getDeployment } from "@web3torrent/sdk/deployments";
 import { infohashToBytes32 } from "@web3torrent/sdk/infohash";
 import { delegationTypedData } from "@web3torrent/sdk/sessionKey";
+import { torrentClientOptions } from "@web3torrent/sdk/torrentClient";
 import {
   RefusalReason,
   ServiceAccount,
@@ -62,8 +63,8 @@ export interface SeederOptions {
   settleIntervalMs?: number;
   /** A delegation must stay valid this long after the hello, so receipts can still be submitted. Default 1 h. */
   delegationMarginSeconds?: bigint;
-  /** WebRTC configuration (ICE servers). Default: none, enough on one machine or a LAN. */
-  rtcConfig?: Record<string, unknown>;
+  /** WebRTC ICE servers. Default: none, enough on one machine or a LAN. */
+  iceServers?: { urls: string | string[] }[];
   log?: (line: string) => void;
 }
 
@@ -112,14 +113,12 @@ function refusal(reason: RefusalReason, message: string): { refusal: Refusal } {
 export class Seeder extends EventEmitter implements SeederBackend {
   readonly chain: SeederChain;
   readonly store: SeederStore;
-  readonly client: WebTorrent.Instance;
+  readonly client: InstanceType<typeof WebTorrent>;
   readonly chainId: number;
   readonly contracts: SeederContracts;
   readonly options: SeederOptions;
   readonly seeded = new Map<string, SeededContent>();
   readonly #accounts = new Map<string, ServiceAccount>();
-  /** Wires being served, per account key (for the cooperative close). */
-  readonly #activeWires = new Map<string, Set<PayWire>>();
   #settlement: Promise<unknown> = Promise.resolve();
   #timer: ReturnType<typeof setInterval> | null = null;
   #stopped = false;
@@ -131,15 +130,7 @@ export class Seeder extends EventEmitter implements SeederBackend {
     this.contracts = contracts;
     this.chain = new SeederChain(options.rpcUrl, chainId, options.privateKey, contracts);
     this.store = new SeederStore(options.dbPath);
-    this.client = new WebTorrent({
-      dht: false,
-      lsd: false,
-      utp: false,
-      natUpnp: false,
-      natPmp: false,
-      webSeeds: false,
-      tracker: { rtcConfig: options.rtcConfig ?? { iceServers: [] } },
-    });
+    this.client = new WebTorrent(torrentClientOptions(options.iceServers));
     this.client.on("error", (error: Error | string) => this.#log(`webtorrent error: ${String(error)}`));
   }
 
@@ -241,15 +232,8 @@ export class Seeder extends EventEmitter implements SeederBackend {
 
   #observer(contentId: bigint) {
     const peer = (wire: PayWire) => wire.peerId ?? "unknown";
-    const track = (wire: PayWire, key: string) => {
-      let wires = this.#activeWires.get(key);
-      if (!wires) this.#activeWires.set(key, (wires = new Set()));
-      wires.add(wire);
-      wire.once("close", () => wires.delete(wire));
-    };
     return {
       admitted: (wire: PayWire, account: ServiceAccount) => {
-        track(wire, account.key);
         this.emit("admitted", { peer: peer(wire), contentId, account });
         this.#log(`peer ${peer(wire).slice(0, 8)} admitted: ${account.leecher} (${account.escrowId === null ? "free" : `escrow ${account.escrowId}, ${account.mode}`})`);
       },
@@ -554,7 +538,6 @@ export class Seeder extends EventEmitter implements SeederBackend {
   async #waive(result: SettlementResult): Promise<void> {
     for (const row of this.store.open()) {
       if (row.voucherAmount > row.redeemedAmount) continue;
-      if ((this.#activeWires.get(row.key)?.size ?? 0) > 0) continue;
       const e = await this.chain.escrow(row.escrowId!);
       if (e.status === EscrowStatus.Closed) {
         this.store.setFinished(row.key);
@@ -562,6 +545,8 @@ export class Seeder extends EventEmitter implements SeederBackend {
       }
       if (e.status !== EscrowStatus.Closing) continue;
       const { waived } = await this.chain.redeemedBy(row.escrowId!);
+      // The leecher closed: what it still downloads would never be paid. Stop serving, then waive the window.
+      this.#accounts.get(row.key)?.close();
       if (!waived) await this.chain.waiveChallenge(row.escrowId!);
       this.store.setFinished(row.key);
       result.waived.push(row.escrowId!);
@@ -588,15 +573,17 @@ export class Seeder extends EventEmitter implements SeederBackend {
     return { redeemed, pendingVouchers, rebateBalance, bytesServed, bytesCredited, accounts: rows.length };
   }
 
-  /** Stops seeding; with `settle`, redeems and submits what is stored first. */
-  async stop({ settle = false }: { settle?: boolean } = {}): Promise<void> {
-    if (this.#stopped) return;
+  /** Stops seeding; with `settle`, redeems and submits what is stored first. Returns the final earnings. */
+  async stop({ settle = false }: { settle?: boolean } = {}): Promise<Earnings> {
+    if (this.#stopped) throw new Error("the seeder is stopped");
+    this.#stopped = true;
     if (this.#timer) clearInterval(this.#timer);
     await new Promise<void>((resolve) => this.client.destroy(() => resolve()));
     if (settle) await this.flush().catch(() => {});
     else await this.#settlement;
-    this.#stopped = true;
+    const earnings = await this.earnings();
     this.store.close();
+    return earnings;
   }
 }
 

@@ -153,6 +153,10 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
           observer?.peerRefusal?.(this.#wire, message);
           this.#end();
           return;
+        case "terms":
+          // Another seeder: neither side buys, nothing to refuse.
+          this.#end();
+          return;
         default:
           this.#refuse(RefusalReason.OutOfOrder, `a leecher does not send ${message.type}`);
       }

@@ -11,9 +11,10 @@
  *   --max-price WEI    highest price per MiB accepted (the deposit covers the whole content at it); 0: free only
  *   --mode M           exponential (default) or upfront
  *   --out DIR          where the content is written (default ./downloads)
+ *   --market/--escrow/--pool  contract addresses (default: the sdk's deployment for the chain)
  */
 import { parseArgs } from "node:util";
-import { createWalletClient, formatEther, http, isHex, type Hex } from "viem";
+import { createWalletClient, formatEther, http, isAddress, isHex, type Address, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { checkpointEscrowAbi } from "@web3torrent/sdk/generated/contracts";
 import { getDeployment } from "@web3torrent/sdk/deployments";
@@ -34,6 +35,9 @@ const { values, positionals } = parseArgs({
     mode: { type: "string", default: "exponential" },
     out: { type: "string", default: "downloads" },
     refund: { type: "string" },
+    market: { type: "string" },
+    escrow: { type: "string" },
+    pool: { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   },
 });
@@ -43,6 +47,13 @@ if (values.help) {
 }
 if (!values.key || !isHex(values.key) || values.key.length !== 66) fail("--key (or W3T_LEECHER_KEY) must be a 32-byte hex private key");
 const key = values.key as Hex;
+const addresses = [values.market, values.escrow, values.pool];
+if (addresses.some((a) => a !== undefined) && !addresses.every((a) => a !== undefined && isAddress(a))) {
+  fail("--market, --escrow and --pool go together, as addresses");
+}
+const contracts = values.market
+  ? { market: values.market as Address, escrow: values.escrow as Address, rebatePool: values.pool as Address }
+  : undefined;
 
 if (values.refund !== undefined) {
   if (!/^\d+$/.test(values.refund)) fail("--refund takes an escrow id");
@@ -51,7 +62,7 @@ if (values.refund !== undefined) {
   const wallet = createWalletClient({ chain: chainFor(values.rpc, chainId), transport: http(values.rpc), account: privateKeyToAccount(key) });
   try {
     const hash = await wallet.writeContract({
-      address: getDeployment(chainId).contracts.CheckpointEscrow.address,
+      address: contracts?.escrow ?? getDeployment(chainId).contracts.CheckpointEscrow.address,
       abi: checkpointEscrowAbi,
       functionName: "refund",
       args: [BigInt(values.refund)],
@@ -77,6 +88,7 @@ try {
     mode: values.mode,
     outDir: values.out,
     announce: values.tracker,
+    contracts,
   });
 } catch (error) {
   fail((error as Error).message.split("\n")[0]);

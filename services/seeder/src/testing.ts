@@ -71,6 +71,12 @@ export interface Swarm {
   contracts: SeederContracts;
   /** A scratch folder, removed by stop(). */
   dir: string;
+  /**
+   * A tracker URL of its own for one WebTorrent client. bittorrent-tracker's client shares one WebSocket per
+   * announce URL among all clients of a process, and a tracker socket carries one peer: peers that live in the same
+   * process (here, not in production) must announce on distinct URLs (the tracker ignores the path).
+   */
+  announce(): string[];
   /** Hardhat test account `index` (0 is the deployer). */
   account(index: number): PrivateKeyAccount;
   wallet(index: number): WalletClient & { account: PrivateKeyAccount };
@@ -83,7 +89,7 @@ export interface Swarm {
   startSeeder(options: { accountIndex: number; pricePerMiB: bigint; dbPath?: string } & Partial<SeederOptions>): Promise<Seeder>;
   /** A WebTorrent client, destroyed by stop(). */
   client(): TorrentClient;
-  /** Adds the content to `client` with a w3t_pay leecher extension speaking for `session`. */
+  /** Adds the content to `client` (on its own tracker URL) with a w3t_pay leecher extension speaking for `session`. */
   attach(client: TorrentClient, infoHash: string, session: LeecherSession, path?: string): ReturnType<TorrentClient["add"]>;
   stop(): Promise<void>;
 }
@@ -110,6 +116,8 @@ export async function startSwarm(): Promise<Swarm> {
   const seeders: Seeder[] = [];
   const clients: TorrentClient[] = [];
   let seeders_ = 0;
+  let peers = 0;
+  const announce = () => [`${tracker.url}/peer-${++peers}`];
 
   return {
     chain,
@@ -117,6 +125,7 @@ export async function startSwarm(): Promise<Swarm> {
     publicClient,
     contracts,
     dir,
+    announce,
     account,
     wallet,
     file: (name, bytes) => writeRandomFile(join(dir, "content", name), bytes),
@@ -144,7 +153,7 @@ export async function startSwarm(): Promise<Swarm> {
         rpcUrl: chain.rpcUrl,
         privateKey: chain.accounts[accountIndex].privateKey as Hex,
         dbPath: dbPath ?? join(dir, `seeder-${accountIndex}-${seeders_++}.sqlite`),
-        announce: [tracker.url],
+        announce: announce(),
         pricePerMiB,
         contracts,
         settleIntervalMs: 0,
@@ -159,8 +168,9 @@ export async function startSwarm(): Promise<Swarm> {
       return client;
     },
     attach(client, infoHash, session, path) {
-      const torrent = client.add(magnetURI(infoHash, [tracker.url]), {
-        announce: [tracker.url],
+      const urls = announce();
+      const torrent = client.add(magnetURI(infoHash, urls), {
+        announce: urls,
         path: path ?? mkdtempSync(join(dir, "leech-")),
       });
       const extension = leecherExtension(session);

@@ -40,7 +40,7 @@ async function download(swarm: Swarm, content: Published, leecherIndex: number, 
     key,
     pricePerMiBCap,
     mode,
-    announce: [swarm.tracker.url],
+    announce: swarm.announce(),
     torrentOptions: { path: out },
   });
   return { paid, path: join(out, content.name) };

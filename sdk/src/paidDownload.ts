@@ -70,6 +70,36 @@ export async function createDownloadKey(
   return { sessionKey, delegation };
 }
 
+export interface OpenEscrowOptions {
+  publicClient: PublicClient;
+  walletClient: WalletClient;
+  account: Account | Address;
+  escrow: Address;
+  contentId: bigint;
+  maxBytes: bigint;
+  pricePerMiBCap: bigint;
+  sessionKey: Address;
+  mode: PaymentModeName;
+}
+
+/** Opens an escrow (one wallet transaction) depositing `maxBytes` at `pricePerMiBCap`; returns its id and deposit. */
+export async function openEscrow(o: OpenEscrowOptions): Promise<{ escrowId: bigint; deposit: bigint }> {
+  const deposit = amountFor(o.maxBytes, o.pricePerMiBCap);
+  const { request } = await o.publicClient.simulateContract({
+    account: o.account,
+    address: o.escrow,
+    abi: checkpointEscrowAbi,
+    functionName: "open",
+    args: [o.contentId, o.maxBytes, o.pricePerMiBCap, o.sessionKey, MODE_VALUE[o.mode]],
+    value: deposit,
+  });
+  const hash = await o.walletClient.writeContract(request as never);
+  const receipt = await o.publicClient.waitForTransactionReceipt({ hash });
+  if (receipt.status !== "success") throw new Error(`opening the escrow failed (transaction ${hash})`);
+  const [opened] = parseEventLogs({ abi: checkpointEscrowAbi, eventName: "EscrowOpened", logs: receipt.logs });
+  return { escrowId: opened.args.escrowId, deposit };
+}
+
 export interface PaidDownloadOptions {
   client: TorrentClientLike;
   publicClient: PublicClient;
@@ -126,20 +156,17 @@ export async function startPaidDownload(options: PaidDownloadOptions): Promise<P
   let escrowId: bigint | null = null;
   let deposit = 0n;
   if (options.pricePerMiBCap > 0n) {
-    deposit = amountFor(maxBytes, options.pricePerMiBCap);
-    const { request } = await publicClient.simulateContract({
+    ({ escrowId, deposit } = await openEscrow({
+      publicClient,
+      walletClient,
       account: options.account,
-      address: contracts.escrow,
-      abi: checkpointEscrowAbi,
-      functionName: "open",
-      args: [contentId, maxBytes, options.pricePerMiBCap, key.sessionKey.address, MODE_VALUE[mode]],
-      value: deposit,
-    });
-    const hash = await walletClient.writeContract(request as never);
-    const receipt = await publicClient.waitForTransactionReceipt({ hash });
-    if (receipt.status !== "success") throw new Error(`opening the escrow failed (transaction ${hash})`);
-    const [opened] = parseEventLogs({ abi: checkpointEscrowAbi, eventName: "EscrowOpened", logs: receipt.logs });
-    escrowId = opened.args.escrowId;
+      escrow: contracts.escrow,
+      contentId,
+      maxBytes,
+      pricePerMiBCap: options.pricePerMiBCap,
+      sessionKey: key.sessionKey.address,
+      mode,
+    }));
   }
 
   const session = new LeecherSession({

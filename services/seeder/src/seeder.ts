@@ -231,15 +231,15 @@ export class Seeder extends EventEmitter implements SeederBackend {
   }
 
   #observer(contentId: bigint) {
-    const peer = (wire: PayWire) => wire.peerId ?? "unknown";
+    const peer = (wire: PayWire) => (wire.peerId ?? "unknown").slice(-8);
     return {
       admitted: (wire: PayWire, account: ServiceAccount) => {
         this.emit("admitted", { peer: peer(wire), contentId, account });
-        this.#log(`peer ${peer(wire).slice(0, 8)} admitted: ${account.leecher} (${account.escrowId === null ? "free" : `escrow ${account.escrowId}, ${account.mode}`})`);
+        this.#log(`peer ${peer(wire)} admitted: ${account.leecher} (${account.escrowId === null ? "free" : `escrow ${account.escrowId}, ${account.mode}`})`);
       },
       refused: (wire: PayWire, r: Refusal, account: ServiceAccount | null) => {
         this.emit("refused", { peer: peer(wire), contentId, account, ...r });
-        this.#log(`peer ${peer(wire).slice(0, 8)} refused (${r.reason}): ${r.message}`);
+        this.#log(`peer ${peer(wire)} refused (${r.reason}): ${r.message}`);
       },
       checkpoint: (wire: PayWire, account: ServiceAccount, request: { cumulativeBytes: bigint }) => {
         this.emit("checkpoint", { peer: peer(wire), contentId, account, served: request.cumulativeBytes });
@@ -251,7 +251,7 @@ export class Seeder extends EventEmitter implements SeederBackend {
         this.emit("receipt", { peer: peer(wire), contentId, account, receipt });
       },
       error: (wire: PayWire, error: unknown) => {
-        this.#log(`peer ${peer(wire).slice(0, 8)}: ${(error as Error).message?.split("\n")[0] ?? String(error)}`);
+        this.#log(`peer ${peer(wire)}: ${(error as Error).message?.split("\n")[0] ?? String(error)}`);
         this.emit("backend-error", { peer: peer(wire), contentId, error });
       },
       peerRefusal: (wire: PayWire, r: Refusal) => {
@@ -320,8 +320,8 @@ export class Seeder extends EventEmitter implements SeederBackend {
       delegationExpiry: hello.delegation.expiry,
       delegationSignature: hello.delegation.signature,
     });
-    const remaining = await this.chain.remaining(escrowId);
-    const redeemed = this.store.get(account.key)!.redeemedAmount;
+    // The escrow must still be able to pay the voucher the seeder holds, and something more.
+    const { remaining, redeemed } = await this.chain.payable(escrowId, account.voucherAmount);
     if (remaining === 0n || remaining < account.voucherAmount - redeemed) {
       return refusal(RefusalReason.EscrowExhausted, `escrow ${escrowId} has ${remaining} wei left`);
     }
@@ -373,8 +373,8 @@ export class Seeder extends EventEmitter implements SeederBackend {
     this.store.saveVoucher(account.key, account.served, voucher.cumulativeBytes, voucher.cumulativeAmount, voucher.signature);
     // Stored: from here on a crash loses nothing. Now check the escrow can still pay it.
     if (before.redeemedAmount === 0n && before.voucherBytes === 0n) void this.flush({ redeemOnly: true }).catch(() => {});
-    const remaining = await this.chain.remaining(account.escrowId!);
-    if (remaining < voucher.cumulativeAmount - before.redeemedAmount) {
+    const { remaining, redeemed, payable } = await this.chain.payable(account.escrowId!, voucher.cumulativeAmount);
+    if (payable < voucher.cumulativeAmount - redeemed) {
       return { reason: RefusalReason.EscrowExhausted, message: `escrow ${account.escrowId} has ${remaining} wei left` };
     }
     return null;

@@ -2,6 +2,11 @@
  * The Web3Torrent tracker: a `bittorrent-tracker` WebSocket server (WebTorrent peers in browsers and Node find each
  * other through it and exchange their WebRTC offers). Statistics at `GET /stats.json` double as a health check.
  *
+ * One change to bittorrent-tracker's swarm: a WebTorrent peer sends at most 5 WebRTC offers per announce, and the
+ * tracker forwards them to peers picked at random. In a w3t_pay swarm only seeders upload, so a leecher's offers
+ * go to seeders first and a seeder's to leechers first (then anyone); with random picks, a leecher among many
+ * leechers might reach no seeder until its next announce minutes later.
+ *
  *   const tracker = await startTracker({ port: 8000 });
  *   // tracker.url is ws://127.0.0.1:8000 — put it in magnets and `announce` lists
  *   await tracker.close();
@@ -13,7 +18,11 @@ export interface TrackerOptions {
   host?: string;
   /** 0 picks a free port. */
   port?: number;
-  /** How often clients re-announce, in ms (bittorrent-tracker's default is 10 minutes). */
+  /**
+   * The announce interval in ms; WebSocket clients re-announce five times as often (bittorrent-tracker's rule), each
+   * time with fresh WebRTC offers. Default 10 minutes (2 minutes for WebTorrent peers): a peer that joins reaches the
+   * others with its own announce, so frequent re-announces only multiply idle peer connections.
+   */
   announceIntervalMs?: number;
 }
 
@@ -28,7 +37,49 @@ export interface Tracker {
   close(): Promise<void>;
 }
 
-export const DEFAULT_ANNOUNCE_INTERVAL_MS = 30_000;
+interface SwarmPeer {
+  type: string;
+  complete: boolean;
+  peerId: string;
+}
+
+interface SwarmLike {
+  peers: { keys: string[]; peek(id: string): SwarmPeer | undefined };
+  announce(params: { left?: number }, cb: unknown): void;
+}
+
+/** bittorrent-tracker's Swarm, picking the peers that can serve (or be served by) the announcing peer first. */
+class ComplementarySwarm extends (Server as unknown as { Swarm: new (infoHash: string, server: unknown) => SwarmLike }).Swarm {
+  #announcerComplete = false;
+
+  override announce(params: { left?: number }, cb: unknown): void {
+    this.#announcerComplete = params.left === 0;
+    super.announce(params, cb);
+  }
+
+  _getPeers(numwant: number, ownPeerId: string, isWebRTC: boolean): SwarmPeer[] {
+    const complementary: SwarmPeer[] = [];
+    const others: SwarmPeer[] = [];
+    for (const id of this.peers.keys) {
+      const peer = this.peers.peek(id);
+      if (!peer) continue;
+      if (isWebRTC && peer.peerId === ownPeerId) continue;
+      if (isWebRTC !== (peer.type === "ws")) continue;
+      (peer.complete !== this.#announcerComplete ? complementary : others).push(peer);
+    }
+    return [...shuffle(complementary), ...shuffle(others)].slice(0, numwant);
+  }
+}
+
+function shuffle<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [items[i], items[j]] = [items[j], items[i]];
+  }
+  return items;
+}
+
+export const DEFAULT_ANNOUNCE_INTERVAL_MS = 10 * 60_000;
 
 export async function startTracker({
   host = "127.0.0.1",
@@ -36,6 +87,10 @@ export async function startTracker({
   announceIntervalMs = DEFAULT_ANNOUNCE_INTERVAL_MS,
 }: TrackerOptions = {}): Promise<Tracker> {
   const server = new Server({ udp: false, http: false, ws: true, stats: true, interval: announceIntervalMs });
+  const torrents = server.torrents as Record<string, SwarmLike>;
+  server.createSwarm = (infoHash: string, cb: (error: Error | null, swarm: SwarmLike) => void) => {
+    process.nextTick(() => cb(null, (torrents[infoHash] = new ComplementarySwarm(infoHash, server))));
+  };
   await new Promise<void>((resolve, reject) => {
     const onError = (error: Error) => reject(error);
     server.once("error", onError);

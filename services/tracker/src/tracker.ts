@@ -7,6 +7,10 @@
  * go to seeders first and a seeder's to leechers first (then anyone); with random picks, a leecher among many
  * leechers might reach no seeder until its next announce minutes later.
  *
+ * And one fix: a WebTorrent peer that joined with a magnet link does not know the size yet and announces
+ * `left: null`, which bittorrent-tracker reads as 0 (a seeder). The tracker reads a missing `left` as unknown
+ * (not complete) instead.
+ *
  *   const tracker = await startTracker({ port: 8000 });
  *   // tracker.url is ws://127.0.0.1:8000 — put it in magnets and `announce` lists
  *   await tracker.close();
@@ -88,6 +92,20 @@ export async function startTracker({
 }: TrackerOptions = {}): Promise<Tracker> {
   const server = new Server({ udp: false, http: false, ws: true, stats: true, interval: announceIntervalMs });
   const torrents = server.torrents as Record<string, SwarmLike>;
+  const onRequest = server._onWebSocketRequest.bind(server);
+  server._onWebSocketRequest = (socket: unknown, opts: unknown, raw: string) => {
+    let params = raw;
+    try {
+      const parsed = JSON.parse(raw);
+      if (parsed && typeof parsed === "object" && parsed.action === "announce" && parsed.left === null) {
+        parsed.left = Number.MAX_SAFE_INTEGER;
+        params = JSON.stringify(parsed);
+      }
+    } catch {
+      // Not JSON: bittorrent-tracker answers with its failure reason.
+    }
+    onRequest(socket, opts, params);
+  };
   server.createSwarm = (infoHash: string, cb: (error: Error | null, swarm: SwarmLike) => void) => {
     process.nextTick(() => cb(null, (torrents[infoHash] = new ComplementarySwarm(infoHash, server))));
   };

@@ -91,6 +91,19 @@ try {
   fail(`cannot start: ${(error as Error).message.split("\n")[0]}`);
 }
 
+let stopping = false;
+const stop = async () => {
+  if (stopping) return;
+  stopping = true;
+  log("stopping: settling vouchers and receipts ...");
+  const e = await seeder.stop({ settle: true });
+  if (values.json) event("earnings", { ...e });
+  else console.log(`earnings: ${formatEther(e.redeemed)} ETH redeemed, ${formatEther(e.rebateBalance)} ETH rebates to claim`);
+  process.exit(0);
+};
+process.on("SIGINT", () => void stop());
+process.on("SIGTERM", () => void stop());
+
 seeder.on("voucher", ({ account, voucher }) =>
   event("voucher", { escrowId: account.escrowId, bytes: voucher.cumulativeBytes, amount: voucher.cumulativeAmount }),
 );
@@ -105,7 +118,7 @@ const printEarnings = async () => {
   if (values.json) event("earnings", { ...e });
   else console.log(line);
 };
-seeder.on("redeemed", () => void printEarnings());
+seeder.on("redeemed", () => void printEarnings().catch(() => {}));
 
 for (const path of positionals) {
   try {
@@ -119,16 +132,3 @@ for (const path of positionals) {
 if (seeder.seeded.size === 0) log("nothing to seed: no file matches registered content");
 log(`seeder ${seeder.address} ready (price ${values.price} wei/MiB)`);
 event("ready", { address: seeder.address });
-
-let stopping = false;
-const stop = async () => {
-  if (stopping) return;
-  stopping = true;
-  log("stopping: settling vouchers and receipts ...");
-  const e = await seeder.stop({ settle: true });
-  if (values.json) event("earnings", { ...e });
-  else console.log(`earnings: ${formatEther(e.redeemed)} ETH redeemed, ${formatEther(e.rebateBalance)} ETH rebates to claim`);
-  process.exit(0);
-};
-process.on("SIGINT", () => void stop());
-process.on("SIGTERM", () => void stop());

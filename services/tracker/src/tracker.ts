@@ -132,6 +132,11 @@ export async function startTracker({
       }
       return result;
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Connected WebSocket clients would hold the HTTP server open.
+        server.http?.closeAllConnections();
+      }),
   };
 }

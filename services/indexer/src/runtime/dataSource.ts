@@ -4,7 +4,7 @@
  * instantiate, `_start`, write the event into the instance's memory, call the handler.
  */
 import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { hexToBytes, type AbiEvent, type Hex } from "viem";
 import { parse as parseYaml } from "yaml";
 import { AscMemory, type MappingExports } from "./ascMemory.ts";
@@ -76,7 +76,7 @@ export class DataSource {
   readonly startBlock: number;
   private readonly module: WebAssembly.Module;
   private readonly imports: WebAssembly.Imports;
-  private readonly handlers = new Map<string, Handler>();
+  private readonly handlers = new Map<Hex, Handler>();
   private readonly classIds = new Map<number, number>();
   private memory: AscMemory | undefined;
   private currentStore: StoreAccess | undefined;

@@ -3,7 +3,7 @@ pragma solidity ^0.8.28;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
-import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {Address} from "@openzeppelin/contracts/utils/Address.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
@@ -18,14 +18,22 @@ import {RebateMath} from "./libraries/RebateMath.sol";
 /// @notice Rewards for seeding. Every purchase's network and bounty fees become the rebate allowance of the license
 /// just bought (licensee, content). Seeders submit bandwidth receipts signed by the leecher's session key, which the
 /// leecher's wallet authorised with a `Delegation`; each credited byte is paid from that license's allowance.
-/// Allowance left unearned after `allowanceExpiry` is swept into an epoch pool, shared by the seeders of an epoch in
-/// proportion to the bytes credited to them in it. Claims are pull payments.
+/// Allowance left unearned after `allowanceExpiry` is swept into an epoch pool. A seeder's share of an epoch's pool is
+/// its part by bytes credited in the epoch, capped at the allowance wei its receipts earned in the epoch; the part
+/// above the cap rolls forward to a later epoch. Claims are pull payments.
 ///
 /// INVARIANTS:
-/// - Solvent: `address(this).balance >= Σ remaining allowances + carry + Σ unclaimed epoch pools + Σ balances`.
-///   Every wei received sits in exactly one of these buckets until it is claimed; shares round down.
+/// - Solvent: `address(this).balance >= Σ remaining allowances + carry + Σ balances + Σ unsettled pro-rata epoch
+///   shares` (each of which goes, when claimed or settled, partly to its seeder and the rest to the carry). Every wei
+///   received sits in exactly one of these buckets until it is claimed; shares round down.
 /// - The pool never pays out more than it received: ETH leaves only through {claim}, which pays out a seeder's balance
-///   (moved out of allowances) and epoch shares (each at most the epoch's pool, all of them at most the pool).
+///   (moved out of allowances and settled shares) and epoch shares (each at most the seeder's pro-rata part of the
+///   epoch's pool, all of them together at most the pool).
+/// - A seeder's share of a finished epoch is at most the allowance wei it earned in that epoch:
+///   `share = min(pool * seederBytes / epochBytes, earned)`, so bytes that earned nothing win nothing.
+/// - Pool money is conserved: every wei swept or cut by a cap enters the carry, and the carry moves whole into the
+///   pool of exactly one epoch when that epoch is finalised: `Σ swept + Σ rolled forward = Σ finalised pools + carry`.
+///   An epoch's pool covers the shares paid from it and the parts rolled forward from it.
 /// - One license never pays out more than it was funded with: a credited byte pays
 ///   `remaining / (size - bytesCredited)`, so crediting the whole size pays exactly what was funded until then and any
 ///   partial sequence pays less.
@@ -35,7 +43,29 @@ import {RebateMath} from "./libraries/RebateMath.sol";
 ///   the last credited amount counts.
 /// - Signatures are bound to this contract and chain (EIP-712 domain), the delegation to the leecher's wallet
 ///   (EOA or ERC-1271), the receipt to the delegated session key, and the receipt to its seeder.
-/// - Nothing can be paused and the owner can only bind the market, once: receipts and claims are never blocked.
+/// - Nothing can be paused and the owner can only bind the market, once: receipts, settlements and claims are never
+///   blocked.
+///
+/// NOTE: Self-dealing returns at most what the self-dealer paid in. A buyer who signs receipts to seeder addresses of
+/// its own is paid from its own allowances at most the fees `F` it paid, and its epoch shares are capped at what it
+/// earned from allowances in each epoch, at most `F` over all epochs: it recovers at most `2F`. Fees are at most 30%
+/// of the curve price `P` (network fee at most 10%, bounty fee at most 20%), so `2F <= P + F`, what it paid. Content
+/// with price 0, or a license whose allowance is empty (e.g. a transferable license passed on), earns nothing and so
+/// wins nothing from the pool, whatever the content's size.
+///
+/// NOTE: The bound above is for a buyer who is not the content's publisher. A publisher buying its own content
+/// gets the curve price back as proceeds, so it pays only the fees `F` and can recover `2F`: it can net up to its fees
+/// (at most 30% of the curve price) per license from the epoch pool, when the pool is large against the bytes honest
+/// seeders are credited in the epoch. RebatePool.economics.test.ts prints it.
+///
+/// NOTE: Bytes count pro rata whether or not they earned anything. Bytes that earned little (a huge free content, an
+/// empty allowance) win at most what they earned, but they shrink the pro-rata part of every other seeder of that
+/// epoch; what the caps cut is rolled forward, not lost. A seeder that earned `E` in an epoch can likewise credit
+/// such bytes to take up to `E` from that epoch's pool.
+///
+/// NOTE: The part of a share above its cap reaches the carry when the share is claimed ({claim}) or settled
+/// ({settleEpochShares}, which anyone may call, e.g. for a seeder whose capped share is 0 and who never claims);
+/// until then it stays in the contract. It funds the epoch with credited bytes that is active then, or a later one.
 ///
 /// NOTE: The allowance belongs to the license's recipient recorded at purchase. When a transferable license changes
 /// hands, the allowance stays with the old holder (who no longer holds a license, so receipts against it are refused
@@ -44,15 +74,6 @@ import {RebateMath} from "./libraries/RebateMath.sol";
 /// NOTE: A delegation is checked when its receipts are submitted, not when they were signed: a seeder must submit a
 /// leecher's receipts before the delegation's expiry, or they are refused. A delegation cannot be revoked before its
 /// expiry; whoever holds the session key can sign receipts for the leecher to any seeder, up to the content's size.
-///
-/// NOTE: Self-dealing through an allowance returns at most the allowance, i.e. the fees the self-dealer paid. The
-/// epoch pool is NOT bounded by what a claimant paid in: a self-dealer's share of epoch `e` is
-/// `pool(e) * B_s / (B_s + B_h)`, where `B_h` are the other seeders' bytes in `e` and `B_s` the bytes its own licenses
-/// let it credit, at most the content size once per (license-holding address, content) over the licenses' lifetime.
-/// With priced content, k licenses (price p, size S each) profit iff `pool(e) * S / (k * S + B_h) > p`: in an epoch
-/// with a large pool and few honest bytes, self-dealing pays. Worse, a license of free content with a huge size (which
-/// anyone can register) buys nearly the whole pool for nothing, and a transferable license earns a fresh cap for every
-/// address that holds it in turn. RebatePool.economics.test.ts prints these cases against the licenses' cost.
 ///
 /// NOTE: Funding that reaches a license after its whole size was credited (a later purchase for the same account) can
 /// no longer be earned by seeding; it is swept into the epoch pool at expiry.
@@ -65,7 +86,7 @@ import {RebateMath} from "./libraries/RebateMath.sol";
 /// batch. Check {credited} before submitting. {sweepMany} is all or nothing the same way.
 ///
 /// NOTE: Epoch shares round down; the dust stays in the contract for good.
-contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuard {
+contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransient {
     /// @notice A leecher's receipt for `seeder` (the batch's seeder), with the wallet's delegation of the session key.
     /// @param leecher The license holder who received the bytes and whose wallet signed the delegation.
     /// @param contentId The content served.
@@ -108,6 +129,13 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuard {
         uint128 totalBytes;
     }
 
+    /// @dev What one seeder was credited in one epoch, one slot, written once per batch of receipts: the bytes (its
+    /// weight in the epoch's pool) and the allowance wei they earned (the cap on its share).
+    struct SeederEpoch {
+        uint128 bytesCredited;
+        uint128 earned;
+    }
+
     /// @dev The rollover state, one slot. `carry` is swept allowance not yet assigned to an epoch; it becomes the pool
     /// of `activeEpoch`, the latest epoch with credited bytes, once that epoch is over.
     struct Rollover {
@@ -139,7 +167,7 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuard {
     mapping(address licensee => mapping(uint256 contentId => Allowance)) private _allowances;
     mapping(address leecher => mapping(address seeder => mapping(uint256 contentId => Cumulative))) private _credited;
     mapping(uint256 epoch => Epoch) private _epochs;
-    mapping(uint256 epoch => mapping(address seeder => uint128 bytesCredited)) private _seederEpochBytes;
+    mapping(uint256 epoch => mapping(address seeder => SeederEpoch)) private _seederEpochs;
     Rollover private _rollover;
 
     /// @notice The license market was bound.
@@ -162,10 +190,30 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuard {
     event AllowanceSwept(address indexed licensee, uint256 indexed contentId, uint256 amount, uint256 epoch);
     /// @notice `epoch` is over and its pool is final: `pool` wei shared over `totalBytes` credited bytes.
     event EpochFinalized(uint256 indexed epoch, uint256 pool, uint256 totalBytes);
-    /// @notice `seeder` claimed `amount`, its share of `epoch`'s pool for `bytesCredited` bytes.
-    event EpochShareClaimed(address indexed seeder, uint256 indexed epoch, uint256 bytesCredited, uint256 amount);
-    /// @notice `seeder` was paid `fromBalance + fromEpochs`: its whole allowance earnings and the epoch shares.
-    event Claimed(address indexed seeder, uint256 fromBalance, uint256 fromEpochs);
+    /// @notice `seeder` claimed its share of `epoch`'s pool: for `bytesCredited` bytes, capped at the `earned` wei of
+    /// allowance its receipts earned in `epoch`. `amount` is paid in this claim; `rolledForward`, the pro-rata part
+    /// above the cap, was added to the carry.
+    event EpochShareClaimed(
+        address indexed seeder,
+        uint256 indexed epoch,
+        uint256 bytesCredited,
+        uint256 earned,
+        uint256 amount,
+        uint256 rolledForward
+    );
+    /// @notice Someone settled `seeder`'s share of `epoch`'s pool (see {EpochShareClaimed}): `amount` was added to the
+    /// seeder's balance and `rolledForward` to the carry.
+    event EpochShareSettled(
+        address indexed seeder,
+        uint256 indexed epoch,
+        uint256 bytesCredited,
+        uint256 earned,
+        uint256 amount,
+        uint256 rolledForward
+    );
+    /// @notice `seeder` was paid `fromBalance + fromEpochs`: its whole balance and the capped epoch shares;
+    /// `rolledForward` (the parts of those shares above their caps) was added to the carry.
+    event Claimed(address indexed seeder, uint256 fromBalance, uint256 fromEpochs, uint256 rolledForward);
 
     error ZeroEpochDuration();
     error ZeroAllowanceExpiry();
@@ -185,6 +233,7 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuard {
     error NotExpired(address licensee, uint256 contentId, uint256 expiresAt);
     error EpochNotFinished(uint256 epoch, uint256 currentEpoch);
     error NothingToClaim(address seeder);
+    error NothingToSettle(uint256 epoch);
 
     /// @param initialOwner The account that binds the market.
     /// @param epochDuration_ Length of an epoch in seconds; epoch 0 starts now.
@@ -250,11 +299,14 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuard {
 
         // Aggregated so that the seeder's balance and the epoch counters are written once per batch.
         if (batchPayout != 0) balances[seeder] += batchPayout;
+        // A receipt pays only for bytes it credits, so a batch without bytes earned nothing either.
         if (batchBytes != 0) {
             // Each receipt credits fewer than 2^64 bytes, so a batch's sum fits in 128 bits.
             uint128 batchBytes128 = uint128(batchBytes);
             _epochs[epoch].totalBytes += batchBytes128;
-            _seederEpochBytes[epoch][seeder] += batchBytes128;
+            SeederEpoch storage credit = _seederEpochs[epoch][seeder];
+            SeederEpoch memory before = credit;
+            _store(credit, before.bytesCredited + batchBytes128, before.earned + SafeCast.toUint128(batchPayout));
             // After the checkpoint the active epoch is either unset or already this one.
             if (!_rollover.hasActiveEpoch) {
                 _rollover.activeEpoch = uint64(epoch);
@@ -287,10 +339,12 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuard {
 
     // ---------------------------------------------------------------------------------------------------- claims
 
-    /// @notice Pays the caller its allowance earnings and its shares of the given finished epochs.
-    /// @dev A share is `pool * seederBytes / totalBytes`, rounded down; the caller's bytes in each epoch are then
-    /// cleared, so an epoch is claimed once (repeats in `epochs` and epochs without the caller's bytes add nothing).
-    /// Reverts with `EpochNotFinished` for the current or a future epoch and `NothingToClaim` when the total is zero.
+    /// @notice Pays the caller its balance and its shares of the given finished epochs.
+    /// @dev A share is `min(pool * seederBytes / totalBytes, earned)`, rounded down, where `earned` is the allowance
+    /// wei the caller's receipts earned in the epoch; the pro-rata part above it is added to the carry. The caller's
+    /// record of each epoch is then cleared, so an epoch is claimed once (repeats in `epochs` and epochs without the
+    /// caller's bytes add nothing). Reverts with `EpochNotFinished` for the current or a future epoch and
+    /// `NothingToClaim` when nothing is paid (a share capped at 0 is settled with {settleEpochShares}).
     /// @param epochs The finished epochs to claim; may be empty to claim only the balance.
     function claim(uint256[] calldata epochs) external nonReentrant {
         uint256 current = _checkpoint();
@@ -298,22 +352,51 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuard {
         if (fromBalance != 0) delete balances[msg.sender];
 
         uint256 fromEpochs;
+        uint256 rolledForward;
         for (uint256 i; i < epochs.length; ++i) {
             uint256 e = epochs[i];
             if (e >= current) revert EpochNotFinished(e, current);
-            uint128 seederBytes = _seederEpochBytes[e][msg.sender];
-            if (seederBytes == 0) continue;
-            delete _seederEpochBytes[e][msg.sender];
-            Epoch memory ep = _epochs[e];
-            uint256 share = RebateMath.epochShare(ep.pool, seederBytes, ep.totalBytes);
+            (SeederEpoch memory credit, uint256 share, uint256 rolled) = _takeShare(e, msg.sender);
+            if (credit.bytesCredited == 0) continue;
             fromEpochs += share;
-            emit EpochShareClaimed(msg.sender, e, seederBytes, share);
+            rolledForward += rolled;
+            emit EpochShareClaimed(msg.sender, e, credit.bytesCredited, credit.earned, share, rolled);
         }
 
         uint256 total = fromBalance + fromEpochs;
         if (total == 0) revert NothingToClaim(msg.sender);
-        emit Claimed(msg.sender, fromBalance, fromEpochs);
+        _rollForward(rolledForward);
+        emit Claimed(msg.sender, fromBalance, fromEpochs, rolledForward);
         Address.sendValue(payable(msg.sender), total);
+    }
+
+    /// @notice Settles the shares of `seeders` in the finished `epoch` without paying them: each capped share is added
+    /// to its seeder's balance (claimable with {claim}) and the part above the cap to the carry. Anyone may call, so
+    /// that what the caps cut funds later epochs even when a seeder never claims.
+    /// @dev Seeders without unsettled bytes in `epoch` are skipped. Reverts with `EmptyBatch` for no seeders,
+    /// `EpochNotFinished` for the current or a future epoch and `NothingToSettle` when no seeder had anything to
+    /// settle.
+    /// @param epoch A finished epoch.
+    /// @param seeders The seeders whose shares of `epoch` to settle.
+    function settleEpochShares(uint256 epoch, address[] calldata seeders) external {
+        uint256 count = seeders.length;
+        if (count == 0) revert EmptyBatch();
+        uint256 current = _checkpoint();
+        if (epoch >= current) revert EpochNotFinished(epoch, current);
+
+        bool settled;
+        uint256 rolledForward;
+        for (uint256 i; i < count; ++i) {
+            address seeder = seeders[i];
+            (SeederEpoch memory credit, uint256 share, uint256 rolled) = _takeShare(epoch, seeder);
+            if (credit.bytesCredited == 0) continue;
+            settled = true;
+            if (share != 0) balances[seeder] += share;
+            rolledForward += rolled;
+            emit EpochShareSettled(seeder, epoch, credit.bytesCredited, credit.earned, share, rolled);
+        }
+        if (!settled) revert NothingToSettle(epoch);
+        _rollForward(rolledForward);
     }
 
     // ---------------------------------------------------------------------------------------------------- views
@@ -349,9 +432,12 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuard {
         return (_epochPool(epoch), _epochs[epoch].totalBytes, epoch < currentEpoch());
     }
 
-    /// @notice Bytes credited to `seeder` in `epoch` and not yet claimed.
-    function seederEpochBytes(uint256 epoch, address seeder) external view returns (uint256) {
-        return _seederEpochBytes[epoch][seeder];
+    /// @notice What `seeder` was credited in `epoch` and has not yet claimed or settled.
+    /// @return bytesCredited Its bytes, its weight in the epoch's pool.
+    /// @return earned The allowance wei those bytes earned, the cap on its share of the pool.
+    function seederEpoch(uint256 epoch, address seeder) external view returns (uint256 bytesCredited, uint256 earned) {
+        SeederEpoch memory credit = _seederEpochs[epoch][seeder];
+        return (credit.bytesCredited, credit.earned);
     }
 
     /// @notice The swept allowance not yet assigned to an epoch, and the epoch it will go to if known.
@@ -363,7 +449,8 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuard {
         return (r.carry, r.hasActiveEpoch, r.activeEpoch);
     }
 
-    /// @notice What {claim} would pay `seeder` for `epochs` now: its balance plus its shares of the finished ones.
+    /// @notice What {claim} would pay `seeder` for `epochs` now: its balance plus its capped shares of the finished
+    /// ones.
     /// @dev Unfinished epochs add nothing here ({claim} reverts on them); list each epoch once.
     function claimable(address seeder, uint256[] calldata epochs) external view returns (uint256 total) {
         total = balances[seeder];
@@ -371,7 +458,11 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuard {
         for (uint256 i; i < epochs.length; ++i) {
             uint256 e = epochs[i];
             if (e >= current) continue;
-            total += RebateMath.epochShare(uint128(_epochPool(e)), _seederEpochBytes[e][seeder], _epochs[e].totalBytes);
+            SeederEpoch memory credit = _seederEpochs[e][seeder];
+            (uint256 share,) = RebateMath.epochShare(
+                uint128(_epochPool(e)), credit.bytesCredited, _epochs[e].totalBytes, credit.earned
+            );
+            total += share;
         }
     }
 
@@ -513,6 +604,34 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuard {
         assembly ("memory-safe") {
             sstore(stored.slot, packed)
         }
+    }
+
+    /// @dev Writes a seeder's epoch record with one SSTORE (see the other {_store}). Layout as Solidity packs
+    /// `SeederEpoch`: `bytesCredited` in the low 128 bits, then `earned`.
+    function _store(SeederEpoch storage stored, uint128 bytesCredited, uint128 earned) private {
+        uint256 packed = uint256(bytesCredited) | (uint256(earned) << 128);
+        assembly ("memory-safe") {
+            sstore(stored.slot, packed)
+        }
+    }
+
+    /// @dev Clears `seeder`'s record of the finished `epoch` and returns it with its capped share and the part above
+    /// the cap; a record without bytes is left alone (and yields nothing). Runs after {_checkpoint}, so the pool of
+    /// every finished epoch is stored.
+    function _takeShare(uint256 epoch, address seeder)
+        private
+        returns (SeederEpoch memory credit, uint256 share, uint256 rolledForward)
+    {
+        credit = _seederEpochs[epoch][seeder];
+        if (credit.bytesCredited == 0) return (credit, 0, 0);
+        delete _seederEpochs[epoch][seeder];
+        Epoch memory ep = _epochs[epoch];
+        (share, rolledForward) = RebateMath.epochShare(ep.pool, credit.bytesCredited, ep.totalBytes, credit.earned);
+    }
+
+    /// @dev Adds what the caps cut to the carry, so that it funds the active or a later epoch with credited bytes.
+    function _rollForward(uint256 amount) private {
+        if (amount != 0) _rollover.carry += SafeCast.toUint128(amount);
     }
 
     /// @dev Empties an expired allowance and returns the amount; the caller adds it to the carry.

@@ -4,9 +4,11 @@ pragma solidity ^0.8.28;
 import {Test} from "./utils/Test.sol";
 import {vm} from "./utils/Vm.sol";
 import {RebatePoolFixture} from "./helpers/RebatePoolFixture.sol";
+import {RebatePool} from "../contracts/RebatePool.sol";
 import {RebateMath} from "../contracts/libraries/RebateMath.sol";
 
-/// @notice Fuzz tests of the payout rule: through the real market and signed receipts, and on RebateMath alone.
+/// @notice Fuzz tests of the payout rule and the capped epoch share: through the real market and signed receipts, and
+/// on RebateMath alone.
 contract RebatePoolTest is Test, RebatePoolFixture {
     uint256 private constant LEECHER_PK = 0xA11CE;
     uint256 private constant SESSION_PK = 0x5E55;
@@ -15,9 +17,28 @@ contract RebatePoolTest is Test, RebatePoolFixture {
     /// @dev A step whose pick lands here buys another license for the leecher instead of submitting a receipt.
     uint256 private constant BUY_AGAIN = 3;
     uint128 private constant MAX_PRICE = 1e24;
+    uint256 private constant BPS = 10_000;
+    /// @dev The honest side of the self-dealing test: a content bought by others, some of whose allowances expire.
+    uint64 private constant HONEST_SIZE = 100 * 2 ** 20;
+    uint128 private constant HONEST_PRICE = 0.01 ether;
+    uint256 private constant MAX_SWEPT = 5;
+    uint256 private constant MAX_SELF_LICENSES = 3;
+    uint256 private constant HONEST_SESSION_PK = 0x5E56;
+    uint256 private constant SELF_KEYS = 0xD000;
+    address private constant HONEST_SEEDER = address(0x5EED0);
+    address private constant SELF_SEEDER = address(0x5E1F);
 
     address private leecher;
     uint64 private expiry;
+
+    /// @dev What a self-dealer paid and was credited (see the self-dealing test).
+    struct SelfDealing {
+        uint256 paid;
+        uint256 fees;
+        uint256 proceeds;
+        uint256 earned;
+        uint256 proRata;
+    }
 
     function setUp() public {
         _deploy();
@@ -72,6 +93,50 @@ contract RebatePoolTest is Test, RebatePoolFixture {
         (, uint256 epochBytes,) = pool.epochInfo(0);
         (, uint256 licenseBytes,) = pool.allowance(leecher, contentId);
         assertEq(epochBytes, licenseBytes, "the epoch counts exactly the credited bytes");
+        uint256 seederBytes;
+        for (uint256 s; s < SEEDERS; ++s) {
+            (uint256 b, uint256 earned) = pool.seederEpoch(0, seeders[s]);
+            seederBytes += b;
+            assertEq(earned, pool.balances(seeders[s]), "a seeder's epoch earnings are what its receipts paid it");
+        }
+        assertEq(seederBytes, epochBytes, "the seeders' bytes add up to the epoch's");
+    }
+
+    /// @dev A self-dealer buys licenses of a content of any price (0 included) and size (up to 2^64-1), credits each
+    /// license's whole size to its own seeder address in an epoch whose pool other buyers' unearned allowances
+    /// funded, against some honest traffic. Its epoch share is at most what its allowances paid it (its fees F), so it
+    /// recovers at most 2F: no more than it paid (curve price + F) unless it is the publisher, who gets the curve
+    /// price back and then nets at most F (both are asserted: the curve price goes to PUBLISHER, who may be the
+    /// self-dealer or not). The part of its pro-rata share above the cap rolls forward, all of it.
+    function testFuzz_Claim_SelfDealingRecoversAtMostWhatItPaid(
+        uint128 priceSeed,
+        uint64 sizeSeed,
+        uint256 licensesSeed,
+        uint256 sweptSeed,
+        uint64 honestBytesSeed
+    ) public {
+        uint256 epoch = _honestEpoch(sweptSeed, honestBytesSeed);
+        uint128 price = uint128(bound(priceSeed, 0, MAX_PRICE));
+        SelfDealing memory d = _selfDeal(
+            epoch, uint64(bound(sizeSeed, 1, type(uint64).max)), price, bound(licensesSeed, 1, MAX_SELF_LICENSES)
+        );
+        // Fees are at most 30% of the curve price, which is what makes 2F <= what was paid.
+        assertLe(d.fees * BPS, d.proceeds * (NETWORK_FEE_BPS + BOUNTY_FEE_BPS), "fees <= 30% of the curve price");
+        assertEq(d.earned, d.fees, "its whole size credited, its allowances paid it exactly its fees");
+
+        vm.warp(block.timestamp + EPOCH_DURATION);
+        uint256 recovered = _claimOrSettle(epoch);
+        // The claim finalised the epoch (emptying the carry), so the carry is what the cap cut.
+        (uint256 rolledForward,,) = pool.rollover();
+        uint256 share = recovered - d.fees;
+
+        assertLe(share, d.earned, "epoch share <= earned in the epoch");
+        assertEq(share, d.proRata < d.earned ? d.proRata : d.earned, "share = min(pro rata, earned)");
+        assertEq(share + rolledForward, d.proRata, "the part above the cap rolls forward");
+        assertLe(recovered, 2 * d.fees, "recovers at most twice its fees");
+        assertLe(recovered, d.paid, "a buyer who is not the publisher never profits");
+        assertLe(recovered + d.proceeds, d.paid + d.fees, "the publisher, paid the curve price, nets at most its fees");
+        if (price == 0) assertEq(recovered, 0, "free content wins nothing, whatever its size");
     }
 
     /// @dev One credit never pays more than what remains, never credits past the room, and the last byte pays the rest.
@@ -111,19 +176,105 @@ contract RebatePoolTest is Test, RebatePoolFixture {
         if (bytesCredited == size) assertEq(paid, allowance, "full size pays the allowance exactly");
     }
 
-    /// @dev Shares of an epoch pool never add up to more than the pool, and leave less than one wei per seeder.
-    function testFuzz_EpochShare_SharesNeverExceedPool(uint128 epochPool, uint64[SEEDERS] memory seederBytes)
-        public
-        pure
-    {
+    /// @dev Pro-rata parts of an epoch pool never add up to more than the pool and leave less than one wei per seeder;
+    /// capped shares plus what rolls forward add up to exactly the same.
+    function testFuzz_EpochShare_SharesNeverExceedPool(
+        uint128 epochPool,
+        uint64[SEEDERS] memory seederBytes,
+        uint128[SEEDERS] memory earned
+    ) public pure {
         uint128 total = uint128(seederBytes[0]) + seederBytes[1] + seederBytes[2];
-        uint256 shared;
+        uint256 proRata;
+        uint256 shares;
+        uint256 rolledForward;
         for (uint256 i; i < SEEDERS; ++i) {
-            shared += RebateMath.epochShare(epochPool, seederBytes[i], total);
+            proRata += RebateMath.proRataShare(epochPool, seederBytes[i], total);
+            (uint256 share, uint256 rolled) = RebateMath.epochShare(epochPool, seederBytes[i], total, earned[i]);
+            shares += share;
+            rolledForward += rolled;
         }
-        assertLe(shared, epochPool, "shares <= pool");
-        if (total != 0) assertLe(epochPool - shared, SEEDERS - 1, "dust < one wei per seeder");
-        else assertEq(shared, 0, "no bytes, no shares");
+        assertLe(proRata, epochPool, "pro-rata parts <= pool");
+        assertEq(shares + rolledForward, proRata, "shares + rolled forward = pro-rata parts");
+        if (total != 0) assertLe(epochPool - proRata, SEEDERS - 1, "dust < one wei per seeder");
+        else assertEq(proRata, 0, "no bytes, no shares");
+    }
+
+    /// @dev A share is the pro-rata part capped at what the seeder earned in the epoch; the rest rolls forward.
+    function testFuzz_EpochShare_CappedAtEarned(
+        uint128 epochPool,
+        uint128 seederBytes,
+        uint128 totalBytes,
+        uint128 earned
+    ) public pure {
+        seederBytes = uint128(bound(seederBytes, 0, totalBytes));
+        (uint256 share, uint256 rolledForward) = RebateMath.epochShare(epochPool, seederBytes, totalBytes, earned);
+        uint256 proRata = totalBytes == 0 ? 0 : uint256(epochPool) * seederBytes / totalBytes;
+        assertLe(share, earned, "share <= earned");
+        assertLe(share, proRata, "share <= pro rata");
+        assertEq(share, proRata < earned ? proRata : earned, "share = min(pro rata, earned)");
+        assertEq(share + rolledForward, proRata, "share + rolled forward = pro rata");
+        if (earned == 0) assertEq(share, 0, "bytes that earned nothing win nothing");
+    }
+
+    /// @dev An epoch whose pool is the unearned allowances of up to MAX_SWEPT licenses of the honest content, in which
+    /// an honest seeder is credited some bytes served to a licensed leecher. Returns the epoch.
+    function _honestEpoch(uint256 sweptSeed, uint64 honestBytesSeed) private returns (uint256 epoch) {
+        uint256 honestId = _register(HONEST_SIZE, HONEST_PRICE, false);
+        uint256 swept = bound(sweptSeed, 1, MAX_SWEPT);
+        for (uint256 i; i < swept; ++i) {
+            _buy(honestId, address(uint160(0xB000 + i)), 1);
+        }
+        vm.warp(block.timestamp + ALLOWANCE_EXPIRY);
+        expiry = uint64(block.timestamp + 365 days);
+        for (uint256 i; i < swept; ++i) {
+            pool.sweep(address(uint160(0xB000 + i)), honestId);
+        }
+        _buy(honestId, leecher, 1);
+        uint256 honestBytes = bound(honestBytesSeed, 1, HONEST_SIZE);
+        _submit(
+            HONEST_SEEDER, _signedReceipt(LEECHER_PK, HONEST_SESSION_PK, HONEST_SEEDER, honestId, honestBytes, expiry)
+        );
+        return pool.currentEpoch();
+    }
+
+    /// @dev Registers a content (payout PUBLISHER), buys `licenses` licenses of it for addresses of the self-dealer
+    /// and credits each one's whole size to SELF_SEEDER in `epoch`.
+    function _selfDeal(uint256 epoch, uint64 size, uint128 price, uint256 licenses)
+        private
+        returns (SelfDealing memory d)
+    {
+        uint256 contentId = _register(size, price, false);
+        uint256 proceedsBefore = market.proceeds(PUBLISHER);
+        RebatePool.SignedReceipt[] memory batch = new RebatePool.SignedReceipt[](licenses);
+        for (uint256 i; i < licenses; ++i) {
+            uint256 pk = SELF_KEYS + i;
+            (,,, uint256 total) = market.quote(contentId, 1);
+            d.paid += total;
+            d.fees += _buy(contentId, vm.addr(pk), 1);
+            batch[i] = _signedReceipt(pk, pk + MAX_SELF_LICENSES, SELF_SEEDER, contentId, size, expiry);
+        }
+        pool.submitReceipts(SELF_SEEDER, batch);
+        d.proceeds = market.proceeds(PUBLISHER) - proceedsBefore;
+        (uint256 epochPool, uint256 epochBytes,) = pool.epochInfo(epoch);
+        uint256 selfBytes;
+        (selfBytes, d.earned) = pool.seederEpoch(epoch, SELF_SEEDER);
+        d.proRata = epochPool * selfBytes / epochBytes;
+    }
+
+    /// @dev SELF_SEEDER claims `epoch` when it has anything to be paid; otherwise (free content) anyone settles its
+    /// share. Returns the ETH it received.
+    function _claimOrSettle(uint256 epoch) private returns (uint256 recovered) {
+        uint256[] memory epochs = new uint256[](1);
+        epochs[0] = epoch;
+        if (pool.claimable(SELF_SEEDER, epochs) != 0) {
+            uint256 before = SELF_SEEDER.balance;
+            vm.prank(SELF_SEEDER);
+            pool.claim(epochs);
+            return SELF_SEEDER.balance - before;
+        }
+        address[] memory self = new address[](1);
+        self[0] = SELF_SEEDER;
+        pool.settleEpochShares(epoch, self);
     }
 
     /// @dev Epochs are consecutive windows of `duration` seconds from genesis.

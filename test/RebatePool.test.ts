@@ -316,7 +316,8 @@ describe("RebatePool", () => {
         bytes,
         (await pool.read.allowance([leecher.account.address, contentId]))[2],
       ]);
-      assert.equal(await pool.read.seederEpochBytes([0n, seeder.account.address]), bytes);
+      // The seeder's record of the epoch: its bytes and the allowance wei they earned, the cap on its share.
+      assert.deepEqual(await pool.read.seederEpoch([0n, seeder.account.address]), [bytes, expected.payout]);
       assert.deepEqual(await pool.read.epochInfo([0n]), [0n, bytes, false]);
       assert.deepEqual(await pool.read.rollover(), [0n, true, 0n]);
     });
@@ -339,9 +340,10 @@ describe("RebatePool", () => {
           [session2.leecher, 300n],
         ],
       );
-      assert.equal(await pool.read.seederEpochBytes([0n, s]), 400n);
-      assert.equal(await pool.read.seederEpochBytes([0n, other.account.address]), 0n);
-      assert.equal(await pool.read.balances([s]), (ALLOWANCE * 100n) / SIZE + (ALLOWANCE * 300n) / SIZE);
+      const earned = (ALLOWANCE * 100n) / SIZE + (ALLOWANCE * 300n) / SIZE;
+      assert.deepEqual(await pool.read.seederEpoch([0n, s]), [400n, earned]);
+      assert.deepEqual(await pool.read.seederEpoch([0n, other.account.address]), [0n, 0n]);
+      assert.equal(await pool.read.balances([s]), earned);
       assert.equal(await pool.read.balances([other.account.address]), 0n);
     });
 
@@ -390,7 +392,7 @@ describe("RebatePool", () => {
       const [nothing] = await logsOf(publicClient, pool, after, "ReceiptCredited");
       assert.deepEqual([nothing.args.creditedBytes, nothing.args.payout], [0n, 0n]);
       assert.equal(await pool.read.credited([leecher.account.address, b, contentId]), 5_000n);
-      assert.equal(await pool.read.seederEpochBytes([0n, b]), 10n);
+      assert.deepEqual(await pool.read.seederEpoch([0n, b]), [10n, await pool.read.balances([b])]);
       assert.deepEqual(await pool.read.epochInfo([0n]), [0n, SIZE, false]);
       assert.equal((await pool.read.balances([a])) + (await pool.read.balances([b])), ALLOWANCE);
     });
@@ -641,6 +643,8 @@ describe("RebatePool", () => {
       await market.write.pause();
       const s = seeder.account.address;
       await pool.write.submitReceipts([s, [await session.receipt(s, contentId, 10n)]]);
+      await time.increase(EPOCH_DURATION);
+      await pool.write.settleEpochShares([0n, [s]]);
       await pool.write.claim([[]], { account: seeder.account });
     });
   });
@@ -756,8 +760,8 @@ describe("RebatePool", () => {
       assert.equal(await pool.read.currentEpoch(), 3n);
     });
 
-    it("shares an epoch's pool in proportion to the bytes credited to each seeder, rounding down", async () => {
-      const { pool, session, seeder, seeder2, leecher2, other, contentId, sweepEpoch, publicClient } =
+    it("shares an epoch's pool pro rata by bytes, rounding down, when every share is within its cap", async () => {
+      const { pool, session, seeder, seeder2, leecher2, contentId, sweepEpoch, publicClient } =
         await loadFixture(sweptFixture);
       const a = seeder.account.address;
       const b = seeder2.account.address;
@@ -765,13 +769,9 @@ describe("RebatePool", () => {
       const bytesB = 750_003n;
       await pool.write.submitReceipts([a, [await session.receipt(a, contentId, bytesA)]]);
       await pool.write.submitReceipts([b, [await session.receipt(b, contentId, bytesB)]]);
-      await pool.write.sweepMany([
-        [
-          { licensee: leecher2.account.address, contentId },
-          { licensee: other.account.address, contentId },
-        ],
-      ]);
-      const pool0 = 2n * ALLOWANCE;
+      // One allowance swept against one allowance earned: every pro-rata part is within what its seeder earned.
+      await pool.write.sweep([leecher2.account.address, contentId]);
+      const pool0 = ALLOWANCE;
       assert.deepEqual(await pool.read.epochInfo([sweepEpoch]), [pool0, SIZE, false]);
       await viem.assertions.revertWithCustomErrorWithArgs(
         pool.write.claim([[sweepEpoch]], { account: seeder.account }),
@@ -782,6 +782,9 @@ describe("RebatePool", () => {
       await time.increase(EPOCH_DURATION);
       const shareA = (pool0 * bytesA) / SIZE;
       const shareB = (pool0 * bytesB) / SIZE;
+      const [, earnedA] = await pool.read.seederEpoch([sweepEpoch, a]);
+      const [, earnedB] = await pool.read.seederEpoch([sweepEpoch, b]);
+      assert.ok(shareA <= earnedA && shareB <= earnedB);
       const balanceA = await pool.read.balances([a]);
       assert.equal(await pool.read.claimable([a, [sweepEpoch]]), balanceA + shareA);
 
@@ -789,9 +792,16 @@ describe("RebatePool", () => {
       const [finalized] = await logsOf(publicClient, pool, hash, "EpochFinalized");
       same(finalized.args, { epoch: sweepEpoch, pool: pool0, totalBytes: SIZE });
       const [share] = await logsOf(publicClient, pool, hash, "EpochShareClaimed");
-      same(share.args, { seeder: a, epoch: sweepEpoch, bytesCredited: bytesA, amount: shareA });
+      same(share.args, {
+        seeder: a,
+        epoch: sweepEpoch,
+        bytesCredited: bytesA,
+        earned: earnedA,
+        amount: shareA,
+        rolledForward: 0n,
+      });
       const [claimed] = await logsOf(publicClient, pool, hash, "Claimed");
-      same(claimed.args, { seeder: a, fromBalance: balanceA, fromEpochs: shareA });
+      same(claimed.args, { seeder: a, fromBalance: balanceA, fromEpochs: shareA, rolledForward: 0n });
 
       const balanceB = await pool.read.balances([b]);
       await viem.assertions.balancesHaveChanged(pool.write.claim([[sweepEpoch]], { account: seeder2.account }), [
@@ -800,7 +810,196 @@ describe("RebatePool", () => {
       ]);
       // Dust of the rounding stays: the two shares fall short of the pool by at most one wei each.
       assert.ok(pool0 - (shareA + shareB) <= 1n);
-      assert.equal(await publicClient.getBalance({ address: pool.address }), pool0 - shareA - shareB);
+      // What is left: the dust and the allowance of `other`, not swept.
+      assert.equal(await publicClient.getBalance({ address: pool.address }), pool0 - shareA - shareB + ALLOWANCE);
+      assert.deepEqual(await pool.read.rollover(), [0n, false, 0n]);
+    });
+
+    it("caps each share at the allowance its seeder earned in the epoch; the rest funds the active epoch", async () => {
+      const {
+        pool,
+        market,
+        session,
+        seeder,
+        seeder2,
+        leecher2,
+        other,
+        contentId,
+        sweepEpoch,
+        domain,
+        expiry,
+        publicClient,
+      } = await loadFixture(sweptFixture);
+      const a = seeder.account.address;
+      const b = seeder2.account.address;
+      const bytesA = 250_000n;
+      const bytesB = 750_003n;
+      await pool.write.submitReceipts([a, [await session.receipt(a, contentId, bytesA)]]);
+      await pool.write.submitReceipts([b, [await session.receipt(b, contentId, bytesB)]]);
+      // Two allowances swept against one earned: each pro-rata part is twice what its seeder earned.
+      await pool.write.sweepMany([
+        [
+          { licensee: leecher2.account.address, contentId },
+          { licensee: other.account.address, contentId },
+        ],
+      ]);
+      const pool0 = 2n * ALLOWANCE;
+      await time.increase(EPOCH_DURATION);
+      // The next epoch already has bytes: leecher2 buys again and is served the whole file.
+      await buy(market, leecher2, contentId);
+      const session2 = new LeecherSession(leecher2, leecher2.account.address, expiry, domain);
+      await pool.write.submitReceipts([a, [await session2.receipt(a, contentId, SIZE)]]);
+      const nextEpoch = sweepEpoch + 1n;
+      assert.deepEqual(await pool.read.rollover(), [0n, true, nextEpoch]);
+
+      const [, earnedA] = await pool.read.seederEpoch([sweepEpoch, a]);
+      const [, earnedB] = await pool.read.seederEpoch([sweepEpoch, b]);
+      const proRataA = (pool0 * bytesA) / SIZE;
+      const proRataB = (pool0 * bytesB) / SIZE;
+      assert.ok(earnedA < proRataA && earnedB < proRataB);
+      const balanceA = await pool.read.balances([a]);
+      assert.equal(await pool.read.claimable([a, [sweepEpoch]]), balanceA + earnedA);
+
+      const hash = await pool.write.claim([[sweepEpoch]], { account: seeder.account });
+      const [share] = await logsOf(publicClient, pool, hash, "EpochShareClaimed");
+      same(share.args, {
+        seeder: a,
+        epoch: sweepEpoch,
+        bytesCredited: bytesA,
+        earned: earnedA,
+        amount: earnedA,
+        rolledForward: proRataA - earnedA,
+      });
+      const [claimed] = await logsOf(publicClient, pool, hash, "Claimed");
+      same(claimed.args, {
+        seeder: a,
+        fromBalance: balanceA,
+        fromEpochs: earnedA,
+        rolledForward: proRataA - earnedA,
+      });
+      // The cut part went to the carry, which is the pool of the active epoch.
+      assert.deepEqual(await pool.read.rollover(), [proRataA - earnedA, true, nextEpoch]);
+      await pool.write.claim([[sweepEpoch]], { account: seeder2.account });
+      const carried = proRataA - earnedA + (proRataB - earnedB);
+      assert.deepEqual(await pool.read.epochInfo([nextEpoch]), [carried, SIZE, false]);
+
+      // Conserved: what the two seeders got plus what rolled forward is the pool, less one wei of dust each.
+      assert.ok(pool0 - (earnedA + earnedB + carried) <= 1n);
+      // The carried part funds the next epoch, where it is within a's cap (a earned a whole allowance there).
+      await time.increase(EPOCH_DURATION);
+      await viem.assertions.emitWithArgs(
+        pool.write.claim([[nextEpoch]], { account: seeder.account }),
+        pool,
+        "EpochShareClaimed",
+        [a, nextEpoch, SIZE, ALLOWANCE, carried, 0n],
+      );
+    });
+
+    it("gives bytes that earned nothing no share: free content of maximum size wins 0, its cut rolls on", async () => {
+      const { pool, market, session, seeder, seeder2, leecher2, other, contentId, sweepEpoch, domain, expiry } =
+        await loadFixture(sweptFixture);
+      const honest = seeder.account.address;
+      const selfDealer = seeder2.account.address;
+      await pool.write.sweep([leecher2.account.address, contentId]);
+      await pool.write.submitReceipts([honest, [await session.receipt(honest, contentId, SIZE)]]);
+      // The self-dealer publishes a free content as large as the market allows, licenses it and serves it to itself.
+      const huge = 2n ** 64n - 1n;
+      const freeId = await registerContent(market, seeder2, { size: huge, basePrice: 0n });
+      const key = newSessionKey();
+      const bought = await buy(market, seeder2, freeId, key.address);
+      assert.equal(bought.total, 0n);
+      const own = new LeecherSession(key, key.address, expiry, domain);
+      await pool.write.submitReceipts([selfDealer, [await own.receipt(selfDealer, freeId, huge)]]);
+      assert.deepEqual(await pool.read.seederEpoch([sweepEpoch, selfDealer]), [huge, 0n]);
+      await time.increase(EPOCH_DURATION);
+
+      const total = huge + SIZE;
+      const cutSelf = (ALLOWANCE * huge) / total;
+      const proRataHonest = (ALLOWANCE * SIZE) / total;
+      assert.equal(await pool.read.claimable([selfDealer, [sweepEpoch]]), 0n);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        pool.write.claim([[sweepEpoch]], { account: seeder2.account }),
+        pool,
+        "NothingToClaim",
+        [selfDealer],
+      );
+      // It never claims; anyone settles its share so that the cut part funds later epochs.
+      await viem.assertions.emitWithArgs(
+        pool.write.settleEpochShares([sweepEpoch, [selfDealer]], { account: other.account }),
+        pool,
+        "EpochShareSettled",
+        [selfDealer, sweepEpoch, huge, 0n, 0n, cutSelf],
+      );
+      assert.equal(await pool.read.balances([selfDealer]), 0n);
+      assert.deepEqual(await pool.read.rollover(), [cutSelf, false, 0n]);
+      // The hazard the NatSpec notes: its bytes shrink the honest seeder's pro-rata part; that part is within its cap.
+      await viem.assertions.emitWithArgs(
+        pool.write.claim([[sweepEpoch]], { account: seeder.account }),
+        pool,
+        "EpochShareClaimed",
+        [honest, sweepEpoch, SIZE, ALLOWANCE, proRataHonest, 0n],
+      );
+      assert.ok(ALLOWANCE - (cutSelf + proRataHonest) <= 1n);
+    });
+
+    it("settleEpochShares credits capped shares to balances and rolls the rest forward, for anyone, once", async () => {
+      const { pool, session, seeder, seeder2, leecher2, other, contentId, sweepEpoch, publicClient } =
+        await loadFixture(sweptFixture);
+      const a = seeder.account.address;
+      const b = seeder2.account.address;
+      await pool.write.submitReceipts([a, [await session.receipt(a, contentId, 1_000n)]]);
+      await pool.write.sweep([leecher2.account.address, contentId]);
+      await viem.assertions.revertWithCustomError(
+        pool.write.settleEpochShares([sweepEpoch, []], { account: other.account }),
+        pool,
+        "EmptyBatch",
+      );
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        pool.write.settleEpochShares([sweepEpoch, [a]], { account: other.account }),
+        pool,
+        "EpochNotFinished",
+        [sweepEpoch, sweepEpoch],
+      );
+      await time.increase(EPOCH_DURATION);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        pool.write.settleEpochShares([sweepEpoch, [b, other.account.address]], { account: other.account }),
+        pool,
+        "NothingToSettle",
+        [sweepEpoch],
+      );
+      const [, earned] = await pool.read.seederEpoch([sweepEpoch, a]);
+      const balance = await pool.read.balances([a]);
+      // Seeders without bytes in the epoch are skipped; a's share is cut to what it earned, the rest rolls forward.
+      const hash = await pool.write.settleEpochShares([sweepEpoch, [b, a]], { account: other.account });
+      const events = await logsOf(publicClient, pool, hash, "EpochShareSettled");
+      assert.equal(events.length, 1);
+      same(events[0].args, {
+        seeder: a,
+        epoch: sweepEpoch,
+        bytesCredited: 1_000n,
+        earned,
+        amount: earned,
+        rolledForward: ALLOWANCE - earned,
+      });
+      const [finalized] = await logsOf(publicClient, pool, hash, "EpochFinalized");
+      same(finalized.args, { epoch: sweepEpoch, pool: ALLOWANCE, totalBytes: 1_000n });
+      assert.equal(await pool.read.balances([a]), balance + earned);
+      assert.deepEqual(await pool.read.seederEpoch([sweepEpoch, a]), [0n, 0n]);
+      assert.deepEqual(await pool.read.rollover(), [ALLOWANCE - earned, false, 0n]);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        pool.write.settleEpochShares([sweepEpoch, [a]], { account: other.account }),
+        pool,
+        "NothingToSettle",
+        [sweepEpoch],
+      );
+      // The settled share is claimed with the balance; the epoch holds nothing more for a.
+      assert.equal(await pool.read.claimable([a, [sweepEpoch]]), balance + earned);
+      await viem.assertions.emitWithArgs(
+        pool.write.claim([[sweepEpoch]], { account: seeder.account }),
+        pool,
+        "Claimed",
+        [a, balance + earned, 0n, 0n],
+      );
     });
 
     it("rolls the pool of epochs without credited bytes into the next epoch that has some", async () => {
@@ -825,12 +1024,15 @@ describe("RebatePool", () => {
         "NothingToClaim",
         [seeder2.account.address],
       );
+      // 1,000 bytes earned far less than the pool: the share is cut to it and the rest rolls forward.
+      const [, earned] = await pool.read.seederEpoch([creditEpoch, s]);
       await viem.assertions.emitWithArgs(
         pool.write.claim([[creditEpoch]], { account: seeder.account }),
         pool,
         "Claimed",
-        [s, balance, ALLOWANCE],
+        [s, balance, earned, ALLOWANCE - earned],
       );
+      assert.deepEqual(await pool.read.rollover(), [ALLOWANCE - earned, false, 0n]);
     });
 
     it("assigns a sweep made after an epoch with bytes ended to a later epoch, not to the finished one", async () => {
@@ -884,9 +1086,9 @@ describe("RebatePool", () => {
         pool.write.claim([[epoch, epoch]], { account: seeder.account }),
         pool,
         "Claimed",
-        [s, ALLOWANCE, ALLOWANCE],
+        [s, ALLOWANCE, ALLOWANCE, 0n],
       );
-      assert.equal(await pool.read.seederEpochBytes([epoch, s]), 0n);
+      assert.deepEqual(await pool.read.seederEpoch([epoch, s]), [0n, 0n]);
       assert.equal(await pool.read.claimable([s, [epoch]]), 0n);
       await viem.assertions.revertWithCustomErrorWithArgs(
         pool.write.claim([[epoch]], { account: seeder.account }),

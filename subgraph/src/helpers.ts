@@ -67,6 +67,8 @@ export function getProtocol(): Protocol {
   protocol.rebateCarry = ZERO;
   protocol.activeEpoch = null;
   protocol.rebateBalances = ZERO;
+  protocol.epochShares = ZERO;
+  protocol.rebateRolledForward = ZERO;
   protocol.rebateClaimed = ZERO;
   protocol.rebateClaimedFromBalances = ZERO;
   protocol.rebateClaimedFromEpochs = ZERO;
@@ -119,6 +121,7 @@ export function getAccount(address: Address, protocol: Protocol, event: ethereum
   account.spent = ZERO;
   account.bytesServed = ZERO;
   account.rebateEarned = ZERO;
+  account.epochShares = ZERO;
   account.rebateBalance = ZERO;
   account.rebateClaimed = ZERO;
   account.escrowEarned = ZERO;
@@ -143,7 +146,8 @@ export function getEpoch(epoch: BigInt): RebateEpoch {
   entity.pool = ZERO;
   entity.finalized = false;
   entity.swept = ZERO;
-  entity.claimed = ZERO;
+  entity.shares = ZERO;
+  entity.rolledForward = ZERO;
   entity.receiptCount = 0;
   return entity;
 }

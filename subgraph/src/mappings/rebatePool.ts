@@ -1,16 +1,18 @@
 /** RebatePool: per-license allowances, credited receipts, sweeps into epoch pools, epoch finalisation, claims. */
-import { BigInt } from "@graphprotocol/graph-ts";
+import { BigInt, ethereum } from "@graphprotocol/graph-ts";
 import {
   AllowanceFunded,
   AllowanceSwept,
   Claimed,
   EpochFinalized,
   EpochShareClaimed,
+  EpochShareSettled,
   ReceiptCredited,
 } from "../../generated/RebatePool/RebatePool";
 import {
+  Account,
   Claim,
-  EpochShareClaim,
+  EpochShare,
   Protocol,
   RebateAllowance,
   RebateEpoch,
@@ -32,9 +34,13 @@ function getSeederEpoch(epoch: RebateEpoch, seeder: string): SeederEpoch {
   entity.epoch = epoch.id;
   entity.seeder = seeder;
   entity.bytesCredited = ZERO;
-  entity.unclaimedBytes = ZERO;
-  entity.claimedAmount = ZERO;
-  entity.claimedAt = null;
+  entity.earned = ZERO;
+  entity.unsettledBytes = ZERO;
+  entity.unsettledEarned = ZERO;
+  entity.share = ZERO;
+  entity.rolledForward = ZERO;
+  entity.settled = false;
+  entity.settledAt = null;
   return entity;
 }
 
@@ -117,9 +123,14 @@ export function handleReceiptCredited(event: ReceiptCredited): void {
   epoch.save();
 
   const seederEpoch = getSeederEpoch(epoch, seeder.id);
-  seederEpoch.bytesCredited = seederEpoch.bytesCredited.plus(p.creditedBytes);
-  seederEpoch.unclaimedBytes = seederEpoch.unclaimedBytes.plus(p.creditedBytes);
-  seederEpoch.save();
+  // Receipts that credit no bytes earn nothing and leave the seeder's epoch record alone (submitReceipts).
+  if (!p.creditedBytes.isZero()) {
+    seederEpoch.bytesCredited = seederEpoch.bytesCredited.plus(p.creditedBytes);
+    seederEpoch.earned = seederEpoch.earned.plus(p.payout);
+    seederEpoch.unsettledBytes = seederEpoch.unsettledBytes.plus(p.creditedBytes);
+    seederEpoch.unsettledEarned = seederEpoch.unsettledEarned.plus(p.payout);
+    seederEpoch.save();
+  }
 
   const record = new ReceiptCredit(eventId(event));
   record.leecher = leecherId;
@@ -179,23 +190,70 @@ export function handleEpochFinalized(event: EpochFinalized): void {
 
 export function handleEpochShareClaimed(event: EpochShareClaimed): void {
   const p = event.params;
-  const seederId = p.seeder.toHexString();
-  const epoch = getEpoch(p.epoch);
-  epoch.claimed = epoch.claimed.plus(p.amount);
+  recordShare("Claimed", p.seeder.toHexString(), p.epoch, p.bytesCredited, p.earned, p.amount, p.rolledForward, event);
+}
+
+/** A share settled into the seeder's balance; the carry grows by the part above the cap. */
+export function handleEpochShareSettled(event: EpochShareSettled): void {
+  const p = event.params;
+  const protocol = getProtocol();
+  const seeder = getAccount(p.seeder, protocol, event);
+  seeder.rebateBalance = seeder.rebateBalance.plus(p.amount);
+  seeder.save();
+  protocol.rebateBalances = protocol.rebateBalances.plus(p.amount);
+  addToCarry(protocol, p.rolledForward);
+  protocol.save();
+  recordShare("Settled", seeder.id, p.epoch, p.bytesCredited, p.earned, p.amount, p.rolledForward, event);
+}
+
+/** The pro-rata parts above the caps go to the carry, which is the active epoch's pool until it is finalised. */
+function addToCarry(protocol: Protocol, amount: BigInt): void {
+  protocol.rebateRolledForward = protocol.rebateRolledForward.plus(amount);
+  protocol.rebateCarry = protocol.rebateCarry.plus(amount);
+  syncActivePool(protocol);
+}
+
+/** Takes a seeder's share of an epoch (RebatePool._takeShare): its record is cleared, the share recorded. */
+function recordShare(
+  kind: string,
+  seederId: string,
+  epochNumber: BigInt,
+  bytesCredited: BigInt,
+  earned: BigInt,
+  amount: BigInt,
+  rolledForward: BigInt,
+  event: ethereum.Event,
+): void {
+  const epoch = getEpoch(epochNumber);
+  epoch.shares = epoch.shares.plus(amount);
+  epoch.rolledForward = epoch.rolledForward.plus(rolledForward);
   epoch.save();
 
   const seederEpoch = getSeederEpoch(epoch, seederId);
-  seederEpoch.unclaimedBytes = ZERO;
-  seederEpoch.claimedAmount = seederEpoch.claimedAmount.plus(p.amount);
-  seederEpoch.claimedAt = event.block.timestamp;
+  seederEpoch.unsettledBytes = ZERO;
+  seederEpoch.unsettledEarned = ZERO;
+  seederEpoch.share = amount;
+  seederEpoch.rolledForward = rolledForward;
+  seederEpoch.settled = true;
+  seederEpoch.settledAt = event.block.timestamp;
   seederEpoch.save();
 
-  const share = new EpochShareClaim(eventId(event));
+  const seeder = Account.load(seederId)!;
+  seeder.epochShares = seeder.epochShares.plus(amount);
+  seeder.save();
+  const protocol = getProtocol();
+  protocol.epochShares = protocol.epochShares.plus(amount);
+  protocol.save();
+
+  const share = new EpochShare(eventId(event));
+  share.kind = kind;
   share.seeder = seederId;
   share.epoch = epoch.id;
   share.seederEpoch = seederEpoch.id;
-  share.bytesCredited = p.bytesCredited;
-  share.amount = p.amount;
+  share.bytesCredited = bytesCredited;
+  share.earned = earned;
+  share.amount = amount;
+  share.rolledForward = rolledForward;
   share.timestamp = event.block.timestamp;
   share.transactionHash = event.transaction.hash;
   share.save();
@@ -215,6 +273,7 @@ export function handleClaimed(event: Claimed): void {
   claim.fromBalance = p.fromBalance;
   claim.fromEpochs = p.fromEpochs;
   claim.amount = amount;
+  claim.rolledForward = p.rolledForward;
   claim.timestamp = event.block.timestamp;
   claim.transactionHash = event.transaction.hash;
   claim.save();
@@ -223,6 +282,7 @@ export function handleClaimed(event: Claimed): void {
   protocol.rebateClaimed = protocol.rebateClaimed.plus(amount);
   protocol.rebateClaimedFromBalances = protocol.rebateClaimedFromBalances.plus(p.fromBalance);
   protocol.rebateClaimedFromEpochs = protocol.rebateClaimedFromEpochs.plus(p.fromEpochs);
+  addToCarry(protocol, p.rolledForward);
   protocol.save();
   const day = getDailyStat(event);
   day.rebateClaimed = day.rebateClaimed.plus(amount);

@@ -126,8 +126,9 @@ const CORS_HEADERS = {
   "access-control-allow-headers": "content-type",
 };
 
-function reply(response: ServerResponse, status: number, body: unknown): void {
-  response.writeHead(status, { ...CORS_HEADERS, "content-type": "application/json" }).end(JSON.stringify(body));
+function reply(response: ServerResponse, status: number, body: unknown, close = false): void {
+  const headers = { ...CORS_HEADERS, "content-type": "application/json", ...(close ? { connection: "close" } : {}) };
+  response.writeHead(status, headers).end(JSON.stringify(body));
 }
 
 async function readBody(request: IncomingMessage): Promise<string> {
@@ -183,8 +184,10 @@ export async function serveGraphql(options: GraphqlServerOptions): Promise<{ ser
         body = JSON.parse(text);
         if (typeof body !== "object" || body === null || Array.isArray(body)) throw new SyntaxError("the body must be a JSON object");
       } catch (error) {
-        const status = error instanceof RangeError ? 413 : 400;
-        reply(response, status, { errors: [{ message: `Invalid request: ${(error as Error).message}` }] });
+        // An oversized body is left unread: answer, then drop the connection rather than drain it.
+        const tooLarge = error instanceof RangeError;
+        reply(response, tooLarge ? 413 : 400, { errors: [{ message: `Invalid request: ${(error as Error).message}` }] }, tooLarge);
+        if (tooLarge) response.once("finish", () => request.destroy());
         return;
       }
     } else {

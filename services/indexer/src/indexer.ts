@@ -235,7 +235,12 @@ export class Indexer extends EventEmitter {
         const blockLogs = byBlock.get(number);
         if (blockLogs) {
           if (blockLogs.some((log) => log.blockHash.toLowerCase() !== block.hash.toLowerCase())) return false;
-          if (!this.processBlock(block, blockLogs)) return true;
+          if (!this.processBlock(block, blockLogs)) {
+            // Everything before the failed block is indexed: its parent is the latest good block.
+            const parent = await this.rpc.call<RpcBlock | null>("eth_getBlockByHash", [block.parentHash, false]);
+            if (parent && (!this.latest || Number(parent.number) > this.latest.number)) this.advance(pointerOf(parent));
+            return true;
+          }
         } else {
           this.advance(pointerOf(block));
         }

@@ -26,17 +26,16 @@ const MIB = 1n << 20n;
 const GAS = 8_000_000n;
 
 const chain = await startDevChain();
+/** fetch, retried once when the server drops a kept-alive connection. */
+const post = (url: string, body: string) => fetch(url, { method: "POST", body }).catch(() => fetch(url, { method: "POST", body }));
 const rpc = async <T>(method: string, params: unknown[] = []): Promise<T> => {
-  const response = await fetch(chain.rpcUrl, { method: "POST", body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
+  const response = await post(chain.rpcUrl, JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }));
   const body = (await response.json()) as { result?: T; error?: { message: string } };
   if (body.error) throw new Error(`${method}: ${body.error.message}`);
   return body.result as T;
 };
 const batch = async (calls: { method: string; params: unknown[] }[]) => {
-  const response = await fetch(chain.rpcUrl, {
-    method: "POST",
-    body: JSON.stringify(calls.map((call, id) => ({ jsonrpc: "2.0", id, ...call }))),
-  });
+  const response = await post(chain.rpcUrl, JSON.stringify(calls.map((call, id) => ({ jsonrpc: "2.0", id, ...call }))));
   const results = (await response.json()) as { error?: { message: string } }[];
   const failed = results.find((r) => r.error);
   if (failed) throw new Error(failed.error!.message);
@@ -173,10 +172,7 @@ for (let i = 0; i < LATENCY_SAMPLES; i++) {
   const block = Number(receipt.blockNumber);
   const id = `${hash}-0`;
   for (;;) {
-    const response = await fetch(local.url, {
-      method: "POST",
-      body: JSON.stringify({ query: `{ purchase(id: "${id}") { id } _meta { block { number } } }` }),
-    });
+    const response = await post(local.url, JSON.stringify({ query: `{ purchase(id: "${id}") { id } _meta { block { number } } }` }));
     const body = (await response.json()) as { data: { purchase: { id: string } | null; _meta: { block: { number: number } } } };
     if (body.data.purchase && body.data._meta.block.number >= block) break;
     await new Promise((resolve) => setTimeout(resolve, 2));

@@ -15,6 +15,9 @@ interface Response {
   error?: { code: number; message: string };
 }
 
+const RETRIES = 3;
+const RETRY_DELAY_MS = 100;
+
 export class JsonRpc {
   readonly url: string;
   private readonly timeoutMs: number;
@@ -25,7 +28,19 @@ export class JsonRpc {
     this.timeoutMs = timeoutMs;
   }
 
+  /** Posts `body`; the indexer only reads, so a dropped connection (a stale keep-alive socket) is retried. */
   private async post(body: unknown): Promise<unknown> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.postOnce(body);
+      } catch (error) {
+        if (!(error instanceof RpcError) || error.code !== undefined || attempt >= RETRIES) throw error;
+        await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS * attempt));
+      }
+    }
+  }
+
+  private async postOnce(body: unknown): Promise<unknown> {
     let response: globalThis.Response;
     try {
       response = await fetch(this.url, {
@@ -35,7 +50,8 @@ export class JsonRpc {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (error) {
-      throw new RpcError(`Cannot reach the chain at ${this.url}: ${(error as Error).message}`);
+      const cause = (error as Error & { cause?: Error }).cause;
+      throw new RpcError(`Cannot reach the chain at ${this.url}: ${(error as Error).message}${cause ? ` (${cause.message})` : ""}`);
     }
     if (!response.ok) throw new RpcError(`The chain at ${this.url} answered HTTP ${response.status}`);
     return response.json();

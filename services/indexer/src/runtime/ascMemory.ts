@@ -188,9 +188,8 @@ export class AscMemory {
     view.setUint32(header + 8, 0, true);
     view.setUint32(header + 12, rtId, true);
     view.setUint32(header + 16, size, true);
-    const ptr = header + HEADER_SIZE;
-    this.bytes.fill(0, ptr, ptr + capacity);
-    return ptr;
+    // Arenas come from the stub allocator, which never reuses memory, and grown memory is zeroed: no fill needed.
+    return header + HEADER_SIZE;
   }
 
   setU32(ptr: number, value: number): void {

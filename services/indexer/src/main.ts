@@ -39,10 +39,12 @@ async function main(): Promise<void> {
     throw new Error(`No subgraph build in ${buildDir}: run \`npm run build --workspace @web3torrent/subgraph\` first`);
   }
   const chainId = Number(await new JsonRpc(rpcUrl).call<string>("eth_chainId"));
+  const contracts = deployedContracts(chainId);
+  if (!contracts) console.warn(`No deployment for chain ${chainId} in the sdk's deployments: indexing the built manifest's addresses`);
   const indexer = await startLocalIndexer({
     rpcUrl,
     buildDir,
-    contracts: deployedContracts(chainId),
+    contracts,
     host: process.env.W3T_INDEXER_HOST ?? "127.0.0.1",
     port: integer("W3T_INDEXER_PORT", 8000),
     confirmations: integer("W3T_INDEXER_CONFIRMATIONS", 0),

@@ -64,9 +64,10 @@ import {RebateMath} from "./libraries/RebateMath.sol";
 /// seeders earned in the epoch. RebatePool.economics.test.ts prints it.
 ///
 /// NOTE: Weight in an epoch costs fees. Bytes are weighted by the allowance they paid, so crediting bytes that earned
-/// nothing (a huge free content, an empty allowance) neither shrinks other seeders' shares nor lifts one's own: the
-/// only way to weigh more is to earn more allowance wei, which some buyer paid as fees. A self-dealer that buys
-/// licenses to weigh on an epoch pays their curve price and fees and is bounded as the NOTEs above state.
+/// nothing (a huge free content, an empty allowance) neither shrinks other seeders' shares nor lifts one's own. The
+/// only way to weigh more is to earn more allowance wei, which some buyer paid as fees: a self-dealer that buys
+/// licenses to weigh on an epoch lowers the other seeders' parts as any seeder with the same earnings would, and pays
+/// for it as the NOTEs above state (a publisher buying its own content pays only the fees, which it can win back).
 ///
 /// NOTE: The caps bind only when an epoch's pool is larger than what its credits earned, and then for all its seeders
 /// alike: each gets exactly what it earned, and the rest of the pool rolls forward. Each seeder's part of that rest

@@ -44,7 +44,8 @@ library RebateMath {
     /// @notice A seeder's share of an epoch pool: its pro-rata part by the allowance wei it earned in the epoch (its
     /// bytes weighted by the allowance they paid), capped at that amount. Bytes that earned nothing (free content, an
     /// empty allowance) weigh nothing and win nothing, and a self-dealer wins at most what its own allowances paid it,
-    /// i.e. the fees it paid. The cap binds exactly when `pool > epochEarned`, and then for every seeder of the epoch.
+    /// i.e. the fees it paid. The cap matters only when `pool > epochEarned`, and then every seeder of the epoch gets
+    /// exactly what it earned.
     /// @param seederEarned Allowance wei credited to the seeder's receipts in the epoch: its weight and its cap.
     /// @param epochEarned Allowance wei credited to all seeders' receipts in the epoch: the total weight.
     /// @return share What the seeder gets: `min(pool * seederEarned / epochEarned, seederEarned)`.

@@ -19,8 +19,8 @@ import {RebateMath} from "./libraries/RebateMath.sol";
 /// just bought (licensee, content). Seeders submit bandwidth receipts signed by the leecher's session key, which the
 /// leecher's wallet authorised with a `Delegation`; each credited byte is paid from that license's allowance.
 /// Allowance left unearned after `allowanceExpiry` is swept into an epoch pool. A seeder's share of an epoch's pool is
-/// its part by bytes credited in the epoch, capped at the allowance wei its receipts earned in the epoch; the part
-/// above the cap rolls forward to a later epoch. Claims are pull payments.
+/// its part by the allowance wei its receipts earned in the epoch (its bytes weighted by the allowance they paid),
+/// capped at that amount; the part above the cap rolls forward to a later epoch. Claims are pull payments.
 ///
 /// INVARIANTS:
 /// - Solvent: `address(this).balance >= Σ remaining allowances + carry + Σ balances + Σ unsettled pro-rata epoch
@@ -29,8 +29,13 @@ import {RebateMath} from "./libraries/RebateMath.sol";
 /// - The pool never pays out more than it received: ETH leaves only through {claim}, which pays out a seeder's balance
 ///   (moved out of allowances and settled shares) and epoch shares (each at most the seeder's pro-rata part of the
 ///   epoch's pool, all of them together at most the pool).
-/// - A seeder's share of a finished epoch is at most the allowance wei it earned in that epoch:
-///   `share = min(pool * seederBytes / epochBytes, earned)`, so bytes that earned nothing win nothing.
+/// - An epoch's pool is split by the allowance wei each seeder earned in the epoch, each share capped at it:
+///   `share = min(pool * seederEarned / epochEarned, seederEarned)`, where `epochEarned` is what all seeders earned in
+///   the epoch. Each credited byte weighs what it paid from its license's allowance: bytes that earned nothing (free
+///   content, an empty allowance) weigh nothing and win nothing, whatever their number.
+/// - An epoch gets a pool only if its credits earned something (`epochEarned > 0`); this is what "an epoch with
+///   credited bytes" means here. An epoch without credits, or whose credits all earned 0 wei, rolls its pool (its
+///   sweeps and what caps cut during it) on to the next epoch whose credits earn something.
 /// - Pool money is conserved: every wei swept or cut by a cap enters the carry, and the carry moves whole into the
 ///   pool of exactly one epoch when that epoch is finalised: `Σ swept + Σ rolled forward = Σ finalised pools + carry`.
 ///   An epoch's pool covers the shares paid from it and the parts rolled forward from it.
@@ -55,17 +60,20 @@ import {RebateMath} from "./libraries/RebateMath.sol";
 ///
 /// NOTE: The bound above is for a buyer who is not the content's publisher. A publisher buying its own content
 /// gets the curve price back as proceeds, so it pays only the fees `F` and can recover `2F`: it can net up to its fees
-/// (at most 30% of the curve price) per license from the epoch pool, when the pool is large against the bytes honest
-/// seeders are credited in the epoch. RebatePool.economics.test.ts prints it.
+/// (at most 30% of the curve price) per license from the epoch pool, when the pool is large against what honest
+/// seeders earned in the epoch. RebatePool.economics.test.ts prints it.
 ///
-/// NOTE: Bytes count pro rata whether or not they earned anything. Bytes that earned little (a huge free content, an
-/// empty allowance) win at most what they earned, but they shrink the pro-rata part of every other seeder of that
-/// epoch; what the caps cut is rolled forward, not lost. A seeder that earned `E` in an epoch can likewise credit
-/// such bytes to take up to `E` from that epoch's pool.
+/// NOTE: Weight in an epoch costs fees. Bytes are weighted by the allowance they paid, so crediting bytes that earned
+/// nothing (a huge free content, an empty allowance) neither shrinks other seeders' shares nor lifts one's own. The
+/// only way to weigh more is to earn more allowance wei, which some buyer paid as fees: a self-dealer that buys
+/// licenses to weigh on an epoch lowers the other seeders' parts as any seeder with the same earnings would, and pays
+/// for it as the NOTEs above state (a publisher buying its own content pays only the fees, which it can win back).
 ///
-/// NOTE: The part of a share above its cap reaches the carry when the share is claimed ({claim}) or settled
-/// ({settleEpochShares}, which anyone may call, e.g. for a seeder whose capped share is 0 and who never claims);
-/// until then it stays in the contract. It funds the epoch with credited bytes that is active then, or a later one.
+/// NOTE: The caps bind only when an epoch's pool is larger than what its credits earned, and then for all its seeders
+/// alike: each gets exactly what it earned, and the rest of the pool rolls forward. Each seeder's part of that rest
+/// reaches the carry when its share is claimed ({claim}) or settled ({settleEpochShares}, which anyone may call, e.g.
+/// for a seeder who never claims); until then it stays in the contract. It funds the epoch with earnings that is
+/// active then, or a later one.
 ///
 /// NOTE: The allowance belongs to the license's recipient recorded at purchase. When a transferable license changes
 /// hands, the allowance stays with the old holder (who no longer holds a license, so receipts against it are refused
@@ -85,7 +93,8 @@ import {RebateMath} from "./libraries/RebateMath.sol";
 /// not newer than what is credited, e.g. a duplicate or a receipt someone else submitted first) reverts the whole
 /// batch. Check {credited} before submitting. {sweepMany} is all or nothing the same way.
 ///
-/// NOTE: Epoch shares round down; the dust stays in the contract for good.
+/// NOTE: Epoch shares round down; the dust stays in the contract for good. An epoch's total of credited bytes is not
+/// stored (its slot holds the pool and the earnings): indexers sum `creditedBytes` of {ReceiptCredited} by `epoch`.
 contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransient {
     /// @notice A leecher's receipt for `seeder` (the batch's seeder), with the wallet's delegation of the session key.
     /// @param leecher The license holder who received the bytes and whose wallet signed the delegation.
@@ -123,23 +132,27 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
         uint256 bytesServed;
     }
 
-    /// @dev One slot per epoch: written by credits (`totalBytes`) and once by finalisation (`pool`).
+    /// @dev One slot per epoch: written by credits that earn something (`earned`, the sum of the seeders' weights)
+    /// and once by finalisation (`pool`).
     struct Epoch {
         uint128 pool;
-        uint128 totalBytes;
+        uint128 earned;
     }
 
-    /// @dev What one seeder was credited in one epoch, one slot, written once per batch of receipts: the bytes (its
-    /// weight in the epoch's pool) and the allowance wei they earned (the cap on its share).
+    /// @dev What one seeder was credited in one epoch, one slot, written once per batch of receipts: the allowance wei
+    /// its receipts earned (its weight in the epoch's pool and the cap on its share) and the bytes that earned it,
+    /// kept for information.
     struct SeederEpoch {
         uint128 bytesCredited;
         uint128 earned;
     }
 
-    /// @dev The rollover state, one slot. `carry` is swept allowance not yet assigned to an epoch; it becomes the pool
-    /// of `activeEpoch`, the latest epoch with credited bytes, once that epoch is over.
-    struct Rollover {
-        uint128 carry;
+    /// @dev The slot every batch, sweep and claim reads first: the market and the rollover's epoch. `activeEpoch` is
+    /// the latest epoch whose credits earned something; the carry becomes its pool once it is over. The market shares
+    /// the slot because every batch reads it anyway, and because, bound once, it keeps the slot non-zero, so marking
+    /// an epoch active rewrites a live slot instead of filling an empty one (2,900 gas instead of 20,000).
+    struct Head {
+        ILicenseMarket market;
         uint64 activeEpoch;
         bool hasActiveEpoch;
     }
@@ -158,9 +171,6 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
     /// @notice Seconds after its last funding from which a license's unearned allowance may be swept.
     uint32 public immutable allowanceExpiry;
 
-    /// @notice The market whose purchases fund allowances and whose licenses gate receipts; set once.
-    ILicenseMarket public licenseMarket;
-
     /// @notice Allowance earnings a seeder can claim.
     mapping(address seeder => uint256 amount) public balances;
 
@@ -168,7 +178,9 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
     mapping(address leecher => mapping(address seeder => mapping(uint256 contentId => Cumulative))) private _credited;
     mapping(uint256 epoch => Epoch) private _epochs;
     mapping(uint256 epoch => mapping(address seeder => SeederEpoch)) private _seederEpochs;
-    Rollover private _rollover;
+    Head private _head;
+    /// @dev Swept allowance and capped-off shares not yet assigned to an epoch (see {Head}).
+    uint128 private _carry;
 
     /// @notice The license market was bound.
     event LicenseMarketBound(address indexed market);
@@ -186,13 +198,15 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
         uint256 epoch
     );
     /// @notice The unearned `amount` of (`licensee`, `contentId`) moved to the carry during `epoch`; it becomes the
-    /// pool of the next epoch (from `epoch` on) that has credited bytes.
+    /// pool of the next epoch (from `epoch` on) whose credits earn something.
     event AllowanceSwept(address indexed licensee, uint256 indexed contentId, uint256 amount, uint256 epoch);
-    /// @notice `epoch` is over and its pool is final: `pool` wei shared over `totalBytes` credited bytes.
-    event EpochFinalized(uint256 indexed epoch, uint256 pool, uint256 totalBytes);
-    /// @notice `seeder` claimed its share of `epoch`'s pool: for `bytesCredited` bytes, capped at the `earned` wei of
-    /// allowance its receipts earned in `epoch`. `amount` is paid in this claim; `rolledForward`, the pro-rata part
-    /// above the cap, was added to the carry.
+    /// @notice `epoch` is over and its pool is final: `pool` wei shared in proportion to the `totalEarned` wei of
+    /// allowance its credits earned, all seeders together. Its credited bytes are the sum of the `creditedBytes` of
+    /// its {ReceiptCredited} events.
+    event EpochFinalized(uint256 indexed epoch, uint256 pool, uint256 totalEarned);
+    /// @notice `seeder` claimed its share of `epoch`'s pool: in proportion to the `earned` wei of allowance its
+    /// receipts earned in `epoch` (for `bytesCredited` bytes), capped at `earned`. `amount` is paid in this claim;
+    /// `rolledForward`, the pro-rata part above the cap, was added to the carry.
     event EpochShareClaimed(
         address indexed seeder,
         uint256 indexed epoch,
@@ -255,8 +269,9 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
     /// @dev Only the owner. Reverts with `MarketAlreadyBound` on a second call.
     function bindLicenseMarket(ILicenseMarket market) external onlyOwner {
         if (address(market) == address(0)) revert ZeroLicenseMarket();
-        if (address(licenseMarket) != address(0)) revert MarketAlreadyBound(licenseMarket);
-        licenseMarket = market;
+        ILicenseMarket bound = _head.market;
+        if (address(bound) != address(0)) revert MarketAlreadyBound(bound);
+        _head.market = market;
         emit LicenseMarketBound(address(market));
     }
 
@@ -266,7 +281,7 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
     /// @dev Adds `msg.value` to the license's allowance and restarts its expiry. Reverts with `OnlyLicenseMarket`
     /// unless called by the bound market.
     function fundAllowance(address licensee, uint256 contentId) external payable {
-        if (msg.sender != address(licenseMarket)) revert OnlyLicenseMarket(msg.sender);
+        if (msg.sender != address(_head.market)) revert OnlyLicenseMarket(msg.sender);
         Allowance memory a = _allowances[licensee][contentId];
         uint128 remaining = SafeCast.toUint128(a.remaining + msg.value);
         _allowances[licensee][contentId] = Allowance(remaining, a.bytesCredited, uint64(block.timestamp));
@@ -276,7 +291,8 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
     // ---------------------------------------------------------------------------------------------------- receipts
 
     /// @notice Credits a batch of receipts to `seeder`: pays each from its license's allowance into `seeder`'s balance
-    /// and counts the credited bytes in the current epoch. Anyone may submit; the seeder is the one paid.
+    /// and adds what they earned (its weight in the epoch's pool) and their bytes to its record of the current epoch.
+    /// Anyone may submit; the seeder is the one paid.
     /// @dev For each receipt: the delegation is unexpired and signed by the leecher (EOA or ERC-1271), the receipt is
     /// signed by the session key, the leecher holds a license now, and `cumulativeBytes` is above what this seeder was
     /// credited for this leecher and content. Any failure reverts the whole batch (see the NOTE on batches).
@@ -285,34 +301,32 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
     function submitReceipts(address seeder, SignedReceipt[] calldata receipts) external nonReentrant {
         uint256 count = receipts.length;
         if (count == 0) revert EmptyBatch();
-        ILicenseMarket market = licenseMarket;
-        if (address(market) == address(0)) revert MarketNotBound();
         uint256 epoch = _checkpoint();
+        Head memory head = _head;
+        if (address(head.market) == address(0)) revert MarketNotBound();
 
         uint256 batchBytes;
         uint256 batchPayout;
         for (uint256 i; i < count; ++i) {
-            (uint256 creditedBytes, uint256 payout) = _creditReceipt(market, seeder, receipts[i], epoch);
+            (uint256 creditedBytes, uint256 payout) = _creditReceipt(head.market, seeder, receipts[i], epoch);
             batchBytes += creditedBytes;
             batchPayout += payout;
         }
 
-        // Aggregated so that the seeder's balance and the epoch counters are written once per batch.
-        if (batchPayout != 0) balances[seeder] += batchPayout;
-        // A receipt pays only for bytes it credits, so a batch without bytes earned nothing either.
-        if (batchBytes != 0) {
-            // Each receipt credits fewer than 2^64 bytes, so a batch's sum fits in 128 bits.
-            uint128 batchBytes128 = uint128(batchBytes);
-            _epochs[epoch].totalBytes += batchBytes128;
-            SeederEpoch storage credit = _seederEpochs[epoch][seeder];
-            SeederEpoch memory before = credit;
-            _store(credit, before.bytesCredited + batchBytes128, before.earned + SafeCast.toUint128(batchPayout));
-            // After the checkpoint the active epoch is either unset or already this one.
-            if (!_rollover.hasActiveEpoch) {
-                _rollover.activeEpoch = uint64(epoch);
-                _rollover.hasActiveEpoch = true;
-            }
-        }
+        // Aggregated so that the seeder's balance and the epoch's records are written once per batch. A receipt pays
+        // only for bytes it credits, so a batch without bytes earned nothing either.
+        if (batchBytes == 0) return;
+        uint128 batchEarned = SafeCast.toUint128(batchPayout);
+        SeederEpoch storage credit = _seederEpochs[epoch][seeder];
+        SeederEpoch memory before = credit;
+        // Each receipt credits fewer than 2^64 bytes, so a batch's sum fits in 128 bits.
+        _store(credit, before.bytesCredited + uint128(batchBytes), before.earned + batchEarned);
+        // Bytes that earned nothing weigh nothing: they neither add to the epoch's weight nor make it active.
+        if (batchEarned == 0) return;
+        balances[seeder] += batchEarned;
+        _epochs[epoch].earned += batchEarned;
+        // After the checkpoint the active epoch is either unset or already this one.
+        if (!head.hasActiveEpoch) _head = Head(head.market, uint64(epoch), true);
     }
 
     // ---------------------------------------------------------------------------------------------------- expiry
@@ -322,7 +336,7 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
     /// `fundedAt + allowanceExpiry`.
     function sweep(address licensee, uint256 contentId) external {
         uint256 epoch = _checkpoint();
-        _rollover.carry += _sweep(licensee, contentId, epoch);
+        _carry += _sweep(licensee, contentId, epoch);
     }
 
     /// @notice {sweep} for many licenses; all or nothing.
@@ -334,17 +348,18 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
         for (uint256 i; i < count; ++i) {
             total += _sweep(licenses[i].licensee, licenses[i].contentId, epoch);
         }
-        _rollover.carry += total;
+        _carry += total;
     }
 
     // ---------------------------------------------------------------------------------------------------- claims
 
     /// @notice Pays the caller its balance and its shares of the given finished epochs.
-    /// @dev A share is `min(pool * seederBytes / totalBytes, earned)`, rounded down, where `earned` is the allowance
-    /// wei the caller's receipts earned in the epoch; the pro-rata part above it is added to the carry. The caller's
-    /// record of each epoch is then cleared, so an epoch is claimed once (repeats in `epochs` and epochs without the
-    /// caller's bytes add nothing). Reverts with `EpochNotFinished` for the current or a future epoch and
-    /// `NothingToClaim` when nothing is paid (a share capped at 0 is settled with {settleEpochShares}).
+    /// @dev A share is `min(pool * earned / epochEarned, earned)`, rounded down, where `earned` is the allowance wei
+    /// the caller's receipts earned in the epoch and `epochEarned` what all seeders' receipts earned in it; the
+    /// pro-rata part above the cap is added to the carry. The caller's record of each epoch is then cleared, so an
+    /// epoch is claimed once (repeats in `epochs`, and epochs in which the caller earned nothing, add nothing).
+    /// Reverts with `EpochNotFinished` for the current or a future epoch and `NothingToClaim` when nothing is paid (a
+    /// share rounded down to 0 is settled with {settleEpochShares}).
     /// @param epochs The finished epochs to claim; may be empty to claim only the balance.
     function claim(uint256[] calldata epochs) external nonReentrant {
         uint256 current = _checkpoint();
@@ -357,7 +372,7 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
             uint256 e = epochs[i];
             if (e >= current) revert EpochNotFinished(e, current);
             (SeederEpoch memory credit, uint256 share, uint256 rolled) = _takeShare(e, msg.sender);
-            if (credit.bytesCredited == 0) continue;
+            if (credit.earned == 0) continue;
             fromEpochs += share;
             rolledForward += rolled;
             emit EpochShareClaimed(msg.sender, e, credit.bytesCredited, credit.earned, share, rolled);
@@ -373,7 +388,7 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
     /// @notice Settles the shares of `seeders` in the finished `epoch` without paying them: each capped share is added
     /// to its seeder's balance (claimable with {claim}) and the part above the cap to the carry. Anyone may call, so
     /// that what the caps cut funds later epochs even when a seeder never claims.
-    /// @dev Seeders without unsettled bytes in `epoch` are skipped. Reverts with `EmptyBatch` for no seeders,
+    /// @dev Seeders without unsettled earnings in `epoch` are skipped. Reverts with `EmptyBatch` for no seeders,
     /// `EpochNotFinished` for the current or a future epoch and `NothingToSettle` when no seeder had anything to
     /// settle.
     /// @param epoch A finished epoch.
@@ -389,7 +404,7 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
         for (uint256 i; i < count; ++i) {
             address seeder = seeders[i];
             (SeederEpoch memory credit, uint256 share, uint256 rolled) = _takeShare(epoch, seeder);
-            if (credit.bytesCredited == 0) continue;
+            if (credit.earned == 0) continue;
             settled = true;
             if (share != 0) balances[seeder] += share;
             rolledForward += rolled;
@@ -425,28 +440,36 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
         return RebateMath.epochAt(genesis, epochDuration, block.timestamp);
     }
 
-    /// @notice An epoch's pool, credited bytes and whether it is over.
-    /// @dev For the current epoch, once it has credited bytes, `pool` is what it would get if it ended now (the
-    /// carry); for an epoch without bytes it is 0 (its sweeps roll on to the next epoch with bytes).
-    function epochInfo(uint256 epoch) external view returns (uint256 pool, uint256 totalBytes, bool finished) {
-        return (_epochPool(epoch), _epochs[epoch].totalBytes, epoch < currentEpoch());
+    /// @notice The market whose purchases fund allowances and whose licenses gate receipts; set once.
+    function licenseMarket() external view returns (ILicenseMarket) {
+        return _head.market;
     }
 
-    /// @notice What `seeder` was credited in `epoch` and has not yet claimed or settled.
-    /// @return bytesCredited Its bytes, its weight in the epoch's pool.
-    /// @return earned The allowance wei those bytes earned, the cap on its share of the pool.
+    /// @notice An epoch's pool, the allowance wei its credits earned (the total weight its pool is split by), and
+    /// whether it is over.
+    /// @dev While an epoch is the active one (its credits earned something and it is not finalised), `pool` is what it
+    /// would get if it ended now (the carry); for an epoch whose credits earned nothing it is 0 (its sweeps roll on to
+    /// the next epoch whose credits earn something).
+    function epochInfo(uint256 epoch) external view returns (uint256 pool, uint256 totalEarned, bool finished) {
+        return (_epochPool(epoch), _epochs[epoch].earned, epoch < currentEpoch());
+    }
+
+    /// @notice What `seeder` was credited in `epoch` and has not yet claimed or settled. A record that earned nothing
+    /// holds no share and is never cleared.
+    /// @return bytesCredited Its bytes (for information: they weigh what they earned).
+    /// @return earned The allowance wei those bytes earned: its weight in the epoch's pool and the cap on its share.
     function seederEpoch(uint256 epoch, address seeder) external view returns (uint256 bytesCredited, uint256 earned) {
         SeederEpoch memory credit = _seederEpochs[epoch][seeder];
         return (credit.bytesCredited, credit.earned);
     }
 
     /// @notice The swept allowance not yet assigned to an epoch, and the epoch it will go to if known.
-    /// @return carry Wei swept since the last finalised epoch with bytes.
-    /// @return hasActiveEpoch Whether an epoch with credited bytes is waiting for its pool.
+    /// @return carry Wei swept (or cut by caps) since the last finalised epoch.
+    /// @return hasActiveEpoch Whether an epoch whose credits earned something is waiting for its pool.
     /// @return activeEpoch That epoch (meaningful only when `hasActiveEpoch`).
     function rollover() external view returns (uint256 carry, bool hasActiveEpoch, uint256 activeEpoch) {
-        Rollover memory r = _rollover;
-        return (r.carry, r.hasActiveEpoch, r.activeEpoch);
+        Head memory head = _head;
+        return (_carry, head.hasActiveEpoch, head.activeEpoch);
     }
 
     /// @notice What {claim} would pay `seeder` for `epochs` now: its balance plus its capped shares of the finished
@@ -458,10 +481,8 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
         for (uint256 i; i < epochs.length; ++i) {
             uint256 e = epochs[i];
             if (e >= current) continue;
-            SeederEpoch memory credit = _seederEpochs[e][seeder];
-            (uint256 share,) = RebateMath.epochShare(
-                uint128(_epochPool(e)), credit.bytesCredited, _epochs[e].totalBytes, credit.earned
-            );
+            (uint256 share,) =
+                RebateMath.epochShare(uint128(_epochPool(e)), _seederEpochs[e][seeder].earned, _epochs[e].earned);
             total += share;
         }
     }
@@ -507,15 +528,17 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
 
     /// @dev Finalises the active epoch once it is over (its pool is the carry) and returns the current epoch. Runs
     /// before every sweep, credit and claim, so pools roll over in O(1): sweeps accumulate in the carry until an
-    /// epoch with bytes ends.
+    /// epoch whose credits earned something ends.
     function _checkpoint() private returns (uint256 epoch) {
         epoch = currentEpoch();
-        Rollover memory r = _rollover;
-        if (r.hasActiveEpoch && r.activeEpoch < epoch) {
-            Epoch storage ep = _epochs[r.activeEpoch];
-            ep.pool = r.carry;
-            emit EpochFinalized(r.activeEpoch, r.carry, ep.totalBytes);
-            delete _rollover;
+        Head memory head = _head;
+        if (head.hasActiveEpoch && head.activeEpoch < epoch) {
+            uint128 pool = _carry;
+            Epoch storage ep = _epochs[head.activeEpoch];
+            ep.pool = pool;
+            emit EpochFinalized(head.activeEpoch, pool, ep.earned);
+            _carry = 0;
+            _head = Head(head.market, 0, false);
         }
     }
 
@@ -616,22 +639,22 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
     }
 
     /// @dev Clears `seeder`'s record of the finished `epoch` and returns it with its capped share and the part above
-    /// the cap; a record without bytes is left alone (and yields nothing). Runs after {_checkpoint}, so the pool of
-    /// every finished epoch is stored.
+    /// the cap; a record that earned nothing is left alone (and yields nothing). Runs after {_checkpoint}, so the pool
+    /// of every finished epoch is stored.
     function _takeShare(uint256 epoch, address seeder)
         private
         returns (SeederEpoch memory credit, uint256 share, uint256 rolledForward)
     {
         credit = _seederEpochs[epoch][seeder];
-        if (credit.bytesCredited == 0) return (credit, 0, 0);
+        if (credit.earned == 0) return (credit, 0, 0);
         delete _seederEpochs[epoch][seeder];
         Epoch memory ep = _epochs[epoch];
-        (share, rolledForward) = RebateMath.epochShare(ep.pool, credit.bytesCredited, ep.totalBytes, credit.earned);
+        (share, rolledForward) = RebateMath.epochShare(ep.pool, credit.earned, ep.earned);
     }
 
-    /// @dev Adds what the caps cut to the carry, so that it funds the active or a later epoch with credited bytes.
+    /// @dev Adds what the caps cut to the carry, so that it funds the active or a later epoch with earnings.
     function _rollForward(uint256 amount) private {
-        if (amount != 0) _rollover.carry += SafeCast.toUint128(amount);
+        if (amount != 0) _carry += SafeCast.toUint128(amount);
     }
 
     /// @dev Empties an expired allowance and returns the amount; the caller adds it to the carry.
@@ -647,8 +670,8 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
 
     /// @dev An epoch's pool: stored once finalised; the carry while it is the active epoch; otherwise 0.
     function _epochPool(uint256 epoch) private view returns (uint256) {
-        Rollover memory r = _rollover;
-        if (r.hasActiveEpoch && r.activeEpoch == epoch) return r.carry;
+        Head memory head = _head;
+        if (head.hasActiveEpoch && head.activeEpoch == epoch) return _carry;
         return _epochs[epoch].pool;
     }
 }

@@ -3,12 +3,14 @@
  *
  * 1. A buyer who signs receipts to seeder addresses of its own gets back at most its own allowance: the fees F it
  *    paid. It loses the curve price. Asserted.
- * 2. The epoch pool (unearned allowances of other buyers, swept at expiry) is shared by bytes, and a self-dealer's
- *    licenses let it credit bytes; but each seeder's share is capped at the allowance wei it earned in the epoch:
- *    share = min(⌊pool · B_s / (B_s + B_h)⌋, earned), the rest rolling forward. A self-dealer earns only from its own
+ * 2. The epoch pool (unearned allowances of other buyers, swept at expiry) is shared by the allowance wei each
+ *    seeder earned in the epoch (its bytes weighted by the allowance they paid), each share capped at that amount:
+ *    share = min(⌊pool · E_s / (E_s + E_h)⌋, E_s), the rest rolling forward. A self-dealer earns only from its own
  *    allowances, so it recovers at most F + F ≤ curve price + F, what it paid. The table prints paid, recovered and
- *    net for each strategy and asserts: a buyer who is not the publisher never nets more than 0; free content of
- *    any size wins 0; a publisher buying its own content (it gets the curve price back) nets at most its fees.
+ *    net for each strategy, and the honest seeder's share of the same epoch, and asserts: a buyer who is not the
+ *    publisher never nets more than 0; free content of any size wins 0 and leaves the honest share as it is without
+ *    it (a griefer cannot dilute it); weighing on the honest share costs fees; a publisher buying its own content (it
+ *    gets the curve price back) nets at most its fees.
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -116,8 +118,8 @@ async function honestEpoch(served: number) {
     receipts.push(await new LeecherSession(key, key.address, e.expiry, e.domain).receipt(s, e.contentId, SIZE));
   }
   await e.pool.write.submitReceipts([s, receipts]);
-  const [epochPool, honestBytes] = await e.pool.read.epochInfo([epoch]);
-  return { ...e, epoch, epochPool, honestBytes };
+  const [epochPool, honestEarned] = await e.pool.read.epochInfo([epoch]);
+  return { ...e, epoch, epochPool, honestEarned };
 }
 
 const busyEpochFixture = () => honestEpoch(BUSY_EPOCH_DOWNLOADS);
@@ -132,11 +134,14 @@ async function claimed(e: Economy, hash: Hash) {
 }
 
 /**
- * Takes `seeder`'s share of `epoch`: it claims if anything is due to it; otherwise (its share capped at 0 and no
- * balance) someone else settles it, which rolls the cut part forward all the same.
+ * Takes `seeder`'s share of `epoch`: it claims if anything is due to it; otherwise (a share rounded to 0 and no
+ * balance) someone else settles it, which rolls the cut part forward all the same. A seeder that earned nothing in
+ * `epoch` has no share to take.
  */
 async function takeShare(e: Economy, seeder: WalletClient, epoch: bigint) {
   const address = seeder.account.address;
+  const [bytesCredited, earned] = await e.pool.read.seederEpoch([epoch, address]);
+  if (earned === 0n) return { fromBalance: 0n, bytesCredited, earned, amount: 0n, rolledForward: 0n };
   if ((await e.pool.read.claimable([address, [epoch]])) !== 0n) {
     const hash = await e.pool.write.claim([[epoch]], { account: seeder.account });
     const logs = (await e.publicClient.waitForTransactionReceipt({ hash })).logs;
@@ -215,9 +220,34 @@ describe("RebatePool economics (fees at the caps: network 10%, bounty 20%)", () 
       "rolled forward": string;
       "recovered (ETH)": string;
       "net (ETH)": string;
+      "honest share": string;
     }
     const rows: Row[] = [];
     let poolSize = 0n;
+    const epochLabel = (e: HonestEpoch) => `E_h = ${eth(e.honestEarned)}`;
+
+    /** The honest seeder's share of the epoch with nobody else credited in it: the baseline of each fixture. */
+    const alone = new Map<() => Promise<HonestEpoch>, bigint>();
+    for (const fixture of [busyEpochFixture, quietEpochFixture]) {
+      const e = await loadFixture(fixture);
+      await time.increase(EPOCH_DURATION);
+      const honest = await takeShare(e, e.honestSeeder, e.epoch);
+      assert.equal(honest.amount, e.epochPool < e.honestEarned ? e.epochPool : e.honestEarned);
+      alone.set(fixture, honest.amount);
+      rows.push({
+        epoch: epochLabel(e),
+        strategy: "none: the honest seeder alone",
+        "paid (ETH)": "",
+        "price back": "",
+        "allowance back": "",
+        "pro-rata part": "",
+        "share (capped)": "",
+        "rolled forward": "",
+        "recovered (ETH)": "",
+        "net (ETH)": "",
+        "honest share": eth(honest.amount),
+      });
+    }
 
     interface Dealt {
       /** The seeder address the strategy credits its bytes to, and which claims. */
@@ -244,12 +274,15 @@ describe("RebatePool economics (fees at the caps: network 10%, bounty 20%)", () 
       const dealt = await setUp(e);
       const seeder = dealt.seeder.account.address;
       const [selfBytes, earned] = await e.pool.read.seederEpoch([e.epoch, seeder]);
+      // The epoch weighs what its credits earned: the honest earnings and the strategy's, whatever its bytes.
+      assert.equal((await e.pool.read.epochInfo([e.epoch]))[1], e.honestEarned + earned, `${strategy}: weight`);
       await time.increase(EPOCH_DURATION);
       const got = await takeShare(e, dealt.seeder, e.epoch);
+      const honest = await takeShare(e, e.honestSeeder, e.epoch);
 
       // The bound: share = min(pro-rata part, earned); the part above the cap rolls forward; earned <= the fees.
       assert.ok(selfBytes <= dealt.capBytes, `${strategy}: B_s <= sum of sizes`);
-      const proRata = (e.epochPool * selfBytes) / (selfBytes + e.honestBytes);
+      const proRata = (e.epochPool * earned) / (earned + e.honestEarned);
       assert.equal(got.earned, earned, `${strategy}: earned`);
       assert.equal(got.amount, proRata < earned ? proRata : earned, `${strategy}: share = min(pro rata, earned)`);
       assert.equal(got.amount + got.rolledForward, proRata, `${strategy}: the rest rolls forward`);
@@ -260,7 +293,7 @@ describe("RebatePool economics (fees at the caps: network 10%, bounty 20%)", () 
       const recovered = dealt.priceBack + got.fromBalance + got.amount;
       const net = recovered - dealt.paid;
       rows.push({
-        epoch: `B_h = ${e.honestBytes / SIZE} x size`,
+        epoch: epochLabel(e),
         strategy,
         "paid (ETH)": eth(dealt.paid),
         "price back": eth(dealt.priceBack),
@@ -270,8 +303,22 @@ describe("RebatePool economics (fees at the caps: network 10%, bounty 20%)", () 
         "rolled forward": eth(got.rolledForward),
         "recovered (ETH)": eth(recovered),
         "net (ETH)": eth(net),
+        "honest share": eth(honest.amount),
       });
-      return { net, share: got.amount, paid: dealt.paid, fees: dealt.fees, recovered, publisher: dealt.publisher };
+      const honestAlone = alone.get(fixture)!;
+      // Another seeder can lower the honest share only with weight, i.e. with allowance wei it earned.
+      assert.ok(honest.amount <= honestAlone, `${strategy}: honest share <= alone`);
+      if (earned === 0n) assert.equal(honest.amount, honestAlone, `${strategy}: weightless bytes dilute nothing`);
+      return {
+        net,
+        share: got.amount,
+        paid: dealt.paid,
+        fees: dealt.fees,
+        recovered,
+        publisher: dealt.publisher,
+        honestShare: honest.amount,
+        honestAlone,
+      };
     }
 
     // (a) k licenses of the content the honest buyers bought, each credited its full size to the self-dealer.
@@ -330,22 +377,29 @@ describe("RebatePool economics (fees at the caps: network 10%, bounty 20%)", () 
       },
     );
 
-    // (c) Content the self-dealer publishes itself, free and as large as the market allows.
-    const free = await scenario(busyEpochFixture, "1 license of its own free content, size 2^64-1", async (e) => {
-      const seeder = e.selfDealer.account.address;
-      const ownContent = await registerContent(e.market, e.selfDealer, { size: MAX_CONTENT_SIZE, basePrice: 0n });
-      const license = await selfDealerLicense(e, e.market, ownContent);
-      await credit(e.pool, seeder, license.session, ownContent, MAX_CONTENT_SIZE);
-      const fees = license.allowance;
-      return {
-        seeder: e.selfDealer,
-        paid: license.paid,
-        fees,
-        publisher: true,
-        priceBack: 0n,
-        capBytes: MAX_CONTENT_SIZE,
-      };
-    });
+    // (c) A griefer publishes a free content as large as the market allows and credits its whole size to itself in
+    // the epoch of the honest seeders, for the gas alone: the bytes a split by bytes would have let it dilute every
+    // honest share with (and lift its own up to its earnings in the epoch).
+    const griefs: Result[] = [];
+    for (const fixture of [busyEpochFixture, quietEpochFixture]) {
+      griefs.push(
+        await scenario(fixture, "griefer: its own free content, size 2^64-1, credited in full", async (e) => {
+          const seeder = e.selfDealer.account.address;
+          const ownContent = await registerContent(e.market, e.selfDealer, { size: MAX_CONTENT_SIZE, basePrice: 0n });
+          const license = await selfDealerLicense(e, e.market, ownContent);
+          await credit(e.pool, seeder, license.session, ownContent, MAX_CONTENT_SIZE);
+          assert.deepEqual(await e.pool.read.seederEpoch([e.epoch, seeder]), [MAX_CONTENT_SIZE, 0n]);
+          return {
+            seeder: e.selfDealer,
+            paid: license.paid,
+            fees: license.allowance,
+            publisher: true,
+            priceBack: 0n,
+            capBytes: MAX_CONTENT_SIZE,
+          };
+        }),
+      );
+    }
 
     // (d) The publisher of the honest content buys its own content: the curve price comes back to it as proceeds.
     const byPublisher: Array<Result & { quiet: boolean; k: number }> = [];
@@ -365,27 +419,34 @@ describe("RebatePool economics (fees at the caps: network 10%, bounty 20%)", () 
       `\nSelf-dealing against the epoch pool (network fee ${MAX_NETWORK_FEE_BPS / 100}%, bounty fee ` +
         `${MAX_BOUNTY_FEE_BPS / 100}%, license price ${eth(PRICE)} ETH, size ${SIZE} bytes).\n` +
         `Epoch pool: ${eth(poolSize)} ETH = the unearned allowances of ${UNEARNED_BUYERS} honest licenses, swept. ` +
-        `B_h: bytes honest seeders were credited in the epoch.\n` +
+        `E_h: allowance wei the honest seeder earned in the epoch (ETH).\n` +
         `Every self-dealer license is credited its full size to the self-dealer's own seeder address. ` +
         `Paid = curve price + fees F; price back = the curve price, to the publisher only; allowance back = F.\n` +
-        `Share = min(pro-rata part = floor(pool * B_s / (B_s + B_h)), earned in the epoch = F); the part above ` +
-        `rolls forward to a later epoch. Recovered = price back + allowance back + share; net = recovered - paid.\n` +
-        `Asserted: net <= 0 for a buyer who is not the publisher; free content wins 0; the publisher's net <= F ` +
+        `Share = min(pro-rata part = floor(pool * E_s / (E_s + E_h)), E_s), E_s = what its bytes earned in the ` +
+        `epoch (<= F); the part above rolls forward to a later epoch. Recovered = price back + allowance back + ` +
+        `share; net = recovered - paid. Honest share: the honest seeder's share of the same epoch.\n` +
+        `Asserted: net <= 0 for a buyer who is not the publisher; free content wins 0 and leaves the honest share ` +
+        `as it is alone; the honest share never rises above it alone; the publisher's net <= F ` +
         `(the hazard RebatePool's NatSpec states: it can net up to its fees per license).`,
     );
     console.table(rows);
 
-    for (const r of [...priced, transferred, free, ...byPublisher]) {
+    for (const r of [...priced, transferred, ...griefs, ...byPublisher]) {
       assert.ok(r.share <= r.fees, "the epoch share is at most the fees");
       if (r.publisher) assert.ok(r.net <= r.fees, "a publisher nets at most its fees");
       else assert.ok(r.net <= 0n, "a buyer who is not the publisher never profits");
     }
     // Priced content bought by someone else loses at least the curve price less the fees: paid - 2F = P - F.
     for (const r of [...priced, transferred]) assert.ok(r.net <= -(r.paid - 2n * r.fees));
-    // Free, huge, self-published content wins nothing, and costs nothing.
-    assert.equal(free.paid, 0n);
-    assert.equal(free.share, 0n);
-    assert.equal(free.recovered, 0n);
+    // Free, huge, self-published content wins nothing, costs nothing, and leaves the honest shares unchanged.
+    for (const g of griefs) {
+      assert.equal(g.paid, 0n);
+      assert.equal(g.share, 0n);
+      assert.equal(g.recovered, 0n);
+      assert.equal(g.honestShare, g.honestAlone, "the griefer leaves the honest share unchanged");
+    }
+    // Weighing on the honest share costs fees: 20 licenses of the honest content in the busy epoch lower it.
+    assert.ok(priced[3].honestShare < priced[3].honestAlone);
     // The publisher hazard is real, not only a bound: in a quiet epoch it nets exactly its fees.
     for (const r of byPublisher.filter((p) => p.quiet)) assert.equal(r.net, r.fees, `publisher, ${r.k} license(s)`);
   });

@@ -8,8 +8,9 @@ import {RebatePool} from "../contracts/RebatePool.sol";
 
 /// @notice Drives the pool the way the network does: buys through the real market, signed receipts from several
 /// leechers to several seeders, time passing, sweeps, claims and settlements. One content is free and as large as the
-/// market allows, the self-dealer's cheapest way to weigh on an epoch. Keeps ghost totals for the invariants, and
-/// measures every share paid or settled (ETH or balance received, carry added) against its own pro-rata formula.
+/// market allows: under a split by bytes it would be a griefer's free way to weigh on an epoch. Keeps ghost totals
+/// for the invariants (among them what each epoch's receipts earned), and measures every share paid or settled (ETH or
+/// balance received, carry added) against its own pro-rata formula by earnings.
 contract RebatePoolHandler is RebatePoolFixture {
     uint256 public constant LEECHERS = 4;
     uint256 public constant SEEDERS = 3;
@@ -44,9 +45,13 @@ contract RebatePoolHandler is RebatePoolFixture {
     uint256 public splitMismatches;
     /// @notice Settlements in which a cap cut something (shows the property is exercised).
     uint256 public capsHit;
-    /// @notice Every epoch in which bytes were credited (in order, each once).
+    /// @notice Every epoch in which bytes were credited (in order, each once), whether or not they earned anything.
     uint256[] public epochsWithBytes;
     mapping(uint256 epoch => bool) internal _seenEpoch;
+    /// @notice Per epoch: the allowance wei its receipts paid out (measured on the allowances), i.e. its weight.
+    mapping(uint256 epoch => uint256 amount) public earnedIn;
+    /// @notice Batches whose credited bytes earned nothing (shows the weightless case is exercised).
+    uint256 public weightlessBatches;
 
     /// @dev What the handler expects of one (epoch, seeder) before it is claimed or settled.
     struct Expected {
@@ -98,13 +103,18 @@ contract RebatePoolHandler is RebatePoolFixture {
             mstore(batch, n)
         }
         uint256 epoch = pool.currentEpoch();
-        (, uint256 bytesBefore,) = pool.epochInfo(epoch);
+        (uint256 bytesBefore,) = pool.seederEpoch(epoch, seeder);
         pool.submitReceipts(seeder, batch);
+        uint256 batchPaid;
         for (uint256 i; i < n; ++i) {
             (uint256 remainingAfter,,) = pool.allowance(batch[i].leecher, contentId);
-            paidOf[batch[i].leecher][contentId] += remainingBefore[i] - remainingAfter;
+            uint256 paid = remainingBefore[i] - remainingAfter;
+            paidOf[batch[i].leecher][contentId] += paid;
+            batchPaid += paid;
         }
-        (, uint256 bytesAfter,) = pool.epochInfo(epoch);
+        earnedIn[epoch] += batchPaid;
+        (uint256 bytesAfter,) = pool.seederEpoch(epoch, seeder);
+        if (bytesAfter > bytesBefore && batchPaid == 0) ++weightlessBatches;
         if (bytesAfter > bytesBefore && !_seenEpoch[epoch]) {
             _seenEpoch[epoch] = true;
             epochsWithBytes.push(epoch);
@@ -221,11 +231,12 @@ contract RebatePoolHandler is RebatePoolFixture {
         return !(hasActiveEpoch && epoch == activeEpoch);
     }
 
-    /// @notice The pro-rata part of `seeder` in `epoch` not yet claimed or settled: `pool * bytes / epoch bytes`.
+    /// @notice The pro-rata part of `seeder` in `epoch` not yet claimed or settled:
+    /// `pool * seeder earned / epoch earned`.
     function proRataOf(uint256 epoch, address seeder) public view returns (uint256) {
-        (uint256 epochPool, uint256 totalBytes,) = pool.epochInfo(epoch);
-        (uint256 seederBytes,) = pool.seederEpoch(epoch, seeder);
-        return totalBytes == 0 ? 0 : epochPool * seederBytes / totalBytes;
+        (uint256 epochPool, uint256 epochEarned,) = pool.epochInfo(epoch);
+        (, uint256 seederEarned) = pool.seederEpoch(epoch, seeder);
+        return epochEarned == 0 ? 0 : epochPool * seederEarned / epochEarned;
     }
 
     /// @notice What the pool owes: unpaid allowances, the carry, the seeders' balances and their unsettled pro-rata
@@ -260,7 +271,7 @@ contract RebatePoolHandler is RebatePoolFixture {
         (carry,,) = pool.rollover();
     }
 
-    /// @dev The carry a claim or settlement starts from: an epoch with bytes that is over is finalised first, which
+    /// @dev The carry a claim or settlement starts from: an active epoch that is over is finalised first, which
     /// moves the whole carry into its pool.
     function _carryBeforeCheckpoint() internal view returns (uint256) {
         (uint256 carry, bool hasActiveEpoch, uint256 activeEpoch) = pool.rollover();
@@ -273,8 +284,8 @@ contract RebatePoolHandler is RebatePoolFixture {
         uint256 n;
         for (uint256 i; i < epochsWithBytes.length; ++i) {
             uint256 e = epochsWithBytes[i];
-            (uint256 seederBytes,) = pool.seederEpoch(e, seeder);
-            if (e < current && seederBytes != 0) epochs[n++] = e;
+            (, uint256 seederEarned) = pool.seederEpoch(e, seeder);
+            if (e < current && seederEarned != 0) epochs[n++] = e;
         }
         assembly ("memory-safe") {
             mstore(epochs, n)
@@ -371,6 +382,25 @@ contract RebatePoolInvariantsTest is Test {
                 assertLe(pool.claimable(seeder, one) - pool.balances(seeder), earned, "claimable share <= earned");
             }
         }
+    }
+
+    /// @dev An epoch's pool is split by earnings: its weight is exactly the allowance wei its receipts paid out, so
+    /// bytes that earned nothing (the free content of maximum size) weigh nothing; the unsettled earnings of its
+    /// seeders are part of it; and an epoch is active (waiting for the carry) only if its receipts earned something.
+    function invariant_EpochWeighsWhatItsBytesEarned() public view {
+        for (uint256 i; i < handler.epochCount(); ++i) {
+            uint256 e = handler.epochsWithBytes(i);
+            (, uint256 epochEarned,) = pool.epochInfo(e);
+            assertEq(epochEarned, handler.earnedIn(e), "epoch weight = allowance wei its receipts paid out");
+            uint256 unsettled;
+            for (uint256 s; s < handler.SEEDERS(); ++s) {
+                (, uint256 earned) = pool.seederEpoch(e, handler.seeders(s));
+                unsettled += earned;
+            }
+            assertLe(unsettled, epochEarned, "the seeders' unsettled earnings are part of the epoch's weight");
+        }
+        (, bool hasActiveEpoch, uint256 activeEpoch) = pool.rollover();
+        if (hasActiveEpoch) assertGe(handler.earnedIn(activeEpoch), 1, "an active epoch has earned something");
     }
 
     /// @dev Pool money is conserved: what was swept and what the caps cut is either in the carry or in exactly one

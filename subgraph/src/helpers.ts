@@ -143,6 +143,7 @@ export function getEpoch(epoch: BigInt): RebateEpoch {
   entity = new RebateEpoch(id);
   entity.epoch = epoch;
   entity.totalBytes = ZERO;
+  entity.totalEarned = ZERO;
   entity.pool = ZERO;
   entity.finalized = false;
   entity.swept = ZERO;

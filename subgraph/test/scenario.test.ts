@@ -269,9 +269,11 @@ describe("subgraph mappings on a scripted scenario", () => {
     }
     for (const epoch of scenario.epochs) {
       const x = entity("RebateEpoch", epoch.toString());
-      const [poolAmount, totalBytes, finished] = await read<[bigint, bigint, boolean]>(pool, r, "epochInfo", [epoch]);
+      const [poolAmount, totalEarned, finished] = await read<[bigint, bigint, boolean]>(pool, r, "epochInfo", [epoch]);
       assert.equal(x.pool, poolAmount);
-      assert.equal(x.totalBytes, totalBytes);
+      assert.equal(x.totalEarned, totalEarned);
+      const credits = (await logs(pool, r, "ReceiptCredited")).filter((l) => l.args.epoch === epoch);
+      assert.equal(x.totalBytes, sum(credits, "creditedBytes"));
       assert.equal(finished, true);
       assert.equal(x.finalized, true);
       for (const seeder of [scenario.accounts[6], scenario.accounts[7]]) {
@@ -350,7 +352,7 @@ describe("subgraph mappings on a scripted scenario", () => {
       named: contents(where: { metadataURI_contains: "exponential" }) { id }
       page: purchases(orderBy: newSupply, orderDirection: desc, first: 2, skip: 1, where: { content: "1" }) { newSupply }
       sessions: ws402Sessions(where: { status_in: [Settled, Reclaimed] }, orderBy: sessionId) { sessionId status }
-      epochs: rebateEpoches(orderBy: epoch) { epoch pool totalBytes seeders { seeder { id } unsettledBytes } }
+      epochs: rebateEpoches(orderBy: epoch) { epoch pool totalEarned seeders { seeder { id } unsettledBytes } }
     }`);
     const purchases = await logs(market, m, "LicensesPurchased");
     const ofContent2 = purchases.filter((l) => l.args.contentId === 2n);
@@ -372,9 +374,9 @@ describe("subgraph mappings on a scripted scenario", () => {
     assert.equal(d.sessions.length, 3);
     assert.equal(d.epochs.length, 2);
     for (const epoch of d.epochs) {
-      const [poolAmount, totalBytes] = await read<[bigint, bigint, boolean]>(pool, r, "epochInfo", [BigInt(epoch.epoch)]);
+      const [poolAmount, totalEarned] = await read<[bigint, bigint, boolean]>(pool, r, "epochInfo", [BigInt(epoch.epoch)]);
       assert.equal(epoch.pool, poolAmount.toString());
-      assert.equal(epoch.totalBytes, totalBytes.toString());
+      assert.equal(epoch.totalEarned, totalEarned.toString());
       for (const s of epoch.seeders) {
         const [bytes] = await read<[bigint, bigint]>(pool, r, "seederEpoch", [BigInt(epoch.epoch), getAddress(s.seeder.id)]);
         assert.equal(s.unsettledBytes, bytes.toString());

@@ -114,9 +114,11 @@ export function handleReceiptCredited(event: ReceiptCredited): void {
 
   const epoch = getEpoch(p.epoch);
   epoch.totalBytes = epoch.totalBytes.plus(p.creditedBytes);
+  epoch.totalEarned = epoch.totalEarned.plus(p.payout);
   epoch.receiptCount = epoch.receiptCount + 1;
-  // The first credited bytes make the epoch the one the carry will go to (RebatePool.submitReceipts).
-  if (!p.creditedBytes.isZero() && protocol.activeEpoch == null) {
+  // The first credits that earn something make the epoch the one the carry will go to (RebatePool.submitReceipts):
+  // pools are split by earnings, so bytes that earned nothing weigh nothing.
+  if (!p.payout.isZero() && protocol.activeEpoch == null) {
     protocol.activeEpoch = epoch.id;
     epoch.pool = protocol.rebateCarry;
   }
@@ -178,7 +180,7 @@ export function handleAllowanceSwept(event: AllowanceSwept): void {
 export function handleEpochFinalized(event: EpochFinalized): void {
   const epoch = getEpoch(event.params.epoch);
   epoch.pool = event.params.pool;
-  epoch.totalBytes = event.params.totalBytes;
+  epoch.totalEarned = event.params.totalEarned;
   epoch.finalized = true;
   epoch.save();
 

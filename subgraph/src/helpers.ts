@@ -72,6 +72,9 @@ export function getProtocol(): Protocol {
   protocol.rebateClaimed = ZERO;
   protocol.rebateClaimedFromBalances = ZERO;
   protocol.rebateClaimedFromEpochs = ZERO;
+  protocol.rebateGenesis = ZERO;
+  protocol.epochDuration = ZERO;
+  protocol.allowanceExpiry = ZERO;
   return protocol;
 }
 
@@ -142,6 +145,9 @@ export function getEpoch(epoch: BigInt): RebateEpoch {
   if (entity != null) return entity;
   entity = new RebateEpoch(id);
   entity.epoch = epoch;
+  const protocol = getProtocol();
+  entity.startsAt = protocol.rebateGenesis.plus(epoch.times(protocol.epochDuration));
+  entity.endsAt = entity.startsAt.plus(protocol.epochDuration);
   entity.totalBytes = ZERO;
   entity.totalEarned = ZERO;
   entity.pool = ZERO;

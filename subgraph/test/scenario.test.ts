@@ -272,6 +272,9 @@ describe("subgraph mappings on a scripted scenario", () => {
       const [poolAmount, totalEarned, finished] = await read<[bigint, bigint, boolean]>(pool, r, "epochInfo", [epoch]);
       assert.equal(x.pool, poolAmount);
       assert.equal(x.totalEarned, totalEarned);
+      const [genesis, duration] = [await read<bigint>(pool, r, "genesis", []), BigInt(await read<number>(pool, r, "epochDuration", []))];
+      assert.equal(x.startsAt, genesis + epoch * duration);
+      assert.equal(x.endsAt, genesis + (epoch + 1n) * duration);
       const credits = (await logs(pool, r, "ReceiptCredited")).filter((l) => l.args.epoch === epoch);
       assert.equal(x.totalBytes, sum(credits, "creditedBytes"));
       assert.equal(finished, true);

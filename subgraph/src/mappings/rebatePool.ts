@@ -5,6 +5,7 @@ import {
   AllowanceSwept,
   Claimed,
   EpochFinalized,
+  EpochScheduleSet,
   EpochShareClaimed,
   EpochShareSettled,
   ReceiptCredited,
@@ -51,6 +52,14 @@ function syncActivePool(protocol: Protocol): void {
   const epoch = RebateEpoch.load(active!)!;
   epoch.pool = protocol.rebateCarry;
   epoch.save();
+}
+
+export function handleEpochScheduleSet(event: EpochScheduleSet): void {
+  const protocol = getProtocol();
+  protocol.rebateGenesis = event.params.genesis;
+  protocol.epochDuration = event.params.epochDuration;
+  protocol.allowanceExpiry = event.params.allowanceExpiry;
+  protocol.save();
 }
 
 export function handleAllowanceFunded(event: AllowanceFunded): void {

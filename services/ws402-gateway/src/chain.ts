@@ -1,0 +1,223 @@
+/**
+ * The gateway's view of the chain: viem clients for the WS402Deposits contract, signed by the provider's key.
+ * ABIs come from the sdk (generated from the Hardhat artifacts).
+ */
+import {
+  BaseError,
+  ContractFunctionRevertedError,
+  createPublicClient,
+  createWalletClient,
+  defineChain,
+  http,
+  parseEventLogs,
+  type Address,
+  type Hex,
+  type PublicClient,
+  type WalletClient,
+  type Transport,
+  type Chain as ViemChain,
+  type PrivateKeyAccount,
+} from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { getDeployment, ws402DepositsAbi } from "@web3torrent/sdk";
+
+/** IWS402Deposits.SessionStatus. */
+export const SESSION_STATUS = { none: 0, open: 1, settled: 2, reclaimed: 3 } as const;
+
+export interface OnChainSession {
+  user: Address;
+  openedAt: number;
+  closeDeadline: number;
+  status: number;
+  sessionKey: Address;
+  maxSeconds: number;
+  resourceId: bigint;
+  pricePerSecond: bigint;
+}
+
+export interface OnChainResource {
+  provider: Address;
+  payout: Address;
+  pricePerSecond: bigint;
+  metadataURI: string;
+}
+
+export interface SettledEvent {
+  elapsedSeconds: bigint;
+  paidToProvider: bigint;
+  refundedToUser: bigint;
+}
+
+export interface ChainOptions {
+  rpcUrl: string;
+  privateKey: Hex;
+  /** Checked against the RPC when given. */
+  chainId?: number;
+  /** WS402Deposits; defaults to the sdk's deployment on the RPC's chain. */
+  contract?: Address;
+  pollingMs: number;
+}
+
+/** The name of the custom error a contract call reverted with, if it reverted with one. */
+export function revertErrorName(error: unknown): string | undefined {
+  if (!(error instanceof BaseError)) return undefined;
+  const reverted = error.walk((e) => e instanceof ContractFunctionRevertedError);
+  return reverted instanceof ContractFunctionRevertedError ? reverted.data?.errorName : undefined;
+}
+
+export class Chain {
+  readonly chainId: number;
+  readonly contract: Address;
+  readonly account: PrivateKeyAccount;
+  readonly publicClient: PublicClient<Transport, ViemChain>;
+  readonly walletClient: WalletClient<Transport, ViemChain, PrivateKeyAccount>;
+  readonly #pollingMs: number;
+  /** Where event searches start: the contract's deployment block when known. */
+  #fromBlock = 0n;
+
+  private constructor(chainId: number, contract: Address, account: PrivateKeyAccount, rpcUrl: string, pollingMs: number) {
+    this.chainId = chainId;
+    this.contract = contract;
+    this.account = account;
+    this.#pollingMs = pollingMs;
+    const chain = defineChain({
+      id: chainId,
+      name: `chain-${chainId}`,
+      nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+      rpcUrls: { default: { http: [rpcUrl] } },
+    });
+    // Batching lets a burst of proofs (thousands of session reads) share HTTP requests.
+    const transport = http(rpcUrl, { batch: { batchSize: 200, wait: 5 }, retryCount: 2, timeout: 15_000 });
+    this.publicClient = createPublicClient({ chain, transport, pollingInterval: pollingMs });
+    this.walletClient = createWalletClient({ chain, transport, account });
+  }
+
+  static async connect(options: ChainOptions): Promise<Chain> {
+    const probe = createPublicClient({ transport: http(options.rpcUrl, { retryCount: 2, timeout: 10_000 }) });
+    const chainId = await probe.getChainId();
+    if (options.chainId !== undefined && options.chainId !== chainId) {
+      throw new Error(`The RPC ${options.rpcUrl} serves chain ${chainId}, the configuration expects ${options.chainId}`);
+    }
+    const deployed = options.contract ? undefined : getDeployment(chainId).contracts.WS402Deposits;
+    const contract = options.contract ?? deployed!.address;
+    const code = await probe.getCode({ address: contract });
+    if (!code || code === "0x") throw new Error(`No WS402Deposits contract at ${contract} on chain ${chainId}`);
+    const chain = new Chain(chainId, contract, privateKeyToAccount(options.privateKey), options.rpcUrl, options.pollingMs);
+    chain.#fromBlock = BigInt(deployed?.startBlock ?? 0);
+    return chain;
+  }
+
+  get provider(): Address {
+    return this.account.address;
+  }
+
+  async readSession(sessionId: bigint): Promise<OnChainSession> {
+    const s = await this.publicClient.readContract({
+      address: this.contract,
+      abi: ws402DepositsAbi,
+      functionName: "session",
+      args: [sessionId],
+    });
+    return { ...s, resourceId: BigInt(s.resourceId), openedAt: Number(s.openedAt), closeDeadline: Number(s.closeDeadline) };
+  }
+
+  async readResource(resourceId: bigint): Promise<OnChainResource> {
+    return this.publicClient.readContract({ address: this.contract, abi: ws402DepositsAbi, functionName: "resource", args: [resourceId] });
+  }
+
+  /** Whether `address` has code (a smart-contract session key, checked with ERC-1271). */
+  async isContract(address: Address): Promise<boolean> {
+    const code = await this.publicClient.getCode({ address });
+    return code !== undefined && code !== "0x";
+  }
+
+  /** ERC-1271 check of a digest signed for a contract session key. */
+  async isValidContractSignature(signer: Address, digest: Hex, signature: Hex): Promise<boolean> {
+    return this.publicClient.verifyHash({ address: signer, hash: digest, signature });
+  }
+
+  async registerResource(pricePerSecond: bigint, payout: Address, metadataURI: string): Promise<bigint> {
+    const { request, result } = await this.publicClient.simulateContract({
+      account: this.account,
+      address: this.contract,
+      abi: ws402DepositsAbi,
+      functionName: "registerResource",
+      args: [pricePerSecond, payout, metadataURI],
+    });
+    const hash = await this.walletClient.writeContract(request);
+    const receipt = await this.publicClient.waitForTransactionReceipt({ hash });
+    if (receipt.status !== "success") throw new Error(`registerResource reverted (${hash})`);
+    const [registered] = parseEventLogs({ abi: ws402DepositsAbi, eventName: "ResourceRegistered", logs: receipt.logs });
+    return registered?.args.resourceId ?? result;
+  }
+
+  async updateResource(resourceId: bigint, pricePerSecond: bigint, payout: Address, metadataURI: string): Promise<void> {
+    const { request } = await this.publicClient.simulateContract({
+      account: this.account,
+      address: this.contract,
+      abi: ws402DepositsAbi,
+      functionName: "updateResource",
+      args: [resourceId, pricePerSecond, payout, metadataURI],
+    });
+    const hash = await this.walletClient.writeContract(request);
+    const receipt = await this.publicClient.waitForTransactionReceipt({ hash });
+    if (receipt.status !== "success") throw new Error(`updateResource reverted (${hash})`);
+  }
+
+  /**
+   * Simulates `settle`, so that a revert is reported by name without spending gas or a nonce. Resolves with the
+   * request to send.
+   */
+  async simulateSettle(sessionId: bigint, elapsedSeconds: number, signature: Hex) {
+    const { request } = await this.publicClient.simulateContract({
+      account: this.account,
+      address: this.contract,
+      abi: ws402DepositsAbi,
+      functionName: "settle",
+      args: [sessionId, BigInt(elapsedSeconds), signature],
+    });
+    return request;
+  }
+
+  /** Sends a simulated request; resolves with the transaction hash once the node accepted it. */
+  async send(request: Awaited<ReturnType<Chain["simulateSettle"]>>): Promise<Hex> {
+    return this.walletClient.writeContract(request);
+  }
+
+  /** The SessionSettled event of a session settled earlier (by this gateway before a crash, for instance). */
+  async findSettlement(sessionId: bigint): Promise<(SettledEvent & { txHash: Hex }) | undefined> {
+    const [event] = await this.publicClient.getContractEvents({
+      address: this.contract,
+      abi: ws402DepositsAbi,
+      eventName: "SessionSettled",
+      args: { sessionId },
+      fromBlock: this.#fromBlock,
+    });
+    return event ? { ...event.args as SettledEvent, txHash: event.transactionHash } : undefined;
+  }
+
+  /** Waits for a settle transaction; its SessionSettled event, or undefined when it reverted. */
+  async waitForSettle(hash: Hex, sessionId: bigint): Promise<SettledEvent | undefined> {
+    const receipt = await this.publicClient.waitForTransactionReceipt({ hash, pollingInterval: this.#pollingMs });
+    if (receipt.status !== "success") return undefined;
+    const event = parseEventLogs({ abi: ws402DepositsAbi, eventName: "SessionSettled", logs: receipt.logs }).find(
+      (log) => log.args.sessionId === sessionId,
+    );
+    return event?.args;
+  }
+
+  /** Calls `onRequest` for every CloseRequested event from now on; returns a function that stops watching. */
+  watchCloseRequests(onRequest: (sessionId: bigint, deadline: bigint) => void, onError: (error: Error) => void): () => void {
+    return this.publicClient.watchContractEvent({
+      address: this.contract,
+      abi: ws402DepositsAbi,
+      eventName: "CloseRequested",
+      poll: true,
+      pollingInterval: this.#pollingMs,
+      onLogs: (logs) => {
+        for (const log of logs) onRequest(log.args.sessionId!, log.args.deadline!);
+      },
+      onError,
+    });
+  }
+}

@@ -1,3 +1,4 @@
 export * from "./eip712.ts";
 export * from "./deployments.ts";
 export * from "./generated/contracts.ts";
+export * from "./ws402/index.ts";

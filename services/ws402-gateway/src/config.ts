@@ -5,13 +5,16 @@
  */
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { isAddress, type Address } from "viem";
+import { getAddress, isAddress, type Address } from "viem";
 import { z } from "zod";
 
 const MAX_UINT32 = 2 ** 32 - 1;
 const MAX_UINT128 = 2n ** 128n - 1n;
 
-const address = z.string().refine((value) => isAddress(value, { strict: false }), "not an address") as unknown as z.ZodType<Address>;
+const address = z
+  .string()
+  .refine((value) => isAddress(value, { strict: false }), "not an address")
+  .transform((value): Address => getAddress(value));
 const wei = z
   .union([z.string().regex(/^\d+$/, "a decimal integer"), z.number().int().nonnegative()])
   .transform((value) => BigInt(value))

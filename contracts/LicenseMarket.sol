@@ -1,0 +1,443 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {ERC1155} from "@openzeppelin/contracts/token/ERC1155/ERC1155.sol";
+import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {Address} from "@openzeppelin/contracts/utils/Address.sol";
+
+import {ILicenseMarket} from "./interfaces/ILicenseMarket.sol";
+import {IRebatePool} from "./interfaces/IRebatePool.sol";
+import {BondingCurve, CurveKind} from "./libraries/BondingCurve.sol";
+
+/// @title LicenseMarket
+/// @notice Sells licenses to content along per-content bonding curves. A license is an ERC-1155 token whose id
+/// is the content id. Each purchase pays the curve price to the publisher (as a pull payment) and a network fee
+/// plus the content's bounty fee to the {IRebatePool}, as the rebate allowance of the license just bought.
+///
+/// INVARIANTS:
+/// - The market's ETH balance equals the sum of `proceeds` over all payout addresses, outside a call in flight.
+///   (The market accepts ETH only in {buy}; ETH forced in by SELFDESTRUCT would be an unowned, locked excess.)
+/// - Every wei a buyer sends is exactly one of: publisher proceeds (the curve price), forwarded to the rebate pool
+///   (network fee + bounty fee), or refunded to the buyer (the overpayment).
+/// - For every content id, `supply` equals the number of licenses minted for it, and never exceeds `maxSupply`
+///   when `maxSupply` is set. Licenses are never burned.
+/// - `quote(id, q).curvePrice` equals the sum of the curve's prices of licenses `supply` .. `supply + q - 1`
+///   (exactly for linear curves; for exponential curves at most `q - 1` wei above the sum of single prices).
+/// - The price of the next license never decreases as supply grows.
+/// - `networkFeeBps <= MAX_NETWORK_FEE_BPS` and every content's `bountyFeeBps <= MAX_BOUNTY_FEE_BPS`.
+/// - An infohash maps to at most one content id, and content records never change except `supply`.
+/// - Only the payout address can move its proceeds; pausing never blocks {withdrawProceeds}.
+///
+/// NOTE: A quote can move between the time it is read and the time the purchase is mined (another purchase of
+/// the same content raises the price). {buy} takes a `maxTotal` and reverts above it; pass the quoted total.
+///
+/// NOTE: The rebate allowance of a purchase belongs to its recipient at purchase time. Transferring a
+/// transferable license does not move the allowance to the new holder.
+///
+/// NOTE: Exponential prices grow fast: at 100% growth per license the price doubles with each sale. A purchase
+/// whose price (or the price of the license after it) does not fit in uint256 reverts with an arithmetic panic;
+/// the curve then has no more licenses to sell, long after its prices exceed any payable amount.
+///
+/// NOTE: The batch price of an exponential curve rounds once, the single prices round each, so buying one by
+/// one can cost up to `quantity - 1` wei less than one batch. Fees round down per purchase.
+///
+/// NOTE: A refund of overpayment goes to `msg.sender`; a caller that cannot receive ETH must pay the exact total.
+/// Licenses minted to a contract require it to accept ERC-1155 tokens.
+///
+/// IMPORTANT: The rebate pool is fixed at deployment and every purchase with fees calls it; a pool that reverts
+/// (for example one not yet bound to this market) stops those purchases, never withdrawals.
+contract LicenseMarket is ERC1155, Ownable2Step, Pausable, ReentrancyGuard, ILicenseMarket {
+    /// @notice Basis points in one.
+    uint16 public constant BPS = 10_000;
+    /// @notice Cap on the network fee: 10% of the curve price.
+    uint16 public constant MAX_NETWORK_FEE_BPS = 1_000;
+    /// @notice Cap on a content's bounty fee: 20% of the curve price.
+    uint16 public constant MAX_BOUNTY_FEE_BPS = 2_000;
+    /// @notice Cap on an exponential curve's growth: 100% per license.
+    uint128 public constant MAX_GROWTH_BPS = 10_000;
+
+    /// @notice A registered content, packed in four slots; `supply` is the only field that changes.
+    /// @dev Slot 1 holds what every sale reads and writes. It is never zero (`payout` is set), so the first sale
+    /// of a content updates a live slot instead of paying for a fresh one.
+    struct Content {
+        // slot 0
+        bytes32 infohash;
+        // slot 1
+        address payout;
+        uint64 supply;
+        uint16 bountyFeeBps;
+        CurveKind curve;
+        bool transferable;
+        // slot 2
+        uint128 basePrice;
+        uint64 size;
+        uint64 maxSupply;
+        // slot 3
+        uint128 growth;
+    }
+
+    /// @notice What a publisher passes to {registerContent}.
+    /// @param infohash BitTorrent infohash of the content (v1 SHA-1 left-aligned, or v2 SHA-256); not zero.
+    /// @param size Size of the content in bytes; not zero.
+    /// @param payout Address whose proceeds accrue from sales; not zero.
+    /// @param basePrice Price of the first license, in wei.
+    /// @param curve Linear or exponential.
+    /// @param growth Linear: slope in wei per license sold. Exponential: growth per license sold, in basis points.
+    /// @param maxSupply Maximum number of licenses; 0 for unlimited.
+    /// @param bountyFeeBps Bounty fee on top of the curve price, for the content's seeders, in basis points.
+    /// @param transferable Whether holders may transfer licenses (soulbound otherwise).
+    /// @param metadataURI Metadata (name, description, magnet with trackers); ERC-1155 `uri(contentId)`.
+    struct ContentParams {
+        bytes32 infohash;
+        uint64 size;
+        address payout;
+        uint128 basePrice;
+        CurveKind curve;
+        uint128 growth;
+        uint64 maxSupply;
+        uint16 bountyFeeBps;
+        bool transferable;
+        string metadataURI;
+    }
+
+    /// @dev A priced purchase; a memory struct keeps {buy} within the stack limit.
+    struct Sale {
+        uint256 curvePrice;
+        uint256 networkFee;
+        uint256 bountyFee;
+        uint256 total;
+        uint256 newSupply;
+        uint256 nextPrice;
+    }
+
+    /// @notice Receives the network fee and the bounty fee of every purchase.
+    IRebatePool public immutable rebatePool;
+
+    /// @notice Network fee on top of the curve price, in basis points (packs with Pausable's flag).
+    uint16 public networkFeeBps;
+
+    /// @notice Number of registered contents; content ids run from 1 to `contentCount`.
+    uint256 public contentCount;
+
+    mapping(uint256 contentId => Content) private _contents;
+    mapping(uint256 contentId => string metadataURI) private _metadataURIs;
+
+    /// @notice The content id registered for an infohash (0 when none).
+    mapping(bytes32 infohash => uint256 contentId) public contentIdOf;
+
+    /// @notice Sales proceeds owed to each payout address, withdrawn with {withdrawProceeds}.
+    mapping(address payout => uint256 amount) public proceeds;
+
+    /// @notice A content was registered; carries the whole record, so an indexer needs no calls.
+    event ContentRegistered(
+        uint256 indexed contentId,
+        address indexed publisher,
+        address payout,
+        bytes32 indexed infohash,
+        uint64 size,
+        uint128 basePrice,
+        CurveKind curve,
+        uint128 growth,
+        uint64 maxSupply,
+        uint16 bountyFeeBps,
+        bool transferable,
+        string metadataURI
+    );
+
+    /// @notice `buyer` paid for `quantity` licenses of `contentId`, minted to `recipient`.
+    /// @param curvePrice Credited to the content's payout address.
+    /// @param networkFee Forwarded to the rebate pool, with `bountyFee`, as the recipient's allowance.
+    /// @param newSupply Supply after the purchase.
+    /// @param nextPrice Curve price of the license after this purchase (given even when `maxSupply` is reached).
+    event LicensesPurchased(
+        uint256 indexed contentId,
+        address indexed buyer,
+        address indexed recipient,
+        uint256 quantity,
+        uint256 curvePrice,
+        uint256 networkFee,
+        uint256 bountyFee,
+        uint256 newSupply,
+        uint256 nextPrice
+    );
+
+    /// @notice `account` withdrew `amount` of proceeds (its whole balance).
+    event ProceedsWithdrawn(address indexed account, uint256 amount);
+
+    /// @notice The network fee changed (also emitted by the constructor, from 0).
+    event NetworkFeeUpdated(uint16 oldFeeBps, uint16 newFeeBps);
+
+    /// @notice The constructor was given no rebate pool.
+    error ZeroRebatePool();
+    /// @notice A content needs its infohash.
+    error ZeroInfohash();
+    /// @notice The infohash is already registered as `contentId`.
+    error InfohashAlreadyRegistered(bytes32 infohash, uint256 contentId);
+    /// @notice A content has at least one byte.
+    error ZeroSize();
+    /// @notice Proceeds need an address to accrue to.
+    error ZeroPayoutAddress();
+    /// @notice The bounty fee is above `MAX_BOUNTY_FEE_BPS`.
+    error BountyFeeTooHigh(uint16 bountyFeeBps, uint16 maxBountyFeeBps);
+    /// @notice The exponential growth is above `MAX_GROWTH_BPS`.
+    error GrowthTooHigh(uint128 growthBps, uint128 maxGrowthBps);
+    /// @notice The network fee is above `MAX_NETWORK_FEE_BPS`.
+    error NetworkFeeTooHigh(uint16 networkFeeBps, uint16 maxNetworkFeeBps);
+    /// @notice No content has this id.
+    error UnknownContent(uint256 contentId);
+    /// @notice A purchase or a quote is for at least one license.
+    error ZeroQuantity();
+    /// @notice Only `remaining` licenses of `contentId` are left (bounded by the uint64 counter when unlimited).
+    error MaxSupplyExceeded(uint256 contentId, uint256 quantity, uint256 remaining);
+    /// @notice Licenses cannot be minted to the zero address.
+    error ZeroRecipient();
+    /// @notice The purchase costs `total`, more than the caller's `maxTotal`.
+    error SlippageExceeded(uint256 total, uint256 maxTotal);
+    /// @notice The purchase costs `total`; only `paid` was sent.
+    error InsufficientPayment(uint256 total, uint256 paid);
+    /// @notice The caller has no proceeds.
+    error NothingToWithdraw();
+    /// @notice Licenses of `contentId` are bound to their holder.
+    error Soulbound(uint256 contentId);
+
+    /// @param initialOwner Admin (fee setting, pause); transferred in two steps.
+    /// @param rebatePool_ Receives every purchase's fees; fixed for the market's life.
+    /// @param networkFeeBps_ Initial network fee, at most `MAX_NETWORK_FEE_BPS`.
+    /// @param uri_ ERC-1155 URI for contents registered without their own metadata URI (`{id}` substitution).
+    constructor(address initialOwner, IRebatePool rebatePool_, uint16 networkFeeBps_, string memory uri_)
+        ERC1155(uri_)
+        Ownable(initialOwner)
+    {
+        if (address(rebatePool_) == address(0)) revert ZeroRebatePool();
+        rebatePool = rebatePool_;
+        _setNetworkFee(networkFeeBps_);
+    }
+
+    // ---------------------------------------------------------------- publishing
+
+    /// @notice Registers a content; the caller is its publisher. Its licenses are on sale at once.
+    /// @return contentId The new content id (ids count up from 1).
+    function registerContent(ContentParams calldata p) external whenNotPaused returns (uint256 contentId) {
+        if (p.infohash == bytes32(0)) revert ZeroInfohash();
+        uint256 existing = contentIdOf[p.infohash];
+        if (existing != 0) revert InfohashAlreadyRegistered(p.infohash, existing);
+        if (p.size == 0) revert ZeroSize();
+        if (p.payout == address(0)) revert ZeroPayoutAddress();
+        if (p.bountyFeeBps > MAX_BOUNTY_FEE_BPS) revert BountyFeeTooHigh(p.bountyFeeBps, MAX_BOUNTY_FEE_BPS);
+        if (p.curve == CurveKind.Exponential && p.growth > MAX_GROWTH_BPS) {
+            revert GrowthTooHigh(p.growth, MAX_GROWTH_BPS);
+        }
+
+        contentId = ++contentCount;
+        contentIdOf[p.infohash] = contentId;
+        _contents[contentId] = Content({
+            infohash: p.infohash,
+            payout: p.payout,
+            supply: 0,
+            bountyFeeBps: p.bountyFeeBps,
+            curve: p.curve,
+            transferable: p.transferable,
+            basePrice: p.basePrice,
+            size: p.size,
+            maxSupply: p.maxSupply,
+            growth: p.growth
+        });
+        if (bytes(p.metadataURI).length != 0) {
+            _metadataURIs[contentId] = p.metadataURI;
+            emit URI(p.metadataURI, contentId);
+        }
+
+        emit ContentRegistered(
+            contentId,
+            msg.sender,
+            p.payout,
+            p.infohash,
+            p.size,
+            p.basePrice,
+            p.curve,
+            p.growth,
+            p.maxSupply,
+            p.bountyFeeBps,
+            p.transferable,
+            p.metadataURI
+        );
+    }
+
+    // ---------------------------------------------------------------- pricing
+
+    /// @notice The exact cost of buying `quantity` licenses of `contentId` now.
+    /// @return curvePrice Sum of the curve prices of the next `quantity` licenses (the publisher's share).
+    /// @return networkFee `curvePrice * networkFeeBps / BPS`, rounded down.
+    /// @return bountyFee `curvePrice * bountyFeeBps / BPS`, rounded down.
+    /// @return total `curvePrice + networkFee + bountyFee`, what {buy} charges.
+    function quote(uint256 contentId, uint256 quantity)
+        external
+        view
+        returns (uint256 curvePrice, uint256 networkFee, uint256 bountyFee, uint256 total)
+    {
+        Content storage c = _contents[contentId];
+        uint256 supply = _checkPurchase(c, contentId, quantity);
+        curvePrice = BondingCurve.cost(c.curve, c.basePrice, c.growth, supply, quantity);
+        (networkFee, bountyFee, total) = _fees(curvePrice, c.bountyFeeBps);
+    }
+
+    /// @notice The curve price (without fees) of the next single license of `contentId`: `quote(contentId, 1)`'s
+    /// curve price, with the same reverts (`MaxSupplyExceeded` once sold out).
+    function nextPrice(uint256 contentId) external view returns (uint256) {
+        Content storage c = _contents[contentId];
+        uint256 supply = _checkPurchase(c, contentId, 1);
+        return BondingCurve.cost(c.curve, c.basePrice, c.growth, supply, 1);
+    }
+
+    // ---------------------------------------------------------------- buying
+
+    /// @notice Buys `quantity` licenses of `contentId` for `recipient` (who may be someone else: a gift).
+    /// The curve price accrues to the publisher's payout address, the fees become `recipient`'s rebate
+    /// allowance in the rebate pool, and anything paid above the total is refunded to the caller.
+    /// @param maxTotal The most the caller accepts to pay, fees included (slippage and front-running guard).
+    function buy(uint256 contentId, uint256 quantity, address recipient, uint256 maxTotal)
+        external
+        payable
+        nonReentrant
+        whenNotPaused
+    {
+        if (recipient == address(0)) revert ZeroRecipient();
+        Content storage c = _contents[contentId];
+        Sale memory sale = _priceSale(c, contentId, quantity);
+        if (sale.total > maxTotal) revert SlippageExceeded(sale.total, maxTotal);
+        if (msg.value < sale.total) revert InsufficientPayment(sale.total, msg.value);
+
+        // Fits: _checkPurchase bounds the new supply by maxSupply or type(uint64).max.
+        c.supply = uint64(sale.newSupply);
+        proceeds[c.payout] += sale.curvePrice;
+        emit LicensesPurchased(
+            contentId,
+            msg.sender,
+            recipient,
+            quantity,
+            sale.curvePrice,
+            sale.networkFee,
+            sale.bountyFee,
+            sale.newSupply,
+            sale.nextPrice
+        );
+
+        _mint(recipient, contentId, quantity, "");
+        uint256 fees = sale.networkFee + sale.bountyFee;
+        if (fees != 0) rebatePool.fundAllowance{value: fees}(recipient, contentId);
+        if (msg.value > sale.total) Address.sendValue(payable(msg.sender), msg.value - sale.total);
+    }
+
+    /// @notice Pays the caller all proceeds owed to it. Works while paused.
+    function withdrawProceeds() external nonReentrant {
+        uint256 amount = proceeds[msg.sender];
+        if (amount == 0) revert NothingToWithdraw();
+        proceeds[msg.sender] = 0;
+        emit ProceedsWithdrawn(msg.sender, amount);
+        Address.sendValue(payable(msg.sender), amount);
+    }
+
+    // ---------------------------------------------------------------- licenses
+
+    /// @inheritdoc ILicenseMarket
+    function hasLicense(address account, uint256 contentId) external view returns (bool) {
+        return balanceOf(account, contentId) != 0;
+    }
+
+    /// @inheritdoc ILicenseMarket
+    function licenseInfo(address account, uint256 contentId) external view returns (bool licensed, uint256 size) {
+        return (balanceOf(account, contentId) != 0, _contents[contentId].size);
+    }
+
+    /// @notice The record of `contentId`.
+    function content(uint256 contentId) external view returns (Content memory) {
+        Content memory c = _contents[contentId];
+        if (c.payout == address(0)) revert UnknownContent(contentId);
+        return c;
+    }
+
+    /// @notice The content's own metadata URI, or the market's default URI for contents registered without one.
+    function uri(uint256 contentId) public view override returns (string memory) {
+        string memory own = _metadataURIs[contentId];
+        return bytes(own).length != 0 ? own : super.uri(contentId);
+    }
+
+    // ---------------------------------------------------------------- admin
+
+    /// @notice Sets the network fee for future purchases, at most `MAX_NETWORK_FEE_BPS`.
+    function setNetworkFee(uint16 newFeeBps) external onlyOwner {
+        _setNetworkFee(newFeeBps);
+    }
+
+    /// @notice Stops registrations and purchases. Withdrawals continue.
+    function pause() external onlyOwner {
+        _pause();
+    }
+
+    /// @notice Resumes registrations and purchases.
+    function unpause() external onlyOwner {
+        _unpause();
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    /// @dev Soulbound licenses can be minted but not moved between accounts.
+    function _update(address from, address to, uint256[] memory ids, uint256[] memory values)
+        internal
+        override
+    {
+        if (from != address(0) && to != address(0)) {
+            for (uint256 i; i < ids.length; ++i) {
+                if (!_contents[ids[i]].transferable) revert Soulbound(ids[i]);
+            }
+        }
+        super._update(from, to, ids, values);
+    }
+
+    /// @dev Reverts unless `quantity` licenses of the content can be sold now; returns the current supply.
+    function _checkPurchase(Content storage c, uint256 contentId, uint256 quantity)
+        private
+        view
+        returns (uint256 supply)
+    {
+        if (c.payout == address(0)) revert UnknownContent(contentId);
+        if (quantity == 0) revert ZeroQuantity();
+        supply = c.supply;
+        uint256 maxSupply = c.maxSupply;
+        // Unlimited still stops where the uint64 counter would.
+        uint256 remaining = (maxSupply == 0 ? type(uint64).max : maxSupply) - supply;
+        if (quantity > remaining) revert MaxSupplyExceeded(contentId, quantity, remaining);
+    }
+
+    /// @dev Prices a purchase for {buy}: the quote plus the new supply and the price of the license after it.
+    function _priceSale(Content storage c, uint256 contentId, uint256 quantity)
+        private
+        view
+        returns (Sale memory sale)
+    {
+        uint256 supply = _checkPurchase(c, contentId, quantity);
+        (sale.curvePrice, sale.nextPrice) =
+            BondingCurve.costAndNextPrice(c.curve, c.basePrice, c.growth, supply, quantity);
+        (sale.networkFee, sale.bountyFee, sale.total) = _fees(sale.curvePrice, c.bountyFeeBps);
+        sale.newSupply = supply + quantity;
+    }
+
+    function _fees(uint256 curvePrice, uint256 bountyFeeBps)
+        private
+        view
+        returns (uint256 networkFee, uint256 bountyFee, uint256 total)
+    {
+        networkFee = curvePrice * networkFeeBps / BPS;
+        bountyFee = curvePrice * bountyFeeBps / BPS;
+        total = curvePrice + networkFee + bountyFee;
+    }
+
+    function _setNetworkFee(uint16 newFeeBps) private {
+        if (newFeeBps > MAX_NETWORK_FEE_BPS) revert NetworkFeeTooHigh(newFeeBps, MAX_NETWORK_FEE_BPS);
+        emit NetworkFeeUpdated(networkFeeBps, newFeeBps);
+        networkFeeBps = newFeeBps;
+    }
+}

@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {Test} from "./utils/Test.sol";
+import {vm} from "./utils/Vm.sol";
+import {LicenseMarket} from "../contracts/LicenseMarket.sol";
+import {BondingCurve, CurveKind} from "../contracts/libraries/BondingCurve.sol";
+import {RebatePoolStub} from "../contracts/test/RebatePoolStub.sol";
+
+/// @notice Fuzz tests of the LicenseMarket's pricing, fees and payment handling.
+contract LicenseMarketTest is Test {
+    uint16 internal constant NETWORK_FEE_BPS = 700;
+    uint256 internal constant MAX_QUANTITY = 64;
+
+    LicenseMarket internal market;
+    RebatePoolStub internal pool;
+    address internal constant PAYOUT = address(0xFEE1);
+    address internal constant BUYER = address(0xB0B);
+
+    function setUp() public {
+        pool = new RebatePoolStub();
+        market = new LicenseMarket(address(this), pool, NETWORK_FEE_BPS, "");
+    }
+
+    // ------------------------------------------------------------------ curve math
+
+    /// @dev The closed form against the sum of single-license prices: exact for linear curves; for exponential
+    /// curves at most `quantity - 1` wei above it (one floor for the batch against one per license). Also: the
+    /// price of the next license never decreases, and `costAndNextPrice` agrees with `cost`.
+    function testFuzz_Quote_EqualsSumOfSinglePurchasesBound(
+        bool exponential,
+        uint128 base,
+        uint128 growth,
+        uint64 supply,
+        uint256 quantity
+    ) public pure {
+        quantity = bound(quantity, 1, MAX_QUANTITY);
+        CurveKind curve = exponential ? CurveKind.Exponential : CurveKind.Linear;
+        if (exponential) {
+            growth = uint128(bound(growth, 0, 10_000));
+            base = uint128(bound(base, 0, type(uint64).max));
+            // Keeps r^(supply + quantity) well inside uint256 (about 2^150 at most) for every growth rate.
+            supply = uint64(bound(supply, 0, 1_000_000 / (uint256(growth) + 1)));
+        }
+
+        uint256 closed = BondingCurve.cost(curve, base, growth, supply, quantity);
+        uint256 stepwise;
+        uint256 previous;
+        for (uint256 i; i < quantity; ++i) {
+            uint256 price = BondingCurve.cost(curve, base, growth, supply + i, 1);
+            assertGe(price, previous, "price decreased along the curve");
+            previous = price;
+            stepwise += price;
+        }
+        if (exponential) {
+            assertGe(closed, stepwise, "closed form below the single prices");
+            assertLe(closed - stepwise, quantity - 1, "closed form more than q - 1 wei above the single prices");
+        } else {
+            assertEq(closed, stepwise, "linear closed form differs from the sum");
+        }
+
+        (uint256 total, uint256 next) = BondingCurve.costAndNextPrice(curve, base, growth, supply, quantity);
+        assertEq(total, closed, "costAndNextPrice cost");
+        assertEq(next, BondingCurve.cost(curve, base, growth, supply + quantity, 1), "costAndNextPrice next");
+        assertGe(next, previous, "next price below the last one bought");
+    }
+
+    /// @dev rpow agrees with naive repeated multiplication up to rounding: every floor loses under one wei of a
+    /// value of at least WAD, so each path is off by under (its products) x (result / WAD) wei.
+    function testFuzz_Rpow_NearRepeatedMultiplication(uint256 growthBps, uint256 n) public pure {
+        growthBps = bound(growthBps, 1, 10_000);
+        n = bound(n, 0, 100);
+        uint256 ratio = BondingCurve.WAD + growthBps * BondingCurve.WAD_PER_BPS;
+        uint256 naive = BondingCurve.WAD;
+        for (uint256 i; i < n; ++i) {
+            naive = naive * ratio / BondingCurve.WAD;
+        }
+        uint256 fast = BondingCurve.rpow(ratio, n);
+        uint256 diff = fast > naive ? fast - naive : naive - fast;
+        assertLe(diff, 3 * n * (naive / BondingCurve.WAD + 1), "rpow drifted from repeated multiplication");
+    }
+
+    // ------------------------------------------------------------------ buying
+
+    function testFuzz_Buy_RefundsOverpayment(
+        bool exponential,
+        uint96 base,
+        uint256 quantity,
+        uint256 extra,
+        uint16 bountyFeeBps
+    ) public {
+        quantity = bound(quantity, 1, MAX_QUANTITY);
+        extra = bound(extra, 0, 1_000 ether);
+        uint256 id = _register(exponential, base, uint16(bound(bountyFeeBps, 0, 2_000)), 0);
+        (uint256 price, uint256 networkFee, uint256 bountyFee, uint256 total) = market.quote(id, quantity);
+
+        vm.deal(BUYER, total + extra);
+        vm.prank(BUYER);
+        market.buy{value: total + extra}(id, quantity, BUYER, total);
+
+        assertEq(BUYER.balance, extra, "buyer did not get the overpayment back");
+        assertEq(address(market).balance, price, "market holds more than the curve price");
+        assertEq(market.proceeds(PAYOUT), price, "proceeds");
+        assertEq(address(pool).balance, networkFee + bountyFee, "pool did not get the fees");
+        assertEq(pool.allowance(BUYER, id), networkFee + bountyFee, "allowance");
+        assertEq(market.balanceOf(BUYER, id), quantity, "licenses minted");
+    }
+
+    function testFuzz_Buy_RevertsPastMaxTotal(bool exponential, uint96 base, uint256 quantity, uint256 shortfall)
+        public
+    {
+        quantity = bound(quantity, 1, MAX_QUANTITY);
+        uint256 id = _register(exponential, uint96(bound(base, 1, type(uint96).max)), 1_000, 0);
+        (,,, uint256 total) = market.quote(id, quantity);
+        uint256 maxTotal = total - bound(shortfall, 1, total);
+
+        vm.deal(BUYER, total);
+        vm.prank(BUYER);
+        vm.expectRevert(abi.encodeWithSelector(LicenseMarket.SlippageExceeded.selector, total, maxTotal));
+        market.buy{value: total}(id, quantity, BUYER, maxTotal);
+    }
+
+    function testFuzz_Buy_RevertsOnUnderpayment(uint96 base, uint256 quantity, uint256 shortfall) public {
+        quantity = bound(quantity, 1, MAX_QUANTITY);
+        uint256 id = _register(false, uint96(bound(base, 1, type(uint96).max)), 0, 0);
+        (,,, uint256 total) = market.quote(id, quantity);
+        uint256 paid = total - bound(shortfall, 1, total);
+
+        vm.deal(BUYER, paid);
+        vm.prank(BUYER);
+        vm.expectRevert(abi.encodeWithSelector(LicenseMarket.InsufficientPayment.selector, total, paid));
+        market.buy{value: paid}(id, quantity, BUYER, total);
+    }
+
+    function testFuzz_Buy_NeverPastMaxSupply(uint64 maxSupply, uint256 first, uint256 second) public {
+        maxSupply = uint64(bound(maxSupply, 1, 100));
+        uint256 id = _register(false, 1 gwei, 0, maxSupply);
+        first = bound(first, 1, maxSupply);
+        _buy(id, first);
+        second = bound(second, 1, 200);
+        uint256 remaining = maxSupply - first;
+        if (second > remaining) {
+            vm.expectRevert(
+                abi.encodeWithSelector(LicenseMarket.MaxSupplyExceeded.selector, id, second, remaining)
+            );
+            market.quote(id, second);
+        } else {
+            _buy(id, second);
+        }
+        assertLe(market.content(id).supply, maxSupply, "supply above max");
+    }
+
+    // ------------------------------------------------------------------ fees
+
+    function testFuzz_Quote_FeesWithinCaps(uint16 networkFeeBps, uint16 bountyFeeBps, uint96 base, uint256 quantity)
+        public
+    {
+        networkFeeBps = uint16(bound(networkFeeBps, 0, market.MAX_NETWORK_FEE_BPS()));
+        market.setNetworkFee(networkFeeBps);
+        uint256 id = _register(true, base, uint16(bound(bountyFeeBps, 0, market.MAX_BOUNTY_FEE_BPS())), 0);
+        (uint256 price, uint256 networkFee, uint256 bountyFee, uint256 total) =
+            market.quote(id, bound(quantity, 1, MAX_QUANTITY));
+        assertLe(networkFee * market.BPS(), price * market.MAX_NETWORK_FEE_BPS(), "network fee above 10%");
+        assertLe(bountyFee * market.BPS(), price * market.MAX_BOUNTY_FEE_BPS(), "bounty fee above 20%");
+        assertEq(total, price + networkFee + bountyFee, "total is not the sum");
+    }
+
+    function testFuzz_SetNetworkFee_RevertsAboveCap(uint16 networkFeeBps) public {
+        networkFeeBps = uint16(bound(networkFeeBps, uint256(market.MAX_NETWORK_FEE_BPS()) + 1, type(uint16).max));
+        vm.expectRevert(abi.encodeWithSelector(LicenseMarket.NetworkFeeTooHigh.selector, networkFeeBps, 1_000));
+        market.setNetworkFee(networkFeeBps);
+    }
+
+    function testFuzz_RegisterContent_RevertsAboveBountyCap(uint16 bountyFeeBps) public {
+        bountyFeeBps = uint16(bound(bountyFeeBps, uint256(market.MAX_BOUNTY_FEE_BPS()) + 1, type(uint16).max));
+        LicenseMarket.ContentParams memory p = _params(false, 1 ether, 0, 0);
+        p.bountyFeeBps = bountyFeeBps;
+        vm.expectRevert(abi.encodeWithSelector(LicenseMarket.BountyFeeTooHigh.selector, bountyFeeBps, 2_000));
+        market.registerContent(p);
+    }
+
+    function testFuzz_RegisterContent_RevertsAboveGrowthCap(uint128 growth) public {
+        growth = uint128(bound(growth, uint256(market.MAX_GROWTH_BPS()) + 1, type(uint128).max));
+        LicenseMarket.ContentParams memory p = _params(true, 1 ether, 0, 0);
+        p.growth = growth;
+        vm.expectRevert(abi.encodeWithSelector(LicenseMarket.GrowthTooHigh.selector, growth, 10_000));
+        market.registerContent(p);
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    uint256 private _nonce;
+
+    function _params(bool exponential, uint256 base, uint16 bountyFeeBps, uint64 maxSupply)
+        internal
+        returns (LicenseMarket.ContentParams memory)
+    {
+        return LicenseMarket.ContentParams({
+            infohash: keccak256(abi.encode("content", ++_nonce)),
+            size: 1 << 20,
+            payout: PAYOUT,
+            basePrice: uint128(base),
+            curve: exponential ? CurveKind.Exponential : CurveKind.Linear,
+            growth: exponential ? 250 : uint128(base / 100),
+            maxSupply: maxSupply,
+            bountyFeeBps: bountyFeeBps,
+            transferable: false,
+            metadataURI: ""
+        });
+    }
+
+    function _register(bool exponential, uint256 base, uint16 bountyFeeBps, uint64 maxSupply)
+        internal
+        returns (uint256)
+    {
+        return market.registerContent(_params(exponential, base, bountyFeeBps, maxSupply));
+    }
+
+    function _buy(uint256 id, uint256 quantity) internal {
+        (,,, uint256 total) = market.quote(id, quantity);
+        vm.deal(BUYER, total);
+        vm.prank(BUYER);
+        market.buy{value: total}(id, quantity, BUYER, total);
+    }
+}

@@ -1,0 +1,942 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { network } from "hardhat";
+import {
+  hashTypedData,
+  parseEther,
+  parseEventLogs,
+  toFunctionSelector,
+  type Address,
+  type ContractEventName,
+  type Hash,
+} from "viem";
+import { delegationTypes, rebatePoolDomain, receiptTypes } from "@web3torrent/sdk/eip712";
+import {
+  ALLOWANCE_EXPIRY,
+  DAY,
+  EPOCH_DURATION,
+  LeecherSession,
+  MAX_NETWORK_FEE_BPS,
+  buy,
+  creditLicense,
+  lowerAddresses,
+  newSessionKey,
+  registerContent,
+  signReceipt,
+  type Pool,
+} from "./helpers/rebate.ts";
+
+const { viem, networkHelpers } = await network.create();
+const { time, loadFixture } = networkHelpers;
+
+/** Deep equality that ignores the letter case of addresses. */
+function same(actual: unknown, expected: unknown) {
+  assert.deepEqual(lowerAddresses(actual), lowerAddresses(expected));
+}
+
+/** Deliberately not a round number, so per-byte payouts round. */
+const SIZE = 1_000_003n;
+const BASE_PRICE = parseEther("1");
+/** 10% network fee + 20% bounty fee of the base price. */
+const ALLOWANCE = parseEther("0.3");
+const DELEGATION_LIFETIME = 400n * DAY;
+
+async function deployFixture() {
+  const [owner, publisher, leecher, seeder, seeder2, other, leecher2] = await viem.getWalletClients();
+  const publicClient = await viem.getPublicClient();
+  const chainId = await publicClient.getChainId();
+  const pool = await viem.deployContract("RebatePool", [
+    owner.account.address,
+    Number(EPOCH_DURATION),
+    Number(ALLOWANCE_EXPIRY),
+  ]);
+  const market = await viem.deployContract("LicenseMarket", [
+    owner.account.address,
+    pool.address,
+    MAX_NETWORK_FEE_BPS,
+    "ipfs://w3t/{id}",
+  ]);
+  await pool.write.bindLicenseMarket([market.address]);
+  const contentId = await registerContent(market, publisher, { size: SIZE, basePrice: BASE_PRICE });
+  const domain = { chainId, pool: pool.address };
+  return {
+    owner,
+    publisher,
+    leecher,
+    seeder,
+    seeder2,
+    other,
+    leecher2,
+    publicClient,
+    chainId,
+    pool,
+    market,
+    contentId,
+    domain,
+  };
+}
+
+/** The leecher holds a license with a 0.3 ETH allowance and has delegated a session key. */
+async function licensedFixture() {
+  const f = await deployFixture();
+  await buy(f.market, f.leecher, f.contentId);
+  const expiry = BigInt(await time.latest()) + DELEGATION_LIFETIME;
+  const session = new LeecherSession(f.leecher, f.leecher.account.address, expiry, f.domain);
+  return { ...f, expiry, session };
+}
+
+async function logsOf<const TName extends ContractEventName<Pool["abi"]>>(
+  publicClient: Awaited<ReturnType<typeof viem.getPublicClient>>,
+  pool: Pool,
+  hash: Hash,
+  eventName: TName,
+) {
+  const receipt = await publicClient.waitForTransactionReceipt({ hash });
+  return parseEventLogs({ abi: pool.abi, logs: receipt.logs, eventName });
+}
+
+describe("RebatePool", () => {
+  describe("deployment", () => {
+    it("records the owner, the epoch length, the allowance expiry and the genesis time", async () => {
+      const { pool, owner, publicClient } = await loadFixture(deployFixture);
+      same(await pool.read.owner(), owner.account.address);
+      assert.equal(BigInt(await pool.read.epochDuration()), EPOCH_DURATION);
+      assert.equal(BigInt(await pool.read.allowanceExpiry()), ALLOWANCE_EXPIRY);
+      const deployTx = await publicClient.getTransactionReceipt({
+        hash: (
+          await publicClient.getContractEvents({
+            address: pool.address,
+            abi: pool.abi,
+            eventName: "OwnershipTransferred",
+            fromBlock: 0n,
+          })
+        )[0].transactionHash,
+      });
+      const block = await publicClient.getBlock({ blockNumber: deployTx.blockNumber });
+      assert.equal(await pool.read.genesis(), block.timestamp);
+      assert.equal(await pool.read.currentEpoch(), 0n);
+    });
+
+    it("uses the sdk's EIP-712 domain and type strings", async () => {
+      const { pool, chainId } = await loadFixture(deployFixture);
+      const [, name, version, domainChainId, verifyingContract] = await pool.read.eip712Domain();
+      const expected = rebatePoolDomain(chainId, pool.address);
+      same(
+        { name, version, chainId: Number(domainChainId), verifyingContract },
+        {
+          name: expected.name,
+          version: expected.version,
+          chainId: expected.chainId,
+          verifyingContract: expected.verifyingContract,
+        },
+      );
+      const receipt = {
+        leecher: pool.address,
+        seeder: chainIdAddress(chainId),
+        contentId: 7n,
+        cumulativeBytes: 12_345n,
+      };
+      assert.equal(
+        await pool.read.hashReceipt([receipt.leecher, receipt.seeder, receipt.contentId, receipt.cumulativeBytes]),
+        hashTypedData({ domain: expected, types: receiptTypes, primaryType: "Receipt", message: receipt }),
+      );
+      const delegation = { sessionKey: receipt.seeder, expiry: 1_900_000_000n };
+      assert.equal(
+        await pool.read.hashDelegation([delegation.sessionKey, delegation.expiry]),
+        hashTypedData({ domain: expected, types: delegationTypes, primaryType: "Delegation", message: delegation }),
+      );
+    });
+
+    it("rejects a zero epoch duration, a zero allowance expiry and a zero owner", async () => {
+      const { pool, owner } = await loadFixture(deployFixture);
+      const me = owner.account.address;
+      await viem.assertions.revertWithCustomError(
+        viem.deployContract("RebatePool", [me, 0, 1]),
+        pool,
+        "ZeroEpochDuration",
+      );
+      await viem.assertions.revertWithCustomError(
+        viem.deployContract("RebatePool", [me, 1, 0]),
+        pool,
+        "ZeroAllowanceExpiry",
+      );
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        viem.deployContract("RebatePool", ["0x0000000000000000000000000000000000000000", 1, 1]),
+        pool,
+        "OwnableInvalidOwner",
+        ["0x0000000000000000000000000000000000000000"],
+      );
+    });
+
+    it("has no pause: the ABI offers nothing that could block receipts or claims", async () => {
+      const { pool } = await loadFixture(deployFixture);
+      const names = pool.abi.filter((item) => item.type === "function").map((item) => item.name);
+      assert.ok(!names.some((name) => /pause/i.test(name)));
+    });
+  });
+
+  describe("bindLicenseMarket", () => {
+    async function unboundFixture() {
+      const [owner, other] = await viem.getWalletClients();
+      const pool = await viem.deployContract("RebatePool", [owner.account.address, 3600, 7200]);
+      const market = await viem.deployContract("LicenseMarket", [owner.account.address, pool.address, 1000, ""]);
+      return { owner, other, pool, market };
+    }
+
+    it("binds the market once and emits LicenseMarketBound", async () => {
+      const { pool, market } = await loadFixture(unboundFixture);
+      await viem.assertions.emitWithArgs(pool.write.bindLicenseMarket([market.address]), pool, "LicenseMarketBound", [
+        market.address,
+      ]);
+      same(await pool.read.licenseMarket(), market.address);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        pool.write.bindLicenseMarket([market.address]),
+        pool,
+        "MarketAlreadyBound",
+        [market.address],
+      );
+    });
+
+    it("is owner-only, refuses the zero address, and follows a two-step ownership transfer", async () => {
+      const { pool, market, other } = await loadFixture(unboundFixture);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        pool.write.bindLicenseMarket([market.address], { account: other.account }),
+        pool,
+        "OwnableUnauthorizedAccount",
+        [other.account.address],
+      );
+      await viem.assertions.revertWithCustomError(
+        pool.write.bindLicenseMarket(["0x0000000000000000000000000000000000000000"]),
+        pool,
+        "ZeroLicenseMarket",
+      );
+      await pool.write.transferOwnership([other.account.address]);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        pool.write.bindLicenseMarket([market.address], { account: other.account }),
+        pool,
+        "OwnableUnauthorizedAccount",
+        [other.account.address],
+      );
+      await pool.write.acceptOwnership({ account: other.account });
+      await pool.write.bindLicenseMarket([market.address], { account: other.account });
+      same(await pool.read.licenseMarket(), market.address);
+    });
+
+    it("refuses funding and receipts before a market is bound", async () => {
+      const { pool, other } = await loadFixture(unboundFixture);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        pool.write.fundAllowance([other.account.address, 1n], { account: other.account, value: 1n }),
+        pool,
+        "OnlyLicenseMarket",
+        [other.account.address],
+      );
+      const session = new LeecherSession(other, other.account.address, 2n ** 40n, {
+        chainId: 31337,
+        pool: pool.address,
+      });
+      await viem.assertions.revertWithCustomError(
+        pool.write.submitReceipts([other.account.address, [await session.receipt(other.account.address, 1n, 1n)]]),
+        pool,
+        "MarketNotBound",
+      );
+    });
+  });
+
+  describe("fundAllowance", () => {
+    it("turns a purchase's network and bounty fees into the recipient's allowance", async () => {
+      const { pool, market, leecher, other, contentId } = await loadFixture(deployFixture);
+      const [, networkFee, bountyFee, total] = await market.read.quote([contentId, 1n]);
+      assert.equal(networkFee + bountyFee, ALLOWANCE);
+      // A gift: `other` pays, `leecher` is the licensee.
+      const tx = market.write.buy([contentId, 1n, leecher.account.address, total], {
+        account: other.account,
+        value: total,
+      });
+      await viem.assertions.emitWithArgs(tx, pool, "AllowanceFunded", [
+        leecher.account.address,
+        contentId,
+        ALLOWANCE,
+        ALLOWANCE,
+      ]);
+      const [remaining, bytesCredited, fundedAt] = await pool.read.allowance([leecher.account.address, contentId]);
+      assert.deepEqual([remaining, bytesCredited, fundedAt], [ALLOWANCE, 0n, BigInt(await time.latest())]);
+      assert.deepEqual(await pool.read.allowance([other.account.address, contentId]), [0n, 0n, 0n]);
+    });
+
+    it("adds later purchases to the allowance and restarts its expiry", async () => {
+      const { pool, market, leecher, contentId } = await loadFixture(deployFixture);
+      await buy(market, leecher, contentId);
+      await time.increase(10n * DAY);
+      const second = await buy(market, leecher, contentId);
+      const [remaining, , fundedAt] = await pool.read.allowance([leecher.account.address, contentId]);
+      assert.equal(remaining, ALLOWANCE + second.allowance);
+      assert.equal(fundedAt, BigInt(await time.latest()));
+    });
+
+    it("only accepts the bound market", async () => {
+      const { pool, other, contentId } = await loadFixture(deployFixture);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        pool.write.fundAllowance([other.account.address, contentId], {
+          account: other.account,
+          value: parseEther("1"),
+        }),
+        pool,
+        "OnlyLicenseMarket",
+        [other.account.address],
+      );
+    });
+  });
+
+  describe("submitReceipts", () => {
+    it("pays the seeder from the license's allowance and counts the bytes in the current epoch", async () => {
+      const { pool, session, seeder, leecher, contentId, publicClient } = await loadFixture(licensedFixture);
+      const bytes = 250_000n;
+      const expected = creditLicense(ALLOWANCE, 0n, SIZE, bytes);
+      const hash = await pool.write.submitReceipts(
+        [seeder.account.address, [await session.receipt(seeder.account.address, contentId, bytes)]],
+        {
+          account: seeder.account,
+        },
+      );
+      const [event] = await logsOf(publicClient, pool, hash, "ReceiptCredited");
+      same(event.args, {
+        leecher: leecher.account.address,
+        seeder: seeder.account.address,
+        contentId,
+        cumulativeBytes: bytes,
+        creditedBytes: bytes,
+        payout: expected.payout,
+        epoch: 0n,
+      });
+      assert.equal(expected.payout, (ALLOWANCE * bytes) / SIZE);
+      assert.equal(await pool.read.balances([seeder.account.address]), expected.payout);
+      assert.equal(await pool.read.credited([leecher.account.address, seeder.account.address, contentId]), bytes);
+      assert.deepEqual(await pool.read.allowance([leecher.account.address, contentId]), [
+        ALLOWANCE - expected.payout,
+        bytes,
+        (await pool.read.allowance([leecher.account.address, contentId]))[2],
+      ]);
+      assert.equal(await pool.read.seederEpochBytes([0n, seeder.account.address]), bytes);
+      assert.deepEqual(await pool.read.epochInfo([0n]), [0n, bytes, false]);
+      assert.deepEqual(await pool.read.rollover(), [0n, true, 0n]);
+    });
+
+    it("accepts a batch from anyone on the seeder's behalf, one event per receipt, and credits the seeder", async () => {
+      const { pool, session, seeder, leecher2, other, market, contentId, domain, expiry, publicClient } =
+        await loadFixture(licensedFixture);
+      await buy(market, leecher2, contentId);
+      const session2 = new LeecherSession(leecher2, leecher2.account.address, expiry, domain);
+      const s = seeder.account.address;
+      const hash = await pool.write.submitReceipts(
+        [s, [await session.receipt(s, contentId, 100n), await session2.receipt(s, contentId, 300n)]],
+        { account: other.account },
+      );
+      const events = await logsOf(publicClient, pool, hash, "ReceiptCredited");
+      same(
+        events.map((e) => [e.args.leecher, e.args.creditedBytes]),
+        [
+          [session.leecher, 100n],
+          [session2.leecher, 300n],
+        ],
+      );
+      assert.equal(await pool.read.seederEpochBytes([0n, s]), 400n);
+      assert.equal(await pool.read.seederEpochBytes([0n, other.account.address]), 0n);
+      assert.equal(await pool.read.balances([s]), (ALLOWANCE * 100n) / SIZE + (ALLOWANCE * 300n) / SIZE);
+      assert.equal(await pool.read.balances([other.account.address]), 0n);
+    });
+
+    it("pays exactly to the wei and exactly the allowance once the whole size is credited, across seeders", async () => {
+      const { pool, session, seeder, seeder2, leecher, contentId } = await loadFixture(licensedFixture);
+      // Cumulative receipts per seeder, interleaved; each credit pays remaining × credited ÷ bytes left.
+      const steps: Array<[typeof seeder, bigint]> = [
+        [seeder, 1n],
+        [seeder2, 333_333n],
+        [seeder, 500_000n],
+        [seeder2, 333_334n],
+        [seeder, 666_669n],
+      ];
+      let remaining = ALLOWANCE;
+      let bytesCredited = 0n;
+      const last = new Map<Address, bigint>();
+      const paid = new Map<Address, bigint>();
+      for (const [who, cumulative] of steps) {
+        const s = who.account.address;
+        const { credited, payout } = creditLicense(remaining, bytesCredited, SIZE, cumulative - (last.get(s) ?? 0n));
+        await pool.write.submitReceipts([s, [await session.receipt(s, contentId, cumulative)]]);
+        remaining -= payout;
+        bytesCredited += credited;
+        last.set(s, cumulative);
+        paid.set(s, (paid.get(s) ?? 0n) + payout);
+        const [onChainRemaining, onChainBytes] = await pool.read.allowance([leecher.account.address, contentId]);
+        assert.deepEqual([onChainRemaining, onChainBytes], [remaining, bytesCredited]);
+        assert.equal(await pool.read.balances([s]), paid.get(s));
+      }
+      assert.equal(bytesCredited, SIZE);
+      assert.equal(remaining, 0n);
+      assert.equal((paid.get(seeder.account.address) ?? 0n) + (paid.get(seeder2.account.address) ?? 0n), ALLOWANCE);
+    });
+
+    it("caps the bytes credited against one license at the content size, summed over seeders", async () => {
+      const { pool, session, seeder, seeder2, leecher, contentId, publicClient } = await loadFixture(licensedFixture);
+      const a = seeder.account.address;
+      const b = seeder2.account.address;
+      await pool.write.submitReceipts([a, [await session.receipt(a, contentId, SIZE - 10n)]]);
+      const hash = await pool.write.submitReceipts([b, [await session.receipt(b, contentId, 1_000n)]]);
+      const [capped] = await logsOf(publicClient, pool, hash, "ReceiptCredited");
+      assert.equal(capped.args.creditedBytes, 10n);
+      assert.equal((await pool.read.allowance([leecher.account.address, contentId]))[0], 0n);
+      // Past the cap a receipt is accepted (the seeder's cumulative moves on) but credits and pays nothing.
+      const after = await pool.write.submitReceipts([b, [await session.receipt(b, contentId, 5_000n)]]);
+      const [nothing] = await logsOf(publicClient, pool, after, "ReceiptCredited");
+      assert.deepEqual([nothing.args.creditedBytes, nothing.args.payout], [0n, 0n]);
+      assert.equal(await pool.read.credited([leecher.account.address, b, contentId]), 5_000n);
+      assert.equal(await pool.read.seederEpochBytes([0n, b]), 10n);
+      assert.deepEqual(await pool.read.epochInfo([0n]), [0n, SIZE, false]);
+      assert.equal((await pool.read.balances([a])) + (await pool.read.balances([b])), ALLOWANCE);
+    });
+
+    it("refuses an empty batch", async () => {
+      const { pool, seeder } = await loadFixture(licensedFixture);
+      await viem.assertions.revertWithCustomError(
+        pool.write.submitReceipts([seeder.account.address, []]),
+        pool,
+        "EmptyBatch",
+      );
+    });
+
+    it("refuses a receipt whose delegation has expired", async () => {
+      const { pool, leecher, seeder, contentId, domain } = await loadFixture(licensedFixture);
+      const expiry = BigInt(await time.latest()) + 3_600n;
+      const session = new LeecherSession(leecher, leecher.account.address, expiry, domain);
+      const s = seeder.account.address;
+      const receipt = await session.receipt(s, contentId, 10n);
+      // Valid up to and including the expiry second.
+      await time.setNextBlockTimestamp(expiry);
+      await pool.write.submitReceipts([s, [receipt]]);
+      await time.setNextBlockTimestamp(expiry + 1n);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        pool.write.submitReceipts([s, [await session.receipt(s, contentId, 20n)]]),
+        pool,
+        "DelegationExpired",
+        [leecher.account.address, expiry],
+      );
+    });
+
+    it("refuses a delegation signed by another wallet than the leecher", async () => {
+      const { pool, leecher, other, seeder, contentId, domain, expiry } = await loadFixture(licensedFixture);
+      // `other` signs a delegation claiming to speak for `leecher`.
+      const forged = new LeecherSession(other, leecher.account.address, expiry, domain);
+      const s = seeder.account.address;
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        pool.write.submitReceipts([s, [await forged.receipt(s, contentId, 10n)]]),
+        pool,
+        "InvalidDelegationSignature",
+        [leecher.account.address, forged.sessionKey.address],
+      );
+    });
+
+    it("refuses a receipt not signed by the delegated session key, or signed for another seeder", async () => {
+      const { pool, session, leecher, seeder, seeder2, contentId } = await loadFixture(licensedFixture);
+      const s = seeder.account.address;
+      const receipt = await session.receipt(s, contentId, 10n);
+      // The same receipt, signed by a key the leecher never delegated.
+      const receiptSig = await signReceipt(newSessionKey(), session.domain, {
+        leecher: leecher.account.address,
+        seeder: s,
+        contentId,
+        cumulativeBytes: 10n,
+      });
+      const byStranger = { ...receipt, receiptSig };
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        pool.write.submitReceipts([s, [byStranger]]),
+        pool,
+        "InvalidReceiptSignature",
+        [leecher.account.address, session.sessionKey.address],
+      );
+      // The receipt names `seeder`; submitting it for `seeder2` breaks the signature.
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        pool.write.submitReceipts([seeder2.account.address, [receipt]]),
+        pool,
+        "InvalidReceiptSignature",
+        [leecher.account.address, session.sessionKey.address],
+      );
+      // A malformed signature is refused the same way, not with a panic.
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        pool.write.submitReceipts([s, [{ ...receipt, receiptSig: "0x1234" }]]),
+        pool,
+        "InvalidReceiptSignature",
+        [leecher.account.address, session.sessionKey.address],
+      );
+    });
+
+    it("refuses signatures bound to another pool deployment or another chain id", async () => {
+      const f = await loadFixture(licensedFixture);
+      const { pool, leecher, seeder, contentId, expiry, chainId, owner, publisher } = f;
+      const s = seeder.account.address;
+      const me = leecher.account.address;
+      // A second deployment where the leecher also holds a license: its receipts must not count here, nor ours there.
+      const pool2 = await viem.deployContract("RebatePool", [
+        owner.account.address,
+        Number(EPOCH_DURATION),
+        Number(ALLOWANCE_EXPIRY),
+      ]);
+      const market2 = await viem.deployContract("LicenseMarket", [
+        owner.account.address,
+        pool2.address,
+        MAX_NETWORK_FEE_BPS,
+        "",
+      ]);
+      await pool2.write.bindLicenseMarket([market2.address]);
+      const contentId2 = await registerContent(market2, publisher, { size: SIZE, basePrice: BASE_PRICE });
+      assert.equal(contentId2, contentId);
+      await buy(market2, leecher, contentId2);
+
+      const sessionKey = newSessionKey();
+      const forPool2 = new LeecherSession(leecher, me, expiry, { chainId, pool: pool2.address }, sessionKey);
+      const signedForPool2 = await forPool2.receipt(s, contentId, 10n);
+      await pool2.write.submitReceipts([s, [signedForPool2]]);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        pool.write.submitReceipts([s, [signedForPool2]]),
+        pool,
+        "InvalidDelegationSignature",
+        [me, sessionKey.address],
+      );
+      // Same session key with a valid delegation here: a receipt signed for pool2 still fails.
+      const here = new LeecherSession(leecher, me, expiry, f.domain, sessionKey);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        pool.write.submitReceipts([s, [{ ...signedForPool2, delegationSig: await here.delegation() }]]),
+        pool,
+        "InvalidReceiptSignature",
+        [me, sessionKey.address],
+      );
+      // Another chain id, same contract address.
+      const otherChain = new LeecherSession(leecher, me, expiry, { chainId: 1, pool: pool.address }, sessionKey);
+      const signedOnChain1 = await otherChain.receipt(s, contentId, 10n);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        pool.write.submitReceipts([s, [signedOnChain1]]),
+        pool,
+        "InvalidDelegationSignature",
+        [me, sessionKey.address],
+      );
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        pool.write.submitReceipts([s, [{ ...signedOnChain1, delegationSig: await here.delegation() }]]),
+        pool,
+        "InvalidReceiptSignature",
+        [me, sessionKey.address],
+      );
+      // The properly bound receipt is accepted.
+      await pool.write.submitReceipts([s, [await here.receipt(s, contentId, 10n)]]);
+    });
+
+    it("refuses receipts for content the leecher holds no license for", async () => {
+      const { pool, market, publisher, leecher2, seeder, contentId, domain, expiry, session } =
+        await loadFixture(licensedFixture);
+      const s = seeder.account.address;
+      const unlicensed = new LeecherSession(leecher2, leecher2.account.address, expiry, domain);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        pool.write.submitReceipts([s, [await unlicensed.receipt(s, contentId, 10n)]]),
+        pool,
+        "NoLicense",
+        [leecher2.account.address, contentId],
+      );
+      // The leecher holds a license of `contentId`, not of another registered content.
+      const otherContent = await registerContent(market, publisher, { size: SIZE, basePrice: BASE_PRICE });
+      assert.equal(await market.read.hasLicense([session.leecher, contentId]), true);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        pool.write.submitReceipts([s, [await session.receipt(s, otherContent, 10n)]]),
+        pool,
+        "NoLicense",
+        [session.leecher, otherContent],
+      );
+      // Nor of a content that does not exist.
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        pool.write.submitReceipts([s, [await session.receipt(s, 999n, 10n)]]),
+        pool,
+        "NoLicense",
+        [session.leecher, 999n],
+      );
+    });
+
+    it("follows a transferred license: the old holder is refused, the new one credits bytes from its own (empty) allowance", async () => {
+      const { pool, market, publisher, leecher, leecher2, seeder, domain, expiry, publicClient } =
+        await loadFixture(licensedFixture);
+      const transferable = await registerContent(market, publisher, {
+        size: SIZE,
+        basePrice: BASE_PRICE,
+        transferable: true,
+      });
+      await buy(market, leecher, transferable);
+      await market.write.safeTransferFrom([leecher.account.address, leecher2.account.address, transferable, 1n, "0x"], {
+        account: leecher.account,
+      });
+      const s = seeder.account.address;
+      const oldHolder = new LeecherSession(leecher, leecher.account.address, expiry, domain);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        pool.write.submitReceipts([s, [await oldHolder.receipt(s, transferable, 10n)]]),
+        pool,
+        "NoLicense",
+        [leecher.account.address, transferable],
+      );
+      const newHolder = new LeecherSession(leecher2, leecher2.account.address, expiry, domain);
+      const hash = await pool.write.submitReceipts([s, [await newHolder.receipt(s, transferable, 10n)]]);
+      const [event] = await logsOf(publicClient, pool, hash, "ReceiptCredited");
+      assert.deepEqual([event.args.creditedBytes, event.args.payout], [10n, 0n]);
+      assert.equal((await pool.read.allowance([leecher.account.address, transferable]))[0], ALLOWANCE);
+    });
+
+    it("refuses a stale or replayed receipt and reverts the whole batch with it", async () => {
+      const { pool, session, seeder, leecher, contentId } = await loadFixture(licensedFixture);
+      const s = seeder.account.address;
+      const me = leecher.account.address;
+      const first = await session.receipt(s, contentId, 1_000n);
+      await pool.write.submitReceipts([s, [first]]);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        pool.write.submitReceipts([s, [first]]),
+        pool,
+        "ReceiptNotNewer",
+        [me, s, contentId, 1_000n, 1_000n],
+      );
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        pool.write.submitReceipts([s, [await session.receipt(s, contentId, 999n)]]),
+        pool,
+        "ReceiptNotNewer",
+        [me, s, contentId, 999n, 1_000n],
+      );
+      // A good receipt followed by a duplicate of itself: nothing of the batch is credited.
+      const next = await session.receipt(s, contentId, 2_000n);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        pool.write.submitReceipts([s, [next, next]]),
+        pool,
+        "ReceiptNotNewer",
+        [me, s, contentId, 2_000n, 2_000n],
+      );
+      assert.equal(await pool.read.credited([me, s, contentId]), 1_000n);
+      assert.equal((await pool.read.allowance([me, contentId]))[1], 1_000n);
+    });
+
+    it("accepts a leecher that is an ERC-1271 smart-contract wallet, and refuses a delegation its owner did not sign", async () => {
+      const { pool, market, leecher2, seeder, contentId, domain, expiry } = await loadFixture(licensedFixture);
+      const walletOwner = newSessionKey();
+      const wallet = await viem.deployContract("ERC1271Wallet", [walletOwner.address]);
+      await buy(market, leecher2, contentId, wallet.address);
+      const s = seeder.account.address;
+      const signedByOwner = new LeecherSession(walletOwner, wallet.address, expiry, domain);
+      await viem.assertions.emitWithArgs(
+        pool.write.submitReceipts([s, [await signedByOwner.receipt(s, contentId, SIZE)]]),
+        pool,
+        "ReceiptCredited",
+        [wallet.address, s, contentId, SIZE, SIZE, ALLOWANCE, 0n],
+      );
+      const signedByStranger = new LeecherSession(newSessionKey(), wallet.address, expiry, domain);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        pool.write.submitReceipts([s, [await signedByStranger.receipt(s, contentId, SIZE + 1n)]]),
+        pool,
+        "InvalidDelegationSignature",
+        [wallet.address, signedByStranger.sessionKey.address],
+      );
+    });
+
+    it("keeps working while the market is paused", async () => {
+      const { pool, market, session, seeder, contentId } = await loadFixture(licensedFixture);
+      await market.write.pause();
+      const s = seeder.account.address;
+      await pool.write.submitReceipts([s, [await session.receipt(s, contentId, 10n)]]);
+      await pool.write.claim([[]], { account: seeder.account });
+    });
+  });
+
+  describe("sweep and sweepMany", () => {
+    it("moves an expired allowance into the carry and emits AllowanceSwept", async () => {
+      const { pool, leecher, other, contentId } = await loadFixture(licensedFixture);
+      const [, , fundedAt] = await pool.read.allowance([leecher.account.address, contentId]);
+      await time.setNextBlockTimestamp(fundedAt + ALLOWANCE_EXPIRY - 1n);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        pool.write.sweep([leecher.account.address, contentId], { account: other.account }),
+        pool,
+        "NotExpired",
+        [leecher.account.address, contentId, fundedAt + ALLOWANCE_EXPIRY],
+      );
+      await time.setNextBlockTimestamp(fundedAt + ALLOWANCE_EXPIRY);
+      // Expired from fundedAt + allowanceExpiry on; anyone may sweep.
+      const epoch = (fundedAt + ALLOWANCE_EXPIRY - (await pool.read.genesis())) / EPOCH_DURATION;
+      await viem.assertions.emitWithArgs(
+        pool.write.sweep([leecher.account.address, contentId], { account: other.account }),
+        pool,
+        "AllowanceSwept",
+        [leecher.account.address, contentId, ALLOWANCE, epoch],
+      );
+      assert.equal((await pool.read.allowance([leecher.account.address, contentId]))[0], 0n);
+      assert.deepEqual(await pool.read.rollover(), [ALLOWANCE, false, 0n]);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        pool.write.sweep([leecher.account.address, contentId]),
+        pool,
+        "NothingToSweep",
+        [leecher.account.address, contentId],
+      );
+    });
+
+    it("sweeps only what is left after payouts, and a new purchase restarts the expiry", async () => {
+      const { pool, market, session, seeder, leecher, contentId } = await loadFixture(licensedFixture);
+      const s = seeder.account.address;
+      await pool.write.submitReceipts([s, [await session.receipt(s, contentId, 400_000n)]]);
+      const left = (await pool.read.allowance([leecher.account.address, contentId]))[0];
+      await time.increase(ALLOWANCE_EXPIRY - DAY);
+      await buy(market, leecher, contentId);
+      await time.increase(DAY);
+      const [, , fundedAt] = await pool.read.allowance([leecher.account.address, contentId]);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        pool.write.sweep([leecher.account.address, contentId]),
+        pool,
+        "NotExpired",
+        [leecher.account.address, contentId, fundedAt + ALLOWANCE_EXPIRY],
+      );
+      await time.setNextBlockTimestamp(fundedAt + ALLOWANCE_EXPIRY);
+      await pool.write.sweep([leecher.account.address, contentId]);
+      assert.equal((await pool.read.rollover())[0], left + ALLOWANCE);
+    });
+
+    it("refuses to sweep an allowance that was never funded", async () => {
+      const { pool, other, contentId } = await loadFixture(deployFixture);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        pool.write.sweep([other.account.address, contentId]),
+        pool,
+        "NothingToSweep",
+        [other.account.address, contentId],
+      );
+    });
+
+    it("sweepMany sweeps several licenses, all or nothing", async () => {
+      const { pool, market, leecher, leecher2, other, contentId } = await loadFixture(licensedFixture);
+      await buy(market, leecher2, contentId);
+      await time.increase(ALLOWANCE_EXPIRY);
+      await buy(market, other, contentId);
+      const keys = [
+        { licensee: leecher.account.address, contentId },
+        { licensee: leecher2.account.address, contentId },
+      ];
+      const fundedAt = (await pool.read.allowance([other.account.address, contentId]))[2];
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        pool.write.sweepMany([[...keys, { licensee: other.account.address, contentId }]]),
+        pool,
+        "NotExpired",
+        [other.account.address, contentId, fundedAt + ALLOWANCE_EXPIRY],
+      );
+      await viem.assertions.revertWithCustomError(pool.write.sweepMany([[]]), pool, "EmptyBatch");
+      await viem.assertions.emitWithArgs(pool.write.sweepMany([keys]), pool, "AllowanceSwept", [
+        leecher2.account.address,
+        contentId,
+        ALLOWANCE,
+        await pool.read.currentEpoch(),
+      ]);
+      assert.equal((await pool.read.rollover())[0], 2n * ALLOWANCE);
+      assert.equal((await pool.read.allowance([leecher.account.address, contentId]))[0], 0n);
+    });
+  });
+
+  describe("epochs", () => {
+    /**
+     * Three buyers; only `leecher` is served. The other two allowances expire unearned and are swept in epoch
+     * `sweepEpoch`, which is also the epoch in which the seeders are credited.
+     */
+    async function sweptFixture() {
+      const f = await licensedFixture();
+      await buy(f.market, f.leecher2, f.contentId);
+      await buy(f.market, f.other, f.contentId);
+      await time.increase(ALLOWANCE_EXPIRY);
+      const sweepEpoch = await f.pool.read.currentEpoch();
+      return { ...f, sweepEpoch };
+    }
+
+    it("counts time in epochs of epochDuration from genesis", async () => {
+      const { pool } = await loadFixture(deployFixture);
+      const genesis = await pool.read.genesis();
+      await time.increaseTo(genesis + 3n * EPOCH_DURATION - 1n);
+      assert.equal(await pool.read.currentEpoch(), 2n);
+      await time.increaseTo(genesis + 3n * EPOCH_DURATION);
+      assert.equal(await pool.read.currentEpoch(), 3n);
+    });
+
+    it("shares an epoch's pool in proportion to the bytes credited to each seeder, rounding down", async () => {
+      const { pool, session, seeder, seeder2, leecher2, other, contentId, sweepEpoch, publicClient } =
+        await loadFixture(sweptFixture);
+      const a = seeder.account.address;
+      const b = seeder2.account.address;
+      const bytesA = 250_000n;
+      const bytesB = 750_003n;
+      await pool.write.submitReceipts([a, [await session.receipt(a, contentId, bytesA)]]);
+      await pool.write.submitReceipts([b, [await session.receipt(b, contentId, bytesB)]]);
+      await pool.write.sweepMany([
+        [
+          { licensee: leecher2.account.address, contentId },
+          { licensee: other.account.address, contentId },
+        ],
+      ]);
+      const pool0 = 2n * ALLOWANCE;
+      assert.deepEqual(await pool.read.epochInfo([sweepEpoch]), [pool0, SIZE, false]);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        pool.write.claim([[sweepEpoch]], { account: seeder.account }),
+        pool,
+        "EpochNotFinished",
+        [sweepEpoch, sweepEpoch],
+      );
+      await time.increase(EPOCH_DURATION);
+      const shareA = (pool0 * bytesA) / SIZE;
+      const shareB = (pool0 * bytesB) / SIZE;
+      const balanceA = await pool.read.balances([a]);
+      assert.equal(await pool.read.claimable([a, [sweepEpoch]]), balanceA + shareA);
+
+      const hash = await pool.write.claim([[sweepEpoch]], { account: seeder.account });
+      const [finalized] = await logsOf(publicClient, pool, hash, "EpochFinalized");
+      same(finalized.args, { epoch: sweepEpoch, pool: pool0, totalBytes: SIZE });
+      const [share] = await logsOf(publicClient, pool, hash, "EpochShareClaimed");
+      same(share.args, { seeder: a, epoch: sweepEpoch, bytesCredited: bytesA, amount: shareA });
+      const [claimed] = await logsOf(publicClient, pool, hash, "Claimed");
+      same(claimed.args, { seeder: a, fromBalance: balanceA, fromEpochs: shareA });
+
+      const balanceB = await pool.read.balances([b]);
+      await viem.assertions.balancesHaveChanged(pool.write.claim([[sweepEpoch]], { account: seeder2.account }), [
+        { address: b, amount: balanceB + shareB },
+        { address: pool.address, amount: -(balanceB + shareB) },
+      ]);
+      // Dust of the rounding stays: the two shares fall short of the pool by at most one wei each.
+      assert.ok(pool0 - (shareA + shareB) <= 1n);
+      assert.equal(await publicClient.getBalance({ address: pool.address }), pool0 - shareA - shareB);
+    });
+
+    it("rolls the pool of epochs without credited bytes into the next epoch that has some", async () => {
+      const { pool, session, seeder, seeder2, leecher2, contentId, sweepEpoch } = await loadFixture(sweptFixture);
+      await pool.write.sweep([leecher2.account.address, contentId]);
+      // Two epochs pass with no bytes at all.
+      await time.increase(2n * EPOCH_DURATION);
+      const creditEpoch = await pool.read.currentEpoch();
+      assert.equal(creditEpoch, sweepEpoch + 2n);
+      assert.deepEqual(await pool.read.epochInfo([sweepEpoch]), [0n, 0n, true]);
+      const s = seeder.account.address;
+      await pool.write.submitReceipts([s, [await session.receipt(s, contentId, 1_000n)]]);
+      await time.increase(EPOCH_DURATION);
+      // Finalisation is pending until the next action, but the views already show the pool.
+      assert.deepEqual(await pool.read.epochInfo([creditEpoch]), [ALLOWANCE, 1_000n, true]);
+      // The empty epochs hold nothing for anyone.
+      const balance = await pool.read.balances([s]);
+      assert.equal(await pool.read.claimable([s, [sweepEpoch, sweepEpoch + 1n]]), balance);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        pool.write.claim([[sweepEpoch, sweepEpoch + 1n]], { account: seeder2.account }),
+        pool,
+        "NothingToClaim",
+        [seeder2.account.address],
+      );
+      await viem.assertions.emitWithArgs(
+        pool.write.claim([[creditEpoch]], { account: seeder.account }),
+        pool,
+        "Claimed",
+        [s, balance, ALLOWANCE],
+      );
+    });
+
+    it("assigns a sweep made after an epoch with bytes ended to a later epoch, not to the finished one", async () => {
+      const { pool, session, seeder, leecher2, other, contentId, sweepEpoch } = await loadFixture(sweptFixture);
+      const s = seeder.account.address;
+      await pool.write.sweep([leecher2.account.address, contentId]);
+      await pool.write.submitReceipts([s, [await session.receipt(s, contentId, 1_000n)]]);
+      await time.increase(EPOCH_DURATION);
+      // This sweep first finalises sweepEpoch with the carry so far, then starts a new carry.
+      await viem.assertions.emitWithArgs(pool.write.sweep([other.account.address, contentId]), pool, "EpochFinalized", [
+        sweepEpoch,
+        ALLOWANCE,
+        1_000n,
+      ]);
+      assert.deepEqual(await pool.read.rollover(), [ALLOWANCE, false, 0n]);
+      assert.deepEqual(await pool.read.epochInfo([sweepEpoch]), [ALLOWANCE, 1_000n, true]);
+      assert.deepEqual(await pool.read.epochInfo([sweepEpoch + 1n]), [0n, 0n, false]);
+    });
+  });
+
+  describe("claim", () => {
+    it("pays the allowance balance alone, and refuses a second claim", async () => {
+      const { pool, session, seeder, contentId } = await loadFixture(licensedFixture);
+      const s = seeder.account.address;
+      await pool.write.submitReceipts([s, [await session.receipt(s, contentId, SIZE)]]);
+      assert.equal(await pool.read.claimable([s, []]), ALLOWANCE);
+      await viem.assertions.balancesHaveChanged(pool.write.claim([[]], { account: seeder.account }), [
+        { address: s, amount: ALLOWANCE },
+        { address: pool.address, amount: -ALLOWANCE },
+      ]);
+      assert.equal(await pool.read.balances([s]), 0n);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        pool.write.claim([[]], { account: seeder.account }),
+        pool,
+        "NothingToClaim",
+        [s],
+      );
+    });
+
+    it("refuses to claim an epoch twice, also within one call", async () => {
+      const { pool, session, seeder, leecher2, market, contentId } = await loadFixture(licensedFixture);
+      const s = seeder.account.address;
+      await buy(market, leecher2, contentId);
+      await time.increase(ALLOWANCE_EXPIRY);
+      const epoch = await pool.read.currentEpoch();
+      await pool.write.sweep([leecher2.account.address, contentId]);
+      await pool.write.submitReceipts([s, [await session.receipt(s, contentId, SIZE)]]);
+      await time.increase(EPOCH_DURATION);
+      // Listing the epoch twice pays it once.
+      await viem.assertions.emitWithArgs(
+        pool.write.claim([[epoch, epoch]], { account: seeder.account }),
+        pool,
+        "Claimed",
+        [s, ALLOWANCE, ALLOWANCE],
+      );
+      assert.equal(await pool.read.seederEpochBytes([epoch, s]), 0n);
+      assert.equal(await pool.read.claimable([s, [epoch]]), 0n);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        pool.write.claim([[epoch]], { account: seeder.account }),
+        pool,
+        "NothingToClaim",
+        [s],
+      );
+    });
+
+    it("refuses the current and future epochs", async () => {
+      const { pool, seeder } = await loadFixture(licensedFixture);
+      await time.increase(5n * EPOCH_DURATION);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        pool.write.claim([[5n]], { account: seeder.account }),
+        pool,
+        "EpochNotFinished",
+        [5n, 5n],
+      );
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        pool.write.claim([[4n, 9n]], { account: seeder.account }),
+        pool,
+        "EpochNotFinished",
+        [9n, 5n],
+      );
+      // claimable ignores them instead of reverting.
+      assert.equal(await pool.read.claimable([seeder.account.address, [5n, 9n]]), 0n);
+    });
+
+    it("gives a reentrant claimer nothing more: the nested claim is refused and it is paid once", async () => {
+      const { pool, session, leecher2, market, contentId, publicClient } = await loadFixture(licensedFixture);
+      const claimer = await viem.deployContract("ReentrantClaimer", [pool.address]);
+      const s = claimer.address;
+      await buy(market, leecher2, contentId);
+      await time.increase(ALLOWANCE_EXPIRY);
+      const epoch = await pool.read.currentEpoch();
+      await pool.write.sweep([leecher2.account.address, contentId]);
+      await pool.write.submitReceipts([s, [await session.receipt(s, contentId, SIZE)]]);
+      await time.increase(EPOCH_DURATION);
+      const before = await publicClient.getBalance({ address: pool.address });
+      await claimer.write.claim([[epoch]]);
+      assert.equal(await claimer.read.attempts(), 1n);
+      assert.equal(await claimer.read.lastRevertData(), toFunctionSelector("ReentrancyGuardReentrantCall()"));
+      assert.equal(await publicClient.getBalance({ address: s }), 2n * ALLOWANCE);
+      assert.equal(await publicClient.getBalance({ address: pool.address }), before - 2n * ALLOWANCE);
+      await viem.assertions.revertWithCustomErrorWithArgs(claimer.write.claim([[epoch]]), pool, "NothingToClaim", [s]);
+    });
+  });
+});
+
+/** Any address other than the pool's: the chain id's low bits padded (only used as data to hash). */
+function chainIdAddress(chainId: number): Address {
+  return `0x${chainId.toString(16).padStart(40, "0")}` as Address;
+}

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {vm} from "../utils/Vm.sol";
+import {RebatePool} from "../../contracts/RebatePool.sol";
+import {LicenseMarket} from "../../contracts/LicenseMarket.sol";
+import {CurveKind} from "../../contracts/libraries/BondingCurve.sol";
+
+/// @notice Deploys the pool and the real market in the production order (pool, market, bind), buys licenses and
+/// signs delegations and receipts with `vm.sign`, for the Solidity tests and the invariant handler.
+abstract contract RebatePoolFixture {
+    uint32 internal constant EPOCH_DURATION = 1 days;
+    uint32 internal constant ALLOWANCE_EXPIRY = 30 days;
+    /// @dev The market's caps: network fee 10%, bounty fee 20%.
+    uint16 internal constant NETWORK_FEE_BPS = 1_000;
+    uint16 internal constant BOUNTY_FEE_BPS = 2_000;
+    address internal constant PUBLISHER = address(0xB0B);
+
+    RebatePool internal pool;
+    LicenseMarket internal market;
+
+    function _deploy() internal {
+        pool = new RebatePool(address(this), EPOCH_DURATION, ALLOWANCE_EXPIRY);
+        market = new LicenseMarket(address(this), pool, NETWORK_FEE_BPS, "");
+        pool.bindLicenseMarket(market);
+    }
+
+    function _register(uint64 size, uint128 basePrice, bool transferable) internal returns (uint256) {
+        return market.registerContent(
+            LicenseMarket.ContentParams({
+                infohash: keccak256(abi.encode("w3t content", market.contentCount() + 1)),
+                size: size,
+                payout: PUBLISHER,
+                basePrice: basePrice,
+                curve: CurveKind.Linear,
+                growth: 0,
+                maxSupply: 0,
+                bountyFeeBps: BOUNTY_FEE_BPS,
+                transferable: transferable,
+                metadataURI: ""
+            })
+        );
+    }
+
+    /// @dev Buys `quantity` licenses for `recipient`, paying the exact total; returns the fees (the allowance added).
+    function _buy(uint256 contentId, address recipient, uint256 quantity) internal returns (uint256 fees) {
+        (, uint256 networkFee, uint256 bountyFee, uint256 total) = market.quote(contentId, quantity);
+        vm.deal(address(this), address(this).balance + total);
+        market.buy{value: total}(contentId, quantity, recipient, total);
+        return networkFee + bountyFee;
+    }
+
+    /// @dev A receipt signed by `sessionPk`, with the delegation to it signed by `leecherPk` (both EOAs).
+    function _signedReceipt(
+        uint256 leecherPk,
+        uint256 sessionPk,
+        address seeder,
+        uint256 contentId,
+        uint256 cumulativeBytes,
+        uint64 expiry
+    ) internal view returns (RebatePool.SignedReceipt memory receipt) {
+        receipt.leecher = vm.addr(leecherPk);
+        receipt.contentId = contentId;
+        receipt.cumulativeBytes = cumulativeBytes;
+        receipt.sessionKey = vm.addr(sessionPk);
+        receipt.delegationExpiry = expiry;
+        receipt.delegationSig = _sign(leecherPk, pool.hashDelegation(receipt.sessionKey, expiry));
+        receipt.receiptSig = _sign(sessionPk, pool.hashReceipt(receipt.leecher, seeder, contentId, cumulativeBytes));
+    }
+
+    function _sign(uint256 privateKey, bytes32 digest) internal pure returns (bytes memory) {
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(privateKey, digest);
+        return abi.encodePacked(r, s, v);
+    }
+
+    function _submit(address seeder, RebatePool.SignedReceipt memory receipt) internal {
+        RebatePool.SignedReceipt[] memory batch = new RebatePool.SignedReceipt[](1);
+        batch[0] = receipt;
+        pool.submitReceipts(seeder, batch);
+    }
+}

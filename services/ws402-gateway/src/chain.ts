@@ -206,18 +206,46 @@ export class Chain {
     return event?.args;
   }
 
-  /** Calls `onRequest` for every CloseRequested event from now on; returns a function that stops watching. */
-  watchCloseRequests(onRequest: (sessionId: bigint, deadline: bigint) => void, onError: (error: Error) => void): () => void {
-    return this.publicClient.watchContractEvent({
-      address: this.contract,
-      abi: ws402DepositsAbi,
-      eventName: "CloseRequested",
-      poll: true,
-      pollingInterval: this.#pollingMs,
-      onLogs: (logs) => {
-        for (const log of logs) onRequest(log.args.sessionId!, log.args.deadline!);
-      },
-      onError,
-    });
+  /**
+   * Calls `onRequest` for every CloseRequested event from the next block on, polling `eth_getLogs` by block range
+   * (no filter is installed on the node, so nothing is left behind there). Returns an async function that stops
+   * watching once the poll in flight, if any, has finished.
+   */
+  watchCloseRequests(onRequest: (sessionId: bigint, deadline: bigint) => void, onError: (error: Error) => void): () => Promise<void> {
+    let stopped = false;
+    let lastBlock: bigint | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    let inFlight: Promise<void> = Promise.resolve();
+    const poll = async () => {
+      try {
+        const head = await this.publicClient.getBlockNumber({ cacheTime: 0 });
+        if (lastBlock === undefined) lastBlock = head;
+        if (head > lastBlock && !stopped) {
+          const logs = await this.publicClient.getContractEvents({
+            address: this.contract,
+            abi: ws402DepositsAbi,
+            eventName: "CloseRequested",
+            fromBlock: lastBlock + 1n,
+            toBlock: head,
+          });
+          lastBlock = head;
+          for (const log of logs) if (!stopped) onRequest(log.args.sessionId!, log.args.deadline!);
+        }
+      } catch (error) {
+        onError(error as Error);
+      }
+    };
+    const schedule = () => {
+      if (stopped) return;
+      timer = setTimeout(() => {
+        inFlight = poll().finally(schedule);
+      }, this.#pollingMs);
+    };
+    inFlight = poll().finally(schedule);
+    return async () => {
+      stopped = true;
+      clearTimeout(timer);
+      await inFlight;
+    };
   }
 }

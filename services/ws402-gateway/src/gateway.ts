@@ -121,7 +121,7 @@ export async function startGateway({ config, privateKey, log, onSettlement }: Ga
   const host = settings.host.includes(":") ? `[${settings.host}]` : settings.host;
   const baseUrl = (settings.publicUrl ?? `http://${host}:${port}`).replace(/\/$/, "");
 
-  let stopWatching = () => {};
+  let stopWatching = async () => {};
   try {
     const terms = await registerResources(config.resources, chain, store, payout, (id) => schemaUrl(baseUrl, id), log);
     for (const resource of config.resources) {
@@ -174,7 +174,7 @@ export async function startGateway({ config, privateKey, log, onSettlement }: Ga
     metrics,
     stop() {
       stopping ??= (async () => {
-        stopWatching();
+        await stopWatching();
         clearInterval(sweep);
         manager.shutdown();
         await new Promise<void>((resolve) => wss.close(() => resolve()));

@@ -217,8 +217,10 @@ export class RawClient {
     );
   }
 
+  /** The challenge of this connection (its first message). */
   async challenge(): Promise<Hex> {
-    return (await this.next("challenge")).challenge;
+    const first = await eventually(() => this.messages.find((m) => m.type === "challenge"), 10_000, "the challenge");
+    return (first as Extract<ServerMessage, { type: "challenge" }>).challenge;
   }
 
   send(value: unknown): void {

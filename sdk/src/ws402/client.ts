@@ -102,7 +102,7 @@ export interface OpenOptions extends Omit<Ws402ClientOptions, "schema" | "sessio
   maxSeconds?: number;
 }
 
-const RECONNECT_DELAYS_MS = [100, 250, 500, 1_000, 2_000, 4_000];
+const RECONNECT_DELAYS_MS = [100, 250, 500, 1_000, 2_000];
 const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
 const MS_PER_SECOND = 1_000;
 
@@ -300,9 +300,14 @@ export class Ws402Client {
     }
     this.#socket = socket;
     socket.onmessage = (event) => this.#onMessage(typeof event.data === "string" ? event.data : "");
+    let opened = false;
+    socket.onopen = () => (opened = true);
     socket.onclose = (event) => this.#onSocketClosed(socket, event.code, event.reason);
-    // Errors are followed by a close event, which decides what happens next.
-    socket.onerror = () => {};
+    // An error on an open socket is followed by a close event, which decides what happens next. A connection that
+    // fails to open may get no close event at all (Node's WebSocket), so the error ends it here.
+    socket.onerror = () => {
+      if (!opened) this.#onSocketClosed(socket, 1006, "connection failed");
+    };
   }
 
   #onMessage(data: string): void {

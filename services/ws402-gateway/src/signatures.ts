@@ -11,6 +11,7 @@
 import * as secp256k1 from "tiny-secp256k1";
 import {
   concat,
+  getAddress,
   hashDomain,
   hashStruct,
   hashTypedData,
@@ -36,7 +37,7 @@ const EIP712_DOMAIN_TYPE = [
 
 /** The 20-byte address of an uncompressed public key (65 bytes, 0x04 prefix). */
 function addressOf(publicKey: Uint8Array): Address {
-  return `0x${keccak256(publicKey.subarray(1)).slice(-40)}` as Address;
+  return getAddress(`0x${keccak256(publicKey.subarray(1)).slice(-40)}`);
 }
 
 /**

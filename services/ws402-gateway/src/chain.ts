@@ -17,9 +17,14 @@ import {
   type Transport,
   type Chain as ViemChain,
   type PrivateKeyAccount,
+  type TransactionReceipt,
+  TransactionReceiptNotFoundError,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { getDeployment, ws402DepositsAbi } from "@web3torrent/sdk";
+
+/** Gas limit = estimate × this / 100. */
+const GAS_HEADROOM_PERCENT = 130n;
 
 /** IWS402Deposits.SessionStatus. */
 export const SESSION_STATUS = { none: 0, open: 1, settled: 2, reclaimed: 3 } as const;
@@ -46,6 +51,12 @@ export interface SettledEvent {
   elapsedSeconds: bigint;
   paidToProvider: bigint;
   refundedToUser: bigint;
+}
+
+/** A settlement that simulated without reverting, with its gas limit. */
+export interface PreparedSettle {
+  args: readonly [sessionId: bigint, elapsedSeconds: bigint, signature: Hex];
+  gas: bigint;
 }
 
 export interface ChainOptions {
@@ -165,23 +176,55 @@ export class Chain {
   }
 
   /**
-   * Simulates `settle`, so that a revert is reported by name without spending gas or a nonce. Resolves with the
-   * request to send.
+   * Simulates `settle` (a revert is reported by name without spending gas or a nonce) and estimates its gas.
+   * Resolves with what `sendSettle` needs.
    */
-  async simulateSettle(sessionId: bigint, elapsedSeconds: number, signature: Hex) {
-    const { request } = await this.publicClient.simulateContract({
+  async prepareSettle(sessionId: bigint, elapsedSeconds: number, signature: Hex): Promise<PreparedSettle> {
+    const call = {
       account: this.account,
       address: this.contract,
       abi: ws402DepositsAbi,
       functionName: "settle",
       args: [sessionId, BigInt(elapsedSeconds), signature],
-    });
-    return request;
+    } as const;
+    const [, gas] = await Promise.all([this.publicClient.simulateContract(call), this.publicClient.estimateContractGas(call)]);
+    // Headroom for a contract session key whose ERC-1271 check costs a little more on the mined block.
+    return { args: call.args, gas: (gas * GAS_HEADROOM_PERCENT) / 100n };
   }
 
-  /** Sends a simulated request; resolves with the transaction hash once the node accepted it. */
-  async send(request: Awaited<ReturnType<Chain["simulateSettle"]>>): Promise<Hex> {
-    return this.walletClient.writeContract(request);
+  /** The next nonce of the provider's account, counting its pending transactions, and current fees. */
+  async nextNonceAndFees(): Promise<{ nonce: number; fees: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint } }> {
+    const [nonce, fees] = await Promise.all([
+      this.publicClient.getTransactionCount({ address: this.account.address, blockTag: "pending" }),
+      this.publicClient.estimateFeesPerGas(),
+    ]);
+    return { nonce, fees: { maxFeePerGas: fees.maxFeePerGas, maxPriorityFeePerGas: fees.maxPriorityFeePerGas } };
+  }
+
+  /**
+   * Signs and sends a prepared settlement with the given nonce and fees: one `eth_sendRawTransaction`, so that a
+   * burst of settlements goes out without a round of lookups per transaction.
+   */
+  async sendSettle(prepared: PreparedSettle, nonce: number, fees: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }): Promise<Hex> {
+    return this.walletClient.writeContract({
+      address: this.contract,
+      abi: ws402DepositsAbi,
+      functionName: "settle",
+      args: prepared.args,
+      gas: prepared.gas,
+      nonce,
+      ...fees,
+    });
+  }
+
+  /** The receipt of a transaction, or undefined while it is not mined. */
+  async receiptOf(hash: Hex): Promise<TransactionReceipt | undefined> {
+    try {
+      return await this.publicClient.getTransactionReceipt({ hash });
+    } catch (error) {
+      if (error instanceof TransactionReceiptNotFoundError) return undefined;
+      throw error;
+    }
   }
 
   /** The SessionSettled event of a session settled earlier (by this gateway before a crash, for instance). */
@@ -196,14 +239,10 @@ export class Chain {
     return event ? { ...event.args as SettledEvent, txHash: event.transactionHash } : undefined;
   }
 
-  /** Waits for a settle transaction; its SessionSettled event, or undefined when it reverted. */
-  async waitForSettle(hash: Hex, sessionId: bigint): Promise<SettledEvent | undefined> {
-    const receipt = await this.publicClient.waitForTransactionReceipt({ hash, pollingInterval: this.#pollingMs });
+  /** The SessionSettled event of `sessionId` in a mined receipt, or undefined when the transaction reverted. */
+  settledEventIn(receipt: TransactionReceipt, sessionId: bigint): SettledEvent | undefined {
     if (receipt.status !== "success") return undefined;
-    const event = parseEventLogs({ abi: ws402DepositsAbi, eventName: "SessionSettled", logs: receipt.logs }).find(
-      (log) => log.args.sessionId === sessionId,
-    );
-    return event?.args;
+    return parseEventLogs({ abi: ws402DepositsAbi, eventName: "SessionSettled", logs: receipt.logs }).find((log) => log.args.sessionId === sessionId)?.args;
   }
 
   /**

@@ -53,7 +53,10 @@ const settingsSchema = z.strictObject({
   endedTokenRetentionMs: milliseconds.default(10 * 60_000),
   settleRetryBaseMs: milliseconds.default(1_000),
   settleRetryMaxMs: milliseconds.default(60_000),
+  /** How often the chain is polled: close requests and the receipts of sent settlements. */
   chainPollingMs: milliseconds.default(2_000),
+  /** A settlement not mined after this long is sent again (it may have been dropped). */
+  settleReceiptTimeoutMs: milliseconds.default(300_000),
   /** Where the provider's share is paid; defaults to the provider account. */
   payout: address.optional(),
   logLevel: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),

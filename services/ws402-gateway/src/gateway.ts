@@ -70,7 +70,13 @@ export async function startGateway({ config, privateKey, log, onSettlement }: Ga
   const store = new Store(settings.database);
 
   const outcomes = { settled: 0, reclaimed: 0, failed: 0 };
-  const settler = new Settler(chain, store, { retryBaseMs: settings.settleRetryBaseMs, retryMaxMs: settings.settleRetryMaxMs }, log, (result) => {
+  const settlerOptions = {
+    retryBaseMs: settings.settleRetryBaseMs,
+    retryMaxMs: settings.settleRetryMaxMs,
+    pollingMs: settings.chainPollingMs,
+    receiptTimeoutMs: settings.settleReceiptTimeoutMs,
+  };
+  const settler = new Settler(chain, store, settlerOptions, log, (result) => {
     outcomes[result.state]++;
     onSettlement?.(result);
   });
@@ -143,7 +149,7 @@ export async function startGateway({ config, privateKey, log, onSettlement }: Ga
   } catch (error) {
     server.closeAllConnections();
     server.close();
-    await settler.stop(0);
+    await settler.stop();
     store.close();
     throw error;
   }
@@ -181,7 +187,7 @@ export async function startGateway({ config, privateKey, log, onSettlement }: Ga
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await settler.flush(SHUTDOWN_SETTLE_TIMEOUT_MS);
-        await settler.stop(0);
+        await settler.stop();
         store.close();
         log.info("WS402 gateway stopped", { settlementsPending: settler.pending });
       })();

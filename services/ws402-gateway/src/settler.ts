@@ -3,19 +3,24 @@
  * store (with the receipt to settle with), so a settlement survives a crash: on start the settler picks up every
  * pending one.
  *
- * Settlements due together are simulated concurrently, then sent one after the other (one account, so one nonce
- * sequence) without waiting for each to be mined; their receipts are awaited concurrently. A failure is retried
- * with exponential backoff for as long as the session is open on-chain. A session that is no longer open was
- * settled (by us before a crash: the event is looked up) or reclaimed by its user after the grace period.
+ * Settlements due together go out as a batch: simulated and gas-estimated concurrently, then signed with
+ * consecutive nonces (one lookup per batch) and sent one `eth_sendRawTransaction` each, without waiting for
+ * each to be mined. One poller then collects the receipts of everything in flight. A failure is retried with
+ * exponential backoff for as long as the session is open on-chain. A session that is no longer open was settled
+ * (by us before a crash: the event is looked up) or reclaimed by its user after the grace period.
  */
 import type { Hex } from "viem";
-import { SESSION_STATUS, revertErrorName, type Chain } from "./chain.ts";
+import { SESSION_STATUS, revertErrorName, type Chain, type PreparedSettle } from "./chain.ts";
 import type { Logger } from "./log.ts";
 import type { SessionRecord, Store } from "./store.ts";
 
 export interface SettlerOptions {
   retryBaseMs: number;
   retryMaxMs: number;
+  /** How often the receipts of sent settlements are polled. */
+  pollingMs: number;
+  /** A sent settlement not mined after this long is prepared and sent again (it may have been dropped). */
+  receiptTimeoutMs: number;
 }
 
 export interface SettlementResult {
@@ -27,7 +32,16 @@ export interface SettlementResult {
   txHash?: Hex | null;
 }
 
-type Prepared = { record: SessionRecord; request: Awaited<ReturnType<Chain["simulateSettle"]>> };
+interface Prepared {
+  record: SessionRecord;
+  prepared: PreparedSettle;
+}
+
+interface InFlight {
+  record: SessionRecord;
+  hash: Hex;
+  sentAt: number;
+}
 
 export class Settler {
   readonly #chain: Chain;
@@ -37,7 +51,9 @@ export class Settler {
   readonly #onResult: (result: SettlementResult) => void;
   readonly #due = new Set<bigint>();
   readonly #timers = new Map<bigint, NodeJS.Timeout>();
-  readonly #awaiting = new Map<bigint, Promise<void>>();
+  readonly #inFlight = new Map<bigint, InFlight>();
+  #pollTimer?: NodeJS.Timeout;
+  #polling?: Promise<void>;
   #draining = false;
   #stopped = false;
   /** Set once stop() returns: the store may be closed, so late answers are left for the next start. */
@@ -65,33 +81,29 @@ export class Settler {
 
   /** Settlements scheduled, running or awaiting their transaction. */
   get pending(): number {
-    return this.#due.size + this.#timers.size + this.#awaiting.size;
+    return this.#due.size + this.#timers.size + this.#inFlight.size;
   }
 
-  /** Waits until nothing is due, sending or awaiting a receipt (retries scheduled later do not count), or the timeout. */
+  /** Waits until nothing is due, sending or in flight (retries scheduled later do not count), or the timeout. */
   async flush(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while ((this.#due.size > 0 || this.#draining || this.#awaiting.size > 0) && Date.now() < deadline) {
+    while ((this.#due.size > 0 || this.#draining || this.#inFlight.size > 0) && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
 
-  /** Stops scheduling; waits (at most `timeoutMs`) for sent transactions to be mined. */
-  async stop(timeoutMs = 5_000): Promise<void> {
+  /** Stops scheduling and polling; what is left is picked up from the store at the next start. */
+  async stop(): Promise<void> {
     this.#stopped = true;
     for (const timer of this.#timers.values()) clearTimeout(timer);
     this.#timers.clear();
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.allSettled([...this.#awaiting.values()]),
-      new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs))),
-    ]);
-    clearTimeout(timer);
+    clearTimeout(this.#pollTimer);
+    await this.#polling;
     this.#detached = true;
   }
 
   #schedule(sessionId: bigint, at: number): void {
-    if (this.#stopped || this.#awaiting.has(sessionId)) return;
+    if (this.#stopped || this.#inFlight.has(sessionId)) return;
     clearTimeout(this.#timers.get(sessionId));
     this.#timers.delete(sessionId);
     const delay = at - Date.now();
@@ -119,8 +131,8 @@ export class Settler {
         const records = batch
           .map((id) => this.#store.getSession(id))
           .filter((record): record is SessionRecord => record?.state === "settling");
-        const prepared = await Promise.all(records.map((record) => this.#prepare(record)));
-        for (const item of prepared) if (item) await this.#send(item);
+        const ready = (await Promise.all(records.map((record) => this.#prepare(record)))).filter((item): item is Prepared => item !== undefined);
+        if (ready.length > 0 && !this.#stopped) await this.#send(ready);
       }
     } finally {
       this.#draining = false;
@@ -130,8 +142,7 @@ export class Settler {
   async #prepare(record: SessionRecord): Promise<Prepared | undefined> {
     const { sessionId } = record;
     try {
-      const signature = record.signature ?? "0x";
-      return { record, request: await this.#chain.simulateSettle(sessionId, record.elapsedSeconds, signature) };
+      return { record, prepared: await this.#chain.prepareSettle(sessionId, record.elapsedSeconds, record.signature ?? "0x") };
     } catch (error) {
       const name = revertErrorName(error);
       if (name === "SessionNotOpen") {
@@ -141,7 +152,7 @@ export class Settler {
         // wallet no longer accepts the receipt, so nothing is provable and the user gets everything back.
         this.#log.error("receipt rejected on-chain; settling with zero seconds", { sessionId, elapsedSeconds: record.elapsedSeconds });
         try {
-          return { record, request: await this.#chain.simulateSettle(sessionId, 0, "0x") };
+          return { record, prepared: await this.#chain.prepareSettle(sessionId, 0, "0x") };
         } catch (zeroError) {
           this.#retry(record, (zeroError as Error).message);
         }
@@ -152,43 +163,71 @@ export class Settler {
     }
   }
 
-  async #send({ record, request }: Prepared): Promise<void> {
-    const { sessionId } = record;
-    if (this.#stopped) return;
-    let hash: Hex;
+  /** Sends a batch with consecutive nonces; a failed send leaves it and the rest of the batch to a retry. */
+  async #send(batch: Prepared[]): Promise<void> {
+    let nonce: number;
+    let fees: Awaited<ReturnType<Chain["nextNonceAndFees"]>>["fees"];
     try {
-      hash = await this.#chain.send(request);
+      ({ nonce, fees } = await this.#chain.nextNonceAndFees());
     } catch (error) {
-      this.#retry(record, revertErrorName(error) ?? (error as Error).message);
+      for (const { record } of batch) this.#retry(record, `no nonce or fees: ${(error as Error).message}`);
       return;
     }
+    for (let index = 0; index < batch.length; index++) {
+      const { record, prepared } = batch[index]!;
+      if (this.#stopped) return;
+      let hash: Hex;
+      try {
+        hash = await this.#chain.sendSettle(prepared, nonce + index, fees);
+      } catch (error) {
+        // Later nonces would leave a gap: send them again in a fresh batch.
+        const reason = revertErrorName(error) ?? (error as Error).message;
+        for (const rest of batch.slice(index)) this.#retry(rest.record, reason);
+        return;
+      }
+      if (this.#detached) return;
+      this.#store.recordTxHash(record.sessionId, hash);
+      this.#inFlight.set(record.sessionId, { record, hash, sentAt: Date.now() });
+    }
+    this.#startPolling();
+  }
+
+  #startPolling(): void {
+    if (this.#pollTimer || this.#stopped) return;
+    this.#pollTimer = setTimeout(() => {
+      this.#polling = this.#pollReceipts().finally(() => {
+        this.#pollTimer = undefined;
+        this.#polling = undefined;
+        if (this.#inFlight.size > 0) this.#startPolling();
+      });
+    }, this.#options.pollingMs);
+  }
+
+  async #pollReceipts(): Promise<void> {
+    const entries = [...this.#inFlight.values()];
+    const receipts = await Promise.all(entries.map(({ hash }) => this.#chain.receiptOf(hash).catch(() => undefined)));
     if (this.#detached) return;
-    this.#store.recordTxHash(sessionId, hash);
-    const waiting = this.#chain.waitForSettle(hash, sessionId).then(
-      (event) => {
-        this.#awaiting.delete(sessionId);
-        if (this.#detached) return;
-        if (!event) {
-          this.#retry(record, `settle transaction ${hash} reverted`);
-          return;
+    entries.forEach(({ record, hash, sentAt }, index) => {
+      const receipt = receipts[index];
+      const { sessionId } = record;
+      if (!receipt) {
+        if (Date.now() - sentAt > this.#options.receiptTimeoutMs) {
+          this.#inFlight.delete(sessionId);
+          this.#retry(record, `settle transaction ${hash} not mined in time`);
         }
-        const outcome = {
-          txHash: hash,
-          chargedSeconds: Number(event.elapsedSeconds),
-          paid: event.paidToProvider,
-          refunded: event.refundedToUser,
-        };
-        this.#store.markSettled(sessionId, outcome);
-        this.#log.info("session settled", { sessionId, ...outcome });
-        this.#onResult({ sessionId, state: "settled", ...outcome });
-      },
-      (error: Error) => {
-        this.#awaiting.delete(sessionId);
-        if (this.#detached) return;
-        this.#retry(record, `waiting for ${hash}: ${error.message}`);
-      },
-    );
-    this.#awaiting.set(sessionId, waiting);
+        return;
+      }
+      this.#inFlight.delete(sessionId);
+      const event = this.#chain.settledEventIn(receipt, sessionId);
+      if (!event) {
+        this.#retry(record, `settle transaction ${hash} reverted`);
+        return;
+      }
+      const outcome = { txHash: hash, chargedSeconds: Number(event.elapsedSeconds), paid: event.paidToProvider, refunded: event.refundedToUser };
+      this.#store.markSettled(sessionId, outcome);
+      this.#log.info("session settled", { sessionId, ...outcome });
+      this.#onResult({ sessionId, state: "settled", ...outcome });
+    });
   }
 
   /** The session is not open on-chain: record why. */
@@ -221,7 +260,6 @@ export class Settler {
 
   #retry(record: SessionRecord, reason: string): void {
     if (this.#stopped) return;
-
     const attempts = (this.#store.getSession(record.sessionId)?.settleAttempts ?? record.settleAttempts) + 1;
     const backoff = Math.min(this.#options.retryMaxMs, this.#options.retryBaseMs * 2 ** Math.min(attempts - 1, 20));
     // Jitter spreads the retries of a burst that failed together (a chain outage) over time.

@@ -1,0 +1,350 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {Test} from "./utils/Test.sol";
+import {vm} from "./utils/Vm.sol";
+import {CheckpointEscrow} from "../contracts/CheckpointEscrow.sol";
+import {LicenseMarket} from "../contracts/LicenseMarket.sol";
+import {CheckpointSchedule} from "../contracts/libraries/CheckpointSchedule.sol";
+import {CurveKind} from "../contracts/libraries/BondingCurve.sol";
+import {RebatePoolStub} from "../contracts/test/RebatePoolStub.sol";
+
+/// @notice Drives the escrow like its users: leechers open escrows (two session keys shared among them, so that a
+/// voucher moved to another escrow would carry a valid signature if the escrow id were not signed), session keys
+/// sign vouchers for three seeders, seeders redeem them alone and in batches, replay old ones, move them to other
+/// escrows, leechers release checkpoints (and non-checkpoints), close, seeders waive, anyone refunds, time passes.
+/// Ghost state records every wei and flags any call that succeeded when it must not.
+contract EscrowHandler {
+    uint256 internal constant LEECHERS = 3;
+    uint256 internal constant SEEDERS = 3;
+    uint256 internal constant SESSION_KEYS = 2;
+    uint256 internal constant MAX_ESCROWS = 8;
+    uint256 internal constant MAX_BATCH = 3;
+    uint256 internal constant MAX_WARP = 8 days;
+    uint256 internal constant MAX_PRICE = 1e15; // wei per MiB
+    uint256 internal constant MAX_EXTRA = 1e15;
+    uint64 internal constant CONTENT_SIZE = 500 * 1024 * 1024;
+    uint256 internal constant FIRST_SESSION_PK = 0xC0FFEE;
+    address internal constant STRANGER = address(0x57A9);
+
+    LicenseMarket public immutable market;
+    CheckpointEscrow public immutable escrow;
+    uint256 public immutable contentId;
+    address[LEECHERS] internal _leechers;
+    address[SEEDERS] internal _seeders;
+
+    uint256[] internal _ids;
+    mapping(uint256 escrowId => uint256 pk) internal _sessionPk;
+    CheckpointEscrow.Voucher[] internal _redeemed;
+    bytes[] internal _redeemedSigs;
+
+    /// @notice Ghosts: wei deposited and refunded in total; wei each seeder received from each escrow; the largest
+    /// amount each seeder was authorised (signed voucher redeemed, or checkpoint released) per escrow.
+    uint256 public deposited;
+    uint256 public refunded;
+    mapping(uint256 escrowId => mapping(address seeder => uint256 amount)) public received;
+    mapping(uint256 escrowId => mapping(address seeder => uint256 amount)) public authorised;
+    mapping(uint256 escrowId => uint256 count) public refunds;
+    /// @notice Flags: a call succeeded that must fail, or paid a different amount than the rules say.
+    bool public replayAccepted;
+    bool public wrongPayment;
+    bool public nonCheckpointReleased;
+
+    constructor() payable {
+        market = new LicenseMarket(address(this), new RebatePoolStub(), 100, "");
+        escrow = new CheckpointEscrow(address(this), market, 1 hours, 7 days);
+        contentId = market.registerContent(
+            LicenseMarket.ContentParams({
+                infohash: keccak256("invariants"),
+                size: CONTENT_SIZE,
+                payout: address(this),
+                basePrice: 0.01 ether,
+                curve: CurveKind.Linear,
+                growth: 0,
+                maxSupply: 0,
+                bountyFeeBps: 0,
+                transferable: false,
+                metadataURI: ""
+            })
+        );
+        for (uint256 i; i < LEECHERS; ++i) {
+            _leechers[i] = address(uint160(0x1EEC00 + i));
+            (,,, uint256 total) = market.quote(contentId, 1);
+            market.buy{value: total}(contentId, 1, _leechers[i], total);
+        }
+        for (uint256 i; i < SEEDERS; ++i) {
+            _seeders[i] = address(uint160(0x5EED00 + i));
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ actions
+
+    function open(uint256 leecherSeed, uint256 bytesSeed, uint256 priceSeed, uint256 extraSeed, bool upfront) external {
+        if (_ids.length >= MAX_ESCROWS) return;
+        address leecher = _leechers[leecherSeed % LEECHERS];
+        uint64 maxBytes = uint64(_bound(bytesSeed, 1, CONTENT_SIZE));
+        uint96 price = uint96(_bound(priceSeed, 1, MAX_PRICE));
+        uint256 deposit = CheckpointSchedule.amountFor(maxBytes, price) + _bound(extraSeed, 0, MAX_EXTRA);
+        uint256 pk = FIRST_SESSION_PK + (leecherSeed >> 8) % SESSION_KEYS;
+        vm.deal(leecher, deposit);
+        vm.prank(leecher);
+        uint256 id = escrow.open{value: deposit}(
+            contentId,
+            maxBytes,
+            price,
+            vm.addr(pk),
+            upfront ? CheckpointSchedule.Mode.Upfront : CheckpointSchedule.Mode.Exponential
+        );
+        _ids.push(id);
+        _sessionPk[id] = pk;
+        deposited += deposit;
+    }
+
+    function redeem(uint256 escrowSeed, uint256 seederSeed, uint256 bytesSeed, uint256 amountSeed) external {
+        if (_ids.length == 0) return;
+        uint256 id = _ids[escrowSeed % _ids.length];
+        address seeder = _seeders[seederSeed % SEEDERS];
+        (CheckpointEscrow.Voucher memory v, bytes memory sig) = _voucher(id, seeder, bytesSeed, amountSeed);
+        uint256 recordBefore = escrow.redeemedBy(id, seeder).amount;
+        uint256 unpaidBefore = escrow.escrow(id).unpaid;
+        uint256 balanceBefore = seeder.balance;
+        try escrow.redeem(v, sig) {
+            uint256 gained = seeder.balance - balanceBefore;
+            if (v.cumulativeAmount <= recordBefore || gained != _min(v.cumulativeAmount - recordBefore, unpaidBefore)) {
+                wrongPayment = true;
+            }
+            _credit(id, seeder, gained, v.cumulativeAmount);
+            _redeemed.push(v);
+            _redeemedSigs.push(sig);
+        } catch {}
+    }
+
+    function redeemBatch(
+        uint256 escrowSeed,
+        uint256 seederSeed,
+        uint256 countSeed,
+        uint256 bytesSeed,
+        uint256 amountSeed
+    ) external {
+        if (_ids.length == 0) return;
+        address seeder = _seeders[seederSeed % SEEDERS];
+        uint256 count = _bound(countSeed, 1, _min(MAX_BATCH, _ids.length));
+        CheckpointEscrow.Voucher[] memory vouchers = new CheckpointEscrow.Voucher[](count);
+        bytes[] memory sigs = new bytes[](count);
+        uint256[] memory recordsBefore = new uint256[](count);
+        for (uint256 i; i < count; ++i) {
+            // Consecutive, distinct escrows.
+            uint256 id = _ids[(escrowSeed + i) % _ids.length];
+            uint256 bytesSeedI = uint256(keccak256(abi.encode(bytesSeed, i)));
+            (vouchers[i], sigs[i]) = _voucher(id, seeder, bytesSeedI, amountSeed >> i);
+            recordsBefore[i] = escrow.redeemedBy(id, seeder).amount;
+        }
+        uint256 balanceBefore = seeder.balance;
+        try escrow.redeemBatch(seeder, vouchers, sigs) {
+            uint256 gainedTotal;
+            for (uint256 i; i < count; ++i) {
+                uint256 id = vouchers[i].escrowId;
+                uint256 gained = escrow.redeemedBy(id, seeder).amount - recordsBefore[i];
+                _credit(id, seeder, gained, vouchers[i].cumulativeAmount);
+                gainedTotal += gained;
+                _redeemed.push(vouchers[i]);
+                _redeemedSigs.push(sigs[i]);
+            }
+            if (seeder.balance - balanceBefore != gainedTotal) wrongPayment = true;
+        } catch {}
+    }
+
+    /// @dev Submits a voucher that was already redeemed, as it was or moved to another escrow: it must fail.
+    function replay(uint256 indexSeed, uint256 escrowSeed, bool moveToOtherEscrow) external {
+        if (_redeemed.length == 0) return;
+        uint256 index = indexSeed % _redeemed.length;
+        CheckpointEscrow.Voucher memory v = _redeemed[index];
+        if (moveToOtherEscrow) {
+            uint256 other = _ids[escrowSeed % _ids.length];
+            if (other == v.escrowId) return;
+            v.escrowId = other;
+        }
+        try escrow.redeem(v, _redeemedSigs[index]) {
+            replayAccepted = true;
+        } catch {}
+    }
+
+    function release(uint256 escrowSeed, uint256 seederSeed, uint256 indexSeed, bool offByOne) external {
+        if (_ids.length == 0) return;
+        uint256 id = _ids[escrowSeed % _ids.length];
+        address seeder = _seeders[seederSeed % SEEDERS];
+        CheckpointEscrow.Escrow memory e = escrow.escrow(id);
+        uint256 count = CheckpointSchedule.checkpointCount(e.mode, e.maxBytes);
+        uint256 cumulativeBytes = CheckpointSchedule.checkpointAt(e.mode, indexSeed % count, e.maxBytes);
+        if (offByOne) cumulativeBytes += 1;
+        bool checkpoint = CheckpointSchedule.isCheckpoint(e.mode, cumulativeBytes, e.maxBytes);
+        uint256 amount = CheckpointSchedule.amountFor(cumulativeBytes, e.pricePerMiB);
+        uint256 recordBefore = escrow.redeemedBy(id, seeder).amount;
+        uint256 balanceBefore = seeder.balance;
+        vm.prank(e.leecher);
+        try escrow.release(id, seeder, cumulativeBytes) {
+            if (!checkpoint) nonCheckpointReleased = true;
+            uint256 gained = seeder.balance - balanceBefore;
+            if (amount <= recordBefore || gained != _min(amount - recordBefore, e.unpaid)) wrongPayment = true;
+            _credit(id, seeder, gained, amount);
+        } catch {}
+    }
+
+    function close(uint256 escrowSeed, bool byStranger) external {
+        if (_ids.length == 0) return;
+        uint256 id = _ids[escrowSeed % _ids.length];
+        vm.prank(byStranger ? STRANGER : escrow.escrow(id).leecher);
+        try escrow.close(id) {} catch {}
+    }
+
+    function waive(uint256 escrowSeed, uint256 seederSeed) external {
+        if (_ids.length == 0) return;
+        uint256 id = _ids[escrowSeed % _ids.length];
+        vm.prank(_seeders[seederSeed % SEEDERS]);
+        try escrow.waiveChallenge(id) {} catch {}
+    }
+
+    function refund(uint256 escrowSeed) external {
+        if (_ids.length == 0) return;
+        uint256 id = _ids[escrowSeed % _ids.length];
+        CheckpointEscrow.Escrow memory e = escrow.escrow(id);
+        uint256 balanceBefore = e.leecher.balance;
+        vm.prank(STRANGER);
+        try escrow.refund(id) {
+            uint256 gained = e.leecher.balance - balanceBefore;
+            if (gained != e.unpaid) wrongPayment = true;
+            refunded += gained;
+            ++refunds[id];
+        } catch {}
+    }
+
+    function warp(uint256 secondsSeed) external {
+        vm.warp(block.timestamp + _bound(secondsSeed, 0, MAX_WARP));
+    }
+
+    // ------------------------------------------------------------------------------------------------ reading
+
+    function escrowIds() external view returns (uint256[] memory) {
+        return _ids;
+    }
+
+    function seederAt(uint256 index) external view returns (address) {
+        return _seeders[index];
+    }
+
+    function seederCount() external pure returns (uint256) {
+        return SEEDERS;
+    }
+
+    // ------------------------------------------------------------------------------------------------ internals
+
+    function _voucher(uint256 id, address seeder_, uint256 bytesSeed, uint256 amountSeed)
+        internal
+        view
+        returns (CheckpointEscrow.Voucher memory v, bytes memory sig)
+    {
+        CheckpointEscrow.Escrow memory e = escrow.escrow(id);
+        uint256 cumulativeBytes = _bound(bytesSeed, 0, e.maxBytes);
+        uint256 amount = _bound(amountSeed, 0, CheckpointSchedule.amountFor(cumulativeBytes, e.pricePerMiB));
+        v = CheckpointEscrow.Voucher(id, seeder_, cumulativeBytes, amount);
+        (uint8 sigV, bytes32 r, bytes32 s) = vm.sign(_sessionPk[id], escrow.hashVoucher(v));
+        sig = abi.encodePacked(r, s, sigV);
+    }
+
+    function _credit(uint256 id, address seeder_, uint256 gained, uint256 authorisedAmount) internal {
+        received[id][seeder_] += gained;
+        if (authorisedAmount > authorised[id][seeder_]) authorised[id][seeder_] = authorisedAmount;
+    }
+
+    function _bound(uint256 x, uint256 min, uint256 max) internal pure returns (uint256) {
+        return min + x % (max - min + 1);
+    }
+
+    function _min(uint256 a, uint256 b) internal pure returns (uint256) {
+        return a < b ? a : b;
+    }
+}
+
+/// @notice Invariants of CheckpointEscrow under the handler's random sequences (256 runs of 40 calls: enough for
+/// opens, redemptions, closes, warps and refunds to interleave, and under a minute on a small machine).
+/// forge-config: default.invariant.depth = 40
+contract CheckpointEscrowInvariants is Test {
+    EscrowHandler internal handler;
+    CheckpointEscrow internal escrow;
+
+    function setUp() public {
+        handler = new EscrowHandler{value: 1 ether}();
+        escrow = handler.escrow();
+    }
+
+    function targetContracts() public view returns (address[] memory targets) {
+        targets = new address[](1);
+        targets[0] = address(handler);
+    }
+
+    /// @notice The contract holds at least what every escrow not Closed still owes, and every wei deposited is
+    /// accounted for: held, paid to a seeder, or refunded.
+    function invariant_Solvent() public view {
+        uint256[] memory ids = handler.escrowIds();
+        uint256 owed;
+        uint256 paidToSeeders;
+        for (uint256 i; i < ids.length; ++i) {
+            CheckpointEscrow.Escrow memory e = escrow.escrow(ids[i]);
+            if (e.status != CheckpointEscrow.Status.Closed) owed += e.unpaid;
+        }
+        for (uint256 s; s < handler.seederCount(); ++s) {
+            paidToSeeders += handler.seederAt(s).balance;
+        }
+        assertGe(address(escrow).balance, owed, "balance covers what is owed");
+        assertEq(handler.deposited(), address(escrow).balance + paidToSeeders + handler.refunded(), "every wei");
+    }
+
+    /// @notice Per escrow, paid = deposit - unpaid never exceeds the deposit and is the sum of the seeders' records.
+    function invariant_PaidWithinDepositPerEscrow() public view {
+        uint256[] memory ids = handler.escrowIds();
+        for (uint256 i; i < ids.length; ++i) {
+            CheckpointEscrow.Escrow memory e = escrow.escrow(ids[i]);
+            assertLe(e.unpaid, e.deposit, "unpaid within deposit");
+            uint256 records;
+            for (uint256 s; s < handler.seederCount(); ++s) {
+                records += escrow.redeemedBy(ids[i], handler.seederAt(s)).amount;
+            }
+            assertEq(records, e.deposit - e.unpaid, "paid is the sum of the records");
+        }
+    }
+
+    /// @notice No voucher is counted twice: every seeder received from each escrow exactly its record, which never
+    /// exceeds the largest amount it was authorised; replayed or moved vouchers never paid, and every payment was
+    /// the amount the rules give.
+    function invariant_NoVoucherCountedTwice() public view {
+        assertTrue(!handler.replayAccepted(), "a replayed or moved voucher was accepted");
+        assertTrue(!handler.wrongPayment(), "a payment differed from the rules");
+        assertTrue(!handler.nonCheckpointReleased(), "a non-checkpoint was released");
+        uint256[] memory ids = handler.escrowIds();
+        for (uint256 s; s < handler.seederCount(); ++s) {
+            address seeder = handler.seederAt(s);
+            uint256 total;
+            for (uint256 i; i < ids.length; ++i) {
+                uint256 record = escrow.redeemedBy(ids[i], seeder).amount;
+                assertEq(handler.received(ids[i], seeder), record, "received its record");
+                assertLe(record, handler.authorised(ids[i], seeder), "record within what was authorised");
+                total += record;
+            }
+            assertEq(seeder.balance, total, "seeder balance is the sum of its records");
+        }
+    }
+
+    /// @notice An escrow is refunded at most once, exactly when it is Closed.
+    function invariant_RefundOnce() public view {
+        uint256[] memory ids = handler.escrowIds();
+        for (uint256 i; i < ids.length; ++i) {
+            uint256 count = handler.refunds(ids[i]);
+            assertLe(count, 1, "refunded at most once");
+            assertEq(
+                count,
+                escrow.escrow(ids[i]).status == CheckpointEscrow.Status.Closed ? 1 : 0,
+                "refunded iff Closed"
+            );
+        }
+    }
+}

@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {Test} from "./utils/Test.sol";
+import {vm} from "./utils/Vm.sol";
+import {CheckpointEscrow} from "../contracts/CheckpointEscrow.sol";
+import {LicenseMarket} from "../contracts/LicenseMarket.sol";
+import {CheckpointSchedule} from "../contracts/libraries/CheckpointSchedule.sol";
+import {CurveKind} from "../contracts/libraries/BondingCurve.sol";
+import {RebatePoolStub} from "../contracts/test/RebatePoolStub.sol";
+
+/// @notice Deploys the real market and the escrow, registers one large content and licenses a leecher.
+abstract contract EscrowFixture is Test {
+    uint32 internal constant CHALLENGE_WINDOW = 1 hours;
+    uint32 internal constant IDLE_EXPIRY = 7 days;
+    uint16 internal constant NETWORK_FEE_BPS = 100;
+    uint128 internal constant LICENSE_PRICE = 0.01 ether;
+    uint64 internal constant CONTENT_SIZE = 5 * 1024 * 1024 * 1024; // 5 GiB
+    uint256 internal constant MIB = CheckpointSchedule.MIB;
+    uint256 internal constant FIRST = CheckpointSchedule.FIRST_CHECKPOINT;
+    uint256 internal constant SESSION_PK = 0x5E55;
+    uint256 internal constant OTHER_PK = 0xBAD;
+
+    LicenseMarket internal market;
+    CheckpointEscrow internal escrow;
+    uint256 internal contentId;
+    address internal leecher = address(0x1EEC);
+    address internal sessionKey;
+
+    function setUp() public virtual {
+        market = new LicenseMarket(address(this), new RebatePoolStub(), NETWORK_FEE_BPS, "");
+        escrow = new CheckpointEscrow(address(this), market, CHALLENGE_WINDOW, IDLE_EXPIRY);
+        contentId = market.registerContent(
+            LicenseMarket.ContentParams({
+                infohash: keccak256("content"),
+                size: CONTENT_SIZE,
+                payout: address(this),
+                basePrice: LICENSE_PRICE,
+                curve: CurveKind.Linear,
+                growth: 0,
+                maxSupply: 0,
+                bountyFeeBps: 0,
+                transferable: false,
+                metadataURI: ""
+            })
+        );
+        _license(leecher);
+        sessionKey = vm.addr(SESSION_PK);
+    }
+
+    function _license(address account) internal {
+        (,,, uint256 total) = market.quote(contentId, 1);
+        market.buy{value: total}(contentId, 1, account, total);
+    }
+
+    function _open(uint64 maxBytes, uint96 price, CheckpointSchedule.Mode mode) internal returns (uint256 escrowId) {
+        uint256 deposit = CheckpointSchedule.amountFor(maxBytes, price);
+        vm.deal(leecher, deposit);
+        vm.prank(leecher);
+        escrowId = escrow.open{value: deposit}(contentId, maxBytes, price, sessionKey, mode);
+    }
+
+    function _sign(CheckpointEscrow target, uint256 pk, CheckpointEscrow.Voucher memory v)
+        internal
+        view
+        returns (bytes memory)
+    {
+        (uint8 sigV, bytes32 r, bytes32 s) = vm.sign(pk, target.hashVoucher(v));
+        return abi.encodePacked(r, s, sigV);
+    }
+}
+
+contract CheckpointEscrowTest is EscrowFixture {
+    uint256 internal constant SEEDERS = 3;
+    uint256 internal constant VOUCHERS = 6;
+    uint256 internal constant MAX_PRICE = 1 ether;
+
+    /// @dev So that the test contract can receive the market's license overpayment refunds (none expected).
+    receive() external payable {}
+
+    function test_Redeem_PaysTheVoucher() public {
+        uint256 id = _open(CONTENT_SIZE, 1 gwei, CheckpointSchedule.Mode.Exponential);
+        CheckpointEscrow.Voucher memory v = CheckpointEscrow.Voucher(id, address(0xBEEF), FIRST, 10 gwei);
+        escrow.redeem(v, _sign(escrow, SESSION_PK, v));
+        assertEq(address(0xBEEF).balance, 10 gwei, "seeder paid");
+        assertEq(escrow.redeemedBy(id, address(0xBEEF)).amount, 10 gwei, "record");
+    }
+
+    /// @notice However many seeders redeem however many vouchers (each within its price), in any order, the escrow
+    /// never pays out more than the deposit, each seeder's record is what it received, and the records add up to
+    /// what left the escrow.
+    function testFuzz_Redeem_NeverPaysMoreThanDeposit(
+        uint64 maxBytes,
+        uint96 price,
+        uint256 extra,
+        uint256[VOUCHERS] memory byteSeeds,
+        uint256[VOUCHERS] memory amountSeeds
+    ) public {
+        // Another leecher's deposit sits in the contract too, so an overpayment would not just fail for lack of ETH.
+        uint256 bystander = _open(CONTENT_SIZE, uint96(MAX_PRICE), CheckpointSchedule.Mode.Upfront);
+        uint256 bystanderDeposit = escrow.remaining(bystander);
+
+        maxBytes = uint64(bound(maxBytes, 1, CONTENT_SIZE));
+        price = uint96(bound(price, 1, MAX_PRICE));
+        extra = bound(extra, 0, 1 ether);
+        uint256 deposit = CheckpointSchedule.amountFor(maxBytes, price) + extra;
+        vm.deal(leecher, deposit);
+        vm.prank(leecher);
+        uint256 id =
+            escrow.open{value: deposit}(contentId, maxBytes, price, sessionKey, CheckpointSchedule.Mode.Exponential);
+
+        uint256[SEEDERS] memory maxSigned = _redeemRandomVouchers(id, maxBytes, price, byteSeeds, amountSeeds);
+
+        uint256 paid;
+        for (uint256 s; s < SEEDERS; ++s) {
+            address seeder = address(uint160(0x5EED00 + s));
+            uint256 record = escrow.redeemedBy(id, seeder).amount;
+            assertEq(seeder.balance, record, "seeder received its record");
+            assertLe(record, maxSigned[s], "record within what the session key signed");
+            paid += record;
+        }
+        assertLe(paid, deposit, "paid within deposit");
+        assertEq(escrow.remaining(id), deposit - paid, "remaining");
+        assertEq(escrow.remaining(bystander), bystanderDeposit, "other escrows untouched");
+        assertEq(address(escrow).balance, bystanderDeposit + deposit - paid, "escrow keeps the rest");
+    }
+
+    /// @dev Signs and submits vouchers for three seeders in turn, each within its price; returns, per seeder, the
+    /// largest amount among its vouchers that were accepted.
+    function _redeemRandomVouchers(
+        uint256 id,
+        uint256 maxBytes,
+        uint256 price,
+        uint256[VOUCHERS] memory byteSeeds,
+        uint256[VOUCHERS] memory amountSeeds
+    ) internal returns (uint256[SEEDERS] memory maxSigned) {
+        for (uint256 i; i < VOUCHERS; ++i) {
+            uint256 cumulativeBytes = bound(byteSeeds[i], 0, maxBytes);
+            uint256 amount = bound(amountSeeds[i], 0, CheckpointSchedule.amountFor(cumulativeBytes, price));
+            CheckpointEscrow.Voucher memory v =
+                CheckpointEscrow.Voucher(id, address(uint160(0x5EED00 + i % SEEDERS)), cumulativeBytes, amount);
+            try escrow.redeem(v, _sign(escrow, SESSION_PK, v)) {
+                if (amount > maxSigned[i % SEEDERS]) maxSigned[i % SEEDERS] = amount;
+            } catch {}
+        }
+    }
+
+    /// @notice A voucher signed for one escrow cannot be redeemed on another one with the same session key, on
+    /// another escrow contract, or on another chain.
+    function testFuzz_Redeem_VoucherBoundToEscrowContractAndChain(uint256 cumulativeBytes, uint64 otherChain) public {
+        cumulativeBytes = bound(cumulativeBytes, 1, CONTENT_SIZE);
+        vm.assume(otherChain != block.chainid && otherChain != 0);
+        uint256 a = _open(CONTENT_SIZE, 1 gwei, CheckpointSchedule.Mode.Exponential);
+        uint256 b = _open(CONTENT_SIZE, 1 gwei, CheckpointSchedule.Mode.Exponential);
+        uint256 amount = CheckpointSchedule.amountFor(cumulativeBytes, 1 gwei);
+        vm.assume(amount > 0);
+        CheckpointEscrow.Voucher memory v = CheckpointEscrow.Voucher(a, address(0xBEEF), cumulativeBytes, amount);
+        bytes memory sig = _sign(escrow, SESSION_PK, v);
+
+        CheckpointEscrow.Voucher memory onB = CheckpointEscrow.Voucher(b, address(0xBEEF), cumulativeBytes, amount);
+        vm.expectRevert(abi.encodeWithSelector(CheckpointEscrow.InvalidVoucherSignature.selector, b));
+        escrow.redeem(onB, sig);
+
+        CheckpointEscrow twin = new CheckpointEscrow(address(this), market, CHALLENGE_WINDOW, IDLE_EXPIRY);
+        vm.deal(leecher, CheckpointSchedule.amountFor(CONTENT_SIZE, 1 gwei));
+        vm.prank(leecher);
+        twin.open{value: CheckpointSchedule.amountFor(CONTENT_SIZE, 1 gwei)}(
+            contentId, CONTENT_SIZE, 1 gwei, sessionKey, CheckpointSchedule.Mode.Exponential
+        );
+        vm.expectRevert(abi.encodeWithSelector(CheckpointEscrow.InvalidVoucherSignature.selector, a));
+        twin.redeem(v, sig);
+
+        uint256 chainId = block.chainid;
+        vm.chainId(otherChain);
+        vm.expectRevert(abi.encodeWithSelector(CheckpointEscrow.InvalidVoucherSignature.selector, a));
+        escrow.redeem(v, sig);
+        vm.chainId(chainId);
+
+        escrow.redeem(v, sig);
+        assertEq(address(0xBEEF).balance, amount, "redeemed once where it belongs");
+        vm.expectRevert(abi.encodeWithSelector(CheckpointEscrow.VoucherNotNewer.selector, amount, amount));
+        escrow.redeem(v, sig);
+    }
+
+    /// @notice Checkpoints strictly increase, the last is the total, and each is a checkpoint by `isCheckpoint`.
+    function testFuzz_Schedule_MonotoneAndEndsAtTotal(uint256 total, bool upfront) public pure {
+        total = bound(total, 1, type(uint256).max);
+        CheckpointSchedule.Mode mode = upfront ? CheckpointSchedule.Mode.Upfront : CheckpointSchedule.Mode.Exponential;
+        uint256 count = CheckpointSchedule.checkpointCount(mode, total);
+        assertTrue(count >= 1, "at least one checkpoint");
+        if (upfront) assertEq(count, 1, "upfront has one checkpoint");
+        uint256 previous;
+        for (uint256 i; i < count; ++i) {
+            uint256 c = CheckpointSchedule.checkpointAt(mode, i, total);
+            assertTrue(c > previous, "strictly increasing");
+            assertTrue(CheckpointSchedule.isCheckpoint(mode, c, total), "listed checkpoints are checkpoints");
+            assertEq(CheckpointSchedule.nextCheckpoint(mode, previous, total), c, "next after the previous");
+            assertEq(CheckpointSchedule.nextCheckpoint(mode, c - 1, total), c, "next just below is this one");
+            previous = c;
+        }
+        assertEq(previous, total, "the last checkpoint is the total");
+        assertEq(CheckpointSchedule.nextCheckpoint(mode, total, total), total, "next at the end is the end");
+    }
+
+    /// @notice Exponential: the first checkpoint is FIRST_CHECKPOINT (or the total, if smaller), each interval is
+    /// twice the previous one, and only the last may be shorter (never longer than twice the previous).
+    function testFuzz_Schedule_DoublingIntervals(uint256 total) public pure {
+        total = bound(total, 1, type(uint256).max);
+        CheckpointSchedule.Mode mode = CheckpointSchedule.Mode.Exponential;
+        uint256 count = CheckpointSchedule.checkpointCount(mode, total);
+        uint256 first = CheckpointSchedule.checkpointAt(mode, 0, total);
+        assertEq(first, total < FIRST ? total : FIRST, "first checkpoint");
+        uint256 previousInterval = first;
+        for (uint256 i = 1; i < count; ++i) {
+            uint256 interval =
+                CheckpointSchedule.checkpointAt(mode, i, total) - CheckpointSchedule.checkpointAt(mode, i - 1, total);
+            if (i < count - 1) assertEq(interval, 2 * previousInterval, "interval doubles");
+            else assertLe(interval, 2 * previousInterval, "last interval at most double");
+            previousInterval = interval;
+        }
+    }
+
+    /// @notice `nextCheckpoint(served)` is the smallest checkpoint above `served`: no byte count in between is one.
+    function testFuzz_Schedule_NextIsSmallestAbove(uint256 total, uint256 served, uint256 probe, bool upfront)
+        public
+        pure
+    {
+        total = bound(total, 1, type(uint64).max);
+        served = bound(served, 0, total - 1);
+        CheckpointSchedule.Mode mode = upfront ? CheckpointSchedule.Mode.Upfront : CheckpointSchedule.Mode.Exponential;
+        uint256 next = CheckpointSchedule.nextCheckpoint(mode, served, total);
+        assertTrue(next > served && next <= total, "above served, within total");
+        assertTrue(CheckpointSchedule.isCheckpoint(mode, next, total), "is a checkpoint");
+        if (next - served > 1) {
+            probe = bound(probe, served + 1, next - 1);
+            assertTrue(!CheckpointSchedule.isCheckpoint(mode, probe, total), "nothing in between");
+        }
+    }
+
+    /// @notice The price rounds down: the leecher never pays for a fraction of a wei, and a longer download never
+    /// costs less.
+    function testFuzz_AmountFor_FloorAndMonotone(uint64 a, uint64 b, uint96 price) public pure {
+        (uint256 lo, uint256 hi) = a < b ? (uint256(a), uint256(b)) : (uint256(b), uint256(a));
+        uint256 amount = CheckpointSchedule.amountFor(lo, price);
+        assertLe(amount * MIB, lo * price, "rounded down");
+        assertTrue(lo * price - amount * MIB < MIB, "by less than one wei");
+        assertLe(amount, CheckpointSchedule.amountFor(hi, price), "monotone");
+    }
+}

@@ -120,6 +120,7 @@ export class Ws402Client {
   #socket?: WebSocket;
   #access?: Ws402Access;
   #usage?: Ws402Usage;
+  #usageReceivedAt = 0;
   #ended?: Ws402Ended;
   #maxSeconds?: number;
   /** Milliseconds this client was connected to a started session, before the current connection. */
@@ -214,8 +215,13 @@ export class Ws402Client {
     }
     const ended = new Promise<Ws402Ended | undefined>((resolve) => (this.#pendingClose = resolve));
     const timeout = setTimeout(() => this.#pendingClose?.(undefined), this.#options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS);
-    // Sign the last seconds before saying goodbye, so the settlement counts them.
-    await this.#signing;
+    // The seconds since the last usage update were served too: sign them before saying goodbye, so that the
+    // settlement counts them — as the gateway counts them (its last update plus the time since), never more
+    // than this client was connected.
+    const sinceUpdate = this.#usage ? Math.floor((Date.now() - this.#usageReceivedAt) / MS_PER_SECOND) : 0;
+    const gatewaySeconds = (this.#usage?.elapsedSeconds ?? 0) + sinceUpdate;
+    this.#signing = this.#signing.then(() => this.#sendReceipt(Math.min(gatewaySeconds, this.connectedSeconds)));
+    await this.#signing.catch(() => {});
     this.#send({ type: "end_session" });
     try {
       return await ended;
@@ -337,6 +343,7 @@ export class Ws402Client {
         this.#pendingConnect = undefined;
         break;
       case "usage_update":
+        this.#usageReceivedAt = Date.now();
         this.#usage = {
           elapsedSeconds: message.elapsedSeconds,
           maxSeconds: message.maxSeconds,

@@ -118,6 +118,12 @@ export class Chain {
     return chain;
   }
 
+  /** Identifies the deployment: chain id, contract and genesis block hash. */
+  async deploymentId(): Promise<string> {
+    const genesis = await this.publicClient.getBlock({ blockNumber: 0n });
+    return `${this.chainId}:${this.contract.toLowerCase()}:${genesis.hash}`;
+  }
+
   get provider(): Address {
     return this.account.address;
   }

@@ -68,6 +68,15 @@ export async function startGateway({ config, privateKey, log, onSettlement }: Ga
   const chain = await Chain.connect({ ...config.chain, privateKey, pollingMs: settings.chainPollingMs });
   const payout = settings.payout ?? chain.provider;
   const store = new Store(settings.database);
+  const deployment = await chain.deploymentId();
+  const bound = store.bindDeployment(deployment);
+  if (bound !== deployment) {
+    store.close();
+    throw new ConfigError(
+      `The database ${settings.database} belongs to another chain or deployment (${bound}); this one is ${deployment}. ` +
+        "Use a fresh database file for a new chain.",
+    );
+  }
 
   const outcomes = { settled: 0, reclaimed: 0, failed: 0 };
   const settlerOptions = {

@@ -90,7 +90,14 @@ const SCHEMA = `
     updated_at       INTEGER NOT NULL
   ) STRICT;
   CREATE INDEX IF NOT EXISTS sessions_by_state ON sessions (state);
+  CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  ) STRICT;
 `;
+
+/** Meta key naming the chain and deployment the database belongs to. */
+const DEPLOYMENT_KEY = "deployment";
 
 function toRecord(row: SessionRow): SessionRecord {
   return {
@@ -155,7 +162,21 @@ export class Store {
         "UPDATE sessions SET state = ?, last_error = ?, next_attempt_at = NULL, updated_at = ? WHERE session_id = ?",
       ),
       counts: prepare("SELECT state, COUNT(*) AS n FROM sessions GROUP BY state"),
+      getMeta: prepare("SELECT value FROM meta WHERE key = ?"),
+      putMeta: prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"),
     };
+  }
+
+  /**
+   * Binds the database to one deployment (chain id, contract, genesis block) on first use; afterwards returns the
+   * deployment it is bound to, so that sessions of one chain are never settled against another (session ids
+   * restart at 1 on a fresh local chain).
+   */
+  bindDeployment(deployment: string): string {
+    const row = this.#statements.getMeta.get(DEPLOYMENT_KEY) as { value: string } | undefined;
+    if (row) return row.value;
+    this.#statements.putMeta.run(DEPLOYMENT_KEY, deployment);
+    return deployment;
   }
 
   getOnChainResourceId(resourceId: string, chainId: number, contract: Address): bigint | undefined {

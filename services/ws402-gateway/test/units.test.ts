@@ -185,6 +185,7 @@ describe("store", () => {
       assert.equal(store.beginSettlement(8n, "client_closed"), true);
       assert.equal(store.recordReceipt(8n, 1, "0x01"), false, "no receipt after the session ended");
       store.setOnChainResourceId("doc", 31337, CONTRACT, 4n);
+      assert.equal(store.bindDeployment("31337:a:0x01"), "31337:a:0x01");
       store.close();
 
       const reopened = new Store(path);
@@ -197,6 +198,7 @@ describe("store", () => {
       assert.equal(reopened.beginSettlement(8n, "again"), false, "a session ends once");
       assert.equal(reopened.getOnChainResourceId("doc", 31337, CONTRACT), 4n);
       assert.equal(reopened.getOnChainResourceId("doc", 1, CONTRACT), undefined);
+      assert.equal(reopened.bindDeployment("31337:a:0x02"), "31337:a:0x01", "bound to the first deployment for good");
       reopened.markSettled(8n, { txHash: "0xab", chargedSeconds: 0, paid: 0n, refunded: 3000n });
       assert.deepEqual(reopened.countsByState(), { open: 1, settling: 0, settled: 1, reclaimed: 0, failed: 0 });
       reopened.close();

@@ -85,7 +85,8 @@ export async function startGateway({ config, privateKey, log, onSettlement }: Ga
     pollingMs: settings.chainPollingMs,
     receiptTimeoutMs: settings.settleReceiptTimeoutMs,
   };
-  const settler = new Settler(chain, store, settlerOptions, log, (result) => {
+  const verifier = new SignatureVerifier(chain.chainId, chain.contract);
+  const settler = new Settler(chain, verifier, store, settlerOptions, log, (result) => {
     outcomes[result.state]++;
     onSettlement?.(result);
   });
@@ -98,7 +99,7 @@ export async function startGateway({ config, privateKey, log, onSettlement }: Ga
     store,
     settler,
     tokens,
-    verifier: new SignatureVerifier(chain.chainId, chain.contract),
+    verifier,
     resources: served,
     log,
   });

@@ -12,6 +12,7 @@
 import type { Hex } from "viem";
 import { SESSION_STATUS, revertErrorName, type Chain, type PreparedSettle } from "./chain.ts";
 import type { Logger } from "./log.ts";
+import type { SignatureVerifier } from "./signatures.ts";
 import type { SessionRecord, Store } from "./store.ts";
 
 export interface SettlerOptions {
@@ -45,6 +46,7 @@ interface InFlight {
 
 export class Settler {
   readonly #chain: Chain;
+  readonly #verifier: SignatureVerifier;
   readonly #store: Store;
   readonly #options: SettlerOptions;
   readonly #log: Logger;
@@ -59,8 +61,16 @@ export class Settler {
   /** Set once stop() returns: the store may be closed, so late answers are left for the next start. */
   #detached = false;
 
-  constructor(chain: Chain, store: Store, options: SettlerOptions, log: Logger, onResult: (result: SettlementResult) => void = () => {}) {
+  constructor(
+    chain: Chain,
+    verifier: SignatureVerifier,
+    store: Store,
+    options: SettlerOptions,
+    log: Logger,
+    onResult: (result: SettlementResult) => void = () => {},
+  ) {
     this.#chain = chain;
+    this.#verifier = verifier;
     this.#store = store;
     this.#options = options;
     this.#log = log;
@@ -140,9 +150,14 @@ export class Settler {
   }
 
   async #prepare(record: SessionRecord): Promise<Prepared | undefined> {
-    const { sessionId } = record;
+    const { sessionId, elapsedSeconds } = record;
+    // Receipts were checked by r and s; the contract recovers with v too, so fix v once, here. (A contract session
+    // key's signature has no recovery byte to fix and is sent as stored.)
+    const signature = record.signature === null || elapsedSeconds === 0
+      ? "0x"
+      : (this.#verifier.settleableUsage(sessionId, elapsedSeconds, record.signature, record.sessionKey) ?? record.signature);
     try {
-      return { record, prepared: await this.#chain.prepareSettle(sessionId, record.elapsedSeconds, record.signature ?? "0x") };
+      return { record, prepared: await this.#chain.prepareSettle(sessionId, elapsedSeconds, signature) };
     } catch (error) {
       const name = revertErrorName(error);
       if (name === "SessionNotOpen") {

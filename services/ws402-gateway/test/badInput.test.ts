@@ -157,13 +157,19 @@ describe("WS402 bad input", () => {
     client.send({ type: "usage_receipt", sessionId: mine.sessionId.toString(), elapsedSeconds: 1, signature: await client.signUsage(mine.sessionKey, mine.sessionId, 1) });
     await expectError(client, "wrong_session");
 
-    // None of that changed what is owed: the session settles with the 1 s receipt.
+    // A genuine receipt whose v byte was flipped is the key's signature all the same: accepted, and settled with
+    // the v the contract needs. None of the refused ones changed what is owed.
+    await sleep(1_000);
+    const second = await client.signUsage(deposit.sessionKey, deposit.sessionId, 2);
+    const flippedV = toHex(hexToBytes(second).map((byte, index) => (index === 64 ? (byte === 27 ? 28 : 27) : byte)));
+    client.send({ type: "usage_receipt", sessionId: id, elapsedSeconds: 2, signature: flippedV });
+    assert.equal((await client.next("receipt_accepted")).elapsedSeconds, 2);
     client.send({ type: "end_session" });
     const ended = await client.next("session_ended");
-    assert.equal(ended.elapsedSeconds, 1);
+    assert.equal(ended.elapsedSeconds, 2);
     const outcome = await waitForOutcome(env, deposit.sessionId);
     assert.equal(outcome.status, "settled");
-    if (outcome.status === "settled") assert.equal(outcome.paidToProvider, PRICE_PER_SECOND);
+    if (outcome.status === "settled") assert.equal(outcome.paidToProvider, 2n * PRICE_PER_SECOND);
   });
 
   it("a second proof on a proven connection is refused; a proof on another connection takes the session over", async () => {

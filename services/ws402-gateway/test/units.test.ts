@@ -14,7 +14,7 @@ import { paymentProofTypes, ws402GatewayDomain } from "@web3torrent/sdk/ws402/pr
 import { applyEnvironment, ConfigError, parseConfig } from "../src/config.ts";
 import { buildPdf } from "../src/demoPdf.ts";
 import { parseClientMessage } from "../src/messages.ts";
-import { recoverSigner, SignatureVerifier } from "../src/signatures.ts";
+import { recoverPublicKey, recoverSigner, SignatureVerifier, verifySignature, withRecoveryByte } from "../src/signatures.ts";
 import { Store } from "../src/store.ts";
 import { TokenRegistry, type TokenHolder } from "../src/tokens.ts";
 
@@ -131,6 +131,23 @@ describe("signatures", () => {
     assert.equal(recoverSigner(digest, `0x${"00".repeat(64)}1b`), undefined);
     assert.equal(recoverSigner(digest, "not hex"), undefined);
     assert.equal(recoverSigner(digest, good), account.address);
+  });
+
+  it("verifies receipts with the proof's public key, and fixes a flipped v for the contract", async () => {
+    const good = await usage(1n, 1n);
+    const digest = verifier.usageDigest(1n, 1n);
+    const publicKey = recoverPublicKey(digest, good)!;
+    const flipped = `${good.slice(0, 130)}${good.endsWith("1b") ? "1c" : "1b"}` as `0x${string}`;
+    assert.equal(verifySignature(digest, good, publicKey), true);
+    assert.equal(verifySignature(digest, flipped, publicKey), true, "r and s are the key's signature whatever v says");
+    assert.notEqual(recoverSigner(digest, flipped), account.address, "but the contract would recover another address");
+    assert.equal(withRecoveryByte(digest, flipped, account.address), good, "so v is fixed before settling");
+    assert.equal(withRecoveryByte(digest, good, account.address), good);
+    assert.equal(verifySignature(verifier.usageDigest(1n, 2n), good, publicKey), false, "bound to the seconds");
+    const other = privateKeyToAccount(generatePrivateKey());
+    const otherSignature = await other.signTypedData({ domain: ws402Domain(31337, CONTRACT), types: usageTypes, primaryType: "Usage", message: { sessionId: 1n, elapsedSeconds: 1n } });
+    assert.equal(verifySignature(digest, good, recoverPublicKey(digest, otherSignature)!), false, "another key");
+    assert.equal(withRecoveryByte(digest, good, CONTRACT), undefined, "no v makes another signer's signature valid");
   });
 });
 

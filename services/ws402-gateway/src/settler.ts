@@ -4,8 +4,8 @@
  * pending one.
  *
  * Settlements due together go out as a batch: simulated and gas-estimated concurrently, then signed with
- * consecutive nonces (one lookup per batch) and sent one `eth_sendRawTransaction` each, without waiting for
- * each to be mined. One poller then collects the receipts of everything in flight. A failure is retried with
+ * consecutive nonces (one lookup per batch) and sent together, one `eth_sendRawTransaction` each, without waiting
+ * for any to be mined. One poller then collects the receipts of everything in flight. A failure is retried with
  * exponential backoff for as long as the session is open on-chain. A session that is no longer open was settled
  * (by us before a crash: the event is looked up) or reclaimed by its user after the grace period.
  */
@@ -178,7 +178,10 @@ export class Settler {
     }
   }
 
-  /** Sends a batch with consecutive nonces; a failed send leaves it and the rest of the batch to a retry. */
+  /**
+   * Sends a batch with consecutive nonces, all at once (the transport batches them into one request). A send that
+   * fails is retried with a fresh nonce lookup; the pending count starts at its gap, so the retry fills it.
+   */
   async #send(batch: Prepared[]): Promise<void> {
     let nonce: number;
     let fees: Awaited<ReturnType<Chain["nextNonceAndFees"]>>["fees"];
@@ -188,22 +191,17 @@ export class Settler {
       for (const { record } of batch) this.#retry(record, `no nonce or fees: ${(error as Error).message}`);
       return;
     }
-    for (let index = 0; index < batch.length; index++) {
-      const { record, prepared } = batch[index]!;
-      if (this.#stopped) return;
-      let hash: Hex;
-      try {
-        hash = await this.#chain.sendSettle(prepared, nonce + index, fees);
-      } catch (error) {
-        // Later nonces would leave a gap: send them again in a fresh batch.
-        const reason = revertErrorName(error) ?? (error as Error).message;
-        for (const rest of batch.slice(index)) this.#retry(rest.record, reason);
+    const sent = await Promise.allSettled(batch.map(({ prepared }, index) => this.#chain.sendSettle(prepared, nonce + index, fees)));
+    if (this.#detached) return;
+    sent.forEach((result, index) => {
+      const { record } = batch[index]!;
+      if (result.status === "rejected") {
+        this.#retry(record, revertErrorName(result.reason) ?? (result.reason as Error).message);
         return;
       }
-      if (this.#detached) return;
-      this.#store.recordTxHash(record.sessionId, hash);
-      this.#inFlight.set(record.sessionId, { record, hash, sentAt: Date.now() });
-    }
+      this.#store.recordTxHash(record.sessionId, result.value);
+      this.#inFlight.set(record.sessionId, { record, hash: result.value, sentAt: Date.now() });
+    });
     this.#startPolling();
   }
 

@@ -62,7 +62,7 @@ export class TokenRegistry {
     if (entry) entry.endedAt = now;
   }
 
-  check(token: string | null, resourceId: string, now = Date.now()): TokenCheck {
+  check(token: string | null, resourceId: string): TokenCheck {
     if (!token) return { ok: false, code: WS402_HTTP_ERRORS.tokenMissing, reason: "This resource needs an access token from a paid WS402 session." };
     const entry = token.length <= MAX_TOKEN_LENGTH ? this.#entries.get(token) : undefined;
     if (!entry) return { ok: false, code: WS402_HTTP_ERRORS.tokenInvalid, reason: "This token was not issued by this gateway." };

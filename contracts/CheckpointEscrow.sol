@@ -4,7 +4,7 @@ pragma solidity ^0.8.28;
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
-import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
@@ -47,7 +47,7 @@ import {CheckpointSchedule} from "./libraries/CheckpointSchedule.sol";
 ///
 /// NOTE: Seeders and the leecher are paid by a push transfer; an address that rejects ETH only blocks its own
 /// payment (a seeder's redemption, the leecher's refund).
-contract CheckpointEscrow is EIP712, Ownable2Step, Pausable, ReentrancyGuard {
+contract CheckpointEscrow is EIP712, Ownable2Step, Pausable, ReentrancyGuardTransient {
     /// @notice Life cycle of an escrow; `None` marks an id never opened.
     enum Status {
         None,

@@ -5,7 +5,7 @@ import {ERC1155} from "@openzeppelin/contracts/token/ERC1155/ERC1155.sol";
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
-import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {Address} from "@openzeppelin/contracts/utils/Address.sol";
 
 import {ILicenseMarket} from "./interfaces/ILicenseMarket.sol";
@@ -49,7 +49,7 @@ import {BondingCurve, CurveKind} from "./libraries/BondingCurve.sol";
 ///
 /// IMPORTANT: The rebate pool is fixed at deployment and every purchase with fees calls it; a pool that reverts
 /// (for example one not yet bound to this market) stops those purchases, never withdrawals.
-contract LicenseMarket is ERC1155, Ownable2Step, Pausable, ReentrancyGuard, ILicenseMarket {
+contract LicenseMarket is ERC1155, Ownable2Step, Pausable, ReentrancyGuardTransient, ILicenseMarket {
     /// @notice Basis points in one.
     uint16 public constant BPS = 10_000;
     /// @notice Cap on the network fee: 10% of the curve price.

@@ -4,7 +4,7 @@ pragma solidity ^0.8.28;
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
-import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {IWS402Deposits} from "./interfaces/IWS402Deposits.sol";
@@ -49,7 +49,7 @@ import {PayoutWithFallback} from "./utils/PayoutWithFallback.sol";
  * NOTE: A price change by the provider applies only to sessions opened afterwards; a payout change applies to the
  * settlements of open sessions too.
  */
-contract WS402Deposits is IWS402Deposits, EIP712, Ownable2Step, Pausable, ReentrancyGuard, PayoutWithFallback {
+contract WS402Deposits is IWS402Deposits, EIP712, Ownable2Step, Pausable, ReentrancyGuardTransient, PayoutWithFallback {
     /// @notice The shortest grace period the owner may set.
     uint32 public constant MIN_GRACE_PERIOD = 30 seconds;
 

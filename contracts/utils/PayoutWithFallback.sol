@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
 /**
  * @title PayoutWithFallback
@@ -23,7 +23,7 @@ import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol
  * NOTE: {withdraw} pays `msg.sender` only. An account that cannot receive ETH at all (a contract without a payable
  * `receive` or `fallback`) cannot withdraw its balance.
  */
-abstract contract PayoutWithFallback is ReentrancyGuard {
+abstract contract PayoutWithFallback is ReentrancyGuardTransient {
     /// @notice Gas forwarded with a pushed payment (the EVM adds its 2,300 call stipend on top): enough for a smart
     /// wallet's receive hook that emits an event, small enough that a hostile recipient cannot burn much of the
     /// payer's gas.

@@ -8,7 +8,7 @@ import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { network } from "hardhat";
-import { keccak256, parseEther, toHex, type Address, type Hex } from "viem";
+import { keccak256, parseEther, toHex, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import {
   delegationTypes,
@@ -48,7 +48,7 @@ function record(operation: string, gas: bigint, target: bigint) {
 async function freshWallet() {
   const account = privateKeyToAccount(generatePrivateKey());
   await networkHelpers.setBalance(account.address, parseEther("1000"));
-  return viem.getWalletClient(account.address, { account }) ;
+  return viem.getWalletClient(account.address, { account });
 }
 
 // --- LicenseMarket
@@ -75,7 +75,7 @@ async function registerContent(): Promise<bigint> {
   );
   return licenseMarket.read.contentCount();
 }
-async function buy(contentId: bigint, quantity: bigint, buyer: { account: { address: Address } } & any) {
+async function buy(contentId: bigint, quantity: bigint, buyer: Awaited<ReturnType<typeof viem.getWalletClient>>) {
   const [, , , total] = await licenseMarket.read.quote([contentId, quantity]);
   return licenseMarket.write.buy([contentId, quantity, buyer.account.address, total], {
     account: buyer.account,
@@ -115,9 +115,10 @@ async function voucherFor(escrowId: bigint, sessionKey: ReturnType<typeof privat
 {
   const { escrowId, sessionKey } = await openEscrow();
   const first = await voucherFor(escrowId, sessionKey, 10n * MIB);
-  await checkpointEscrow.write.redeem([first.voucher, first.signature], { account: seeder.account });
-  const next = await voucherFor(escrowId, sessionKey, 30n * MIB);
-  record("CheckpointEscrow.redeem (one voucher)", await gasOf(await checkpointEscrow.write.redeem([next.voucher, next.signature], { account: seeder.account })), 75_000n);
+  const redeem = async ({ voucher, signature }: typeof first) =>
+    gasOf(await checkpointEscrow.write.redeem([voucher, signature], { account: seeder.account }));
+  record("CheckpointEscrow.redeem (a seeder's first voucher of an escrow)", await redeem(first), 75_000n);
+  record("CheckpointEscrow.redeem (a later voucher)", await redeem(await voucherFor(escrowId, sessionKey, 30n * MIB)), 75_000n);
 }
 {
   const signed = [];
@@ -171,7 +172,7 @@ async function voucherFor(escrowId: bigint, sessionKey: ReturnType<typeof privat
   const gas = await gasOf(await rebatePool.write.submitReceipts([seeder.account.address, batch], { account: seeder.account }));
   record("RebatePool.submitReceipts of 20 (per receipt)", gas / 20n, 55_000n);
 
-  // An expired allowance swept into an epoch in which the seeder is credited bytes; the epoch ends; claim.
+  // An expired allowance swept into an epoch in which the seeder earns from receipts; the epoch ends; claim.
   await networkHelpers.time.increase(EXPIRY);
   await rebatePool.write.sweep([wallets[0].account.address, contentId]);
   await rebatePool.write.submitReceipts([seeder.account.address, [await receiptFrom(leechers[0], 60n * MIB)]], {

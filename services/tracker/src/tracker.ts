@@ -7,6 +7,10 @@
  * go to seeders first and a seeder's to leechers first (then anyone); with random picks, a leecher among many
  * leechers might reach no seeder until its next announce minutes later.
  *
+ * It also avoids WebRTC glare: when two peers announce at the same moment, each used to get the other's offer,
+ * both answered, and the two crossing connections were both dropped as duplicates (the pair then waited for the
+ * next announce, minutes later). A peer whose offer is on its way to another is not sent that other's offers.
+ *
  * And one fix: a WebTorrent peer that joined with a magnet link does not know the size yet and announces
  * `left: null`, which bittorrent-tracker reads as 0 (a seeder). The tracker reads a missing `left` as unknown
  * (not complete) instead.
@@ -52,9 +56,14 @@ interface SwarmLike {
   announce(params: { left?: number }, cb: unknown): void;
 }
 
+/** How long an offer is pending: bittorrent-tracker's client drops unanswered offers after 50 s. */
+const OFFER_TIMEOUT_MS = 50_000;
+
 /** bittorrent-tracker's Swarm, picking the peers that can serve (or be served by) the announcing peer first. */
 class ComplementarySwarm extends (Server as unknown as { Swarm: new (infoHash: string, server: unknown) => SwarmLike }).Swarm {
   #announcerComplete = false;
+  /** "from>to" → when `from`'s offer was forwarded to `to`. */
+  readonly #offers = new Map<string, number>();
 
   override announce(params: { left?: number }, cb: unknown): void {
     this.#announcerComplete = params.left === 0;
@@ -62,6 +71,8 @@ class ComplementarySwarm extends (Server as unknown as { Swarm: new (infoHash: s
   }
 
   _getPeers(numwant: number, ownPeerId: string, isWebRTC: boolean): SwarmPeer[] {
+    const now = Date.now();
+    for (const [pair, at] of this.#offers) if (now - at > OFFER_TIMEOUT_MS) this.#offers.delete(pair);
     const complementary: SwarmPeer[] = [];
     const others: SwarmPeer[] = [];
     for (const id of this.peers.keys) {
@@ -69,9 +80,12 @@ class ComplementarySwarm extends (Server as unknown as { Swarm: new (infoHash: s
       if (!peer) continue;
       if (isWebRTC && peer.peerId === ownPeerId) continue;
       if (isWebRTC !== (peer.type === "ws")) continue;
+      if (isWebRTC && this.#offers.has(`${peer.peerId}>${ownPeerId}`)) continue; // its offer to us is on the way
       (peer.complete !== this.#announcerComplete ? complementary : others).push(peer);
     }
-    return [...shuffle(complementary), ...shuffle(others)].slice(0, numwant);
+    const peers = [...shuffle(complementary), ...shuffle(others)].slice(0, numwant);
+    if (isWebRTC) for (const peer of peers) this.#offers.set(`${ownPeerId}>${peer.peerId}`, now);
+    return peers;
   }
 }
 

@@ -71,6 +71,31 @@ describe("the tracker", () => {
     }
   });
 
+  it("does not cross offers between two peers (WebRTC glare)", async () => {
+    const a = await connect(tracker);
+    const b = await connect(tracker);
+    try {
+      const infoHash = "b".repeat(20);
+      const send = (socket: WebSocket, id: string, left: number) =>
+        socket.send(
+          JSON.stringify({
+            action: "announce", info_hash: infoHash, peer_id: id, event: "started", numwant: 1, uploaded: 0, downloaded: 0, left,
+            offers: [{ offer: { type: "offer", sdp: `sdp-${id}` }, offer_id: "x".repeat(20) }],
+          }),
+        );
+      send(a.socket, peerId(201), 0);
+      await until(() => a.messages.length === 1); // A's announce answered: nobody else to offer to
+      send(b.socket, peerId(202), 100);
+      await until(() => a.messages.some((m) => m.offer)); // B's offer reached A, which will answer it
+      send(a.socket, peerId(201), 0); // A announces again, with an offer of its own
+      await until(() => a.messages.filter((m) => m.action === "announce" && !m.offer).length === 2);
+      assert.ok(!b.messages.some((m) => m.offer), "A's offer was not sent to B, whose offer A is answering");
+    } finally {
+      a.socket.close();
+      b.socket.close();
+    }
+  });
+
   it("keeps running when a client sends garbage", async () => {
     const client = await connect(tracker);
     client.socket.send("not json");

@@ -1,0 +1,206 @@
+/**
+ * P2P benchmark: the same content downloaded on the same loopback swarm (WebRTC, a real tracker, the devchain),
+ * first with plain WebTorrent, then paid through w3t_pay checkpoints, in one run.
+ *
+ *   npm run bench:p2p -- [--mib 256] [--rounds 1]
+ *
+ * The seeder runs in a child process (plain: an unmodified WebTorrent client; paid: the `seed` command, which
+ * checks the hello on-chain, stops at each checkpoint for a voucher, stores it in SQLite and redeems); the leecher
+ * runs here (plain: WebTorrent; paid: the sdk's startPaidDownload, with its session key signing vouchers and
+ * receipts). Printed: time to first byte, transfer throughput (first byte → complete) and end-to-end throughput
+ * (torrent added → complete), the paid/plain ratios, wallet prompts and session-key signatures per GiB.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import type { WalletClient } from "viem";
+import { amountFor } from "@web3torrent/sdk/checkpointSchedule";
+import { magnetURI } from "@web3torrent/sdk/infohash";
+import { createDownloadKey, startPaidDownload } from "@web3torrent/sdk/paidDownload";
+import { destroyClient, MiB, nodeClient, startSwarm, type Swarm } from "@web3torrent/seeder/testing";
+
+const { values } = parseArgs({
+  options: {
+    mib: { type: "string", default: "256" },
+    rounds: { type: "string", default: "1" },
+  },
+});
+const SIZE_MIB = Number(values.mib);
+const ROUNDS = Number(values.rounds);
+if (!Number.isInteger(SIZE_MIB) || SIZE_MIB < 200) throw new Error("--mib must be an integer of at least 200");
+if (!Number.isInteger(ROUNDS) || ROUNDS < 1) throw new Error("--rounds must be a positive integer");
+
+const PRICE = 10n ** 12n;
+const SEEDER = 2;
+const LEECHER = 3;
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const GiB = 2 ** 30;
+
+interface Timing {
+  firstByteMs: number;
+  transferMs: number;
+  totalMs: number;
+}
+
+function spawnReady(args: string[], env: Record<string, string> = {}): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", ...args], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  return new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on("line", (line) => {
+      try {
+        if (JSON.parse(line).event === "ready") resolve(child);
+      } catch {
+        // not an event
+      }
+    });
+    child.once("exit", (code) => reject(new Error(`seeder exited with ${code} before it was ready`)));
+  });
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  await new Promise<void>((resolve) => {
+    child.once("exit", () => resolve());
+    child.kill("SIGTERM");
+  });
+}
+
+/** Times a torrent from the call to `add` until it is complete. */
+function time(torrent: { once(e: string, f: () => void): void; on(e: string, f: () => void): void }, added: number): Promise<Timing> {
+  let firstByte = 0;
+  torrent.once("download", () => (firstByte = performance.now()));
+  return new Promise((resolve) =>
+    torrent.on("done", () => {
+      const done = performance.now();
+      resolve({ firstByteMs: firstByte - added, transferMs: done - firstByte, totalMs: done - added });
+    }),
+  );
+}
+
+async function plainRound(swarm: Swarm, file: string, infoHash: string, round: number): Promise<Timing> {
+  const seeder = await spawnReady([join(ROOT, "scripts/bench/plainSeeder.ts"), file, swarm.tracker.url]);
+  const client = nodeClient();
+  const out = join(swarm.dir, `plain-${round}`);
+  const added = performance.now();
+  const urls = swarm.announce();
+  const timing = await time(client.add(magnetURI(infoHash, urls), { announce: urls, path: out }), added);
+  await destroyClient(client);
+  await stop(seeder);
+  rmSync(out, { recursive: true, force: true });
+  return timing;
+}
+
+async function paidRound(swarm: Swarm, file: string, contentId: bigint, round: number) {
+  const seeder = await spawnReady(
+    [
+      join(ROOT, "services/seeder/src/cli.ts"),
+      file,
+      "--json",
+      "--rpc", swarm.chain.rpcUrl,
+      "--tracker", swarm.tracker.url,
+      "--db", join(swarm.dir, `seeder-${round}.sqlite`),
+      "--price", String(PRICE),
+      "--settle-interval", "0",
+      "--market", swarm.contracts.market,
+      "--escrow", swarm.contracts.escrow,
+      "--pool", swarm.contracts.rebatePool,
+    ],
+    { W3T_SEEDER_KEY: swarm.chain.accounts[SEEDER].privateKey },
+  );
+
+  // Count what would pop up in the leecher's wallet: signatures and transactions.
+  const wallet = swarm.wallet(LEECHER);
+  const prompts = { session: 0, download: 0 };
+  let phase: keyof typeof prompts = "session";
+  const counted = new Proxy(wallet, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (["signTypedData", "writeContract", "sendTransaction", "signMessage"].includes(String(property))) {
+        return (...args: unknown[]) => {
+          prompts[phase]++;
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      }
+      return value;
+    },
+  }) as WalletClient & typeof wallet;
+  const key = await createDownloadKey(counted, wallet.account, { chainId: swarm.chain.chainId, rebatePool: swarm.contracts.rebatePool });
+  phase = "download";
+
+  const client = nodeClient();
+  const out = join(swarm.dir, `paid-${round}`);
+  const download = await startPaidDownload({
+    client: client as never,
+    publicClient: swarm.publicClient,
+    walletClient: counted,
+    account: wallet.account,
+    chainId: swarm.chain.chainId,
+    contracts: swarm.contracts,
+    contentId,
+    key,
+    pricePerMiBCap: PRICE,
+    announce: swarm.announce(),
+    torrentOptions: { path: out },
+  });
+  const added = performance.now();
+  const timing = await time(download.torrent as never, added);
+  const settleStart = performance.now();
+  await download.done;
+  const settleMs = performance.now() - settleStart;
+  const [ledger] = download.session.ledgers.values();
+  const checks = {
+    paidInFull: ledger.ackedVoucherBytes === BigInt(SIZE_MIB * MiB),
+    owed: amountFor(ledger.received, PRICE),
+  };
+  await destroyClient(client);
+  await stop(seeder);
+  rmSync(out, { recursive: true, force: true });
+  return { timing, settleMs, prompts, signatures: download.session.signatures, checks };
+}
+
+const mibps = (ms: number) => SIZE_MIB / (ms / 1000);
+const fmt = (t: Timing) =>
+  `first byte ${t.firstByteMs.toFixed(0)} ms, transfer ${mibps(t.transferMs).toFixed(1)} MiB/s, end to end ${mibps(t.totalMs).toFixed(1)} MiB/s (${(t.totalMs / 1000).toFixed(1)} s)`;
+
+const swarm = await startSwarm();
+try {
+  const file = swarm.file("bench.bin", SIZE_MIB * MiB);
+  const content = await swarm.publish(file);
+  await swarm.buyLicense(content.contentId, LEECHER);
+  console.log(`P2P benchmark: ${SIZE_MIB} MiB over WebRTC on loopback, ${ROUNDS} round(s), seeder in a child process\n`);
+
+  const plain: Timing[] = [];
+  const paid: Awaited<ReturnType<typeof paidRound>>[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    plain.push(await plainRound(swarm, file, content.infoHash, round));
+    console.log(`plain WebTorrent   ${fmt(plain.at(-1)!)}`);
+    paid.push(await paidRound(swarm, file, content.contentId, round));
+    const p = paid.at(-1)!;
+    console.log(`w3t_pay (paid)     ${fmt(p.timing)}; final voucher acknowledged ${p.settleMs.toFixed(0)} ms after completion`);
+    if (!p.checks.paidInFull) throw new Error("the paid download did not end with a voucher for every byte");
+  }
+
+  const best = <T>(items: T[], key: (t: T) => number) => Math.min(...items.map(key));
+  const plainTransfer = best(plain, (t) => t.transferMs);
+  const paidTransfer = best(paid, (p) => p.timing.transferMs);
+  const plainTotal = best(plain, (t) => t.totalMs);
+  const paidTotal = best(paid, (p) => p.timing.totalMs);
+  const last = paid.at(-1)!;
+  console.log(`\nthroughput ratio paid/plain (transfer)     ${(plainTransfer / paidTransfer).toFixed(3)}  (target >= 0.95)`);
+  console.log(`throughput ratio paid/plain (end to end)   ${(plainTotal / paidTotal).toFixed(3)}`);
+  console.log(
+    `wallet prompts per download               ${last.prompts.download} (the escrow's open transaction); ` +
+      `${last.prompts.session} more per session key (its Delegation signature, valid 24 h, reused by later downloads)`,
+  );
+  console.log(
+    `session-key signatures                    ${last.signatures} for ${SIZE_MIB} MiB = ${(last.signatures / ((SIZE_MIB * MiB) / GiB)).toFixed(1)} per GiB ` +
+      `(a voucher and a receipt at each checkpoint: 10, 30, 70, 150 MiB ... and the end)`,
+  );
+} finally {
+  await swarm.stop();
+}

@@ -48,13 +48,15 @@ export class ServiceAccount {
   readonly pricePerMiB: bigint;
   readonly priceCapPerMiB: bigint;
   readonly delegation: { expiry: bigint; signature: `0x${string}` };
-  /** Bytes sent (a lower bound after a restart: the bytes the stored receipt attests). */
+  /** Bytes sent (after a restart: as stored with the last payment). */
   served: bigint;
-  voucherBytes: bigint;
   voucherAmount: bigint;
-  receiptBytes: bigint;
   /** The escrow stopped paying (closing or refunded): nothing more is served on this account. */
   closed = false;
+  #voucherBytes: bigint;
+  #receiptBytes: bigint;
+  /** The allowance is checked for every block sent: computed once per payment. */
+  #allowance: bigint | null = null;
   readonly #listeners = new Set<() => void>();
 
   constructor(init: ServiceAccountInit) {
@@ -68,10 +70,30 @@ export class ServiceAccount {
     this.pricePerMiB = init.pricePerMiB;
     this.priceCapPerMiB = init.priceCapPerMiB;
     this.delegation = init.delegation;
-    this.voucherBytes = init.voucherBytes ?? 0n;
+    this.#voucherBytes = init.voucherBytes ?? 0n;
     this.voucherAmount = init.voucherAmount ?? 0n;
-    this.receiptBytes = init.receiptBytes ?? 0n;
-    this.served = this.receiptBytes;
+    this.#receiptBytes = init.receiptBytes ?? 0n;
+    this.served = this.#receiptBytes;
+  }
+
+  /** Bytes covered by the latest stored voucher. */
+  get voucherBytes(): bigint {
+    return this.#voucherBytes;
+  }
+
+  set voucherBytes(bytes: bigint) {
+    this.#voucherBytes = bytes;
+    this.#allowance = null;
+  }
+
+  /** Bytes attested by the latest stored receipt. */
+  get receiptBytes(): bigint {
+    return this.#receiptBytes;
+  }
+
+  set receiptBytes(bytes: bigint) {
+    this.#receiptBytes = bytes;
+    this.#allowance = null;
   }
 
   /** Whether vouchers are due (paid content with an escrow). */
@@ -91,6 +113,11 @@ export class ServiceAccount {
 
   /** How many bytes (cumulative) may be sent before the next payment. */
   allowance(): bigint {
+    this.#allowance ??= this.#computeAllowance();
+    return this.#allowance;
+  }
+
+  #computeAllowance(): bigint {
     const byReceipt = nextCheckpoint(CheckpointMode.Exponential, this.receiptBytes, this.maxBytes);
     if (!this.paid) return byReceipt;
     const byVoucher =

@@ -5,10 +5,12 @@
  * WebTorrent unchokes every interested peer by itself (and re-unchokes in its rechoke loop), so the extension
  * gates the send path of the wire it is installed on:
  * - `wire.unchoke` does nothing until the peer's hello passed the seeder's checks and while a payment is due;
- * - `wire.piece` sends a block only if it fits in the account's allowance, and rejects (BEP 6) any other;
- * - when the served bytes reach the allowance, the wire is choked (which drops the peer's queued requests), a
- *   `voucher_request` is sent, and a timer runs: a valid voucher and receipt, stored durably by the backend,
- *   reopen the gate; silence until the timer fires, or any invalid message, refuses the peer for good.
+ * - `wire.piece` sends a block only while the account's served bytes are below its allowance;
+ * - when the served bytes reach the allowance, the seeder stops sending: it sends a `voucher_request` and holds the
+ *   blocks the peer goes on requesting (a bounded number; more are rejected, BEP 6) until a valid voucher and
+ *   receipt are stored durably by the backend, then sends them — the peer's request pipeline stays full, so a
+ *   checkpoint costs one round trip and no ramp-up. No payment within the timer, or any invalid message, refuses
+ *   the peer for good: it is choked (which rejects its queued requests) and its held blocks are dropped.
  * A peer that does not speak `w3t_pay` (a plain WebTorrent client) is never unchoked and never sent a block.
  *
  * Install it on a wire before WebTorrent processes the peer's messages: in the torrent's `wire` event.
@@ -51,11 +53,13 @@ export interface SeederBackend {
    * deposit left. Returns the account's shared state (the same object for every wire of the same escrow).
    */
   admit(hello: HelloMessage, terms: SeederTerms): Promise<Admission>;
+  /** Stores a voucher durably; resolves only once it is stored. */
+  storeVoucher(account: ServiceAccount, voucher: VoucherMessage): Promise<void>;
   /**
-   * Stores a voucher durably; resolves only once it is stored. May answer a refusal (for example when the escrow
-   * can no longer pay it); the voucher stays stored either way.
+   * Checks, once a voucher is stored and the gate reopened, that the escrow can still pay it (on-chain, so it runs
+   * beside the transfer); a refusal then stops the peer within the interval just opened.
    */
-  storeVoucher(account: ServiceAccount, voucher: VoucherMessage): Promise<Refusal | null>;
+  checkVoucher?(account: ServiceAccount, voucher: VoucherMessage): Promise<Refusal | null>;
   /** Stores a receipt durably; resolves only once it is stored. */
   storeReceipt(account: ServiceAccount, receipt: ReceiptMessage): Promise<void>;
 }
@@ -79,6 +83,9 @@ export interface SeederExtensionOptions {
   observer?: SeederObserver;
 }
 
+/** Blocks held at a checkpoint, at most (4 MiB of 16 KiB blocks); the peer's further requests are rejected. */
+export const MAX_HELD_BLOCKS = 256;
+
 type State =
   | "handshake" // waiting for the peer's extended handshake
   | "awaiting_hello" // terms sent
@@ -101,6 +108,8 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
     #timer: ReturnType<typeof setTimeout> | null = null;
     /** Messages are handled one at a time, in order, even when their checks are asynchronous. */
     #queue: Promise<void> = Promise.resolve();
+    /** Blocks requested while a payment is due, sent once it is stored. */
+    #held: { index: number; offset: number; buffer: Uint8Array }[] = [];
     /** Bytes sent on this wire (the account may be served by several wires). */
     servedOnWire = 0n;
 
@@ -223,18 +232,18 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
       }
       // Another wire of the account may have stored a newer one while the signature was checked.
       if (voucher.cumulativeBytes <= account.voucherBytes) return;
-      const refusal = await backend.storeVoucher(account, voucher);
+      await backend.storeVoucher(account, voucher);
       if (voucher.cumulativeBytes > account.voucherBytes) {
         account.voucherBytes = voucher.cumulativeBytes;
         account.voucherAmount = voucher.cumulativeAmount;
       }
       observer?.voucher?.(this.#wire, account, voucher);
       this.#ack(account);
-      if (refusal) {
-        this.#refuse(refusal.reason, refusal.message);
-        return;
-      }
       account.notify();
+      backend.checkVoucher?.(account, voucher).then(
+        (refusal) => refusal && this.#refuse(refusal.reason, refusal.message),
+        (error) => this.#refuseError(error),
+      );
     }
 
     async #onReceipt(receipt: ReceiptMessage): Promise<void> {
@@ -285,29 +294,38 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
 
     #sendPiece(index: number, offset: number, buffer: Uint8Array): void {
       const account = this.#account;
-      const length = BigInt(buffer.length);
+      if (this.#state === "awaiting_payment" || (this.#state === "serving" && account!.served >= account!.allowance())) {
+        if (this.#held.length < MAX_HELD_BLOCKS) this.#held.push({ index, offset, buffer });
+        else this.#reject(index, offset, buffer.length);
+        if (this.#state === "serving") this.#checkpoint();
+        return;
+      }
+      if (this.#state !== "serving" || !account) {
+        this.#reject(index, offset, buffer.length);
+        return;
+      }
       // A block that starts below the allowance may end past it (blocks need not align with checkpoints when a
       // short final block went out early): the exposure is one interval plus one block (WebTorrent caps blocks
       // at 128 KiB), and the next voucher covers it.
-      if (this.#state !== "serving" || !account || account.served >= account.allowance()) {
-        if (this.#wire.hasFast) this.#wire.reject(index, offset, buffer.length);
-        if (this.#state === "serving" && account) this.#checkpoint();
-        return;
-      }
+      const length = BigInt(buffer.length);
       account.served += length;
       this.servedOnWire += length;
       this.#piece(index, offset, buffer);
       if (account.served >= account.allowance()) this.#checkpoint();
     }
 
-    /** At the allowance: choke, and ask for what is missing (or finish when nothing is). */
+    #reject(index: number, offset: number, length: number): void {
+      if (this.#wire.hasFast && !this.#wire.destroyed) this.#wire.reject(index, offset, length);
+    }
+
+    /** At the allowance: stop sending and ask for what is missing (or finish when nothing is). */
     #checkpoint(): void {
       const account = this.#account!;
-      this.#wire.choke();
       const request = account.paymentRequest();
       if (!request) {
         this.#state = "complete";
         this.#clearTimer();
+        this.#dropHeld();
         return;
       }
       this.#state = "awaiting_payment";
@@ -319,6 +337,18 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
           if (this.#state === "awaiting_payment") this.#refuse(RefusalReason.Timeout, `no voucher within ${terms.voucherTimeoutMs} ms`);
         }, terms.voucherTimeoutMs);
       }
+    }
+
+    /** Sends the held blocks through the gate again (some may be held anew at the next checkpoint). */
+    #releaseHeld(): void {
+      const held = this.#held;
+      this.#held = [];
+      for (const block of held) this.#sendPiece(block.index, block.offset, block.buffer);
+    }
+
+    #dropHeld(): void {
+      for (const block of this.#held) this.#reject(block.index, block.offset, block.buffer.length);
+      this.#held = [];
     }
 
     /** A payment was stored (on any wire of the account): reopen the gate if the allowance moved past `served`. */
@@ -334,9 +364,11 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
           this.#clearTimer();
           this.#state = "serving";
           this.#unchoke();
+          this.#releaseHeld();
         } else if (!account.paymentRequest()) {
           this.#clearTimer();
           this.#state = "complete";
+          this.#dropHeld();
         }
       }
     }
@@ -370,6 +402,7 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
     /** Stops serving this wire for good. */
     #end(): void {
       this.#clearTimer();
+      this.#dropHeld();
       this.#unsubscribe?.();
       this.#unsubscribe = null;
       if (this.#state !== "refused") this.#state = "refused";
@@ -378,6 +411,7 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
 
     #close(): void {
       this.#clearTimer();
+      this.#held = [];
       this.#unsubscribe?.();
       this.#unsubscribe = null;
       if (this.#state !== "refused") this.#state = "refused";

@@ -368,11 +368,15 @@ export class Seeder extends EventEmitter implements SeederBackend {
     return account;
   }
 
-  async storeVoucher(account: ServiceAccount, voucher: VoucherMessage): Promise<Refusal | null> {
+  async storeVoucher(account: ServiceAccount, voucher: VoucherMessage): Promise<void> {
     const before = this.store.get(account.key)!;
     this.store.saveVoucher(account.key, account.served, voucher.cumulativeBytes, voucher.cumulativeAmount, voucher.signature);
-    // Stored: from here on a crash loses nothing. Now check the escrow can still pay it.
+    // Stored: from here on a crash loses nothing. The first voucher of an escrow is redeemed at once: a cooperative
+    // close counts only the seeders that have redeemed.
     if (before.redeemedAmount === 0n && before.voucherBytes === 0n) void this.flush({ redeemOnly: true }).catch(() => {});
+  }
+
+  async checkVoucher(account: ServiceAccount, voucher: VoucherMessage): Promise<Refusal | null> {
     const { remaining, redeemed, payable } = await this.chain.payable(account.escrowId!, voucher.cumulativeAmount);
     if (payable < voucher.cumulativeAmount - redeemed) {
       return { reason: RefusalReason.EscrowExhausted, message: `escrow ${account.escrowId} has ${remaining} wei left` };

@@ -66,7 +66,7 @@ export async function createDownloadKey(
   expiry: bigint = BigInt(Math.floor(Date.now() / 1000) + DEFAULT_DELEGATION_TTL_SECONDS),
 ): Promise<DownloadKey> {
   const sessionKey = SessionKey.generate();
-  const delegation = await signDelegation(walletClient as never, account, ctx, sessionKey.address, expiry);
+  const delegation = await signDelegation(walletClient, account, ctx, sessionKey.address, expiry);
   return { sessionKey, delegation };
 }
 

@@ -7,13 +7,7 @@
  * Vouchers are bound to one escrow on one contract and chain; receipts and delegations to the rebate pool and
  * chain (EIP-712 domains from ./eip712.ts). Both are cumulative, so a replayed one pays nothing new.
  */
-import {
-  recoverTypedDataAddress,
-  type Address,
-  type Hex,
-  type LocalAccount,
-  type TypedDataDomain,
-} from "viem";
+import { recoverTypedDataAddress, type Account, type Address, type Hex, type LocalAccount, type WalletClient } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import {
   delegationTypes,
@@ -39,17 +33,6 @@ export interface SignedDelegation {
   sessionKey: Address;
   expiry: bigint;
   signature: Hex;
-}
-
-/** Anything that signs EIP-712 typed data for `account`: a viem WalletClient, a local account ... */
-export interface TypedDataSigner {
-  signTypedData(args: {
-    account?: Address | LocalAccount;
-    domain: TypedDataDomain;
-    types: typeof delegationTypes;
-    primaryType: "Delegation";
-    message: Delegation;
-  }): Promise<Hex>;
 }
 
 /** Default life of a delegation: one day of downloads with one wallet signature. */
@@ -105,8 +88,8 @@ export class SessionKey {
  * the wallet prompts of a session.
  */
 export async function signDelegation(
-  wallet: TypedDataSigner,
-  account: Address | LocalAccount,
+  wallet: WalletClient,
+  account: Account | Address,
   ctx: Pick<SigningContext, "chainId" | "rebatePool">,
   sessionKey: Address,
   expiry: bigint,

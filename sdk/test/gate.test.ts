@@ -12,6 +12,7 @@ import { ServiceAccount } from "../src/wire/accounting.ts";
 import { LeecherSession } from "../src/wire/leecherSession.ts";
 import { RefusalReason, W3T_PAY, decodeMessage, encodeMessage, type W3tPayMessage } from "../src/wire/messages.ts";
 import { seederExtension, type SeederBackend, type SeederTerms } from "../src/wire/seederExtension.ts";
+import type { LeecherSessionOptions } from "../src/wire/leecherSession.ts";
 import type { PayWire } from "../src/wire/wire.ts";
 
 const BLOCK = 16 * 1024;
@@ -180,7 +181,7 @@ describe("the seeder's send gate", () => {
 
 describe("the leecher's signing rules", () => {
   const key = SessionKey.generate();
-  const options = {
+  const options: Omit<LeecherSessionOptions, "mode"> = {
     chainId: terms.chainId,
     contracts: { market: POOL, escrow: ESCROW, rebatePool: POOL },
     contentId: 1n,
@@ -189,7 +190,7 @@ describe("the leecher's signing rules", () => {
     maxBytes: 4n * FIRST_CHECKPOINT,
     pricePerMiBCap: PRICE,
     sessionKey: key,
-    delegation: { account: LEECHER, sessionKey: key.address, expiry: 1n, signature: "0x00" as const },
+    delegation: { account: LEECHER, sessionKey: key.address, expiry: 1n, signature: "0x00" },
   };
 
   it("signs a voucher for the bytes received, not the bytes claimed", async () => {

@@ -21,6 +21,7 @@ import WebTorrent from "webtorrent";
 import { FIRST_CHECKPOINT } from "@web3torrent/sdk/checkpointSchedule";
 import { getDeployment } from "@web3torrent/sdk/deployments";
 import { infohashToBytes32 } from "@web3torrent/sdk/infohash";
+import { delegationTypes } from "@web3torrent/sdk/eip712";
 import { delegationTypedData } from "@web3torrent/sdk/sessionKey";
 import { torrentClientOptions } from "@web3torrent/sdk/torrentClient";
 import {
@@ -340,7 +341,16 @@ export class Seeder extends EventEmitter implements SeederBackend {
       // Not an ECDSA signature: maybe a smart-contract wallet's.
     }
     // ERC-1271 (and ERC-6492) wallets, checked by the chain.
-    return this.chain.publicClient.verifyTypedData({ address: hello.account, ...typed, signature: hello.delegation.signature }).catch(() => false);
+    return this.chain.publicClient
+      .verifyTypedData({
+        address: hello.account,
+        domain: typed.domain,
+        types: delegationTypes,
+        primaryType: "Delegation",
+        message: { sessionKey: hello.sessionKey, expiry: hello.delegation.expiry },
+        signature: hello.delegation.signature,
+      })
+      .catch(() => false);
   }
 
   /** The shared state of an account: from memory, else from the store (after a restart), else new. */

@@ -20,7 +20,6 @@ import {
   type Hex,
   type PrivateKeyAccount,
   type PublicClient,
-  type WalletClient,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import WebTorrent from "webtorrent";
@@ -38,6 +37,19 @@ import type { SeederContracts } from "./chain.ts";
 export { MiB, writeRandomFile };
 
 export type TorrentClient = InstanceType<typeof WebTorrent>;
+
+function devWallet(rpcUrl: string, chainId: number, account: PrivateKeyAccount) {
+  const chain = {
+    id: chainId,
+    name: "devchain",
+    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+    rpcUrls: { default: { http: [rpcUrl] } },
+  } as const;
+  return createWalletClient({ chain, transport: http(rpcUrl), account });
+}
+
+/** A wallet client of a test account on the devchain. */
+export type SwarmWallet = ReturnType<typeof devWallet>;
 
 /** A WebTorrent client for a Node peer of the local swarm. */
 export function nodeClient(): TorrentClient {
@@ -65,7 +77,7 @@ export interface Swarm {
   announce(): string[];
   /** Hardhat test account `index` (0 is the deployer). */
   account(index: number): PrivateKeyAccount;
-  wallet(index: number): WalletClient & { account: PrivateKeyAccount };
+  wallet(index: number): SwarmWallet;
   /** Writes a random file of `bytes` under the scratch folder. */
   file(name: string, bytes: number): string;
   /** Registers a file as content, from account 1 (the publisher). */
@@ -98,7 +110,7 @@ export async function startSwarm(): Promise<Swarm> {
     rebatePool: chain.contracts.RebatePool,
   };
   const account = (index: number) => privateKeyToAccount(chain.accounts[index].privateKey as Hex);
-  const wallet = (index: number) => createWalletClient({ chain: viemChain, transport, account: account(index) });
+  const wallet = (index: number) => devWallet(chain.rpcUrl, chain.chainId, account(index));
   const seeders: Seeder[] = [];
   const clients: TorrentClient[] = [];
   let seeders_ = 0;

@@ -16,7 +16,7 @@
 import { EventEmitter } from "node:events";
 import { readdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { recoverTypedDataAddress, type Address, type Hash, type Hex } from "viem";
+import { createPublicClient, http, recoverTypedDataAddress, type Address, type Hash, type Hex } from "viem";
 import WebTorrent from "webtorrent";
 import { FIRST_CHECKPOINT } from "@web3torrent/sdk/checkpointSchedule";
 import { getDeployment } from "@web3torrent/sdk/deployments";
@@ -137,12 +137,7 @@ export class Seeder extends EventEmitter implements SeederBackend {
 
   /** Connects to the chain and opens the store; then `seed()` files and folders. */
   static async start(options: SeederOptions): Promise<Seeder> {
-    const probe = new SeederChain(options.rpcUrl, options.chainId ?? 1, options.privateKey, {
-      market: "0x0000000000000000000000000000000000000000",
-      escrow: "0x0000000000000000000000000000000000000000",
-      rebatePool: "0x0000000000000000000000000000000000000000",
-    });
-    const chainId = options.chainId ?? (await probe.publicClient.getChainId());
+    const chainId = options.chainId ?? (await createPublicClient({ transport: http(options.rpcUrl) }).getChainId());
     const contracts =
       options.contracts ??
       (() => {

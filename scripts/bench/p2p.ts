@@ -2,7 +2,7 @@
  * P2P benchmark: the same content downloaded on the same loopback swarm (WebRTC, a real tracker, the devchain),
  * first with plain WebTorrent, then paid through w3t_pay checkpoints, in one run.
  *
- *   npm run bench:p2p -- [--mib 256] [--rounds 3]
+ *   npm run bench:p2p -- [--mib 256] [--rounds 5]
  *
  * The seeder runs in a child process (plain: an unmodified WebTorrent client; paid: the `seed` command, which
  * checks the hello on-chain, stops at each checkpoint for a voucher, stores it in SQLite and redeems); the leecher
@@ -26,7 +26,7 @@ import { destroyClient, MiB, nodeClient, startSwarm, type Swarm } from "@web3tor
 const { values } = parseArgs({
   options: {
     mib: { type: "string", default: "256" },
-    rounds: { type: "string", default: "3" },
+    rounds: { type: "string", default: "5" },
   },
 });
 const SIZE_MIB = Number(values.mib);
@@ -46,11 +46,19 @@ interface Timing {
   totalMs: number;
 }
 
+/** Seeders still running: killed if this script ends early. */
+const children = new Set<ChildProcess>();
+process.on("exit", () => {
+  for (const child of children) child.kill("SIGKILL");
+});
+
 function spawnReady(args: string[], env: Record<string, string> = {}): Promise<ChildProcess> {
   const child = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", ...args], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "inherit"],
   });
+  children.add(child);
+  child.once("exit", () => children.delete(child));
   return new Promise((resolve, reject) => {
     createInterface({ input: child.stdout! }).on("line", (line) => {
       try {

@@ -1,0 +1,3 @@
+export function SeedingPage() {
+  return <section><h1>Seeding</h1></section>;
+}

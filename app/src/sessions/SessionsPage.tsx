@@ -1,0 +1,3 @@
+export function SessionsPage() {
+  return <section><h1>Sessions</h1></section>;
+}

@@ -15,7 +15,7 @@ export default defineConfig({
     chunkSizeWarningLimit: 1_000,
   },
   test: {
-    environment: "jsdom",
+    environment: "node",
     include: ["src/**/*.test.{ts,tsx}"],
     setupFiles: ["src/test/setup.ts"],
   },

@@ -11,6 +11,7 @@ import { hardhat } from "viem/chains";
 import { exportDeployment } from "./exportDeployments.ts";
 import { HARDHAT_MNEMONIC, rpcUrl, stackConfig } from "./stack/config.ts";
 import { assertPortFree, runNode, startNode, stopAll, waitFor } from "./stack/processes.ts";
+import { appConfigFor, appPort, startApp } from "./stack/app.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const hardhatCli = createRequire(import.meta.url).resolve("hardhat/dist/src/cli.js");
@@ -18,6 +19,7 @@ const hardhatEnv = { W3T_RPC_URL: rpcUrl() };
 
 async function main(): Promise<void> {
   await assertPortFree(stackConfig.chainPort, "Hardhat node (W3T_CHAIN_PORT)");
+  await assertPortFree(appPort(), "app (W3T_APP_PORT)");
 
   console.log(`Starting the Hardhat node on ${rpcUrl()} ...`);
   startNode({
@@ -48,7 +50,16 @@ async function main(): Promise<void> {
   const deployment = exportDeployment(join(root, `ignition/deployments/chain-${stackConfig.chainId}`));
   await runNode({ name: "sdk", args: [join(root, "node_modules/@wagmi/cli/dist/esm/cli.js"), "generate"], verbose: false });
 
+  console.log("Building and serving the app ...");
+  const app = await startApp({
+    config: appConfigFor({ chainId: stackConfig.chainId, rpcUrl: rpcUrl(), deployment }),
+    host: stackConfig.host,
+    port: appPort(),
+    rebuild: true,
+  });
+
   console.log("\nWeb3Torrent is running.\n");
+  console.log(`App       ${app.url}\n`);
   console.log("Chain (add it to MetaMask):");
   console.log(`  RPC URL   ${rpcUrl()}`);
   console.log(`  Chain id  ${stackConfig.chainId}`);

@@ -104,3 +104,33 @@ export async function startApp({ config, host = "127.0.0.1", port = 0, rebuild =
       }),
   };
 }
+
+/** Port of the app in `npm start` (W3T_APP_PORT, default 5173). */
+export function appPort(): number {
+  const raw = process.env.W3T_APP_PORT ?? "5173";
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 65_535) throw new Error(`W3T_APP_PORT must be a port number, got "${raw}"`);
+  return value;
+}
+
+/** The app's config.json for a stack: the chain, a deployment as exported into the sdk, and the service URLs. */
+export function appConfigFor(options: {
+  chainId: number;
+  rpcUrl: string;
+  deployment: { contracts: Record<string, { address: string; startBlock: number }> };
+  trackerUrls?: string[];
+  graphqlUrl?: string | null;
+  gatewayUrl?: string | null;
+}): AppRuntimeConfig {
+  const entries = Object.values(options.deployment.contracts);
+  return {
+    chainId: options.chainId,
+    chainName: "Web3Torrent local (Hardhat)",
+    rpcUrl: options.rpcUrl,
+    contracts: options.deployment.contracts,
+    startBlock: entries.length ? Math.min(...entries.map((c) => c.startBlock)) : 0,
+    trackerUrls: options.trackerUrls ?? [],
+    graphqlUrl: options.graphqlUrl ?? null,
+    gatewayUrl: options.gatewayUrl ?? null,
+  };
+}

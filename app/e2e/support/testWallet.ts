@@ -131,7 +131,7 @@ export class TestWallet {
         if (signer.toLowerCase() !== address.toLowerCase()) return { error: { code: 4100, message: `Unknown account ${signer}` } };
         const typed = JSON.parse(json) as { domain: Record<string, unknown>; types: Record<string, unknown>; primaryType: string; message: Record<string, unknown> };
         const { EIP712Domain: _domainType, ...types } = typed.types;
-        return { result: await this.account.signTypedData({ domain: typed.domain, types: types as never, primaryType: typed.primaryType, message: typed.message }) };
+        return { result: await this.account.signTypedData({ domain: typed.domain, types, primaryType: typed.primaryType, message: typed.message } as never) };
       }
       case "personal_sign": {
         const [message] = params as [Hex];

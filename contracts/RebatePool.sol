@@ -3,7 +3,7 @@ pragma solidity ^0.8.28;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
-import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {Address} from "@openzeppelin/contracts/utils/Address.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
@@ -18,14 +18,27 @@ import {RebateMath} from "./libraries/RebateMath.sol";
 /// @notice Rewards for seeding. Every purchase's network and bounty fees become the rebate allowance of the license
 /// just bought (licensee, content). Seeders submit bandwidth receipts signed by the leecher's session key, which the
 /// leecher's wallet authorised with a `Delegation`; each credited byte is paid from that license's allowance.
-/// Allowance left unearned after `allowanceExpiry` is swept into an epoch pool, shared by the seeders of an epoch in
-/// proportion to the bytes credited to them in it. Claims are pull payments.
+/// Allowance left unearned after `allowanceExpiry` is swept into an epoch pool. A seeder's share of an epoch's pool is
+/// its part by the allowance wei its receipts earned in the epoch (its bytes weighted by the allowance they paid),
+/// capped at that amount; the part above the cap rolls forward to a later epoch. Claims are pull payments.
 ///
 /// INVARIANTS:
-/// - Solvent: `address(this).balance >= Σ remaining allowances + carry + Σ unclaimed epoch pools + Σ balances`.
-///   Every wei received sits in exactly one of these buckets until it is claimed; shares round down.
+/// - Solvent: `address(this).balance >= Σ remaining allowances + carry + Σ balances + Σ unsettled pro-rata epoch
+///   shares` (each of which goes, when claimed or settled, partly to its seeder and the rest to the carry). Every wei
+///   received sits in exactly one of these buckets until it is claimed; shares round down.
 /// - The pool never pays out more than it received: ETH leaves only through {claim}, which pays out a seeder's balance
-///   (moved out of allowances) and epoch shares (each at most the epoch's pool, all of them at most the pool).
+///   (moved out of allowances and settled shares) and epoch shares (each at most the seeder's pro-rata part of the
+///   epoch's pool, all of them together at most the pool).
+/// - An epoch's pool is split by the allowance wei each seeder earned in the epoch, each share capped at it:
+///   `share = min(pool * seederEarned / epochEarned, seederEarned)`, where `epochEarned` is what all seeders earned in
+///   the epoch. Each credited byte weighs what it paid from its license's allowance: bytes that earned nothing (free
+///   content, an empty allowance) weigh nothing and win nothing, whatever their number.
+/// - An epoch gets a pool only if its credits earned something (`epochEarned > 0`); this is what "an epoch with
+///   credited bytes" means here. An epoch without credits, or whose credits all earned 0 wei, rolls its pool (its
+///   sweeps and what caps cut during it) on to the next epoch whose credits earn something.
+/// - Pool money is conserved: every wei swept or cut by a cap enters the carry, and the carry moves whole into the
+///   pool of exactly one epoch when that epoch is finalised: `Σ swept + Σ rolled forward = Σ finalised pools + carry`.
+///   An epoch's pool covers the shares paid from it and the parts rolled forward from it.
 /// - One license never pays out more than it was funded with: a credited byte pays
 ///   `remaining / (size - bytesCredited)`, so crediting the whole size pays exactly what was funded until then and any
 ///   partial sequence pays less.
@@ -35,7 +48,32 @@ import {RebateMath} from "./libraries/RebateMath.sol";
 ///   the last credited amount counts.
 /// - Signatures are bound to this contract and chain (EIP-712 domain), the delegation to the leecher's wallet
 ///   (EOA or ERC-1271), the receipt to the delegated session key, and the receipt to its seeder.
-/// - Nothing can be paused and the owner can only bind the market, once: receipts and claims are never blocked.
+/// - Nothing can be paused and the owner can only bind the market, once: receipts, settlements and claims are never
+///   blocked.
+///
+/// NOTE: Self-dealing returns at most what the self-dealer paid in. A buyer who signs receipts to seeder addresses of
+/// its own is paid from its own allowances at most the fees `F` it paid, and its epoch shares are capped at what it
+/// earned from allowances in each epoch, at most `F` over all epochs: it recovers at most `2F`. Fees are at most 30%
+/// of the curve price `P` (network fee at most 10%, bounty fee at most 20%), so `2F <= P + F`, what it paid. Content
+/// with price 0, or a license whose allowance is empty (e.g. a transferable license passed on), earns nothing and so
+/// wins nothing from the pool, whatever the content's size.
+///
+/// NOTE: The bound above is for a buyer who is not the content's publisher. A publisher buying its own content
+/// gets the curve price back as proceeds, so it pays only the fees `F` and can recover `2F`: it can net up to its fees
+/// (at most 30% of the curve price) per license from the epoch pool, when the pool is large against what honest
+/// seeders earned in the epoch. RebatePool.economics.test.ts prints it.
+///
+/// NOTE: Weight in an epoch costs fees. Bytes are weighted by the allowance they paid, so crediting bytes that earned
+/// nothing (a huge free content, an empty allowance) neither shrinks other seeders' shares nor lifts one's own. The
+/// only way to weigh more is to earn more allowance wei, which some buyer paid as fees: a self-dealer that buys
+/// licenses to weigh on an epoch lowers the other seeders' parts as any seeder with the same earnings would, and pays
+/// for it as the NOTEs above state (a publisher buying its own content pays only the fees, which it can win back).
+///
+/// NOTE: The caps bind only when an epoch's pool is larger than what its credits earned, and then for all its seeders
+/// alike: each gets exactly what it earned, and the rest of the pool rolls forward. Each seeder's part of that rest
+/// reaches the carry when its share is claimed ({claim}) or settled ({settleEpochShares}, which anyone may call, e.g.
+/// for a seeder who never claims); until then it stays in the contract. It funds the epoch with earnings that is
+/// active then, or a later one.
 ///
 /// NOTE: The allowance belongs to the license's recipient recorded at purchase. When a transferable license changes
 /// hands, the allowance stays with the old holder (who no longer holds a license, so receipts against it are refused
@@ -44,15 +82,6 @@ import {RebateMath} from "./libraries/RebateMath.sol";
 /// NOTE: A delegation is checked when its receipts are submitted, not when they were signed: a seeder must submit a
 /// leecher's receipts before the delegation's expiry, or they are refused. A delegation cannot be revoked before its
 /// expiry; whoever holds the session key can sign receipts for the leecher to any seeder, up to the content's size.
-///
-/// NOTE: Self-dealing through an allowance returns at most the allowance, i.e. the fees the self-dealer paid. The
-/// epoch pool is NOT bounded by what a claimant paid in: a self-dealer's share of epoch `e` is
-/// `pool(e) * B_s / (B_s + B_h)`, where `B_h` are the other seeders' bytes in `e` and `B_s` the bytes its own licenses
-/// let it credit, at most the content size once per (license-holding address, content) over the licenses' lifetime.
-/// With priced content, k licenses (price p, size S each) profit iff `pool(e) * S / (k * S + B_h) > p`: in an epoch
-/// with a large pool and few honest bytes, self-dealing pays. Worse, a license of free content with a huge size (which
-/// anyone can register) buys nearly the whole pool for nothing, and a transferable license earns a fresh cap for every
-/// address that holds it in turn. RebatePool.economics.test.ts prints these cases against the licenses' cost.
 ///
 /// NOTE: Funding that reaches a license after its whole size was credited (a later purchase for the same account) can
 /// no longer be earned by seeding; it is swept into the epoch pool at expiry.
@@ -64,8 +93,9 @@ import {RebateMath} from "./libraries/RebateMath.sol";
 /// not newer than what is credited, e.g. a duplicate or a receipt someone else submitted first) reverts the whole
 /// batch. Check {credited} before submitting. {sweepMany} is all or nothing the same way.
 ///
-/// NOTE: Epoch shares round down; the dust stays in the contract for good.
-contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuard {
+/// NOTE: Epoch shares round down; the dust stays in the contract for good. An epoch's total of credited bytes is not
+/// stored (its slot holds the pool and the earnings): indexers sum `creditedBytes` of {ReceiptCredited} by `epoch`.
+contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransient {
     /// @notice A leecher's receipt for `seeder` (the batch's seeder), with the wallet's delegation of the session key.
     /// @param leecher The license holder who received the bytes and whose wallet signed the delegation.
     /// @param contentId The content served.
@@ -102,16 +132,27 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuard {
         uint256 bytesServed;
     }
 
-    /// @dev One slot per epoch: written by credits (`totalBytes`) and once by finalisation (`pool`).
+    /// @dev One slot per epoch: written by credits that earn something (`earned`, the sum of the seeders' weights)
+    /// and once by finalisation (`pool`).
     struct Epoch {
         uint128 pool;
-        uint128 totalBytes;
+        uint128 earned;
     }
 
-    /// @dev The rollover state, one slot. `carry` is swept allowance not yet assigned to an epoch; it becomes the pool
-    /// of `activeEpoch`, the latest epoch with credited bytes, once that epoch is over.
-    struct Rollover {
-        uint128 carry;
+    /// @dev What one seeder was credited in one epoch, one slot, written once per batch of receipts: the allowance wei
+    /// its receipts earned (its weight in the epoch's pool and the cap on its share) and the bytes that earned it,
+    /// kept for information.
+    struct SeederEpoch {
+        uint128 bytesCredited;
+        uint128 earned;
+    }
+
+    /// @dev The slot every batch, sweep and claim reads first: the market and the rollover's epoch. `activeEpoch` is
+    /// the latest epoch whose credits earned something; the carry becomes its pool once it is over. The market shares
+    /// the slot because every batch reads it anyway, and because, bound once, it keeps the slot non-zero, so marking
+    /// an epoch active rewrites a live slot instead of filling an empty one (2,900 gas instead of 20,000).
+    struct Head {
+        ILicenseMarket market;
         uint64 activeEpoch;
         bool hasActiveEpoch;
     }
@@ -130,17 +171,16 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuard {
     /// @notice Seconds after its last funding from which a license's unearned allowance may be swept.
     uint32 public immutable allowanceExpiry;
 
-    /// @notice The market whose purchases fund allowances and whose licenses gate receipts; set once.
-    ILicenseMarket public licenseMarket;
-
     /// @notice Allowance earnings a seeder can claim.
     mapping(address seeder => uint256 amount) public balances;
 
     mapping(address licensee => mapping(uint256 contentId => Allowance)) private _allowances;
     mapping(address leecher => mapping(address seeder => mapping(uint256 contentId => Cumulative))) private _credited;
     mapping(uint256 epoch => Epoch) private _epochs;
-    mapping(uint256 epoch => mapping(address seeder => uint128 bytesCredited)) private _seederEpochBytes;
-    Rollover private _rollover;
+    mapping(uint256 epoch => mapping(address seeder => SeederEpoch)) private _seederEpochs;
+    Head private _head;
+    /// @dev Swept allowance and capped-off shares not yet assigned to an epoch (see {Head}).
+    uint128 private _carry;
 
     /// @notice The license market was bound.
     event LicenseMarketBound(address indexed market);
@@ -158,14 +198,36 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuard {
         uint256 epoch
     );
     /// @notice The unearned `amount` of (`licensee`, `contentId`) moved to the carry during `epoch`; it becomes the
-    /// pool of the next epoch (from `epoch` on) that has credited bytes.
+    /// pool of the next epoch (from `epoch` on) whose credits earn something.
     event AllowanceSwept(address indexed licensee, uint256 indexed contentId, uint256 amount, uint256 epoch);
-    /// @notice `epoch` is over and its pool is final: `pool` wei shared over `totalBytes` credited bytes.
-    event EpochFinalized(uint256 indexed epoch, uint256 pool, uint256 totalBytes);
-    /// @notice `seeder` claimed `amount`, its share of `epoch`'s pool for `bytesCredited` bytes.
-    event EpochShareClaimed(address indexed seeder, uint256 indexed epoch, uint256 bytesCredited, uint256 amount);
-    /// @notice `seeder` was paid `fromBalance + fromEpochs`: its whole allowance earnings and the epoch shares.
-    event Claimed(address indexed seeder, uint256 fromBalance, uint256 fromEpochs);
+    /// @notice `epoch` is over and its pool is final: `pool` wei shared in proportion to the `totalEarned` wei of
+    /// allowance its credits earned, all seeders together. Its credited bytes are the sum of the `creditedBytes` of
+    /// its {ReceiptCredited} events.
+    event EpochFinalized(uint256 indexed epoch, uint256 pool, uint256 totalEarned);
+    /// @notice `seeder` claimed its share of `epoch`'s pool: in proportion to the `earned` wei of allowance its
+    /// receipts earned in `epoch` (for `bytesCredited` bytes), capped at `earned`. `amount` is paid in this claim;
+    /// `rolledForward`, the pro-rata part above the cap, was added to the carry.
+    event EpochShareClaimed(
+        address indexed seeder,
+        uint256 indexed epoch,
+        uint256 bytesCredited,
+        uint256 earned,
+        uint256 amount,
+        uint256 rolledForward
+    );
+    /// @notice Someone settled `seeder`'s share of `epoch`'s pool (see {EpochShareClaimed}): `amount` was added to the
+    /// seeder's balance and `rolledForward` to the carry.
+    event EpochShareSettled(
+        address indexed seeder,
+        uint256 indexed epoch,
+        uint256 bytesCredited,
+        uint256 earned,
+        uint256 amount,
+        uint256 rolledForward
+    );
+    /// @notice `seeder` was paid `fromBalance + fromEpochs`: its whole balance and the capped epoch shares;
+    /// `rolledForward` (the parts of those shares above their caps) was added to the carry.
+    event Claimed(address indexed seeder, uint256 fromBalance, uint256 fromEpochs, uint256 rolledForward);
 
     error ZeroEpochDuration();
     error ZeroAllowanceExpiry();
@@ -185,6 +247,7 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuard {
     error NotExpired(address licensee, uint256 contentId, uint256 expiresAt);
     error EpochNotFinished(uint256 epoch, uint256 currentEpoch);
     error NothingToClaim(address seeder);
+    error NothingToSettle(uint256 epoch);
 
     /// @param initialOwner The account that binds the market.
     /// @param epochDuration_ Length of an epoch in seconds; epoch 0 starts now.
@@ -206,8 +269,9 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuard {
     /// @dev Only the owner. Reverts with `MarketAlreadyBound` on a second call.
     function bindLicenseMarket(ILicenseMarket market) external onlyOwner {
         if (address(market) == address(0)) revert ZeroLicenseMarket();
-        if (address(licenseMarket) != address(0)) revert MarketAlreadyBound(licenseMarket);
-        licenseMarket = market;
+        ILicenseMarket bound = _head.market;
+        if (address(bound) != address(0)) revert MarketAlreadyBound(bound);
+        _head.market = market;
         emit LicenseMarketBound(address(market));
     }
 
@@ -217,7 +281,7 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuard {
     /// @dev Adds `msg.value` to the license's allowance and restarts its expiry. Reverts with `OnlyLicenseMarket`
     /// unless called by the bound market.
     function fundAllowance(address licensee, uint256 contentId) external payable {
-        if (msg.sender != address(licenseMarket)) revert OnlyLicenseMarket(msg.sender);
+        if (msg.sender != address(_head.market)) revert OnlyLicenseMarket(msg.sender);
         Allowance memory a = _allowances[licensee][contentId];
         uint128 remaining = SafeCast.toUint128(a.remaining + msg.value);
         _allowances[licensee][contentId] = Allowance(remaining, a.bytesCredited, uint64(block.timestamp));
@@ -227,7 +291,8 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuard {
     // ---------------------------------------------------------------------------------------------------- receipts
 
     /// @notice Credits a batch of receipts to `seeder`: pays each from its license's allowance into `seeder`'s balance
-    /// and counts the credited bytes in the current epoch. Anyone may submit; the seeder is the one paid.
+    /// and adds what they earned (its weight in the epoch's pool) and their bytes to its record of the current epoch.
+    /// Anyone may submit; the seeder is the one paid.
     /// @dev For each receipt: the delegation is unexpired and signed by the leecher (EOA or ERC-1271), the receipt is
     /// signed by the session key, the leecher holds a license now, and `cumulativeBytes` is above what this seeder was
     /// credited for this leecher and content. Any failure reverts the whole batch (see the NOTE on batches).
@@ -236,31 +301,32 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuard {
     function submitReceipts(address seeder, SignedReceipt[] calldata receipts) external nonReentrant {
         uint256 count = receipts.length;
         if (count == 0) revert EmptyBatch();
-        ILicenseMarket market = licenseMarket;
-        if (address(market) == address(0)) revert MarketNotBound();
         uint256 epoch = _checkpoint();
+        Head memory head = _head;
+        if (address(head.market) == address(0)) revert MarketNotBound();
 
         uint256 batchBytes;
         uint256 batchPayout;
         for (uint256 i; i < count; ++i) {
-            (uint256 creditedBytes, uint256 payout) = _creditReceipt(market, seeder, receipts[i], epoch);
+            (uint256 creditedBytes, uint256 payout) = _creditReceipt(head.market, seeder, receipts[i], epoch);
             batchBytes += creditedBytes;
             batchPayout += payout;
         }
 
-        // Aggregated so that the seeder's balance and the epoch counters are written once per batch.
-        if (batchPayout != 0) balances[seeder] += batchPayout;
-        if (batchBytes != 0) {
-            // Each receipt credits fewer than 2^64 bytes, so a batch's sum fits in 128 bits.
-            uint128 batchBytes128 = uint128(batchBytes);
-            _epochs[epoch].totalBytes += batchBytes128;
-            _seederEpochBytes[epoch][seeder] += batchBytes128;
-            // After the checkpoint the active epoch is either unset or already this one.
-            if (!_rollover.hasActiveEpoch) {
-                _rollover.activeEpoch = uint64(epoch);
-                _rollover.hasActiveEpoch = true;
-            }
-        }
+        // Aggregated so that the seeder's balance and the epoch's records are written once per batch. A receipt pays
+        // only for bytes it credits, so a batch without bytes earned nothing either.
+        if (batchBytes == 0) return;
+        uint128 batchEarned = SafeCast.toUint128(batchPayout);
+        SeederEpoch storage credit = _seederEpochs[epoch][seeder];
+        SeederEpoch memory before = credit;
+        // Each receipt credits fewer than 2^64 bytes, so a batch's sum fits in 128 bits.
+        _store(credit, before.bytesCredited + uint128(batchBytes), before.earned + batchEarned);
+        // Bytes that earned nothing weigh nothing: they neither add to the epoch's weight nor make it active.
+        if (batchEarned == 0) return;
+        balances[seeder] += batchEarned;
+        _epochs[epoch].earned += batchEarned;
+        // After the checkpoint the active epoch is either unset or already this one.
+        if (!head.hasActiveEpoch) _head = Head(head.market, uint64(epoch), true);
     }
 
     // ---------------------------------------------------------------------------------------------------- expiry
@@ -270,7 +336,7 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuard {
     /// `fundedAt + allowanceExpiry`.
     function sweep(address licensee, uint256 contentId) external {
         uint256 epoch = _checkpoint();
-        _rollover.carry += _sweep(licensee, contentId, epoch);
+        _carry += _sweep(licensee, contentId, epoch);
     }
 
     /// @notice {sweep} for many licenses; all or nothing.
@@ -282,15 +348,18 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuard {
         for (uint256 i; i < count; ++i) {
             total += _sweep(licenses[i].licensee, licenses[i].contentId, epoch);
         }
-        _rollover.carry += total;
+        _carry += total;
     }
 
     // ---------------------------------------------------------------------------------------------------- claims
 
-    /// @notice Pays the caller its allowance earnings and its shares of the given finished epochs.
-    /// @dev A share is `pool * seederBytes / totalBytes`, rounded down; the caller's bytes in each epoch are then
-    /// cleared, so an epoch is claimed once (repeats in `epochs` and epochs without the caller's bytes add nothing).
-    /// Reverts with `EpochNotFinished` for the current or a future epoch and `NothingToClaim` when the total is zero.
+    /// @notice Pays the caller its balance and its shares of the given finished epochs.
+    /// @dev A share is `min(pool * earned / epochEarned, earned)`, rounded down, where `earned` is the allowance wei
+    /// the caller's receipts earned in the epoch and `epochEarned` what all seeders' receipts earned in it; the
+    /// pro-rata part above the cap is added to the carry. The caller's record of each epoch is then cleared, so an
+    /// epoch is claimed once (repeats in `epochs`, and epochs in which the caller earned nothing, add nothing).
+    /// Reverts with `EpochNotFinished` for the current or a future epoch and `NothingToClaim` when nothing is paid (a
+    /// share rounded down to 0 is settled with {settleEpochShares}).
     /// @param epochs The finished epochs to claim; may be empty to claim only the balance.
     function claim(uint256[] calldata epochs) external nonReentrant {
         uint256 current = _checkpoint();
@@ -298,22 +367,51 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuard {
         if (fromBalance != 0) delete balances[msg.sender];
 
         uint256 fromEpochs;
+        uint256 rolledForward;
         for (uint256 i; i < epochs.length; ++i) {
             uint256 e = epochs[i];
             if (e >= current) revert EpochNotFinished(e, current);
-            uint128 seederBytes = _seederEpochBytes[e][msg.sender];
-            if (seederBytes == 0) continue;
-            delete _seederEpochBytes[e][msg.sender];
-            Epoch memory ep = _epochs[e];
-            uint256 share = RebateMath.epochShare(ep.pool, seederBytes, ep.totalBytes);
+            (SeederEpoch memory credit, uint256 share, uint256 rolled) = _takeShare(e, msg.sender);
+            if (credit.earned == 0) continue;
             fromEpochs += share;
-            emit EpochShareClaimed(msg.sender, e, seederBytes, share);
+            rolledForward += rolled;
+            emit EpochShareClaimed(msg.sender, e, credit.bytesCredited, credit.earned, share, rolled);
         }
 
         uint256 total = fromBalance + fromEpochs;
         if (total == 0) revert NothingToClaim(msg.sender);
-        emit Claimed(msg.sender, fromBalance, fromEpochs);
+        _rollForward(rolledForward);
+        emit Claimed(msg.sender, fromBalance, fromEpochs, rolledForward);
         Address.sendValue(payable(msg.sender), total);
+    }
+
+    /// @notice Settles the shares of `seeders` in the finished `epoch` without paying them: each capped share is added
+    /// to its seeder's balance (claimable with {claim}) and the part above the cap to the carry. Anyone may call, so
+    /// that what the caps cut funds later epochs even when a seeder never claims.
+    /// @dev Seeders without unsettled earnings in `epoch` are skipped. Reverts with `EmptyBatch` for no seeders,
+    /// `EpochNotFinished` for the current or a future epoch and `NothingToSettle` when no seeder had anything to
+    /// settle.
+    /// @param epoch A finished epoch.
+    /// @param seeders The seeders whose shares of `epoch` to settle.
+    function settleEpochShares(uint256 epoch, address[] calldata seeders) external {
+        uint256 count = seeders.length;
+        if (count == 0) revert EmptyBatch();
+        uint256 current = _checkpoint();
+        if (epoch >= current) revert EpochNotFinished(epoch, current);
+
+        bool settled;
+        uint256 rolledForward;
+        for (uint256 i; i < count; ++i) {
+            address seeder = seeders[i];
+            (SeederEpoch memory credit, uint256 share, uint256 rolled) = _takeShare(epoch, seeder);
+            if (credit.earned == 0) continue;
+            settled = true;
+            if (share != 0) balances[seeder] += share;
+            rolledForward += rolled;
+            emit EpochShareSettled(seeder, epoch, credit.bytesCredited, credit.earned, share, rolled);
+        }
+        if (!settled) revert NothingToSettle(epoch);
+        _rollForward(rolledForward);
     }
 
     // ---------------------------------------------------------------------------------------------------- views
@@ -342,28 +440,40 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuard {
         return RebateMath.epochAt(genesis, epochDuration, block.timestamp);
     }
 
-    /// @notice An epoch's pool, credited bytes and whether it is over.
-    /// @dev For the current epoch, once it has credited bytes, `pool` is what it would get if it ended now (the
-    /// carry); for an epoch without bytes it is 0 (its sweeps roll on to the next epoch with bytes).
-    function epochInfo(uint256 epoch) external view returns (uint256 pool, uint256 totalBytes, bool finished) {
-        return (_epochPool(epoch), _epochs[epoch].totalBytes, epoch < currentEpoch());
+    /// @notice The market whose purchases fund allowances and whose licenses gate receipts; set once.
+    function licenseMarket() external view returns (ILicenseMarket) {
+        return _head.market;
     }
 
-    /// @notice Bytes credited to `seeder` in `epoch` and not yet claimed.
-    function seederEpochBytes(uint256 epoch, address seeder) external view returns (uint256) {
-        return _seederEpochBytes[epoch][seeder];
+    /// @notice An epoch's pool, the allowance wei its credits earned (the total weight its pool is split by), and
+    /// whether it is over.
+    /// @dev While an epoch is the active one (its credits earned something and it is not finalised), `pool` is what it
+    /// would get if it ended now (the carry); for an epoch whose credits earned nothing it is 0 (its sweeps roll on to
+    /// the next epoch whose credits earn something).
+    function epochInfo(uint256 epoch) external view returns (uint256 pool, uint256 totalEarned, bool finished) {
+        return (_epochPool(epoch), _epochs[epoch].earned, epoch < currentEpoch());
+    }
+
+    /// @notice What `seeder` was credited in `epoch` and has not yet claimed or settled. A record that earned nothing
+    /// holds no share and is never cleared.
+    /// @return bytesCredited Its bytes (for information: they weigh what they earned).
+    /// @return earned The allowance wei those bytes earned: its weight in the epoch's pool and the cap on its share.
+    function seederEpoch(uint256 epoch, address seeder) external view returns (uint256 bytesCredited, uint256 earned) {
+        SeederEpoch memory credit = _seederEpochs[epoch][seeder];
+        return (credit.bytesCredited, credit.earned);
     }
 
     /// @notice The swept allowance not yet assigned to an epoch, and the epoch it will go to if known.
-    /// @return carry Wei swept since the last finalised epoch with bytes.
-    /// @return hasActiveEpoch Whether an epoch with credited bytes is waiting for its pool.
+    /// @return carry Wei swept (or cut by caps) since the last finalised epoch.
+    /// @return hasActiveEpoch Whether an epoch whose credits earned something is waiting for its pool.
     /// @return activeEpoch That epoch (meaningful only when `hasActiveEpoch`).
     function rollover() external view returns (uint256 carry, bool hasActiveEpoch, uint256 activeEpoch) {
-        Rollover memory r = _rollover;
-        return (r.carry, r.hasActiveEpoch, r.activeEpoch);
+        Head memory head = _head;
+        return (_carry, head.hasActiveEpoch, head.activeEpoch);
     }
 
-    /// @notice What {claim} would pay `seeder` for `epochs` now: its balance plus its shares of the finished ones.
+    /// @notice What {claim} would pay `seeder` for `epochs` now: its balance plus its capped shares of the finished
+    /// ones.
     /// @dev Unfinished epochs add nothing here ({claim} reverts on them); list each epoch once.
     function claimable(address seeder, uint256[] calldata epochs) external view returns (uint256 total) {
         total = balances[seeder];
@@ -371,7 +481,9 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuard {
         for (uint256 i; i < epochs.length; ++i) {
             uint256 e = epochs[i];
             if (e >= current) continue;
-            total += RebateMath.epochShare(uint128(_epochPool(e)), _seederEpochBytes[e][seeder], _epochs[e].totalBytes);
+            (uint256 share,) =
+                RebateMath.epochShare(uint128(_epochPool(e)), _seederEpochs[e][seeder].earned, _epochs[e].earned);
+            total += share;
         }
     }
 
@@ -416,15 +528,17 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuard {
 
     /// @dev Finalises the active epoch once it is over (its pool is the carry) and returns the current epoch. Runs
     /// before every sweep, credit and claim, so pools roll over in O(1): sweeps accumulate in the carry until an
-    /// epoch with bytes ends.
+    /// epoch whose credits earned something ends.
     function _checkpoint() private returns (uint256 epoch) {
         epoch = currentEpoch();
-        Rollover memory r = _rollover;
-        if (r.hasActiveEpoch && r.activeEpoch < epoch) {
-            Epoch storage ep = _epochs[r.activeEpoch];
-            ep.pool = r.carry;
-            emit EpochFinalized(r.activeEpoch, r.carry, ep.totalBytes);
-            delete _rollover;
+        Head memory head = _head;
+        if (head.hasActiveEpoch && head.activeEpoch < epoch) {
+            uint128 pool = _carry;
+            Epoch storage ep = _epochs[head.activeEpoch];
+            ep.pool = pool;
+            emit EpochFinalized(head.activeEpoch, pool, ep.earned);
+            _carry = 0;
+            _head = Head(head.market, 0, false);
         }
     }
 
@@ -515,6 +629,34 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuard {
         }
     }
 
+    /// @dev Writes a seeder's epoch record with one SSTORE (see the other {_store}). Layout as Solidity packs
+    /// `SeederEpoch`: `bytesCredited` in the low 128 bits, then `earned`.
+    function _store(SeederEpoch storage stored, uint128 bytesCredited, uint128 earned) private {
+        uint256 packed = uint256(bytesCredited) | (uint256(earned) << 128);
+        assembly ("memory-safe") {
+            sstore(stored.slot, packed)
+        }
+    }
+
+    /// @dev Clears `seeder`'s record of the finished `epoch` and returns it with its capped share and the part above
+    /// the cap; a record that earned nothing is left alone (and yields nothing). Runs after {_checkpoint}, so the pool
+    /// of every finished epoch is stored.
+    function _takeShare(uint256 epoch, address seeder)
+        private
+        returns (SeederEpoch memory credit, uint256 share, uint256 rolledForward)
+    {
+        credit = _seederEpochs[epoch][seeder];
+        if (credit.earned == 0) return (credit, 0, 0);
+        delete _seederEpochs[epoch][seeder];
+        Epoch memory ep = _epochs[epoch];
+        (share, rolledForward) = RebateMath.epochShare(ep.pool, credit.earned, ep.earned);
+    }
+
+    /// @dev Adds what the caps cut to the carry, so that it funds the active or a later epoch with earnings.
+    function _rollForward(uint256 amount) private {
+        if (amount != 0) _carry += SafeCast.toUint128(amount);
+    }
+
     /// @dev Empties an expired allowance and returns the amount; the caller adds it to the carry.
     function _sweep(address licensee, uint256 contentId, uint256 epoch) private returns (uint128 amount) {
         Allowance storage a = _allowances[licensee][contentId];
@@ -528,8 +670,8 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuard {
 
     /// @dev An epoch's pool: stored once finalised; the carry while it is the active epoch; otherwise 0.
     function _epochPool(uint256 epoch) private view returns (uint256) {
-        Rollover memory r = _rollover;
-        if (r.hasActiveEpoch && r.activeEpoch == epoch) return r.carry;
+        Head memory head = _head;
+        if (head.hasActiveEpoch && head.activeEpoch == epoch) return _carry;
         return _epochs[epoch].pool;
     }
 }

@@ -5,39 +5,65 @@ import {Test} from "./utils/Test.sol";
 import {vm} from "./utils/Vm.sol";
 import {RebatePoolFixture} from "./helpers/RebatePoolFixture.sol";
 import {RebatePool} from "../contracts/RebatePool.sol";
-import {RebateMath} from "../contracts/libraries/RebateMath.sol";
 
 /// @notice Drives the pool the way the network does: buys through the real market, signed receipts from several
-/// leechers to several seeders, time passing, sweeps and claims. Keeps ghost totals for the invariants.
+/// leechers to several seeders, time passing, sweeps, claims and settlements. One content is free and as large as the
+/// market allows: under a split by bytes it would be a griefer's free way to weigh on an epoch. Keeps ghost totals
+/// for the invariants (among them what each epoch's receipts earned), and measures every share paid or settled (ETH or
+/// balance received, carry added) against its own pro-rata formula by earnings.
 contract RebatePoolHandler is RebatePoolFixture {
-    uint256 internal constant LEECHERS = 4;
-    uint256 internal constant SEEDERS = 3;
-    uint256 internal constant CONTENTS = 2;
+    uint256 public constant LEECHERS = 4;
+    uint256 public constant SEEDERS = 3;
+    uint256 public constant CONTENTS = 3;
     uint256 internal constant MAX_BATCH = 3;
     uint256 internal constant MAX_WARP = 12 days;
     uint128 internal constant PRICE = 1 ether;
     /// @dev Small sizes, so that licenses fill up and the cap is exercised.
     uint64 internal constant SMALL_SIZE = 1_000;
     uint64 internal constant LARGE_SIZE = 1 << 40;
+    uint64 internal constant MAX_SIZE = type(uint64).max;
 
     uint256[LEECHERS] internal leecherKeys = [uint256(0xA1), 0xA2, 0xA3, 0xA4];
     address[SEEDERS] public seeders = [address(0x5EED1), address(0x5EED2), address(0x5EED3)];
     uint256[CONTENTS] public contentIds;
-    uint64[CONTENTS] public sizes = [SMALL_SIZE, LARGE_SIZE];
+    uint64[CONTENTS] public sizes = [SMALL_SIZE, LARGE_SIZE, MAX_SIZE];
 
     uint256 public totalReceived;
     uint256 public totalPaidOut;
+    uint256 public totalSwept;
+    /// @notice What the caps cut, measured as the carry added by claims and settlements.
+    uint256 public totalRolledForward;
     mapping(address licensee => mapping(uint256 contentId => uint256 amount)) public fundedOf;
     mapping(address licensee => mapping(uint256 contentId => uint256 amount)) public paidOf;
     mapping(address licensee => mapping(uint256 contentId => uint256 amount)) public sweptOf;
-    /// @notice Every epoch in which bytes were credited (in order, each once).
+    /// @notice Per epoch: the shares paid or settled from it and the parts rolled forward from it.
+    mapping(uint256 epoch => uint256 amount) public takenFrom;
+    /// @notice Shares measured above the seeder's earnings in the epoch (must stay 0).
+    uint256 public sharesAboveEarned;
+    /// @notice Settlements whose share and rolled-forward part do not add up to the pro-rata part, or whose share is
+    /// not `min(pro rata, earned)` (must stay 0).
+    uint256 public splitMismatches;
+    /// @notice Settlements in which a cap cut something (shows the property is exercised).
+    uint256 public capsHit;
+    /// @notice Every epoch in which bytes were credited (in order, each once), whether or not they earned anything.
     uint256[] public epochsWithBytes;
     mapping(uint256 epoch => bool) internal _seenEpoch;
+    /// @notice Per epoch: the allowance wei its receipts paid out (measured on the allowances), i.e. its weight.
+    mapping(uint256 epoch => uint256 amount) public earnedIn;
+    /// @notice Batches whose credited bytes earned nothing (shows the weightless case is exercised).
+    uint256 public weightlessBatches;
+
+    /// @dev What the handler expects of one (epoch, seeder) before it is claimed or settled.
+    struct Expected {
+        uint256 earned;
+        uint256 proRata;
+    }
 
     constructor() {
         _deploy();
         contentIds[0] = _register(SMALL_SIZE, PRICE, false);
         contentIds[1] = _register(LARGE_SIZE, PRICE, true);
+        contentIds[2] = _register(MAX_SIZE, 0, false);
     }
 
     // ------------------------------------------------------------------ actions
@@ -66,7 +92,7 @@ contract RebatePoolHandler is RebatePoolFixture {
             address leecher = vm.addr(pk);
             if (!market.hasLicense(leecher, contentId)) continue;
             // Cumulative bytes above what the seeder was credited, sometimes past the content size.
-            uint256 increment = 1 + uint256(keccak256(abi.encode(bytesSeed, i))) % (size + size / 2);
+            uint256 increment = 1 + uint256(keccak256(abi.encode(bytesSeed, i))) % (uint256(size) + size / 2);
             uint256 cumulative = pool.credited(leecher, seeder, contentId) + increment;
             batch[n] = _signedReceipt(pk, pk + 1, seeder, contentId, cumulative, uint64(block.timestamp + 1 days));
             (remainingBefore[n],,) = pool.allowance(leecher, contentId);
@@ -77,13 +103,18 @@ contract RebatePoolHandler is RebatePoolFixture {
             mstore(batch, n)
         }
         uint256 epoch = pool.currentEpoch();
-        (, uint256 bytesBefore,) = pool.epochInfo(epoch);
+        (uint256 bytesBefore,) = pool.seederEpoch(epoch, seeder);
         pool.submitReceipts(seeder, batch);
+        uint256 batchPaid;
         for (uint256 i; i < n; ++i) {
             (uint256 remainingAfter,,) = pool.allowance(batch[i].leecher, contentId);
-            paidOf[batch[i].leecher][contentId] += remainingBefore[i] - remainingAfter;
+            uint256 paid = remainingBefore[i] - remainingAfter;
+            paidOf[batch[i].leecher][contentId] += paid;
+            batchPaid += paid;
         }
-        (, uint256 bytesAfter,) = pool.epochInfo(epoch);
+        earnedIn[epoch] += batchPaid;
+        (uint256 bytesAfter,) = pool.seederEpoch(epoch, seeder);
+        if (bytesAfter > bytesBefore && batchPaid == 0) ++weightlessBatches;
         if (bytesAfter > bytesBefore && !_seenEpoch[epoch]) {
             _seenEpoch[epoch] = true;
             epochsWithBytes.push(epoch);
@@ -94,32 +125,90 @@ contract RebatePoolHandler is RebatePoolFixture {
         vm.warp(block.timestamp + 1 + secondsSeed % MAX_WARP);
     }
 
-    function sweep(uint256 leecherSeed, uint256 contentSeed) external {
-        address leecher = leecherAt(leecherSeed);
-        uint256 contentId = contentIds[contentSeed % CONTENTS];
-        (uint256 remaining,, uint256 fundedAt) = pool.allowance(leecher, contentId);
-        if (remaining == 0 || block.timestamp < fundedAt + ALLOWANCE_EXPIRY) return;
-        pool.sweep(leecher, contentId);
-        sweptOf[leecher][contentId] += remaining;
+    /// @dev Sweeps the first expired allowance from the seed on, if any (a random pick would rarely find one).
+    function sweep(uint256 seed) external {
+        for (uint256 i; i < LEECHERS * CONTENTS; ++i) {
+            uint256 pick = (seed + i) % (LEECHERS * CONTENTS);
+            address leecher = leecherAt(pick / CONTENTS);
+            uint256 contentId = contentIds[pick % CONTENTS];
+            (uint256 remaining,, uint256 fundedAt) = pool.allowance(leecher, contentId);
+            if (remaining == 0 || block.timestamp < fundedAt + ALLOWANCE_EXPIRY) continue;
+            pool.sweep(leecher, contentId);
+            sweptOf[leecher][contentId] += remaining;
+            totalSwept += remaining;
+            return;
+        }
     }
 
-    /// @dev Claims the seeder's balance and every finished epoch it may have bytes in.
-    function claim(uint256 seederSeed) external {
-        address seeder = seeders[seederSeed % SEEDERS];
-        uint256 current = pool.currentEpoch();
-        uint256 finished;
-        for (uint256 i; i < epochsWithBytes.length; ++i) {
-            if (epochsWithBytes[i] < current) ++finished;
-        }
-        uint256[] memory epochs = new uint256[](finished);
-        for (uint256 i; i < finished; ++i) {
-            epochs[i] = epochsWithBytes[i];
+    /// @dev Claims, for the first seeder from the seed on that has something to claim, its balance and either one
+    /// finished epoch it has bytes in or all of them.
+    function claim(uint256 seederSeed, uint256 epochSeed, bool allEpochs) external {
+        address seeder;
+        uint256[] memory epochs;
+        for (uint256 i; i < SEEDERS; ++i) {
+            seeder = seeders[(seederSeed + i) % SEEDERS];
+            epochs = allEpochs ? _finishedEpochsOf(seeder) : _oneFinishedEpochOf(seeder, epochSeed);
+            if (pool.claimable(seeder, epochs) != 0) break;
         }
         if (pool.claimable(seeder, epochs) == 0) return;
-        uint256 before = seeder.balance;
+
+        Expected[] memory expected = new Expected[](epochs.length);
+        uint256 expectedShares;
+        uint256 proRataTotal;
+        for (uint256 i; i < epochs.length; ++i) {
+            expected[i] = _expect(epochs[i], seeder);
+            expectedShares += _min(expected[i].proRata, expected[i].earned);
+            proRataTotal += expected[i].proRata;
+        }
+        uint256 fromBalance = pool.balances(seeder);
+        uint256 carryBefore = _carryBeforeCheckpoint();
+        uint256 ethBefore = seeder.balance;
         vm.prank(seeder);
         pool.claim(epochs);
-        totalPaidOut += seeder.balance - before;
+        uint256 received = seeder.balance - ethBefore;
+        totalPaidOut += received;
+
+        uint256 shares = received - fromBalance;
+        uint256 rolled = _carry() - carryBefore;
+        totalRolledForward += rolled;
+        if (shares != expectedShares || shares + rolled != proRataTotal) ++splitMismatches;
+        if (rolled != 0) ++capsHit;
+        if (epochs.length == 1) {
+            // One epoch: its share is measured exactly.
+            if (shares > expected[0].earned) ++sharesAboveEarned;
+            takenFrom[epochs[0]] += shares + rolled;
+        } else {
+            for (uint256 i; i < epochs.length; ++i) {
+                takenFrom[epochs[i]] += expected[i].proRata;
+            }
+        }
+    }
+
+    /// @dev Settles, as a third party would, one finished epoch's share of the first seeder from the seed on that has
+    /// one.
+    function settle(uint256 seederSeed, uint256 epochSeed) external {
+        address seeder;
+        uint256[] memory epochs;
+        for (uint256 i; i < SEEDERS && epochs.length == 0; ++i) {
+            seeder = seeders[(seederSeed + i) % SEEDERS];
+            epochs = _oneFinishedEpochOf(seeder, epochSeed);
+        }
+        if (epochs.length == 0) return;
+        uint256 e = epochs[0];
+        Expected memory expected = _expect(e, seeder);
+        address[] memory who = new address[](1);
+        who[0] = seeder;
+        uint256 balanceBefore = pool.balances(seeder);
+        uint256 carryBefore = _carryBeforeCheckpoint();
+        pool.settleEpochShares(e, who);
+
+        uint256 share = pool.balances(seeder) - balanceBefore;
+        uint256 rolled = _carry() - carryBefore;
+        totalRolledForward += rolled;
+        takenFrom[e] += share + rolled;
+        if (share > expected.earned) ++sharesAboveEarned;
+        if (share != _min(expected.proRata, expected.earned) || share + rolled != expected.proRata) ++splitMismatches;
+        if (rolled != 0) ++capsHit;
     }
 
     // ------------------------------------------------------------------ views for the invariants
@@ -136,8 +225,23 @@ contract RebatePoolHandler is RebatePoolFixture {
         return pool;
     }
 
-    /// @notice What the pool owes: unpaid allowances, the carry, the seeders' balances and their unclaimed shares of
-    /// finalised epochs (the active epoch's pool is the carry, counted once).
+    /// @notice Whether `epoch` has its final pool stored (it is not the active epoch, finished or not).
+    function isFinalised(uint256 epoch) public view returns (bool) {
+        (, bool hasActiveEpoch, uint256 activeEpoch) = pool.rollover();
+        return !(hasActiveEpoch && epoch == activeEpoch);
+    }
+
+    /// @notice The pro-rata part of `seeder` in `epoch` not yet claimed or settled:
+    /// `pool * seeder earned / epoch earned`.
+    function proRataOf(uint256 epoch, address seeder) public view returns (uint256) {
+        (uint256 epochPool, uint256 epochEarned,) = pool.epochInfo(epoch);
+        (, uint256 seederEarned) = pool.seederEpoch(epoch, seeder);
+        return epochEarned == 0 ? 0 : epochPool * seederEarned / epochEarned;
+    }
+
+    /// @notice What the pool owes: unpaid allowances, the carry, the seeders' balances and their unsettled pro-rata
+    /// parts of finalised epochs (each goes to its seeder up to the cap and to the carry above it; the active epoch's
+    /// pool is the carry, counted once).
     function liabilities() external view returns (uint256 owed) {
         for (uint256 l; l < LEECHERS; ++l) {
             for (uint256 c; c < CONTENTS; ++c) {
@@ -145,19 +249,58 @@ contract RebatePoolHandler is RebatePoolFixture {
                 owed += remaining;
             }
         }
-        (uint256 carry, bool hasActiveEpoch, uint256 activeEpoch) = pool.rollover();
+        (uint256 carry,,) = pool.rollover();
         owed += carry;
         for (uint256 s; s < SEEDERS; ++s) {
             owed += pool.balances(seeders[s]);
             for (uint256 i; i < epochsWithBytes.length; ++i) {
                 uint256 e = epochsWithBytes[i];
-                if (hasActiveEpoch && e == activeEpoch) continue;
-                (uint256 epochPool, uint256 totalBytes,) = pool.epochInfo(e);
-                owed += RebateMath.epochShare(
-                    uint128(epochPool), uint128(pool.seederEpochBytes(e, seeders[s])), uint128(totalBytes)
-                );
+                if (isFinalised(e)) owed += proRataOf(e, seeders[s]);
             }
         }
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    function _expect(uint256 epoch, address seeder) internal view returns (Expected memory expected) {
+        (, expected.earned) = pool.seederEpoch(epoch, seeder);
+        expected.proRata = proRataOf(epoch, seeder);
+    }
+
+    function _carry() internal view returns (uint256 carry) {
+        (carry,,) = pool.rollover();
+    }
+
+    /// @dev The carry a claim or settlement starts from: an active epoch that is over is finalised first, which
+    /// moves the whole carry into its pool.
+    function _carryBeforeCheckpoint() internal view returns (uint256) {
+        (uint256 carry, bool hasActiveEpoch, uint256 activeEpoch) = pool.rollover();
+        return hasActiveEpoch && activeEpoch < pool.currentEpoch() ? 0 : carry;
+    }
+
+    function _finishedEpochsOf(address seeder) internal view returns (uint256[] memory epochs) {
+        uint256 current = pool.currentEpoch();
+        epochs = new uint256[](epochsWithBytes.length);
+        uint256 n;
+        for (uint256 i; i < epochsWithBytes.length; ++i) {
+            uint256 e = epochsWithBytes[i];
+            (, uint256 seederEarned) = pool.seederEpoch(e, seeder);
+            if (e < current && seederEarned != 0) epochs[n++] = e;
+        }
+        assembly ("memory-safe") {
+            mstore(epochs, n)
+        }
+    }
+
+    function _oneFinishedEpochOf(address seeder, uint256 seed) internal view returns (uint256[] memory one) {
+        uint256[] memory all = _finishedEpochsOf(seeder);
+        if (all.length == 0) return all;
+        one = new uint256[](1);
+        one[0] = all[seed % all.length];
+    }
+
+    function _min(uint256 a, uint256 b) internal pure returns (uint256) {
+        return a < b ? a : b;
     }
 }
 
@@ -184,12 +327,13 @@ contract RebatePoolInvariantsTest is Test {
     }
 
     function targetSelectors() public view returns (FuzzSelector[] memory targets) {
-        bytes4[] memory selectors = new bytes4[](5);
+        bytes4[] memory selectors = new bytes4[](6);
         selectors[0] = RebatePoolHandler.buy.selector;
         selectors[1] = RebatePoolHandler.submit.selector;
         selectors[2] = RebatePoolHandler.warp.selector;
         selectors[3] = RebatePoolHandler.sweep.selector;
         selectors[4] = RebatePoolHandler.claim.selector;
+        selectors[5] = RebatePoolHandler.settle.selector;
         targets = new FuzzSelector[](1);
         targets[0] = FuzzSelector({addr: address(handler), selectors: selectors});
     }
@@ -207,9 +351,9 @@ contract RebatePoolInvariantsTest is Test {
 
     /// @dev Per license: paid out + swept + remaining = funded (so paid <= funded), and credited bytes <= size.
     function invariant_LicensePaysAtMostItsFunding() public view {
-        for (uint256 l; l < 4; ++l) {
+        for (uint256 l; l < handler.LEECHERS(); ++l) {
             address leecher = handler.leecherAt(l);
-            for (uint256 c; c < 2; ++c) {
+            for (uint256 c; c < handler.CONTENTS(); ++c) {
                 uint256 contentId = handler.contentIds(c);
                 (uint256 remaining, uint256 bytesCredited,) = pool.allowance(leecher, contentId);
                 uint256 funded = handler.fundedOf(leecher, contentId);
@@ -220,5 +364,63 @@ contract RebatePoolInvariantsTest is Test {
                 assertLe(bytesCredited, handler.sizes(c), "credited <= size");
             }
         }
+    }
+
+    /// @dev A seeder's share of an epoch is at most the allowance wei it earned in that epoch: in every claim and
+    /// settlement so far, and in what {RebatePool.claimable} offers for every finished epoch now.
+    function invariant_EpochShareAtMostEarned() public view {
+        assertEq(handler.sharesAboveEarned(), 0, "no share above the seeder's earnings in its epoch");
+        uint256 current = pool.currentEpoch();
+        uint256[] memory one = new uint256[](1);
+        for (uint256 i; i < handler.epochCount(); ++i) {
+            uint256 e = handler.epochsWithBytes(i);
+            if (e >= current) continue;
+            one[0] = e;
+            for (uint256 s; s < handler.SEEDERS(); ++s) {
+                address seeder = handler.seeders(s);
+                (, uint256 earned) = pool.seederEpoch(e, seeder);
+                assertLe(pool.claimable(seeder, one) - pool.balances(seeder), earned, "claimable share <= earned");
+            }
+        }
+    }
+
+    /// @dev An epoch's pool is split by earnings: its weight is exactly the allowance wei its receipts paid out, so
+    /// bytes that earned nothing (the free content of maximum size) weigh nothing; the unsettled earnings of its
+    /// seeders are part of it; and an epoch is active (waiting for the carry) only if its receipts earned something.
+    function invariant_EpochWeighsWhatItsBytesEarned() public view {
+        for (uint256 i; i < handler.epochCount(); ++i) {
+            uint256 e = handler.epochsWithBytes(i);
+            (, uint256 epochEarned,) = pool.epochInfo(e);
+            assertEq(epochEarned, handler.earnedIn(e), "epoch weight = allowance wei its receipts paid out");
+            uint256 unsettled;
+            for (uint256 s; s < handler.SEEDERS(); ++s) {
+                (, uint256 earned) = pool.seederEpoch(e, handler.seeders(s));
+                unsettled += earned;
+            }
+            assertLe(unsettled, epochEarned, "the seeders' unsettled earnings are part of the epoch's weight");
+        }
+        (, bool hasActiveEpoch, uint256 activeEpoch) = pool.rollover();
+        if (hasActiveEpoch) assertGe(handler.earnedIn(activeEpoch), 1, "an active epoch has earned something");
+    }
+
+    /// @dev Pool money is conserved: what was swept and what the caps cut is either in the carry or in exactly one
+    /// finalised epoch's pool; each share splits exactly into what its seeder got and what rolled forward; and an
+    /// epoch's pool covers everything taken from it plus its unsettled pro-rata parts.
+    function invariant_PoolConserved() public view {
+        assertEq(handler.splitMismatches(), 0, "share + rolled forward = pro-rata part, share = min(pro rata, earned)");
+        (uint256 carry,,) = pool.rollover();
+        uint256 pools;
+        for (uint256 i; i < handler.epochCount(); ++i) {
+            uint256 e = handler.epochsWithBytes(i);
+            if (!handler.isFinalised(e)) continue;
+            (uint256 epochPool,,) = pool.epochInfo(e);
+            pools += epochPool;
+            uint256 unsettled;
+            for (uint256 s; s < handler.SEEDERS(); ++s) {
+                unsettled += handler.proRataOf(e, handler.seeders(s));
+            }
+            assertLe(handler.takenFrom(e) + unsettled, epochPool, "an epoch's pool covers its shares");
+        }
+        assertEq(handler.totalSwept() + handler.totalRolledForward(), pools + carry, "swept + rolled = pools + carry");
     }
 }

@@ -4,9 +4,11 @@ pragma solidity ^0.8.28;
 import {Test} from "./utils/Test.sol";
 import {vm} from "./utils/Vm.sol";
 import {RebatePoolFixture} from "./helpers/RebatePoolFixture.sol";
+import {RebatePool} from "../contracts/RebatePool.sol";
 import {RebateMath} from "../contracts/libraries/RebateMath.sol";
 
-/// @notice Fuzz tests of the payout rule: through the real market and signed receipts, and on RebateMath alone.
+/// @notice Fuzz tests of the payout rule and the capped epoch share: through the real market and signed receipts, and
+/// on RebateMath alone.
 contract RebatePoolTest is Test, RebatePoolFixture {
     uint256 private constant LEECHER_PK = 0xA11CE;
     uint256 private constant SESSION_PK = 0x5E55;
@@ -15,9 +17,32 @@ contract RebatePoolTest is Test, RebatePoolFixture {
     /// @dev A step whose pick lands here buys another license for the leecher instead of submitting a receipt.
     uint256 private constant BUY_AGAIN = 3;
     uint128 private constant MAX_PRICE = 1e24;
+    uint256 private constant BPS = 10_000;
+    /// @dev The honest side of the self-dealing test: a content bought by others, some of whose allowances expire.
+    uint64 private constant HONEST_SIZE = 100 * 2 ** 20;
+    uint128 private constant HONEST_PRICE = 0.01 ether;
+    uint256 private constant MAX_SWEPT = 5;
+    uint256 private constant MAX_SELF_LICENSES = 3;
+    uint256 private constant HONEST_SESSION_PK = 0x5E56;
+    uint256 private constant SELF_KEYS = 0xD000;
+    address private constant HONEST_SEEDER = address(0x5EED0);
+    address private constant SELF_SEEDER = address(0x5E1F);
+    address private constant GRIEFER = address(0x6F1EF);
+    uint256 private constant GRIEFER_PK = 0x6F1EF;
+    /// @dev The griefer's priced content: a license of it is funded at most this many wei, however large the content.
+    uint128 private constant TINY_PRICE = 100;
 
     address private leecher;
     uint64 private expiry;
+
+    /// @dev What a self-dealer paid and was credited (see the self-dealing test).
+    struct SelfDealing {
+        uint256 paid;
+        uint256 fees;
+        uint256 proceeds;
+        uint256 earned;
+        uint256 proRata;
+    }
 
     function setUp() public {
         _deploy();
@@ -69,9 +94,62 @@ contract RebatePoolTest is Test, RebatePoolFixture {
                 assertEq(remaining, fundedAfterFull, "whole size credited pays all funding received before it");
             }
         }
-        (, uint256 epochBytes,) = pool.epochInfo(0);
+        (, uint256 epochEarned,) = pool.epochInfo(0);
         (, uint256 licenseBytes,) = pool.allowance(leecher, contentId);
-        assertEq(epochBytes, licenseBytes, "the epoch counts exactly the credited bytes");
+        uint256 seederBytes;
+        uint256 seederEarned;
+        for (uint256 s; s < SEEDERS; ++s) {
+            (uint256 b, uint256 earned) = pool.seederEpoch(0, seeders[s]);
+            seederBytes += b;
+            seederEarned += earned;
+            assertEq(earned, pool.balances(seeders[s]), "a seeder's epoch earnings are what its receipts paid it");
+        }
+        assertEq(seederBytes, licenseBytes, "the seeders' epoch bytes are the bytes credited against the license");
+        assertEq(epochEarned, seederEarned, "the epoch's weight is what its seeders earned");
+        // Credits that earned nothing (price 0, or bytes that round to 0 wei) leave the epoch without a pool.
+        (, bool active,) = pool.rollover();
+        assertTrue(active == (epochEarned != 0), "the epoch is active exactly when its credits earned something");
+    }
+
+    /// @dev A self-dealer buys licenses of a content of any price (0 included) and size (up to 2^64-1), credits each
+    /// license's whole size to its own seeder address in an epoch whose pool other buyers' unearned allowances
+    /// funded, against some honest traffic. Its epoch share is at most what its allowances paid it (its fees F), so it
+    /// recovers at most 2F: no more than it paid (curve price + F) unless it is the publisher, who gets the curve
+    /// price back and then nets at most F (both are asserted: the curve price goes to PUBLISHER, who may be the
+    /// self-dealer or not). The part of its pro-rata share above the cap rolls forward, all of it.
+    function testFuzz_Claim_SelfDealingRecoversAtMostWhatItPaid(
+        uint128 priceSeed,
+        uint64 sizeSeed,
+        uint256 licensesSeed,
+        uint256 sweptSeed,
+        uint64 honestBytesSeed
+    ) public {
+        uint256 epoch = _honestEpoch(sweptSeed, honestBytesSeed);
+        uint128 price = uint128(bound(priceSeed, 0, MAX_PRICE));
+        SelfDealing memory d = _selfDeal(
+            epoch, uint64(bound(sizeSeed, 1, type(uint64).max)), price, bound(licensesSeed, 1, MAX_SELF_LICENSES)
+        );
+        // Fees are at most 30% of the curve price, which is what makes 2F <= what was paid.
+        assertLe(d.fees * BPS, d.proceeds * (NETWORK_FEE_BPS + BOUNTY_FEE_BPS), "fees <= 30% of the curve price");
+        assertEq(d.earned, d.fees, "its whole size credited, its allowances paid it exactly its fees");
+
+        vm.warp(block.timestamp + EPOCH_DURATION);
+        uint256 recovered = _claimOrSettle(epoch);
+        uint256 share = recovered - d.fees;
+
+        assertLe(share, d.earned, "epoch share <= earned in the epoch");
+        assertEq(share, d.proRata < d.earned ? d.proRata : d.earned, "share = min(pro rata, earned)");
+        if (d.earned != 0) {
+            // The claim or settlement finalised the epoch (emptying the carry), so the carry is what the cap cut.
+            (uint256 rolledForward,,) = pool.rollover();
+            assertEq(share + rolledForward, d.proRata, "the part above the cap rolls forward");
+        } else {
+            assertEq(d.proRata, 0, "bytes that earned nothing have no pro-rata part");
+        }
+        assertLe(recovered, 2 * d.fees, "recovers at most twice its fees");
+        assertLe(recovered, d.paid, "a buyer who is not the publisher never profits");
+        assertLe(recovered + d.proceeds, d.paid + d.fees, "the publisher, paid the curve price, nets at most its fees");
+        if (price == 0) assertEq(recovered, 0, "free content wins nothing, whatever its size");
     }
 
     /// @dev One credit never pays more than what remains, never credits past the room, and the last byte pays the rest.
@@ -111,19 +189,158 @@ contract RebatePoolTest is Test, RebatePoolFixture {
         if (bytesCredited == size) assertEq(paid, allowance, "full size pays the allowance exactly");
     }
 
-    /// @dev Shares of an epoch pool never add up to more than the pool, and leave less than one wei per seeder.
-    function testFuzz_EpochShare_SharesNeverExceedPool(uint128 epochPool, uint64[SEEDERS] memory seederBytes)
+    /// @dev Pro-rata parts of an epoch pool by earnings never add up to more than the pool and leave less than one wei
+    /// per seeder; capped shares plus what rolls forward add up to exactly the same. The caps bind exactly when the
+    /// pool exceeds what the epoch earned, and then for every seeder alike: each gets what it earned.
+    function testFuzz_EpochShare_SharesNeverExceedPool(uint128 epochPool, uint64[SEEDERS] memory earned) public pure {
+        uint128 total = uint128(earned[0]) + earned[1] + earned[2];
+        uint256 proRata;
+        uint256 shares;
+        uint256 rolledForward;
+        for (uint256 i; i < SEEDERS; ++i) {
+            proRata += RebateMath.proRataShare(epochPool, earned[i], total);
+            (uint256 share, uint256 rolled) = RebateMath.epochShare(epochPool, earned[i], total);
+            shares += share;
+            rolledForward += rolled;
+            if (epochPool >= total) assertEq(share, earned[i], "pool >= epoch earnings: each share is what it earned");
+            else assertEq(rolled, 0, "pool < epoch earnings: no cap binds");
+        }
+        assertLe(proRata, epochPool, "pro-rata parts <= pool");
+        assertEq(shares + rolledForward, proRata, "shares + rolled forward = pro-rata parts");
+        if (total != 0) assertLe(epochPool - proRata, SEEDERS - 1, "dust < one wei per seeder");
+        else assertEq(proRata, 0, "nothing earned, no shares");
+    }
+
+    /// @dev A share is the pro-rata part by earnings, capped at what the seeder earned; the rest rolls forward.
+    function testFuzz_EpochShare_CappedAtEarned(uint128 epochPool, uint128 seederEarned, uint128 epochEarned)
         public
         pure
     {
-        uint128 total = uint128(seederBytes[0]) + seederBytes[1] + seederBytes[2];
-        uint256 shared;
-        for (uint256 i; i < SEEDERS; ++i) {
-            shared += RebateMath.epochShare(epochPool, seederBytes[i], total);
+        seederEarned = uint128(bound(seederEarned, 0, epochEarned));
+        (uint256 share, uint256 rolledForward) = RebateMath.epochShare(epochPool, seederEarned, epochEarned);
+        uint256 proRata = epochEarned == 0 ? 0 : uint256(epochPool) * seederEarned / epochEarned;
+        assertLe(share, seederEarned, "share <= earned");
+        assertLe(share, proRata, "share <= pro rata");
+        assertEq(share, proRata < seederEarned ? proRata : seederEarned, "share = min(pro rata, earned)");
+        assertEq(share + rolledForward, proRata, "share + rolled forward = pro rata");
+        if (seederEarned == 0) assertEq(share, 0, "bytes that earned nothing win nothing");
+    }
+
+    /// @dev A griefer credits, in the same epoch as an honest seeder, the whole size (up to 2^64-1) of a free content
+    /// and of a priced content whose license is funded a few wei. Its bytes weigh what they earned: the free ones
+    /// nothing, the others at most a license's fees. The epoch's weight is exactly the honest earnings plus that, and
+    /// the honest share is the pool split by earnings; with only free bytes it is exactly what it is without the
+    /// griefer. Under a split by bytes the honest share would be about `pool * honestBytes / 2^64`, i.e. 0.
+    function testFuzz_Claim_BytesThatEarnedNothingDoNotDilute(
+        uint256 sweptSeed,
+        uint64 honestBytesSeed,
+        uint64 freeSizeSeed,
+        uint64 pricedSizeSeed,
+        bool alsoPriced
+    ) public {
+        uint256 epoch = _honestEpoch(sweptSeed, honestBytesSeed);
+        (uint256 epochPool, uint256 honestEpochEarned,) = pool.epochInfo(epoch);
+        (, uint256 honestEarned) = pool.seederEpoch(epoch, HONEST_SEEDER);
+        assertEq(honestEpochEarned, honestEarned, "before the griefer, the epoch weighs what the honest seeder earned");
+
+        uint256 grieferEarned = _grief(uint64(bound(freeSizeSeed, 1, type(uint64).max)), 0);
+        assertEq(grieferEarned, 0, "free bytes earn nothing");
+        if (alsoPriced) grieferEarned = _grief(uint64(bound(pricedSizeSeed, 1, type(uint64).max)), TINY_PRICE);
+        (uint256 poolAfter, uint256 epochEarned,) = pool.epochInfo(epoch);
+        assertEq(poolAfter, epochPool, "the griefer adds nothing to the pool");
+        assertEq(epochEarned, honestEarned + grieferEarned, "the epoch weighs the allowance wei its bytes earned");
+        assertLe(grieferEarned, TINY_PRICE, "a license of a cheap content weighs at most its fees");
+
+        vm.warp(block.timestamp + EPOCH_DURATION);
+        uint256[] memory epochs = new uint256[](1);
+        epochs[0] = epoch;
+        uint256 balance = pool.balances(HONEST_SEEDER);
+        uint256 before = HONEST_SEEDER.balance;
+        vm.prank(HONEST_SEEDER);
+        pool.claim(epochs);
+        uint256 share = HONEST_SEEDER.balance - before - balance;
+        uint256 proRata = epochPool * honestEarned / epochEarned;
+        assertEq(share, proRata < honestEarned ? proRata : honestEarned, "honest share = min(pro rata, earned)");
+        if (!alsoPriced) {
+            uint256 alone = epochPool < honestEarned ? epochPool : honestEarned;
+            assertEq(share, alone, "free bytes leave the honest share as it is without them");
         }
-        assertLe(shared, epochPool, "shares <= pool");
-        if (total != 0) assertLe(epochPool - shared, SEEDERS - 1, "dust < one wei per seeder");
-        else assertEq(shared, 0, "no bytes, no shares");
+    }
+
+    /// @dev The griefer registers a content of `size` and price `price`, buys a license of it for itself and credits
+    /// its whole size to GRIEFER. Returns what those bytes earned.
+    function _grief(uint64 size, uint128 price) private returns (uint256 earned) {
+        uint256 contentId = _register(size, price, false);
+        uint256 pk = GRIEFER_PK + contentId;
+        uint256 fees = _buy(contentId, vm.addr(pk), 1);
+        (, uint256 earnedBefore) = pool.seederEpoch(pool.currentEpoch(), GRIEFER);
+        _submit(GRIEFER, _signedReceipt(pk, pk + 1, GRIEFER, contentId, size, expiry));
+        (uint256 bytesCredited, uint256 earnedAfter) = pool.seederEpoch(pool.currentEpoch(), GRIEFER);
+        assertGe(bytesCredited, size, "its bytes are recorded, for information");
+        earned = earnedAfter - earnedBefore;
+        assertEq(earned, fees, "crediting the whole size earns the license's fees");
+    }
+
+    /// @dev An epoch whose pool is the unearned allowances of up to MAX_SWEPT licenses of the honest content, in which
+    /// an honest seeder is credited some bytes served to a licensed leecher. Returns the epoch.
+    function _honestEpoch(uint256 sweptSeed, uint64 honestBytesSeed) private returns (uint256 epoch) {
+        uint256 honestId = _register(HONEST_SIZE, HONEST_PRICE, false);
+        uint256 swept = bound(sweptSeed, 1, MAX_SWEPT);
+        for (uint256 i; i < swept; ++i) {
+            _buy(honestId, address(uint160(0xB000 + i)), 1);
+        }
+        vm.warp(block.timestamp + ALLOWANCE_EXPIRY);
+        expiry = uint64(block.timestamp + 365 days);
+        for (uint256 i; i < swept; ++i) {
+            pool.sweep(address(uint160(0xB000 + i)), honestId);
+        }
+        _buy(honestId, leecher, 1);
+        uint256 honestBytes = bound(honestBytesSeed, 1, HONEST_SIZE);
+        _submit(
+            HONEST_SEEDER, _signedReceipt(LEECHER_PK, HONEST_SESSION_PK, HONEST_SEEDER, honestId, honestBytes, expiry)
+        );
+        return pool.currentEpoch();
+    }
+
+    /// @dev Registers a content (payout PUBLISHER), buys `licenses` licenses of it for addresses of the self-dealer
+    /// and credits each one's whole size to SELF_SEEDER in `epoch`.
+    function _selfDeal(uint256 epoch, uint64 size, uint128 price, uint256 licenses)
+        private
+        returns (SelfDealing memory d)
+    {
+        uint256 contentId = _register(size, price, false);
+        uint256 proceedsBefore = market.proceeds(PUBLISHER);
+        RebatePool.SignedReceipt[] memory batch = new RebatePool.SignedReceipt[](licenses);
+        for (uint256 i; i < licenses; ++i) {
+            uint256 pk = SELF_KEYS + i;
+            (,,, uint256 total) = market.quote(contentId, 1);
+            d.paid += total;
+            d.fees += _buy(contentId, vm.addr(pk), 1);
+            batch[i] = _signedReceipt(pk, pk + MAX_SELF_LICENSES, SELF_SEEDER, contentId, size, expiry);
+        }
+        pool.submitReceipts(SELF_SEEDER, batch);
+        d.proceeds = market.proceeds(PUBLISHER) - proceedsBefore;
+        (uint256 epochPool, uint256 epochEarned,) = pool.epochInfo(epoch);
+        (, d.earned) = pool.seederEpoch(epoch, SELF_SEEDER);
+        d.proRata = epochPool * d.earned / epochEarned;
+    }
+
+    /// @dev SELF_SEEDER claims `epoch` when it has anything to be paid; otherwise (a share rounded to 0) anyone settles
+    /// its share. Free content earned nothing, so it has no share to take. Returns the ETH it received.
+    function _claimOrSettle(uint256 epoch) private returns (uint256 recovered) {
+        (, uint256 earned) = pool.seederEpoch(epoch, SELF_SEEDER);
+        if (earned == 0) return 0;
+        uint256[] memory epochs = new uint256[](1);
+        epochs[0] = epoch;
+        if (pool.claimable(SELF_SEEDER, epochs) != 0) {
+            uint256 before = SELF_SEEDER.balance;
+            vm.prank(SELF_SEEDER);
+            pool.claim(epochs);
+            return SELF_SEEDER.balance - before;
+        }
+        address[] memory self = new address[](1);
+        self[0] = SELF_SEEDER;
+        pool.settleEpochShares(epoch, self);
     }
 
     /// @dev Epochs are consecutive windows of `duration` seconds from genesis.

@@ -3,7 +3,7 @@ pragma solidity ^0.8.28;
 
 /// @title RebateMath
 /// @notice The rebate pool's arithmetic, pure so that it can be fuzzed on its own: epoch numbering, the payout of
-/// credited bytes from a license's allowance, and a seeder's share of an epoch pool.
+/// credited bytes from a license's allowance, and a seeder's capped share of an epoch pool.
 library RebateMath {
     /// @notice The epoch that contains `timestamp`: epochs are `duration` seconds long and epoch 0 starts at `genesis`.
     /// @dev `timestamp` is never before `genesis` (genesis is the pool's deployment time).
@@ -34,10 +34,29 @@ library RebateMath {
         if (credited != 0) payout = uint128((uint256(remaining) * credited) / room);
     }
 
-    /// @notice A seeder's share of an epoch pool: `pool * seederBytes / totalBytes`, rounded down.
-    /// @dev Rounding dust stays in the contract. `seederBytes <= totalBytes`, so the share never exceeds `pool`.
-    function epochShare(uint128 pool, uint128 seederBytes, uint128 totalBytes) internal pure returns (uint256) {
-        if (totalBytes == 0) return 0;
-        return (uint256(pool) * seederBytes) / totalBytes;
+    /// @notice A seeder's pro-rata part of an epoch pool: `pool * seederWeight / totalWeight`, rounded down.
+    /// @dev Rounding dust stays in the contract. `seederWeight <= totalWeight`, so it never exceeds `pool`.
+    function proRataShare(uint128 pool, uint128 seederWeight, uint128 totalWeight) internal pure returns (uint256) {
+        if (totalWeight == 0) return 0;
+        return (uint256(pool) * seederWeight) / totalWeight;
+    }
+
+    /// @notice A seeder's share of an epoch pool: its pro-rata part by the allowance wei it earned in the epoch (its
+    /// bytes weighted by the allowance they paid), capped at that amount. Bytes that earned nothing (free content, an
+    /// empty allowance) weigh nothing and win nothing, and a self-dealer wins at most what its own allowances paid it,
+    /// i.e. the fees it paid. The cap matters only when `pool > epochEarned`, and then every seeder of the epoch gets
+    /// exactly what it earned.
+    /// @param seederEarned Allowance wei credited to the seeder's receipts in the epoch: its weight and its cap.
+    /// @param epochEarned Allowance wei credited to all seeders' receipts in the epoch: the total weight.
+    /// @return share What the seeder gets: `min(pool * seederEarned / epochEarned, seederEarned)`.
+    /// @return rolledForward The pro-rata part above the cap, which funds a later epoch instead.
+    function epochShare(uint128 pool, uint128 seederEarned, uint128 epochEarned)
+        internal
+        pure
+        returns (uint256 share, uint256 rolledForward)
+    {
+        uint256 proRata = proRataShare(pool, seederEarned, epochEarned);
+        share = proRata < seederEarned ? proRata : seederEarned;
+        rolledForward = proRata - share;
     }
 }

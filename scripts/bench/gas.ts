@@ -172,7 +172,7 @@ async function voucherFor(escrowId: bigint, sessionKey: ReturnType<typeof privat
   const gas = await gasOf(await rebatePool.write.submitReceipts([seeder.account.address, batch], { account: seeder.account }));
   record("RebatePool.submitReceipts of 20 (per receipt)", gas / 20n, 55_000n);
 
-  // An expired allowance swept into an epoch in which the seeder is credited bytes; the epoch ends; claim.
+  // An expired allowance swept into an epoch in which the seeder earns from receipts; the epoch ends; claim.
   await networkHelpers.time.increase(EXPIRY);
   await rebatePool.write.sweep([wallets[0].account.address, contentId]);
   await rebatePool.write.submitReceipts([seeder.account.address, [await receiptFrom(leechers[0], 60n * MIB)]], {

@@ -34,7 +34,10 @@ export function SeedingPage() {
   return (
     <section>
       <h1>Seeding</h1>
-      <p className="lead">Seeders are paid per checkpoint by leechers' escrows and earn rebates from the fees every buyer paid.</p>
+      <p className="lead">
+        Seeders are paid per checkpoint by leechers' escrows and earn rebates from the fees every buyer paid; expired allowances are shared
+        per epoch in proportion to what each seeder's bytes earned.
+      </p>
 
       <div className="card">
         <h2>Seeded from this tab</h2>
@@ -113,7 +116,7 @@ export function SeedingPage() {
                     <tr>
                       <th>Epoch</th>
                       <th>Your bytes</th>
-                      <th>All bytes</th>
+                      <th>Your weight / all</th>
                       <th>Pool</th>
                       <th>Your share</th>
                       <th>Status</th>
@@ -124,14 +127,16 @@ export function SeedingPage() {
                       <tr key={ep.epoch.toString()}>
                         <td>{ep.epoch.toString()}</td>
                         <td>{formatBytes(ep.bytes)}</td>
-                        <td>{formatBytes(ep.totalBytes)}</td>
+                        <td>
+                          <Eth wei={ep.earned} /> / <Eth wei={ep.totalEarned} />
+                        </td>
                         <td>
                           <Eth wei={ep.pool} />
                         </td>
                         <td>
                           <Eth wei={ep.share} />
                         </td>
-                        <td>{ep.bytes === 0n ? "claimed" : ep.finished ? "claimable" : "running"}</td>
+                        <td>{ep.bytes === 0n ? "claimed" : !ep.finished ? "running" : ep.share > 0n ? "claimable" : "no share"}</td>
                       </tr>
                     ))}
                   </tbody>

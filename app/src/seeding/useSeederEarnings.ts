@@ -10,11 +10,15 @@ import { useMarketClients } from "../data/useMarketSource.ts";
 
 export interface EpochEarning {
   epoch: bigint;
+  /** The seeder's unclaimed bytes in the epoch (0 once claimed). */
   bytes: bigint;
+  /** What those bytes earned from allowances: the seeder's weight in the epoch's pool. */
+  earned: bigint;
   /** The seeder's share of the epoch's pool: claimable once the epoch is finished. */
   share: bigint;
   pool: bigint;
-  totalBytes: bigint;
+  /** What all credits of the epoch earned: the total weight. */
+  totalEarned: bigint;
   finished: boolean;
 }
 
@@ -89,15 +93,15 @@ export function useSeederEarnings(seeder: Address | undefined) {
       const epochNumbers = [...new Set(credits.map((c) => c.args.epoch!))].sort((a, b) => Number(a - b));
       const epochs = await Promise.all(
         epochNumbers.map(async (epoch): Promise<EpochEarning> => {
-          const [[poolAmount, totalBytes, finished], bytes, withShare] = await Promise.all([
+          const [[poolAmount, totalEarned, finished], [bytes, earned], withShare] = await Promise.all([
             client.readContract({ address: pool, abi: rebatePoolAbi, functionName: "epochInfo", args: [epoch] }),
-            client.readContract({ address: pool, abi: rebatePoolAbi, functionName: "seederEpochBytes", args: [epoch, seeder!] }),
+            client.readContract({ address: pool, abi: rebatePoolAbi, functionName: "seederEpoch", args: [epoch, seeder!] }),
             client.readContract({ address: pool, abi: rebatePoolAbi, functionName: "claimable", args: [seeder!, [epoch]] }),
           ]);
-          return { epoch, bytes, share: withShare - balance, pool: poolAmount, totalBytes, finished };
+          return { epoch, bytes, earned, share: withShare - balance, pool: poolAmount, totalEarned, finished };
         }),
       );
-      const claimableEpochs = epochs.filter((e) => e.finished && e.bytes > 0n).map((e) => e.epoch);
+      const claimableEpochs = epochs.filter((e) => e.finished && e.share > 0n).map((e) => e.epoch);
       const claimable = balance + epochs.filter((e) => e.finished).reduce((sum, e) => sum + e.share, 0n);
       return {
         escrowEarned: redemptions.reduce((sum, r) => sum + r.paid, 0n),

@@ -7,7 +7,8 @@ import { checkpointEscrowAbi } from "@web3torrent/sdk/generated/contracts";
 import type { Address } from "viem";
 import { useMarketClients } from "../data/useMarketSource.ts";
 
-export const ESCROW_STATUS = ["Open", "Closing", "Closed"] as const;
+/** `CheckpointEscrow.Status`, by its enum index. */
+export const ESCROW_STATUS = ["None", "Open", "Closing", "Closed"] as const;
 
 export interface EscrowPayment {
   seeder: Address;

@@ -171,7 +171,7 @@ export function SeedingPage() {
                           <td>
                             <Eth wei={c.rebates} />
                           </td>
-                          <td>{paid === 0n ? "publisher / none" : <Eth wei={paid} />}</td>
+                          <td>{paid === 0n ? "none bought" : <Eth wei={paid} />}</td>
                           <td>{formatRoi(roiBps(c.escrow + c.rebates, paid))}</td>
                         </tr>
                       );

@@ -619,7 +619,7 @@ describe("RebatePool", () => {
     it("accepts a leecher that is an ERC-1271 smart-contract wallet, and refuses a delegation its owner did not sign", async () => {
       const { pool, market, leecher2, seeder, contentId, domain, expiry } = await loadFixture(licensedFixture);
       const walletOwner = newSessionKey();
-      const wallet = await viem.deployContract("ERC1271Wallet", [walletOwner.address]);
+      const wallet = await viem.deployContract("TestERC1271Wallet", [walletOwner.address]);
       await buy(market, leecher2, contentId, wallet.address);
       const s = seeder.account.address;
       const signedByOwner = new LeecherSession(walletOwner, wallet.address, expiry, domain);

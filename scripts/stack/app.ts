@@ -59,7 +59,7 @@ export interface AppServer {
 
 /** Runs `vite build` for the app (about 2 s). */
 export async function buildApp(): Promise<void> {
-  const vite = createRequire(join(APP_DIR, "package.json")).resolve("vite/bin/vite.js");
+  const vite = join(dirname(createRequire(join(APP_DIR, "package.json")).resolve("vite/package.json")), "bin/vite.js");
   const child = spawn(process.execPath, [vite, "build", "--logLevel", "warn"], { cwd: APP_DIR, stdio: ["ignore", "inherit", "inherit"] });
   const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
   if (code !== 0) throw new Error(`Building the app failed (vite exited with ${code})`);

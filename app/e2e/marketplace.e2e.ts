@@ -47,6 +47,20 @@ describe("marketplace and publishing in the browser", () => {
     await stack?.stop();
   });
 
+  it("tells a visitor without a wallet how to get one, and still shows the marketplace", async () => {
+    const visitor = await openApp(browser, stack.app.url, null);
+    pages.push(visitor);
+    await visitor.page.getByTestId(`content-${contentId}`).waitFor();
+    const header = visitor.page.locator("header [data-error-kind=no-wallet]");
+    assert.match(await header.innerText(), /No wallet found/);
+    await header.getByRole("link", { name: "Get MetaMask" }).waitFor();
+    await visitor.page.getByTestId(`content-${contentId}`).getByTestId("buy").click();
+    const notice = visitor.page.getByTestId("buy-dialog").locator("[data-error-kind=no-wallet]");
+    assert.match(await notice.innerText(), /Install MetaMask/);
+    await notice.getByRole("button", { name: "Reload" }).waitFor();
+    await screenshot(visitor.page, "no-wallet");
+  });
+
   it("connects through EIP-6963 and switches a wallet on another chain to the local chain, adding it", async () => {
     const alice = await user(2, { startOnChain: MAINNET, knowsAppChain: false });
     const { page, wallet } = alice;
@@ -209,5 +223,19 @@ describe("marketplace and publishing in the browser", () => {
     assert.equal(content.payout, wallet.account.address);
     await page.getByRole("link", { name: "See it in the marketplace" }).click();
     await page.getByTestId(`content-${id}`).getByText("Lecture notes").waitFor();
+  });
+
+  it("lets the publisher withdraw its sales proceeds", async () => {
+    const publisher = await user(1);
+    await connect(publisher);
+    await publisher.page.getByTestId("nav-publish").click();
+    const owed = await stack.publicClient.readContract({ address: stack.chain.contracts.LicenseMarket, abi: licenseMarketAbi, functionName: "proceeds", args: [publisher.wallet.account.address] });
+    assert.ok(owed > 0n, "the sales above accrued proceeds");
+    await publisher.page.locator(`[data-testid=proceeds] [data-wei="${owed}"]`).waitFor();
+    await publisher.page.getByTestId("withdraw-proceeds").click();
+    await publisher.page.locator(`[data-testid=proceeds] [data-wei="0"]`).waitFor();
+    const withdrawn = await stack.publicClient.getContractEvents({ address: stack.chain.contracts.LicenseMarket, abi: licenseMarketAbi, eventName: "ProceedsWithdrawn", fromBlock: 0n });
+    assert.equal(withdrawn.length, 1);
+    assert.equal(withdrawn[0].args.amount, owed);
   });
 });

@@ -12,6 +12,13 @@ import { useTorrentStats } from "../torrent/useTorrentStats.ts";
 import { useDownload } from "./useDownload.ts";
 import { saveTorrentFile } from "./useSaveFile.ts";
 
+const PROBLEM_TITLES = {
+  "no-tracker": "No tracker",
+  "tracker-unreachable": "Tracker unreachable",
+  "no-peers": "No peers yet",
+  torrent: "Download problem",
+} as const;
+
 export function DownloadPanel({ content, entry }: { content: ContentRecord; entry: AppTorrent | undefined }) {
   const download = useDownload(content);
   const { update } = useTorrents();
@@ -21,8 +28,8 @@ export function DownloadPanel({ content, entry }: { content: ContentRecord; entr
   return (
     <div className="download">
       {download.problem && (
-        <ErrorNotice error={{ kind: "network", title: download.problem.kind === "no-peers" ? "No peers yet" : download.problem.kind === "no-tracker" ? "No tracker" : "Download problem", message: download.problem.message }} onDismiss={download.dismiss}>
-          {download.problem.kind !== "no-peers" && (
+        <ErrorNotice error={{ kind: "network", title: PROBLEM_TITLES[download.problem.kind], message: download.problem.message }} onDismiss={download.dismiss}>
+          {(download.problem.kind === "torrent" || download.problem.kind === "no-tracker") && !entry && (
             <button type="button" onClick={download.start}>
               Retry
             </button>

@@ -14,7 +14,7 @@ import type { Torrent } from "../torrent/webtorrentTypes.ts";
 export const NO_PEERS_TIMEOUT_MS = 20_000;
 
 export interface DownloadProblem {
-  kind: "no-tracker" | "no-peers" | "torrent";
+  kind: "no-tracker" | "tracker-unreachable" | "no-peers" | "torrent";
   message: string;
 }
 
@@ -43,6 +43,12 @@ export function useDownload(content: ContentRecord) {
       track({ infoHash, contentId: content.contentId, name: content.metadata.name, status: torrent.done ? "completed" : "downloading", torrent, startedAt: Date.now() });
       torrent.on("done", () => update(infoHash, { status: "completed" }));
       torrent.on("error", (error: Error | string) => setProblem({ kind: "torrent", message: typeof error === "string" ? error : error.message }));
+      torrent.on("warning", (warning: Error | string) => {
+        const text = typeof warning === "string" ? warning : warning.message;
+        if (/tracker|websocket|connect/i.test(text) && torrent.numPeers === 0) {
+          setProblem({ kind: "tracker-unreachable", message: `The tracker is unreachable (${text}). WebTorrent keeps retrying; check trackerUrls in config.json or that the tracker is running.` });
+        }
+      });
       const noPeers = setTimeout(() => {
         if (!torrent.done && torrent.numPeers === 0) {
           setProblem({ kind: "no-peers", message: "No seeder has answered yet. The download goes on as soon as one connects; you can also keep waiting or come back later." });

@@ -14,6 +14,7 @@ import { TxProgress } from "../tx/TxProgress.tsx";
 import { RequireWallet } from "../wallet/RequireWallet.tsx";
 import { useWallet } from "../wallet/useWallet.ts";
 import { infohashToBytes32, magnetURI } from "./infohash.ts";
+import { ProceedsCard } from "./ProceedsCard.tsx";
 import { DEFAULT_FORM, validatePublishForm, type PublishForm } from "./publishParams.ts";
 import { useCreateTorrent } from "./useCreateTorrent.ts";
 import { useRegisterContent } from "./useRegisterContent.ts";
@@ -70,6 +71,7 @@ export function PublishPage() {
     <section>
       <h1>Publish</h1>
       <p className="lead">Publish a file: its torrent is created in this tab, which seeds it while it stays open.</p>
+      <ProceedsCard />
       <div className="card">
         <label className="file-picker">
           File

@@ -4,9 +4,19 @@ import { ErrorNotice } from "../errors/ErrorNotice.tsx";
 import { noWallet } from "../errors/describeError.ts";
 import { useWalletConnectors } from "./useWalletConnectors.ts";
 
-export function ConnectWallet() {
+export function ConnectWallet({ compact = false }: { compact?: boolean }) {
   const connectors = useWalletConnectors();
   const connect = useConnect();
+  if (connectors.length === 0 && compact) {
+    return (
+      <div className="connect" data-error-kind="no-wallet" title={noWallet().message}>
+        <span className="muted">No wallet found</span>
+        <a className="button" href="https://metamask.io/download/" target="_blank" rel="noreferrer">
+          Get MetaMask
+        </a>
+      </div>
+    );
+  }
   if (connectors.length === 0) {
     return (
       <ErrorNotice error={noWallet()}>

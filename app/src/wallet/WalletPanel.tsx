@@ -11,7 +11,7 @@ export function WalletPanel() {
   const { address, isConnected } = useWallet();
   const balance = useBalance({ address, chainId: config.chainId, query: { enabled: !!address, refetchInterval: 4_000 } });
   const disconnect = useDisconnect();
-  if (!isConnected || !address) return <ConnectWallet />;
+  if (!isConnected || !address) return <ConnectWallet compact />;
   return (
     <div className="wallet" data-testid="wallet">
       <span className="address" title={address} data-testid="account">

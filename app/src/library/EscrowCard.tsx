@@ -13,7 +13,7 @@ export function EscrowCard({ escrow, name, receivedBytes = 0n }: { escrow: MyEsc
   const now = useChainTime();
   const paid = sumPaid(escrow);
   const paidBytes = [...escrow.paidBytesBySeeder.values()].reduce((a, b) => a + b, 0n);
-  const refundable = escrow.status === "Closing" && now !== null && now >= escrow.closesAt;
+  const refundable = escrow.status === "Closing" && (escrow.allWaived || (now !== null && now >= escrow.closesAt));
   return (
     <div className="card" data-testid={`escrow-${escrow.escrowId}`} data-status={escrow.status}>
       <h3>
@@ -50,7 +50,9 @@ export function EscrowCard({ escrow, name, receivedBytes = 0n }: { escrow: MyEsc
         )}
         {escrow.status === "Closing" && (
           <button type="button" onClick={() => actions.refund(escrow.escrowId)} disabled={!refundable || actions.busy} data-testid="refund-escrow">
-            {refundable ? "Take the refund" : `Refund after the challenge window (${now === null ? "…" : `${escrow.closesAt - now} s`})`}
+            {refundable
+              ? "Take the refund"
+              : `Refund after the challenge window, in ${now === null ? "…" : `${escrow.closesAt - now} s`} (sooner if the seeders waive it)`}
           </button>
         )}
       </div>

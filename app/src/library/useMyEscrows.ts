@@ -28,6 +28,8 @@ export interface MyEscrow {
   unpaid: bigint;
   status: (typeof ESCROW_STATUS)[number];
   closesAt: bigint;
+  /** Every seeder paid from it waived its challenge window: the refund need not wait for `closesAt`. */
+  allWaived: boolean;
   payments: EscrowPayment[];
   /** Latest cumulative bytes paid, per seeder. */
   paidBytesBySeeder: Map<Address, bigint>;
@@ -73,6 +75,7 @@ export function useMyEscrows(leecher: Address | undefined) {
             unpaid: BigInt(e.unpaid),
             status: ESCROW_STATUS[Number(e.status)] ?? "Open",
             closesAt: BigInt(e.closesAt),
+            allWaived: e.seeders !== 0 && e.waivers === e.seeders,
             payments,
             paidBytesBySeeder,
             refunded: refund ? refund.args.amount! : null,

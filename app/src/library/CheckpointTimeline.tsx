@@ -3,8 +3,22 @@ import { Eth } from "../format/Eth.tsx";
 import { formatBytes } from "../format/formatBytes.ts";
 import { checkpointTimeline } from "./checkpointTimeline.ts";
 
-export function CheckpointTimeline({ mode, maxBytes, pricePerMiB, paidBytes, receivedBytes }: { mode: number; maxBytes: bigint; pricePerMiB: bigint; paidBytes: bigint; receivedBytes: bigint }) {
-  const steps = checkpointTimeline(mode, maxBytes, pricePerMiB, paidBytes, receivedBytes);
+export function CheckpointTimeline({
+  mode,
+  maxBytes,
+  pricePerMiB,
+  paidBytes,
+  receivedBytes,
+  signedBytes = 0n,
+}: {
+  mode: number;
+  maxBytes: bigint;
+  pricePerMiB: bigint;
+  paidBytes: bigint;
+  receivedBytes: bigint;
+  signedBytes?: bigint;
+}) {
+  const steps = checkpointTimeline(mode, maxBytes, pricePerMiB, paidBytes, receivedBytes, signedBytes);
   return (
     <ol className="timeline" data-testid="checkpoint-timeline">
       {steps.map((step) => (
@@ -14,7 +28,7 @@ export function CheckpointTimeline({ mode, maxBytes, pricePerMiB, paidBytes, rec
             {mode === 1 ? "Upfront" : `Checkpoint ${step.index + 1}`} at {formatBytes(step.cumulativeBytes)}
           </span>
           <span>
-            <Eth wei={step.cumulativeAmount} /> · {step.state}
+            ≤ <Eth wei={step.cumulativeAmount} /> · {step.state === "signed" ? "voucher signed, not yet redeemed" : step.state}
           </span>
         </li>
       ))}

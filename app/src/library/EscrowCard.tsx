@@ -8,7 +8,7 @@ import type { MyEscrow } from "./useMyEscrows.ts";
 import { useChainTime } from "./useChainTime.ts";
 import { useEscrowActions } from "./useEscrowActions.ts";
 
-export function EscrowCard({ escrow, name, receivedBytes = 0n }: { escrow: MyEscrow; name: string; receivedBytes?: bigint }) {
+export function EscrowCard({ escrow, name, receivedBytes = 0n, signedBytes = 0n }: { escrow: MyEscrow; name: string; receivedBytes?: bigint; signedBytes?: bigint }) {
   const actions = useEscrowActions();
   const now = useChainTime();
   const paid = sumPaid(escrow);
@@ -33,7 +33,7 @@ export function EscrowCard({ escrow, name, receivedBytes = 0n }: { escrow: MyEsc
           <Eth wei={escrow.status === "Closed" ? (escrow.refunded ?? 0n) : escrow.unpaid} />
         </dd>
       </dl>
-      <CheckpointTimeline mode={escrow.mode} maxBytes={escrow.maxBytes} pricePerMiB={escrow.pricePerMiB} paidBytes={paidBytes} receivedBytes={receivedBytes} />
+      <CheckpointTimeline mode={escrow.mode} maxBytes={escrow.maxBytes} pricePerMiB={escrow.pricePerMiB} paidBytes={paidBytes} receivedBytes={receivedBytes} signedBytes={signedBytes} />
       {escrow.paidBytesBySeeder.size > 0 && (
         <p className="muted">
           Seeders paid:{" "}

@@ -31,7 +31,7 @@ export function LibraryPage() {
             </a>
           </div>
         )}
-        <div className="grid" data-testid="licenses">
+        <div className="stack" data-testid="licenses">
           {licenses.data?.map((license) => {
             const content = byId.get(license.contentId);
             if (!content) return null;

@@ -10,6 +10,11 @@ describe("checkpointTimeline", () => {
     expect(steps.map((s) => s.state)).toEqual(["paid", "paid", "due", "pending"]);
   });
 
+  it("marks checkpoints covered by a signed voucher that no seeder redeemed yet", () => {
+    const steps = checkpointTimeline(0, 25n * MIB, 1n, 10n * MIB, 25n * MIB, 25n * MIB);
+    expect(steps.map((s) => s.state)).toEqual(["paid", "signed"]);
+  });
+
   it("has one step, due at once, in upfront mode", () => {
     expect(checkpointTimeline(1, 5n * MIB, 10n, 0n, 0n)).toEqual([{ index: 0, cumulativeBytes: 5n * MIB, cumulativeAmount: 50n, state: "due" }]);
   });

@@ -184,6 +184,10 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
 
     /// @notice The license market was bound.
     event LicenseMarketBound(address indexed market);
+
+    /// @notice Emitted once, at deployment: epoch `n` runs from `genesis + n * epochDuration`, and an allowance can be
+    /// swept `allowanceExpiry` seconds after its last funding.
+    event EpochScheduleSet(uint256 genesis, uint32 epochDuration, uint32 allowanceExpiry);
     /// @notice `amount` was added to the allowance of (`licensee`, `contentId`); its expiry restarts now.
     event AllowanceFunded(address indexed licensee, uint256 indexed contentId, uint256 amount, uint256 remainingAfter);
     /// @notice A receipt was accepted: `creditedBytes` (after the size cap) count in `epoch` and paid `payout` wei
@@ -261,6 +265,7 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
         genesis = block.timestamp;
         epochDuration = epochDuration_;
         allowanceExpiry = allowanceExpiry_;
+        emit EpochScheduleSet(block.timestamp, epochDuration_, allowanceExpiry_);
     }
 
     // ---------------------------------------------------------------------------------------------------- admin

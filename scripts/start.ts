@@ -11,14 +11,17 @@ import { hardhat } from "viem/chains";
 import { exportDeployment } from "./exportDeployments.ts";
 import { HARDHAT_MNEMONIC, rpcUrl, stackConfig } from "./stack/config.ts";
 import { assertPortFree, runNode, startNode, stopAll, waitFor } from "./stack/processes.ts";
+import { indexerPort, startIndexer } from "./stack/indexer.ts";
 import { appConfigFor, appPort, startApp } from "./stack/app.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const hardhatCli = createRequire(import.meta.url).resolve("hardhat/dist/src/cli.js");
+// hardhat's "exports" do not include its CLI file; its package.json is exported, and the CLI sits beside it.
+const hardhatCli = join(dirname(createRequire(import.meta.url).resolve("hardhat/package.json")), "dist/src/cli.js");
 const hardhatEnv = { W3T_RPC_URL: rpcUrl() };
 
 async function main(): Promise<void> {
   await assertPortFree(stackConfig.chainPort, "Hardhat node (W3T_CHAIN_PORT)");
+  await assertPortFree(indexerPort(), "local indexer (W3T_INDEXER_PORT)");
   await assertPortFree(appPort(), "app (W3T_APP_PORT)");
 
   console.log(`Starting the Hardhat node on ${rpcUrl()} ...`);
@@ -50,16 +53,20 @@ async function main(): Promise<void> {
   const deployment = exportDeployment(join(root, `ignition/deployments/chain-${stackConfig.chainId}`));
   await runNode({ name: "sdk", args: [join(root, "node_modules/@wagmi/cli/dist/esm/cli.js"), "generate"], verbose: false });
 
+  console.log("Building the subgraph and starting the local indexer ...");
+  const indexer = await startIndexer({ rpcUrl: rpcUrl(), host: stackConfig.host });
+
   console.log("Building and serving the app ...");
   const app = await startApp({
-    config: appConfigFor({ chainId: stackConfig.chainId, rpcUrl: rpcUrl(), deployment }),
+    config: appConfigFor({ chainId: stackConfig.chainId, rpcUrl: rpcUrl(), deployment, graphqlUrl: indexer.url }),
     host: stackConfig.host,
     port: appPort(),
     rebuild: true,
   });
 
   console.log("\nWeb3Torrent is running.\n");
-  console.log(`App       ${app.url}\n`);
+  console.log(`App       ${app.url}`);
+  console.log(`GraphQL   ${indexer.url}\n`);
   console.log("Chain (add it to MetaMask):");
   console.log(`  RPC URL   ${rpcUrl()}`);
   console.log(`  Chain id  ${stackConfig.chainId}`);

@@ -115,6 +115,18 @@ describe("RebatePool", () => {
       const block = await publicClient.getBlock({ blockNumber: deployTx.blockNumber });
       assert.equal(await pool.read.genesis(), block.timestamp);
       assert.equal(await pool.read.currentEpoch(), 0n);
+      const [scheduleSet] = await publicClient.getContractEvents({
+        address: pool.address,
+        abi: pool.abi,
+        eventName: "EpochScheduleSet",
+        fromBlock: deployTx.blockNumber,
+        toBlock: deployTx.blockNumber,
+      });
+      assert.deepEqual(scheduleSet.args, {
+        genesis: block.timestamp,
+        epochDuration: Number(EPOCH_DURATION),
+        allowanceExpiry: Number(ALLOWANCE_EXPIRY),
+      });
     });
 
     it("uses the sdk's EIP-712 domain and type strings", async () => {

@@ -1,0 +1,186 @@
+/**
+ * Shared by every mapping: entity ids, the protocol and daily totals, accounts, and the bonding-curve math the
+ * LicenseMarket uses (contracts/libraries/BondingCurve.sol), so a content's next prices need no contract call.
+ */
+import { Address, BigInt, ethereum } from "@graphprotocol/graph-ts";
+import { Account, DailyStat, Protocol, RebateEpoch } from "../generated/schema";
+
+export const PROTOCOL_ID = "protocol";
+export const SECONDS_PER_DAY = 86400;
+
+export const ZERO = BigInt.fromI32(0);
+export const ONE = BigInt.fromI32(1);
+
+/** Fixed-point one and one basis point in wad, as in BondingCurve.sol. */
+const WAD = BigInt.fromI32(10).pow(18);
+const WAD_PER_BPS = BigInt.fromI32(10).pow(14);
+
+/** The CurveKind enum of the contract, by its Solidity value. */
+export const CURVE_LINEAR = 0;
+export const CURVE_KINDS = ["Linear", "Exponential"];
+
+/** Id of an immutable record written for one log: `<transaction hash>-<log index>`. */
+export function eventId(event: ethereum.Event): string {
+  return event.transaction.hash.toHexString() + "-" + event.logIndex.toString();
+}
+
+/** Id of a record keyed by two parts. */
+export function pairId(a: string, b: string): string {
+  return a + "-" + b;
+}
+
+export function getProtocol(): Protocol {
+  let protocol = Protocol.load(PROTOCOL_ID);
+  if (protocol != null) return protocol;
+  protocol = new Protocol(PROTOCOL_ID);
+  protocol.accountCount = 0;
+  protocol.networkFeeBps = 0;
+  protocol.marketPaused = false;
+  protocol.contentCount = 0;
+  protocol.purchaseCount = 0;
+  protocol.licensesSold = ZERO;
+  protocol.volume = ZERO;
+  protocol.curveVolume = ZERO;
+  protocol.networkFees = ZERO;
+  protocol.bountyFees = ZERO;
+  protocol.proceedsWithdrawn = ZERO;
+  protocol.challengeWindow = ZERO;
+  protocol.idleExpiry = ZERO;
+  protocol.escrowPaused = false;
+  protocol.escrowCount = 0;
+  protocol.escrowDeposits = ZERO;
+  protocol.escrowPaidToSeeders = ZERO;
+  protocol.escrowRefunded = ZERO;
+  protocol.gracePeriod = ZERO;
+  protocol.ws402Paused = false;
+  protocol.resourceCount = 0;
+  protocol.sessionCount = 0;
+  protocol.sessionDeposits = ZERO;
+  protocol.sessionPaidToProviders = ZERO;
+  protocol.sessionRefunded = ZERO;
+  protocol.ws402Owed = ZERO;
+  protocol.allowanceFunded = ZERO;
+  protocol.allowancePaidOut = ZERO;
+  protocol.allowanceSwept = ZERO;
+  protocol.receiptCount = 0;
+  protocol.bytesCredited = ZERO;
+  protocol.rebateCarry = ZERO;
+  protocol.activeEpoch = null;
+  protocol.rebateBalances = ZERO;
+  protocol.epochShares = ZERO;
+  protocol.rebateRolledForward = ZERO;
+  protocol.rebateClaimed = ZERO;
+  protocol.rebateClaimedFromBalances = ZERO;
+  protocol.rebateClaimedFromEpochs = ZERO;
+  protocol.rebateGenesis = ZERO;
+  protocol.epochDuration = ZERO;
+  protocol.allowanceExpiry = ZERO;
+  return protocol;
+}
+
+/** The totals of the UTC day of `event`'s block. */
+export function getDailyStat(event: ethereum.Event): DailyStat {
+  const day = event.block.timestamp.toI32() / SECONDS_PER_DAY;
+  const id = day.toString();
+  let stat = DailyStat.load(id);
+  if (stat != null) return stat;
+  stat = new DailyStat(id);
+  stat.day = day;
+  stat.date = BigInt.fromI32(day).times(BigInt.fromI32(SECONDS_PER_DAY));
+  stat.contentsRegistered = 0;
+  stat.purchaseCount = 0;
+  stat.licensesSold = ZERO;
+  stat.volume = ZERO;
+  stat.curveVolume = ZERO;
+  stat.networkFees = ZERO;
+  stat.bountyFees = ZERO;
+  stat.escrowsOpened = 0;
+  stat.escrowDeposits = ZERO;
+  stat.escrowPaidToSeeders = ZERO;
+  stat.escrowRefunded = ZERO;
+  stat.sessionsOpened = 0;
+  stat.sessionDeposits = ZERO;
+  stat.sessionPaidToProviders = ZERO;
+  stat.sessionRefunded = ZERO;
+  stat.receiptCount = 0;
+  stat.bytesCredited = ZERO;
+  stat.allowancePaidOut = ZERO;
+  stat.rebateClaimed = ZERO;
+  return stat;
+}
+
+/** The account of `address`, created (and counted in `protocol`) on first sight; the caller saves both. */
+export function getAccount(address: Address, protocol: Protocol, event: ethereum.Event): Account {
+  const id = address.toHexString();
+  let account = Account.load(id);
+  if (account != null) return account;
+  account = new Account(id);
+  account.address = address;
+  account.firstSeenAt = event.block.timestamp;
+  account.proceedsAccrued = ZERO;
+  account.proceedsWithdrawn = ZERO;
+  account.proceedsBalance = ZERO;
+  account.licensesBought = ZERO;
+  account.spent = ZERO;
+  account.bytesServed = ZERO;
+  account.rebateEarned = ZERO;
+  account.epochShares = ZERO;
+  account.rebateBalance = ZERO;
+  account.rebateClaimed = ZERO;
+  account.escrowEarned = ZERO;
+  account.ws402Owed = ZERO;
+  account.ws402Earned = ZERO;
+  protocol.accountCount = protocol.accountCount + 1;
+  return account;
+}
+
+/** Creates and saves the account of `address` if it is new. */
+export function touchAccount(address: Address, protocol: Protocol, event: ethereum.Event): void {
+  if (Account.load(address.toHexString()) == null) getAccount(address, protocol, event).save();
+}
+
+export function getEpoch(epoch: BigInt): RebateEpoch {
+  const id = epoch.toString();
+  let entity = RebateEpoch.load(id);
+  if (entity != null) return entity;
+  entity = new RebateEpoch(id);
+  entity.epoch = epoch;
+  const protocol = getProtocol();
+  entity.startsAt = protocol.rebateGenesis.plus(epoch.times(protocol.epochDuration));
+  entity.endsAt = entity.startsAt.plus(protocol.epochDuration);
+  entity.totalBytes = ZERO;
+  entity.totalEarned = ZERO;
+  entity.pool = ZERO;
+  entity.finalized = false;
+  entity.swept = ZERO;
+  entity.shares = ZERO;
+  entity.rolledForward = ZERO;
+  entity.receiptCount = 0;
+  return entity;
+}
+
+export function max(a: BigInt, b: BigInt): BigInt {
+  return a.gt(b) ? a : b;
+}
+
+/** `x^n` in wad by exponentiation by squaring, each product rounded down: BondingCurve.rpow. */
+function rpow(base: BigInt, exponent: u64): BigInt {
+  let x = base;
+  let n = exponent;
+  let z = WAD;
+  while (n != 0) {
+    if ((n & 1) != 0) z = z.times(x).div(WAD);
+    n = n >> 1;
+    if (n != 0) x = x.times(x).div(WAD);
+  }
+  return z;
+}
+
+/** The curve price of license number `index` (0-based): BondingCurve.cost(curve, base, growth, index, 1). */
+export function licensePrice(curve: i32, base: BigInt, growth: BigInt, index: BigInt): BigInt {
+  if (curve == CURVE_LINEAR) return base.plus(growth.times(index));
+  if (growth.isZero()) return base;
+  const ratio = WAD.plus(growth.times(WAD_PER_BPS));
+  const n = index.toU64();
+  return base.times(rpow(ratio, n + 1).minus(rpow(ratio, n))).div(ratio.minus(WAD));
+}

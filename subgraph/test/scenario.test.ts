@@ -1,0 +1,416 @@
+/**
+ * The compiled mappings replayed by the local indexer over a scripted scenario on a real chain: every entity is
+ * checked field by field against what the contracts say (views, balances, and the logs for running totals),
+ * and GraphQL queries of the kinds the app and indexers send return the same as direct contract reads.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { type Abi, type Address, getAddress } from "viem";
+import { type DevChain, startDevChain } from "@web3torrent/devchain";
+import { type LocalIndexer, startLocalIndexer } from "@web3torrent/indexer";
+import type { StoreValue } from "@web3torrent/indexer";
+import { nextPrice } from "@web3torrent/sdk/bondingCurve";
+import { checkpointEscrowAbi, licenseMarketAbi, rebatePoolAbi, ws402DepositsAbi } from "@web3torrent/sdk/generated/contracts";
+import { BUILD_DIR } from "../scripts/build.ts";
+import { ChainDriver, type ScenarioResult, runScenario } from "./scenario.ts";
+
+const m = licenseMarketAbi as Abi;
+const e = checkpointEscrowAbi as Abi;
+const w = ws402DepositsAbi as Abi;
+const r = rebatePoolAbi as Abi;
+const CURVES = ["Linear", "Exponential"];
+const ESCROW_STATUS = ["None", "Open", "Closing", "Closed"];
+const ESCROW_MODES = ["Exponential", "Upfront"];
+const SESSION_STATUS = ["None", "Open", "Settled", "Reclaimed"];
+
+type Plain = Record<string, unknown>;
+
+function plain(value: StoreValue): unknown {
+  switch (value.kind) {
+    case "Null":
+      return null;
+    case "Bytes":
+      return "0x" + Buffer.from(value.value).toString("hex");
+    case "Array":
+      return value.value.map(plain);
+    default:
+      return value.value;
+  }
+}
+
+describe("subgraph mappings on a scripted scenario", () => {
+  let chain: DevChain;
+  let driver: ChainDriver;
+  let scenario: ScenarioResult;
+  let local: LocalIndexer;
+  let head: bigint;
+  let market: Address, escrow: Address, deposits: Address, pool: Address;
+
+  const entity = (type: string, id: string): Plain => {
+    const version = local.indexer.store.versionAt(type, id, Number(head));
+    assert.ok(version, `${type} ${id} is indexed`);
+    return Object.fromEntries([...version.data!].map(([key, value]) => [key, plain(value)]));
+  };
+  const entities = (type: string): Plain[] =>
+    [...local.indexer.store.entitiesAt(type, Number(head))].map(([, version]) =>
+      Object.fromEntries([...version.data!].map(([key, value]) => [key, plain(value)])),
+    );
+  const lower = (address: string) => address.toLowerCase();
+  const read = <T>(address: Address, abi: Abi, fn: string, args: readonly unknown[] = []) => driver.read<T>(address, abi, fn, args);
+  const logs = (address: Address, abi: Abi, eventName: string) =>
+    driver.client.getContractEvents({ address, abi, eventName, fromBlock: 0n, toBlock: head } as never) as Promise<
+      { args: Record<string, unknown>; blockNumber: bigint }[]
+    >;
+  const sum = (items: { args: Record<string, unknown> }[], field: string) => items.reduce((total, log) => total + (log.args[field] as bigint), 0n);
+  const query = async (text: string, variables?: Record<string, unknown>) => {
+    const response = await fetch(local.url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: text, variables }),
+    });
+    assert.equal(response.status, 200);
+    return (await response.json()) as { data?: Record<string, any>; errors?: { message: string }[] };
+  };
+  const data = async (text: string, variables?: Record<string, unknown>) => {
+    const result = await query(text, variables);
+    assert.equal(result.errors, undefined, JSON.stringify(result.errors));
+    return result.data!;
+  };
+
+  before(async () => {
+    chain = await startDevChain();
+    driver = new ChainDriver(chain);
+    ({ LicenseMarket: market, CheckpointEscrow: escrow, WS402Deposits: deposits, RebatePool: pool } = chain.contracts);
+    scenario = await runScenario(driver);
+    head = await driver.blockNumber();
+    const contracts = Object.fromEntries(Object.entries(chain.contracts).map(([name, address]) => [name, { address, startBlock: 0 }]));
+    local = await startLocalIndexer({ rpcUrl: chain.rpcUrl, buildDir: BUILD_DIR, contracts, port: 0, pollIntervalMs: 50 });
+    await local.indexer.waitForBlock(Number(head), 120_000);
+  });
+
+  after(async () => {
+    await local?.stop();
+    await chain?.stop();
+  });
+
+  it("runs a handler for every log of the contracts' handled events, without a failure", async () => {
+    assert.equal(local.indexer.failure, null);
+    assert.equal(local.indexer.latest?.number, Number(head));
+    let handled = 0;
+    for (const dataSource of local.indexer.dataSources) {
+      const all = await driver.client.getLogs({ address: dataSource.address, fromBlock: 0n, toBlock: head });
+      handled += all.filter((log) => dataSource.topics.includes(log.topics[0]!)).length;
+    }
+    assert.equal(local.indexer.eventsProcessed, handled);
+    assert.ok(handled > 80, `${handled} events`);
+  });
+
+  it("contents: the registered record, supply, current and next price, sold-out flag", async () => {
+    const registered = await logs(market, m, "ContentRegistered");
+    for (const contentId of scenario.contentIds) {
+      const c = entity("Content", contentId.toString());
+      const onChain = await read<Record<string, any>>(market, m, "content", [contentId]);
+      const log = registered.find((l) => l.args.contentId === contentId)!;
+      assert.equal(c.contentId, contentId);
+      assert.equal(c.publisher, lower(log.args.publisher as string));
+      assert.equal(c.payout, lower(onChain.payout));
+      assert.equal(c.infohash, onChain.infohash);
+      assert.equal(c.size, onChain.size);
+      assert.equal(c.metadataURI, await read<string>(market, m, "uri", [contentId]));
+      assert.equal(c.curve, CURVES[onChain.curve]);
+      assert.equal(c.basePrice, onChain.basePrice);
+      assert.equal(c.growth, onChain.growth);
+      assert.equal(c.maxSupply, onChain.maxSupply);
+      assert.equal(c.bountyFeeBps, onChain.bountyFeeBps);
+      assert.equal(c.transferable, onChain.transferable);
+      assert.equal(c.supply, onChain.supply);
+      const price = (supply: bigint) => nextPrice(onChain.curve, onChain.basePrice, onChain.growth, supply);
+      assert.equal(c.currentPrice, price(onChain.supply));
+      assert.equal(c.nextPrice, price(onChain.supply + 1n));
+      const soldOut = onChain.maxSupply !== 0n && onChain.supply === onChain.maxSupply;
+      assert.equal(c.soldOut, soldOut);
+      if (!soldOut) assert.equal(c.currentPrice, await read<bigint>(market, m, "nextPrice", [contentId]));
+    }
+    assert.equal(entity("Content", "2").soldOut, true, "the scenario sells content 2 out");
+    await assert.rejects(read(market, m, "nextPrice", [2n]), /MaxSupplyExceeded/);
+  });
+
+  it("contents: volumes and purchase counts equal the purchases logged", async () => {
+    const purchases = await logs(market, m, "LicensesPurchased");
+    for (const contentId of scenario.contentIds) {
+      const c = entity("Content", contentId.toString());
+      const mine = purchases.filter((l) => l.args.contentId === contentId);
+      assert.equal(c.purchaseCount, mine.length);
+      assert.equal(c.curveVolume, sum(mine, "curvePrice"));
+      assert.equal(c.networkFees, sum(mine, "networkFee"));
+      assert.equal(c.bountyFees, sum(mine, "bountyFee"));
+      assert.equal(c.volume, sum(mine, "curvePrice") + sum(mine, "networkFee") + sum(mine, "bountyFee"));
+      const last = mine[mine.length - 1];
+      assert.equal(c.lastPrice, (last.args.curvePrice as bigint) / (last.args.quantity as bigint));
+    }
+    const records = entities("Purchase");
+    assert.equal(records.length, purchases.length);
+    for (const log of purchases) {
+      const record = records.find((p) => p.newSupply === log.args.newSupply && p.content === String(log.args.contentId))!;
+      assert.equal(record.buyer, lower(log.args.buyer as string));
+      assert.equal(record.recipient, lower(log.args.recipient as string));
+      assert.equal(record.quantity, log.args.quantity);
+      assert.equal(record.nextPrice, log.args.nextPrice);
+    }
+    assert.equal(entities("PricePoint").length, purchases.length);
+  });
+
+  it("license holdings and holder counts equal the ERC-1155 balances", async () => {
+    for (const contentId of scenario.contentIds) {
+      let holders = 0;
+      for (const account of [...scenario.accounts, scenario.userContract]) {
+        const balance = await read<bigint>(market, m, "balanceOf", [account, contentId]);
+        if (balance > 0n) holders++;
+        const version = local.indexer.store.versionAt("License", `${contentId}-${lower(account)}`, Number(head));
+        assert.equal(version ? plain(version.data!.get("balance")!) : 0n, balance, `license ${contentId} of ${account}`);
+      }
+      assert.equal(entity("Content", contentId.toString()).holderCount, holders);
+    }
+  });
+
+  it("accounts: proceeds, rebate balances, deferred WS402 payments and escrow earnings", async () => {
+    // The owner only administers: no event names it, so it has no account.
+    assert.equal(local.indexer.store.versionAt("Account", lower(scenario.accounts[0]), Number(head)), undefined);
+    for (const address of [...scenario.accounts.slice(1), scenario.userContract]) {
+      const a = entity("Account", lower(address));
+      assert.equal(a.address, lower(address));
+      assert.equal(a.proceedsBalance, await read<bigint>(market, m, "proceeds", [address]));
+      assert.equal(a.rebateBalance, await read<bigint>(pool, r, "balances", [address]));
+      assert.equal(a.ws402Owed, await read<bigint>(deposits, w, "owed", [address]));
+      let escrowEarned = 0n;
+      for (const escrowId of scenario.escrowIds) {
+        escrowEarned += (await read<{ amount: bigint }>(escrow, e, "redeemedBy", [escrowId, address])).amount;
+      }
+      assert.equal(a.escrowEarned, escrowEarned);
+    }
+    const withdrawn = await logs(market, m, "ProceedsWithdrawn");
+    assert.equal(entity("Account", lower(scenario.accounts[1])).proceedsWithdrawn, sum(withdrawn, "amount"));
+    assert.equal(entities("Account").length, entity("Protocol", "protocol").accountCount);
+  });
+
+  it("escrows and what each seeder redeemed equal CheckpointEscrow's records", async () => {
+    for (const escrowId of scenario.escrowIds) {
+      const x = entity("Escrow", escrowId.toString());
+      const onChain = await read<Record<string, any>>(escrow, e, "escrow", [escrowId]);
+      assert.equal(x.leecher, lower(onChain.leecher));
+      assert.equal(x.content, onChain.contentId.toString());
+      assert.equal(x.sessionKey, lower(onChain.sessionKey));
+      assert.equal(x.mode, ESCROW_MODES[onChain.mode]);
+      assert.equal(x.maxBytes, onChain.maxBytes);
+      assert.equal(x.pricePerMiB, onChain.pricePerMiB);
+      assert.equal(x.deposit, onChain.deposit);
+      assert.equal(x.unpaid, onChain.unpaid);
+      assert.equal(x.paid, onChain.deposit - onChain.unpaid);
+      assert.equal(x.remaining, await read<bigint>(escrow, e, "remaining", [escrowId]));
+      assert.equal(x.status, ESCROW_STATUS[onChain.status]);
+      assert.equal(x.seederCount, onChain.seeders);
+      assert.equal(x.waivers, onChain.waivers);
+      assert.equal(x.lastActivity, BigInt(onChain.lastActivity));
+      assert.equal(x.closesAt ?? 0n, BigInt(onChain.closesAt));
+      if (onChain.status === 3) assert.equal(x.refunded, onChain.unpaid);
+    }
+    for (const { escrowId, seeder } of scenario.escrowSeeders) {
+      const s = entity("EscrowSeeder", `${escrowId}-${lower(seeder)}`);
+      const onChain = await read<Record<string, any>>(escrow, e, "redeemedBy", [escrowId, seeder]);
+      assert.equal(s.amount, onChain.amount);
+      assert.equal(s.cumulativeBytes, onChain.cumulativeBytes);
+      assert.equal(s.waived, onChain.waived);
+    }
+    const payments = [...(await logs(escrow, e, "VoucherRedeemed")), ...(await logs(escrow, e, "CheckpointReleased"))];
+    const records = entities("VoucherRedemption");
+    assert.equal(records.length, payments.length);
+    assert.deepEqual(records.map((p) => p.kind).sort(), payments.map((p) => ("paid" in p.args ? "Voucher" : "Release")).sort());
+  });
+
+  it("WS402 resources and sessions equal WS402Deposits' records", async () => {
+    for (const resourceId of scenario.resourceIds) {
+      const x = entity("WS402Resource", resourceId.toString());
+      const onChain = await read<Record<string, any>>(deposits, w, "resource", [resourceId]);
+      assert.equal(x.provider, lower(onChain.provider));
+      assert.equal(x.payout, lower(onChain.payout));
+      assert.equal(x.pricePerSecond, onChain.pricePerSecond);
+      assert.equal(x.metadataURI, onChain.metadataURI);
+    }
+    for (const sessionId of scenario.sessionIds) {
+      const x = entity("WS402Session", sessionId.toString());
+      const onChain = await read<Record<string, any>>(deposits, w, "session", [sessionId]);
+      assert.equal(x.user, lower(onChain.user));
+      assert.equal(x.openedAt, BigInt(onChain.openedAt));
+      assert.equal(x.closeDeadline, BigInt(onChain.closeDeadline));
+      assert.equal(x.status, SESSION_STATUS[onChain.status]);
+      assert.equal(x.sessionKey, lower(onChain.sessionKey));
+      assert.equal(x.maxSeconds, BigInt(onChain.maxSeconds));
+      assert.equal(x.resource, onChain.resourceId.toString());
+      assert.equal(x.pricePerSecond, onChain.pricePerSecond);
+      assert.equal(x.deposit, onChain.pricePerSecond * BigInt(onChain.maxSeconds));
+      if (x.status !== "Open") assert.equal((x.paidToProvider as bigint) + (x.refundedToUser as bigint), x.deposit);
+    }
+    const deferred = await logs(deposits, w, "PaymentDeferred");
+    assert.equal(deferred.length, 1, "the scenario defers one refund");
+  });
+
+  it("rebate allowances, receipt totals, epochs and seeder epochs equal the RebatePool's views", async () => {
+    for (const { licensee, contentId } of scenario.licenses) {
+      const x = entity("RebateAllowance", `${contentId}-${lower(licensee)}`);
+      const [remaining, bytesCredited, fundedAt] = await read<[bigint, bigint, bigint]>(pool, r, "allowance", [licensee, contentId]);
+      assert.equal(x.remaining, remaining);
+      assert.equal(x.bytesCredited, bytesCredited);
+      assert.equal(x.fundedAt, fundedAt);
+      assert.equal(x.funded, (x.remaining as bigint) + (x.paidOut as bigint) + (x.swept as bigint));
+    }
+    for (const { leecher, seeder, contentId } of scenario.receiptLines) {
+      const x = entity("ReceiptTotal", `${lower(leecher)}-${lower(seeder)}-${contentId}`);
+      assert.equal(x.cumulativeBytes, await read<bigint>(pool, r, "credited", [leecher, seeder, contentId]));
+    }
+    for (const epoch of scenario.epochs) {
+      const x = entity("RebateEpoch", epoch.toString());
+      const [poolAmount, totalEarned, finished] = await read<[bigint, bigint, boolean]>(pool, r, "epochInfo", [epoch]);
+      assert.equal(x.pool, poolAmount);
+      assert.equal(x.totalEarned, totalEarned);
+      const [genesis, duration] = [await read<bigint>(pool, r, "genesis", []), BigInt(await read<number>(pool, r, "epochDuration", []))];
+      assert.equal(x.startsAt, genesis + epoch * duration);
+      assert.equal(x.endsAt, genesis + (epoch + 1n) * duration);
+      const credits = (await logs(pool, r, "ReceiptCredited")).filter((l) => l.args.epoch === epoch);
+      assert.equal(x.totalBytes, sum(credits, "creditedBytes"));
+      assert.equal(finished, true);
+      assert.equal(x.finalized, true);
+      for (const seeder of [scenario.accounts[6], scenario.accounts[7]]) {
+        const [bytes, earned] = await read<[bigint, bigint]>(pool, r, "seederEpoch", [epoch, seeder]);
+        const version = local.indexer.store.versionAt("SeederEpoch", `${epoch}-${lower(seeder)}`, Number(head));
+        const s = version ? Object.fromEntries([...version.data!].map(([k, v]) => [k, plain(v)])) : { unsettledBytes: 0n, unsettledEarned: 0n };
+        assert.equal(s.unsettledBytes, bytes);
+        assert.equal(s.unsettledEarned, earned);
+      }
+    }
+    const second = entity("RebateEpoch", scenario.epochs[1].toString());
+    assert.ok((second.pool as bigint) > 0n, "the second epoch has a pool");
+    assert.ok((second.rolledForward as bigint) > 0n, "its capped shares roll some of it forward");
+    assert.equal((second.shares as bigint) + (second.rolledForward as bigint) <= (second.pool as bigint), true);
+    const shares = [...(await logs(pool, r, "EpochShareClaimed")), ...(await logs(pool, r, "EpochShareSettled"))];
+    assert.equal(entities("EpochShare").length, shares.length);
+    assert.equal(entities("ReceiptCredit").length, (await logs(pool, r, "ReceiptCredited")).length);
+    assert.equal(entities("Claim").length, (await logs(pool, r, "Claimed")).length);
+  });
+
+  it("protocol totals and settings equal the contracts' balances and views", async () => {
+    const p = entity("Protocol", "protocol");
+    const balance = (address: Address) => driver.client.getBalance({ address, blockNumber: head });
+    assert.equal(p.contentCount, Number(await read<bigint>(market, m, "contentCount")));
+    assert.equal(p.networkFeeBps, await read<number>(market, m, "networkFeeBps"));
+    assert.equal(p.marketPaused, await read<boolean>(market, m, "paused"));
+    assert.equal((p.curveVolume as bigint) - (p.proceedsWithdrawn as bigint), await balance(market));
+    assert.equal(p.escrowCount, Number(await read<bigint>(escrow, e, "escrowCount")));
+    assert.equal(p.challengeWindow, BigInt(await read<number>(escrow, e, "challengeWindow")));
+    assert.equal(p.idleExpiry, BigInt(await read<number>(escrow, e, "idleExpiry")));
+    assert.equal(p.escrowPaused, await read<boolean>(escrow, e, "paused"));
+    assert.equal((p.escrowDeposits as bigint) - (p.escrowPaidToSeeders as bigint) - (p.escrowRefunded as bigint), await balance(escrow));
+    assert.equal(p.resourceCount, Number(await read<bigint>(deposits, w, "resourceCount")));
+    assert.equal(p.sessionCount, Number(await read<bigint>(deposits, w, "sessionCount")));
+    assert.equal(p.gracePeriod, BigInt(await read<number>(deposits, w, "gracePeriod")));
+    assert.equal(p.ws402Paused, await read<boolean>(deposits, w, "paused"));
+    assert.equal(p.ws402Owed, await read<bigint>(deposits, w, "totalOwed"));
+    const held = (p.sessionDeposits as bigint) - (p.sessionPaidToProviders as bigint) - (p.sessionRefunded as bigint) + (p.ws402Owed as bigint);
+    assert.equal(held, await balance(deposits));
+    const [carry, hasActiveEpoch, activeEpoch] = await read<[bigint, boolean, bigint]>(pool, r, "rollover");
+    assert.equal(p.rebateCarry, carry);
+    assert.equal(p.activeEpoch, hasActiveEpoch ? activeEpoch.toString() : null);
+    assert.equal((p.allowanceFunded as bigint) - (p.rebateClaimed as bigint), await balance(pool));
+    let balances = 0n;
+    for (const account of scenario.accounts) balances += await read<bigint>(pool, r, "balances", [account]);
+    assert.equal(p.rebateBalances, balances);
+    const days = entities("DailyStat");
+    assert.equal(days.reduce((n, d) => n + (d.purchaseCount as number), 0), p.purchaseCount);
+    assert.equal(days.reduce((n, d) => n + (d.volume as bigint), 0n), p.volume);
+    assert.equal(days.reduce((n, d) => n + (d.rebateClaimed as bigint), 0n), p.rebateClaimed);
+  });
+
+  it("GraphQL: an entity by id, with relations and derived fields, equals the contract reads", async () => {
+    const d = await data(`{
+      content(id: "1") { id supply currentPrice nextPrice curve publisher { id } payout { proceedsBalance }
+        licenses(where: { balance_gt: "0" }, orderBy: balance, orderDirection: desc) { holder { id } balance } }
+    }`);
+    const onChain = await read<Record<string, any>>(market, m, "content", [1n]);
+    assert.equal(d.content.supply, onChain.supply.toString());
+    assert.equal(d.content.currentPrice, (await read<bigint>(market, m, "nextPrice", [1n])).toString());
+    assert.equal(d.content.curve, "Linear");
+    assert.equal(d.content.payout.proceedsBalance, (await read<bigint>(market, m, "proceeds", [onChain.payout])).toString());
+    for (const { holder, balance } of d.content.licenses) {
+      assert.equal(balance, (await read<bigint>(market, m, "balanceOf", [getAddress(holder.id), 1n])).toString());
+    }
+    const balances = d.content.licenses.map((l: { balance: string }) => BigInt(l.balance));
+    assert.deepEqual(balances, [...balances].sort((a: bigint, b: bigint) => (a < b ? 1 : a > b ? -1 : 0)));
+  });
+
+  it("GraphQL: collections with where (_gt, _in, _contains, nested by id and by filter), orderBy, first and skip", async () => {
+    const d = await data(`{
+      byContent: purchases(where: { content: "2" }, orderBy: newSupply, orderDirection: asc) { newSupply quantity }
+      nested: purchases(where: { content_: { curve: Exponential } }) { id }
+      big: purchases(where: { total_gt: "30000000000000000" }) { total }
+      some: contents(where: { id_in: ["1", "2", "99"] }, orderBy: contentId) { id }
+      named: contents(where: { metadataURI_contains: "exponential" }) { id }
+      page: purchases(orderBy: newSupply, orderDirection: desc, first: 2, skip: 1, where: { content: "1" }) { newSupply }
+      sessions: ws402Sessions(where: { status_in: [Settled, Reclaimed] }, orderBy: sessionId) { sessionId status }
+      epochs: rebateEpoches(orderBy: epoch) { epoch pool totalEarned seeders { seeder { id } unsettledBytes } }
+    }`);
+    const purchases = await logs(market, m, "LicensesPurchased");
+    const ofContent2 = purchases.filter((l) => l.args.contentId === 2n);
+    assert.deepEqual(
+      d.byContent.map((p: { newSupply: string }) => p.newSupply),
+      ofContent2.map((l) => String(l.args.newSupply)),
+    );
+    assert.equal(d.nested.length, ofContent2.length);
+    const big = purchases.filter((l) => (l.args.curvePrice as bigint) + (l.args.networkFee as bigint) + (l.args.bountyFee as bigint) > 30_000_000_000_000_000n);
+    assert.equal(d.big.length, big.length);
+    assert.deepEqual(d.some.map((c: { id: string }) => c.id), ["1", "2"]);
+    assert.deepEqual(d.named.map((c: { id: string }) => c.id), ["2"]);
+    const supplies1 = purchases.filter((l) => l.args.contentId === 1n).map((l) => l.args.newSupply as bigint).sort((a, b) => (a > b ? -1 : 1));
+    assert.deepEqual(d.page.map((p: { newSupply: string }) => BigInt(p.newSupply)), supplies1.slice(1, 3));
+    for (const session of d.sessions) {
+      const onChain = await read<{ status: number }>(deposits, w, "session", [BigInt(session.sessionId)]);
+      assert.equal(session.status, SESSION_STATUS[onChain.status]);
+    }
+    assert.equal(d.sessions.length, 3);
+    assert.equal(d.epochs.length, 2);
+    for (const epoch of d.epochs) {
+      const [poolAmount, totalEarned] = await read<[bigint, bigint, boolean]>(pool, r, "epochInfo", [BigInt(epoch.epoch)]);
+      assert.equal(epoch.pool, poolAmount.toString());
+      assert.equal(epoch.totalEarned, totalEarned.toString());
+      for (const s of epoch.seeders) {
+        const [bytes] = await read<[bigint, bigint]>(pool, r, "seederEpoch", [BigInt(epoch.epoch), getAddress(s.seeder.id)]);
+        assert.equal(s.unsettledBytes, bytes.toString());
+      }
+    }
+  });
+
+  it("GraphQL: _meta and queries at a past block read the chain as it was then", async () => {
+    const d = await data(`query($block: Int!) {
+      _meta { block { number hash timestamp } hasIndexingErrors deployment }
+      then: content(id: "1", block: { number: $block }) { supply }
+      now: content(id: "1") { supply }
+    }`, { block: Number(scenario.midBlock) });
+    assert.equal(d._meta.block.number, Number(head));
+    assert.equal(d._meta.block.hash, (await driver.client.getBlock({ blockNumber: head })).hash);
+    assert.equal(d._meta.hasIndexingErrors, false);
+    const then = await driver.client.readContract({ address: market, abi: m, functionName: "content", args: [1n], blockNumber: scenario.midBlock } as never) as { supply: bigint };
+    assert.equal(d.then.supply, then.supply.toString());
+    assert.equal(d.now.supply, (await read<{ supply: bigint }>(market, m, "content", [1n])).supply.toString());
+    const future = await query(`{ contents(block: { number: ${Number(head) + 1000} }) { id } }`);
+    assert.match(future.errors![0].message, /has only indexed up to block number/);
+  });
+
+  it("GraphQL over HTTP answers bad queries with graph-node-style errors", async () => {
+    const unknown = await query(`{ torrents { id } }`);
+    assert.equal(unknown.data, undefined);
+    assert.equal(unknown.errors![0].message, "Type `Query` has no field `torrents`");
+    const tooMany = await query(`{ contents(first: 5000) { id } }`);
+    assert.deepEqual(tooMany, { errors: [{ message: "The `first` argument must be between 0 and 1000, but is 5000", locations: [{ line: 1, column: 3 }], path: ["contents"] }] });
+    const malformed = await fetch(local.url, { method: "POST", headers: { "content-type": "application/json" }, body: "{ not json" });
+    assert.equal(malformed.status, 400);
+    assert.ok(((await malformed.json()) as { errors: unknown[] }).errors.length === 1);
+  });
+});

@@ -3,6 +3,8 @@
  * by the Ignition module, served over HTTP JSON-RPC) and the built app served with a config.json pointing at it.
  */
 import { startDevChain, type DevChain } from "@web3torrent/devchain";
+import { startLocalIndexer, type LocalIndexer } from "@web3torrent/indexer";
+import { buildSubgraph } from "@web3torrent/subgraph/build";
 import { createPublicClient, createWalletClient, http, parseEther, type Address, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
@@ -11,14 +13,22 @@ import { startApp, type AppRuntimeConfig, type AppServer } from "../../../script
 
 export interface TestStack {
   chain: DevChain;
+  /** The local indexer serving the subgraph's GraphQL API, when started with `graphql: true`. */
+  indexer: LocalIndexer | null;
   app: AppServer;
   config: AppRuntimeConfig;
   publicClient: ReturnType<typeof createPublicClient>;
   stop(): Promise<void>;
 }
 
-export async function startStack(extra: Partial<AppRuntimeConfig> = {}): Promise<TestStack> {
+export async function startStack(extra: Partial<AppRuntimeConfig> = {}, { graphql = false } = {}): Promise<TestStack> {
   const chain = await startDevChain();
+  let indexer: LocalIndexer | null = null;
+  if (graphql) {
+    const { buildDir } = await buildSubgraph();
+    const contracts = Object.fromEntries(Object.entries(chain.contracts).map(([name, address]) => [name, { address, startBlock: 0 }]));
+    indexer = await startLocalIndexer({ rpcUrl: chain.rpcUrl, buildDir, contracts, port: 0, pollIntervalMs: 100 });
+  }
   const config: AppRuntimeConfig = {
     chainId: chain.chainId,
     chainName: "Web3Torrent local",
@@ -26,17 +36,20 @@ export async function startStack(extra: Partial<AppRuntimeConfig> = {}): Promise
     contracts: chain.contracts,
     startBlock: 0,
     trackerUrls: [],
+    graphqlUrl: indexer?.url ?? null,
     ...extra,
   };
   const app = await startApp({ config });
   const publicClient = createPublicClient({ chain: { ...hardhat, id: chain.chainId }, transport: http(chain.rpcUrl) });
   return {
     chain,
+    indexer,
     app,
     config,
     publicClient,
     async stop() {
       await app.close();
+      await indexer?.stop();
       await chain.stop();
     },
   };

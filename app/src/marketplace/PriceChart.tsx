@@ -31,7 +31,7 @@ export function PriceChart({ basePrice, points, current }: { basePrice: bigint; 
       <figcaption>
         {points.length === 0
           ? "No sales yet"
-          : `${points.length} sale${points.length === 1 ? "" : "s"} · ${formatEth(minY)} → ${formatEth(maxY)} ETH`}
+          : `${points.length} sale${points.length === 1 ? "" : "s"} · curve price ${formatEth(minY)} → ${formatEth(maxY)} ETH`}
       </figcaption>
     </figure>
   );

@@ -2,14 +2,16 @@
  * `npm start`: the whole stack on embedded defaults, in one terminal, stopped cleanly with Ctrl-C.
  * A Hardhat node, the contracts deployed with Ignition and exported into the sdk; then what a user needs.
  */
+import { rmSync } from "node:fs";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createPublicClient, formatEther, http } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
 import { exportDeployment } from "./exportDeployments.ts";
-import { HARDHAT_MNEMONIC, rpcUrl, stackConfig } from "./stack/config.ts";
+import { gatewayUrl, HARDHAT_MNEMONIC, rpcUrl, stackConfig } from "./stack/config.ts";
 import { assertPortFree, runNode, startNode, stopAll, waitFor } from "./stack/processes.ts";
 import { indexerPort, startIndexer } from "./stack/indexer.ts";
 import { appConfigFor, appPort, startApp } from "./stack/app.ts";
@@ -22,6 +24,7 @@ const hardhatEnv = { W3T_RPC_URL: rpcUrl() };
 async function main(): Promise<void> {
   await assertPortFree(stackConfig.chainPort, "Hardhat node (W3T_CHAIN_PORT)");
   await assertPortFree(indexerPort(), "local indexer (W3T_INDEXER_PORT)");
+  await assertPortFree(stackConfig.gatewayPort, "WS402 gateway (W3T_GATEWAY_PORT)");
   await assertPortFree(appPort(), "app (W3T_APP_PORT)");
 
   console.log(`Starting the Hardhat node on ${rpcUrl()} ...`);
@@ -34,31 +37,38 @@ async function main(): Promise<void> {
   await waitFor("Hardhat node", async () => (await client.getChainId()) === stackConfig.chainId);
 
   console.log("Deploying the contracts with Ignition ...");
-  await runNode({
-    name: "deploy",
-    args: [
-      hardhatCli,
-      "ignition",
-      "deploy",
-      join(root, "deploy/Web3Torrent.ts"),
-      "--network",
-      "localhost",
-      "--parameters",
-      join(root, "deploy/parameters/local.json"),
-      "--reset",
-    ],
-    env: hardhatEnv,
-    verbose: false,
-  });
+  await runNode({ name: "deploy", args: [join(root, "scripts/stack/deploy.ts")], env: hardhatEnv, verbose: false });
   const deployment = exportDeployment(join(root, `ignition/deployments/chain-${stackConfig.chainId}`));
   await runNode({ name: "sdk", args: [join(root, "node_modules/@wagmi/cli/dist/esm/cli.js"), "generate"], verbose: false });
 
   console.log("Building the subgraph and starting the local indexer ...");
   const indexer = await startIndexer({ rpcUrl: rpcUrl(), host: stackConfig.host });
 
+  console.log("Starting the WS402 gateway with the demo PDF ...");
+  // The chain is new at every start, so is the gateway's state: session ids restart at 1 on a fresh chain.
+  const gatewayDatabase = join(tmpdir(), `web3torrent-ws402-gateway-${stackConfig.gatewayPort}.sqlite`);
+  for (const suffix of ["", "-wal", "-shm"]) rmSync(gatewayDatabase + suffix, { force: true });
+  const gatewayKey = mnemonicToAccount(HARDHAT_MNEMONIC, { addressIndex: stackConfig.gatewayAccount }).getHdKey().privateKey!;
+  startNode({
+    name: "ws402-gateway",
+    args: ["--disable-warning=ExperimentalWarning", join(root, "services/ws402-gateway/src/main.ts")],
+    env: {
+      W3T_RPC_URL: rpcUrl(),
+      W3T_GATEWAY_HOST: stackConfig.host,
+      W3T_GATEWAY_PORT: String(stackConfig.gatewayPort),
+      W3T_GATEWAY_DB: gatewayDatabase,
+      W3T_GATEWAY_PRIVATE_KEY: `0x${Buffer.from(gatewayKey).toString("hex")}`,
+    },
+    verbose: false,
+  });
+  await waitFor("WS402 gateway", async () => {
+    const response = await fetch(`${gatewayUrl()}/api/resources`);
+    return response.ok && ((await response.json()) as { resources: unknown[] }).resources.length > 0;
+  });
+
   console.log("Building and serving the app ...");
   const app = await startApp({
-    config: appConfigFor({ chainId: stackConfig.chainId, rpcUrl: rpcUrl(), deployment, graphqlUrl: indexer.url }),
+    config: appConfigFor({ chainId: stackConfig.chainId, rpcUrl: rpcUrl(), deployment, gatewayUrl: gatewayUrl(), graphqlUrl: indexer.url }),
     host: stackConfig.host,
     port: appPort(),
     rebuild: true,
@@ -75,6 +85,9 @@ async function main(): Promise<void> {
   for (const [name, { address, startBlock }] of Object.entries(deployment.contracts)) {
     console.log(`  ${name.padEnd(18)} ${address}  (block ${startBlock})`);
   }
+  console.log("\nWS402 gateway (time-metered resources):");
+  console.log(`  Resources ${gatewayUrl()}/api/resources`);
+  console.log(`  Demo PDF  ${gatewayUrl()}/api/resource/pdf-report-2024/schema`);
   console.log("\nFunded accounts — LOCAL TEST KEYS, publicly known: never use them on a real network:");
   for (let index = 0; index < stackConfig.printedAccounts; index++) {
     const account = mnemonicToAccount(HARDHAT_MNEMONIC, { addressIndex: index });

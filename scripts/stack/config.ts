@@ -14,9 +14,13 @@ function port(name: string, fallback: number): number {
 export const stackConfig = {
   host: "127.0.0.1",
   chainPort: port("W3T_CHAIN_PORT", 8545),
+  gatewayPort: port("W3T_GATEWAY_PORT", 4020),
   chainId: 31337,
+  /** The WS402 gateway's provider account (index in Hardhat's default mnemonic), kept apart from the printed ones. */
+  gatewayAccount: 19,
   /** Test accounts printed at start (Hardhat's default mnemonic funds 20). */
   printedAccounts: 5,
 };
 
 export const rpcUrl = () => `http://${stackConfig.host}:${stackConfig.chainPort}`;
+export const gatewayUrl = () => `http://${stackConfig.host}:${stackConfig.gatewayPort}`;

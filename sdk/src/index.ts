@@ -3,3 +3,4 @@ export * from "./bondingCurve.ts";
 export * from "./checkpointSchedule.ts";
 export * from "./deployments.ts";
 export * from "./generated/contracts.ts";
+export * from "./ws402/index.ts";

@@ -1,0 +1,592 @@
+/**
+ * Metered sessions over WebSocket: the protocol of one connection (challenge, proof, receipts) and the life of one
+ * on-chain session across connections.
+ *
+ * A session is `live` while a proven connection is attached: its meter runs, its HTTP token works, a usage update
+ * goes out every interval and each signed receipt is checked, stored, acknowledged and counts as a heartbeat.
+ * When the connection drops or misses its heartbeat the session is `disconnected`: the meter and the token stop,
+ * and a proof of the same session on a new connection within the reconnect grace resumes it. Otherwise, and when
+ * the client ends it, its deposit runs out or its user asks the contract to close it, the session ends: its token
+ * dies at once and the settler pays the provider for the latest receipt and refunds the rest.
+ *
+ * Seconds charged are those the session key signed. A receipt may not go backwards nor run ahead of the gateway's
+ * own count by more than the tolerance, and its signature is checked as the contract will check it.
+ */
+import { randomBytes } from "node:crypto";
+import type { ServerResponse } from "node:http";
+import { isAddressEqual, type Address, type Hex } from "viem";
+import WebSocket from "ws";
+import {
+  SESSION_END_REASONS,
+  WS402_CLOSE_CODES,
+  WS402_ERRORS,
+  type PaymentProofMessage,
+  type ServerMessage,
+  type SessionEndReason,
+  type UsageReceiptMessage,
+  type Ws402ErrorCode,
+} from "@web3torrent/sdk/ws402/protocol";
+import { SESSION_STATUS, type Chain } from "./chain.ts";
+import type { GatewaySettings } from "./config.ts";
+import type { Logger } from "./log.ts";
+import { parseClientMessage } from "./messages.ts";
+import type { Settler } from "./settler.ts";
+import { addressOf, type SignatureVerifier } from "./signatures.ts";
+import type { Store } from "./store.ts";
+import type { TokenHolder, TokenRegistry } from "./tokens.ts";
+
+const MS_PER_SECOND = 1_000;
+const CHALLENGE_BYTES = 32;
+
+/** A configured resource with its on-chain id. */
+export interface ServedResource {
+  id: string;
+  onChainId: bigint;
+  /** The resource URL without a token. */
+  url: string;
+}
+
+export type SessionSettings = Pick<
+  GatewaySettings,
+  | "usageIntervalMs"
+  | "heartbeatTimeoutMs"
+  | "reconnectGraceMs"
+  | "receiptToleranceSeconds"
+  | "proofTimeoutMs"
+  | "maxProtocolErrors"
+>;
+
+export interface SessionManagerDeps {
+  settings: SessionSettings;
+  chain: Chain;
+  store: Store;
+  settler: Settler;
+  tokens: TokenRegistry;
+  verifier: SignatureVerifier;
+  resources: Map<string, ServedResource>;
+  log: Logger;
+}
+
+export interface SessionMetrics {
+  connections: number;
+  liveSessions: number;
+  disconnectedSessions: number;
+  receiptsVerified: number;
+  receiptsRejected: number;
+  usageUpdatesSent: number;
+  protocolErrors: number;
+  sessionsStarted: number;
+  sessionsEnded: number;
+}
+
+interface Connection {
+  ws: WebSocket;
+  resource: ServedResource;
+  challenge: Hex;
+  session?: Session;
+  proving: boolean;
+  errors: number;
+  proofTimer?: NodeJS.Timeout;
+}
+
+class Session implements TokenHolder {
+  readonly sessionId: bigint;
+  readonly resourceId: string;
+  readonly sessionKey: Address;
+  readonly maxSeconds: number;
+  readonly pricePerSecond: bigint;
+  keyIsContract = false;
+  /** The session key's public key, recovered from the proof of the current connection: receipts are verified with it. */
+  publicKey?: Uint8Array;
+  state: "live" | "disconnected" | "ended" = "disconnected";
+  connection?: Connection;
+  /** Metered milliseconds before the current connection. */
+  servedMs: number;
+  liveSince?: number;
+  exhausted = false;
+  /** The latest stored receipt. */
+  acknowledged: number;
+  signature: Hex | null;
+  lastReceiptAt = 0;
+  usageTimer?: NodeJS.Timeout;
+  exhaustTimer?: NodeJS.Timeout;
+  graceTimer?: NodeJS.Timeout;
+  finalReceiptTimer?: NodeJS.Timeout;
+  readonly responses = new Set<ServerResponse>();
+
+  constructor(init: {
+    sessionId: bigint;
+    resourceId: string;
+    sessionKey: Address;
+    maxSeconds: number;
+    pricePerSecond: bigint;
+    acknowledged: number;
+    signature: Hex | null;
+  }) {
+    this.sessionId = init.sessionId;
+    this.resourceId = init.resourceId;
+    this.sessionKey = init.sessionKey;
+    this.maxSeconds = init.maxSeconds;
+    this.pricePerSecond = init.pricePerSecond;
+    this.acknowledged = init.acknowledged;
+    this.signature = init.signature;
+    // A restored session resumes from the seconds its user signed: nothing later is provable.
+    this.servedMs = init.acknowledged * MS_PER_SECOND;
+  }
+
+  isLive(): boolean {
+    return this.state === "live" && !this.exhausted;
+  }
+
+  track(response: ServerResponse): void {
+    this.responses.add(response);
+    response.once("close", () => this.responses.delete(response));
+  }
+
+  elapsedMs(now: number): number {
+    const running = this.liveSince === undefined ? 0 : now - this.liveSince;
+    return Math.min(this.maxSeconds * MS_PER_SECOND, this.servedMs + running);
+  }
+
+  elapsedSeconds(now: number): number {
+    return Math.floor(this.elapsedMs(now) / MS_PER_SECOND);
+  }
+
+  /** Stops the meter, keeping what it counted. */
+  pauseMeter(now: number): void {
+    this.servedMs = this.elapsedMs(now);
+    this.liveSince = undefined;
+  }
+
+  clearTimers(): void {
+    clearInterval(this.usageTimer);
+    clearTimeout(this.exhaustTimer);
+    clearTimeout(this.graceTimer);
+    clearTimeout(this.finalReceiptTimer);
+    this.usageTimer = this.exhaustTimer = this.graceTimer = this.finalReceiptTimer = undefined;
+  }
+}
+
+export class SessionManager {
+  readonly #deps: SessionManagerDeps;
+  readonly #sessions = new Map<bigint, Session>();
+  readonly #connections = new Set<Connection>();
+  readonly #counters = {
+    receiptsVerified: 0,
+    receiptsRejected: 0,
+    usageUpdatesSent: 0,
+    protocolErrors: 0,
+    sessionsStarted: 0,
+    sessionsEnded: 0,
+  };
+  #closing = false;
+
+  constructor(deps: SessionManagerDeps) {
+    this.#deps = deps;
+  }
+
+  get connectionCount(): number {
+    return this.#connections.size;
+  }
+
+  metrics(): SessionMetrics {
+    let live = 0;
+    for (const session of this.#sessions.values()) if (session.state === "live") live++;
+    return {
+      connections: this.#connections.size,
+      liveSessions: live,
+      disconnectedSessions: this.#sessions.size - live,
+      ...this.#counters,
+    };
+  }
+
+  /**
+   * Takes back the sessions that were open when the gateway stopped: each waits the reconnect grace for its
+   * client, then is settled with the latest receipt in the store.
+   */
+  restore(): number {
+    const open = this.#deps.store.sessionsIn("open");
+    for (const record of open) {
+      if (this.#sessions.has(record.sessionId)) continue;
+      const session = new Session({ ...record, acknowledged: record.elapsedSeconds });
+      this.#sessions.set(session.sessionId, session);
+      this.#startGrace(session);
+    }
+    return open.length;
+  }
+
+  /** Serves a new WebSocket for `resourceId`. */
+  accept(ws: WebSocket, resourceId: string | null): void {
+    ws.on("error", (error) => this.#deps.log.debug("websocket error", { error }));
+    const resource = resourceId === null ? undefined : this.#deps.resources.get(resourceId);
+    if (!resource || this.#closing) {
+      const reason = this.#closing ? "The gateway is shutting down." : `Unknown resource "${String(resourceId).slice(0, 64)}".`;
+      this.#send(ws, { type: "error", code: this.#closing ? WS402_ERRORS.internalError : WS402_ERRORS.unknownResource, reason });
+      ws.close(this.#closing ? WS402_CLOSE_CODES.gatewayRestart : WS402_CLOSE_CODES.protocolError, reason.slice(0, 120));
+      return;
+    }
+    const connection: Connection = {
+      ws,
+      resource,
+      challenge: `0x${randomBytes(CHALLENGE_BYTES).toString("hex")}`,
+      proving: false,
+      errors: 0,
+    };
+    this.#connections.add(connection);
+    connection.proofTimer = setTimeout(() => {
+      this.#error(connection, WS402_ERRORS.proofTimeout, "No valid payment proof in time.");
+      ws.close(WS402_CLOSE_CODES.proofFailed, "payment proof timeout");
+    }, this.#deps.settings.proofTimeoutMs);
+    ws.on("message", (data, isBinary) => this.#onMessage(connection, data, isBinary));
+    ws.on("close", (code) => this.#onClose(connection, code));
+    const { chain } = this.#deps;
+    this.#send(ws, {
+      type: "challenge",
+      challenge: connection.challenge,
+      resourceId: resource.id,
+      onChainResourceId: resource.onChainId.toString(),
+      provider: chain.provider,
+      chainId: chain.chainId,
+      contract: chain.contract,
+    });
+  }
+
+  /** The user asked the contract to close `sessionId`: settle now, within its grace period. */
+  onCloseRequested(sessionId: bigint): void {
+    const session = this.#sessions.get(sessionId);
+    if (session) {
+      this.#deps.log.info("close requested on-chain; settling now", { sessionId });
+      this.#end(session, SESSION_END_REASONS.closeRequested);
+    }
+  }
+
+  /** Ends every session (they are settled) and closes every connection. */
+  shutdown(): void {
+    this.#closing = true;
+    for (const session of [...this.#sessions.values()]) this.#end(session, SESSION_END_REASONS.gatewayShutdown);
+    for (const connection of this.#connections) {
+      clearTimeout(connection.proofTimer);
+      connection.ws.close(WS402_CLOSE_CODES.gatewayRestart, "gateway shutting down");
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Messages
+  // -------------------------------------------------------------------------------------------------------------
+
+  #onMessage(connection: Connection, data: WebSocket.RawData, isBinary: boolean): void {
+    if (isBinary) {
+      this.#protocolError(connection, WS402_ERRORS.invalidMessage, "Messages are JSON text frames.");
+      return;
+    }
+    const parsed = parseClientMessage(data.toString());
+    if (!parsed.ok) {
+      this.#protocolError(connection, parsed.code, parsed.reason);
+      return;
+    }
+    const { message } = parsed;
+    if (message.type === "payment_proof") {
+      if (connection.session || connection.proving) {
+        this.#protocolError(connection, WS402_ERRORS.alreadyProven, "This connection already has a session.");
+        return;
+      }
+      connection.proving = true;
+      this.#onProof(connection, message)
+        .catch((error: Error) => {
+          this.#deps.log.error("payment proof failed", { error });
+          this.#error(connection, WS402_ERRORS.internalError, "The proof could not be checked.");
+        })
+        .finally(() => (connection.proving = false));
+      return;
+    }
+    const session = connection.session;
+    if (!session) {
+      this.#protocolError(connection, WS402_ERRORS.proofRequired, "Send a payment_proof first.");
+      return;
+    }
+    if (message.type === "usage_receipt") {
+      this.#onReceipt(connection, session, message).catch((error: Error) => {
+        this.#deps.log.error("receipt failed", { error });
+        this.#error(connection, WS402_ERRORS.internalError, "The receipt could not be checked.");
+      });
+    } else {
+      this.#end(session, SESSION_END_REASONS.clientClosed);
+    }
+  }
+
+  async #onProof(connection: Connection, message: PaymentProofMessage): Promise<void> {
+    const { chain, store, verifier } = this.#deps;
+    const sessionId = BigInt(message.sessionId);
+    const refuse = (code: Ws402ErrorCode, reason: string) => this.#protocolError(connection, code, reason);
+
+    const stored = store.getSession(sessionId);
+    if (stored && stored.state !== "open") return refuse(WS402_ERRORS.sessionEnded, `Session ${sessionId} has ended.`);
+
+    let onChain;
+    try {
+      onChain = await chain.readSession(sessionId);
+    } catch (error) {
+      this.#deps.log.warn("cannot read session", { sessionId, error });
+      return this.#error(connection, WS402_ERRORS.chainUnavailable, "The chain cannot be reached; try again.");
+    }
+    if (connection.ws.readyState !== WebSocket.OPEN) return;
+    if (onChain.status === SESSION_STATUS.none) return refuse(WS402_ERRORS.sessionNotFound, `Session ${sessionId} does not exist.`);
+    if (onChain.status !== SESSION_STATUS.open) return refuse(WS402_ERRORS.sessionNotOpen, `Session ${sessionId} is closed.`);
+    if (onChain.resourceId !== connection.resource.onChainId) {
+      return refuse(WS402_ERRORS.sessionWrongResource, `Session ${sessionId} pays for another resource.`);
+    }
+    if (onChain.closeDeadline !== 0) {
+      return refuse(WS402_ERRORS.sessionClosing, `Session ${sessionId} is being closed on-chain (requestClose).`);
+    }
+
+    const proof = { sessionId, resourceId: connection.resource.onChainId, provider: chain.provider, challenge: connection.challenge };
+    let keyIsContract = false;
+    const publicKey = verifier.proofPublicKey(proof, message.signature);
+    let valid = publicKey !== undefined && isAddressEqual(addressOf(publicKey), onChain.sessionKey);
+    if (!valid && (await chain.isContract(onChain.sessionKey))) {
+      keyIsContract = true;
+      valid = await chain.isValidContractSignature(onChain.sessionKey, verifier.proofDigest(proof), message.signature as Hex);
+    }
+    if (!valid) return refuse(WS402_ERRORS.invalidProof, "The proof is not signed by the session key for this connection.");
+    if (connection.ws.readyState !== WebSocket.OPEN) return;
+
+    let session = this.#sessions.get(sessionId);
+    const resumed = session !== undefined || stored !== undefined;
+    if (!session) {
+      const latest = store.getSession(sessionId);
+      if (latest && latest.state !== "open") return refuse(WS402_ERRORS.sessionEnded, `Session ${sessionId} has ended.`);
+      session = new Session({
+        sessionId,
+        resourceId: connection.resource.id,
+        sessionKey: onChain.sessionKey,
+        maxSeconds: onChain.maxSeconds,
+        pricePerSecond: onChain.pricePerSecond,
+        acknowledged: latest?.elapsedSeconds ?? 0,
+        signature: latest?.signature ?? null,
+      });
+      store.insertSession({ ...session, user: onChain.user });
+      this.#sessions.set(sessionId, session);
+      this.#counters.sessionsStarted++;
+    }
+    session.keyIsContract = keyIsContract;
+    session.publicKey = publicKey;
+    this.#attach(session, connection, resumed);
+  }
+
+  async #onReceipt(connection: Connection, session: Session, message: UsageReceiptMessage): Promise<void> {
+    const { verifier, chain, settings, store } = this.#deps;
+    const reject = (code: Ws402ErrorCode, reason: string) => {
+      this.#counters.receiptsRejected++;
+      this.#protocolError(connection, code, reason);
+    };
+    if (BigInt(message.sessionId) !== session.sessionId) {
+      return reject(WS402_ERRORS.wrongSession, `This connection meters session ${session.sessionId}.`);
+    }
+    const seconds = message.elapsedSeconds;
+    if (seconds < session.acknowledged) {
+      return reject(WS402_ERRORS.receiptBackwards, `Receipts are cumulative: ${seconds} s is below the ${session.acknowledged} s already signed.`);
+    }
+    const limit = Math.min(session.maxSeconds, session.elapsedSeconds(Date.now()) + settings.receiptToleranceSeconds);
+    if (seconds > limit) {
+      return reject(WS402_ERRORS.receiptAhead, `${seconds} s is more than the ${limit} s this session can have used.`);
+    }
+    let valid: boolean;
+    if (seconds === session.acknowledged && message.signature === session.signature) {
+      // The latest receipt again, as a heartbeat: already checked.
+      valid = true;
+    } else if (session.keyIsContract) {
+      valid = await chain.isValidContractSignature(session.sessionKey, verifier.usageDigest(session.sessionId, seconds), message.signature);
+      if (session.state === "ended" || seconds < session.acknowledged) return;
+    } else {
+      valid = session.publicKey !== undefined && verifier.verifyUsage(session.sessionId, seconds, message.signature, session.publicKey);
+    }
+    if (!valid) return reject(WS402_ERRORS.invalidReceiptSignature, "The receipt is not signed by this session's key.");
+
+    this.#counters.receiptsVerified++;
+    session.lastReceiptAt = Date.now();
+    if (seconds > session.acknowledged || session.signature === null) {
+      store.recordReceipt(session.sessionId, seconds, message.signature);
+      session.acknowledged = seconds;
+      session.signature = message.signature;
+    }
+    this.#send(connection.ws, { type: "receipt_accepted", sessionId: message.sessionId, elapsedSeconds: session.acknowledged });
+    if (session.exhausted && session.acknowledged >= session.maxSeconds) this.#end(session, SESSION_END_REASONS.depositExhausted);
+  }
+
+  #onClose(connection: Connection, code: number): void {
+    clearTimeout(connection.proofTimer);
+    this.#connections.delete(connection);
+    const session = connection.session;
+    connection.session = undefined;
+    if (!session || session.connection !== connection || session.state === "ended") return;
+    if (session.exhausted) this.#end(session, SESSION_END_REASONS.depositExhausted);
+    else if (code === WS402_CLOSE_CODES.normal) this.#end(session, SESSION_END_REASONS.clientClosed);
+    else this.#suspend(session);
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Session life
+  // -------------------------------------------------------------------------------------------------------------
+
+  #attach(session: Session, connection: Connection, resumed: boolean): void {
+    const now = Date.now();
+    const previous = session.connection;
+    if (previous && previous !== connection) {
+      previous.session = undefined;
+      this.#send(previous.ws, { type: "error", code: WS402_ERRORS.sessionEnded, reason: "The session continues on another connection." });
+      previous.ws.close(WS402_CLOSE_CODES.takenOver, "session taken over");
+    }
+    session.pauseMeter(now);
+    session.clearTimers();
+    clearTimeout(connection.proofTimer);
+    session.connection = connection;
+    connection.session = session;
+    session.state = "live";
+    session.lastReceiptAt = now;
+    const { settings, tokens } = this.#deps;
+    const id = session.sessionId.toString();
+    this.#send(connection.ws, {
+      type: "session_started",
+      sessionId: id,
+      resourceId: session.resourceId,
+      maxSeconds: session.maxSeconds,
+      pricePerSecond: session.pricePerSecond.toString(),
+      deposit: (session.pricePerSecond * BigInt(session.maxSeconds)).toString(),
+      elapsedSeconds: session.elapsedSeconds(now),
+      acknowledgedSeconds: session.acknowledged,
+      resumed,
+    });
+    if (session.elapsedMs(now) >= session.maxSeconds * MS_PER_SECOND) {
+      this.#exhaust(session);
+      return;
+    }
+    session.liveSince = now;
+    const token = tokens.tokenFor(session);
+    this.#send(connection.ws, {
+      type: "http_access_granted",
+      sessionId: id,
+      token,
+      url: `${connection.resource.url}?token=${encodeURIComponent(token)}`,
+    });
+    session.usageTimer = setInterval(() => this.#tick(session), settings.usageIntervalMs);
+    session.exhaustTimer = setTimeout(() => this.#exhaust(session), session.maxSeconds * MS_PER_SECOND - session.elapsedMs(now));
+    this.#deps.log.debug(resumed ? "session resumed" : "session started", { sessionId: session.sessionId });
+  }
+
+  #tick(session: Session): void {
+    const connection = session.connection;
+    if (!connection || session.state !== "live") return;
+    const now = Date.now();
+    if (now - session.lastReceiptAt > this.#deps.settings.heartbeatTimeoutMs) {
+      this.#error(connection, WS402_ERRORS.heartbeatTimeout, "No usage receipt in time; the session is suspended.");
+      this.#suspend(session);
+      connection.session = undefined;
+      connection.ws.close(WS402_CLOSE_CODES.heartbeatTimeout, "heartbeat timeout");
+      return;
+    }
+    this.#sendUsage(session, connection, now);
+  }
+
+  #sendUsage(session: Session, connection: Connection, now: number): void {
+    const elapsedSeconds = session.elapsedSeconds(now);
+    const consumed = session.pricePerSecond * BigInt(elapsedSeconds);
+    this.#send(connection.ws, {
+      type: "usage_update",
+      sessionId: session.sessionId.toString(),
+      elapsedSeconds,
+      maxSeconds: session.maxSeconds,
+      consumed: consumed.toString(),
+      remaining: (session.pricePerSecond * BigInt(session.maxSeconds) - consumed).toString(),
+      at: now,
+    });
+    this.#counters.usageUpdatesSent++;
+  }
+
+  /** The deposit is used up: no more access; wait a heartbeat for the final receipt, then end. */
+  #exhaust(session: Session): void {
+    if (session.exhausted || session.state !== "live") return;
+    const now = Date.now();
+    session.exhausted = true;
+    // Every paid second has been served by definition (a timer may fire a moment early).
+    session.servedMs = session.maxSeconds * MS_PER_SECOND;
+    session.liveSince = undefined;
+    session.clearTimers();
+    this.#deps.tokens.revoke(session.sessionId, now);
+    for (const response of session.responses) response.destroy();
+    if (session.connection) this.#sendUsage(session, session.connection, now);
+    if (session.acknowledged >= session.maxSeconds) {
+      this.#end(session, SESSION_END_REASONS.depositExhausted);
+      return;
+    }
+    session.finalReceiptTimer = setTimeout(() => this.#end(session, SESSION_END_REASONS.depositExhausted), this.#deps.settings.heartbeatTimeoutMs);
+  }
+
+  /** The connection is gone: stop metering and wait the reconnect grace. */
+  #suspend(session: Session): void {
+    session.pauseMeter(Date.now());
+    session.clearTimers();
+    session.connection = undefined;
+    session.state = "disconnected";
+    for (const response of session.responses) response.destroy();
+    this.#startGrace(session);
+    this.#deps.log.debug("session disconnected", { sessionId: session.sessionId });
+  }
+
+  #startGrace(session: Session): void {
+    session.graceTimer = setTimeout(() => this.#end(session, SESSION_END_REASONS.disconnected), this.#deps.settings.reconnectGraceMs);
+  }
+
+  #end(session: Session, reason: SessionEndReason): void {
+    if (session.state === "ended") return;
+    const { store, tokens, settler } = this.#deps;
+    const now = Date.now();
+    session.pauseMeter(now);
+    session.clearTimers();
+    session.state = "ended";
+    tokens.revoke(session.sessionId, now);
+    for (const response of session.responses) response.destroy();
+    this.#sessions.delete(session.sessionId);
+    store.beginSettlement(session.sessionId, reason);
+    this.#counters.sessionsEnded++;
+
+    const connection = session.connection;
+    session.connection = undefined;
+    if (connection) {
+      connection.session = undefined;
+      const charged = BigInt(Math.min(session.acknowledged, session.maxSeconds));
+      this.#send(connection.ws, {
+        type: "session_ended",
+        sessionId: session.sessionId.toString(),
+        reason,
+        elapsedSeconds: Number(charged),
+        charged: (charged * session.pricePerSecond).toString(),
+        refund: ((BigInt(session.maxSeconds) - charged) * session.pricePerSecond).toString(),
+      });
+      connection.ws.close(WS402_CLOSE_CODES.normal, "session ended");
+    }
+    this.#deps.log.info("session ended", { sessionId: session.sessionId, reason, elapsedSeconds: session.acknowledged });
+    settler.enqueue(session.sessionId);
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Output
+  // -------------------------------------------------------------------------------------------------------------
+
+  #send(ws: WebSocket, message: ServerMessage): void {
+    if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(message));
+  }
+
+  #error(connection: Connection, code: Ws402ErrorCode, reason: string): void {
+    this.#send(connection.ws, { type: "error", code, reason });
+  }
+
+  /** Answers a bad message; a connection that keeps sending them is closed. */
+  #protocolError(connection: Connection, code: Ws402ErrorCode, reason: string): void {
+    this.#counters.protocolErrors++;
+    this.#error(connection, code, reason);
+    if (++connection.errors >= this.#deps.settings.maxProtocolErrors) {
+      this.#error(connection, WS402_ERRORS.tooManyErrors, "Too many invalid messages; closing.");
+      connection.ws.close(WS402_CLOSE_CODES.protocolError, "too many invalid messages");
+    }
+  }
+}

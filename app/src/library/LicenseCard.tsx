@@ -9,7 +9,7 @@ export function LicenseCard({ content, balance, torrent }: { content: ContentRec
   const status = downloadStatus(torrent);
   return (
     <article className="card" data-testid={`license-${content.contentId}`} data-status={status}>
-      <header className="row">
+      <header className="card-header">
         <h3>{content.metadata.name}</h3>
         <span className={`badge ${status === "seeding" || status === "completed" ? "badge-ok" : ""}`} data-testid="download-status">
           {status}

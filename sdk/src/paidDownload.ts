@@ -1,0 +1,218 @@
+/**
+ * A paid download over WebTorrent, in the browser or in Node: the leecher's whole flow on top of `w3t_pay`.
+ *
+ *   const key = await createDownloadKey(walletClient, account, ctx);          // wallet prompt: Delegation (once a day)
+ *   const download = await startPaidDownload({ client, publicClient, walletClient, account, key, ... });
+ *                                                                              // wallet prompt: the escrow's open tx
+ *   await download.done;                                                       // every seeder paid for its bytes
+ *   await download.close();                                                    // starts the refund of the rest
+ *
+ * The session key signs every voucher and receipt silently; the wallet signs the delegation once per key (reusable
+ * across downloads until it expires) and sends the `open` transaction, which registers the key in the escrow.
+ */
+import {
+  parseEventLogs,
+  type Account,
+  type Address,
+  type Hash,
+  type PublicClient,
+  type WalletClient,
+} from "viem";
+import { amountFor } from "./checkpointSchedule.ts";
+import { checkpointEscrowAbi, licenseMarketAbi } from "./generated/contracts.ts";
+import { bytes32ToInfohash, magnetURI } from "./infohash.ts";
+import { DEFAULT_DELEGATION_TTL_SECONDS, SessionKey, signDelegation, type SignedDelegation } from "./sessionKey.ts";
+import { LeecherSession } from "./wire/leecherSession.ts";
+import { leecherExtension } from "./wire/leecherExtension.ts";
+import { MODE_VALUE, type PaymentModeName } from "./wire/messages.ts";
+import type { PayWire } from "./wire/wire.ts";
+
+export interface Contracts {
+  market: Address;
+  escrow: Address;
+  rebatePool: Address;
+}
+
+/** The part of a WebTorrent torrent this flow uses. */
+export interface TorrentLike {
+  readonly infoHash: string;
+  readonly done: boolean;
+  on(event: "wire", listener: (wire: PayWire) => void): unknown;
+  on(event: "done", listener: () => void): unknown;
+  on(event: "error", listener: (error: Error | string) => void): unknown;
+  destroy(opts?: unknown, cb?: (error?: Error) => void): void;
+}
+
+/** The part of a WebTorrent client this flow uses. */
+export interface TorrentClientLike {
+  add(torrentId: string, opts?: Record<string, unknown>): TorrentLike;
+}
+
+/** A session key with the wallet's delegation: signs vouchers and receipts for every download until `expiry`. */
+export interface DownloadKey {
+  sessionKey: SessionKey;
+  delegation: SignedDelegation;
+}
+
+function accountAddress(account: Account | Address): Address {
+  return typeof account === "string" ? account : account.address;
+}
+
+/** Generates a session key and asks the wallet for its delegation (one signature prompt). */
+export async function createDownloadKey(
+  walletClient: WalletClient,
+  account: Account | Address,
+  ctx: { chainId: number; rebatePool: Address },
+  expiry: bigint = BigInt(Math.floor(Date.now() / 1000) + DEFAULT_DELEGATION_TTL_SECONDS),
+): Promise<DownloadKey> {
+  const sessionKey = SessionKey.generate();
+  const delegation = await signDelegation(walletClient as never, account, ctx, sessionKey.address, expiry);
+  return { sessionKey, delegation };
+}
+
+export interface OpenEscrowOptions {
+  publicClient: PublicClient;
+  walletClient: WalletClient;
+  account: Account | Address;
+  escrow: Address;
+  contentId: bigint;
+  maxBytes: bigint;
+  pricePerMiBCap: bigint;
+  sessionKey: Address;
+  mode: PaymentModeName;
+}
+
+/** Opens an escrow (one wallet transaction) depositing `maxBytes` at `pricePerMiBCap`; returns its id and deposit. */
+export async function openEscrow(o: OpenEscrowOptions): Promise<{ escrowId: bigint; deposit: bigint }> {
+  const deposit = amountFor(o.maxBytes, o.pricePerMiBCap);
+  const { request } = await o.publicClient.simulateContract({
+    account: o.account,
+    address: o.escrow,
+    abi: checkpointEscrowAbi,
+    functionName: "open",
+    args: [o.contentId, o.maxBytes, o.pricePerMiBCap, o.sessionKey, MODE_VALUE[o.mode]],
+    value: deposit,
+  });
+  const hash = await o.walletClient.writeContract(request as never);
+  const receipt = await o.publicClient.waitForTransactionReceipt({ hash });
+  if (receipt.status !== "success") throw new Error(`opening the escrow failed (transaction ${hash})`);
+  const [opened] = parseEventLogs({ abi: checkpointEscrowAbi, eventName: "EscrowOpened", logs: receipt.logs });
+  return { escrowId: opened.args.escrowId, deposit };
+}
+
+export interface PaidDownloadOptions {
+  client: TorrentClientLike;
+  publicClient: PublicClient;
+  walletClient: WalletClient;
+  /** The license holder: the wallet account that opens the escrow. */
+  account: Account | Address;
+  chainId: number;
+  contracts: Contracts;
+  contentId: bigint;
+  key: DownloadKey;
+  /** Highest price per MiB accepted from a seeder; the deposit is the whole content at this price. 0: free seeders only. */
+  pricePerMiBCap: bigint;
+  mode?: PaymentModeName;
+  /** Tracker announce URLs. */
+  announce: string[];
+  /** Extra WebTorrent `add` options (path, store ...). */
+  torrentOptions?: Record<string, unknown>;
+  /** How long to wait for the seeders' acknowledgement of the final vouchers. */
+  settleTimeoutMs?: number;
+}
+
+export interface PaidDownload {
+  torrent: TorrentLike;
+  session: LeecherSession;
+  escrowId: bigint | null;
+  deposit: bigint;
+  /** Resolves when the content is complete and every seeder acknowledged its final voucher and receipt. */
+  done: Promise<void>;
+  /** Closes the escrow (a wallet transaction): the rest is refunded after the challenge window. */
+  close(): Promise<Hash>;
+}
+
+export async function startPaidDownload(options: PaidDownloadOptions): Promise<PaidDownload> {
+  const { publicClient, walletClient, contracts, contentId, key } = options;
+  const mode = options.mode ?? "exponential";
+  const leecher = accountAddress(options.account);
+  if (key.delegation.account !== leecher) throw new Error("the session key was delegated by another account");
+
+  const content = await publicClient.readContract({
+    address: contracts.market,
+    abi: licenseMarketAbi,
+    functionName: "content",
+    args: [contentId],
+  });
+  const licensed = await publicClient.readContract({
+    address: contracts.market,
+    abi: licenseMarketAbi,
+    functionName: "hasLicense",
+    args: [leecher, contentId],
+  });
+  if (!licensed) throw new Error(`${leecher} holds no license of content ${contentId}: buy one first`);
+  const maxBytes = BigInt(content.size);
+
+  let escrowId: bigint | null = null;
+  let deposit = 0n;
+  if (options.pricePerMiBCap > 0n) {
+    ({ escrowId, deposit } = await openEscrow({
+      publicClient,
+      walletClient,
+      account: options.account,
+      escrow: contracts.escrow,
+      contentId,
+      maxBytes,
+      pricePerMiBCap: options.pricePerMiBCap,
+      sessionKey: key.sessionKey.address,
+      mode,
+    }));
+  }
+
+  const session = new LeecherSession({
+    chainId: options.chainId,
+    contracts,
+    contentId,
+    account: leecher,
+    escrowId,
+    mode,
+    maxBytes,
+    pricePerMiBCap: options.pricePerMiBCap,
+    sessionKey: key.sessionKey,
+    delegation: key.delegation,
+  });
+  const infoHash = bytes32ToInfohash(content.infohash);
+  const torrent = options.client.add(magnetURI(infoHash, options.announce), {
+    announce: options.announce,
+    ...options.torrentOptions,
+  });
+  const extension = leecherExtension(session);
+  torrent.on("wire", (wire) => (wire as unknown as { use(ext: unknown): void }).use(extension));
+  const done = new Promise<void>((resolve, reject) => {
+    const finish = () => session.settle(options.settleTimeoutMs).then(() => resolve(), reject);
+    if (torrent.done) finish();
+    else torrent.on("done", finish);
+    torrent.on("error", (error) => reject(typeof error === "string" ? new Error(error) : error));
+  });
+
+  return {
+    torrent,
+    session,
+    escrowId,
+    deposit,
+    done,
+    async close() {
+      if (escrowId === null) throw new Error("a free download has no escrow to close");
+      const { request } = await publicClient.simulateContract({
+        account: options.account,
+        address: contracts.escrow,
+        abi: checkpointEscrowAbi,
+        functionName: "close",
+        args: [escrowId],
+      });
+      const hash = await walletClient.writeContract(request as never);
+      await publicClient.waitForTransactionReceipt({ hash });
+      return hash;
+    },
+  };
+}

@@ -1,0 +1,134 @@
+/**
+ * Byte accounting of `w3t_pay` on the seeder's side: what one paying account (an escrow, or a licence for free
+ * content) has been served, what it has paid for with vouchers and receipts, and how far the seeder may go before
+ * the next payment — the checkpoint schedule of ../checkpointSchedule.ts, shared with the escrow contract.
+ *
+ * The rule: the seeder sends bytes up to the next checkpoint after what is paid, then stops and asks. In exponential
+ * mode the first interval (10 MiB) is served on credit and every later one is paid for before it starts, so a
+ * leecher who stops paying gets at most one interval it did not pay for. In upfront mode nothing is sent before a
+ * voucher for the whole download. Receipts (for the rebate pool) follow the exponential checkpoints in every mode,
+ * free content included.
+ */
+import type { Address } from "viem";
+import { CheckpointMode, amountFor, nextCheckpoint } from "../checkpointSchedule.ts";
+import type { PaymentModeName, VoucherRequestMessage } from "./messages.ts";
+
+export interface ServiceAccountInit {
+  /** "escrow:<id>" for paid downloads, "free:<leecher>:<contentId>" for free ones. */
+  key: string;
+  leecher: Address;
+  sessionKey: Address;
+  contentId: bigint;
+  /** The paying escrow; null when the content is served free (receipts only). */
+  escrowId: bigint | null;
+  mode: PaymentModeName;
+  /** Bytes the escrow pays for (its `maxBytes`), or the content size when free. */
+  maxBytes: bigint;
+  /** The seeder's price in wei per MiB (0 when free). */
+  pricePerMiB: bigint;
+  /** The escrow's price cap: a voucher above `amountFor(bytes, cap)` would not redeem. */
+  priceCapPerMiB: bigint;
+  /** The wallet's delegation of the session key, for the receipts. */
+  delegation: { expiry: bigint; signature: `0x${string}` };
+  /** Restored from the seeder's store after a restart (all 0 for a new account). */
+  voucherBytes?: bigint;
+  voucherAmount?: bigint;
+  receiptBytes?: bigint;
+}
+
+/** Per-account state shared by every wire that serves it. */
+export class ServiceAccount {
+  readonly key: string;
+  readonly leecher: Address;
+  readonly sessionKey: Address;
+  readonly contentId: bigint;
+  readonly escrowId: bigint | null;
+  readonly mode: PaymentModeName;
+  readonly maxBytes: bigint;
+  readonly pricePerMiB: bigint;
+  readonly priceCapPerMiB: bigint;
+  readonly delegation: { expiry: bigint; signature: `0x${string}` };
+  /** Bytes sent (a lower bound after a restart: the bytes the stored receipt attests). */
+  served: bigint;
+  voucherBytes: bigint;
+  voucherAmount: bigint;
+  receiptBytes: bigint;
+  /** The escrow stopped paying (closing or refunded): nothing more is served on this account. */
+  closed = false;
+  readonly #listeners = new Set<() => void>();
+
+  constructor(init: ServiceAccountInit) {
+    this.key = init.key;
+    this.leecher = init.leecher;
+    this.sessionKey = init.sessionKey;
+    this.contentId = init.contentId;
+    this.escrowId = init.escrowId;
+    this.mode = init.mode;
+    this.maxBytes = init.maxBytes;
+    this.pricePerMiB = init.pricePerMiB;
+    this.priceCapPerMiB = init.priceCapPerMiB;
+    this.delegation = init.delegation;
+    this.voucherBytes = init.voucherBytes ?? 0n;
+    this.voucherAmount = init.voucherAmount ?? 0n;
+    this.receiptBytes = init.receiptBytes ?? 0n;
+    this.served = this.receiptBytes;
+  }
+
+  /** Whether vouchers are due (paid content with an escrow). */
+  get paid(): boolean {
+    return this.escrowId !== null && this.pricePerMiB > 0n;
+  }
+
+  /** The bytes a voucher must cover once `served` bytes are out. */
+  voucherDue(served: bigint = this.served): bigint {
+    return this.mode === "upfront" ? this.maxBytes : served;
+  }
+
+  /** The price of `bytes` at the seeder's price, as the escrow computes it (rounded down). */
+  priceOf(bytes: bigint): bigint {
+    return amountFor(bytes, this.pricePerMiB);
+  }
+
+  /** How many bytes (cumulative) may be sent before the next payment. */
+  allowance(): bigint {
+    const byReceipt = nextCheckpoint(CheckpointMode.Exponential, this.receiptBytes, this.maxBytes);
+    if (!this.paid) return byReceipt;
+    const byVoucher =
+      this.mode === "upfront"
+        ? this.voucherBytes >= this.maxBytes
+          ? this.maxBytes
+          : 0n
+        : nextCheckpoint(CheckpointMode.Exponential, this.voucherBytes, this.maxBytes);
+    return byVoucher < byReceipt ? byVoucher : byReceipt;
+  }
+
+  /** What is missing at the current `served`, as the voucher request to send; null when fully paid. */
+  paymentRequest(): VoucherRequestMessage | null {
+    const receiptMissing = this.served > this.receiptBytes;
+    const voucherBytes = this.paid ? this.voucherDue() : null;
+    const voucherMissing = voucherBytes !== null && voucherBytes > this.voucherBytes;
+    if (!receiptMissing && !voucherMissing) return null;
+    return {
+      type: "voucher_request",
+      cumulativeBytes: this.served,
+      voucherBytes,
+      voucherAmount: voucherBytes === null ? null : this.priceOf(voucherBytes),
+    };
+  }
+
+  /** Ends the account (its escrow is closing): every wire serving it refuses its peer. */
+  close(): void {
+    this.closed = true;
+    this.notify();
+  }
+
+  /** Called whenever a payment is stored, so that every wire of the account re-checks its gate. */
+  subscribe(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  notify(): void {
+    for (const listener of [...this.#listeners]) listener();
+  }
+}

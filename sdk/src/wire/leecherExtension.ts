@@ -1,0 +1,150 @@
+/**
+ * The leecher's side of `w3t_pay`: a BEP 10 extension for `wire.use(leecherExtension(session))`.
+ *
+ * It counts the bytes received on its wire (the `download` events of piece messages) into the seeder's ledger,
+ * answers the seeder's terms with a hello and each voucher request with what `LeecherSession.answer` signs. A paid
+ * download does not upload: the wire never unchokes the other side and sends no block (the content is the
+ * seeders' to sell), so a plain client gets nothing from a leecher either.
+ */
+import {
+  RefusalReason,
+  W3T_PAY,
+  WireMessageError,
+  decodeMessage,
+  encodeMessage,
+  type RefusalMessage,
+  type TermsMessage,
+  type W3tPayMessage,
+} from "./messages.ts";
+import type { LeecherSession, SeederLedger } from "./leecherSession.ts";
+import type { ExtendedHandshake, ExtensionConstructor, PayWire } from "./wire.ts";
+
+type State = "awaiting_terms" | "paying" | "refused";
+
+export function leecherExtension(session: LeecherSession): ExtensionConstructor {
+  class W3tPayLeecher {
+    readonly #wire: PayWire;
+    #state: State = "awaiting_terms";
+    #ledger: SeederLedger | null = null;
+    #terms: TermsMessage | null = null;
+    /** Bytes received before the seeder identified itself (none from an honest seeder). */
+    #unattributed = 0n;
+    #queue: Promise<void> = Promise.resolve();
+    readonly #sender = (message: W3tPayMessage) => this.#send(message);
+    /** Bytes received on this wire. */
+    receivedOnWire = 0n;
+
+    constructor(wire: PayWire) {
+      this.#wire = wire;
+      wire.unchoke = () => {};
+      wire.piece = (index, offset, buffer) => {
+        if (wire.hasFast) wire.reject(index, offset, buffer.length);
+      };
+      wire.on("download", (bytes: number) => {
+        const n = BigInt(bytes);
+        this.receivedOnWire += n;
+        if (this.#ledger) this.#ledger.received += n;
+        else this.#unattributed += n;
+      });
+      wire.once("close", () => {
+        this.#ledger?.senders.delete(this.#sender);
+        session.wake();
+      });
+    }
+
+    get state(): State {
+      return this.#state;
+    }
+
+    get ledger(): SeederLedger | null {
+      return this.#ledger;
+    }
+
+    get terms(): TermsMessage | null {
+      return this.#terms;
+    }
+
+    onExtendedHandshake(_handshake: ExtendedHandshake): void {}
+
+    onMessage(payload: Uint8Array): void {
+      let message: W3tPayMessage;
+      try {
+        message = decodeMessage(payload);
+      } catch (error) {
+        const e = error as WireMessageError;
+        this.#refuse({ type: "refusal", reason: e.reason ?? RefusalReason.Malformed, message: e.message });
+        return;
+      }
+      this.#queue = this.#queue
+        .then(() => this.#handle(message))
+        .catch((error: Error) => this.#refuse({ type: "refusal", reason: RefusalReason.Unavailable, message: error.message }));
+    }
+
+    async #handle(message: W3tPayMessage): Promise<void> {
+      if (this.#state === "refused") return;
+      switch (message.type) {
+        case "terms": {
+          if (this.#state !== "awaiting_terms") return this.#refuse(outOfOrder("terms twice"));
+          session.observer.terms?.(message);
+          const refusal = session.checkTerms(message);
+          if (refusal) return this.#refuse(refusal);
+          this.#terms = message;
+          const ledger = session.ledgerFor(message);
+          ledger.refusal = null;
+          session.reconnected(ledger);
+          ledger.received += this.#unattributed;
+          this.#unattributed = 0n;
+          ledger.senders.add(this.#sender);
+          this.#ledger = ledger;
+          this.#state = "paying";
+          this.#send(session.hello());
+          return;
+        }
+        case "voucher_request": {
+          if (this.#state !== "paying") return this.#refuse(outOfOrder("voucher request before terms"));
+          for (const reply of await session.answer(this.#ledger!, message)) {
+            if (reply.type === "refusal") return this.#refuse(reply);
+            this.#send(reply);
+          }
+          return;
+        }
+        case "ack":
+          if (this.#state !== "paying") return this.#refuse(outOfOrder("ack before terms"));
+          session.onAck(this.#ledger!, message.voucherBytes, message.receiptBytes);
+          return;
+        case "refusal":
+          this.#state = "refused";
+          if (this.#ledger) this.#ledger.refusal = message;
+          session.observer.refused?.(this.#ledger, message, true);
+          session.wake();
+          return;
+        default:
+          return this.#refuse(outOfOrder(`a seeder does not send ${message.type}`));
+      }
+    }
+
+    #refuse(refusal: RefusalMessage): void {
+      if (this.#state === "refused") return;
+      this.#state = "refused";
+      if (this.#ledger && !this.#ledger.refusal) this.#ledger.refusal = refusal;
+      try {
+        this.#send(refusal);
+      } catch {
+        // The wire may be gone.
+      }
+      session.observer.refused?.(this.#ledger, refusal, false);
+      session.wake();
+    }
+
+    #send(message: W3tPayMessage): void {
+      if (this.#wire.destroyed || !this.#wire.peerExtendedMapping[W3T_PAY]) return;
+      this.#wire.extended(W3T_PAY, encodeMessage(message));
+    }
+  }
+  Object.defineProperty(W3tPayLeecher.prototype, "name", { value: W3T_PAY });
+  return W3tPayLeecher as unknown as ExtensionConstructor;
+}
+
+function outOfOrder(message: string): RefusalMessage {
+  return { type: "refusal", reason: RefusalReason.OutOfOrder, message };
+}

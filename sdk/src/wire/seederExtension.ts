@@ -1,0 +1,398 @@
+/**
+ * The seeder's side of `w3t_pay`: a BEP 10 extension for `wire.use(seederExtension(...))` that lets a wire
+ * receive pieces only while its account has paid up to the checkpoint schedule.
+ *
+ * WebTorrent unchokes every interested peer by itself (and re-unchokes in its rechoke loop), so the extension
+ * gates the send path of the wire it is installed on:
+ * - `wire.unchoke` does nothing until the peer's hello passed the seeder's checks and while a payment is due;
+ * - `wire.piece` sends a block only if it fits in the account's allowance, and rejects (BEP 6) any other;
+ * - when the served bytes reach the allowance, the wire is choked (which drops the peer's queued requests), a
+ *   `voucher_request` is sent, and a timer runs: a valid voucher and receipt, stored durably by the backend,
+ *   reopen the gate; silence until the timer fires, or any invalid message, refuses the peer for good.
+ * A peer that does not speak `w3t_pay` (a plain WebTorrent client) is never unchoked and never sent a block.
+ *
+ * Install it on a wire before WebTorrent processes the peer's messages: in the torrent's `wire` event.
+ */
+import { amountFor } from "../checkpointSchedule.ts";
+import { recoverReceiptSigner, recoverVoucherSigner } from "../sessionKey.ts";
+import type { ServiceAccount } from "./accounting.ts";
+import {
+  RefusalReason,
+  W3T_PAY,
+  WireMessageError,
+  decodeMessage,
+  encodeMessage,
+  type HelloMessage,
+  type ReceiptMessage,
+  type TermsMessage,
+  type VoucherMessage,
+  type VoucherRequestMessage,
+  type W3tPayMessage,
+} from "./messages.ts";
+import type { ExtendedHandshake, ExtensionConstructor, PayWire } from "./wire.ts";
+
+export type SeederTerms = Omit<TermsMessage, "type">;
+
+export interface Refusal {
+  reason: RefusalReason;
+  message: string;
+}
+
+export type Admission = { account: ServiceAccount } | { refusal: Refusal };
+
+/**
+ * What the extension needs from its host (the headless seeder, or the browser app): on-chain checks and durable
+ * storage. Each method may throw; the extension then refuses the peer as `unavailable`.
+ */
+export interface SeederBackend {
+  /**
+   * Checks a hello on-chain: the account holds a license, the delegation is valid, and (paid content) the escrow
+   * is open, the account's, for this content, with this session key, a price cap at least the seeder's price and
+   * deposit left. Returns the account's shared state (the same object for every wire of the same escrow).
+   */
+  admit(hello: HelloMessage, terms: SeederTerms): Promise<Admission>;
+  /**
+   * Stores a voucher durably; resolves only once it is stored. May answer a refusal (for example when the escrow
+   * can no longer pay it); the voucher stays stored either way.
+   */
+  storeVoucher(account: ServiceAccount, voucher: VoucherMessage): Promise<Refusal | null>;
+  /** Stores a receipt durably; resolves only once it is stored. */
+  storeReceipt(account: ServiceAccount, receipt: ReceiptMessage): Promise<void>;
+}
+
+/** Optional notifications, for logs, statistics and tests. */
+export interface SeederObserver {
+  admitted?(wire: PayWire, account: ServiceAccount): void;
+  refused?(wire: PayWire, refusal: Refusal, account: ServiceAccount | null): void;
+  checkpoint?(wire: PayWire, account: ServiceAccount, request: VoucherRequestMessage): void;
+  voucher?(wire: PayWire, account: ServiceAccount, voucher: VoucherMessage): void;
+  receipt?(wire: PayWire, account: ServiceAccount, receipt: ReceiptMessage): void;
+  /** The leecher refused our terms (or gave up). */
+  peerRefusal?(wire: PayWire, refusal: Refusal): void;
+  /** The backend failed (the peer is refused as `unavailable`). */
+  error?(wire: PayWire, error: unknown): void;
+}
+
+export interface SeederExtensionOptions {
+  terms: SeederTerms;
+  backend: SeederBackend;
+  observer?: SeederObserver;
+}
+
+type State =
+  | "handshake" // waiting for the peer's extended handshake
+  | "awaiting_hello" // terms sent
+  | "checking" // hello under on-chain checks
+  | "serving"
+  | "awaiting_payment" // at a checkpoint, choked
+  | "complete" // everything served and paid
+  | "refused";
+
+export function seederExtension(options: SeederExtensionOptions): ExtensionConstructor {
+  const { terms, backend, observer } = options;
+
+  class W3tPaySeeder {
+    readonly #wire: PayWire;
+    readonly #unchoke: () => void;
+    readonly #piece: (index: number, offset: number, buffer: Uint8Array) => void;
+    #state: State = "handshake";
+    #account: ServiceAccount | null = null;
+    #unsubscribe: (() => void) | null = null;
+    #timer: ReturnType<typeof setTimeout> | null = null;
+    /** Messages are handled one at a time, in order, even when their checks are asynchronous. */
+    #queue: Promise<void> = Promise.resolve();
+    /** Bytes sent on this wire (the account may be served by several wires). */
+    servedOnWire = 0n;
+
+    constructor(wire: PayWire) {
+      this.#wire = wire;
+      this.#unchoke = wire.unchoke.bind(wire);
+      this.#piece = wire.piece.bind(wire);
+      wire.unchoke = () => {
+        if (this.#state === "serving") this.#unchoke();
+      };
+      wire.piece = (index, offset, buffer) => this.#sendPiece(index, offset, buffer);
+      wire.once("close", () => this.#close());
+    }
+
+    get state(): State {
+      return this.#state;
+    }
+
+    get account(): ServiceAccount | null {
+      return this.#account;
+    }
+
+    onExtendedHandshake(handshake: ExtendedHandshake): void {
+      if (this.#state !== "handshake" || !handshake.m || !(W3T_PAY in handshake.m)) return;
+      this.#state = "awaiting_hello";
+      this.#send({ type: "terms", ...terms });
+    }
+
+    onMessage(payload: Uint8Array): void {
+      let message: W3tPayMessage;
+      try {
+        message = decodeMessage(payload);
+      } catch (error) {
+        this.#refuseError(error);
+        return;
+      }
+      this.#queue = this.#queue.then(() => this.#handle(message)).catch((error) => this.#refuseError(error));
+    }
+
+    async #handle(message: W3tPayMessage): Promise<void> {
+      if (this.#state === "refused") return;
+      switch (message.type) {
+        case "hello":
+          return this.#onHello(message);
+        case "voucher":
+          return this.#onVoucher(message);
+        case "receipt":
+          return this.#onReceipt(message);
+        case "refusal":
+          observer?.peerRefusal?.(this.#wire, message);
+          this.#end();
+          return;
+        case "terms":
+          // Another seeder: neither side buys, nothing to refuse.
+          this.#end();
+          return;
+        default:
+          this.#refuse(RefusalReason.OutOfOrder, `a leecher does not send ${message.type}`);
+      }
+    }
+
+    async #onHello(hello: HelloMessage): Promise<void> {
+      if (this.#state !== "awaiting_hello") {
+        this.#refuse(RefusalReason.OutOfOrder, "hello before terms or twice");
+        return;
+      }
+      this.#state = "checking";
+      const admission = await backend.admit(hello, terms);
+      if (this.#state !== "checking") return; // closed meanwhile
+      if ("refusal" in admission) {
+        this.#refuse(admission.refusal.reason, admission.refusal.message);
+        return;
+      }
+      const account = admission.account;
+      this.#account = account;
+      this.#unsubscribe = account.subscribe(() => this.#recheck());
+      observer?.admitted?.(this.#wire, account);
+      this.#state = "serving";
+      if (account.served >= account.allowance()) this.#checkpoint();
+      else this.#unchoke();
+    }
+
+    async #onVoucher(voucher: VoucherMessage): Promise<void> {
+      const account = this.#paying("voucher");
+      if (!account) return;
+      if (!account.paid) {
+        this.#refuse(RefusalReason.OutOfOrder, "this content is served free: no voucher");
+        return;
+      }
+      if (voucher.escrowId !== account.escrowId || voucher.seeder !== terms.seeder) {
+        this.#refuse(RefusalReason.BadSignature, "voucher for another escrow or seeder");
+        return;
+      }
+      if (voucher.cumulativeBytes === account.voucherBytes && this.#state !== "awaiting_payment") {
+        this.#ack(account); // a copy that crossed our ack: harmless while nothing is due
+        return;
+      }
+      if (voucher.cumulativeBytes <= account.voucherBytes) {
+        this.#refuse(RefusalReason.Replayed, `voucher for ${voucher.cumulativeBytes} bytes; ${account.voucherBytes} already paid`);
+        return;
+      }
+      if (voucher.cumulativeBytes > account.maxBytes) {
+        this.#refuse(RefusalReason.BadAmount, "voucher over the escrow's maxBytes");
+        return;
+      }
+      const owed = account.priceOf(voucher.cumulativeBytes);
+      const cap = amountFor(voucher.cumulativeBytes, account.priceCapPerMiB);
+      if (voucher.cumulativeAmount < owed || voucher.cumulativeAmount > cap) {
+        this.#refuse(RefusalReason.BadAmount, `voucher amount ${voucher.cumulativeAmount}, due ${owed}`);
+        return;
+      }
+      const signer = await recoverVoucherSigner(
+        { chainId: terms.chainId, escrow: terms.escrow },
+        { escrowId: voucher.escrowId, seeder: voucher.seeder, cumulativeBytes: voucher.cumulativeBytes, cumulativeAmount: voucher.cumulativeAmount },
+        voucher.signature,
+      );
+      if (signer !== account.sessionKey) {
+        this.#refuse(RefusalReason.BadSignature, "voucher not signed by the escrow's session key");
+        return;
+      }
+      // Another wire of the account may have stored a newer one while the signature was checked.
+      if (voucher.cumulativeBytes <= account.voucherBytes) return;
+      const refusal = await backend.storeVoucher(account, voucher);
+      if (voucher.cumulativeBytes > account.voucherBytes) {
+        account.voucherBytes = voucher.cumulativeBytes;
+        account.voucherAmount = voucher.cumulativeAmount;
+      }
+      observer?.voucher?.(this.#wire, account, voucher);
+      this.#ack(account);
+      if (refusal) {
+        this.#refuse(refusal.reason, refusal.message);
+        return;
+      }
+      account.notify();
+    }
+
+    async #onReceipt(receipt: ReceiptMessage): Promise<void> {
+      const account = this.#paying("receipt");
+      if (!account) return;
+      if (receipt.leecher !== account.leecher || receipt.seeder !== terms.seeder || receipt.contentId !== account.contentId) {
+        this.#refuse(RefusalReason.BadSignature, "receipt for another leecher, seeder or content");
+        return;
+      }
+      if (receipt.cumulativeBytes === account.receiptBytes && this.#state !== "awaiting_payment") {
+        this.#ack(account);
+        return;
+      }
+      if (receipt.cumulativeBytes <= account.receiptBytes) {
+        this.#refuse(RefusalReason.Replayed, `receipt for ${receipt.cumulativeBytes} bytes; ${account.receiptBytes} already attested`);
+        return;
+      }
+      if (receipt.cumulativeBytes > account.maxBytes) {
+        this.#refuse(RefusalReason.BadAmount, "receipt over the download's size");
+        return;
+      }
+      const signer = await recoverReceiptSigner(
+        { chainId: terms.chainId, rebatePool: terms.rebatePool },
+        { leecher: receipt.leecher, seeder: receipt.seeder, contentId: receipt.contentId, cumulativeBytes: receipt.cumulativeBytes },
+        receipt.signature,
+      );
+      if (signer !== account.sessionKey) {
+        this.#refuse(RefusalReason.BadSignature, "receipt not signed by the delegated session key");
+        return;
+      }
+      if (receipt.cumulativeBytes <= account.receiptBytes) return;
+      await backend.storeReceipt(account, receipt);
+      if (receipt.cumulativeBytes > account.receiptBytes) account.receiptBytes = receipt.cumulativeBytes;
+      observer?.receipt?.(this.#wire, account, receipt);
+      this.#ack(account);
+      account.notify();
+    }
+
+    /** The account a voucher or receipt pays for; refuses the peer when none may be paid now. */
+    #paying(what: string): ServiceAccount | null {
+      const account = this.#account;
+      if (!account || (this.#state !== "serving" && this.#state !== "awaiting_payment" && this.#state !== "complete")) {
+        this.#refuse(RefusalReason.OutOfOrder, `${what} before the hello was accepted`);
+        return null;
+      }
+      return account;
+    }
+
+    #sendPiece(index: number, offset: number, buffer: Uint8Array): void {
+      const account = this.#account;
+      const length = BigInt(buffer.length);
+      // A block that starts below the allowance may end past it (blocks need not align with checkpoints when a
+      // short final block went out early): the exposure is one interval plus one block (WebTorrent caps blocks
+      // at 128 KiB), and the next voucher covers it.
+      if (this.#state !== "serving" || !account || account.served >= account.allowance()) {
+        if (this.#wire.hasFast) this.#wire.reject(index, offset, buffer.length);
+        if (this.#state === "serving" && account) this.#checkpoint();
+        return;
+      }
+      account.served += length;
+      this.servedOnWire += length;
+      this.#piece(index, offset, buffer);
+      if (account.served >= account.allowance()) this.#checkpoint();
+    }
+
+    /** At the allowance: choke, and ask for what is missing (or finish when nothing is). */
+    #checkpoint(): void {
+      const account = this.#account!;
+      this.#wire.choke();
+      const request = account.paymentRequest();
+      if (!request) {
+        this.#state = "complete";
+        this.#clearTimer();
+        return;
+      }
+      this.#state = "awaiting_payment";
+      this.#send(request);
+      observer?.checkpoint?.(this.#wire, account, request);
+      if (!this.#timer) {
+        this.#timer = setTimeout(() => {
+          this.#timer = null;
+          if (this.#state === "awaiting_payment") this.#refuse(RefusalReason.Timeout, `no voucher within ${terms.voucherTimeoutMs} ms`);
+        }, terms.voucherTimeoutMs);
+      }
+    }
+
+    /** A payment was stored (on any wire of the account): reopen the gate if the allowance moved past `served`. */
+    #recheck(): void {
+      const account = this.#account;
+      if (!account) return;
+      if (account.closed) {
+        this.#refuse(RefusalReason.NoEscrow, "the escrow is closing: nothing more is served on it");
+        return;
+      }
+      if (this.#state === "awaiting_payment" || this.#state === "complete") {
+        if (account.served < account.allowance()) {
+          this.#clearTimer();
+          this.#state = "serving";
+          this.#unchoke();
+        } else if (!account.paymentRequest()) {
+          this.#clearTimer();
+          this.#state = "complete";
+        }
+      }
+    }
+
+    #ack(account: ServiceAccount): void {
+      this.#send({ type: "ack", voucherBytes: account.voucherBytes, receiptBytes: account.receiptBytes });
+    }
+
+    #refuseError(error: unknown): void {
+      if (error instanceof WireMessageError) {
+        this.#refuse(error.reason, error.message);
+        return;
+      }
+      observer?.error?.(this.#wire, error);
+      this.#refuse(RefusalReason.Unavailable, "the seeder could not check this message");
+    }
+
+    #refuse(reason: RefusalReason, message: string): void {
+      if (this.#state === "refused") return;
+      this.#end();
+      this.#state = "refused";
+      const refusal = { reason, message: message.slice(0, 300) };
+      try {
+        this.#send({ type: "refusal", ...refusal });
+      } catch {
+        // The wire may be gone: the peer stays refused regardless.
+      }
+      observer?.refused?.(this.#wire, refusal, this.#account);
+    }
+
+    /** Stops serving this wire for good. */
+    #end(): void {
+      this.#clearTimer();
+      this.#unsubscribe?.();
+      this.#unsubscribe = null;
+      if (this.#state !== "refused") this.#state = "refused";
+      if (!this.#wire.destroyed) this.#wire.choke();
+    }
+
+    #close(): void {
+      this.#clearTimer();
+      this.#unsubscribe?.();
+      this.#unsubscribe = null;
+      if (this.#state !== "refused") this.#state = "refused";
+    }
+
+    #clearTimer(): void {
+      if (this.#timer) clearTimeout(this.#timer);
+      this.#timer = null;
+    }
+
+    #send(message: W3tPayMessage): void {
+      if (this.#wire.destroyed || !this.#wire.peerExtendedMapping[W3T_PAY]) return;
+      this.#wire.extended(W3T_PAY, encodeMessage(message));
+    }
+  }
+  Object.defineProperty(W3tPaySeeder.prototype, "name", { value: W3T_PAY });
+  return W3tPaySeeder as unknown as ExtensionConstructor;
+}

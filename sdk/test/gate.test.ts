@@ -1,0 +1,217 @@
+/**
+ * The send gate of the seeder's extension and the signing rules of the leecher's session, on a stand-in wire:
+ * no block leaves before the hello is accepted or past the paid allowance, and the leecher signs only for what
+ * it received.
+ */
+import assert from "node:assert/strict";
+import { EventEmitter } from "node:events";
+import { describe, it } from "node:test";
+import { FIRST_CHECKPOINT, amountFor } from "../src/checkpointSchedule.ts";
+import { SessionKey } from "../src/sessionKey.ts";
+import { ServiceAccount } from "../src/wire/accounting.ts";
+import { LeecherSession } from "../src/wire/leecherSession.ts";
+import { RefusalReason, W3T_PAY, decodeMessage, encodeMessage, type W3tPayMessage } from "../src/wire/messages.ts";
+import { seederExtension, type SeederBackend, type SeederTerms } from "../src/wire/seederExtension.ts";
+import type { PayWire } from "../src/wire/wire.ts";
+
+const BLOCK = 16 * 1024;
+const PRICE = 10n ** 12n;
+const ESCROW = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
+const POOL = "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512";
+const LEECHER = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+const SEEDER = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
+
+/** The calls a seeder makes on its wire, recorded. */
+class FakeWire extends EventEmitter {
+  amChoking = true;
+  peerInterested = true;
+  hasFast = true;
+  destroyed = false;
+  downloaded = 0;
+  peerExtendedMapping: Record<string, number> = { [W3T_PAY]: 1 };
+  sentBlocks = 0;
+  rejected = 0;
+  sent: W3tPayMessage[] = [];
+  unchoke(): void {
+    this.amChoking = false;
+  }
+  choke(): void {
+    this.amChoking = true;
+  }
+  piece(): void {
+    this.sentBlocks++;
+  }
+  reject(): void {
+    this.rejected++;
+  }
+  destroy(): void {
+    this.destroyed = true;
+  }
+  extended(_ext: string | number, payload: Uint8Array): void {
+    this.sent.push(decodeMessage(payload));
+  }
+}
+
+const terms: SeederTerms = {
+  chainId: 31337,
+  market: POOL,
+  escrow: ESCROW,
+  rebatePool: POOL,
+  contentId: 1n,
+  seeder: SEEDER,
+  pricePerMiB: PRICE,
+  firstCheckpoint: FIRST_CHECKPOINT,
+  modes: ["exponential", "upfront"],
+  voucherTimeoutMs: 50,
+};
+
+function setup(sessionKey: SessionKey, size = 4n * FIRST_CHECKPOINT) {
+  const account = new ServiceAccount({
+    key: "escrow:1",
+    leecher: LEECHER,
+    sessionKey: sessionKey.address,
+    contentId: 1n,
+    escrowId: 1n,
+    mode: "exponential",
+    maxBytes: size,
+    pricePerMiB: PRICE,
+    priceCapPerMiB: PRICE,
+    delegation: { expiry: 1n, signature: "0x00" },
+  });
+  const stored: string[] = [];
+  const backend: SeederBackend = {
+    admit: async () => ({ account }),
+    storeVoucher: async (_a, v) => {
+      stored.push(`voucher ${v.cumulativeBytes}`);
+      return null;
+    },
+    storeReceipt: async (_a, r) => {
+      stored.push(`receipt ${r.cumulativeBytes}`);
+    },
+  };
+  const Extension = seederExtension({ terms, backend });
+  const wire = new FakeWire();
+  const ext = new Extension(wire as unknown as PayWire);
+  return { wire, ext, account, stored };
+}
+
+const hello = (key: SessionKey): W3tPayMessage => ({
+  type: "hello",
+  account: LEECHER,
+  escrowId: 1n,
+  sessionKey: key.address,
+  delegation: { expiry: 1n, signature: "0x00" },
+});
+const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+const serve = (wire: FakeWire, blocks: number) => {
+  for (let i = 0; i < blocks; i++) (wire as unknown as PayWire).piece(0, 0, new Uint8Array(BLOCK));
+};
+
+describe("the seeder's send gate", () => {
+  it("never unchokes nor sends a block to a peer that did not say hello", () => {
+    const { wire, ext } = setup(SessionKey.generate());
+    ext.onExtendedHandshake?.({ m: {} }); // a plain peer: no w3t_pay in its handshake
+    (wire as unknown as PayWire).unchoke();
+    serve(wire, 3);
+    assert.equal(wire.amChoking, true);
+    assert.equal(wire.sentBlocks, 0);
+    assert.equal(wire.rejected, 3);
+    assert.deepEqual(wire.sent, []);
+  });
+
+  it("serves up to the first checkpoint, chokes and asks, and resumes once the voucher and receipt are stored", async () => {
+    const key = SessionKey.generate();
+    const { wire, ext, stored } = setup(key);
+    ext.onExtendedHandshake?.({ m: { [W3T_PAY]: 1 } });
+    assert.equal(wire.sent[0].type, "terms");
+    ext.onMessage?.(encodeMessage(hello(key)));
+    await tick();
+    assert.equal(wire.amChoking, false);
+
+    const perCheckpoint = Number(FIRST_CHECKPOINT) / BLOCK;
+    serve(wire, perCheckpoint + 5);
+    assert.equal(wire.sentBlocks, perCheckpoint, "not one block past the checkpoint");
+    assert.equal(wire.rejected, 5);
+    assert.equal(wire.amChoking, true);
+    const request = wire.sent.at(-1)!;
+    assert.deepEqual(request, { type: "voucher_request", cumulativeBytes: FIRST_CHECKPOINT, voucherBytes: FIRST_CHECKPOINT, voucherAmount: amountFor(FIRST_CHECKPOINT, PRICE) });
+
+    const session = new LeecherSession({
+      chainId: terms.chainId,
+      contracts: { market: POOL, escrow: ESCROW, rebatePool: POOL },
+      contentId: 1n,
+      account: LEECHER,
+      escrowId: 1n,
+      mode: "exponential",
+      maxBytes: 4n * FIRST_CHECKPOINT,
+      pricePerMiBCap: PRICE,
+      sessionKey: key,
+      delegation: { account: LEECHER, sessionKey: key.address, expiry: 1n, signature: "0x00" },
+    });
+    const ledger = session.ledgerFor({ ...terms, type: "terms" });
+    ledger.received = FIRST_CHECKPOINT;
+    const answer = await session.answer(ledger, request as never);
+    assert.deepEqual(answer.map((m) => m.type), ["voucher", "receipt"]);
+    for (const message of answer) ext.onMessage?.(encodeMessage(message));
+    await tick();
+    await tick();
+    assert.deepEqual(stored, [`voucher ${FIRST_CHECKPOINT}`, `receipt ${FIRST_CHECKPOINT}`]);
+    assert.equal(wire.amChoking, false, "unchoked after both were stored");
+    assert.deepEqual(wire.sent.filter((m) => m.type === "ack").length, 2);
+    serve(wire, 1);
+    assert.equal(wire.sentBlocks, perCheckpoint + 1);
+  });
+
+  it("refuses a peer that does not pay within the timeout, for good", async () => {
+    const key = SessionKey.generate();
+    const { wire, ext } = setup(key);
+    ext.onExtendedHandshake?.({ m: { [W3T_PAY]: 1 } });
+    ext.onMessage?.(encodeMessage(hello(key)));
+    await tick();
+    serve(wire, Number(FIRST_CHECKPOINT) / BLOCK);
+    await new Promise((resolve) => setTimeout(resolve, terms.voucherTimeoutMs + 20));
+    const refusal = wire.sent.at(-1)!;
+    assert.equal(refusal.type === "refusal" && refusal.reason, RefusalReason.Timeout);
+    (wire as unknown as PayWire).unchoke();
+    serve(wire, 1);
+    assert.equal(wire.amChoking, true);
+    assert.equal(wire.sentBlocks, Number(FIRST_CHECKPOINT) / BLOCK);
+  });
+});
+
+describe("the leecher's signing rules", () => {
+  const key = SessionKey.generate();
+  const options = {
+    chainId: terms.chainId,
+    contracts: { market: POOL, escrow: ESCROW, rebatePool: POOL },
+    contentId: 1n,
+    account: LEECHER,
+    escrowId: 1n,
+    maxBytes: 4n * FIRST_CHECKPOINT,
+    pricePerMiBCap: PRICE,
+    sessionKey: key,
+    delegation: { account: LEECHER, sessionKey: key.address, expiry: 1n, signature: "0x00" as const },
+  };
+
+  it("signs a voucher for the bytes received, not the bytes claimed", async () => {
+    const session = new LeecherSession({ ...options, mode: "exponential" });
+    const ledger = session.ledgerFor({ ...terms, type: "terms" });
+    ledger.received = FIRST_CHECKPOINT / 2n;
+    const [voucher, receipt] = await session.answer(ledger, { type: "voucher_request", cumulativeBytes: FIRST_CHECKPOINT, voucherBytes: FIRST_CHECKPOINT, voucherAmount: 1n });
+    assert.equal(voucher.type === "voucher" && voucher.cumulativeBytes, FIRST_CHECKPOINT / 2n);
+    assert.equal(voucher.type === "voucher" && voucher.cumulativeAmount, amountFor(FIRST_CHECKPOINT / 2n, PRICE));
+    assert.equal(receipt.type === "receipt" && receipt.cumulativeBytes, FIRST_CHECKPOINT / 2n);
+  });
+
+  it("refuses terms above its price cap, and a second upfront seeder", async () => {
+    const session = new LeecherSession({ ...options, mode: "upfront" });
+    assert.equal(session.checkTerms({ ...terms, type: "terms", pricePerMiB: PRICE + 1n })?.reason, RefusalReason.Price);
+    const first = session.ledgerFor({ ...terms, type: "terms" });
+    const second = session.ledgerFor({ ...terms, type: "terms", seeder: POOL });
+    const request = { type: "voucher_request" as const, cumulativeBytes: 0n, voucherBytes: options.maxBytes, voucherAmount: 1n };
+    const [upfront] = await session.answer(first, request);
+    assert.equal(upfront.type === "voucher" && upfront.cumulativeAmount, amountFor(options.maxBytes, PRICE));
+    const [refusal] = await session.answer(second, request);
+    assert.equal(refusal.type === "refusal" && refusal.reason, RefusalReason.UpfrontTaken);
+  });
+});

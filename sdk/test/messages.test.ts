@@ -1,0 +1,107 @@
+/**
+ * The w3t_pay message codec: every message round-trips; anything else is refused with the reason the peer is told.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import {
+  MAX_MESSAGE_BYTES,
+  RefusalReason,
+  WireMessageError,
+  decodeMessage,
+  encodeMessage,
+  type W3tPayMessage,
+} from "../src/wire/messages.ts";
+
+const A = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+const B = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
+const SIG = `0x${"ab".repeat(65)}` as const;
+const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
+
+function refusedWith(bytes: Uint8Array, reason: RefusalReason): void {
+  assert.throws(
+    () => decodeMessage(bytes),
+    (error: unknown) => error instanceof WireMessageError && error.reason === reason,
+  );
+}
+
+const messages: W3tPayMessage[] = [
+  {
+    type: "terms",
+    chainId: 31337,
+    market: A,
+    escrow: B,
+    rebatePool: A,
+    contentId: 7n,
+    seeder: B,
+    pricePerMiB: 10n ** 12n,
+    firstCheckpoint: 10n * 2n ** 20n,
+    modes: ["exponential", "upfront"],
+    voucherTimeoutMs: 30_000,
+  },
+  { type: "hello", account: A, escrowId: 3n, sessionKey: B, delegation: { expiry: 1_900_000_000n, signature: SIG } },
+  { type: "hello", account: A, escrowId: null, sessionKey: B, delegation: { expiry: 1n, signature: `0x${"01".repeat(300)}` } },
+  { type: "voucher_request", cumulativeBytes: 31457280n, voucherBytes: 31457280n, voucherAmount: 30n * 10n ** 12n },
+  { type: "voucher_request", cumulativeBytes: 10485760n, voucherBytes: null, voucherAmount: null },
+  { type: "voucher", escrowId: 3n, seeder: B, cumulativeBytes: 2n ** 70n, cumulativeAmount: 2n ** 255n, signature: SIG },
+  { type: "receipt", leecher: A, seeder: B, contentId: 7n, cumulativeBytes: 10485760n, signature: SIG },
+  { type: "ack", voucherBytes: 10485760n, receiptBytes: 10485760n },
+  { type: "refusal", reason: RefusalReason.Timeout, message: "no voucher within 30000 ms" },
+];
+
+describe("w3t_pay messages", () => {
+  it("round-trip every message type, integers above 2^53 included", () => {
+    for (const message of messages) assert.deepEqual(decodeMessage(encodeMessage(message)), message);
+  });
+
+  it("normalise addresses to their checksum and signatures to lower case", () => {
+    const decoded = decodeMessage(encode({ v: 1, type: "ack", voucherBytes: "0", receiptBytes: "1" }));
+    assert.deepEqual(decoded, { type: "ack", voucherBytes: 0n, receiptBytes: 1n });
+    const receipt = decodeMessage(
+      encode({ v: 1, type: "receipt", leecher: A.toLowerCase(), seeder: B, contentId: "1", cumulativeBytes: "1", signature: SIG.toUpperCase().replace("0X", "0x") }),
+    );
+    assert.equal(receipt.type === "receipt" && receipt.leecher, A);
+    assert.equal(receipt.type === "receipt" && receipt.signature, SIG);
+  });
+
+  it("refuse oversized messages before parsing them", () => {
+    refusedWith(new Uint8Array(MAX_MESSAGE_BYTES + 1).fill(0x20), RefusalReason.Oversized);
+    assert.throws(() => encodeMessage({ type: "refusal", reason: RefusalReason.Malformed, message: "x".repeat(MAX_MESSAGE_BYTES) }), WireMessageError);
+  });
+
+  it("refuse what is not a JSON object", () => {
+    refusedWith(new Uint8Array([0xff, 0xfe]), RefusalReason.Malformed);
+    refusedWith(encode([1, 2]), RefusalReason.Malformed);
+    refusedWith(encode("hello"), RefusalReason.Malformed);
+    refusedWith(encode(null), RefusalReason.Malformed);
+  });
+
+  it("refuse other versions and unknown types", () => {
+    refusedWith(encode({ v: 2, type: "ack", voucherBytes: "0", receiptBytes: "0" }), RefusalReason.Version);
+    refusedWith(encode({ type: "ack", voucherBytes: "0", receiptBytes: "0" }), RefusalReason.Version);
+    refusedWith(encode({ v: 1, type: "gimme" }), RefusalReason.Malformed);
+    refusedWith(encode({ v: 1, type: "__proto__" }), RefusalReason.Malformed);
+  });
+
+  it("refuse unknown, missing and malformed fields", () => {
+    const ack = { v: 1, type: "ack", voucherBytes: "1", receiptBytes: "1" };
+    refusedWith(encode({ ...ack, extra: 1 }), RefusalReason.Malformed);
+    refusedWith(encode({ v: 1, type: "ack", voucherBytes: "1" }), RefusalReason.Malformed);
+    for (const bad of ["01", "-1", "1.5", "1e3", "", " 1", 1, null]) {
+      refusedWith(encode({ ...ack, voucherBytes: bad }), RefusalReason.Malformed);
+    }
+    refusedWith(encode({ ...ack, voucherBytes: (2n ** 256n).toString() }), RefusalReason.Malformed);
+    const receipt = { v: 1, type: "receipt", leecher: A, seeder: B, contentId: "1", cumulativeBytes: "1", signature: SIG };
+    refusedWith(encode({ ...receipt, leecher: "0x1234" }), RefusalReason.Malformed);
+    refusedWith(encode({ ...receipt, signature: `0x${"ab".repeat(64)}` }), RefusalReason.Malformed);
+    const hello = { v: 1, type: "hello", account: A, escrowId: "1", sessionKey: B, delegation: { expiry: "1", signature: SIG } };
+    refusedWith(encode({ ...hello, delegation: { expiry: (2n ** 64n).toString(), signature: SIG } }), RefusalReason.Malformed);
+    refusedWith(encode({ ...hello, delegation: { expiry: "1", signature: SIG, account: A } }), RefusalReason.Malformed);
+    refusedWith(encode({ ...hello, delegation: { expiry: "1", signature: `0x${"ab".repeat(1025)}` } }), RefusalReason.Malformed);
+    refusedWith(encode({ v: 1, type: "voucher_request", cumulativeBytes: "1", voucherBytes: "1", voucherAmount: null }), RefusalReason.Malformed);
+    refusedWith(encode({ v: 1, type: "refusal", reason: "because", message: "" }), RefusalReason.Malformed);
+    const terms = JSON.parse(new TextDecoder().decode(encodeMessage(messages[0])));
+    refusedWith(encode({ ...terms, modes: ["exponential", "exponential"] }), RefusalReason.Malformed);
+    refusedWith(encode({ ...terms, modes: [] }), RefusalReason.Malformed);
+    refusedWith(encode({ ...terms, chainId: 0 }), RefusalReason.Malformed);
+  });
+});

@@ -1,0 +1,222 @@
+/**
+ * The seeder's view of the chain: the reads behind its admission checks and the transactions that get it paid.
+ * Transactions go out one at a time (one nonce sequence per seeder key).
+ */
+import {
+  createPublicClient,
+  createWalletClient,
+  http,
+  type Address,
+  type Hash,
+  type Hex,
+  type PrivateKeyAccount,
+  type PublicClient,
+  type WalletClient,
+  type Chain,
+} from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { checkpointEscrowAbi, licenseMarketAbi, rebatePoolAbi } from "@web3torrent/sdk/generated/contracts";
+
+export interface SeederContracts {
+  market: Address;
+  escrow: Address;
+  rebatePool: Address;
+}
+
+/** The escrow's `Status` enum. */
+export const EscrowStatus = { None: 0, Open: 1, Closing: 2, Closed: 3 } as const;
+
+export interface EscrowState {
+  status: number;
+  leecher: Address;
+  sessionKey: Address;
+  contentId: bigint;
+  maxBytes: bigint;
+  mode: number;
+  pricePerMiB: bigint;
+  deposit: bigint;
+  paid: bigint;
+  closesAt: bigint;
+}
+
+export interface SignedVoucher {
+  escrowId: bigint;
+  seeder: Address;
+  cumulativeBytes: bigint;
+  cumulativeAmount: bigint;
+  signature: Hex;
+}
+
+export interface SignedReceiptArgs {
+  leecher: Address;
+  contentId: bigint;
+  cumulativeBytes: bigint;
+  sessionKey: Address;
+  delegationExpiry: bigint;
+  delegationSig: Hex;
+  receiptSig: Hex;
+}
+
+export class SeederChain {
+  readonly publicClient: PublicClient;
+  readonly wallet: WalletClient;
+  readonly account: PrivateKeyAccount;
+  readonly contracts: SeederContracts;
+  #txQueue: Promise<unknown> = Promise.resolve();
+
+  constructor(rpcUrl: string, chainId: number, privateKey: Hex, contracts: SeederContracts) {
+    const chain: Chain = {
+      id: chainId,
+      name: `chain ${chainId}`,
+      nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+      rpcUrls: { default: { http: [rpcUrl] } },
+    };
+    const transport = http(rpcUrl, { retryCount: 2 });
+    this.account = privateKeyToAccount(privateKey);
+    this.publicClient = createPublicClient({ chain, transport, pollingInterval: 100 }) as PublicClient;
+    this.wallet = createWalletClient({ chain, transport, account: this.account });
+    this.contracts = contracts;
+  }
+
+  get address(): Address {
+    return this.account.address;
+  }
+
+  /** The chain's clock (the latest block's timestamp): what the contracts compare expiries with. */
+  async now(): Promise<bigint> {
+    const block = await this.publicClient.getBlock({ blockTag: "latest" });
+    return block.timestamp;
+  }
+
+  contentIdOf(infohash: Hex): Promise<bigint> {
+    return this.publicClient.readContract({ address: this.contracts.market, abi: licenseMarketAbi, functionName: "contentIdOf", args: [infohash] });
+  }
+
+  async content(contentId: bigint) {
+    return this.publicClient.readContract({ address: this.contracts.market, abi: licenseMarketAbi, functionName: "content", args: [contentId] });
+  }
+
+  hasLicense(account: Address, contentId: bigint): Promise<boolean> {
+    return this.publicClient.readContract({ address: this.contracts.market, abi: licenseMarketAbi, functionName: "hasLicense", args: [account, contentId] });
+  }
+
+  async escrow(escrowId: bigint): Promise<EscrowState> {
+    const e = await this.publicClient.readContract({ address: this.contracts.escrow, abi: checkpointEscrowAbi, functionName: "escrow", args: [escrowId] });
+    return {
+      status: Number(e.status),
+      leecher: e.leecher,
+      sessionKey: e.sessionKey,
+      contentId: e.contentId,
+      maxBytes: BigInt(e.maxBytes),
+      mode: Number(e.mode),
+      pricePerMiB: BigInt(e.pricePerMiB),
+      deposit: BigInt(e.deposit),
+      paid: BigInt(e.deposit) - BigInt(e.unpaid),
+      closesAt: BigInt(e.closesAt),
+    };
+  }
+
+  remaining(escrowId: bigint): Promise<bigint> {
+    return this.publicClient.readContract({ address: this.contracts.escrow, abi: checkpointEscrowAbi, functionName: "remaining", args: [escrowId] });
+  }
+
+  /**
+   * What escrow `escrowId` can still pay this seeder for a voucher worth `cumulativeAmount`: the rest of the
+   * deposit, up to the voucher's increase over what the seeder redeemed — both read at the same block.
+   */
+  async payable(escrowId: bigint, cumulativeAmount: bigint): Promise<{ remaining: bigint; redeemed: bigint; payable: bigint }> {
+    const blockNumber = await this.publicClient.getBlockNumber({ cacheTime: 0 });
+    const [remaining, redemption] = await Promise.all([
+      this.publicClient.readContract({ address: this.contracts.escrow, abi: checkpointEscrowAbi, functionName: "remaining", args: [escrowId], blockNumber }),
+      this.publicClient.readContract({ address: this.contracts.escrow, abi: checkpointEscrowAbi, functionName: "redeemedBy", args: [escrowId, this.address], blockNumber }),
+    ]);
+    const redeemed = BigInt(redemption.amount);
+    const owed = cumulativeAmount > redeemed ? cumulativeAmount - redeemed : 0n;
+    return { remaining, redeemed, payable: owed < remaining ? owed : remaining };
+  }
+
+  async redeemedBy(escrowId: bigint, seeder: Address = this.address): Promise<{ amount: bigint; waived: boolean }> {
+    const r = await this.publicClient.readContract({ address: this.contracts.escrow, abi: checkpointEscrowAbi, functionName: "redeemedBy", args: [escrowId, seeder] });
+    return { amount: BigInt(r.amount), waived: r.waived };
+  }
+
+  credited(leecher: Address, contentId: bigint, seeder: Address = this.address): Promise<bigint> {
+    return this.publicClient.readContract({ address: this.contracts.rebatePool, abi: rebatePoolAbi, functionName: "credited", args: [leecher, seeder, contentId] });
+  }
+
+  rebateBalance(seeder: Address = this.address): Promise<bigint> {
+    return this.publicClient.readContract({ address: this.contracts.rebatePool, abi: rebatePoolAbi, functionName: "balances", args: [seeder] });
+  }
+
+  /** Redeems the vouchers (all naming this seeder) in one transaction. */
+  redeemBatch(vouchers: SignedVoucher[]): Promise<Hash> {
+    return this.#send(async () => {
+      const { request } = await this.publicClient.simulateContract({
+        account: this.account,
+        address: this.contracts.escrow,
+        abi: checkpointEscrowAbi,
+        functionName: "redeemBatch",
+        args: [
+          this.address,
+          vouchers.map(({ escrowId, seeder, cumulativeBytes, cumulativeAmount }) => ({ escrowId, seeder, cumulativeBytes, cumulativeAmount })),
+          vouchers.map((v) => v.signature),
+        ],
+      });
+      return this.wallet.writeContract(request);
+    });
+  }
+
+  /** Submits the receipts (all for this seeder) in one transaction. */
+  submitReceipts(receipts: SignedReceiptArgs[]): Promise<Hash> {
+    return this.#send(async () => {
+      const { request } = await this.publicClient.simulateContract({
+        account: this.account,
+        address: this.contracts.rebatePool,
+        abi: rebatePoolAbi,
+        functionName: "submitReceipts",
+        args: [this.address, receipts],
+      });
+      return this.wallet.writeContract(request);
+    });
+  }
+
+  /** Gives up the rest of this seeder's challenge window on a closing escrow (the leecher is refunded sooner). */
+  waiveChallenge(escrowId: bigint): Promise<Hash> {
+    return this.#send(async () => {
+      const { request } = await this.publicClient.simulateContract({
+        account: this.account,
+        address: this.contracts.escrow,
+        abi: checkpointEscrowAbi,
+        functionName: "waiveChallenge",
+        args: [escrowId],
+      });
+      return this.wallet.writeContract(request);
+    });
+  }
+
+  /** Claims the seeder's rebate balance (and the given finished epochs). */
+  claimRebates(epochs: bigint[] = []): Promise<Hash> {
+    return this.#send(async () => {
+      const { request } = await this.publicClient.simulateContract({
+        account: this.account,
+        address: this.contracts.rebatePool,
+        abi: rebatePoolAbi,
+        functionName: "claim",
+        args: [epochs],
+      });
+      return this.wallet.writeContract(request);
+    });
+  }
+
+  /** Runs `send` after the previous transaction was mined, and waits for its own receipt. */
+  #send(send: () => Promise<Hash>): Promise<Hash> {
+    const next = this.#txQueue.then(async () => {
+      const hash = await send();
+      const receipt = await this.publicClient.waitForTransactionReceipt({ hash, pollingInterval: 50 });
+      if (receipt.status !== "success") throw new Error(`transaction ${hash} reverted`);
+      return hash;
+    });
+    this.#txQueue = next.catch(() => {});
+    return next;
+  }
+}

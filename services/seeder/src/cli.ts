@@ -1,0 +1,134 @@
+#!/usr/bin/env -S node --disable-warning=ExperimentalWarning
+/**
+ * seed <file|dir> [options]: seeds registered content and gets paid through w3t_pay until Ctrl-C, which settles
+ * (redeems vouchers, submits receipts) and prints the earnings.
+ *
+ * Options (environment variable in brackets):
+ *   --rpc URL                 chain JSON-RPC [W3T_RPC_URL, default http://127.0.0.1:8545]
+ *   --key 0x...               the seeder's private key, paid by escrows and the pool [W3T_SEEDER_KEY]
+ *   --db PATH                 SQLite file for vouchers and receipts [W3T_SEEDER_DB, default ./seeder.sqlite]
+ *   --tracker URL             tracker announce URL, repeatable [W3T_TRACKER_URL, default ws://127.0.0.1:8000]
+ *   --price WEI               price per MiB; 0 seeds free [W3T_SEEDER_PRICE, default 0]
+ *   --modes LIST              escrow modes served: exponential,upfront (default both)
+ *   --voucher-timeout MS      wait for a voucher at a checkpoint (default 30000)
+ *   --settle-interval MS      redeem and submit in batches this often (default 60000)
+ *   --market/--escrow/--pool  contract addresses (default: the sdk's deployment for the chain)
+ *   --json                    log events as JSON lines (for scripts)
+ */
+import { parseArgs } from "node:util";
+import { formatEther, isAddress, isHex, type Address, type Hex } from "viem";
+import type { PaymentModeName } from "@web3torrent/sdk/wire/index";
+import { Seeder } from "./seeder.ts";
+
+function fail(message: string): never {
+  console.error(`seed: ${message}`);
+  process.exit(2);
+}
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    rpc: { type: "string", default: process.env.W3T_RPC_URL ?? "http://127.0.0.1:8545" },
+    key: { type: "string", default: process.env.W3T_SEEDER_KEY },
+    db: { type: "string", default: process.env.W3T_SEEDER_DB ?? "seeder.sqlite" },
+    tracker: { type: "string", multiple: true, default: [process.env.W3T_TRACKER_URL ?? "ws://127.0.0.1:8000"] },
+    price: { type: "string", default: process.env.W3T_SEEDER_PRICE ?? "0" },
+    modes: { type: "string", default: "exponential,upfront" },
+    "voucher-timeout": { type: "string", default: "30000" },
+    "settle-interval": { type: "string", default: "60000" },
+    market: { type: "string" },
+    escrow: { type: "string" },
+    pool: { type: "string" },
+    json: { type: "boolean", default: false },
+    help: { type: "boolean", short: "h", default: false },
+  },
+});
+
+if (values.help || positionals.length === 0) {
+  console.log("usage: seed <file|dir>... [--rpc URL] [--key 0x...] [--db PATH] [--tracker URL] [--price WEI_PER_MIB]");
+  process.exit(values.help ? 0 : 2);
+}
+if (!values.key || !isHex(values.key) || values.key.length !== 66) fail("--key (or W3T_SEEDER_KEY) must be a 32-byte hex private key");
+if (!/^\d+$/.test(values.price)) fail(`--price must be wei per MiB, got "${values.price}"`);
+const modes = values.modes.split(",").map((m) => m.trim());
+if (modes.length === 0 || !modes.every((m) => m === "exponential" || m === "upfront")) fail("--modes takes exponential and/or upfront");
+const integer = (name: string, raw: string) => {
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 0) fail(`--${name} must be a number of milliseconds`);
+  return n;
+};
+const addresses = [values.market, values.escrow, values.pool];
+if (addresses.some((a) => a !== undefined) && !addresses.every((a) => a !== undefined && isAddress(a))) {
+  fail("--market, --escrow and --pool go together, as addresses");
+}
+const contracts = values.market
+  ? { market: values.market as Address, escrow: values.escrow as Address, rebatePool: values.pool as Address }
+  : undefined;
+
+const event = (name: string, data: Record<string, unknown>) => {
+  if (values.json) console.log(JSON.stringify({ event: name, ...data }, (_k, v) => (typeof v === "bigint" ? v.toString() : v)));
+};
+const log = (line: string) => {
+  if (values.json) event("log", { line });
+  else console.log(line);
+};
+
+let seeder: Seeder;
+try {
+  seeder = await Seeder.start({
+    rpcUrl: values.rpc,
+    privateKey: values.key as Hex,
+    dbPath: values.db,
+    announce: values.tracker,
+    pricePerMiB: BigInt(values.price),
+    modes: modes as PaymentModeName[],
+    voucherTimeoutMs: integer("voucher-timeout", values["voucher-timeout"]),
+    settleIntervalMs: integer("settle-interval", values["settle-interval"]),
+    contracts,
+    log,
+  });
+} catch (error) {
+  fail(`cannot start: ${(error as Error).message.split("\n")[0]}`);
+}
+
+let stopping = false;
+const stop = async () => {
+  if (stopping) return;
+  stopping = true;
+  log("stopping: settling vouchers and receipts ...");
+  const e = await seeder.stop({ settle: true });
+  if (values.json) event("earnings", { ...e });
+  else console.log(`earnings: ${formatEther(e.redeemed)} ETH redeemed, ${formatEther(e.rebateBalance)} ETH rebates to claim`);
+  process.exit(0);
+};
+process.on("SIGINT", () => void stop());
+process.on("SIGTERM", () => void stop());
+
+seeder.on("voucher", ({ account, voucher }) =>
+  event("voucher", { escrowId: account.escrowId, bytes: voucher.cumulativeBytes, amount: voucher.cumulativeAmount }),
+);
+seeder.on("redeemed", (e) => event("redeemed", e));
+seeder.on("submitted", (e) => event("submitted", e));
+
+const printEarnings = async () => {
+  const e = await seeder.earnings();
+  const line =
+    `earnings: ${formatEther(e.redeemed)} ETH redeemed, ${formatEther(e.pendingVouchers)} ETH in vouchers to redeem, ` +
+    `${formatEther(e.rebateBalance)} ETH rebates to claim; ${e.bytesServed} bytes served to ${e.accounts} account(s)`;
+  if (values.json) event("earnings", { ...e });
+  else console.log(line);
+};
+seeder.on("redeemed", () => void printEarnings().catch(() => {}));
+
+for (const path of positionals) {
+  try {
+    const { seeded, refused } = await seeder.seed(path);
+    for (const c of seeded) event("seeding", { ...c });
+    for (const r of refused) event("refused-file", { ...r });
+  } catch (error) {
+    log(`cannot seed ${path}: ${(error as Error).message.split("\n")[0]}`);
+  }
+}
+if (seeder.seeded.size === 0) log("nothing to seed: no file matches registered content");
+log(`seeder ${seeder.address} ready (price ${values.price} wei/MiB)`);
+event("ready", { address: seeder.address });

@@ -1,0 +1,598 @@
+/**
+ * The headless seeder: seeds registered content over WebTorrent and gets paid for it through `w3t_pay`.
+ *
+ * - `seed(path)` computes the infohash of each file and seeds only those registered in the LicenseMarket (same
+ *   size), announcing them on the tracker.
+ * - Every peer must say hello: the seeder checks on-chain that it holds a license, that its delegation is valid
+ *   and (priced seeding) that its escrow is open, its own, for this content, with this session key, a price cap at
+ *   least the seeder's price and deposit left. Until then, and at each checkpoint until a valid voucher and receipt
+ *   are stored, the peer is choked; no voucher within `voucherTimeoutMs` chokes it for good.
+ * - Vouchers and receipts are stored in SQLite (committed before the seeder acknowledges them or sends another
+ *   byte). The first voucher of an escrow is redeemed at once — a cooperative close counts only seeders that have
+ *   redeemed — and the rest in batches every `settleIntervalMs`, with the receipts (one `submitReceipts` per batch)
+ *   and cooperative closes (`waiveChallenge`) of escrows the leecher closed once everything is redeemed.
+ * - After a restart, whatever was stored and not yet redeemed or submitted goes out in the first settlement.
+ */
+import { EventEmitter } from "node:events";
+import { readdirSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { recoverTypedDataAddress, type Address, type Hash, type Hex } from "viem";
+import WebTorrent from "webtorrent";
+import { FIRST_CHECKPOINT } from "@web3torrent/sdk/checkpointSchedule";
+import { getDeployment } from "@web3torrent/sdk/deployments";
+import { infohashToBytes32 } from "@web3torrent/sdk/infohash";
+import { delegationTypedData } from "@web3torrent/sdk/sessionKey";
+import { torrentClientOptions } from "@web3torrent/sdk/torrentClient";
+import {
+  RefusalReason,
+  ServiceAccount,
+  modeName,
+  seederExtension,
+  type Admission,
+  type HelloMessage,
+  type PayWire,
+  type PaymentModeName,
+  type ReceiptMessage,
+  type Refusal,
+  type SeederBackend,
+  type SeederTerms,
+  type VoucherMessage,
+} from "@web3torrent/sdk/wire/index";
+import { EscrowStatus, SeederChain, type SeederContracts, type SignedReceiptArgs, type SignedVoucher } from "./chain.ts";
+import { SeederStore, type AccountRow } from "./store.ts";
+import { createContentTorrent } from "./torrent.ts";
+
+export interface SeederOptions {
+  rpcUrl: string;
+  privateKey: Hex;
+  /** SQLite file of vouchers and receipts. */
+  dbPath: string;
+  /** Tracker announce URLs. */
+  announce: string[];
+  /** Wei per MiB; 0 seeds free (licence still required; receipts earn rebates). */
+  pricePerMiB: bigint;
+  /** Defaults to the chain's id as reported by the RPC. */
+  chainId?: number;
+  /** Defaults to the sdk's deployment on the chain. */
+  contracts?: SeederContracts;
+  /** Escrow modes served. Default: both. */
+  modes?: PaymentModeName[];
+  /** How long to wait for a voucher at a checkpoint. Default 30 s. */
+  voucherTimeoutMs?: number;
+  /** How often vouchers are redeemed and receipts submitted in batches; 0 only on `flush()`. Default 60 s. */
+  settleIntervalMs?: number;
+  /** A delegation must stay valid this long after the hello, so receipts can still be submitted. Default 1 h. */
+  delegationMarginSeconds?: bigint;
+  /** WebRTC ICE servers. Default: none, enough on one machine or a LAN. */
+  iceServers?: { urls: string | string[] }[];
+  log?: (line: string) => void;
+}
+
+export interface SeededContent {
+  path: string;
+  infoHash: string;
+  contentId: bigint;
+  size: bigint;
+  name: string;
+}
+
+export interface RefusedFile {
+  path: string;
+  infoHash: string | null;
+  reason: string;
+}
+
+export interface Earnings {
+  /** Wei redeemed from escrows. */
+  redeemed: bigint;
+  /** Wei signed over in stored vouchers and not yet redeemed. */
+  pendingVouchers: bigint;
+  /** Rebates credited to this seeder in the pool and not claimed yet. */
+  rebateBalance: bigint;
+  /** Bytes served to paying or licensed peers (as stored). */
+  bytesServed: bigint;
+  /** Receipt bytes the pool has credited. */
+  bytesCredited: bigint;
+  accounts: number;
+}
+
+export interface SettlementResult {
+  redeemed: { escrowIds: bigint[]; hash: Hash }[];
+  submitted: { count: number; hash: Hash }[];
+  waived: bigint[];
+}
+
+const DEFAULT_VOUCHER_TIMEOUT_MS = 30_000;
+const DEFAULT_SETTLE_INTERVAL_MS = 60_000;
+const DEFAULT_DELEGATION_MARGIN_SECONDS = 60n * 60n;
+
+function refusal(reason: RefusalReason, message: string): { refusal: Refusal } {
+  return { refusal: { reason, message } };
+}
+
+export class Seeder extends EventEmitter implements SeederBackend {
+  readonly chain: SeederChain;
+  readonly store: SeederStore;
+  readonly client: InstanceType<typeof WebTorrent>;
+  readonly chainId: number;
+  readonly contracts: SeederContracts;
+  readonly options: SeederOptions;
+  readonly seeded = new Map<string, SeededContent>();
+  readonly #accounts = new Map<string, ServiceAccount>();
+  #settlement: Promise<unknown> = Promise.resolve();
+  #timer: ReturnType<typeof setInterval> | null = null;
+  #stopped = false;
+
+  private constructor(options: SeederOptions, chainId: number, contracts: SeederContracts) {
+    super();
+    this.options = options;
+    this.chainId = chainId;
+    this.contracts = contracts;
+    this.chain = new SeederChain(options.rpcUrl, chainId, options.privateKey, contracts);
+    this.store = new SeederStore(options.dbPath);
+    this.client = new WebTorrent(torrentClientOptions(options.iceServers));
+    this.client.on("error", (error: Error | string) => this.#log(`webtorrent error: ${String(error)}`));
+  }
+
+  /** Connects to the chain and opens the store; then `seed()` files and folders. */
+  static async start(options: SeederOptions): Promise<Seeder> {
+    const probe = new SeederChain(options.rpcUrl, options.chainId ?? 1, options.privateKey, {
+      market: "0x0000000000000000000000000000000000000000",
+      escrow: "0x0000000000000000000000000000000000000000",
+      rebatePool: "0x0000000000000000000000000000000000000000",
+    });
+    const chainId = options.chainId ?? (await probe.publicClient.getChainId());
+    const contracts =
+      options.contracts ??
+      (() => {
+        const d = getDeployment(chainId).contracts;
+        return { market: d.LicenseMarket.address, escrow: d.CheckpointEscrow.address, rebatePool: d.RebatePool.address };
+      })();
+    const seeder = new Seeder(options, chainId, contracts);
+    const interval = options.settleIntervalMs ?? DEFAULT_SETTLE_INTERVAL_MS;
+    if (interval > 0) {
+      seeder.#timer = setInterval(() => void seeder.flush().catch(() => {}), interval);
+      seeder.#timer.unref();
+    }
+    // Whatever a previous run stored and did not settle.
+    if (seeder.store.unredeemed().length > 0 || seeder.store.unsubmitted().length > 0) {
+      void seeder.flush().catch(() => {});
+    }
+    return seeder;
+  }
+
+  get address(): Address {
+    return this.chain.address;
+  }
+
+  #log(line: string): void {
+    this.options.log?.(line);
+  }
+
+  // ------------------------------------------------------------------------------------------------ seeding
+
+  /** Seeds a file, or every regular file in a folder (recursively); files not registered are refused. */
+  async seed(path: string): Promise<{ seeded: SeededContent[]; refused: RefusedFile[] }> {
+    const files = statSync(path).isDirectory() ? listFiles(path) : [path];
+    const seeded: SeededContent[] = [];
+    const refused: RefusedFile[] = [];
+    for (const file of files) {
+      const result = await this.#seedFile(file);
+      if ("reason" in result) {
+        refused.push(result);
+        this.emit("refused-file", result);
+        this.#log(`not seeding ${file}: ${result.reason}`);
+      } else {
+        seeded.push(result);
+        this.emit("seeding", result);
+        this.#log(`seeding ${result.name} as content ${result.contentId} (infohash ${result.infoHash}, ${result.size} bytes)`);
+      }
+    }
+    return { seeded, refused };
+  }
+
+  async #seedFile(path: string): Promise<SeededContent | RefusedFile> {
+    const torrent = await createContentTorrent(path, this.options.announce);
+    const contentId = await this.chain.contentIdOf(infohashToBytes32(torrent.infoHash));
+    if (contentId === 0n) return { path, infoHash: torrent.infoHash, reason: "its infohash matches no registered content" };
+    const content = await this.chain.content(contentId);
+    if (BigInt(content.size) !== BigInt(torrent.length)) {
+      return { path, infoHash: torrent.infoHash, reason: `registered with ${content.size} bytes, the file has ${torrent.length}` };
+    }
+    const already = this.seeded.get(torrent.infoHash);
+    if (already) return already;
+    const terms: SeederTerms = {
+      chainId: this.chainId,
+      market: this.contracts.market,
+      escrow: this.contracts.escrow,
+      rebatePool: this.contracts.rebatePool,
+      contentId,
+      seeder: this.address,
+      pricePerMiB: this.options.pricePerMiB,
+      firstCheckpoint: FIRST_CHECKPOINT,
+      modes: this.options.modes ?? ["exponential", "upfront"],
+      voucherTimeoutMs: this.options.voucherTimeoutMs ?? DEFAULT_VOUCHER_TIMEOUT_MS,
+    };
+    const extension = seederExtension({ terms, backend: this, observer: this.#observer(contentId) });
+    const added = this.client.add(Buffer.from(torrent.torrentFile), {
+      path: dirname(path),
+      announce: this.options.announce,
+      skipVerify: true,
+    });
+    added.on("wire", (wire: unknown) => (wire as { use(ext: unknown): void }).use(extension));
+    await new Promise<void>((resolve, reject) => {
+      if (added.ready) return resolve();
+      added.once("ready", () => resolve());
+      added.once("error", (error: Error | string) => reject(typeof error === "string" ? new Error(error) : error));
+    });
+    const result: SeededContent = { path, infoHash: torrent.infoHash, contentId, size: BigInt(torrent.length), name: torrent.name };
+    this.seeded.set(torrent.infoHash, result);
+    return result;
+  }
+
+  #observer(contentId: bigint) {
+    const peer = (wire: PayWire) => (wire.peerId ?? "unknown").slice(-8);
+    return {
+      admitted: (wire: PayWire, account: ServiceAccount) => {
+        this.emit("admitted", { peer: peer(wire), contentId, account });
+        this.#log(`peer ${peer(wire)} admitted: ${account.leecher} (${account.escrowId === null ? "free" : `escrow ${account.escrowId}, ${account.mode}`})`);
+      },
+      refused: (wire: PayWire, r: Refusal, account: ServiceAccount | null) => {
+        this.emit("refused", { peer: peer(wire), contentId, account, ...r });
+        this.#log(`peer ${peer(wire)} refused (${r.reason}): ${r.message}`);
+      },
+      checkpoint: (wire: PayWire, account: ServiceAccount, request: { cumulativeBytes: bigint }) => {
+        this.emit("checkpoint", { peer: peer(wire), contentId, account, served: request.cumulativeBytes });
+      },
+      voucher: (wire: PayWire, account: ServiceAccount, voucher: VoucherMessage) => {
+        this.emit("voucher", { peer: peer(wire), contentId, account, voucher });
+      },
+      receipt: (wire: PayWire, account: ServiceAccount, receipt: ReceiptMessage) => {
+        this.emit("receipt", { peer: peer(wire), contentId, account, receipt });
+      },
+      error: (wire: PayWire, error: unknown) => {
+        this.#log(`peer ${peer(wire)}: ${(error as Error).message?.split("\n")[0] ?? String(error)}`);
+        this.emit("backend-error", { peer: peer(wire), contentId, error });
+      },
+      peerRefusal: (wire: PayWire, r: Refusal) => {
+        this.emit("peer-refusal", { peer: peer(wire), contentId, ...r });
+      },
+    };
+  }
+
+  // ------------------------------------------------------------------------------------------------ backend
+
+  async admit(hello: HelloMessage, terms: SeederTerms): Promise<Admission> {
+    const contentId = terms.contentId;
+    if (!(await this.chain.hasLicense(hello.account, contentId))) {
+      return refusal(RefusalReason.NoLicense, `${hello.account} holds no license of content ${contentId}`);
+    }
+    const now = await this.chain.now();
+    const margin = this.options.delegationMarginSeconds ?? DEFAULT_DELEGATION_MARGIN_SECONDS;
+    if (hello.delegation.expiry < now + margin) {
+      return refusal(RefusalReason.BadDelegation, `the delegation expires at ${hello.delegation.expiry}, too soon to submit receipts`);
+    }
+    if (!(await this.#validDelegation(hello))) {
+      return refusal(RefusalReason.BadDelegation, "the delegation is not signed by the account");
+    }
+
+    if (terms.pricePerMiB === 0n) {
+      const content = await this.chain.content(contentId);
+      return {
+        account: this.#account({
+          key: `free:${hello.account}:${contentId}:${hello.sessionKey}`,
+          leecher: hello.account,
+          contentId,
+          escrowId: null,
+          sessionKey: hello.sessionKey,
+          mode: "exponential",
+          maxBytes: BigInt(content.size),
+          pricePerMiB: 0n,
+          priceCapPerMiB: 0n,
+          delegationExpiry: hello.delegation.expiry,
+          delegationSignature: hello.delegation.signature,
+        }),
+      };
+    }
+
+    if (hello.escrowId === null) return refusal(RefusalReason.NoEscrow, "priced content: open an escrow first");
+    const escrowId = hello.escrowId;
+    const e = await this.chain.escrow(escrowId);
+    if (e.status !== EscrowStatus.Open) return refusal(RefusalReason.NoEscrow, `escrow ${escrowId} is not open`);
+    if (e.leecher !== hello.account) return refusal(RefusalReason.NoEscrow, `escrow ${escrowId} belongs to another account`);
+    if (e.contentId !== contentId) return refusal(RefusalReason.NoEscrow, `escrow ${escrowId} pays for content ${e.contentId}`);
+    if (e.sessionKey !== hello.sessionKey) return refusal(RefusalReason.NoEscrow, `escrow ${escrowId} registered another session key`);
+    if (e.pricePerMiB < terms.pricePerMiB) {
+      return refusal(RefusalReason.Price, `escrow ${escrowId} pays at most ${e.pricePerMiB} wei/MiB, the price is ${terms.pricePerMiB}`);
+    }
+    const mode = modeName(e.mode);
+    if (!terms.modes.includes(mode)) return refusal(RefusalReason.Terms, `${mode} escrows are not served here`);
+    const account = this.#account({
+      key: `escrow:${escrowId}`,
+      leecher: hello.account,
+      contentId,
+      escrowId,
+      sessionKey: hello.sessionKey,
+      mode,
+      maxBytes: e.maxBytes,
+      pricePerMiB: terms.pricePerMiB,
+      priceCapPerMiB: e.pricePerMiB,
+      delegationExpiry: hello.delegation.expiry,
+      delegationSignature: hello.delegation.signature,
+    });
+    // The escrow must still be able to pay the voucher the seeder holds, and something more.
+    const { remaining, redeemed } = await this.chain.payable(escrowId, account.voucherAmount);
+    if (remaining === 0n || remaining < account.voucherAmount - redeemed) {
+      return refusal(RefusalReason.EscrowExhausted, `escrow ${escrowId} has ${remaining} wei left`);
+    }
+    return { account };
+  }
+
+  async #validDelegation(hello: HelloMessage): Promise<boolean> {
+    const typed = delegationTypedData(
+      { chainId: this.chainId, rebatePool: this.contracts.rebatePool },
+      { sessionKey: hello.sessionKey, expiry: hello.delegation.expiry },
+    );
+    try {
+      const signer = await recoverTypedDataAddress({ ...typed, signature: hello.delegation.signature });
+      if (signer === hello.account) return true;
+    } catch {
+      // Not an ECDSA signature: maybe a smart-contract wallet's.
+    }
+    // ERC-1271 (and ERC-6492) wallets, checked by the chain.
+    return this.chain.publicClient.verifyTypedData({ address: hello.account, ...typed, signature: hello.delegation.signature }).catch(() => false);
+  }
+
+  /** The shared state of an account: from memory, else from the store (after a restart), else new. */
+  #account(init: Parameters<SeederStore["upsert"]>[0]): ServiceAccount {
+    const cached = this.#accounts.get(init.key);
+    const row = this.store.upsert(init);
+    if (cached && cached.sessionKey === init.sessionKey) return cached;
+    const account = new ServiceAccount({
+      key: row.key,
+      leecher: row.leecher,
+      sessionKey: row.sessionKey,
+      contentId: row.contentId,
+      escrowId: row.escrowId,
+      mode: row.mode,
+      maxBytes: row.maxBytes,
+      pricePerMiB: row.pricePerMiB,
+      priceCapPerMiB: row.priceCapPerMiB,
+      delegation: { expiry: row.delegationExpiry, signature: row.delegationSignature },
+      voucherBytes: row.voucherBytes,
+      voucherAmount: row.voucherAmount,
+      receiptBytes: row.receiptBytes,
+    });
+    account.served = row.served > account.served ? row.served : account.served;
+    this.#accounts.set(row.key, account);
+    return account;
+  }
+
+  async storeVoucher(account: ServiceAccount, voucher: VoucherMessage): Promise<Refusal | null> {
+    const before = this.store.get(account.key)!;
+    this.store.saveVoucher(account.key, account.served, voucher.cumulativeBytes, voucher.cumulativeAmount, voucher.signature);
+    // Stored: from here on a crash loses nothing. Now check the escrow can still pay it.
+    if (before.redeemedAmount === 0n && before.voucherBytes === 0n) void this.flush({ redeemOnly: true }).catch(() => {});
+    const { remaining, redeemed, payable } = await this.chain.payable(account.escrowId!, voucher.cumulativeAmount);
+    if (payable < voucher.cumulativeAmount - redeemed) {
+      return { reason: RefusalReason.EscrowExhausted, message: `escrow ${account.escrowId} has ${remaining} wei left` };
+    }
+    return null;
+  }
+
+  async storeReceipt(account: ServiceAccount, receipt: ReceiptMessage): Promise<void> {
+    this.store.saveReceipt(account.key, account.served, receipt.cumulativeBytes, receipt.signature);
+  }
+
+  // ------------------------------------------------------------------------------------------------ settlement
+
+  /**
+   * Redeems every stored voucher worth more than what was redeemed, submits every receipt above what the pool
+   * credited (one batch each), and waives the challenge window of fully redeemed escrows the leecher closed.
+   * Runs one at a time: what was stored before the call is settled when it resolves.
+   */
+  flush(options: { redeemOnly?: boolean } = {}): Promise<SettlementResult> {
+    const run = this.#settlement.then(() => this.#settle(options.redeemOnly ?? false));
+    this.#settlement = run.catch(() => {});
+    return run;
+  }
+
+  async #settle(redeemOnly: boolean): Promise<SettlementResult> {
+    const result: SettlementResult = { redeemed: [], submitted: [], waived: [] };
+    await this.#redeem(result).catch((error: Error) => this.#fail("redeeming vouchers", error));
+    if (!redeemOnly) {
+      await this.#submitReceipts(result).catch((error: Error) => this.#fail("submitting receipts", error));
+      await this.#waive(result).catch((error: Error) => this.#fail("closing escrows", error));
+    }
+    return result;
+  }
+
+  #fail(what: string, error: Error): void {
+    this.#log(`${what} failed: ${error.message.split("\n")[0]}`);
+    this.emit("settlement-error", { what, error });
+  }
+
+  async #redeem(result: SettlementResult): Promise<void> {
+    const now = await this.chain.now();
+    const ready: AccountRow[] = [];
+    for (const row of this.store.unredeemed()) {
+      const escrowId = row.escrowId!;
+      const [{ amount, waived }, e, remaining] = await Promise.all([
+        this.chain.redeemedBy(escrowId),
+        this.chain.escrow(escrowId),
+        this.chain.remaining(escrowId),
+      ]);
+      if (amount !== row.redeemedAmount) this.store.setRedeemed(row.key, amount);
+      const redeemable = e.status === EscrowStatus.Open || (e.status === EscrowStatus.Closing && now < e.closesAt);
+      if (!redeemable || waived) {
+        this.store.setFinished(row.key);
+        if (row.voucherAmount > amount) this.#log(`escrow ${escrowId}: ${row.voucherAmount - amount} wei can no longer be redeemed`);
+        continue;
+      }
+      if (row.voucherAmount <= amount || remaining === 0n) continue;
+      ready.push({ ...row, redeemedAmount: amount });
+    }
+    if (ready.length === 0) return;
+    const vouchers = ready.map((row): SignedVoucher => ({
+      escrowId: row.escrowId!,
+      seeder: this.address,
+      cumulativeBytes: row.voucherBytes,
+      cumulativeAmount: row.voucherAmount,
+      signature: row.voucherSignature!,
+    }));
+    // One transaction for the batch; if one voucher fails, the others go one by one.
+    const batches = await this.chain
+      .redeemBatch(vouchers)
+      .then((hash) => [{ rows: ready, hash }])
+      .catch(async () => {
+        const single: { rows: AccountRow[]; hash: Hash }[] = [];
+        for (let i = 0; i < ready.length; i++) {
+          const hash = await this.chain.redeemBatch([vouchers[i]]).catch((error: Error) => {
+            this.#log(`voucher of escrow ${vouchers[i].escrowId} not redeemed: ${error.message.split("\n")[0]}`);
+            return null;
+          });
+          if (hash) single.push({ rows: [ready[i]], hash });
+        }
+        return single;
+      });
+    for (const { rows, hash } of batches) {
+      for (const row of rows) {
+        const { amount } = await this.chain.redeemedBy(row.escrowId!);
+        this.store.setRedeemed(row.key, amount);
+        this.emit("redeemed", { escrowId: row.escrowId!, amount: amount - row.redeemedAmount, total: amount, hash });
+      }
+      result.redeemed.push({ escrowIds: rows.map((r) => r.escrowId!), hash });
+      this.#log(`redeemed ${rows.length} voucher(s) (tx ${hash})`);
+    }
+  }
+
+  async #submitReceipts(result: SettlementResult): Promise<void> {
+    const now = await this.chain.now();
+    // Receipts are cumulative per (leecher, seeder, content): the largest one stored supersedes the others.
+    const best = new Map<string, AccountRow>();
+    for (const row of this.store.unsubmitted()) {
+      const license = `${row.leecher}:${row.contentId}`;
+      const current = best.get(license);
+      if (!current || row.receiptBytes > current.receiptBytes) best.set(license, row);
+    }
+    const ready: AccountRow[] = [];
+    for (const row of best.values()) {
+      const credited = await this.chain.credited(row.leecher, row.contentId);
+      if (credited >= row.receiptBytes) {
+        this.#markSubmitted(row, credited);
+        continue;
+      }
+      if (row.delegationExpiry < now) {
+        this.#log(`receipt of ${row.leecher} for content ${row.contentId} lost: its delegation expired`);
+        this.#markSubmitted(row, row.receiptBytes);
+        continue;
+      }
+      if (!(await this.chain.hasLicense(row.leecher, row.contentId))) {
+        this.#log(`receipt of ${row.leecher} for content ${row.contentId} refused by the pool: no license any more`);
+        this.#markSubmitted(row, row.receiptBytes);
+        continue;
+      }
+      ready.push(row);
+    }
+    if (ready.length === 0) return;
+    const args = ready.map((row): SignedReceiptArgs => ({
+      leecher: row.leecher,
+      contentId: row.contentId,
+      cumulativeBytes: row.receiptBytes,
+      sessionKey: row.sessionKey,
+      delegationExpiry: row.delegationExpiry,
+      delegationSig: row.delegationSignature,
+      receiptSig: row.receiptSignature!,
+    }));
+    const batches = await this.chain
+      .submitReceipts(args)
+      .then((hash) => [{ rows: ready, hash }])
+      .catch(async () => {
+        const single: { rows: AccountRow[]; hash: Hash }[] = [];
+        for (let i = 0; i < ready.length; i++) {
+          const hash = await this.chain.submitReceipts([args[i]]).catch((error: Error) => {
+            this.#log(`receipt of ${args[i].leecher} not submitted: ${error.message.split("\n")[0]}`);
+            return null;
+          });
+          if (hash) single.push({ rows: [ready[i]], hash });
+        }
+        return single;
+      });
+    for (const { rows, hash } of batches) {
+      for (const row of rows) this.#markSubmitted(row, row.receiptBytes);
+      result.submitted.push({ count: rows.length, hash });
+      this.emit("submitted", { count: rows.length, hash });
+      this.#log(`submitted ${rows.length} receipt(s) to the rebate pool (tx ${hash})`);
+    }
+  }
+
+  /** Marks every stored receipt of the row's license up to `bytes` as credited. */
+  #markSubmitted(row: AccountRow, bytes: bigint): void {
+    for (const other of this.store.unsubmitted()) {
+      if (other.leecher === row.leecher && other.contentId === row.contentId && other.receiptBytes <= bytes) {
+        this.store.setSubmitted(other.key, other.receiptBytes);
+      }
+    }
+  }
+
+  async #waive(result: SettlementResult): Promise<void> {
+    for (const row of this.store.open()) {
+      if (row.voucherAmount > row.redeemedAmount) continue;
+      const e = await this.chain.escrow(row.escrowId!);
+      if (e.status === EscrowStatus.Closed) {
+        this.store.setFinished(row.key);
+        continue;
+      }
+      if (e.status !== EscrowStatus.Closing) continue;
+      const { waived } = await this.chain.redeemedBy(row.escrowId!);
+      // The leecher closed: what it still downloads would never be paid. Stop serving, then waive the window.
+      this.#accounts.get(row.key)?.close();
+      if (!waived) await this.chain.waiveChallenge(row.escrowId!);
+      this.store.setFinished(row.key);
+      result.waived.push(row.escrowId!);
+      this.emit("waived", { escrowId: row.escrowId! });
+      this.#log(`escrow ${row.escrowId}: challenge window waived, the leecher can be refunded now`);
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------------ reporting
+
+  async earnings(): Promise<Earnings> {
+    const rows = this.store.all();
+    let redeemed = 0n;
+    let pendingVouchers = 0n;
+    let bytesServed = 0n;
+    let bytesCredited = 0n;
+    for (const row of rows) {
+      redeemed += row.redeemedAmount;
+      if (!row.finished && row.voucherAmount > row.redeemedAmount) pendingVouchers += row.voucherAmount - row.redeemedAmount;
+      bytesServed += row.served;
+      bytesCredited += row.submittedBytes;
+    }
+    const rebateBalance = await this.chain.rebateBalance().catch(() => 0n);
+    return { redeemed, pendingVouchers, rebateBalance, bytesServed, bytesCredited, accounts: rows.length };
+  }
+
+  /** Stops seeding; with `settle`, redeems and submits what is stored first. Returns the final earnings. */
+  async stop({ settle = false }: { settle?: boolean } = {}): Promise<Earnings> {
+    if (this.#stopped) throw new Error("the seeder is stopped");
+    this.#stopped = true;
+    if (this.#timer) clearInterval(this.#timer);
+    await new Promise<void>((resolve) => this.client.destroy(() => resolve()));
+    if (settle) await this.flush().catch(() => {});
+    else await this.#settlement;
+    const earnings = await this.earnings();
+    this.store.close();
+    return earnings;
+  }
+}
+
+function listFiles(folder: string): string[] {
+  const files: string[] = [];
+  for (const entry of readdirSync(folder, { withFileTypes: true })) {
+    const path = join(folder, entry.name);
+    if (entry.isDirectory()) files.push(...listFiles(path));
+    else if (entry.isFile() && !entry.name.startsWith(".")) files.push(path);
+  }
+  return files.sort();
+}

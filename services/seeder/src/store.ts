@@ -1,0 +1,221 @@
+/**
+ * The seeder's durable state in Node's built-in SQLite (`node:sqlite`): one row per paying account (an escrow, or a
+ * licence served free) with the latest voucher and receipt the seeder acknowledged — both are cumulative, so the
+ * latest is all that can be redeemed — and what has been redeemed and submitted on-chain.
+ *
+ * Every write is a committed transaction with `synchronous = FULL` before the call returns, so a voucher the seeder
+ * acknowledged survives a crash (SIGKILL, power loss) and is redeemed after the restart.
+ */
+import { DatabaseSync } from "node:sqlite";
+import type { Address, Hex } from "viem";
+
+export interface AccountRow {
+  key: string;
+  leecher: Address;
+  contentId: bigint;
+  escrowId: bigint | null;
+  sessionKey: Address;
+  mode: "exponential" | "upfront";
+  maxBytes: bigint;
+  pricePerMiB: bigint;
+  priceCapPerMiB: bigint;
+  delegationExpiry: bigint;
+  delegationSignature: Hex;
+  served: bigint;
+  voucherBytes: bigint;
+  voucherAmount: bigint;
+  voucherSignature: Hex | null;
+  receiptBytes: bigint;
+  receiptSignature: Hex | null;
+  /** What the escrow has paid this seeder for this account, as last seen on-chain. */
+  redeemedAmount: bigint;
+  /** Receipt bytes the rebate pool has credited, as last seen on-chain. */
+  submittedBytes: bigint;
+  /** The escrow needs nothing more from this seeder (closed, refunded, or our window waived). */
+  finished: boolean;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS accounts (
+  key TEXT PRIMARY KEY,
+  leecher TEXT NOT NULL,
+  content_id TEXT NOT NULL,
+  escrow_id TEXT,
+  session_key TEXT NOT NULL,
+  mode TEXT NOT NULL,
+  max_bytes TEXT NOT NULL,
+  price_per_mib TEXT NOT NULL,
+  price_cap_per_mib TEXT NOT NULL,
+  delegation_expiry TEXT NOT NULL,
+  delegation_signature TEXT NOT NULL,
+  served TEXT NOT NULL DEFAULT '0',
+  voucher_bytes TEXT NOT NULL DEFAULT '0',
+  voucher_amount TEXT NOT NULL DEFAULT '0',
+  voucher_signature TEXT,
+  receipt_bytes TEXT NOT NULL DEFAULT '0',
+  receipt_signature TEXT,
+  redeemed_amount TEXT NOT NULL DEFAULT '0',
+  submitted_bytes TEXT NOT NULL DEFAULT '0',
+  finished INTEGER NOT NULL DEFAULT 0,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS accounts_by_license ON accounts (leecher, content_id);
+`;
+
+/**
+ * `column < ?` for decimal strings without leading zeros (uint256 values do not fit SQLite's 64-bit integers);
+ * binds the value three times.
+ */
+function decimalLess(column: string): string {
+  return `(length(${column}) < length(?) OR (length(${column}) = length(?) AND ${column} < ?))`;
+}
+
+type Row = Record<string, string | number | null>;
+
+function fromRow(r: Row): AccountRow {
+  const big = (k: string) => BigInt(r[k] as string);
+  return {
+    key: r.key as string,
+    leecher: r.leecher as Address,
+    contentId: big("content_id"),
+    escrowId: r.escrow_id === null ? null : big("escrow_id"),
+    sessionKey: r.session_key as Address,
+    mode: r.mode as AccountRow["mode"],
+    maxBytes: big("max_bytes"),
+    pricePerMiB: big("price_per_mib"),
+    priceCapPerMiB: big("price_cap_per_mib"),
+    delegationExpiry: big("delegation_expiry"),
+    delegationSignature: r.delegation_signature as Hex,
+    served: big("served"),
+    voucherBytes: big("voucher_bytes"),
+    voucherAmount: big("voucher_amount"),
+    voucherSignature: r.voucher_signature as Hex | null,
+    receiptBytes: big("receipt_bytes"),
+    receiptSignature: r.receipt_signature as Hex | null,
+    redeemedAmount: big("redeemed_amount"),
+    submittedBytes: big("submitted_bytes"),
+    finished: r.finished === 1,
+  };
+}
+
+export type NewAccount = Pick<
+  AccountRow,
+  | "key"
+  | "leecher"
+  | "contentId"
+  | "escrowId"
+  | "sessionKey"
+  | "mode"
+  | "maxBytes"
+  | "pricePerMiB"
+  | "priceCapPerMiB"
+  | "delegationExpiry"
+  | "delegationSignature"
+>;
+
+export class SeederStore {
+  readonly #db: DatabaseSync;
+
+  constructor(path: string) {
+    this.#db = new DatabaseSync(path);
+    this.#db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;");
+    this.#db.exec(SCHEMA);
+  }
+
+  get(key: string): AccountRow | null {
+    const row = this.#db.prepare("SELECT * FROM accounts WHERE key = ?").get(key) as Row | undefined;
+    return row ? fromRow(row) : null;
+  }
+
+  /** Creates the account, or refreshes the session key and delegation of an existing one (a new hello). */
+  upsert(account: NewAccount): AccountRow {
+    this.#db
+      .prepare(
+        `INSERT INTO accounts (key, leecher, content_id, escrow_id, session_key, mode, max_bytes, price_per_mib,
+           price_cap_per_mib, delegation_expiry, delegation_signature, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (key) DO UPDATE SET session_key = excluded.session_key, delegation_expiry = excluded.delegation_expiry,
+           delegation_signature = excluded.delegation_signature, updated_at = excluded.updated_at`,
+      )
+      .run(
+        account.key,
+        account.leecher,
+        account.contentId.toString(),
+        account.escrowId === null ? null : account.escrowId.toString(),
+        account.sessionKey,
+        account.mode,
+        account.maxBytes.toString(),
+        account.pricePerMiB.toString(),
+        account.priceCapPerMiB.toString(),
+        account.delegationExpiry.toString(),
+        account.delegationSignature,
+        Date.now(),
+      );
+    return this.get(account.key)!;
+  }
+
+  /** Stores a newer voucher (and the bytes served so far); committed when this returns. */
+  saveVoucher(key: string, served: bigint, bytes: bigint, amount: bigint, signature: Hex): void {
+    this.#db
+      .prepare(
+        `UPDATE accounts SET voucher_bytes = ?, voucher_amount = ?, voucher_signature = ?, served = ?, updated_at = ?
+         WHERE key = ? AND ${decimalLess("voucher_bytes")}`,
+      )
+      .run(bytes.toString(), amount.toString(), signature, served.toString(), Date.now(), key, bytes.toString(), bytes.toString(), bytes.toString());
+  }
+
+  /** Stores a newer receipt (and the bytes served so far); committed when this returns. */
+  saveReceipt(key: string, served: bigint, bytes: bigint, signature: Hex): void {
+    this.#db
+      .prepare(
+        `UPDATE accounts SET receipt_bytes = ?, receipt_signature = ?, served = ?, updated_at = ?
+         WHERE key = ? AND ${decimalLess("receipt_bytes")}`,
+      )
+      .run(bytes.toString(), signature, served.toString(), Date.now(), key, bytes.toString(), bytes.toString(), bytes.toString());
+  }
+
+  setRedeemed(key: string, amount: bigint): void {
+    this.#db.prepare("UPDATE accounts SET redeemed_amount = ?, updated_at = ? WHERE key = ?").run(amount.toString(), Date.now(), key);
+  }
+
+  setSubmitted(key: string, bytes: bigint): void {
+    this.#db.prepare("UPDATE accounts SET submitted_bytes = ?, updated_at = ? WHERE key = ?").run(bytes.toString(), Date.now(), key);
+  }
+
+  setFinished(key: string): void {
+    this.#db.prepare("UPDATE accounts SET finished = 1, updated_at = ? WHERE key = ?").run(Date.now(), key);
+  }
+
+  /** Paid accounts whose latest voucher is worth more than what was redeemed. */
+  unredeemed(): AccountRow[] {
+    const rows = this.#db
+      .prepare(
+        `SELECT * FROM accounts WHERE escrow_id IS NOT NULL AND finished = 0 AND voucher_signature IS NOT NULL
+         ORDER BY updated_at`,
+      )
+      .all() as Row[];
+    return rows.map(fromRow).filter((a) => a.voucherAmount > a.redeemedAmount);
+  }
+
+  /** Accounts whose latest receipt attests more than what the pool credited. */
+  unsubmitted(): AccountRow[] {
+    const rows = this.#db.prepare("SELECT * FROM accounts WHERE receipt_signature IS NOT NULL ORDER BY updated_at").all() as Row[];
+    return rows.map(fromRow).filter((a) => a.receiptBytes > a.submittedBytes);
+  }
+
+  /** Paid accounts with something redeemed and not finished (candidates for a cooperative close). */
+  open(): AccountRow[] {
+    const rows = this.#db
+      .prepare("SELECT * FROM accounts WHERE escrow_id IS NOT NULL AND finished = 0 AND redeemed_amount != '0'")
+      .all() as Row[];
+    return rows.map(fromRow);
+  }
+
+  all(): AccountRow[] {
+    return (this.#db.prepare("SELECT * FROM accounts ORDER BY updated_at").all() as Row[]).map(fromRow);
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+}

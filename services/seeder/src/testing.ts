@@ -1,0 +1,190 @@
+/**
+ * A local swarm for tests, benchmarks and the demo: a devchain with the contracts, a tracker, content files
+ * published in the LicenseMarket, licenses bought, and WebTorrent clients wired for w3t_pay.
+ *
+ *   const swarm = await startSwarm();
+ *   const content = await swarm.publish(await swarm.file("movie.bin", 40 * MiB));
+ *   await swarm.buyLicense(content.contentId, swarm.account(3));
+ *   const seeder = await swarm.startSeeder({ accountIndex: 2, pricePerMiB: 10n ** 12n });
+ *   ...
+ *   await swarm.stop();
+ */
+import { randomFillSync } from "node:crypto";
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import {
+  createPublicClient,
+  createWalletClient,
+  http,
+  type Address,
+  type Hex,
+  type PrivateKeyAccount,
+  type PublicClient,
+  type WalletClient,
+} from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import WebTorrent from "webtorrent";
+import { startDevChain, type DevChain } from "@web3torrent/devchain";
+import { buyLicense } from "@web3torrent/sdk/market";
+import { magnetURI } from "@web3torrent/sdk/infohash";
+import { torrentClientOptions } from "@web3torrent/sdk/torrentClient";
+import { leecherExtension, type LeecherSession, type PayWire } from "@web3torrent/sdk/wire/index";
+import { startTracker, type Tracker } from "@web3torrent/tracker";
+import { publishFile, type Published } from "./publish.ts";
+import { Seeder, type SeederOptions } from "./seeder.ts";
+import type { SeederContracts } from "./chain.ts";
+
+export const MiB = 1 << 20;
+
+export type TorrentClient = InstanceType<typeof WebTorrent>;
+
+/** Writes `bytes` random bytes to `path` (1 MiB at a time). */
+export function writeRandomFile(path: string, bytes: number): string {
+  mkdirSync(dirname(path), { recursive: true });
+  const fd = openSync(path, "w");
+  const chunk = Buffer.alloc(MiB);
+  for (let written = 0; written < bytes; written += MiB) {
+    const n = Math.min(MiB, bytes - written);
+    randomFillSync(chunk, 0, n);
+    writeSync(fd, chunk, 0, n);
+  }
+  closeSync(fd);
+  return path;
+}
+
+/** A WebTorrent client for a Node peer of the local swarm. */
+export function nodeClient(): TorrentClient {
+  const client = new WebTorrent(torrentClientOptions());
+  client.on("error", () => {});
+  return client;
+}
+
+export function destroyClient(client: TorrentClient): Promise<void> {
+  return new Promise((resolve) => client.destroy(() => resolve()));
+}
+
+export interface Swarm {
+  chain: DevChain;
+  tracker: Tracker;
+  publicClient: PublicClient;
+  contracts: SeederContracts;
+  /** A scratch folder, removed by stop(). */
+  dir: string;
+  /**
+   * A tracker URL of its own for one WebTorrent client. bittorrent-tracker's client shares one WebSocket per
+   * announce URL among all clients of a process, and a tracker socket carries one peer: peers that live in the same
+   * process (here, not in production) must announce on distinct URLs (the tracker ignores the path).
+   */
+  announce(): string[];
+  /** Hardhat test account `index` (0 is the deployer). */
+  account(index: number): PrivateKeyAccount;
+  wallet(index: number): WalletClient & { account: PrivateKeyAccount };
+  /** Writes a random file of `bytes` under the scratch folder. */
+  file(name: string, bytes: number): string;
+  /** Registers a file as content, from account 1 (the publisher). */
+  publish(path: string, options?: { basePrice?: bigint; bountyFeeBps?: number; curve?: 0 | 1; growth?: bigint }): Promise<Published>;
+  buyLicense(contentId: bigint, buyerIndex: number): Promise<bigint>;
+  /** A seeder (in this process) paid to test account `accountIndex`, stopped by stop(). */
+  startSeeder(options: { accountIndex: number; pricePerMiB: bigint; dbPath?: string } & Partial<SeederOptions>): Promise<Seeder>;
+  /** A WebTorrent client, destroyed by stop(). */
+  client(): TorrentClient;
+  /** Adds the content to `client` (on its own tracker URL) with a w3t_pay leecher extension speaking for `session`. */
+  attach(client: TorrentClient, infoHash: string, session: LeecherSession, path?: string): ReturnType<TorrentClient["add"]>;
+  stop(): Promise<void>;
+}
+
+export async function startSwarm(): Promise<Swarm> {
+  const chain = await startDevChain();
+  const tracker = await startTracker();
+  const dir = mkdtempSync(join(tmpdir(), "w3t-swarm-"));
+  const viemChain = {
+    id: chain.chainId,
+    name: "devchain",
+    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+    rpcUrls: { default: { http: [chain.rpcUrl] } },
+  };
+  const transport = http(chain.rpcUrl);
+  const publicClient = createPublicClient({ chain: viemChain, transport, pollingInterval: 50 }) as PublicClient;
+  const contracts: SeederContracts = {
+    market: chain.contracts.LicenseMarket,
+    escrow: chain.contracts.CheckpointEscrow,
+    rebatePool: chain.contracts.RebatePool,
+  };
+  const account = (index: number) => privateKeyToAccount(chain.accounts[index].privateKey as Hex);
+  const wallet = (index: number) => createWalletClient({ chain: viemChain, transport, account: account(index) });
+  const seeders: Seeder[] = [];
+  const clients: TorrentClient[] = [];
+  let seeders_ = 0;
+  let peers = 0;
+  const announce = () => [`${tracker.url}/peer-${++peers}`];
+
+  return {
+    chain,
+    tracker,
+    publicClient,
+    contracts,
+    dir,
+    announce,
+    account,
+    wallet,
+    file: (name, bytes) => writeRandomFile(join(dir, "content", name), bytes),
+    async publish(path, options = {}) {
+      const publisher = wallet(1);
+      return publishFile({
+        publicClient,
+        walletClient: publisher,
+        account: publisher.account,
+        market: contracts.market,
+        path,
+        announce: [tracker.url],
+        basePrice: options.basePrice ?? 10n ** 15n,
+        bountyFeeBps: options.bountyFeeBps ?? 1_000,
+        curve: options.curve,
+        growth: options.growth,
+      });
+    },
+    buyLicense(contentId, buyerIndex) {
+      const buyer = wallet(buyerIndex);
+      return buyLicense(publicClient, buyer, buyer.account, contracts.market, contentId);
+    },
+    async startSeeder({ accountIndex, pricePerMiB, dbPath, ...rest }) {
+      const seeder = await Seeder.start({
+        rpcUrl: chain.rpcUrl,
+        privateKey: chain.accounts[accountIndex].privateKey as Hex,
+        dbPath: dbPath ?? join(dir, `seeder-${accountIndex}-${seeders_++}.sqlite`),
+        announce: announce(),
+        pricePerMiB,
+        contracts,
+        settleIntervalMs: 0,
+        ...rest,
+      });
+      seeders.push(seeder);
+      return seeder;
+    },
+    client() {
+      const client = nodeClient();
+      clients.push(client);
+      return client;
+    },
+    attach(client, infoHash, session, path) {
+      const urls = announce();
+      const torrent = client.add(magnetURI(infoHash, urls), {
+        announce: urls,
+        path: path ?? mkdtempSync(join(dir, "leech-")),
+      });
+      const extension = leecherExtension(session);
+      torrent.on("wire", (wire: PayWire) => (wire as unknown as { use(e: unknown): void }).use(extension));
+      return torrent;
+    },
+    async stop() {
+      await Promise.all(clients.map(destroyClient));
+      for (const seeder of seeders) await seeder.stop().catch(() => {});
+      await tracker.close();
+      await chain.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export type { Address, Published };

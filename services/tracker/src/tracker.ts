@@ -1,0 +1,142 @@
+/**
+ * The Web3Torrent tracker: a `bittorrent-tracker` WebSocket server (WebTorrent peers in browsers and Node find each
+ * other through it and exchange their WebRTC offers). Statistics at `GET /stats.json` double as a health check.
+ *
+ * One change to bittorrent-tracker's swarm: a WebTorrent peer sends at most 5 WebRTC offers per announce, and the
+ * tracker forwards them to peers picked at random. In a w3t_pay swarm only seeders upload, so a leecher's offers
+ * go to seeders first and a seeder's to leechers first (then anyone); with random picks, a leecher among many
+ * leechers might reach no seeder until its next announce minutes later.
+ *
+ * And one fix: a WebTorrent peer that joined with a magnet link does not know the size yet and announces
+ * `left: null`, which bittorrent-tracker reads as 0 (a seeder). The tracker reads a missing `left` as unknown
+ * (not complete) instead.
+ *
+ *   const tracker = await startTracker({ port: 8000 });
+ *   // tracker.url is ws://127.0.0.1:8000 — put it in magnets and `announce` lists
+ *   await tracker.close();
+ */
+import type { AddressInfo } from "node:net";
+import { Server } from "bittorrent-tracker";
+
+export interface TrackerOptions {
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /**
+   * The announce interval in ms; WebSocket clients re-announce five times as often (bittorrent-tracker's rule), each
+   * time with fresh WebRTC offers. Default 10 minutes (2 minutes for WebTorrent peers): a peer that joins reaches the
+   * others with its own announce, so frequent re-announces only multiply idle peer connections.
+   */
+  announceIntervalMs?: number;
+}
+
+export interface Tracker {
+  /** The WebSocket announce URL. */
+  url: string;
+  /** Statistics as JSON (torrents, peers). */
+  statsUrl: string;
+  port: number;
+  /** Infohashes with at least one peer, and their peer counts. */
+  swarms(): Record<string, number>;
+  close(): Promise<void>;
+}
+
+interface SwarmPeer {
+  type: string;
+  complete: boolean;
+  peerId: string;
+}
+
+interface SwarmLike {
+  peers: { keys: string[]; peek(id: string): SwarmPeer | undefined };
+  announce(params: { left?: number }, cb: unknown): void;
+}
+
+/** bittorrent-tracker's Swarm, picking the peers that can serve (or be served by) the announcing peer first. */
+class ComplementarySwarm extends (Server as unknown as { Swarm: new (infoHash: string, server: unknown) => SwarmLike }).Swarm {
+  #announcerComplete = false;
+
+  override announce(params: { left?: number }, cb: unknown): void {
+    this.#announcerComplete = params.left === 0;
+    super.announce(params, cb);
+  }
+
+  _getPeers(numwant: number, ownPeerId: string, isWebRTC: boolean): SwarmPeer[] {
+    const complementary: SwarmPeer[] = [];
+    const others: SwarmPeer[] = [];
+    for (const id of this.peers.keys) {
+      const peer = this.peers.peek(id);
+      if (!peer) continue;
+      if (isWebRTC && peer.peerId === ownPeerId) continue;
+      if (isWebRTC !== (peer.type === "ws")) continue;
+      (peer.complete !== this.#announcerComplete ? complementary : others).push(peer);
+    }
+    return [...shuffle(complementary), ...shuffle(others)].slice(0, numwant);
+  }
+}
+
+function shuffle<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [items[i], items[j]] = [items[j], items[i]];
+  }
+  return items;
+}
+
+export const DEFAULT_ANNOUNCE_INTERVAL_MS = 10 * 60_000;
+
+export async function startTracker({
+  host = "127.0.0.1",
+  port = 0,
+  announceIntervalMs = DEFAULT_ANNOUNCE_INTERVAL_MS,
+}: TrackerOptions = {}): Promise<Tracker> {
+  const server = new Server({ udp: false, http: false, ws: true, stats: true, interval: announceIntervalMs });
+  const torrents = server.torrents as Record<string, SwarmLike>;
+  const onRequest = server._onWebSocketRequest.bind(server);
+  server._onWebSocketRequest = (socket: unknown, opts: unknown, raw: string) => {
+    let params = raw;
+    try {
+      const parsed = JSON.parse(raw);
+      if (parsed && typeof parsed === "object" && parsed.action === "announce" && parsed.left === null) {
+        parsed.left = Number.MAX_SAFE_INTEGER;
+        params = JSON.stringify(parsed);
+      }
+    } catch {
+      // Not JSON: bittorrent-tracker answers with its failure reason.
+    }
+    onRequest(socket, opts, params);
+  };
+  server.createSwarm = (infoHash: string, cb: (error: Error | null, swarm: SwarmLike) => void) => {
+    process.nextTick(() => cb(null, (torrents[infoHash] = new ComplementarySwarm(infoHash, server))));
+  };
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: Error) => reject(error);
+    server.once("error", onError);
+    server.listen(port, host, () => {
+      server.off("error", onError);
+      resolve();
+    });
+  });
+  // Per-socket errors (a client that sends garbage) are the client's problem: log-free, never fatal.
+  server.on("error", () => {});
+  server.on("warning", () => {});
+  const bound = (server.http!.address() as AddressInfo).port;
+  return {
+    url: `ws://${host}:${bound}`,
+    statsUrl: `http://${host}:${bound}/stats.json`,
+    port: bound,
+    swarms() {
+      const result: Record<string, number> = {};
+      for (const [infoHash, swarm] of Object.entries(server.torrents as Record<string, { peers: { length: number } }>)) {
+        result[infoHash] = swarm.peers.length;
+      }
+      return result;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Connected WebSocket clients would hold the HTTP server open.
+        server.http?.closeAllConnections();
+      }),
+  };
+}

@@ -22,6 +22,8 @@ const FLAGS = [
   "--disable-background-networking",
   "--disable-component-update",
   "--disable-sync",
+  // WebRTC with Node peers on loopback: plain host candidates, not mDNS names the Node side cannot resolve.
+  "--disable-features=WebRtcHideLocalIpsWithMdns",
 ];
 
 export async function launchBrowser(): Promise<Browser> {
@@ -36,7 +38,7 @@ export interface UserPage {
 }
 
 export async function openApp(browser: Browser, url: string, wallet: TestWallet | null): Promise<UserPage> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on("pageerror", (error) => errors.push(error.message));

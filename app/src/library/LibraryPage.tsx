@@ -2,12 +2,19 @@
 import { useContents } from "../data/useContents.ts";
 import { useLicenses } from "../data/useLicenses.ts";
 import { ErrorNotice } from "../errors/ErrorNotice.tsx";
-import { useTorrents } from "../torrent/TorrentContext.tsx";
+import { useTorrents, type AppTorrent } from "../torrent/TorrentContext.tsx";
 import { RequireWallet } from "../wallet/RequireWallet.tsx";
 import { useWallet } from "../wallet/useWallet.ts";
 import { EscrowCard } from "./EscrowCard.tsx";
 import { LicenseCard } from "./LicenseCard.tsx";
 import { useMyEscrows } from "./useMyEscrows.ts";
+
+/** Bytes covered by the vouchers this tab's session key signed for a download, all seeders together. */
+function signedBytes(entry: AppTorrent | undefined): bigint {
+  let total = 0n;
+  for (const ledger of entry?.session?.ledgers.values() ?? []) total += ledger.voucher?.cumulativeBytes ?? 0n;
+  return total;
+}
 
 export function LibraryPage() {
   const { address } = useWallet();
@@ -49,7 +56,13 @@ export function LibraryPage() {
           <>
             <h2>Download escrows</h2>
             {escrows.data.map((escrow) => (
-              <EscrowCard key={escrow.escrowId.toString()} escrow={escrow} name={byId.get(escrow.contentId)?.metadata.name ?? `#${escrow.contentId}`} />
+              <EscrowCard
+                key={escrow.escrowId.toString()}
+                escrow={escrow}
+                name={byId.get(escrow.contentId)?.metadata.name ?? `#${escrow.contentId}`}
+                receivedBytes={BigInt(torrents.find((t) => t.escrowId === escrow.escrowId)?.torrent.downloaded ?? 0)}
+                signedBytes={signedBytes(torrents.find((t) => t.escrowId === escrow.escrowId))}
+              />
             ))}
           </>
         )}

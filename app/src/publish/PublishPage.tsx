@@ -27,9 +27,10 @@ export function PublishPage() {
   const [form, setForm] = useState<PublishForm>(DEFAULT_FORM);
   const [touched, setTouched] = useState(false);
   const [publishedId, setPublishedId] = useState<bigint | null>(null);
+  const [seedError, setSeedError] = useState<string | null>(null);
   const torrent = useCreateTorrent();
   const tx = useRegisterContent();
-  const { update, clientError } = useTorrents();
+  const { seedContent, clientError } = useTorrents();
   const v = validatePublishForm(form, address);
   const set = (patch: Partial<PublishForm>) => setForm((f) => ({ ...f, ...patch }));
   const created = torrent.created;
@@ -61,7 +62,7 @@ export function PublishPage() {
     });
     if (contentId !== undefined) {
       setPublishedId(contentId);
-      update(created.infoHash, { contentId, name: form.name.trim() });
+      await seedContent(created.file, contentId, form.name.trim()).catch((error: Error) => setSeedError(error.message));
     }
   }
 
@@ -91,7 +92,9 @@ export function PublishPage() {
             <dt>Size</dt>
             <dd>{formatBytes(created.size)}</dd>
             <dt>Seeding</dt>
-            <dd>from this tab{config.trackerUrls.length ? ` via ${config.trackerUrls.join(", ")}` : " (no tracker configured)"}</dd>
+            <dd>
+              from this tab once registered, to licensed peers only{config.trackerUrls.length ? ` (tracker ${config.trackerUrls.join(", ")})` : " (no tracker configured)"}
+            </dd>
           </dl>
         )}
         {created?.existingContentId && (
@@ -176,6 +179,7 @@ export function PublishPage() {
           </button>
         </ErrorNotice>
       )}
+      {seedError && <ErrorNotice error={{ kind: "unknown", title: "Published, but not seeded from this tab", message: seedError }} onDismiss={() => setSeedError(null)} />}
       {publishedId !== null ? (
         <div className="notice notice-ok" role="status" data-testid="published">
           <strong>Published as content #{publishedId.toString()}</strong>

@@ -13,6 +13,7 @@ import { RequireWallet } from "../wallet/RequireWallet.tsx";
 import { useWallet } from "../wallet/useWallet.ts";
 import { formatRoi, roiBps } from "./roi.ts";
 import { SeededTorrentRow } from "./SeededTorrentRow.tsx";
+import { TabSeederPanel } from "./TabSeederPanel.tsx";
 import { useClaimRebates } from "./useClaimRebates.ts";
 import { useSeedLocalFile } from "./useSeedLocalFile.ts";
 import { useSeederEarnings } from "./useSeederEarnings.ts";
@@ -73,7 +74,8 @@ export function SeedingPage() {
         )}
       </div>
 
-      <RequireWallet action="see your earnings">
+      <RequireWallet action="seed and see your earnings">
+        <TabSeederPanel />
         {earnings.error && <ErrorNotice error={earnings.error} />}
         {e && (
           <>

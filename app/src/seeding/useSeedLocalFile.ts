@@ -8,19 +8,17 @@ import { usePublicClient } from "wagmi";
 import { useAppConfig } from "../config/ConfigContext.tsx";
 import { infohashToBytes32 } from "../publish/infohash.ts";
 import { useTorrents } from "../torrent/TorrentContext.tsx";
-import { seedFile } from "../torrent/seedFile.ts";
 
 export function useSeedLocalFile() {
   const config = useAppConfig();
   const client = usePublicClient({ chainId: config.chainId });
-  const { getClient, track, remove } = useTorrents();
+  const { hashFile, seedContent } = useTorrents();
   const [state, setState] = useState<{ phase: "idle" | "hashing" | "seeding" | "refused" | "failed"; message?: string }>({ phase: "idle" });
 
   async function seed(file: File) {
     setState({ phase: "hashing" });
     try {
-      const webtorrent = await getClient();
-      const torrent = await seedFile(webtorrent, file, config.trackerUrls);
+      const torrent = await hashFile(file);
       const contentId = await client!.readContract({
         address: config.contracts.LicenseMarket,
         abi: licenseMarketAbi,
@@ -28,11 +26,10 @@ export function useSeedLocalFile() {
         args: [infohashToBytes32(torrent.infoHash)],
       });
       if (contentId === 0n) {
-        await remove(torrent.infoHash);
         setState({ phase: "refused", message: `"${file.name}" matches no published content (infohash ${torrent.infoHash}). Only registered files can be seeded: publish it first, or pick the exact file you downloaded.` });
         return;
       }
-      track({ infoHash: torrent.infoHash, contentId, name: file.name, status: "seeding", torrent, startedAt: Date.now() });
+      await seedContent(file, contentId);
       setState({ phase: "seeding", message: `Seeding "${file.name}" as content #${contentId}.` });
     } catch (error) {
       setState({ phase: "failed", message: (error as Error).message });

@@ -22,7 +22,8 @@ import { TestWallet } from "./support/testWallet.ts";
 const SIZE = 25 * Number(MIB);
 const PRICE = 10n ** 12n; // wei per MiB asked by the seeder
 const PRICE_CAP = 2n * PRICE; // what the leecher accepts
-const [SEEDER, LEECHER, DECLINER] = [2, 3, 4];
+const [SEEDER, LEECHER, DECLINER, THRIFTY] = [2, 3, 4, 5];
+const CHALLENGE_WINDOW_SECONDS = 120;
 
 const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
 
@@ -51,6 +52,7 @@ describe("paid downloads in the browser", () => {
     content = await swarm.publish(file);
     await swarm.buyLicense(content.contentId, LEECHER);
     await swarm.buyLicense(content.contentId, DECLINER);
+    await swarm.buyLicense(content.contentId, THRIFTY);
     seeder = await swarm.startSeeder({ accountIndex: SEEDER, pricePerMiB: PRICE });
     await seeder.seed(file);
     app = await startApp({
@@ -121,5 +123,28 @@ describe("paid downloads in the browser", () => {
     assert.equal(refunded.args.amount, deposit - paid, "the refund is the deposit less the seeder's price for the bytes");
     await escrowCard.locator(`[data-testid=escrow-refund] [data-wei="${deposit - paid}"]`).waitFor();
     await screenshot(u.page, "library-refunded-download");
+  });
+
+  it("declines a seeder that asks more than the price cap, says so, and refunds the whole deposit", async () => {
+    const u = await user(THRIFTY);
+    const card = u.page.getByTestId(`license-${content.contentId}`);
+    await card.getByTestId("download-cap").fill(formatEther(PRICE / 2n));
+    await card.getByTestId("download").click();
+    const declined = card.getByText(/You declined seeder/);
+    await declined.waitFor({ timeout: 60_000 });
+    await screenshot(u.page, "download-declined-seeder");
+    await card.getByTestId("stop-download").click();
+    await card.locator("[data-testid=download-phase][data-phase=stopped]").waitFor();
+    const [opened] = await swarm.publicClient.getContractEvents({ address: swarm.contracts.escrow, abi: checkpointEscrowAbi, eventName: "EscrowOpened", args: { leecher: u.wallet.account.address }, fromBlock: 0n });
+    const escrowId = opened.args.escrowId!;
+    const escrowCard = u.page.getByTestId(`escrow-${escrowId}`);
+    await escrowCard.getByTestId("close-escrow").click();
+    await u.page.locator(`[data-testid=escrow-${escrowId}][data-status=Closing]`).waitFor();
+    await swarm.chain.increaseTime(CHALLENGE_WINDOW_SECONDS + 1);
+    await u.page.waitForFunction((id) => !(document.querySelector(`[data-testid=escrow-${id}] [data-testid=refund-escrow]`) as HTMLButtonElement | null)?.disabled, String(escrowId));
+    await escrowCard.getByTestId("refund-escrow").click();
+    await u.page.locator(`[data-testid=escrow-${escrowId}][data-status=Closed]`).waitFor();
+    const [refunded] = await swarm.publicClient.getContractEvents({ address: swarm.contracts.escrow, abi: checkpointEscrowAbi, eventName: "EscrowRefunded", args: { escrowId }, fromBlock: 0n });
+    assert.equal(refunded.args.amount, opened.args.deposit, "nothing was paid to the declined seeder");
   });
 });

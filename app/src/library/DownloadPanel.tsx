@@ -34,6 +34,7 @@ const PHASES = {
   downloading: "Downloading; vouchers are signed automatically at each checkpoint.",
   settling: "Complete; sending the final vouchers to the seeders…",
   done: "Complete: every seeder is paid for what it sent.",
+  stopped: "Stopped. Close the escrow below to get back what was not paid.",
   failed: "",
 } as const;
 
@@ -79,7 +80,7 @@ export function DownloadPanel({ content, entry }: { content: ContentRecord; entr
     <div className="download">
       {download.problem && (
         <ErrorNotice
-          error={download.problem.error ?? { kind: "network", title: PROBLEM_TITLES[download.problem.kind], message: download.problem.message }}
+          error={download.problem.error ?? { kind: "network", title: download.problem.title ?? PROBLEM_TITLES[download.problem.kind], message: download.problem.message }}
           onDismiss={download.dismiss}
         >
           {!entry && cap !== null && (
@@ -143,6 +144,11 @@ export function DownloadPanel({ content, entry }: { content: ContentRecord; entr
                 <dd>{stats.numPeers}</dd>
               </dl>
               {entry.session && <SeederPayments ledgers={ledgers} />}
+              {entry.status === "downloading" && download.download && (
+                <button type="button" className="secondary" onClick={download.stop} data-testid="stop-download">
+                  Stop downloading
+                </button>
+              )}
               <div className="notice-actions">
                 {stats.done && (
                   <button type="button" onClick={() => saveTorrentFile(entry.torrent).catch((e: Error) => setSaveError(e.message))} data-testid="save-file">

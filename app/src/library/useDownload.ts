@@ -23,11 +23,12 @@ import { amountFor } from "@web3torrent/sdk/checkpointSchedule";
 /** How long a download may find no peer before the user is told. */
 export const NO_PEERS_TIMEOUT_MS = 20_000;
 
-export type DownloadPhase = "idle" | "authorising" | "depositing" | "downloading" | "settling" | "done" | "failed";
+export type DownloadPhase = "idle" | "authorising" | "depositing" | "downloading" | "settling" | "done" | "stopped" | "failed";
 
 export interface DownloadProblem {
   kind: "no-tracker" | "tracker-unreachable" | "no-peers" | "refused" | "torrent" | "wallet";
   message: string;
+  title?: string;
   error?: DescribedError;
 }
 
@@ -42,7 +43,7 @@ export function useDownload(content: ContentRecord) {
   const wagmiConfig = useConfig();
   const publicClient = usePublicClient({ chainId: config.chainId });
   const { address } = useWallet();
-  const { getClient, track, update } = useTorrents();
+  const { getClient, track, update, remove } = useTorrents();
   const [phase, setPhase] = useState<DownloadPhase>("idle");
   const [problem, setProblem] = useState<DownloadProblem | null>(null);
   const [download, setDownload] = useState<PaidDownload | null>(null);
@@ -98,7 +99,14 @@ export function useDownload(content: ContentRecord) {
         });
         paid.session.observer = {
           refused: (ledger, refusal, bySeeder) => {
-            if (bySeeder) setProblem({ kind: "refused", message: `A seeder${ledger ? ` (${ledger.seeder.slice(0, 10)}…)` : ""} refused: ${refusal.message} (${refusal.reason}).` });
+            const who = ledger ? ` ${ledger.seeder.slice(0, 10)}…` : "";
+            setProblem({
+              kind: "refused",
+              title: bySeeder ? "A seeder refused to serve you" : "You declined a seeder's terms",
+              message: bySeeder
+                ? `Seeder${who} refused to serve you: ${refusal.message} (${refusal.reason}). Other seeders may still serve you; if none does, stop and close the escrow to get your deposit back.`
+                : `You declined seeder${who}: ${refusal.message}. Nothing was paid to it. Wait for other seeders, or stop, close the escrow and download again with a higher price cap.`,
+            });
           },
         };
         torrent.on("done", () => {
@@ -137,5 +145,13 @@ export function useDownload(content: ContentRecord) {
     [address, config, content, getClient, publicClient, track, update, wagmiConfig],
   );
 
-  return { start, phase, problem, download, dismiss: () => setProblem(null) };
+  /** Stops the download (no more vouchers are signed); the escrow stays open until the user closes it. */
+  const stop = useCallback(async () => {
+    if (!download) return;
+    await remove(bytes32ToInfohash(content.infohash));
+    setPhase("stopped");
+    setProblem(null);
+  }, [content.infohash, download, remove]);
+
+  return { start, stop, phase, problem, download, dismiss: () => setProblem(null) };
 }

@@ -15,6 +15,7 @@ import { gatewayUrl, HARDHAT_MNEMONIC, rpcUrl, stackConfig } from "./stack/confi
 import { assertPortFree, runNode, startNode, stopAll, waitFor } from "./stack/processes.ts";
 import { indexerPort, startIndexer } from "./stack/indexer.ts";
 import { appConfigFor, appPort, startApp } from "./stack/app.ts";
+import { startP2P } from "./stack/p2p.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 // hardhat's "exports" do not include its CLI file; its package.json is exported, and the CLI sits beside it.
@@ -25,6 +26,7 @@ async function main(): Promise<void> {
   await assertPortFree(stackConfig.chainPort, "Hardhat node (W3T_CHAIN_PORT)");
   await assertPortFree(indexerPort(), "local indexer (W3T_INDEXER_PORT)");
   await assertPortFree(stackConfig.gatewayPort, "WS402 gateway (W3T_GATEWAY_PORT)");
+  await assertPortFree(stackConfig.trackerPort, "WebTorrent tracker (W3T_TRACKER_PORT)");
   await assertPortFree(appPort(), "app (W3T_APP_PORT)");
 
   console.log(`Starting the Hardhat node on ${rpcUrl()} ...`);
@@ -32,6 +34,7 @@ async function main(): Promise<void> {
     name: "chain",
     args: [hardhatCli, "node", "--hostname", stackConfig.host, "--port", String(stackConfig.chainPort)],
     verbose: false,
+    stopLast: true,
   });
   const client = createPublicClient({ chain: { ...hardhat, id: stackConfig.chainId }, transport: http(rpcUrl()) });
   await waitFor("Hardhat node", async () => (await client.getChainId()) === stackConfig.chainId);
@@ -66,9 +69,27 @@ async function main(): Promise<void> {
     return response.ok && ((await response.json()) as { resources: unknown[] }).resources.length > 0;
   });
 
+  console.log("Starting the tracker, publishing the demo content and seeding it ...");
+  const p2p = await startP2P({
+    rpcUrl: rpcUrl(),
+    host: stackConfig.host,
+    contracts: {
+      market: deployment.contracts.LicenseMarket.address,
+      escrow: deployment.contracts.CheckpointEscrow.address,
+      rebatePool: deployment.contracts.RebatePool.address,
+    },
+  });
+
   console.log("Building and serving the app ...");
   const app = await startApp({
-    config: appConfigFor({ chainId: stackConfig.chainId, rpcUrl: rpcUrl(), deployment, gatewayUrl: gatewayUrl(), graphqlUrl: indexer.url }),
+    config: appConfigFor({
+      chainId: stackConfig.chainId,
+      rpcUrl: rpcUrl(),
+      deployment,
+      gatewayUrl: gatewayUrl(),
+      graphqlUrl: indexer.url,
+      trackerUrls: [p2p.trackerUrl],
+    }),
     host: stackConfig.host,
     port: appPort(),
     rebuild: true,
@@ -88,6 +109,14 @@ async function main(): Promise<void> {
   console.log("\nWS402 gateway (time-metered resources):");
   console.log(`  Resources ${gatewayUrl()}/api/resources`);
   console.log(`  Demo PDF  ${gatewayUrl()}/api/resource/pdf-report-2024/schema`);
+  console.log("\nPeer to peer (WebTorrent over WebRTC, paid with w3t_pay):");
+  console.log(`  Tracker   ${p2p.trackerUrl}`);
+  console.log(`  Seeder    ${p2p.seeder}  (${formatEther(p2p.pricePerMiB)} ETH per MiB)`);
+  for (const c of p2p.contents) {
+    console.log(`  Content ${String(c.contentId).padEnd(2)} ${c.name}  ${Number(c.size) / 2 ** 20} MiB  infohash ${c.infoHash}`);
+  }
+  console.log("  Download from a terminal with a test key that holds a license (buy one in the app first):");
+  console.log(`    node services/leecher/src/cli.ts <content id> --key <key> --max-price ${p2p.pricePerMiB} --tracker ${p2p.trackerUrl}`);
   console.log("\nFunded accounts — LOCAL TEST KEYS, publicly known: never use them on a real network:");
   for (let index = 0; index < stackConfig.printedAccounts; index++) {
     const account = mnemonicToAccount(HARDHAT_MNEMONIC, { addressIndex: index });

@@ -15,9 +15,15 @@ export const stackConfig = {
   host: "127.0.0.1",
   chainPort: port("W3T_CHAIN_PORT", 8545),
   gatewayPort: port("W3T_GATEWAY_PORT", 4020),
+  trackerPort: port("W3T_TRACKER_PORT", 8001),
   chainId: 31337,
   /** The WS402 gateway's provider account (index in Hardhat's default mnemonic), kept apart from the printed ones. */
   gatewayAccount: 19,
+  /** The demo publisher and the demo seeder (indexes in Hardhat's default mnemonic), apart from the printed ones. */
+  publisherAccount: 17,
+  seederAccount: 18,
+  /** The demo seeder's price: wei per MiB (0.000001 ETH). */
+  seederPricePerMiB: 10n ** 12n,
   /** Test accounts printed at start (Hardhat's default mnemonic funds 20). */
   printedAccounts: 5,
 };

@@ -6,6 +6,7 @@ import { createServer } from "node:net";
 import { createInterface } from "node:readline";
 
 const children: ChildProcess[] = [];
+const lastToStop = new Set<ChildProcess>();
 
 /** Fails with a clear message when `port` is already taken on `host`. */
 export async function assertPortFree(port: number, what: string, host = "127.0.0.1"): Promise<void> {
@@ -30,15 +31,18 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** Print the child's output lines (prefixed). Noisy children log only failures. */
   verbose?: boolean;
+  /** Stopped after all the others (the chain, which the others settle on when they stop). */
+  stopLast?: boolean;
 }
 
 /** Starts a Node child process (same Node binary) and prefixes its output with its name. */
-export function startNode({ name, args, env, verbose = true }: StartOptions): ChildProcess {
+export function startNode({ name, args, env, verbose = true, stopLast = false }: StartOptions): ChildProcess {
   const child = spawn(process.execPath, args, {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   children.push(child);
+  if (stopLast) lastToStop.add(child);
   const tail: string[] = [];
   for (const stream of [child.stdout!, child.stderr!]) {
     createInterface({ input: stream }).on("line", (line) => {
@@ -74,11 +78,16 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
 
 let stopping = false;
 
-/** Stops every child this process started. */
+/** Stops every child this process started: the `stopLast` ones after the others. */
 export async function stopAll(): Promise<void> {
   stopping = true;
+  await stop(children.filter((c) => !lastToStop.has(c)));
+  await stop([...lastToStop]);
+}
+
+async function stop(processes: ChildProcess[]): Promise<void> {
   await Promise.all(
-    children
+    processes
       .filter((c) => c.exitCode === null && c.signalCode === null)
       .map(
         (c) =>

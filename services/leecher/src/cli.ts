@@ -7,7 +7,7 @@
  * Options (environment variable in brackets):
  *   --rpc URL          chain JSON-RPC [W3T_RPC_URL, default http://127.0.0.1:8545]
  *   --key 0x...        the license holder's private key, which pays the deposit [W3T_LEECHER_KEY]
- *   --tracker URL      tracker announce URL, repeatable [W3T_TRACKER_URL, default ws://127.0.0.1:8000]
+ *   --tracker URL      tracker announce URL, repeatable [W3T_TRACKER_URL, default ws://127.0.0.1:8001]
  *   --max-price WEI    highest price per MiB accepted (the deposit covers the whole content at it); 0: free only
  *   --mode M           exponential (default) or upfront
  *   --out DIR          where the content is written (default ./downloads)
@@ -30,7 +30,7 @@ const { values, positionals } = parseArgs({
   options: {
     rpc: { type: "string", default: process.env.W3T_RPC_URL ?? "http://127.0.0.1:8545" },
     key: { type: "string", default: process.env.W3T_LEECHER_KEY },
-    tracker: { type: "string", multiple: true, default: [process.env.W3T_TRACKER_URL ?? "ws://127.0.0.1:8000"] },
+    tracker: { type: "string", multiple: true, default: [process.env.W3T_TRACKER_URL ?? "ws://127.0.0.1:8001"] },
     "max-price": { type: "string", default: "0" },
     mode: { type: "string", default: "exponential" },
     out: { type: "string", default: "downloads" },

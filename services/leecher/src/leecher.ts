@@ -3,7 +3,7 @@
  * WebTorrent while its session key pays each seeder through w3t_pay (sdk `startPaidDownload`).
  *
  *   const result = await leech({ rpcUrl, privateKey, contentId: 1n, pricePerMiBCap: 10n ** 12n, outDir: "downloads",
- *                                announce: ["ws://127.0.0.1:8000"] });
+ *                                announce: ["ws://127.0.0.1:8001"] });
  */
 import { createPublicClient, createWalletClient, http, type Address, type Chain, type Hex, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";

@@ -7,7 +7,7 @@
  *   --rpc URL                 chain JSON-RPC [W3T_RPC_URL, default http://127.0.0.1:8545]
  *   --key 0x...               the seeder's private key, paid by escrows and the pool [W3T_SEEDER_KEY]
  *   --db PATH                 SQLite file for vouchers and receipts [W3T_SEEDER_DB, default ./seeder.sqlite]
- *   --tracker URL             tracker announce URL, repeatable [W3T_TRACKER_URL, default ws://127.0.0.1:8000]
+ *   --tracker URL             tracker announce URL, repeatable [W3T_TRACKER_URL, default ws://127.0.0.1:8001]
  *   --price WEI               price per MiB; 0 seeds free [W3T_SEEDER_PRICE, default 0]
  *   --modes LIST              escrow modes served: exponential,upfront (default both)
  *   --voucher-timeout MS      wait for a voucher at a checkpoint (default 30000)
@@ -31,7 +31,7 @@ const { values, positionals } = parseArgs({
     rpc: { type: "string", default: process.env.W3T_RPC_URL ?? "http://127.0.0.1:8545" },
     key: { type: "string", default: process.env.W3T_SEEDER_KEY },
     db: { type: "string", default: process.env.W3T_SEEDER_DB ?? "seeder.sqlite" },
-    tracker: { type: "string", multiple: true, default: [process.env.W3T_TRACKER_URL ?? "ws://127.0.0.1:8000"] },
+    tracker: { type: "string", multiple: true, default: [process.env.W3T_TRACKER_URL ?? "ws://127.0.0.1:8001"] },
     price: { type: "string", default: process.env.W3T_SEEDER_PRICE ?? "0" },
     modes: { type: "string", default: "exponential,upfront" },
     "voucher-timeout": { type: "string", default: "30000" },
@@ -91,6 +91,8 @@ try {
   fail(`cannot start: ${(error as Error).message.split("\n")[0]}`);
 }
 
+const rebates = (wei: bigint | null) => (wei === null ? "unknown (chain unreachable)" : `${formatEther(wei)} ETH`);
+
 let stopping = false;
 const stop = async () => {
   if (stopping) return;
@@ -98,7 +100,7 @@ const stop = async () => {
   log("stopping: settling vouchers and receipts ...");
   const e = await seeder.stop({ settle: true });
   if (values.json) event("earnings", { ...e });
-  else console.log(`earnings: ${formatEther(e.redeemed)} ETH redeemed, ${formatEther(e.rebateBalance)} ETH rebates to claim`);
+  else console.log(`earnings: ${formatEther(e.redeemed)} ETH redeemed, ${rebates(e.rebateBalance)} rebates to claim`);
   process.exit(0);
 };
 process.on("SIGINT", () => void stop());
@@ -114,7 +116,7 @@ const printEarnings = async () => {
   const e = await seeder.earnings();
   const line =
     `earnings: ${formatEther(e.redeemed)} ETH redeemed, ${formatEther(e.pendingVouchers)} ETH in vouchers to redeem, ` +
-    `${formatEther(e.rebateBalance)} ETH rebates to claim; ${e.bytesServed} bytes served to ${e.accounts} account(s)`;
+    `${rebates(e.rebateBalance)} rebates to claim; ${e.bytesServed} bytes served to ${e.accounts} account(s)`;
   if (values.json) event("earnings", { ...e });
   else console.log(line);
 };

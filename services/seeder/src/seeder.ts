@@ -87,8 +87,8 @@ export interface Earnings {
   redeemed: bigint;
   /** Wei signed over in stored vouchers and not yet redeemed. */
   pendingVouchers: bigint;
-  /** Rebates credited to this seeder in the pool and not claimed yet. */
-  rebateBalance: bigint;
+  /** Rebates credited to this seeder in the pool and not claimed yet (null when the chain cannot be reached). */
+  rebateBalance: bigint | null;
   /** Bytes served to paying or licensed peers (as stored). */
   bytesServed: bigint;
   /** Receipt bytes the pool has credited. */
@@ -569,7 +569,7 @@ export class Seeder extends EventEmitter implements SeederBackend {
       bytesServed += row.served;
       bytesCredited += row.submittedBytes;
     }
-    const rebateBalance = await this.chain.rebateBalance().catch(() => 0n);
+    const rebateBalance = await this.chain.rebateBalance().catch(() => null);
     return { redeemed, pendingVouchers, rebateBalance, bytesServed, bytesCredited, accounts: rows.length };
   }
 

@@ -9,10 +9,9 @@
  *   ...
  *   await swarm.stop();
  */
-import { randomFillSync } from "node:crypto";
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync, mkdirSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import {
   createPublicClient,
   createWalletClient,
@@ -32,26 +31,13 @@ import { torrentClientOptions } from "@web3torrent/sdk/torrentClient";
 import { leecherExtension, type LeecherSession, type PayWire } from "@web3torrent/sdk/wire/index";
 import { startTracker, type Tracker } from "@web3torrent/tracker";
 import { publishFile, type Published } from "./publish.ts";
+import { MiB, writeRandomFile } from "./randomFile.ts";
 import { Seeder, type SeederOptions } from "./seeder.ts";
 import type { SeederContracts } from "./chain.ts";
 
-export const MiB = 1 << 20;
+export { MiB, writeRandomFile };
 
 export type TorrentClient = InstanceType<typeof WebTorrent>;
-
-/** Writes `bytes` random bytes to `path` (1 MiB at a time). */
-export function writeRandomFile(path: string, bytes: number): string {
-  mkdirSync(dirname(path), { recursive: true });
-  const fd = openSync(path, "w");
-  const chunk = Buffer.alloc(MiB);
-  for (let written = 0; written < bytes; written += MiB) {
-    const n = Math.min(MiB, bytes - written);
-    randomFillSync(chunk, 0, n);
-    writeSync(fd, chunk, 0, n);
-  }
-  closeSync(fd);
-  return path;
-}
 
 /** A WebTorrent client for a Node peer of the local swarm. */
 export function nodeClient(): TorrentClient {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * w3t-tracker [--host 127.0.0.1] [--port 8000]: runs the WebTorrent tracker until Ctrl-C.
+ * w3t-tracker [--host 127.0.0.1] [--port 8001]: runs the WebTorrent tracker until Ctrl-C.
  * Environment: W3T_TRACKER_HOST, W3T_TRACKER_PORT.
  */
 import { parseArgs } from "node:util";
@@ -9,7 +9,7 @@ import { startTracker } from "./tracker.ts";
 const { values } = parseArgs({
   options: {
     host: { type: "string", default: process.env.W3T_TRACKER_HOST ?? "127.0.0.1" },
-    port: { type: "string", default: process.env.W3T_TRACKER_PORT ?? "8000" },
+    port: { type: "string", default: process.env.W3T_TRACKER_PORT ?? "8001" },
   },
 });
 const port = Number(values.port);

@@ -11,8 +11,8 @@
  * `left: null`, which bittorrent-tracker reads as 0 (a seeder). The tracker reads a missing `left` as unknown
  * (not complete) instead.
  *
- *   const tracker = await startTracker({ port: 8000 });
- *   // tracker.url is ws://127.0.0.1:8000 — put it in magnets and `announce` lists
+ *   const tracker = await startTracker({ port: 8001 });
+ *   // tracker.url is ws://127.0.0.1:8001 — put it in magnets and `announce` lists
  *   await tracker.close();
  */
 import type { AddressInfo } from "node:net";

@@ -13,6 +13,9 @@ import { describeError, type DescribedError } from "../errors/describeError.ts";
 import { useAppConfig } from "../config/ConfigContext.tsx";
 import { useWallet } from "../wallet/useWallet.ts";
 
+/** How long after a confirmation the views are refreshed again, for indexers that lag the chain. */
+const INDEXER_CATCH_UP_MS = 2_000;
+
 export type TxPhase = "idle" | "checking" | "wallet" | "pending" | "confirmed" | "failed";
 
 export interface TxState {
@@ -80,6 +83,8 @@ export function useContractTransaction() {
         if (receipt.status !== "success") throw new Error(`The transaction ${hash} was reverted.`);
         setState({ phase: "confirmed", hash, receipt });
         await queryClient.invalidateQueries();
+        // An indexer (GraphQL) may see the block a moment later than the chain: refresh once more then.
+        setTimeout(() => void queryClient.invalidateQueries(), INDEXER_CATCH_UP_MS);
         return receipt;
       } catch (error) {
         setState((s) => ({ phase: "failed", hash: s.hash, error: describeTxError(error) }));

@@ -1,0 +1,42 @@
+/**
+ * Seeding a file from disk: its infohash is computed here and the file is seeded only if it matches a registered
+ * content (a file that differs by one byte has another infohash and is refused).
+ */
+import { licenseMarketAbi } from "@web3torrent/sdk/generated/contracts";
+import { useState } from "react";
+import { usePublicClient } from "wagmi";
+import { useAppConfig } from "../config/ConfigContext.tsx";
+import { infohashToBytes32 } from "../publish/infohash.ts";
+import { useTorrents } from "../torrent/TorrentContext.tsx";
+import { seedFile } from "../torrent/seedFile.ts";
+
+export function useSeedLocalFile() {
+  const config = useAppConfig();
+  const client = usePublicClient({ chainId: config.chainId });
+  const { getClient, track, remove } = useTorrents();
+  const [state, setState] = useState<{ phase: "idle" | "hashing" | "seeding" | "refused" | "failed"; message?: string }>({ phase: "idle" });
+
+  async function seed(file: File) {
+    setState({ phase: "hashing" });
+    try {
+      const webtorrent = await getClient();
+      const torrent = await seedFile(webtorrent, file, config.trackerUrls);
+      const contentId = await client!.readContract({
+        address: config.contracts.LicenseMarket,
+        abi: licenseMarketAbi,
+        functionName: "contentIdOf",
+        args: [infohashToBytes32(torrent.infoHash)],
+      });
+      if (contentId === 0n) {
+        await remove(torrent.infoHash);
+        setState({ phase: "refused", message: `"${file.name}" matches no published content (infohash ${torrent.infoHash}). Only registered files can be seeded: publish it first, or pick the exact file you downloaded.` });
+        return;
+      }
+      track({ infoHash: torrent.infoHash, contentId, name: file.name, status: "seeding", torrent, startedAt: Date.now() });
+      setState({ phase: "seeding", message: `Seeding "${file.name}" as content #${contentId}.` });
+    } catch (error) {
+      setState({ phase: "failed", message: (error as Error).message });
+    }
+  }
+  return { ...state, seed, reset: () => setState({ phase: "idle" }) };
+}

@@ -14,8 +14,8 @@ import { exportDeployment } from "./exportDeployments.ts";
 import { gatewayUrl, HARDHAT_MNEMONIC, rpcUrl, stackConfig } from "./stack/config.ts";
 import { assertPortFree, runNode, startNode, stopAll, waitFor } from "./stack/processes.ts";
 import { indexerPort, startIndexer } from "./stack/indexer.ts";
-import { appConfigFor, appPort, startApp } from "./stack/app.ts";
 import { startP2P } from "./stack/p2p.ts";
+import { appConfigFor, appPort, startApp } from "./stack/app.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 // hardhat's "exports" do not include its CLI file; its package.json is exported, and the CLI sits beside it.

@@ -15,6 +15,7 @@ import { gatewayUrl, HARDHAT_MNEMONIC, rpcUrl, stackConfig } from "./stack/confi
 import { assertPortFree, runNode, startNode, stopAll, waitFor } from "./stack/processes.ts";
 import { indexerPort, startIndexer } from "./stack/indexer.ts";
 import { startP2P } from "./stack/p2p.ts";
+import { appConfigFor, appPort, startApp } from "./stack/app.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 // hardhat's "exports" do not include its CLI file; its package.json is exported, and the CLI sits beside it.
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
   await assertPortFree(indexerPort(), "local indexer (W3T_INDEXER_PORT)");
   await assertPortFree(stackConfig.gatewayPort, "WS402 gateway (W3T_GATEWAY_PORT)");
   await assertPortFree(stackConfig.trackerPort, "WebTorrent tracker (W3T_TRACKER_PORT)");
+  await assertPortFree(appPort(), "app (W3T_APP_PORT)");
 
   console.log(`Starting the Hardhat node on ${rpcUrl()} ...`);
   startNode({
@@ -78,7 +80,23 @@ async function main(): Promise<void> {
     },
   });
 
+  console.log("Building and serving the app ...");
+  const app = await startApp({
+    config: appConfigFor({
+      chainId: stackConfig.chainId,
+      rpcUrl: rpcUrl(),
+      deployment,
+      gatewayUrl: gatewayUrl(),
+      graphqlUrl: indexer.url,
+      trackerUrls: [p2p.trackerUrl],
+    }),
+    host: stackConfig.host,
+    port: appPort(),
+    rebuild: true,
+  });
+
   console.log("\nWeb3Torrent is running.\n");
+  console.log(`App       ${app.url}`);
   console.log(`GraphQL   ${indexer.url}\n`);
   console.log("Chain (add it to MetaMask):");
   console.log(`  RPC URL   ${rpcUrl()}`);

@@ -1,0 +1,150 @@
+/**
+ * A paid download in the browser from the headless seeder, over WebRTC through the local tracker: one wallet
+ * signature for the session key and one deposit, then vouchers signed silently at the checkpoints; the checkpoint
+ * timeline, the saved file and the final refund checked against the chain and the original file. Declining the
+ * session-key signature in the wallet says so and opens nothing.
+ */
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { after, before, describe, it } from "node:test";
+import type { Browser } from "playwright-core";
+import { formatEther, type Hex } from "viem";
+import { amountFor, MIB } from "@web3torrent/sdk/checkpointSchedule";
+import { checkpointEscrowAbi } from "@web3torrent/sdk/generated/contracts";
+import { startSwarm, type Swarm } from "@web3torrent/seeder/testing";
+import type { Seeder } from "@web3torrent/seeder";
+import type { Published } from "@web3torrent/seeder/publish";
+import { startApp, type AppServer } from "../../scripts/stack/app.ts";
+import { launchBrowser, openApp, screenshot, type UserPage } from "./support/browser.ts";
+import { TestWallet } from "./support/testWallet.ts";
+
+const SIZE = 25 * Number(MIB);
+const PRICE = 10n ** 12n; // wei per MiB asked by the seeder
+const PRICE_CAP = 2n * PRICE; // what the leecher accepts
+const [SEEDER, LEECHER, DECLINER, THRIFTY] = [2, 3, 4, 5];
+const CHALLENGE_WINDOW_SECONDS = 120;
+
+const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
+
+describe("paid downloads in the browser", () => {
+  let swarm: Swarm;
+  let app: AppServer;
+  let browser: Browser;
+  let content: Published;
+  let file: string;
+  let seeder: Seeder;
+  const pages: UserPage[] = [];
+
+  async function user(index: number): Promise<UserPage> {
+    const wallet = new TestWallet(swarm.chain.rpcUrl, swarm.chain.chainId, swarm.chain.accounts[index].privateKey as Hex);
+    const u = await openApp(browser, app.url, wallet);
+    pages.push(u);
+    await u.page.getByTestId("connect-io.metamask").click();
+    await u.page.getByTestId("account").waitFor();
+    await u.page.getByTestId("nav-library").click();
+    return u;
+  }
+
+  before(async () => {
+    swarm = await startSwarm();
+    file = swarm.file("demo-film.bin", SIZE);
+    content = await swarm.publish(file);
+    await swarm.buyLicense(content.contentId, LEECHER);
+    await swarm.buyLicense(content.contentId, DECLINER);
+    await swarm.buyLicense(content.contentId, THRIFTY);
+    seeder = await swarm.startSeeder({ accountIndex: SEEDER, pricePerMiB: PRICE });
+    await seeder.seed(file);
+    app = await startApp({
+      config: { chainId: swarm.chain.chainId, rpcUrl: swarm.chain.rpcUrl, contracts: swarm.chain.contracts, startBlock: 0, trackerUrls: [swarm.tracker.url] },
+    });
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    for (const { errors } of pages) if (errors.length) console.log("page errors:", errors.join("\n"));
+    await browser?.close();
+    await app?.close();
+    await swarm?.stop();
+  });
+
+  it("says so when the session-key signature is declined, and opens no escrow", async () => {
+    const u = await user(DECLINER);
+    const card = u.page.getByTestId(`license-${content.contentId}`);
+    await card.getByTestId("download-cap").fill(formatEther(PRICE_CAP));
+    u.wallet.rejectNext("eth_signTypedData_v4");
+    await card.getByTestId("download").click();
+    const error = card.locator("[data-error-kind=rejected]");
+    await error.waitFor();
+    assert.match(await error.innerText(), /declined/);
+    await error.getByRole("button", { name: "Try again" }).waitFor();
+    await screenshot(u.page, "download-rejected");
+    const opened = await swarm.publicClient.getContractEvents({ address: swarm.contracts.escrow, abi: checkpointEscrowAbi, eventName: "EscrowOpened", fromBlock: 0n });
+    assert.equal(opened.length, 0);
+    assert.ok(!u.wallet.requests.includes("eth_sendTransaction"));
+  });
+
+  it("downloads from the headless seeder paying checkpoints, saves the file, and refunds the rest of the deposit", async () => {
+    const u = await user(LEECHER);
+    const card = u.page.getByTestId(`license-${content.contentId}`);
+    await card.getByTestId("download-cap").fill(formatEther(PRICE_CAP));
+    await card.getByTestId("download").click();
+    await card.locator("[data-testid=download-phase][data-phase=done]").waitFor({ timeout: 120_000 });
+    await card.locator("[data-status=completed]").or(u.page.locator(`[data-testid=license-${content.contentId}][data-status=completed]`)).first().waitFor();
+    const signatures = u.wallet.requests.filter((m) => m === "eth_signTypedData_v4" || m === "eth_sendTransaction");
+    assert.deepEqual(signatures, ["eth_signTypedData_v4", "eth_sendTransaction"], "one delegation signature and one deposit, nothing per checkpoint");
+
+    const [opened] = await swarm.publicClient.getContractEvents({ address: swarm.contracts.escrow, abi: checkpointEscrowAbi, eventName: "EscrowOpened", fromBlock: 0n });
+    const escrowId = opened.args.escrowId!;
+    const deposit = amountFor(BigInt(SIZE), PRICE_CAP);
+    assert.equal(opened.args.deposit, deposit);
+    // The final voucher covers the whole file.
+    await card.locator(`[data-testid=voucher][data-bytes="${SIZE}"]`).waitFor();
+    await screenshot(u.page, "library-downloaded");
+
+    const [download] = await Promise.all([u.page.waitForEvent("download"), card.getByTestId("save-file").click()]);
+    const saved = await download.path();
+    assert.equal(sha256(readFileSync(saved)), sha256(readFileSync(file)), "the saved file is the published one");
+
+    // The seeder redeems its vouchers; the timeline shows both checkpoints paid.
+    await seeder.flush();
+    const escrowCard = u.page.getByTestId(`escrow-${escrowId}`);
+    await escrowCard.locator("[data-testid=checkpoint-timeline] li[data-state=paid]").nth(1).waitFor();
+    const paid = amountFor(BigInt(SIZE), PRICE);
+    await escrowCard.locator(`[data-testid=escrow-paid] [data-wei="${paid}"]`).waitFor();
+
+    await escrowCard.getByTestId("close-escrow").click();
+    await u.page.locator(`[data-testid=escrow-${escrowId}][data-status=Closing]`).waitFor();
+    await seeder.flush(); // the seeder has redeemed everything: it waives its challenge window
+    await u.page.waitForFunction((id) => !(document.querySelector(`[data-testid=escrow-${id}] [data-testid=refund-escrow]`) as HTMLButtonElement | null)?.disabled, String(escrowId));
+    await escrowCard.getByTestId("refund-escrow").click();
+    await u.page.locator(`[data-testid=escrow-${escrowId}][data-status=Closed]`).waitFor();
+    const [refunded] = await swarm.publicClient.getContractEvents({ address: swarm.contracts.escrow, abi: checkpointEscrowAbi, eventName: "EscrowRefunded", args: { escrowId }, fromBlock: 0n });
+    assert.equal(refunded.args.amount, deposit - paid, "the refund is the deposit less the seeder's price for the bytes");
+    await escrowCard.locator(`[data-testid=escrow-refund] [data-wei="${deposit - paid}"]`).waitFor();
+    await screenshot(u.page, "library-refunded-download");
+  });
+
+  it("declines a seeder that asks more than the price cap, says so, and refunds the whole deposit", async () => {
+    const u = await user(THRIFTY);
+    const card = u.page.getByTestId(`license-${content.contentId}`);
+    await card.getByTestId("download-cap").fill(formatEther(PRICE / 2n));
+    await card.getByTestId("download").click();
+    const declined = card.getByText(/You declined seeder/);
+    await declined.waitFor({ timeout: 60_000 });
+    await screenshot(u.page, "download-declined-seeder");
+    await card.getByTestId("stop-download").click();
+    await card.locator("[data-testid=download-phase][data-phase=stopped]").waitFor();
+    const [opened] = await swarm.publicClient.getContractEvents({ address: swarm.contracts.escrow, abi: checkpointEscrowAbi, eventName: "EscrowOpened", args: { leecher: u.wallet.account.address }, fromBlock: 0n });
+    const escrowId = opened.args.escrowId!;
+    const escrowCard = u.page.getByTestId(`escrow-${escrowId}`);
+    await escrowCard.getByTestId("close-escrow").click();
+    await u.page.locator(`[data-testid=escrow-${escrowId}][data-status=Closing]`).waitFor();
+    await swarm.chain.increaseTime(CHALLENGE_WINDOW_SECONDS + 1);
+    await u.page.waitForFunction((id) => !(document.querySelector(`[data-testid=escrow-${id}] [data-testid=refund-escrow]`) as HTMLButtonElement | null)?.disabled, String(escrowId));
+    await escrowCard.getByTestId("refund-escrow").click();
+    await u.page.locator(`[data-testid=escrow-${escrowId}][data-status=Closed]`).waitFor();
+    const [refunded] = await swarm.publicClient.getContractEvents({ address: swarm.contracts.escrow, abi: checkpointEscrowAbi, eventName: "EscrowRefunded", args: { escrowId }, fromBlock: 0n });
+    assert.equal(refunded.args.amount, opened.args.deposit, "nothing was paid to the declined seeder");
+  });
+});

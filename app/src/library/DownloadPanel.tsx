@@ -1,0 +1,172 @@
+/**
+ * A license's download: choose how to pay (checkpoints or upfront, the price cap), start it (one signature for the
+ * session key the first time, one deposit), watch it (progress, speed, peers, the peer graph, what each seeder was
+ * signed), save the file and seed it. Statuses follow available → downloading → completed → seeding.
+ */
+import { useState } from "react";
+import { parseEther } from "viem";
+import type { ContentRecord } from "../data/types.ts";
+import { ErrorNotice } from "../errors/ErrorNotice.tsx";
+import { Eth } from "../format/Eth.tsx";
+import { formatBytes, formatRate } from "../format/formatBytes.ts";
+import { PeerGraph } from "../torrent/PeerGraph.tsx";
+import { useTorrents, type AppTorrent } from "../torrent/TorrentContext.tsx";
+import { useTorrentStats } from "../torrent/useTorrentStats.ts";
+import { amountFor } from "@web3torrent/sdk/checkpointSchedule";
+import { SeederPayments } from "./SeederPayments.tsx";
+import { useDownload } from "./useDownload.ts";
+import { useSessionLedgers } from "./useSessionLedgers.ts";
+import { saveTorrentFile } from "./useSaveFile.ts";
+
+const PROBLEM_TITLES = {
+  "no-tracker": "No tracker",
+  "tracker-unreachable": "Tracker unreachable",
+  "no-peers": "No peers yet",
+  refused: "A seeder refused",
+  torrent: "Download problem",
+  wallet: "Could not start",
+} as const;
+
+const PHASES = {
+  idle: "",
+  authorising: "Sign once in your wallet to authorise this tab's session key…",
+  depositing: "Confirm the deposit in your wallet…",
+  downloading: "Downloading; vouchers are signed automatically at each checkpoint.",
+  settling: "Complete; sending the final vouchers to the seeders…",
+  done: "Complete: every seeder is paid for what it sent.",
+  stopped: "Stopped. Close the escrow below to get back what was not paid.",
+  failed: "",
+} as const;
+
+const DEFAULT_PRICE_CAP_ETH = "0.0001";
+
+function parseCap(text: string): bigint | null {
+  try {
+    return /^\d*\.?\d+$/.test(text.trim()) ? parseEther(text.trim()) : null;
+  } catch {
+    return null;
+  }
+}
+
+export function DownloadPanel({ content, entry }: { content: ContentRecord; entry: AppTorrent | undefined }) {
+  const download = useDownload(content);
+  const { remove, seedContent } = useTorrents();
+  const [seeding, setSeeding] = useState(false);
+  const stats = useTorrentStats(entry?.torrent);
+  const ledgers = useSessionLedgers(entry?.session);
+  const [mode, setMode] = useState<"exponential" | "upfront">("exponential");
+  const [capText, setCapText] = useState(DEFAULT_PRICE_CAP_ETH);
+  const [saveError, setSaveError] = useState<string | null>(null);
+  const cap = parseCap(capText);
+
+  /** Seeds the downloaded file through the seeder extension (the download's own torrent never uploads). */
+  async function seedIt() {
+    if (!entry) return;
+    setSeeding(true);
+    try {
+      const file = entry.torrent.files[0];
+      const copy = new File([await file.blob()], file.name);
+      await remove(entry.infoHash);
+      await seedContent(copy, content.contentId, content.metadata.name);
+    } catch (error) {
+      setSaveError((error as Error).message);
+    } finally {
+      setSeeding(false);
+    }
+  }
+  const busy = download.phase === "authorising" || download.phase === "depositing";
+
+  return (
+    <div className="download">
+      {download.problem && (
+        <ErrorNotice
+          error={download.problem.error ?? { kind: "network", title: download.problem.title ?? PROBLEM_TITLES[download.problem.kind], message: download.problem.message }}
+          onDismiss={download.dismiss}
+        >
+          {!entry && cap !== null && (
+            <button type="button" onClick={() => download.start({ mode, pricePerMiBCap: cap })}>
+              Try again
+            </button>
+          )}
+        </ErrorNotice>
+      )}
+      {PHASES[download.phase] && (
+        <p className="muted" role="status" data-testid="download-phase" data-phase={download.phase}>
+          {PHASES[download.phase]}
+        </p>
+      )}
+      {!entry ? (
+        <>
+          <div className="form-grid">
+            <label>
+              Pay seeders
+              <select value={mode} onChange={(e) => setMode(e.target.value as typeof mode)} data-testid="download-mode">
+                <option value="exponential">At checkpoints (10, 30, 70 MiB …)</option>
+                <option value="upfront">Upfront, all at once</option>
+              </select>
+            </label>
+            <label>
+              Price cap (ETH per MiB)
+              <input value={capText} onChange={(e) => setCapText(e.target.value)} inputMode="decimal" data-testid="download-cap" />
+            </label>
+          </div>
+          {cap !== null ? (
+            <p className="muted">
+              Deposit <Eth wei={amountFor(content.size, cap)} />: seeders are paid from it for the bytes you receive, the rest is refunded when you close
+              the escrow.
+            </p>
+          ) : (
+            <p className="field-error">Enter a price in ETH per MiB (0 for free seeders only).</p>
+          )}
+          <button type="button" onClick={() => cap !== null && download.start({ mode, pricePerMiBCap: cap })} disabled={busy || cap === null} data-testid="download">
+            {busy ? "Check your wallet…" : "Download"}
+          </button>
+        </>
+      ) : (
+        stats && (
+          <div className="row">
+            <div>
+              <div className="progress" aria-label="progress">
+                <div style={{ width: `${(stats.progress * 100).toFixed(1)}%` }} />
+              </div>
+              <dl className="stats" data-testid="download-stats" data-progress={stats.progress}>
+                <dt>Progress</dt>
+                <dd>{(stats.progress * 100).toFixed(1)}%</dd>
+                <dt>Received</dt>
+                <dd>
+                  {formatBytes(stats.downloaded)} of {formatBytes(content.size)}
+                </dd>
+                <dt>Speed</dt>
+                <dd>
+                  ↓ {formatRate(stats.downloadSpeed)} · ↑ {formatRate(stats.uploadSpeed)}
+                </dd>
+                <dt>Peers</dt>
+                <dd>{stats.numPeers}</dd>
+              </dl>
+              {entry.session && <SeederPayments ledgers={ledgers} />}
+              {entry.status === "downloading" && download.download && (
+                <button type="button" className="secondary" onClick={download.stop} data-testid="stop-download">
+                  Stop downloading
+                </button>
+              )}
+              <div className="notice-actions">
+                {stats.done && (
+                  <button type="button" onClick={() => saveTorrentFile(entry.torrent).catch((e: Error) => setSaveError(e.message))} data-testid="save-file">
+                    Save file
+                  </button>
+                )}
+                {entry.status === "completed" && (download.phase === "done" || !entry.session) && (
+                  <button type="button" className="secondary" onClick={seedIt} disabled={seeding} data-testid="start-seeding">
+                    {seeding ? "Verifying…" : "Seed it"}
+                  </button>
+                )}
+              </div>
+              {saveError && <ErrorNotice error={{ kind: "unknown", title: "Could not save", message: saveError }} onDismiss={() => setSaveError(null)} />}
+            </div>
+            <PeerGraph peers={stats.peers} />
+          </div>
+        )
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,65 @@
+/** One download escrow: deposit, payments per seeder, the checkpoint timeline, close and refund. */
+import { ErrorNotice } from "../errors/ErrorNotice.tsx";
+import { Eth } from "../format/Eth.tsx";
+import { shortAddress } from "../format/shortAddress.ts";
+import { TxProgress } from "../tx/TxProgress.tsx";
+import { CheckpointTimeline } from "./CheckpointTimeline.tsx";
+import type { MyEscrow } from "./useMyEscrows.ts";
+import { useChainTime } from "./useChainTime.ts";
+import { useEscrowActions } from "./useEscrowActions.ts";
+
+export function EscrowCard({ escrow, name, receivedBytes = 0n, signedBytes = 0n }: { escrow: MyEscrow; name: string; receivedBytes?: bigint; signedBytes?: bigint }) {
+  const actions = useEscrowActions();
+  const now = useChainTime();
+  const paid = sumPaid(escrow);
+  const paidBytes = [...escrow.paidBytesBySeeder.values()].reduce((a, b) => a + b, 0n);
+  const refundable = escrow.status === "Closing" && (escrow.allWaived || (now !== null && now >= escrow.closesAt));
+  return (
+    <div className="card" data-testid={`escrow-${escrow.escrowId}`} data-status={escrow.status}>
+      <h3>
+        Escrow #{escrow.escrowId.toString()} · {name} · <span className="badge">{escrow.status}</span>
+      </h3>
+      <dl className="stats">
+        <dt>Deposit</dt>
+        <dd>
+          <Eth wei={escrow.deposit} />
+        </dd>
+        <dt>Paid to seeders</dt>
+        <dd data-testid="escrow-paid">
+          <Eth wei={paid} />
+        </dd>
+        <dt>{escrow.status === "Closed" ? "Refunded" : "Unpaid (refundable after close)"}</dt>
+        <dd data-testid="escrow-refund">
+          <Eth wei={escrow.status === "Closed" ? (escrow.refunded ?? 0n) : escrow.unpaid} />
+        </dd>
+      </dl>
+      <CheckpointTimeline mode={escrow.mode} maxBytes={escrow.maxBytes} pricePerMiB={escrow.pricePerMiB} paidBytes={paidBytes} receivedBytes={receivedBytes} signedBytes={signedBytes} />
+      {escrow.paidBytesBySeeder.size > 0 && (
+        <p className="muted">
+          Seeders paid:{" "}
+          {[...escrow.paidBytesBySeeder.entries()].map(([seeder, bytes]) => `${shortAddress(seeder)} (${(Number(bytes) / 1048576).toFixed(1)} MiB)`).join(", ")}
+        </p>
+      )}
+      <TxProgress state={actions} />
+      {actions.error && <ErrorNotice error={actions.error} onDismiss={actions.reset} />}
+      <div className="notice-actions">
+        {escrow.status === "Open" && (
+          <button type="button" onClick={() => actions.close(escrow.escrowId)} disabled={actions.busy} data-testid="close-escrow">
+            Close and get the rest back
+          </button>
+        )}
+        {escrow.status === "Closing" && (
+          <button type="button" onClick={() => actions.refund(escrow.escrowId)} disabled={!refundable || actions.busy} data-testid="refund-escrow">
+            {refundable
+              ? "Take the refund"
+              : `Refund after the challenge window, in ${now === null ? "…" : `${escrow.closesAt - now} s`} (sooner if the seeders waive it)`}
+          </button>
+        )}
+      </div>
+    </div>
+  );
+}
+
+function sumPaid(escrow: MyEscrow): bigint {
+  return escrow.payments.reduce((sum, p) => sum + p.paid, 0n);
+}

@@ -1,0 +1,157 @@
+/**
+ * A paid download over WebTorrent in this tab, with the sdk's w3t_pay leecher: one wallet signature authorises a
+ * session key (kept for the day), one transaction deposits into the escrow, then the session key signs every
+ * voucher and receipt silently as pieces arrive and verify. The torrent is tracked downloading → completed, and the
+ * seeders' terms, vouchers and refusals are surfaced as they happen. Failures say what to do: the wallet declined,
+ * not enough funds, no tracker, tracker unreachable, no peers, a seeder refusing.
+ */
+import { startPaidDownload, type PaidDownload } from "@web3torrent/sdk/paidDownload";
+import type { PaymentModeName } from "@web3torrent/sdk/wire/messages";
+import { useCallback, useState } from "react";
+import { formatEther, type PublicClient } from "viem";
+import { useConfig, usePublicClient } from "wagmi";
+import { getBalance, getWalletClient } from "wagmi/actions";
+import { useAppConfig } from "../config/ConfigContext.tsx";
+import type { ContentRecord } from "../data/types.ts";
+import { describeError, type DescribedError } from "../errors/describeError.ts";
+import { bytes32ToInfohash } from "../publish/infohash.ts";
+import { useTorrents } from "../torrent/TorrentContext.tsx";
+import { useWallet } from "../wallet/useWallet.ts";
+import { downloadKeyFor } from "./downloadKey.ts";
+import { amountFor } from "@web3torrent/sdk/checkpointSchedule";
+
+/** How long a download may find no peer before the user is told. */
+export const NO_PEERS_TIMEOUT_MS = 20_000;
+
+export type DownloadPhase = "idle" | "authorising" | "depositing" | "downloading" | "settling" | "done" | "stopped" | "failed";
+
+export interface DownloadProblem {
+  kind: "no-tracker" | "tracker-unreachable" | "no-peers" | "refused" | "torrent" | "wallet";
+  message: string;
+  title?: string;
+  error?: DescribedError;
+}
+
+export interface DownloadOptions {
+  mode: PaymentModeName;
+  /** The most the user pays per MiB; the deposit is the whole content at this price. 0: free seeders only. */
+  pricePerMiBCap: bigint;
+}
+
+export function useDownload(content: ContentRecord) {
+  const config = useAppConfig();
+  const wagmiConfig = useConfig();
+  const publicClient = usePublicClient({ chainId: config.chainId });
+  const { address } = useWallet();
+  const { getClient, track, update, remove } = useTorrents();
+  const [phase, setPhase] = useState<DownloadPhase>("idle");
+  const [problem, setProblem] = useState<DownloadProblem | null>(null);
+  const [download, setDownload] = useState<PaidDownload | null>(null);
+
+  const start = useCallback(
+    async (options: DownloadOptions): Promise<PaidDownload | undefined> => {
+      setProblem(null);
+      if (!address || !publicClient) return undefined;
+      if (config.trackerUrls.length === 0) {
+        setProblem({ kind: "no-tracker", message: "No tracker is configured, so no peer can be found. Set trackerUrls in config.json." });
+        return undefined;
+      }
+      const deposit = amountFor(content.size, options.pricePerMiBCap);
+      try {
+        const balance = await getBalance(wagmiConfig, { address, chainId: config.chainId });
+        if (balance.value < deposit) {
+          setPhase("failed");
+          setProblem({
+            kind: "wallet",
+            message: "",
+            error: { kind: "insufficient-funds", title: "Insufficient funds", message: `The deposit is ${formatEther(deposit)} ETH plus gas; your balance is ${formatEther(balance.value)} ETH. Lower the price cap or add ETH.` },
+          });
+          return undefined;
+        }
+        const walletClient = await getWalletClient(wagmiConfig, { chainId: config.chainId, account: address });
+        setPhase("authorising");
+        const key = await downloadKeyFor(walletClient, address, { chainId: config.chainId, rebatePool: config.contracts.RebatePool });
+        const client = await getClient();
+        setPhase(options.pricePerMiBCap > 0n ? "depositing" : "downloading");
+        const paid = await startPaidDownload({
+          client: client as never,
+          publicClient: publicClient as PublicClient,
+          walletClient,
+          account: address,
+          chainId: config.chainId,
+          contracts: { market: config.contracts.LicenseMarket, escrow: config.contracts.CheckpointEscrow, rebatePool: config.contracts.RebatePool },
+          contentId: content.contentId,
+          key,
+          pricePerMiBCap: options.pricePerMiBCap,
+          mode: options.mode,
+          announce: config.trackerUrls,
+        });
+        setDownload(paid);
+        setPhase("downloading");
+        const infoHash = bytes32ToInfohash(content.infohash);
+        const torrent = paid.torrent as unknown as import("../torrent/webtorrentTypes.ts").Torrent;
+        track({ infoHash, contentId: content.contentId, name: content.metadata.name, status: torrent.done ? "completed" : "downloading", torrent, startedAt: Date.now(), escrowId: paid.escrowId, session: paid.session });
+        // A downloading tab never uploads: it would serve peers without checking their license. It seeds only
+        // through the seeder extension, once the user chooses to ("Seed it").
+        torrent.on("wire", (wire: { unchoke(): void; choke(): void }) => {
+          wire.unchoke = () => {};
+          wire.choke();
+        });
+        paid.session.observer = {
+          refused: (ledger, refusal, bySeeder) => {
+            const who = ledger ? ` ${ledger.seeder.slice(0, 10)}…` : "";
+            setProblem({
+              kind: "refused",
+              title: bySeeder ? "A seeder refused to serve you" : "You declined a seeder's terms",
+              message: bySeeder
+                ? `Seeder${who} refused to serve you: ${refusal.message} (${refusal.reason}). Other seeders may still serve you; if none does, stop and close the escrow to get your deposit back.`
+                : `You declined seeder${who}: ${refusal.message}. Nothing was paid to it. Wait for other seeders, or stop, close the escrow and download again with a higher price cap.`,
+            });
+          },
+        };
+        torrent.on("done", () => {
+          update(infoHash, { status: "completed" });
+          setPhase("settling");
+        });
+        torrent.on("warning", (warning: Error | string) => {
+          const text = typeof warning === "string" ? warning : warning.message;
+          if (/tracker|websocket|connect/i.test(text) && torrent.numPeers === 0) {
+            setProblem({ kind: "tracker-unreachable", message: `The tracker is unreachable (${text}). WebTorrent keeps retrying; check that the tracker runs and trackerUrls in config.json.` });
+          }
+        });
+        const noPeers = setTimeout(() => {
+          if (!torrent.done && torrent.numPeers === 0) {
+            setProblem({ kind: "no-peers", message: "No seeder has answered yet. The download starts as soon as one connects; your deposit stays yours (close the escrow below to get it back)." });
+          }
+        }, NO_PEERS_TIMEOUT_MS);
+        torrent.on("wire", () => {
+          clearTimeout(noPeers);
+          setProblem((p) => (p?.kind === "no-peers" || p?.kind === "tracker-unreachable" ? null : p));
+        });
+        paid.done.then(
+          () => setPhase("done"),
+          (error: Error) => {
+            setPhase("failed");
+            setProblem({ kind: "torrent", message: error.message });
+          },
+        );
+        return paid;
+      } catch (error) {
+        setPhase("failed");
+        setProblem({ kind: "wallet", message: "", error: describeError(error) });
+        return undefined;
+      }
+    },
+    [address, config, content, getClient, publicClient, track, update, wagmiConfig],
+  );
+
+  /** Stops the download (no more vouchers are signed); the escrow stays open until the user closes it. */
+  const stop = useCallback(async () => {
+    if (!download) return;
+    await remove(bytes32ToInfohash(content.infohash));
+    setPhase("stopped");
+    setProblem(null);
+  }, [content.infohash, download, remove]);
+
+  return { start, stop, phase, problem, download, dismiss: () => setProblem(null) };
+}

@@ -1,0 +1,50 @@
+/** Live numbers of a torrent (progress, speeds, peers), sampled every second. */
+import { useEffect, useState } from "react";
+import type { Torrent } from "./webtorrentTypes.ts";
+
+export interface PeerStats {
+  id: string;
+  address: string;
+  downloaded: number;
+  uploaded: number;
+}
+
+export interface TorrentStats {
+  progress: number;
+  downloaded: number;
+  uploaded: number;
+  downloadSpeed: number;
+  uploadSpeed: number;
+  numPeers: number;
+  peers: PeerStats[];
+  done: boolean;
+}
+
+export function sampleTorrent(torrent: Torrent): TorrentStats {
+  return {
+    progress: torrent.progress,
+    downloaded: torrent.downloaded,
+    uploaded: torrent.uploaded,
+    downloadSpeed: torrent.downloadSpeed,
+    uploadSpeed: torrent.uploadSpeed,
+    numPeers: torrent.numPeers,
+    done: torrent.done,
+    peers: torrent.wires.map((wire, i) => ({
+      id: wire.peerId ?? `peer-${i}`,
+      address: wire.remoteAddress ?? wire.type ?? "webrtc",
+      downloaded: wire.downloaded,
+      uploaded: wire.uploaded,
+    })),
+  };
+}
+
+export function useTorrentStats(torrent: Torrent | null | undefined, intervalMs = 1_000): TorrentStats | null {
+  const [stats, setStats] = useState<TorrentStats | null>(() => (torrent ? sampleTorrent(torrent) : null));
+  useEffect(() => {
+    if (!torrent) return;
+    setStats(sampleTorrent(torrent));
+    const timer = setInterval(() => setStats(sampleTorrent(torrent)), intervalMs);
+    return () => clearInterval(timer);
+  }, [torrent, intervalMs]);
+  return stats;
+}

@@ -53,8 +53,11 @@ export interface SeederBackend {
    * deposit left. Returns the account's shared state (the same object for every wire of the same escrow).
    */
   admit(hello: HelloMessage, terms: SeederTerms): Promise<Admission>;
-  /** Stores a voucher durably; resolves only once it is stored. */
-  storeVoucher(account: ServiceAccount, voucher: VoucherMessage): Promise<void>;
+  /**
+   * Stores a voucher durably; resolves only once it is stored. It may answer a refusal (the voucher stays stored),
+   * though an on-chain check belongs in `checkVoucher`, which does not hold up the transfer.
+   */
+  storeVoucher(account: ServiceAccount, voucher: VoucherMessage): Promise<Refusal | null | void>;
   /**
    * Checks, once a voucher is stored and the gate reopened, that the escrow can still pay it (on-chain, so it runs
    * beside the transfer); a refusal then stops the peer within the interval just opened.
@@ -232,13 +235,17 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
       }
       // Another wire of the account may have stored a newer one while the signature was checked.
       if (voucher.cumulativeBytes <= account.voucherBytes) return;
-      await backend.storeVoucher(account, voucher);
+      const refusal = await backend.storeVoucher(account, voucher);
       if (voucher.cumulativeBytes > account.voucherBytes) {
         account.voucherBytes = voucher.cumulativeBytes;
         account.voucherAmount = voucher.cumulativeAmount;
       }
       observer?.voucher?.(this.#wire, account, voucher);
       this.#ack(account);
+      if (refusal) {
+        this.#refuse(refusal.reason, refusal.message);
+        return;
+      }
       account.notify();
       backend.checkVoucher?.(account, voucher).then(
         (refusal) => refusal && this.#refuse(refusal.reason, refusal.message),

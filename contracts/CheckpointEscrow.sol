@@ -103,15 +103,17 @@ contract CheckpointEscrow is EIP712, Ownable2Step, Pausable, ReentrancyGuardTran
     bytes32 public constant VOUCHER_TYPEHASH =
         keccak256("Voucher(uint256 escrowId,address seeder,uint256 cumulativeBytes,uint256 cumulativeAmount)");
 
-    /// @notice Bounds of the challenge window: long enough to get a transaction in, short enough not to lock funds.
+    /// @notice Shortest challenge window: long enough to get a transaction in.
     uint32 public constant MIN_CHALLENGE_WINDOW = 1 minutes;
+    /// @notice Longest challenge window: short enough not to lock a leecher's refund for long.
     uint32 public constant MAX_CHALLENGE_WINDOW = 7 days;
 
     /// @notice The largest price per MiB an escrow stores (2^96 - 1 wei, far above any price that can be funded).
     uint256 public constant MAX_PRICE_PER_MIB = type(uint96).max;
 
-    /// @notice Bounds of the idle expiry, after which anyone may close an inactive escrow.
+    /// @notice Shortest idle expiry, after which anyone may close an inactive escrow.
     uint32 public constant MIN_IDLE_EXPIRY = 1 days;
+    /// @notice Longest idle expiry, after which anyone may close an inactive escrow.
     uint32 public constant MAX_IDLE_EXPIRY = 365 days;
 
     /// @notice Where licenses and content sizes are read.
@@ -193,6 +195,7 @@ contract CheckpointEscrow is EIP712, Ownable2Step, Pausable, ReentrancyGuardTran
     error ChallengeWindowOpen(uint256 escrowId, uint256 closesAt);
     error TransferFailed(address to, uint256 amount);
 
+    /// @notice Deploys the escrow bound to `market_`, with the initial challenge window and idle expiry.
     /// @param initialOwner The admin (challenge window, idle expiry, pause).
     /// @param market_ The license market that says who may open an escrow and how large the content is.
     /// @param challengeWindow_ The challenge window in seconds (the deployment uses 1 hour).
@@ -411,6 +414,7 @@ contract CheckpointEscrow is EIP712, Ownable2Step, Pausable, ReentrancyGuardTran
     function hashVoucher(Voucher calldata v) public view returns (bytes32) {
         bytes32 typeHash = VOUCHER_TYPEHASH;
         bytes32 structHash;
+        // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             // keccak256(abi.encode(VOUCHER_TYPEHASH, v)) without allocating: the type hash and the voucher's four
             // calldata words are written past the free memory pointer, which stays where it is (about 300 gas less

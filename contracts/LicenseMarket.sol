@@ -203,6 +203,7 @@ contract LicenseMarket is ERC1155, Ownable2Step, Pausable, ReentrancyGuardTransi
     /// @notice Licenses of `contentId` are bound to their holder.
     error Soulbound(uint256 contentId);
 
+    /// @notice Deploys the market with its rebate pool (fixed for its life) and the initial network fee.
     /// @param initialOwner Admin (fee setting, pause); transferred in two steps.
     /// @param rebatePool_ Receives every purchase's fees; fixed for the market's life.
     /// @param networkFeeBps_ Initial network fee, at most `MAX_NETWORK_FEE_BPS`.

@@ -157,8 +157,10 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
         bool hasActiveEpoch;
     }
 
+    /// @notice The EIP-712 type of a receipt, as `receiptTypes` in `sdk/src/eip712.ts`.
     bytes32 public constant RECEIPT_TYPEHASH =
         keccak256("Receipt(address leecher,address seeder,uint256 contentId,uint256 cumulativeBytes)");
+    /// @notice The EIP-712 type of a delegation, as `delegationTypes` in `sdk/src/eip712.ts`.
     bytes32 public constant DELEGATION_TYPEHASH = keccak256("Delegation(address sessionKey,uint64 expiry)");
 
     string private constant DOMAIN_NAME = "Web3Torrent RebatePool";
@@ -253,6 +255,7 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
     error NothingToClaim(address seeder);
     error NothingToSettle(uint256 epoch);
 
+    /// @notice Deploys the pool; epoch 0 starts now. The market is bound afterwards with {bindLicenseMarket}.
     /// @param initialOwner The account that binds the market.
     /// @param epochDuration_ Length of an epoch in seconds; epoch 0 starts now.
     /// @param allowanceExpiry_ Seconds after a license's last funding from which its unearned allowance may be swept.
@@ -502,6 +505,7 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
         bytes32 structHash;
         // keccak256(abi.encode(RECEIPT_TYPEHASH, leecher, seeder, contentId, cumulativeBytes)) in scratch memory past
         // the free pointer: this runs for every receipt of a batch, and abi.encode would allocate each time.
+        // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             let ptr := mload(0x40)
             mstore(ptr, typeHash)
@@ -519,6 +523,7 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
         bytes32 typeHash = DELEGATION_TYPEHASH;
         bytes32 structHash;
         // keccak256(abi.encode(DELEGATION_TYPEHASH, sessionKey, expiry)), without allocating (see {hashReceipt}).
+        // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             let ptr := mload(0x40)
             mstore(ptr, typeHash)
@@ -629,6 +634,7 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
     /// `bytesCredited`, then `fundedAt`.
     function _store(Allowance storage stored, Allowance memory a) private {
         uint256 packed = uint256(a.remaining) | (uint256(a.bytesCredited) << 128) | (uint256(a.fundedAt) << 192);
+        // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             sstore(stored.slot, packed)
         }
@@ -638,6 +644,7 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
     /// `SeederEpoch`: `bytesCredited` in the low 128 bits, then `earned`.
     function _store(SeederEpoch storage stored, uint128 bytesCredited, uint128 earned) private {
         uint256 packed = uint256(bytesCredited) | (uint256(earned) << 128);
+        // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             sstore(stored.slot, packed)
         }

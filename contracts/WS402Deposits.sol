@@ -74,6 +74,7 @@ contract WS402Deposits is IWS402Deposits, EIP712, Ownable2Step, Pausable, Reentr
     mapping(uint256 resourceId => Resource) private _resources;
     mapping(uint256 sessionId => Session) private _sessions;
 
+    /// @notice Deploys with `initialOwner` as admin and the grace period given to closes requested from now on.
     /// @param initialOwner May set the grace period and pause new registrations and sessions.
     /// @param initialGracePeriod Seconds, within [MIN_GRACE_PERIOD, MAX_GRACE_PERIOD].
     constructor(address initialOwner, uint32 initialGracePeriod)

@@ -153,7 +153,7 @@ contract LicenseMarketInvariants is Test {
         targets[0] = address(handler);
     }
 
-    /// hardhat-config: invariant.depth = 40
+    /// hardhat-config: default.invariant.depth = 40
     function invariant_MarketBalanceEqualsProceedsOwed() public view {
         uint256 owed;
         for (uint256 i; i < handler.actorCount(); ++i) {
@@ -163,7 +163,7 @@ contract LicenseMarketInvariants is Test {
         assertEq(owed, handler.credited() - handler.withdrawn(), "proceeds != credited - withdrawn");
     }
 
-    /// hardhat-config: invariant.depth = 40
+    /// hardhat-config: default.invariant.depth = 40
     function invariant_EveryWeiPaidIsProceedsFeesOrRefund() public view {
         assertEq(
             handler.paidIn(),
@@ -172,13 +172,13 @@ contract LicenseMarketInvariants is Test {
         );
     }
 
-    /// hardhat-config: invariant.depth = 40
+    /// hardhat-config: default.invariant.depth = 40
     function invariant_FeesWithinCaps() public view {
         uint256 maxFeeBps = uint256(market.MAX_NETWORK_FEE_BPS()) + market.MAX_BOUNTY_FEE_BPS();
         assertLe(address(pool).balance * market.BPS(), handler.credited() * maxFeeBps, "fees above 30% of proceeds");
     }
 
-    /// hardhat-config: invariant.depth = 40
+    /// hardhat-config: default.invariant.depth = 40
     function invariant_SupplyEqualsMintedWithinMaxSupply() public view {
         for (uint256 id = 1; id <= market.contentCount(); ++id) {
             LicenseMarket.Content memory c = market.content(id);
@@ -192,7 +192,7 @@ contract LicenseMarketInvariants is Test {
         }
     }
 
-    /// hardhat-config: invariant.depth = 40
+    /// hardhat-config: default.invariant.depth = 40
     function invariant_PriceNeverDecreasesAndWithdrawalsNeverBlocked() public view {
         assertTrue(!handler.priceDecreased(), "a purchase lowered the next price");
         assertTrue(!handler.withdrawalBlocked(), "a withdrawal of owed proceeds failed");

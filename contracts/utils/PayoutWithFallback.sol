@@ -63,6 +63,7 @@ abstract contract PayoutWithFallback is ReentrancyGuardTransient {
         emit Withdrawn(msg.sender, amount);
 
         bool success;
+        // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             // No return data is copied: a recipient cannot make this call expensive with a large revert payload.
             success := call(gas(), caller(), amount, 0, 0, 0, 0)
@@ -75,6 +76,7 @@ abstract contract PayoutWithFallback is ReentrancyGuardTransient {
     function _pay(address to, uint256 amount) internal {
         if (amount == 0) return;
         bool success;
+        // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             success := call(PAYOUT_GAS_STIPEND, to, amount, 0, 0, 0, 0)
         }

@@ -22,7 +22,7 @@ function envInt(name: string, fallback: number): number {
 }
 const DEEP_FUZZ_RUNS = envInt("W3T_FUZZ_RUNS", 5_000);
 const DEEP_INVARIANT_RUNS = envInt("W3T_INVARIANT_RUNS", 1_000);
-const DEEP_INVARIANT_DEPTH = envInt("W3T_INVARIANT_DEPTH", 200);
+const DEEP_INVARIANT_DEPTH = envInt("W3T_INVARIANT_DEPTH", 100);
 
 export default defineConfig({
   plugins: [hardhatToolboxViem],

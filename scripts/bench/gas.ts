@@ -2,11 +2,12 @@
  * Gas of each user operation, on Hardhat's in-process chain with the contracts deployed by the Ignition module.
  * Prints a table against the targets and rewrites gas-snapshot.json, so a change that costs gas shows in its diff.
  *
- *   npm run bench:gas
+ *   npm run bench:gas [-- --json <file>]     (--json: also write the figures as JSON, see results.ts)
  */
 import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import { network } from "hardhat";
 import { keccak256, parseEther, toHex, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
@@ -21,6 +22,9 @@ import {
 } from "../../sdk/src/eip712.ts";
 import { CurveKind } from "../../sdk/src/bondingCurve.ts";
 import Web3Torrent from "../../deploy/Web3Torrent.ts";
+import { writeBenchResult } from "./results.ts";
+
+const { values: args } = parseArgs({ options: { json: { type: "string" } } });
 
 const MIB = 1n << 20n;
 const EPOCH = 600n;
@@ -211,4 +215,14 @@ const rows = results.map(({ operation, gas, target }) => ({
 console.table(rows);
 const snapshot = Object.fromEntries(results.map(({ operation, gas }) => [operation, Number(gas)]));
 writeFileSync(join(dirname(fileURLToPath(import.meta.url)), "../../gas-snapshot.json"), JSON.stringify(snapshot, null, 2) + "\n");
+writeBenchResult(args.json, {
+  bench: "gas",
+  options: {},
+  figures: results.map(({ operation, gas, target }) => ({
+    name: operation,
+    value: Number(gas),
+    unit: "gas",
+    ...(target === 0n ? {} : { target: { op: "<=" as const, value: Number(target) } }),
+  })),
+});
 if (rows.some((r) => r.met === "NO")) process.exitCode = 1;

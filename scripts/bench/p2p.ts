@@ -2,7 +2,7 @@
  * P2P benchmark: the same content downloaded on the same loopback swarm (WebRTC, a real tracker, the devchain),
  * first with plain WebTorrent, then paid through w3t_pay checkpoints, in one run.
  *
- *   npm run bench:p2p -- [--mib 256] [--rounds 5]
+ *   npm run bench:p2p -- [--mib 256] [--rounds 5] [--json <file>]
  *
  * The seeder runs in a child process (plain: an unmodified WebTorrent client; paid: the `seed` command, which
  * checks the hello on-chain, stops at each checkpoint for a voucher, stores it in SQLite and redeems); the leecher
@@ -22,13 +22,18 @@ import { amountFor } from "@web3torrent/sdk/checkpointSchedule";
 import { magnetURI } from "@web3torrent/sdk/infohash";
 import { createDownloadKey, startPaidDownload } from "@web3torrent/sdk/paidDownload";
 import { destroyClient, MiB, nodeClient, startSwarm, type Swarm } from "@web3torrent/seeder/testing";
+import { writeBenchResult } from "./results.ts";
 
 const { values } = parseArgs({
   options: {
     mib: { type: "string", default: "256" },
     rounds: { type: "string", default: "5" },
+    json: { type: "string" },
   },
 });
+/** Issue 3's targets: the paid download reaches 0.95 of plain throughput, with one wallet prompt per download. */
+const TARGET_RATIO = 0.95;
+const TARGET_PROMPTS = 1;
 const SIZE_MIB = Number(values.mib);
 const ROUNDS = Number(values.rounds);
 if (!Number.isInteger(SIZE_MIB) || SIZE_MIB < 200) throw new Error("--mib must be an integer of at least 200");
@@ -205,7 +210,7 @@ try {
   const paidTotal = median(paid.map((p) => p.timing.totalMs));
   const last = paid.at(-1)!;
   console.log(`\nmedian throughput  plain ${mibps(plainTransfer).toFixed(1)} MiB/s, paid ${mibps(paidTransfer).toFixed(1)} MiB/s (transfer)`);
-  console.log(`throughput ratio paid/plain (transfer)     ${(plainTransfer / paidTransfer).toFixed(3)}  (target >= 0.95)`);
+  console.log(`throughput ratio paid/plain (transfer)     ${(plainTransfer / paidTransfer).toFixed(3)}  (target >= ${TARGET_RATIO})`);
   console.log(`throughput ratio paid/plain (end to end)   ${(plainTotal / paidTotal).toFixed(3)}`);
   console.log(
     `wallet prompts per download               ${last.prompts.download} (the escrow's open transaction); ` +
@@ -215,6 +220,19 @@ try {
     `session-key signatures                    ${last.signatures} for ${SIZE_MIB} MiB = ${(last.signatures / ((SIZE_MIB * MiB) / GiB)).toFixed(1)} per GiB ` +
       `(a voucher and a receipt at each checkpoint: 10, 30, 70, 150 MiB ... and the end)`,
   );
+  const round3 = (x: number) => Number(x.toFixed(3));
+  writeBenchResult(values.json, {
+    bench: "p2p",
+    options: { mib: SIZE_MIB, rounds: ROUNDS },
+    figures: [
+      { name: "plain WebTorrent throughput (median)", value: round3(mibps(plainTransfer)), unit: "MiB/s" },
+      { name: "w3t_pay paid throughput (median)", value: round3(mibps(paidTransfer)), unit: "MiB/s" },
+      { name: "throughput ratio paid/plain (transfer)", value: round3(plainTransfer / paidTransfer), unit: "", target: { op: ">=", value: TARGET_RATIO } },
+      { name: "throughput ratio paid/plain (end to end)", value: round3(plainTotal / paidTotal), unit: "" },
+      { name: "wallet prompts per download", value: last.prompts.download, unit: "prompts", target: { op: "==", value: TARGET_PROMPTS } },
+      { name: "session-key signatures per GiB", value: round3(last.signatures / ((SIZE_MIB * MiB) / GiB)), unit: "/GiB" },
+    ],
+  });
 } finally {
   await swarm.stop();
 }

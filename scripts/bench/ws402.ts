@@ -1,7 +1,9 @@
 /**
  * WS402 gateway load benchmark, on loopback only, bounded in count and time:
  *
- *   npm run bench:ws402 -- [--sessions 2000] [--hold 60] [--interval 3000] [--burst 100] [--rate 200]
+ *   npm run bench:ws402 -- [--sessions 2000] [--hold 60] [--interval 3000] [--burst 100] [--rate 200] [--json <file>]
+ *
+ * --json also writes the figures as JSON (see results.ts).
  *
  * 1. Starts the devchain (Hardhat in-process, the Ignition deployment) and the gateway as a child process
  *    (services/ws402-gateway/src/main.ts), as it runs in production.
@@ -45,6 +47,7 @@ import {
 } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { ws402DepositsAbi, Ws402Client, type Ws402SchemaDocument, type Ws402Signer } from "@web3torrent/sdk";
+import { writeBenchResult } from "./results.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const { values: args } = parseArgs({
@@ -54,8 +57,12 @@ const { values: args } = parseArgs({
     interval: { type: "string", default: "3000" },
     burst: { type: "string", default: "100" },
     rate: { type: "string", default: "200" },
+    json: { type: "string" },
   },
 });
+/** Issue 4's targets: at least 2,000 concurrent sessions with a p99 usage_update latency under 100 ms. */
+const TARGET_SESSIONS = 2_000;
+const TARGET_P99_MS = 100;
 const SESSIONS = Number(args.sessions);
 const HOLD_SECONDS = Number(args.hold);
 const INTERVAL_MS = Number(args.interval);
@@ -373,6 +380,19 @@ async function main(): Promise<void> {
   console.log(`  machine                  ${report.machine}`);
   console.log(`  setup                    ${openSeconds.toFixed(1)} s to open ${SESSIONS} sessions on-chain, ${connectSeconds.toFixed(1)} s to connect`);
   console.log(`\n${JSON.stringify(report)}`);
+  writeBenchResult(args.json, {
+    bench: "ws402",
+    options: { sessions: SESSIONS, hold: HOLD_SECONDS, interval: INTERVAL_MS, burst: BURST },
+    figures: [
+      { name: "concurrent sessions held", value: report.sessionsHeld, unit: "sessions", target: { op: ">=", value: TARGET_SESSIONS }, scaleDependent: true },
+      { name: "usage_update latency p50", value: report.usageUpdateLatencyMs.p50, unit: "ms" },
+      { name: "usage_update latency p99", value: report.usageUpdateLatencyMs.p99, unit: "ms", target: { op: "<", value: TARGET_P99_MS }, scaleDependent: true },
+      { name: "receipts verified", value: report.receiptsVerifiedPerSecond, unit: "/s" },
+      { name: `settle a burst of ${BURST} disconnects`, value: report.burst.settledSeconds, unit: "s" },
+      { name: "burst sessions settled on-chain", value: settledOnChain, unit: "sessions", target: { op: ">=", value: BURST } },
+      { name: "gateway peak RSS", value: Math.round(peakRss / 2 ** 20), unit: "MiB" },
+    ],
+  });
 
   // --- Tear down ------------------------------------------------------------------------------------------------
   for (const client of clients.slice(BURST)) client.disconnect();

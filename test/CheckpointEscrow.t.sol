@@ -86,6 +86,34 @@ contract CheckpointEscrowTest is EscrowFixture {
         assertEq(escrow.redeemedBy(id, address(0xBEEF)).amount, 10 gwei, "record");
     }
 
+    /// @notice A leecher cannot cut short the challenge window of a seeder that has redeemed: a seeder address of its
+    /// own that redeems a wei and waives at once does not make the refund immediate, and the honest seeder still
+    /// redeems its last voucher within the window. (A seeder that has redeemed nothing yet does not count towards the
+    /// cooperative close; that residual risk is the contract's IMPORTANT note, and the seeder service redeems the first
+    /// voucher at once.)
+    function test_Refund_SybilWaiverDoesNotCutOutARedeemedSeeder() public {
+        uint256 id = _open(CONTENT_SIZE, 1 gwei, CheckpointSchedule.Mode.Exponential);
+        address honest = address(0xBEEF);
+        address sybil = address(0x5B11);
+        CheckpointEscrow.Voucher memory first = CheckpointEscrow.Voucher(id, honest, FIRST, 10 gwei);
+        escrow.redeem(first, _sign(escrow, SESSION_PK, first));
+
+        vm.prank(leecher);
+        escrow.close(id);
+        uint256 closesAt = escrow.escrow(id).closesAt;
+        CheckpointEscrow.Voucher memory own = CheckpointEscrow.Voucher(id, sybil, MIB, 1);
+        escrow.redeem(own, _sign(escrow, SESSION_PK, own));
+        vm.prank(sybil);
+        escrow.waiveChallenge(id);
+
+        vm.expectRevert(abi.encodeWithSelector(CheckpointEscrow.ChallengeWindowOpen.selector, id, closesAt));
+        escrow.refund(id);
+
+        CheckpointEscrow.Voucher memory last = CheckpointEscrow.Voucher(id, honest, 3 * FIRST, 30 gwei);
+        escrow.redeem(last, _sign(escrow, SESSION_PK, last));
+        assertEq(honest.balance, 30 gwei, "the honest seeder is paid its last voucher");
+    }
+
     /// @notice However many seeders redeem however many vouchers (each within its price), in any order, the escrow
     /// never pays out more than the deposit, each seeder's record is what it received, and the records add up to
     /// what left the escrow.

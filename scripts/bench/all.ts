@@ -38,7 +38,7 @@ const BENCHES: Bench[] = [
     name: "indexer",
     command: process.execPath,
     args: [...NODE_FLAGS, "scripts/bench/indexer.ts"],
-    quickArgs: ["--events", "1000"],
+    quickArgs: ["--events", "2000"],
   },
   {
     name: "ws402",

@@ -95,6 +95,8 @@ await mine(
 const receiptEvents = Math.ceil(TARGET_EVENTS * 0.3);
 const escrowEvents = 400;
 const purchases = Math.ceil((TARGET_EVENTS - receiptEvents - escrowEvents - CONTENTS) / 3);
+// Every receipt batch names each buyer with each content, so every buyer needs a license of every content.
+if (purchases < BUYERS * CONTENTS) throw new Error(`--events ${TARGET_EVENTS} is too few: at least 1,100 are needed for the scenario`);
 const buys = Array.from({ length: purchases }, (_, i) => {
   const buyer = buyers[i % BUYERS].address;
   const contentId = BigInt((Math.floor(i / BUYERS) % CONTENTS) + 1);

@@ -229,7 +229,7 @@ try {
       { name: "w3t_pay paid throughput (median)", value: round3(mibps(paidTransfer)), unit: "MiB/s" },
       { name: "throughput ratio paid/plain (transfer)", value: round3(plainTransfer / paidTransfer), unit: "", target: { op: ">=", value: TARGET_RATIO } },
       { name: "throughput ratio paid/plain (end to end)", value: round3(plainTotal / paidTotal), unit: "" },
-      { name: "wallet prompts per download", value: last.prompts.download, unit: "prompts", target: { op: "==", value: TARGET_PROMPTS } },
+      { name: "wallet prompts per download", value: last.prompts.download, unit: "", target: { op: "==", value: TARGET_PROMPTS } },
       { name: "session-key signatures per GiB", value: round3(last.signatures / ((SIZE_MIB * MiB) / GiB)), unit: "/GiB" },
     ],
   });

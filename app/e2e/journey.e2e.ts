@@ -58,7 +58,7 @@ describe("the journey: publish, buy, download from two seeders, seed, claim reba
   }
   const events = (abi: typeof checkpointEscrowAbi | typeof rebatePoolAbi | typeof licenseMarketAbi | typeof ws402DepositsAbi, contract: Address, eventName: string, args?: Record<string, unknown>) =>
     swarm.publicClient.getContractEvents({ address: contract, abi, eventName, args, fromBlock: 0n } as never) as Promise<{ args: Record<string, bigint & Address>; blockNumber: bigint }[]>;
-  const wei = async (u: UserPage, scope: ReturnType<UserPage["page"]["getByTestId"]>) => BigInt((await scope.locator("[data-wei]").first().getAttribute("data-wei"))!);
+  const wei = async (scope: ReturnType<UserPage["page"]["getByTestId"]>) => BigInt((await scope.locator("[data-wei]").first().getAttribute("data-wei"))!);
 
   /** The app in a page of its own for test account `index`, its wallet connected. */
   async function user(index: number): Promise<UserPage> {
@@ -91,6 +91,14 @@ describe("the journey: publish, buy, download from two seeders, seed, claim reba
     const [opened] = await events(checkpointEscrowAbi, escrow(), "EscrowOpened", { leecher: u.wallet.account.address });
     assert.equal(opened.args.deposit, amountFor(BigInt(SIZE), PRICE_CAP));
     escrowOf.set(u.wallet.account.address, opened.args.escrowId);
+  }
+
+  /** The buyer closes its download's escrow in the Library: seeders may still redeem during the challenge window. */
+  async function closeEscrow(u: UserPage) {
+    await u.page.getByTestId("nav-library").click();
+    const escrowId = escrowOf.get(u.wallet.account.address)!;
+    await u.page.getByTestId(`escrow-${escrowId}`).getByTestId("close-escrow").click();
+    await u.page.locator(`[data-testid=escrow-${escrowId}][data-status=Closing]`).waitFor();
   }
 
   /** The tab's seeder redeems the vouchers and submits the receipts it holds (Seeding page). */
@@ -228,10 +236,7 @@ describe("the journey: publish, buy, download from two seeders, seed, claim reba
     await screenshot(publisher.page, "journey-3-publisher-earnings");
 
     // The buyer closes its escrow; the headless seeder, fully redeemed, waives its challenge window.
-    await buyer.page.getByTestId("nav-library").click();
-    const escrowId = escrowOf.get(address(BUYER1))!;
-    await buyer.page.getByTestId(`escrow-${escrowId}`).getByTestId("close-escrow").click();
-    await buyer.page.locator(`[data-testid=escrow-${escrowId}][data-status=Closing]`).waitFor();
+    await closeEscrow(buyer);
   });
 
   it("the first buyer seeds from its tab and serves the second buyer, who pays it", async () => {
@@ -265,10 +270,7 @@ describe("the journey: publish, buy, download from two seeders, seed, claim reba
     );
     await screenshot(seeder.page, "journey-4-buyer-earnings");
 
-    await second.page.getByTestId("nav-library").click();
-    const escrowId = escrowOf.get(address(BUYER2))!;
-    await second.page.getByTestId(`escrow-${escrowId}`).getByTestId("close-escrow").click();
-    await second.page.locator(`[data-testid=escrow-${escrowId}][data-status=Closing]`).waitFor();
+    await closeEscrow(second);
   });
 
   it("an epoch passes: the buyers take their refunds and every seeder claims the rebates its credited bytes earned", async () => {
@@ -318,7 +320,7 @@ describe("the journey: publish, buy, download from two seeders, seed, claim reba
       assert.ok(earned > 0n);
       await seeder.page.getByTestId("nav-seeding").click();
       await seeder.page.locator(`[data-testid=claimable] [data-wei="${earned}"]`).waitFor();
-      assert.equal(await wei(seeder, seeder.page.getByTestId("rebates-earned")), earned);
+      assert.equal(await wei(seeder.page.getByTestId("rebates-earned")), earned);
       await screenshot(seeder.page, `journey-5-claim-${index}`);
       await seeder.page.getByTestId("claim").click();
       await seeder.page.locator(`[data-testid=claimable] [data-wei="0"]`).waitFor();
@@ -344,7 +346,7 @@ describe("the journey: publish, buy, download from two seeders, seed, claim reba
     assert.ok(settled.args.elapsedSeconds >= 2n);
     assert.equal(settled.args.paidToProvider, settled.args.elapsedSeconds * WS402_PRICE_PER_SECOND);
     assert.equal(settled.args.paidToProvider + settled.args.refundedToUser, WS402_PRICE_PER_SECOND * BigInt(WS402_DEPOSIT_SECONDS));
-    assert.equal(await wei(u, u.page.getByTestId("session-refund-amount")), settled.args.refundedToUser);
+    assert.equal(await wei(u.page.getByTestId("session-refund-amount")), settled.args.refundedToUser);
     await screenshot(u.page, "journey-6-session-ended");
   });
 

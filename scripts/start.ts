@@ -81,15 +81,16 @@ async function main(): Promise<void> {
   });
 
   console.log("Building and serving the app ...");
+  const appConfig = appConfigFor({
+    chainId: stackConfig.chainId,
+    rpcUrl: rpcUrl(),
+    deployment,
+    gatewayUrl: gatewayUrl(),
+    graphqlUrl: indexer.url,
+    trackerUrls: [p2p.trackerUrl],
+  });
   const app = await startApp({
-    config: appConfigFor({
-      chainId: stackConfig.chainId,
-      rpcUrl: rpcUrl(),
-      deployment,
-      gatewayUrl: gatewayUrl(),
-      graphqlUrl: indexer.url,
-      trackerUrls: [p2p.trackerUrl],
-    }),
+    config: appConfig,
     host: stackConfig.host,
     port: appPort(),
     rebuild: true,
@@ -98,10 +99,11 @@ async function main(): Promise<void> {
   console.log("\nWeb3Torrent is running.\n");
   console.log(`App       ${app.url}`);
   console.log(`GraphQL   ${indexer.url}\n`);
-  console.log("Chain (add it to MetaMask):");
-  console.log(`  RPC URL   ${rpcUrl()}`);
-  console.log(`  Chain id  ${stackConfig.chainId}`);
-  console.log("  Currency  ETH\n");
+  console.log("Chain (add it to MetaMask: Settings → Networks → Add a network manually):");
+  console.log(`  Network name  ${appConfig.chainName}`);
+  console.log(`  RPC URL       ${rpcUrl()}`);
+  console.log(`  Chain id      ${stackConfig.chainId}`);
+  console.log("  Currency      ETH\n");
   console.log("Contracts:");
   for (const [name, { address, startBlock }] of Object.entries(deployment.contracts)) {
     console.log(`  ${name.padEnd(18)} ${address}  (block ${startBlock})`);

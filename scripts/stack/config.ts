@@ -7,8 +7,10 @@ function port(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined) return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1 || value > 65_535) throw new Error(`${name} must be a port number, got "${raw}"`);
-  return value;
+  if (Number.isInteger(value) && value >= 1 && value <= 65_535) return value;
+  // A setting the user mistyped: say which one, without a stack trace (this module is read before anything starts).
+  console.error(`${name} must be a port number (1-65535), got "${raw}"`);
+  process.exit(2);
 }
 
 export const stackConfig = {

@@ -1,7 +1,8 @@
 /**
  * Deploys the Ignition module deploy/Web3Torrent.ts to Hardhat's `localhost` network with the local parameters,
- * through Ignition's API. (Ignition's CLI only loads modules from ignition/modules; the project keeps its module
- * in deploy/.) The deployment journal goes to ignition/deployments/chain-<id>, as with the CLI, for
+ * through Ignition's API, without the CLI's confirmation prompt. (Ignition's CLI loads modules only from
+ * ignition/modules, where ignition/modules/Web3Torrent.ts re-exports this module for deployments to other networks.)
+ * The deployment journal goes to ignition/deployments/chain-<id>, as with the CLI, for
  * scripts/exportDeployments.ts. Any earlier journal is removed first: the local chain is new at every start.
  *
  *   W3T_RPC_URL=http://127.0.0.1:8545 node scripts/stack/deploy.ts

@@ -40,6 +40,9 @@ export function startNode({ name, args, env, verbose = true, stopLast = false }:
   const child = spawn(process.execPath, args, {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
+    // Ctrl-C signals the terminal's whole process group. The chain gets a group of its own, so that it keeps running
+    // while the others settle on it as they stop; stopAll() stops it last.
+    detached: stopLast,
   });
   children.push(child);
   if (stopLast) lastToStop.add(child);
@@ -77,6 +80,11 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
 }
 
 let stopping = false;
+
+// Whatever way this process ends, no child outlives it (the chain, in its own process group, would).
+process.on("exit", () => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+});
 
 /** Stops every child this process started: the `stopLast` ones after the others. */
 export async function stopAll(): Promise<void> {

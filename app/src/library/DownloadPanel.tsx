@@ -155,7 +155,7 @@ export function DownloadPanel({ content, entry }: { content: ContentRecord; entr
                     Save file
                   </button>
                 )}
-                {entry.status === "completed" && (download.phase === "done" || !entry.session) && (
+                {entry.status === "completed" && (download.phase === "done" || entry.settled || !entry.session) && (
                   <button type="button" className="secondary" onClick={seedIt} disabled={seeding} data-testid="start-seeding">
                     {seeding ? "Verifying…" : "Seed it"}
                   </button>

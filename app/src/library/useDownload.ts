@@ -129,7 +129,11 @@ export function useDownload(content: ContentRecord) {
           setProblem((p) => (p?.kind === "no-peers" || p?.kind === "tracker-unreachable" ? null : p));
         });
         paid.done.then(
-          () => setPhase("done"),
+          () => {
+            setPhase("done");
+            // Kept with the torrent, not in this component: the user may have left the page meanwhile.
+            update(infoHash, { settled: true });
+          },
           (error: Error) => {
             setPhase("failed");
             setProblem({ kind: "torrent", message: error.message });

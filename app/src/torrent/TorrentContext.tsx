@@ -32,6 +32,8 @@ export interface AppTorrent {
   /** A paid download's escrow (null when free) and its w3t_pay session (vouchers and receipts per seeder). */
   escrowId?: bigint | null;
   session?: LeecherSession;
+  /** A paid download whose seeders all acknowledged their final vouchers: it can be seeded. */
+  settled?: boolean;
 }
 
 export interface FileTorrent {

@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { network } from "hardhat";
 import { keccak256, parseEther, toHex, type Hex } from "viem";
-import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { privateKeyToAccount } from "viem/accounts";
 import {
   delegationTypes,
   escrowDomain,
@@ -48,9 +48,16 @@ function record(operation: string, gas: bigint, target: bigint) {
   results.push({ operation, gas, target });
 }
 
+/**
+ * Fresh keys, the same on every run: signatures and addresses in calldata, and so the gas, do not change between
+ * runs, and gas-snapshot.json moves only when the contracts do.
+ */
+let keyCounter = 0;
+const nextKey = () => keccak256(toHex(`web3torrent gas benchmark key ${keyCounter++}`));
+
 /** A funded fresh account, so "first-time" operations pay for fresh storage as real users do. */
 async function freshWallet() {
-  const account = privateKeyToAccount(generatePrivateKey());
+  const account = privateKeyToAccount(nextKey());
   await networkHelpers.setBalance(account.address, parseEther("1000"));
   return viem.getWalletClient(account.address, { account });
 }
@@ -97,7 +104,7 @@ const PRICE_PER_MIB = parseEther("0.0001");
 async function openEscrow() {
   const leecher = await freshWallet();
   await buy(contentId, 1n, leecher);
-  const sessionKey = privateKeyToAccount(generatePrivateKey());
+  const sessionKey = privateKeyToAccount(nextKey());
   const deposit = (SIZE * PRICE_PER_MIB) / MIB;
   await checkpointEscrow.write.open([contentId, SIZE, PRICE_PER_MIB, sessionKey.address, 0], {
     account: leecher.account,
@@ -141,15 +148,15 @@ async function voucherFor(escrowId: bigint, sessionKey: ReturnType<typeof privat
 
 // --- RebatePool: receipts from 20 leechers to one seeder, then a claim
 {
-  const now = BigInt((await publicClient.getBlock()).timestamp);
-  const delegationExpiry = now + 30n * 24n * 3600n;
+  // A fixed expiry (2100-01-01), not "now + 30 days": block times differ between runs, and so would the calldata.
+  const delegationExpiry = 4_102_444_800n;
   const domain = rebatePoolDomain(chainId, rebatePool.address);
   const leechers = [];
   for (let i = 0; i < 20; i++) {
-    const leecher = privateKeyToAccount(generatePrivateKey());
+    const leecher = privateKeyToAccount(nextKey());
     await networkHelpers.setBalance(leecher.address, parseEther("1000"));
     await buy(contentId, 1n, await viem.getWalletClient(leecher.address, { account: leecher }));
-    const sessionKey = privateKeyToAccount(generatePrivateKey());
+    const sessionKey = privateKeyToAccount(nextKey());
     const delegationSig = await leecher.signTypedData({
       domain,
       types: delegationTypes,
@@ -192,7 +199,7 @@ async function voucherFor(escrowId: bigint, sessionKey: ReturnType<typeof privat
   await ws402Deposits.write.registerResource([parseEther("0.00001"), provider.account.address, "ipfs://pdf"], { account: provider.account });
   const resourceId = 1n;
   const user = await freshWallet();
-  const sessionKey = privateKeyToAccount(generatePrivateKey());
+  const sessionKey = privateKeyToAccount(nextKey());
   const maxSeconds = 600;
   const deposit = await ws402Deposits.read.depositFor([resourceId, maxSeconds]);
   record("WS402Deposits.open", await gasOf(await ws402Deposits.write.open([resourceId, maxSeconds, sessionKey.address], { account: user.account, value: deposit })), 130_000n);

@@ -30,7 +30,10 @@ import { DEFAULT_DELEGATION_TTL_SECONDS, SessionKey, signDelegation, type Signed
 import { LeecherSession, type ReleaseRequest } from "./wire/leecherSession.ts";
 import { leecherExtension } from "./wire/leecherExtension.ts";
 import { MODE_VALUE, type PaymentModeName, type PaymentStrategy } from "./wire/messages.ts";
-import type { PayWire } from "./wire/wire.ts";
+import type { ExtensionConstructor, PayWire } from "./wire/wire.ts";
+
+/** A WebTorrent wire that takes BEP 10 extensions. */
+export type ExtensibleWire = PayWire & { use(extension: ExtensionConstructor): void };
 
 export interface Contracts {
   market: Address;
@@ -42,7 +45,7 @@ export interface Contracts {
 export interface TorrentLike {
   readonly infoHash: string;
   readonly done: boolean;
-  on(event: "wire", listener: (wire: PayWire) => void): unknown;
+  on(event: "wire", listener: (wire: ExtensibleWire) => void): unknown;
   on(event: "done", listener: () => void): unknown;
   on(event: "error", listener: (error: Error | string) => void): unknown;
   destroy(opts?: unknown, cb?: (error?: Error) => void): void;
@@ -98,7 +101,7 @@ export async function openEscrow(o: OpenEscrowOptions): Promise<{ escrowId: bigi
     args: [o.contentId, o.maxBytes, o.pricePerMiBCap, o.sessionKey, MODE_VALUE[o.mode]],
     value: deposit,
   });
-  const hash = await o.walletClient.writeContract(request as never);
+  const hash = await o.walletClient.writeContract(request);
   const receipt = await o.publicClient.waitForTransactionReceipt({ hash });
   if (receipt.status !== "success") throw new Error(`opening the escrow failed (transaction ${hash})`);
   const [opened] = parseEventLogs({ abi: checkpointEscrowAbi, eventName: "EscrowOpened", logs: receipt.logs });
@@ -146,7 +149,7 @@ export async function releaseCheckpoint(
     functionName: "release",
     args: [release.escrowId, release.seeder, release.cumulativeBytes],
   });
-  const hash = await o.walletClient.writeContract(request as never);
+  const hash = await o.walletClient.writeContract(request);
   const receipt = await o.publicClient.waitForTransactionReceipt({ hash });
   if (receipt.status !== "success") throw new Error(`the release of ${release.cumulativeBytes} bytes failed (transaction ${hash})`);
   return hash;
@@ -221,7 +224,7 @@ export async function startPaidDownload(options: PaidDownloadOptions): Promise<P
     ...options.torrentOptions,
   });
   const extension = leecherExtension(session);
-  torrent.on("wire", (wire) => (wire as unknown as { use(ext: unknown): void }).use(extension));
+  torrent.on("wire", (wire) => wire.use(extension));
   const done = new Promise<void>((resolve, reject) => {
     const settleTimeoutMs = options.settleTimeoutMs ?? (payment === "transactions" ? SETTLE_BY_TRANSACTIONS_TIMEOUT_MS : SETTLE_TIMEOUT_MS);
     const finish = () => session.settle(settleTimeoutMs).then(() => resolve(), reject);
@@ -245,7 +248,7 @@ export async function startPaidDownload(options: PaidDownloadOptions): Promise<P
         functionName: "close",
         args: [escrowId],
       });
-      const hash = await walletClient.writeContract(request as never);
+      const hash = await walletClient.writeContract(request);
       await publicClient.waitForTransactionReceipt({ hash });
       return hash;
     },

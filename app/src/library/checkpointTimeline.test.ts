@@ -30,6 +30,6 @@ describe("checkpointTimeline paid by transactions", () => {
       { cumulativeBytes: 10n * MIB, state: "declined" },
       { cumulativeBytes: 10n * MIB, state: "mined" },
     ]);
-    expect(approvedLater.map((s) => s.state)).toEqual(["paid", "pending"]);
+    expect(approvedLater.map((s) => s.state)).toEqual(["paid", "due"]);
   });
 });

@@ -9,6 +9,11 @@
  *
  * The session key signs every voucher and receipt silently; the wallet signs the delegation once per key (reusable
  * across downloads until it expires) and sends the `open` transaction, which registers the key in the escrow.
+ * With `payment: "transactions"` the wallet instead sends the escrow's `release` at each checkpoint of each seeder
+ * (one prompt each; receipts stay silent); a declined prompt pauses the download (`session.paused`) until
+ * `session.resume()` or `close()`.
+ *
+ * The download never uploads (see `refuseUploads`): every wire of its torrent gets the leecher extension.
  */
 import {
   parseEventLogs,
@@ -22,10 +27,13 @@ import { amountFor } from "./checkpointSchedule.ts";
 import { checkpointEscrowAbi, licenseMarketAbi } from "./generated/contracts.ts";
 import { bytes32ToInfohash, magnetURI } from "./infohash.ts";
 import { DEFAULT_DELEGATION_TTL_SECONDS, SessionKey, signDelegation, type SignedDelegation } from "./sessionKey.ts";
-import { LeecherSession } from "./wire/leecherSession.ts";
+import { LeecherSession, type ReleaseRequest } from "./wire/leecherSession.ts";
 import { leecherExtension } from "./wire/leecherExtension.ts";
-import { MODE_VALUE, type PaymentModeName } from "./wire/messages.ts";
-import type { PayWire } from "./wire/wire.ts";
+import { MODE_VALUE, type PaymentModeName, type PaymentStrategy } from "./wire/messages.ts";
+import type { ExtensionConstructor, PayWire } from "./wire/wire.ts";
+
+/** A WebTorrent wire that takes BEP 10 extensions. */
+export type ExtensibleWire = PayWire & { use(extension: ExtensionConstructor): void };
 
 export interface Contracts {
   market: Address;
@@ -37,7 +45,7 @@ export interface Contracts {
 export interface TorrentLike {
   readonly infoHash: string;
   readonly done: boolean;
-  on(event: "wire", listener: (wire: PayWire) => void): unknown;
+  on(event: "wire", listener: (wire: ExtensibleWire) => void): unknown;
   on(event: "done", listener: () => void): unknown;
   on(event: "error", listener: (error: Error | string) => void): unknown;
   destroy(opts?: unknown, cb?: (error?: Error) => void): void;
@@ -93,7 +101,7 @@ export async function openEscrow(o: OpenEscrowOptions): Promise<{ escrowId: bigi
     args: [o.contentId, o.maxBytes, o.pricePerMiBCap, o.sessionKey, MODE_VALUE[o.mode]],
     value: deposit,
   });
-  const hash = await o.walletClient.writeContract(request as never);
+  const hash = await o.walletClient.writeContract(request);
   const receipt = await o.publicClient.waitForTransactionReceipt({ hash });
   if (receipt.status !== "success") throw new Error(`opening the escrow failed (transaction ${hash})`);
   const [opened] = parseEventLogs({ abi: checkpointEscrowAbi, eventName: "EscrowOpened", logs: receipt.logs });
@@ -113,12 +121,38 @@ export interface PaidDownloadOptions {
   /** Highest price per MiB accepted from a seeder; the deposit is the whole content at this price. 0: free seeders only. */
   pricePerMiBCap: bigint;
   mode?: PaymentModeName;
+  /** How checkpoints are paid: `vouchers` signed silently (default) or a wallet `release` transaction each. */
+  payment?: PaymentStrategy;
   /** Tracker announce URLs. */
   announce: string[];
   /** Extra WebTorrent `add` options (path, store ...). */
   torrentOptions?: Record<string, unknown>;
-  /** How long to wait for the seeders' acknowledgement of the final vouchers. */
+  /**
+   * How long to wait for the seeders' acknowledgement of the final vouchers. Default 10 s; 5 min when paying by
+   * transactions (the last release is a wallet prompt).
+   */
   settleTimeoutMs?: number;
+}
+
+const SETTLE_TIMEOUT_MS = 10_000;
+const SETTLE_BY_TRANSACTIONS_TIMEOUT_MS = 5 * 60_000;
+
+/** Sends the escrow's `release` for one checkpoint from the wallet (one prompt) and waits until it is mined. */
+export async function releaseCheckpoint(
+  o: { publicClient: PublicClient; walletClient: WalletClient; account: Account | Address; escrow: Address },
+  release: ReleaseRequest,
+): Promise<Hash> {
+  const { request } = await o.publicClient.simulateContract({
+    account: o.account,
+    address: o.escrow,
+    abi: checkpointEscrowAbi,
+    functionName: "release",
+    args: [release.escrowId, release.seeder, release.cumulativeBytes],
+  });
+  const hash = await o.walletClient.writeContract(request);
+  const receipt = await o.publicClient.waitForTransactionReceipt({ hash });
+  if (receipt.status !== "success") throw new Error(`the release of ${release.cumulativeBytes} bytes failed (transaction ${hash})`);
+  return hash;
 }
 
 export interface PaidDownload {
@@ -135,6 +169,7 @@ export interface PaidDownload {
 export async function startPaidDownload(options: PaidDownloadOptions): Promise<PaidDownload> {
   const { publicClient, walletClient, contracts, contentId, key } = options;
   const mode = options.mode ?? "exponential";
+  const payment = options.payment ?? "vouchers";
   const leecher = accountAddress(options.account);
   if (key.delegation.account !== leecher) throw new Error("the session key was delegated by another account");
 
@@ -180,6 +215,8 @@ export async function startPaidDownload(options: PaidDownloadOptions): Promise<P
     pricePerMiBCap: options.pricePerMiBCap,
     sessionKey: key.sessionKey,
     delegation: key.delegation,
+    payment,
+    release: (release) => releaseCheckpoint({ publicClient, walletClient, account: options.account, escrow: contracts.escrow }, release),
   });
   const infoHash = bytes32ToInfohash(content.infohash);
   const torrent = options.client.add(magnetURI(infoHash, options.announce), {
@@ -187,9 +224,10 @@ export async function startPaidDownload(options: PaidDownloadOptions): Promise<P
     ...options.torrentOptions,
   });
   const extension = leecherExtension(session);
-  torrent.on("wire", (wire) => (wire as unknown as { use(ext: unknown): void }).use(extension));
+  torrent.on("wire", (wire) => wire.use(extension));
   const done = new Promise<void>((resolve, reject) => {
-    const finish = () => session.settle(options.settleTimeoutMs).then(() => resolve(), reject);
+    const settleTimeoutMs = options.settleTimeoutMs ?? (payment === "transactions" ? SETTLE_BY_TRANSACTIONS_TIMEOUT_MS : SETTLE_TIMEOUT_MS);
+    const finish = () => session.settle(settleTimeoutMs).then(() => resolve(), reject);
     if (torrent.done) finish();
     else torrent.on("done", finish);
     torrent.on("error", (error) => reject(typeof error === "string" ? new Error(error) : error));
@@ -210,7 +248,7 @@ export async function startPaidDownload(options: PaidDownloadOptions): Promise<P
         functionName: "close",
         args: [escrowId],
       });
-      const hash = await walletClient.writeContract(request as never);
+      const hash = await walletClient.writeContract(request);
       await publicClient.waitForTransactionReceipt({ hash });
       return hash;
     },

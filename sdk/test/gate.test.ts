@@ -10,7 +10,7 @@ import { FIRST_CHECKPOINT, amountFor } from "../src/checkpointSchedule.ts";
 import { SessionKey } from "../src/sessionKey.ts";
 import { ServiceAccount } from "../src/wire/accounting.ts";
 import { LeecherSession } from "../src/wire/leecherSession.ts";
-import { RefusalReason, W3T_PAY, decodeMessage, encodeMessage, type W3tPayMessage } from "../src/wire/messages.ts";
+import { RefusalReason, W3T_PAY, decodeMessage, encodeMessage, type PaymentStrategy, type W3tPayMessage } from "../src/wire/messages.ts";
 import { seederExtension, type SeederBackend, type SeederTerms } from "../src/wire/seederExtension.ts";
 import type { LeecherSessionOptions } from "../src/wire/leecherSession.ts";
 import type { PayWire } from "../src/wire/wire.ts";
@@ -64,9 +64,15 @@ const terms: SeederTerms = {
   firstCheckpoint: FIRST_CHECKPOINT,
   modes: ["exponential", "upfront"],
   voucherTimeoutMs: 50,
+  acceptsReleases: false,
+  releaseTimeoutMs: 50,
 };
 
-function setup(sessionKey: SessionKey, size = 4n * FIRST_CHECKPOINT) {
+function setup(
+  sessionKey: SessionKey,
+  size = 4n * FIRST_CHECKPOINT,
+  { termsOverride = {}, storeRelease }: { termsOverride?: Partial<SeederTerms>; storeRelease?: SeederBackend["storeRelease"] } = {},
+) {
   const account = new ServiceAccount({
     key: "escrow:1",
     leecher: LEECHER,
@@ -88,19 +94,21 @@ function setup(sessionKey: SessionKey, size = 4n * FIRST_CHECKPOINT) {
     storeReceipt: async (_a, r) => {
       stored.push(`receipt ${r.cumulativeBytes}`);
     },
+    storeRelease,
   };
-  const Extension = seederExtension({ terms, backend });
+  const Extension = seederExtension({ terms: { ...terms, ...termsOverride }, backend });
   const wire = new FakeWire();
   const ext = new Extension(wire as unknown as PayWire);
   return { wire, ext, account, stored };
 }
 
-const hello = (key: SessionKey): W3tPayMessage => ({
+const hello = (key: SessionKey, payment: PaymentStrategy = "vouchers"): W3tPayMessage => ({
   type: "hello",
   account: LEECHER,
   escrowId: 1n,
   sessionKey: key.address,
   delegation: { expiry: 1n, signature: "0x00" },
+  payment,
 });
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 const serve = (wire: FakeWire, blocks: number) => {
@@ -213,5 +221,156 @@ describe("the leecher's signing rules", () => {
     assert.equal(upfront.type === "voucher" && upfront.cumulativeAmount, amountFor(options.maxBytes, PRICE));
     const [refusal] = await session.answer(second, request);
     assert.equal(refusal.type === "refusal" && refusal.reason, RefusalReason.UpfrontTaken);
+  });
+});
+
+describe("checkpoints paid by on-chain releases", () => {
+  const TX = `0x${"cd".repeat(32)}` as const;
+  const released = (cumulativeBytes: bigint): W3tPayMessage => ({ type: "released", escrowId: 1n, seeder: SEEDER, cumulativeBytes, txHash: TX });
+  const accepting = { acceptsReleases: true, voucherTimeoutMs: 20, releaseTimeoutMs: 5_000 };
+
+  /** A seeder that accepts releases, with a leecher paying by transactions at its first checkpoint (5 blocks held). */
+  async function atFirstCheckpoint(storeRelease: SeederBackend["storeRelease"], termsOverride: Partial<SeederTerms> = accepting) {
+    const key = SessionKey.generate();
+    const setupResult = setup(key, 4n * FIRST_CHECKPOINT, { termsOverride, storeRelease });
+    const { wire, ext } = setupResult;
+    ext.onExtendedHandshake?.({ m: { [W3T_PAY]: 1 } });
+    ext.onMessage?.(encodeMessage(hello(key, "transactions")));
+    await tick();
+    serve(wire, Number(FIRST_CHECKPOINT) / BLOCK + 5);
+    return { ...setupResult, key };
+  }
+
+  it("waits the release timeout, not the voucher's, and resumes once the backend verified and stored the release", async () => {
+    const verified: bigint[] = [];
+    const { wire, ext, account, key } = await atFirstCheckpoint(async (_a, r) => {
+      verified.push(r.cumulativeBytes);
+      return { redeemed: amountFor(r.cumulativeBytes, PRICE) };
+    });
+    await new Promise((resolve) => setTimeout(resolve, 3 * accepting.voucherTimeoutMs));
+    assert.ok(!wire.sent.some((m) => m.type === "refusal"), "a wallet prompt gets the longer release timeout");
+    const receipt = await key.signReceipt({ chainId: terms.chainId, escrow: ESCROW, rebatePool: POOL }, { leecher: LEECHER, seeder: SEEDER, contentId: 1n, cumulativeBytes: FIRST_CHECKPOINT });
+    ext.onMessage?.(encodeMessage(released(FIRST_CHECKPOINT)));
+    ext.onMessage?.(encodeMessage({ type: "receipt", leecher: LEECHER, seeder: SEEDER, contentId: 1n, cumulativeBytes: FIRST_CHECKPOINT, signature: receipt }));
+    await tick();
+    await tick();
+    await tick();
+    assert.deepEqual(verified, [FIRST_CHECKPOINT]);
+    assert.equal(account.voucherBytes, FIRST_CHECKPOINT);
+    assert.equal(account.voucherAmount, amountFor(FIRST_CHECKPOINT, PRICE), "the amount stored is what the chain paid");
+    assert.equal(wire.sentBlocks, Number(FIRST_CHECKPOINT) / BLOCK + 5, "the held blocks went out");
+    assert.ok(wire.sent.some((m) => m.type === "ack" && m.voucherBytes === FIRST_CHECKPOINT));
+  });
+
+  it("refuses and chokes a peer whose release the chain does not show, like a forged voucher", async () => {
+    const { wire, ext } = await atFirstCheckpoint(async () => ({ refusal: { reason: RefusalReason.NoRelease, message: "nothing released" } }));
+    ext.onMessage?.(encodeMessage(released(FIRST_CHECKPOINT)));
+    await tick();
+    await tick();
+    const refusal = wire.sent.at(-1)!;
+    assert.equal(refusal.type === "refusal" && refusal.reason, RefusalReason.NoRelease);
+    assert.equal(wire.amChoking, true);
+    assert.equal(wire.rejected, 5, "the held blocks are dropped");
+    assert.equal(wire.sentBlocks, Number(FIRST_CHECKPOINT) / BLOCK);
+  });
+
+  it("refuses a release that is not a checkpoint of the escrow without asking the chain", async () => {
+    let asked = false;
+    const { wire, ext } = await atFirstCheckpoint(async () => {
+      asked = true;
+      return { redeemed: 0n };
+    });
+    ext.onMessage?.(encodeMessage(released(FIRST_CHECKPOINT - BigInt(BLOCK))));
+    await tick();
+    const refusal = wire.sent.at(-1)!;
+    assert.equal(refusal.type === "refusal" && refusal.reason, RefusalReason.BadAmount);
+    assert.equal(asked, false);
+  });
+
+  it("refuses releases when its terms do not accept them", async () => {
+    const { wire, ext } = await atFirstCheckpoint(undefined, { acceptsReleases: false });
+    ext.onMessage?.(encodeMessage(released(FIRST_CHECKPOINT)));
+    await tick();
+    const refusal = wire.sent.at(-1)!;
+    assert.equal(refusal.type === "refusal" && refusal.reason, RefusalReason.Terms);
+    assert.equal(wire.amChoking, true);
+  });
+});
+
+describe("the leecher paying by transactions", () => {
+  const key = SessionKey.generate();
+  const TX = `0x${"ef".repeat(32)}` as const;
+  const request = (bytes: bigint) => ({ type: "voucher_request" as const, cumulativeBytes: bytes, voucherBytes: bytes, voucherAmount: amountFor(bytes, PRICE) });
+
+  function session(release: LeecherSessionOptions["release"]) {
+    const s = new LeecherSession({
+      chainId: terms.chainId,
+      contracts: { market: POOL, escrow: ESCROW, rebatePool: POOL },
+      contentId: 1n,
+      account: LEECHER,
+      escrowId: 1n,
+      mode: "exponential",
+      maxBytes: 4n * FIRST_CHECKPOINT,
+      pricePerMiBCap: PRICE,
+      sessionKey: key,
+      delegation: { account: LEECHER, sessionKey: key.address, expiry: 1n, signature: "0x00" },
+      payment: "transactions",
+      release,
+    });
+    const ledger = s.ledgerFor({ ...terms, type: "terms", acceptsReleases: true });
+    const sent: W3tPayMessage[] = [];
+    ledger.senders.add((m) => sent.push(m));
+    return { s, ledger, sent };
+  }
+
+  it("refuses a seeder that takes vouchers only, and says it pays by transactions in its hello", () => {
+    const { s } = session(async () => TX);
+    assert.equal(s.checkTerms({ ...terms, type: "terms", acceptsReleases: false })?.reason, RefusalReason.Terms);
+    assert.equal(s.checkTerms({ ...terms, type: "terms", acceptsReleases: true }), null);
+    assert.equal(s.hello().payment, "transactions");
+  });
+
+  it("releases the last checkpoint its received bytes reached, signs only the receipt silently, and sends released once mined", async () => {
+    const asked: bigint[] = [];
+    const { s, ledger, sent } = session(async (r) => {
+      asked.push(r.cumulativeBytes);
+      return TX;
+    });
+    ledger.received = FIRST_CHECKPOINT + 5n; // a little past the checkpoint
+    const answer = await s.answer(ledger, request(FIRST_CHECKPOINT + 5n));
+    assert.deepEqual(answer.map((m) => m.type), ["receipt"], "no voucher: the wallet pays");
+    await tick();
+    assert.deepEqual(asked, [FIRST_CHECKPOINT], "only a checkpoint of the schedule can be released");
+    assert.deepEqual(sent, [{ type: "released", escrowId: 1n, seeder: SEEDER, cumulativeBytes: FIRST_CHECKPOINT, txHash: TX }]);
+    assert.deepEqual(s.releases.map((r) => r.state), ["mined"]);
+    await s.answer(ledger, request(FIRST_CHECKPOINT + 5n));
+    await tick();
+    assert.deepEqual(asked, [FIRST_CHECKPOINT], "the same checkpoint is not released twice");
+  });
+
+  it("pauses when the wallet declines (no more prompts), and asks again on resume", async () => {
+    let decline = true;
+    const asked: bigint[] = [];
+    const { s, ledger, sent } = session(async (r) => {
+      asked.push(r.cumulativeBytes);
+      if (decline) throw Object.assign(new Error("User rejected the request."), { cause: { code: 4001 } });
+      return TX;
+    });
+    ledger.received = FIRST_CHECKPOINT;
+    await s.answer(ledger, request(FIRST_CHECKPOINT));
+    await tick();
+    assert.equal(s.paused?.release.state, "declined");
+    assert.match(s.paused!.message, /declined.*close the escrow/s);
+    await s.answer(ledger, request(FIRST_CHECKPOINT));
+    await tick();
+    assert.deepEqual(asked, [FIRST_CHECKPOINT], "paused: the wallet is not asked again by itself");
+    assert.equal(sent.length, 0, "nothing was sent to the seeder");
+    decline = false;
+    s.resume();
+    await tick();
+    assert.equal(s.paused, null);
+    assert.deepEqual(asked, [FIRST_CHECKPOINT, FIRST_CHECKPOINT]);
+    assert.deepEqual(s.releases.map((r) => r.state), ["declined", "mined"]);
+    assert.equal(sent[0]?.type, "released");
   });
 });

@@ -33,7 +33,8 @@ export class TestWallet {
   readonly addedChains: Record<string, unknown>[] = [];
   readonly requests: string[] = [];
   #connected = false;
-  #rejectNext = new Set<SigningMethod>();
+  /** Per method, how many more requests pass before the next one is declined. */
+  #rejectNext = new Map<SigningMethod, number>();
   readonly #walletClient;
 
   readonly rpcUrl: string;
@@ -60,15 +61,27 @@ export class TestWallet {
     this.#walletClient = createWalletClient({ account: this.account, chain, transport: http(rpcUrl) });
   }
 
-  /** The user will decline the next request of this kind in the wallet. */
-  rejectNext(method: SigningMethod): void {
-    this.#rejectNext.add(method);
+  /** The user will decline the next request of this kind in the wallet (after letting `after` of them through). */
+  rejectNext(method: SigningMethod, { after = 0 }: { after?: number } = {}): void {
+    this.#rejectNext.set(method, after);
+  }
+
+  /** Whether this request is the one to decline; counts down the requests let through. */
+  #declines(method: string): boolean {
+    const left = this.#rejectNext.get(method as SigningMethod);
+    if (left === undefined) return false;
+    if (left > 0) {
+      this.#rejectNext.set(method as SigningMethod, left - 1);
+      return false;
+    }
+    this.#rejectNext.delete(method as SigningMethod);
+    return true;
   }
 
   async handle(method: string, params: unknown[]): Promise<WalletReply> {
     this.requests.push(method);
     try {
-      if (this.#rejectNext.delete(method as SigningMethod)) return { error: USER_REJECTED };
+      if (this.#declines(method)) return { error: USER_REJECTED };
       return await this.#answer(method, params);
     } catch (error) {
       const e = error as { code?: number; message?: string; shortMessage?: string; details?: string };

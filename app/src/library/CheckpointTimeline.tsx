@@ -1,7 +1,16 @@
 /** The checkpoints of an escrow: bytes, cumulative amount, paid / due / pending. */
 import { Eth } from "../format/Eth.tsx";
 import { formatBytes } from "../format/formatBytes.ts";
-import { checkpointTimeline } from "./checkpointTimeline.ts";
+import { checkpointTimeline, type TimelineRelease, type TimelineStep } from "./checkpointTimeline.ts";
+
+const STATE_TEXT: Record<TimelineStep["state"], string> = {
+  paid: "paid",
+  signed: "voucher signed, not yet redeemed",
+  releasing: "release transaction waiting in your wallet",
+  declined: "release declined: approve it to resume, or close the escrow",
+  due: "due",
+  pending: "pending",
+};
 
 export function CheckpointTimeline({
   mode,
@@ -10,6 +19,7 @@ export function CheckpointTimeline({
   paidBytes,
   receivedBytes,
   signedBytes = 0n,
+  releases = [],
 }: {
   mode: number;
   maxBytes: bigint;
@@ -17,8 +27,9 @@ export function CheckpointTimeline({
   paidBytes: bigint;
   receivedBytes: bigint;
   signedBytes?: bigint;
+  releases?: TimelineRelease[];
 }) {
-  const steps = checkpointTimeline(mode, maxBytes, pricePerMiB, paidBytes, receivedBytes, signedBytes);
+  const steps = checkpointTimeline(mode, maxBytes, pricePerMiB, paidBytes, receivedBytes, signedBytes, releases);
   return (
     <ol className="timeline" data-testid="checkpoint-timeline">
       {steps.map((step) => (
@@ -28,7 +39,7 @@ export function CheckpointTimeline({
             {mode === 1 ? "Upfront" : `Checkpoint ${step.index + 1}`} at {formatBytes(step.cumulativeBytes)}
           </span>
           <span>
-            ≤ <Eth wei={step.cumulativeAmount} /> · {step.state === "signed" ? "voucher signed, not yet redeemed" : step.state}
+            ≤ <Eth wei={step.cumulativeAmount} /> · {STATE_TEXT[step.state]}
           </span>
         </li>
       ))}

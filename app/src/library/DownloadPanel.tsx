@@ -1,6 +1,6 @@
 /**
- * A license's download: choose how to pay (checkpoints or upfront, the price cap), start it (one signature for the
- * session key the first time, one deposit), watch it (progress, speed, peers, the peer graph, what each seeder was
+ * A license's download: choose how to pay (checkpoints with silent vouchers, a release transaction per checkpoint,
+ * or upfront; the price cap), start it (one signature for the session key the first time, one deposit), watch it (progress, speed, peers, the peer graph, what each seeder was
  * signed), save the file and seed it. Statuses follow available → downloading → completed → seeding.
  */
 import { useState } from "react";
@@ -17,6 +17,17 @@ import { SeederPayments } from "./SeederPayments.tsx";
 import { useDownload } from "./useDownload.ts";
 import { useSessionLedgers } from "./useSessionLedgers.ts";
 import { saveTorrentFile } from "./useSaveFile.ts";
+import { useEscrowActions } from "./useEscrowActions.ts";
+import { TxProgress } from "../tx/TxProgress.tsx";
+import type { DownloadOptions } from "./useDownload.ts";
+
+/** The three ways to pay seeders offered to the user. */
+const PAYMENT_CHOICES = {
+  vouchers: { mode: "exponential", payment: "vouchers" },
+  transactions: { mode: "exponential", payment: "transactions" },
+  upfront: { mode: "upfront", payment: "vouchers" },
+} as const satisfies Record<string, Omit<DownloadOptions, "pricePerMiBCap">>;
+type PaymentChoice = keyof typeof PAYMENT_CHOICES;
 
 const PROBLEM_TITLES = {
   "no-tracker": "No tracker",
@@ -31,7 +42,7 @@ const PHASES = {
   idle: "",
   authorising: "Sign once in your wallet to authorise this tab's session key…",
   depositing: "Confirm the deposit in your wallet…",
-  downloading: "Downloading; vouchers are signed automatically at each checkpoint.",
+  downloading: "Downloading; seeders are paid at each checkpoint.",
   settling: "Complete; sending the final vouchers to the seeders…",
   done: "Complete: every seeder is paid for what it sent.",
   stopped: "Stopped. Close the escrow below to get back what was not paid.",
@@ -54,7 +65,8 @@ export function DownloadPanel({ content, entry }: { content: ContentRecord; entr
   const [seeding, setSeeding] = useState(false);
   const stats = useTorrentStats(entry?.torrent);
   const ledgers = useSessionLedgers(entry?.session);
-  const [mode, setMode] = useState<"exponential" | "upfront">("exponential");
+  const [choice, setChoice] = useState<PaymentChoice>("vouchers");
+  const escrowActions = useEscrowActions();
   const [capText, setCapText] = useState(DEFAULT_PRICE_CAP_ETH);
   const [saveError, setSaveError] = useState<string | null>(null);
   const cap = parseCap(capText);
@@ -75,6 +87,14 @@ export function DownloadPanel({ content, entry }: { content: ContentRecord; entr
     }
   }
   const busy = download.phase === "authorising" || download.phase === "depositing";
+  const start = (pricePerMiBCap: bigint) => download.start({ ...PAYMENT_CHOICES[choice], pricePerMiBCap });
+
+  /** The way out of a declined release: stop downloading and close the escrow (the rest is refunded). */
+  async function stopAndClose() {
+    const escrowId = download.download?.escrowId;
+    await download.stop();
+    if (escrowId !== null && escrowId !== undefined) await escrowActions.close(escrowId);
+  }
 
   return (
     <div className="download">
@@ -84,12 +104,30 @@ export function DownloadPanel({ content, entry }: { content: ContentRecord; entr
           onDismiss={download.dismiss}
         >
           {!entry && cap !== null && (
-            <button type="button" onClick={() => download.start({ mode, pricePerMiBCap: cap })}>
+            <button type="button" onClick={() => start(cap)}>
               Try again
             </button>
           )}
         </ErrorNotice>
       )}
+      {download.paused && (
+        <ErrorNotice
+          error={{
+            kind: download.paused.release.state === "declined" ? "rejected" : "network",
+            title: download.paused.release.state === "declined" ? "You declined a release" : "A release failed",
+            message: download.paused.message,
+          }}
+        >
+          <button type="button" onClick={download.resume} data-testid="approve-release">
+            Approve the release
+          </button>
+          <button type="button" className="secondary" onClick={stopAndClose} disabled={escrowActions.busy} data-testid="stop-and-close">
+            Stop and close the escrow
+          </button>
+        </ErrorNotice>
+      )}
+      <TxProgress state={escrowActions} />
+      {escrowActions.error && <ErrorNotice error={escrowActions.error} onDismiss={escrowActions.reset} />}
       {PHASES[download.phase] && (
         <p className="muted" role="status" data-testid="download-phase" data-phase={download.phase}>
           {PHASES[download.phase]}
@@ -100,8 +138,9 @@ export function DownloadPanel({ content, entry }: { content: ContentRecord; entr
           <div className="form-grid">
             <label>
               Pay seeders
-              <select value={mode} onChange={(e) => setMode(e.target.value as typeof mode)} data-testid="download-mode">
-                <option value="exponential">At checkpoints (10, 30, 70 MiB …)</option>
+              <select value={choice} onChange={(e) => setChoice(e.target.value as PaymentChoice)} data-testid="download-mode">
+                <option value="vouchers">At checkpoints (10, 30, 70 MiB …), signed silently</option>
+                <option value="transactions">A wallet transaction per checkpoint</option>
                 <option value="upfront">Upfront, all at once</option>
               </select>
             </label>
@@ -118,7 +157,13 @@ export function DownloadPanel({ content, entry }: { content: ContentRecord; entr
           ) : (
             <p className="field-error">Enter a price in ETH per MiB (0 for free seeders only).</p>
           )}
-          <button type="button" onClick={() => cap !== null && download.start({ mode, pricePerMiBCap: cap })} disabled={busy || cap === null} data-testid="download">
+          {choice === "transactions" && (
+            <p className="muted" data-testid="transactions-note">
+              Your wallet asks you to confirm a release at each checkpoint of each seeder. A release pays the checkpoint at your price cap
+              (the escrow's price), so set the cap to the seeder's price.
+            </p>
+          )}
+          <button type="button" onClick={() => cap !== null && start(cap)} disabled={busy || cap === null} data-testid="download">
             {busy ? "Check your wallet…" : "Download"}
           </button>
         </>

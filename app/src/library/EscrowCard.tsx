@@ -4,11 +4,25 @@ import { Eth } from "../format/Eth.tsx";
 import { shortAddress } from "../format/shortAddress.ts";
 import { TxProgress } from "../tx/TxProgress.tsx";
 import { CheckpointTimeline } from "./CheckpointTimeline.tsx";
+import type { TimelineRelease } from "./checkpointTimeline.ts";
 import type { MyEscrow } from "./useMyEscrows.ts";
 import { useChainTime } from "./useChainTime.ts";
 import { useEscrowActions } from "./useEscrowActions.ts";
 
-export function EscrowCard({ escrow, name, receivedBytes = 0n, signedBytes = 0n }: { escrow: MyEscrow; name: string; receivedBytes?: bigint; signedBytes?: bigint }) {
+export function EscrowCard({
+  escrow,
+  name,
+  receivedBytes = 0n,
+  signedBytes = 0n,
+  releases = [],
+}: {
+  escrow: MyEscrow;
+  name: string;
+  receivedBytes?: bigint;
+  signedBytes?: bigint;
+  /** This tab's release transactions for the escrow (paying by transactions). */
+  releases?: TimelineRelease[];
+}) {
   const actions = useEscrowActions();
   const now = useChainTime();
   const paid = sumPaid(escrow);
@@ -33,7 +47,7 @@ export function EscrowCard({ escrow, name, receivedBytes = 0n, signedBytes = 0n 
           <Eth wei={escrow.status === "Closed" ? (escrow.refunded ?? 0n) : escrow.unpaid} />
         </dd>
       </dl>
-      <CheckpointTimeline mode={escrow.mode} maxBytes={escrow.maxBytes} pricePerMiB={escrow.pricePerMiB} paidBytes={paidBytes} receivedBytes={receivedBytes} signedBytes={signedBytes} />
+      <CheckpointTimeline mode={escrow.mode} maxBytes={escrow.maxBytes} pricePerMiB={escrow.pricePerMiB} paidBytes={paidBytes} receivedBytes={receivedBytes} signedBytes={signedBytes} releases={releases} />
       {escrow.paidBytesBySeeder.size > 0 && (
         <p className="muted">
           Seeders paid:{" "}

@@ -8,6 +8,7 @@ import { useWallet } from "../wallet/useWallet.ts";
 import { EscrowCard } from "./EscrowCard.tsx";
 import { LicenseCard } from "./LicenseCard.tsx";
 import { useMyEscrows } from "./useMyEscrows.ts";
+import { useEffect, useReducer } from "react";
 
 /** Bytes covered by the vouchers this tab's session key signed for a download, all seeders together. */
 function signedBytes(entry: AppTorrent | undefined): bigint {
@@ -16,12 +17,23 @@ function signedBytes(entry: AppTorrent | undefined): bigint {
   return total;
 }
 
+/** Re-renders every second while a download runs: its session (vouchers, releases) changes outside React. */
+function useTickWhile(active: boolean): void {
+  const [, tick] = useReducer((n: number) => n + 1, 0);
+  useEffect(() => {
+    if (!active) return;
+    const timer = setInterval(tick, 1_000);
+    return () => clearInterval(timer);
+  }, [active]);
+}
+
 export function LibraryPage() {
   const { address } = useWallet();
   const contents = useContents();
   const licenses = useLicenses(address);
   const escrows = useMyEscrows(address);
   const { torrents } = useTorrents();
+  useTickWhile(torrents.some((t) => t.session));
   const byId = new Map(contents.data?.contents.map((c) => [c.contentId, c]));
 
   return (
@@ -62,6 +74,7 @@ export function LibraryPage() {
                 name={byId.get(escrow.contentId)?.metadata.name ?? `#${escrow.contentId}`}
                 receivedBytes={BigInt(torrents.find((t) => t.escrowId === escrow.escrowId)?.torrent.downloaded ?? 0)}
                 signedBytes={signedBytes(torrents.find((t) => t.escrowId === escrow.escrowId))}
+                releases={torrents.find((t) => t.escrowId === escrow.escrowId)?.session?.releases ?? []}
               />
             ))}
           </>

@@ -1,4 +1,4 @@
-/** Per seeder of a running download: bytes received, the latest voucher the session key signed, acknowledged or not. */
+/** Per seeder of a running download: bytes received, the latest voucher signed or checkpoint released, acknowledged or not. */
 import { Eth } from "../format/Eth.tsx";
 import { formatBytes } from "../format/formatBytes.ts";
 import { shortAddress } from "../format/shortAddress.ts";
@@ -13,7 +13,7 @@ export function SeederPayments({ ledgers }: { ledgers: LedgerView[] }) {
           <th>Seeder</th>
           <th>Price/MiB</th>
           <th>Received</th>
-          <th>Voucher signed</th>
+          <th>Paid (voucher or release)</th>
           <th>Receipt</th>
         </tr>
       </thead>
@@ -25,8 +25,9 @@ export function SeederPayments({ ledgers }: { ledgers: LedgerView[] }) {
               <Eth wei={l.pricePerMiB} />
             </td>
             <td>{formatBytes(l.received)}</td>
-            <td data-testid="voucher" data-bytes={l.voucherBytes.toString()}>
-              {formatBytes(l.voucherBytes)} · <Eth wei={l.voucherAmount} /> {l.acked ? "✓" : "(sent)"}
+            <td data-testid="voucher" data-bytes={l.voucherBytes.toString()} data-release-tx={l.releaseTx ?? undefined}>
+              {formatBytes(l.voucherBytes)} · <Eth wei={l.voucherAmount} /> {l.releaseTx ? "on-chain " : ""}
+              {l.acked ? "✓" : "(sent)"}
             </td>
             <td>{l.refusal ?? formatBytes(l.receiptBytes)}</td>
           </tr>

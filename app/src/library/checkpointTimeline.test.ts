@@ -19,3 +19,17 @@ describe("checkpointTimeline", () => {
     expect(checkpointTimeline(1, 5n * MIB, 10n, 0n, 0n)).toEqual([{ index: 0, cumulativeBytes: 5n * MIB, cumulativeAmount: 50n, state: "due" }]);
   });
 });
+
+describe("checkpointTimeline paid by transactions", () => {
+  it("marks a checkpoint whose release waits in the wallet, then one declined there, and paid once mined", () => {
+    const pending = checkpointTimeline(0, 25n * MIB, 1n, 0n, 10n * MIB, 0n, [{ cumulativeBytes: 10n * MIB, state: "pending" }]);
+    expect(pending.map((s) => s.state)).toEqual(["releasing", "pending"]);
+    const declined = checkpointTimeline(0, 25n * MIB, 1n, 0n, 10n * MIB, 0n, [{ cumulativeBytes: 10n * MIB, state: "declined" }]);
+    expect(declined.map((s) => s.state)).toEqual(["declined", "pending"]);
+    const approvedLater = checkpointTimeline(0, 25n * MIB, 1n, 0n, 12n * MIB, 0n, [
+      { cumulativeBytes: 10n * MIB, state: "declined" },
+      { cumulativeBytes: 10n * MIB, state: "mined" },
+    ]);
+    expect(approvedLater.map((s) => s.state)).toEqual(["paid", "due"]);
+  });
+});

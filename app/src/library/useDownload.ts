@@ -1,12 +1,14 @@
 /**
  * A paid download over WebTorrent in this tab, with the sdk's w3t_pay leecher: one wallet signature authorises a
  * session key (kept for the day), one transaction deposits into the escrow, then the session key signs every
- * voucher and receipt silently as pieces arrive and verify. The torrent is tracked downloading → completed, and the
+ * voucher and receipt silently as pieces arrive and verify — or, paying by transactions, the wallet sends a release
+ * at each checkpoint; declining one pauses the download until the user approves it or stops and closes the escrow. The torrent is tracked downloading → completed, and the
  * seeders' terms, vouchers and refusals are surfaced as they happen. Failures say what to do: the wallet declined,
  * not enough funds, no tracker, tracker unreachable, no peers, a seeder refusing.
  */
 import { startPaidDownload, type PaidDownload } from "@web3torrent/sdk/paidDownload";
-import type { PaymentModeName } from "@web3torrent/sdk/wire/messages";
+import type { PaymentModeName, PaymentStrategy } from "@web3torrent/sdk/wire/messages";
+import type { PaymentPause } from "@web3torrent/sdk/wire/leecherSession";
 import { useCallback, useState } from "react";
 import { formatEther, type PublicClient } from "viem";
 import { useConfig, usePublicClient } from "wagmi";
@@ -34,6 +36,8 @@ export interface DownloadProblem {
 
 export interface DownloadOptions {
   mode: PaymentModeName;
+  /** Checkpoints paid by silent vouchers, or by a wallet release transaction each. */
+  payment: PaymentStrategy;
   /** The most the user pays per MiB; the deposit is the whole content at this price. 0: free seeders only. */
   pricePerMiBCap: bigint;
 }
@@ -47,6 +51,7 @@ export function useDownload(content: ContentRecord) {
   const [phase, setPhase] = useState<DownloadPhase>("idle");
   const [problem, setProblem] = useState<DownloadProblem | null>(null);
   const [download, setDownload] = useState<PaidDownload | null>(null);
+  const [paused, setPaused] = useState<PaymentPause | null>(null);
 
   const start = useCallback(
     async (options: DownloadOptions): Promise<PaidDownload | undefined> => {
@@ -84,6 +89,7 @@ export function useDownload(content: ContentRecord) {
           key,
           pricePerMiBCap: options.pricePerMiBCap,
           mode: options.mode,
+          payment: options.payment,
           announce: config.trackerUrls,
         });
         setDownload(paid);
@@ -91,13 +97,10 @@ export function useDownload(content: ContentRecord) {
         const infoHash = bytes32ToInfohash(content.infohash);
         const torrent = paid.torrent as unknown as import("../torrent/webtorrentTypes.ts").Torrent;
         track({ infoHash, contentId: content.contentId, name: content.metadata.name, status: torrent.done ? "completed" : "downloading", torrent, startedAt: Date.now(), escrowId: paid.escrowId, session: paid.session });
-        // A downloading tab never uploads: it would serve peers without checking their license. It seeds only
-        // through the seeder extension, once the user chooses to ("Seed it").
-        torrent.on("wire", (wire: { unchoke(): void; choke(): void }) => {
-          wire.unchoke = () => {};
-          wire.choke();
-        });
+        // The download never uploads (the sdk's leecher refuses uploads on every wire); it seeds only through the
+        // seeder extension, once the user chooses to ("Seed it").
         paid.session.observer = {
+          paused: setPaused,
           refused: (ledger, refusal, bySeeder) => {
             const who = ledger ? ` ${ledger.seeder.slice(0, 10)}…` : "";
             setProblem({
@@ -155,7 +158,11 @@ export function useDownload(content: ContentRecord) {
     await remove(bytes32ToInfohash(content.infohash));
     setPhase("stopped");
     setProblem(null);
+    setPaused(null);
   }, [content.infohash, download, remove]);
 
-  return { start, stop, phase, problem, download, dismiss: () => setProblem(null) };
+  /** After a declined release: asks the wallet again for what the seeders wait for. */
+  const resume = useCallback(() => download?.session.resume(), [download]);
+
+  return { start, stop, resume, paused, phase, problem, download, dismiss: () => setProblem(null) };
 }

@@ -1,4 +1,8 @@
-/** What the download's session key has signed, per seeder, sampled every second: bytes received, voucher, receipt. */
+/**
+ * What the download's session has paid each seeder, sampled every second: bytes received, the voucher signed (or the
+ * checkpoint released on-chain, paying by transactions), the receipt.
+ */
+import { amountFor } from "@web3torrent/sdk/checkpointSchedule";
 import type { LeecherSession } from "@web3torrent/sdk/wire/leecherSession";
 import { useEffect, useState } from "react";
 import type { Address } from "viem";
@@ -9,6 +13,8 @@ export interface LedgerView {
   received: bigint;
   voucherBytes: bigint;
   voucherAmount: bigint;
+  /** The paying release transaction, when the seeder was paid on-chain rather than by a voucher. */
+  releaseTx: string | null;
   receiptBytes: bigint;
   acked: boolean;
   refusal: string | null;
@@ -19,10 +25,12 @@ function sample(session: LeecherSession): LedgerView[] {
     seeder: l.seeder,
     pricePerMiB: l.pricePerMiB,
     received: l.received,
-    voucherBytes: l.voucher?.cumulativeBytes ?? 0n,
-    voucherAmount: l.voucher?.cumulativeAmount ?? 0n,
+    voucherBytes: session.paidBytes(l),
+    // A release pays at the escrow's price (the cap), a voucher at the seeder's.
+    voucherAmount: l.voucher?.cumulativeAmount ?? (l.released ? amountFor(l.released.cumulativeBytes, session.options.pricePerMiBCap) : 0n),
+    releaseTx: l.released?.txHash ?? null,
     receiptBytes: l.receipt?.cumulativeBytes ?? 0n,
-    acked: l.voucher === null || l.ackedVoucherBytes >= l.voucher.cumulativeBytes,
+    acked: l.ackedVoucherBytes >= session.paidBytes(l),
     refusal: l.refusal ? `${l.refusal.reason}: ${l.refusal.message}` : null,
   }));
 }

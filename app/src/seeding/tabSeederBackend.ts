@@ -1,100 +1,58 @@
 /**
  * The seeder side of w3t_pay for this tab (the sdk's seeder extension does the wire protocol and the signature
- * checks): the on-chain admission checks of a hello — license, delegation, escrow — and durable storage of the
- * vouchers and receipts the peers send, redeemed and submitted later from the Seeding page.
+ * checks, the sdk's admission the on-chain checks of a hello and of a release, shared with the headless seeder):
+ * durable storage of the vouchers, verified releases and receipts the peers send, redeemed and submitted later from
+ * the Seeding page.
  */
-import { checkpointEscrowAbi, licenseMarketAbi } from "@web3torrent/sdk/generated/contracts";
-import { delegationTypedData } from "@web3torrent/sdk/sessionKey";
+import { checkpointEscrowAbi } from "@web3torrent/sdk/generated/contracts";
 import { ServiceAccount } from "@web3torrent/sdk/wire/accounting";
-import { modeName, RefusalReason, type HelloMessage, type ReceiptMessage, type VoucherMessage } from "@web3torrent/sdk/wire/messages";
+import { checkHello, verifyRelease, type AdmissionContext } from "@web3torrent/sdk/wire/admission";
+import { RefusalReason, type HelloMessage, type ReceiptMessage, type ReleasedMessage, type VoucherMessage } from "@web3torrent/sdk/wire/messages";
 import type { Admission, Refusal, SeederBackend, SeederTerms } from "@web3torrent/sdk/wire/seederExtension";
-import { recoverTypedDataAddress, type Address, type PublicClient } from "viem";
+import type { Address, PublicClient } from "viem";
 import type { ContractAddresses } from "../config/appConfig.ts";
 import type { TabSeederStore } from "./tabSeederStore.ts";
 
 /** A delegation must outlive the seeder's next submission by this much. */
 const DELEGATION_MARGIN_SECONDS = 600n;
-const ESCROW_OPEN = 1;
-
-const refusal = (reason: Refusal["reason"], message: string): Admission => ({ refusal: { reason, message } });
 
 export class TabSeederBackend implements SeederBackend {
   readonly #accounts = new Map<string, ServiceAccount>();
   readonly #client: PublicClient;
   readonly #contracts: ContractAddresses;
-  readonly #chainId: number;
+  readonly #admission: AdmissionContext;
   readonly #store: TabSeederStore;
   readonly seeder: Address;
 
   constructor(options: { client: PublicClient; contracts: ContractAddresses; chainId: number; seeder: Address; store: TabSeederStore }) {
     this.#client = options.client;
     this.#contracts = options.contracts;
-    this.#chainId = options.chainId;
     this.#store = options.store;
     this.seeder = options.seeder;
+    this.#admission = {
+      client: options.client,
+      chainId: options.chainId,
+      contracts: { market: options.contracts.LicenseMarket, escrow: options.contracts.CheckpointEscrow, rebatePool: options.contracts.RebatePool },
+      delegationMarginSeconds: DELEGATION_MARGIN_SECONDS,
+    };
   }
 
   async admit(hello: HelloMessage, terms: SeederTerms): Promise<Admission> {
-    const market = this.#contracts.LicenseMarket;
-    const contentId = terms.contentId;
-    const licensed = await this.#client.readContract({ address: market, abi: licenseMarketAbi, functionName: "hasLicense", args: [hello.account, contentId] });
-    if (!licensed) return refusal(RefusalReason.NoLicense, `${hello.account} holds no license of content ${contentId}`);
-    const now = (await this.#client.getBlock()).timestamp;
-    if (hello.delegation.expiry < now + DELEGATION_MARGIN_SECONDS) return refusal(RefusalReason.BadDelegation, "the delegation expires too soon");
-    const typed = delegationTypedData({ chainId: this.#chainId, rebatePool: this.#contracts.RebatePool }, { sessionKey: hello.sessionKey, expiry: hello.delegation.expiry });
-    const signer = await recoverTypedDataAddress({ ...typed, signature: hello.delegation.signature }).catch(() => null);
-    if (signer !== hello.account) return refusal(RefusalReason.BadDelegation, "the delegation is not signed by the account");
-    const content = await this.#client.readContract({ address: market, abi: licenseMarketAbi, functionName: "content", args: [contentId] });
-    const stored = this.#store.receipt(hello.account, contentId);
-
-    if (terms.pricePerMiB === 0n) {
-      return { account: this.#account(`free:${hello.account}:${contentId}:${hello.sessionKey}`, hello, contentId, null, "exponential", BigInt(content.size), 0n, 0n, stored) };
-    }
-    if (hello.escrowId === null) return refusal(RefusalReason.NoEscrow, "priced content: open an escrow first");
-    const e = await this.#client.readContract({ address: this.#contracts.CheckpointEscrow, abi: checkpointEscrowAbi, functionName: "escrow", args: [hello.escrowId] });
-    if (e.status !== ESCROW_OPEN) return refusal(RefusalReason.NoEscrow, `escrow ${hello.escrowId} is not open`);
-    if (e.leecher !== hello.account || e.contentId !== contentId || e.sessionKey !== hello.sessionKey) {
-      return refusal(RefusalReason.NoEscrow, `escrow ${hello.escrowId} is not this download's`);
-    }
-    if (BigInt(e.pricePerMiB) < terms.pricePerMiB) return refusal(RefusalReason.Price, `escrow ${hello.escrowId} pays at most ${e.pricePerMiB} wei/MiB`);
-    const mode = modeName(e.mode);
-    if (!terms.modes.includes(mode)) return refusal(RefusalReason.Terms, `${mode} escrows are not served here`);
-    if (BigInt(e.unpaid) === 0n) return refusal(RefusalReason.EscrowExhausted, `escrow ${hello.escrowId} has nothing left`);
-    return { account: this.#account(`escrow:${hello.escrowId}`, hello, contentId, hello.escrowId, mode, BigInt(e.maxBytes), terms.pricePerMiB, BigInt(e.pricePerMiB), stored) };
-  }
-
-  #account(
-    key: string,
-    hello: HelloMessage,
-    contentId: bigint,
-    escrowId: bigint | null,
-    mode: "exponential" | "upfront",
-    maxBytes: bigint,
-    pricePerMiB: bigint,
-    priceCapPerMiB: bigint,
-    storedReceipt: ReturnType<TabSeederStore["receipt"]>,
-  ): ServiceAccount {
-    const cached = this.#accounts.get(key);
-    if (cached && cached.sessionKey === hello.sessionKey) return cached;
-    const voucher = escrowId === null ? undefined : this.#store.voucher(escrowId);
-    const sameKey = storedReceipt?.sessionKey === hello.sessionKey;
+    const checked = await checkHello(this.#admission, hello, terms);
+    if ("refusal" in checked) return checked;
+    const admitted = checked.account;
+    const cached = this.#accounts.get(admitted.key);
+    if (cached && cached.sessionKey === admitted.sessionKey) return { account: cached };
+    const voucher = admitted.escrowId === null ? undefined : this.#store.voucher(admitted.escrowId);
+    const stored = this.#store.receipt(admitted.leecher, admitted.contentId);
     const account = new ServiceAccount({
-      key,
-      leecher: hello.account,
-      sessionKey: hello.sessionKey,
-      contentId,
-      escrowId,
-      mode,
-      maxBytes,
-      pricePerMiB,
-      priceCapPerMiB,
-      delegation: hello.delegation,
+      ...admitted,
       voucherBytes: voucher ? BigInt(voucher.cumulativeBytes) : 0n,
       voucherAmount: voucher ? BigInt(voucher.cumulativeAmount) : 0n,
-      receiptBytes: sameKey && storedReceipt ? BigInt(storedReceipt.cumulativeBytes) : 0n,
+      receiptBytes: stored?.sessionKey === admitted.sessionKey ? BigInt(stored.cumulativeBytes) : 0n,
     });
-    this.#accounts.set(key, account);
-    return account;
+    this.#accounts.set(admitted.key, account);
+    return { account };
   }
 
   async storeVoucher(account: ServiceAccount, voucher: VoucherMessage): Promise<Refusal | null> {
@@ -107,6 +65,21 @@ export class TabSeederBackend implements SeederBackend {
     });
     const left = await this.#client.readContract({ address: this.#contracts.CheckpointEscrow, abi: checkpointEscrowAbi, functionName: "remaining", args: [account.escrowId!] });
     return left === 0n ? { reason: RefusalReason.EscrowExhausted, message: `escrow ${account.escrowId} has nothing left` } : null;
+  }
+
+  async storeRelease(account: ServiceAccount, release: ReleasedMessage): Promise<{ redeemed: bigint } | { refusal: Refusal }> {
+    const verified = await verifyRelease(this.#admission, account, release);
+    if ("refusal" in verified) return verified;
+    // Already paid: stored with the seeder's redeemed total and no signature, so there is nothing to redeem for it.
+    this.#store.saveVoucher({
+      escrowId: release.escrowId.toString(),
+      seeder: release.seeder,
+      cumulativeBytes: release.cumulativeBytes.toString(),
+      cumulativeAmount: verified.redeemed.toString(),
+      signature: null,
+      releaseTx: release.txHash,
+    });
+    return verified;
   }
 
   async storeReceipt(account: ServiceAccount, receipt: ReceiptMessage): Promise<void> {

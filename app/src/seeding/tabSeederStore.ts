@@ -1,6 +1,7 @@
 /**
  * What this tab's seeder holds, in localStorage so a reload loses nothing it acknowledged: the latest voucher per
- * escrow and the latest receipt per (leecher, content), each with what the chain needs to pay it.
+ * escrow (or the latest checkpoint released on-chain, verified) and the latest receipt per (leecher, content), each
+ * with what the chain needs to pay it.
  */
 import type { Address, Hex } from "viem";
 
@@ -9,8 +10,14 @@ export interface StoredVoucher {
   seeder: Address;
   cumulativeBytes: string;
   cumulativeAmount: string;
-  signature: Hex;
+  /** The session key's signature; null for a checkpoint the leecher released on-chain (already paid). */
+  signature: Hex | null;
+  /** The leecher's release transaction, for a checkpoint paid on-chain. */
+  releaseTx?: Hex;
 }
+
+/** A stored voucher that can be redeemed: it carries the session key's signature. */
+export type SignedStoredVoucher = StoredVoucher & { signature: Hex };
 
 export interface StoredReceipt {
   leecher: Address;

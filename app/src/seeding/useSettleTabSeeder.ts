@@ -3,7 +3,7 @@ import { checkpointEscrowAbi, rebatePoolAbi } from "@web3torrent/sdk/generated/c
 import type { Address } from "viem";
 import { useAppConfig } from "../config/ConfigContext.tsx";
 import { useContractTransaction } from "../tx/useContractTransaction.ts";
-import type { StoredReceipt, StoredVoucher } from "./tabSeederStore.ts";
+import type { SignedStoredVoucher, StoredReceipt } from "./tabSeederStore.ts";
 
 export function useSettleTabSeeder() {
   const config = useAppConfig();
@@ -12,7 +12,7 @@ export function useSettleTabSeeder() {
   return {
     redeemTx,
     submitTx,
-    redeem: (seeder: Address, vouchers: StoredVoucher[]) =>
+    redeem: (seeder: Address, vouchers: SignedStoredVoucher[]) =>
       redeemTx.send({
         address: config.contracts.CheckpointEscrow,
         abi: checkpointEscrowAbi,

@@ -7,12 +7,12 @@ import { checkpointEscrowAbi, rebatePoolAbi } from "@web3torrent/sdk/generated/c
 import { useEffect, useReducer } from "react";
 import { useMarketClients } from "../data/useMarketSource.ts";
 import { useTorrents } from "../torrent/TorrentContext.tsx";
-import type { StoredReceipt, StoredVoucher } from "./tabSeederStore.ts";
+import type { SignedStoredVoucher, StoredReceipt, StoredVoucher } from "./tabSeederStore.ts";
 
 export interface Holdings {
   vouchers: (StoredVoucher & { redeemed: bigint })[];
   receipts: (StoredReceipt & { credited: bigint })[];
-  toRedeem: StoredVoucher[];
+  toRedeem: (SignedStoredVoucher & { redeemed: bigint })[];
   toSubmit: (StoredReceipt & { credited: bigint })[];
   /** What redeeming would add, at most (the escrows pay what is left of their deposits). */
   redeemable: bigint;
@@ -41,7 +41,9 @@ export function useTabSeederHoldings() {
           return { ...r, credited };
         }),
       );
-      const toRedeem = vouchers.filter((v) => BigInt(v.cumulativeAmount) > v.redeemed);
+      // Released checkpoints carry no signature: paid on-chain already, never redeemed (the escrow's record is
+      // cumulative, so a voucher at or below what was released would pay nothing and revert the batch).
+      const toRedeem = vouchers.filter((v): v is SignedStoredVoucher & { redeemed: bigint } => v.signature !== null && BigInt(v.cumulativeAmount) > v.redeemed);
       return {
         vouchers,
         receipts,

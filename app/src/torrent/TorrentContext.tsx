@@ -5,7 +5,7 @@
  * an escrow) are never sent a byte.
  */
 import type { LeecherSession } from "@web3torrent/sdk/wire/leecherSession";
-import { seederExtension } from "@web3torrent/sdk/wire/seederExtension";
+import { DEFAULT_RELEASE_TIMEOUT_MS, DEFAULT_VOUCHER_TIMEOUT_MS, seederExtension } from "@web3torrent/sdk/wire/seederExtension";
 import { FIRST_CHECKPOINT } from "@web3torrent/sdk/checkpointSchedule";
 import { createContext, useCallback, useContext, useMemo, useRef, useState, type ReactNode } from "react";
 import type { PublicClient } from "viem";
@@ -20,7 +20,6 @@ import type { Torrent, WebTorrentClient } from "./webtorrentTypes.ts";
 export type TorrentStatus = "downloading" | "completed" | "seeding";
 
 /** How long a seeder in this tab waits for a voucher at a checkpoint before it drops the peer. */
-const VOUCHER_TIMEOUT_MS = 30_000;
 
 export interface AppTorrent {
   infoHash: string;
@@ -148,7 +147,9 @@ export function TorrentProvider({ children }: { children: ReactNode }) {
           pricePerMiB: seedPricePerMiB,
           firstCheckpoint: FIRST_CHECKPOINT,
           modes: ["exponential", "upfront"],
-          voucherTimeoutMs: VOUCHER_TIMEOUT_MS,
+          voucherTimeoutMs: DEFAULT_VOUCHER_TIMEOUT_MS,
+          acceptsReleases: true,
+          releaseTimeoutMs: DEFAULT_RELEASE_TIMEOUT_MS,
         },
         backend,
       });

@@ -4,3 +4,4 @@ export * from "./accounting.ts";
 export * from "./seederExtension.ts";
 export * from "./leecherSession.ts";
 export * from "./leecherExtension.ts";
+export * from "./admission.ts";

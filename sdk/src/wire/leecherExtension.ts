@@ -3,8 +3,9 @@
  *
  * It counts the bytes received on its wire (the `download` events of piece messages) into the seeder's ledger,
  * answers the seeder's terms with a hello and each voucher request with what `LeecherSession.answer` signs. A paid
- * download does not upload: the wire never unchokes the other side and sends no block (the content is the
- * seeders' to sell), so a plain client gets nothing from a leecher either.
+ * download does not upload (`refuseUploads`): the wire never unchokes the other side and sends no block (the content
+ * is the seeders' to sell, to licensed and paying peers), so a plain client gets nothing from a leecher either,
+ * before or after the download completes. Seeding what was downloaded goes through the seeder extension.
  */
 import {
   RefusalReason,
@@ -21,6 +22,19 @@ import type { ExtendedHandshake, ExtensionConstructor, PayWire } from "./wire.ts
 
 type State = "awaiting_terms" | "paying" | "refused";
 
+/**
+ * Makes a wire of a downloading torrent upload nothing: WebTorrent unchokes interested peers by itself (and again in
+ * its rechoke loop, and once the torrent is complete it seeds), so the wire's `unchoke` does nothing and a requested
+ * block is rejected (BEP 6) instead of sent. Installed on every wire of a paid download by `leecherExtension`.
+ */
+export function refuseUploads(wire: PayWire): void {
+  wire.unchoke = () => {};
+  wire.piece = (index, offset, buffer) => {
+    if (wire.hasFast) wire.reject(index, offset, buffer.length);
+  };
+  if (!wire.amChoking && !wire.destroyed) wire.choke();
+}
+
 export function leecherExtension(session: LeecherSession): ExtensionConstructor {
   class W3tPayLeecher {
     readonly #wire: PayWire;
@@ -36,10 +50,7 @@ export function leecherExtension(session: LeecherSession): ExtensionConstructor 
 
     constructor(wire: PayWire) {
       this.#wire = wire;
-      wire.unchoke = () => {};
-      wire.piece = (index, offset, buffer) => {
-        if (wire.hasFast) wire.reject(index, offset, buffer.length);
-      };
+      refuseUploads(wire);
       wire.on("download", (bytes: number) => {
         const n = BigInt(bytes);
         this.receivedOnWire += n;

@@ -8,15 +8,25 @@
  *
  * One session serves every wire of the download; `settle()` sends each seeder a final voucher and receipt for the
  * bytes it served past its last checkpoint (when the download completes) and waits for the seeders' acks.
+ *
+ * Payment strategy `transactions` pays each checkpoint with the wallet instead: the session calls `release`, which
+ * sends the escrow's `release(escrowId, seeder, cumulativeBytes)` (one wallet prompt) and resolves once it is
+ * mined; the seeder is then told `released` and checks the chain. Only checkpoints of the schedule can be released,
+ * so a seeder is paid up to the last checkpoint its bytes reached (the contract pays them at the escrow's price cap,
+ * not the seeder's price). If the wallet declines (or the transaction fails) the session stops paying: `paused`
+ * says why, the seeders stay at their checkpoint, and `resume()` asks the wallet again. Receipts are signed
+ * silently by the session key in both strategies.
  */
-import type { Address, Hex } from "viem";
-import { FIRST_CHECKPOINT, amountFor } from "../checkpointSchedule.ts";
+import type { Address, Hash, Hex } from "viem";
+import { CheckpointMode, FIRST_CHECKPOINT, amountFor, checkpoints } from "../checkpointSchedule.ts";
 import type { SessionKey, SignedDelegation, SigningContext } from "../sessionKey.ts";
 import {
   RefusalReason,
   type HelloMessage,
   type PaymentModeName,
+  type PaymentStrategy,
   type ReceiptMessage,
+  type ReleasedMessage,
   type RefusalMessage,
   type TermsMessage,
   type VoucherMessage,
@@ -39,6 +49,33 @@ export interface LeecherSessionOptions {
   pricePerMiBCap: bigint;
   sessionKey: SessionKey;
   delegation: SignedDelegation;
+  /** How checkpoints are paid. Default `vouchers`. */
+  payment?: PaymentStrategy;
+  /**
+   * Strategy `transactions`: sends the escrow's `release` from the wallet and resolves with its hash once mined;
+   * rejects when the user declines or the transaction fails.
+   */
+  release?: (release: ReleaseRequest) => Promise<Hash>;
+}
+
+export interface ReleaseRequest {
+  escrowId: bigint;
+  seeder: Address;
+  cumulativeBytes: bigint;
+}
+
+/** One checkpoint released (or to be released) through the wallet. */
+export interface ReleaseRecord extends ReleaseRequest {
+  state: "pending" | "mined" | "declined" | "failed";
+  txHash: Hash | null;
+  error: string | null;
+}
+
+/** Why a `transactions` session stopped paying. */
+export interface PaymentPause {
+  release: ReleaseRecord;
+  /** For the user: what happened and what they can do. */
+  message: string;
 }
 
 /** What the session knows about one seeder (one payee address), over all its wires. */
@@ -48,6 +85,10 @@ export interface SeederLedger {
   /** Bytes received in pieces from this seeder. */
   received: bigint;
   voucher: VoucherMessage | null;
+  /** The latest checkpoint the wallet released to this seeder (strategy `transactions`). */
+  released: ReleasedMessage | null;
+  /** The payment the seeder asked for last (bytes), so that `resume()` knows what to release. */
+  requestedBytes: bigint;
   receipt: ReceiptMessage | null;
   /** What the seeder acknowledged having stored. */
   ackedVoucherBytes: bigint;
@@ -67,6 +108,18 @@ export interface LeecherObserver {
   receiptSigned?(ledger: SeederLedger, receipt: ReceiptMessage): void;
   ack?(ledger: SeederLedger): void;
   refused?(ledger: SeederLedger | null, refusal: RefusalMessage, bySeeder: boolean): void;
+  /** A release transaction was asked of the wallet, mined, declined or failed. */
+  release?(record: ReleaseRecord): void;
+  /** The session stopped paying (the wallet declined a release) or resumed (null). */
+  paused?(pause: PaymentPause | null): void;
+}
+
+/** Whether an error is the wallet's "the user rejected the request" (EIP-1193 code 4001), anywhere in its causes. */
+export function isUserRejection(error: unknown): boolean {
+  for (let e = error as { code?: unknown; name?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 10; e = e.cause as typeof e, depth++) {
+    if (e.code === 4001 || e.name === "UserRejectedRequestError") return true;
+  }
+  return false;
 }
 
 export class LeecherSession {
@@ -77,10 +130,17 @@ export class LeecherSession {
   signatures = 0;
   /** Upfront mode: the seeder the one voucher went to. */
   upfrontSeeder: Address | null = null;
+  readonly payment: PaymentStrategy;
+  /** Strategy `transactions`: every release asked of the wallet, in order. */
+  readonly releases: ReleaseRecord[] = [];
+  /** Set when the wallet declined a release: nothing more is paid until `resume()`. */
+  paused: PaymentPause | null = null;
   readonly #ackWaiters = new Set<() => void>();
 
   constructor(options: LeecherSessionOptions) {
     this.options = options;
+    this.payment = options.payment ?? "vouchers";
+    if (this.payment === "transactions" && !options.release) throw new Error("payment by transactions needs a release function");
   }
 
   get signingContext(): SigningContext {
@@ -107,6 +167,9 @@ export class LeecherSession {
         return { type: "refusal", reason: RefusalReason.Price, message: `price ${terms.pricePerMiB} over the cap ${o.pricePerMiBCap}` };
       }
       if (!terms.modes.includes(o.mode)) return { type: "refusal", reason: RefusalReason.Terms, message: `${o.mode} mode not served` };
+      if (this.payment === "transactions" && !terms.acceptsReleases) {
+        return { type: "refusal", reason: RefusalReason.Terms, message: "the seeder takes vouchers only, not on-chain releases" };
+      }
     }
     return null;
   }
@@ -119,6 +182,7 @@ export class LeecherSession {
       escrowId: o.escrowId,
       sessionKey: o.sessionKey.address,
       delegation: { expiry: o.delegation.expiry, signature: o.delegation.signature },
+      payment: this.payment,
     };
   }
 
@@ -131,6 +195,8 @@ export class LeecherSession {
         pricePerMiB: terms.pricePerMiB,
         received: 0n,
         voucher: null,
+        released: null,
+        requestedBytes: 0n,
         receipt: null,
         ackedVoucherBytes: 0n,
         ackedReceiptBytes: 0n,
@@ -153,9 +219,10 @@ export class LeecherSession {
    * seeder has not acknowledged them), or a refusal. Override to model other leechers in tests.
    */
   async answer(ledger: SeederLedger, request: VoucherRequestMessage): Promise<W3tPayMessage[]> {
-    const messages: W3tPayMessage[] = [];
     if (request.voucherBytes !== null && this.paid && ledger.pricePerMiB > 0n) {
-      const refusal = await this.#voucherUpTo(ledger, request.voucherBytes);
+      if (request.voucherBytes > ledger.requestedBytes) ledger.requestedBytes = request.voucherBytes;
+      const refusal =
+        this.payment === "transactions" ? this.#releaseUpTo(ledger, request.voucherBytes) : await this.#voucherUpTo(ledger, request.voucherBytes);
       if (refusal) return [refusal];
     }
     await this.#receiptUpTo(ledger, request.cumulativeBytes);
@@ -168,6 +235,10 @@ export class LeecherSession {
     if (ledger.voucher && ledger.voucher.cumulativeBytes > ledger.sentVoucherBytes) {
       messages.push(ledger.voucher);
       ledger.sentVoucherBytes = ledger.voucher.cumulativeBytes;
+    }
+    if (ledger.released && ledger.released.cumulativeBytes > ledger.sentVoucherBytes) {
+      messages.push(ledger.released);
+      ledger.sentVoucherBytes = ledger.released.cumulativeBytes;
     }
     if (ledger.receipt && ledger.receipt.cumulativeBytes > ledger.sentReceiptBytes) {
       messages.push(ledger.receipt);
@@ -210,6 +281,84 @@ export class LeecherSession {
     return null;
   }
 
+  /** Bytes covered by what this seeder was paid: its latest voucher or release. */
+  paidBytes(ledger: SeederLedger): bigint {
+    const voucher = ledger.voucher?.cumulativeBytes ?? 0n;
+    const released = ledger.released?.cumulativeBytes ?? 0n;
+    return voucher > released ? voucher : released;
+  }
+
+  /** The checkpoint a release pays for `wanted` bytes: the last one reached by the bytes received (upfront: all). */
+  releasableBytes(ledger: SeederLedger, wanted: bigint): bigint {
+    const o = this.options;
+    if (o.mode === "upfront") return o.maxBytes;
+    const limit = wanted < ledger.received ? wanted : ledger.received;
+    let bytes = 0n;
+    for (const checkpoint of checkpoints(CheckpointMode.Exponential, o.maxBytes)) if (checkpoint <= limit) bytes = checkpoint;
+    return bytes;
+  }
+
+  /**
+   * Strategy `transactions`: asks the wallet to release the checkpoint `wanted` bytes reached, unless one is on its
+   * way or the session is paused. Does not wait for the wallet: the `released` message goes out once it is mined.
+   */
+  #releaseUpTo(ledger: SeederLedger, wanted: bigint): RefusalMessage | null {
+    const o = this.options;
+    if (o.mode === "upfront") {
+      if (this.upfrontSeeder !== null && this.upfrontSeeder !== ledger.seeder) {
+        return { type: "refusal", reason: RefusalReason.UpfrontTaken, message: "the upfront deposit went to another seeder" };
+      }
+      this.upfrontSeeder = ledger.seeder;
+    }
+    if (this.paused) return null;
+    const bytes = this.releasableBytes(ledger, wanted);
+    if (bytes <= this.paidBytes(ledger)) return null;
+    const inFlight = this.releases.some((r) => r.seeder === ledger.seeder && r.state === "pending" && r.cumulativeBytes >= bytes);
+    if (inFlight) return null;
+    const record: ReleaseRecord = { escrowId: o.escrowId!, seeder: ledger.seeder, cumulativeBytes: bytes, state: "pending", txHash: null, error: null };
+    this.releases.push(record);
+    this.observer.release?.(record);
+    o.release!({ escrowId: record.escrowId, seeder: record.seeder, cumulativeBytes: bytes }).then(
+      (txHash) => {
+        record.state = "mined";
+        record.txHash = txHash;
+        this.observer.release?.(record);
+        if (bytes > (ledger.released?.cumulativeBytes ?? 0n)) {
+          ledger.released = { type: "released", escrowId: record.escrowId, seeder: ledger.seeder, cumulativeBytes: bytes, txHash };
+        }
+        const send = ledger.senders.values().next().value;
+        if (send) for (const message of this.unsent(ledger)) send(message);
+      },
+      (error: unknown) => {
+        const declined = isUserRejection(error);
+        record.state = declined ? "declined" : "failed";
+        record.error = declined ? "declined in the wallet" : ((error as Error).message ?? String(error)).split("\n")[0];
+        this.observer.release?.(record);
+        this.paused = {
+          release: record,
+          message: declined
+            ? "You declined the release transaction, so the seeder waits at this checkpoint. Approve it to resume, or stop and close the escrow to get the rest of your deposit back."
+            : `The release transaction failed (${record.error}). Try again, or stop and close the escrow to get the rest of your deposit back.`,
+        };
+        this.observer.paused?.(this.paused);
+        this.wake();
+      },
+    );
+    return null;
+  }
+
+  /** Strategy `transactions`: after a declined release, asks the wallet again for what each seeder is waiting for. */
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = null;
+    this.observer.paused?.(null);
+    for (const ledger of this.ledgers.values()) {
+      if (ledger.refusal || ledger.senders.size === 0) continue;
+      const wanted = ledger.requestedBytes > ledger.received ? ledger.received : ledger.requestedBytes;
+      if (wanted > 0n) this.#releaseUpTo(ledger, wanted);
+    }
+  }
+
   async #receiptUpTo(ledger: SeederLedger, wanted: bigint): Promise<void> {
     const o = this.options;
     const bytes = wanted < ledger.received ? wanted : ledger.received;
@@ -237,7 +386,9 @@ export class LeecherSession {
   settled(ledger: SeederLedger): boolean {
     if (ledger.refusal || ledger.senders.size === 0) return true;
     const voucherDue = this.paid && ledger.pricePerMiB > 0n && this.options.mode === "exponential";
-    return (!voucherDue || ledger.ackedVoucherBytes >= ledger.received) && ledger.ackedReceiptBytes >= ledger.received;
+    // A release can pay only up to the last checkpoint the received bytes reached.
+    const due = this.payment === "transactions" ? this.releasableBytes(ledger, ledger.received) : ledger.received;
+    return (!voucherDue || ledger.ackedVoucherBytes >= due) && ledger.ackedReceiptBytes >= ledger.received;
   }
 
   /**
@@ -249,7 +400,8 @@ export class LeecherSession {
     for (const ledger of this.ledgers.values()) {
       if (this.settled(ledger)) continue;
       if (this.paid && ledger.pricePerMiB > 0n && this.options.mode === "exponential") {
-        await this.#voucherUpTo(ledger, ledger.received);
+        if (this.payment === "transactions") this.#releaseUpTo(ledger, ledger.received);
+        else await this.#voucherUpTo(ledger, ledger.received);
       }
       await this.#receiptUpTo(ledger, ledger.received);
       const messages = this.unsent(ledger);

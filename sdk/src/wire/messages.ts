@@ -7,6 +7,7 @@
  *   leecher → seeder   hello            who pays: account, escrow, session key, the wallet's delegation
  *   seeder → leecher   voucher_request  at a checkpoint: pay up to here before I send more
  *   leecher → seeder   voucher          Voucher(escrowId, seeder, cumulativeBytes, cumulativeAmount) + signature
+ *   leecher → seeder   released         instead of a voucher: the wallet's mined `release(escrowId, seeder, bytes)`
  *   leecher → seeder   receipt          Receipt(leecher, seeder, contentId, cumulativeBytes) + signature
  *   seeder → leecher   ack              the seeder has stored the voucher/receipt durably
  *   either             refusal          why the peer stays choked; the sender serves/pays nothing more on this wire
@@ -19,8 +20,12 @@ import { getAddress, isAddress, type Address, type Hex } from "viem";
 
 /** The extension's name in the BEP 10 handshake. */
 export const W3T_PAY = "w3t_pay";
-/** The protocol version this code speaks; a message with another `v` is refused. */
-export const PROTOCOL_VERSION = 1;
+/**
+ * The protocol version this code speaks; a message with another `v` is refused. Version 2 added on-chain releases
+ * (`released`, the terms' `acceptsReleases`/`releaseTimeoutMs`, the hello's `payment`): unknown fields are refused,
+ * so a version-1 peer could not have parsed them anyway.
+ */
+export const PROTOCOL_VERSION = 2;
 /** No message is larger: the biggest, `hello`, carries a wallet signature (ERC-1271 ones may be long). */
 export const MAX_MESSAGE_BYTES = 4096;
 /** Bound on a wallet (delegation) signature, in bytes: EOA signatures are 65, smart-account ones longer. */
@@ -46,8 +51,10 @@ export const RefusalReason = {
   Replayed: "replayed",
   /** A voucher or receipt claims more than the seeder served or than the escrow allows. */
   BadAmount: "bad_amount",
-  /** No voucher within the seeder's timeout. */
+  /** No voucher (or release) within the seeder's timeout. */
   Timeout: "voucher_timeout",
+  /** A `released` message the chain does not bear out: nothing (or too little) was released to this seeder. */
+  NoRelease: "no_release",
   /** A message the protocol does not allow at this point. */
   OutOfOrder: "out_of_order",
   /** A message that does not parse or validate. */
@@ -69,6 +76,13 @@ const REFUSAL_REASONS = new Set<string>(Object.values(RefusalReason));
 /** Payment modes, as the escrow's `CheckpointSchedule.Mode`. */
 export type PaymentModeName = "exponential" | "upfront";
 
+/**
+ * How a leecher pays at a checkpoint: `vouchers` signed silently by the session key, or `transactions`, the wallet
+ * sending the escrow's `release` for each checkpoint (one wallet prompt per checkpoint and seeder).
+ */
+export type PaymentStrategy = "vouchers" | "transactions";
+const PAYMENT_STRATEGIES: readonly string[] = ["vouchers", "transactions"] satisfies PaymentStrategy[];
+
 export interface TermsMessage {
   type: "terms";
   chainId: number;
@@ -86,6 +100,10 @@ export interface TermsMessage {
   modes: PaymentModeName[];
   /** Milliseconds the seeder waits for a voucher at a checkpoint before it chokes the peer for good. */
   voucherTimeoutMs: number;
+  /** Whether the seeder accepts on-chain releases (`released`) in place of vouchers. */
+  acceptsReleases: boolean;
+  /** Milliseconds the seeder waits at a checkpoint for a leecher paying by transactions (a wallet prompt, then mining). */
+  releaseTimeoutMs: number;
 }
 
 export interface HelloMessage {
@@ -97,6 +115,8 @@ export interface HelloMessage {
   sessionKey: Address;
   /** The wallet's EIP-712 `Delegation(sessionKey, expiry)` for rebate receipts. */
   delegation: { expiry: bigint; signature: Hex };
+  /** How the leecher pays at checkpoints (sets the seeder's timeout); receipts are signed silently either way. */
+  payment: PaymentStrategy;
 }
 
 export interface VoucherRequestMessage {
@@ -116,6 +136,19 @@ export interface VoucherMessage {
   cumulativeBytes: bigint;
   cumulativeAmount: bigint;
   signature: Hex;
+}
+
+/**
+ * The leecher's wallet released checkpoint `cumulativeBytes` of escrow `escrowId` to `seeder` on-chain, in
+ * transaction `txHash` (mined). The seeder believes the chain only: `redeemedBy(escrowId, seeder)` must cover its
+ * price for those bytes.
+ */
+export interface ReleasedMessage {
+  type: "released";
+  escrowId: bigint;
+  seeder: Address;
+  cumulativeBytes: bigint;
+  txHash: Hex;
 }
 
 export interface ReceiptMessage {
@@ -145,6 +178,7 @@ export type W3tPayMessage =
   | HelloMessage
   | VoucherRequestMessage
   | VoucherMessage
+  | ReleasedMessage
   | ReceiptMessage
   | AckMessage
   | RefusalMessage;
@@ -165,6 +199,7 @@ const UINT64_MAX = (1n << 64n) - 1n;
 const DECIMAL = /^(0|[1-9][0-9]{0,77})$/;
 const SESSION_SIGNATURE = /^0x[0-9a-fA-F]{130}$/;
 const HEX = /^0x(?:[0-9a-fA-F]{2})+$/;
+const TX_HASH = /^0x[0-9a-fA-F]{64}$/;
 
 function malformed(message: string): never {
   throw new WireMessageError(RefusalReason.Malformed, message);
@@ -210,8 +245,25 @@ function safeInteger(obj: Json, key: string, min: number, max: number): number {
   return raw;
 }
 
+/** Bound on the timeouts a seeder announces (a day). */
+const MAX_TIMEOUT_MS = 24 * 60 * 60 * 1000;
+
 function parseTerms(o: Json): TermsMessage {
-  fields(o, ["chainId", "market", "escrow", "rebatePool", "contentId", "seeder", "pricePerMiB", "firstCheckpoint", "modes", "voucherTimeoutMs"]);
+  fields(o, [
+    "chainId",
+    "market",
+    "escrow",
+    "rebatePool",
+    "contentId",
+    "seeder",
+    "pricePerMiB",
+    "firstCheckpoint",
+    "modes",
+    "voucherTimeoutMs",
+    "acceptsReleases",
+    "releaseTimeoutMs",
+  ]);
+  if (typeof o.acceptsReleases !== "boolean") malformed("acceptsReleases must be a boolean");
   const modes = o.modes;
   if (
     !Array.isArray(modes) ||
@@ -233,12 +285,15 @@ function parseTerms(o: Json): TermsMessage {
     pricePerMiB: uint(o, "pricePerMiB"),
     firstCheckpoint: uint(o, "firstCheckpoint"),
     modes: modes as PaymentModeName[],
-    voucherTimeoutMs: safeInteger(o, "voucherTimeoutMs", 1, 24 * 60 * 60 * 1000),
+    voucherTimeoutMs: safeInteger(o, "voucherTimeoutMs", 1, MAX_TIMEOUT_MS),
+    acceptsReleases: o.acceptsReleases,
+    releaseTimeoutMs: safeInteger(o, "releaseTimeoutMs", 1, MAX_TIMEOUT_MS),
   };
 }
 
 function parseHello(o: Json): HelloMessage {
-  fields(o, ["account", "escrowId", "sessionKey", "delegation"]);
+  fields(o, ["account", "escrowId", "sessionKey", "delegation", "payment"]);
+  if (typeof o.payment !== "string" || !PAYMENT_STRATEGIES.includes(o.payment)) malformed("payment must be vouchers or transactions");
   const d = o.delegation;
   if (typeof d !== "object" || d === null || Array.isArray(d)) malformed("delegation must be an object");
   const delegation = d as Json;
@@ -255,6 +310,7 @@ function parseHello(o: Json): HelloMessage {
     escrowId: optionalUint(o, "escrowId"),
     sessionKey: address(o, "sessionKey"),
     delegation: { expiry: uint(delegation, "expiry", UINT64_MAX), signature: signature.toLowerCase() as Hex },
+    payment: o.payment as PaymentStrategy,
   };
 }
 
@@ -275,6 +331,19 @@ function parseVoucher(o: Json): VoucherMessage {
     cumulativeBytes: uint(o, "cumulativeBytes"),
     cumulativeAmount: uint(o, "cumulativeAmount"),
     signature: sessionSignature(o, "signature"),
+  };
+}
+
+function parseReleased(o: Json): ReleasedMessage {
+  fields(o, ["escrowId", "seeder", "cumulativeBytes", "txHash"]);
+  const txHash = o.txHash;
+  if (typeof txHash !== "string" || !TX_HASH.test(txHash)) malformed("txHash must be a 32-byte hex transaction hash");
+  return {
+    type: "released",
+    escrowId: uint(o, "escrowId"),
+    seeder: address(o, "seeder"),
+    cumulativeBytes: uint(o, "cumulativeBytes"),
+    txHash: txHash.toLowerCase() as Hex,
   };
 }
 
@@ -307,6 +376,7 @@ const PARSERS: Record<W3tPayMessageType, (o: Json) => W3tPayMessage> = {
   hello: parseHello,
   voucher_request: parseVoucherRequest,
   voucher: parseVoucher,
+  released: parseReleased,
   receipt: parseReceipt,
   ack: parseAck,
   refusal: parseRefusal,

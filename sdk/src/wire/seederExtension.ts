@@ -13,9 +13,16 @@
  *   the peer for good: it is choked (which rejects its queued requests) and its held blocks are dropped.
  * A peer that does not speak `w3t_pay` (a plain WebTorrent client) is never unchoked and never sent a block.
  *
+ * A leecher paying by transactions (hello `payment: "transactions"`) answers a checkpoint with `released` once its
+ * wallet's `release` is mined: the backend checks the chain (`storeRelease`) and stores it like a voucher. Its
+ * timer is `releaseTimeoutMs`, not `voucherTimeoutMs`: a silent voucher comes back in milliseconds, so a short timer
+ * frees the seeder from a peer that stopped paying, while a release waits for a person to read a wallet prompt and
+ * for the transaction to be mined (seconds to minutes). The seeder serves nothing meanwhile, so the longer wait
+ * costs it an idle connection, not unpaid bytes.
+ *
  * Install it on a wire before WebTorrent processes the peer's messages: in the torrent's `wire` event.
  */
-import { amountFor } from "../checkpointSchedule.ts";
+import { CheckpointMode, amountFor, isCheckpoint } from "../checkpointSchedule.ts";
 import { recoverReceiptSigner, recoverVoucherSigner } from "../sessionKey.ts";
 import type { ServiceAccount } from "./accounting.ts";
 import {
@@ -25,7 +32,9 @@ import {
   decodeMessage,
   encodeMessage,
   type HelloMessage,
+  type PaymentStrategy,
   type ReceiptMessage,
+  type ReleasedMessage,
   type TermsMessage,
   type VoucherMessage,
   type VoucherRequestMessage,
@@ -65,6 +74,13 @@ export interface SeederBackend {
   checkVoucher?(account: ServiceAccount, voucher: VoucherMessage): Promise<Refusal | null>;
   /** Stores a receipt durably; resolves only once it is stored. */
   storeReceipt(account: ServiceAccount, receipt: ReceiptMessage): Promise<void>;
+  /**
+   * Checks on-chain that the release happened — `redeemedBy(escrowId, seeder)` covers the seeder's price for its
+   * bytes (`verifyRelease` in ./admission.ts) — and stores it durably like an acknowledged voucher; resolves with
+   * the seeder's redeemed total on-chain, or a refusal. Without it, releases are refused (announce
+   * `acceptsReleases: false`).
+   */
+  storeRelease?(account: ServiceAccount, release: ReleasedMessage): Promise<{ redeemed: bigint } | { refusal: Refusal }>;
 }
 
 /** Optional notifications, for logs, statistics and tests. */
@@ -73,6 +89,8 @@ export interface SeederObserver {
   refused?(wire: PayWire, refusal: Refusal, account: ServiceAccount | null): void;
   checkpoint?(wire: PayWire, account: ServiceAccount, request: VoucherRequestMessage): void;
   voucher?(wire: PayWire, account: ServiceAccount, voucher: VoucherMessage): void;
+  /** An on-chain release was verified and stored. */
+  released?(wire: PayWire, account: ServiceAccount, release: ReleasedMessage): void;
   receipt?(wire: PayWire, account: ServiceAccount, receipt: ReceiptMessage): void;
   /** The leecher refused our terms (or gave up). */
   peerRefusal?(wire: PayWire, refusal: Refusal): void;
@@ -85,6 +103,14 @@ export interface SeederExtensionOptions {
   backend: SeederBackend;
   observer?: SeederObserver;
 }
+
+/** How long a seeder waits for a silent voucher at a checkpoint, by default: the session key signs in milliseconds. */
+export const DEFAULT_VOUCHER_TIMEOUT_MS = 30_000;
+/**
+ * How long a seeder waits at a checkpoint for a leecher paying by transactions, by default: a person reads a wallet
+ * prompt and the release is mined, which takes minutes. Nothing is served while waiting, so the wait risks no bytes.
+ */
+export const DEFAULT_RELEASE_TIMEOUT_MS = 5 * 60_000;
 
 /** Blocks held at a checkpoint, at most (4 MiB of 16 KiB blocks); the peer's further requests are rejected. */
 export const MAX_HELD_BLOCKS = 256;
@@ -107,6 +133,8 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
     readonly #piece: (index: number, offset: number, buffer: Uint8Array) => void;
     #state: State = "handshake";
     #account: ServiceAccount | null = null;
+    /** How the peer said it pays (its hello): sets the timer at a checkpoint. */
+    #payment: PaymentStrategy = "vouchers";
     #unsubscribe: (() => void) | null = null;
     #timer: ReturnType<typeof setTimeout> | null = null;
     /** Messages are handled one at a time, in order, even when their checks are asynchronous. */
@@ -159,6 +187,8 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
           return this.#onHello(message);
         case "voucher":
           return this.#onVoucher(message);
+        case "released":
+          return this.#onReleased(message);
         case "receipt":
           return this.#onReceipt(message);
         case "refusal":
@@ -180,6 +210,7 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
         return;
       }
       this.#state = "checking";
+      this.#payment = hello.payment;
       const admission = await backend.admit(hello, terms);
       if (this.#state !== "checking") return; // closed meanwhile
       if ("refusal" in admission) {
@@ -251,6 +282,48 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
         (refusal) => refusal && this.#refuse(refusal.reason, refusal.message),
         (error) => this.#refuseError(error),
       );
+    }
+
+    async #onReleased(release: ReleasedMessage): Promise<void> {
+      const account = this.#paying("release");
+      if (!account) return;
+      if (!account.paid) {
+        this.#refuse(RefusalReason.OutOfOrder, "this content is served free: nothing to release");
+        return;
+      }
+      if (!terms.acceptsReleases || !backend.storeRelease) {
+        this.#refuse(RefusalReason.Terms, "this seeder does not accept on-chain releases");
+        return;
+      }
+      if (release.escrowId !== account.escrowId || release.seeder !== terms.seeder) {
+        this.#refuse(RefusalReason.NoRelease, "release from another escrow or to another seeder");
+        return;
+      }
+      if (release.cumulativeBytes === account.voucherBytes && this.#state !== "awaiting_payment") {
+        this.#ack(account);
+        return;
+      }
+      if (release.cumulativeBytes <= account.voucherBytes) {
+        this.#refuse(RefusalReason.Replayed, `release of ${release.cumulativeBytes} bytes; ${account.voucherBytes} already paid`);
+        return;
+      }
+      const mode = account.mode === "upfront" ? CheckpointMode.Upfront : CheckpointMode.Exponential;
+      if (!isCheckpoint(mode, release.cumulativeBytes, account.maxBytes)) {
+        this.#refuse(RefusalReason.BadAmount, `${release.cumulativeBytes} bytes is not a checkpoint of the escrow`);
+        return;
+      }
+      const verified = await backend.storeRelease(account, release);
+      if ("refusal" in verified) {
+        this.#refuse(verified.refusal.reason, verified.refusal.message);
+        return;
+      }
+      if (release.cumulativeBytes > account.voucherBytes) {
+        account.voucherBytes = release.cumulativeBytes;
+        account.voucherAmount = verified.redeemed;
+      }
+      observer?.released?.(this.#wire, account, release);
+      this.#ack(account);
+      account.notify();
     }
 
     async #onReceipt(receipt: ReceiptMessage): Promise<void> {
@@ -339,10 +412,14 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
       this.#send(request);
       observer?.checkpoint?.(this.#wire, account, request);
       if (!this.#timer) {
+        const byTransaction = this.#payment === "transactions";
+        const timeoutMs = byTransaction ? terms.releaseTimeoutMs : terms.voucherTimeoutMs;
         this.#timer = setTimeout(() => {
           this.#timer = null;
-          if (this.#state === "awaiting_payment") this.#refuse(RefusalReason.Timeout, `no voucher within ${terms.voucherTimeoutMs} ms`);
-        }, terms.voucherTimeoutMs);
+          if (this.#state === "awaiting_payment") {
+            this.#refuse(RefusalReason.Timeout, `no ${byTransaction ? "release" : "voucher"} within ${timeoutMs} ms`);
+          }
+        }, timeoutMs);
       }
     }
 

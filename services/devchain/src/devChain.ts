@@ -10,6 +10,7 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { network } from "hardhat";
+import type {} from "@nomicfoundation/hardhat-ignition-viem";
 import type { Address, Hex } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
 import Web3Torrent from "../../../deploy/Web3Torrent.ts";
@@ -41,9 +42,12 @@ export interface DevChain {
 export async function startDevChain({ host = "127.0.0.1", port = 0, parameters }: DevChainOptions = {}): Promise<DevChain> {
   const connection = await network.create();
   const localParameters = JSON.parse(readFileSync(join(ROOT, "deploy/parameters/local.json"), "utf8")).Web3Torrent;
-  const deployed = await connection.ignition.deploy(Web3Torrent, {
-    parameters: { Web3Torrent: { ...localParameters, ...parameters } },
-  });
+  // Only the addresses are used: typed as such, so the file checks the same with or without the artifacts' generated
+  // contract types in the program (the app's tsconfig does not include them).
+  const deployed: Record<"licenseMarket" | "checkpointEscrow" | "ws402Deposits" | "rebatePool", { address: Address }> =
+    await connection.ignition.deploy(Web3Torrent, {
+      parameters: { Web3Torrent: { ...localParameters, ...parameters } },
+    });
   const { server, url } = await serveJsonRpc(connection.provider, host, port);
   const chainId = Number(await connection.provider.request({ method: "eth_chainId" }));
   const accounts = Array.from({ length: ACCOUNT_COUNT }, (_, addressIndex) => {

@@ -10,6 +10,7 @@
  *   --tracker URL      tracker announce URL, repeatable [W3T_TRACKER_URL, default ws://127.0.0.1:8001]
  *   --max-price WEI    highest price per MiB accepted (the deposit covers the whole content at it); 0: free only
  *   --mode M           exponential (default) or upfront
+ *   --payment P        vouchers (default: signed by a session key) or transactions (a release per checkpoint)
  *   --out DIR          where the content is written (default ./downloads)
  *   --market/--escrow/--pool  contract addresses (default: the sdk's deployment for the chain)
  */
@@ -33,6 +34,7 @@ const { values, positionals } = parseArgs({
     tracker: { type: "string", multiple: true, default: [process.env.W3T_TRACKER_URL ?? "ws://127.0.0.1:8001"] },
     "max-price": { type: "string", default: "0" },
     mode: { type: "string", default: "exponential" },
+    payment: { type: "string", default: "vouchers" },
     out: { type: "string", default: "downloads" },
     refund: { type: "string" },
     market: { type: "string" },
@@ -77,6 +79,7 @@ if (values.refund !== undefined) {
 if (positionals.length !== 1 || !/^\d+$/.test(positionals[0])) fail("give one content id (leech --help)");
 if (!/^\d+$/.test(values["max-price"])) fail("--max-price must be wei per MiB");
 if (values.mode !== "exponential" && values.mode !== "upfront") fail("--mode is exponential or upfront");
+if (values.payment !== "vouchers" && values.payment !== "transactions") fail("--payment is vouchers or transactions");
 
 let result: Awaited<ReturnType<typeof leech>>;
 try {
@@ -86,6 +89,7 @@ try {
     contentId: BigInt(positionals[0]),
     pricePerMiBCap: BigInt(values["max-price"]),
     mode: values.mode,
+    payment: values.payment,
     outDir: values.out,
     announce: values.tracker,
     contracts,

@@ -18,7 +18,7 @@ import {
   type TorrentClientLike,
 } from "@web3torrent/sdk/paidDownload";
 import { torrentClientOptions } from "@web3torrent/sdk/torrentClient";
-import type { PaymentModeName } from "@web3torrent/sdk/wire/index";
+import type { PaymentModeName, PaymentStrategy } from "@web3torrent/sdk/wire/index";
 
 export interface LeechOptions {
   rpcUrl: string;
@@ -29,6 +29,8 @@ export interface LeechOptions {
   outDir: string;
   announce: string[];
   mode?: PaymentModeName;
+  /** Checkpoints paid by session-key vouchers (default) or by a `release` transaction from the key's account each. */
+  payment?: PaymentStrategy;
   chainId?: number;
   contracts?: Contracts;
   /** Reuse a session key and its delegation (one wallet prompt less). */
@@ -94,6 +96,7 @@ export async function leech(options: LeechOptions): Promise<Leech> {
     key,
     pricePerMiBCap: options.pricePerMiBCap,
     mode: options.mode,
+    payment: options.payment,
     announce: options.announce,
     torrentOptions: { path: options.outDir },
     settleTimeoutMs: options.settleTimeoutMs,

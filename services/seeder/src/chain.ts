@@ -23,8 +23,7 @@ export interface SeederContracts {
   rebatePool: Address;
 }
 
-/** The escrow's `Status` enum. */
-export const EscrowStatus = { None: 0, Open: 1, Closing: 2, Closed: 3 } as const;
+export { EscrowStatus } from "@web3torrent/sdk/wire/admission";
 
 export interface EscrowState {
   status: number;

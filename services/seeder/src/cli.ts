@@ -11,6 +11,8 @@
  *   --price WEI               price per MiB; 0 seeds free [W3T_SEEDER_PRICE, default 0]
  *   --modes LIST              escrow modes served: exponential,upfront (default both)
  *   --voucher-timeout MS      wait for a voucher at a checkpoint (default 30000)
+ *   --release-timeout MS      wait for a leecher paying by on-chain release (a wallet prompt; default 300000)
+ *   --no-releases             accept vouchers only, not on-chain releases
  *   --settle-interval MS      redeem and submit in batches this often (default 60000)
  *   --market/--escrow/--pool  contract addresses (default: the sdk's deployment for the chain)
  *   --json                    log events as JSON lines (for scripts)
@@ -35,6 +37,8 @@ const { values, positionals } = parseArgs({
     price: { type: "string", default: process.env.W3T_SEEDER_PRICE ?? "0" },
     modes: { type: "string", default: "exponential,upfront" },
     "voucher-timeout": { type: "string", default: "30000" },
+    "release-timeout": { type: "string", default: "300000" },
+    "no-releases": { type: "boolean", default: false },
     "settle-interval": { type: "string", default: "60000" },
     market: { type: "string" },
     escrow: { type: "string" },
@@ -83,6 +87,8 @@ try {
     pricePerMiB: BigInt(values.price),
     modes: modes as PaymentModeName[],
     voucherTimeoutMs: integer("voucher-timeout", values["voucher-timeout"]),
+    releaseTimeoutMs: integer("release-timeout", values["release-timeout"]),
+    acceptsReleases: !values["no-releases"],
     settleIntervalMs: integer("settle-interval", values["settle-interval"]),
     contracts,
     log,

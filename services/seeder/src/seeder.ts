@@ -16,25 +16,28 @@
 import { EventEmitter } from "node:events";
 import { readdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { createPublicClient, http, recoverTypedDataAddress, type Address, type Hash, type Hex } from "viem";
+import { createPublicClient, http, type Address, type Hash, type Hex } from "viem";
 import WebTorrent from "webtorrent";
 import { FIRST_CHECKPOINT } from "@web3torrent/sdk/checkpointSchedule";
 import { getDeployment } from "@web3torrent/sdk/deployments";
 import { infohashToBytes32 } from "@web3torrent/sdk/infohash";
-import { delegationTypes } from "@web3torrent/sdk/eip712";
-import { delegationTypedData } from "@web3torrent/sdk/sessionKey";
 import { torrentClientOptions } from "@web3torrent/sdk/torrentClient";
 import {
   RefusalReason,
   ServiceAccount,
-  modeName,
+  DEFAULT_RELEASE_TIMEOUT_MS,
+  DEFAULT_VOUCHER_TIMEOUT_MS,
+  checkHello,
   seederExtension,
+  verifyRelease,
   type Admission,
+  type AdmissionContext,
   type HelloMessage,
   type PayWire,
   type PaymentModeName,
   type ReceiptMessage,
   type Refusal,
+  type ReleasedMessage,
   type SeederBackend,
   type SeederTerms,
   type VoucherMessage,
@@ -60,6 +63,10 @@ export interface SeederOptions {
   modes?: PaymentModeName[];
   /** How long to wait for a voucher at a checkpoint. Default 30 s. */
   voucherTimeoutMs?: number;
+  /** Whether leechers may pay checkpoints with on-chain releases instead of vouchers. Default true. */
+  acceptsReleases?: boolean;
+  /** How long to wait at a checkpoint for a leecher paying by transactions (a wallet prompt, then mining). Default 5 min. */
+  releaseTimeoutMs?: number;
   /** How often vouchers are redeemed and receipts submitted in batches; 0 only on `flush()`. Default 60 s. */
   settleIntervalMs?: number;
   /** A delegation must stay valid this long after the hello, so receipts can still be submitted. Default 1 h. */
@@ -103,13 +110,8 @@ export interface SettlementResult {
   waived: bigint[];
 }
 
-const DEFAULT_VOUCHER_TIMEOUT_MS = 30_000;
 const DEFAULT_SETTLE_INTERVAL_MS = 60_000;
 const DEFAULT_DELEGATION_MARGIN_SECONDS = 60n * 60n;
-
-function refusal(reason: RefusalReason, message: string): { refusal: Refusal } {
-  return { refusal: { reason, message } };
-}
 
 export class Seeder extends EventEmitter implements SeederBackend {
   readonly chain: SeederChain;
@@ -208,6 +210,8 @@ export class Seeder extends EventEmitter implements SeederBackend {
       firstCheckpoint: FIRST_CHECKPOINT,
       modes: this.options.modes ?? ["exponential", "upfront"],
       voucherTimeoutMs: this.options.voucherTimeoutMs ?? DEFAULT_VOUCHER_TIMEOUT_MS,
+      acceptsReleases: this.options.acceptsReleases ?? true,
+      releaseTimeoutMs: this.options.releaseTimeoutMs ?? DEFAULT_RELEASE_TIMEOUT_MS,
     };
     const extension = seederExtension({ terms, backend: this, observer: this.#observer(contentId) });
     const added = this.client.add(Buffer.from(torrent.torrentFile), {
@@ -243,6 +247,10 @@ export class Seeder extends EventEmitter implements SeederBackend {
       voucher: (wire: PayWire, account: ServiceAccount, voucher: VoucherMessage) => {
         this.emit("voucher", { peer: peer(wire), contentId, account, voucher });
       },
+      released: (wire: PayWire, account: ServiceAccount, release: ReleasedMessage) => {
+        this.emit("released", { peer: peer(wire), contentId, account, release });
+        this.#log(`peer ${peer(wire)}: escrow ${release.escrowId} released ${release.cumulativeBytes} bytes on-chain (tx ${release.txHash})`);
+      },
       receipt: (wire: PayWire, account: ServiceAccount, receipt: ReceiptMessage) => {
         this.emit("receipt", { peer: peer(wire), contentId, account, receipt });
       },
@@ -258,94 +266,27 @@ export class Seeder extends EventEmitter implements SeederBackend {
 
   // ------------------------------------------------------------------------------------------------ backend
 
-  async admit(hello: HelloMessage, terms: SeederTerms): Promise<Admission> {
-    const contentId = terms.contentId;
-    if (!(await this.chain.hasLicense(hello.account, contentId))) {
-      return refusal(RefusalReason.NoLicense, `${hello.account} holds no license of content ${contentId}`);
-    }
-    const now = await this.chain.now();
-    const margin = this.options.delegationMarginSeconds ?? DEFAULT_DELEGATION_MARGIN_SECONDS;
-    if (hello.delegation.expiry < now + margin) {
-      return refusal(RefusalReason.BadDelegation, `the delegation expires at ${hello.delegation.expiry}, too soon to submit receipts`);
-    }
-    if (!(await this.#validDelegation(hello))) {
-      return refusal(RefusalReason.BadDelegation, "the delegation is not signed by the account");
-    }
-
-    if (terms.pricePerMiB === 0n) {
-      const content = await this.chain.content(contentId);
-      return {
-        account: this.#account({
-          key: `free:${hello.account}:${contentId}:${hello.sessionKey}`,
-          leecher: hello.account,
-          contentId,
-          escrowId: null,
-          sessionKey: hello.sessionKey,
-          mode: "exponential",
-          maxBytes: BigInt(content.size),
-          pricePerMiB: 0n,
-          priceCapPerMiB: 0n,
-          delegationExpiry: hello.delegation.expiry,
-          delegationSignature: hello.delegation.signature,
-        }),
-      };
-    }
-
-    if (hello.escrowId === null) return refusal(RefusalReason.NoEscrow, "priced content: open an escrow first");
-    const escrowId = hello.escrowId;
-    const e = await this.chain.escrow(escrowId);
-    if (e.status !== EscrowStatus.Open) return refusal(RefusalReason.NoEscrow, `escrow ${escrowId} is not open`);
-    if (e.leecher !== hello.account) return refusal(RefusalReason.NoEscrow, `escrow ${escrowId} belongs to another account`);
-    if (e.contentId !== contentId) return refusal(RefusalReason.NoEscrow, `escrow ${escrowId} pays for content ${e.contentId}`);
-    if (e.sessionKey !== hello.sessionKey) return refusal(RefusalReason.NoEscrow, `escrow ${escrowId} registered another session key`);
-    if (e.pricePerMiB < terms.pricePerMiB) {
-      return refusal(RefusalReason.Price, `escrow ${escrowId} pays at most ${e.pricePerMiB} wei/MiB, the price is ${terms.pricePerMiB}`);
-    }
-    const mode = modeName(e.mode);
-    if (!terms.modes.includes(mode)) return refusal(RefusalReason.Terms, `${mode} escrows are not served here`);
-    const account = this.#account({
-      key: `escrow:${escrowId}`,
-      leecher: hello.account,
-      contentId,
-      escrowId,
-      sessionKey: hello.sessionKey,
-      mode,
-      maxBytes: e.maxBytes,
-      pricePerMiB: terms.pricePerMiB,
-      priceCapPerMiB: e.pricePerMiB,
-      delegationExpiry: hello.delegation.expiry,
-      delegationSignature: hello.delegation.signature,
-    });
-    // The escrow must still be able to pay the voucher the seeder holds, and something more.
-    const { remaining, redeemed } = await this.chain.payable(escrowId, account.voucherAmount);
-    if (remaining === 0n || remaining < account.voucherAmount - redeemed) {
-      return refusal(RefusalReason.EscrowExhausted, `escrow ${escrowId} has ${remaining} wei left`);
-    }
-    return { account };
+  get #admission(): AdmissionContext {
+    return {
+      client: this.chain.publicClient,
+      chainId: this.chainId,
+      contracts: this.contracts,
+      delegationMarginSeconds: this.options.delegationMarginSeconds ?? DEFAULT_DELEGATION_MARGIN_SECONDS,
+    };
   }
 
-  async #validDelegation(hello: HelloMessage): Promise<boolean> {
-    const typed = delegationTypedData(
-      { chainId: this.chainId, rebatePool: this.contracts.rebatePool },
-      { sessionKey: hello.sessionKey, expiry: hello.delegation.expiry },
-    );
-    try {
-      const signer = await recoverTypedDataAddress({ ...typed, signature: hello.delegation.signature });
-      if (signer === hello.account) return true;
-    } catch {
-      // Not an ECDSA signature: maybe a smart-contract wallet's.
+  async admit(hello: HelloMessage, terms: SeederTerms): Promise<Admission> {
+    const checked = await checkHello(this.#admission, hello, terms);
+    if ("refusal" in checked) return checked;
+    const { delegation, ...admitted } = checked.account;
+    const account = this.#account({ ...admitted, delegationExpiry: delegation.expiry, delegationSignature: delegation.signature });
+    if (account.escrowId === null) return { account };
+    // The escrow must still be able to pay the voucher the seeder holds, and something more.
+    const { remaining, redeemed } = await this.chain.payable(account.escrowId, account.voucherAmount);
+    if (remaining === 0n || remaining < account.voucherAmount - redeemed) {
+      return { refusal: { reason: RefusalReason.EscrowExhausted, message: `escrow ${account.escrowId} has ${remaining} wei left` } };
     }
-    // ERC-1271 (and ERC-6492) wallets, checked by the chain.
-    return this.chain.publicClient
-      .verifyTypedData({
-        address: hello.account,
-        domain: typed.domain,
-        types: delegationTypes,
-        primaryType: "Delegation",
-        message: { sessionKey: hello.sessionKey, expiry: hello.delegation.expiry },
-        signature: hello.delegation.signature,
-      })
-      .catch(() => false);
+    return { account };
   }
 
   /** The shared state of an account: from memory, else from the store (after a restart), else new. */
@@ -387,6 +328,13 @@ export class Seeder extends EventEmitter implements SeederBackend {
       return { reason: RefusalReason.EscrowExhausted, message: `escrow ${account.escrowId} has ${remaining} wei left` };
     }
     return null;
+  }
+
+  async storeRelease(account: ServiceAccount, release: ReleasedMessage): Promise<{ redeemed: bigint } | { refusal: Refusal }> {
+    const verified = await verifyRelease(this.#admission, account, release);
+    if ("refusal" in verified) return verified;
+    this.store.saveRelease(account.key, account.served, release.cumulativeBytes, verified.redeemed, release.txHash);
+    return verified;
   }
 
   async storeReceipt(account: ServiceAccount, receipt: ReceiptMessage): Promise<void> {

@@ -1,7 +1,9 @@
 /**
  * The seeder's durable state in Node's built-in SQLite (`node:sqlite`): one row per paying account (an escrow, or a
  * licence served free) with the latest voucher and receipt the seeder acknowledged — both are cumulative, so the
- * latest is all that can be redeemed — and what has been redeemed and submitted on-chain.
+ * latest is all that can be redeemed — and what has been redeemed and submitted on-chain. A checkpoint the leecher
+ * released on-chain (verified against the chain) takes the voucher's place with no signature: it is already paid,
+ * and the amount stored is the seeder's redeemed total, so nothing is redeemed for it.
  *
  * Every write is a committed transaction with `synchronous = FULL` before the call returns, so a voucher the seeder
  * acknowledged survives a crash (SIGKILL, power loss) and is redeemed after the restart.
@@ -25,6 +27,8 @@ export interface AccountRow {
   voucherBytes: bigint;
   voucherAmount: bigint;
   voucherSignature: Hex | null;
+  /** The leecher's release transaction, when the latest payment is an on-chain release rather than a voucher. */
+  releaseTx: Hex | null;
   receiptBytes: bigint;
   receiptSignature: Hex | null;
   /** What the escrow has paid this seeder for this account, as last seen on-chain. */
@@ -52,6 +56,7 @@ CREATE TABLE IF NOT EXISTS accounts (
   voucher_bytes TEXT NOT NULL DEFAULT '0',
   voucher_amount TEXT NOT NULL DEFAULT '0',
   voucher_signature TEXT,
+  release_tx TEXT,
   receipt_bytes TEXT NOT NULL DEFAULT '0',
   receipt_signature TEXT,
   redeemed_amount TEXT NOT NULL DEFAULT '0',
@@ -90,6 +95,7 @@ function fromRow(r: Row): AccountRow {
     voucherBytes: big("voucher_bytes"),
     voucherAmount: big("voucher_amount"),
     voucherSignature: r.voucher_signature as Hex | null,
+    releaseTx: (r.release_tx ?? null) as Hex | null,
     receiptBytes: big("receipt_bytes"),
     receiptSignature: r.receipt_signature as Hex | null,
     redeemedAmount: big("redeemed_amount"),
@@ -120,6 +126,9 @@ export class SeederStore {
     this.#db = new DatabaseSync(path);
     this.#db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;");
     this.#db.exec(SCHEMA);
+    // Stores written before on-chain releases were accepted lack their column.
+    const columns = this.#db.prepare("PRAGMA table_info(accounts)").all() as { name: string }[];
+    if (!columns.some((c) => c.name === "release_tx")) this.#db.exec("ALTER TABLE accounts ADD COLUMN release_tx TEXT");
   }
 
   get(key: string): AccountRow | null {
@@ -158,10 +167,24 @@ export class SeederStore {
   saveVoucher(key: string, served: bigint, bytes: bigint, amount: bigint, signature: Hex): void {
     this.#db
       .prepare(
-        `UPDATE accounts SET voucher_bytes = ?, voucher_amount = ?, voucher_signature = ?, served = ?, updated_at = ?
+        `UPDATE accounts SET voucher_bytes = ?, voucher_amount = ?, voucher_signature = ?, release_tx = NULL, served = ?, updated_at = ?
          WHERE key = ? AND ${decimalLess("voucher_bytes")}`,
       )
       .run(bytes.toString(), amount.toString(), signature, served.toString(), Date.now(), key, bytes.toString(), bytes.toString(), bytes.toString());
+  }
+
+  /**
+   * Stores a verified on-chain release of checkpoint `bytes` (and the bytes served so far) in the voucher's place:
+   * `redeemed` is the seeder's total paid by the escrow, as read on-chain; committed when this returns.
+   */
+  saveRelease(key: string, served: bigint, bytes: bigint, redeemed: bigint, txHash: Hex): void {
+    this.#db
+      .prepare(
+        `UPDATE accounts SET voucher_bytes = ?, voucher_amount = ?, voucher_signature = NULL, release_tx = ?, redeemed_amount = ?,
+           served = ?, updated_at = ?
+         WHERE key = ? AND ${decimalLess("voucher_bytes")}`,
+      )
+      .run(bytes.toString(), redeemed.toString(), txHash, redeemed.toString(), served.toString(), Date.now(), key, bytes.toString(), bytes.toString(), bytes.toString());
   }
 
   /** Stores a newer receipt (and the bytes served so far); committed when this returns. */

@@ -10,6 +10,7 @@ import { SessionKey } from "@web3torrent/sdk/sessionKey";
 import { magnetURI } from "@web3torrent/sdk/infohash";
 import {
   MAX_MESSAGE_BYTES,
+  PROTOCOL_VERSION,
   RefusalReason,
   W3T_PAY,
   decodeMessage,
@@ -113,6 +114,7 @@ describe("the seeder's extension facing untrusted messages", () => {
     escrowId: licensed.escrowId,
     sessionKey: licensed.sessionKey.address,
     delegation: { expiry: licensed.delegation.expiry, signature: licensed.delegation.signature },
+    payment: "vouchers",
   });
 
   async function refused(script: Parameters<typeof rawPeer>[2], reason: RefusalReason): Promise<void> {
@@ -128,18 +130,18 @@ describe("the seeder's extension facing untrusted messages", () => {
 
   it("refuses a JSON value that is not a message", () => refused(() => [json([1, 2, 3])], RefusalReason.Malformed));
 
-  it("refuses another protocol version", () => refused(() => [json({ v: 2, type: "hello" })], RefusalReason.Version));
+  it("refuses another protocol version", () => refused(() => [json({ v: PROTOCOL_VERSION - 1, type: "hello" })], RefusalReason.Version));
 
-  it("refuses an unknown message type", () => refused(() => [json({ v: 1, type: "gimme", bytes: "1" })], RefusalReason.Malformed));
+  it("refuses an unknown message type", () => refused(() => [json({ v: PROTOCOL_VERSION, type: "gimme", bytes: "1" })], RefusalReason.Malformed));
 
   it("refuses a hello with an invalid address", () =>
     refused(
-      () => [json({ v: 1, type: "hello", account: "0x1234", escrowId: "1", sessionKey: licensed.sessionKey.address, delegation: { expiry: "1", signature: "0x00" } })],
+      () => [json({ v: PROTOCOL_VERSION, type: "hello", account: "0x1234", escrowId: "1", sessionKey: licensed.sessionKey.address, delegation: { expiry: "1", signature: "0x00" } })],
       RefusalReason.Malformed,
     ));
 
   it("refuses an oversized message", () =>
-    refused(() => [json({ v: 1, type: "refusal", reason: "malformed", message: "x".repeat(MAX_MESSAGE_BYTES) })], RefusalReason.Oversized));
+    refused(() => [json({ v: PROTOCOL_VERSION, type: "refusal", reason: "malformed", message: "x".repeat(MAX_MESSAGE_BYTES) })], RefusalReason.Oversized));
 
   it("refuses a voucher before any hello", () =>
     refused(

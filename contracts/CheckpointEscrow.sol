@@ -28,7 +28,7 @@ import {CheckpointSchedule} from "./libraries/CheckpointSchedule.sol";
 ///   seeders) over the escrows not Closed.
 /// - For every escrow `paid = deposit - unpaid <= deposit`, and `paid` is the sum of what its seeders redeemed.
 /// - A seeder's redeemed total in an escrow only grows, and never exceeds the largest `cumulativeAmount` the
-///   escrow's session key signed for it (or the price of the largest checkpoint the leecher released to it),
+///   escrow's session key signed for it (or the largest amount the leecher released to it at a checkpoint),
 ///   which itself never exceeds the price of the voucher's bytes at the escrow's `pricePerMiB`.
 /// - A voucher is bound to one escrow, this contract and this chain (EIP-712 domain plus `escrowId`); as vouchers
 ///   are cumulative, a replayed or older voucher pays nothing.
@@ -257,11 +257,16 @@ contract CheckpointEscrow is EIP712, Ownable2Step, Pausable, ReentrancyGuardTran
     }
 
     /// @notice Pays `seeder` on-chain, without a voucher, up to checkpoint `cumulativeBytes` of the escrow's
-    /// schedule: the price of `cumulativeBytes` minus what the seeder has already redeemed (vouchers and releases
-    /// share one record), capped by what is left of the deposit. In upfront mode the only checkpoint is `maxBytes`,
-    /// released at the start.
+    /// schedule: the price of `cumulativeBytes` at the seeder's `pricePerMiB` minus what the seeder has already
+    /// redeemed (vouchers and releases share one record), capped by what is left of the deposit. In upfront mode the
+    /// only checkpoint is `maxBytes`, released at the start.
     /// @dev Only the leecher; the escrow must be open or closing within its window.
-    function release(uint256 escrowId, address seeder, uint256 cumulativeBytes) external nonReentrant {
+    /// @param pricePerMiB The seeder's price, at most the escrow's cap: a leecher paying by transactions pays a
+    /// cheaper seeder its own price, as its vouchers would, not the cap.
+    function release(uint256 escrowId, address seeder, uint256 cumulativeBytes, uint256 pricePerMiB)
+        external
+        nonReentrant
+    {
         Escrow storage e = _escrows[escrowId];
         if (msg.sender != e.leecher) revert CallerNotLeecher(msg.sender);
         _requireRedeemable(e, e.status, escrowId);
@@ -269,7 +274,8 @@ contract CheckpointEscrow is EIP712, Ownable2Step, Pausable, ReentrancyGuardTran
         if (!CheckpointSchedule.isCheckpoint(e.mode, cumulativeBytes, e.maxBytes)) {
             revert NotACheckpoint(cumulativeBytes);
         }
-        uint256 cumulativeAmount = CheckpointSchedule.amountFor(cumulativeBytes, e.pricePerMiB);
+        if (pricePerMiB > e.pricePerMiB) revert PricePerMiBOutOfRange(pricePerMiB, e.pricePerMiB);
+        uint256 cumulativeAmount = CheckpointSchedule.amountFor(cumulativeBytes, pricePerMiB);
         Redemption storage r = _redemptions[escrowId][seeder];
         uint256 alreadyRedeemed = r.amount;
         if (cumulativeAmount <= alreadyRedeemed) revert CheckpointNotNewer(cumulativeAmount, alreadyRedeemed);

@@ -49,6 +49,7 @@ contract EscrowHandler {
     bool public replayAccepted;
     bool public wrongPayment;
     bool public nonCheckpointReleased;
+    bool public overCapReleased;
 
     constructor() payable {
         market = new LicenseMarket(address(this), new RebatePoolStub(), 100, "");
@@ -169,7 +170,9 @@ contract EscrowHandler {
         } catch {}
     }
 
-    function release(uint256 escrowSeed, uint256 seederSeed, uint256 indexSeed, bool offByOne) external {
+    function release(uint256 escrowSeed, uint256 seederSeed, uint256 indexSeed, bool offByOne, uint256 priceSeed)
+        external
+    {
         if (_ids.length == 0) return;
         uint256 id = _ids[escrowSeed % _ids.length];
         address seeder = _seeders[seederSeed % SEEDERS];
@@ -178,12 +181,15 @@ contract EscrowHandler {
         uint256 cumulativeBytes = CheckpointSchedule.checkpointAt(e.mode, indexSeed % count, e.maxBytes);
         if (offByOne) cumulativeBytes += 1;
         bool checkpoint = CheckpointSchedule.isCheckpoint(e.mode, cumulativeBytes, e.maxBytes);
-        uint256 amount = CheckpointSchedule.amountFor(cumulativeBytes, e.pricePerMiB);
+        // The seeder's price: anything up to the cap, or one wei over it (which must be refused).
+        uint256 price = priceSeed % (uint256(e.pricePerMiB) + 2);
+        uint256 amount = CheckpointSchedule.amountFor(cumulativeBytes, price);
         uint256 recordBefore = escrow.redeemedBy(id, seeder).amount;
         uint256 balanceBefore = seeder.balance;
         vm.prank(e.leecher);
-        try escrow.release(id, seeder, cumulativeBytes) {
+        try escrow.release(id, seeder, cumulativeBytes, price) {
             if (!checkpoint) nonCheckpointReleased = true;
+            if (price > e.pricePerMiB) overCapReleased = true;
             uint256 gained = seeder.balance - balanceBefore;
             if (amount <= recordBefore || gained != _min(amount - recordBefore, e.unpaid)) wrongPayment = true;
             _credit(id, seeder, gained, amount);
@@ -320,6 +326,7 @@ contract CheckpointEscrowInvariants is Test {
         assertTrue(!handler.replayAccepted(), "a replayed or moved voucher was accepted");
         assertTrue(!handler.wrongPayment(), "a payment differed from the rules");
         assertTrue(!handler.nonCheckpointReleased(), "a non-checkpoint was released");
+        assertTrue(!handler.overCapReleased(), "a release above the escrow's price cap was paid");
         uint256[] memory ids = handler.escrowIds();
         for (uint256 s; s < handler.seederCount(); ++s) {
             address seeder = handler.seederAt(s);

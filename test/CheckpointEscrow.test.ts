@@ -311,7 +311,7 @@ describe("CheckpointEscrow", () => {
       // Redemption, release, close, waiver and refund go on.
       const { v, sig } = await signed(system, { seeder: seederA.account.address, cumulativeBytes: MIB_10 });
       await escrow.write.redeem([v, sig], { account: seederA.account });
-      await escrow.write.release([1n, seederA.account.address, MIB_30], { account: leecher.account });
+      await escrow.write.release([1n, seederA.account.address, MIB_30, PRICE], { account: leecher.account });
       await escrow.write.close([1n], { account: leecher.account });
       await escrow.write.waiveChallenge([1n], { account: seederA.account });
       await viem.assertions.balancesHaveChanged(escrow.write.refund([1n]), [
@@ -679,7 +679,7 @@ describe("CheckpointEscrow", () => {
       const system = await loadFixture(opened);
       const { escrow, leecher, seederA } = system;
       const amount = amountFor(MIB_10, PRICE);
-      const tx = escrow.write.release([1n, seederA.account.address, MIB_10], { account: leecher.account });
+      const tx = escrow.write.release([1n, seederA.account.address, MIB_10, PRICE], { account: leecher.account });
       await viem.assertions.balancesHaveChanged(tx, [
         { address: seederA.account.address, amount },
         { address: escrow.address, amount: -amount },
@@ -703,26 +703,42 @@ describe("CheckpointEscrow", () => {
       ]);
       // And a release of a checkpoint already covered by a voucher is refused.
       await viem.assertions.revertWithCustomErrorWithArgs(
-        escrow.write.release([1n, seederA.account.address, MIB_10], { account: leecher.account }),
+        escrow.write.release([1n, seederA.account.address, MIB_10, PRICE], { account: leecher.account }),
         escrow,
         "CheckpointNotNewer",
         [amount, amountFor(twenty, PRICE)],
       );
-      await escrow.write.release([1n, seederA.account.address, MIB_30], { account: leecher.account });
+      await escrow.write.release([1n, seederA.account.address, MIB_30, PRICE], { account: leecher.account });
       assert.equal((await escrow.read.redeemedBy([1n, seederA.account.address])).amount, amountFor(MIB_30, PRICE));
+    });
+
+    it("pays the seeder's own price when it is below the cap, never above the cap: PricePerMiBOutOfRange", async () => {
+      const { escrow, leecher, seederA } = await loadFixture(opened);
+      const sellerPrice = PRICE / 4n;
+      const tx = escrow.write.release([1n, seederA.account.address, MIB_10, sellerPrice], { account: leecher.account });
+      await viem.assertions.balancesHaveChanged(tx, [{ address: seederA.account.address, amount: amountFor(MIB_10, sellerPrice) }]);
+      await escrow.write.release([1n, seederA.account.address, MIB_30, sellerPrice], { account: leecher.account });
+      assert.equal((await escrow.read.redeemedBy([1n, seederA.account.address])).amount, amountFor(MIB_30, sellerPrice));
+      assert.equal(await escrow.read.remaining([1n]), DEPOSIT - amountFor(MIB_30, sellerPrice));
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        escrow.write.release([1n, seederA.account.address, MIB_70, PRICE + 1n], { account: leecher.account }),
+        escrow,
+        "PricePerMiBOutOfRange",
+        [PRICE + 1n, PRICE],
+      );
     });
 
     it("accepts only checkpoints of the escrow's schedule: NotACheckpoint", async () => {
       const { escrow, leecher, seederA } = await loadFixture(opened);
       for (const bytes of [0n, MIB_10 - 1n, MIB_10 + 1n, 2n * MIB_10, MAX_BYTES - 1n, MAX_BYTES + 1n]) {
         await viem.assertions.revertWithCustomErrorWithArgs(
-          escrow.write.release([1n, seederA.account.address, bytes], { account: leecher.account }),
+          escrow.write.release([1n, seederA.account.address, bytes, PRICE], { account: leecher.account }),
           escrow,
           "NotACheckpoint",
           [bytes],
         );
       }
-      await escrow.write.release([1n, seederA.account.address, MAX_BYTES], { account: leecher.account });
+      await escrow.write.release([1n, seederA.account.address, MAX_BYTES, PRICE], { account: leecher.account });
       assert.equal(await escrow.read.remaining([1n]), 0n);
     });
 
@@ -730,19 +746,19 @@ describe("CheckpointEscrow", () => {
       const system = await loadFixture(opened);
       const { escrow, leecher, seederA, stranger } = system;
       await viem.assertions.revertWithCustomErrorWithArgs(
-        escrow.write.release([1n, seederA.account.address, MIB_10], { account: stranger.account }),
+        escrow.write.release([1n, seederA.account.address, MIB_10, PRICE], { account: stranger.account }),
         escrow,
         "CallerNotLeecher",
         [stranger.account.address],
       );
       await viem.assertions.revertWithCustomError(
-        escrow.write.release([1n, zeroAddress, MIB_10], { account: leecher.account }),
+        escrow.write.release([1n, zeroAddress, MIB_10, PRICE], { account: leecher.account }),
         escrow,
         "ZeroSeeder",
       );
       await closeAndWait(system);
       await viem.assertions.revertWithCustomErrorWithArgs(
-        escrow.write.release([1n, seederA.account.address, MIB_10], { account: leecher.account }),
+        escrow.write.release([1n, seederA.account.address, MIB_10, PRICE], { account: leecher.account }),
         escrow,
         "EscrowNotRedeemable",
         [1n],
@@ -752,16 +768,16 @@ describe("CheckpointEscrow", () => {
     it("refuses a seeder that has waived, and pays what is left of the deposit at most", async () => {
       const system = await loadFixture(opened);
       const { escrow, leecher, seederA, seederB } = system;
-      await escrow.write.release([1n, seederA.account.address, MIB_70], { account: leecher.account });
+      await escrow.write.release([1n, seederA.account.address, MIB_70, PRICE], { account: leecher.account });
       const left = DEPOSIT - amountFor(MIB_70, PRICE);
       await viem.assertions.emitWithArgs(
-        escrow.write.release([1n, seederB.account.address, MIB_70], { account: leecher.account }),
+        escrow.write.release([1n, seederB.account.address, MIB_70, PRICE], { account: leecher.account }),
         escrow,
         "CheckpointReleased",
         [1n, seederB.account.address, MIB_70, left],
       );
       await viem.assertions.revertWithCustomErrorWithArgs(
-        escrow.write.release([1n, seederB.account.address, MAX_BYTES], { account: leecher.account }),
+        escrow.write.release([1n, seederB.account.address, MAX_BYTES, PRICE], { account: leecher.account }),
         escrow,
         "DepositExhausted",
         [1n],
@@ -769,7 +785,7 @@ describe("CheckpointEscrow", () => {
       await escrow.write.close([1n], { account: leecher.account });
       await escrow.write.waiveChallenge([1n], { account: seederA.account });
       await viem.assertions.revertWithCustomErrorWithArgs(
-        escrow.write.release([1n, seederA.account.address, MAX_BYTES], { account: leecher.account }),
+        escrow.write.release([1n, seederA.account.address, MAX_BYTES, PRICE], { account: leecher.account }),
         escrow,
         "SeederWaived",
         [1n, seederA.account.address],
@@ -789,13 +805,13 @@ describe("CheckpointEscrow", () => {
       assert.equal(await escrow.read.checkpointAt([1n, 0n]), MAX_BYTES);
       assert.equal(await escrow.read.nextCheckpoint([1n, 0n]), MAX_BYTES);
       await viem.assertions.revertWithCustomErrorWithArgs(
-        escrow.write.release([1n, seederA.account.address, MIB_10], { account: leecher.account }),
+        escrow.write.release([1n, seederA.account.address, MIB_10, PRICE], { account: leecher.account }),
         escrow,
         "NotACheckpoint",
         [MIB_10],
       );
       await viem.assertions.balancesHaveChanged(
-        escrow.write.release([1n, seederA.account.address, MAX_BYTES], { account: leecher.account }),
+        escrow.write.release([1n, seederA.account.address, MAX_BYTES, PRICE], { account: leecher.account }),
         [{ address: seederA.account.address, amount: DEPOSIT }],
       );
       const { v, sig } = await signed(system, { seeder: seederA.account.address, cumulativeBytes: MAX_BYTES });
@@ -1276,7 +1292,7 @@ describe("CheckpointEscrow", () => {
               nextCheckpoint(mode, served, total),
               `nextCheckpoint ${mode} ${total} ${served}`,
             );
-            const release = escrow.simulate.release([id, seederA.account.address, served], {
+            const release = escrow.simulate.release([id, seederA.account.address, served, price], {
               account: leecher.account.address,
             });
             if (isCheckpoint(mode, served, total)) {

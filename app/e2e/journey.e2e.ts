@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Browser } from "playwright-core";
-import { formatEther, parseEther, type Address, type Hex } from "viem";
+import { formatEther, parseEther, type Abi, type Address, type ContractEventName, type GetContractEventsParameters, type GetEventArgs, type Hex } from "viem";
 import { amountFor, MIB } from "@web3torrent/sdk/checkpointSchedule";
 import { checkpointEscrowAbi, licenseMarketAbi, rebatePoolAbi, ws402DepositsAbi } from "@web3torrent/sdk/generated/contracts";
 import { startSwarm, type Swarm } from "@web3torrent/seeder/testing";
@@ -56,8 +56,17 @@ describe("the journey: publish, buy, download from two seeders, seed, claim reba
   function read<T>(args: Parameters<Swarm["publicClient"]["readContract"]>[0]): Promise<T> {
     return swarm.publicClient.readContract(args) as Promise<T>;
   }
-  const events = (abi: typeof checkpointEscrowAbi | typeof rebatePoolAbi | typeof licenseMarketAbi | typeof ws402DepositsAbi, contract: Address, eventName: string, args?: Record<string, unknown>) =>
-    swarm.publicClient.getContractEvents({ address: contract, abi, eventName, args, fromBlock: 0n } as never) as Promise<{ args: Record<string, bigint & Address>; blockNumber: bigint }[]>;
+  /** The contract's events since genesis, typed by viem from the ABI (every field of a decoded log is present). */
+  async function events<const abi extends Abi, eventName extends ContractEventName<abi>>(
+    abi: abi,
+    contract: Address,
+    eventName: eventName,
+    args?: GetContractEventsParameters<abi, eventName>["args"],
+  ) {
+    const logs = await swarm.publicClient.getContractEvents({ address: contract, abi, eventName, args, fromBlock: 0n, strict: true });
+    type Decoded = GetEventArgs<abi, eventName, { EnableUnion: false; IndexedOnly: false; Required: true }>;
+    return logs.map((log) => ({ args: log.args as Decoded, blockNumber: log.blockNumber }));
+  }
   const wei = async (scope: ReturnType<UserPage["page"]["getByTestId"]>) => BigInt((await scope.locator("[data-wei]").first().getAttribute("data-wei"))!);
 
   /** The app in a page of its own for test account `index`, its wallet connected. */

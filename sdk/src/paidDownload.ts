@@ -147,7 +147,7 @@ export async function releaseCheckpoint(
     address: o.escrow,
     abi: checkpointEscrowAbi,
     functionName: "release",
-    args: [release.escrowId, release.seeder, release.cumulativeBytes],
+    args: [release.escrowId, release.seeder, release.cumulativeBytes, release.pricePerMiB],
   });
   const hash = await o.walletClient.writeContract(request);
   const receipt = await o.publicClient.waitForTransactionReceipt({ hash });

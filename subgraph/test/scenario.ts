@@ -199,7 +199,7 @@ export async function runScenario(driver: ChainDriver): Promise<ScenarioResult> 
   await driver.send(actors.owner, escrow, e, "redeem", [v2.message, v2.signature]); // anyone may submit
   const v3 = await voucher(escrow1, actors.seeder1.address, 30n * MIB);
   await driver.send(actors.seeder1, escrow, e, "redeemBatch", [actors.seeder1.address, [v3.message], [v3.signature]]);
-  await driver.send(actors.leecher1, escrow, e, "release", [escrow1, actors.seeder2.address, 70n * MIB]);
+  await driver.send(actors.leecher1, escrow, e, "release", [escrow1, actors.seeder2.address, 70n * MIB, price]);
   await driver.send(actors.leecher1, escrow, e, "close", [escrow1]);
   await driver.send(actors.owner, escrow, e, "setChallengeWindow", [60]);
   await driver.send(actors.owner, escrow, e, "setIdleExpiry", [2 * 86_400]);
@@ -210,7 +210,7 @@ export async function runScenario(driver: ChainDriver): Promise<ScenarioResult> 
   await driver.send(actors.owner, escrow, e, "refund", [escrow1]); // cooperative: every paid seeder waived
 
   await driver.send(actors.leecher2, escrow, e, "open", [1n, 10n * MIB, price, sessionKey1.address, CheckpointMode.Upfront], amountFor(10n * MIB, price) + 7n);
-  await driver.send(actors.leecher2, escrow, e, "release", [2n, actors.seeder2.address, 10n * MIB]);
+  await driver.send(actors.leecher2, escrow, e, "release", [2n, actors.seeder2.address, 10n * MIB, price]);
   await driver.send(actors.leecher2, escrow, e, "close", [2n]);
   await driver.send(actors.leecher3, escrow, e, "open", [2n, 20n * MIB, price, sessionKey1.address, CheckpointMode.Exponential], amountFor(20n * MIB, price));
   await driver.send(actors.leecher3, escrow, e, "close", [3n]);

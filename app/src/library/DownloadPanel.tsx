@@ -159,8 +159,8 @@ export function DownloadPanel({ content, entry }: { content: ContentRecord; entr
           )}
           {choice === "transactions" && (
             <p className="muted" data-testid="transactions-note">
-              Your wallet asks you to confirm a release at each checkpoint of each seeder. A release pays the checkpoint at your price cap
-              (the escrow's price), so set the cap to the seeder's price.
+              Your wallet asks you to confirm a release at each checkpoint of each seeder. A release pays the seeder its own price
+              for the checkpoint, never more than your cap.
             </p>
           )}
           <button type="button" onClick={() => cap !== null && start(cap)} disabled={busy || cap === null} data-testid="download">

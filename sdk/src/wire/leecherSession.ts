@@ -10,10 +10,9 @@
  * bytes it served past its last checkpoint (when the download completes) and waits for the seeders' acks.
  *
  * Payment strategy `transactions` pays each checkpoint with the wallet instead: the session calls `release`, which
- * sends the escrow's `release(escrowId, seeder, cumulativeBytes)` (one wallet prompt) and resolves once it is
+ * sends the escrow's `release(escrowId, seeder, cumulativeBytes, pricePerMiB)` (one wallet prompt) and resolves once it is
  * mined; the seeder is then told `released` and checks the chain. Only checkpoints of the schedule can be released,
- * so a seeder is paid up to the last checkpoint its bytes reached (the contract pays them at the escrow's price cap,
- * not the seeder's price). If the wallet declines (or the transaction fails) the session stops paying: `paused`
+ * so a seeder is paid up to the last checkpoint its bytes reached, at its own price (as vouchers pay). If the wallet declines (or the transaction fails) the session stops paying: `paused`
  * says why, the seeders stay at their checkpoint, and `resume()` asks the wallet again. Receipts are signed
  * silently by the session key in both strategies.
  */
@@ -62,6 +61,8 @@ export interface ReleaseRequest {
   escrowId: bigint;
   seeder: Address;
   cumulativeBytes: bigint;
+  /** The seeder's price from its terms (at most the escrow's cap): what the release pays per MiB. */
+  pricePerMiB: bigint;
 }
 
 /** One checkpoint released (or to be released) through the wallet. */
@@ -315,10 +316,18 @@ export class LeecherSession {
     if (bytes <= this.paidBytes(ledger)) return null;
     const inFlight = this.releases.some((r) => r.seeder === ledger.seeder && r.state === "pending" && r.cumulativeBytes >= bytes);
     if (inFlight) return null;
-    const record: ReleaseRecord = { escrowId: o.escrowId!, seeder: ledger.seeder, cumulativeBytes: bytes, state: "pending", txHash: null, error: null };
+    const record: ReleaseRecord = {
+      escrowId: o.escrowId!,
+      seeder: ledger.seeder,
+      cumulativeBytes: bytes,
+      pricePerMiB: ledger.pricePerMiB,
+      state: "pending",
+      txHash: null,
+      error: null,
+    };
     this.releases.push(record);
     this.observer.release?.(record);
-    o.release!({ escrowId: record.escrowId, seeder: record.seeder, cumulativeBytes: bytes }).then(
+    o.release!({ escrowId: record.escrowId, seeder: record.seeder, cumulativeBytes: bytes, pricePerMiB: record.pricePerMiB }).then(
       (txHash) => {
         record.state = "mined";
         record.txHash = txHash;

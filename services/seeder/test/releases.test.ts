@@ -59,7 +59,8 @@ describe("a download paid by a release transaction per checkpoint", () => {
       contracts: swarm.contracts,
       contentId: content.contentId,
       key,
-      pricePerMiBCap: PRICE,
+      // A cap above the seeder's price: each release must pay the seeder's price, not the cap.
+      pricePerMiBCap: 2n * PRICE,
       payment: "transactions",
       announce: swarm.announce(),
       torrentOptions: { path: out },

@@ -2,7 +2,9 @@
 /**
  * seed <file|dir> [options]: seeds registered content and gets paid through w3t_pay until Ctrl-C, which settles
  * (redeems vouchers, submits receipts) and prints the earnings.
- * seed --claim [options]: settles what the database holds, claims the rebates and exits, printing the amount paid.
+ * seed --claim [options]: settles what the database holds, claims the rebates and exits, printing
+ * "claimed <amount> ETH (<amount> wei)" (0 and no transaction when there is nothing to claim); exit code 1 when the
+ * claim fails.
  *
  * Claiming (`--claim`): one RebatePool.claim pays the pool balance the receipts earned and the shares of every finished
  * epoch with a share (nothing to claim: no transaction). Before it, the unearned allowances of the licenses this
@@ -135,7 +137,8 @@ let stopping = false;
 const stop = async () => {
   if (stopping) return;
   stopping = true;
-  log(`stopping: settling vouchers and receipts${values.claim ? ", then claiming rebates" : ""} ...`);
+  if (claimOnly) log("settling the stored vouchers and receipts, then claiming rebates ...");
+  else log(`stopping: settling vouchers and receipts${values.claim ? ", then claiming rebates" : ""} ...`);
   const e = await seeder.stop({ settle: true, claim: values.claim && { sweep: !values["no-sweep"] } });
   const claimedOk = reportClaim(e);
   const { claimed: _claimed, claimError: _error, ...earnings } = e;

@@ -5,22 +5,12 @@
  */
 import { useQuery } from "@tanstack/react-query";
 import { checkpointEscrowAbi, rebatePoolAbi } from "@web3torrent/sdk/generated/contracts";
+import { readRebateClaims, type EpochClaim } from "@web3torrent/sdk/rebateClaims";
 import type { Address } from "viem";
 import { useMarketClients } from "../data/useMarketSource.ts";
 
-export interface EpochEarning {
-  epoch: bigint;
-  /** The seeder's unclaimed bytes in the epoch (0 once claimed). */
-  bytes: bigint;
-  /** What those bytes earned from allowances: the seeder's weight in the epoch's pool. */
-  earned: bigint;
-  /** The seeder's share of the epoch's pool: claimable once the epoch is finished. */
-  share: bigint;
-  pool: bigint;
-  /** What all credits of the epoch earned: the total weight. */
-  totalEarned: bigint;
-  finished: boolean;
-}
+/** The seeder in one rebate epoch (see the sdk's `readRebateClaims`). */
+export type EpochEarning = EpochClaim;
 
 export interface ContentEarning {
   contentId: bigint;
@@ -53,13 +43,13 @@ export function useSeederEarnings(seeder: Address | undefined) {
       const range = { fromBlock: config.startBlock, toBlock: "latest" as const };
       const escrow = config.contracts.CheckpointEscrow;
       const pool = config.contracts.RebatePool;
-      const [vouchers, releases, credits, claims, balance] = await Promise.all([
+      const [vouchers, releases, claims, rebates] = await Promise.all([
         client.getContractEvents({ address: escrow, abi: checkpointEscrowAbi, eventName: "VoucherRedeemed", args: { seeder }, ...range }),
         client.getContractEvents({ address: escrow, abi: checkpointEscrowAbi, eventName: "CheckpointReleased", args: { seeder }, ...range }),
-        client.getContractEvents({ address: pool, abi: rebatePoolAbi, eventName: "ReceiptCredited", args: { seeder }, ...range }),
         client.getContractEvents({ address: pool, abi: rebatePoolAbi, eventName: "Claimed", args: { seeder }, ...range }),
-        client.readContract({ address: pool, abi: rebatePoolAbi, functionName: "balances", args: [seeder!] }),
+        readRebateClaims(client, { pool, seeder: seeder!, fromBlock: config.startBlock }),
       ]);
+      const { credits, balance, epochs, claimableEpochs, claimable } = rebates;
       const redemptions = [
         ...vouchers.map((l) => ({ escrowId: l.args.escrowId!, cumulativeBytes: l.args.cumulativeBytes!, paid: l.args.paid!, blockNumber: l.blockNumber, kind: "voucher" as const })),
         ...releases.map((l) => ({ escrowId: l.args.escrowId!, cumulativeBytes: l.args.cumulativeBytes!, paid: l.args.amount!, blockNumber: l.blockNumber, kind: "release" as const })),
@@ -85,29 +75,16 @@ export function useSeederEarnings(seeder: Address | undefined) {
         if (contentId !== undefined) entry(contentId).escrow += r.paid;
       }
       for (const c of credits) {
-        const e = entry(c.args.contentId!);
-        e.rebates += c.args.payout!;
-        e.bytesCredited += c.args.creditedBytes!;
+        const e = entry(c.contentId);
+        e.rebates += c.payout;
+        e.bytesCredited += c.creditedBytes;
       }
 
-      const epochNumbers = [...new Set(credits.map((c) => c.args.epoch!))].sort((a, b) => Number(a - b));
-      const epochs = await Promise.all(
-        epochNumbers.map(async (epoch): Promise<EpochEarning> => {
-          const [[poolAmount, totalEarned, finished], [bytes, earned], withShare] = await Promise.all([
-            client.readContract({ address: pool, abi: rebatePoolAbi, functionName: "epochInfo", args: [epoch] }),
-            client.readContract({ address: pool, abi: rebatePoolAbi, functionName: "seederEpoch", args: [epoch, seeder!] }),
-            client.readContract({ address: pool, abi: rebatePoolAbi, functionName: "claimable", args: [seeder!, [epoch]] }),
-          ]);
-          return { epoch, bytes, earned, share: withShare - balance, pool: poolAmount, totalEarned, finished };
-        }),
-      );
-      const claimableEpochs = epochs.filter((e) => e.finished && e.share > 0n).map((e) => e.epoch);
-      const claimable = balance + epochs.filter((e) => e.finished).reduce((sum, e) => sum + e.share, 0n);
       return {
         escrowEarned: redemptions.reduce((sum, r) => sum + r.paid, 0n),
         redemptions,
-        allowanceEarned: credits.reduce((sum, c) => sum + c.args.payout!, 0n),
-        bytesCredited: credits.reduce((sum, c) => sum + c.args.creditedBytes!, 0n),
+        allowanceEarned: credits.reduce((sum, c) => sum + c.payout, 0n),
+        bytesCredited: credits.reduce((sum, c) => sum + c.creditedBytes, 0n),
         balance,
         epochs,
         claimableEpochs,

@@ -2,7 +2,6 @@
  * The leecher: one download paid to two seeders from one escrow, and the `leech` command line.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -10,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { amountFor } from "@web3torrent/sdk/checkpointSchedule";
 import { checkpointEscrowAbi } from "@web3torrent/sdk/generated/contracts";
 import type { Seeder } from "@web3torrent/seeder";
-import { MiB, startSwarm, type Published, type Swarm } from "@web3torrent/seeder/testing";
+import { MiB, runCli, startSwarm, type Published, type Swarm } from "@web3torrent/seeder/testing";
 import { leech } from "../src/leecher.ts";
 
 const PRICE = 10n ** 12n;
@@ -81,9 +80,7 @@ describe("the leech command", () => {
 
   it("downloads with a funded licensed key, pays the seeder and closes the escrow", async () => {
     const out = join(swarm.dir, "cli");
-    const args = [
-      "--disable-warning=ExperimentalWarning",
-      CLI,
+    const { code, output } = await runCli(CLI, [
       String(content.contentId),
       "--key", swarm.chain.accounts[6].privateKey,
       "--rpc", swarm.chain.rpcUrl,
@@ -93,12 +90,7 @@ describe("the leech command", () => {
       "--market", swarm.contracts.market,
       "--escrow", swarm.contracts.escrow,
       "--pool", swarm.contracts.rebatePool,
-    ];
-    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    child.stdout.on("data", (d) => (output += d));
-    child.stderr.on("data", (d) => (output += d));
-    const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+    ]);
     assert.equal(code, 0, output);
     assert.deepEqual(readFileSync(join(out, content.name)), readFileSync(file));
     const escrowId = BigInt(/escrow (\d+) closed/.exec(output)![1]);

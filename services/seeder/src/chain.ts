@@ -147,6 +147,24 @@ export class SeederChain {
     return this.publicClient.readContract({ address: this.contracts.rebatePool, abi: rebatePoolAbi, functionName: "balances", args: [seeder] });
   }
 
+  /** The rebate allowance of a license: wei not yet paid out or swept, and when it was last funded. */
+  async allowance(licensee: Address, contentId: bigint): Promise<{ remaining: bigint; fundedAt: bigint }> {
+    const [remaining, , fundedAt] = await this.publicClient.readContract({
+      address: this.contracts.rebatePool,
+      abi: rebatePoolAbi,
+      functionName: "allowance",
+      args: [licensee, contentId],
+    });
+    return { remaining, fundedAt };
+  }
+
+  /** Seconds after its last funding from which a license's unearned allowance may be swept. */
+  allowanceExpiry(): Promise<bigint> {
+    return this.publicClient
+      .readContract({ address: this.contracts.rebatePool, abi: rebatePoolAbi, functionName: "allowanceExpiry" })
+      .then(BigInt);
+  }
+
   /** Redeems the vouchers (all naming this seeder) in one transaction. */
   redeemBatch(vouchers: SignedVoucher[]): Promise<Hash> {
     return this.#send(async () => {
@@ -188,6 +206,20 @@ export class SeederChain {
         abi: checkpointEscrowAbi,
         functionName: "waiveChallenge",
         args: [escrowId],
+      });
+      return this.wallet.writeContract(request);
+    });
+  }
+
+  /** Sweeps the unearned allowances of expired licenses into the epoch pool, in one transaction (all or nothing). */
+  sweepMany(licenses: { licensee: Address; contentId: bigint }[]): Promise<Hash> {
+    return this.#send(async () => {
+      const { request } = await this.publicClient.simulateContract({
+        account: this.account,
+        address: this.contracts.rebatePool,
+        abi: rebatePoolAbi,
+        functionName: "sweepMany",
+        args: [licenses],
       });
       return this.wallet.writeContract(request);
     });

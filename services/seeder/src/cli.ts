@@ -2,6 +2,14 @@
 /**
  * seed <file|dir> [options]: seeds registered content and gets paid through w3t_pay until Ctrl-C, which settles
  * (redeems vouchers, submits receipts) and prints the earnings.
+ * seed --claim [options]: settles what the database holds, claims the rebates and exits, printing
+ * "claimed <amount> ETH (<amount> wei)" (0 and no transaction when there is nothing to claim); exit code 1 when the
+ * claim fails.
+ *
+ * Claiming (`--claim`): one RebatePool.claim pays the pool balance the receipts earned and the shares of every finished
+ * epoch with a share (nothing to claim: no transaction). Before it, the unearned allowances of the licenses this
+ * seeder served that have expired are swept into the epoch pool (one sweepMany), which funds the current or the next
+ * epoch with earnings; `--no-sweep` skips that. With files, the claim is made at Ctrl-C after the final settlement.
  *
  * Options (environment variable in brackets):
  *   --rpc URL                 chain JSON-RPC [W3T_RPC_URL, default http://127.0.0.1:8545]
@@ -14,13 +22,15 @@
  *   --release-timeout MS      wait for a leecher paying by on-chain release (a wallet prompt; default 300000)
  *   --no-releases             accept vouchers only, not on-chain releases
  *   --settle-interval MS      redeem and submit in batches this often (default 60000)
+ *   --claim                   claim the rebates: alone, then exit; with files, at Ctrl-C
+ *   --no-sweep                with --claim: do not sweep expired allowances first
  *   --market/--escrow/--pool  contract addresses (default: the sdk's deployment for the chain)
  *   --json                    log events as JSON lines (for scripts)
  */
 import { parseArgs } from "node:util";
 import { formatEther, isAddress, isHex, type Address, type Hex } from "viem";
 import type { PaymentModeName } from "@web3torrent/sdk/wire/index";
-import { Seeder } from "./seeder.ts";
+import { Seeder, type StopResult } from "./seeder.ts";
 
 function fail(message: string): never {
   console.error(`seed: ${message}`);
@@ -40,6 +50,8 @@ const { values, positionals } = parseArgs({
     "release-timeout": { type: "string", default: "300000" },
     "no-releases": { type: "boolean", default: false },
     "settle-interval": { type: "string", default: "60000" },
+    claim: { type: "boolean", default: false },
+    "no-sweep": { type: "boolean", default: false },
     market: { type: "string" },
     escrow: { type: "string" },
     pool: { type: "string" },
@@ -48,10 +60,13 @@ const { values, positionals } = parseArgs({
   },
 });
 
-if (values.help || positionals.length === 0) {
-  console.log("usage: seed <file|dir>... [--rpc URL] [--key 0x...] [--db PATH] [--tracker URL] [--price WEI_PER_MIB]");
+const claimOnly = values.claim && positionals.length === 0;
+if (values.help || (positionals.length === 0 && !claimOnly)) {
+  console.log("usage: seed <file|dir>... [--rpc URL] [--key 0x...] [--db PATH] [--tracker URL] [--price WEI_PER_MIB] [--claim]");
+  console.log("       seed --claim [--rpc URL] [--key 0x...] [--db PATH] [--no-sweep]");
   process.exit(values.help ? 0 : 2);
 }
+if (values["no-sweep"] && !values.claim) fail("--no-sweep goes with --claim");
 if (!values.key || !isHex(values.key) || values.key.length !== 66) fail("--key (or W3T_SEEDER_KEY) must be a 32-byte hex private key");
 if (!/^\d+$/.test(values.price)) fail(`--price must be wei per MiB, got "${values.price}"`);
 const modes = values.modes.split(",").map((m) => m.trim());
@@ -89,7 +104,8 @@ try {
     voucherTimeoutMs: integer("voucher-timeout", values["voucher-timeout"]),
     releaseTimeoutMs: integer("release-timeout", values["release-timeout"]),
     acceptsReleases: !values["no-releases"],
-    settleIntervalMs: integer("settle-interval", values["settle-interval"]),
+    // Claiming alone settles once, at the end.
+    settleIntervalMs: claimOnly ? 0 : integer("settle-interval", values["settle-interval"]),
     contracts,
     log,
   });
@@ -99,16 +115,38 @@ try {
 
 const rebates = (wei: bigint | null) => (wei === null ? "unknown (chain unreachable)" : `${formatEther(wei)} ETH`);
 
+/** Prints the claim; false when it failed. */
+const reportClaim = ({ claimed, claimError }: StopResult): boolean => {
+  if (claimError) {
+    console.error(`seed: claim failed: ${claimError.message.split("\n")[0]}`);
+    return false;
+  }
+  if (!claimed) return true;
+  if (values.json) event("claimed", { ...claimed });
+  else if (claimed.hash === null) console.log("claimed 0 ETH (0 wei): no rebates to claim, no transaction sent");
+  else {
+    console.log(
+      `claimed ${formatEther(claimed.paid)} ETH (${claimed.paid} wei): ${claimed.fromBalance} wei from allowances, ` +
+        `${claimed.fromEpochs} wei from ${claimed.epochs.length} epoch pool(s) (tx ${claimed.hash})`,
+    );
+  }
+  return true;
+};
+
 let stopping = false;
 const stop = async () => {
   if (stopping) return;
   stopping = true;
-  log("stopping: settling vouchers and receipts ...");
-  const e = await seeder.stop({ settle: true });
-  if (values.json) event("earnings", { ...e });
+  if (claimOnly) log("settling the stored vouchers and receipts, then claiming rebates ...");
+  else log(`stopping: settling vouchers and receipts${values.claim ? ", then claiming rebates" : ""} ...`);
+  const e = await seeder.stop({ settle: true, claim: values.claim && { sweep: !values["no-sweep"] } });
+  const claimedOk = reportClaim(e);
+  const { claimed: _claimed, claimError: _error, ...earnings } = e;
+  if (values.json) event("earnings", { ...earnings });
   else console.log(`earnings: ${formatEther(e.redeemed)} ETH redeemed, ${rebates(e.rebateBalance)} rebates to claim`);
-  process.exit(0);
+  process.exit(claimedOk ? 0 : 1);
 };
+if (claimOnly) await stop();
 process.on("SIGINT", () => void stop());
 process.on("SIGTERM", () => void stop());
 

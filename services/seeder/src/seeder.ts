@@ -12,15 +12,20 @@
  *   redeemed — and the rest in batches every `settleIntervalMs`, with the receipts (one `submitReceipts` per batch)
  *   and cooperative closes (`waiveChallenge`) of escrows the leecher closed once everything is redeemed.
  * - After a restart, whatever was stored and not yet redeemed or submitted goes out in the first settlement.
+ * - `claim()` claims the rebates: the pool balance the receipts earned and the shares of every finished epoch with a
+ *   share, in one `RebatePool.claim` (nothing to claim, no transaction). Before it, the unearned allowances of the
+ *   licenses this seeder served that have expired are swept into the epoch pool in one `sweepMany`.
  */
 import { EventEmitter } from "node:events";
 import { readdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { createPublicClient, http, type Address, type Hash, type Hex } from "viem";
+import { createPublicClient, http, parseEventLogs, type Address, type Hash, type Hex } from "viem";
 import WebTorrent from "webtorrent";
 import { FIRST_CHECKPOINT } from "@web3torrent/sdk/checkpointSchedule";
 import { getDeployment } from "@web3torrent/sdk/deployments";
+import { rebatePoolAbi } from "@web3torrent/sdk/generated/contracts";
 import { infohashToBytes32 } from "@web3torrent/sdk/infohash";
+import { readRebateClaims } from "@web3torrent/sdk/rebateClaims";
 import { torrentClientOptions } from "@web3torrent/sdk/torrentClient";
 import {
   RefusalReason,
@@ -59,6 +64,11 @@ export interface SeederOptions {
   chainId?: number;
   /** Defaults to the sdk's deployment on the chain. */
   contracts?: SeederContracts;
+  /**
+   * The block from which the pool's events for this seeder are searched (what it can claim from which epochs).
+   * Default: the RebatePool's deployment block when `contracts` come from the sdk's deployment, else 0.
+   */
+  startBlock?: bigint;
   /** Escrow modes served. Default: both. */
   modes?: PaymentModeName[];
   /** How long to wait for a voucher at a checkpoint. Default 30 s. */
@@ -110,6 +120,40 @@ export interface SettlementResult {
   waived: bigint[];
 }
 
+export interface SweepResult {
+  /** The licenses whose expired allowances were swept. */
+  licenses: { licensee: Address; contentId: bigint }[];
+  /** Wei moved into the epoch pool. */
+  amount: bigint;
+  hash: Hash;
+}
+
+export interface ClaimResult {
+  /** Wei paid to the seeder: `fromBalance + fromEpochs` of the `Claimed` event; 0 when there was nothing to claim. */
+  paid: bigint;
+  /** The balance paid: what the seeder's receipts earned from licenses' allowances. */
+  fromBalance: bigint;
+  /** The shares of finished epochs' pools paid. */
+  fromEpochs: bigint;
+  /** The finished epochs claimed. */
+  epochs: bigint[];
+  /** The claim transaction; null when there was nothing to claim (no transaction was sent). */
+  hash: Hash | null;
+  /** The sweep sent before the claim, if any license this seeder served had an expired allowance left. */
+  swept: SweepResult | null;
+}
+
+export interface ClaimOptions {
+  /** Sweep the expired allowances of the licenses this seeder served first. Default true. */
+  sweep?: boolean;
+}
+
+export interface StopResult extends Earnings {
+  /** With `stop({ claim: true })`: the claim, or why it failed. */
+  claimed?: ClaimResult;
+  claimError?: Error;
+}
+
 const DEFAULT_SETTLE_INTERVAL_MS = 60_000;
 const DEFAULT_DELEGATION_MARGIN_SECONDS = 60n * 60n;
 
@@ -119,6 +163,8 @@ export class Seeder extends EventEmitter implements SeederBackend {
   readonly client: InstanceType<typeof WebTorrent>;
   readonly chainId: number;
   readonly contracts: SeederContracts;
+  /** Where the pool's events for this seeder are searched from. */
+  readonly startBlock: bigint;
   readonly options: SeederOptions;
   readonly seeded = new Map<string, SeededContent>();
   readonly #accounts = new Map<string, ServiceAccount>();
@@ -126,11 +172,12 @@ export class Seeder extends EventEmitter implements SeederBackend {
   #timer: ReturnType<typeof setInterval> | null = null;
   #stopped = false;
 
-  private constructor(options: SeederOptions, chainId: number, contracts: SeederContracts) {
+  private constructor(options: SeederOptions, chainId: number, contracts: SeederContracts, startBlock: bigint) {
     super();
     this.options = options;
     this.chainId = chainId;
     this.contracts = contracts;
+    this.startBlock = startBlock;
     this.chain = new SeederChain(options.rpcUrl, chainId, options.privateKey, contracts);
     this.store = new SeederStore(options.dbPath);
     this.client = new WebTorrent(torrentClientOptions(options.iceServers));
@@ -140,13 +187,14 @@ export class Seeder extends EventEmitter implements SeederBackend {
   /** Connects to the chain and opens the store; then `seed()` files and folders. */
   static async start(options: SeederOptions): Promise<Seeder> {
     const chainId = options.chainId ?? (await createPublicClient({ transport: http(options.rpcUrl) }).getChainId());
-    const contracts =
-      options.contracts ??
-      (() => {
-        const d = getDeployment(chainId).contracts;
-        return { market: d.LicenseMarket.address, escrow: d.CheckpointEscrow.address, rebatePool: d.RebatePool.address };
-      })();
-    const seeder = new Seeder(options, chainId, contracts);
+    let contracts = options.contracts;
+    let startBlock = options.startBlock ?? 0n;
+    if (!contracts) {
+      const d = getDeployment(chainId).contracts;
+      contracts = { market: d.LicenseMarket.address, escrow: d.CheckpointEscrow.address, rebatePool: d.RebatePool.address };
+      startBlock = options.startBlock ?? BigInt(d.RebatePool.startBlock);
+    }
+    const seeder = new Seeder(options, chainId, contracts, startBlock);
     const interval = options.settleIntervalMs ?? DEFAULT_SETTLE_INTERVAL_MS;
     if (interval > 0) {
       seeder.#timer = setInterval(() => void seeder.flush().catch(() => {}), interval);
@@ -512,6 +560,67 @@ export class Seeder extends EventEmitter implements SeederBackend {
     }
   }
 
+  // ------------------------------------------------------------------------------------------------ rebates
+
+  /**
+   * Claims the rebates: the pool balance and the shares of every finished epoch with a share, in one transaction,
+   * after what is being settled. With `sweep` (the default), first sweeps into the epoch pool the expired allowances
+   * of the licenses this seeder served (see {@link Seeder.sweepExpired}). Nothing to claim: no transaction, `paid` 0.
+   */
+  claim({ sweep = true }: ClaimOptions = {}): Promise<ClaimResult> {
+    const run = this.#settlement.then(() => this.#claim(sweep));
+    this.#settlement = run.catch(() => {});
+    return run;
+  }
+
+  async #claim(sweep: boolean): Promise<ClaimResult> {
+    // The sweep only funds epoch pools; a failed one must not keep the seeder from its claim.
+    const swept = sweep
+      ? await this.#sweepExpired().catch((error: Error) => {
+          this.#fail("sweeping expired allowances", error);
+          return null;
+        })
+      : null;
+    const claims = await readRebateClaims(this.chain.publicClient, { pool: this.contracts.rebatePool, seeder: this.address, fromBlock: this.startBlock });
+    if (claims.claimable === 0n) {
+      this.#log("no rebates to claim");
+      return { paid: 0n, fromBalance: 0n, fromEpochs: 0n, epochs: [], hash: null, swept };
+    }
+    const hash = await this.chain.claimRebates(claims.claimableEpochs);
+    const receipt = await this.chain.publicClient.getTransactionReceipt({ hash });
+    const [claimed] = parseEventLogs({ abi: rebatePoolAbi, eventName: "Claimed", logs: receipt.logs });
+    const { fromBalance, fromEpochs } = claimed.args;
+    const result: ClaimResult = { paid: fromBalance + fromEpochs, fromBalance, fromEpochs, epochs: claims.claimableEpochs, hash, swept };
+    this.emit("claimed", result);
+    this.#log(`claimed ${result.paid} wei of rebates: ${fromBalance} from allowances, ${fromEpochs} from ${result.epochs.length} epoch(s) (tx ${hash})`);
+    return result;
+  }
+
+  /**
+   * Sweeps, in one `sweepMany`, the unearned allowances of the licenses this seeder served (as stored) that have
+   * expired, so that they fund the epoch pool: the current epoch's if its credits earned something, else the next
+   * one's that does — epochs whose pools this seeder shares by what it earns in them. A sweep never adds to an epoch
+   * already over. Only licenses with something left and past their expiry on the chain's clock are swept, so the
+   * transaction does not revert unless someone sweeps one of them first.
+   */
+  async #sweepExpired(): Promise<SweepResult | null> {
+    const served = new Map<string, { licensee: Address; contentId: bigint }>();
+    for (const row of this.store.all()) served.set(`${row.leecher}:${row.contentId}`, { licensee: row.leecher, contentId: row.contentId });
+    if (served.size === 0) return null;
+    const [now, expiry] = await Promise.all([this.chain.now(), this.chain.allowanceExpiry()]);
+    const expired: { licensee: Address; contentId: bigint }[] = [];
+    for (const license of served.values()) {
+      const { remaining, fundedAt } = await this.chain.allowance(license.licensee, license.contentId);
+      if (remaining > 0n && now >= fundedAt + expiry) expired.push(license);
+    }
+    if (expired.length === 0) return null;
+    const hash = await this.chain.sweepMany(expired);
+    const receipt = await this.chain.publicClient.getTransactionReceipt({ hash });
+    const amount = parseEventLogs({ abi: rebatePoolAbi, eventName: "AllowanceSwept", logs: receipt.logs }).reduce((sum, l) => sum + l.args.amount, 0n);
+    this.#log(`swept ${amount} wei of expired allowances of ${expired.length} license(s) into the epoch pool (tx ${hash})`);
+    return { licenses: expired, amount, hash };
+  }
+
   // ------------------------------------------------------------------------------------------------ reporting
 
   async earnings(): Promise<Earnings> {
@@ -530,17 +639,21 @@ export class Seeder extends EventEmitter implements SeederBackend {
     return { redeemed, pendingVouchers, rebateBalance, bytesServed, bytesCredited, accounts: rows.length };
   }
 
-  /** Stops seeding; with `settle`, redeems and submits what is stored first. Returns the final earnings. */
-  async stop({ settle = false }: { settle?: boolean } = {}): Promise<Earnings> {
+  /**
+   * Stops seeding; with `settle`, redeems and submits what is stored first; with `claim`, then claims the rebates
+   * (see {@link Seeder.claim}). Returns the final earnings, and the claim.
+   */
+  async stop({ settle = false, claim = false }: { settle?: boolean; claim?: boolean | ClaimOptions } = {}): Promise<StopResult> {
     if (this.#stopped) throw new Error("the seeder is stopped");
     this.#stopped = true;
     if (this.#timer) clearInterval(this.#timer);
     await new Promise<void>((resolve) => this.client.destroy(() => resolve()));
     if (settle) await this.flush().catch(() => {});
     else await this.#settlement;
-    const earnings = await this.earnings();
+    const claimed = claim ? await this.claim(claim === true ? {} : claim).then((c) => ({ claimed: c }), (error: Error) => ({ claimError: error })) : {};
+    const result: StopResult = { ...(await this.earnings()), ...claimed };
     this.store.close();
-    return earnings;
+    return result;
   }
 }
 

@@ -9,6 +9,7 @@
  *   ...
  *   await swarm.stop();
  */
+import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -25,6 +26,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import WebTorrent from "webtorrent";
 import { startDevChain, type DevChain } from "@web3torrent/devchain";
 import { buyLicense } from "@web3torrent/sdk/market";
+import { createDownloadKey, startPaidDownload, type PaidDownload } from "@web3torrent/sdk/paidDownload";
 import { magnetURI } from "@web3torrent/sdk/infohash";
 import { torrentClientOptions } from "@web3torrent/sdk/torrentClient";
 import { leecherExtension, type LeecherSession, type PayWire } from "@web3torrent/sdk/wire/index";
@@ -58,6 +60,16 @@ export function nodeClient(): TorrentClient {
   return client;
 }
 
+/** Runs a TypeScript command-line program (`script`) with `args` to its end: its exit code and what it printed. */
+export async function runCli(script: string, args: string[]): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", script, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout.on("data", (d) => (output += d));
+  child.stderr.on("data", (d) => (output += d));
+  const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+  return { code, output };
+}
+
 export function destroyClient(client: TorrentClient): Promise<void> {
   return new Promise((resolve) => client.destroy(() => resolve()));
 }
@@ -85,6 +97,15 @@ export interface Swarm {
   buyLicense(contentId: bigint, buyerIndex: number): Promise<bigint>;
   /** A seeder (in this process) paid to test account `accountIndex`, stopped by stop(). */
   startSeeder(options: { accountIndex: number; pricePerMiB: bigint; dbPath?: string } & Partial<SeederOptions>): Promise<Seeder>;
+  /**
+   * Starts a paid download of `content` by test account `leecherIndex` (a fresh session key, the sdk's leecher)
+   * into the scratch folder; `path` is where the file will be.
+   */
+  download(
+    content: Published,
+    leecherIndex: number,
+    options: { pricePerMiBCap: bigint; mode?: "exponential" | "upfront" },
+  ): Promise<{ paid: PaidDownload; path: string }>;
   /** A WebTorrent client, destroyed by stop(). */
   client(): TorrentClient;
   /** Adds the content to `client` (on its own tracker URL) with a w3t_pay leecher extension speaking for `session`. */
@@ -159,6 +180,28 @@ export async function startSwarm(): Promise<Swarm> {
       });
       seeders.push(seeder);
       return seeder;
+    },
+    async download(content, leecherIndex, { pricePerMiBCap, mode }) {
+      const leecher = wallet(leecherIndex);
+      const key = await createDownloadKey(leecher, leecher.account, { chainId: chain.chainId, rebatePool: contracts.rebatePool });
+      const out = join(dir, `leecher-${leecherIndex}-${content.contentId}`);
+      const client = nodeClient();
+      clients.push(client);
+      const paid = await startPaidDownload({
+        client: client as never,
+        publicClient,
+        walletClient: leecher,
+        account: leecher.account,
+        chainId: chain.chainId,
+        contracts,
+        contentId: content.contentId,
+        key,
+        pricePerMiBCap,
+        mode,
+        announce: announce(),
+        torrentOptions: { path: out },
+      });
+      return { paid, path: join(out, content.name) };
     },
     client() {
       const client = nodeClient();

@@ -5,12 +5,11 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parseEventLogs } from "viem";
 import { CheckpointMode, amountFor, checkpoints } from "@web3torrent/sdk/checkpointSchedule";
 import { checkpointEscrowAbi, rebatePoolAbi } from "@web3torrent/sdk/generated/contracts";
-import { createDownloadKey, startPaidDownload, type PaidDownload } from "@web3torrent/sdk/paidDownload";
+import type { PaidDownload } from "@web3torrent/sdk/paidDownload";
 import type { Seeder } from "../src/seeder.ts";
 import { MiB, startSwarm, type Published, type Swarm } from "../src/testing.ts";
 
@@ -25,25 +24,8 @@ async function sha256(path: string): Promise<string> {
   return hash.digest("hex");
 }
 
-async function download(swarm: Swarm, content: Published, leecherIndex: number, pricePerMiBCap: bigint, mode?: "exponential" | "upfront") {
-  const wallet = swarm.wallet(leecherIndex);
-  const key = await createDownloadKey(wallet, wallet.account, { chainId: swarm.chain.chainId, rebatePool: swarm.contracts.rebatePool });
-  const out = join(swarm.dir, `leecher-${leecherIndex}-${content.contentId}`);
-  const paid = await startPaidDownload({
-    client: swarm.client() as never,
-    publicClient: swarm.publicClient,
-    walletClient: wallet,
-    account: wallet.account,
-    chainId: swarm.chain.chainId,
-    contracts: swarm.contracts,
-    contentId: content.contentId,
-    key,
-    pricePerMiBCap,
-    mode,
-    announce: swarm.announce(),
-    torrentOptions: { path: out },
-  });
-  return { paid, path: join(out, content.name) };
+function download(swarm: Swarm, content: Published, leecherIndex: number, pricePerMiBCap: bigint, mode?: "exponential" | "upfront") {
+  return swarm.download(content, leecherIndex, { pricePerMiBCap, mode });
 }
 
 /** Closes the escrow as the leecher, lets the seeder waive its window, refunds; returns the refunded amount. */

@@ -582,8 +582,8 @@ export class Seeder extends EventEmitter implements SeederBackend {
         })
       : null;
     const claims = await readRebateClaims(this.chain.publicClient, { pool: this.contracts.rebatePool, seeder: this.address, fromBlock: this.startBlock });
+    // The result (and the "claimed" event) tells the caller; the CLI prints it once.
     if (claims.claimable === 0n) {
-      this.#log("no rebates to claim");
       return { paid: 0n, fromBalance: 0n, fromEpochs: 0n, epochs: [], hash: null, swept };
     }
     const hash = await this.chain.claimRebates(claims.claimableEpochs);
@@ -592,7 +592,6 @@ export class Seeder extends EventEmitter implements SeederBackend {
     const { fromBalance, fromEpochs } = claimed.args;
     const result: ClaimResult = { paid: fromBalance + fromEpochs, fromBalance, fromEpochs, epochs: claims.claimableEpochs, hash, swept };
     this.emit("claimed", result);
-    this.#log(`claimed ${result.paid} wei of rebates: ${fromBalance} from allowances, ${fromEpochs} from ${result.epochs.length} epoch(s) (tx ${hash})`);
     return result;
   }
 

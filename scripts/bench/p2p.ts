@@ -17,7 +17,11 @@
  * 2-core machine, 256 MiB at 17 MiB/s), about 1 s of a 15 s download. The round trip cannot be started earlier
  * without the leecher paying for bytes it has not received or the seeder serving past the checkpoint unpaid.
  * Checkpoints double, so that cost shrinks as content grows, yet `--mib 1024` measured no better ratio (0.93): a
- * per-byte cost of the paid path remains, not yet located.
+ * per-byte cost of the paid path remains, not yet located. A CPU profile of one round (`NODE_OPTIONS=--cpu-prof`)
+ * shows both seeders spending most of their time in @roamhq/wrtc's `RTCDataChannel.send`, which waits on WebRTC's
+ * network thread: 9.6 s for plain, 12.4 s for paid, for the same 256 MiB in the same 16 KiB blocks, so the paid
+ * seeder's sends wait longer (CPU contention on 2 cores is the first suspect: the paid round also runs the chain's
+ * calls and SQLite).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { rmSync } from "node:fs";

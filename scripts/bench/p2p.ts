@@ -11,10 +11,10 @@
  * (torrent added → complete; the paid download's escrow is opened before), the paid/plain ratios of the medians
  * over the rounds (the machine is shared: single runs vary), wallet prompts and session-key signatures per GiB.
  *
- * Where the paid download loses time: at each checkpoint the seeder waits for a voucher, one round trip through the
- * leecher, whose event loop is busy with the blocks it just received (hashing, writing); the voucher is signed in
- * about 3 ms, but the request and the ack each wait behind that backlog (measured 100-470 ms per checkpoint on a
- * 2-core machine, 256 MiB at 17 MiB/s), about 1 s of a 15 s download. The round trip cannot be started earlier
+ * Where the paid download loses time: at each checkpoint the seeder waits for a voucher, one round trip to the
+ * leecher. The voucher is signed in about 3 ms, yet the round trip took 100-470 ms per checkpoint (both ends'
+ * timestamps, seeder and leecher in one process, 2-core machine, 256 MiB at 17 MiB/s): the small messages wait in
+ * WebRTC's queues or behind the receiver's backlog, which was not told apart. That is about 1 s of a 15 s download. The round trip cannot be started earlier
  * without the leecher paying for bytes it has not received or the seeder serving past the checkpoint unpaid.
  * Checkpoints double, so that cost shrinks as content grows, yet `--mib 1024` measured no better ratio (0.93): a
  * per-byte cost of the paid path remains, not yet located. A CPU profile of one round (`NODE_OPTIONS=--cpu-prof`)

@@ -104,7 +104,7 @@ export interface Swarm {
   download(
     content: Published,
     leecherIndex: number,
-    options: { pricePerMiBCap: bigint; mode?: "exponential" | "upfront" },
+    options: { pricePerMiBCap: bigint; mode?: "exponential" | "upfront"; payment?: "vouchers" | "transactions" },
   ): Promise<{ paid: PaidDownload; path: string }>;
   /** A WebTorrent client, destroyed by stop(). */
   client(): TorrentClient;
@@ -181,7 +181,7 @@ export async function startSwarm(): Promise<Swarm> {
       seeders.push(seeder);
       return seeder;
     },
-    async download(content, leecherIndex, { pricePerMiBCap, mode }) {
+    async download(content, leecherIndex, { pricePerMiBCap, mode, payment }) {
       const leecher = wallet(leecherIndex);
       const key = await createDownloadKey(leecher, leecher.account, { chainId: chain.chainId, rebatePool: contracts.rebatePool });
       const out = join(dir, `leecher-${leecherIndex}-${content.contentId}`);
@@ -198,6 +198,7 @@ export async function startSwarm(): Promise<Swarm> {
         key,
         pricePerMiBCap,
         mode,
+        payment,
         announce: announce(),
         torrentOptions: { path: out },
       });

@@ -10,7 +10,6 @@ import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { FIRST_CHECKPOINT, amountFor } from "@web3torrent/sdk/checkpointSchedule";
 import { checkpointEscrowAbi } from "@web3torrent/sdk/generated/contracts";
-import { createDownloadKey, startPaidDownload } from "@web3torrent/sdk/paidDownload";
 import { MiB, startSwarm, type Published, type Swarm } from "../src/testing.ts";
 
 const PRICE = 10n ** 12n;
@@ -84,19 +83,7 @@ describe("a seeder killed after acknowledging a voucher", () => {
     const first = startSeederProcess(swarm, file, db);
     await first.next("ready");
 
-    const wallet = swarm.wallet(LEECHER);
-    const download = await startPaidDownload({
-      client: swarm.client() as never,
-      publicClient: swarm.publicClient,
-      walletClient: wallet,
-      account: wallet.account,
-      chainId: swarm.chain.chainId,
-      contracts: swarm.contracts,
-      contentId: content.contentId,
-      key: await createDownloadKey(wallet, wallet.account, { chainId: swarm.chain.chainId, rebatePool: swarm.contracts.rebatePool }),
-      pricePerMiBCap: PRICE,
-      announce: swarm.announce(),
-    });
+    const { paid: download } = await swarm.download(content, LEECHER, { pricePerMiBCap: PRICE });
     // Kill the seeder the moment it acknowledges the voucher of the second checkpoint (30 MiB).
     const acknowledged = 3n * FIRST_CHECKPOINT;
     await new Promise<void>((resolve) => {

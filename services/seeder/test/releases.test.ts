@@ -13,7 +13,7 @@ import { parseEventLogs, type Hash } from "viem";
 import { CheckpointMode, FIRST_CHECKPOINT, amountFor, checkpoints } from "@web3torrent/sdk/checkpointSchedule";
 import { checkpointEscrowAbi } from "@web3torrent/sdk/generated/contracts";
 import { magnetURI } from "@web3torrent/sdk/infohash";
-import { createDownloadKey, openEscrow, startPaidDownload, type PaidDownload } from "@web3torrent/sdk/paidDownload";
+import { createDownloadKey, openEscrow, type PaidDownload } from "@web3torrent/sdk/paidDownload";
 import { LeecherSession, RefusalReason, type RefusalMessage } from "@web3torrent/sdk/wire/index";
 import type { Seeder } from "../src/seeder.ts";
 import { MiB, startSwarm, type Published, type Swarm } from "../src/testing.ts";
@@ -45,28 +45,13 @@ describe("a download paid by a release transaction per checkpoint", () => {
   after(() => swarm.stop());
 
   it("downloads the file, the wallet releasing each checkpoint on-chain and the session key signing receipts only", async () => {
-    const wallet = swarm.wallet(LEECHER);
-    const key = await createDownloadKey(wallet, wallet.account, { chainId: swarm.chain.chainId, rebatePool: swarm.contracts.rebatePool });
-    const out = join(swarm.dir, "by-transactions");
     const released: bigint[] = [];
     seeder.on("released", (e) => released.push(e.release.cumulativeBytes));
-    paid = await startPaidDownload({
-      client: swarm.client() as never,
-      publicClient: swarm.publicClient,
-      walletClient: wallet,
-      account: wallet.account,
-      chainId: swarm.chain.chainId,
-      contracts: swarm.contracts,
-      contentId: content.contentId,
-      key,
-      // A cap above the seeder's price: each release must pay the seeder's price, not the cap.
-      pricePerMiBCap: 2n * PRICE,
-      payment: "transactions",
-      announce: swarm.announce(),
-      torrentOptions: { path: out },
-    });
+    // A cap above the seeder's price: each release must pay the seeder's price, not the cap.
+    const download = await swarm.download(content, LEECHER, { pricePerMiBCap: 2n * PRICE, payment: "transactions" });
+    paid = download.paid;
     await paid.done;
-    assert.equal(sha256(join(out, content.name)), sha256(file));
+    assert.equal(sha256(download.path), sha256(file));
 
     const schedule = checkpoints(CheckpointMode.Exponential, content.size);
     assert.deepEqual(schedule, [FIRST_CHECKPOINT, content.size]);

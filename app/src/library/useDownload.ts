@@ -16,7 +16,7 @@ import { getBalance, getWalletClient } from "wagmi/actions";
 import { useAppConfig } from "../config/ConfigContext.tsx";
 import type { ContentRecord } from "../data/types.ts";
 import { describeError, type DescribedError } from "../errors/describeError.ts";
-import { bytes32ToInfohash } from "../publish/infohash.ts";
+import { bytes32ToInfohash } from "@web3torrent/sdk/infohash";
 import { useTorrents } from "../torrent/TorrentContext.tsx";
 import { useWallet } from "../wallet/useWallet.ts";
 import { downloadKeyFor } from "./downloadKey.ts";

@@ -13,7 +13,7 @@ import { useTorrents } from "../torrent/TorrentContext.tsx";
 import { TxProgress } from "../tx/TxProgress.tsx";
 import { RequireWallet } from "../wallet/RequireWallet.tsx";
 import { useWallet } from "../wallet/useWallet.ts";
-import { infohashToBytes32, magnetURI } from "./infohash.ts";
+import { infohashToBytes32, magnetURI } from "@web3torrent/sdk/infohash";
 import { ProceedsCard } from "./ProceedsCard.tsx";
 import { DEFAULT_FORM, validatePublishForm, type PublishForm } from "./publishParams.ts";
 import { useCreateTorrent } from "./useCreateTorrent.ts";

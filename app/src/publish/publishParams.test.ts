@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseEther } from "viem";
 import { DEFAULT_FORM, percentToBps, validatePublishForm } from "./publishParams.ts";
-import { bytes32ToInfohash, infohashToBytes32, magnetURI } from "./infohash.ts";
+import { bytes32ToInfohash, infohashToBytes32, magnetURI } from "@web3torrent/sdk/infohash";
 
 const me = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
 

@@ -4,6 +4,7 @@
  */
 import { MAX_BOUNTY_FEE_BPS, MAX_GROWTH_BPS } from "@web3torrent/sdk/bondingCurve";
 import { isAddress, parseEther, type Address, type Hex } from "viem";
+import type { ContentRecord } from "../data/types.ts";
 
 export interface PublishForm {
   name: string;
@@ -30,18 +31,7 @@ export const DEFAULT_FORM: PublishForm = {
   payout: "",
 };
 
-export interface ContentParams {
-  infohash: Hex;
-  size: bigint;
-  payout: Address;
-  basePrice: bigint;
-  curve: number;
-  growth: bigint;
-  maxSupply: bigint;
-  bountyFeeBps: number;
-  transferable: boolean;
-  metadataURI: string;
-}
+export type ContentParams = Omit<ContentRecord, "contentId" | "supply" | "metadata">;
 
 export type FormErrors = Partial<Record<keyof PublishForm, string>>;
 

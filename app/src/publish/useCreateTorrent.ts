@@ -8,7 +8,7 @@ import { useCallback, useState } from "react";
 import { usePublicClient } from "wagmi";
 import { useAppConfig } from "../config/ConfigContext.tsx";
 import { useTorrents } from "../torrent/TorrentContext.tsx";
-import { infohashToBytes32 } from "./infohash.ts";
+import { infohashToBytes32 } from "@web3torrent/sdk/infohash";
 
 export interface CreatedTorrent {
   file: File;

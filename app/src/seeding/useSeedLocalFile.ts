@@ -6,7 +6,7 @@ import { licenseMarketAbi } from "@web3torrent/sdk/generated/contracts";
 import { useState } from "react";
 import { usePublicClient } from "wagmi";
 import { useAppConfig } from "../config/ConfigContext.tsx";
-import { infohashToBytes32 } from "../publish/infohash.ts";
+import { infohashToBytes32 } from "@web3torrent/sdk/infohash";
 import { useTorrents } from "../torrent/TorrentContext.tsx";
 
 export function useSeedLocalFile() {

@@ -9,15 +9,9 @@ export interface PeerStats {
   uploaded: number;
 }
 
-export interface TorrentStats {
-  progress: number;
-  downloaded: number;
-  uploaded: number;
-  downloadSpeed: number;
-  uploadSpeed: number;
-  numPeers: number;
+/** The torrent's own figures at one moment, and its peers. */
+export interface TorrentStats extends Pick<Torrent, "progress" | "downloaded" | "uploaded" | "downloadSpeed" | "uploadSpeed" | "numPeers" | "done"> {
   peers: PeerStats[];
-  done: boolean;
 }
 
 export function sampleTorrent(torrent: Torrent): TorrentStats {

@@ -3,12 +3,11 @@
  * registered), then looks its infohash up in the market: a file already published is reported with its content id
  * (and seeded) instead of being registered twice.
  */
-import { licenseMarketAbi } from "@web3torrent/sdk/generated/contracts";
 import { useCallback, useState } from "react";
 import { usePublicClient } from "wagmi";
 import { useAppConfig } from "../config/ConfigContext.tsx";
 import { useTorrents } from "../torrent/TorrentContext.tsx";
-import { infohashToBytes32 } from "@web3torrent/sdk/infohash";
+import { contentIdOf } from "../data/contentIdOf.ts";
 
 export interface CreatedTorrent {
   file: File;
@@ -30,12 +29,7 @@ export function useCreateTorrent() {
       setState({ phase: "hashing" });
       try {
         const torrent = await hashFile(file);
-        const contentId = await client!.readContract({
-          address: config.contracts.LicenseMarket,
-          abi: licenseMarketAbi,
-          functionName: "contentIdOf",
-          args: [infohashToBytes32(torrent.infoHash)],
-        });
+        const contentId = await contentIdOf(client!, config.contracts.LicenseMarket, torrent.infoHash);
         const created: CreatedTorrent = { file, infoHash: torrent.infoHash, name: torrent.name, size: BigInt(torrent.length), existingContentId: contentId === 0n ? null : contentId };
         if (created.existingContentId !== null) await seedContent(file, created.existingContentId).catch(() => undefined);
         setState({ phase: "ready", created });

@@ -2,11 +2,10 @@
  * Seeding a file from disk: its infohash is computed here and the file is seeded only if it matches a registered
  * content (a file that differs by one byte has another infohash and is refused).
  */
-import { licenseMarketAbi } from "@web3torrent/sdk/generated/contracts";
 import { useState } from "react";
 import { usePublicClient } from "wagmi";
 import { useAppConfig } from "../config/ConfigContext.tsx";
-import { infohashToBytes32 } from "@web3torrent/sdk/infohash";
+import { contentIdOf } from "../data/contentIdOf.ts";
 import { useTorrents } from "../torrent/TorrentContext.tsx";
 
 export function useSeedLocalFile() {
@@ -19,12 +18,7 @@ export function useSeedLocalFile() {
     setState({ phase: "hashing" });
     try {
       const torrent = await hashFile(file);
-      const contentId = await client!.readContract({
-        address: config.contracts.LicenseMarket,
-        abi: licenseMarketAbi,
-        functionName: "contentIdOf",
-        args: [infohashToBytes32(torrent.infoHash)],
-      });
+      const contentId = await contentIdOf(client!, config.contracts.LicenseMarket, torrent.infoHash);
       if (contentId === 0n) {
         setState({ phase: "refused", message: `"${file.name}" matches no published content (infohash ${torrent.infoHash}). Only registered files can be seeded: publish it first, or pick the exact file you downloaded.` });
         return;

@@ -207,6 +207,7 @@ export const WS402_ERRORS = {
   malformedJson: "malformed_json",
   invalidMessage: "invalid_message",
   unknownType: "unknown_type",
+  messageTooLarge: "message_too_large",
   unknownResource: "unknown_resource",
   proofRequired: "proof_required",
   proofTimeout: "proof_timeout",

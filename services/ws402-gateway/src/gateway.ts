@@ -23,6 +23,12 @@ import { TokenRegistry } from "./tokens.ts";
 
 const TOKEN_SWEEP_INTERVAL_MS = 60_000;
 const SHUTDOWN_SETTLE_TIMEOUT_MS = 15_000;
+/**
+ * Frames up to this size are read even when larger than `maxMessageBytes`, so that an oversized message is answered
+ * with a `message_too_large` error; larger frames are cut off by the WebSocket layer (close 1009) before they are
+ * buffered, which bounds the memory a connection can hold.
+ */
+const OVERSIZED_MESSAGE_READ_LIMIT_BYTES = 64 * 1024;
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -106,7 +112,12 @@ export async function startGateway({ config, privateKey, log, onSettlement }: Ga
   const restored = manager.restore();
   const pendingSettlements = settler.resumePending();
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: settings.maxMessageBytes, clientTracking: false, perMessageDeflate: false });
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: Math.max(settings.maxMessageBytes, OVERSIZED_MESSAGE_READ_LIMIT_BYTES),
+    clientTracking: false,
+    perMessageDeflate: false,
+  });
   const metrics = () => ({
     ...manager.metrics(),
     activeTokens: tokens.size,

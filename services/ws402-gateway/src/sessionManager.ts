@@ -54,6 +54,7 @@ export type SessionSettings = Pick<
   | "receiptToleranceSeconds"
   | "proofTimeoutMs"
   | "maxProtocolErrors"
+  | "maxMessageBytes"
 >;
 
 export interface SessionManagerDeps {
@@ -277,6 +278,12 @@ export class SessionManager {
   #onMessage(connection: Connection, data: WebSocket.RawData, isBinary: boolean): void {
     if (isBinary) {
       this.#protocolError(connection, WS402_ERRORS.invalidMessage, "Messages are JSON text frames.");
+      return;
+    }
+    const size = Array.isArray(data) ? data.reduce((total, part) => total + part.byteLength, 0) : data.byteLength;
+    const { maxMessageBytes } = this.#deps.settings;
+    if (size > maxMessageBytes) {
+      this.#protocolError(connection, WS402_ERRORS.messageTooLarge, `A message is at most ${maxMessageBytes} bytes; this one has ${size}.`);
       return;
     }
     const parsed = parseClientMessage(data.toString());

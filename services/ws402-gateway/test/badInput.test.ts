@@ -1,7 +1,7 @@
 /**
- * Bad input on the WebSocket, message by message with a raw client: each is answered with an `error` message (or,
- * for an oversized frame, the 1009 close the WebSocket protocol defines), and the gateway carries on serving and
- * settling other sessions.
+ * Bad input on the WebSocket, message by message with a raw client: each is answered with an `error` message (a
+ * frame too large to read at all gets the 1009 close the WebSocket protocol defines), and the gateway carries on
+ * serving and settling other sessions.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -75,10 +75,17 @@ describe("WS402 bad input", () => {
     assert.ok(client.messages.some((m) => m.type === "error" && m.code === "too_many_errors"));
   });
 
-  it("an oversized frame is cut off by maxPayload (close 1009), and the gateway carries on", async () => {
+  it("an oversized message is answered with message_too_large and the connection stays; a huge frame is cut off (1009)", async () => {
     const client = await RawClient.connect(schema);
     await client.challenge();
-    client.send({ type: "usage_receipt", padding: "x".repeat(64 * 1024) });
+    // Over maxMessageBytes (2,048 here): read, refused with an error message, nothing else happens.
+    client.send({ type: "usage_receipt", padding: "x".repeat(4 * 1024) });
+    await expectError(client, "message_too_large");
+    const deposit = await openDeposit(env, schema, 10, 60);
+    const started = await client.prove(deposit.sessionKey, deposit.sessionId);
+    assert.equal(started.sessionId, deposit.sessionId.toString(), "the connection still works after the oversized message");
+    // Beyond what the gateway reads at all (64 KiB): the WebSocket layer cuts the connection before buffering it.
+    client.send({ type: "usage_receipt", padding: "x".repeat(128 * 1024) });
     const closed = await client.waitClosed();
     assert.equal(closed.code, 1009);
     assert.equal((await fetch(`${gateway.url}/healthz`)).status, 200);

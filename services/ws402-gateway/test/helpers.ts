@@ -133,7 +133,7 @@ export async function setup(): Promise<TestEnv> {
   };
 }
 
-export async function fetchSchema(gateway: Gateway, resourceId: string): Promise<Ws402SchemaDocument> {
+export async function fetchSchema(gateway: { schemaUrl(id: string): string }, resourceId: string): Promise<Ws402SchemaDocument> {
   return (await fetch(gateway.schemaUrl(resourceId))).json() as Promise<Ws402SchemaDocument>;
 }
 

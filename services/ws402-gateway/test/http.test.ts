@@ -4,7 +4,13 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { ws402DepositsAbi, type Ws402Client, type Ws402PaymentRequired, type Ws402SchemaDocument } from "@web3torrent/sdk";
+import {
+  readWs402PaymentRequired,
+  ws402DepositsAbi,
+  Ws402Client,
+  type Ws402PaymentRequired,
+  type Ws402SchemaDocument,
+} from "@web3torrent/sdk";
 import type { Gateway } from "../src/index.ts";
 import { CLIP_PRICE_PER_SECOND, eventually, openClient, PRICE_PER_SECOND, setup, type TestEnv } from "./helpers.ts";
 
@@ -77,6 +83,21 @@ describe("WS402 HTTP resources and tokens", () => {
     assert.equal(body.schemaUrl, gateway.schemaUrl("doc"));
     assert.equal(body.schema.websocketEndpoint, `${gateway.url.replace("http", "ws")}/ws402?resourceId=doc`);
     assert.equal(body.schema.pricing.pricePerSecond, PRICE_PER_SECOND.toString());
+  });
+
+  it("the 402 alone is enough to pay: the sdk reads its schema, opens a session and gets the resource", async () => {
+    const refused = await fetch(`${gateway.url}/api/resource/doc`);
+    const paymentRequired = await readWs402PaymentRequired(refused);
+    assert.ok(paymentRequired, "a 402 with a WS402 schema");
+    const { walletClient } = env.user(7);
+    const client = await Ws402Client.open({ schema: paymentRequired.schema, walletClient, publicClient: env.publicClient, maxSeconds: 30 });
+    const { url } = await client.connect();
+    assert.equal(new URL(url).pathname, new URL(refused.url).pathname, "the token is for the resource that answered 402");
+    const resource = await fetch(url);
+    assert.equal(resource.status, 200);
+    assert.equal(resource.headers.get("content-type"), "application/pdf");
+    await resource.arrayBuffer();
+    await client.close();
   });
 
   it("a forged token is refused: random, tampered, or absurdly long", async () => {

@@ -4,9 +4,9 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import type { Ws402Client } from "@web3torrent/sdk";
+import type { Ws402Client, Ws402Usage } from "@web3torrent/sdk";
 import type { Gateway } from "../src/index.ts";
-import { eventually, openClient, PRICE_PER_SECOND, setup, sleep, waitForOutcome, type TestEnv } from "./helpers.ts";
+import { eventually, FAST_SETTINGS, openClient, PRICE_PER_SECOND, setup, sleep, waitForOutcome, type TestEnv } from "./helpers.ts";
 
 describe("WS402 scenarios", () => {
   let env: TestEnv;
@@ -38,8 +38,8 @@ describe("WS402 scenarios", () => {
     const client = await openClient(env, gateway, 3, { maxSeconds: 600 });
     const deposit = client.deposit!.deposit;
     assert.equal(deposit, 600n * PRICE_PER_SECOND);
-    const usages: number[] = [];
-    client.on("usage", (u) => usages.push(u.elapsedSeconds));
+    const usages: Ws402Usage[] = [];
+    client.on("usage", (u) => usages.push(u));
     const access = await client.connect();
     assert.match(access.url, /\/api\/resource\/doc\?token=w3t_/);
     const pdf = await fetch(access.url);
@@ -51,7 +51,16 @@ describe("WS402 scenarios", () => {
     const acknowledged = client.acknowledgedSeconds;
     const { outcome, userGain, payoutGain } = await settleAndMeasure(client, user, () => client.close());
 
-    assert.ok(usages.length > 0, "usage updates arrive");
+    assert.ok(usages.length >= 2, "usage updates arrive");
+    usages.forEach((u, i) => {
+      assert.equal(u.maxSeconds, 600);
+      assert.equal(u.consumed, BigInt(u.elapsedSeconds) * PRICE_PER_SECOND, "consumed is the elapsed seconds at the session's price");
+      assert.equal(u.remaining, deposit - u.consumed, "remaining is the rest of the deposit");
+      if (i === 0) return;
+      assert.ok(u.elapsedSeconds >= usages[i - 1]!.elapsedSeconds, "elapsed time never goes back");
+      // One update per interval (a timer never fires early; a millisecond of clock rounding is allowed).
+      assert.ok(u.at - usages[i - 1]!.at >= FAST_SETTINGS.usageIntervalMs - 5, `updates ${u.at - usages[i - 1]!.at} ms apart`);
+    });
     assert.equal(client.ended?.reason, "client_closed");
     assert.ok(outcome.elapsedSeconds >= BigInt(acknowledged), "settled with at least the acknowledged receipt");
     assert.equal(outcome.elapsedSeconds, BigInt(client.ended!.elapsedSeconds), "settled with the receipt the gateway announced");
@@ -121,5 +130,20 @@ describe("WS402 scenarios", () => {
     // The gateway counted only connected time: the receipt is bounded by the client's connected seconds.
     assert.ok(outcome.elapsedSeconds <= BigInt(client.connectedSeconds + 2), `charged ${outcome.elapsedSeconds} s, connected ${client.connectedSeconds} s, gap ${gapMs} ms`);
     assert.equal(gateway.metrics().sessionsStarted, startedBefore + 1, "the resume did not start a new session");
+  });
+
+  it("a reconnect after the grace is too late: the session was settled without the client and is not resumed", async () => {
+    const client = await openClient(env, gateway, 7, { maxSeconds: 300, autoReconnect: false });
+    const { url } = await client.connect();
+    await eventually(() => client.acknowledgedSeconds >= 1, 10_000, "a receipt for 1 s");
+    client.disconnect();
+    const outcome = await waitForOutcome(env, client.sessionId);
+    assert.equal(outcome.status, "settled");
+    if (outcome.status !== "settled") return;
+    assert.ok(outcome.elapsedSeconds >= BigInt(client.acknowledgedSeconds) && outcome.elapsedSeconds <= BigInt(client.connectedSeconds + 2));
+    await assert.rejects(client.connect(), (error: { code?: string }) => error.code === "session_ended");
+    const refused = await fetch(url);
+    assert.equal(refused.status, 402);
+    assert.equal(((await refused.json()) as { error: { code: string } }).error.code, "token_expired");
   });
 });

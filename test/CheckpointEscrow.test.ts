@@ -308,14 +308,16 @@ describe("CheckpointEscrow", () => {
         escrow,
         "EnforcedPause",
       );
-      // Redemption, release, close, waiver and refund go on.
+      // Redemption (single and batched), release, close, waiver and refund go on.
       const { v, sig } = await signed(system, { seeder: seederA.account.address, cumulativeBytes: MIB_10 });
       await escrow.write.redeem([v, sig], { account: seederA.account });
-      await escrow.write.release([1n, seederA.account.address, MIB_30, PRICE], { account: leecher.account });
+      const later = await signed(system, { seeder: seederA.account.address, cumulativeBytes: MIB_30 });
+      await escrow.write.redeemBatch([seederA.account.address, [later.v], [later.sig]], { account: seederA.account });
+      await escrow.write.release([1n, seederA.account.address, MIB_70, PRICE], { account: leecher.account });
       await escrow.write.close([1n], { account: leecher.account });
       await escrow.write.waiveChallenge([1n], { account: seederA.account });
       await viem.assertions.balancesHaveChanged(escrow.write.refund([1n]), [
-        { address: leecher.account.address, amount: DEPOSIT - amountFor(MIB_30, PRICE) },
+        { address: leecher.account.address, amount: DEPOSIT - amountFor(MIB_70, PRICE) },
       ]);
       await viem.assertions.emitWithArgs(escrow.write.unpause({ account: owner.account }), escrow, "Unpaused", [
         owner.account.address,

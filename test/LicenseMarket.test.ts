@@ -852,7 +852,7 @@ describe("LicenseMarket", () => {
       return { market, publisher, buyer };
     }
 
-    it("quote equals the sdk's quote to the wei over 1,000+ random points of both curves", async () => {
+    it("quote equals the sdk's quote to the wei over 1,000+ random points of each curve kind", async () => {
       const seed = Number(process.env.W3T_AGREEMENT_SEED ?? 0x5eed1ce);
       console.log(`agreement seed ${seed} (set W3T_AGREEMENT_SEED to reproduce another)`);
       const rand = prng(seed);
@@ -861,7 +861,7 @@ describe("LicenseMarket", () => {
 
       const CONTENTS_PER_KIND = 8;
       const ROUNDS = 6; // quotes at 6 supplies per content, moved by random purchases in between
-      const QUOTES_PER_ROUND = 12;
+      const QUOTES_PER_ROUND = 26; // 1,248 quotes per curve kind, so each kind has 1,000+ points besides overflows
       const points = { [CurveKind.Linear]: 0, [CurveKind.Exponential]: 0 };
       let overflows = 0;
 
@@ -941,8 +941,8 @@ describe("LicenseMarket", () => {
         `agreement: ${points[CurveKind.Linear]} linear + ${points[CurveKind.Exponential]} exponential points equal, ` +
           `${overflows} overflows agreed`,
       );
-      assert.ok(points[CurveKind.Linear] + points[CurveKind.Exponential] >= 1_000);
-      assert.ok(points[CurveKind.Linear] >= 400 && points[CurveKind.Exponential] >= 400);
+      assert.ok(points[CurveKind.Linear] >= 1_000, `linear points: ${points[CurveKind.Linear]}`);
+      assert.ok(points[CurveKind.Exponential] >= 1_000, `exponential points: ${points[CurveKind.Exponential]}`);
       assert.ok(overflows > 0, "no point reached the overflow edge");
     });
   });

@@ -52,6 +52,19 @@ contract RebatePoolHandler is RebatePoolFixture {
     mapping(uint256 epoch => uint256 amount) public earnedIn;
     /// @notice Batches whose credited bytes earned nothing (shows the weightless case is exercised).
     uint256 public weightlessBatches;
+    /// @notice Set if a replayed or not-newer receipt was accepted (must stay false).
+    bool public replayAccepted;
+    /// @notice Replays refused (shows the property is exercised).
+    uint256 public replaysRefused;
+
+    /// @dev A receipt the pool accepted, kept so that it can be replayed.
+    struct Accepted {
+        RebatePool.SignedReceipt receipt;
+        address seeder;
+    }
+
+    Accepted[] internal _accepted;
+    mapping(address leecher => uint256 pk) internal _leecherPk;
 
     /// @dev What the handler expects of one (epoch, seeder) before it is claimed or settled.
     struct Expected {
@@ -64,6 +77,9 @@ contract RebatePoolHandler is RebatePoolFixture {
         contentIds[0] = _register(SMALL_SIZE, PRICE, false);
         contentIds[1] = _register(LARGE_SIZE, PRICE, true);
         contentIds[2] = _register(MAX_SIZE, 0, false);
+        for (uint256 i; i < LEECHERS; ++i) {
+            _leecherPk[vm.addr(leecherKeys[i])] = leecherKeys[i];
+        }
     }
 
     // ------------------------------------------------------------------ actions
@@ -113,11 +129,36 @@ contract RebatePoolHandler is RebatePoolFixture {
             batchPaid += paid;
         }
         earnedIn[epoch] += batchPaid;
+        _remember(seeder, batch);
         (uint256 bytesAfter,) = pool.seederEpoch(epoch, seeder);
         if (bytesAfter > bytesBefore && batchPaid == 0) ++weightlessBatches;
         if (bytesAfter > bytesBefore && !_seenEpoch[epoch]) {
             _seenEpoch[epoch] = true;
             epochsWithBytes.push(epoch);
+        }
+    }
+
+    /// @dev Submits an accepted receipt again: as it was, or signed anew (with a live delegation) for a cumulative
+    /// count at or below what its seeder is credited now, alone or after a newer receipt in the same batch.
+    function replay(uint256 pick, uint256 bytesSeed, bool resign, bool behindNewer) external {
+        if (_accepted.length == 0) return;
+        Accepted storage a = _accepted[pick % _accepted.length];
+        RebatePool.SignedReceipt memory r = a.receipt;
+        address seeder = a.seeder;
+        uint256 pk = _leecherPk[r.leecher];
+        uint256 credited = pool.credited(r.leecher, seeder, r.contentId);
+        uint64 expiry = uint64(block.timestamp + 1 days);
+        if (resign) r = _signedReceipt(pk, pk + 1, seeder, r.contentId, bytesSeed % (credited + 1), expiry);
+        RebatePool.SignedReceipt[] memory batch = new RebatePool.SignedReceipt[](behindNewer ? 2 : 1);
+        batch[batch.length - 1] = r;
+        if (behindNewer) {
+            // A newer receipt first: the replay must still be refused, and the whole batch with it.
+            batch[0] = _signedReceipt(pk, pk + 1, seeder, r.contentId, credited + 1, expiry);
+        }
+        try pool.submitReceipts(seeder, batch) {
+            replayAccepted = true;
+        } catch {
+            ++replaysRefused;
         }
     }
 
@@ -262,6 +303,12 @@ contract RebatePoolHandler is RebatePoolFixture {
 
     // ------------------------------------------------------------------ internals
 
+    function _remember(address seeder, RebatePool.SignedReceipt[] memory batch) internal {
+        for (uint256 i; i < batch.length; ++i) {
+            _accepted.push(Accepted(batch[i], seeder));
+        }
+    }
+
     function _expect(uint256 epoch, address seeder) internal view returns (Expected memory expected) {
         (, expected.earned) = pool.seederEpoch(epoch, seeder);
         expected.proRata = proRataOf(epoch, seeder);
@@ -327,13 +374,14 @@ contract RebatePoolInvariantsTest is Test {
     }
 
     function targetSelectors() public view returns (FuzzSelector[] memory targets) {
-        bytes4[] memory selectors = new bytes4[](6);
+        bytes4[] memory selectors = new bytes4[](7);
         selectors[0] = RebatePoolHandler.buy.selector;
         selectors[1] = RebatePoolHandler.submit.selector;
         selectors[2] = RebatePoolHandler.warp.selector;
         selectors[3] = RebatePoolHandler.sweep.selector;
         selectors[4] = RebatePoolHandler.claim.selector;
         selectors[5] = RebatePoolHandler.settle.selector;
+        selectors[6] = RebatePoolHandler.replay.selector;
         targets = new FuzzSelector[](1);
         targets[0] = FuzzSelector({addr: address(handler), selectors: selectors});
     }
@@ -422,5 +470,25 @@ contract RebatePoolInvariantsTest is Test {
             assertLe(handler.takenFrom(e) + unsettled, epochPool, "an epoch's pool covers its shares");
         }
         assertEq(handler.totalSwept() + handler.totalRolledForward(), pools + carry, "swept + rolled = pools + carry");
+    }
+
+    /// @dev No receipt is counted twice: no replayed or not-newer receipt was accepted, and every license's credited
+    /// bytes are exactly its seeders' cumulative counts added up, cut at the content size (a receipt counted again
+    /// would credit bytes no cumulative count accounts for).
+    function invariant_NoReceiptCountedTwice() public view {
+        assertTrue(!handler.replayAccepted(), "a replayed or not-newer receipt was accepted");
+        for (uint256 l; l < handler.LEECHERS(); ++l) {
+            address leecher = handler.leecherAt(l);
+            for (uint256 c; c < handler.CONTENTS(); ++c) {
+                uint256 contentId = handler.contentIds(c);
+                uint256 cumulative;
+                for (uint256 s; s < handler.SEEDERS(); ++s) {
+                    cumulative += pool.credited(leecher, handler.seeders(s), contentId);
+                }
+                uint256 size = handler.sizes(c);
+                (, uint256 bytesCredited,) = pool.allowance(leecher, contentId);
+                assertEq(bytesCredited, cumulative < size ? cumulative : size, "license bytes = min(size, sum)");
+            }
+        }
     }
 }

@@ -12,6 +12,9 @@ import {RebateMath} from "../contracts/libraries/RebateMath.sol";
 contract RebatePoolTest is Test, RebatePoolFixture {
     uint256 private constant LEECHER_PK = 0xA11CE;
     uint256 private constant SESSION_PK = 0x5E55;
+    /// @dev Signs what it was never delegated or asked to: another session key, another wallet.
+    uint256 private constant STRANGER_PK = 0xBAD;
+    address private constant RECEIPT_SEEDER = address(0x5EED1);
     uint256 private constant SEEDERS = 3;
     uint256 private constant STEPS = 8;
     /// @dev A step whose pick lands here buys another license for the leecher instead of submitting a receipt.
@@ -42,6 +45,15 @@ contract RebatePoolTest is Test, RebatePoolFixture {
         uint256 proceeds;
         uint256 earned;
         uint256 proRata;
+    }
+
+    /// @dev What the receipts of the leecher for RECEIPT_SEEDER have moved (see {_creditOf}).
+    struct Credit {
+        uint256 remaining;
+        uint256 licenseBytes;
+        uint256 balance;
+        uint256 epochEarned;
+        uint256 cumulative;
     }
 
     function setUp() public {
@@ -109,6 +121,149 @@ contract RebatePoolTest is Test, RebatePoolFixture {
         // Credits that earned nothing (price 0, or bytes that round to 0 wei) leave the epoch without a pool.
         (, bool active,) = pool.rollover();
         assertTrue(active == (epochEarned != 0), "the epoch is active exactly when its credits earned something");
+    }
+
+    /// @dev Receipts are cumulative per (leecher, seeder, content): the same receipt again, or a receipt signed anew for
+    /// no more bytes than the seeder was credited, alone or repeated in a batch, is refused and changes nothing; the
+    /// next newer receipt credits only the bytes above the last one.
+    function testFuzz_SubmitReceipts_NoReceiptCountedTwice(
+        uint64 sizeSeed,
+        uint64 firstSeed,
+        uint64 notNewerSeed,
+        uint64 newerSeed
+    ) public {
+        uint64 size = uint64(bound(sizeSeed, 2, type(uint64).max));
+        RebatePool.SignedReceipt memory r = _licensedReceipt(size, bound(firstSeed, 1, size - 1));
+        uint256 first = r.cumulativeBytes;
+        RebatePool.SignedReceipt memory stale = _signedReceipt(
+            LEECHER_PK, SESSION_PK, RECEIPT_SEEDER, r.contentId, bound(notNewerSeed, 0, first), expiry
+        );
+        RebatePool.SignedReceipt[] memory twice = new RebatePool.SignedReceipt[](2);
+        twice[0] = _signedReceipt(
+            LEECHER_PK, SESSION_PK, RECEIPT_SEEDER, r.contentId, bound(newerSeed, first + 1, size), expiry
+        );
+        twice[1] = twice[0];
+
+        _submit(RECEIPT_SEEDER, r);
+        Credit memory before = _creditOf(r);
+        vm.expectRevert(_notNewer(r, first));
+        _submit(RECEIPT_SEEDER, r);
+        vm.expectRevert(_notNewer(stale, first));
+        _submit(RECEIPT_SEEDER, stale);
+        vm.expectRevert(_notNewer(twice[0], twice[0].cumulativeBytes));
+        pool.submitReceipts(RECEIPT_SEEDER, twice);
+
+        Credit memory afterRefusals = _creditOf(r);
+        assertEq(afterRefusals.remaining, before.remaining, "refused receipts pay nothing from the allowance");
+        assertEq(afterRefusals.licenseBytes, before.licenseBytes, "refused receipts credit no bytes");
+        assertEq(afterRefusals.balance, before.balance, "refused receipts add nothing to the seeder's balance");
+        assertEq(afterRefusals.epochEarned, before.epochEarned, "refused receipts add no weight to the epoch");
+        assertEq(afterRefusals.cumulative, first, "the seeder's cumulative count is unchanged");
+
+        _submit(RECEIPT_SEEDER, twice[0]);
+        assertEq(
+            _creditOf(r).licenseBytes, twice[0].cumulativeBytes, "the newer receipt credits only the bytes above the last"
+        );
+    }
+
+    /// @dev A receipt and its delegation count only on the pool deployment and the chain they were signed for; the same
+    /// receipt, signed here, is accepted once.
+    function testFuzz_SubmitReceipts_SignaturesBoundToPoolAndChain(uint64 sizeSeed, uint64 bytesSeed, uint64 otherChain)
+        public
+    {
+        vm.assume(otherChain != block.chainid && otherChain != 0);
+        uint64 size = uint64(bound(sizeSeed, 1, type(uint64).max));
+        RebatePool.SignedReceipt memory r = _licensedReceipt(size, bound(bytesSeed, 1, size));
+
+        // Another deployment of the pool: its delegation is refused here, and so is its receipt with ours.
+        RebatePool twin = new RebatePool(address(this), EPOCH_DURATION, ALLOWANCE_EXPIRY);
+        RebatePool.SignedReceipt memory forTwin =
+            _signedReceipt(twin, LEECHER_PK, SESSION_PK, RECEIPT_SEEDER, r.contentId, r.cumulativeBytes, expiry);
+        vm.expectRevert(_invalidDelegation());
+        _submit(RECEIPT_SEEDER, forTwin);
+        forTwin.delegationSig = r.delegationSig;
+        vm.expectRevert(_invalidReceipt());
+        _submit(RECEIPT_SEEDER, forTwin);
+
+        // Another chain, same pool: what was signed here is refused there, delegation and receipt alike.
+        uint256 chainId = block.chainid;
+        vm.chainId(otherChain);
+        RebatePool.SignedReceipt memory onOtherChain =
+            _signedReceipt(LEECHER_PK, SESSION_PK, RECEIPT_SEEDER, r.contentId, r.cumulativeBytes, expiry);
+        vm.expectRevert(_invalidDelegation());
+        _submit(RECEIPT_SEEDER, r);
+        onOtherChain.receiptSig = r.receiptSig;
+        vm.expectRevert(_invalidReceipt());
+        _submit(RECEIPT_SEEDER, onOtherChain);
+        vm.chainId(chainId);
+
+        _acceptOnce(r);
+    }
+
+    /// @dev A receipt counts only when signed by the session key the leecher's wallet delegated, with a delegation the
+    /// leecher's wallet signed, for the seeder the receipt names; the same receipt, properly signed, is accepted once.
+    function testFuzz_SubmitReceipts_BoundToDelegatedSessionWalletAndSeeder(uint64 sizeSeed, uint64 bytesSeed) public {
+        uint64 size = uint64(bound(sizeSeed, 1, type(uint64).max));
+        RebatePool.SignedReceipt memory r = _licensedReceipt(size, bound(bytesSeed, 1, size));
+
+        // Another session: a key the wallet did not delegate signs, presented with the delegation of the one it did.
+        RebatePool.SignedReceipt memory otherSession =
+            _signedReceipt(LEECHER_PK, SESSION_PK, RECEIPT_SEEDER, r.contentId, r.cumulativeBytes, expiry);
+        otherSession.receiptSig =
+            _sign(STRANGER_PK, pool.hashReceipt(r.leecher, RECEIPT_SEEDER, r.contentId, r.cumulativeBytes));
+        vm.expectRevert(_invalidReceipt());
+        _submit(RECEIPT_SEEDER, otherSession);
+
+        // A delegation signed by another wallet than the leecher's.
+        RebatePool.SignedReceipt memory otherWallet =
+            _signedReceipt(LEECHER_PK, SESSION_PK, RECEIPT_SEEDER, r.contentId, r.cumulativeBytes, expiry);
+        otherWallet.delegationSig = _sign(STRANGER_PK, pool.hashDelegation(r.sessionKey, expiry));
+        vm.expectRevert(_invalidDelegation());
+        _submit(RECEIPT_SEEDER, otherWallet);
+
+        // Another seeder than the one the receipt names.
+        vm.expectRevert(_invalidReceipt());
+        _submit(address(0x5EED2), r);
+
+        _acceptOnce(r);
+    }
+
+    /// @dev Registers a content of `size` bytes, licenses the leecher and returns its receipt of `cumulativeBytes` for
+    /// RECEIPT_SEEDER.
+    function _licensedReceipt(uint64 size, uint256 cumulativeBytes) private returns (RebatePool.SignedReceipt memory) {
+        uint256 contentId = _register(size, HONEST_PRICE, false);
+        _buy(contentId, leecher, 1);
+        return _signedReceipt(LEECHER_PK, SESSION_PK, RECEIPT_SEEDER, contentId, cumulativeBytes, expiry);
+    }
+
+    /// @dev What a receipt of the leecher for RECEIPT_SEEDER has moved so far, in epoch 0.
+    function _creditOf(RebatePool.SignedReceipt memory r) private view returns (Credit memory c) {
+        (c.remaining, c.licenseBytes,) = pool.allowance(r.leecher, r.contentId);
+        c.balance = pool.balances(RECEIPT_SEEDER);
+        (, c.epochEarned,) = pool.epochInfo(0);
+        c.cumulative = pool.credited(r.leecher, RECEIPT_SEEDER, r.contentId);
+    }
+
+    /// @dev `r` is credited to RECEIPT_SEEDER, then refused as not newer.
+    function _acceptOnce(RebatePool.SignedReceipt memory r) private {
+        _submit(RECEIPT_SEEDER, r);
+        assertEq(pool.credited(r.leecher, RECEIPT_SEEDER, r.contentId), r.cumulativeBytes, "accepted where it belongs");
+        vm.expectRevert(_notNewer(r, r.cumulativeBytes));
+        _submit(RECEIPT_SEEDER, r);
+    }
+
+    function _notNewer(RebatePool.SignedReceipt memory r, uint256 alreadyCredited) private pure returns (bytes memory) {
+        return abi.encodeWithSelector(
+            RebatePool.ReceiptNotNewer.selector, r.leecher, RECEIPT_SEEDER, r.contentId, r.cumulativeBytes, alreadyCredited
+        );
+    }
+
+    function _invalidDelegation() private view returns (bytes memory) {
+        return abi.encodeWithSelector(RebatePool.InvalidDelegationSignature.selector, leecher, vm.addr(SESSION_PK));
+    }
+
+    function _invalidReceipt() private view returns (bytes memory) {
+        return abi.encodeWithSelector(RebatePool.InvalidReceiptSignature.selector, leecher, vm.addr(SESSION_PK));
     }
 
     /// @dev A self-dealer buys licenses of a content of any price (0 included) and size (up to 2^64-1), credits each

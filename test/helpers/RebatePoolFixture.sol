@@ -58,14 +58,27 @@ abstract contract RebatePoolFixture {
         uint256 contentId,
         uint256 cumulativeBytes,
         uint64 expiry
+    ) internal view returns (RebatePool.SignedReceipt memory) {
+        return _signedReceipt(pool, leecherPk, sessionPk, seeder, contentId, cumulativeBytes, expiry);
+    }
+
+    /// @dev The same, signed for the EIP-712 domain of `target` (another deployment, in the replay tests).
+    function _signedReceipt(
+        RebatePool target,
+        uint256 leecherPk,
+        uint256 sessionPk,
+        address seeder,
+        uint256 contentId,
+        uint256 cumulativeBytes,
+        uint64 expiry
     ) internal view returns (RebatePool.SignedReceipt memory receipt) {
         receipt.leecher = vm.addr(leecherPk);
         receipt.contentId = contentId;
         receipt.cumulativeBytes = cumulativeBytes;
         receipt.sessionKey = vm.addr(sessionPk);
         receipt.delegationExpiry = expiry;
-        receipt.delegationSig = _sign(leecherPk, pool.hashDelegation(receipt.sessionKey, expiry));
-        receipt.receiptSig = _sign(sessionPk, pool.hashReceipt(receipt.leecher, seeder, contentId, cumulativeBytes));
+        receipt.delegationSig = _sign(leecherPk, target.hashDelegation(receipt.sessionKey, expiry));
+        receipt.receiptSig = _sign(sessionPk, target.hashReceipt(receipt.leecher, seeder, contentId, cumulativeBytes));
     }
 
     function _sign(uint256 privateKey, bytes32 digest) internal pure returns (bytes memory) {

@@ -11,16 +11,15 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { type Abi, type Address, createPublicClient, createWalletClient, defineChain, http, keccak256, parseEther, toHex } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
+import { parseEther } from "viem";
 import { type DevChain, startDevChain } from "@web3torrent/devchain";
-import { licenseMarketAbi } from "@web3torrent/sdk/generated/contracts";
 import { buildSubgraph } from "@web3torrent/subgraph/build";
 import { buildApiSchema } from "../src/graphql/api.ts";
 import { executeQuery } from "../src/graphql/server.ts";
 import { Indexer, type IndexerOptions } from "../src/indexer.ts";
 import { querySource } from "../src/localIndexer.ts";
 import { JsonRpc } from "../src/rpc.ts";
+import { marketSender } from "./marketSender.ts";
 
 const quiet: IndexerOptions["logger"] = () => {};
 
@@ -84,35 +83,10 @@ describe("the indexer following a chain", () => {
     ({ buildDir } = await buildSubgraph());
     chain = await startDevChain();
     rpc = new JsonRpc(chain.rpcUrl);
-    const viemChain = defineChain({
-      id: chain.chainId,
-      name: "devchain",
-      nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-      rpcUrls: { default: { http: [chain.rpcUrl] } },
-    });
-    const client = createPublicClient({ chain: viemChain, transport: http(chain.rpcUrl) });
-    const wallet = createWalletClient({ account: privateKeyToAccount(chain.accounts[1].privateKey), chain: viemChain, transport: http(chain.rpcUrl) });
-    const market: Address = chain.contracts.LicenseMarket;
-    const send = async (functionName: string, args: readonly unknown[], value?: bigint) => {
-      const hash = await wallet.writeContract({ address: market, abi: licenseMarketAbi as Abi, functionName, args, value } as never);
-      return (await client.waitForTransactionReceipt({ hash })).blockNumber;
-    };
-    await send("registerContent", [
-      {
-        infohash: keccak256(toHex("indexer test content")),
-        size: 1_000_000n,
-        payout: wallet.account.address,
-        basePrice: parseEther("0.001"),
-        curve: 0,
-        growth: 0n,
-        maxSupply: 0n,
-        bountyFeeBps: 0,
-        transferable: false,
-        metadataURI: "",
-      },
-    ]);
+    const market = marketSender(chain);
+    await market.registerContent("indexer test content");
     contentId = 1n;
-    buy = (quantity) => send("buy", [contentId, quantity, wallet.account.address, parseEther("1")], parseEther("1"));
+    buy = (quantity) => market.send("buy", [contentId, quantity, market.address, parseEther("1")], parseEther("1"));
     const contracts = Object.fromEntries(Object.entries(chain.contracts).map(([name, address]) => [name, { address, startBlock: 0 }]));
     options = { rpcUrl: chain.rpcUrl, buildDir, contracts, pollIntervalMs: 20, logger: quiet };
   });

@@ -9,12 +9,10 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { type Abi, createWalletClient, defineChain, http, keccak256, parseEther, toHex } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
 import { parse, stringify } from "yaml";
 import { type DevChain, startDevChain } from "@web3torrent/devchain";
-import { licenseMarketAbi } from "@web3torrent/sdk/generated/contracts";
 import { buildSubgraph } from "@web3torrent/subgraph/build";
+import { marketSender } from "./marketSender.ts";
 
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), "../src/main.ts");
 
@@ -54,32 +52,7 @@ describe("the indexer's command (npm start)", () => {
       source.source.startBlock = 0;
     }
     writeFileSync(manifestFile, stringify(manifest));
-    const viemChain = defineChain({
-      id: chain.chainId,
-      name: "devchain",
-      nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-      rpcUrls: { default: { http: [chain.rpcUrl] } },
-    });
-    const wallet = createWalletClient({ account: privateKeyToAccount(chain.accounts[1].privateKey), chain: viemChain, transport: http(chain.rpcUrl) });
-    await wallet.writeContract({
-      address: chain.contracts.LicenseMarket,
-      abi: licenseMarketAbi as Abi,
-      functionName: "registerContent",
-      args: [
-        {
-          infohash: keccak256(toHex("indexer command test")),
-          size: 1000n,
-          payout: wallet.account.address,
-          basePrice: parseEther("0.001"),
-          curve: 0,
-          growth: 0n,
-          maxSupply: 0n,
-          bountyFeeBps: 0,
-          transferable: false,
-          metadataURI: "ipfs://command-test",
-        },
-      ],
-    } as never);
+    await marketSender(chain).registerContent("indexer command test", "ipfs://command-test");
   });
 
   after(async () => {

@@ -130,10 +130,9 @@ export function eventHandlers(spec: DataSourceSpec): { event: string; handler: s
     .sort((a, b) => a.event.localeCompare(b.event));
 }
 
-export function readDeployment(network: string): NetworkDeployment {
-  const all: Record<string, NetworkDeployment> = existsSync(DEPLOYMENTS_FILE)
-    ? JSON.parse(readFileSync(DEPLOYMENTS_FILE, "utf8"))
-    : {};
+/** The deployment on The Graph network `network` in the sdk's deployments (`file`, by chain id). */
+export function readDeployment(network: string, file = DEPLOYMENTS_FILE): NetworkDeployment {
+  const all: Record<string, NetworkDeployment> = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : {};
   const found = Object.values(all).find((deployment) => deployment.network === network);
   if (found) return found;
   if (network === LOCAL_NETWORK) {

@@ -3,7 +3,8 @@
  * for every event the contracts emit unless deliberately ignored, and the built output graph-node would load.
  */
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
@@ -76,6 +77,31 @@ describe("subgraph manifest generator", () => {
       /LicenseMarket emits ApprovalForAll, which no handler in src\/mappings\/licenseMarket.ts takes/,
     );
     assert.throws(() => eventHandlers({ ...DATA_SOURCES[0], name: "RebatePool" }), /takes ContentRegistered, which RebatePool does not emit/);
+  });
+
+  it("reads each network's addresses and start blocks from the sdk's deployments file", () => {
+    const dir = mkdtempSync(join(tmpdir(), "w3t-deployments-"));
+    try {
+      const file = join(dir, "deployments.json");
+      const local = {
+        network: "localhost",
+        contracts: Object.fromEntries(DATA_SOURCES.map(({ name }, i) => [name, { address: `0x${String(i + 1).repeat(40)}`, startBlock: i + 1 }])),
+      };
+      writeFileSync(file, JSON.stringify({ 31337: { chainId: 31337, ...local }, 11155111: { chainId: 11155111, ...deployment } }));
+      const sepolia = parse(generateManifest(readDeployment("sepolia", file)));
+      assert.deepEqual(
+        sepolia.dataSources.map((s: { network: string; source: { address: string; startBlock: number } }) => [s.network, s.source.address, s.source.startBlock]),
+        DATA_SOURCES.map(({ name }) => ["sepolia", deployment.contracts[name as keyof typeof deployment.contracts].address, deployment.contracts[name as keyof typeof deployment.contracts].startBlock]),
+      );
+      const localhost = parse(generateManifest(readDeployment("localhost", file)));
+      assert.deepEqual(
+        localhost.dataSources.map((s: { network: string; source: { address: string; startBlock: number } }) => [s.network, s.source.address, s.source.startBlock]),
+        DATA_SOURCES.map(({ name }) => ["localhost", local.contracts[name].address, local.contracts[name].startBlock]),
+      );
+      assert.throws(() => readDeployment("base", file), /No deployment on network "base" in the sdk's deployments \(known: localhost, sepolia\)/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("refuses a network without a deployment, and compiles a placeholder manifest for the local one", () => {

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { type Abi, type Address, getAddress } from "viem";
+import { type Abi, type Address, type Hex, getAddress } from "viem";
 import { type DevChain, startDevChain } from "@web3torrent/devchain";
 import { type LocalIndexer, startLocalIndexer } from "@web3torrent/indexer";
 import type { StoreValue } from "@web3torrent/indexer";
@@ -24,6 +24,7 @@ const ESCROW_MODES = ["Exponential", "Upfront"];
 const SESSION_STATUS = ["None", "Open", "Settled", "Reclaimed"];
 
 type Plain = Record<string, unknown>;
+type Log = { args: Record<string, any>; blockNumber: bigint; transactionHash: Hex; logIndex: number };
 
 function plain(value: StoreValue): unknown {
   switch (value.kind) {
@@ -58,10 +59,21 @@ describe("subgraph mappings on a scripted scenario", () => {
   const lower = (address: string) => address.toLowerCase();
   const read = <T>(address: Address, abi: Abi, fn: string, args: readonly unknown[] = []) => driver.read<T>(address, abi, fn, args);
   const logs = (address: Address, abi: Abi, eventName: string) =>
-    driver.client.getContractEvents({ address, abi, eventName, fromBlock: 0n, toBlock: head } as never) as Promise<
-      { args: Record<string, unknown>; blockNumber: bigint }[]
-    >;
+    driver.client.getContractEvents({ address, abi, eventName, fromBlock: 0n, toBlock: head } as never) as Promise<Log[]>;
   const sum = (items: { args: Record<string, unknown> }[], field: string) => items.reduce((total, log) => total + (log.args[field] as bigint), 0n);
+  const timestamps = new Map<bigint, bigint>();
+  const timestampOf = async (blockNumber: bigint) => {
+    if (!timestamps.has(blockNumber)) timestamps.set(blockNumber, (await driver.client.getBlock({ blockNumber })).timestamp);
+    return timestamps.get(blockNumber)!;
+  };
+  /** The immutable record a handler wrote for `log`: id `<transaction hash>-<log index>`. */
+  const recordOf = (type: string, log: Log) => entity(type, `${log.transactionHash}-${log.logIndex}`);
+  /** What every record of a log says about where it came from. */
+  const assertOrigin = async (record: Plain, log: Log, fields: ("timestamp" | "blockNumber" | "transactionHash")[]) => {
+    if (fields.includes("timestamp")) assert.equal(record.timestamp, await timestampOf(log.blockNumber));
+    if (fields.includes("blockNumber")) assert.equal(record.blockNumber, log.blockNumber);
+    if (fields.includes("transactionHash")) assert.equal(record.transactionHash, lower(log.transactionHash));
+  };
   const query = async (text: string, variables?: Record<string, unknown>) => {
     const response = await fetch(local.url, {
       method: "POST",
@@ -100,6 +112,11 @@ describe("subgraph mappings on a scripted scenario", () => {
     for (const dataSource of local.indexer.dataSources) {
       const all = await driver.client.getLogs({ address: dataSource.address, fromBlock: 0n, toBlock: head });
       handled += all.filter((log) => dataSource.topics.includes(log.topics[0]!)).length;
+      // The scenario runs every handler at least once.
+      for (const topic of dataSource.topics) {
+        const log = { address: dataSource.address, topics: [topic], blockNumber: "0x0" } as never;
+        assert.ok(all.some((l) => l.topics[0] === topic), `${dataSource.name}.${dataSource.handlerFor(log)} runs in the scenario`);
+      }
     }
     assert.equal(local.indexer.eventsProcessed, handled);
     assert.ok(handled > 80, `${handled} events`);
@@ -214,6 +231,16 @@ describe("subgraph mappings on a scripted scenario", () => {
       assert.equal(x.closesAt ?? 0n, BigInt(onChain.closesAt));
       if (onChain.status === 3) assert.equal(x.refunded, onChain.unpaid);
     }
+    for (const log of await logs(escrow, e, "EscrowOpened")) {
+      assert.equal(entity("Escrow", String(log.args.escrowId)).openedAt, await timestampOf(log.blockNumber));
+    }
+    const refunds = await logs(escrow, e, "EscrowRefunded");
+    assert.equal(refunds.length, 3, "three escrows refunded");
+    for (const log of refunds) {
+      const x = entity("Escrow", String(log.args.escrowId));
+      assert.equal(x.refunded, log.args.amount);
+      assert.equal(x.refundedAt, await timestampOf(log.blockNumber));
+    }
     for (const { escrowId, seeder } of scenario.escrowSeeders) {
       const s = entity("EscrowSeeder", `${escrowId}-${lower(seeder)}`);
       const onChain = await read<Record<string, any>>(escrow, e, "redeemedBy", [escrowId, seeder]);
@@ -249,6 +276,25 @@ describe("subgraph mappings on a scripted scenario", () => {
       assert.equal(x.pricePerSecond, onChain.pricePerSecond);
       assert.equal(x.deposit, onChain.pricePerSecond * BigInt(onChain.maxSeconds));
       if (x.status !== "Open") assert.equal((x.paidToProvider as bigint) + (x.refundedToUser as bigint), x.deposit);
+    }
+    const settled = await logs(deposits, w, "SessionSettled");
+    const reclaimed = await logs(deposits, w, "SessionReclaimed");
+    assert.ok(settled.length > 0 && reclaimed.length > 0, "sessions settled and reclaimed");
+    for (const log of settled) {
+      const x = entity("WS402Session", String(log.args.sessionId));
+      assert.equal(x.status, "Settled");
+      assert.equal(x.elapsedSeconds, log.args.elapsedSeconds);
+      assert.equal(x.paidToProvider, log.args.paidToProvider);
+      assert.equal(x.refundedToUser, log.args.refundedToUser);
+      assert.equal(x.paidToProvider, (x.pricePerSecond as bigint) * (x.elapsedSeconds as bigint));
+      assert.equal(x.closedAt, await timestampOf(log.blockNumber));
+    }
+    for (const log of reclaimed) {
+      const x = entity("WS402Session", String(log.args.sessionId));
+      assert.equal(x.status, "Reclaimed");
+      assert.equal(x.paidToProvider, 0n);
+      assert.equal(x.refundedToUser, log.args.amount);
+      assert.equal(x.closedAt, await timestampOf(log.blockNumber));
     }
     const deferred = await logs(deposits, w, "PaymentDeferred");
     assert.equal(deferred.length, 1, "the scenario defers one refund");
@@ -295,6 +341,217 @@ describe("subgraph mappings on a scripted scenario", () => {
     assert.equal(entities("EpochShare").length, shares.length);
     assert.equal(entities("ReceiptCredit").length, (await logs(pool, r, "ReceiptCredited")).length);
     assert.equal(entities("Claim").length, (await logs(pool, r, "Claimed")).length);
+  });
+
+  it("event records equal their logs field by field, and the chain's prices and supplies at each purchase", async () => {
+    const purchases = await logs(market, m, "LicensesPurchased");
+    for (const log of purchases) {
+      const a = log.args;
+      const p = recordOf("Purchase", log);
+      assert.equal(p.content, String(a.contentId));
+      assert.equal(p.buyer, lower(a.buyer));
+      assert.equal(p.recipient, lower(a.recipient));
+      assert.equal(p.quantity, a.quantity);
+      assert.equal(p.curvePrice, a.curvePrice);
+      assert.equal(p.networkFee, a.networkFee);
+      assert.equal(p.bountyFee, a.bountyFee);
+      assert.equal(p.total, a.curvePrice + a.networkFee + a.bountyFee);
+      assert.equal(p.newSupply, a.newSupply);
+      assert.equal(p.nextPrice, a.nextPrice);
+      await assertOrigin(p, log, ["timestamp", "blockNumber", "transactionHash"]);
+      const point = recordOf("PricePoint", log);
+      assert.equal(point.content, String(a.contentId));
+      assert.equal(point.price, a.curvePrice / a.quantity);
+      assert.equal(point.nextPrice, a.nextPrice);
+      assert.equal(point.supply, a.newSupply);
+      await assertOrigin(point, log, ["timestamp", "blockNumber"]);
+      // The chain as it was right after the purchase: its supply, and its next price unless it sold out.
+      const then = await driver.read<Record<string, any>>(market, m, "content", [a.contentId], log.blockNumber);
+      assert.equal(p.newSupply, then.supply);
+      if (then.maxSupply === 0n || then.supply < then.maxSupply) {
+        assert.equal(point.nextPrice, await driver.read<bigint>(market, m, "nextPrice", [a.contentId], log.blockNumber));
+      }
+    }
+    for (const log of await logs(market, m, "ProceedsWithdrawn")) {
+      const w = recordOf("ProceedsWithdrawal", log);
+      assert.equal(w.account, lower(log.args.account));
+      assert.equal(w.amount, log.args.amount);
+      await assertOrigin(w, log, ["timestamp", "transactionHash"]);
+    }
+
+    const vouchers = await logs(escrow, e, "VoucherRedeemed");
+    const releases = await logs(escrow, e, "CheckpointReleased");
+    assert.ok(vouchers.length > 0 && releases.length > 0, "vouchers redeemed and checkpoints released");
+    for (const log of [...vouchers, ...releases]) {
+      const a = log.args;
+      const x = recordOf("VoucherRedemption", log);
+      const voucher = "paid" in a;
+      assert.equal(x.kind, voucher ? "Voucher" : "Release");
+      assert.equal(x.escrow, String(a.escrowId));
+      assert.equal(x.seeder, lower(a.seeder));
+      assert.equal(x.cumulativeBytes, a.cumulativeBytes);
+      assert.equal(x.paid, voucher ? a.paid : a.amount);
+      // A voucher's signed cumulative amount; for a release, the seeder's redeemed total after it (the chain's record).
+      const after = await driver.read<{ amount: bigint }>(escrow, e, "redeemedBy", [a.escrowId, a.seeder], log.blockNumber);
+      assert.equal(x.cumulativeAmount, voucher ? a.cumulativeAmount : after.amount);
+      await assertOrigin(x, log, ["timestamp", "transactionHash"]);
+    }
+
+    const credits = await logs(pool, r, "ReceiptCredited");
+    for (const log of credits) {
+      const a = log.args;
+      const x = recordOf("ReceiptCredit", log);
+      assert.equal(x.leecher, lower(a.leecher));
+      assert.equal(x.seeder, lower(a.seeder));
+      assert.equal(x.content, String(a.contentId));
+      assert.equal(x.allowance, `${a.contentId}-${lower(a.leecher)}`);
+      assert.equal(x.epoch, String(a.epoch));
+      assert.equal(x.cumulativeBytes, a.cumulativeBytes);
+      assert.equal(x.creditedBytes, a.creditedBytes);
+      assert.equal(x.payout, a.payout);
+      await assertOrigin(x, log, ["timestamp", "transactionHash"]);
+    }
+    assert.ok(credits.some((l) => l.args.creditedBytes < l.args.cumulativeBytes), "a receipt capped at the content's size");
+
+    const claimedShares = await logs(pool, r, "EpochShareClaimed");
+    const settledShares = await logs(pool, r, "EpochShareSettled");
+    for (const [kind, list] of [["Claimed", claimedShares], ["Settled", settledShares]] as const) {
+      for (const log of list) {
+        const a = log.args;
+        const x = recordOf("EpochShare", log);
+        assert.equal(x.kind, kind);
+        assert.equal(x.seeder, lower(a.seeder));
+        assert.equal(x.epoch, String(a.epoch));
+        assert.equal(x.seederEpoch, `${a.epoch}-${lower(a.seeder)}`);
+        assert.equal(x.bytesCredited, a.bytesCredited);
+        assert.equal(x.earned, a.earned);
+        assert.equal(x.amount, a.amount);
+        assert.equal(x.rolledForward, a.rolledForward);
+        await assertOrigin(x, log, ["timestamp", "transactionHash"]);
+        const seederEpoch = entity("SeederEpoch", `${a.epoch}-${lower(a.seeder)}`);
+        assert.equal(seederEpoch.bytesCredited, a.bytesCredited);
+        assert.equal(seederEpoch.earned, a.earned);
+        assert.equal(seederEpoch.share, a.amount);
+        assert.equal(seederEpoch.rolledForward, a.rolledForward);
+        assert.equal(seederEpoch.settled, true);
+        assert.equal(seederEpoch.settledAt, await timestampOf(log.blockNumber));
+      }
+    }
+    const claims = await logs(pool, r, "Claimed");
+    for (const log of claims) {
+      const a = log.args;
+      const x = recordOf("Claim", log);
+      assert.equal(x.seeder, lower(a.seeder));
+      assert.equal(x.fromBalance, a.fromBalance);
+      assert.equal(x.fromEpochs, a.fromEpochs);
+      assert.equal(x.amount, a.fromBalance + a.fromEpochs);
+      assert.equal(x.rolledForward, a.rolledForward);
+      await assertOrigin(x, log, ["timestamp", "transactionHash"]);
+      // What the claim paid is what left the pool in its transaction.
+      const paid = (await driver.client.getBalance({ address: pool, blockNumber: log.blockNumber - 1n })) -
+        (await driver.client.getBalance({ address: pool, blockNumber: log.blockNumber }));
+      assert.equal(x.amount, paid);
+    }
+    // The claims cover two epochs, and each epoch's pool paid shares.
+    const [first, second] = scenario.epochs.map(String);
+    assert.ok(claimedShares.some((l) => String(l.args.epoch) === first && l.args.amount > 0n), "a share of the first epoch claimed");
+    assert.ok(claimedShares.some((l) => String(l.args.epoch) === second && l.args.amount > 0n), "a share of the second epoch claimed");
+    const twoEpochClaim = claims.find((c) => claimedShares.filter((l) => l.transactionHash === c.transactionHash).length === 2);
+    assert.ok(twoEpochClaim, "one claim takes shares of both epochs");
+  });
+
+  it("running totals of accounts, allowances, resources, epochs and days equal the sums of their logs", async () => {
+    const purchases = await logs(market, m, "LicensesPurchased");
+    const credits = await logs(pool, r, "ReceiptCredited");
+    const claims = await logs(pool, r, "Claimed");
+    const shares = [...(await logs(pool, r, "EpochShareClaimed")), ...(await logs(pool, r, "EpochShareSettled"))];
+    const settlements = await logs(deposits, w, "SessionSettled");
+    const mine = <T extends Log>(list: T[], field: string, address: string) => list.filter((l) => lower(l.args[field]) === lower(address));
+    for (const address of [...scenario.accounts.slice(1), scenario.userContract]) {
+      const a = entity("Account", lower(address));
+      const bought = mine(purchases, "buyer", address);
+      assert.equal(a.licensesBought, sum(bought, "quantity"), `licenses bought by ${address}`);
+      assert.equal(a.spent, sum(bought, "curvePrice") + sum(bought, "networkFee") + sum(bought, "bountyFee"));
+      assert.equal(a.bytesServed, sum(mine(credits, "seeder", address), "creditedBytes"));
+      assert.equal(a.rebateEarned, sum(mine(credits, "seeder", address), "payout"));
+      assert.equal(a.epochShares, sum(mine(shares, "seeder", address), "amount"));
+      const claimed = mine(claims, "seeder", address);
+      assert.equal(a.rebateClaimed, sum(claimed, "fromBalance") + sum(claimed, "fromEpochs"));
+      // A settlement pays the resource's payout address as it was at the settlement's block.
+      let earned = 0n;
+      for (const log of settlements) {
+        const session = await driver.read<{ resourceId: bigint }>(deposits, w, "session", [log.args.sessionId]);
+        const resource = await driver.read<{ payout: Address }>(deposits, w, "resource", [session.resourceId], log.blockNumber);
+        if (lower(resource.payout) === lower(address)) earned += log.args.paidToProvider as bigint;
+      }
+      assert.equal(a.ws402Earned, earned);
+    }
+    assert.ok((entity("Account", lower(scenario.accounts[6])).rebateClaimed as bigint) > 0n, "seeder 1 claimed");
+
+    const funded = await logs(pool, r, "AllowanceFunded");
+    const swept = await logs(pool, r, "AllowanceSwept");
+    const ofLicense = <T extends Log>(list: T[], field: string, licensee: string, contentId: bigint) =>
+      list.filter((l) => lower(l.args[field]) === lower(licensee) && l.args.contentId === contentId);
+    for (const { licensee, contentId } of scenario.licenses) {
+      const x = entity("RebateAllowance", `${contentId}-${lower(licensee)}`);
+      assert.equal(x.funded, sum(ofLicense(funded, "licensee", licensee, contentId), "amount"));
+      assert.equal(x.paidOut, sum(ofLicense(credits, "leecher", licensee, contentId), "payout"));
+      assert.equal(x.swept, sum(ofLicense(swept, "licensee", licensee, contentId), "amount"));
+    }
+
+    const opened = await logs(deposits, w, "SessionOpened");
+    for (const resourceId of scenario.resourceIds) {
+      const x = entity("WS402Resource", resourceId.toString());
+      const sessions = opened.filter((l) => l.args.resourceId === resourceId).map((l) => l.args.sessionId as bigint);
+      assert.equal(x.sessionCount, sessions.length);
+      assert.equal(x.revenue, sum(settlements.filter((l) => sessions.includes(l.args.sessionId)), "paidToProvider"));
+    }
+
+    for (const epoch of scenario.epochs) {
+      const x = entity("RebateEpoch", epoch.toString());
+      const inEpoch = <T extends Log>(list: T[]) => list.filter((l) => l.args.epoch === epoch);
+      assert.equal(x.receiptCount, inEpoch(credits).length);
+      assert.equal(x.swept, sum(inEpoch(swept), "amount"));
+      assert.equal(x.shares, sum(inEpoch(shares), "amount"));
+      assert.equal(x.rolledForward, sum(inEpoch(shares), "rolledForward"));
+      assert.ok((x.pool as bigint) > 0n && (x.shares as bigint) > 0n, `epoch ${epoch} has a pool and paid shares`);
+    }
+
+    // Every daily total adds up to the protocol-wide one.
+    const p = entity("Protocol", "protocol");
+    const days = entities("DailyStat");
+    const totals: [string, string][] = [
+      ["contentsRegistered", "contentCount"],
+      ["purchaseCount", "purchaseCount"],
+      ["licensesSold", "licensesSold"],
+      ["volume", "volume"],
+      ["curveVolume", "curveVolume"],
+      ["networkFees", "networkFees"],
+      ["bountyFees", "bountyFees"],
+      ["escrowsOpened", "escrowCount"],
+      ["escrowDeposits", "escrowDeposits"],
+      ["escrowPaidToSeeders", "escrowPaidToSeeders"],
+      ["escrowRefunded", "escrowRefunded"],
+      ["sessionsOpened", "sessionCount"],
+      ["sessionDeposits", "sessionDeposits"],
+      ["sessionPaidToProviders", "sessionPaidToProviders"],
+      ["sessionRefunded", "sessionRefunded"],
+      ["receiptCount", "receiptCount"],
+      ["bytesCredited", "bytesCredited"],
+      ["allowancePaidOut", "allowancePaidOut"],
+      ["rebateClaimed", "rebateClaimed"],
+    ];
+    for (const [daily, total] of totals) {
+      const added = days.reduce<bigint>((n, d) => n + BigInt(d[daily] as bigint | number), 0n);
+      assert.equal(added, BigInt(p[total] as bigint | number), `daily ${daily} add up to ${total}`);
+    }
+    for (const d of days) assert.equal(d.date, BigInt(d.day as number) * 86_400n);
+    assert.equal(p.licensesSold, sum(purchases, "quantity"));
+    assert.equal(p.receiptCount, credits.length);
+    assert.equal(p.bytesCredited, sum(credits, "creditedBytes"));
+    assert.equal(p.allowanceFunded, sum(funded, "amount"));
+    assert.equal(p.allowanceSwept, sum(swept, "amount"));
+    assert.equal(p.epochShares, sum(shares, "amount"));
   });
 
   it("protocol totals and settings equal the contracts' balances and views", async () => {
@@ -346,7 +603,7 @@ describe("subgraph mappings on a scripted scenario", () => {
     assert.deepEqual(balances, [...balances].sort((a: bigint, b: bigint) => (a < b ? 1 : a > b ? -1 : 0)));
   });
 
-  it("GraphQL: collections with where (_gt, _in, _contains, nested by id and by filter), orderBy, first and skip", async () => {
+  it("GraphQL: collections with where (_gt, _lt, _in, _contains, nested by id and by filter), orderBy, first and skip", async () => {
     const d = await data(`{
       byContent: purchases(where: { content: "2" }, orderBy: newSupply, orderDirection: asc) { newSupply quantity }
       nested: purchases(where: { content_: { curve: Exponential } }) { id }
@@ -356,6 +613,8 @@ describe("subgraph mappings on a scripted scenario", () => {
       page: purchases(orderBy: newSupply, orderDirection: desc, first: 2, skip: 1, where: { content: "1" }) { newSupply }
       sessions: ws402Sessions(where: { status_in: [Settled, Reclaimed] }, orderBy: sessionId) { sessionId status }
       epochs: rebateEpoches(orderBy: epoch) { epoch pool totalEarned seeders { seeder { id } unsettledBytes } }
+      spent: escrows(where: { remaining_lt: "1" }, orderBy: escrowId, orderDirection: desc) { escrowId }
+      notSpent: escrows(where: { remaining_gt: "0" }) { escrowId remaining }
     }`);
     const purchases = await logs(market, m, "LicensesPurchased");
     const ofContent2 = purchases.filter((l) => l.args.contentId === 2n);
@@ -375,6 +634,13 @@ describe("subgraph mappings on a scripted scenario", () => {
       assert.equal(session.status, SESSION_STATUS[onChain.status]);
     }
     assert.equal(d.sessions.length, 3);
+    const remaining = new Map<bigint, bigint>();
+    for (const escrowId of scenario.escrowIds) remaining.set(escrowId, await read<bigint>(escrow, e, "remaining", [escrowId]));
+    const spent = scenario.escrowIds.filter((id) => remaining.get(id) === 0n).reverse();
+    assert.ok(spent.length > 0 && spent.length < scenario.escrowIds.length);
+    assert.deepEqual(d.spent.map((x: { escrowId: string }) => BigInt(x.escrowId)), spent);
+    for (const x of d.notSpent) assert.equal(x.remaining, remaining.get(BigInt(x.escrowId))!.toString());
+    assert.equal(d.notSpent.length + d.spent.length, scenario.escrowIds.length);
     assert.equal(d.epochs.length, 2);
     for (const epoch of d.epochs) {
       const [poolAmount, totalEarned] = await read<[bigint, bigint, boolean]>(pool, r, "epochInfo", [BigInt(epoch.epoch)]);

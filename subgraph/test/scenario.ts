@@ -4,7 +4,8 @@
  * subgraph handles: contents of both curve kinds, purchases by several accounts (a gift, an overpayment, a
  * transfer), proceeds withdrawn, escrows paid by vouchers (single and batched) and releases, cooperative and
  * timed-out closes and refunds, WS402 sessions settled (one refund deferred, then withdrawn) and reclaimed,
- * rebate receipts in two epochs, sweeps, claims with capped shares and a settlement.
+ * rebate receipts in two epochs that both get a pool from sweeps, claims across both epochs (capped shares) and a
+ * settlement. Single and batched license transfers.
  */
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -181,6 +182,8 @@ export async function runScenario(driver: ChainDriver): Promise<ScenarioResult> 
   await buy(actors.leecher3, 2n, 2n); // the last two: content 2 is sold out
   // A transferable license changes hands; the allowance stays with the buyer.
   await driver.send(actors.leecher1, market, m, "safeTransferFrom", [actors.leecher1.address, actors.leecher3.address, 1n, 1n, "0x"]);
+  // A batch transfer (TransferBatch, array parameters), with an entry that moves nothing.
+  await driver.send(actors.leecher3, market, m, "safeBatchTransferFrom", [actors.leecher3.address, actors.leecher2.address, [1n, 1n], [1n, 0n], "0x"]);
   await driver.send(actors.publisherA, market, m, "withdrawProceeds");
 
   // ------------------------------------------------------------------------------------------ escrows
@@ -271,6 +274,8 @@ export async function runScenario(driver: ChainDriver): Promise<ScenarioResult> 
       }),
     };
   };
+  // Every allowance is past its expiry from here on, so each epoch below can be given a pool by sweeping.
+  await chain.increaseTime(ALLOWANCE_EXPIRY + 1);
   const firstEpoch = await driver.read<bigint>(pool, r, "currentEpoch");
   await driver.send(actors.seeder1, pool, r, "submitReceipts", [
     actors.seeder1.address,
@@ -282,10 +287,11 @@ export async function runScenario(driver: ChainDriver): Promise<ScenarioResult> 
   ]);
   // Credits beyond a license's size count for nothing: content 2 is 50 MiB.
   await driver.send(actors.seeder1, pool, r, "submitReceipts", [actors.seeder1.address, [await signedReceipt(actors.leecher1, actors.seeder1.address, 2n, 60n * MIB)]]);
-
-  // Past the expiry: sweeping finalises the first epoch (its pool is still empty) and fills the carry.
-  await chain.increaseTime(ALLOWANCE_EXPIRY + 1);
+  // Swept while the first epoch is the active one: the carry becomes its pool.
   await driver.send(actors.owner, pool, r, "sweep", [actors.seeder1.address, 2n]);
+
+  // The next epoch: its first sweep finalises the first epoch and starts a new carry.
+  await chain.increaseTime(EPOCH_DURATION);
   await driver.send(actors.owner, pool, r, "sweepMany", [[{ licensee: actors.leecher2.address, contentId: 1n }]]);
   const secondEpoch = await driver.read<bigint>(pool, r, "currentEpoch");
   // Small receipts in the second epoch: their pro-rata shares of the pool exceed what they earned (the caps bite).
@@ -293,6 +299,8 @@ export async function runScenario(driver: ChainDriver): Promise<ScenarioResult> 
   await driver.send(actors.seeder2, pool, r, "submitReceipts", [actors.seeder2.address, [await signedReceipt(actors.leecher3, actors.seeder2.address, 2n, 12n * MIB)]]);
   await driver.send(actors.owner, pool, r, "sweep", [actors.leecher3.address, 1n]);
 
+  // Both epochs are over: seeder 1 claims its shares of both at once, seeder 2's share of the second is settled
+  // into its balance and then claimed with its share of the first.
   await chain.increaseTime(EPOCH_DURATION);
   await driver.send(actors.seeder1, pool, r, "claim", [[firstEpoch, secondEpoch]]);
   await driver.send(actors.owner, pool, r, "settleEpochShares", [secondEpoch, [actors.seeder2.address]]);

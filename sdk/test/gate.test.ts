@@ -11,7 +11,7 @@ import { SessionKey } from "../src/sessionKey.ts";
 import { ServiceAccount } from "../src/wire/accounting.ts";
 import { LeecherSession } from "../src/wire/leecherSession.ts";
 import { RefusalReason, W3T_PAY, decodeMessage, encodeMessage, type PaymentStrategy, type W3tPayMessage } from "../src/wire/messages.ts";
-import { seederExtension, type SeederBackend, type SeederTerms } from "../src/wire/seederExtension.ts";
+import { MAX_HELD_BLOCKS, seederExtension, type SeederBackend, type SeederTerms } from "../src/wire/seederExtension.ts";
 import type { LeecherSessionOptions } from "../src/wire/leecherSession.ts";
 import type { PayWire } from "../src/wire/wire.ts";
 
@@ -30,6 +30,7 @@ class FakeWire extends EventEmitter {
   destroyed = false;
   downloaded = 0;
   peerExtendedMapping: Record<string, number> = { [W3T_PAY]: 1 };
+  extendedHandshake: Record<string, unknown> = {};
   sentBlocks = 0;
   rejected = 0;
   sent: W3tPayMessage[] = [];
@@ -116,6 +117,11 @@ const serve = (wire: FakeWire, blocks: number) => {
 };
 
 describe("the seeder's send gate", () => {
+  it("announces as its BEP 10 reqq the number of requests it can hold at a checkpoint", () => {
+    const { wire } = setup(SessionKey.generate());
+    assert.equal(wire.extendedHandshake.reqq, MAX_HELD_BLOCKS);
+  });
+
   it("never unchokes nor sends a block to a peer that did not say hello", () => {
     const { wire, ext } = setup(SessionKey.generate());
     ext.onExtendedHandshake?.({ m: {} }); // a plain peer: no w3t_pay in its handshake

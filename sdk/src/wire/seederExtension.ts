@@ -112,7 +112,12 @@ export const DEFAULT_VOUCHER_TIMEOUT_MS = 30_000;
  */
 export const DEFAULT_RELEASE_TIMEOUT_MS = 5 * 60_000;
 
-/** Blocks held at a checkpoint, at most (4 MiB of 16 KiB blocks); the peer's further requests are rejected. */
+/**
+ * Blocks held at a checkpoint, at most (4 MiB of 16 KiB blocks); the peer's further requests are rejected. The
+ * seeder announces it as its BEP 10 `reqq` (the most requests a peer may have outstanding), which WebTorrent honours:
+ * an honest leecher's requests all fit, none is rejected at a checkpoint and read again from disk, and its pipeline
+ * (by default a second of its download speed, over 1,000 blocks at 17 MiB/s) stays short enough to drain smoothly.
+ */
 export const MAX_HELD_BLOCKS = 256;
 
 type State =
@@ -152,6 +157,7 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
         if (this.#state === "serving") this.#unchoke();
       };
       wire.piece = (index, offset, buffer) => this.#sendPiece(index, offset, buffer);
+      wire.extendedHandshake.reqq = MAX_HELD_BLOCKS;
       wire.once("close", () => this.#close());
     }
 

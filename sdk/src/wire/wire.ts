@@ -10,6 +10,8 @@ export interface PayWire {
   readonly hasFast?: boolean;
   readonly destroyed?: boolean;
   readonly peerExtendedMapping: Record<string, number>;
+  /** The BEP 10 handshake this side sends; an extension may add keys (such as `reqq`) before it goes out. */
+  readonly extendedHandshake: Record<string, unknown>;
   /** Bytes received in piece messages on this wire. */
   downloaded: number;
   extended(ext: string | number, payload: Uint8Array): void;

@@ -68,6 +68,8 @@ describe("a paid download (exponential checkpoints)", () => {
 
   it("completes a 160 MiB download that crosses the checkpoints at 10, 30, 70 and 150 MiB", async () => {
     ({ paid, path: downloaded } = await download(swarm, content, LEECHER, PRICE_CAP));
+    let rejected = 0;
+    paid.torrent.on("wire", (wire) => wire.on("reject", () => rejected++));
     await paid.done;
     assert.equal(await sha256(downloaded), await sha256(file));
     const schedule = checkpoints(CheckpointMode.Exponential, content.size);
@@ -76,6 +78,7 @@ describe("a paid download (exponential checkpoints)", () => {
     const [ledger] = paid.session.ledgers.values();
     assert.equal(ledger.received, content.size);
     assert.equal(ledger.ackedVoucherBytes, content.size, "the last voucher covers the whole file");
+    assert.equal(rejected, 0, "the leecher kept within the seeder's reqq: every request was held at a checkpoint, none rejected");
   });
 
   it("lets the seeder redeem exactly the bytes it served times its price", async () => {

@@ -165,34 +165,64 @@ contract CheckpointEscrow is EIP712, Ownable2Step, Pausable, ReentrancyGuardTran
     /// @notice The idle expiry changed (also emitted at deployment).
     event IdleExpiryUpdated(uint32 oldExpiry, uint32 newExpiry);
 
+    /// @notice The constructor was given no license market.
     error ZeroMarket();
+    /// @notice The challenge window is outside [`min`, `max`] (`MIN_CHALLENGE_WINDOW`, `MAX_CHALLENGE_WINDOW`).
     error ChallengeWindowOutOfRange(uint32 window, uint32 min, uint32 max);
+    /// @notice The idle expiry is outside [`min`, `max`] (`MIN_IDLE_EXPIRY`, `MAX_IDLE_EXPIRY`).
     error IdleExpiryOutOfRange(uint32 expiry, uint32 min, uint32 max);
+    /// @notice Only a holder of a license of `contentId` may open an escrow for it.
     error NoLicense(address account, uint256 contentId);
+    /// @notice An escrow covers at least one byte and at most the content's size.
     error MaxBytesOutOfRange(uint256 maxBytes, uint256 contentSize);
+    /// @notice The price per MiB is above `maxPricePerMiB`: `MAX_PRICE_PER_MIB` when opening (where zero is refused
+    /// too), the escrow's own price cap when releasing.
     error PricePerMiBOutOfRange(uint256 pricePerMiB, uint256 maxPricePerMiB);
+    /// @notice An escrow needs a session key to sign its vouchers.
     error ZeroSessionKey();
+    /// @notice The deposit does not cover `maxBytes` at `pricePerMiB`: `required` wei, only `sent`.
     error InsufficientDeposit(uint256 required, uint256 sent);
+    /// @notice No escrow was opened with this id.
     error EscrowNotFound(uint256 escrowId);
+    /// @notice The escrow pays seeders only while open or closing within its challenge window.
     error EscrowNotRedeemable(uint256 escrowId);
+    /// @notice The signature is not the escrow's session key's over the voucher.
     error InvalidVoucherSignature(uint256 escrowId);
+    /// @notice A payment needs a seeder to go to.
     error ZeroSeeder();
+    /// @notice The voucher counts more bytes than the escrow covers.
     error BytesOverMax(uint256 cumulativeBytes, uint256 maxBytes);
+    /// @notice The voucher asks more than its bytes cost at the escrow's price per MiB (`maxAmount`).
     error VoucherOverPrice(uint256 cumulativeAmount, uint256 maxAmount);
+    /// @notice The voucher's cumulative amount is not above what the seeder already redeemed (replayed or older).
     error VoucherNotNewer(uint256 cumulativeAmount, uint256 alreadyRedeemed);
+    /// @notice The checkpoint released is worth no more than what the seeder already redeemed.
     error CheckpointNotNewer(uint256 cumulativeAmount, uint256 alreadyRedeemed);
+    /// @notice The seeder waived its challenge window on the escrow: its record is final.
     error SeederWaived(uint256 escrowId, address seeder);
+    /// @notice Nothing is left of the escrow's deposit.
     error DepositExhausted(uint256 escrowId);
+    /// @notice A batch redeems at least one voucher.
     error EmptyBatch();
+    /// @notice A batch needs exactly one signature per voucher.
     error LengthMismatch(uint256 vouchers, uint256 signatures);
+    /// @notice Every voucher of a batch names the batch's seeder.
     error SeederMismatch(address seeder, address voucherSeeder);
+    /// @notice Only the escrow's leecher may release checkpoints.
     error CallerNotLeecher(address caller);
+    /// @notice The byte count is not a checkpoint of the escrow's schedule.
     error NotACheckpoint(uint256 cumulativeBytes);
+    /// @notice Only an open escrow can be closed.
     error EscrowNotOpen(uint256 escrowId);
+    /// @notice Only the leecher may close the escrow before `idleAt`, when it becomes idle.
     error EscrowNotIdle(uint256 escrowId, uint256 idleAt);
+    /// @notice Refunds and waivers need a closing escrow.
     error EscrowNotClosing(uint256 escrowId);
+    /// @notice Only a seeder that has redeemed from the escrow may waive its challenge window.
     error NothingRedeemed(uint256 escrowId, address seeder);
+    /// @notice The refund waits until `closesAt`, unless every seeder that has redeemed waived its window.
     error ChallengeWindowOpen(uint256 escrowId, uint256 closesAt);
+    /// @notice `to` did not accept the `amount` wei paid to it.
     error TransferFailed(address to, uint256 amount);
 
     /// @notice Deploys the escrow bound to `market_`, with the initial challenge window and idle expiry.

@@ -17,8 +17,15 @@ import {BondingCurve, CurveKind} from "./libraries/BondingCurve.sol";
 /// is the content id. Each purchase pays the curve price to the publisher (as a pull payment) and a network fee
 /// plus the content's bounty fee to the {IRebatePool}, as the rebate allowance of the license just bought.
 ///
+/// Proceeds are kept with a sentinel: the storage slot of a payout address holds `PROCEEDS_SENTINEL` (1) plus what
+/// it is owed. Registering a content writes the sentinel into its payout's empty slot, so the publisher pays for that
+/// slot once, and no buyer pays for a fresh slot (a 20,000 gas write) on the publisher's first sale or on the first
+/// sale after a withdrawal, which leaves the sentinel in place. The sentinel is not ETH: {proceeds} and
+/// {withdrawProceeds} count only what is above it, and it is never paid out.
+///
 /// INVARIANTS:
-/// - The market's ETH balance equals the sum of `proceeds` over all payout addresses, outside a call in flight.
+/// - The market's ETH balance equals the sum of `proceeds` (the amounts owed, without the sentinel) over all payout
+///   addresses, outside a call in flight.
 ///   (The market accepts ETH only in {buy}; ETH forced in by SELFDESTRUCT would be an unowned, locked excess.)
 /// - Every wei a buyer sends is exactly one of: publisher proceeds (the curve price), forwarded to the rebate pool
 ///   (network fee + bounty fee), or refunded to the buyer (the overpayment).
@@ -30,6 +37,7 @@ import {BondingCurve, CurveKind} from "./libraries/BondingCurve.sol";
 /// - `networkFeeBps <= MAX_NETWORK_FEE_BPS` and every content's `bountyFeeBps <= MAX_BOUNTY_FEE_BPS`.
 /// - An infohash maps to at most one content id, and content records never change except `supply`.
 /// - Only the payout address can move its proceeds; pausing never blocks {withdrawProceeds}.
+/// - The proceeds slot of every payout address of a registered content holds at least the sentinel, never zero.
 ///
 /// NOTE: A quote can move between the time it is read and the time the purchase is mined (another purchase of
 /// the same content raises the price). {buy} takes a `maxTotal` and reverts above it; pass the quoted total.
@@ -58,6 +66,9 @@ contract LicenseMarket is ERC1155, Ownable2Step, Pausable, ReentrancyGuardTransi
     uint16 public constant MAX_BOUNTY_FEE_BPS = 2_000;
     /// @notice Cap on an exponential curve's growth: 100% per license.
     uint128 public constant MAX_GROWTH_BPS = 10_000;
+    /// @dev What a payout address's proceeds slot holds when nothing is owed to it (see the contract's doc): never
+    /// zero, so crediting a sale never writes a fresh slot. Not ETH, never paid out.
+    uint256 private constant PROCEEDS_SENTINEL = 1;
 
     /// @notice A registered content, packed in four slots; `supply` is the only field that changes.
     /// @dev Slot 1 holds what every sale reads and writes. It is never zero (`payout` is set), so the first sale
@@ -128,8 +139,9 @@ contract LicenseMarket is ERC1155, Ownable2Step, Pausable, ReentrancyGuardTransi
     /// @notice The content id registered for an infohash (0 when none).
     mapping(bytes32 infohash => uint256 contentId) public contentIdOf;
 
-    /// @notice Sales proceeds owed to each payout address, withdrawn with {withdrawProceeds}.
-    mapping(address payout => uint256 amount) public proceeds;
+    /// @dev `PROCEEDS_SENTINEL` plus the proceeds owed, from the registration of the payout's first content on;
+    /// zero for an address that was never a payout. Read through {proceeds}.
+    mapping(address payout => uint256 sentinelPlusOwed) private _proceeds;
 
     /// @notice A content was registered; carries the whole record, so an indexer needs no calls.
     event ContentRegistered(
@@ -198,7 +210,7 @@ contract LicenseMarket is ERC1155, Ownable2Step, Pausable, ReentrancyGuardTransi
     error SlippageExceeded(uint256 total, uint256 maxTotal);
     /// @notice The purchase costs `total`; only `paid` was sent.
     error InsufficientPayment(uint256 total, uint256 paid);
-    /// @notice The caller has no proceeds.
+    /// @notice Nothing is owed to the caller.
     error NothingToWithdraw();
     /// @notice Licenses of `contentId` are bound to their holder.
     error Soulbound(uint256 contentId);
@@ -234,6 +246,8 @@ contract LicenseMarket is ERC1155, Ownable2Step, Pausable, ReentrancyGuardTransi
 
         contentId = ++contentCount;
         contentIdOf[p.infohash] = contentId;
+        // The publisher pays for the payout's proceeds slot; a payout of earlier contents keeps what it is owed.
+        if (_proceeds[p.payout] == 0) _proceeds[p.payout] = PROCEEDS_SENTINEL;
         _contents[contentId] = Content({
             infohash: p.infohash,
             payout: p.payout,
@@ -313,7 +327,7 @@ contract LicenseMarket is ERC1155, Ownable2Step, Pausable, ReentrancyGuardTransi
 
         // Fits: _checkPurchase bounds the new supply by maxSupply or type(uint64).max.
         c.supply = uint64(sale.newSupply);
-        proceeds[c.payout] += sale.curvePrice;
+        _proceeds[c.payout] += sale.curvePrice; // on top of the sentinel written at registration
         emit LicensesPurchased(
             contentId,
             msg.sender,
@@ -332,13 +346,19 @@ contract LicenseMarket is ERC1155, Ownable2Step, Pausable, ReentrancyGuardTransi
         if (msg.value > sale.total) Address.sendValue(payable(msg.sender), msg.value - sale.total);
     }
 
-    /// @notice Pays the caller all proceeds owed to it. Works while paused.
+    /// @notice Pays the caller all proceeds owed to it (`proceeds(caller)`). Works while paused.
+    /// @dev Leaves the sentinel in the caller's slot, so the next sale does not pay for a fresh slot.
     function withdrawProceeds() external nonReentrant {
-        uint256 amount = proceeds[msg.sender];
+        uint256 amount = _owed(_proceeds[msg.sender]);
         if (amount == 0) revert NothingToWithdraw();
-        proceeds[msg.sender] = 0;
+        _proceeds[msg.sender] = PROCEEDS_SENTINEL;
         emit ProceedsWithdrawn(msg.sender, amount);
         Address.sendValue(payable(msg.sender), amount);
+    }
+
+    /// @notice Sales proceeds owed to `payout`, in wei: what {withdrawProceeds} would pay it now.
+    function proceeds(address payout) external view returns (uint256 amount) {
+        return _owed(_proceeds[payout]);
     }
 
     // ---------------------------------------------------------------- licenses
@@ -434,6 +454,11 @@ contract LicenseMarket is ERC1155, Ownable2Step, Pausable, ReentrancyGuardTransi
         networkFee = curvePrice * networkFeeBps / BPS;
         bountyFee = curvePrice * bountyFeeBps / BPS;
         total = curvePrice + networkFee + bountyFee;
+    }
+
+    /// @dev The amount owed for a proceeds slot: what is above the sentinel (zero for a slot never written).
+    function _owed(uint256 sentinelPlusOwed) private pure returns (uint256) {
+        return sentinelPlusOwed > PROCEEDS_SENTINEL ? sentinelPlusOwed - PROCEEDS_SENTINEL : 0;
     }
 
     function _setNetworkFee(uint16 newFeeBps) private {

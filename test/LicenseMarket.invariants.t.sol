@@ -24,9 +24,11 @@ contract LicenseMarketHandler {
     uint256 public withdrawn;
     /// @notice Licenses minted per content, counted from the purchases that succeeded.
     mapping(uint256 contentId => uint256 minted) public minted;
-    /// @notice Set when a purchase lowered a content's next price, or a withdrawal of owed proceeds failed.
+    /// @notice Set when a purchase lowered a content's next price, a withdrawal of owed proceeds failed, or a
+    /// withdrawal paid other than what `proceeds` said was owed, or left something owed.
     bool public priceDecreased;
     bool public withdrawalBlocked;
+    bool public withdrawalInexact;
 
     /// @dev The handler deploys and owns the market, so it can also change the fee and pause.
     constructor() {
@@ -107,9 +109,13 @@ contract LicenseMarketHandler {
         address account = _actors[actorSeed % ACTORS];
         uint256 owed = market.proceeds(account);
         if (owed == 0) return;
+        uint256 balanceBefore = account.balance;
         vm.prank(account);
         try market.withdrawProceeds() {
-            withdrawn += owed;
+            // What the account received, not what the view said: the two must agree.
+            uint256 received = account.balance - balanceBefore;
+            withdrawn += received;
+            if (received != owed || market.proceeds(account) != 0) withdrawalInexact = true;
         } catch {
             withdrawalBlocked = true;
         }
@@ -196,5 +202,6 @@ contract LicenseMarketInvariants is Test {
     function invariant_PriceNeverDecreasesAndWithdrawalsNeverBlocked() public view {
         assertTrue(!handler.priceDecreased(), "a purchase lowered the next price");
         assertTrue(!handler.withdrawalBlocked(), "a withdrawal of owed proceeds failed");
+        assertTrue(!handler.withdrawalInexact(), "a withdrawal paid other than what was owed");
     }
 }

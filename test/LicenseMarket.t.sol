@@ -150,6 +150,24 @@ contract LicenseMarketTest is Test {
         assertLe(market.content(id).supply, maxSupply, "supply above max");
     }
 
+    // ------------------------------------------------------------------ withdrawing
+
+    /// @dev Around the proceeds sentinel: each withdrawal pays exactly what was credited since the previous one
+    /// (down to 1 wei; nothing, with `NothingToWithdraw`, for free licenses), and registering another content for
+    /// the same payout keeps what is owed.
+    function testFuzz_WithdrawProceeds_PaysExactlyWhatWasCredited(uint96 base, uint256 first, uint256 second)
+        public
+    {
+        uint256 id = _register(false, bound(base, 0, 1 ether), 0, 0);
+        assertEq(market.proceeds(PAYOUT), 0, "owed before any sale");
+        uint256 price = _buy(id, bound(first, 1, MAX_QUANTITY));
+        assertEq(market.proceeds(PAYOUT), price, "owed after the first sale");
+        _register(true, 1 ether, 0, 0);
+        assertEq(market.proceeds(PAYOUT), price, "owed after registering another content");
+        _withdrawExactly(price);
+        _withdrawExactly(_buy(id, bound(second, 1, MAX_QUANTITY)));
+    }
+
     // ------------------------------------------------------------------ fees
 
     function testFuzz_Quote_FeesWithinCaps(uint16 networkFeeBps, uint16 bountyFeeBps, uint96 base, uint256 quantity)
@@ -216,10 +234,27 @@ contract LicenseMarketTest is Test {
         return market.registerContent(_params(exponential, base, bountyFeeBps, maxSupply));
     }
 
-    function _buy(uint256 id, uint256 quantity) internal {
-        (,,, uint256 total) = market.quote(id, quantity);
+    /// @return price The curve price, credited to the payout.
+    function _buy(uint256 id, uint256 quantity) internal returns (uint256 price) {
+        uint256 total;
+        (price,,, total) = market.quote(id, quantity);
         vm.deal(BUYER, total);
         vm.prank(BUYER);
         market.buy{value: total}(id, quantity, BUYER, total);
+    }
+
+    /// @dev Withdraws as the payout, which must receive exactly `owed` and be owed nothing after.
+    function _withdrawExactly(uint256 owed) internal {
+        uint256 before = PAYOUT.balance;
+        if (owed != 0) {
+            vm.prank(PAYOUT);
+            market.withdrawProceeds();
+        }
+        assertEq(PAYOUT.balance - before, owed, "paid != owed");
+        assertEq(market.proceeds(PAYOUT), 0, "owed after the withdrawal");
+        assertEq(address(market).balance, 0, "the market kept wei");
+        vm.prank(PAYOUT);
+        vm.expectRevert(LicenseMarket.NothingToWithdraw.selector);
+        market.withdrawProceeds();
     }
 }

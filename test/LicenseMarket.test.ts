@@ -84,6 +84,23 @@ async function buyAtQuote(f: Fixture, contentId: bigint, quantity: bigint, from 
   return { curvePrice: curve, networkFee, bountyFee, total };
 }
 
+/**
+ * Withdraws as `account`, which must be owed exactly `owed`: it receives that much from the market, the event says
+ * so, nothing stays owed to it, and withdrawing again reverts NothingToWithdraw.
+ */
+async function withdrawExactly(f: Fixture, account: Fixture["payout"], owed: bigint) {
+  const { market } = f;
+  assert.equal(await market.read.proceeds([account.account.address]), owed);
+  const tx = market.write.withdrawProceeds({ account: account.account });
+  await viem.assertions.balancesHaveChanged(tx, [
+    { address: account.account.address, amount: owed },
+    { address: market.address, amount: -owed },
+  ]);
+  await viem.assertions.emitWithArgs(tx, market, "ProceedsWithdrawn", [getAddress(account.account.address), owed]);
+  assert.equal(await market.read.proceeds([account.account.address]), 0n);
+  await viem.assertions.revertWithCustomError(market.write.withdrawProceeds({ account: account.account }), market, "NothingToWithdraw");
+}
+
 /** The Panic code of a reverted call, or undefined when it did not revert with a panic. */
 function panicCode(err: unknown): bigint | undefined {
   if (!(err instanceof BaseError)) return undefined;
@@ -587,15 +604,17 @@ describe("LicenseMarket", () => {
       assert.equal(await market.read.balanceOf([buyer.account.address, 1n]), 1n);
     });
 
-    it("gas: one license for a first-time buyer stays within 120k (prints 1 and 10 licenses)", async () => {
+    it("gas: one license for a first-time buyer stays within 120k, also on a payout's first sale and after a withdrawal (prints 1 and 10 licenses)", async () => {
       const f = await networkHelpers.loadFixture(deployMarket);
-      const { market, buyer, other, publisher, owner } = f;
+      const { market, buyer, other, publisher, owner, payout } = f;
+      const afterWithdrawalBuyer = (await viem.getWalletClients())[5]; // not one of the fixture's accounts
       const gasOf = async (contentId: bigint, quantity: bigint, from: typeof buyer) => {
         const [, , , total] = await market.read.quote([contentId, quantity]);
         const hash = await market.write.buy([contentId, quantity, from.account.address, total], { account: from.account, value: total });
         return (await publicClient.getTransactionReceipt({ hash })).gasUsed;
       };
-      // The first sale ever credited to a payout address also pays for its fresh proceeds slot, once.
+      // The first sale ever credited to the payout address: its proceeds slot already holds the sentinel written at
+      // registration, so the buyer does not pay for a fresh slot.
       const firstSaleOfPayout = await gasOf(2n, 1n, other);
       // First-time buyers of contents with sales; the buyer's balance slot and its pool allowance slot are fresh.
       const linear1 = await gasOf(1n, 1n, buyer);
@@ -607,13 +626,18 @@ describe("LicenseMarket", () => {
       await gasOf(3n, 1n, other);
       const linear10 = await gasOf(3n, 10n, publisher);
       const exponential10 = await gasOf(2n, 10n, owner);
+      // The withdrawal leaves the sentinel: the next sale again updates a live slot.
+      await market.write.withdrawProceeds({ account: payout.account });
+      const firstSaleAfterWithdrawal = await gasOf(1n, 1n, afterWithdrawalBuyer);
       console.log(
         `gas buy (first-time buyer): 1 license linear ${linear1}, exponential ${exponential1}; ` +
           `10 licenses linear ${linear10}, exponential ${exponential10}; ` +
-          `first sale ever credited to a payout address ${firstSaleOfPayout}`,
+          `first sale ever credited to a payout address ${firstSaleOfPayout}; first sale after a withdrawal ${firstSaleAfterWithdrawal}`,
       );
       assert.ok(linear1 <= 120_000n, `linear: ${linear1}`);
       assert.ok(exponential1 <= 120_000n, `exponential: ${exponential1}`);
+      assert.ok(firstSaleOfPayout <= 120_000n, `first sale of a payout: ${firstSaleOfPayout}`);
+      assert.ok(firstSaleAfterWithdrawal <= 120_000n, `first sale after a withdrawal: ${firstSaleAfterWithdrawal}`);
     });
   });
 
@@ -623,15 +647,7 @@ describe("LicenseMarket", () => {
       const { market, payout } = f;
       const a = await buyAtQuote(f, 1n, 2n);
       const b = await buyAtQuote(f, 2n, 3n);
-      const owed = a.curvePrice + b.curvePrice;
-      assert.equal(await market.read.proceeds([payout.account.address]), owed);
-      const tx = market.write.withdrawProceeds({ account: payout.account });
-      await viem.assertions.balancesHaveChanged(tx, [
-        { address: payout.account.address, amount: owed },
-        { address: market.address, amount: -owed },
-      ]);
-      await viem.assertions.emitWithArgs(tx, market, "ProceedsWithdrawn", [getAddress(payout.account.address), owed]);
-      assert.equal(await market.read.proceeds([payout.account.address]), 0n);
+      await withdrawExactly(f, payout, a.curvePrice + b.curvePrice);
       assert.equal(await publicClient.getBalance({ address: market.address }), 0n);
     });
 
@@ -643,6 +659,55 @@ describe("LicenseMarket", () => {
       await viem.assertions.revertWithCustomError(market.write.withdrawProceeds({ account: publisher.account }), market, "NothingToWithdraw");
       await market.write.withdrawProceeds({ account: payout.account });
       await viem.assertions.revertWithCustomError(market.write.withdrawProceeds({ account: payout.account }), market, "NothingToWithdraw");
+    });
+
+    it("reads 0 and reverts NothingToWithdraw for a payout with no sales and for an address never a payout", async () => {
+      const { market, payout, other } = await networkHelpers.loadFixture(deployMarket);
+      for (const account of [payout.account, other.account]) {
+        assert.equal(await market.read.proceeds([account.address]), 0n);
+        await viem.assertions.revertWithCustomError(market.write.withdrawProceeds({ account }), market, "NothingToWithdraw");
+      }
+    });
+
+    it("owes and pays exactly the wei credited around the sentinel: a 1-wei sale, a withdrawal, the next sales", async () => {
+      const f = await networkHelpers.loadFixture(deployMarket);
+      const { market, pool, publisher, other } = f;
+      // A fresh payout address and a content whose licenses cost exactly 1 wei (the fees round down to 0).
+      await market.write.registerContent(
+        [{ ...linearParams(other.account.address), infohash: infohash("one wei"), basePrice: 1n, growth: 0n, maxSupply: 0n }],
+        { account: publisher.account },
+      );
+      // Only `other` is owed anything here: after each withdrawal the market holds no wei at all.
+      const withdrawAll = async (owed: bigint) => {
+        await withdrawExactly(f, other, owed);
+        assert.equal(await publicClient.getBalance({ address: market.address }), 0n);
+      };
+      assert.equal(await market.read.proceeds([other.account.address]), 0n);
+      const first = await buyAtQuote(f, 3n, 1n);
+      assert.deepEqual([first.curvePrice, first.total], [1n, 1n]);
+      assert.equal(await pool.read.allowance([f.buyer.account.address, 3n]), 0n);
+      await withdrawAll(1n);
+      await buyAtQuote(f, 3n, 1n);
+      await withdrawAll(1n);
+      await buyAtQuote(f, 3n, 5n);
+      await buyAtQuote(f, 3n, 2n);
+      await withdrawAll(7n);
+    });
+
+    it("registering another content for a payout that is owed keeps what it is owed", async () => {
+      const f = await networkHelpers.loadFixture(deployMarket);
+      const { market, publisher, other, payout } = f;
+      const a = await buyAtQuote(f, 1n, 2n);
+      // Another publisher registers a content paying the same address.
+      await market.write.registerContent([{ ...exponentialParams(payout.account.address), infohash: infohash("same payout") }], {
+        account: other.account,
+      });
+      await market.write.registerContent([{ ...linearParams(payout.account.address), infohash: infohash("same payout 2") }], {
+        account: publisher.account,
+      });
+      assert.equal(await market.read.proceeds([payout.account.address]), a.curvePrice);
+      const b = await buyAtQuote(f, 3n, 1n);
+      await withdrawExactly(f, payout, a.curvePrice + b.curvePrice);
     });
 
     it("works while paused", async () => {

@@ -56,8 +56,8 @@ let keyCounter = 0;
 const nextKey = () => keccak256(toHex(`web3torrent gas benchmark key ${keyCounter++}`));
 
 /** A funded fresh account, so "first-time" operations pay for fresh storage as real users do. */
-async function freshWallet() {
-  const account = privateKeyToAccount(nextKey());
+async function freshWallet(key: Hex = nextKey()) {
+  const account = privateKeyToAccount(key);
   await networkHelpers.setBalance(account.address, parseEther("1000"));
   return viem.getWalletClient(account.address, { account });
 }
@@ -65,14 +65,14 @@ async function freshWallet() {
 // --- LicenseMarket
 const SIZE = 200n * MIB;
 let contentCounter = 0;
-async function registerContent(): Promise<bigint> {
+async function registerContent(by = publisher): Promise<{ contentId: bigint; hash: Hex }> {
   contentCounter++;
-  await licenseMarket.write.registerContent(
+  const hash = await licenseMarket.write.registerContent(
     [
       {
         infohash: keccak256(toHex(`bench content ${contentCounter}`)),
         size: SIZE,
-        payout: publisher.account.address,
+        payout: by.account.address,
         basePrice: parseEther("0.01"),
         curve: CurveKind.Linear,
         growth: parseEther("0.0001"),
@@ -82,9 +82,9 @@ async function registerContent(): Promise<bigint> {
         metadataURI: "ipfs://bench",
       },
     ],
-    { account: publisher.account },
+    { account: by.account },
   );
-  return licenseMarket.read.contentCount();
+  return { contentId: await licenseMarket.read.contentCount(), hash };
 }
 async function buy(contentId: bigint, quantity: bigint, buyer: Awaited<ReturnType<typeof viem.getWalletClient>>) {
   const [, , , total] = await licenseMarket.read.quote([contentId, quantity]);
@@ -94,10 +94,26 @@ async function buy(contentId: bigint, quantity: bigint, buyer: Awaited<ReturnTyp
   });
 }
 
-const contentId = await registerContent();
-await buy(contentId, 1n, wallets[0]); // the first sale of a content also initialises the publisher's balance
+const { contentId } = await registerContent();
+await buy(contentId, 1n, wallets[0]); // the rows below buy a content that has sold; a first sale is measured after
 record("LicenseMarket.buy 1 license (first-time buyer)", await gasOf(await buy(contentId, 1n, await freshWallet())), 120_000n);
 record("LicenseMarket.buy 10 licenses", await gasOf(await buy(contentId, 10n, await freshWallet())), 0n);
+{
+  // The sales that touch a payout address's proceeds when nothing is owed to it: a new publisher's first sale, and
+  // the first sale after it withdrew. The buyer pays these, so they are held to the same target. Own keys, so the
+  // accounts of the rows below stay the same.
+  const key = (label: string) => keccak256(toHex(`web3torrent gas benchmark ${label}`));
+  const newPublisher = await freshWallet(key("new publisher"));
+  const registration = await registerContent(newPublisher);
+  const newContentId = registration.contentId;
+  record("LicenseMarket.registerContent (a publisher's first content)", await gasOf(registration.hash), 0n);
+  const firstSale = await buy(newContentId, 1n, await freshWallet(key("buyer of a new publisher's first sale")));
+  record("LicenseMarket.buy 1 license (first-time buyer, publisher's first sale)", await gasOf(firstSale), 120_000n);
+  const withdrawal = await licenseMarket.write.withdrawProceeds({ account: newPublisher.account });
+  record("LicenseMarket.withdrawProceeds", await gasOf(withdrawal), 0n);
+  const afterWithdrawal = await buy(newContentId, 1n, await freshWallet(key("buyer after the publisher withdrew")));
+  record("LicenseMarket.buy 1 license (first-time buyer, first sale after a withdrawal)", await gasOf(afterWithdrawal), 120_000n);
+}
 
 // --- CheckpointEscrow: vouchers signed by session keys
 const PRICE_PER_MIB = parseEther("0.0001");

@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { network } from "hardhat";
 import { keccak256, parseEther, toHex, type Hex } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
+import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 import {
   delegationTypes,
   escrowDomain,
@@ -167,7 +167,7 @@ async function voucherFor(escrowId: bigint, sessionKey: ReturnType<typeof privat
   // A fixed expiry (2100-01-01), not "now + 30 days": block times differ between runs, and so would the calldata.
   const delegationExpiry = 4_102_444_800n;
   const domain = rebatePoolDomain(chainId, rebatePool.address);
-  const leechers = [];
+  const leechers: { leecher: PrivateKeyAccount; sessionKey: PrivateKeyAccount; delegationSig: Hex }[] = [];
   for (let i = 0; i < 20; i++) {
     const leecher = privateKeyToAccount(nextKey());
     await networkHelpers.setBalance(leecher.address, parseEther("1000"));

@@ -28,7 +28,7 @@ import { checkpointEscrowAbi, licenseMarketAbi } from "./generated/contracts.ts"
 import { bytes32ToInfohash, magnetURI } from "./infohash.ts";
 import { DEFAULT_DELEGATION_TTL_SECONDS, SessionKey, signDelegation, type SignedDelegation } from "./sessionKey.ts";
 import { LeecherSession, type ReleaseRequest } from "./wire/leecherSession.ts";
-import { leecherExtension } from "./wire/leecherExtension.ts";
+import { followPieceChecks, leecherExtension } from "./wire/leecherExtension.ts";
 import { MODE_VALUE, type PaymentModeName, type PaymentStrategy } from "./wire/messages.ts";
 import type { ExtensionConstructor, PayWire } from "./wire/wire.ts";
 
@@ -48,6 +48,10 @@ export interface TorrentLike {
   on(event: "wire", listener: (wire: ExtensibleWire) => void): unknown;
   on(event: "done", listener: () => void): unknown;
   on(event: "error", listener: (error: Error | string) => void): unknown;
+  /** A piece passed its hash check. */
+  on(event: "verified", listener: (index: number) => void): unknown;
+  /** WebTorrent's warnings, a failed hash check among them. */
+  on(event: "warning", listener: (warning: Error | string) => void): unknown;
   destroy(opts?: unknown, cb?: (error?: Error) => void): void;
 }
 
@@ -225,6 +229,7 @@ export async function startPaidDownload(options: PaidDownloadOptions): Promise<P
   });
   const extension = leecherExtension(session);
   torrent.on("wire", (wire) => wire.use(extension));
+  followPieceChecks(torrent, session);
   const done = new Promise<void>((resolve, reject) => {
     const settleTimeoutMs = options.settleTimeoutMs ?? (payment === "transactions" ? SETTLE_BY_TRANSACTIONS_TIMEOUT_MS : SETTLE_TIMEOUT_MS);
     const finish = () => session.settle(settleTimeoutMs).then(() => resolve(), reject);

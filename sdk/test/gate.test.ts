@@ -217,6 +217,29 @@ describe("the leecher's signing rules", () => {
     assert.equal(receipt.type === "receipt" && receipt.cumulativeBytes, FIRST_CHECKPOINT / 2n);
   });
 
+  it("pays nothing more to the seeders that sent part of a piece that failed its hash check", async () => {
+    const session = new LeecherSession({ ...options, mode: "exponential" });
+    const honest = session.ledgerFor({ ...terms, type: "terms" });
+    const liar = session.ledgerFor({ ...terms, type: "terms", seeder: POOL });
+    const refusedOnItsWire: string[] = [];
+    liar.refusers.add((refusal) => refusedOnItsWire.push(refusal.reason));
+    honest.received = liar.received = FIRST_CHECKPOINT;
+    session.blockReceived(honest, 0);
+    session.blockReceived(liar, 1);
+    session.blockReceived(honest, 2);
+    session.pieceVerified(0);
+    session.pieceFailed(1);
+    assert.deepEqual(refusedOnItsWire, [RefusalReason.BadData], "refused on its live wire at once");
+    const request = { type: "voucher_request" as const, cumulativeBytes: FIRST_CHECKPOINT, voucherBytes: FIRST_CHECKPOINT, voucherAmount: 1n };
+    const [refusal, ...more] = await session.answer(liar, request);
+    assert.equal(refusal.type === "refusal" && refusal.reason, RefusalReason.BadData);
+    assert.deepEqual(more, [], "no voucher and no receipt for the seeder of bad data");
+    assert.equal(liar.voucher, null);
+    const [voucher] = await session.answer(honest, request);
+    assert.equal(voucher.type === "voucher" && voucher.cumulativeBytes, FIRST_CHECKPOINT, "the other seeder is paid as before");
+    assert.equal(await session.settle(0), true, "a refused seeder is not waited for");
+  });
+
   it("refuses terms above its price cap, and a second upfront seeder", async () => {
     const session = new LeecherSession({ ...options, mode: "upfront" });
     assert.equal(session.checkTerms({ ...terms, type: "terms", pricePerMiB: PRICE + 1n })?.reason, RefusalReason.Price);

@@ -35,6 +35,24 @@ export function refuseUploads(wire: PayWire): void {
   if (!wire.amChoking && !wire.destroyed) wire.choke();
 }
 
+/** The part of a WebTorrent torrent that reports its pieces' hash checks. */
+export interface PieceChecks {
+  on(event: "verified", listener: (index: number) => void): unknown;
+  on(event: "warning", listener: (warning: Error | string) => void): unknown;
+}
+
+/** WebTorrent reports a piece that failed its hash check only as a warning with this text. */
+const FAILED_PIECE = /^Piece (\d+) failed verification/;
+
+/** Tells the session the outcome of each hash check of the torrent, so that it stops paying a seeder of bad data. */
+export function followPieceChecks(torrent: PieceChecks, session: LeecherSession): void {
+  torrent.on("verified", (index) => session.pieceVerified(index));
+  torrent.on("warning", (warning) => {
+    const failed = FAILED_PIECE.exec(typeof warning === "string" ? warning : warning.message);
+    if (failed) session.pieceFailed(Number(failed[1]));
+  });
+}
+
 export function leecherExtension(session: LeecherSession): ExtensionConstructor {
   class W3tPayLeecher {
     readonly #wire: PayWire;
@@ -45,6 +63,7 @@ export function leecherExtension(session: LeecherSession): ExtensionConstructor 
     #unattributed = 0n;
     #queue: Promise<void> = Promise.resolve();
     readonly #sender = (message: W3tPayMessage) => this.#send(message);
+    readonly #refuser = (refusal: RefusalMessage) => this.#refuse(refusal, false);
     /** Bytes received on this wire. */
     receivedOnWire = 0n;
 
@@ -57,8 +76,12 @@ export function leecherExtension(session: LeecherSession): ExtensionConstructor 
         if (this.#ledger) this.#ledger.received += n;
         else this.#unattributed += n;
       });
+      wire.on("piece", (index: number) => {
+        if (this.#ledger) session.blockReceived(this.#ledger, index);
+      });
       wire.once("close", () => {
         this.#ledger?.senders.delete(this.#sender);
+        this.#ledger?.refusers.delete(this.#refuser);
         session.wake();
       });
     }
@@ -101,11 +124,14 @@ export function leecherExtension(session: LeecherSession): ExtensionConstructor 
           if (refusal) return this.#refuse(refusal);
           this.#terms = message;
           const ledger = session.ledgerFor(message);
+          // A seeder that sent bad data stays refused on every wire, new ones included.
+          if (ledger.refusal?.reason === RefusalReason.BadData) return this.#refuse(ledger.refusal, false);
           ledger.refusal = null;
           session.reconnected(ledger);
           ledger.received += this.#unattributed;
           this.#unattributed = 0n;
           ledger.senders.add(this.#sender);
+          ledger.refusers.add(this.#refuser);
           this.#ledger = ledger;
           this.#state = "paying";
           this.#send(session.hello());
@@ -134,15 +160,18 @@ export function leecherExtension(session: LeecherSession): ExtensionConstructor 
       }
     }
 
-    #refuse(refusal: RefusalMessage): void {
+    /** Refuses the seeder on this wire; `notify` false when the session already reported it (a failed piece). */
+    #refuse(refusal: RefusalMessage, notify = true): void {
       if (this.#state === "refused") return;
       this.#state = "refused";
+      this.#ledger?.refusers.delete(this.#refuser);
       if (this.#ledger && !this.#ledger.refusal) this.#ledger.refusal = refusal;
       try {
         this.#send(refusal);
       } catch {
         // The wire may be gone.
       }
+      if (!notify) return;
       session.observer.refused?.(this.#ledger, refusal, false);
       session.wake();
     }

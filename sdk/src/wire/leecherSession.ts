@@ -2,8 +2,13 @@
  * The leecher's side of `w3t_pay` for one download: which terms it accepts, and what its session key signs.
  *
  * The rule: a voucher is signed only for bytes actually received from that seeder (counted per wire, summed per
- * seeder address; WebTorrent hash-checks every piece), cumulative per seeder, priced at the seeder's announced price
- * — which must not exceed the escrow's cap. In upfront mode the one voucher for the whole download goes to the first
+ * seeder address), cumulative per seeder, priced at the seeder's announced price — which must not exceed the
+ * escrow's cap. WebTorrent hash-checks every piece: the session remembers which seeders sent blocks of each piece
+ * not yet verified (`blockReceived`), and when a piece fails its check (`pieceFailed`) every seeder that sent part of
+ * it is refused (`bad_data`) and paid nothing more. A seeder sending bad data is so paid at most for the blocks
+ * whose pieces were still unchecked when it asked (a checkpoint's pieces are checked as their last block arrives,
+ * before the voucher request that follows it on the wire); an honest seeder that shared a failed piece with it is
+ * refused too, as the session cannot tell which of them sent the bad block. In upfront mode the one voucher for the whole download goes to the first
  * seeder that asks; others are told the deposit is taken. Receipts attest received bytes only, in every mode.
  *
  * One session serves every wire of the download; `settle()` sends each seeder a final voucher and receipt for the
@@ -101,6 +106,8 @@ export interface SeederLedger {
   refusal: RefusalMessage | null;
   /** Senders on the live wires to this seeder (maintained by the extension). */
   senders: Set<(message: W3tPayMessage) => void>;
+  /** Refuse this seeder on each live wire (maintained by the extension). */
+  refusers: Set<(refusal: RefusalMessage) => void>;
 }
 
 export interface LeecherObserver {
@@ -137,6 +144,8 @@ export class LeecherSession {
   /** Set when the wallet declined a release: nothing more is paid until `resume()`. */
   paused: PaymentPause | null = null;
   readonly #ackWaiters = new Set<() => void>();
+  /** The seeders that sent blocks of each piece not yet verified. */
+  readonly #unverified = new Map<number, Set<SeederLedger>>();
 
   constructor(options: LeecherSessionOptions) {
     this.options = options;
@@ -205,6 +214,7 @@ export class LeecherSession {
         sentReceiptBytes: 0n,
         refusal: null,
         senders: new Set(),
+        refusers: new Set(),
       };
       this.ledgers.set(terms.seeder, ledger);
     }
@@ -220,6 +230,7 @@ export class LeecherSession {
    * seeder has not acknowledged them), or a refusal. Override to model other leechers in tests.
    */
   async answer(ledger: SeederLedger, request: VoucherRequestMessage): Promise<W3tPayMessage[]> {
+    if (ledger.refusal?.reason === RefusalReason.BadData) return [ledger.refusal];
     if (request.voucherBytes !== null && this.paid && ledger.pricePerMiB > 0n) {
       if (request.voucherBytes > ledger.requestedBytes) ledger.requestedBytes = request.voucherBytes;
       const refusal =
@@ -377,6 +388,32 @@ export class LeecherSession {
     this.signatures++;
     ledger.receipt = { type: "receipt", ...receipt, signature };
     this.observer.receiptSigned?.(ledger, ledger.receipt);
+  }
+
+  /** A block of piece `index` arrived from this seeder. */
+  blockReceived(ledger: SeederLedger, index: number): void {
+    let sources = this.#unverified.get(index);
+    if (!sources) this.#unverified.set(index, (sources = new Set()));
+    sources.add(ledger);
+  }
+
+  /** Piece `index` passed its hash check. */
+  pieceVerified(index: number): void {
+    this.#unverified.delete(index);
+  }
+
+  /** Piece `index` failed its hash check: every seeder that sent part of it is refused and paid nothing more. */
+  pieceFailed(index: number): void {
+    const sources = this.#unverified.get(index);
+    this.#unverified.delete(index);
+    for (const ledger of sources ?? []) {
+      if (ledger.refusal) continue;
+      const refusal: RefusalMessage = { type: "refusal", reason: RefusalReason.BadData, message: `piece ${index} failed its hash check` };
+      ledger.refusal = refusal;
+      for (const refuse of [...ledger.refusers]) refuse(refusal);
+      this.observer.refused?.(ledger, refusal, false);
+    }
+    this.wake();
   }
 
   onAck(ledger: SeederLedger, voucherBytes: bigint, receiptBytes: bigint): void {

@@ -55,6 +55,8 @@ export const RefusalReason = {
   Timeout: "voucher_timeout",
   /** A `released` message the chain does not bear out: nothing (or too little) was released to this seeder. */
   NoRelease: "no_release",
+  /** A piece this seeder sent failed its hash check: the leecher pays nothing more for its bytes. */
+  BadData: "bad_data",
   /** A message the protocol does not allow at this point. */
   OutOfOrder: "out_of_order",
   /** A message that does not parse or validate. */

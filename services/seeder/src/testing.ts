@@ -29,7 +29,7 @@ import { buyLicense } from "@web3torrent/sdk/market";
 import { createDownloadKey, startPaidDownload, type PaidDownload } from "@web3torrent/sdk/paidDownload";
 import { magnetURI } from "@web3torrent/sdk/infohash";
 import { torrentClientOptions } from "@web3torrent/sdk/torrentClient";
-import { leecherExtension, type LeecherSession, type PayWire } from "@web3torrent/sdk/wire/index";
+import { followPieceChecks, leecherExtension, type LeecherSession, type PayWire } from "@web3torrent/sdk/wire/index";
 import { startTracker, type Tracker } from "@web3torrent/tracker";
 import { publishFile, type Published } from "./publish.ts";
 import { MiB, writeRandomFile } from "./randomFile.ts";
@@ -217,6 +217,7 @@ export async function startSwarm(): Promise<Swarm> {
       });
       const extension = leecherExtension(session);
       torrent.on("wire", (wire: PayWire) => (wire as unknown as { use(e: unknown): void }).use(extension));
+      followPieceChecks(torrent, session);
       return torrent;
     },
     async stop() {

@@ -7,7 +7,7 @@
  * not enough funds, no tracker, tracker unreachable, no peers, a seeder refusing.
  */
 import { startPaidDownload, type PaidDownload } from "@web3torrent/sdk/paidDownload";
-import type { PaymentModeName, PaymentStrategy } from "@web3torrent/sdk/wire/messages";
+import { RefusalReason, type PaymentModeName, type PaymentStrategy } from "@web3torrent/sdk/wire/messages";
 import type { PaymentPause } from "@web3torrent/sdk/wire/leecherSession";
 import { useCallback, useState } from "react";
 import { formatEther, type PublicClient } from "viem";
@@ -103,6 +103,14 @@ export function useDownload(content: ContentRecord) {
           paused: setPaused,
           refused: (ledger, refusal, bySeeder) => {
             const who = ledger ? ` ${ledger.seeder.slice(0, 10)}…` : "";
+            if (refusal.reason === RefusalReason.BadData) {
+              setProblem({
+                kind: "refused",
+                title: "A seeder sent data that failed its check",
+                message: `Seeder${who} sent data that failed its check (${refusal.message}). It is paid nothing more, and the piece is fetched again. Wait for other seeders, or stop and close the escrow to get the rest of your deposit back.`,
+              });
+              return;
+            }
             setProblem({
               kind: "refused",
               title: bySeeder ? "A seeder refused to serve you" : "You declined a seeder's terms",

@@ -9,8 +9,8 @@ import { after, before, describe, it } from "node:test";
 import { parseEventLogs } from "viem";
 import { CheckpointMode, FIRST_CHECKPOINT, amountFor, checkpoints } from "@web3torrent/sdk/checkpointSchedule";
 import { checkpointEscrowAbi, rebatePoolAbi } from "@web3torrent/sdk/generated/contracts";
-import { createDownloadKey, openEscrow, type PaidDownload } from "@web3torrent/sdk/paidDownload";
-import { SessionKey } from "@web3torrent/sdk/sessionKey";
+import { createDownloadKey, openEscrow, type DownloadKey, type PaidDownload } from "@web3torrent/sdk/paidDownload";
+import { SessionKey, signDelegation } from "@web3torrent/sdk/sessionKey";
 import { LeecherSession, RefusalReason, type RefusalMessage } from "@web3torrent/sdk/wire/index";
 import type { Seeder } from "../src/seeder.ts";
 import { MiB, startSwarm, type Published, type Swarm } from "../src/testing.ts";
@@ -20,6 +20,7 @@ const PRICE_CAP = 2n * PRICE;
 const SEEDER = 2;
 const LEECHER = 3;
 const UNLICENSED = 8;
+const MISDELEGATED = 9;
 
 async function sha256(path: string): Promise<string> {
   const hash = createHash("sha256");
@@ -265,10 +266,14 @@ describe("free seeding", () => {
     assert.equal((await seeder.earnings()).redeemed, 0n);
   });
 
-  it("still refuses a peer without a license: free content is free of charge, not of license", async () => {
-    const wallet = swarm.wallet(UNLICENSED);
+  /**
+   * Lets test account `index` ask the free seeder for the content with the sdk's leecher (no escrow, as for any free
+   * download; `delegation` replaces the wallet's); resolves with the seeder's verdict on its hello — "admitted", or
+   * the refusal reason — once the peer has been told.
+   */
+  async function helloFrom(index: number, delegation?: (key: DownloadKey) => Promise<DownloadKey["delegation"]>) {
+    const wallet = swarm.wallet(index);
     const key = await createDownloadKey(wallet, wallet.account, { chainId: swarm.chain.chainId, rebatePool: swarm.contracts.rebatePool });
-    // The sdk's leecher with no escrow, as for any free download; only the seeder's license check stands in its way.
     const session = new LeecherSession({
       chainId: swarm.chain.chainId,
       contracts: swarm.contracts,
@@ -279,21 +284,34 @@ describe("free seeding", () => {
       maxBytes: content.size,
       pricePerMiBCap: 0n,
       sessionKey: key.sessionKey,
-      delegation: key.delegation,
+      delegation: delegation ? await delegation(key) : key.delegation,
     });
-    // The seeder's verdict on this peer's hello: admitted, or refused and why.
+    // The seeder's events name a peer by the end of its peer id: this client's, not an earlier test's peer.
+    const client = swarm.client();
+    const peer = (client.peerId as string).slice(-8);
     const verdict = new Promise<string>((resolve) => {
-      seeder.on("admitted", (e) => e.account.leecher === wallet.account.address && resolve("admitted"));
-      seeder.on("refused", (e) => e.account === null && resolve(e.reason));
+      seeder.on("admitted", (e) => e.peer === peer && resolve("admitted"));
+      seeder.on("refused", (e) => e.peer === peer && resolve(e.reason));
     });
-    const refusedBySeeder = new Promise<RefusalMessage>((resolve) => {
+    const told = new Promise<RefusalMessage>((resolve) => {
       session.observer = { refused: (_ledger, refusal, bySeeder) => bySeeder && resolve(refusal) };
     });
-    swarm.attach(swarm.client(), content.infoHash, session);
-    assert.equal(await verdict, RefusalReason.NoLicense);
-    assert.equal((await refusedBySeeder).reason, RefusalReason.NoLicense, "the peer is told why");
+    swarm.attach(client, content.infoHash, session);
+    const reason = await verdict;
+    if (reason !== "admitted") assert.equal((await told).reason, reason, "the peer is told why");
     const [ledger] = session.ledgers.values();
-    assert.equal(ledger.received, 0n, "and gets no byte");
-    assert.equal(seeder.store.all().some((row) => row.leecher === wallet.account.address), false, "nothing is stored for it");
+    return { reason, received: ledger.received, stored: seeder.store.all().some((row) => row.leecher === wallet.account.address) };
+  }
+
+  it("still refuses a peer without a license: free content is free of charge, not of license", async () => {
+    assert.deepEqual(await helloFrom(UNLICENSED), { reason: RefusalReason.NoLicense, received: 0n, stored: false });
+  });
+
+  it("refuses a licensed peer whose session key another wallet delegated: its receipts would earn nothing", async () => {
+    await swarm.buyLicense(content.contentId, MISDELEGATED);
+    const other = swarm.wallet(UNLICENSED);
+    const forged = (key: DownloadKey) =>
+      signDelegation(other, other.account, { chainId: swarm.chain.chainId, rebatePool: swarm.contracts.rebatePool }, key.sessionKey.address, key.delegation.expiry);
+    assert.deepEqual(await helloFrom(MISDELEGATED, forged), { reason: RefusalReason.BadDelegation, received: 0n, stored: false });
   });
 });

@@ -72,7 +72,11 @@ const terms: SeederTerms = {
 function setup(
   sessionKey: SessionKey,
   size = 4n * FIRST_CHECKPOINT,
-  { termsOverride = {}, storeRelease }: { termsOverride?: Partial<SeederTerms>; storeRelease?: SeederBackend["storeRelease"] } = {},
+  {
+    termsOverride = {},
+    storeRelease,
+    stores = {},
+  }: { termsOverride?: Partial<SeederTerms>; storeRelease?: SeederBackend["storeRelease"]; stores?: Partial<Pick<SeederBackend, "storeVoucher" | "storeReceipt">> } = {},
 ) {
   const account = new ServiceAccount({
     key: "escrow:1",
@@ -96,6 +100,7 @@ function setup(
       stored.push(`receipt ${r.cumulativeBytes}`);
     },
     storeRelease,
+    ...stores,
   };
   const Extension = seederExtension({ terms: { ...terms, ...termsOverride }, backend });
   const wire = new FakeWire();
@@ -112,6 +117,13 @@ const hello = (key: SessionKey, payment: PaymentStrategy = "vouchers"): W3tPayMe
   payment,
 });
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+/** Waits (a few seconds at most) until `check` holds. */
+async function until(check: () => boolean): Promise<void> {
+  for (let waited = 0; !check(); waited += 5) {
+    assert.ok(waited < 5_000, "timed out");
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
 const serve = (wire: FakeWire, blocks: number) => {
   for (let i = 0; i < blocks; i++) (wire as unknown as PayWire).piece(0, 0, new Uint8Array(BLOCK));
 };
@@ -172,6 +184,38 @@ describe("the seeder's send gate", () => {
     assert.deepEqual(wire.sent.filter((m) => m.type === "ack").length, 2);
     serve(wire, 1);
     assert.equal(wire.sentBlocks, perCheckpoint + 6);
+  });
+
+  it("sends no ack and no block past the checkpoint until the backend has stored the receipt and the voucher", async () => {
+    const key = SessionKey.generate();
+    // Each store resolves only when the test says so: a durable write still under way.
+    const pending: { what: string; done: () => void }[] = [];
+    const held = (what: string) => new Promise<void>((done) => pending.push({ what, done }));
+    const { wire, ext } = setup(key, 4n * FIRST_CHECKPOINT, { stores: { storeVoucher: () => held("voucher"), storeReceipt: () => held("receipt") } });
+    ext.onExtendedHandshake?.({ m: { [W3T_PAY]: 1 } });
+    ext.onMessage?.(encodeMessage(hello(key)));
+    await tick();
+    const perCheckpoint = Number(FIRST_CHECKPOINT) / BLOCK;
+    serve(wire, perCheckpoint + 5);
+    assert.equal(wire.sentBlocks, perCheckpoint);
+    const ctx = { chainId: terms.chainId, escrow: ESCROW, rebatePool: POOL } as const;
+    const voucher = { escrowId: 1n, seeder: SEEDER, cumulativeBytes: FIRST_CHECKPOINT, cumulativeAmount: amountFor(FIRST_CHECKPOINT, PRICE) } as const;
+    const receipt = { leecher: LEECHER, seeder: SEEDER, contentId: 1n, cumulativeBytes: FIRST_CHECKPOINT } as const;
+    const acks = () => wire.sent.filter((m) => m.type === "ack").length;
+
+    ext.onMessage?.(encodeMessage({ type: "receipt", ...receipt, signature: await key.signReceipt(ctx, receipt) }));
+    ext.onMessage?.(encodeMessage({ type: "voucher", ...voucher, signature: await key.signVoucher(ctx, voucher) }));
+    await until(() => pending.length > 0);
+    assert.deepEqual(pending.map((p) => p.what), ["receipt"], "one message at a time: the voucher waits for the receipt's store");
+    assert.equal(acks(), 0, "no ack before the receipt is stored");
+    pending.shift()!.done();
+    await until(() => pending.length > 0);
+    assert.deepEqual(pending.map((p) => p.what), ["voucher"]);
+    assert.equal(acks(), 1, "the receipt is acknowledged once stored");
+    assert.equal(wire.sentBlocks, perCheckpoint, "no block while the voucher is being stored");
+    pending.shift()!.done();
+    await until(() => acks() === 2);
+    assert.equal(wire.sentBlocks, perCheckpoint + 5, "the held blocks go out once the voucher is stored");
   });
 
   it("refuses a peer that does not pay within the timeout, for good", async () => {

@@ -109,6 +109,24 @@ describe("w3t_pay messages", () => {
     refusedWith(encode({ ...terms, chainId: 0 }), RefusalReason.Malformed);
   });
 
+  it("refuse a voucher or terms with a malformed signature, number, address or mode", () => {
+    const voucher = JSON.parse(new TextDecoder().decode(encodeMessage(messages[5])));
+    for (const bad of [`0x${"ab".repeat(64)}`, `0x${"ab".repeat(66)}`, `0x${"zz".repeat(65)}`, "ab".repeat(65), null]) {
+      refusedWith(encode({ ...voucher, signature: bad }), RefusalReason.Malformed);
+    }
+    for (const field of ["escrowId", "cumulativeBytes", "cumulativeAmount"]) {
+      for (const bad of ["-1", "0x10", 5, (2n ** 256n).toString()]) refusedWith(encode({ ...voucher, [field]: bad }), RefusalReason.Malformed);
+    }
+    refusedWith(encode({ ...voucher, seeder: "0x1234" }), RefusalReason.Malformed);
+    const { signature: _signature, ...unsigned } = voucher;
+    refusedWith(encode(unsigned), RefusalReason.Malformed);
+    const terms = JSON.parse(new TextDecoder().decode(encodeMessage(messages[0])));
+    for (const field of ["market", "escrow", "rebatePool", "seeder"]) refusedWith(encode({ ...terms, [field]: "0xabc" }), RefusalReason.Malformed);
+    refusedWith(encode({ ...terms, modes: ["exponential", "streaming"] }), RefusalReason.Malformed);
+    refusedWith(encode({ ...terms, pricePerMiB: "-1" }), RefusalReason.Malformed);
+    refusedWith(encode({ ...terms, voucherTimeoutMs: 0 }), RefusalReason.Malformed);
+  });
+
   it("refuse a hello without a known payment strategy", () => {
     const hello = JSON.parse(new TextDecoder().decode(encodeMessage(messages[1])));
     const { payment: _payment, ...withoutPayment } = hello;

@@ -1,38 +1,53 @@
 /**
- * The headless seeder (the `seed` command, in a child process) is killed with SIGKILL right after it acknowledged a
- * voucher; started again on the same database, it redeems that voucher.
+ * The `seed` command, in a child process: killed with SIGKILL right after it acknowledged a voucher and started again
+ * on the same database, it redeems that voucher; given a folder, it seeds the files registered as content (subfolders
+ * included) and refuses the others, and it prints its earnings as it is paid and when it stops.
  */
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { formatEther } from "viem";
 import { FIRST_CHECKPOINT, amountFor } from "@web3torrent/sdk/checkpointSchedule";
-import { checkpointEscrowAbi } from "@web3torrent/sdk/generated/contracts";
-import { MiB, startSwarm, type Published, type Swarm } from "../src/testing.ts";
+import { checkpointEscrowAbi, rebatePoolAbi } from "@web3torrent/sdk/generated/contracts";
+import { MiB, startSwarm, writeRandomFile, type Published, type Swarm } from "../src/testing.ts";
 
 const PRICE = 10n ** 12n;
 const SEEDER = 2;
 const LEECHER = 3;
+const FOLDER_SEEDER = 4;
+const FOLDER_LEECHER = 5;
 const CLI = fileURLToPath(new URL("../src/cli.ts", import.meta.url));
+/** Bound on waiting for one line of the seeder: far above what it needs, far below the test runner's timeout. */
+const LINE_TIMEOUT_MS = 60_000;
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 interface SeederProcess {
   child: ChildProcess;
-  /** Resolves with the first JSON event of this name. */
+  /** Every line printed on stdout so far. */
+  lines: string[];
+  /** Resolves with the first line matching `pattern` (already printed or to come); rejects after LINE_TIMEOUT_MS. */
+  line(pattern: RegExp): Promise<string>;
+  /** With --json: resolves with the first JSON event of this name. */
   next(event: string): Promise<Record<string, string>>;
   exited: Promise<NodeJS.Signals | number | null>;
 }
 
-function startSeederProcess(swarm: Swarm, file: string, db: string): SeederProcess {
+/** Every seeder process started, killed after the tests so that a failed assertion leaves none running. */
+const children: ChildProcess[] = [];
+
+function startSeederProcess(swarm: Swarm, path: string, db: string, { json = true, accountIndex = SEEDER } = {}): SeederProcess {
   const child = spawn(
     process.execPath,
     [
       "--disable-warning=ExperimentalWarning",
       CLI,
-      file,
-      "--json",
-      "--key", swarm.chain.accounts[SEEDER].privateKey,
+      path,
+      ...(json ? ["--json"] : []),
+      "--key", swarm.chain.accounts[accountIndex].privateKey,
       "--rpc", swarm.chain.rpcUrl,
       "--tracker", swarm.tracker.url,
       "--db", db,
@@ -44,28 +59,35 @@ function startSeederProcess(swarm: Swarm, file: string, db: string): SeederProce
     ],
     { stdio: ["ignore", "pipe", "inherit"] },
   );
-  const events: Record<string, string>[] = [];
-  const waiters: { event: string; resolve: (e: Record<string, string>) => void }[] = [];
+  children.push(child);
+  const lines: string[] = [];
+  const waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
   createInterface({ input: child.stdout! }).on("line", (line) => {
-    const event = JSON.parse(line) as Record<string, string>;
-    events.push(event);
-    for (const w of waiters.filter((w) => w.event === event.event)) {
+    lines.push(line);
+    for (const w of waiters.filter((w) => w.pattern.test(line))) {
       waiters.splice(waiters.indexOf(w), 1);
-      w.resolve(event);
+      w.resolve(line);
     }
   });
+  const line = (pattern: RegExp) => {
+    const seen = lines.find((l) => pattern.test(l));
+    if (seen !== undefined) return Promise.resolve(seen);
+    return new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no line matching ${pattern} within ${LINE_TIMEOUT_MS} ms; printed:\n${lines.join("\n")}`)), LINE_TIMEOUT_MS);
+      waiters.push({ pattern, resolve: (l) => (clearTimeout(timer), resolve(l)) });
+    });
+  };
   return {
     child,
-    next: (event) => {
-      const seen = events.find((e) => e.event === event);
-      if (seen) return Promise.resolve(seen);
-      return new Promise((resolve) => waiters.push({ event, resolve }));
-    },
-    exited: new Promise((resolve) => child.once("exit", (code, signal) => resolve(signal ?? code))),
+    lines,
+    line,
+    next: async (event) => JSON.parse(await line(new RegExp(`^\\{"event":"${event}"`))) as Record<string, string>,
+    // "close", not "exit": every line it printed has been read by then.
+    exited: new Promise((resolve) => child.once("close", (code, signal) => resolve(signal ?? code))),
   };
 }
 
-describe("a seeder killed after acknowledging a voucher", () => {
+describe("the seed command", () => {
   let swarm: Swarm;
   let content: Published;
   let file: string;
@@ -76,7 +98,14 @@ describe("a seeder killed after acknowledging a voucher", () => {
     content = await swarm.publish(file);
     await swarm.buyLicense(content.contentId, LEECHER);
   });
-  after(() => swarm.stop());
+  after(async () => {
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    await swarm.stop();
+  });
+
+  /** The rebates credited to test account `index` in the pool and not claimed. */
+  const seederRebates = (index: number) =>
+    swarm.publicClient.readContract({ address: swarm.contracts.rebatePool, abi: rebatePoolAbi, functionName: "balances", args: [swarm.account(index).address] });
 
   it("redeems the acknowledged voucher after a restart", async () => {
     const db = join(swarm.dir, "seeder.sqlite");
@@ -122,5 +151,48 @@ describe("a seeder killed after acknowledging a voucher", () => {
     assert.equal(after.amount, owed);
     second.child.kill("SIGTERM");
     assert.equal(await second.exited, 0, "a SIGTERM settles and exits cleanly");
+    // The last line: the earnings printed at the stop.
+    const final = JSON.parse(second.lines.at(-1)!) as Record<string, string>;
+    assert.equal(final.event, "earnings");
+    assert.equal(BigInt(final.redeemed), owed, "the earnings count the voucher redeemed after the restart");
+    assert.equal(BigInt(final.pendingVouchers), 0n);
+    assert.equal(BigInt(final.rebateBalance), await seederRebates(SEEDER), "and the rebates its receipts earned at the stop");
+  });
+
+  it("seeds the registered files of a folder and its subfolders, refuses the others, and prints its earnings", async () => {
+    const folder = join(swarm.dir, "library");
+    const film = writeRandomFile(join(folder, "film.bin"), 2 * MiB);
+    const clip = writeRandomFile(join(folder, "extras", "clip.bin"), MiB);
+    const stray = writeRandomFile(join(folder, "stray.bin"), MiB);
+    writeFileSync(join(folder, ".hidden"), "not content");
+    const filmContent = await swarm.publish(film);
+    const clipContent = await swarm.publish(clip);
+    await swarm.buyLicense(filmContent.contentId, FOLDER_LEECHER);
+
+    const seeder = startSeederProcess(swarm, folder, join(swarm.dir, "folder-seeder.sqlite"), { json: false, accountIndex: FOLDER_SEEDER });
+    await seeder.line(/^seeder 0x[0-9a-fA-F]{40} ready/);
+    const seeding = seeder.lines.filter((l) => l.startsWith("seeding "));
+    assert.deepEqual(
+      seeding.map((l) => /^seeding (\S+) as content (\d+)/.exec(l)!.slice(1)),
+      [[clipContent.name, String(clipContent.contentId)], [filmContent.name, String(filmContent.contentId)]],
+    );
+    assert.deepEqual(
+      seeder.lines.filter((l) => l.startsWith("not seeding")),
+      [`not seeding ${stray}: its infohash matches no registered content`],
+      "the file that matches no registered content is refused; hidden files are not considered",
+    );
+
+    const { paid } = await swarm.download(filmContent, FOLDER_LEECHER, { pricePerMiBCap: PRICE });
+    await paid.done;
+    const owed = amountFor(filmContent.size, PRICE);
+    // The first voucher of an escrow is redeemed at once, and the seeder prints its earnings.
+    await seeder.line(
+      new RegExp(`^earnings: ${escape(formatEther(owed))} ETH redeemed, 0 ETH in vouchers to redeem, .* rebates to claim; ${filmContent.size} bytes served to 1 account\\(s\\)$`),
+    );
+    seeder.child.kill("SIGINT");
+    assert.equal(await seeder.exited, 0, "Ctrl-C settles and exits cleanly");
+    const rebates = await seederRebates(FOLDER_SEEDER);
+    assert.ok(rebates > 0n, "the receipts were submitted at the stop");
+    assert.equal(seeder.lines.at(-1), `earnings: ${formatEther(owed)} ETH redeemed, ${formatEther(rebates)} ETH rebates to claim`);
   });
 });

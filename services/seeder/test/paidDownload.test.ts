@@ -7,9 +7,11 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { parseEventLogs } from "viem";
-import { CheckpointMode, amountFor, checkpoints } from "@web3torrent/sdk/checkpointSchedule";
+import { CheckpointMode, FIRST_CHECKPOINT, amountFor, checkpoints } from "@web3torrent/sdk/checkpointSchedule";
 import { checkpointEscrowAbi, rebatePoolAbi } from "@web3torrent/sdk/generated/contracts";
-import type { PaidDownload } from "@web3torrent/sdk/paidDownload";
+import { createDownloadKey, openEscrow, type DownloadKey, type PaidDownload } from "@web3torrent/sdk/paidDownload";
+import { SessionKey, signDelegation } from "@web3torrent/sdk/sessionKey";
+import { LeecherSession, RefusalReason, type RefusalMessage } from "@web3torrent/sdk/wire/index";
 import type { Seeder } from "../src/seeder.ts";
 import { MiB, startSwarm, type Published, type Swarm } from "../src/testing.ts";
 
@@ -17,6 +19,8 @@ const PRICE = 10n ** 12n; // wei per MiB
 const PRICE_CAP = 2n * PRICE;
 const SEEDER = 2;
 const LEECHER = 3;
+const UNLICENSED = 8;
+const MISDELEGATED = 9;
 
 async function sha256(path: string): Promise<string> {
   const hash = createHash("sha256");
@@ -119,6 +123,82 @@ describe("a paid download (exponential checkpoints)", () => {
     });
     assert.equal(await seeder.chain.rebateBalance(), logs[0].args.amount);
   });
+
+  /**
+   * What the seeder holds after serving `leecherIndex` `bytes` on an escrow of its own: an acknowledged voucher and
+   * receipt, stored as the w3t_pay backend stores them (signed by a session key the wallet delegated and the escrow
+   * registered). `signer` signs the voucher instead, to forge it.
+   */
+  async function storedPayment(leecherIndex: number, bytes: bigint, signer?: SessionKey) {
+    await swarm.buyLicense(content.contentId, leecherIndex);
+    const wallet = swarm.wallet(leecherIndex);
+    const key = await createDownloadKey(wallet, wallet.account, { chainId: swarm.chain.chainId, rebatePool: swarm.contracts.rebatePool });
+    const { escrowId } = await openEscrow({
+      publicClient: swarm.publicClient,
+      walletClient: wallet,
+      account: wallet.account,
+      escrow: swarm.contracts.escrow,
+      contentId: content.contentId,
+      maxBytes: content.size,
+      pricePerMiBCap: PRICE,
+      sessionKey: key.sessionKey.address,
+      mode: "exponential",
+    });
+    const ctx = { chainId: swarm.chain.chainId, escrow: swarm.contracts.escrow, rebatePool: swarm.contracts.rebatePool };
+    const voucher = { escrowId, seeder: seeder.address, cumulativeBytes: bytes, cumulativeAmount: amountFor(bytes, PRICE) };
+    const receipt = { leecher: wallet.account.address, seeder: seeder.address, contentId: content.contentId, cumulativeBytes: bytes };
+    const row = `escrow:${escrowId}`;
+    seeder.store.upsert({
+      key: row,
+      leecher: wallet.account.address,
+      contentId: content.contentId,
+      escrowId,
+      sessionKey: key.sessionKey.address,
+      mode: "exponential",
+      maxBytes: content.size,
+      pricePerMiB: PRICE,
+      priceCapPerMiB: PRICE,
+      delegationExpiry: key.delegation.expiry,
+      delegationSignature: key.delegation.signature,
+    });
+    seeder.store.saveVoucher(row, bytes, bytes, voucher.cumulativeAmount, await (signer ?? key.sessionKey).signVoucher(ctx, voucher));
+    seeder.store.saveReceipt(row, bytes, bytes, await key.sessionKey.signReceipt(ctx, receipt));
+    return { escrowId, leecher: wallet.account.address, amount: voucher.cumulativeAmount };
+  }
+
+  it("redeems the vouchers of several escrows in one transaction and submits their receipts in another", async () => {
+    const bytes = 3n * FIRST_CHECKPOINT;
+    const payments = [await storedPayment(4, bytes), await storedPayment(5, bytes)];
+    const { redeemed, submitted } = await seeder.flush();
+
+    assert.equal(redeemed.length, 1, "one redeemBatch for both escrows");
+    assert.deepEqual(new Set(redeemed[0].escrowIds), new Set(payments.map((p) => p.escrowId)));
+    const redemptions = parseEventLogs({
+      abi: checkpointEscrowAbi,
+      eventName: "VoucherRedeemed",
+      logs: (await swarm.publicClient.getTransactionReceipt({ hash: redeemed[0].hash })).logs,
+    });
+    assert.deepEqual(new Set(redemptions.map((e) => e.args.escrowId)), new Set(payments.map((p) => p.escrowId)));
+    for (const p of payments) assert.equal((await seeder.chain.redeemedBy(p.escrowId)).amount, p.amount);
+
+    assert.deepEqual(submitted.map((s) => s.count), [2], "one submitReceipts for both licenses");
+    const credits = parseEventLogs({
+      abi: rebatePoolAbi,
+      eventName: "ReceiptCredited",
+      logs: (await swarm.publicClient.getTransactionReceipt({ hash: submitted[0].hash })).logs,
+    });
+    assert.deepEqual(new Set(credits.map((e) => e.args.leecher)), new Set(payments.map((p) => p.leecher)));
+    for (const p of payments) assert.equal(await seeder.chain.credited(p.leecher, content.contentId), bytes);
+  });
+
+  it("redeems the good vouchers one by one when a bad one makes the batch revert", async () => {
+    const good = await storedPayment(6, FIRST_CHECKPOINT);
+    const forged = await storedPayment(7, FIRST_CHECKPOINT, SessionKey.generate());
+    const { redeemed } = await seeder.flush();
+    assert.deepEqual(redeemed.map((r) => r.escrowIds), [[good.escrowId]], "the good voucher alone, in its own transaction");
+    assert.equal((await seeder.chain.redeemedBy(good.escrowId)).amount, good.amount);
+    assert.equal((await seeder.chain.redeemedBy(forged.escrowId)).amount, 0n);
+  });
 });
 
 describe("a paid download (upfront)", () => {
@@ -155,18 +235,21 @@ describe("a paid download (upfront)", () => {
 
 describe("free seeding", () => {
   let swarm: Swarm;
+  let content: Published;
+  let file: string;
+  let seeder: Seeder;
 
   before(async () => {
     swarm = await startSwarm();
+    file = swarm.file("lecture.bin", 24 * MiB);
+    content = await swarm.publish(file);
+    seeder = await swarm.startSeeder({ accountIndex: SEEDER, pricePerMiB: 0n });
+    await seeder.seed(file);
   });
   after(() => swarm.stop());
 
   it("serves a licensed peer without an escrow and earns rebates with its receipts", async () => {
-    const file = swarm.file("lecture.bin", 24 * MiB);
-    const content = await swarm.publish(file);
     await swarm.buyLicense(content.contentId, LEECHER);
-    const seeder = await swarm.startSeeder({ accountIndex: SEEDER, pricePerMiB: 0n });
-    await seeder.seed(file);
     const receipts: bigint[] = [];
     seeder.on("receipt", (e) => receipts.push(e.receipt.cumulativeBytes));
 
@@ -181,5 +264,54 @@ describe("free seeding", () => {
     assert.equal(await seeder.chain.credited(swarm.account(LEECHER).address, content.contentId), content.size);
     assert.ok((await seeder.chain.rebateBalance()) > 0n);
     assert.equal((await seeder.earnings()).redeemed, 0n);
+  });
+
+  /**
+   * Lets test account `index` ask the free seeder for the content with the sdk's leecher (no escrow, as for any free
+   * download; `delegation` replaces the wallet's); resolves with the seeder's verdict on its hello — "admitted", or
+   * the refusal reason — once the peer has been told.
+   */
+  async function helloFrom(index: number, delegation?: (key: DownloadKey) => Promise<DownloadKey["delegation"]>) {
+    const wallet = swarm.wallet(index);
+    const key = await createDownloadKey(wallet, wallet.account, { chainId: swarm.chain.chainId, rebatePool: swarm.contracts.rebatePool });
+    const session = new LeecherSession({
+      chainId: swarm.chain.chainId,
+      contracts: swarm.contracts,
+      contentId: content.contentId,
+      account: wallet.account.address,
+      escrowId: null,
+      mode: "exponential",
+      maxBytes: content.size,
+      pricePerMiBCap: 0n,
+      sessionKey: key.sessionKey,
+      delegation: delegation ? await delegation(key) : key.delegation,
+    });
+    // The seeder's events name a peer by the end of its peer id: this client's, not an earlier test's peer.
+    const client = swarm.client();
+    const peer = (client.peerId as string).slice(-8);
+    const verdict = new Promise<string>((resolve) => {
+      seeder.on("admitted", (e) => e.peer === peer && resolve("admitted"));
+      seeder.on("refused", (e) => e.peer === peer && resolve(e.reason));
+    });
+    const told = new Promise<RefusalMessage>((resolve) => {
+      session.observer = { refused: (_ledger, refusal, bySeeder) => bySeeder && resolve(refusal) };
+    });
+    swarm.attach(client, content.infoHash, session);
+    const reason = await verdict;
+    if (reason !== "admitted") assert.equal((await told).reason, reason, "the peer is told why");
+    const [ledger] = session.ledgers.values();
+    return { reason, received: ledger.received, stored: seeder.store.all().some((row) => row.leecher === wallet.account.address) };
+  }
+
+  it("still refuses a peer without a license: free content is free of charge, not of license", async () => {
+    assert.deepEqual(await helloFrom(UNLICENSED), { reason: RefusalReason.NoLicense, received: 0n, stored: false });
+  });
+
+  it("refuses a licensed peer whose session key another wallet delegated: its receipts would earn nothing", async () => {
+    await swarm.buyLicense(content.contentId, MISDELEGATED);
+    const other = swarm.wallet(UNLICENSED);
+    const forged = (key: DownloadKey) =>
+      signDelegation(other, other.account, { chainId: swarm.chain.chainId, rebatePool: swarm.contracts.rebatePool }, key.sessionKey.address, key.delegation.expiry);
+    assert.deepEqual(await helloFrom(MISDELEGATED, forged), { reason: RefusalReason.BadDelegation, received: 0n, stored: false });
   });
 });

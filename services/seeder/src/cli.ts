@@ -175,6 +175,10 @@ for (const path of positionals) {
     log(`cannot seed ${path}: ${(error as Error).message.split("\n")[0]}`);
   }
 }
-if (seeder.seeded.size === 0) log("nothing to seed: no file matches registered content");
+if (seeder.seeded.size === 0) {
+  // Nothing to serve: settle what an earlier run stored, then say so and stop.
+  await seeder.stop({ settle: true });
+  fail("nothing to seed: no file matches registered content");
+}
 log(`seeder ${seeder.address} ready (price ${values.price} wei/MiB)`);
 event("ready", { address: seeder.address });

@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import { formatEther } from "viem";
 import { FIRST_CHECKPOINT, amountFor } from "@web3torrent/sdk/checkpointSchedule";
 import { checkpointEscrowAbi, rebatePoolAbi } from "@web3torrent/sdk/generated/contracts";
-import { MiB, startSwarm, writeRandomFile, type Published, type Swarm } from "../src/testing.ts";
+import { MiB, runCli, startSwarm, writeRandomFile, type Published, type Swarm } from "../src/testing.ts";
 
 const PRICE = 10n ** 12n;
 const SEEDER = 2;
@@ -157,6 +157,23 @@ describe("the seed command", () => {
     assert.equal(BigInt(final.redeemed), owed, "the earnings count the voucher redeemed after the restart");
     assert.equal(BigInt(final.pendingVouchers), 0n);
     assert.equal(BigInt(final.rebateBalance), await seederRebates(SEEDER), "and the rebates its receipts earned at the stop");
+  });
+
+  it("stops with exit code 2 and says why when no file matches registered content", async () => {
+    const stray = writeRandomFile(join(swarm.dir, "unregistered", "notes.bin"), MiB);
+    const { code, output } = await runCli(CLI, [
+      stray,
+      "--key", swarm.chain.accounts[FOLDER_SEEDER].privateKey,
+      "--rpc", swarm.chain.rpcUrl,
+      "--tracker", swarm.tracker.url,
+      "--db", join(swarm.dir, "stray-seeder.sqlite"),
+      "--market", swarm.contracts.market,
+      "--escrow", swarm.contracts.escrow,
+      "--pool", swarm.contracts.rebatePool,
+    ]);
+    assert.equal(code, 2, output);
+    assert.match(output, new RegExp(`not seeding ${escape(stray)}: its infohash matches no registered content`));
+    assert.match(output, /seed: nothing to seed: no file matches registered content/);
   });
 
   it("seeds the registered files of a folder and its subfolders, refuses the others, and prints its earnings", async () => {

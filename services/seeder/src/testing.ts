@@ -26,7 +26,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import WebTorrent from "webtorrent";
 import { startDevChain, type DevChain } from "@web3torrent/devchain";
 import { buyLicense } from "@web3torrent/sdk/market";
-import { createDownloadKey, startPaidDownload, type PaidDownload } from "@web3torrent/sdk/paidDownload";
+import { createDownloadKey, openEscrow, startPaidDownload, type DownloadKey, type PaidDownload } from "@web3torrent/sdk/paidDownload";
 import { magnetURI } from "@web3torrent/sdk/infohash";
 import { torrentClientOptions } from "@web3torrent/sdk/torrentClient";
 import { followPieceChecks, leecherExtension, type LeecherSession, type PayWire } from "@web3torrent/sdk/wire/index";
@@ -97,6 +97,13 @@ export interface Swarm {
   buyLicense(contentId: bigint, buyerIndex: number): Promise<bigint>;
   /** A seeder (in this process) paid to test account `accountIndex`, stopped by stop(). */
   startSeeder(options: { accountIndex: number; pricePerMiB: bigint; dbPath?: string } & Partial<SeederOptions>): Promise<Seeder>;
+  /** A fresh session key delegated by the wallet of test account `leecherIndex` (its Delegation signed). */
+  downloadKey(leecherIndex: number): Promise<DownloadKey>;
+  /**
+   * Opens an exponential escrow for the whole of `content` from the wallet of `leecherIndex`, registering
+   * `sessionKey`; resolves with its id.
+   */
+  openEscrow(content: Published, leecherIndex: number, sessionKey: Address, pricePerMiBCap: bigint): Promise<bigint>;
   /**
    * Starts a paid download of `content` by test account `leecherIndex` (a fresh session key, the sdk's leecher)
    * into the scratch folder; `path` is where the file will be.
@@ -137,6 +144,10 @@ export async function startSwarm(): Promise<Swarm> {
   let seeders_ = 0;
   let peers = 0;
   const announce = () => [`${tracker.url}/peer-${++peers}`];
+  const downloadKey = (leecherIndex: number) => {
+    const leecher = wallet(leecherIndex);
+    return createDownloadKey(leecher, leecher.account, { chainId: chain.chainId, rebatePool: contracts.rebatePool });
+  };
 
   return {
     chain,
@@ -181,9 +192,25 @@ export async function startSwarm(): Promise<Swarm> {
       seeders.push(seeder);
       return seeder;
     },
+    downloadKey,
+    async openEscrow(content, leecherIndex, sessionKey, pricePerMiBCap) {
+      const leecher = wallet(leecherIndex);
+      const { escrowId } = await openEscrow({
+        publicClient,
+        walletClient: leecher,
+        account: leecher.account,
+        escrow: contracts.escrow,
+        contentId: content.contentId,
+        maxBytes: content.size,
+        pricePerMiBCap,
+        sessionKey,
+        mode: "exponential",
+      });
+      return escrowId;
+    },
     async download(content, leecherIndex, { pricePerMiBCap, mode, payment }) {
       const leecher = wallet(leecherIndex);
-      const key = await createDownloadKey(leecher, leecher.account, { chainId: chain.chainId, rebatePool: contracts.rebatePool });
+      const key = await downloadKey(leecherIndex);
       const out = join(dir, `leecher-${leecherIndex}-${content.contentId}`);
       const client = nodeClient();
       clients.push(client);

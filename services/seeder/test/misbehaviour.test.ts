@@ -8,7 +8,7 @@ import { after, before, describe, it } from "node:test";
 import type { Address } from "viem";
 import { FIRST_CHECKPOINT, amountFor } from "@web3torrent/sdk/checkpointSchedule";
 import { checkpointEscrowAbi } from "@web3torrent/sdk/generated/contracts";
-import { openEscrow, startPaidDownload, type PaidDownload } from "@web3torrent/sdk/paidDownload";
+import { startPaidDownload, type PaidDownload } from "@web3torrent/sdk/paidDownload";
 import { SessionKey, signDelegation } from "@web3torrent/sdk/sessionKey";
 import {
   LeecherSession,
@@ -121,19 +121,8 @@ describe("peers that do not pay", () => {
 
   async function licensedEscrow(index: number): Promise<{ escrowId: bigint; sessionKey: SessionKey }> {
     await swarm.buyLicense(content.contentId, index);
-    const wallet = swarm.wallet(index);
     const sessionKey = SessionKey.generate();
-    const { escrowId } = await openEscrow({
-      publicClient: swarm.publicClient,
-      walletClient: wallet,
-      account: wallet.account,
-      escrow: swarm.contracts.escrow,
-      contentId: content.contentId,
-      maxBytes: content.size,
-      pricePerMiBCap: PRICE,
-      sessionKey: sessionKey.address,
-      mode: "exponential",
-    });
+    const escrowId = await swarm.openEscrow(content, index, sessionKey.address, PRICE);
     return { escrowId, sessionKey };
   }
 

@@ -9,7 +9,7 @@ import { after, before, describe, it } from "node:test";
 import { parseEventLogs } from "viem";
 import { CheckpointMode, FIRST_CHECKPOINT, amountFor, checkpoints } from "@web3torrent/sdk/checkpointSchedule";
 import { checkpointEscrowAbi, rebatePoolAbi } from "@web3torrent/sdk/generated/contracts";
-import { createDownloadKey, openEscrow, type DownloadKey, type PaidDownload } from "@web3torrent/sdk/paidDownload";
+import type { DownloadKey, PaidDownload } from "@web3torrent/sdk/paidDownload";
 import { SessionKey, signDelegation } from "@web3torrent/sdk/sessionKey";
 import { LeecherSession, RefusalReason, type RefusalMessage } from "@web3torrent/sdk/wire/index";
 import type { Seeder } from "../src/seeder.ts";
@@ -132,18 +132,8 @@ describe("a paid download (exponential checkpoints)", () => {
   async function storedPayment(leecherIndex: number, bytes: bigint, signer?: SessionKey) {
     await swarm.buyLicense(content.contentId, leecherIndex);
     const wallet = swarm.wallet(leecherIndex);
-    const key = await createDownloadKey(wallet, wallet.account, { chainId: swarm.chain.chainId, rebatePool: swarm.contracts.rebatePool });
-    const { escrowId } = await openEscrow({
-      publicClient: swarm.publicClient,
-      walletClient: wallet,
-      account: wallet.account,
-      escrow: swarm.contracts.escrow,
-      contentId: content.contentId,
-      maxBytes: content.size,
-      pricePerMiBCap: PRICE,
-      sessionKey: key.sessionKey.address,
-      mode: "exponential",
-    });
+    const key = await swarm.downloadKey(leecherIndex);
+    const escrowId = await swarm.openEscrow(content, leecherIndex, key.sessionKey.address, PRICE);
     const ctx = { chainId: swarm.chain.chainId, escrow: swarm.contracts.escrow, rebatePool: swarm.contracts.rebatePool };
     const voucher = { escrowId, seeder: seeder.address, cumulativeBytes: bytes, cumulativeAmount: amountFor(bytes, PRICE) };
     const receipt = { leecher: wallet.account.address, seeder: seeder.address, contentId: content.contentId, cumulativeBytes: bytes };
@@ -273,7 +263,7 @@ describe("free seeding", () => {
    */
   async function helloFrom(index: number, delegation?: (key: DownloadKey) => Promise<DownloadKey["delegation"]>) {
     const wallet = swarm.wallet(index);
-    const key = await createDownloadKey(wallet, wallet.account, { chainId: swarm.chain.chainId, rebatePool: swarm.contracts.rebatePool });
+    const key = await swarm.downloadKey(index);
     const session = new LeecherSession({
       chainId: swarm.chain.chainId,
       contracts: swarm.contracts,

@@ -13,7 +13,7 @@ import { parseEventLogs, type Hash } from "viem";
 import { CheckpointMode, FIRST_CHECKPOINT, amountFor, checkpoints } from "@web3torrent/sdk/checkpointSchedule";
 import { checkpointEscrowAbi } from "@web3torrent/sdk/generated/contracts";
 import { magnetURI } from "@web3torrent/sdk/infohash";
-import { createDownloadKey, openEscrow, type PaidDownload } from "@web3torrent/sdk/paidDownload";
+import type { PaidDownload } from "@web3torrent/sdk/paidDownload";
 import { LeecherSession, RefusalReason, type RefusalMessage } from "@web3torrent/sdk/wire/index";
 import type { Seeder } from "../src/seeder.ts";
 import { MiB, startSwarm, type Published, type Swarm } from "../src/testing.ts";
@@ -120,18 +120,8 @@ describe("a download paid by a release transaction per checkpoint", () => {
 
   it("refuses and chokes a leecher that claims a release it never made", async () => {
     const wallet = swarm.wallet(LIAR);
-    const key = await createDownloadKey(wallet, wallet.account, { chainId: swarm.chain.chainId, rebatePool: swarm.contracts.rebatePool });
-    const { escrowId } = await openEscrow({
-      publicClient: swarm.publicClient,
-      walletClient: wallet,
-      account: wallet.account,
-      escrow: swarm.contracts.escrow,
-      contentId: content.contentId,
-      maxBytes: content.size,
-      pricePerMiBCap: PRICE,
-      sessionKey: key.sessionKey.address,
-      mode: "exponential",
-    });
+    const key = await swarm.downloadKey(LIAR);
+    const escrowId = await swarm.openEscrow(content, LIAR, key.sessionKey.address, PRICE);
     // The liar's "wallet" mines nothing and makes up a transaction hash.
     const session = new LeecherSession({
       chainId: swarm.chain.chainId,

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { createDownloadKey, openEscrow, startPaidDownload, type PaidDownload } from "@web3torrent/sdk/paidDownload";
+import { startPaidDownload, type PaidDownload } from "@web3torrent/sdk/paidDownload";
 import { SessionKey } from "@web3torrent/sdk/sessionKey";
 import { magnetURI } from "@web3torrent/sdk/infohash";
 import {
@@ -78,18 +78,8 @@ describe("the seeder's extension facing untrusted messages", () => {
     for (const index of [HONEST, 4]) await swarm.buyLicense(content.contentId, index);
 
     const wallet = swarm.wallet(4);
-    const key = await createDownloadKey(wallet, wallet.account, { chainId: swarm.chain.chainId, rebatePool: swarm.contracts.rebatePool });
-    const { escrowId } = await openEscrow({
-      publicClient: swarm.publicClient,
-      walletClient: wallet,
-      account: wallet.account,
-      escrow: swarm.contracts.escrow,
-      contentId: content.contentId,
-      maxBytes: content.size,
-      pricePerMiBCap: PRICE,
-      sessionKey: key.sessionKey.address,
-      mode: "exponential",
-    });
+    const key = await swarm.downloadKey(4);
+    const escrowId = await swarm.openEscrow(content, 4, key.sessionKey.address, PRICE);
     licensed = { account: wallet.account.address, escrowId, sessionKey: key.sessionKey, delegation: key.delegation };
 
     const honestWallet = swarm.wallet(HONEST);
@@ -101,7 +91,7 @@ describe("the seeder's extension facing untrusted messages", () => {
       chainId: swarm.chain.chainId,
       contracts: swarm.contracts,
       contentId: content.contentId,
-      key: await createDownloadKey(honestWallet, honestWallet.account, { chainId: swarm.chain.chainId, rebatePool: swarm.contracts.rebatePool }),
+      key: await swarm.downloadKey(HONEST),
       pricePerMiBCap: PRICE,
       announce: swarm.announce(),
     });
@@ -189,7 +179,7 @@ describe("the seeder's extension facing untrusted messages", () => {
       chainId: swarm.chain.chainId,
       contracts: swarm.contracts,
       contentId: content.contentId,
-      key: await createDownloadKey(wallet, wallet.account, { chainId: swarm.chain.chainId, rebatePool: swarm.contracts.rebatePool }),
+      key: await swarm.downloadKey(HONEST),
       pricePerMiBCap: PRICE,
       announce: swarm.announce(),
     });

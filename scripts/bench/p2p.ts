@@ -13,8 +13,8 @@
  *
  * What paying costs, measured directly: at each checkpoint the seeder stops and waits for a voucher and a receipt
  * (signed by the leecher's session key in about 3 ms, checked and stored durably by the seeder). The benchmark
- * times, on the leecher's side, how long each wire stood still from the voucher request to the next block: 18-88 ms
- * per checkpoint on a quiet 2-core machine (0.5-0.9% of the transfer at 1 GiB and 256 MiB), 30-330 ms under a load
+ * times, on the leecher's side, how long each wire stood still from the voucher request to the next block: 18-99 ms
+ * per checkpoint on a quiet 2-core machine (0.5-1.2% of the transfer at 1 GiB and 256 MiB), 30-330 ms under a load
  * average of 6-9 (1-2%). Timestamps at both ends, under load, showed where it goes:
  * signing 3-20 ms, the voucher's trip back to the seeder's handler 1-150 ms, two signature recoveries 3-17 ms each,
  * two SQLite commits with `synchronous = FULL` 2-38 ms each.

@@ -14,7 +14,7 @@ import { ExactEvmScheme } from "@x402/evm/exact/client";
 import { wrapFetchWithPayment } from "@x402/fetch";
 import { createPublicClient, createWalletClient, defineChain, http, type Hex, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { caip2, X402_NATIVE_ASSET } from "@web3torrent/sdk/ws402/x402";
+import { X402_NATIVE_ASSET } from "@web3torrent/sdk/ws402/x402";
 import { Ws402X402Scheme } from "@web3torrent/sdk/ws402/x402Scheme";
 
 const { values, positionals } = parseArgs({
@@ -41,8 +41,8 @@ const ws402 = new Ws402X402Scheme({ walletClient, publicClient });
 if (values.scheme === "exact") {
   client.register("eip155:*", new ExactEvmScheme(account));
 } else {
-  client.register(caip2(chainId), ws402);
-  client.setSpendControls({ allowedAssets: [{ network: caip2(chainId), asset: X402_NATIVE_ASSET, maxAmountPerPayment: values["max-deposit-wei"] }] });
+  client.register("eip155:*", ws402);
+  client.setSpendControls({ allowedAssets: [{ network: "eip155:*", asset: X402_NATIVE_ASSET, maxAmountPerPayment: values["max-deposit-wei"] }] });
 }
 const fetchWithPayment = wrapFetchWithPayment(fetch, client);
 

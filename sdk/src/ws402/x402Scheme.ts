@@ -17,7 +17,8 @@
  * the live session: one wallet transaction per session, not per request.
  *
  * Spend control: x402's client refuses assets it does not know unless listed in `allowedAssets`; an entry's
- * `maxAmountPerPayment` (wei) also caps the deposit here (the session then buys fewer seconds).
+ * `maxAmountPerPayment` (wei) caps the deposit: x402 refuses an offer whose suggested deposit is higher, and a
+ * larger `maxSeconds` option is cut here to what the cap buys.
  */
 import { decodePaymentResponseHeader } from "@x402/core/http";
 import type { PaymentPayloadContext, PaymentPayloadResult, PaymentRequirements, SchemeNetworkClient, SettleResponse } from "@x402/core/types";

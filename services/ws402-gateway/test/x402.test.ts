@@ -142,6 +142,18 @@ describe("WS402 as an x402 scheme", () => {
     assert.equal((await fetch(docUrl)).status, 402);
   });
 
+  it("an x402 spend cap below the suggested deposit refuses the offer before any transaction", async () => {
+    const { walletClient } = env.user(7);
+    const scheme = new Ws402X402Scheme({ walletClient, publicClient: env.publicClient });
+    const client = new x402Client()
+      .register(caip2(env.chain.chainId), scheme)
+      .setSpendControls({ allowedAssets: [{ network: caip2(env.chain.chainId), asset: X402_NATIVE_ASSET, maxAmountPerPayment: (PRICE_PER_SECOND * 599n).toString() }] });
+    const nonce = await env.publicClient.getTransactionCount({ address: walletClient.account.address });
+    await assert.rejects(wrapFetchWithPayment(fetch, client)(docUrl), /rejected by spendControls\.allowedAssets maxAmountPerPayment/);
+    assert.equal(scheme.sessions.length, 0);
+    assert.equal(await env.publicClient.getTransactionCount({ address: walletClient.account.address }), nonce, "no transaction sent");
+  });
+
   it("a streamed resource is metered while it is read, later requests reuse the live session, and it is cut off when the session ends", async () => {
     const { scheme, client } = payingClient(5);
     const pay = wrapFetchWithPayment(fetch, client);

@@ -19,6 +19,7 @@
  *                                     ←      session_ended; the gateway settles on-chain, the refund is automatic
  */
 import type { Address, Hex, TypedDataDomain } from "viem";
+import type { X402ErrorCode } from "./x402.ts";
 
 /** Version of this protocol, in the schema document. */
 export const WS402_PROTOCOL_VERSION = 1;
@@ -70,9 +71,9 @@ export interface Ws402SchemaDocument {
   };
 }
 
-/** Body of an HTTP 402 answer: why access was refused and how to pay for it. */
+/** Body of an HTTP 402 answer: why access was refused and how to pay for it (x402 clients read its header too). */
 export interface Ws402PaymentRequired {
-  error: { code: Ws402HttpErrorCode; reason: string };
+  error: { code: Ws402HttpErrorCode | X402ErrorCode; reason: string };
   schemaUrl: string;
   schema: Ws402SchemaDocument;
 }

@@ -20,6 +20,7 @@ import { Settler, type SettlementResult } from "./settler.ts";
 import { SignatureVerifier } from "./signatures.ts";
 import { Store } from "./store.ts";
 import { TokenRegistry } from "./tokens.ts";
+import { X402Gateway } from "./x402.ts";
 
 const TOKEN_SWEEP_INTERVAL_MS = 60_000;
 const SHUTDOWN_SETTLE_TIMEOUT_MS = 15_000;
@@ -128,10 +129,15 @@ export async function startGateway({ config, privateKey, log, onSettlement }: Ga
     memory: process.memoryUsage(),
     uptimeSeconds: Math.round(process.uptime()),
   });
+  let x402: X402Gateway | undefined;
   const server = createHttpServer({
     resources: () => httpResources,
     tokens,
     manager,
+    // Set once the server listens and knows its URL; no resource is served before.
+    get x402() {
+      return x402!;
+    },
     wss,
     maxConnections: settings.maxConnections,
     metrics,
@@ -147,6 +153,7 @@ export async function startGateway({ config, privateKey, log, onSettlement }: Ga
   const { port } = server.address() as AddressInfo;
   const host = settings.host.includes(":") ? `[${settings.host}]` : settings.host;
   const baseUrl = (settings.publicUrl ?? `http://${host}:${port}`).replace(/\/$/, "");
+  x402 = new X402Gateway({ baseUrl, chainId: chain.chainId, contract: chain.contract, provider: chain.provider, payout, store, session: (id) => manager.session(id) });
 
   let stopWatching = async () => {};
   try {

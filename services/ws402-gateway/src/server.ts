@@ -5,6 +5,8 @@
  *   GET  /api/resource/:id/schema       the WS402 schema document
  *   GET  /api/resource/:id?token=...    the file (Range requests, HEAD) while the token's session is live;
  *                                       402 Payment Required with the schema otherwise
+ *                                       (or with an x402 PAYMENT-SIGNATURE header instead of the token; x402.ts)
+ *   GET  /api/x402/settlement/:session  the settlement of a session in x402's PAYMENT-RESPONSE header
  *   GET  /healthz, GET /metrics         liveness and counters (JSON)
  *   WS   /ws402?resourceId=:id          the metered session (sessionManager.ts)
  *
@@ -19,6 +21,7 @@ import { WS402_WEBSOCKET_PATH, type Ws402PaymentRequired, type Ws402SchemaDocume
 import type { Logger } from "./log.ts";
 import type { SessionManager } from "./sessionManager.ts";
 import type { TokenRegistry } from "./tokens.ts";
+import { SETTLEMENT_PATH, type X402Gateway } from "./x402.ts";
 
 export interface HttpResource {
   id: string;
@@ -32,6 +35,7 @@ export interface HttpDeps {
   resources: () => Map<string, HttpResource>;
   tokens: TokenRegistry;
   manager: SessionManager;
+  x402: X402Gateway;
   wss: WebSocketServer;
   maxConnections: number;
   metrics: () => Record<string, unknown>;
@@ -41,8 +45,8 @@ export interface HttpDeps {
 const CORS_HEADERS = {
   "access-control-allow-origin": "*",
   "access-control-allow-methods": "GET, HEAD, OPTIONS",
-  "access-control-allow-headers": "range, content-type",
-  "access-control-expose-headers": "content-range, accept-ranges, content-length, content-type",
+  "access-control-allow-headers": "range, content-type, payment-signature",
+  "access-control-expose-headers": "content-range, accept-ranges, content-length, content-type, payment-required, payment-response",
 };
 const RESOURCE_PATH = /^\/api\/resource\/([^/]+)(\/schema)?$/;
 
@@ -72,14 +76,13 @@ function decodeSegment(segment: string): string | undefined {
 
 function serveFile(request: IncomingMessage, response: ServerResponse, resource: HttpResource, deps: HttpDeps): void {
   const url = new URL(request.url ?? "/", "http://gateway");
-  const check = deps.tokens.check(url.searchParams.get("token"), resource.id);
+  const paymentSignature = request.headers["payment-signature"];
+  const x402 = typeof paymentSignature === "string" ? deps.x402.check(paymentSignature, resource) : undefined;
+  const check = x402 ?? deps.tokens.check(url.searchParams.get("token"), resource.id);
   if (!check.ok) {
-    const body: Ws402PaymentRequired = {
-      error: { code: check.code, reason: check.reason },
-      schemaUrl: resource.schemaUrl,
-      schema: resource.schema,
-    };
-    json(response, 402, body);
+    const error = { code: check.code, reason: check.reason };
+    const body: Ws402PaymentRequired = { error, schemaUrl: resource.schemaUrl, schema: resource.schema };
+    json(response, 402, body, { "payment-required": deps.x402.paymentRequiredHeader(resource, error) });
     return;
   }
   check.holder.track(response);
@@ -90,6 +93,7 @@ function serveFile(request: IncomingMessage, response: ServerResponse, resource:
       // Cached copies must be revalidated: the token stops working when its session ends.
       res.setHeader("cache-control", "private, no-cache");
       res.setHeader("content-disposition", `inline; filename="${basename(resource.path).replace(/["\\]/g, "")}"`);
+      if (x402?.ok) res.setHeader("payment-response", x402.paymentResponse);
     })
     .on("error", (error: Error & { status?: number }) => {
       deps.log.error("cannot serve resource", { resource: resource.id, error });
@@ -121,6 +125,10 @@ function handle(request: IncomingMessage, response: ServerResponse, deps: HttpDe
       schemaUrl: r.schemaUrl,
     }));
     return json(response, 200, { resources: list });
+  }
+  if (url.pathname.startsWith(`${SETTLEMENT_PATH}/`)) {
+    const settlement = deps.x402.settlement(decodeSegment(url.pathname.slice(SETTLEMENT_PATH.length + 1)) ?? "");
+    return json(response, settlement.status, settlement.body, settlement.headers);
   }
   const match = RESOURCE_PATH.exec(url.pathname);
   const id = match ? decodeSegment(match[1]!) : undefined;

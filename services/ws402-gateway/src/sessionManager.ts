@@ -216,6 +216,11 @@ export class SessionManager {
     return open.length;
   }
 
+  /** The session `sessionId` while this gateway holds it (an x402 payment signature names its session). */
+  session(sessionId: bigint): (TokenHolder & { readonly sessionKey: Address }) | undefined {
+    return this.#sessions.get(sessionId);
+  }
+
   /** Serves a new WebSocket for `resourceId`. */
   accept(ws: WebSocket, resourceId: string | null): void {
     ws.on("error", (error) => this.#deps.log.debug("websocket error", { error }));

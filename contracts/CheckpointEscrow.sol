@@ -527,14 +527,12 @@ contract CheckpointEscrow is EIP712, Ownable2Step, Pausable, ReentrancyGuardTran
     /// reverting; every other check reverts either way.
     function _redeem(Voucher calldata v, bytes calldata signature, bool skipStale) private returns (uint256 amount) {
         Escrow storage e = _escrows[v.escrowId];
-        Status status = e.status;
-        if (!_isRedeemable(e, status)) {
+        if (!_checkVoucher(e, v, signature)) {
             // An id never opened is the submitter's mistake, not a state anyone else can bring about.
-            if (!skipStale || status == Status.None) revert EscrowNotRedeemable(v.escrowId);
+            if (!skipStale || e.status == Status.None) revert EscrowNotRedeemable(v.escrowId);
             _skip(v, SkipReason.NotRedeemable);
             return 0;
         }
-        _checkVoucher(e, v, signature);
         Redemption storage r = _redemptions[v.escrowId][v.seeder];
         uint256 alreadyRedeemed = r.amount;
         bool waived = r.waived;
@@ -561,9 +559,15 @@ contract CheckpointEscrow is EIP712, Ownable2Step, Pausable, ReentrancyGuardTran
         );
     }
 
-    /// @dev The checks of a redeemable escrow's voucher that do not involve the seeder's record.
-    function _checkVoucher(Escrow storage e, Voucher calldata v, bytes calldata signature) private view {
+    /// @dev The checks of a voucher that do not involve the seeder's record. Returns false, having checked nothing
+    /// else, when the escrow does not pay (yet to be opened, past its challenge window or refunded).
+    function _checkVoucher(Escrow storage e, Voucher calldata v, bytes calldata signature)
+        private
+        view
+        returns (bool redeemable)
+    {
         uint256 maxBytes = e.maxBytes;
+        if (!_isRedeemable(e, e.status)) return false;
         if (v.seeder == address(0)) revert ZeroSeeder();
         address sessionKey = e.sessionKey;
         uint256 pricePerMiB = e.pricePerMiB;
@@ -573,6 +577,7 @@ contract CheckpointEscrow is EIP712, Ownable2Step, Pausable, ReentrancyGuardTran
         if (v.cumulativeBytes > maxBytes) revert BytesOverMax(v.cumulativeBytes, maxBytes);
         uint256 maxAmount = CheckpointSchedule.amountFor(v.cumulativeBytes, pricePerMiB);
         if (v.cumulativeAmount > maxAmount) revert VoucherOverPrice(v.cumulativeAmount, maxAmount);
+        return true;
     }
 
     /// @dev Books `cumulativeAmount - alreadyRedeemed` (capped by what is left of the deposit) to the seeder's record

@@ -6,6 +6,7 @@ import { getAddress, hashTypedData, keccak256, toFunctionSelector, toHex, zeroAd
 import { generatePrivateKey, privateKeyToAccount, type LocalAccount } from "viem/accounts";
 
 import { escrowDomain, voucherTypes, type Voucher } from "@web3torrent/sdk/eip712";
+import { recoverVoucherSigner } from "@web3torrent/sdk/sessionKey";
 import {
   CheckpointMode,
   FIRST_CHECKPOINT,
@@ -53,6 +54,8 @@ const SKIP = { NotNewer: 0, NotRedeemable: 1, DepositExhausted: 2 } as const;
 const SINGLE_REDEMPTION_GAS_TARGET = 75_000n;
 const BATCH_REDEMPTION_GAS_TARGET = 45_000n;
 const BATCH_SIZE = 10;
+/** The order of secp256k1: `n - s` is the malleable twin of a signature's s. */
+const SECP256K1_ORDER = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 
 /** The download's session key (fixed for the fixtures), and a key the escrow does not know. */
 const sessionKey = privateKeyToAccount(generatePrivateKey());
@@ -495,6 +498,33 @@ describe("CheckpointEscrow", () => {
       await viem.assertions.balancesHaveChanged(escrow.write.refund([1n]), [
         { address: leecher.account.address, amount: DEPOSIT - amountFor(MIB_70, PRICE) },
       ]);
+    });
+
+    it("agrees with the sdk's seeder check on a session key's signature: both refuse the high-s twin, v of 0 or 1 and the 64-byte form", async () => {
+      const system = await loadFixture(opened);
+      const { escrow, seederA, chainId } = system;
+      const { v, sig } = await signed(system, { seeder: seederA.account.address, cumulativeBytes: MIB_10 });
+      const ctx = { chainId, escrow: escrow.address };
+      const r = sig.slice(2, 66);
+      const sValue = BigInt(`0x${sig.slice(66, 130)}`);
+      const recovery = Number.parseInt(sig.slice(130), 16);
+      const word = (x: bigint) => x.toString(16).padStart(64, "0");
+      const forms: Record<string, Hex> = {
+        "high-s twin": `0x${r}${word(SECP256K1_ORDER - sValue)}${(recovery === 27 ? 28 : 27).toString(16)}`,
+        "v of 0 or 1": `0x${r}${word(sValue)}0${recovery - 27}`,
+        "64-byte compact form": `0x${r}${word(sValue | (BigInt(recovery - 27) << 255n))}`,
+      };
+      for (const [form, signature] of Object.entries(forms)) {
+        assert.equal(await recoverVoucherSigner(ctx, v, signature), undefined, `the sdk refuses the ${form}`);
+        await viem.assertions.revertWithCustomErrorWithArgs(
+          escrow.write.redeem([v, signature]),
+          escrow,
+          "InvalidVoucherSignature",
+          [1n],
+        );
+      }
+      assert.equal(await recoverVoucherSigner(ctx, v, sig), sessionKey.address);
+      await escrow.write.redeem([v, sig]);
     });
 
     it("refuses a zero seeder, bytes beyond maxBytes and an amount above the price", async () => {

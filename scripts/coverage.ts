@@ -67,7 +67,7 @@ console.log(`\nGas-target tests (titles matching /${GAS_TARGET_TITLE}/), run out
 const testFiles = readdirSync(join(root, "test"))
   .filter((name) => name.endsWith(".test.ts"))
   .map((name) => join("test", name));
-const gasStatus = hardhat(["test", "nodejs", "--no-compile", ...testFiles], `--test-name-pattern=${GAS_TARGET_TITLE}`);
+const gasStatus = hardhat(["test", "nodejs", ...testFiles], `--test-name-pattern=${GAS_TARGET_TITLE}`);
 
 if (figure) console.log(`\n${figure}`);
 console.log(`Coverage run: ${coverageStatus === 0 ? "passed" : "FAILED"}; gas-target tests (outside coverage): ${gasStatus === 0 ? "passed" : "FAILED"}`);

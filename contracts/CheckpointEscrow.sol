@@ -6,13 +6,12 @@ import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
-import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
-import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 import {ILicenseMarket} from "./interfaces/ILicenseMarket.sol";
 import {CheckpointSchedule} from "./libraries/CheckpointSchedule.sol";
+import {SessionKeySignature} from "./libraries/SessionKeySignature.sol";
 
 /// @title CheckpointEscrow
 /// @notice Incremental payment of seeders for one licensed download. The leecher deposits the price of `maxBytes`
@@ -33,6 +32,19 @@ import {CheckpointSchedule} from "./libraries/CheckpointSchedule.sol";
 /// - A voucher is bound to one escrow, this contract and this chain (EIP-712 domain plus `escrowId`); as vouchers
 ///   are cumulative, a replayed or older voucher pays nothing.
 /// - The refund happens once, after which nothing can be paid from the escrow.
+/// - A voucher the session key signed with ECDSA stays redeemable whatever code the key's address holds later, and
+///   no one but the seeder's own mistakes (a bad signature, an amount over price, a waived record, an unknown escrow)
+///   can make a batch revert: a voucher already redeemed (by anyone), of an escrow past its window, or of an
+///   exhausted deposit is skipped (`VoucherSkipped`) and the others are paid.
+///
+/// NOTE: A session key is a plain key: {open} refuses an address with code (`SessionKeyHasCode`) and vouchers are
+/// checked by ECDSA only, never ERC-1271 (see {SessionKeySignature}). A key whose ERC-1271 answer the leecher could
+/// switch off after the bytes were served (a contract, or a plain key that later delegates its address with
+/// EIP-7702) would void the seeders' vouchers and return the whole deposit at the refund.
+///
+/// NOTE: Anyone may redeem a seeder's voucher (the payment goes to the seeder). A leecher that redeems one voucher of
+/// a seeder's pending batch first, near `closesAt`, used to make the whole batch revert so that the other vouchers
+/// expired; {redeemBatch} now skips that voucher instead.
 ///
 /// NOTE: A seeder risks at most the bytes it serves past its last voucher, that is one checkpoint interval: it
 /// stops at each checkpoint (`nextCheckpoint`) until it holds a voucher for the bytes served.
@@ -63,6 +75,15 @@ contract CheckpointEscrow is EIP712, Ownable2Step, Pausable, ReentrancyGuardTran
         address seeder;
         uint256 cumulativeBytes;
         uint256 cumulativeAmount;
+    }
+
+    /// @notice Why {redeemBatch} passed over a voucher without paying it: each is a state others can bring about
+    /// (another redemption of the voucher, the leecher's close and the passing time, other seeders' redemptions), so
+    /// none may void the seeder's batch.
+    enum SkipReason {
+        NotNewer,
+        NotRedeemable,
+        DepositExhausted
     }
 
     /// @notice One download's deposit. Packed so that a redemption reads two slots and writes only the first.
@@ -150,6 +171,15 @@ contract CheckpointEscrow is EIP712, Ownable2Step, Pausable, ReentrancyGuardTran
         uint256 cumulativeBytes,
         uint256 cumulativeAmount,
         uint256 paid
+    );
+    /// @notice A batch passed over a voucher of `seeder` for `cumulativeAmount`, paying nothing for it;
+    /// `alreadyRedeemed` is the seeder's record in the escrow.
+    event VoucherSkipped(
+        uint256 indexed escrowId,
+        address indexed seeder,
+        uint256 cumulativeAmount,
+        uint256 alreadyRedeemed,
+        SkipReason reason
     );
     /// @notice The leecher released checkpoint `cumulativeBytes` to `seeder`; `amount` is what this release added
     /// to the seeder's record and the escrow's paid total.
@@ -245,9 +275,10 @@ contract CheckpointEscrow is EIP712, Ownable2Step, Pausable, ReentrancyGuardTran
     // ---------------------------------------------------------------------------------------------------------
 
     /// @notice Opens an escrow for downloading up to `maxBytes` of `contentId` at up to `pricePerMiB` wei per MiB,
-    /// with `sessionKey` (an EOA or an ERC-1271 wallet) signing the vouchers. The whole `msg.value` is the deposit;
+    /// with `sessionKey` (a plain key, see {SessionKeySignature}) signing the vouchers. The whole `msg.value` is the deposit;
     /// it must cover `maxBytes` at `pricePerMiB`, and whatever is not paid out comes back at the refund.
-    /// @dev The caller must hold a license of `contentId`. Blocked while paused.
+    /// @dev The caller must hold a license of `contentId`; `sessionKey` must have no code (`SessionKeyHasCode`).
+    /// Blocked while paused.
     /// @return escrowId The new escrow's id.
     function open(
         uint256 contentId,
@@ -263,6 +294,7 @@ contract CheckpointEscrow is EIP712, Ownable2Step, Pausable, ReentrancyGuardTran
             revert PricePerMiBOutOfRange(pricePerMiB, MAX_PRICE_PER_MIB);
         }
         if (sessionKey == address(0)) revert ZeroSessionKey();
+        SessionKeySignature.requirePlainKey(sessionKey);
         uint256 required = CheckpointSchedule.amountFor(maxBytes, pricePerMiB);
         if (msg.value < required) revert InsufficientDeposit(required, msg.value);
         uint96 deposit = SafeCast.toUint96(msg.value);
@@ -311,7 +343,8 @@ contract CheckpointEscrow is EIP712, Ownable2Step, Pausable, ReentrancyGuardTran
         if (cumulativeAmount <= alreadyRedeemed) revert CheckpointNotNewer(cumulativeAmount, alreadyRedeemed);
         if (r.waived) revert SeederWaived(escrowId, seeder);
 
-        uint256 amount = _credit(e, r, cumulativeBytes, cumulativeAmount, alreadyRedeemed, escrowId);
+        uint256 amount = _credit(e, r, cumulativeBytes, cumulativeAmount, alreadyRedeemed);
+        if (amount == 0) revert DepositExhausted(escrowId);
         emit CheckpointReleased(escrowId, seeder, cumulativeBytes, amount);
         _pay(seeder, amount);
     }
@@ -355,29 +388,33 @@ contract CheckpointEscrow is EIP712, Ownable2Step, Pausable, ReentrancyGuardTran
     /// @notice Redeems a voucher: pays `v.seeder` the voucher's `cumulativeAmount` minus what it has already
     /// redeemed from the escrow, capped by what is left of the deposit. Anyone may submit it.
     /// @dev The escrow must be open or closing within its window; `signature` must be the escrow's session key's
-    /// (EOA or ERC-1271) over `hashVoucher(v)`.
+    /// ECDSA signature of `hashVoucher(v)`.
     function redeem(Voucher calldata v, bytes calldata signature) external nonReentrant {
-        _pay(v.seeder, _redeem(v, signature));
+        _pay(v.seeder, _redeem(v, signature, false));
     }
 
-    /// @notice Redeems several vouchers of one seeder (any escrows) with a single transfer at the end. Reverts as a
-    /// whole if any voucher fails a check of `redeem`.
+    /// @notice Redeems several vouchers of one seeder (any escrows) with a single transfer at the end. A voucher that
+    /// others have made unpayable is skipped with `VoucherSkipped` instead of failing the batch: one already
+    /// redeemed (by anyone, or earlier in the batch), one of an escrow that exists but is past its challenge window
+    /// or refunded, one whose escrow has nothing left. A voucher that fails any other check of `redeem` (signature,
+    /// bytes, price, unknown escrow, waived record: the seeder's own mistakes) reverts the whole batch.
     /// @param seeder The seeder named by every voucher.
     /// @param signatures `signatures[i]` is the session key's signature of `vouchers[i]`.
+    /// @return paid The wei sent to `seeder`: the sum over the vouchers not skipped.
     function redeemBatch(address seeder, Voucher[] calldata vouchers, bytes[] calldata signatures)
         external
         nonReentrant
+        returns (uint256 paid)
     {
         uint256 count = vouchers.length;
         if (count == 0) revert EmptyBatch();
         if (count != signatures.length) revert LengthMismatch(count, signatures.length);
-        uint256 total;
         for (uint256 i; i < count; ++i) {
             Voucher calldata v = vouchers[i];
             if (v.seeder != seeder) revert SeederMismatch(seeder, v.seeder);
-            total += _redeem(v, signatures[i]);
+            paid += _redeem(v, signatures[i], true);
         }
-        _pay(seeder, total);
+        _pay(seeder, paid);
     }
 
     /// @notice Gives up the rest of the caller's challenge window on a closing escrow, so that the leecher can be
@@ -485,49 +522,79 @@ contract CheckpointEscrow is EIP712, Ownable2Step, Pausable, ReentrancyGuardTran
     // Internals
     // ---------------------------------------------------------------------------------------------------------
 
-    /// @dev Checks voucher `v` and books its payment; the caller transfers it.
-    function _redeem(Voucher calldata v, bytes calldata signature) private returns (uint256 amount) {
+    /// @dev Checks voucher `v` and books its payment; the caller transfers it. With `skipStale` (a batch), a voucher
+    /// that others have made unpayable (see {SkipReason}) books nothing and emits `VoucherSkipped` instead of
+    /// reverting; every other check reverts either way.
+    function _redeem(Voucher calldata v, bytes calldata signature, bool skipStale) private returns (uint256 amount) {
         Escrow storage e = _escrows[v.escrowId];
-        _checkVoucher(e, v, signature);
+        if (!_checkVoucher(e, v, signature)) {
+            // An id never opened is the submitter's mistake, not a state anyone else can bring about.
+            if (!skipStale || e.status == Status.None) revert EscrowNotRedeemable(v.escrowId);
+            _skip(v, SkipReason.NotRedeemable);
+            return 0;
+        }
         Redemption storage r = _redemptions[v.escrowId][v.seeder];
         uint256 alreadyRedeemed = r.amount;
         bool waived = r.waived;
-        if (v.cumulativeAmount <= alreadyRedeemed) revert VoucherNotNewer(v.cumulativeAmount, alreadyRedeemed);
+        if (v.cumulativeAmount <= alreadyRedeemed) {
+            if (!skipStale) revert VoucherNotNewer(v.cumulativeAmount, alreadyRedeemed);
+            _skip(v, SkipReason.NotNewer);
+            return 0;
+        }
         if (waived) revert SeederWaived(v.escrowId, v.seeder);
 
-        amount = _credit(e, r, v.cumulativeBytes, v.cumulativeAmount, alreadyRedeemed, v.escrowId);
+        amount = _credit(e, r, v.cumulativeBytes, v.cumulativeAmount, alreadyRedeemed);
+        if (amount == 0) {
+            if (!skipStale) revert DepositExhausted(v.escrowId);
+            _skip(v, SkipReason.DepositExhausted);
+            return 0;
+        }
         emit VoucherRedeemed(v.escrowId, v.seeder, v.cumulativeBytes, v.cumulativeAmount, amount);
     }
 
-    /// @dev The checks of a voucher that do not involve the seeder's record.
-    function _checkVoucher(Escrow storage e, Voucher calldata v, bytes calldata signature) private view {
+    /// @dev Records that a batch passed over voucher `v`.
+    function _skip(Voucher calldata v, SkipReason reason) private {
+        emit VoucherSkipped(
+            v.escrowId, v.seeder, v.cumulativeAmount, _redemptions[v.escrowId][v.seeder].amount, reason
+        );
+    }
+
+    /// @dev The checks of a voucher that do not involve the seeder's record. Returns false, having checked nothing
+    /// else, when the escrow does not pay (yet to be opened, past its challenge window or refunded).
+    function _checkVoucher(Escrow storage e, Voucher calldata v, bytes calldata signature)
+        private
+        view
+        returns (bool redeemable)
+    {
         uint256 maxBytes = e.maxBytes;
-        _requireRedeemable(e, e.status, v.escrowId);
+        if (!_isRedeemable(e, e.status)) return false;
         if (v.seeder == address(0)) revert ZeroSeeder();
         address sessionKey = e.sessionKey;
         uint256 pricePerMiB = e.pricePerMiB;
-        if (!_isValidSignature(sessionKey, hashVoucher(v), signature)) {
+        if (!SessionKeySignature.isSignedBy(sessionKey, hashVoucher(v), signature)) {
             revert InvalidVoucherSignature(v.escrowId);
         }
         if (v.cumulativeBytes > maxBytes) revert BytesOverMax(v.cumulativeBytes, maxBytes);
         uint256 maxAmount = CheckpointSchedule.amountFor(v.cumulativeBytes, pricePerMiB);
         if (v.cumulativeAmount > maxAmount) revert VoucherOverPrice(v.cumulativeAmount, maxAmount);
+        return true;
     }
 
-    /// @dev Books `owed` (capped by what is left of the deposit) to the seeder's record `r` and to the escrow.
-    /// Both callers have checked `cumulativeBytes <= maxBytes` (a uint64) and that the seeder has not waived.
+    /// @dev Books `cumulativeAmount - alreadyRedeemed` (capped by what is left of the deposit) to the seeder's record
+    /// `r` and to the escrow, and returns it; books nothing and returns zero when nothing is left (the caller decides
+    /// whether that reverts). Both callers have checked `cumulativeBytes <= maxBytes` (a uint64), that the amount
+    /// is above `alreadyRedeemed` and that the seeder has not waived.
     function _credit(
         Escrow storage e,
         Redemption storage r,
         uint256 cumulativeBytes,
         uint256 cumulativeAmount,
-        uint256 alreadyRedeemed,
-        uint256 escrowId
+        uint256 alreadyRedeemed
     ) private returns (uint256 amount) {
         uint256 unpaid = e.unpaid;
         uint256 seeders = e.seeders;
         amount = Math.min(cumulativeAmount - alreadyRedeemed, unpaid);
-        if (amount == 0) revert DepositExhausted(escrowId);
+        if (amount == 0) return 0;
 
         // The narrowing casts fit: amount <= unpaid; a seeder's record is a sum of payments from one uint96 deposit;
         // the seeder count grows by one per address.
@@ -547,21 +614,14 @@ contract CheckpointEscrow is EIP712, Ownable2Step, Pausable, ReentrancyGuardTran
         if (!ok) revert TransferFailed(to, amount);
     }
 
-    /// @dev SignatureChecker's rule (ECDSA for a key, ERC-1271 for a contract wallet), trying ECDSA first: an
-    /// ECDSA signature cannot recover to a contract's address unless its key exists (an EIP-7702 account), and the
-    /// order spares EOA session keys SignatureChecker's cold EXTCODESIZE (2600 gas per voucher). ERC-1271 against
-    /// an address without code returns nothing, which is a rejection.
-    function _isValidSignature(address signer, bytes32 digest, bytes calldata signature) private view returns (bool) {
-        (address recovered, ECDSA.RecoverError err,) = ECDSA.tryRecoverCalldata(digest, signature);
-        if (err == ECDSA.RecoverError.NoError && recovered == signer) return true;
-        return SignatureChecker.isValidERC1271SignatureNowCalldata(signer, digest, signature);
-    }
-
     /// @dev `status` is `e.status`, read by the caller together with the other fields of its slot.
     function _requireRedeemable(Escrow storage e, Status status, uint256 escrowId) private view {
-        if (status != Status.Open && (status != Status.Closing || block.timestamp >= e.closesAt)) {
-            revert EscrowNotRedeemable(escrowId);
-        }
+        if (!_isRedeemable(e, status)) revert EscrowNotRedeemable(escrowId);
+    }
+
+    /// @dev Whether the escrow pays seeders: open, or closing within its challenge window.
+    function _isRedeemable(Escrow storage e, Status status) private view returns (bool) {
+        return status == Status.Open || (status == Status.Closing && block.timestamp < e.closesAt);
     }
 
     function _allWaived(Escrow storage e) private view returns (bool) {

@@ -6,8 +6,8 @@ import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
-import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {IWS402Deposits} from "./interfaces/IWS402Deposits.sol";
+import {SessionKeySignature} from "./libraries/SessionKeySignature.sol";
 import {PayoutWithFallback} from "./utils/PayoutWithFallback.sol";
 
 /**
@@ -32,6 +32,8 @@ import {PayoutWithFallback} from "./utils/PayoutWithFallback.sol";
  * - The provider receives at most `maxSeconds × pricePerSecond` from a session, at the price of the session's opening.
  * - A usage signature is bound to this contract and chain (EIP-712 domain) and to one session (`sessionId` in the
  *   message), so it cannot be replayed on another session, deployment or chain.
+ * - A receipt the session key signed with ECDSA settles whatever code the key's address holds later: the provider
+ *   can always be paid for the seconds the key signed (see {SessionKeySignature}).
  *
  * NOTE: The user trusts the provider's gateway for the seconds charged, up to what the session key has signed.
  * Receipts are cumulative: the provider settles with the latest (largest) one, and any receipt the key signed can be
@@ -40,6 +42,11 @@ import {PayoutWithFallback} from "./utils/PayoutWithFallback.sol";
  * NOTE: After the grace period the session stays `Open` until someone acts: the provider may still {settle} and the
  * user may {reclaim}, and whichever transaction lands first wins. A provider must settle within the grace period
  * that follows a {CloseRequested} event to be sure of its pay.
+ *
+ * NOTE: A session key is a plain key: {open} refuses an address with code (`SessionKeyHasCode`) and receipts are
+ * checked by ECDSA only, never ERC-1271. A key whose ERC-1271 answer its user could switch off after being served (a
+ * contract, or a plain key that later delegates its address with EIP-7702) would let the user disown its receipts and
+ * reclaim the deposit of a fully served session.
  *
  * NOTE: The deposit is exact: {open} rejects any other `msg.value` (use {depositFor}), so no excess is ever held.
  *
@@ -149,6 +156,7 @@ contract WS402Deposits is IWS402Deposits, EIP712, Ownable2Step, Pausable, Reentr
     {
         if (maxSeconds == 0) revert ZeroMaxSeconds();
         if (sessionKey == address(0)) revert ZeroSessionKey();
+        SessionKeySignature.requirePlainKey(sessionKey);
         // A registered resource always has a non-zero price, so a zero price means the id was never registered.
         uint128 pricePerSecond = _resources[resourceId].pricePerSecond;
         if (pricePerSecond == 0) revert UnknownResource(resourceId);
@@ -181,9 +189,7 @@ contract WS402Deposits is IWS402Deposits, EIP712, Ownable2Step, Pausable, Reentr
         if (msg.sender != r.provider) revert NotResourceProvider(s.resourceId, msg.sender);
         if (
             elapsedSeconds != 0
-                && !SignatureChecker.isValidSignatureNowCalldata(
-                    s.sessionKey, _hashUsage(sessionId, elapsedSeconds), signature
-                )
+                && !SessionKeySignature.isSignedBy(s.sessionKey, _hashUsage(sessionId, elapsedSeconds), signature)
         ) revert InvalidUsageSignature(sessionId, s.sessionKey);
 
         uint256 charged = elapsedSeconds < s.maxSeconds ? elapsedSeconds : s.maxSeconds;

@@ -8,12 +8,16 @@ import {LicenseMarket} from "../contracts/LicenseMarket.sol";
 import {CheckpointSchedule} from "../contracts/libraries/CheckpointSchedule.sol";
 import {CurveKind} from "../contracts/libraries/BondingCurve.sol";
 import {RebatePoolStub} from "../contracts/test/RebatePoolStub.sol";
+import {TestRevocableSessionKey} from "../contracts/test/TestRevocableSessionKey.sol";
 
 /// @notice Drives the escrow like its users: leechers open escrows (two session keys shared among them, so that a
 /// voucher moved to another escrow would carry a valid signature if the escrow id were not signed), session keys
 /// sign vouchers for three seeders, seeders redeem them alone and in batches, replay old ones, move them to other
 /// escrows, leechers release checkpoints (and non-checkpoints), close, seeders waive, anyone refunds, time passes.
-/// Ghost state records every wei and flags any call that succeeded when it must not.
+/// Hostile leechers join in: they try to open escrows with a contract session key they could switch off, delegate a
+/// session key's address to code that disowns its signatures (EIP-7702, installed with `etch` of the delegation
+/// indicator), and redeem a voucher of a seeder's pending batch first (front-running). Ghost state records every wei,
+/// what each session key signed, and flags any call that succeeded when it must not or failed when it must not.
 contract EscrowHandler {
     uint256 internal constant LEECHERS = 3;
     uint256 internal constant SEEDERS = 3;
@@ -26,10 +30,14 @@ contract EscrowHandler {
     uint64 internal constant CONTENT_SIZE = 500 * 1024 * 1024;
     uint256 internal constant FIRST_SESSION_PK = 0xC0FFEE;
     address internal constant STRANGER = address(0x57A9);
+    /// @dev EIP-7702's delegation indicator: an account whose code is this prefix and an address runs that address's code.
+    bytes3 internal constant DELEGATION_PREFIX = 0xef0100;
 
     LicenseMarket public immutable market;
     CheckpointEscrow public immutable escrow;
     uint256 public immutable contentId;
+    /// @notice The code a hostile leecher delegates its session keys to: it answers every ERC-1271 check "invalid".
+    TestRevocableSessionKey public immutable disowningCode;
     address[LEECHERS] internal _leechers;
     address[SEEDERS] internal _seeders;
 
@@ -45,6 +53,14 @@ contract EscrowHandler {
     mapping(uint256 escrowId => mapping(address seeder => uint256 amount)) public received;
     mapping(uint256 escrowId => mapping(address seeder => uint256 amount)) public authorised;
     mapping(uint256 escrowId => uint256 count) public refunds;
+    /// @notice The largest amount the escrow's session key signed for each seeder (submitted or not), or the leecher
+    /// released to it by transaction: what the leecher agreed to pay.
+    mapping(uint256 escrowId => mapping(address seeder => uint256 amount)) public signed;
+    /// @notice Flags: a contract was accepted as session key; a valid voucher submitted in time, with deposit left,
+    /// was not paid what the rules give; a batch of the seeder's valid vouchers was voided by someone else.
+    bool public contractKeyAccepted;
+    bool public honestRedemptionRefused;
+    bool public batchVoided;
     /// @notice Flags: a call succeeded that must fail, or paid a different amount than the rules say.
     bool public replayAccepted;
     bool public wrongPayment;
@@ -52,6 +68,8 @@ contract EscrowHandler {
     bool public overCapReleased;
 
     constructor() payable {
+        disowningCode = new TestRevocableSessionKey(address(0));
+        disowningCode.revoke();
         market = new LicenseMarket(address(this), new RebatePoolStub(), 100, "");
         escrow = new CheckpointEscrow(address(this), market, 1 hours, 7 days);
         contentId = market.registerContent(
@@ -89,13 +107,21 @@ contract EscrowHandler {
         uint256 pk = FIRST_SESSION_PK + (leecherSeed >> 8) % SESSION_KEYS;
         vm.deal(leecher, deposit);
         vm.prank(leecher);
-        uint256 id = escrow.open{value: deposit}(
+        uint256 id;
+        try escrow.open{value: deposit}(
             contentId,
             maxBytes,
             price,
             vm.addr(pk),
             upfront ? CheckpointSchedule.Mode.Upfront : CheckpointSchedule.Mode.Exponential
-        );
+        ) returns (uint256 opened) {
+            id = opened;
+        } catch {
+            // Only a key that has been delegated to code is refused here.
+            if (vm.addr(pk).code.length == 0) wrongPayment = true;
+            return;
+        }
+        if (vm.addr(pk).code.length != 0) contractKeyAccepted = true;
         _ids.push(id);
         _sessionPk[id] = pk;
         deposited += deposit;
@@ -108,6 +134,7 @@ contract EscrowHandler {
         (CheckpointEscrow.Voucher memory v, bytes memory sig) = _voucher(id, seeder, bytesSeed, amountSeed);
         uint256 recordBefore = escrow.redeemedBy(id, seeder).amount;
         uint256 unpaidBefore = escrow.escrow(id).unpaid;
+        bool owed = _payable(id, seeder, v.cumulativeAmount);
         uint256 balanceBefore = seeder.balance;
         try escrow.redeem(v, sig) {
             uint256 gained = seeder.balance - balanceBefore;
@@ -117,42 +144,66 @@ contract EscrowHandler {
             _credit(id, seeder, gained, v.cumulativeAmount);
             _redeemed.push(v);
             _redeemedSigs.push(sig);
-        } catch {}
+        } catch {
+            if (owed) honestRedemptionRefused = true;
+        }
     }
 
+    /// @dev A seeder redeems a batch of vouchers of distinct escrows; with `frontRun`, the leecher of one of them
+    /// first redeems that voucher itself, as it could from the mempool. The batch must pay every voucher that is
+    /// still payable and may revert only for the seeder's own waived record.
     function redeemBatch(
         uint256 escrowSeed,
         uint256 seederSeed,
         uint256 countSeed,
         uint256 bytesSeed,
-        uint256 amountSeed
+        uint256 amountSeed,
+        bool frontRun,
+        uint256 frontRunSeed
     ) external {
         if (_ids.length == 0) return;
         address seeder = _seeders[seederSeed % SEEDERS];
-        uint256 count = _bound(countSeed, 1, _min(MAX_BATCH, _ids.length));
-        CheckpointEscrow.Voucher[] memory vouchers = new CheckpointEscrow.Voucher[](count);
-        bytes[] memory sigs = new bytes[](count);
-        uint256[] memory recordsBefore = new uint256[](count);
-        for (uint256 i; i < count; ++i) {
-            // Consecutive, distinct escrows.
-            uint256 id = _ids[(escrowSeed + i) % _ids.length];
-            uint256 bytesSeedI = uint256(keccak256(abi.encode(bytesSeed, i)));
-            (vouchers[i], sigs[i]) = _voucher(id, seeder, bytesSeedI, amountSeed >> i);
-            recordsBefore[i] = escrow.redeemedBy(id, seeder).amount;
-        }
+        (CheckpointEscrow.Voucher[] memory vouchers, bytes[] memory sigs) =
+            _batch(seeder, escrowSeed, _bound(countSeed, 1, _min(MAX_BATCH, _ids.length)), bytesSeed, amountSeed);
+        uint256 count = vouchers.length;
+        if (frontRun) _frontRun(seeder, vouchers[frontRunSeed % count], sigs[frontRunSeed % count]);
+        (uint256[] memory recordsBefore, uint256[] memory due, bool mayRevert) = _dues(seeder, vouchers);
         uint256 balanceBefore = seeder.balance;
         try escrow.redeemBatch(seeder, vouchers, sigs) {
             uint256 gainedTotal;
             for (uint256 i; i < count; ++i) {
                 uint256 id = vouchers[i].escrowId;
                 uint256 gained = escrow.redeemedBy(id, seeder).amount - recordsBefore[i];
+                if (gained != due[i]) honestRedemptionRefused = true;
                 _credit(id, seeder, gained, vouchers[i].cumulativeAmount);
                 gainedTotal += gained;
                 _redeemed.push(vouchers[i]);
                 _redeemedSigs.push(sigs[i]);
             }
             if (seeder.balance - balanceBefore != gainedTotal) wrongPayment = true;
+        } catch {
+            if (!mayRevert) batchVoided = true;
+        }
+    }
+
+    /// @dev The hostile leecher tries to open an escrow with a contract session key it could switch off later.
+    function openWithContractKey(uint256 leecherSeed) external {
+        address leecher = _leechers[leecherSeed % LEECHERS];
+        TestRevocableSessionKey key = new TestRevocableSessionKey(vm.addr(FIRST_SESSION_PK));
+        uint256 deposit = CheckpointSchedule.amountFor(CONTENT_SIZE, 1);
+        vm.deal(leecher, deposit);
+        vm.prank(leecher);
+        try escrow.open{value: deposit}(contentId, CONTENT_SIZE, 1, address(key), CheckpointSchedule.Mode.Exponential) {
+            contractKeyAccepted = true;
+            deposited += deposit;
         } catch {}
+    }
+
+    /// @dev The hostile leecher delegates a session key's address (EIP-7702) to code that disowns every signature,
+    /// after the key signed vouchers seeders hold. `etch` installs the delegation indicator as a type-4 transaction
+    /// would.
+    function delegateSessionKey(uint256 keySeed) external {
+        vm.etch(vm.addr(FIRST_SESSION_PK + keySeed % SESSION_KEYS), abi.encodePacked(DELEGATION_PREFIX, disowningCode));
     }
 
     /// @dev Submits a voucher that was already redeemed, as it was or moved to another escrow: it must fail.
@@ -188,6 +239,7 @@ contract EscrowHandler {
         uint256 balanceBefore = seeder.balance;
         vm.prank(e.leecher);
         try escrow.release(id, seeder, cumulativeBytes, price) {
+            if (amount > signed[id][seeder]) signed[id][seeder] = amount;
             if (!checkpoint) nonCheckpointReleased = true;
             if (price > e.pricePerMiB) overCapReleased = true;
             uint256 gained = seeder.balance - balanceBefore;
@@ -244,9 +296,66 @@ contract EscrowHandler {
 
     // ------------------------------------------------------------------------------------------------ internals
 
-    function _voucher(uint256 id, address seeder_, uint256 bytesSeed, uint256 amountSeed)
+    /// @dev `count` vouchers for `seeder` of consecutive, distinct escrows, signed by their session keys.
+    function _batch(address seeder, uint256 escrowSeed, uint256 count, uint256 bytesSeed, uint256 amountSeed)
+        internal
+        returns (CheckpointEscrow.Voucher[] memory vouchers, bytes[] memory sigs)
+    {
+        vouchers = new CheckpointEscrow.Voucher[](count);
+        sigs = new bytes[](count);
+        for (uint256 i; i < count; ++i) {
+            uint256 id = _ids[(escrowSeed + i) % _ids.length];
+            (vouchers[i], sigs[i]) = _voucher(id, seeder, uint256(keccak256(abi.encode(bytesSeed, i))), amountSeed >> i);
+        }
+    }
+
+    /// @dev Each voucher's record now and what it must pay: its increase over the record, capped by what is left, if
+    /// its escrow still pays; and whether the batch may revert (only for a voucher the seeder itself waived).
+    function _dues(address seeder, CheckpointEscrow.Voucher[] memory vouchers)
         internal
         view
+        returns (uint256[] memory records, uint256[] memory due, bool mayRevert)
+    {
+        records = new uint256[](vouchers.length);
+        due = new uint256[](vouchers.length);
+        for (uint256 i; i < vouchers.length; ++i) {
+            uint256 id = vouchers[i].escrowId;
+            CheckpointEscrow.Redemption memory r = escrow.redeemedBy(id, seeder);
+            records[i] = r.amount;
+            if (_isRedeemable(id) && vouchers[i].cumulativeAmount > r.amount) {
+                if (r.waived) mayRevert = true;
+                due[i] = _min(vouchers[i].cumulativeAmount - r.amount, escrow.escrow(id).unpaid);
+            }
+        }
+    }
+
+    /// @dev The leecher redeems the seeder's voucher itself, ahead of the seeder's batch (the seeder is still paid).
+    function _frontRun(address seeder, CheckpointEscrow.Voucher memory v, bytes memory sig) internal {
+        uint256 recordBefore = escrow.redeemedBy(v.escrowId, seeder).amount;
+        uint256 balanceBefore = seeder.balance;
+        vm.prank(escrow.escrow(v.escrowId).leecher);
+        try escrow.redeem(v, sig) {
+            uint256 gained = seeder.balance - balanceBefore;
+            if (escrow.redeemedBy(v.escrowId, seeder).amount - recordBefore != gained) wrongPayment = true;
+            _credit(v.escrowId, seeder, gained, v.cumulativeAmount);
+        } catch {}
+    }
+
+    /// @dev Whether a valid voucher for `amount` submitted now must pay: the escrow pays, the seeder has not waived,
+    /// the voucher is newer and something is left.
+    function _payable(uint256 id, address seeder_, uint256 amount) internal view returns (bool) {
+        CheckpointEscrow.Redemption memory r = escrow.redeemedBy(id, seeder_);
+        return _isRedeemable(id) && !r.waived && amount > r.amount && escrow.escrow(id).unpaid != 0;
+    }
+
+    function _isRedeemable(uint256 id) internal view returns (bool) {
+        CheckpointEscrow.Escrow memory e = escrow.escrow(id);
+        return e.status == CheckpointEscrow.Status.Open
+            || (e.status == CheckpointEscrow.Status.Closing && block.timestamp < e.closesAt);
+    }
+
+    function _voucher(uint256 id, address seeder_, uint256 bytesSeed, uint256 amountSeed)
+        internal
         returns (CheckpointEscrow.Voucher memory v, bytes memory sig)
     {
         CheckpointEscrow.Escrow memory e = escrow.escrow(id);
@@ -255,6 +364,7 @@ contract EscrowHandler {
         v = CheckpointEscrow.Voucher(id, seeder_, cumulativeBytes, amount);
         (uint8 sigV, bytes32 r, bytes32 s) = vm.sign(_sessionPk[id], escrow.hashVoucher(v));
         sig = abi.encodePacked(r, s, sigV);
+        if (amount > signed[id][seeder_]) signed[id][seeder_] = amount;
     }
 
     function _credit(uint256 id, address seeder_, uint256 gained, uint256 authorisedAmount) internal {
@@ -338,6 +448,28 @@ contract CheckpointEscrowInvariants is Test {
                 total += record;
             }
             assertEq(seeder.balance, total, "seeder balance is the sum of its records");
+        }
+    }
+
+    /// @notice Who gets paid: a seeder is paid at most what the escrow's session key signed for it (or the leecher
+    /// released to it), so a leecher never loses more than its key signed; a seeder that submits a valid voucher in
+    /// time with deposit left is paid what the voucher adds, whatever code the key's address gained since and
+    /// whoever redeemed part of its batch first; no contract is ever accepted as a session key.
+    function invariant_PaidExactlyWhatTheKeySigned() public view {
+        assertTrue(!handler.contractKeyAccepted(), "a session key with code was accepted");
+        assertTrue(!handler.honestRedemptionRefused(), "a valid voucher submitted in time was not paid");
+        assertTrue(!handler.batchVoided(), "a seeder's batch of valid vouchers was voided");
+        uint256[] memory ids = handler.escrowIds();
+        for (uint256 i; i < ids.length; ++i) {
+            CheckpointEscrow.Escrow memory e = escrow.escrow(ids[i]);
+            uint256 signedTotal;
+            for (uint256 s; s < handler.seederCount(); ++s) {
+                address seeder = handler.seederAt(s);
+                uint256 signedForSeeder = handler.signed(ids[i], seeder);
+                assertLe(escrow.redeemedBy(ids[i], seeder).amount, signedForSeeder, "seeder paid within what was signed");
+                signedTotal += signedForSeeder;
+            }
+            assertLe(e.deposit - e.unpaid, signedTotal, "leecher lost at most what its key signed");
         }
     }
 

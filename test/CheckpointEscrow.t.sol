@@ -8,6 +8,8 @@ import {LicenseMarket} from "../contracts/LicenseMarket.sol";
 import {CheckpointSchedule} from "../contracts/libraries/CheckpointSchedule.sol";
 import {CurveKind} from "../contracts/libraries/BondingCurve.sol";
 import {RebatePoolStub} from "../contracts/test/RebatePoolStub.sol";
+import {SessionKeySignature} from "../contracts/libraries/SessionKeySignature.sol";
+import {TestRevocableSessionKey} from "../contracts/test/TestRevocableSessionKey.sol";
 
 /// @notice Deploys the real market and the escrow, registers one large content and licenses a leecher.
 abstract contract EscrowFixture is Test {
@@ -273,5 +275,58 @@ contract CheckpointEscrowTest is EscrowFixture {
         assertLe(amount * MIB, lo * price, "rounded down");
         assertTrue(lo * price - amount * MIB < MIB, "by less than one wei");
         assertLe(amount, CheckpointSchedule.amountFor(hi, price), "monotone");
+    }
+
+    /// @notice A session key is a plain key: a contract, even one that accepts the key's signatures now, is refused.
+    function test_Open_RefusesContractSessionKey() public {
+        TestRevocableSessionKey key = new TestRevocableSessionKey(sessionKey);
+        uint256 deposit = CheckpointSchedule.amountFor(CONTENT_SIZE, 1);
+        vm.deal(leecher, deposit);
+        vm.prank(leecher);
+        vm.expectRevert(abi.encodeWithSelector(SessionKeySignature.SessionKeyHasCode.selector, address(key)));
+        escrow.open{value: deposit}(contentId, CONTENT_SIZE, 1, address(key), CheckpointSchedule.Mode.Exponential);
+    }
+
+    /// @notice A voucher the key signed pays after the key's address is delegated (EIP-7702) to code that answers
+    /// ERC-1271 with "invalid".
+    function testFuzz_Redeem_PaysVoucherAfterTheKeyGainsCode(uint256 cumulativeBytes) public {
+        uint96 price = 1 gwei;
+        uint256 id = _open(CONTENT_SIZE, price, CheckpointSchedule.Mode.Exponential);
+        cumulativeBytes = bound(cumulativeBytes, MIB, CONTENT_SIZE);
+        uint256 amount = CheckpointSchedule.amountFor(cumulativeBytes, price);
+        CheckpointEscrow.Voucher memory v = CheckpointEscrow.Voucher(id, address(0xBEEF), cumulativeBytes, amount);
+        bytes memory served = _sign(escrow, SESSION_PK, v);
+        TestRevocableSessionKey disowning = new TestRevocableSessionKey(sessionKey);
+        disowning.revoke();
+        vm.etch(sessionKey, abi.encodePacked(bytes3(0xef0100), disowning));
+        escrow.redeem(v, served);
+        assertEq(address(0xBEEF).balance, amount, "seeder paid the signed amount");
+    }
+
+    /// @notice Finding 2 fails: whoever redeems one voucher of a seeder's batch first (the leecher, near closesAt),
+    /// the batch pays the seeder every other voucher, and the seeder ends with every signed amount.
+    function testFuzz_RedeemBatch_FrontRunCannotVoidTheBatch(uint256 bytesA, uint256 bytesB, uint256 lateBy) public {
+        uint96 price = 1 gwei;
+        uint256 a = _open(CONTENT_SIZE, price, CheckpointSchedule.Mode.Exponential);
+        uint256 b = _open(CONTENT_SIZE, price, CheckpointSchedule.Mode.Exponential);
+        address seeder = address(0x5EED);
+        CheckpointEscrow.Voucher[] memory vouchers = new CheckpointEscrow.Voucher[](2);
+        bytes[] memory sigs = new bytes[](2);
+        bytesA = bound(bytesA, MIB, CONTENT_SIZE);
+        bytesB = bound(bytesB, MIB, CONTENT_SIZE);
+        vouchers[0] = CheckpointEscrow.Voucher(a, seeder, bytesA, CheckpointSchedule.amountFor(bytesA, price));
+        vouchers[1] = CheckpointEscrow.Voucher(b, seeder, bytesB, CheckpointSchedule.amountFor(bytesB, price));
+        sigs[0] = _sign(escrow, SESSION_PK, vouchers[0]);
+        sigs[1] = _sign(escrow, SESSION_PK, vouchers[1]);
+        vm.startPrank(leecher);
+        escrow.close(a);
+        escrow.close(b);
+        vm.warp(block.timestamp + CHALLENGE_WINDOW - 1 - bound(lateBy, 0, CHALLENGE_WINDOW - 1));
+        escrow.redeem(vouchers[0], sigs[0]);
+        vm.stopPrank();
+
+        vm.prank(seeder);
+        escrow.redeemBatch(seeder, vouchers, sigs);
+        assertEq(seeder.balance, vouchers[0].cumulativeAmount + vouchers[1].cumulativeAmount, "both vouchers paid");
     }
 }

@@ -2,10 +2,11 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
 import { network } from "hardhat";
-import { hashTypedData, keccak256, toFunctionSelector, toHex, zeroAddress, type Address, type Hex } from "viem";
+import { getAddress, hashTypedData, keccak256, toFunctionSelector, toHex, zeroAddress, type Address, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount, type LocalAccount } from "viem/accounts";
 
 import { escrowDomain, voucherTypes, type Voucher } from "@web3torrent/sdk/eip712";
+import { recoverVoucherSigner } from "@web3torrent/sdk/sessionKey";
 import {
   CheckpointMode,
   FIRST_CHECKPOINT,
@@ -27,6 +28,7 @@ import {
   registerContent,
   signVoucher,
 } from "./helpers/escrowSetup.ts";
+import { delegateKey } from "./helpers/eip7702.ts";
 
 const { viem, networkHelpers } = await network.create();
 const { loadFixture, time } = networkHelpers;
@@ -47,9 +49,13 @@ const MIN_IDLE_EXPIRY = 24 * 60 * 60;
 const MAX_IDLE_EXPIRY = 365 * 24 * 60 * 60;
 const REENTRANCY_ERROR_SELECTOR = toFunctionSelector("ReentrancyGuardReentrantCall()");
 const ATTACK = { None: 0, Redeem: 1, Refund: 2, Reject: 3 } as const;
+/** CheckpointEscrow.SkipReason: why a batch passed over a voucher. */
+const SKIP = { NotNewer: 0, NotRedeemable: 1, DepositExhausted: 2 } as const;
 const SINGLE_REDEMPTION_GAS_TARGET = 75_000n;
 const BATCH_REDEMPTION_GAS_TARGET = 45_000n;
 const BATCH_SIZE = 10;
+/** The order of secp256k1: `n - s` is the malleable twin of a signature's s. */
+const SECP256K1_ORDER = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 
 /** The download's session key (fixed for the fixtures), and a key the escrow does not know. */
 const sessionKey = privateKeyToAccount(generatePrivateKey());
@@ -281,6 +287,40 @@ describe("CheckpointEscrow", () => {
       );
     });
 
+    it("refuses a contract as session key: a key its leecher could switch off after being served (SessionKeyHasCode)", async () => {
+      // Attack (a): a session key whose ERC-1271 answer the leecher turns to "invalid" once the bytes are served
+      // would void every voucher the seeders hold, and the refund would return the whole deposit. Refused at open.
+      const { escrow, leecher, contentId } = await loadFixture(deployed);
+      for (const contract of ["TestRevocableSessionKey", "TestERC1271Wallet"] as const) {
+        const key = await viem.deployContract(contract, [sessionKey.address]);
+        await viem.assertions.revertWithCustomErrorWithArgs(
+          escrow.write.open([contentId, MAX_BYTES, PRICE, key.address, EXPONENTIAL], {
+            account: leecher.account,
+            value: DEPOSIT,
+          }),
+          escrow,
+          "SessionKeyHasCode",
+          [getAddress(key.address)],
+        );
+      }
+    });
+
+    it("refuses a session key whose address is already delegated to code (EIP-7702)", async () => {
+      const { escrow, leecher, contentId } = await loadFixture(deployed);
+      const key = privateKeyToAccount(keccak256(toHex("w3t test: escrow key delegated before open")));
+      const delegate = await viem.deployContract("TestRevocableSessionKey", [key.address]);
+      await delegateKey(viem, key, delegate.address, leecher);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        escrow.write.open([contentId, MAX_BYTES, PRICE, key.address, EXPONENTIAL], {
+          account: leecher.account,
+          value: DEPOSIT,
+        }),
+        escrow,
+        "SessionKeyHasCode",
+        [key.address],
+      );
+    });
+
     it("requires a deposit covering maxBytes at pricePerMiB", async () => {
       const { escrow, leecher, contentId } = await loadFixture(deployed);
       await viem.assertions.revertWithCustomErrorWithArgs(
@@ -436,26 +476,55 @@ describe("CheckpointEscrow", () => {
       assert.equal(await escrow.read.remaining([2n]), DEPOSIT);
     });
 
-    it("accepts an ERC-1271 wallet as session key", async () => {
+    it("pays a voucher signed before the session key delegated its address (EIP-7702) to code that disowns it", async () => {
+      // Attack (b): once served, the plain key signs one EIP-7702 authorization; its address now answers ERC-1271
+      // with "invalid". Vouchers are checked by ECDSA only, so the seeder is still paid and the refund is the rest.
       const system = await loadFixture(deployed);
       const { escrow, leecher, seederA, contentId } = system;
-      const owner = privateKeyToAccount(generatePrivateKey());
-      const wallet = await viem.deployContract("TestERC1271Wallet", [owner.address]);
-      await escrow.write.open([contentId, MAX_BYTES, PRICE, wallet.address, EXPONENTIAL], {
+      const key = privateKeyToAccount(keccak256(toHex("w3t test: escrow key that gains code")));
+      await escrow.write.open([contentId, MAX_BYTES, PRICE, key.address, EXPONENTIAL], {
         account: leecher.account,
         value: DEPOSIT,
       });
-      const good = await signed(system, { seeder: seederA.account.address, cumulativeBytes: MIB_10 }, owner);
-      const bad = await signed(system, { seeder: seederA.account.address, cumulativeBytes: MIB_10 }, strangerKey);
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        escrow.write.redeem([bad.v, bad.sig], { account: seederA.account }),
-        escrow,
-        "InvalidVoucherSignature",
-        [1n],
-      );
-      await viem.assertions.balancesHaveChanged(escrow.write.redeem([good.v, good.sig], { account: seederA.account }), [
-        { address: escrow.address, amount: -amountFor(MIB_10, PRICE) },
+      const served = await signed(system, { seeder: seederA.account.address, cumulativeBytes: MIB_70 }, key);
+      const disowning = await viem.deployContract("TestRevocableSessionKey", [key.address]);
+      await delegateKey(viem, key, disowning.address, leecher);
+      await escrow.write.close([1n], { account: leecher.account });
+
+      await viem.assertions.balancesHaveChanged(escrow.write.redeem([served.v, served.sig], { account: seederA.account }), [
+        { address: seederA.account.address, amount: amountFor(MIB_70, PRICE) },
       ]);
+      await time.increase(CHALLENGE_WINDOW);
+      await viem.assertions.balancesHaveChanged(escrow.write.refund([1n]), [
+        { address: leecher.account.address, amount: DEPOSIT - amountFor(MIB_70, PRICE) },
+      ]);
+    });
+
+    it("agrees with the sdk's seeder check on a session key's signature: both refuse the high-s twin, v of 0 or 1 and the 64-byte form", async () => {
+      const system = await loadFixture(opened);
+      const { escrow, seederA, chainId } = system;
+      const { v, sig } = await signed(system, { seeder: seederA.account.address, cumulativeBytes: MIB_10 });
+      const ctx = { chainId, escrow: escrow.address };
+      const r = sig.slice(2, 66);
+      const sValue = BigInt(`0x${sig.slice(66, 130)}`);
+      const recovery = Number.parseInt(sig.slice(130), 16);
+      const word = (x: bigint) => x.toString(16).padStart(64, "0");
+      const forms: Record<string, Hex> = {
+        "high-s twin": `0x${r}${word(SECP256K1_ORDER - sValue)}${(recovery === 27 ? 28 : 27).toString(16)}`,
+        "v of 0 or 1": `0x${r}${word(sValue)}0${recovery - 27}`,
+        "64-byte compact form": `0x${r}${word(sValue | (BigInt(recovery - 27) << 255n))}`,
+      };
+      for (const [form, signature] of Object.entries(forms)) {
+        assert.equal(await recoverVoucherSigner(ctx, v, signature), undefined, `the sdk refuses the ${form}`);
+        await viem.assertions.revertWithCustomErrorWithArgs(
+          escrow.write.redeem([v, signature]),
+          escrow,
+          "InvalidVoucherSignature",
+          [1n],
+        );
+      }
+      assert.equal(await recoverVoucherSigner(ctx, v, sig), sessionKey.address);
+      await escrow.write.redeem([v, sig]);
     });
 
     it("refuses a zero seeder, bytes beyond maxBytes and an amount above the price", async () => {
@@ -660,19 +729,157 @@ describe("CheckpointEscrow", () => {
       );
     });
 
-    it("reverts as a whole when one voucher fails", async () => {
+    it("skips a voucher already redeemed by anyone (VoucherSkipped) and pays the newer ones", async () => {
       const system = await loadFixture(opened);
-      const { escrow, seederA } = system;
+      const { escrow, seederA, stranger } = system;
       const a = await signed(system, { seeder: seederA.account.address, cumulativeBytes: MIB_30 });
       const stale = await signed(system, { seeder: seederA.account.address, cumulativeBytes: MIB_10 });
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        escrow.write.redeemBatch([seederA.account.address, [a.v, stale.v], [a.sig, stale.sig]]),
-        escrow,
-        "VoucherNotNewer",
-        [amountFor(MIB_10, PRICE), amountFor(MIB_30, PRICE)],
+      await escrow.write.redeem([stale.v, stale.sig], { account: stranger.account });
+      const tx = escrow.write.redeemBatch([seederA.account.address, [stale.v, a.v, a.v], [stale.sig, a.sig, a.sig]]);
+      await viem.assertions.balancesHaveChanged(tx, [
+        { address: seederA.account.address, amount: amountFor(MIB_30, PRICE) - amountFor(MIB_10, PRICE) },
+      ]);
+      await viem.assertions.emitWithArgs(tx, escrow, "VoucherSkipped", [
+        1n,
+        getAddress(seederA.account.address),
+        amountFor(MIB_10, PRICE),
+        amountFor(MIB_10, PRICE),
+        SKIP.NotNewer,
+      ]);
+      // The copy of `a` later in the same batch is no longer newer either.
+      await viem.assertions.emitWithArgs(tx, escrow, "VoucherSkipped", [
+        1n,
+        getAddress(seederA.account.address),
+        amountFor(MIB_30, PRICE),
+        amountFor(MIB_30, PRICE),
+        SKIP.NotNewer,
+      ]);
+      assert.equal((await escrow.read.redeemedBy([1n, seederA.account.address])).amount, amountFor(MIB_30, PRICE));
+      // A batch of nothing but stale vouchers pays nothing and does not revert.
+      await viem.assertions.balancesHaveChanged(
+        escrow.write.redeemBatch([seederA.account.address, [stale.v], [stale.sig]]),
+        [{ address: seederA.account.address, amount: 0n }],
       );
+    });
+
+    it("pays the seeder for both escrows when the leecher front-runs one voucher of its batch near closesAt", async () => {
+      // Finding 2: a leecher that redeems one voucher of a pending batch first made the whole batch revert
+      // (VoucherNotNewer); near closesAt the seeder's other vouchers then expired and the leecher got their bytes
+      // refunded. Now the batch skips the redeemed voucher and pays the other one.
+      const system = await loadFixture(opened);
+      const { escrow, leecher, seederA, contentId } = system;
+      await escrow.write.open([contentId, MAX_BYTES, PRICE, strangerKey.address, EXPONENTIAL], {
+        account: leecher.account,
+        value: DEPOSIT,
+      });
+      const v1 = await signed(system, { seeder: seederA.account.address, cumulativeBytes: MIB_70 });
+      const v2 = await signed(
+        system,
+        { seeder: seederA.account.address, cumulativeBytes: MIB_70, escrowId: 2n },
+        strangerKey,
+      );
+      await escrow.write.close([1n], { account: leecher.account });
+      await escrow.write.close([2n], { account: leecher.account });
+      const { closesAt } = await escrow.read.escrow([1n]); // escrow 2 closes a second later
+      await time.setNextBlockTimestamp(closesAt - 2);
+      // The leecher's front-run, mined just before the seeder's batch, in the window's last seconds.
+      await escrow.write.redeem([v1.v, v1.sig], { account: leecher.account });
+      const batch = escrow.write.redeemBatch([seederA.account.address, [v1.v, v2.v], [v1.sig, v2.sig]], {
+        account: seederA.account,
+      });
+      await viem.assertions.balancesHaveChanged(batch, [{ address: seederA.account.address, amount: amountFor(MIB_70, PRICE) }]);
+      await viem.assertions.emitWithArgs(batch, escrow, "VoucherSkipped", [
+        1n,
+        getAddress(seederA.account.address),
+        amountFor(MIB_70, PRICE),
+        amountFor(MIB_70, PRICE),
+        SKIP.NotNewer,
+      ]);
+      for (const escrowId of [1n, 2n]) {
+        assert.equal((await escrow.read.redeemedBy([escrowId, seederA.account.address])).amount, amountFor(MIB_70, PRICE));
+      }
+      await time.increaseTo(closesAt);
+      for (const escrowId of [1n, 2n]) {
+        await viem.assertions.balancesHaveChanged(escrow.write.refund([escrowId]), [
+          { address: leecher.account.address, amount: DEPOSIT - amountFor(MIB_70, PRICE) },
+        ]);
+      }
+    });
+
+    it("skips a voucher whose escrow is past its window or whose deposit others exhausted", async () => {
+      const system = await loadFixture(opened);
+      const { escrow, leecher, seederA, seederB, contentId } = system;
+      await escrow.write.open([contentId, MAX_BYTES, PRICE, strangerKey.address, EXPONENTIAL], {
+        account: leecher.account,
+        value: DEPOSIT,
+      });
+      const expired = await signed(system, { seeder: seederA.account.address, cumulativeBytes: MIB_10 });
+      const exhausted = await signed(
+        system,
+        { seeder: seederA.account.address, cumulativeBytes: MIB_10, escrowId: 2n },
+        strangerKey,
+      );
+      // Another seeder's voucher for the whole content takes all of escrow 2's deposit.
+      const all = await signed(system, { seeder: seederB.account.address, cumulativeBytes: MAX_BYTES, escrowId: 2n }, strangerKey);
+      await escrow.write.redeem([all.v, all.sig]);
+      await closeAndWait(system, 1n);
+      const tx = escrow.write.redeemBatch([seederA.account.address, [expired.v, exhausted.v], [expired.sig, exhausted.sig]]);
+      await viem.assertions.balancesHaveChanged(tx, [{ address: seederA.account.address, amount: 0n }]);
+      await viem.assertions.emitWithArgs(tx, escrow, "VoucherSkipped", [
+        1n,
+        getAddress(seederA.account.address),
+        amountFor(MIB_10, PRICE),
+        0n,
+        SKIP.NotRedeemable,
+      ]);
+      await viem.assertions.emitWithArgs(tx, escrow, "VoucherSkipped", [
+        2n,
+        getAddress(seederA.account.address),
+        amountFor(MIB_10, PRICE),
+        0n,
+        SKIP.DepositExhausted,
+      ]);
+      await escrow.write.refund([1n]);
+      await viem.assertions.emitWithArgs(
+        escrow.write.redeemBatch([seederA.account.address, [expired.v], [expired.sig]]),
+        escrow,
+        "VoucherSkipped",
+        [1n, getAddress(seederA.account.address), amountFor(MIB_10, PRICE), 0n, SKIP.NotRedeemable],
+      );
+    });
+
+    it("still reverts as a whole for the seeder's own mistakes: a bad signature, an amount over price, an unknown escrow, a waived record", async () => {
+      const system = await loadFixture(opened);
+      const { escrow, seederA, leecher } = system;
+      const good = await signed(system, { seeder: seederA.account.address, cumulativeBytes: MIB_10 });
+      const forged = await signed(system, { seeder: seederA.account.address, cumulativeBytes: MIB_30 }, strangerKey);
+      const overPriced = await signed(system, {
+        seeder: seederA.account.address,
+        cumulativeBytes: MIB_30,
+        cumulativeAmount: amountFor(MIB_30, PRICE) + 1n,
+      });
+      const unknown = await signed(system, { seeder: seederA.account.address, cumulativeBytes: MIB_10, escrowId: 9n });
+      const batchOf = (other: { v: Voucher; sig: Hex }) =>
+        escrow.write.redeemBatch([seederA.account.address, [good.v, other.v], [good.sig, other.sig]]);
+      await viem.assertions.revertWithCustomErrorWithArgs(batchOf(forged), escrow, "InvalidVoucherSignature", [1n]);
+      await viem.assertions.revertWithCustomErrorWithArgs(batchOf(overPriced), escrow, "VoucherOverPrice", [
+        amountFor(MIB_30, PRICE) + 1n,
+        amountFor(MIB_30, PRICE),
+      ]);
+      await viem.assertions.revertWithCustomErrorWithArgs(batchOf(unknown), escrow, "EscrowNotRedeemable", [9n]);
       assert.equal((await escrow.read.redeemedBy([1n, seederA.account.address])).amount, 0n);
       assert.equal(await escrow.read.remaining([1n]), DEPOSIT);
+
+      await escrow.write.redeem([good.v, good.sig]);
+      await escrow.write.close([1n], { account: leecher.account });
+      await escrow.write.waiveChallenge([1n], { account: seederA.account });
+      const later = await signed(system, { seeder: seederA.account.address, cumulativeBytes: MIB_30 });
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        escrow.write.redeemBatch([seederA.account.address, [later.v], [later.sig]]),
+        escrow,
+        "SeederWaived",
+        [1n, seederA.account.address],
+      );
     });
   });
 

@@ -6,14 +6,19 @@ import {vm} from "./utils/Vm.sol";
 import {WS402Deposits} from "../contracts/WS402Deposits.sol";
 import {IWS402Deposits} from "../contracts/interfaces/IWS402Deposits.sol";
 import {TestUserAccount} from "../contracts/test/TestUserAccount.sol";
+import {TestRevocableSessionKey} from "../contracts/test/TestRevocableSessionKey.sol";
 
 /// @notice Drives WS402Deposits the way users, providers and time do: opens, settles signed by the session keys,
 /// close requests, waits, reclaims and withdrawals. It settles and reclaims sessions in any status, so a contract that
-/// paid a session twice would be caught by the ghost accounting.
+/// paid a session twice would be caught by the ghost accounting. Hostile users join in: they try to open sessions with
+/// a contract session key they could switch off, and delegate a served session key's address (EIP-7702, installed
+/// with `etch` of the delegation indicator) to code that disowns its receipts before the provider settles.
 contract WS402DepositsHandler {
     uint256 internal constant SESSION_KEY_BASE = 0x5E55_0000;
     uint32 internal constant MAX_DURATION = 3600;
     uint256 internal constant MAX_WARP = 2 days;
+    /// @dev EIP-7702's delegation indicator: an account whose code is this prefix and an address runs that address's code.
+    bytes3 internal constant DELEGATION_PREFIX = 0xef0100;
 
     WS402Deposits public immutable deposits;
 
@@ -35,8 +40,23 @@ contract WS402DepositsHandler {
     uint256 public ghostPaidOut;
     /// @notice Settlements that paid a provider more than the session's deposit.
     uint256 public ghostProviderOverpayments;
+    /// @notice The most seconds each session's key signed a receipt for.
+    mapping(uint256 sessionId => uint256 elapsedSeconds) public ghostSignedSeconds;
+    /// @notice Settlements that charged a user more than `pricePerSecond ×` the seconds its key signed (capped at
+    /// `maxSeconds`).
+    uint256 public ghostUserOvercharges;
+    /// @notice Settlements of an open session, by its provider with a receipt the key signed, that failed or paid
+    /// the provider other than `min(elapsed, maxSeconds) × pricePerSecond`.
+    uint256 public ghostProviderUnderpayments;
+    /// @notice Sessions opened with a session key that has code.
+    uint256 public ghostContractKeysAccepted;
+
+    /// @notice The code a hostile user delegates its session keys to: it answers every ERC-1271 check "invalid".
+    TestRevocableSessionKey public immutable disowningCode;
 
     constructor() {
+        disowningCode = new TestRevocableSessionKey(address(0));
+        disowningCode.revoke();
         deposits = new WS402Deposits(address(this), 30);
         rejectingUser = new TestUserAccount(deposits);
         rejectingUser.setReceiveMode(TestUserAccount.ReceiveMode.Revert);
@@ -88,16 +108,51 @@ contract WS402DepositsHandler {
         elapsedSeconds = elapsedSeconds % (2 * uint256(s.maxSeconds) + 1);
         (uint8 v, bytes32 r, bytes32 sig) =
             vm.sign(SESSION_KEY_BASE + sessionId, deposits.hashUsage(sessionId, elapsedSeconds));
+        if (elapsedSeconds > ghostSignedSeconds[sessionId]) ghostSignedSeconds[sessionId] = elapsedSeconds;
         address payout = _payouts[s.resourceId - 1];
 
         uint256 payoutBefore = payout.balance + deposits.owed(payout);
         Snapshot memory balancesBefore = _snapshot(s.user, payout);
+        bool settled;
         vm.prank(_providers[s.resourceId - 1]);
-        try deposits.settle(sessionId, elapsedSeconds, abi.encodePacked(r, sig, v)) {} catch {}
+        try deposits.settle(sessionId, elapsedSeconds, abi.encodePacked(r, sig, v)) {
+            settled = true;
+        } catch {}
         _record(sessionId, s, balancesBefore, s.user, payout);
 
         uint256 paidToProvider = payout.balance + deposits.owed(payout) - payoutBefore;
         if (paidToProvider > uint256(s.pricePerSecond) * s.maxSeconds) ghostProviderOverpayments++;
+        // The user's loss is what the provider received; it never exceeds what the key signed.
+        if (paidToProvider > _min(ghostSignedSeconds[sessionId], s.maxSeconds) * s.pricePerSecond) {
+            ghostUserOvercharges++;
+        }
+        // An open session always settles with a receipt its key signed, whatever code the key's address has now.
+        if (
+            s.status == IWS402Deposits.SessionStatus.Open
+                && (!settled || paidToProvider != _min(elapsedSeconds, s.maxSeconds) * s.pricePerSecond)
+        ) ghostProviderUnderpayments++;
+    }
+
+    /// @notice A hostile user tries to open a session with a contract session key it could switch off when served.
+    function openWithContractKey(uint256 userSeed, uint256 resourceSeed) external {
+        address user = _users[userSeed % 2]; // the EOA users
+        uint256 resourceId = 1 + (resourceSeed % 2);
+        uint256 deposit = deposits.depositFor(resourceId, 1);
+        TestRevocableSessionKey key = new TestRevocableSessionKey(vm.addr(SESSION_KEY_BASE));
+        vm.deal(user, deposit);
+        vm.prank(user);
+        try deposits.open{value: deposit}(resourceId, 1, address(key)) returns (uint256 sessionId) {
+            ghostContractKeysAccepted++;
+            _sessionIds.push(sessionId);
+            ghostDeposited += deposit;
+        } catch {}
+    }
+
+    /// @notice A hostile user delegates a session key's address (EIP-7702) to code that disowns every receipt.
+    function delegateSessionKey(uint256 sessionSeed) external {
+        if (_sessionIds.length == 0) return;
+        uint256 sessionId = _sessionIds[sessionSeed % _sessionIds.length];
+        vm.etch(vm.addr(SESSION_KEY_BASE + sessionId), abi.encodePacked(DELEGATION_PREFIX, disowningCode));
     }
 
     function requestClose(uint256 sessionSeed) external {
@@ -145,6 +200,10 @@ contract WS402DepositsHandler {
     /// @notice The owner changes the grace period; running grace periods must keep their deadline.
     function setGracePeriod(uint256 gracePeriod) external {
         deposits.setGracePeriod(uint32(30 + (gracePeriod % (1 days - 30 + 1))));
+    }
+
+    function _min(uint256 a, uint256 b) internal pure returns (uint256) {
+        return a < b ? a : b;
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -202,7 +261,7 @@ contract WS402DepositsInvariants is Test {
     }
 
     function targetSelectors() public view returns (FuzzSelector[] memory targets) {
-        bytes4[] memory selectors = new bytes4[](7);
+        bytes4[] memory selectors = new bytes4[](9);
         selectors[0] = WS402DepositsHandler.open.selector;
         selectors[1] = WS402DepositsHandler.settle.selector;
         selectors[2] = WS402DepositsHandler.requestClose.selector;
@@ -210,6 +269,8 @@ contract WS402DepositsInvariants is Test {
         selectors[4] = WS402DepositsHandler.warp.selector;
         selectors[5] = WS402DepositsHandler.withdraw.selector;
         selectors[6] = WS402DepositsHandler.setGracePeriod.selector;
+        selectors[7] = WS402DepositsHandler.openWithContractKey.selector;
+        selectors[8] = WS402DepositsHandler.delegateSessionKey.selector;
         targets = new FuzzSelector[](1);
         targets[0] = FuzzSelector({addr: address(handler), selectors: selectors});
     }
@@ -223,6 +284,15 @@ contract WS402DepositsInvariants is Test {
     /// @notice Every wei paid out belongs to a session that closed, and each closed session paid its deposit once.
     function invariant_NoSessionPaidTwice() public view {
         assertEq(handler.ghostPaidOut(), handler.ghostClosedDeposits(), "paid out == deposits of closed sessions");
+    }
+
+    /// @notice Who gets paid: a provider is paid exactly `pricePerSecond ×` the seconds of the receipt it settles an
+    /// open session with (capped at `maxSeconds`), whatever code the session key's address gained since; a user never
+    /// loses more than its key signed for; no contract is accepted as a session key.
+    function invariant_PaidExactlyWhatTheKeySigned() public view {
+        assertEq(handler.ghostContractKeysAccepted(), 0, "sessions opened with a session key that has code");
+        assertEq(handler.ghostProviderUnderpayments(), 0, "provider not paid for a signed receipt");
+        assertEq(handler.ghostUserOvercharges(), 0, "user charged beyond what its key signed");
     }
 
     /// @notice No settlement paid a provider more than the session's `maxSeconds × pricePerSecond`.

@@ -5,6 +5,8 @@ import {Test} from "./utils/Test.sol";
 import {vm} from "./utils/Vm.sol";
 import {WS402Deposits} from "../contracts/WS402Deposits.sol";
 import {IWS402Deposits} from "../contracts/interfaces/IWS402Deposits.sol";
+import {SessionKeySignature} from "../contracts/libraries/SessionKeySignature.sol";
+import {TestRevocableSessionKey} from "../contracts/test/TestRevocableSessionKey.sol";
 
 /// @notice Unit and fuzz tests of WS402Deposits: exact payouts, exact deposits, receipts bound to one session.
 contract WS402DepositsTest is Test {
@@ -13,6 +15,8 @@ contract WS402DepositsTest is Test {
     uint32 internal constant MAX_SECONDS = 600;
     uint256 internal constant SESSION_KEY_PK = 0x5E5510;
     uint256 internal constant OTHER_KEY_PK = 0xBAD5E55;
+    /// @dev EIP-7702's delegation indicator, followed by the delegate's address in an account's code.
+    bytes3 internal constant DELEGATION_PREFIX = 0xef0100;
 
     WS402Deposits internal deposits;
     address internal provider = vm.addr(0xA11);
@@ -143,5 +147,39 @@ contract WS402DepositsTest is Test {
         vm.prank(user);
         deposits.reclaim(sessionId);
         assertEq(user.balance, block.timestamp < deadline ? 0 : deposit, "whole deposit back after the deadline");
+    }
+
+    /// @notice A session key is a plain key: a contract, even one that accepts the key's signatures now, is refused.
+    function test_Open_RefusesContractSessionKey() public {
+        TestRevocableSessionKey key = new TestRevocableSessionKey(sessionKey);
+        vm.deal(user, PRICE);
+        vm.prank(user);
+        vm.expectRevert(abi.encodeWithSelector(SessionKeySignature.SessionKeyHasCode.selector, address(key)));
+        deposits.open{value: PRICE}(resourceId, 1, address(key));
+    }
+
+    /// @notice Attack (b) fails: a receipt the key signed settles after the key's address is delegated (EIP-7702) to
+    /// code that answers ERC-1271 with "invalid", for any seconds signed; the user gets back only the rest.
+    function testFuzz_Settle_PaysReceiptAfterTheKeyGainsCode(uint256 elapsedSeconds) public {
+        uint256 deposit = uint256(PRICE) * MAX_SECONDS;
+        uint256 sessionId = _open(resourceId, MAX_SECONDS, deposit);
+        elapsedSeconds = bound(elapsedSeconds, 1, 2 * uint256(MAX_SECONDS));
+        bytes memory served = _sign(deposits, SESSION_KEY_PK, sessionId, elapsedSeconds);
+        TestRevocableSessionKey disowning = new TestRevocableSessionKey(sessionKey);
+        disowning.revoke();
+        vm.etch(sessionKey, abi.encodePacked(DELEGATION_PREFIX, disowning));
+        assertTrue(
+            TestRevocableSessionKey(sessionKey).isValidSignature(deposits.hashUsage(sessionId, elapsedSeconds), served)
+                != bytes4(0x1626ba7e),
+            "the key's address disowns the receipt"
+        );
+        vm.prank(user);
+        deposits.requestClose(sessionId);
+
+        vm.prank(provider);
+        deposits.settle(sessionId, elapsedSeconds, served);
+        uint256 charged = elapsedSeconds < MAX_SECONDS ? elapsedSeconds : MAX_SECONDS;
+        assertEq(payout.balance, charged * PRICE, "provider paid for the signed seconds");
+        assertEq(user.balance, deposit - charged * PRICE, "user refunded only the rest");
     }
 }

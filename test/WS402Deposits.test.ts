@@ -9,6 +9,8 @@ import type { PrivateKeyAccount } from "viem/accounts";
 
 import { usageTypes, ws402Domain, WS402_DOMAIN_NAME, DOMAIN_VERSION } from "@web3torrent/sdk/eip712";
 
+import { delegateKey } from "./helpers/eip7702.ts";
+
 const { viem, networkHelpers } = await network.create();
 const { loadFixture, time } = networkHelpers;
 const publicClient = await viem.getPublicClient();
@@ -545,6 +547,39 @@ describe("WS402Deposits", () => {
         );
       }
     });
+
+    it("refuses a contract as session key: a key its user could switch off after being served (SessionKeyHasCode)", async () => {
+      // Attack (a): a session key whose ERC-1271 answer the user turns to "invalid" once served would let it reclaim
+      // the whole deposit of a fully served session. Such a key is refused before any service.
+      const { deposits, user } = await loadFixture(resourceFixture);
+      const revocable = await viem.deployContract("TestRevocableSessionKey", [sessionKey.address]);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        deposits.write.open([RESOURCE_ID, MAX_SECONDS, revocable.address], { account: user.account, value: DEPOSIT }),
+        deposits,
+        "SessionKeyHasCode",
+        [getAddress(revocable.address)],
+      );
+      const wallet = await viem.deployContract("TestERC1271Wallet", [sessionKey.address]);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        deposits.write.open([RESOURCE_ID, MAX_SECONDS, wallet.address], { account: user.account, value: DEPOSIT }),
+        deposits,
+        "SessionKeyHasCode",
+        [getAddress(wallet.address)],
+      );
+    });
+
+    it("refuses a session key whose address is already delegated to code (EIP-7702)", async () => {
+      const { deposits, user } = await loadFixture(resourceFixture);
+      const key = privateKeyToAccount(keccak256(toHex("w3t test: ws402 key delegated before open")));
+      const delegate = await viem.deployContract("TestRevocableSessionKey", [key.address]);
+      await delegateKey(viem, key, delegate.address, user);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        deposits.write.open([RESOURCE_ID, MAX_SECONDS, key.address], { account: user.account, value: DEPOSIT }),
+        deposits,
+        "SessionKeyHasCode",
+        [key.address],
+      );
+    });
   });
 
   describe("settle", () => {
@@ -689,26 +724,34 @@ describe("WS402Deposits", () => {
       );
     });
 
-    it("accepts receipts from an ERC-1271 session key", async () => {
+    it("pays a receipt signed before the session key delegated its address (EIP-7702) to code that disowns it", async () => {
+      // Attack (b): after being served, the plain key signs one EIP-7702 authorization; its address now answers
+      // ERC-1271 with "invalid". The receipt is checked by ECDSA only, so the provider is still paid.
       const { deposits, provider, payout, user } = await loadFixture(resourceFixture);
-      const wallet = await viem.deployContract("TestERC1271Wallet", [sessionKey.address]);
-      await deposits.write.open([RESOURCE_ID, MAX_SECONDS, wallet.address], { account: user.account, value: DEPOSIT });
+      const key = privateKeyToAccount(keccak256(toHex("w3t test: ws402 key that gains code")));
+      await deposits.write.open([RESOURCE_ID, MAX_SECONDS, key.address], { account: user.account, value: DEPOSIT });
+      const served = await signUsage(key, deposits.address, SESSION_ID, 600n);
 
-      const byOtherKey = await signUsage(wrongKey, deposits.address, SESSION_ID, 120n);
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        deposits.write.settle([SESSION_ID, 120n, byOtherKey], { account: provider.account }),
-        deposits,
-        "InvalidUsageSignature",
-        [SESSION_ID, wallet.address],
-      );
-      // The wallet's own key signs the same digest the contract checks.
-      const signature = await signUsage(sessionKey, deposits.address, SESSION_ID, 120n);
+      const disowning = await viem.deployContract("TestRevocableSessionKey", [key.address]);
+      await delegateKey(viem, key, disowning.address, user);
+      // The key's address now runs the delegate's code against its own storage, where the key is switched off.
+      const keyAsContract = await viem.getContractAt("TestRevocableSessionKey", key.address);
+      assert.equal(await keyAsContract.read.isValidSignature([await deposits.read.hashUsage([SESSION_ID, 600n]), served]), "0xffffffff");
+      await deposits.write.requestClose([SESSION_ID], { account: user.account });
+
       await viem.assertions.balancesHaveChanged(
-        deposits.write.settle([SESSION_ID, 120n, signature], { account: provider.account }),
+        deposits.write.settle([SESSION_ID, 600n, served], { account: provider.account }),
         [
-          { address: payout.account.address, amount: 120n * PRICE },
-          { address: user.account.address, amount: 480n * PRICE },
+          { address: payout.account.address, amount: DEPOSIT },
+          { address: user.account.address, amount: 0n },
         ],
+      );
+      await time.increase(GRACE);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        deposits.write.reclaim([SESSION_ID], { account: user.account }),
+        deposits,
+        "SessionNotOpen",
+        [SESSION_ID, SETTLED],
       );
     });
 

@@ -137,7 +137,8 @@ interface IWS402Deposits {
         external;
 
     /// @notice Opens a session on `resourceId` for up to `maxSeconds`, with `sessionKey` signing its receipts.
-    /// @dev `msg.value` must equal `depositFor(resourceId, maxSeconds)` exactly.
+    /// @dev `msg.value` must equal `depositFor(resourceId, maxSeconds)` exactly. `sessionKey` must be a plain key: an
+    /// address with code (a contract, an EIP-7702 account) is refused with `SessionKeyHasCode`.
     /// @return sessionId The new session's id (ids start at 1).
     function open(uint256 resourceId, uint32 maxSeconds, address sessionKey)
         external
@@ -147,8 +148,8 @@ interface IWS402Deposits {
     /// @notice Closes an open session: pays the provider for `min(elapsedSeconds, maxSeconds)` seconds and refunds
     /// the rest of the deposit to the user. Only the resource's provider.
     /// @param elapsedSeconds The seconds in the session key's latest `Usage` receipt; 0 refunds everything.
-    /// @param signature The session key's EIP-712 signature of `Usage(sessionId, elapsedSeconds)`; ignored when
-    /// `elapsedSeconds` is 0.
+    /// @param signature The session key's EIP-712 ECDSA signature of `Usage(sessionId, elapsedSeconds)` (never checked
+    /// through ERC-1271); ignored when `elapsedSeconds` is 0.
     function settle(uint256 sessionId, uint256 elapsedSeconds, bytes calldata signature) external;
 
     /// @notice Starts the grace period after which the user may reclaim the whole deposit. Only the session's user,

@@ -6,8 +6,11 @@
  *
  * Vouchers are bound to one escrow on one contract and chain; receipts and delegations to the rebate pool and
  * chain (EIP-712 domains from ./eip712.ts). Both are cumulative, so a replayed one pays nothing new.
+ *
+ * A session key is a plain key: what it signs is checked by ECDSA only (./ecdsa.ts), as the contracts check it.
  */
 import { recoverTypedDataAddress, type Account, type Address, type Hex, type LocalAccount, type WalletClient } from "viem";
+import { isChainAcceptedSignature } from "./ecdsa.ts";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import {
   delegationTypes,
@@ -104,30 +107,42 @@ export async function signDelegation(
   return { account: typeof account === "string" ? account : account.address, sessionKey, expiry, signature };
 }
 
-/** The address that signed a voucher (compare it with the escrow's session key). */
-export function recoverVoucherSigner(ctx: Pick<SigningContext, "chainId" | "escrow">, voucher: Voucher, signature: Hex) {
+/**
+ * The address that signed a voucher (compare it with the escrow's session key), or undefined for a signature the
+ * escrow would refuse (not in the form its ECDSA check accepts).
+ */
+export async function recoverVoucherSigner(
+  ctx: Pick<SigningContext, "chainId" | "escrow">,
+  voucher: Voucher,
+  signature: Hex,
+): Promise<Address | undefined> {
+  if (!isChainAcceptedSignature(signature)) return undefined;
   return recoverTypedDataAddress({
     domain: escrowDomain(ctx.chainId, ctx.escrow),
     types: voucherTypes,
     primaryType: "Voucher",
     message: voucher,
     signature,
-  });
+  }).catch(() => undefined);
 }
 
-/** The address that signed a receipt (compare it with the delegated session key). */
-export function recoverReceiptSigner(
+/**
+ * The address that signed a receipt (compare it with the delegated session key), or undefined for a signature the
+ * rebate pool would refuse (not in the form its ECDSA check accepts).
+ */
+export async function recoverReceiptSigner(
   ctx: Pick<SigningContext, "chainId" | "rebatePool">,
   receipt: Receipt,
   signature: Hex,
-) {
+): Promise<Address | undefined> {
+  if (!isChainAcceptedSignature(signature)) return undefined;
   return recoverTypedDataAddress({
     domain: rebatePoolDomain(ctx.chainId, ctx.rebatePool),
     types: receiptTypes,
     primaryType: "Receipt",
     message: receipt,
     signature,
-  });
+  }).catch(() => undefined);
 }
 
 /** The EIP-712 arguments of a delegation, for `publicClient.verifyTypedData` (which also checks ERC-1271 wallets). */

@@ -19,6 +19,7 @@ interface Vm {
     function expectRevert() external;
     function expectEmit() external;
     function label(address account, string calldata newLabel) external;
+    function etch(address target, bytes calldata newRuntimeBytecode) external;
 }
 
 /// @dev The cheatcode address, `address(uint160(uint256(keccak256("hevm cheat code"))))`.

@@ -1,4 +1,8 @@
-/** The tab seeder's payday: redeem its vouchers in one batch, submit its receipts in one batch (wallet transactions). */
+/**
+ * The tab seeder's payday: redeem its vouchers in one batch, submit its receipts in one batch (wallet transactions).
+ * One batch is enough: the escrow skips (VoucherSkipped) a voucher someone else redeemed first or whose escrow
+ * expired meanwhile, instead of reverting, so the others are still paid.
+ */
 import { checkpointEscrowAbi, rebatePoolAbi } from "@web3torrent/sdk/generated/contracts";
 import type { Address } from "viem";
 import { useAppConfig } from "../config/ConfigContext.tsx";

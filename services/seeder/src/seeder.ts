@@ -445,7 +445,9 @@ export class Seeder extends EventEmitter implements SeederBackend {
       cumulativeAmount: row.voucherAmount,
       signature: row.voucherSignature!,
     }));
-    // One transaction for the batch; if one voucher fails, the others go one by one.
+    // One transaction for the batch. The escrow skips (VoucherSkipped) a voucher that someone else redeemed first
+    // or whose escrow expired or ran dry meanwhile, so a front-runner cannot void it; only a voucher the contract
+    // refuses outright (a bad one stored by mistake) reverts the batch, and then the others go one by one.
     const batches = await this.chain
       .redeemBatch(vouchers)
       .then((hash) => [{ rows: ready, hash }])
@@ -464,6 +466,10 @@ export class Seeder extends EventEmitter implements SeederBackend {
       for (const row of rows) {
         const { amount } = await this.chain.redeemedBy(row.escrowId!);
         this.store.setRedeemed(row.key, amount);
+        if (amount === row.redeemedAmount) {
+          this.#log(`voucher of escrow ${row.escrowId} skipped by the batch: nothing more to redeem`);
+          continue;
+        }
         this.emit("redeemed", { escrowId: row.escrowId!, amount: amount - row.redeemedAmount, total: amount, hash });
       }
       result.redeemed.push({ escrowIds: rows.map((r) => r.escrowId!), hash });

@@ -142,17 +142,6 @@ export class Chain {
     return this.publicClient.readContract({ address: this.contract, abi: ws402DepositsAbi, functionName: "resource", args: [resourceId] });
   }
 
-  /** Whether `address` has code (a smart-contract session key, checked with ERC-1271). */
-  async isContract(address: Address): Promise<boolean> {
-    const code = await this.publicClient.getCode({ address });
-    return code !== undefined && code !== "0x";
-  }
-
-  /** ERC-1271 check of a digest signed for a contract session key. */
-  async isValidContractSignature(signer: Address, digest: Hex, signature: Hex): Promise<boolean> {
-    return this.publicClient.verifyHash({ address: signer, hash: digest, signature });
-  }
-
   async registerResource(pricePerSecond: bigint, payout: Address, metadataURI: string): Promise<bigint> {
     const { request, result } = await this.publicClient.simulateContract({
       account: this.account,
@@ -194,7 +183,7 @@ export class Chain {
       args: [sessionId, BigInt(elapsedSeconds), signature],
     } as const;
     const [, gas] = await Promise.all([this.publicClient.simulateContract(call), this.publicClient.estimateContractGas(call)]);
-    // Headroom for a contract session key whose ERC-1271 check costs a little more on the mined block.
+    // Headroom for state that changes between the estimate and the mined block (a payout's pull balance, warm slots).
     return { args: call.args, gas: (gas * GAS_HEADROOM_PERCENT) / 100n };
   }
 

@@ -96,7 +96,6 @@ class Session implements TokenHolder {
   readonly sessionKey: Address;
   readonly maxSeconds: number;
   readonly pricePerSecond: bigint;
-  keyIsContract = false;
   /** The session key's public key, recovered from the proof of the current connection: receipts are verified with it. */
   publicKey?: Uint8Array;
   state: "live" | "disconnected" | "ended" = "disconnected";
@@ -352,13 +351,11 @@ export class SessionManager {
     }
 
     const proof = { sessionId, resourceId: connection.resource.onChainId, provider: chain.provider, challenge: connection.challenge };
-    let keyIsContract = false;
+    // Session keys are plain keys, checked by ECDSA only, as the contract checks receipts: whatever code the key's
+    // address has (an EIP-7702 delegation), its ERC-1271 answer is never asked, so nothing is accepted that cannot
+    // be settled.
     const publicKey = verifier.proofPublicKey(proof, message.signature);
-    let valid = publicKey !== undefined && isAddressEqual(addressOf(publicKey), onChain.sessionKey);
-    if (!valid && (await chain.isContract(onChain.sessionKey))) {
-      keyIsContract = true;
-      valid = await chain.isValidContractSignature(onChain.sessionKey, verifier.proofDigest(proof), message.signature as Hex);
-    }
+    const valid = publicKey !== undefined && isAddressEqual(addressOf(publicKey), onChain.sessionKey);
     if (!valid) return refuse(WS402_ERRORS.invalidProof, "The proof is not signed by the session key for this connection.");
     if (connection.ws.readyState !== WebSocket.OPEN) return;
 
@@ -380,7 +377,6 @@ export class SessionManager {
       this.#sessions.set(sessionId, session);
       this.#counters.sessionsStarted++;
     }
-    session.keyIsContract = keyIsContract;
     session.publicKey = publicKey;
     this.#attach(session, connection, resumed);
   }
@@ -406,9 +402,6 @@ export class SessionManager {
     if (seconds === session.acknowledged && message.signature === session.signature) {
       // The latest receipt again, as a heartbeat: already checked.
       valid = true;
-    } else if (session.keyIsContract) {
-      valid = await chain.isValidContractSignature(session.sessionKey, verifier.usageDigest(session.sessionId, seconds), message.signature);
-      if (session.state === "ended" || seconds < session.acknowledged) return;
     } else {
       valid = session.publicKey !== undefined && verifier.verifyUsage(session.sessionId, seconds, message.signature, session.publicKey);
     }

@@ -151,8 +151,7 @@ export class Settler {
 
   async #prepare(record: SessionRecord): Promise<Prepared | undefined> {
     const { sessionId, elapsedSeconds } = record;
-    // Receipts were checked by r and s; the contract recovers with v too, so fix v once, here. (A contract session
-    // key's signature has no recovery byte to fix and is sent as stored.)
+    // Receipts were checked by r and s; the contract recovers with v too, so fix v once, here.
     const signature = record.signature === null || elapsedSeconds === 0
       ? "0x"
       : (this.#verifier.settleableUsage(sessionId, elapsedSeconds, record.signature, record.sessionKey) ?? record.signature);

@@ -4,9 +4,10 @@
  * The digests are viem's EIP-712 hashes of the sdk's types (the Usage domain separator is computed once). Recovery
  * uses libsecp256k1 (tiny-secp256k1, WebAssembly): about ten times faster than the pure-JS curve, which is what
  * lets one gateway core verify thousands of sessions' receipts. The acceptance rules follow OpenZeppelin's ECDSA,
- * which the contract's SignatureChecker uses: 65 bytes, v of 27 or 28, s in the lower half of the curve order.
+ * which the contract uses (SessionKeySignature): 65 bytes, v of 27 or 28, s in the lower half of the curve order.
  * A signature these rules accept is accepted on-chain, so a settlement never fails on a receipt the gateway
- * acknowledged. Session keys that are contracts (ERC-1271) are checked through the chain instead.
+ * acknowledged. Session keys are plain keys: the contract refuses one with code at `open` and never asks ERC-1271,
+ * so neither does the gateway (a key that later gains code through EIP-7702 still settles its receipts).
  */
 import * as secp256k1 from "tiny-secp256k1";
 import {
@@ -21,12 +22,11 @@ import {
   type Hex,
   type TypedDataDomain,
 } from "viem";
+import { SECP256K1_HALF_ORDER as HALF_ORDER } from "@web3torrent/sdk/ecdsa";
 import { usageTypes, ws402Domain } from "@web3torrent/sdk/eip712";
 import { paymentProofTypes, ws402GatewayDomain, type PaymentProof } from "@web3torrent/sdk/ws402/protocol";
 
 const SIGNATURE_BYTES = 65;
-/** Half the order of secp256k1: OpenZeppelin's ECDSA rejects larger s (malleable signatures). */
-const HALF_ORDER = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n;
 const EIP712_DOMAIN_TYPE = [
   { name: "name", type: "string" },
   { name: "version", type: "string" },

@@ -112,7 +112,7 @@ const delegations = new Map<Address, Hex>();
 for (const buyer of buyers) {
   delegations.set(
     buyer.address,
-    await buyer.local.signTypedData({ domain, types: delegationTypes, primaryType: "Delegation", message: { sessionKey: sessionKey.address, expiry } }),
+    await buyer.local.signTypedData({ domain, types: delegationTypes, primaryType: "Delegation", message: { wallet: buyer.address, sessionKey: sessionKey.address, expiry } }),
   );
 }
 const cumulative = new Map<string, bigint>();

@@ -264,7 +264,7 @@ export async function runScenario(driver: ChainDriver): Promise<ScenarioResult> 
         domain,
         types: delegationTypes,
         primaryType: "Delegation",
-        message: { sessionKey: receiptKey.address, expiry: delegationExpiry },
+        message: { wallet: leecher.address, sessionKey: receiptKey.address, expiry: delegationExpiry },
       }),
       receiptSig: await receiptKey.signTypedData({
         domain,

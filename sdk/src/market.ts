@@ -86,6 +86,35 @@ export async function registerContent(
   const salt = options.salt ?? randomSalt();
   const minAge = await publicClient.readContract({ address: market, abi: licenseMarketAbi, functionName: "minCommitmentAge" });
 
+  const params = {
+    infohash: c.infohash,
+    size: c.size,
+    payout: c.payout,
+    basePrice: c.basePrice,
+    curve: c.curve ?? CurveKind.Linear,
+    growth: c.growth ?? 0n,
+    maxSupply: c.maxSupply ?? 0n,
+    bountyFeeBps: c.bountyFeeBps ?? 0,
+    transferable: c.transferable ?? false,
+    metadataURI: c.metadataURI ?? "",
+  };
+  const reveal = () =>
+    // The pending block carries the current time; the latest one, on a chain that mined nothing since the commit,
+    // still carries the commit's.
+    publicClient.simulateContract({
+      blockTag: "pending",
+      account,
+      address: market,
+      abi: licenseMarketAbi,
+      functionName: "registerContent",
+      args: [params, salt],
+    });
+  // The market checks the parameters before the commitment: a reveal refused for anything but the missing
+  // commitment would be refused after it too, so it fails here, before the wallet is asked for anything.
+  await reveal().catch((err: unknown) => {
+    if (revertName(err) !== "CommitmentNotFound") throw err;
+  });
+
   options.onProgress?.({ step: "committing" });
   const commit = await publicClient.simulateContract({
     account,
@@ -103,35 +132,18 @@ export async function registerContent(
   await (options.waitUntil ?? wallClockWait(committedAt))(readyAt);
 
   options.onProgress?.({ step: "registering" });
-  const params = {
-    infohash: c.infohash,
-    size: c.size,
-    payout: c.payout,
-    basePrice: c.basePrice,
-    curve: c.curve ?? CurveKind.Linear,
-    growth: c.growth ?? 0n,
-    maxSupply: c.maxSupply ?? 0n,
-    bountyFeeBps: c.bountyFeeBps ?? 0,
-    transferable: c.transferable ?? false,
-    metadataURI: c.metadataURI ?? "",
-  };
-  const { request } = await untilMature(() =>
-    // The pending block carries the current time; the latest one, on a chain that mined nothing since the commit,
-    // still carries the commit's.
-    publicClient.simulateContract({
-      blockTag: "pending",
-      account,
-      address: market,
-      abi: licenseMarketAbi,
-      functionName: "registerContent",
-      args: [params, salt],
-    }),
-  );
+  const { request } = await untilMature(reveal);
   const hash = await walletClient.writeContract(request as never);
   const receipt = await publicClient.waitForTransactionReceipt({ hash });
   if (receipt.status !== "success") throw new Error(`registering the content failed (transaction ${hash})`);
   const [registered] = parseEventLogs({ abi: licenseMarketAbi, eventName: "ContentRegistered", logs: receipt.logs });
   return registered.args.contentId;
+}
+
+/** The custom error a contract call reverted with, if any. */
+function revertName(err: unknown): string | undefined {
+  const reverted = err instanceof BaseError ? err.walk((e) => e instanceof ContractFunctionRevertedError) : null;
+  return reverted instanceof ContractFunctionRevertedError ? reverted.data?.errorName : undefined;
 }
 
 /** How long a reveal is retried while the chain's clock still says `CommitmentTooNew`. */
@@ -148,9 +160,7 @@ async function untilMature<T>(simulate: () => Promise<T>): Promise<T> {
     try {
       return await simulate();
     } catch (err) {
-      const reverted = err instanceof BaseError ? err.walk((e) => e instanceof ContractFunctionRevertedError) : null;
-      const tooNew = reverted instanceof ContractFunctionRevertedError && reverted.data?.errorName === "CommitmentTooNew";
-      if (!tooNew || attempt >= MATURITY_RETRIES) throw err;
+      if (revertName(err) !== "CommitmentTooNew" || attempt >= MATURITY_RETRIES) throw err;
       await new Promise((resolve) => setTimeout(resolve, MATURITY_RETRY_MS));
     }
   }

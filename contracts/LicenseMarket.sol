@@ -45,7 +45,9 @@ import {BondingCurve, CurveKind} from "./libraries/BondingCurve.sol";
 /// NOTE: Registration is commit–reveal, as ENS does it: a registration seen in the mempool reveals the infohash
 /// and the salt, but the commitment binds the publisher (the reveal's `msg.sender`), so a copy sent by any other
 /// account finds no commitment, and a fresh commitment of the copier matures only after the original is mined.
-/// A commitment is an opaque hash; anyone may commit any hash, which binds only whoever's address it hides.
+/// A commitment is an opaque hash; anyone may commit any hash, which binds only whoever's address it hides. A reveal
+/// kept out of the chain for `minCommitmentAge` after it was seen (by a colluding block builder) can still be
+/// out-committed: choose the age for the chain.
 ///
 /// NOTE: A quote can move between the time it is read and the time the purchase is mined (another purchase of
 /// the same content raises the price). {buy} takes a `maxTotal` and reverts above it; pass the quoted total.
@@ -296,7 +298,9 @@ contract LicenseMarket is ERC1155, Ownable2Step, Pausable, ReentrancyGuardTransi
 
     /// @notice Step 2 of 2: registers a content; the caller is its publisher. Its licenses are on sale at once.
     /// Consumes the caller's commitment `makeCommitment(p.infohash, msg.sender, salt)`, which must be at least
-    /// `minCommitmentAge` and at most `MAX_COMMITMENT_AGE` seconds old.
+    /// `minCommitmentAge` and at most `MAX_COMMITMENT_AGE` seconds old. The parameters are checked before the
+    /// commitment, so a registration refused for its parameters is refused the same way without one (clients check
+    /// before committing).
     /// @param salt The secret the commitment was made with.
     /// @return contentId The new content id (ids count up from 1).
     function registerContent(ContentParams calldata p, bytes32 salt)

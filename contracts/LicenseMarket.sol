@@ -38,6 +38,16 @@ import {BondingCurve, CurveKind} from "./libraries/BondingCurve.sol";
 /// - An infohash maps to at most one content id, and content records never change except `supply`.
 /// - Only the payout address can move its proceeds; pausing never blocks {withdrawProceeds}.
 /// - The proceeds slot of every payout address of a registered content holds at least the sentinel, never zero.
+/// - Every registration consumed a commitment `makeCommitment(infohash, msg.sender, salt)` made at least
+///   `minCommitmentAge` and at most `MAX_COMMITMENT_AGE` seconds before, so whoever registers an infohash committed
+///   to it, under its own address, before the registration was visible.
+///
+/// NOTE: Registration is commit–reveal, as ENS does it: a registration seen in the mempool reveals the infohash
+/// and the salt, but the commitment binds the publisher (the reveal's `msg.sender`), so a copy sent by any other
+/// account finds no commitment, and a fresh commitment of the copier matures only after the original is mined.
+/// A commitment is an opaque hash; anyone may commit any hash, which binds only whoever's address it hides. A reveal
+/// kept out of the chain for `minCommitmentAge` after it was seen (by a colluding block builder) can still be
+/// out-committed: choose the age for the chain.
 ///
 /// NOTE: A quote can move between the time it is read and the time the purchase is mined (another purchase of
 /// the same content raises the price). {buy} takes a `maxTotal` and reverts above it; pass the quoted total.
@@ -69,6 +79,12 @@ contract LicenseMarket is ERC1155, Ownable2Step, Pausable, ReentrancyGuardTransi
     /// @dev What a payout address's proceeds slot holds when nothing is owed to it (see the contract's doc): never
     /// zero, so crediting a sale never writes a fresh slot. Not ETH, never paid out.
     uint256 private constant PROCEEDS_SENTINEL = 1;
+    /// @notice Lowest `minCommitmentAge` a deployment may choose: the reveal comes in a later block than the commit.
+    uint256 public constant MIN_COMMITMENT_AGE_FLOOR = 1 seconds;
+    /// @notice Highest `minCommitmentAge` a deployment may choose.
+    uint256 public constant MIN_COMMITMENT_AGE_CEILING = 1 hours;
+    /// @notice A commitment older than this cannot be revealed any more (and may be made again).
+    uint256 public constant MAX_COMMITMENT_AGE = 1 days;
 
     /// @notice A registered content, packed in four slots; `supply` is the only field that changes.
     /// @dev Slot 1 holds what every sale reads and writes. It is never zero (`payout` is set), so the first sale
@@ -127,6 +143,11 @@ contract LicenseMarket is ERC1155, Ownable2Step, Pausable, ReentrancyGuardTransi
     /// @notice Receives the network fee and the bounty fee of every purchase.
     IRebatePool public immutable rebatePool;
 
+    /// @notice Seconds a commitment must wait before its registration, fixed at deployment within
+    /// [`MIN_COMMITMENT_AGE_FLOOR`, `MIN_COMMITMENT_AGE_CEILING`] (short on a local chain, a minute or more on a
+    /// public one, so that a pending registration cannot be out-committed).
+    uint256 public immutable minCommitmentAge;
+
     /// @notice Network fee on top of the curve price, in basis points (packs with Pausable's flag).
     uint16 public networkFeeBps;
 
@@ -139,9 +160,15 @@ contract LicenseMarket is ERC1155, Ownable2Step, Pausable, ReentrancyGuardTransi
     /// @notice The content id registered for an infohash (0 when none).
     mapping(bytes32 infohash => uint256 contentId) public contentIdOf;
 
+    /// @notice When a pending commitment was made (0 when none, or once its registration consumed it).
+    mapping(bytes32 commitment => uint256 committedAt) public commitments;
+
     /// @dev `PROCEEDS_SENTINEL` plus the proceeds owed, from the registration of the payout's first content on;
     /// zero for an address that was never a payout. Read through {proceeds}.
     mapping(address payout => uint256 sentinelPlusOwed) private _proceeds;
+
+    /// @notice `commitment` was made; a registration revealing it is accepted from `readyAt` to `expiresAt`.
+    event RegistrationCommitted(bytes32 indexed commitment, uint256 readyAt, uint256 expiresAt);
 
     /// @notice A content was registered; carries the whole record, so an indexer needs no calls.
     event ContentRegistered(
@@ -184,6 +211,17 @@ contract LicenseMarket is ERC1155, Ownable2Step, Pausable, ReentrancyGuardTransi
 
     /// @notice The constructor was given no rebate pool.
     error ZeroRebatePool();
+    /// @notice The minimum commitment age is outside [`MIN_COMMITMENT_AGE_FLOOR`, `MIN_COMMITMENT_AGE_CEILING`].
+    error CommitmentAgeOutOfBounds(uint256 minCommitmentAge, uint256 floor, uint256 ceiling);
+    /// @notice This commitment is pending and not expired; it cannot be made again (nor its clock reset).
+    error CommitmentPending(bytes32 commitment, uint256 expiresAt);
+    /// @notice No pending commitment hides this registration of this caller (never made, consumed, or another
+    /// account's).
+    error CommitmentNotFound(bytes32 commitment);
+    /// @notice The commitment is younger than `minCommitmentAge`: the registration is accepted from `readyAt`.
+    error CommitmentTooNew(bytes32 commitment, uint256 readyAt);
+    /// @notice The commitment is older than `MAX_COMMITMENT_AGE`: it expired at `expiredAt`; commit again.
+    error CommitmentExpired(bytes32 commitment, uint256 expiredAt);
     /// @notice A content needs its infohash.
     error ZeroInfohash();
     /// @notice The infohash is already registered as `contentId`.
@@ -220,20 +258,56 @@ contract LicenseMarket is ERC1155, Ownable2Step, Pausable, ReentrancyGuardTransi
     /// @param rebatePool_ Receives every purchase's fees; fixed for the market's life.
     /// @param networkFeeBps_ Initial network fee, at most `MAX_NETWORK_FEE_BPS`.
     /// @param uri_ ERC-1155 URI for contents registered without their own metadata URI (`{id}` substitution).
-    constructor(address initialOwner, IRebatePool rebatePool_, uint16 networkFeeBps_, string memory uri_)
-        ERC1155(uri_)
-        Ownable(initialOwner)
-    {
+    /// @param minCommitmentAge_ Seconds between a commitment and its registration (see `minCommitmentAge`).
+    constructor(
+        address initialOwner,
+        IRebatePool rebatePool_,
+        uint16 networkFeeBps_,
+        string memory uri_,
+        uint256 minCommitmentAge_
+    ) ERC1155(uri_) Ownable(initialOwner) {
         if (address(rebatePool_) == address(0)) revert ZeroRebatePool();
+        if (minCommitmentAge_ < MIN_COMMITMENT_AGE_FLOOR || minCommitmentAge_ > MIN_COMMITMENT_AGE_CEILING) {
+            revert CommitmentAgeOutOfBounds(minCommitmentAge_, MIN_COMMITMENT_AGE_FLOOR, MIN_COMMITMENT_AGE_CEILING);
+        }
         rebatePool = rebatePool_;
+        minCommitmentAge = minCommitmentAge_;
         _setNetworkFee(networkFeeBps_);
     }
 
     // ---------------------------------------------------------------- publishing
 
-    /// @notice Registers a content; the caller is its publisher. Its licenses are on sale at once.
+    /// @notice Step 1 of 2: commits to registering an infohash without revealing it. Register with
+    /// {registerContent} from the committing publisher's address, `minCommitmentAge` to `MAX_COMMITMENT_AGE`
+    /// seconds later.
+    /// @param commitment `makeCommitment(infohash, publisher, salt)`, with a secret random `salt`.
+    function commit(bytes32 commitment) external whenNotPaused {
+        uint256 committedAt = commitments[commitment];
+        if (committedAt != 0 && block.timestamp <= committedAt + MAX_COMMITMENT_AGE) {
+            revert CommitmentPending(commitment, committedAt + MAX_COMMITMENT_AGE);
+        }
+        commitments[commitment] = block.timestamp;
+        emit RegistrationCommitted(commitment, block.timestamp + minCommitmentAge, block.timestamp + MAX_COMMITMENT_AGE);
+    }
+
+    /// @notice The commitment that lets `publisher` register `infohash` with `salt`.
+    /// @param publisher The account that will call {registerContent} (its `msg.sender`), not the payout.
+    function makeCommitment(bytes32 infohash, address publisher, bytes32 salt) public pure returns (bytes32) {
+        return keccak256(abi.encode(infohash, publisher, salt));
+    }
+
+    /// @notice Step 2 of 2: registers a content; the caller is its publisher. Its licenses are on sale at once.
+    /// Consumes the caller's commitment `makeCommitment(p.infohash, msg.sender, salt)`, which must be at least
+    /// `minCommitmentAge` and at most `MAX_COMMITMENT_AGE` seconds old. The parameters are checked before the
+    /// commitment, so a registration refused for its parameters is refused the same way without one (clients check
+    /// before committing).
+    /// @param salt The secret the commitment was made with.
     /// @return contentId The new content id (ids count up from 1).
-    function registerContent(ContentParams calldata p) external whenNotPaused returns (uint256 contentId) {
+    function registerContent(ContentParams calldata p, bytes32 salt)
+        external
+        whenNotPaused
+        returns (uint256 contentId)
+    {
         if (p.infohash == bytes32(0)) revert ZeroInfohash();
         uint256 existing = contentIdOf[p.infohash];
         if (existing != 0) revert InfohashAlreadyRegistered(p.infohash, existing);
@@ -243,6 +317,7 @@ contract LicenseMarket is ERC1155, Ownable2Step, Pausable, ReentrancyGuardTransi
         if (p.curve == CurveKind.Exponential && p.growth > MAX_GROWTH_BPS) {
             revert GrowthTooHigh(p.growth, MAX_GROWTH_BPS);
         }
+        _consumeCommitment(makeCommitment(p.infohash, msg.sender, salt));
 
         contentId = ++contentCount;
         contentIdOf[p.infohash] = contentId;
@@ -393,17 +468,30 @@ contract LicenseMarket is ERC1155, Ownable2Step, Pausable, ReentrancyGuardTransi
         _setNetworkFee(newFeeBps);
     }
 
-    /// @notice Stops registrations and purchases. Withdrawals continue.
+    /// @notice Stops commitments, registrations and purchases. Withdrawals continue.
     function pause() external onlyOwner {
         _pause();
     }
 
-    /// @notice Resumes registrations and purchases.
+    /// @notice Resumes commitments, registrations and purchases.
     function unpause() external onlyOwner {
         _unpause();
     }
 
     // ---------------------------------------------------------------- internals
+
+    /// @dev Deletes a commitment that is old enough and not expired; reverts otherwise.
+    function _consumeCommitment(bytes32 commitment) private {
+        uint256 committedAt = commitments[commitment];
+        if (committedAt == 0) revert CommitmentNotFound(commitment);
+        if (block.timestamp < committedAt + minCommitmentAge) {
+            revert CommitmentTooNew(commitment, committedAt + minCommitmentAge);
+        }
+        if (block.timestamp > committedAt + MAX_COMMITMENT_AGE) {
+            revert CommitmentExpired(commitment, committedAt + MAX_COMMITMENT_AGE);
+        }
+        delete commitments[commitment];
+    }
 
     /// @dev Soulbound licenses can be minted but not moved between accounts.
     function _update(address from, address to, uint256[] memory ids, uint256[] memory values)

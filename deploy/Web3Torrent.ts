@@ -20,6 +20,8 @@ export default buildModule("Web3Torrent", (m) => {
     rebatePool,
     m.getParameter("networkFeeBps", 500),
     m.getParameter("metadataUri", ""),
+    // Seconds between a registration's commitment and its reveal: a minute on a public chain, seconds locally.
+    m.getParameter("minCommitmentAge", 60),
   ]);
   m.call(rebatePool, "bindLicenseMarket", [licenseMarket]);
 

@@ -9,6 +9,7 @@ import {CheckpointSchedule} from "../contracts/libraries/CheckpointSchedule.sol"
 import {CurveKind} from "../contracts/libraries/BondingCurve.sol";
 import {RebatePoolStub} from "../contracts/test/RebatePoolStub.sol";
 import {TestRevocableSessionKey} from "../contracts/test/TestRevocableSessionKey.sol";
+import {Registration} from "./helpers/Registration.sol";
 
 /// @notice Drives the escrow like its users: leechers open escrows (two session keys shared among them, so that a
 /// voucher moved to another escrow would carry a valid signature if the escrow id were not signed), session keys
@@ -70,9 +71,10 @@ contract EscrowHandler {
     constructor() payable {
         disowningCode = new TestRevocableSessionKey(address(0));
         disowningCode.revoke();
-        market = new LicenseMarket(address(this), new RebatePoolStub(), 100, "");
+        market = new LicenseMarket(address(this), new RebatePoolStub(), 100, "", Registration.MIN_COMMITMENT_AGE);
         escrow = new CheckpointEscrow(address(this), market, 1 hours, 7 days);
-        contentId = market.registerContent(
+        contentId = Registration.commitAndRegister(
+            market,
             LicenseMarket.ContentParams({
                 infohash: keccak256("invariants"),
                 size: CONTENT_SIZE,

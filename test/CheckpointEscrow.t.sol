@@ -10,6 +10,7 @@ import {CurveKind} from "../contracts/libraries/BondingCurve.sol";
 import {RebatePoolStub} from "../contracts/test/RebatePoolStub.sol";
 import {SessionKeySignature} from "../contracts/libraries/SessionKeySignature.sol";
 import {TestRevocableSessionKey} from "../contracts/test/TestRevocableSessionKey.sol";
+import {Registration} from "./helpers/Registration.sol";
 
 /// @notice Deploys the real market and the escrow, registers one large content and licenses a leecher.
 abstract contract EscrowFixture is Test {
@@ -30,9 +31,10 @@ abstract contract EscrowFixture is Test {
     address internal sessionKey;
 
     function setUp() public virtual {
-        market = new LicenseMarket(address(this), new RebatePoolStub(), NETWORK_FEE_BPS, "");
+        market = new LicenseMarket(address(this), new RebatePoolStub(), NETWORK_FEE_BPS, "", Registration.MIN_COMMITMENT_AGE);
         escrow = new CheckpointEscrow(address(this), market, CHALLENGE_WINDOW, IDLE_EXPIRY);
-        contentId = market.registerContent(
+        contentId = Registration.commitAndRegister(
+            market,
             LicenseMarket.ContentParams({
                 infohash: keccak256("content"),
                 size: CONTENT_SIZE,

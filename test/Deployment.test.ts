@@ -46,6 +46,8 @@ describe("Deployment (the Ignition module deploy/Web3Torrent.ts)", () => {
     // Fees within the caps the market enforces.
     assert.equal(await licenseMarket.read.networkFeeBps(), 500);
     assert.ok((await licenseMarket.read.networkFeeBps()) <= (await licenseMarket.read.MAX_NETWORK_FEE_BPS()));
+    // "the publisher first commits ..., then registers after a minimum delay": a minute on a public chain.
+    assert.equal(await licenseMarket.read.minCommitmentAge(), BigInt(MINUTE));
     assert.equal(await licenseMarket.read.paused(), false);
     assert.equal(await checkpointEscrow.read.paused(), false);
     assert.equal(await ws402Deposits.read.paused(), false);

@@ -6,6 +6,7 @@ import {vm} from "./utils/Vm.sol";
 import {LicenseMarket} from "../contracts/LicenseMarket.sol";
 import {CurveKind} from "../contracts/libraries/BondingCurve.sol";
 import {RebatePoolStub} from "../contracts/test/RebatePoolStub.sol";
+import {Registration} from "./helpers/Registration.sol";
 
 /// @notice Drives the market with random registrations, purchases (with overpayment and gifts), withdrawals,
 /// transfers, fee changes and pauses, among a fixed set of actors, and keeps ghost totals of every wei.
@@ -33,7 +34,7 @@ contract LicenseMarketHandler {
     /// @dev The handler deploys and owns the market, so it can also change the fee and pause.
     constructor() {
         pool = new RebatePoolStub();
-        market = new LicenseMarket(address(this), pool, 500, "");
+        market = new LicenseMarket(address(this), pool, 500, "", Registration.MIN_COMMITMENT_AGE);
         for (uint256 i; i < ACTORS; ++i) {
             _actors[i] = address(uint160(0xA11CE0 + i));
         }
@@ -49,7 +50,8 @@ contract LicenseMarketHandler {
 
     function register(uint256 seed, uint128 base, uint128 growth, uint64 maxSupply, uint16 bountyFeeBps) external {
         bool exponential = seed % 2 == 1;
-        market.registerContent(
+        Registration.commitAndRegister(
+            market,
             LicenseMarket.ContentParams({
                 infohash: keccak256(abi.encode(seed, market.contentCount())),
                 size: uint64(seed >> 8) | 1,

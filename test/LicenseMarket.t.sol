@@ -6,11 +6,14 @@ import {vm} from "./utils/Vm.sol";
 import {LicenseMarket} from "../contracts/LicenseMarket.sol";
 import {BondingCurve, CurveKind} from "../contracts/libraries/BondingCurve.sol";
 import {RebatePoolStub} from "../contracts/test/RebatePoolStub.sol";
+import {Registration} from "./helpers/Registration.sol";
 
 /// @notice Fuzz tests of the LicenseMarket's pricing, fees and payment handling.
 contract LicenseMarketTest is Test {
     uint16 internal constant NETWORK_FEE_BPS = 700;
     uint256 internal constant MAX_QUANTITY = 64;
+    /// @dev A public chain's minimum commitment age (the deployment default).
+    uint256 internal constant MIN_COMMITMENT_AGE = 60;
 
     LicenseMarket internal market;
     RebatePoolStub internal pool;
@@ -19,7 +22,7 @@ contract LicenseMarketTest is Test {
 
     function setUp() public {
         pool = new RebatePoolStub();
-        market = new LicenseMarket(address(this), pool, NETWORK_FEE_BPS, "");
+        market = new LicenseMarket(address(this), pool, NETWORK_FEE_BPS, "", MIN_COMMITMENT_AGE);
     }
 
     // ------------------------------------------------------------------ curve math
@@ -194,7 +197,7 @@ contract LicenseMarketTest is Test {
         LicenseMarket.ContentParams memory p = _params(false, 1 ether, 0, 0);
         p.bountyFeeBps = bountyFeeBps;
         vm.expectRevert(abi.encodeWithSelector(LicenseMarket.BountyFeeTooHigh.selector, bountyFeeBps, 2_000));
-        market.registerContent(p);
+        market.registerContent(p, Registration.SALT);
     }
 
     function testFuzz_RegisterContent_RevertsAboveGrowthCap(uint128 growth) public {
@@ -202,7 +205,100 @@ contract LicenseMarketTest is Test {
         LicenseMarket.ContentParams memory p = _params(true, 1 ether, 0, 0);
         p.growth = growth;
         vm.expectRevert(abi.encodeWithSelector(LicenseMarket.GrowthTooHigh.selector, growth, 10_000));
-        market.registerContent(p);
+        market.registerContent(p, Registration.SALT);
+    }
+
+    // ------------------------------------------------------------------ commit–reveal
+
+    /// @dev A registration copied from the mempool (its infohash and salt revealed) and sent by any other account,
+    /// with the copier's payout, finds no commitment at any time in the window; the publisher's own reveal
+    /// succeeds afterwards and pays the publisher's payout.
+    function testFuzz_RegisterContent_CopiedRevealByAnotherAccountFails(address copier, bytes32 salt, uint256 wait)
+        public
+    {
+        vm.assume(copier != address(this));
+        wait = bound(wait, MIN_COMMITMENT_AGE, market.MAX_COMMITMENT_AGE());
+        LicenseMarket.ContentParams memory p = _params(false, 1 ether, 0, 0);
+        market.commit(market.makeCommitment(p.infohash, address(this), salt));
+        vm.warp(block.timestamp + wait);
+
+        LicenseMarket.ContentParams memory copied = _params(false, 1 ether, 0, 0);
+        copied.infohash = p.infohash;
+        copied.payout = copier == address(0) ? address(1) : copier;
+        bytes32 copierCommitment = market.makeCommitment(p.infohash, copier, salt);
+        vm.expectRevert(abi.encodeWithSelector(LicenseMarket.CommitmentNotFound.selector, copierCommitment));
+        vm.prank(copier);
+        market.registerContent(copied, salt);
+
+        uint256 id = market.registerContent(p, salt);
+        assertEq(market.content(id).payout, PAYOUT, "the publisher's payout");
+        assertEq(market.contentIdOf(p.infohash), id, "the publisher's registration");
+    }
+
+    /// @dev A reveal is accepted exactly from `minCommitmentAge` to `MAX_COMMITMENT_AGE` after its commit.
+    function testFuzz_RegisterContent_AcceptedOnlyWithinTheCommitmentWindow(uint256 elapsed) public {
+        uint256 maxAge = market.MAX_COMMITMENT_AGE();
+        elapsed = bound(elapsed, 0, 2 * maxAge);
+        LicenseMarket.ContentParams memory p = _params(false, 1 ether, 0, 0);
+        bytes32 commitment = market.makeCommitment(p.infohash, address(this), Registration.SALT);
+        uint256 committedAt = block.timestamp;
+        market.commit(commitment);
+        vm.warp(committedAt + elapsed);
+        if (elapsed < MIN_COMMITMENT_AGE) {
+            vm.expectRevert(
+                abi.encodeWithSelector(
+                    LicenseMarket.CommitmentTooNew.selector, commitment, committedAt + MIN_COMMITMENT_AGE
+                )
+            );
+        } else if (elapsed > maxAge) {
+            vm.expectRevert(
+                abi.encodeWithSelector(LicenseMarket.CommitmentExpired.selector, commitment, committedAt + maxAge)
+            );
+        }
+        market.registerContent(p, Registration.SALT);
+        if (elapsed >= MIN_COMMITMENT_AGE && elapsed <= maxAge) {
+            assertEq(market.contentCount(), 1, "registered within the window");
+            assertEq(market.commitments(commitment), 0, "the commitment is consumed");
+        }
+    }
+
+    function test_RegisterContent_RevertsCommitmentNotFound() public {
+        LicenseMarket.ContentParams memory p = _params(false, 1 ether, 0, 0);
+        bytes32 commitment = market.makeCommitment(p.infohash, address(this), Registration.SALT);
+        vm.expectRevert(abi.encodeWithSelector(LicenseMarket.CommitmentNotFound.selector, commitment));
+        market.registerContent(p, Registration.SALT);
+
+        // Another salt than the committed one is another commitment.
+        market.commit(commitment);
+        vm.warp(block.timestamp + MIN_COMMITMENT_AGE);
+        bytes32 otherSalt = keccak256("other salt");
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                LicenseMarket.CommitmentNotFound.selector, market.makeCommitment(p.infohash, address(this), otherSalt)
+            )
+        );
+        market.registerContent(p, otherSalt);
+    }
+
+    function test_Commit_RevertsCommitmentPendingUntilExpired() public {
+        bytes32 commitment = keccak256("commitment");
+        uint256 committedAt = block.timestamp;
+        market.commit(commitment);
+        uint256 expiresAt = committedAt + market.MAX_COMMITMENT_AGE();
+        vm.warp(expiresAt);
+        vm.expectRevert(abi.encodeWithSelector(LicenseMarket.CommitmentPending.selector, commitment, expiresAt));
+        market.commit(commitment);
+        vm.warp(expiresAt + 1);
+        market.commit(commitment);
+        assertEq(market.commitments(commitment), expiresAt + 1, "committed again after expiry");
+    }
+
+    function testFuzz_Constructor_RevertsCommitmentAgeOutOfBounds(uint256 age) public {
+        uint256 floor = market.MIN_COMMITMENT_AGE_FLOOR();
+        uint256 ceiling = market.MIN_COMMITMENT_AGE_CEILING();
+        vm.assume(age < floor || age > ceiling);
+        vm.expectRevert(abi.encodeWithSelector(LicenseMarket.CommitmentAgeOutOfBounds.selector, age, floor, ceiling));
+        new LicenseMarket(address(this), pool, NETWORK_FEE_BPS, "", age);
     }
 
     // ------------------------------------------------------------------ helpers
@@ -231,7 +327,7 @@ contract LicenseMarketTest is Test {
         internal
         returns (uint256)
     {
-        return market.registerContent(_params(exponential, base, bountyFeeBps, maxSupply));
+        return Registration.commitAndRegister(market, _params(exponential, base, bountyFeeBps, maxSupply));
     }
 
     /// @return price The curve price, credited to the payout.

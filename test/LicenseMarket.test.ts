@@ -4,9 +4,11 @@ import { network } from "hardhat";
 import {
   BaseError,
   ContractFunctionRevertedError,
+  decodeFunctionData,
   getAddress,
   keccak256,
   parseEther,
+  parseGwei,
   toFunctionSelector,
   toHex,
   zeroAddress,
@@ -15,6 +17,9 @@ import {
   type Hex,
 } from "viem";
 import { CurveKind, curvePrice, nextPrice, quote as sdkQuote, rpow, WAD } from "@web3torrent/sdk/bondingCurve";
+import type { ContractReturnType, WalletClient } from "@nomicfoundation/hardhat-viem/types";
+import { registrationCommitment } from "@web3torrent/sdk/market";
+import { registerAs, TEST_SALT, type ContentParams } from "./helpers/registration.ts";
 
 const { viem, networkHelpers } = await network.create();
 const publicClient = await viem.getPublicClient();
@@ -23,6 +28,8 @@ const NETWORK_FEE_BPS = 500; // 5%
 const DEFAULT_URI = "ipfs://w3t-default/{id}.json";
 const MAX_UINT64 = 2n ** 64n - 1n;
 const PANIC_ARITHMETIC = 0x11n;
+/** A public chain's minimum commitment age (the deployment default): the clock jumps over it. */
+const MIN_COMMITMENT_AGE = 60n;
 
 const infohash = (label: string): Hex => keccak256(toHex(label));
 
@@ -66,13 +73,28 @@ async function deployMarket() {
     pool.address,
     NETWORK_FEE_BPS,
     DEFAULT_URI,
+    MIN_COMMITMENT_AGE,
   ]);
-  await market.write.registerContent([linearParams(payout.account.address)], { account: publisher.account });
-  await market.write.registerContent([exponentialParams(payout.account.address)], { account: publisher.account });
+  await register(market, linearParams(payout.account.address), publisher);
+  await register(market, exponentialParams(payout.account.address), publisher);
   return { market, pool, owner, publisher, buyer, other, payout };
 }
 
 type Fixture = Awaited<ReturnType<typeof deployMarket>>;
+type Market = ContractReturnType<"LicenseMarket">;
+
+/** Both steps of a registration from `publisher`, through the sdk's helper; returns the new content id. */
+function register(market: Market, p: ContentParams, publisher: WalletClient) {
+  return registerAs(market.address, publisher, p);
+}
+
+/** Step 1 for tests that send the reveal themselves: commits with TEST_SALT and moves the clock past the minimum. */
+async function commitFor(market: Market, infohash_: Hex, publisher: WalletClient) {
+  await market.write.commit([registrationCommitment(infohash_, publisher.account.address, TEST_SALT)], {
+    account: publisher.account,
+  });
+  await networkHelpers.time.increase(MIN_COMMITMENT_AGE);
+}
 
 /** Buys `quantity` of `contentId` at the current quote, exactly paid. Returns the quote. */
 async function buyAtQuote(f: Fixture, contentId: bigint, quantity: bigint, from = f.buyer, recipient?: Address) {
@@ -137,7 +159,7 @@ describe("LicenseMarket", () => {
     it("reverts NetworkFeeTooHigh above 10%", async () => {
       const { market, pool, owner } = await networkHelpers.loadFixture(deployMarket);
       await viem.assertions.revertWithCustomErrorWithArgs(
-        viem.deployContract("LicenseMarket", [owner.account.address, pool.address, 1_001, DEFAULT_URI]),
+        viem.deployContract("LicenseMarket", [owner.account.address, pool.address, 1_001, DEFAULT_URI, MIN_COMMITMENT_AGE]),
         market,
         "NetworkFeeTooHigh",
         [1_001, 1_000],
@@ -147,7 +169,7 @@ describe("LicenseMarket", () => {
     it("reverts ZeroRebatePool without a pool", async () => {
       const { market, owner } = await networkHelpers.loadFixture(deployMarket);
       await viem.assertions.revertWithCustomError(
-        viem.deployContract("LicenseMarket", [owner.account.address, zeroAddress, NETWORK_FEE_BPS, DEFAULT_URI]),
+        viem.deployContract("LicenseMarket", [owner.account.address, zeroAddress, NETWORK_FEE_BPS, DEFAULT_URI, MIN_COMMITMENT_AGE]),
         market,
         "ZeroRebatePool",
       );
@@ -156,7 +178,7 @@ describe("LicenseMarket", () => {
     it("reverts OwnableInvalidOwner without an owner", async () => {
       const { market, pool } = await networkHelpers.loadFixture(deployMarket);
       await viem.assertions.revertWithCustomErrorWithArgs(
-        viem.deployContract("LicenseMarket", [zeroAddress, pool.address, NETWORK_FEE_BPS, DEFAULT_URI]),
+        viem.deployContract("LicenseMarket", [zeroAddress, pool.address, NETWORK_FEE_BPS, DEFAULT_URI, MIN_COMMITMENT_AGE]),
         market,
         "OwnableInvalidOwner",
         [zeroAddress],
@@ -189,9 +211,10 @@ describe("LicenseMarket", () => {
     it("returns the new id and emits ContentRegistered with every field, and URI", async () => {
       const { market, publisher, payout } = await networkHelpers.loadFixture(deployMarket);
       const p = { ...exponentialParams(payout.account.address), infohash: infohash("third"), maxSupply: 42n };
-      const { result } = await market.simulate.registerContent([p], { account: publisher.account.address });
+      await commitFor(market, p.infohash, publisher);
+      const { result } = await market.simulate.registerContent([p, TEST_SALT], { account: publisher.account.address });
       assert.equal(result, 3n);
-      const tx = market.write.registerContent([p], { account: publisher.account });
+      const tx = market.write.registerContent([p, TEST_SALT], { account: publisher.account });
       await viem.assertions.emitWithArgs(tx, market, "ContentRegistered", [
         3n,
         getAddress(publisher.account.address),
@@ -206,8 +229,9 @@ describe("LicenseMarket", () => {
         p.transferable,
         p.metadataURI,
       ]);
+      await commitFor(market, infohash("fourth"), publisher);
       await viem.assertions.emitWithArgs(
-        market.write.registerContent([{ ...p, infohash: infohash("fourth") }], { account: publisher.account }),
+        market.write.registerContent([{ ...p, infohash: infohash("fourth") }, TEST_SALT], { account: publisher.account }),
         market,
         "URI",
         [p.metadataURI, 4n],
@@ -218,7 +242,7 @@ describe("LicenseMarket", () => {
     it("lets uri() fall back to the default URI for content registered without one", async () => {
       const { market, publisher, payout } = await networkHelpers.loadFixture(deployMarket);
       const p = { ...linearParams(payout.account.address), infohash: infohash("no uri"), metadataURI: "" };
-      await market.write.registerContent([p], { account: publisher.account });
+      await register(market, p, publisher);
       assert.equal(await market.read.uri([3n]), DEFAULT_URI);
       assert.equal(await market.read.uri([1n]), "ipfs://meta-linear");
     });
@@ -226,21 +250,15 @@ describe("LicenseMarket", () => {
     it("accepts fees and growth at their caps and any linear slope", async () => {
       const { market, publisher, payout } = await networkHelpers.loadFixture(deployMarket);
       const base = exponentialParams(payout.account.address);
-      await market.write.registerContent(
-        [{ ...base, infohash: infohash("caps"), growth: 10_000n, bountyFeeBps: 2_000 }],
-        { account: publisher.account },
-      );
-      await market.write.registerContent(
-        [{ ...linearParams(payout.account.address), infohash: infohash("steep"), growth: 2n ** 128n - 1n }],
-        { account: publisher.account },
-      );
+      await register(market, { ...base, infohash: infohash("caps"), growth: 10_000n, bountyFeeBps: 2_000 }, publisher);
+      await register(market, { ...linearParams(payout.account.address), infohash: infohash("steep"), growth: 2n ** 128n - 1n }, publisher);
       assert.equal(await market.read.contentCount(), 4n);
     });
 
     it("reverts ZeroInfohash", async () => {
       const { market, publisher, payout } = await networkHelpers.loadFixture(deployMarket);
       await viem.assertions.revertWithCustomError(
-        market.write.registerContent([{ ...linearParams(payout.account.address), infohash: zeroHash }], {
+        market.write.registerContent([{ ...linearParams(payout.account.address), infohash: zeroHash }, TEST_SALT], {
           account: publisher.account,
         }),
         market,
@@ -252,7 +270,7 @@ describe("LicenseMarket", () => {
       const { market, other, payout } = await networkHelpers.loadFixture(deployMarket);
       const p = linearParams(payout.account.address);
       await viem.assertions.revertWithCustomErrorWithArgs(
-        market.write.registerContent([p], { account: other.account }),
+        market.write.registerContent([p, TEST_SALT], { account: other.account }),
         market,
         "InfohashAlreadyRegistered",
         [p.infohash, 1n],
@@ -263,7 +281,7 @@ describe("LicenseMarket", () => {
       const { market, publisher, payout } = await networkHelpers.loadFixture(deployMarket);
       await viem.assertions.revertWithCustomError(
         market.write.registerContent(
-          [{ ...linearParams(payout.account.address), infohash: infohash("empty"), size: 0n }],
+          [{ ...linearParams(payout.account.address), infohash: infohash("empty"), size: 0n }, TEST_SALT],
           { account: publisher.account },
         ),
         market,
@@ -274,7 +292,7 @@ describe("LicenseMarket", () => {
     it("reverts ZeroPayoutAddress", async () => {
       const { market, publisher } = await networkHelpers.loadFixture(deployMarket);
       await viem.assertions.revertWithCustomError(
-        market.write.registerContent([{ ...linearParams(zeroAddress), infohash: infohash("nobody") }], {
+        market.write.registerContent([{ ...linearParams(zeroAddress), infohash: infohash("nobody") }, TEST_SALT], {
           account: publisher.account,
         }),
         market,
@@ -286,7 +304,7 @@ describe("LicenseMarket", () => {
       const { market, publisher, payout } = await networkHelpers.loadFixture(deployMarket);
       await viem.assertions.revertWithCustomErrorWithArgs(
         market.write.registerContent(
-          [{ ...linearParams(payout.account.address), infohash: infohash("greedy"), bountyFeeBps: 2_001 }],
+          [{ ...linearParams(payout.account.address), infohash: infohash("greedy"), bountyFeeBps: 2_001 }, TEST_SALT],
           { account: publisher.account },
         ),
         market,
@@ -299,7 +317,7 @@ describe("LicenseMarket", () => {
       const { market, publisher, payout } = await networkHelpers.loadFixture(deployMarket);
       await viem.assertions.revertWithCustomErrorWithArgs(
         market.write.registerContent(
-          [{ ...exponentialParams(payout.account.address), infohash: infohash("rocket"), growth: 10_001n }],
+          [{ ...exponentialParams(payout.account.address), infohash: infohash("rocket"), growth: 10_001n }, TEST_SALT],
           { account: publisher.account },
         ),
         market,
@@ -313,9 +331,158 @@ describe("LicenseMarket", () => {
       await market.write.pause({ account: owner.account });
       await viem.assertions.revertWithCustomError(
         market.write.registerContent(
-          [{ ...linearParams(payout.account.address), infohash: infohash("paused") }],
+          [{ ...linearParams(payout.account.address), infohash: infohash("paused") }, TEST_SALT],
           { account: publisher.account },
         ),
+        market,
+        "EnforcedPause",
+      );
+    });
+  });
+
+  describe("commit–reveal registration", () => {
+    it("a registration copied from the mempool by another account, with its own payout, fails; the publisher's succeeds", async () => {
+      const { market, publisher, other, payout } = await networkHelpers.loadFixture(deployMarket);
+      const p = { ...linearParams(payout.account.address), infohash: infohash("front-run me") };
+      await commitFor(market, p.infohash, publisher);
+      const testClient = await viem.getTestClient();
+      await testClient.setAutomine(false);
+      try {
+        const honest = await market.write.registerContent([p, TEST_SALT], {
+          account: publisher.account,
+          maxPriorityFeePerGas: parseGwei("1"),
+          gas: 1_000_000n,
+        });
+        // The copier reads the pending reveal (infohash and salt in the clear) and outbids it with its own payout.
+        const seen = await publicClient.getTransaction({ hash: honest });
+        const { args } = decodeFunctionData({ abi: market.abi, data: seen.input });
+        const [params, salt] = args as readonly [typeof p, Hex];
+        const copy = await market.write.registerContent([{ ...params, payout: other.account.address }, salt], {
+          account: other.account,
+          maxPriorityFeePerGas: parseGwei("5"),
+          gas: 1_000_000n,
+        });
+        await testClient.mine({ blocks: 1 });
+        const [copied, revealed] = await Promise.all([
+          publicClient.getTransactionReceipt({ hash: copy }),
+          publicClient.getTransactionReceipt({ hash: honest }),
+        ]);
+        assert.ok(copied.transactionIndex < revealed.transactionIndex, "the copy was mined first");
+        assert.equal(copied.status, "reverted");
+        assert.equal(revealed.status, "success");
+      } finally {
+        await testClient.setAutomine(true);
+      }
+      assert.equal(await market.read.contentIdOf([p.infohash]), 3n);
+      assert.equal((await market.read.content([3n])).payout, getAddress(payout.account.address));
+      // The copy's revert: the commitment it names hides the copier's address, and nobody made it.
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        market.simulate.registerContent([{ ...p, infohash: infohash("copied later") }, TEST_SALT], {
+          account: other.account.address,
+        }),
+        market,
+        "CommitmentNotFound",
+        [registrationCommitment(infohash("copied later"), other.account.address, TEST_SALT)],
+      );
+    });
+
+    it("computes the commitment as the sdk does: keccak256(abi.encode(infohash, publisher, salt))", async () => {
+      const { market, publisher } = await networkHelpers.loadFixture(deployMarket);
+      const h = infohash("commitment");
+      assert.equal(
+        await market.read.makeCommitment([h, publisher.account.address, TEST_SALT]),
+        registrationCommitment(h, publisher.account.address, TEST_SALT),
+      );
+    });
+
+    it("commit emits RegistrationCommitted(commitment, readyAt, expiresAt) and records the time", async () => {
+      const { market, publisher } = await networkHelpers.loadFixture(deployMarket);
+      const commitment = registrationCommitment(infohash("event"), publisher.account.address, TEST_SALT);
+      const hash = await market.write.commit([commitment], { account: publisher.account });
+      const { blockNumber } = await publicClient.getTransactionReceipt({ hash });
+      const { timestamp } = await publicClient.getBlock({ blockNumber });
+      const [event] = await publicClient.getContractEvents({
+        address: market.address,
+        abi: market.abi,
+        eventName: "RegistrationCommitted",
+        blockHash: (await publicClient.getBlock({ blockNumber })).hash,
+      });
+      assert.deepEqual(event.args, {
+        commitment,
+        readyAt: timestamp + MIN_COMMITMENT_AGE,
+        expiresAt: timestamp + 86_400n,
+      });
+      assert.equal(await market.read.commitments([commitment]), timestamp);
+      assert.equal(await market.read.minCommitmentAge(), MIN_COMMITMENT_AGE);
+      assert.equal(await market.read.MAX_COMMITMENT_AGE(), 86_400n);
+    });
+
+    it("refuses a reveal too early with CommitmentTooNew(commitment, readyAt), and too late with CommitmentExpired", async () => {
+      const { market, publisher, payout } = await networkHelpers.loadFixture(deployMarket);
+      const p = { ...linearParams(payout.account.address), infohash: infohash("timing") };
+      const commitment = registrationCommitment(p.infohash, publisher.account.address, TEST_SALT);
+      await market.write.commit([commitment], { account: publisher.account });
+      const committedAt = await market.read.commitments([commitment]);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        market.write.registerContent([p, TEST_SALT], { account: publisher.account }),
+        market,
+        "CommitmentTooNew",
+        [commitment, committedAt + MIN_COMMITMENT_AGE],
+      );
+      await networkHelpers.time.setNextBlockTimestamp(committedAt + 86_400n + 1n);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        market.write.registerContent([p, TEST_SALT], { account: publisher.account }),
+        market,
+        "CommitmentExpired",
+        [commitment, committedAt + 86_400n],
+      );
+    });
+
+    it("refuses a reveal with no commitment, or once its commitment was consumed, with CommitmentNotFound", async () => {
+      const { market, publisher, payout } = await networkHelpers.loadFixture(deployMarket);
+      const p = { ...linearParams(payout.account.address), infohash: infohash("unknown") };
+      const commitment = registrationCommitment(p.infohash, publisher.account.address, TEST_SALT);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        market.write.registerContent([p, TEST_SALT], { account: publisher.account }),
+        market,
+        "CommitmentNotFound",
+        [commitment],
+      );
+      await commitFor(market, p.infohash, publisher);
+      await market.write.registerContent([p, TEST_SALT], { account: publisher.account });
+      assert.equal(await market.read.commitments([commitment]), 0n);
+    });
+
+    it("refuses to make a pending commitment again with CommitmentPending (its clock cannot be reset)", async () => {
+      const { market, publisher, other } = await networkHelpers.loadFixture(deployMarket);
+      const commitment = registrationCommitment(infohash("pending"), publisher.account.address, TEST_SALT);
+      await market.write.commit([commitment], { account: publisher.account });
+      const committedAt = await market.read.commitments([commitment]);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        market.write.commit([commitment], { account: other.account }),
+        market,
+        "CommitmentPending",
+        [commitment, committedAt + 86_400n],
+      );
+    });
+
+    it("bounds the minimum commitment age at deployment: CommitmentAgeOutOfBounds below 1 s and above 1 hour", async () => {
+      const { market, owner, pool } = await networkHelpers.loadFixture(deployMarket);
+      for (const age of [0n, 3_601n]) {
+        await viem.assertions.revertWithCustomErrorWithArgs(
+          viem.deployContract("LicenseMarket", [owner.account.address, pool.address, NETWORK_FEE_BPS, DEFAULT_URI, age]),
+          market,
+          "CommitmentAgeOutOfBounds",
+          [age, 1n, 3_600n],
+        );
+      }
+    });
+
+    it("refuses commitments while paused with EnforcedPause", async () => {
+      const { market, owner, publisher } = await networkHelpers.loadFixture(deployMarket);
+      await market.write.pause({ account: owner.account });
+      await viem.assertions.revertWithCustomError(
+        market.write.commit([infohash("paused commitment")], { account: publisher.account }),
         market,
         "EnforcedPause",
       );
@@ -362,10 +529,7 @@ describe("LicenseMarket", () => {
 
     it("prices a flat exponential curve (growth 0) as q·base", async () => {
       const { market, publisher, payout } = await networkHelpers.loadFixture(deployMarket);
-      await market.write.registerContent(
-        [{ ...exponentialParams(payout.account.address), infohash: infohash("flat"), growth: 0n }],
-        { account: publisher.account },
-      );
+      await register(market, { ...exponentialParams(payout.account.address), infohash: infohash("flat"), growth: 0n }, publisher);
       assert.equal((await market.read.quote([3n, 7n]))[0], 7n * parseEther("0.01"));
     });
 
@@ -401,10 +565,7 @@ describe("LicenseMarket", () => {
 
     it("reverts with an arithmetic panic where an exponential price leaves uint256", async () => {
       const { market, publisher, payout } = await networkHelpers.loadFixture(deployMarket);
-      await market.write.registerContent(
-        [{ ...exponentialParams(payout.account.address), infohash: infohash("doubling"), growth: 10_000n }],
-        { account: publisher.account },
-      );
+      await register(market, { ...exponentialParams(payout.account.address), infohash: infohash("doubling"), growth: 10_000n }, publisher);
       // Doubling per license: 2^190 · 0.01 ether fits, 2^300 does not.
       assert.equal((await market.read.quote([3n, 1n]))[0], parseEther("0.01"));
       await market.read.quote([3n, 190n]);
@@ -501,10 +662,7 @@ describe("LicenseMarket", () => {
     it("skips the pool when there are no fees (free content, zero network fee)", async () => {
       const { market, pool, owner, publisher, buyer, payout } = await networkHelpers.loadFixture(deployMarket);
       await market.write.setNetworkFee([0], { account: owner.account });
-      await market.write.registerContent(
-        [{ ...linearParams(payout.account.address), infohash: infohash("free"), basePrice: 0n, growth: 0n }],
-        { account: publisher.account },
-      );
+      await register(market, { ...linearParams(payout.account.address), infohash: infohash("free"), basePrice: 0n, growth: 0n }, publisher);
       assert.deepEqual(await market.read.quote([3n, 4n]), [0n, 0n, 0n, 0n]);
       const hash = await market.write.buy([3n, 4n, buyer.account.address, 0n], { account: buyer.account });
       const receipt = await publicClient.getTransactionReceipt({ hash });
@@ -619,10 +777,7 @@ describe("LicenseMarket", () => {
       // First-time buyers of contents with sales; the buyer's balance slot and its pool allowance slot are fresh.
       const linear1 = await gasOf(1n, 1n, buyer);
       const exponential1 = await gasOf(2n, 1n, buyer);
-      await market.write.registerContent(
-        [{ ...linearParams(f.payout.account.address), infohash: infohash("unlimited"), maxSupply: 0n }],
-        { account: publisher.account },
-      );
+      await register(market, { ...linearParams(f.payout.account.address), infohash: infohash("unlimited"), maxSupply: 0n }, publisher);
       await gasOf(3n, 1n, other);
       const linear10 = await gasOf(3n, 10n, publisher);
       const exponential10 = await gasOf(2n, 10n, owner);
@@ -673,10 +828,7 @@ describe("LicenseMarket", () => {
       const f = await networkHelpers.loadFixture(deployMarket);
       const { market, pool, publisher, other } = f;
       // A fresh payout address and a content whose licenses cost exactly 1 wei (the fees round down to 0).
-      await market.write.registerContent(
-        [{ ...linearParams(other.account.address), infohash: infohash("one wei"), basePrice: 1n, growth: 0n, maxSupply: 0n }],
-        { account: publisher.account },
-      );
+      await register(market, { ...linearParams(other.account.address), infohash: infohash("one wei"), basePrice: 1n, growth: 0n, maxSupply: 0n }, publisher);
       // Only `other` is owed anything here: after each withdrawal the market holds no wei at all.
       const withdrawAll = async (owed: bigint) => {
         await withdrawExactly(f, other, owed);
@@ -699,12 +851,8 @@ describe("LicenseMarket", () => {
       const { market, publisher, other, payout } = f;
       const a = await buyAtQuote(f, 1n, 2n);
       // Another publisher registers a content paying the same address.
-      await market.write.registerContent([{ ...exponentialParams(payout.account.address), infohash: infohash("same payout") }], {
-        account: other.account,
-      });
-      await market.write.registerContent([{ ...linearParams(payout.account.address), infohash: infohash("same payout 2") }], {
-        account: publisher.account,
-      });
+      await register(market, { ...exponentialParams(payout.account.address), infohash: infohash("same payout") }, other);
+      await register(market, { ...linearParams(payout.account.address), infohash: infohash("same payout 2") }, publisher);
       assert.equal(await market.read.proceeds([payout.account.address]), a.curvePrice);
       const b = await buyAtQuote(f, 3n, 1n);
       await withdrawExactly(f, payout, a.curvePrice + b.curvePrice);
@@ -850,7 +998,7 @@ describe("LicenseMarket", () => {
       const f = await deployMarket();
       const attacker = await viem.deployContract("ReentrantReceiver", [f.market.address]);
       const p = { ...exponentialParams(attacker.address), infohash: infohash("attacker"), bountyFeeBps: 500 };
-      await f.market.write.registerContent([p], { account: f.publisher.account });
+      await register(f.market, p, f.publisher);
       return { ...f, attacker, attackerContent: 3n };
     }
 
@@ -911,7 +1059,7 @@ describe("LicenseMarket", () => {
     async function deployForAgreement() {
       const [owner, publisher, buyer] = await viem.getWalletClients();
       const pool = await viem.deployContract("RebatePoolStub");
-      const market = await viem.deployContract("LicenseMarket", [owner.account.address, pool.address, 1_000, DEFAULT_URI]);
+      const market = await viem.deployContract("LicenseMarket", [owner.account.address, pool.address, 1_000, DEFAULT_URI, MIN_COMMITMENT_AGE]);
       // Exponential purchases far up the curve cost more ether than exists; the test only needs them to happen.
       await networkHelpers.setBalance(buyer.account.address, 2n ** 200n);
       return { market, publisher, buyer };
@@ -945,7 +1093,7 @@ describe("LicenseMarket", () => {
           transferable: false,
           metadataURI: "",
         };
-        await market.write.registerContent([params], { account: publisher.account });
+        await register(market, params, publisher);
         const id = await market.read.contentCount();
         // Roughly how far up an exponential curve prices stay inside uint256 (r^n · base < 2^256 / 1e18).
         const horizon = curve === CurveKind.Exponential && params.growth > 0n

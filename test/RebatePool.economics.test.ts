@@ -31,6 +31,7 @@ import {
   type Market,
   type Pool,
 } from "./helpers/rebate.ts";
+import { MIN_COMMITMENT_AGE } from "./helpers/registration.ts";
 
 const { viem, networkHelpers } = await network.create();
 const { time, loadFixture } = networkHelpers;
@@ -58,6 +59,7 @@ async function economyFixture() {
     pool.address,
     MAX_NETWORK_FEE_BPS,
     "",
+    MIN_COMMITMENT_AGE,
   ]);
   await pool.write.bindLicenseMarket([market.address]);
   // Fees at the caps the market enforces.

@@ -217,7 +217,7 @@ contract RebatePoolTest is Test, RebatePoolFixture {
         // A delegation signed by another wallet than the leecher's.
         RebatePool.SignedReceipt memory otherWallet =
             _signedReceipt(LEECHER_PK, SESSION_PK, RECEIPT_SEEDER, r.contentId, r.cumulativeBytes, expiry);
-        otherWallet.delegationSig = _sign(STRANGER_PK, pool.hashDelegation(r.sessionKey, expiry));
+        otherWallet.delegationSig = _sign(STRANGER_PK, pool.hashDelegation(r.leecher, r.sessionKey, expiry));
         vm.expectRevert(_invalidDelegation());
         _submit(RECEIPT_SEEDER, otherWallet);
 

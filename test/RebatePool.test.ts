@@ -3,6 +3,8 @@ import assert from "node:assert/strict";
 import { network } from "hardhat";
 import {
   hashTypedData,
+  keccak256,
+  toHex,
   parseEther,
   parseEventLogs,
   toFunctionSelector,
@@ -11,6 +13,7 @@ import {
   type Hash,
 } from "viem";
 import { delegationTypes, rebatePoolDomain, receiptTypes } from "@web3torrent/sdk/eip712";
+import { MIN_COMMITMENT_AGE } from "./helpers/registration.ts";
 import {
   ALLOWANCE_EXPIRY,
   DAY,
@@ -55,6 +58,7 @@ async function deployFixture() {
     pool.address,
     MAX_NETWORK_FEE_BPS,
     "ipfs://w3t/{id}",
+    MIN_COMMITMENT_AGE,
   ]);
   await pool.write.bindLicenseMarket([market.address]);
   const contentId = await registerContent(market, publisher, { size: SIZE, basePrice: BASE_PRICE });
@@ -152,9 +156,18 @@ describe("RebatePool", () => {
         await pool.read.hashReceipt([receipt.leecher, receipt.seeder, receipt.contentId, receipt.cumulativeBytes]),
         hashTypedData({ domain: expected, types: receiptTypes, primaryType: "Receipt", message: receipt }),
       );
-      const delegation = { sessionKey: receipt.seeder, expiry: 1_900_000_000n };
+      const typeString = (name: string, fields: readonly { name: string; type: string }[]) =>
+        `${name}(${fields.map((f) => `${f.type} ${f.name}`).join(",")})`;
+      assert.equal(await pool.read.RECEIPT_TYPEHASH(), keccak256(toHex(typeString("Receipt", receiptTypes.Receipt))));
+      // The delegation names its wallet first: Delegation(address wallet,address sessionKey,uint64 expiry).
+      assert.equal(delegationTypes.Delegation[0].name, "wallet");
       assert.equal(
-        await pool.read.hashDelegation([delegation.sessionKey, delegation.expiry]),
+        await pool.read.DELEGATION_TYPEHASH(),
+        keccak256(toHex(typeString("Delegation", delegationTypes.Delegation))),
+      );
+      const delegation = { wallet: receipt.leecher, sessionKey: receipt.seeder, expiry: 1_900_000_000n };
+      assert.equal(
+        await pool.read.hashDelegation([delegation.wallet, delegation.sessionKey, delegation.expiry]),
         hashTypedData({ domain: expected, types: delegationTypes, primaryType: "Delegation", message: delegation }),
       );
     });
@@ -191,7 +204,7 @@ describe("RebatePool", () => {
     async function unboundFixture() {
       const [owner, other] = await viem.getWalletClients();
       const pool = await viem.deployContract("RebatePool", [owner.account.address, 3600, 7200]);
-      const market = await viem.deployContract("LicenseMarket", [owner.account.address, pool.address, 1000, ""]);
+      const market = await viem.deployContract("LicenseMarket", [owner.account.address, pool.address, 1000, "", MIN_COMMITMENT_AGE]);
       return { owner, other, pool, market };
     }
 
@@ -499,6 +512,7 @@ describe("RebatePool", () => {
         pool2.address,
         MAX_NETWORK_FEE_BPS,
         "",
+        MIN_COMMITMENT_AGE,
       ]);
       await pool2.write.bindLicenseMarket([market2.address]);
       const contentId2 = await registerContent(market2, publisher, { size: SIZE, basePrice: BASE_PRICE });
@@ -647,6 +661,32 @@ describe("RebatePool", () => {
         pool,
         "InvalidDelegationSignature",
         [wallet.address, signedByStranger.sessionKey.address],
+      );
+    });
+
+    it("refuses for wallet B a delegation its owner signed for wallet A (the Delegation names its wallet)", async () => {
+      const { pool, market, leecher2, seeder, contentId, domain, expiry } = await loadFixture(licensedFixture);
+      // Two smart wallets of one owner, each checking the owner's signature over the raw digest.
+      const owner = newSessionKey();
+      const walletA = await viem.deployContract("TestERC1271Wallet", [owner.address]);
+      const walletB = await viem.deployContract("TestERC1271Wallet", [owner.address]);
+      await buy(market, leecher2, contentId, walletA.address);
+      await buy(market, leecher2, contentId, walletB.address);
+      const s = seeder.account.address;
+      const forA = new LeecherSession(owner, walletA.address, expiry, domain);
+      const asB = new LeecherSession(owner, walletB.address, expiry, domain, forA.sessionKey);
+      const borrowed = { ...(await asB.receipt(s, contentId, SIZE)), delegationSig: await forA.delegation() };
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        pool.write.submitReceipts([s, [borrowed]]),
+        pool,
+        "InvalidDelegationSignature",
+        [walletB.address, forA.sessionKey.address],
+      );
+      await viem.assertions.emitWithArgs(
+        pool.write.submitReceipts([s, [await forA.receipt(s, contentId, SIZE)]]),
+        pool,
+        "ReceiptCredited",
+        [walletA.address, s, contentId, SIZE, SIZE, ALLOWANCE, 0n],
       );
     });
 

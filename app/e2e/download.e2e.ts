@@ -88,8 +88,28 @@ describe("paid downloads in the browser", () => {
     const u = await user(LEECHER);
     const card = u.page.getByTestId(`license-${content.contentId}`);
     await card.getByTestId("download-cap").fill(formatEther(PRICE_CAP));
+    // Before the wallet prompt, the page says in words what the delegation allows and until when, as a date.
+    const notice = card.getByTestId("delegation-notice");
+    await notice.waitFor();
+    assert.equal(await notice.getAttribute("data-signed"), "false");
+    const expiry = (await notice.getAttribute("data-expiry"))!;
+    const text = await notice.innerText();
+    assert.match(text, /sign a delegation/);
+    assert.match(text, /receipts of the bytes seeders send you/);
+    assert.match(text, /cannot send ETH/);
+    assert.ok(!text.includes(expiry), "the expiry is shown as a date, not a unix number");
+    const until = await u.page.evaluate(
+      (seconds) => new Date(Number(seconds) * 1000).toLocaleString(undefined, { dateStyle: "full", timeStyle: "short" }),
+      expiry,
+    );
+    assert.equal(await card.getByTestId("delegation-until").innerText(), until);
+    assert.equal(u.wallet.signedTypedData.length, 0, "nothing signed before the click");
     await card.getByTestId("download").click();
     await card.locator("[data-testid=download-phase][data-phase=done]").waitFor({ timeout: 120_000 });
+    const [delegation] = u.wallet.signedTypedData;
+    assert.equal(delegation.primaryType, "Delegation");
+    assert.equal(String(delegation.message.wallet).toLowerCase(), u.wallet.account.address.toLowerCase(), "the delegation names its wallet");
+    assert.equal(String(delegation.message.expiry), expiry, "the wallet signed the expiry the page showed");
     await card.locator("[data-status=completed]").or(u.page.locator(`[data-testid=license-${content.contentId}][data-status=completed]`)).first().waitFor();
     const signatures = u.wallet.requests.filter((m) => m === "eth_signTypedData_v4" || m === "eth_sendTransaction");
     assert.deepEqual(signatures, ["eth_signTypedData_v4", "eth_sendTransaction"], "one delegation signature and one deposit, nothing per checkpoint");

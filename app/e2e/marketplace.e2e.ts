@@ -190,7 +190,7 @@ describe("marketplace and publishing in the browser", () => {
     assert.ok(!wallet.requests.includes("eth_sendTransaction"), "the wallet was never asked to send");
   });
 
-  it("publishes a file: the torrent is created in the browser and registered with its curve", async () => {
+  it("publishes a file: the torrent is created in the browser and registered with its curve, committing first", async () => {
     const publisher = await user(9);
     const { page, wallet } = publisher;
     await connect(publisher);
@@ -206,8 +206,18 @@ describe("marketplace and publishing in the browser", () => {
     await page.getByTestId("publish-bounty").fill("10");
     await screenshot(page, "publish-form");
     await page.getByTestId("publish-submit").click();
+    // Commit, wait, register, with the step in progress on the page.
+    const waiting = page.locator("[data-testid=registration-progress][data-phase=waiting]");
+    await waiting.waitFor();
+    assert.match(await waiting.getByTestId("registration-step-waiting").innerText(), /^waiting \d+s…$/);
+    await screenshot(page, "publish-waiting");
     await page.getByTestId("published").waitFor();
     await screenshot(page, "publish-done");
+    assert.deepEqual(
+      wallet.requests.filter((m) => m === "eth_sendTransaction"),
+      ["eth_sendTransaction", "eth_sendTransaction"],
+      "two transactions: the commitment, then the registration",
+    );
     const id = await stack.publicClient.readContract({
       address: stack.chain.contracts.LicenseMarket,
       abi: licenseMarketAbi,

@@ -21,6 +21,7 @@ import {
   ws402Domain,
 } from "../../sdk/src/eip712.ts";
 import { CurveKind } from "../../sdk/src/bondingCurve.ts";
+import { registrationCommitment } from "../../sdk/src/market.ts";
 import Web3Torrent from "../../deploy/Web3Torrent.ts";
 import { writeBenchResult } from "./results.ts";
 
@@ -65,12 +66,19 @@ async function freshWallet(key: Hex = nextKey()) {
 // --- LicenseMarket
 const SIZE = 200n * MIB;
 let contentCounter = 0;
-async function registerContent(by = publisher): Promise<{ contentId: bigint; hash: Hex }> {
+const SALT = keccak256(toHex("bench salt"));
+/** Commit, a clock jump over the market's minimum commitment age, reveal: both transactions' hashes. */
+async function registerContent(by = publisher): Promise<{ contentId: bigint; hash: Hex; commitHash: Hex }> {
   contentCounter++;
+  const infohash = keccak256(toHex(`bench content ${contentCounter}`));
+  const commitHash = await licenseMarket.write.commit([registrationCommitment(infohash, by.account.address, SALT)], {
+    account: by.account,
+  });
+  await networkHelpers.time.increase(await licenseMarket.read.minCommitmentAge());
   const hash = await licenseMarket.write.registerContent(
     [
       {
-        infohash: keccak256(toHex(`bench content ${contentCounter}`)),
+        infohash,
         size: SIZE,
         payout: by.account.address,
         basePrice: parseEther("0.01"),
@@ -81,10 +89,11 @@ async function registerContent(by = publisher): Promise<{ contentId: bigint; has
         transferable: false,
         metadataURI: "ipfs://bench",
       },
+      SALT,
     ],
     { account: by.account },
   );
-  return { contentId: await licenseMarket.read.contentCount(), hash };
+  return { contentId: await licenseMarket.read.contentCount(), hash, commitHash };
 }
 async function buy(contentId: bigint, quantity: bigint, buyer: Awaited<ReturnType<typeof viem.getWalletClient>>) {
   const [, , , total] = await licenseMarket.read.quote([contentId, quantity]);
@@ -106,6 +115,7 @@ record("LicenseMarket.buy 10 licenses", await gasOf(await buy(contentId, 10n, aw
   const newPublisher = await freshWallet(key("new publisher"));
   const registration = await registerContent(newPublisher);
   const newContentId = registration.contentId;
+  record("LicenseMarket.commit (step 1 of a registration)", await gasOf(registration.commitHash), 0n);
   record("LicenseMarket.registerContent (a publisher's first content)", await gasOf(registration.hash), 0n);
   const firstSale = await buy(newContentId, 1n, await freshWallet(key("buyer of a new publisher's first sale")));
   record("LicenseMarket.buy 1 license (first-time buyer, publisher's first sale)", await gasOf(firstSale), 120_000n);
@@ -177,7 +187,7 @@ async function voucherFor(escrowId: bigint, sessionKey: ReturnType<typeof privat
       domain,
       types: delegationTypes,
       primaryType: "Delegation",
-      message: { sessionKey: sessionKey.address, expiry: delegationExpiry },
+      message: { wallet: leecher.address, sessionKey: sessionKey.address, expiry: delegationExpiry },
     });
     leechers.push({ leecher, sessionKey, delegationSig });
   }

@@ -16,6 +16,7 @@ import { startDevChain } from "@web3torrent/devchain";
 import { Indexer, startLocalIndexer } from "@web3torrent/indexer";
 import { delegationTypes, rebatePoolDomain, receiptTypes } from "@web3torrent/sdk/eip712";
 import { checkpointEscrowAbi, licenseMarketAbi, rebatePoolAbi } from "@web3torrent/sdk/generated/contracts";
+import { registrationCommitment } from "@web3torrent/sdk/market";
 import { buildSubgraph } from "@web3torrent/subgraph/build";
 import { writeBenchResult } from "./results.ts";
 
@@ -72,11 +73,19 @@ const { buildDir } = await buildSubgraph();
 const generationStarted = performance.now();
 await rpc("evm_setAutomine", [false]);
 
+// Registrations in the market's two steps: every commitment, the clock past the minimum age, every reveal.
+const SALT = keccak256(toHex("bench salt"));
+const contentInfohash = (i: number) => keccak256(toHex(`bench content ${i}`));
+await mine(
+  Array.from({ length: CONTENTS }, (_, i) => tx(publisher, market, m, "commit", [registrationCommitment(contentInfohash(i), publisher, SALT)])),
+);
+const minCommitmentAge = await rpc<Hex>("eth_call", [{ to: market, data: encodeFunctionData({ abi: licenseMarketAbi, functionName: "minCommitmentAge" }) }, "latest"]);
+await rpc("evm_increaseTime", [Number(BigInt(minCommitmentAge))]);
 await mine(
   Array.from({ length: CONTENTS }, (_, i) =>
     tx(publisher, market, m, "registerContent", [
       {
-        infohash: keccak256(toHex(`bench content ${i}`)),
+        infohash: contentInfohash(i),
         size: 1n << 40n,
         payout: publisher,
         basePrice: parseEther("0.001"),
@@ -87,6 +96,7 @@ await mine(
         transferable: false,
         metadataURI: `ipfs://bench-${i}`,
       },
+      SALT,
     ]),
   ),
 );
@@ -112,7 +122,7 @@ const delegations = new Map<Address, Hex>();
 for (const buyer of buyers) {
   delegations.set(
     buyer.address,
-    await buyer.local.signTypedData({ domain, types: delegationTypes, primaryType: "Delegation", message: { sessionKey: sessionKey.address, expiry } }),
+    await buyer.local.signTypedData({ domain, types: delegationTypes, primaryType: "Delegation", message: { wallet: buyer.address, sessionKey: sessionKey.address, expiry } }),
   );
 }
 const cumulative = new Map<string, bigint>();

@@ -14,7 +14,7 @@ import { createPublicClient, createWalletClient, http, type Address, type Public
 import { mnemonicToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
 import { CurveKind } from "@web3torrent/sdk/bondingCurve";
-import { publishFile, type Published } from "@web3torrent/seeder/publish";
+import { describeRegistrationStep, publishFile, type Published } from "@web3torrent/seeder/publish";
 import { writeRandomFile } from "@web3torrent/seeder/randomFile";
 import { HARDHAT_MNEMONIC, stackConfig } from "./config.ts";
 import { startNode, waitFor } from "./processes.ts";
@@ -81,6 +81,7 @@ export async function startP2P({
         bountyFeeBps: 1_000,
         transferable: true,
         description: demo.description,
+        onProgress: (step) => console.log(`  ${demo.name}: ${describeRegistrationStep(step)}`),
       }),
     );
   }

@@ -41,9 +41,14 @@ export const receiptTypes = {
   ],
 } as const;
 
-/** Signed once by the leecher's wallet: `sessionKey` may sign receipts for it until `expiry` (unix seconds). */
+/**
+ * Signed once by the leecher's wallet: `sessionKey` may sign receipts for `wallet` until `expiry` (unix seconds).
+ * Naming the wallet keeps a smart wallet that checks its owner's signature over the raw digest from accepting one
+ * delegation for every wallet of that owner.
+ */
 export const delegationTypes = {
   Delegation: [
+    { name: "wallet", type: "address" },
     { name: "sessionKey", type: "address" },
     { name: "expiry", type: "uint64" },
   ],
@@ -72,6 +77,7 @@ export interface Receipt {
 }
 
 export interface Delegation {
+  wallet: Address;
   sessionKey: Address;
   expiry: bigint;
 }

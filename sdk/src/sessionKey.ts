@@ -97,14 +97,15 @@ export async function signDelegation(
   sessionKey: Address,
   expiry: bigint,
 ): Promise<SignedDelegation> {
+  const address = typeof account === "string" ? account : account.address;
   const signature = await wallet.signTypedData({
     account,
     domain: rebatePoolDomain(ctx.chainId, ctx.rebatePool),
     types: delegationTypes,
     primaryType: "Delegation",
-    message: { sessionKey, expiry },
+    message: { wallet: address, sessionKey, expiry },
   });
-  return { account: typeof account === "string" ? account : account.address, sessionKey, expiry, signature };
+  return { account: address, sessionKey, expiry, signature };
 }
 
 /**

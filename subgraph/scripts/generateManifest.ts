@@ -37,8 +37,9 @@ export const DATA_SOURCES: DataSourceSpec[] = [
   {
     name: "LicenseMarket",
     mapping: "src/mappings/licenseMarket.ts",
-    // URI repeats ContentRegistered's metadataURI; approvals do not move licenses.
-    ignoredEvents: ["ApprovalForAll", "URI", "OwnershipTransferStarted", "OwnershipTransferred"],
+    // URI repeats ContentRegistered's metadataURI; approvals do not move licenses; a registration's commitment is
+    // an opaque hash until ContentRegistered reveals it.
+    ignoredEvents: ["ApprovalForAll", "URI", "RegistrationCommitted", "OwnershipTransferStarted", "OwnershipTransferred"],
   },
   {
     name: "CheckpointEscrow",

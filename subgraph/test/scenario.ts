@@ -26,6 +26,7 @@ import { type PrivateKeyAccount, generatePrivateKey, privateKeyToAccount } from 
 import type { DevChain } from "@web3torrent/devchain";
 import { CheckpointMode, MIB, amountFor } from "@web3torrent/sdk/checkpointSchedule";
 import { CurveKind } from "@web3torrent/sdk/bondingCurve";
+import { registerContent, type ContentRegistration } from "@web3torrent/sdk/market";
 import { delegationTypes, escrowDomain, rebatePoolDomain, receiptTypes, usageTypes, voucherTypes, ws402Domain } from "@web3torrent/sdk/eip712";
 import { checkpointEscrowAbi, licenseMarketAbi, rebatePoolAbi, ws402DepositsAbi } from "@web3torrent/sdk/generated/contracts";
 
@@ -86,6 +87,12 @@ export class ChainDriver {
     return { blockNumber: receipt.blockNumber, hash };
   }
 
+  /** Registers a content from `account` in the market's two steps (commit, wait, reveal); returns its id. */
+  async registerContent(account: PrivateKeyAccount, params: ContentRegistration): Promise<bigint> {
+    const wallet = createWalletClient({ account, chain: this.viemChain, transport: http(this.chain.rpcUrl) });
+    return registerContent(this.client, wallet, account, this.chain.contracts.LicenseMarket, params);
+  }
+
   async deploy(account: PrivateKeyAccount, artifact: string, args: readonly unknown[]): Promise<Address> {
     const { abi, bytecode } = JSON.parse(readFileSync(require.resolve(`../../artifacts/contracts/${artifact}`), "utf8"));
     const wallet = createWalletClient({ account, chain: this.viemChain, transport: http(this.chain.rpcUrl) });
@@ -134,34 +141,30 @@ export async function runScenario(driver: ChainDriver): Promise<ScenarioResult> 
   const r = rebatePoolAbi as Abi;
 
   // ------------------------------------------------------------------------------------------ contents
-  await driver.send(actors.publisherA, market, m, "registerContent", [
-    {
-      infohash: keccak256(toHex("scenario: linear content")),
-      size: 200n * MIB,
-      payout: actors.publisherA.address,
-      basePrice: parseEther("0.01"),
-      curve: CurveKind.Linear,
-      growth: parseEther("0.001"),
-      maxSupply: 0n,
-      bountyFeeBps: 500,
-      transferable: true,
-      metadataURI: "ipfs://linear-content",
-    },
-  ]);
-  await driver.send(actors.publisherB, market, m, "registerContent", [
-    {
-      infohash: keccak256(toHex("scenario: exponential content")),
-      size: 50n * MIB,
-      payout: actors.publisherB.address,
-      basePrice: parseEther("0.02"),
-      curve: CurveKind.Exponential,
-      growth: 1000n,
-      maxSupply: 6n,
-      bountyFeeBps: 1000,
-      transferable: false,
-      metadataURI: "ipfs://exponential-content",
-    },
-  ]);
+  await driver.registerContent(actors.publisherA, {
+    infohash: keccak256(toHex("scenario: linear content")),
+    size: 200n * MIB,
+    payout: actors.publisherA.address,
+    basePrice: parseEther("0.01"),
+    curve: CurveKind.Linear,
+    growth: parseEther("0.001"),
+    maxSupply: 0n,
+    bountyFeeBps: 500,
+    transferable: true,
+    metadataURI: "ipfs://linear-content",
+  });
+  await driver.registerContent(actors.publisherB, {
+    infohash: keccak256(toHex("scenario: exponential content")),
+    size: 50n * MIB,
+    payout: actors.publisherB.address,
+    basePrice: parseEther("0.02"),
+    curve: CurveKind.Exponential,
+    growth: 1000n,
+    maxSupply: 6n,
+    bountyFeeBps: 1000,
+    transferable: false,
+    metadataURI: "ipfs://exponential-content",
+  });
 
   // ------------------------------------------------------------------------------------------ purchases
   const buy = async (buyer: PrivateKeyAccount, contentId: bigint, quantity: bigint, recipient = buyer.address, extra = 0n) => {
@@ -264,7 +267,7 @@ export async function runScenario(driver: ChainDriver): Promise<ScenarioResult> 
         domain,
         types: delegationTypes,
         primaryType: "Delegation",
-        message: { sessionKey: receiptKey.address, expiry: delegationExpiry },
+        message: { wallet: leecher.address, sessionKey: receiptKey.address, expiry: delegationExpiry },
       }),
       receiptSig: await receiptKey.signTypedData({
         domain,

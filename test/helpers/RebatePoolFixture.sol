@@ -5,6 +5,7 @@ import {vm} from "../utils/Vm.sol";
 import {RebatePool} from "../../contracts/RebatePool.sol";
 import {LicenseMarket} from "../../contracts/LicenseMarket.sol";
 import {CurveKind} from "../../contracts/libraries/BondingCurve.sol";
+import {Registration} from "./Registration.sol";
 
 /// @notice Deploys the pool and the real market in the production order (pool, market, bind), buys licenses and
 /// signs delegations and receipts with `vm.sign`, for the Solidity tests and the invariant handler.
@@ -21,12 +22,13 @@ abstract contract RebatePoolFixture {
 
     function _deploy() internal {
         pool = new RebatePool(address(this), EPOCH_DURATION, ALLOWANCE_EXPIRY);
-        market = new LicenseMarket(address(this), pool, NETWORK_FEE_BPS, "");
+        market = new LicenseMarket(address(this), pool, NETWORK_FEE_BPS, "", Registration.MIN_COMMITMENT_AGE);
         pool.bindLicenseMarket(market);
     }
 
     function _register(uint64 size, uint128 basePrice, bool transferable) internal returns (uint256) {
-        return market.registerContent(
+        return Registration.commitAndRegister(
+            market,
             LicenseMarket.ContentParams({
                 infohash: keccak256(abi.encode("w3t content", market.contentCount() + 1)),
                 size: size,
@@ -77,7 +79,7 @@ abstract contract RebatePoolFixture {
         receipt.cumulativeBytes = cumulativeBytes;
         receipt.sessionKey = vm.addr(sessionPk);
         receipt.delegationExpiry = expiry;
-        receipt.delegationSig = _sign(leecherPk, target.hashDelegation(receipt.sessionKey, expiry));
+        receipt.delegationSig = _sign(leecherPk, target.hashDelegation(receipt.leecher, receipt.sessionKey, expiry));
         receipt.receiptSig = _sign(sessionPk, target.hashReceipt(receipt.leecher, seeder, contentId, cumulativeBytes));
     }
 

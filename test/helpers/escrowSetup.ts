@@ -7,6 +7,7 @@ import { keccak256, parseEther, toHex, type Address, type Hex } from "viem";
 import type { LocalAccount } from "viem/accounts";
 import { escrowDomain, voucherTypes, type Voucher } from "@web3torrent/sdk/eip712";
 import { MIB } from "@web3torrent/sdk/checkpointSchedule";
+import { MIN_COMMITMENT_AGE, registerAs } from "./registration.ts";
 
 type Connection = Awaited<ReturnType<typeof network.create>>;
 export type Viem = Connection["viem"];
@@ -27,6 +28,7 @@ export async function deployEscrowSystem(viem: Viem) {
     rebatePool.address,
     NETWORK_FEE_BPS,
     "ipfs://w3t/{id}.json",
+    MIN_COMMITMENT_AGE,
   ]);
   const escrow = await viem.deployContract("CheckpointEscrow", [
     owner.account.address,
@@ -55,24 +57,19 @@ export async function deployEscrowSystem(viem: Viem) {
 }
 
 export async function registerContent(viem: Viem, market: Address, payout: Address, size: bigint, seed: string) {
-  const m = await viem.getContractAt("LicenseMarket", market);
-  const publicClient = await viem.getPublicClient();
-  const hash = await m.write.registerContent([
-    {
-      infohash: keccak256(toHex(seed)),
-      size,
-      payout,
-      basePrice: LICENSE_BASE_PRICE,
-      curve: LINEAR_CURVE,
-      growth: 0n,
-      maxSupply: 0n,
-      bountyFeeBps: 0,
-      transferable: false,
-      metadataURI: "",
-    },
-  ]);
-  await publicClient.waitForTransactionReceipt({ hash });
-  return m.read.contentCount();
+  const [publisher] = await viem.getWalletClients();
+  return registerAs(market, publisher, {
+    infohash: keccak256(toHex(seed)),
+    size,
+    payout,
+    basePrice: LICENSE_BASE_PRICE,
+    curve: LINEAR_CURVE,
+    growth: 0n,
+    maxSupply: 0n,
+    bountyFeeBps: 0,
+    transferable: false,
+    metadataURI: "",
+  });
 }
 
 export async function buyLicense(viem: Viem, market: Address, contentId: bigint, recipient: Address) {

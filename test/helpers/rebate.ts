@@ -7,6 +7,7 @@ import { keccak256, toHex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import type { ContractReturnType, WalletClient } from "@nomicfoundation/hardhat-viem/types";
 import { delegationTypes, rebatePoolDomain, receiptTypes } from "@web3torrent/sdk/eip712";
+import { registerAs } from "./registration.ts";
 
 export type Pool = ContractReturnType<"RebatePool">;
 export type Market = ContractReturnType<"LicenseMarket">;
@@ -31,31 +32,25 @@ export interface ContentOptions {
 
 let infohashCounter = 0n;
 
-/** Registers a content as `publisher` and returns its id. Each call uses a fresh infohash. */
+/** Registers a content as `publisher` (commit, then reveal) and returns its id. Each call uses a fresh infohash. */
 export async function registerContent(
   market: Market,
   publisher: WalletClient,
   options: ContentOptions,
 ): Promise<bigint> {
   infohashCounter += 1n;
-  await market.write.registerContent(
-    [
-      {
-        infohash: keccak256(toHex(`w3t test content ${infohashCounter} ${Date.now()}`)),
-        size: options.size,
-        payout: publisher.account.address,
-        basePrice: options.basePrice,
-        curve: LINEAR,
-        growth: options.growth ?? 0n,
-        maxSupply: 0n,
-        bountyFeeBps: options.bountyFeeBps ?? MAX_BOUNTY_FEE_BPS,
-        transferable: options.transferable ?? false,
-        metadataURI: "",
-      },
-    ],
-    { account: publisher.account },
-  );
-  return market.read.contentCount();
+  return registerAs(market.address, publisher, {
+    infohash: keccak256(toHex(`w3t test content ${infohashCounter} ${Date.now()}`)),
+    size: options.size,
+    payout: publisher.account.address,
+    basePrice: options.basePrice,
+    curve: LINEAR,
+    growth: options.growth ?? 0n,
+    maxSupply: 0n,
+    bountyFeeBps: options.bountyFeeBps ?? MAX_BOUNTY_FEE_BPS,
+    transferable: options.transferable ?? false,
+    metadataURI: "",
+  });
 }
 
 /** Buys `quantity` licenses of `contentId` for `recipient` (paid by `buyer`); returns the quote. */
@@ -89,16 +84,23 @@ export interface SigningDomain {
   pool: Address;
 }
 
-export function signDelegation(wallet: TypedDataSigner, domain: SigningDomain, sessionKey: Address, expiry: bigint) {
+/** `signer` signs `Delegation(wallet, sessionKey, expiry)` (`signer` is the wallet's key: itself, or its owner). */
+export function signDelegation(
+  signer: TypedDataSigner,
+  domain: SigningDomain,
+  wallet: Address,
+  sessionKey: Address,
+  expiry: bigint,
+) {
   const typedData = {
     domain: rebatePoolDomain(domain.chainId, domain.pool),
     types: delegationTypes,
     primaryType: "Delegation",
-    message: { sessionKey, expiry },
+    message: { wallet, sessionKey, expiry },
   } as const;
-  return isLocalAccount(wallet)
-    ? wallet.signTypedData(typedData)
-    : wallet.signTypedData({ ...typedData, account: wallet.account });
+  return isLocalAccount(signer)
+    ? signer.signTypedData(typedData)
+    : signer.signTypedData({ ...typedData, account: signer.account });
 }
 
 export interface ReceiptFields {
@@ -147,7 +149,13 @@ export class LeecherSession {
   }
 
   async delegation(): Promise<Hex> {
-    this.delegationSig ??= await signDelegation(this.wallet, this.domain, this.sessionKey.address, this.expiry);
+    this.delegationSig ??= await signDelegation(
+      this.wallet,
+      this.domain,
+      this.leecher,
+      this.sessionKey.address,
+      this.expiry,
+    );
     return this.delegationSig;
   }
 

@@ -67,7 +67,7 @@ export async function submitReceipt(stack: TestStack, leecherKey: Hex, seederKey
   const seeder = privateKeyToAccount(seederKey).address;
   const domain = rebatePoolDomain(stack.chain.chainId, stack.chain.contracts.RebatePool);
   const expiry = BigInt(Math.floor(Date.now() / 1000) + 86_400);
-  const delegationSig = await leecher.signTypedData({ domain, types: delegationTypes, primaryType: "Delegation", message: { sessionKey: escrow.sessionKey.address, expiry } });
+  const delegationSig = await leecher.signTypedData({ domain, types: delegationTypes, primaryType: "Delegation", message: { wallet: leecher.address, sessionKey: escrow.sessionKey.address, expiry } });
   const receiptSig = await escrow.sessionKey.signTypedData({ domain, types: receiptTypes, primaryType: "Receipt", message: { leecher: leecher.address, seeder, contentId, cumulativeBytes } });
   const hash = await wallet(stack, seederKey).writeContract({
     address: stack.chain.contracts.RebatePool,

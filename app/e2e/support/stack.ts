@@ -5,10 +5,11 @@
 import { startDevChain, type DevChain } from "@web3torrent/devchain";
 import { startLocalIndexer, type LocalIndexer } from "@web3torrent/indexer";
 import { buildSubgraph } from "@web3torrent/subgraph/build";
-import { createPublicClient, createWalletClient, http, parseEther, type Address, type Hex } from "viem";
+import { createPublicClient, createWalletClient, http, parseEther, type Address, type Hex, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
 import { licenseMarketAbi } from "@web3torrent/sdk/generated/contracts";
+import { registerContent as sdkRegisterContent } from "@web3torrent/sdk/market";
 import { startApp, type AppRuntimeConfig, type AppServer } from "../../../scripts/stack/app.ts";
 
 export interface TestStack {
@@ -55,7 +56,7 @@ export async function startStack(extra: Partial<AppRuntimeConfig> = {}, { graphq
   };
 }
 
-/** Registers a content from `privateKey` directly (not through the UI): a linear curve. */
+/** Registers a content from `privateKey` directly (not through the UI), with the sdk's two steps: a linear curve. */
 export async function registerContent(
   stack: TestStack,
   privateKey: Hex,
@@ -65,14 +66,15 @@ export async function registerContent(
   const wallet = createWalletClient({ account, chain: { ...hardhat, id: stack.chain.chainId }, transport: http(stack.chain.rpcUrl) });
   const infohash = `0x${Buffer.from(crypto.getRandomValues(new Uint8Array(20))).toString("hex")}${"0".repeat(24)}` as Hex;
   const metadataURI = `data:application/json,${encodeURIComponent(JSON.stringify({ name, description: `${name}, registered by the test`, magnet: null }))}`;
-  const hash = await wallet.writeContract({
-    address: stack.chain.contracts.LicenseMarket,
-    abi: licenseMarketAbi,
-    functionName: "registerContent",
-    args: [{ infohash, size, payout: account.address, basePrice, curve: 0, growth: slope, maxSupply: 0n, bountyFeeBps, transferable: false, metadataURI }],
+  return sdkRegisterContent(stack.publicClient as PublicClient, wallet, account, stack.chain.contracts.LicenseMarket, {
+    infohash,
+    size,
+    payout: account.address,
+    basePrice,
+    growth: slope,
+    bountyFeeBps,
+    metadataURI,
   });
-  await stack.publicClient.waitForTransactionReceipt({ hash });
-  return stack.publicClient.readContract({ address: stack.chain.contracts.LicenseMarket, abi: licenseMarketAbi, functionName: "contentCount" });
 }
 
 /** Buys one license of `contentId` for `privateKey`'s account at the current quote (not through the UI). */

@@ -32,6 +32,8 @@ export class TestWallet {
   /** wallet_addEthereumChain requests, for assertions. */
   readonly addedChains: Record<string, unknown>[] = [];
   readonly requests: string[] = [];
+  /** The EIP-712 messages signed (eth_signTypedData_v4), for assertions. */
+  readonly signedTypedData: { primaryType: string; message: Record<string, unknown> }[] = [];
   #connected = false;
   /** Per method, how many more requests pass before the next one is declined. */
   #rejectNext = new Map<SigningMethod, number>();
@@ -144,6 +146,7 @@ export class TestWallet {
         if (signer.toLowerCase() !== address.toLowerCase()) return { error: { code: 4100, message: `Unknown account ${signer}` } };
         const typed = JSON.parse(json) as { domain: Record<string, unknown>; types: Record<string, unknown>; primaryType: string; message: Record<string, unknown> };
         const { EIP712Domain: _domainType, ...types } = typed.types;
+        this.signedTypedData.push({ primaryType: typed.primaryType, message: typed.message });
         return { result: await this.account.signTypedData({ domain: typed.domain, types, primaryType: typed.primaryType, message: typed.message } as never) };
       }
       case "personal_sign": {

@@ -20,6 +20,10 @@ import { saveTorrentFile } from "./useSaveFile.ts";
 import { useEscrowActions } from "./useEscrowActions.ts";
 import { TxProgress } from "../tx/TxProgress.tsx";
 import type { DownloadOptions } from "./useDownload.ts";
+import { useAppConfig } from "../config/ConfigContext.tsx";
+import { useWallet } from "../wallet/useWallet.ts";
+import { DelegationNotice } from "./DelegationNotice.tsx";
+import { loadDownloadKey, newDelegationExpiry } from "./downloadKey.ts";
 
 /** The three ways to pay seeders offered to the user. */
 const PAYMENT_CHOICES = {
@@ -40,7 +44,7 @@ const PROBLEM_TITLES = {
 
 const PHASES = {
   idle: "",
-  authorising: "Sign once in your wallet to authorise this tab's session key…",
+  authorising: "Sign the delegation in your wallet, once, to authorise this tab's session key…",
   depositing: "Confirm the deposit in your wallet…",
   downloading: "Downloading; seeders are paid at each checkpoint.",
   settling: "Complete; sending the final vouchers to the seeders…",
@@ -60,6 +64,8 @@ function parseCap(text: string): bigint | null {
 }
 
 export function DownloadPanel({ content, entry }: { content: ContentRecord; entry: AppTorrent | undefined }) {
+  const config = useAppConfig();
+  const { address } = useWallet();
   const download = useDownload(content);
   const { remove, seedContent } = useTorrents();
   const [seeding, setSeeding] = useState(false);
@@ -87,7 +93,10 @@ export function DownloadPanel({ content, entry }: { content: ContentRecord; entr
     }
   }
   const busy = download.phase === "authorising" || download.phase === "depositing";
-  const start = (pricePerMiBCap: bigint) => download.start({ ...PAYMENT_CHOICES[choice], pricePerMiBCap });
+  // The delegation the wallet would be asked for now (or the tab's, already signed), shown before the prompt.
+  const storedKey = address ? loadDownloadKey(config.chainId, address) : null;
+  const delegationExpiry = storedKey?.delegation.expiry ?? newDelegationExpiry();
+  const start = (pricePerMiBCap: bigint) => download.start({ ...PAYMENT_CHOICES[choice], pricePerMiBCap, delegationExpiry });
 
   /** The way out of a declined release: stop downloading and close the escrow (the rest is refunded). */
   async function stopAndClose() {
@@ -163,6 +172,7 @@ export function DownloadPanel({ content, entry }: { content: ContentRecord; entr
               for the checkpoint, never more than your cap.
             </p>
           )}
+          {address && <DelegationNotice account={address} expiry={delegationExpiry} signed={storedKey !== null} />}
           <button type="button" onClick={() => cap !== null && start(cap)} disabled={busy || cap === null} data-testid="download">
             {busy ? "Check your wallet…" : "Download"}
           </button>

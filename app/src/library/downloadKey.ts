@@ -4,7 +4,7 @@
  * this tab ask the wallet only for the escrow deposit.
  */
 import { createDownloadKey, type DownloadKey } from "@web3torrent/sdk/paidDownload";
-import { SessionKey } from "@web3torrent/sdk/sessionKey";
+import { DEFAULT_DELEGATION_TTL_SECONDS, SessionKey } from "@web3torrent/sdk/sessionKey";
 import type { Address, Hex, WalletClient } from "viem";
 
 const STORAGE_PREFIX = "w3t:download-key:";
@@ -38,11 +38,27 @@ export function loadDownloadKey(chainId: number, account: Address, nowSeconds = 
   }
 }
 
-/** The tab's key for `account`, asking the wallet for the delegation only when there is none (one signature). */
-export async function downloadKeyFor(walletClient: WalletClient, account: Address, ctx: { chainId: number; rebatePool: Address }): Promise<DownloadKey> {
+/**
+ * The expiry a new delegation gets when it is asked for now: a day from now, to the minute, so the date the page
+ * shows before the prompt is the one signed.
+ */
+export function newDelegationExpiry(nowSeconds = Math.floor(Date.now() / 1000)): bigint {
+  return BigInt(nowSeconds - (nowSeconds % 60) + DEFAULT_DELEGATION_TTL_SECONDS);
+}
+
+/**
+ * The tab's key for `account`, asking the wallet for the delegation (until `expiry`) only when there is none (one
+ * signature).
+ */
+export async function downloadKeyFor(
+  walletClient: WalletClient,
+  account: Address,
+  ctx: { chainId: number; rebatePool: Address },
+  expiry: bigint = newDelegationExpiry(),
+): Promise<DownloadKey> {
   const existing = loadDownloadKey(ctx.chainId, account);
   if (existing) return existing;
-  const key = await createDownloadKey(walletClient, account, ctx);
+  const key = await createDownloadKey(walletClient, account, ctx, expiry);
   const stored: StoredKey = {
     privateKey: key.sessionKey.exportPrivateKey(),
     account,

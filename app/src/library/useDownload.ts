@@ -40,6 +40,8 @@ export interface DownloadOptions {
   payment: PaymentStrategy;
   /** The most the user pays per MiB; the deposit is the whole content at this price. 0: free seeders only. */
   pricePerMiBCap: bigint;
+  /** The expiry of a new delegation, as the page showed it before the prompt. */
+  delegationExpiry?: bigint;
 }
 
 export function useDownload(content: ContentRecord) {
@@ -75,7 +77,7 @@ export function useDownload(content: ContentRecord) {
         }
         const walletClient = await getWalletClient(wagmiConfig, { chainId: config.chainId, account: address });
         setPhase("authorising");
-        const key = await downloadKeyFor(walletClient, address, { chainId: config.chainId, rebatePool: config.contracts.RebatePool });
+        const key = await downloadKeyFor(walletClient, address, { chainId: config.chainId, rebatePool: config.contracts.RebatePool }, options.delegationExpiry);
         const client = await getClient();
         setPhase(options.pricePerMiBCap > 0n ? "depositing" : "downloading");
         const paid = await startPaidDownload({

@@ -1,6 +1,7 @@
 /**
  * Publishing: pick a file (its torrent is created here and seeded from this tab), set the license curve and fees,
- * register it on-chain. The page shows the first prices the curve will charge before anything is signed.
+ * register it on-chain in two steps (commit, wait, register: a registration cannot be copied from the mempool).
+ * The page shows the first prices the curve will charge before anything is signed.
  */
 import { useState } from "react";
 import { nextPrice } from "@web3torrent/sdk/bondingCurve";
@@ -10,11 +11,11 @@ import { ErrorNotice } from "../errors/ErrorNotice.tsx";
 import { Eth } from "../format/Eth.tsx";
 import { formatBytes } from "../format/formatBytes.ts";
 import { useTorrents } from "../torrent/TorrentContext.tsx";
-import { TxProgress } from "../tx/TxProgress.tsx";
 import { RequireWallet } from "../wallet/RequireWallet.tsx";
 import { useWallet } from "../wallet/useWallet.ts";
 import { infohashToBytes32, magnetURI } from "@web3torrent/sdk/infohash";
 import { ProceedsCard } from "./ProceedsCard.tsx";
+import { RegistrationProgress } from "./RegistrationProgress.tsx";
 import { DEFAULT_FORM, validatePublishForm, type PublishForm } from "./publishParams.ts";
 import { useCreateTorrent } from "./useCreateTorrent.ts";
 import { useRegisterContent } from "./useRegisterContent.ts";
@@ -171,7 +172,7 @@ export function PublishPage() {
         </p>
       )}
 
-      <TxProgress state={tx} />
+      <RegistrationProgress state={tx.state} />
       {tx.error && (
         <ErrorNotice error={tx.error} onDismiss={tx.reset}>
           <button type="button" onClick={publish}>

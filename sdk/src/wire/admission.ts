@@ -108,9 +108,12 @@ export async function checkHello(ctx: AdmissionContext, hello: HelloMessage, ter
   };
 }
 
-/** Whether the hello's delegation is the account's signature: ECDSA first, else the chain (ERC-1271, ERC-6492). */
+/**
+ * Whether the hello's delegation is the account's signature, naming the account as its wallet: ECDSA first, else
+ * the chain (ERC-1271, ERC-6492).
+ */
 export async function validDelegation(ctx: AdmissionContext, hello: HelloMessage): Promise<boolean> {
-  const message = { sessionKey: hello.sessionKey, expiry: hello.delegation.expiry };
+  const message = { wallet: hello.account, sessionKey: hello.sessionKey, expiry: hello.delegation.expiry };
   const typed = delegationTypedData({ chainId: ctx.chainId, rebatePool: ctx.contracts.rebatePool }, message);
   const signer = await recoverTypedDataAddress({ ...typed, signature: hello.delegation.signature }).catch(() => null);
   if (signer === hello.account) return true;

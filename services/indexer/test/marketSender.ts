@@ -3,12 +3,14 @@ import { type Abi, type Address, createPublicClient, createWalletClient, defineC
 import { privateKeyToAccount } from "viem/accounts";
 import type { DevChain } from "@web3torrent/devchain";
 import { licenseMarketAbi } from "@web3torrent/sdk/generated/contracts";
+import { registerContent } from "@web3torrent/sdk/market";
 
 export interface MarketSender {
   address: Address;
   /** Sends a LicenseMarket transaction; resolves to its block number. */
   send(functionName: string, args: readonly unknown[], value?: bigint): Promise<bigint>;
-  /** Registers a linear-curve content at a fixed price, paid out to this account. */
+  /** Registers a linear-curve content at a fixed price, paid out to this account (commit, wait, reveal); resolves
+   * to its content id. */
   registerContent(label: string, metadataURI?: string): Promise<bigint>;
 }
 
@@ -30,19 +32,12 @@ export function marketSender(chain: DevChain, accountIndex = 1): MarketSender {
     address: account.address,
     send,
     registerContent: (label, metadataURI = "") =>
-      send("registerContent", [
-        {
-          infohash: keccak256(toHex(label)),
-          size: 1_000_000n,
-          payout: account.address,
-          basePrice: parseEther("0.001"),
-          curve: 0,
-          growth: 0n,
-          maxSupply: 0n,
-          bountyFeeBps: 0,
-          transferable: false,
-          metadataURI,
-        },
-      ]),
+      registerContent(client, wallet, account, chain.contracts.LicenseMarket, {
+        infohash: keccak256(toHex(label)),
+        size: 1_000_000n,
+        payout: account.address,
+        basePrice: parseEther("0.001"),
+        metadataURI,
+      }),
   };
 }

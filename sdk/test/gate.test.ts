@@ -267,10 +267,9 @@ describe("the leecher's signing rules", () => {
     const liar = session.ledgerFor({ ...terms, type: "terms", seeder: POOL });
     const refusedOnItsWire: string[] = [];
     liar.refusers.add((refusal) => refusedOnItsWire.push(refusal.reason));
-    honest.received = liar.received = FIRST_CHECKPOINT;
-    session.blockReceived(honest, 0);
-    session.blockReceived(liar, 1);
-    session.blockReceived(honest, 2);
+    session.blockReceived(honest, 0, FIRST_CHECKPOINT / 2n);
+    session.blockReceived(liar, 1, FIRST_CHECKPOINT);
+    session.blockReceived(honest, 2, FIRST_CHECKPOINT / 2n);
     session.pieceVerified(0);
     session.pieceFailed(1);
     assert.deepEqual(refusedOnItsWire, [RefusalReason.BadData], "refused on its live wire at once");

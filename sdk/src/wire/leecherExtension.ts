@@ -1,8 +1,9 @@
 /**
  * The leecher's side of `w3t_pay`: a BEP 10 extension for `wire.use(leecherExtension(session))`.
  *
- * It counts the bytes received on its wire (the `download` events of piece messages) into the seeder's ledger,
- * answers the seeder's terms with a hello and each voucher request with what `LeecherSession.answer` signs. A paid
+ * It counts into the seeder's ledger only the blocks this wire requested (`watchRequests`): a block nobody asked
+ * for on this wire, or one received twice, is a protocol violation and the peer is refused (`unsolicited`); a
+ * block whose request was cancelled, rejected or timed out is dropped unpaid. It answers the seeder's terms with a hello and each voucher request with what `LeecherSession.answer` signs. A paid
  * download does not upload (`refuseUploads`): the wire never unchokes the other side and sends no block (the content
  * is the seeders' to sell, to licensed and paying peers), so a plain client gets nothing from a leecher either,
  * before or after the download completes. Seeding what was downloaded goes through the seeder extension.
@@ -17,7 +18,7 @@ import {
   type TermsMessage,
   type W3tPayMessage,
 } from "./messages.ts";
-import type { LeecherSession, SeederLedger } from "./leecherSession.ts";
+import { refusedForGood, type LeecherSession, type SeederLedger } from "./leecherSession.ts";
 import type { ExtendedHandshake, ExtensionConstructor, PayWire } from "./wire.ts";
 
 type State = "awaiting_terms" | "paying" | "refused";
@@ -53,31 +54,89 @@ export function followPieceChecks(torrent: PieceChecks, session: LeecherSession)
   });
 }
 
+/** The blocks a wire asked for and has not received: what its peer may send, each once. */
+export class RequestedBlocks {
+  readonly #pending = new Map<string, number>();
+  /** Requests withdrawn (cancelled, rejected, timed out): a late block for one is not a violation, nor paid. */
+  readonly #withdrawn = new Map<string, number>();
+
+  /** Wraps `wire.request` so that every request this side sends is recorded. */
+  constructor(wire: PayWire) {
+    const request = wire.request.bind(wire);
+    wire.request = (index, offset, length, callback) => {
+      const key = blockKey(index, offset, length);
+      increment(this.#pending, key);
+      request(index, offset, length, (error, block) => {
+        // On success the `piece` event, which follows, consumes the request.
+        if (error && decrement(this.#pending, key)) increment(this.#withdrawn, key);
+        callback?.(error, block);
+      });
+    };
+  }
+
+  /** A block arrived: "paid" if requested, "late" if its request was withdrawn, "unsolicited" otherwise. */
+  take(index: number, offset: number, length: number): "paid" | "late" | "unsolicited" {
+    const key = blockKey(index, offset, length);
+    if (decrement(this.#pending, key)) return "paid";
+    if (decrement(this.#withdrawn, key)) return "late";
+    return "unsolicited";
+  }
+}
+
+function blockKey(index: number, offset: number, length: number): string {
+  return `${index}:${offset}:${length}`;
+}
+
+function increment(counts: Map<string, number>, key: string): void {
+  counts.set(key, (counts.get(key) ?? 0) + 1);
+}
+
+/** Takes one from `key`'s count; false when there was none. */
+function decrement(counts: Map<string, number>, key: string): boolean {
+  const count = counts.get(key);
+  if (!count) return false;
+  if (count === 1) counts.delete(key);
+  else counts.set(key, count - 1);
+  return true;
+}
+
 export function leecherExtension(session: LeecherSession): ExtensionConstructor {
   class W3tPayLeecher {
     readonly #wire: PayWire;
     #state: State = "awaiting_terms";
     #ledger: SeederLedger | null = null;
     #terms: TermsMessage | null = null;
-    /** Bytes received before the seeder identified itself (none from an honest seeder). */
-    #unattributed = 0n;
+    readonly #requested: RequestedBlocks;
+    /** Requested blocks received before the seeder identified itself (none from an honest seeder). */
+    readonly #unattributed: { index: number; bytes: bigint }[] = [];
     #queue: Promise<void> = Promise.resolve();
     readonly #sender = (message: W3tPayMessage) => this.#send(message);
     readonly #refuser = (refusal: RefusalMessage) => this.#refuse(refusal, false);
-    /** Bytes received on this wire. */
+    /** Bytes of requested blocks received on this wire. */
     receivedOnWire = 0n;
 
     constructor(wire: PayWire) {
       this.#wire = wire;
       refuseUploads(wire);
-      wire.on("download", (bytes: number) => {
-        const n = BigInt(bytes);
-        this.receivedOnWire += n;
-        if (this.#ledger) this.#ledger.received += n;
-        else this.#unattributed += n;
-      });
-      wire.on("piece", (index: number) => {
-        if (this.#ledger) session.blockReceived(this.#ledger, index);
+      this.#requested = new RequestedBlocks(wire);
+      wire.on("piece", (index: number, offset: number, block: Uint8Array) => {
+        const outcome = this.#requested.take(index, offset, block.length);
+        if (outcome === "late" || this.#state === "refused") return;
+        if (outcome === "unsolicited") {
+          const refusal: RefusalMessage = {
+            type: "refusal",
+            reason: RefusalReason.Unsolicited,
+            message: `block ${index}:${offset} (${block.length} bytes) was not requested on this wire`,
+          };
+          // Refused on every wire: the address that sent it is paid nothing more in this download.
+          if (this.#ledger) session.refuseSeeder(this.#ledger, refusal);
+          this.#refuse(refusal);
+          return;
+        }
+        const bytes = BigInt(block.length);
+        this.receivedOnWire += bytes;
+        if (this.#ledger) session.blockReceived(this.#ledger, index, bytes);
+        else this.#unattributed.push({ index, bytes });
       });
       wire.once("close", () => {
         this.#ledger?.senders.delete(this.#sender);
@@ -124,12 +183,11 @@ export function leecherExtension(session: LeecherSession): ExtensionConstructor 
           if (refusal) return this.#refuse(refusal);
           this.#terms = message;
           const ledger = session.ledgerFor(message);
-          // A seeder that sent bad data stays refused on every wire, new ones included.
-          if (ledger.refusal?.reason === RefusalReason.BadData) return this.#refuse(ledger.refusal, false);
+          // A seeder that sent bad data or unsolicited blocks stays refused on every wire, new ones included.
+          if (refusedForGood(ledger)) return this.#refuse(ledger.refusal!, false);
           ledger.refusal = null;
           session.reconnected(ledger);
-          ledger.received += this.#unattributed;
-          this.#unattributed = 0n;
+          for (const { index, bytes } of this.#unattributed.splice(0)) session.blockReceived(ledger, index, bytes);
           ledger.senders.add(this.#sender);
           ledger.refusers.add(this.#refuser);
           this.#ledger = ledger;

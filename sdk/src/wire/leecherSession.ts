@@ -130,6 +130,14 @@ export function isUserRejection(error: unknown): boolean {
   return false;
 }
 
+/** Refusals that hold for the rest of the download, on every wire to that seeder, new ones included. */
+const FOR_GOOD: ReadonlySet<string> = new Set([RefusalReason.BadData, RefusalReason.Unsolicited]);
+
+/** Whether the leecher refused this seeder for the rest of the download (bad data, unsolicited blocks). */
+export function refusedForGood(ledger: SeederLedger): boolean {
+  return ledger.refusal !== null && FOR_GOOD.has(ledger.refusal.reason);
+}
+
 export class LeecherSession {
   readonly options: LeecherSessionOptions;
   readonly ledgers = new Map<Address, SeederLedger>();
@@ -230,7 +238,7 @@ export class LeecherSession {
    * seeder has not acknowledged them), or a refusal. Override to model other leechers in tests.
    */
   async answer(ledger: SeederLedger, request: VoucherRequestMessage): Promise<W3tPayMessage[]> {
-    if (ledger.refusal?.reason === RefusalReason.BadData) return [ledger.refusal];
+    if (refusedForGood(ledger)) return [ledger.refusal!];
     if (request.voucherBytes !== null && this.paid && ledger.pricePerMiB > 0n) {
       if (request.voucherBytes > ledger.requestedBytes) ledger.requestedBytes = request.voucherBytes;
       const refusal =
@@ -390,8 +398,10 @@ export class LeecherSession {
     this.observer.receiptSigned?.(ledger, ledger.receipt);
   }
 
-  /** A block of piece `index` arrived from this seeder. */
-  blockReceived(ledger: SeederLedger, index: number): void {
+  /** A block of piece `index` that this leecher requested from this seeder arrived (`bytes` long). */
+  blockReceived(ledger: SeederLedger, index: number, bytes: bigint): void {
+    if (refusedForGood(ledger)) return;
+    ledger.received += bytes;
     let sources = this.#unverified.get(index);
     if (!sources) this.#unverified.set(index, (sources = new Set()));
     sources.add(ledger);
@@ -407,12 +417,16 @@ export class LeecherSession {
     const sources = this.#unverified.get(index);
     this.#unverified.delete(index);
     for (const ledger of sources ?? []) {
-      if (ledger.refusal) continue;
-      const refusal: RefusalMessage = { type: "refusal", reason: RefusalReason.BadData, message: `piece ${index} failed its hash check` };
-      ledger.refusal = refusal;
-      for (const refuse of [...ledger.refusers]) refuse(refusal);
-      this.observer.refused?.(ledger, refusal, false);
+      this.refuseSeeder(ledger, { type: "refusal", reason: RefusalReason.BadData, message: `piece ${index} failed its hash check` });
     }
+  }
+
+  /** Refuses a seeder on every wire for the rest of the download (bad data, unsolicited blocks): it is paid nothing more. */
+  refuseSeeder(ledger: SeederLedger, refusal: RefusalMessage): void {
+    if (refusedForGood(ledger)) return;
+    ledger.refusal = refusal;
+    for (const refuse of [...ledger.refusers]) refuse(refusal);
+    this.observer.refused?.(ledger, refusal, false);
     this.wake();
   }
 

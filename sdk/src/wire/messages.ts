@@ -59,6 +59,8 @@ export const RefusalReason = {
   BadData: "bad_data",
   /** A message the protocol does not allow at this point. */
   OutOfOrder: "out_of_order",
+  /** A block the leecher did not request on this wire, or received twice: nothing is paid for it. */
+  Unsolicited: "unsolicited",
   /** A message that does not parse or validate. */
   Malformed: "malformed",
   /** A message over MAX_MESSAGE_BYTES. */

@@ -1,12 +1,15 @@
 /**
- * The leecher's side of `w3t_pay`: a BEP 10 extension for `wire.use(leecherExtension(session))`.
+ * The leecher's side of `w3t_pay`: a BEP 10 extension for `wire.use(leecherExtension(session, local))`.
  *
- * It counts into the seeder's ledger only the blocks this wire requested (`watchRequests`): a block nobody asked
- * for on this wire, or one received twice, is a protocol violation and the peer is refused (`unsolicited`); a
- * block whose request was cancelled, rejected or timed out is dropped unpaid. It answers the seeder's terms with a hello and each voucher request with what `LeecherSession.answer` signs. A paid
- * download does not upload (`refuseUploads`): the wire never unchokes the other side and sends no block (the content
- * is the seeders' to sell, to licensed and paying peers), so a plain client gets nothing from a leecher either,
- * before or after the download completes. Seeding what was downloaded goes through the seeder extension.
+ * It answers the seeder's terms with a hello (the session key's proof over the seeder's nonce on this wire), books
+ * nothing to the seeder's address before the seeder's `identity` proves it (./proofs.ts), and answers each voucher
+ * request with what `LeecherSession.answer` signs. It counts into the seeder's ledger only the blocks this wire
+ * requested (`RequestedBlocks`): a block nobody asked for on this wire, or one received twice, is a protocol
+ * violation and the peer is refused for the rest of the download (`unsolicited`); a block whose request was
+ * cancelled, rejected or timed out is dropped unpaid. A paid download does not upload (`refuseUploads`): the wire
+ * never unchokes the other side and sends no block (the content is the seeders' to sell, to licensed and paying
+ * peers), so a plain client gets nothing from a leecher either, before or after the download completes. Seeding
+ * what was downloaded goes through the seeder extension.
  */
 import {
   RefusalReason,
@@ -19,9 +22,10 @@ import {
   type W3tPayMessage,
 } from "./messages.ts";
 import { refusedForGood, type LeecherSession, type SeederLedger } from "./leecherSession.ts";
+import { newNonce, verifyIdentity, type LocalPeer, type WireBinding } from "./proofs.ts";
 import type { ExtendedHandshake, ExtensionConstructor, PayWire } from "./wire.ts";
 
-type State = "awaiting_terms" | "paying" | "refused";
+type State = "awaiting_terms" | "awaiting_identity" | "paying" | "refused";
 
 /**
  * Makes a wire of a downloading torrent upload nothing: WebTorrent unchokes interested peers by itself (and again in
@@ -100,12 +104,18 @@ function decrement(counts: Map<string, number>, key: string): boolean {
   return true;
 }
 
-export function leecherExtension(session: LeecherSession): ExtensionConstructor {
+/**
+ * `local` names the torrent and this client's peer id: the hello's proof and the seeder's identity are bound to them
+ * and to the remote peer's id (./proofs.ts).
+ */
+export function leecherExtension(session: LeecherSession, local: LocalPeer): ExtensionConstructor {
   class W3tPayLeecher {
     readonly #wire: PayWire;
     #state: State = "awaiting_terms";
     #ledger: SeederLedger | null = null;
     #terms: TermsMessage | null = null;
+    /** This wire's challenge to the seeder, sent in the hello. */
+    readonly #nonce = newNonce();
     readonly #requested: RequestedBlocks;
     /** Requested blocks received before the seeder identified itself (none from an honest seeder). */
     readonly #unattributed: { index: number; bytes: bigint }[] = [];
@@ -182,7 +192,19 @@ export function leecherExtension(session: LeecherSession): ExtensionConstructor 
           const refusal = session.checkTerms(message);
           if (refusal) return this.#refuse(refusal);
           this.#terms = message;
-          const ledger = session.ledgerFor(message);
+          this.#state = "awaiting_identity";
+          this.#send(await session.hello(this.#binding(), message.nonce, this.#nonce));
+          return;
+        }
+        case "identity": {
+          if (this.#state !== "awaiting_identity") return this.#refuse(outOfOrder("identity before terms or twice"));
+          const terms = this.#terms!;
+          const ctx = { chainId: session.options.chainId, rebatePool: session.options.contracts.rebatePool };
+          const proven = await verifyIdentity(ctx, this.#binding(), this.#nonce, terms.seeder, message);
+          if (!proven) {
+            return this.#refuse({ type: "refusal", reason: RefusalReason.BadSignature, message: `no proof that this peer speaks for ${terms.seeder}` });
+          }
+          const ledger = session.ledgerFor(terms);
           // A seeder that sent bad data or unsolicited blocks stays refused on every wire, new ones included.
           if (refusedForGood(ledger)) return this.#refuse(ledger.refusal!, false);
           ledger.refusal = null;
@@ -192,7 +214,6 @@ export function leecherExtension(session: LeecherSession): ExtensionConstructor 
           ledger.refusers.add(this.#refuser);
           this.#ledger = ledger;
           this.#state = "paying";
-          this.#send(session.hello());
           return;
         }
         case "voucher_request": {
@@ -232,6 +253,10 @@ export function leecherExtension(session: LeecherSession): ExtensionConstructor 
       if (!notify) return;
       session.observer.refused?.(this.#ledger, refusal, false);
       session.wake();
+    }
+
+    #binding(): WireBinding {
+      return { infoHash: local.infoHash, seederPeerId: this.#wire.peerId ?? "", leecherPeerId: local.peerId };
     }
 
     #send(message: W3tPayMessage): void {

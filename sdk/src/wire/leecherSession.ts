@@ -37,6 +37,7 @@ import {
   type VoucherRequestMessage,
   type W3tPayMessage,
 } from "./messages.ts";
+import { signAdmission, type WireBinding } from "./proofs.ts";
 
 export interface LeecherSessionOptions {
   chainId: number;
@@ -192,7 +193,11 @@ export class LeecherSession {
     return null;
   }
 
-  hello(): HelloMessage {
+  /**
+   * The hello for one wire: the session key signs the seeder's nonce bound to the wire (so the hello admits nobody
+   * else, on no other wire), and `nonce` is the challenge the seeder's identity must sign.
+   */
+  async hello(wire: WireBinding, seederNonce: Hex, nonce: Hex): Promise<HelloMessage> {
     const o = this.options;
     return {
       type: "hello",
@@ -201,6 +206,8 @@ export class LeecherSession {
       sessionKey: o.sessionKey.address,
       delegation: { expiry: o.delegation.expiry, signature: o.delegation.signature },
       payment: this.payment,
+      nonce,
+      proof: await signAdmission(o.sessionKey, o.chainId, wire, seederNonce),
     };
   }
 

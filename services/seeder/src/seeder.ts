@@ -20,6 +20,7 @@ import { EventEmitter } from "node:events";
 import { readdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { createPublicClient, http, parseEventLogs, type Address, type Hash, type Hex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 import WebTorrent from "webtorrent";
 import { FIRST_CHECKPOINT } from "@web3torrent/sdk/checkpointSchedule";
 import { getDeployment } from "@web3torrent/sdk/deployments";
@@ -261,7 +262,14 @@ export class Seeder extends EventEmitter implements SeederBackend {
       acceptsReleases: this.options.acceptsReleases ?? true,
       releaseTimeoutMs: this.options.releaseTimeoutMs ?? DEFAULT_RELEASE_TIMEOUT_MS,
     };
-    const extension = seederExtension({ terms, backend: this, observer: this.#observer(contentId) });
+    const extension = seederExtension({
+      terms,
+      backend: this,
+      observer: this.#observer(contentId),
+      // The payout key itself proves the address to each leecher: the headless seeder holds it.
+      identity: { signer: privateKeyToAccount(this.options.privateKey), delegation: null },
+      localPeer: { infoHash: torrent.infoHash, peerId: this.client.peerId },
+    });
     const added = this.client.add(Buffer.from(torrent.torrentFile), {
       path: dirname(path),
       announce: this.options.announce,

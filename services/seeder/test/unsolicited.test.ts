@@ -7,13 +7,15 @@ import assert from "node:assert/strict";
 import { mkdtempSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import type { Address } from "viem";
+import type { PrivateKeyAccount } from "viem";
 import { FIRST_CHECKPOINT, amountFor } from "@web3torrent/sdk/checkpointSchedule";
 import {
   RefusalReason,
   W3T_PAY,
   decodeMessage,
   encodeMessage,
+  newNonce,
+  signIdentity,
   type PayWire,
   type RefusalMessage,
   type W3tPayMessage,
@@ -30,7 +32,7 @@ const BLOCK = 16 * 1024;
 const BLOCKS = (12 * MiB) / BLOCK;
 
 /** The attacker's side of w3t_pay: terms naming its own address, then unsolicited blocks and a voucher request. */
-function floodingSeeder(swarm: Swarm, content: Published, attacker: Address, refusals: RefusalMessage[]) {
+function floodingSeeder(swarm: Swarm, content: Published, attacker: PrivateKeyAccount, attackerPeerId: string, refusals: RefusalMessage[]) {
   class Flood {
     readonly #wire: PayWire;
     constructor(wire: PayWire) {
@@ -48,19 +50,23 @@ function floodingSeeder(swarm: Swarm, content: Published, attacker: Address, ref
         escrow: swarm.contracts.escrow,
         rebatePool: swarm.contracts.rebatePool,
         contentId: content.contentId,
-        seeder: attacker,
+        seeder: attacker.address,
         pricePerMiB: PRICE,
         firstCheckpoint: FIRST_CHECKPOINT,
         modes: ["exponential"],
         voucherTimeoutMs: 60_000,
         acceptsReleases: true,
         releaseTimeoutMs: 60_000,
+        nonce: newNonce(),
       });
     }
-    onMessage(payload: Uint8Array): void {
+    async onMessage(payload: Uint8Array): Promise<void> {
       const message = decodeMessage(payload);
       if (message.type === "refusal") refusals.push(message);
       if (message.type !== "hello") return;
+      // It proves its own address: the blocks are booked to it, and it asks to be paid for them.
+      const binding = { infoHash: content.infoHash, seederPeerId: attackerPeerId, leecherPeerId: this.#wire.peerId! };
+      this.#send({ type: "identity", ...(await signIdentity({ signer: attacker, delegation: null }, swarm.chain.chainId, binding, message.nonce, attacker.address)) });
       const junk = new Uint8Array(BLOCK);
       for (let i = 0; i < BLOCKS; i++) this.#wire.piece(0, 0, junk);
       const bytes = BigInt(BLOCKS * BLOCK);
@@ -99,7 +105,7 @@ describe("a peer sending blocks that were never requested", () => {
     const attacker = swarm.client();
     const urls = swarm.announce();
     const torrent = attacker.add(torrentFile, { announce: urls, path: mkdtempSync(join(swarm.dir, "empty-")) });
-    const flood = floodingSeeder(swarm, content, swarm.account(ATTACKER).address, refusals);
+    const flood = floodingSeeder(swarm, content, swarm.account(ATTACKER), attacker.peerId, refusals);
     torrent.on("wire", (wire: { use(e: unknown): void }) => wire.use(flood));
     const { paid } = await swarm.download(content, LEECHER, { pricePerMiBCap: PRICE, payment });
     await until(() => refusals.length > 0 || paid.session.signatures > 0 || paid.session.releases.length > 0, 120_000);

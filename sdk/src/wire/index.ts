@@ -6,3 +6,4 @@ export * from "./leecherSession.ts";
 export * from "./leecherExtension.ts";
 export * from "./admission.ts";
 export * from "./proofs.ts";
+export * from "./solvency.ts";

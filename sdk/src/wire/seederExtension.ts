@@ -71,8 +71,9 @@ export interface SeederBackend {
    */
   admit(hello: HelloMessage, terms: SeederTerms): Promise<Admission>;
   /**
-   * Stores a voucher durably; resolves only once it is stored. It may answer a refusal (the voucher stays stored),
-   * though an on-chain check belongs in `checkVoucher`, which does not hold up the transfer.
+   * Stores a voucher durably; resolves only once it is stored. It may answer a refusal (the voucher stays stored):
+   * both seeders refuse here, before the next interval, when the escrow no longer covers the voucher held plus the
+   * next interval (./solvency.ts). `checkVoucher` is for checks that may run beside the transfer.
    */
   storeVoucher(account: ServiceAccount, voucher: VoucherMessage): Promise<Refusal | null | void>;
   /**

@@ -29,11 +29,11 @@ import { infohashToBytes32 } from "@web3torrent/sdk/infohash";
 import { readRebateClaims } from "@web3torrent/sdk/rebateClaims";
 import { torrentClientOptions } from "@web3torrent/sdk/torrentClient";
 import {
-  RefusalReason,
   ServiceAccount,
   DEFAULT_RELEASE_TIMEOUT_MS,
   DEFAULT_VOUCHER_TIMEOUT_MS,
   checkHello,
+  escrowCoversNextInterval,
   seederExtension,
   verifyRelease,
   type Admission,
@@ -337,12 +337,9 @@ export class Seeder extends EventEmitter implements SeederBackend {
     const { delegation, ...admitted } = checked.account;
     const account = this.#account({ ...admitted, delegationExpiry: delegation.expiry, delegationSignature: delegation.signature });
     if (account.escrowId === null) return { account };
-    // The escrow must still be able to pay the voucher the seeder holds, and something more.
-    const { remaining, redeemed } = await this.chain.payable(account.escrowId, account.voucherAmount);
-    if (remaining === 0n || remaining < account.voucherAmount - redeemed) {
-      return { refusal: { reason: RefusalReason.EscrowExhausted, message: `escrow ${account.escrowId} has ${remaining} wei left` } };
-    }
-    return { account };
+    // The escrow must still be able to pay the voucher the seeder holds, and the interval it is about to serve.
+    const refusal = await escrowCoversNextInterval(this.chain.publicClient, this.contracts.escrow, this.address, account, account.voucherBytes, account.voucherAmount);
+    return refusal ? { refusal } : { account };
   }
 
   /** The shared state of an account: from memory, else from the store (after a restart), else new. */
@@ -370,20 +367,14 @@ export class Seeder extends EventEmitter implements SeederBackend {
     return account;
   }
 
-  async storeVoucher(account: ServiceAccount, voucher: VoucherMessage): Promise<void> {
+  async storeVoucher(account: ServiceAccount, voucher: VoucherMessage): Promise<Refusal | null> {
     const before = this.store.get(account.key)!;
     this.store.saveVoucher(account.key, account.served, voucher.cumulativeBytes, voucher.cumulativeAmount, voucher.signature);
     // Stored: from here on a crash loses nothing. The first voucher of an escrow is redeemed at once: a cooperative
     // close counts only the seeders that have redeemed.
     if (before.redeemedAmount === 0n && before.voucherBytes === 0n) void this.flush({ redeemOnly: true }).catch(() => {});
-  }
-
-  async checkVoucher(account: ServiceAccount, voucher: VoucherMessage): Promise<Refusal | null> {
-    const { remaining, redeemed, payable } = await this.chain.payable(account.escrowId!, voucher.cumulativeAmount);
-    if (payable < voucher.cumulativeAmount - redeemed) {
-      return { reason: RefusalReason.EscrowExhausted, message: `escrow ${account.escrowId} has ${remaining} wei left` };
-    }
-    return null;
+    // Nothing past this checkpoint unless the escrow can still pay this voucher and the next interval.
+    return escrowCoversNextInterval(this.chain.publicClient, this.contracts.escrow, this.address, account, voucher.cumulativeBytes, voucher.cumulativeAmount);
   }
 
   async storeRelease(account: ServiceAccount, release: ReleasedMessage): Promise<{ redeemed: bigint } | { refusal: Refusal }> {

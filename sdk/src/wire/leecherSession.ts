@@ -1,15 +1,17 @@
 /**
  * The leecher's side of `w3t_pay` for one download: which terms it accepts, and what its session key signs.
  *
- * The rule: a voucher is signed only for bytes actually received from that seeder (counted per wire, summed per
- * seeder address), cumulative per seeder, priced at the seeder's announced price — which must not exceed the
- * escrow's cap. WebTorrent hash-checks every piece: the session remembers which seeders sent blocks of each piece
- * not yet verified (`blockReceived`), and when a piece fails its check (`pieceFailed`) every seeder that sent part of
- * it is refused (`bad_data`) and paid nothing more. A seeder sending bad data is so paid at most for the blocks
- * whose pieces were still unchecked when it asked (a piece is checked, asynchronously, as its last block arrives);
- * an honest seeder that shared a failed piece with it is refused too, as the session cannot tell which of them sent
- * the bad block. In upfront mode the one voucher for the whole download goes to the first seeder that asks; others
- * are told the deposit is taken. Receipts attest received bytes only, in every mode.
+ * The rule: a voucher is signed only for bytes actually received from that seeder — blocks its wire requested, each
+ * once (`RequestedBlocks` in ./leecherExtension.ts; an unsolicited block refuses the peer), on a wire where the seeder
+ * proved its address (./proofs.ts), counted per wire and summed per seeder address — cumulative per seeder, priced at
+ * the seeder's announced price, which must not exceed the escrow's cap. WebTorrent hash-checks every piece: the session
+ * remembers which seeders sent blocks of each piece not yet verified (`blockReceived`), and when a piece fails its
+ * check (`pieceFailed`) every seeder that sent part of it is refused (`bad_data`) and paid nothing more. A seeder
+ * sending bad data is so paid at most for the blocks whose pieces were still unchecked when it asked (a piece is
+ * checked, asynchronously, as its last block arrives); an honest seeder that shared a failed piece with it is refused
+ * too, as the session cannot tell which of them sent the bad block. In upfront mode the one voucher for the whole
+ * download goes to the first seeder that asks; others are told the deposit is taken. Receipts attest received bytes
+ * only, in every mode.
  *
  * One session serves every wire of the download; `settle()` sends each seeder a final voucher and receipt for the
  * bytes it served past its last checkpoint (when the download completes) and waits for the seeders' acks.

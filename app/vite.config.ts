@@ -1,6 +1,18 @@
 /// <reference types="vitest/config" />
 import react from "@vitejs/plugin-react";
-import { defineConfig } from "vite";
+import { defineConfig, type Plugin } from "vite";
+import { ANY_SERVICE, contentSecurityPolicy } from "./csp.ts";
+
+/** The built index.html carries the app's CSP (not the dev server's: Vite's hot reload runs inline script). */
+function contentSecurityPolicyMeta(): Plugin {
+  return {
+    name: "w3t-content-security-policy",
+    apply: "build",
+    transformIndexHtml: () => [
+      { tag: "meta", attrs: { "http-equiv": "Content-Security-Policy", content: contentSecurityPolicy(ANY_SERVICE) }, injectTo: "head-prepend" },
+    ],
+  };
+}
 
 /**
  * The app is a static bundle: every endpoint (RPC, GraphQL, tracker, gateway, contract addresses) comes from
@@ -9,7 +21,7 @@ import { defineConfig } from "vite";
  */
 export default defineConfig({
   base: "./",
-  plugins: [react()],
+  plugins: [react(), contentSecurityPolicyMeta()],
   build: {
     target: "es2022",
     chunkSizeWarningLimit: 1_000,

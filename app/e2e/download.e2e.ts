@@ -167,4 +167,17 @@ describe("paid downloads in the browser", () => {
     const [refunded] = await swarm.publicClient.getContractEvents({ address: swarm.contracts.escrow, abi: checkpointEscrowAbi, eventName: "EscrowRefunded", args: { escrowId }, fromBlock: 0n });
     assert.equal(refunded.args.amount, opened.args.deposit, "nothing was paid to the declined seeder");
   });
+  it("runs under a strict Content-Security-Policy: the downloads above raised no violation, and injected inline script does not run", async () => {
+    const response = await fetch(app.url);
+    const policy = response.headers.get("content-security-policy") ?? "";
+    assert.match(policy, /script-src 'self' 'wasm-unsafe-eval';/);
+    assert.match(policy, /frame-ancestors 'none'/);
+    assert.match(await response.text(), /http-equiv="Content-Security-Policy"/, "the built index.html carries it too");
+    for (const { cspViolations } of pages) assert.deepEqual(cspViolations, []);
+    const u = pages.at(-1)!;
+    await u.page.evaluate(() => document.body.insertAdjacentHTML("beforeend", '<img src="data:," onerror="window.__injected = true">'));
+    await u.page.waitForTimeout(500);
+    assert.equal(await u.page.evaluate(() => (window as { __injected?: boolean }).__injected ?? false), false, "an inline handler ran");
+    assert.ok(u.cspViolations.length > 0, "the browser reports the blocked handler");
+  });
 });

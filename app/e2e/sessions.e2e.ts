@@ -78,6 +78,7 @@ describe("WS402 sessions in the browser", () => {
     assert.deepEqual(u.wallet.requests.filter((m) => m === "eth_sendTransaction" || m.startsWith("eth_sign")), ["eth_sendTransaction"], "one deposit, receipts signed by the session key");
     await u.page.waitForFunction(() => Number(document.querySelector("[data-testid=meter]")?.getAttribute("data-elapsed")) >= 2);
     await screenshot(u.page, "session-live");
+    assert.deepEqual(u.cspViolations, [], "the gateway's resource and WebSocket are allowed by the app's CSP");
     await live.getByTestId("end-session").click();
     await u.page.getByTestId("session-ended").waitFor({ timeout: 60_000 });
     const [settled] = await publicClient.getContractEvents({ address: chain.contracts.WS402Deposits, abi: ws402DepositsAbi, eventName: "SessionSettled", fromBlock: 0n });

@@ -12,6 +12,7 @@ import type { AddressInfo } from "node:net";
 import { createRequire } from "node:module";
 import { dirname, extname, join, normalize, sep } from "node:path";
 import { fileURLToPath } from "node:url";
+import { contentSecurityPolicy, originsOf } from "../../app/csp.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
 export const APP_DIR = join(ROOT, "app");
@@ -68,6 +69,9 @@ export async function buildApp(): Promise<void> {
 export async function startApp({ config, host = "127.0.0.1", port = 0, rebuild = false }: AppServerOptions): Promise<AppServer> {
   if (rebuild || !existsSync(join(APP_DIST, "index.html"))) await buildApp();
   const configJson = JSON.stringify(config, null, 2);
+  // The app's CSP, narrowed to this stack's services (the built index.html carries the general one as well).
+  const services = originsOf([config.rpcUrl, config.graphqlUrl, config.gatewayUrl, ...(config.trackerUrls ?? [])]);
+  const csp = contentSecurityPolicy({ connect: services, frame: originsOf([config.gatewayUrl]) }, { header: true });
   const server = createServer((request, response) => {
     const path = decodeURIComponent(new URL(request.url ?? "/", "http://localhost").pathname);
     if (request.method !== "GET" && request.method !== "HEAD") {
@@ -86,6 +90,7 @@ export async function startApp({ config, host = "127.0.0.1", port = 0, rebuild =
       .writeHead(200, {
         "content-type": CONTENT_TYPES[extname(target)] ?? "application/octet-stream",
         "cache-control": immutable ? "public, max-age=31536000, immutable" : "no-cache",
+        "content-security-policy": csp,
       })
       .end(request.method === "HEAD" ? undefined : readFileSync(target));
   });

@@ -20,6 +20,36 @@ export const rebatePoolDomain = (chainId: number | bigint, pool: Address) =>
   domain(REBATE_POOL_DOMAIN_NAME, chainId, pool);
 export const ws402Domain = (chainId: number | bigint, deposits: Address) =>
   domain(WS402_DOMAIN_NAME, chainId, deposits);
+/** The `w3t_pay` wire's own proofs (off-chain only: no contract verifies them, hence no verifying contract). */
+export const WIRE_DOMAIN_NAME = "Web3Torrent w3t_pay";
+export const wireDomain = (chainId: number | bigint): TypedDataDomain => ({ name: WIRE_DOMAIN_NAME, version: DOMAIN_VERSION, chainId: Number(chainId) });
+
+/**
+ * Signed by the leecher's session key in its hello: it holds the key, and speaks on this wire only — the torrent,
+ * both peers' ids and the seeder's fresh nonce from its terms.
+ */
+export const wireAdmissionTypes = {
+  WireAdmission: [
+    { name: "infohash", type: "bytes20" },
+    { name: "seederPeerId", type: "bytes20" },
+    { name: "leecherPeerId", type: "bytes20" },
+    { name: "seederNonce", type: "bytes32" },
+  ],
+} as const;
+
+/**
+ * Signed by the seeder's payout key (or a key the payout address delegated): `seeder` is paid for what it sends on
+ * this wire — the torrent, both peers' ids and the leecher's fresh nonce from its hello.
+ */
+export const wireIdentityTypes = {
+  WireIdentity: [
+    { name: "infohash", type: "bytes20" },
+    { name: "seederPeerId", type: "bytes20" },
+    { name: "leecherPeerId", type: "bytes20" },
+    { name: "leecherNonce", type: "bytes32" },
+    { name: "seeder", type: "address" },
+  ],
+} as const;
 
 /** Signed by the download's session key: the seeder may redeem `cumulativeAmount` in total from `escrowId`. */
 export const voucherTypes = {

@@ -57,6 +57,8 @@ export interface TorrentLike {
 
 /** The part of a WebTorrent client this flow uses. */
 export interface TorrentClientLike {
+  /** This client's BitTorrent peer id (hex): the wire's proofs are bound to it. */
+  readonly peerId: string;
   add(torrentId: string, opts?: Record<string, unknown>): TorrentLike;
 }
 
@@ -227,7 +229,7 @@ export async function startPaidDownload(options: PaidDownloadOptions): Promise<P
     announce: options.announce,
     ...options.torrentOptions,
   });
-  const extension = leecherExtension(session);
+  const extension = leecherExtension(session, { infoHash, peerId: options.client.peerId });
   torrent.on("wire", (wire) => wire.use(extension));
   followPieceChecks(torrent, session);
   const done = new Promise<void>((resolve, reject) => {

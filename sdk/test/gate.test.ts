@@ -7,7 +7,9 @@ import assert from "node:assert/strict";
 import { EventEmitter } from "node:events";
 import { describe, it } from "node:test";
 import { FIRST_CHECKPOINT, amountFor } from "../src/checkpointSchedule.ts";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { SessionKey } from "../src/sessionKey.ts";
+import { signAdmission } from "../src/wire/proofs.ts";
 import { ServiceAccount } from "../src/wire/accounting.ts";
 import { LeecherSession } from "../src/wire/leecherSession.ts";
 import { RefusalReason, W3T_PAY, decodeMessage, encodeMessage, type PaymentStrategy, type W3tPayMessage } from "../src/wire/messages.ts";
@@ -21,9 +23,14 @@ const ESCROW = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
 const POOL = "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512";
 const LEECHER = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
 const SEEDER = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
+const INFOHASH = "11".repeat(20);
+const SEEDER_PEER = "22".repeat(20);
+const LEECHER_PEER = "33".repeat(20);
+const NONCE = `0x${"55".repeat(32)}` as const;
 
 /** The calls a seeder makes on its wire, recorded. */
 class FakeWire extends EventEmitter {
+  readonly peerId = LEECHER_PEER;
   amChoking = true;
   peerInterested = true;
   hasFast = true;
@@ -102,20 +109,33 @@ function setup(
     storeRelease,
     ...stores,
   };
-  const Extension = seederExtension({ terms: { ...terms, ...termsOverride }, backend });
+  const Extension = seederExtension({
+    terms: { ...terms, ...termsOverride },
+    backend,
+    identity: { signer: privateKeyToAccount(generatePrivateKey()), delegation: null },
+    localPeer: { infoHash: INFOHASH, peerId: SEEDER_PEER },
+  });
   const wire = new FakeWire();
   const ext = new Extension(wire as unknown as PayWire);
   return { wire, ext, account, stored };
 }
 
-const hello = (key: SessionKey, payment: PaymentStrategy = "vouchers"): W3tPayMessage => ({
-  type: "hello",
-  account: LEECHER,
-  escrowId: 1n,
-  sessionKey: key.address,
-  delegation: { expiry: 1n, signature: "0x00" },
-  payment,
-});
+/** The leecher's hello on `wire`, its proof signing the nonce of the terms the seeder sent there. */
+async function hello(key: SessionKey, wire: FakeWire, payment: PaymentStrategy = "vouchers"): Promise<W3tPayMessage> {
+  const terms = wire.sent.find((m) => m.type === "terms");
+  assert.ok(terms?.type === "terms", "the seeder sent its terms");
+  const binding = { infoHash: INFOHASH, seederPeerId: SEEDER_PEER, leecherPeerId: LEECHER_PEER };
+  return {
+    type: "hello",
+    account: LEECHER,
+    escrowId: 1n,
+    sessionKey: key.address,
+    delegation: { expiry: 1n, signature: "0x00" },
+    payment,
+    nonce: `0x${"44".repeat(32)}`,
+    proof: await signAdmission(key, terms.chainId, binding, terms.nonce),
+  };
+}
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 /** Waits (a few seconds at most) until `check` holds. */
 async function until(check: () => boolean): Promise<void> {
@@ -150,8 +170,8 @@ describe("the seeder's send gate", () => {
     const { wire, ext, stored } = setup(key);
     ext.onExtendedHandshake?.({ m: { [W3T_PAY]: 1 } });
     assert.equal(wire.sent[0].type, "terms");
-    ext.onMessage?.(encodeMessage(hello(key)));
-    await tick();
+    ext.onMessage?.(encodeMessage(await hello(key, wire)));
+    await until(() => !wire.amChoking); // admitted: the proof checked, the identity signed
     assert.equal(wire.amChoking, false);
 
     const perCheckpoint = Number(FIRST_CHECKPOINT) / BLOCK;
@@ -172,7 +192,7 @@ describe("the seeder's send gate", () => {
       sessionKey: key,
       delegation: { account: LEECHER, sessionKey: key.address, expiry: 1n, signature: "0x00" },
     });
-    const ledger = session.ledgerFor({ ...terms, type: "terms" });
+    const ledger = session.ledgerFor({ ...terms, type: "terms", nonce: NONCE });
     ledger.received = FIRST_CHECKPOINT;
     const answer = await session.answer(ledger, request as never);
     assert.deepEqual(answer.map((m) => m.type), ["voucher", "receipt"]);
@@ -193,8 +213,8 @@ describe("the seeder's send gate", () => {
     const held = (what: string) => new Promise<void>((done) => pending.push({ what, done }));
     const { wire, ext } = setup(key, 4n * FIRST_CHECKPOINT, { stores: { storeVoucher: () => held("voucher"), storeReceipt: () => held("receipt") } });
     ext.onExtendedHandshake?.({ m: { [W3T_PAY]: 1 } });
-    ext.onMessage?.(encodeMessage(hello(key)));
-    await tick();
+    ext.onMessage?.(encodeMessage(await hello(key, wire)));
+    await until(() => !wire.amChoking); // admitted: the proof checked, the identity signed
     const perCheckpoint = Number(FIRST_CHECKPOINT) / BLOCK;
     serve(wire, perCheckpoint + 5);
     assert.equal(wire.sentBlocks, perCheckpoint);
@@ -222,8 +242,8 @@ describe("the seeder's send gate", () => {
     const key = SessionKey.generate();
     const { wire, ext } = setup(key);
     ext.onExtendedHandshake?.({ m: { [W3T_PAY]: 1 } });
-    ext.onMessage?.(encodeMessage(hello(key)));
-    await tick();
+    ext.onMessage?.(encodeMessage(await hello(key, wire)));
+    await until(() => !wire.amChoking); // admitted: the proof checked, the identity signed
     serve(wire, Number(FIRST_CHECKPOINT) / BLOCK);
     serve(wire, 3); // held while the voucher is due ...
     await new Promise((resolve) => setTimeout(resolve, terms.voucherTimeoutMs + 20));
@@ -253,7 +273,7 @@ describe("the leecher's signing rules", () => {
 
   it("signs a voucher for the bytes received, not the bytes claimed", async () => {
     const session = new LeecherSession({ ...options, mode: "exponential" });
-    const ledger = session.ledgerFor({ ...terms, type: "terms" });
+    const ledger = session.ledgerFor({ ...terms, type: "terms", nonce: NONCE });
     ledger.received = FIRST_CHECKPOINT / 2n;
     const [voucher, receipt] = await session.answer(ledger, { type: "voucher_request", cumulativeBytes: FIRST_CHECKPOINT, voucherBytes: FIRST_CHECKPOINT, voucherAmount: 1n });
     assert.equal(voucher.type === "voucher" && voucher.cumulativeBytes, FIRST_CHECKPOINT / 2n);
@@ -263,14 +283,13 @@ describe("the leecher's signing rules", () => {
 
   it("pays nothing more to the seeders that sent part of a piece that failed its hash check", async () => {
     const session = new LeecherSession({ ...options, mode: "exponential" });
-    const honest = session.ledgerFor({ ...terms, type: "terms" });
-    const liar = session.ledgerFor({ ...terms, type: "terms", seeder: POOL });
+    const honest = session.ledgerFor({ ...terms, type: "terms", nonce: NONCE });
+    const liar = session.ledgerFor({ ...terms, type: "terms", nonce: NONCE, seeder: POOL });
     const refusedOnItsWire: string[] = [];
     liar.refusers.add((refusal) => refusedOnItsWire.push(refusal.reason));
-    honest.received = liar.received = FIRST_CHECKPOINT;
-    session.blockReceived(honest, 0);
-    session.blockReceived(liar, 1);
-    session.blockReceived(honest, 2);
+    session.blockReceived(honest, 0, FIRST_CHECKPOINT / 2n);
+    session.blockReceived(liar, 1, FIRST_CHECKPOINT);
+    session.blockReceived(honest, 2, FIRST_CHECKPOINT / 2n);
     session.pieceVerified(0);
     session.pieceFailed(1);
     assert.deepEqual(refusedOnItsWire, [RefusalReason.BadData], "refused on its live wire at once");
@@ -286,9 +305,9 @@ describe("the leecher's signing rules", () => {
 
   it("refuses terms above its price cap, and a second upfront seeder", async () => {
     const session = new LeecherSession({ ...options, mode: "upfront" });
-    assert.equal(session.checkTerms({ ...terms, type: "terms", pricePerMiB: PRICE + 1n })?.reason, RefusalReason.Price);
-    const first = session.ledgerFor({ ...terms, type: "terms" });
-    const second = session.ledgerFor({ ...terms, type: "terms", seeder: POOL });
+    assert.equal(session.checkTerms({ ...terms, type: "terms", nonce: NONCE, pricePerMiB: PRICE + 1n })?.reason, RefusalReason.Price);
+    const first = session.ledgerFor({ ...terms, type: "terms", nonce: NONCE });
+    const second = session.ledgerFor({ ...terms, type: "terms", nonce: NONCE, seeder: POOL });
     const request = { type: "voucher_request" as const, cumulativeBytes: 0n, voucherBytes: options.maxBytes, voucherAmount: 1n };
     const [upfront] = await session.answer(first, request);
     assert.equal(upfront.type === "voucher" && upfront.cumulativeAmount, amountFor(options.maxBytes, PRICE));
@@ -308,8 +327,8 @@ describe("checkpoints paid by on-chain releases", () => {
     const setupResult = setup(key, 4n * FIRST_CHECKPOINT, { termsOverride, storeRelease });
     const { wire, ext } = setupResult;
     ext.onExtendedHandshake?.({ m: { [W3T_PAY]: 1 } });
-    ext.onMessage?.(encodeMessage(hello(key, "transactions")));
-    await tick();
+    ext.onMessage?.(encodeMessage(await hello(key, wire, "transactions")));
+    await until(() => !wire.amChoking); // admitted: the proof checked, the identity signed
     serve(wire, Number(FIRST_CHECKPOINT) / BLOCK + 5);
     return { ...setupResult, key };
   }
@@ -390,17 +409,18 @@ describe("the leecher paying by transactions", () => {
       payment: "transactions",
       release,
     });
-    const ledger = s.ledgerFor({ ...terms, type: "terms", acceptsReleases: true });
+    const ledger = s.ledgerFor({ ...terms, type: "terms", nonce: NONCE, acceptsReleases: true });
     const sent: W3tPayMessage[] = [];
     ledger.senders.add((m) => sent.push(m));
     return { s, ledger, sent };
   }
 
-  it("refuses a seeder that takes vouchers only, and says it pays by transactions in its hello", () => {
+  it("refuses a seeder that takes vouchers only, and says it pays by transactions in its hello", async () => {
     const { s } = session(async () => TX);
-    assert.equal(s.checkTerms({ ...terms, type: "terms", acceptsReleases: false })?.reason, RefusalReason.Terms);
-    assert.equal(s.checkTerms({ ...terms, type: "terms", acceptsReleases: true }), null);
-    assert.equal(s.hello().payment, "transactions");
+    assert.equal(s.checkTerms({ ...terms, type: "terms", nonce: NONCE, acceptsReleases: false })?.reason, RefusalReason.Terms);
+    assert.equal(s.checkTerms({ ...terms, type: "terms", nonce: NONCE, acceptsReleases: true }), null);
+    const binding = { infoHash: INFOHASH, seederPeerId: SEEDER_PEER, leecherPeerId: LEECHER_PEER };
+    assert.equal((await s.hello(binding, NONCE, `0x${"44".repeat(32)}`)).payment, "transactions");
   });
 
   it("releases the last checkpoint its received bytes reached, signs only the receipt silently, and sends released once mined", async () => {

@@ -16,6 +16,7 @@ const A = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
 const B = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
 const SIG = `0x${"ab".repeat(65)}` as const;
 const TX = `0x${"cd".repeat(32)}` as const;
+const NONCE = `0x${"ef".repeat(32)}` as const;
 const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
 
 function refusedWith(bytes: Uint8Array, reason: RefusalReason): void {
@@ -40,9 +41,12 @@ const messages: W3tPayMessage[] = [
     voucherTimeoutMs: 30_000,
     acceptsReleases: true,
     releaseTimeoutMs: 300_000,
+    nonce: NONCE,
   },
-  { type: "hello", account: A, escrowId: 3n, sessionKey: B, delegation: { expiry: 1_900_000_000n, signature: SIG }, payment: "vouchers" },
-  { type: "hello", account: A, escrowId: null, sessionKey: B, delegation: { expiry: 1n, signature: `0x${"01".repeat(300)}` }, payment: "transactions" },
+  { type: "hello", account: A, escrowId: 3n, sessionKey: B, delegation: { expiry: 1_900_000_000n, signature: SIG }, payment: "vouchers", nonce: NONCE, proof: SIG },
+  { type: "hello", account: A, escrowId: null, sessionKey: B, delegation: { expiry: 1n, signature: `0x${"01".repeat(300)}` }, payment: "transactions", nonce: NONCE, proof: SIG },
+  { type: "identity", signer: A, delegation: null, signature: SIG },
+  { type: "identity", signer: B, delegation: { expiry: 1_900_000_000n, signature: SIG }, signature: SIG },
   { type: "voucher_request", cumulativeBytes: 31457280n, voucherBytes: 31457280n, voucherAmount: 30n * 10n ** 12n },
   { type: "voucher_request", cumulativeBytes: 10485760n, voucherBytes: null, voucherAmount: null },
   { type: "voucher", escrowId: 3n, seeder: B, cumulativeBytes: 2n ** 70n, cumulativeAmount: 2n ** 255n, signature: SIG },
@@ -58,10 +62,10 @@ describe("w3t_pay messages", () => {
   });
 
   it("normalise addresses to their checksum and signatures to lower case", () => {
-    const decoded = decodeMessage(encode({ v: 2, type: "ack", voucherBytes: "0", receiptBytes: "1" }));
+    const decoded = decodeMessage(encode({ v: 3, type: "ack", voucherBytes: "0", receiptBytes: "1" }));
     assert.deepEqual(decoded, { type: "ack", voucherBytes: 0n, receiptBytes: 1n });
     const receipt = decodeMessage(
-      encode({ v: 2, type: "receipt", leecher: A.toLowerCase(), seeder: B, contentId: "1", cumulativeBytes: "1", signature: SIG.toUpperCase().replace("0X", "0x") }),
+      encode({ v: 3, type: "receipt", leecher: A.toLowerCase(), seeder: B, contentId: "1", cumulativeBytes: "1", signature: SIG.toUpperCase().replace("0X", "0x") }),
     );
     assert.equal(receipt.type === "receipt" && receipt.leecher, A);
     assert.equal(receipt.type === "receipt" && receipt.signature, SIG);
@@ -81,28 +85,29 @@ describe("w3t_pay messages", () => {
 
   it("refuse other versions and unknown types", () => {
     refusedWith(encode({ v: 1, type: "ack", voucherBytes: "0", receiptBytes: "0" }), RefusalReason.Version); // version 1: before on-chain releases
+    refusedWith(encode({ v: 2, type: "ack", voucherBytes: "0", receiptBytes: "0" }), RefusalReason.Version); // version 2: before the wire's proofs
     refusedWith(encode({ type: "ack", voucherBytes: "0", receiptBytes: "0" }), RefusalReason.Version);
-    refusedWith(encode({ v: 2, type: "gimme" }), RefusalReason.Malformed);
-    refusedWith(encode({ v: 2, type: "__proto__" }), RefusalReason.Malformed);
+    refusedWith(encode({ v: 3, type: "gimme" }), RefusalReason.Malformed);
+    refusedWith(encode({ v: 3, type: "__proto__" }), RefusalReason.Malformed);
   });
 
   it("refuse unknown, missing and malformed fields", () => {
-    const ack = { v: 2, type: "ack", voucherBytes: "1", receiptBytes: "1" };
+    const ack = { v: 3, type: "ack", voucherBytes: "1", receiptBytes: "1" };
     refusedWith(encode({ ...ack, extra: 1 }), RefusalReason.Malformed);
-    refusedWith(encode({ v: 2, type: "ack", voucherBytes: "1" }), RefusalReason.Malformed);
+    refusedWith(encode({ v: 3, type: "ack", voucherBytes: "1" }), RefusalReason.Malformed);
     for (const bad of ["01", "-1", "1.5", "1e3", "", " 1", 1, null]) {
       refusedWith(encode({ ...ack, voucherBytes: bad }), RefusalReason.Malformed);
     }
     refusedWith(encode({ ...ack, voucherBytes: (2n ** 256n).toString() }), RefusalReason.Malformed);
-    const receipt = { v: 2, type: "receipt", leecher: A, seeder: B, contentId: "1", cumulativeBytes: "1", signature: SIG };
+    const receipt = { v: 3, type: "receipt", leecher: A, seeder: B, contentId: "1", cumulativeBytes: "1", signature: SIG };
     refusedWith(encode({ ...receipt, leecher: "0x1234" }), RefusalReason.Malformed);
     refusedWith(encode({ ...receipt, signature: `0x${"ab".repeat(64)}` }), RefusalReason.Malformed);
-    const hello = { v: 2, type: "hello", account: A, escrowId: "1", sessionKey: B, delegation: { expiry: "1", signature: SIG }, payment: "vouchers" };
+    const hello = { v: 3, type: "hello", account: A, escrowId: "1", sessionKey: B, delegation: { expiry: "1", signature: SIG }, payment: "vouchers", nonce: NONCE, proof: SIG };
     refusedWith(encode({ ...hello, delegation: { expiry: (2n ** 64n).toString(), signature: SIG } }), RefusalReason.Malformed);
     refusedWith(encode({ ...hello, delegation: { expiry: "1", signature: SIG, account: A } }), RefusalReason.Malformed);
     refusedWith(encode({ ...hello, delegation: { expiry: "1", signature: `0x${"ab".repeat(1025)}` } }), RefusalReason.Malformed);
-    refusedWith(encode({ v: 2, type: "voucher_request", cumulativeBytes: "1", voucherBytes: "1", voucherAmount: null }), RefusalReason.Malformed);
-    refusedWith(encode({ v: 2, type: "refusal", reason: "because", message: "" }), RefusalReason.Malformed);
+    refusedWith(encode({ v: 3, type: "voucher_request", cumulativeBytes: "1", voucherBytes: "1", voucherAmount: null }), RefusalReason.Malformed);
+    refusedWith(encode({ v: 3, type: "refusal", reason: "because", message: "" }), RefusalReason.Malformed);
     const terms = JSON.parse(new TextDecoder().decode(encodeMessage(messages[0])));
     refusedWith(encode({ ...terms, modes: ["exponential", "exponential"] }), RefusalReason.Malformed);
     refusedWith(encode({ ...terms, modes: [] }), RefusalReason.Malformed);
@@ -110,7 +115,7 @@ describe("w3t_pay messages", () => {
   });
 
   it("refuse a voucher or terms with a malformed signature, number, address or mode", () => {
-    const voucher = JSON.parse(new TextDecoder().decode(encodeMessage(messages[5])));
+    const voucher = JSON.parse(new TextDecoder().decode(encodeMessage(messages[7])));
     for (const bad of [`0x${"ab".repeat(64)}`, `0x${"ab".repeat(66)}`, `0x${"zz".repeat(65)}`, "ab".repeat(65), null]) {
       refusedWith(encode({ ...voucher, signature: bad }), RefusalReason.Malformed);
     }
@@ -125,6 +130,22 @@ describe("w3t_pay messages", () => {
     refusedWith(encode({ ...terms, modes: ["exponential", "streaming"] }), RefusalReason.Malformed);
     refusedWith(encode({ ...terms, pricePerMiB: "-1" }), RefusalReason.Malformed);
     refusedWith(encode({ ...terms, voucherTimeoutMs: 0 }), RefusalReason.Malformed);
+  });
+
+  it("refuse a hello without its nonce or its proof, and an identity without a valid signature", () => {
+    const hello = JSON.parse(new TextDecoder().decode(encodeMessage(messages[1])));
+    const { nonce: _nonce, ...withoutNonce } = hello;
+    refusedWith(encode(withoutNonce), RefusalReason.Malformed);
+    const { proof: _proof, ...withoutProof } = hello;
+    refusedWith(encode(withoutProof), RefusalReason.Malformed);
+    refusedWith(encode({ ...hello, nonce: `0x${"ef".repeat(31)}` }), RefusalReason.Malformed);
+    refusedWith(encode({ ...hello, proof: `0x${"ab".repeat(64)}` }), RefusalReason.Malformed);
+    const terms = JSON.parse(new TextDecoder().decode(encodeMessage(messages[0])));
+    refusedWith(encode({ ...terms, nonce: "0x" }), RefusalReason.Malformed);
+    const identity = JSON.parse(new TextDecoder().decode(encodeMessage(messages[3])));
+    refusedWith(encode({ ...identity, signature: "0x00" }), RefusalReason.Malformed);
+    refusedWith(encode({ ...identity, signer: "0x1234" }), RefusalReason.Malformed);
+    refusedWith(encode({ ...identity, delegation: { expiry: "1" } }), RefusalReason.Malformed);
   });
 
   it("refuse a hello without a known payment strategy", () => {
@@ -145,12 +166,12 @@ describe("w3t_pay messages", () => {
   });
 
   it("accept a released message with its transaction hash, normalised to lower case", () => {
-    const decoded = decodeMessage(encode({ v: 2, type: "released", escrowId: "7", seeder: B.toLowerCase(), cumulativeBytes: "10485760", txHash: TX.toUpperCase().replace("0X", "0x") }));
+    const decoded = decodeMessage(encode({ v: 3, type: "released", escrowId: "7", seeder: B.toLowerCase(), cumulativeBytes: "10485760", txHash: TX.toUpperCase().replace("0X", "0x") }));
     assert.deepEqual(decoded, { type: "released", escrowId: 7n, seeder: B, cumulativeBytes: 10485760n, txHash: TX });
   });
 
   it("refuse a released message with a malformed transaction hash, number or address, or extra fields", () => {
-    const released = { v: 2, type: "released", escrowId: "7", seeder: B, cumulativeBytes: "10485760", txHash: TX };
+    const released = { v: 3, type: "released", escrowId: "7", seeder: B, cumulativeBytes: "10485760", txHash: TX };
     for (const bad of [`0x${"cd".repeat(31)}`, `0x${"cd".repeat(33)}`, `0x${"zz".repeat(32)}`, "cd".repeat(32), "", null, 7]) {
       refusedWith(encode({ ...released, txHash: bad }), RefusalReason.Malformed);
     }

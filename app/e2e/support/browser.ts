@@ -35,22 +35,26 @@ export interface UserPage {
   wallet: TestWallet;
   /** Console errors and uncaught page errors, for failure messages. */
   errors: string[];
+  /** What the app's Content-Security-Policy blocked on this page (the tests expect nothing). */
+  cspViolations: string[];
 }
 
 export async function openApp(browser: Browser, url: string, wallet: TestWallet | null): Promise<UserPage> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
   const page = await context.newPage();
   const errors: string[] = [];
+  const cspViolations: string[] = [];
   page.on("pageerror", (error) => errors.push(error.message));
   page.on("console", (message) => {
     if (message.type() === "error") errors.push(message.text());
+    if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
   });
   if (wallet) {
     await page.exposeFunction("__w3tWallet", (method: string, params: unknown[]) => wallet.handle(method, params));
     await page.addInitScript(walletPageScript, { name: "MetaMask", rdns: "io.metamask", uuid: randomUUID() });
   }
   await page.goto(url);
-  return { page, wallet: wallet as TestWallet, errors };
+  return { page, wallet: wallet as TestWallet, errors, cspViolations };
 }
 
 export async function screenshot(page: Page, name: string): Promise<string> {

@@ -4,11 +4,11 @@
  * durable storage of the vouchers, verified releases and receipts the peers send, redeemed and submitted later from
  * the Seeding page.
  */
-import { checkpointEscrowAbi } from "@web3torrent/sdk/generated/contracts";
 import { ServiceAccount } from "@web3torrent/sdk/wire/accounting";
 import { checkHello, verifyRelease, type AdmissionContext } from "@web3torrent/sdk/wire/admission";
-import { RefusalReason, type HelloMessage, type ReceiptMessage, type ReleasedMessage, type VoucherMessage } from "@web3torrent/sdk/wire/messages";
+import type { HelloMessage, ReceiptMessage, ReleasedMessage, VoucherMessage } from "@web3torrent/sdk/wire/messages";
 import type { Admission, Refusal, SeederBackend, SeederTerms } from "@web3torrent/sdk/wire/seederExtension";
+import { escrowCoversNextInterval } from "@web3torrent/sdk/wire/solvency";
 import type { Address, PublicClient } from "viem";
 import type { ContractAddresses } from "../config/appConfig.ts";
 import type { TabSeederStore } from "./tabSeederStore.ts";
@@ -51,6 +51,11 @@ export class TabSeederBackend implements SeederBackend {
       voucherAmount: voucher ? BigInt(voucher.cumulativeAmount) : 0n,
       receiptBytes: stored?.sessionKey === admitted.sessionKey ? BigInt(stored.cumulativeBytes) : 0n,
     });
+    if (account.escrowId !== null) {
+      // As the headless seeder: the escrow must pay the voucher held and the interval about to be served.
+      const refusal = await escrowCoversNextInterval(this.#client, this.#contracts.CheckpointEscrow, this.seeder, account, account.voucherBytes, account.voucherAmount);
+      if (refusal) return { refusal };
+    }
     this.#accounts.set(admitted.key, account);
     return { account };
   }
@@ -63,8 +68,8 @@ export class TabSeederBackend implements SeederBackend {
       cumulativeAmount: voucher.cumulativeAmount.toString(),
       signature: voucher.signature,
     });
-    const left = await this.#client.readContract({ address: this.#contracts.CheckpointEscrow, abi: checkpointEscrowAbi, functionName: "remaining", args: [account.escrowId!] });
-    return left === 0n ? { reason: RefusalReason.EscrowExhausted, message: `escrow ${account.escrowId} has nothing left` } : null;
+    // Nothing past this checkpoint unless the escrow can still pay this voucher and the next interval (not merely 1 wei).
+    return escrowCoversNextInterval(this.#client, this.#contracts.CheckpointEscrow, this.seeder, account, voucher.cumulativeBytes, voucher.cumulativeAmount);
   }
 
   async storeRelease(account: ServiceAccount, release: ReleasedMessage): Promise<{ redeemed: bigint } | { refusal: Refusal }> {

@@ -66,7 +66,8 @@ export function useWs402Session() {
       setState({ phase: "depositing" });
       try {
         const walletClient = (await getWalletClient(wagmiConfig, { chainId: config.chainId, account: address })) as unknown as Ws402WalletClient;
-        const c = await Ws402Client.open({ schemaUrl, walletClient, publicClient, maxSeconds });
+        // Deposits go only into the configured WS402Deposits: a gateway naming another contract is refused.
+        const c = await Ws402Client.open({ schemaUrl, walletClient, publicClient, maxSeconds, deposits: config.contracts.WS402Deposits });
         client.current = c;
         await queryClient.invalidateQueries();
         patch({ phase: "connecting", sessionId: c.sessionId, deposit: c.deposit?.deposit, maxSeconds: c.deposit?.maxSeconds });
@@ -87,7 +88,7 @@ export function useWs402Session() {
         setState((s) => ({ ...s, phase: s.sessionId ? "gateway-lost" : "failed", error: describeError(error) }));
       }
     },
-    [address, awaitSettlement, config.chainId, publicClient, queryClient, wagmiConfig],
+    [address, awaitSettlement, config.chainId, config.contracts.WS402Deposits, publicClient, queryClient, wagmiConfig],
   );
 
   const end = useCallback(async () => {

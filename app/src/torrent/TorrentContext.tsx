@@ -9,7 +9,10 @@ import { DEFAULT_RELEASE_TIMEOUT_MS, DEFAULT_VOUCHER_TIMEOUT_MS, seederExtension
 import { FIRST_CHECKPOINT } from "@web3torrent/sdk/checkpointSchedule";
 import { createContext, useCallback, useContext, useMemo, useRef, useState, type ReactNode } from "react";
 import type { PublicClient } from "viem";
-import { usePublicClient } from "wagmi";
+import { privateKeyToAccount } from "viem/accounts";
+import { useConfig, usePublicClient } from "wagmi";
+import { getWalletClient } from "wagmi/actions";
+import { downloadKeyFor } from "../library/downloadKey.ts";
 import { useAppConfig } from "../config/ConfigContext.tsx";
 import { TabSeederBackend } from "../seeding/tabSeederBackend.ts";
 import { TabSeederStore } from "../seeding/tabSeederStore.ts";
@@ -80,6 +83,7 @@ export function TorrentProvider({ children }: { children: ReactNode }) {
   const config = useAppConfig();
   const publicClient = usePublicClient({ chainId: config.chainId }) as PublicClient;
   const { address } = useWallet();
+  const wagmiConfig = useConfig();
   const client = useRef<Promise<WebTorrentClient> | null>(null);
   const [torrents, setTorrents] = useState<AppTorrent[]>([]);
   const [clientError, setClientError] = useState<string | null>(null);
@@ -136,6 +140,12 @@ export function TorrentProvider({ children }: { children: ReactNode }) {
       const instance = await getClient();
       const existing = torrents.find((t) => t.contentId === contentId && t.status === "seeding");
       if (existing) return existing;
+      // The tab proves its payout address to leechers with the tab's delegated key (the same daily Delegation as for
+      // downloads): no wallet prompt per peer.
+      const walletClient = await getWalletClient(wagmiConfig, { chainId: config.chainId, account: address });
+      const key = await downloadKeyFor(walletClient, address, { chainId: config.chainId, rebatePool: config.contracts.RebatePool });
+      // The infohash is known once the file is hashed, before any wire.
+      const localPeer = { infoHash: "", peerId: instance.peerId };
       const extension = seederExtension({
         terms: {
           chainId: config.chainId,
@@ -152,13 +162,23 @@ export function TorrentProvider({ children }: { children: ReactNode }) {
           releaseTimeoutMs: DEFAULT_RELEASE_TIMEOUT_MS,
         },
         backend,
+        identity: {
+          signer: privateKeyToAccount(key.sessionKey.exportPrivateKey()),
+          delegation: { expiry: key.delegation.expiry, signature: key.delegation.signature },
+        },
+        localPeer,
       });
-      const torrent = await seedInClient(instance, file, config.trackerUrls, (t) => t.on("wire", (wire: { use(ext: unknown): void }) => wire.use(extension)));
+      const torrent = await seedInClient(instance, file, config.trackerUrls, (t) =>
+        t.on("wire", (wire: { use(ext: unknown): void }) => {
+          localPeer.infoHash = t.infoHash;
+          wire.use(extension);
+        }),
+      );
       const entry: AppTorrent = { infoHash: torrent.infoHash, contentId, name, status: "seeding", torrent, startedAt: Date.now() };
       track(entry);
       return entry;
     },
-    [address, backend, config, getClient, seedPricePerMiB, torrents, track],
+    [address, backend, config, getClient, seedPricePerMiB, torrents, track, wagmiConfig],
   );
 
   const value = useMemo(

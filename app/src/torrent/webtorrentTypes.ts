@@ -37,6 +37,8 @@ export interface Torrent {
 }
 
 export interface WebTorrentClient {
+  /** This client's BitTorrent peer id (hex). */
+  peerId: string;
   torrents: Torrent[];
   seed(input: File | Blob | File[], opts: Record<string, unknown>, onseed?: (torrent: Torrent) => void): Torrent;
   add(torrentId: string, opts?: Record<string, unknown>, ontorrent?: (torrent: Torrent) => void): Torrent;

@@ -5,3 +5,5 @@ export * from "./seederExtension.ts";
 export * from "./leecherSession.ts";
 export * from "./leecherExtension.ts";
 export * from "./admission.ts";
+export * from "./proofs.ts";
+export * from "./solvency.ts";

@@ -1,11 +1,15 @@
 /**
- * The leecher's side of `w3t_pay`: a BEP 10 extension for `wire.use(leecherExtension(session))`.
+ * The leecher's side of `w3t_pay`: a BEP 10 extension for `wire.use(leecherExtension(session, local))`.
  *
- * It counts the bytes received on its wire (the `download` events of piece messages) into the seeder's ledger,
- * answers the seeder's terms with a hello and each voucher request with what `LeecherSession.answer` signs. A paid
- * download does not upload (`refuseUploads`): the wire never unchokes the other side and sends no block (the content
- * is the seeders' to sell, to licensed and paying peers), so a plain client gets nothing from a leecher either,
- * before or after the download completes. Seeding what was downloaded goes through the seeder extension.
+ * It answers the seeder's terms with a hello (the session key's proof over the seeder's nonce on this wire), books
+ * nothing to the seeder's address before the seeder's `identity` proves it (./proofs.ts), and answers each voucher
+ * request with what `LeecherSession.answer` signs. It counts into the seeder's ledger only the blocks this wire
+ * requested (`RequestedBlocks`): a block nobody asked for on this wire, or one received twice, is a protocol
+ * violation and the peer is refused for the rest of the download (`unsolicited`); a block whose request was
+ * cancelled, rejected or timed out is dropped unpaid. A paid download does not upload (`refuseUploads`): the wire
+ * never unchokes the other side and sends no block (the content is the seeders' to sell, to licensed and paying
+ * peers), so a plain client gets nothing from a leecher either, before or after the download completes. Seeding
+ * what was downloaded goes through the seeder extension.
  */
 import {
   RefusalReason,
@@ -17,10 +21,11 @@ import {
   type TermsMessage,
   type W3tPayMessage,
 } from "./messages.ts";
-import type { LeecherSession, SeederLedger } from "./leecherSession.ts";
+import { refusedForGood, type LeecherSession, type SeederLedger } from "./leecherSession.ts";
+import { newNonce, verifyIdentity, type LocalPeer, type WireBinding } from "./proofs.ts";
 import type { ExtendedHandshake, ExtensionConstructor, PayWire } from "./wire.ts";
 
-type State = "awaiting_terms" | "paying" | "refused";
+type State = "awaiting_terms" | "awaiting_identity" | "paying" | "refused";
 
 /**
  * Makes a wire of a downloading torrent upload nothing: WebTorrent unchokes interested peers by itself (and again in
@@ -53,31 +58,95 @@ export function followPieceChecks(torrent: PieceChecks, session: LeecherSession)
   });
 }
 
-export function leecherExtension(session: LeecherSession): ExtensionConstructor {
+/** The blocks a wire asked for and has not received: what its peer may send, each once. */
+export class RequestedBlocks {
+  readonly #pending = new Map<string, number>();
+  /** Requests withdrawn (cancelled, rejected, timed out): a late block for one is not a violation, nor paid. */
+  readonly #withdrawn = new Map<string, number>();
+
+  /** Wraps `wire.request` so that every request this side sends is recorded. */
+  constructor(wire: PayWire) {
+    const request = wire.request.bind(wire);
+    wire.request = (index, offset, length, callback) => {
+      const key = blockKey(index, offset, length);
+      increment(this.#pending, key);
+      request(index, offset, length, (error, block) => {
+        // On success the `piece` event, which follows, consumes the request.
+        if (error && decrement(this.#pending, key)) increment(this.#withdrawn, key);
+        callback?.(error, block);
+      });
+    };
+  }
+
+  /** A block arrived: "paid" if requested, "late" if its request was withdrawn, "unsolicited" otherwise. */
+  take(index: number, offset: number, length: number): "paid" | "late" | "unsolicited" {
+    const key = blockKey(index, offset, length);
+    if (decrement(this.#pending, key)) return "paid";
+    if (decrement(this.#withdrawn, key)) return "late";
+    return "unsolicited";
+  }
+}
+
+function blockKey(index: number, offset: number, length: number): string {
+  return `${index}:${offset}:${length}`;
+}
+
+function increment(counts: Map<string, number>, key: string): void {
+  counts.set(key, (counts.get(key) ?? 0) + 1);
+}
+
+/** Takes one from `key`'s count; false when there was none. */
+function decrement(counts: Map<string, number>, key: string): boolean {
+  const count = counts.get(key);
+  if (!count) return false;
+  if (count === 1) counts.delete(key);
+  else counts.set(key, count - 1);
+  return true;
+}
+
+/**
+ * `local` names the torrent and this client's peer id: the hello's proof and the seeder's identity are bound to them
+ * and to the remote peer's id (./proofs.ts).
+ */
+export function leecherExtension(session: LeecherSession, local: LocalPeer): ExtensionConstructor {
   class W3tPayLeecher {
     readonly #wire: PayWire;
     #state: State = "awaiting_terms";
     #ledger: SeederLedger | null = null;
     #terms: TermsMessage | null = null;
-    /** Bytes received before the seeder identified itself (none from an honest seeder). */
-    #unattributed = 0n;
+    /** This wire's challenge to the seeder, sent in the hello. */
+    readonly #nonce = newNonce();
+    readonly #requested: RequestedBlocks;
+    /** Requested blocks received before the seeder identified itself (none from an honest seeder). */
+    readonly #unattributed: { index: number; bytes: bigint }[] = [];
     #queue: Promise<void> = Promise.resolve();
     readonly #sender = (message: W3tPayMessage) => this.#send(message);
     readonly #refuser = (refusal: RefusalMessage) => this.#refuse(refusal, false);
-    /** Bytes received on this wire. */
+    /** Bytes of requested blocks received on this wire. */
     receivedOnWire = 0n;
 
     constructor(wire: PayWire) {
       this.#wire = wire;
       refuseUploads(wire);
-      wire.on("download", (bytes: number) => {
-        const n = BigInt(bytes);
-        this.receivedOnWire += n;
-        if (this.#ledger) this.#ledger.received += n;
-        else this.#unattributed += n;
-      });
-      wire.on("piece", (index: number) => {
-        if (this.#ledger) session.blockReceived(this.#ledger, index);
+      this.#requested = new RequestedBlocks(wire);
+      wire.on("piece", (index: number, offset: number, block: Uint8Array) => {
+        const outcome = this.#requested.take(index, offset, block.length);
+        if (outcome === "late" || this.#state === "refused") return;
+        if (outcome === "unsolicited") {
+          const refusal: RefusalMessage = {
+            type: "refusal",
+            reason: RefusalReason.Unsolicited,
+            message: `block ${index}:${offset} (${block.length} bytes) was not requested on this wire`,
+          };
+          // Refused on every wire: the address that sent it is paid nothing more in this download.
+          if (this.#ledger) session.refuseSeeder(this.#ledger, refusal);
+          this.#refuse(refusal);
+          return;
+        }
+        const bytes = BigInt(block.length);
+        this.receivedOnWire += bytes;
+        if (this.#ledger) session.blockReceived(this.#ledger, index, bytes);
+        else this.#unattributed.push({ index, bytes });
       });
       wire.once("close", () => {
         this.#ledger?.senders.delete(this.#sender);
@@ -123,18 +192,28 @@ export function leecherExtension(session: LeecherSession): ExtensionConstructor 
           const refusal = session.checkTerms(message);
           if (refusal) return this.#refuse(refusal);
           this.#terms = message;
-          const ledger = session.ledgerFor(message);
-          // A seeder that sent bad data stays refused on every wire, new ones included.
-          if (ledger.refusal?.reason === RefusalReason.BadData) return this.#refuse(ledger.refusal, false);
+          this.#state = "awaiting_identity";
+          this.#send(await session.hello(this.#binding(), message.nonce, this.#nonce));
+          return;
+        }
+        case "identity": {
+          if (this.#state !== "awaiting_identity") return this.#refuse(outOfOrder("identity before terms or twice"));
+          const terms = this.#terms!;
+          const ctx = { chainId: session.options.chainId, rebatePool: session.options.contracts.rebatePool };
+          const proven = await verifyIdentity(ctx, this.#binding(), this.#nonce, terms.seeder, message);
+          if (!proven) {
+            return this.#refuse({ type: "refusal", reason: RefusalReason.BadSignature, message: `no proof that this peer speaks for ${terms.seeder}` });
+          }
+          const ledger = session.ledgerFor(terms);
+          // A seeder that sent bad data or unsolicited blocks stays refused on every wire, new ones included.
+          if (refusedForGood(ledger)) return this.#refuse(ledger.refusal!, false);
           ledger.refusal = null;
           session.reconnected(ledger);
-          ledger.received += this.#unattributed;
-          this.#unattributed = 0n;
+          for (const { index, bytes } of this.#unattributed.splice(0)) session.blockReceived(ledger, index, bytes);
           ledger.senders.add(this.#sender);
           ledger.refusers.add(this.#refuser);
           this.#ledger = ledger;
           this.#state = "paying";
-          this.#send(session.hello());
           return;
         }
         case "voucher_request": {
@@ -174,6 +253,10 @@ export function leecherExtension(session: LeecherSession): ExtensionConstructor 
       if (!notify) return;
       session.observer.refused?.(this.#ledger, refusal, false);
       session.wake();
+    }
+
+    #binding(): WireBinding {
+      return { infoHash: local.infoHash, seederPeerId: this.#wire.peerId ?? "", leecherPeerId: local.peerId };
     }
 
     #send(message: W3tPayMessage): void {

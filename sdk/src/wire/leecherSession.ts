@@ -1,15 +1,17 @@
 /**
  * The leecher's side of `w3t_pay` for one download: which terms it accepts, and what its session key signs.
  *
- * The rule: a voucher is signed only for bytes actually received from that seeder (counted per wire, summed per
- * seeder address), cumulative per seeder, priced at the seeder's announced price — which must not exceed the
- * escrow's cap. WebTorrent hash-checks every piece: the session remembers which seeders sent blocks of each piece
- * not yet verified (`blockReceived`), and when a piece fails its check (`pieceFailed`) every seeder that sent part of
- * it is refused (`bad_data`) and paid nothing more. A seeder sending bad data is so paid at most for the blocks
- * whose pieces were still unchecked when it asked (a piece is checked, asynchronously, as its last block arrives);
- * an honest seeder that shared a failed piece with it is refused too, as the session cannot tell which of them sent
- * the bad block. In upfront mode the one voucher for the whole download goes to the first seeder that asks; others
- * are told the deposit is taken. Receipts attest received bytes only, in every mode.
+ * The rule: a voucher is signed only for bytes actually received from that seeder — blocks its wire requested, each
+ * once (`RequestedBlocks` in ./leecherExtension.ts; an unsolicited block refuses the peer), on a wire where the seeder
+ * proved its address (./proofs.ts), counted per wire and summed per seeder address — cumulative per seeder, priced at
+ * the seeder's announced price, which must not exceed the escrow's cap. WebTorrent hash-checks every piece: the session
+ * remembers which seeders sent blocks of each piece not yet verified (`blockReceived`), and when a piece fails its
+ * check (`pieceFailed`) every seeder that sent part of it is refused (`bad_data`) and paid nothing more. A seeder
+ * sending bad data is so paid at most for the blocks whose pieces were still unchecked when it asked (a piece is
+ * checked, asynchronously, as its last block arrives); an honest seeder that shared a failed piece with it is refused
+ * too, as the session cannot tell which of them sent the bad block. In upfront mode the one voucher for the whole
+ * download goes to the first seeder that asks; others are told the deposit is taken. Receipts attest received bytes
+ * only, in every mode.
  *
  * One session serves every wire of the download; `settle()` sends each seeder a final voucher and receipt for the
  * bytes it served past its last checkpoint (when the download completes) and waits for the seeders' acks.
@@ -37,6 +39,7 @@ import {
   type VoucherRequestMessage,
   type W3tPayMessage,
 } from "./messages.ts";
+import { signAdmission, type WireBinding } from "./proofs.ts";
 
 export interface LeecherSessionOptions {
   chainId: number;
@@ -130,6 +133,14 @@ export function isUserRejection(error: unknown): boolean {
   return false;
 }
 
+/** Refusals that hold for the rest of the download, on every wire to that seeder, new ones included. */
+const FOR_GOOD: ReadonlySet<string> = new Set([RefusalReason.BadData, RefusalReason.Unsolicited]);
+
+/** Whether the leecher refused this seeder for the rest of the download (bad data, unsolicited blocks). */
+export function refusedForGood(ledger: SeederLedger): boolean {
+  return ledger.refusal !== null && FOR_GOOD.has(ledger.refusal.reason);
+}
+
 export class LeecherSession {
   readonly options: LeecherSessionOptions;
   readonly ledgers = new Map<Address, SeederLedger>();
@@ -184,7 +195,11 @@ export class LeecherSession {
     return null;
   }
 
-  hello(): HelloMessage {
+  /**
+   * The hello for one wire: the session key signs the seeder's nonce bound to the wire (so the hello admits nobody
+   * else, on no other wire), and `nonce` is the challenge the seeder's identity must sign.
+   */
+  async hello(wire: WireBinding, seederNonce: Hex, nonce: Hex): Promise<HelloMessage> {
     const o = this.options;
     return {
       type: "hello",
@@ -193,6 +208,8 @@ export class LeecherSession {
       sessionKey: o.sessionKey.address,
       delegation: { expiry: o.delegation.expiry, signature: o.delegation.signature },
       payment: this.payment,
+      nonce,
+      proof: await signAdmission(o.sessionKey, o.chainId, wire, seederNonce),
     };
   }
 
@@ -230,7 +247,7 @@ export class LeecherSession {
    * seeder has not acknowledged them), or a refusal. Override to model other leechers in tests.
    */
   async answer(ledger: SeederLedger, request: VoucherRequestMessage): Promise<W3tPayMessage[]> {
-    if (ledger.refusal?.reason === RefusalReason.BadData) return [ledger.refusal];
+    if (refusedForGood(ledger)) return [ledger.refusal!];
     if (request.voucherBytes !== null && this.paid && ledger.pricePerMiB > 0n) {
       if (request.voucherBytes > ledger.requestedBytes) ledger.requestedBytes = request.voucherBytes;
       const refusal =
@@ -390,8 +407,10 @@ export class LeecherSession {
     this.observer.receiptSigned?.(ledger, ledger.receipt);
   }
 
-  /** A block of piece `index` arrived from this seeder. */
-  blockReceived(ledger: SeederLedger, index: number): void {
+  /** A block of piece `index` that this leecher requested from this seeder arrived (`bytes` long). */
+  blockReceived(ledger: SeederLedger, index: number, bytes: bigint): void {
+    if (refusedForGood(ledger)) return;
+    ledger.received += bytes;
     let sources = this.#unverified.get(index);
     if (!sources) this.#unverified.set(index, (sources = new Set()));
     sources.add(ledger);
@@ -407,12 +426,16 @@ export class LeecherSession {
     const sources = this.#unverified.get(index);
     this.#unverified.delete(index);
     for (const ledger of sources ?? []) {
-      if (ledger.refusal) continue;
-      const refusal: RefusalMessage = { type: "refusal", reason: RefusalReason.BadData, message: `piece ${index} failed its hash check` };
-      ledger.refusal = refusal;
-      for (const refuse of [...ledger.refusers]) refuse(refusal);
-      this.observer.refused?.(ledger, refusal, false);
+      this.refuseSeeder(ledger, { type: "refusal", reason: RefusalReason.BadData, message: `piece ${index} failed its hash check` });
     }
+  }
+
+  /** Refuses a seeder on every wire for the rest of the download (bad data, unsolicited blocks): it is paid nothing more. */
+  refuseSeeder(ledger: SeederLedger, refusal: RefusalMessage): void {
+    if (refusedForGood(ledger)) return;
+    ledger.refusal = refusal;
+    for (const refuse of [...ledger.refusers]) refuse(refusal);
+    this.observer.refused?.(ledger, refusal, false);
     this.wake();
   }
 

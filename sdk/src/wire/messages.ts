@@ -25,7 +25,7 @@ export const W3T_PAY = "w3t_pay";
  * (`released`, the terms' `acceptsReleases`/`releaseTimeoutMs`, the hello's `payment`): unknown fields are refused,
  * so a version-1 peer could not have parsed them anyway.
  */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 /** No message is larger: the biggest, `hello`, carries a wallet signature (ERC-1271 ones may be long). */
 export const MAX_MESSAGE_BYTES = 4096;
 /** Bound on a wallet (delegation) signature, in bytes: EOA signatures are 65, smart-account ones longer. */
@@ -59,6 +59,8 @@ export const RefusalReason = {
   BadData: "bad_data",
   /** A message the protocol does not allow at this point. */
   OutOfOrder: "out_of_order",
+  /** A block the leecher did not request on this wire, or received twice: nothing is paid for it. */
+  Unsolicited: "unsolicited",
   /** A message that does not parse or validate. */
   Malformed: "malformed",
   /** A message over MAX_MESSAGE_BYTES. */
@@ -106,6 +108,8 @@ export interface TermsMessage {
   acceptsReleases: boolean;
   /** Milliseconds the seeder waits at a checkpoint for a leecher paying by transactions (a wallet prompt, then mining). */
   releaseTimeoutMs: number;
+  /** The seeder's fresh 32-byte challenge for this wire: the hello's `proof` signs it (./proofs.ts). */
+  nonce: Hex;
 }
 
 export interface HelloMessage {
@@ -119,6 +123,22 @@ export interface HelloMessage {
   delegation: { expiry: bigint; signature: Hex };
   /** How the leecher pays at checkpoints (sets the seeder's timeout); receipts are signed silently either way. */
   payment: PaymentStrategy;
+  /** The leecher's fresh 32-byte challenge for this wire: the seeder's `identity` signs it. */
+  nonce: Hex;
+  /** The session key's `WireAdmission` signature of the terms' nonce on this wire (./proofs.ts). */
+  proof: Hex;
+}
+
+/**
+ * The seeder proves, once admitted and before it sends a block, that it speaks for its terms' `seeder` address: a
+ * `WireIdentity` signature of the hello's nonce on this wire by that address's key (`delegation` null), or by `signer`
+ * with the address's `Delegation` of it. The leecher books nothing to the address before.
+ */
+export interface IdentityMessage {
+  type: "identity";
+  signer: Address;
+  delegation: { expiry: bigint; signature: Hex } | null;
+  signature: Hex;
 }
 
 export interface VoucherRequestMessage {
@@ -178,6 +198,7 @@ export interface RefusalMessage {
 export type W3tPayMessage =
   | TermsMessage
   | HelloMessage
+  | IdentityMessage
   | VoucherRequestMessage
   | VoucherMessage
   | ReleasedMessage
@@ -202,6 +223,7 @@ const DECIMAL = /^(0|[1-9][0-9]{0,77})$/;
 const SESSION_SIGNATURE = /^0x[0-9a-fA-F]{130}$/;
 const HEX = /^0x(?:[0-9a-fA-F]{2})+$/;
 const TX_HASH = /^0x[0-9a-fA-F]{64}$/;
+const NONCE = /^0x[0-9a-fA-F]{64}$/;
 
 function malformed(message: string): never {
   throw new WireMessageError(RefusalReason.Malformed, message);
@@ -239,6 +261,26 @@ function sessionSignature(obj: Json, key: string): Hex {
   return raw.toLowerCase() as Hex;
 }
 
+function nonce(obj: Json, key: string): Hex {
+  const raw = obj[key];
+  if (typeof raw !== "string" || !NONCE.test(raw)) malformed(`${key} must be a 32-byte hex nonce`);
+  return raw.toLowerCase() as Hex;
+}
+
+/** A wallet's `Delegation` signature (ECDSA, or longer for a smart-account wallet) and its expiry. */
+function walletDelegation(d: unknown): { expiry: bigint; signature: Hex } {
+  if (typeof d !== "object" || d === null || Array.isArray(d)) malformed("delegation must be an object");
+  const delegation = d as Json;
+  for (const key of Object.keys(delegation)) {
+    if (key !== "expiry" && key !== "signature") malformed(`unknown delegation field "${key}"`);
+  }
+  const signature = delegation.signature;
+  if (typeof signature !== "string" || !HEX.test(signature) || (signature.length - 2) / 2 > MAX_WALLET_SIGNATURE_BYTES) {
+    malformed("delegation.signature must be hex bytes");
+  }
+  return { expiry: uint(delegation, "expiry", UINT64_MAX), signature: signature.toLowerCase() as Hex };
+}
+
 function safeInteger(obj: Json, key: string, min: number, max: number): number {
   const raw = obj[key];
   if (typeof raw !== "number" || !Number.isSafeInteger(raw) || raw < min || raw > max) {
@@ -264,6 +306,7 @@ function parseTerms(o: Json): TermsMessage {
     "voucherTimeoutMs",
     "acceptsReleases",
     "releaseTimeoutMs",
+    "nonce",
   ]);
   if (typeof o.acceptsReleases !== "boolean") malformed("acceptsReleases must be a boolean");
   const modes = o.modes;
@@ -290,29 +333,32 @@ function parseTerms(o: Json): TermsMessage {
     voucherTimeoutMs: safeInteger(o, "voucherTimeoutMs", 1, MAX_TIMEOUT_MS),
     acceptsReleases: o.acceptsReleases,
     releaseTimeoutMs: safeInteger(o, "releaseTimeoutMs", 1, MAX_TIMEOUT_MS),
+    nonce: nonce(o, "nonce"),
   };
 }
 
 function parseHello(o: Json): HelloMessage {
-  fields(o, ["account", "escrowId", "sessionKey", "delegation", "payment"]);
+  fields(o, ["account", "escrowId", "sessionKey", "delegation", "payment", "nonce", "proof"]);
   if (typeof o.payment !== "string" || !PAYMENT_STRATEGIES.includes(o.payment)) malformed("payment must be vouchers or transactions");
-  const d = o.delegation;
-  if (typeof d !== "object" || d === null || Array.isArray(d)) malformed("delegation must be an object");
-  const delegation = d as Json;
-  for (const key of Object.keys(delegation)) {
-    if (key !== "expiry" && key !== "signature") malformed(`unknown delegation field "${key}"`);
-  }
-  const signature = delegation.signature;
-  if (typeof signature !== "string" || !HEX.test(signature) || (signature.length - 2) / 2 > MAX_WALLET_SIGNATURE_BYTES) {
-    malformed("delegation.signature must be hex bytes");
-  }
   return {
     type: "hello",
     account: address(o, "account"),
     escrowId: optionalUint(o, "escrowId"),
     sessionKey: address(o, "sessionKey"),
-    delegation: { expiry: uint(delegation, "expiry", UINT64_MAX), signature: signature.toLowerCase() as Hex },
+    delegation: walletDelegation(o.delegation),
     payment: o.payment as PaymentStrategy,
+    nonce: nonce(o, "nonce"),
+    proof: sessionSignature(o, "proof"),
+  };
+}
+
+function parseIdentity(o: Json): IdentityMessage {
+  fields(o, ["signer", "delegation", "signature"]);
+  return {
+    type: "identity",
+    signer: address(o, "signer"),
+    delegation: o.delegation === null ? null : walletDelegation(o.delegation),
+    signature: sessionSignature(o, "signature"),
   };
 }
 
@@ -376,6 +422,7 @@ function parseRefusal(o: Json): RefusalMessage {
 const PARSERS: Record<W3tPayMessageType, (o: Json) => W3tPayMessage> = {
   terms: parseTerms,
   hello: parseHello,
+  identity: parseIdentity,
   voucher_request: parseVoucherRequest,
   voucher: parseVoucher,
   released: parseReleased,

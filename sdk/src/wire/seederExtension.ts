@@ -20,6 +20,12 @@
  * for the transaction to be mined (seconds to minutes). The seeder serves nothing meanwhile, so the longer wait
  * costs it an idle connection, not unpaid bytes.
  *
+ * Who speaks (./proofs.ts): the terms carry a fresh nonce of this wire; the hello must carry the session key's
+ * signature of it, bound to this wire (infohash, both peer ids), or the peer is refused (`bad_signature`) before any
+ * on-chain check — a hello copied from another wire admits nobody, and an account is served only to wires that
+ * proved its key. Once admitted, and before any block, the seeder sends `identity`: its payout key's (or a delegated
+ * key's) signature of the hello's nonce, without which the leecher books nothing to the seeder's address.
+ *
  * Install it on a wire before WebTorrent processes the peer's messages: in the torrent's `wire` event.
  */
 import { CheckpointMode, amountFor, isCheckpoint } from "../checkpointSchedule.ts";
@@ -40,9 +46,11 @@ import {
   type VoucherRequestMessage,
   type W3tPayMessage,
 } from "./messages.ts";
+import { newNonce, recoverAdmissionSigner, signIdentity, type LocalPeer, type SeederIdentity, type WireBinding } from "./proofs.ts";
 import type { ExtendedHandshake, ExtensionConstructor, PayWire } from "./wire.ts";
 
-export type SeederTerms = Omit<TermsMessage, "type">;
+/** The terms a seeder announces; each wire adds its own fresh nonce. */
+export type SeederTerms = Omit<TermsMessage, "type" | "nonce">;
 
 export interface Refusal {
   reason: RefusalReason;
@@ -63,8 +71,9 @@ export interface SeederBackend {
    */
   admit(hello: HelloMessage, terms: SeederTerms): Promise<Admission>;
   /**
-   * Stores a voucher durably; resolves only once it is stored. It may answer a refusal (the voucher stays stored),
-   * though an on-chain check belongs in `checkVoucher`, which does not hold up the transfer.
+   * Stores a voucher durably; resolves only once it is stored. It may answer a refusal (the voucher stays stored):
+   * both seeders refuse here, before the next interval, when the escrow no longer covers the voucher held plus the
+   * next interval (./solvency.ts). `checkVoucher` is for checks that may run beside the transfer.
    */
   storeVoucher(account: ServiceAccount, voucher: VoucherMessage): Promise<Refusal | null | void>;
   /**
@@ -102,6 +111,10 @@ export interface SeederExtensionOptions {
   terms: SeederTerms;
   backend: SeederBackend;
   observer?: SeederObserver;
+  /** Proves the terms' `seeder` address to each leecher (./proofs.ts). */
+  identity: SeederIdentity;
+  /** The torrent and this client's peer id, to which the wire's proofs are bound. */
+  localPeer: LocalPeer;
 }
 
 /** How long a seeder waits for a silent voucher at a checkpoint, by default: the session key signs in milliseconds. */
@@ -130,7 +143,7 @@ type State =
   | "refused";
 
 export function seederExtension(options: SeederExtensionOptions): ExtensionConstructor {
-  const { terms, backend, observer } = options;
+  const { terms, backend, observer, identity, localPeer } = options;
 
   class W3tPaySeeder {
     readonly #wire: PayWire;
@@ -148,6 +161,8 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
     #held: { index: number; offset: number; buffer: Uint8Array }[] = [];
     /** Bytes sent on this wire (the account may be served by several wires). */
     servedOnWire = 0n;
+    /** This wire's challenge in the terms: the hello's proof must sign it. */
+    readonly #nonce = newNonce();
 
     constructor(wire: PayWire) {
       this.#wire = wire;
@@ -172,7 +187,7 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
     onExtendedHandshake(handshake: ExtendedHandshake): void {
       if (this.#state !== "handshake" || !handshake.m || !(W3T_PAY in handshake.m)) return;
       this.#state = "awaiting_hello";
-      this.#send({ type: "terms", ...terms });
+      this.#send({ type: "terms", ...terms, nonce: this.#nonce });
     }
 
     onMessage(payload: Uint8Array): void {
@@ -217,12 +232,20 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
       }
       this.#state = "checking";
       this.#payment = hello.payment;
-      const admission = await backend.admit(hello, terms);
+      const wire: WireBinding = { infoHash: localPeer.infoHash, seederPeerId: localPeer.peerId, leecherPeerId: this.#wire.peerId ?? "" };
+      // A hello copied from another wire (or whose key the sender does not hold) admits nobody.
+      if ((await recoverAdmissionSigner(terms.chainId, wire, this.#nonce, hello.proof)) !== hello.sessionKey) {
+        this.#refuse(RefusalReason.BadSignature, "the hello is not signed by its session key for this wire");
+        return;
+      }
+      const [admission, proof] = await Promise.all([backend.admit(hello, terms), signIdentity(identity, terms.chainId, wire, hello.nonce, terms.seeder)]);
       if (this.#state !== "checking") return; // closed meanwhile
       if ("refusal" in admission) {
         this.#refuse(admission.refusal.reason, admission.refusal.message);
         return;
       }
+      // Before any block: the leecher books nothing to this address without it.
+      this.#send({ type: "identity", ...proof });
       const account = admission.account;
       this.#account = account;
       this.#unsubscribe = account.subscribe(() => this.#recheck());

@@ -18,10 +18,13 @@ export interface PayWire {
   choke(): void;
   unchoke(): void;
   piece(index: number, offset: number, buffer: Uint8Array): void;
+  /** Asks the peer for a block; `callback` gets an error when the request is cancelled, rejected or times out. */
+  request(index: number, offset: number, length: number, callback?: (error: Error | null, block?: Uint8Array) => void): void;
   reject(index: number, offset: number, length: number): void;
   destroy(): void;
   on(event: "download", listener: (bytes: number) => void): unknown;
   on(event: "close", listener: () => void): unknown;
+  on(event: "piece", listener: (index: number, offset: number, block: Uint8Array) => void): unknown;
   on(event: string, listener: (...args: never[]) => void): unknown;
   once(event: "close", listener: () => void): unknown;
 }

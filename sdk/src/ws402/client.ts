@@ -10,7 +10,10 @@
  *
  * The session key answers the gateway's challenge once per connection and signs a cumulative `Usage` receipt
  * after each usage update — never for more seconds than the gateway reports nor than this client has itself been
- * connected (plus the gateway's tolerance), so a gateway cannot charge for time it did not serve. A dropped
+ * connected to the started session by its own clock, plus `WS402_RECEIPT_TOLERANCE_SECONDS` (the sdk's, never the
+ * gateway's `receiptToleranceSeconds`), so a gateway cannot charge for time it did not serve: a lying gateway takes
+ * at most that tolerance more than the time served. `open` deposits only into the WS402Deposits contract the client
+ * knows (`deposits`, or the sdk's deployment for the chain) and refuses a schema naming another. A dropped
  * connection is retried within the gateway's reconnect grace. If the gateway is gone for good,
  * `requestClose()` and, after the grace period, `reclaim()` return the whole deposit.
  */
@@ -100,7 +103,15 @@ export interface OpenOptions extends Omit<Ws402ClientOptions, "schema" | "sessio
   walletClient: Ws402WalletClient;
   publicClient: PublicClient;
   maxSeconds?: number;
+  /** The WS402Deposits contract to pay into; defaults to the sdk's deployment on the schema's chain. */
+  deposits?: Address;
 }
+
+/**
+ * Seconds a receipt may run ahead of this client's own measure of the time it was served: the gateway counts from
+ * its side of the connection and rounds up to whole seconds. Fixed in the sdk: the gateway does not choose it.
+ */
+export const WS402_RECEIPT_TOLERANCE_SECONDS = 2;
 
 const RECONNECT_DELAYS_MS = [100, 250, 500, 1_000, 2_000];
 const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
@@ -149,7 +160,13 @@ export class Ws402Client {
   /** Fetches the schema (unless given), opens the deposit with a fresh session key, and returns the client. */
   static async open(options: OpenOptions): Promise<Ws402Client> {
     const schema = options.schema ?? (await fetchWs402Schema(requireValue(options.schemaUrl, "schema or schemaUrl")));
-    const deposit = await openWs402Deposit({ schema, walletClient: options.walletClient, publicClient: options.publicClient, maxSeconds: options.maxSeconds });
+    const deposit = await openWs402Deposit({
+      schema,
+      walletClient: options.walletClient,
+      publicClient: options.publicClient,
+      maxSeconds: options.maxSeconds,
+      deposits: options.deposits,
+    });
     const client = new Ws402Client({ ...options, schema, sessionId: deposit.sessionId, sessionKey: deposit.sessionKey });
     client.deposit = deposit;
     return client;
@@ -412,7 +429,7 @@ export class Ws402Client {
 
   /** Signs for the gateway's count, capped by this client's own measure of the time it was served. */
   async #sendReceipt(reportedSeconds: number): Promise<void> {
-    const ownLimit = Math.floor(this.#connectedMs() / MS_PER_SECOND) + this.schema.session.receiptToleranceSeconds;
+    const ownLimit = Math.floor(this.#connectedMs() / MS_PER_SECOND) + WS402_RECEIPT_TOLERANCE_SECONDS;
     let seconds = Math.min(reportedSeconds, ownLimit, this.#maxSeconds ?? reportedSeconds);
     const previous = this.#signed;
     if (previous && seconds <= previous.elapsedSeconds) {

@@ -33,6 +33,11 @@ export interface OpenDepositParams {
   maxSeconds?: number;
   /** A session key to use instead of a fresh one. */
   sessionKey?: Hex;
+  /**
+   * The WS402Deposits contract this client pays into (the app's configuration); defaults to the sdk's deployment on
+   * the schema's chain. A schema naming another contract is refused: a gateway could name its own and keep the deposit.
+   */
+  deposits?: Address;
 }
 
 export interface Ws402SessionState {
@@ -56,8 +61,28 @@ async function checkChain(walletClient: Ws402WalletClient, schema: Ws402SchemaDo
   }
 }
 
-/** Opens a session: one wallet transaction depositing `pricePerSecond × maxSeconds` with a fresh session key. */
-export async function openWs402Deposit({ schema, walletClient, publicClient, maxSeconds, sessionKey }: OpenDepositParams): Promise<Ws402Deposit> {
+/** The WS402Deposits contract the client knows for the schema's chain; refuses a schema that names another. */
+function knownDeposits(schema: Ws402SchemaDocument, configured: Address | undefined): Address {
+  let known = configured;
+  if (!known) {
+    try {
+      known = getDeployment(schema.contract.chainId).contracts.WS402Deposits.address;
+    } catch {
+      throw new Ws402Error("unknown_contract", `No WS402Deposits deployment is known on chain ${schema.contract.chainId}: configure the contract to pay into.`);
+    }
+  }
+  if (known.toLowerCase() !== schema.contract.address.toLowerCase()) {
+    throw new Ws402Error("unknown_contract", `The gateway asks for a deposit into ${schema.contract.address}, not the WS402Deposits contract ${known}: refused.`);
+  }
+  return known;
+}
+
+/**
+ * Opens a session: one wallet transaction depositing `pricePerSecond × maxSeconds` with a fresh session key, into
+ * the WS402Deposits contract the client knows only.
+ */
+export async function openWs402Deposit({ schema, walletClient, publicClient, maxSeconds, sessionKey, deposits }: OpenDepositParams): Promise<Ws402Deposit> {
+  knownDeposits(schema, deposits);
   await checkChain(walletClient, schema);
   const seconds = maxSeconds ?? schema.pricing.estimatedSeconds;
   if (!Number.isInteger(seconds) || seconds <= 0 || seconds > 2 ** 32 - 1) {

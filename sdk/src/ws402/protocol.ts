@@ -84,6 +84,8 @@ export const WS402_HTTP_ERRORS = {
   tokenExpired: "token_expired",
   tokenWrongResource: "token_wrong_resource",
   sessionSuspended: "session_suspended",
+  /** The time used runs past the latest receipt by more than the gateway serves unpaid: access is held until one covers it. */
+  receiptOverdue: "receipt_overdue",
 } as const;
 export type Ws402HttpErrorCode = (typeof WS402_HTTP_ERRORS)[keyof typeof WS402_HTTP_ERRORS];
 

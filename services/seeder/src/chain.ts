@@ -119,21 +119,6 @@ export class SeederChain {
     return this.publicClient.readContract({ address: this.contracts.escrow, abi: checkpointEscrowAbi, functionName: "remaining", args: [escrowId] });
   }
 
-  /**
-   * What escrow `escrowId` can still pay this seeder for a voucher worth `cumulativeAmount`: the rest of the
-   * deposit, up to the voucher's increase over what the seeder redeemed — both read at the same block.
-   */
-  async payable(escrowId: bigint, cumulativeAmount: bigint): Promise<{ remaining: bigint; redeemed: bigint; payable: bigint }> {
-    const blockNumber = await this.publicClient.getBlockNumber({ cacheTime: 0 });
-    const [remaining, redemption] = await Promise.all([
-      this.publicClient.readContract({ address: this.contracts.escrow, abi: checkpointEscrowAbi, functionName: "remaining", args: [escrowId], blockNumber }),
-      this.publicClient.readContract({ address: this.contracts.escrow, abi: checkpointEscrowAbi, functionName: "redeemedBy", args: [escrowId, this.address], blockNumber }),
-    ]);
-    const redeemed = BigInt(redemption.amount);
-    const owed = cumulativeAmount > redeemed ? cumulativeAmount - redeemed : 0n;
-    return { remaining, redeemed, payable: owed < remaining ? owed : remaining };
-  }
-
   async redeemedBy(escrowId: bigint, seeder: Address = this.address): Promise<{ amount: bigint; waived: boolean }> {
     const r = await this.publicClient.readContract({ address: this.contracts.escrow, abi: checkpointEscrowAbi, functionName: "redeemedBy", args: [escrowId, seeder] });
     return { amount: BigInt(r.amount), waived: r.waived };

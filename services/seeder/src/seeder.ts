@@ -20,6 +20,7 @@ import { EventEmitter } from "node:events";
 import { readdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { createPublicClient, http, parseEventLogs, type Address, type Hash, type Hex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 import WebTorrent from "webtorrent";
 import { FIRST_CHECKPOINT } from "@web3torrent/sdk/checkpointSchedule";
 import { getDeployment } from "@web3torrent/sdk/deployments";
@@ -28,11 +29,11 @@ import { infohashToBytes32 } from "@web3torrent/sdk/infohash";
 import { readRebateClaims } from "@web3torrent/sdk/rebateClaims";
 import { torrentClientOptions } from "@web3torrent/sdk/torrentClient";
 import {
-  RefusalReason,
   ServiceAccount,
   DEFAULT_RELEASE_TIMEOUT_MS,
   DEFAULT_VOUCHER_TIMEOUT_MS,
   checkHello,
+  escrowCoversNextInterval,
   seederExtension,
   verifyRelease,
   type Admission,
@@ -261,7 +262,14 @@ export class Seeder extends EventEmitter implements SeederBackend {
       acceptsReleases: this.options.acceptsReleases ?? true,
       releaseTimeoutMs: this.options.releaseTimeoutMs ?? DEFAULT_RELEASE_TIMEOUT_MS,
     };
-    const extension = seederExtension({ terms, backend: this, observer: this.#observer(contentId) });
+    const extension = seederExtension({
+      terms,
+      backend: this,
+      observer: this.#observer(contentId),
+      // The payout key itself proves the address to each leecher: the headless seeder holds it.
+      identity: { signer: privateKeyToAccount(this.options.privateKey), delegation: null },
+      localPeer: { infoHash: torrent.infoHash, peerId: this.client.peerId },
+    });
     const added = this.client.add(Buffer.from(torrent.torrentFile), {
       path: dirname(path),
       announce: this.options.announce,
@@ -329,12 +337,9 @@ export class Seeder extends EventEmitter implements SeederBackend {
     const { delegation, ...admitted } = checked.account;
     const account = this.#account({ ...admitted, delegationExpiry: delegation.expiry, delegationSignature: delegation.signature });
     if (account.escrowId === null) return { account };
-    // The escrow must still be able to pay the voucher the seeder holds, and something more.
-    const { remaining, redeemed } = await this.chain.payable(account.escrowId, account.voucherAmount);
-    if (remaining === 0n || remaining < account.voucherAmount - redeemed) {
-      return { refusal: { reason: RefusalReason.EscrowExhausted, message: `escrow ${account.escrowId} has ${remaining} wei left` } };
-    }
-    return { account };
+    // The escrow must still be able to pay the voucher the seeder holds, and the interval it is about to serve.
+    const refusal = await escrowCoversNextInterval(this.chain.publicClient, this.contracts.escrow, this.address, account, account.voucherBytes, account.voucherAmount);
+    return refusal ? { refusal } : { account };
   }
 
   /** The shared state of an account: from memory, else from the store (after a restart), else new. */
@@ -362,20 +367,14 @@ export class Seeder extends EventEmitter implements SeederBackend {
     return account;
   }
 
-  async storeVoucher(account: ServiceAccount, voucher: VoucherMessage): Promise<void> {
+  async storeVoucher(account: ServiceAccount, voucher: VoucherMessage): Promise<Refusal | null> {
     const before = this.store.get(account.key)!;
     this.store.saveVoucher(account.key, account.served, voucher.cumulativeBytes, voucher.cumulativeAmount, voucher.signature);
     // Stored: from here on a crash loses nothing. The first voucher of an escrow is redeemed at once: a cooperative
     // close counts only the seeders that have redeemed.
     if (before.redeemedAmount === 0n && before.voucherBytes === 0n) void this.flush({ redeemOnly: true }).catch(() => {});
-  }
-
-  async checkVoucher(account: ServiceAccount, voucher: VoucherMessage): Promise<Refusal | null> {
-    const { remaining, redeemed, payable } = await this.chain.payable(account.escrowId!, voucher.cumulativeAmount);
-    if (payable < voucher.cumulativeAmount - redeemed) {
-      return { reason: RefusalReason.EscrowExhausted, message: `escrow ${account.escrowId} has ${remaining} wei left` };
-    }
-    return null;
+    // Nothing past this checkpoint unless the escrow can still pay this voucher and the next interval.
+    return escrowCoversNextInterval(this.chain.publicClient, this.contracts.escrow, this.address, account, voucher.cumulativeBytes, voucher.cumulativeAmount);
   }
 
   async storeRelease(account: ServiceAccount, release: ReleasedMessage): Promise<{ redeemed: bigint } | { refusal: Refusal }> {

@@ -242,7 +242,7 @@ export async function startSwarm(): Promise<Swarm> {
         announce: urls,
         path: path ?? mkdtempSync(join(dir, "leech-")),
       });
-      const extension = leecherExtension(session);
+      const extension = leecherExtension(session, { infoHash, peerId: client.peerId });
       torrent.on("wire", (wire: PayWire) => (wire as unknown as { use(e: unknown): void }).use(extension));
       followPieceChecks(torrent, session);
       return torrent;

@@ -15,8 +15,12 @@ import {
   W3T_PAY,
   decodeMessage,
   encodeMessage,
+  newNonce,
+  signAdmission,
   type RefusalMessage,
+  type TermsMessage,
   type W3tPayMessage,
+  type WireBinding,
 } from "@web3torrent/sdk/wire/index";
 import type { Seeder } from "../src/seeder.ts";
 import { MiB, startSwarm, type Published, type Swarm } from "../src/testing.ts";
@@ -26,13 +30,14 @@ const HONEST = 3;
 const encoder = new TextEncoder();
 
 interface RawWire {
+  peerId: string;
   extended(name: string, payload: Uint8Array): void;
   peerChoking: boolean;
   downloaded: number;
 }
 
 /** A peer that speaks w3t_pay by hand: on the seeder's terms it sends `script`'s payloads, and records answers. */
-function rawPeer(swarm: Swarm, content: Published, script: (terms: W3tPayMessage) => Uint8Array[] | Promise<Uint8Array[]>) {
+function rawPeer(swarm: Swarm, content: Published, script: (terms: TermsMessage, wire: WireBinding) => Uint8Array[] | Promise<Uint8Array[]>) {
   const received: W3tPayMessage[] = [];
   let seederWire: RawWire | null = null;
   let onRefusal!: (refusal: RefusalMessage) => void;
@@ -48,14 +53,16 @@ function rawPeer(swarm: Swarm, content: Published, script: (terms: W3tPayMessage
       received.push(message);
       if (message.type === "terms") {
         seederWire = this.wire;
-        for (const bytes of await script(message)) this.wire.extended(W3T_PAY, bytes);
+        const binding = { infoHash: content.infoHash, seederPeerId: this.wire.peerId, leecherPeerId: client.peerId };
+        for (const bytes of await script(message, binding)) this.wire.extended(W3T_PAY, bytes);
       }
       if (message.type === "refusal" && this.wire === seederWire) onRefusal(message);
     }
   }
   Object.defineProperty(RawExtension.prototype, "name", { value: W3T_PAY });
   const urls = swarm.announce();
-  const torrent = swarm.client().add(magnetURI(content.infoHash, urls), { announce: urls, path: `${swarm.dir}/raw-${urls[0].slice(-4)}` });
+  const client = swarm.client();
+  const torrent = client.add(magnetURI(content.infoHash, urls), { announce: urls, path: `${swarm.dir}/raw-${urls[0].slice(-4)}` });
   torrent.on("wire", (w: { use(e: unknown): void }) => w.use(RawExtension));
   return { received, refusal, wire: () => seederWire!, torrent };
 }
@@ -98,13 +105,16 @@ describe("the seeder's extension facing untrusted messages", () => {
   });
   after(() => swarm.stop());
 
-  const hello = (): W3tPayMessage => ({
+  /** The licensed peer's hello on a raw wire, its proof signing that wire's terms. */
+  const hello = async (terms: TermsMessage, wire: WireBinding): Promise<W3tPayMessage> => ({
     type: "hello",
     account: licensed.account,
     escrowId: licensed.escrowId,
     sessionKey: licensed.sessionKey.address,
     delegation: { expiry: licensed.delegation.expiry, signature: licensed.delegation.signature },
     payment: "vouchers",
+    nonce: newNonce(),
+    proof: await signAdmission(licensed.sessionKey, swarm.chain.chainId, wire, terms.nonce),
   });
 
   async function refused(script: Parameters<typeof rawPeer>[2], reason: RefusalReason): Promise<void> {
@@ -149,7 +159,8 @@ describe("the seeder's extension facing untrusted messages", () => {
   it("refuses a seeder's message sent by a leecher", () =>
     refused(() => [encodeMessage({ type: "voucher_request", cumulativeBytes: 0n, voucherBytes: 0n, voucherAmount: 0n })], RefusalReason.OutOfOrder));
 
-  it("refuses a second hello from an admitted peer", () => refused(() => [encodeMessage(hello()), encodeMessage(hello())], RefusalReason.OutOfOrder));
+  it("refuses a second hello from an admitted peer", () =>
+    refused(async (terms, wire) => [encodeMessage(await hello(terms, wire)), encodeMessage(await hello(terms, wire))], RefusalReason.OutOfOrder));
 
   it("serves the honest peer in full meanwhile", async () => {
     await honest.done;

@@ -11,6 +11,13 @@
  *
  * Seconds charged are those the session key signed. A receipt may not go backwards nor run ahead of the gateway's
  * own count by more than the tolerance, and its signature is checked as the contract will check it.
+ *
+ * Pacing: bytes are served only while the receipts keep pace with the meter. When the time used runs past the latest
+ * receipt by more than one usage interval plus the receipt tolerance (`unpaidAllowanceMs`), access is held — the
+ * meter stops, the token answers `receipt_overdue`, open responses are cut — until a receipt covers the time used; no
+ * receipt within the heartbeat and the session is suspended. A re-proof on a new connection resumes a session only
+ * as far as its receipts allow: it is held from the start when it is behind. So whatever a client does, the
+ * provider serves at most one usage interval plus the tolerance that no receipt pays for.
  */
 import { randomBytes } from "node:crypto";
 import type { ServerResponse } from "node:http";
@@ -104,6 +111,10 @@ class Session implements TokenHolder {
   servedMs: number;
   liveSince?: number;
   exhausted = false;
+  /** Access held until a receipt covers the time used (the meter is stopped meanwhile). */
+  awaitingReceipt = false;
+  /** Fires when the time used would run past the latest receipt by more than the unpaid allowance. */
+  paceTimer?: NodeJS.Timeout;
   /** The latest stored receipt. */
   acknowledged: number;
   signature: Hex | null;
@@ -135,7 +146,12 @@ class Session implements TokenHolder {
   }
 
   isLive(): boolean {
-    return this.state === "live" && !this.exhausted;
+    return this.state === "live" && !this.exhausted && !this.awaitingReceipt;
+  }
+
+  /** Milliseconds used that no receipt covers. */
+  unpaidMs(now: number): number {
+    return this.elapsedMs(now) - this.acknowledged * MS_PER_SECOND;
   }
 
   track(response: ServerResponse): void {
@@ -163,7 +179,8 @@ class Session implements TokenHolder {
     clearTimeout(this.exhaustTimer);
     clearTimeout(this.graceTimer);
     clearTimeout(this.finalReceiptTimer);
-    this.usageTimer = this.exhaustTimer = this.graceTimer = this.finalReceiptTimer = undefined;
+    clearTimeout(this.paceTimer);
+    this.usageTimer = this.exhaustTimer = this.graceTimer = this.finalReceiptTimer = this.paceTimer = undefined;
   }
 }
 
@@ -416,6 +433,7 @@ export class SessionManager {
     }
     this.#send(connection.ws, { type: "receipt_accepted", sessionId: message.sessionId, elapsedSeconds: session.acknowledged });
     if (session.exhausted && session.acknowledged >= session.maxSeconds) this.#end(session, SESSION_END_REASONS.depositExhausted);
+    else if (session.state === "live" && session.connection === connection) this.#keepPace(session, connection);
   }
 
   #onClose(connection: Connection, code: number): void {
@@ -448,11 +466,10 @@ export class SessionManager {
     connection.session = session;
     session.state = "live";
     session.lastReceiptAt = now;
-    const { settings, tokens } = this.#deps;
-    const id = session.sessionId.toString();
+    const { settings } = this.#deps;
     this.#send(connection.ws, {
       type: "session_started",
-      sessionId: id,
+      sessionId: session.sessionId.toString(),
       resourceId: session.resourceId,
       maxSeconds: session.maxSeconds,
       pricePerSecond: session.pricePerSecond.toString(),
@@ -465,17 +482,69 @@ export class SessionManager {
       this.#exhaust(session);
       return;
     }
+    session.usageTimer = setInterval(() => this.#tick(session), settings.usageIntervalMs);
+    session.awaitingReceipt = false;
+    if (session.unpaidMs(now) > this.#unpaidAllowanceMs()) {
+      // Behind its receipts (a client that never signs, taking its session over again and again): held until paid.
+      this.#holdForReceipt(session, connection, now);
+    } else {
+      this.#grantAccess(session, connection, now);
+    }
+    this.#deps.log.debug(resumed ? "session resumed" : "session started", { sessionId: session.sessionId });
+  }
+
+  /** What the provider serves with no receipt to pay for it: one usage interval plus the receipt tolerance. */
+  #unpaidAllowanceMs(): number {
+    const { usageIntervalMs, receiptToleranceSeconds } = this.#deps.settings;
+    return usageIntervalMs + receiptToleranceSeconds * MS_PER_SECOND;
+  }
+
+  /** Starts the meter and grants HTTP access (the same token across connections). */
+  #grantAccess(session: Session, connection: Connection, now: number): void {
+    const { tokens } = this.#deps;
+    session.awaitingReceipt = false;
     session.liveSince = now;
     const token = tokens.tokenFor(session);
     this.#send(connection.ws, {
       type: "http_access_granted",
-      sessionId: id,
+      sessionId: session.sessionId.toString(),
       token,
       url: `${connection.resource.url}?token=${encodeURIComponent(token)}`,
     });
-    session.usageTimer = setInterval(() => this.#tick(session), settings.usageIntervalMs);
+    clearTimeout(session.exhaustTimer);
     session.exhaustTimer = setTimeout(() => this.#exhaust(session), session.maxSeconds * MS_PER_SECOND - session.elapsedMs(now));
-    this.#deps.log.debug(resumed ? "session resumed" : "session started", { sessionId: session.sessionId });
+    this.#armPace(session, connection, now);
+  }
+
+  /** Stops the meter and holds access until a receipt covers the time used; asks for one with a usage update. */
+  #holdForReceipt(session: Session, connection: Connection, now: number): void {
+    session.pauseMeter(now);
+    session.awaitingReceipt = true;
+    clearTimeout(session.exhaustTimer);
+    clearTimeout(session.paceTimer);
+    session.exhaustTimer = session.paceTimer = undefined;
+    for (const response of session.responses) response.destroy();
+    this.#sendUsage(session, connection, now);
+  }
+
+  /** Re-arms the pace timer after a receipt, and resumes a held session whose receipts caught up. */
+  #keepPace(session: Session, connection: Connection): void {
+    const now = Date.now();
+    if (session.awaitingReceipt) {
+      if (session.unpaidMs(now) <= this.#unpaidAllowanceMs()) this.#grantAccess(session, connection, now);
+      return;
+    }
+    this.#armPace(session, connection, now);
+  }
+
+  #armPace(session: Session, connection: Connection, now: number): void {
+    clearTimeout(session.paceTimer);
+    const left = this.#unpaidAllowanceMs() - session.unpaidMs(now);
+    session.paceTimer = setTimeout(() => {
+      if (session.state !== "live" || session.connection !== connection || session.exhausted) return;
+      if (session.unpaidMs(Date.now()) > this.#unpaidAllowanceMs()) this.#holdForReceipt(session, connection, Date.now());
+      else this.#armPace(session, connection, Date.now());
+    }, Math.max(0, left) + 1);
   }
 
   #tick(session: Session): void {

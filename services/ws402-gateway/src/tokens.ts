@@ -17,6 +17,8 @@ export interface TokenHolder {
   readonly resourceId: string;
   /** True while the session is metered on a connected WebSocket. */
   isLive(): boolean;
+  /** True while access is held because no receipt covers the time used so far (the meter is stopped meanwhile). */
+  readonly awaitingReceipt: boolean;
   /** Keeps a response serving this session's resource, to cut it off when the session stops. */
   track(response: ServerResponse): void;
 }
@@ -71,6 +73,13 @@ export class TokenRegistry {
     }
     if (entry.holder.resourceId !== resourceId) {
       return { ok: false, code: WS402_HTTP_ERRORS.tokenWrongResource, reason: "This token grants access to another resource." };
+    }
+    if (entry.holder.awaitingReceipt) {
+      return {
+        ok: false,
+        code: WS402_HTTP_ERRORS.receiptOverdue,
+        reason: "No usage receipt covers the time used so far: access resumes once the session key signs one.",
+      };
     }
     if (!entry.holder.isLive()) {
       return {

@@ -145,13 +145,20 @@ export async function openClient(
   { resourceId = "doc", maxSeconds = 600, autoReconnect = true } = {},
 ): Promise<Ws402Client> {
   const { walletClient } = env.user(userIndex);
-  return Ws402Client.open({ schemaUrl: gateway.schemaUrl(resourceId), walletClient, publicClient: env.publicClient, maxSeconds, autoReconnect });
+  return Ws402Client.open({
+    schemaUrl: gateway.schemaUrl(resourceId),
+    walletClient,
+    publicClient: env.publicClient,
+    maxSeconds,
+    autoReconnect,
+    deposits: env.chain.contracts.WS402Deposits,
+  });
 }
 
 /** Opens a deposit without a client: for the raw protocol tests. */
 export async function openDeposit(env: TestEnv, schema: Ws402SchemaDocument, userIndex: number, maxSeconds = 600) {
   const { walletClient } = env.user(userIndex);
-  return openWs402Deposit({ schema, walletClient, publicClient: env.publicClient, maxSeconds });
+  return openWs402Deposit({ schema, walletClient, publicClient: env.publicClient, maxSeconds, deposits: env.chain.contracts.WS402Deposits });
 }
 
 export function waitForOutcome(env: TestEnv, sessionId: bigint) {

@@ -90,7 +90,13 @@ describe("WS402 HTTP resources and tokens", () => {
     const paymentRequired = await readWs402PaymentRequired(refused);
     assert.ok(paymentRequired, "a 402 with a WS402 schema");
     const { walletClient } = env.user(7);
-    const client = await Ws402Client.open({ schema: paymentRequired.schema, walletClient, publicClient: env.publicClient, maxSeconds: 30 });
+    const client = await Ws402Client.open({
+      schema: paymentRequired.schema,
+      walletClient,
+      publicClient: env.publicClient,
+      maxSeconds: 30,
+      deposits: env.chain.contracts.WS402Deposits,
+    });
     const { url } = await client.connect();
     assert.equal(new URL(url).pathname, new URL(refused.url).pathname, "the token is for the resource that answered 402");
     const resource = await fetch(url);

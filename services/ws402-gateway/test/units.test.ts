@@ -152,7 +152,13 @@ describe("signatures", () => {
 });
 
 describe("tokens", () => {
-  const holder = (sessionId: bigint, resourceId = "doc", live = true): TokenHolder => ({ sessionId, resourceId, isLive: () => live, track: () => {} });
+  const holder = (sessionId: bigint, resourceId = "doc", live = true, awaitingReceipt = false): TokenHolder => ({
+    sessionId,
+    resourceId,
+    isLive: () => live && !awaitingReceipt,
+    awaitingReceipt,
+    track: () => {},
+  });
 
   it("issues one unguessable token per session, valid for its resource while live", () => {
     const tokens = new TokenRegistry(60_000);
@@ -171,6 +177,7 @@ describe("tokens", () => {
     assert.equal(code(a, "clip"), "token_wrong_resource");
     tokens.tokenFor(holder(3n, "doc", false));
     assert.equal(code(tokens.tokenFor(holder(3n, "doc", false))), "session_suspended");
+    assert.equal(code(tokens.tokenFor(holder(4n, "doc", true, true))), "receipt_overdue", "held until a receipt covers the time used");
   });
 
   it("a revoked token is expired at once, and forgotten after the retention", () => {

@@ -1,0 +1,78 @@
+/**
+ * Vouchers are not reservations: the leecher's key can sign the deposit to another address that redeems first. The
+ * seeder serves past a checkpoint only while the escrow's remaining deposit covers the voucher it holds plus the next
+ * interval, so a drain at the worst moment costs it nothing it served.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { FIRST_CHECKPOINT, amountFor } from "@web3torrent/sdk/checkpointSchedule";
+import { checkpointEscrowAbi } from "@web3torrent/sdk/generated/contracts";
+import { LeecherSession, RefusalReason, type RefusalMessage, type SeederLedger, type VoucherRequestMessage, type W3tPayMessage } from "@web3torrent/sdk/wire/index";
+import type { Seeder } from "../src/seeder.ts";
+import { MiB, startSwarm, type Published, type Swarm } from "../src/testing.ts";
+
+const PRICE = 10n ** 12n;
+const SEEDER = 2;
+const LEECHER = 3;
+const SYBIL = 6;
+const SECOND_CHECKPOINT = 3n * FIRST_CHECKPOINT;
+
+describe("a leecher that signs its deposit to a sybil seeder", () => {
+  let swarm: Swarm;
+  let content: Published;
+  let seeder: Seeder;
+
+  before(async () => {
+    swarm = await startSwarm();
+    const file = swarm.file("drained.bin", 40 * MiB); // checkpoints at 10, 30 and 40 MiB
+    content = await swarm.publish(file);
+    await swarm.buyLicense(content.contentId, LEECHER);
+    seeder = await swarm.startSeeder({ accountIndex: SEEDER, pricePerMiB: PRICE });
+    await seeder.seed(file);
+  });
+  after(() => swarm.stop());
+
+  it("is refused at the checkpoint where the escrow no longer covers the voucher held plus the next interval: the seeder is paid all it served", async () => {
+    const sybil = swarm.wallet(SYBIL);
+    let drained = false;
+    /** Right before paying the second checkpoint, has a sybil redeem the first interval's worth of the deposit. */
+    class DrainingSession extends LeecherSession {
+      override async answer(ledger: SeederLedger, request: VoucherRequestMessage): Promise<W3tPayMessage[]> {
+        if (!drained && request.voucherBytes === SECOND_CHECKPOINT) {
+          drained = true;
+          const voucher = { escrowId: this.options.escrowId!, seeder: sybil.account.address, cumulativeBytes: FIRST_CHECKPOINT, cumulativeAmount: amountFor(FIRST_CHECKPOINT, PRICE) };
+          const signature = await this.options.sessionKey.signVoucher(this.signingContext, voucher);
+          const hash = await sybil.writeContract({ address: swarm.contracts.escrow, abi: checkpointEscrowAbi, functionName: "redeem", args: [voucher, signature] });
+          await swarm.publicClient.waitForTransactionReceipt({ hash });
+        }
+        return super.answer(ledger, request);
+      }
+    }
+    const key = await swarm.downloadKey(LEECHER);
+    const escrowId = await swarm.openEscrow(content, LEECHER, key.sessionKey.address, PRICE);
+    const session = new DrainingSession({
+      chainId: swarm.chain.chainId,
+      contracts: swarm.contracts,
+      contentId: content.contentId,
+      account: swarm.account(LEECHER).address,
+      escrowId,
+      mode: "exponential",
+      maxBytes: content.size,
+      pricePerMiBCap: PRICE,
+      sessionKey: key.sessionKey,
+      delegation: key.delegation,
+    });
+    const refused = new Promise<RefusalMessage>((resolve) => {
+      session.observer = { refused: (_ledger, refusal, bySeeder) => bySeeder && resolve(refusal) };
+    });
+    swarm.attach(swarm.client(), content.infoHash, session);
+    const refusal = await refused;
+    assert.equal(refusal.reason, RefusalReason.EscrowExhausted, refusal.message);
+    const ledger = session.ledgers.get(seeder.address)!;
+    assert.equal(ledger.received, SECOND_CHECKPOINT, "nothing served past the checkpoint the escrow cannot cover");
+
+    await seeder.flush();
+    const { amount } = await seeder.chain.redeemedBy(escrowId);
+    assert.equal(amount, amountFor(ledger.received, PRICE), "the seeder redeemed everything it served");
+  });
+});

@@ -109,7 +109,7 @@ export async function verifyIdentity(
   if (proof.delegation === null) return signer === seeder;
   if (proof.delegation.expiry <= nowSeconds) return false;
   const delegator = await recoverTypedDataAddress({
-    ...delegationTypedData(ctx, { sessionKey: signer, expiry: proof.delegation.expiry }),
+    ...delegationTypedData(ctx, { wallet: seeder, sessionKey: signer, expiry: proof.delegation.expiry }),
     signature: proof.delegation.signature,
   }).catch(() => null);
   return delegator === seeder;

@@ -5,3 +5,4 @@ export * from "./seederExtension.ts";
 export * from "./leecherSession.ts";
 export * from "./leecherExtension.ts";
 export * from "./admission.ts";
+export * from "./messageLimits.ts";

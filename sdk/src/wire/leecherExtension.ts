@@ -18,6 +18,7 @@ import {
   type W3tPayMessage,
 } from "./messages.ts";
 import type { LeecherSession, SeederLedger } from "./leecherSession.ts";
+import { guardWire } from "./messageLimits.ts";
 import type { ExtendedHandshake, ExtensionConstructor, PayWire } from "./wire.ts";
 
 type State = "awaiting_terms" | "paying" | "refused";
@@ -70,6 +71,7 @@ export function leecherExtension(session: LeecherSession): ExtensionConstructor 
     constructor(wire: PayWire) {
       this.#wire = wire;
       refuseUploads(wire);
+      guardWire(wire);
       wire.on("download", (bytes: number) => {
         const n = BigInt(bytes);
         this.receivedOnWire += n;

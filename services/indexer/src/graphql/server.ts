@@ -3,6 +3,8 @@
  * `/subgraphs/name/<name>`, answers `{"data": ...}` or `{"errors": [{"message", "locations"}]}`. A bad query is
  * answered, never thrown: parse and validation errors, unknown entities or fields, malformed filters and
  * out-of-range arguments all come back as errors with HTTP 200; only an unreadable request body is a 400.
+ * Queries are bounded as in queryBounds.ts: a complexity limit before execution, and over HTTP a time limit with
+ * execution in slices that let other queries run.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -15,6 +17,7 @@ import {
   type GraphQLSchema,
   type SelectionSetNode,
   type ValidationContext,
+  execute,
   executeSync,
   parse,
   specifiedRules,
@@ -22,6 +25,15 @@ import {
 } from "graphql";
 import { type QuerySource, requestContext } from "./api.ts";
 import { QueryError } from "./filters.ts";
+import {
+  DEFAULT_QUERY_LIMITS,
+  EXECUTION_BOUNDS,
+  TIMEOUT_MESSAGE,
+  type QueryLimits,
+  boundResolvers,
+  complexityRule,
+  executionBounds,
+} from "./queryBounds.ts";
 
 /** graph-node's default GRAPH_GRAPHQL_MAX_DEPTH. */
 export const MAX_DEPTH = 255;
@@ -60,6 +72,7 @@ function depthRule(context: ValidationContext): ASTVisitor {
   for (const definition of context.getDocument().definitions) {
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
   }
+  const fragmentDepths = new Map<string, number>();
   const depth = (selectionSet: SelectionSetNode | undefined, visiting: Set<string>): number => {
     if (!selectionSet) return 0;
     let deepest = 0;
@@ -72,9 +85,15 @@ function depthRule(context: ValidationContext): ASTVisitor {
         const name = selection.name.value;
         const fragment = fragments.get(name);
         if (!fragment || visiting.has(name)) continue;
-        visiting.add(name);
-        deepest = Math.max(deepest, depth(fragment.selectionSet, visiting));
-        visiting.delete(name);
+        // Each fragment's depth is computed once: re-expanding it at every spread is exponential in the nesting.
+        let fragmentDepth = fragmentDepths.get(name);
+        if (fragmentDepth === undefined) {
+          visiting.add(name);
+          fragmentDepth = depth(fragment.selectionSet, visiting);
+          visiting.delete(name);
+          fragmentDepths.set(name, fragmentDepth);
+        }
+        deepest = Math.max(deepest, fragmentDepth);
       }
       if (deepest > MAX_DEPTH) return deepest;
     }
@@ -89,7 +108,10 @@ function depthRule(context: ValidationContext): ASTVisitor {
   };
 }
 
-export function executeQuery(api: GraphQLSchema, source: QuerySource, request: GraphqlRequest): GraphqlResponse {
+type Prepared = { errors: NonNullable<GraphqlResponse["errors"]> } | { document: DocumentNode; variables?: Record<string, unknown>; operationName?: string };
+
+/** Parses and validates a request, with the depth and complexity limits; returns the errors or what to execute. */
+function prepare(api: GraphQLSchema, request: GraphqlRequest, limits: QueryLimits): Prepared {
   const { query, variables, operationName } = request;
   if (typeof query !== "string" || query.trim() === "") return { errors: [{ message: "The query is empty" }] };
   if (variables !== undefined && variables !== null && (typeof variables !== "object" || Array.isArray(variables))) {
@@ -104,20 +126,50 @@ export function executeQuery(api: GraphQLSchema, source: QuerySource, request: G
   } catch (error) {
     return { errors: [formatError(error as GraphQLError)] };
   }
-  const invalid = validate(api, document, [...specifiedRules, depthRule]);
+  const bound = (variables ?? undefined) as Record<string, unknown> | undefined;
+  const invalid = validate(api, document, [...specifiedRules, depthRule, complexityRule(limits.maxComplexity, bound)]);
   if (invalid.length > 0) return { errors: invalid.map(formatError) };
-  const result = executeSync({
-    schema: api,
-    document,
-    variableValues: (variables ?? undefined) as Record<string, unknown> | undefined,
-    operationName: (operationName ?? undefined) as string | undefined,
-    contextValue: requestContext(source),
-  });
+  return { document, variables: bound, operationName: (operationName ?? undefined) as string | undefined };
+}
+
+function respond(result: { data?: unknown; errors?: readonly GraphQLError[] }): GraphqlResponse {
   if (!result.errors) return { data: result.data };
   // Argument and filter errors are query errors in graph-node: reported without data.
   const queryErrors = result.errors.filter((error) => error.originalError instanceof QueryError);
   if (queryErrors.length > 0) return { errors: queryErrors.map(formatError) };
   return { data: result.data, errors: result.errors.map(formatError) };
+}
+
+/** Runs a query to completion on the spot (in-process use): the complexity limit applies, not the time limit. */
+export function executeQuery(api: GraphQLSchema, source: QuerySource, request: GraphqlRequest, limits = DEFAULT_QUERY_LIMITS): GraphqlResponse {
+  const prepared = prepare(api, request, limits);
+  if ("errors" in prepared) return prepared;
+  return respond(executeSync({ schema: api, document: prepared.document, variableValues: prepared.variables, operationName: prepared.operationName, contextValue: requestContext(source) }));
+}
+
+/**
+ * Runs a query as the HTTP endpoint does: refused above the complexity limit, executed in slices of
+ * `limits.sliceMs` that yield to other work, and answered "Query timed out" after `limits.timeoutMs`.
+ */
+export async function executeBoundedQuery(
+  api: GraphQLSchema,
+  source: QuerySource,
+  request: GraphqlRequest,
+  limits = DEFAULT_QUERY_LIMITS,
+): Promise<GraphqlResponse> {
+  const prepared = prepare(api, request, limits);
+  if ("errors" in prepared) return prepared;
+  boundResolvers(api);
+  const bounds = executionBounds(limits);
+  const result = await execute({
+    schema: api,
+    document: prepared.document,
+    variableValues: prepared.variables,
+    operationName: prepared.operationName,
+    contextValue: { ...requestContext(source), [EXECUTION_BOUNDS]: bounds },
+  });
+  if (bounds.timedOut) return { errors: [{ message: TIMEOUT_MESSAGE }] };
+  return respond(result);
 }
 
 const CORS_HEADERS = {
@@ -149,11 +201,12 @@ export interface GraphqlServerOptions {
   host?: string;
   /** 0 picks a free port. */
   port?: number;
+  limits?: QueryLimits;
 }
 
 /** Serves the API at `/subgraphs/name/<subgraphName>` (and `/subgraphs/id/<deployment>`). */
 export async function serveGraphql(options: GraphqlServerOptions): Promise<{ server: Server; url: string }> {
-  const { api, source, subgraphName, host = "127.0.0.1", port = 0 } = options;
+  const { api, source, subgraphName, host = "127.0.0.1", port = 0, limits = DEFAULT_QUERY_LIMITS } = options;
   const paths = new Set([`/subgraphs/name/${subgraphName}`, `/subgraphs/id/${source.deployment}`]);
   const server = createServer(async (request, response) => {
     const url = new URL(request.url ?? "/", "http://localhost");
@@ -196,7 +249,7 @@ export async function serveGraphql(options: GraphqlServerOptions): Promise<{ ser
     }
     let result: GraphqlResponse;
     try {
-      result = executeQuery(api, source, body);
+      result = await executeBoundedQuery(api, source, body, limits);
     } catch (error) {
       result = { errors: [{ message: `internal error: ${(error as Error).message}` }] };
     }

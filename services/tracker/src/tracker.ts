@@ -60,7 +60,7 @@ interface SwarmPeer {
 }
 
 interface SwarmLike {
-  peers: { keys: string[]; peek(id: string): SwarmPeer | undefined };
+  peers: { keys: string[]; length: number; peek(id: string): SwarmPeer | undefined };
   announce(params: { left?: number }, cb: unknown): void;
 }
 

@@ -83,7 +83,7 @@ describe("WS402 connection limits", () => {
       }
     })();
     try {
-      await eventually(() => gateway.metrics().unprovenConnections >= 19, 5_000, "the attack to fill the unproven slots");
+      await eventually(() => (gateway.metrics().unprovenConnections as number) >= 19, 5_000, "the attack to fill the unproven slots");
       await eventually(() => client.acknowledgedSeconds >= 2, 10_000, "receipts during the attack");
       client.disconnect();
       await eventually(() => client.state === "disconnected", 5_000, "the disconnect");
@@ -91,7 +91,7 @@ describe("WS402 connection limits", () => {
       assert.equal(second.token, first.token, "the reconnect resumed the session");
       await eventually(() => client.acknowledgedSeconds >= 3, 10_000, "receipts after the reconnect");
       assert.ok(refusedStatuses.size > 0 && [...refusedStatuses].every((status) => status === 429 || status === 503), `${[...refusedStatuses]}`);
-      assert.ok(gateway.metrics().unprovenConnections <= 20);
+      assert.ok((gateway.metrics().unprovenConnections as number) <= 20);
       assert.ok((gateway.metrics().unprovenEvicted as number) >= 1, "the user's reconnect took an attacker's slot");
     } finally {
       attacking = false;

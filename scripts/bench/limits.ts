@@ -9,20 +9,22 @@
  * and under attack, their ratio, the service's peak memory quiet and under attack, and whether it stayed up.
  *
  * Attacks (those of the review) and legitimate work:
- * - indexer: 4 clients in a loop send the 23-level `published { publisher { … } }` query and the largest query
- *   the complexity limit admits; the user asks `_meta`.
+ * - indexer: from one address (127.0.0.2), 4 loops send the 23-level `published { publisher { … } }` query and
+ *   a query the complexity limit admits that resolves 4,000 entities; the user (127.0.0.1) asks `_meta`.
  * - gateway: one address (127.0.0.2) keeps 2,000 WebSocket upgrades in flight, reopening what is refused or
  *   closed; the user (127.0.0.1) connects and waits for the challenge.
  * - tracker: 90 MiB announces, then sockets announcing fresh infohashes as fast as they are answered; the user
  *   announces in its swarm and reads the statistics.
- * - wire: 4 peers announce a 256 MiB extended message and stream it as fast as the socket takes it, reconnecting
- *   when dropped; the user requests 16 KiB blocks one after the other.
+ * - wire: 4 peers announce a 256 MiB extended message and stream it as fast as the socket takes it, each
+ *   re-dialling 250 ms after it is dropped (16 oversized messages a second); the user requests 16 KiB blocks one
+ *   after the other. Re-dialling faster turns it into a connection flood, which no message limit addresses.
  *
  * Targets: the service stays up; its memory under attack at most quiet + MEMORY_BOUND_MIB; the user's median
  * latency under attack below twice the quiet one.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { request as httpRequest } from "node:http";
 import { connect as tcpConnect, type Socket } from "node:net";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -122,9 +124,19 @@ function nested(levels: number): string {
   return `{ publishers { ${selection} } }`;
 }
 
-async function graphql(url: string, query: string): Promise<{ data?: unknown; errors?: { message: string }[] }> {
-  const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query }) });
-  return response.json() as Promise<{ data?: unknown; errors?: { message: string }[] }>;
+/** A POST from `localAddress`: the attacker (127.0.0.2) and the user (127.0.0.1) are different clients. */
+function graphql(url: string, query: string, localAddress = "127.0.0.1"): Promise<{ data?: unknown; errors?: { message: string }[] }> {
+  const body = JSON.stringify({ query });
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(url, { method: "POST", localAddress, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (response) => {
+      let text = "";
+      response.setEncoding("utf8");
+      response.on("data", (chunk: string) => (text += chunk));
+      response.on("end", () => resolve(JSON.parse(text)));
+    });
+    request.on("error", reject);
+    request.end(body);
+  });
 }
 
 const indexerScenario: Scenario = {
@@ -136,11 +148,11 @@ const indexerScenario: Scenario = {
   },
   attack({ url }) {
     let running = true;
-    // 100 publishers × (20 contents + 20 × 0) ... the largest query under the 100,000-entity limit, and the review's.
+    // The review's query (refused) and one under the limit that resolves every publisher and content.
     const queries = [nested(23), `{ publishers(first: 1000) { id published(first: 99) { id publisher { id } } } }`];
     for (let i = 0; i < 4; i++) {
       void (async () => {
-        while (running) await graphql(url!, queries[i % 2]!).catch(() => sleep(10));
+        while (running) await graphql(url!, queries[i % 2]!, "127.0.0.2").catch(() => sleep(10));
       })();
     }
     return () => (running = false);
@@ -274,7 +286,7 @@ const wireScenario: Scenario = {
       if (!running) return;
       const socket = tcpConnect(Number(port), host!);
       socket.on("error", () => {});
-      socket.once("close", () => setTimeout(attackOnce, 10));
+      socket.once("close", () => setTimeout(attackOnce, 250));
       socket.once("connect", () => {
         socket.write(handshakeBytes());
         socket.write(header);

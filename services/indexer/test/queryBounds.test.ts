@@ -3,10 +3,17 @@
  * a time limit, and execution in slices so that a heavy query never holds other queries back for long.
  */
 import assert from "node:assert/strict";
-import type { Server } from "node:http";
+import { request as httpRequest, type Server } from "node:http";
 import { after, before, describe, it } from "node:test";
 import { buildApiSchema, type BlockInfo, type QuerySource } from "../src/graphql/api.ts";
-import { DEFAULT_QUERY_LIMITS, tooComplexMessage, type QueryLimits } from "../src/graphql/queryBounds.ts";
+import {
+  DEFAULT_QUERY_LIMITS,
+  MAX_QUERIES,
+  MAX_QUERIES_PER_ADDRESS,
+  QuerySlots,
+  tooComplexMessage,
+  type QueryLimits,
+} from "../src/graphql/queryBounds.ts";
 import { executeQuery, serveGraphql, type GraphqlResponse } from "../src/graphql/server.ts";
 import type { StoreValue } from "../src/runtime/values.ts";
 import { parseSubgraphSchema } from "../src/schema.ts";
@@ -99,6 +106,24 @@ describe("query complexity (before execution)", () => {
   });
 });
 
+describe("queries running at once (over HTTP)", () => {
+  it("one address runs at most a few queries at once, everyone together a bounded number; a finished query frees its slot", () => {
+    const slots = new QuerySlots();
+    const attacker = Array.from({ length: MAX_QUERIES_PER_ADDRESS }, () => slots.take("10.0.0.66"));
+    assert.ok(attacker.every(Boolean));
+    assert.equal(slots.take("10.0.0.66"), undefined, "one more from the same address is refused");
+    const user = slots.take("10.0.0.7");
+    assert.ok(user, "another address is served meanwhile");
+    attacker[0]!();
+    attacker[0]!(); // releasing twice frees one slot only
+    assert.ok(slots.take("10.0.0.66"));
+    assert.equal(slots.take("10.0.0.66"), undefined);
+    const many = Array.from({ length: MAX_QUERIES }, (_, i) => slots.take(`10.1.${i}.1`)).filter(Boolean);
+    assert.equal(many.length, MAX_QUERIES - MAX_QUERIES_PER_ADDRESS - 1, "the total is bounded too");
+    assert.equal(slots.refused, 2 + MAX_QUERIES_PER_ADDRESS + 1);
+  });
+});
+
 describe("query time (over HTTP)", () => {
   let server: Server;
   let url: string;
@@ -110,10 +135,18 @@ describe("query time (over HTTP)", () => {
   });
   after(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-  const post = async (query: string) => {
-    const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query }) });
-    return { at: performance.now(), body: (await response.json()) as GraphqlResponse };
-  };
+  /** A POST on a connection of its own (fetch may queue requests to one origin). */
+  const post = (query: string) =>
+    new Promise<{ at: number; body: GraphqlResponse }>((resolve, reject) => {
+      const body = JSON.stringify({ query });
+      const request = httpRequest(url, { method: "POST", agent: false, headers: { "content-type": "application/json" } }, (response) => {
+        let text = "";
+        response.on("data", (chunk: Buffer) => (text += chunk));
+        response.on("end", () => resolve({ at: performance.now(), body: JSON.parse(text) as GraphqlResponse }));
+      });
+      request.on("error", reject);
+      request.end(body);
+    });
 
   it("stops a query at its time limit with graph-node's 'Query timed out', while _meta is answered meanwhile", async () => {
     const heavy = post(nested(4));

@@ -9,6 +9,9 @@
  *   query is refused with graph-node's message (graph-node's GRAPH_GRAPHQL_MAX_COMPLEXITY; it has no default,
  *   this indexer's is `DEFAULT_MAX_COMPLEXITY`). A complexity past 2^64 - 1 is reported as that number (graph-node
  *   reports an overflow the same way, against a limit of 0; the real limit is given here).
+ * - Over HTTP, one address runs at most MAX_QUERIES_PER_ADDRESS queries at once and all at most MAX_QUERIES;
+ *   others are answered with graph-node's "service is overloaded" message. With the complexity limit this bounds
+ *   the memory queries hold.
  * - During execution, resolvers are wrapped: after each `sliceMs` of work the query yields to the event loop (so
  *   other queries and the indexer keep running), and after `timeoutMs` it fails with graph-node's "Query timed out"
  *   (GRAPH_GRAPHQL_QUERY_TIMEOUT).
@@ -144,26 +147,19 @@ export function complexityRule(maxComplexity: number, variables: Record<string, 
 export const EXECUTION_BOUNDS = Symbol("executionBounds");
 
 export interface ExecutionBounds {
-  deadline: number;
   sliceMs: number;
   sliceStart: number;
+  /** Set by the caller's timer at the deadline. */
   timedOut: boolean;
   /** The pause every deferred resolver of this request waits for. */
   pause?: Promise<void>;
-}
-
-export class QueryTimeout extends Error {
-  override name = "QueryTimeout";
-  constructor() {
-    super(TIMEOUT_MESSAGE);
-  }
 }
 
 const wrapped = new WeakSet<GraphQLSchema>();
 
 /**
  * Wraps every field resolver of `api` (once) so that a request whose context carries `EXECUTION_BOUNDS` yields
- * between slices and stops at its deadline. Requests without bounds (in-process, synchronous) run unchanged.
+ * between slices and stops once timed out. Requests without bounds (in-process, synchronous) run unchanged.
  */
 export function boundResolvers(api: GraphQLSchema): void {
   if (wrapped.has(api)) return;
@@ -175,23 +171,19 @@ export function boundResolvers(api: GraphQLSchema): void {
       field.resolve = (source, args, context, info) => {
         const bounds = (context as { [EXECUTION_BOUNDS]?: ExecutionBounds } | undefined)?.[EXECUTION_BOUNDS];
         if (!bounds) return resolve(source, args, context, info);
-        checkDeadline(bounds);
+        if (bounds.timedOut) return abandoned();
         if (performance.now() - bounds.sliceStart < bounds.sliceMs) return resolve(source, args, context, info);
-        const deferred = nextSlice(bounds).then(() => resolve(source, args, context, info));
-        // graphql-js abandons sibling promises when a non-null field fails: their timeouts must not go unhandled.
-        deferred.catch(() => {});
-        return deferred;
+        return nextSlice(bounds).then(() => resolve(source, args, context, info));
       };
     }
   }
 }
 
-function checkDeadline(bounds: ExecutionBounds): void {
-  if (bounds.timedOut || performance.now() > bounds.deadline) {
-    bounds.timedOut = true;
-    throw new QueryTimeout();
-  }
-}
+/**
+ * What a resolver of a timed-out query returns: a promise that never settles, so the rest of the query stops
+ * without raising errors graphql-js may leave unhandled; it is collected with the abandoned execution.
+ */
+const abandoned = () => new Promise<never>(() => {});
 
 /**
  * Waits until this request may run again. Every resolver deferred during a slice waits for the same pause; after
@@ -208,12 +200,46 @@ async function nextSlice(bounds: ExecutionBounds): Promise<void> {
       }),
     );
     await bounds.pause;
-    checkDeadline(bounds);
+    if (bounds.timedOut) await abandoned();
   } while (performance.now() - bounds.sliceStart >= bounds.sliceMs);
 }
 
 /** Bounds for one request starting now. */
 export function executionBounds(limits: QueryLimits): ExecutionBounds {
-  const now = performance.now();
-  return { deadline: now + limits.timeoutMs, sliceMs: limits.sliceMs, sliceStart: now, timedOut: false };
+  return { sliceMs: limits.sliceMs, sliceStart: performance.now(), timedOut: false };
+}
+
+/** graph-node's QueryExecutionError::Throttled message. */
+export const THROTTLED_MESSAGE = "service is overloaded and can not run the query right now. Please try again in a few minutes";
+/** Queries one address may have running at once (beyond: graph-node's "overloaded" answer). */
+export const MAX_QUERIES_PER_ADDRESS = 4;
+/** Queries running at once in all: with the complexity limit, this bounds the memory queries hold. */
+export const MAX_QUERIES = 32;
+
+/** Running queries per client address and in all. */
+export class QuerySlots {
+  readonly #perAddress = new Map<string, number>();
+  #running = 0;
+  /** Queries refused since the start. */
+  refused = 0;
+
+  /** A release function when `address` may run one more query now; undefined when it must be refused. */
+  take(address: string): (() => void) | undefined {
+    const held = this.#perAddress.get(address) ?? 0;
+    if (held >= MAX_QUERIES_PER_ADDRESS || this.#running >= MAX_QUERIES) {
+      this.refused++;
+      return undefined;
+    }
+    this.#perAddress.set(address, held + 1);
+    this.#running++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.#running--;
+      const left = (this.#perAddress.get(address) ?? 1) - 1;
+      if (left > 0) this.#perAddress.set(address, left);
+      else this.#perAddress.delete(address);
+    };
+  }
 }

@@ -2,7 +2,7 @@
  * The services the limits benchmark attacks, each started alone in this process so that its memory is measured
  * apart from the attacker's (see limits.ts):
  *
- *   node scripts/bench/limitsTargets.ts indexer|gateway|tracker|wire
+ *   node scripts/bench/limitsTargets.ts indexer|indexer-admitted|gateway|tracker|wire
  *
  * Prints one JSON line with the addresses to use, then serves until killed.
  */
@@ -76,7 +76,7 @@ async function wire(): Promise<Record<string, string>> {
   return { host: "127.0.0.1", port: String(port) };
 }
 
-const targets: Record<string, () => Promise<Record<string, string>>> = { indexer, gateway, tracker, wire };
+const targets: Record<string, () => Promise<Record<string, string>>> = { indexer, "indexer-admitted": indexer, gateway, tracker, wire };
 const name = process.argv[2] ?? "";
 if (!targets[name]) throw new Error(`usage: limitsTargets.ts ${Object.keys(targets).join("|")}`);
 console.log(JSON.stringify(await targets[name]()));

@@ -130,12 +130,16 @@ function nested(levels: number): string {
 function graphql(url: string, query: string, localAddress = "127.0.0.1"): Promise<{ data?: unknown; errors?: { message: string }[] }> {
   const body = JSON.stringify({ query });
   return new Promise((resolve, reject) => {
-    const request = httpRequest(url, { method: "POST", localAddress, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (response) => {
-      let text = "";
-      response.setEncoding("utf8");
-      response.on("data", (chunk: string) => (text += chunk));
-      response.on("end", () => resolve(JSON.parse(text)));
-    });
+    const request = httpRequest(
+      url,
+      { method: "POST", localAddress, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } },
+      (response) => {
+        let text = "";
+        response.setEncoding("utf8");
+        response.on("data", (chunk: string) => (text += chunk));
+        response.on("end", () => resolve(JSON.parse(text)));
+      },
+    );
     request.on("error", reject);
     request.end(body);
   });
@@ -146,7 +150,18 @@ function indexerScenario(query: string): Scenario {
   return {
     async legit({ url }) {
       const started = performance.now();
-      const result = await graphql(url!, `{ _meta { block { number } } }`);
+      const result = await graphql(
+        url!,
+        `
+          {
+            _meta {
+              block {
+                number
+              }
+            }
+          }
+        `,
+      );
       if (!result.data) throw new Error(JSON.stringify(result.errors));
       return performance.now() - started;
     },
@@ -204,7 +219,17 @@ const gatewayScenario: Scenario = {
 
 const infoHash = (n: number) => Buffer.from(n.toString(16).padStart(40, "0"), "hex").toString("latin1");
 const announce = (hash: string, peer: string, padding = "") =>
-  JSON.stringify({ action: "announce", info_hash: hash, peer_id: peer, event: "started", numwant: 0, uploaded: 0, downloaded: 0, left: 0, padding });
+  JSON.stringify({
+    action: "announce",
+    info_hash: hash,
+    peer_id: peer,
+    event: "started",
+    numwant: 0,
+    uploaded: 0,
+    downloaded: 0,
+    left: 0,
+    padding,
+  });
 
 let userSocket: WebSocket | undefined;
 const trackerScenario: Scenario = {
@@ -310,7 +335,10 @@ const SCENARIOS: Record<string, Scenario> = {
   // the 4,000 contents with its publisher.
   indexer: indexerScenario(nested(23)),
   "indexer-admitted": indexerScenario(`{ publishers(first: 1000) { id published(first: 99) { id publisher { id } } } }`),
-  gateway: gatewayScenario, tracker: trackerScenario, wire: wireScenario };
+  gateway: gatewayScenario,
+  tracker: trackerScenario,
+  wire: wireScenario,
+};
 
 if (options.attacker) {
   // The attacker runs in its own process: its CPU is not the legitimate client's event loop.
@@ -320,10 +348,14 @@ if (options.attacker) {
 
 /** Starts the attack on `name` in a child process; the returned function kills it. */
 function startAttacker(name: string, info: Record<string, string>): () => void {
-  const child = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", fileURLToPath(import.meta.url), "--attacker", name, "--info", JSON.stringify(info)], {
-    cwd: ROOT,
-    stdio: "inherit",
-  });
+  const child = spawn(
+    process.execPath,
+    ["--disable-warning=ExperimentalWarning", fileURLToPath(import.meta.url), "--attacker", name, "--info", JSON.stringify(info)],
+    {
+      cwd: ROOT,
+      stdio: "inherit",
+    },
+  );
   return () => child.kill("SIGKILL");
 }
 
@@ -365,7 +397,12 @@ for (const name of selected) {
       { name: `${name}: latency under attack / quiet`, value: round(ratio), unit: "×", target: { op: "<", value: LATENCY_RATIO_TARGET } },
       { name: `${name}: legitimate operations failed under attack`, value: attacked.failures, unit: "", target: { op: "==", value: 0 } },
       { name: `${name}: memory peak quiet`, value: Math.round(quietPeak), unit: "MiB" },
-      { name: `${name}: memory growth under attack`, value: Math.round(attackPeak - quietPeak), unit: "MiB", target: { op: "<=", value: MEMORY_BOUND_MIB } },
+      {
+        name: `${name}: memory growth under attack`,
+        value: Math.round(attackPeak - quietPeak),
+        unit: "MiB",
+        target: { op: "<=", value: MEMORY_BOUND_MIB },
+      },
       { name: `${name}: up after the attack`, value: up ? 1 : 0, unit: "", target: { op: "==", value: 1 } },
     );
   } finally {

@@ -29,12 +29,32 @@ async function indexer(): Promise<Record<string, string>> {
   const s = (value: string) => ({ kind: "String" as const, value });
   for (let p = 0; p < PUBLISHERS; p++) {
     store.set("Publisher", `p${p}`, new Map([["id", s(`p${p}`)]]));
-    for (let c = 0; c < CONTENTS_PER_PUBLISHER; c++) store.set("Content", `c${p}-${c}`, new Map([["id", s(`c${p}-${c}`)], ["publisher", s(`p${p}`)]]));
+    for (let c = 0; c < CONTENTS_PER_PUBLISHER; c++)
+      store.set(
+        "Content",
+        `c${p}-${c}`,
+        new Map([
+          ["id", s(`c${p}-${c}`)],
+          ["publisher", s(`p${p}`)],
+        ]),
+      );
   }
   store.commitHandler();
   store.commitBlock(1);
-  const block = { number: 1, hash: `0x${"1".padStart(64, "0")}` as const, timestamp: 1_700_000_000, parentHash: `0x${"0".repeat(64)}` as const };
-  const source: QuerySource = { schema, store, deployment: "bench", latest: () => block, blockByHash: () => undefined, hasIndexingErrors: () => false };
+  const block = {
+    number: 1,
+    hash: `0x${"1".padStart(64, "0")}` as const,
+    timestamp: 1_700_000_000,
+    parentHash: `0x${"0".repeat(64)}` as const,
+  };
+  const source: QuerySource = {
+    schema,
+    store,
+    deployment: "bench",
+    latest: () => block,
+    blockByHash: () => undefined,
+    hasIndexingErrors: () => false,
+  };
   const { url } = await serveGraphql({ api: buildApiSchema(source), source, subgraphName: "bench" });
   return { url };
 }
@@ -68,7 +88,9 @@ async function wire(): Promise<Record<string, string>> {
       peer.handshake(infoHash, "aa".repeat(20));
       peer.unchoke();
     });
-    peer.on("request", (_index: number, _offset: number, _length: number, respond: (error: Error | null, data: Uint8Array) => void) => respond(null, block));
+    peer.on("request", (_index: number, _offset: number, _length: number, respond: (error: Error | null, data: Uint8Array) => void) =>
+      respond(null, block),
+    );
     socket.pipe(peer as unknown as NodeJS.ReadWriteStream).pipe(socket);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

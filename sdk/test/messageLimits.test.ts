@@ -101,7 +101,9 @@ describe("peer wire message limits", () => {
     const wire = victim(true);
     const seen: string[] = [];
     wire.on("keep-alive", () => seen.push("keep-alive"));
-    wire.on("piece", (index: never, offset: never, buffer: never) => seen.push(`piece ${index} ${offset} ${(buffer as Uint8Array).length}`));
+    wire.on("piece", (index: never, offset: never, buffer: never) =>
+      seen.push(`piece ${index} ${offset} ${(buffer as Uint8Array).length}`),
+    );
     wire.on("have", (index: never) => seen.push(`have ${index}`));
     wire.on("unchoke", () => seen.push("unchoke"));
     const block = new Uint8Array(9 + WIRE_BLOCK_BYTES);

@@ -38,7 +38,14 @@ const store = new EntityStore(schema);
 for (let p = 0; p < PUBLISHERS; p++) {
   store.set("Publisher", `p${p}`, new Map([["id", s(`p${p}`)]]));
   for (let c = 0; c < CONTENTS_PER_PUBLISHER; c++) {
-    store.set("Content", `c${p}-${c}`, new Map([["id", s(`c${p}-${c}`)], ["publisher", s(`p${p}`)]]));
+    store.set(
+      "Content",
+      `c${p}-${c}`,
+      new Map([
+        ["id", s(`c${p}-${c}`)],
+        ["publisher", s(`p${p}`)],
+      ]),
+    );
   }
 }
 store.commitHandler();
@@ -85,11 +92,17 @@ describe("query complexity (before execution)", () => {
     const query = `query Q($n: Int) { publishers(first: $n) { published(first: 10) { id } } }`;
     assert.equal(onlyError(executeQuery(api, source, { query, variables: { n: 10 } }, limits)), tooComplexMessage(110n, 109));
     // Without `first`, a collection counts graph-node's default of 100.
-    assert.equal(onlyError(executeQuery(api, source, { query: `{ publishers { published { id } } }` }, limits)), tooComplexMessage(10_100n, 109));
+    assert.equal(
+      onlyError(executeQuery(api, source, { query: `{ publishers { published { id } } }` }, limits)),
+      tooComplexMessage(10_100n, 109),
+    );
   });
 
   it("adds fragments' complexity, computing each fragment once (a chain of doubled spreads stays cheap)", () => {
-    const chain = Array.from({ length: 40 }, (_, i) => `fragment F${i} on Publisher { id published(first: 1) { id } ...F${i + 1} ...F${i + 1} }`);
+    const chain = Array.from(
+      { length: 40 },
+      (_, i) => `fragment F${i} on Publisher { id published(first: 1) { id } ...F${i + 1} ...F${i + 1} }`,
+    );
     chain.push(`fragment F40 on Publisher { id }`);
     const query = `{ publishers(first: 1) { ...F0 } } ${chain.join(" ")}`;
     const started = performance.now();
@@ -160,6 +173,13 @@ describe("query time (over HTTP)", () => {
 
   it("answers light queries in full over HTTP", async () => {
     const { body } = await post(`{ publishers(first: 2, orderBy: id) { id published(first: 1, orderBy: id) { id } } }`);
-    assert.deepEqual(body, { data: { publishers: [{ id: "p0", published: [{ id: "c0-0" }] }, { id: "p1", published: [{ id: "c1-0" }] }] } });
+    assert.deepEqual(body, {
+      data: {
+        publishers: [
+          { id: "p0", published: [{ id: "c0-0" }] },
+          { id: "p1", published: [{ id: "c1-0" }] },
+        ],
+      },
+    });
   });
 });

@@ -26,7 +26,17 @@ async function connect(tracker: Tracker) {
 
 function announce(socket: WebSocket, id: string, hash: string, padding = "") {
   socket.send(
-    JSON.stringify({ action: "announce", info_hash: hash, peer_id: id, event: "started", numwant: 0, uploaded: 0, downloaded: 0, left: 0, padding }),
+    JSON.stringify({
+      action: "announce",
+      info_hash: hash,
+      peer_id: id,
+      event: "started",
+      numwant: 0,
+      uploaded: 0,
+      downloaded: 0,
+      left: 0,
+      padding,
+    }),
   );
 }
 

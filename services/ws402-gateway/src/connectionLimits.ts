@@ -24,9 +24,7 @@ export interface ConnectionLimitSettings {
   maxUnproven: number;
 }
 
-export type Admission =
-  | { ok: true; track(ws: WebSocket): void }
-  | { ok: false; status: 429 | 503; reason: string };
+export type Admission = { ok: true; track(ws: WebSocket): void } | { ok: false; status: 429 | 503; reason: string };
 
 const IPV6_PREFIX_GROUPS = 4;
 const IPV6_GROUPS = 8;
@@ -42,7 +40,10 @@ export function addressKey(address: string | undefined): string {
   const left = head ? head.split(":") : [];
   const right = address.includes("::") && tail ? tail.split(":") : [];
   const groups = address.includes("::") ? [...left, ...Array(IPV6_GROUPS - left.length - right.length).fill("0"), ...right] : left;
-  return `${groups.slice(0, IPV6_PREFIX_GROUPS).map((g) => g.replace(/^0+(?=.)/, "")).join(":")}::/64`;
+  return `${groups
+    .slice(0, IPV6_PREFIX_GROUPS)
+    .map((g) => g.replace(/^0+(?=.)/, ""))
+    .join(":")}::/64`;
 }
 
 export class ConnectionLimits {
@@ -74,7 +75,11 @@ export class ConnectionLimits {
     const { maxUnprovenPerAddress, maxUnproven } = this.#settings;
     if (held.size >= maxUnprovenPerAddress) {
       this.refused++;
-      return { ok: false, status: 429, reason: `Too many connections without a payment proof from this address (at most ${maxUnprovenPerAddress}).` };
+      return {
+        ok: false,
+        status: 429,
+        reason: `Too many connections without a payment proof from this address (at most ${maxUnprovenPerAddress}).`,
+      };
     }
     if (this.#unproven >= maxUnproven && !this.#evictFor(held.size + 1)) {
       this.refused++;

@@ -90,7 +90,10 @@ describe("WS402 connection limits", () => {
       const second = await client.connect();
       assert.equal(second.token, first.token, "the reconnect resumed the session");
       await eventually(() => client.acknowledgedSeconds >= 3, 10_000, "receipts after the reconnect");
-      assert.ok(refusedStatuses.size > 0 && [...refusedStatuses].every((status) => status === 429 || status === 503), `${[...refusedStatuses]}`);
+      assert.ok(
+        refusedStatuses.size > 0 && [...refusedStatuses].every((status) => status === 429 || status === 503),
+        `${[...refusedStatuses]}`,
+      );
       assert.ok((gateway.metrics().unprovenConnections as number) <= 20);
       assert.ok((gateway.metrics().unprovenEvicted as number) >= 1, "the user's reconnect took an attacker's slot");
     } finally {

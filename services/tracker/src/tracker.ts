@@ -106,6 +106,8 @@ function shuffle<T>(items: T[]): T[] {
 }
 
 export const DEFAULT_ANNOUNCE_INTERVAL_MS = 10 * 60_000;
+/** WebSocket close code 1008. */
+const POLICY_VIOLATION = 1008;
 
 export async function startTracker({
   host = "127.0.0.1",
@@ -118,7 +120,7 @@ export async function startTracker({
   const torrents = server.torrents as Record<string, SwarmLike>;
   const limits = new TrackerLimits(torrents, limitOptions);
   const onRequest = server._onWebSocketRequest.bind(server);
-  server._onWebSocketRequest = (socket: { send(data: string): void }, opts: unknown, raw: string) => {
+  server._onWebSocketRequest = (socket: { send(data: string): void; close(code: number, reason: string): void }, opts: unknown, raw: string) => {
     let params = raw;
     try {
       const parsed = JSON.parse(raw);
@@ -126,6 +128,7 @@ export async function startTracker({
         const refusal = limits.refuse(socket, parsed.info_hash);
         if (refusal) {
           socket.send(JSON.stringify({ action: "announce", "failure reason": refusal, info_hash: parsed.info_hash }));
+          if (limits.exhausted(socket)) socket.close(POLICY_VIOLATION, "too many refused announces");
           return;
         }
       }

@@ -11,7 +11,8 @@
  *   `isRegistered`, every infohash is unregistered), and a swarm left empty is deleted.
  *
  * A refused announce is answered as bittorrent-tracker answers errors (`failure reason`), so clients log it and
- * retry at their next interval.
+ * retry at their next interval; a socket that keeps announcing regardless is closed (1008) after
+ * `MAX_REFUSALS_PER_SOCKET` refusals.
  */
 
 export interface TrackerLimitOptions {
@@ -42,7 +43,11 @@ interface Swarm {
 interface Bucket {
   tokens: number;
   at: number;
+  refusals: number;
 }
+
+/** Announces refused on one socket after which it is closed (1008): a client that ignores refusals is not served. */
+export const MAX_REFUSALS_PER_SOCKET = 100;
 
 export class TrackerLimits {
   readonly maxPayloadBytes: number;
@@ -72,13 +77,14 @@ export class TrackerLimits {
 
   /** Why this announce is refused, or null to serve it. `infoHash` is the announce's raw 20-byte string. */
   refuse(socket: object, infoHash: unknown): string | null {
-    const bucket = this.#buckets.get(socket) ?? { tokens: this.#burst, at: Date.now() };
+    const bucket = this.#buckets.get(socket) ?? { tokens: this.#burst, at: Date.now(), refusals: 0 };
     this.#buckets.set(socket, bucket);
     const now = Date.now();
     bucket.tokens = Math.min(this.#burst, bucket.tokens + ((now - bucket.at) * this.#perSecond) / MS_PER_SECOND);
     bucket.at = now;
     if (bucket.tokens < 1) {
       this.refused.rate++;
+      bucket.refusals++;
       return `too many announces: at most ${this.#perSecond} per second per connection`;
     }
     bucket.tokens -= 1;
@@ -91,18 +97,25 @@ export class TrackerLimits {
     if (joined.has(hex)) return null;
     if (joined.size >= this.#maxSwarmsPerSocket) {
       this.refused.socketSwarms++;
+      bucket.refusals++;
       return `too many swarms: at most ${this.#maxSwarmsPerSocket} per connection`;
     }
     if (!this.#unregistered.has(hex) && !this.#isRegistered(hex)) {
       if (this.#unregistered.size >= this.#maxUnregistered) this.#deleteEmptySwarms();
       if (this.#unregistered.size >= this.#maxUnregistered) {
         this.refused.unregisteredSwarms++;
+        bucket.refusals++;
         return `too many swarms of unregistered content: at most ${this.#maxUnregistered}`;
       }
       this.#unregistered.add(hex);
     }
     joined.add(hex);
     return null;
+  }
+
+  /** Whether `socket` had so many announces refused that it is to be closed. */
+  exhausted(socket: object): boolean {
+    return (this.#buckets.get(socket)?.refusals ?? 0) >= MAX_REFUSALS_PER_SOCKET;
   }
 
   /** After a socket closed: its swarms that no peer is left in are deleted. */

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { WebSocket } from "ws";
 import { startTracker, type Tracker } from "../src/tracker.ts";
-import { DEFAULT_MAX_PAYLOAD_BYTES } from "../src/trackerLimits.ts";
+import { DEFAULT_MAX_PAYLOAD_BYTES, MAX_REFUSALS_PER_SOCKET } from "../src/trackerLimits.ts";
 
 const peerId = (n: number) => `-W3T000-${String(n).padStart(12, "0")}`;
 /** A distinct 20-byte infohash (as the WebSocket protocol sends it: a latin1 string). */
@@ -89,6 +89,15 @@ describe("tracker limits for one hostile client", () => {
       assert.equal(tracker.refused.rate, 15);
       attacker.socket.close();
       peer.socket.close();
+    }));
+
+  it("closes a socket that keeps announcing after its refusals (1008)", () =>
+    withTracker({ limits: { announceBurst: 5, announcesPerSecond: 1 } }, async (tracker) => {
+      const attacker = await connect(tracker);
+      const closed = new Promise<number>((resolve) => attacker.socket.once("close", resolve));
+      for (let i = 0; i < MAX_REFUSALS_PER_SOCKET + 50; i++) announce(attacker.socket, peerId(1), infoHash(1));
+      assert.equal(await closed, 1008);
+      assert.equal(failures(attacker.messages).length, MAX_REFUSALS_PER_SOCKET);
     }));
 
   it("one socket cannot create more swarms than its limit", () =>

@@ -7,3 +7,4 @@ export * from "./leecherExtension.ts";
 export * from "./admission.ts";
 export * from "./proofs.ts";
 export * from "./solvency.ts";
+export * from "./messageLimits.ts";

@@ -31,6 +31,7 @@
 import { CheckpointMode, amountFor, isCheckpoint } from "../checkpointSchedule.ts";
 import { recoverReceiptSigner, recoverVoucherSigner } from "../sessionKey.ts";
 import type { ServiceAccount } from "./accounting.ts";
+import { guardWire } from "./messageLimits.ts";
 import {
   RefusalReason,
   W3T_PAY,
@@ -166,6 +167,7 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
 
     constructor(wire: PayWire) {
       this.#wire = wire;
+      guardWire(wire);
       this.#unchoke = wire.unchoke.bind(wire);
       this.#piece = wire.piece.bind(wire);
       wire.unchoke = () => {

@@ -4,7 +4,7 @@ export { Indexer, consoleLogger, type IndexerOptions, type BlockPointer, type Co
 export { EntityStore } from "./store.ts";
 export { parseSubgraphSchema, type SubgraphSchema } from "./schema.ts";
 export { buildApiSchema, type QuerySource } from "./graphql/api.ts";
-export { executeQuery, serveGraphql, type GraphqlRequest, type GraphqlResponse } from "./graphql/server.ts";
+export { executeBoundedQuery, executeQuery, serveGraphql, type GraphqlRequest, type GraphqlResponse } from "./graphql/server.ts";
 export { MappingError } from "./runtime/hostFunctions.ts";
 export { BigDecimal } from "./runtime/bigNumbers.ts";
 export type { EntityData, StoreValue } from "./runtime/values.ts";

@@ -10,7 +10,8 @@ import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Hex } from "viem";
 import { buildApiSchema, type BlockInfo, type QuerySource } from "./graphql/api.ts";
-import { executeQuery, type GraphqlRequest, type GraphqlResponse, serveGraphql } from "./graphql/server.ts";
+import type { QueryLimits } from "./graphql/queryBounds.ts";
+import { executeBoundedQuery, type GraphqlRequest, type GraphqlResponse, serveGraphql } from "./graphql/server.ts";
 import { Indexer, type IndexerOptions } from "./indexer.ts";
 
 export const DEFAULT_SUBGRAPH_NAME = "web3torrent";
@@ -20,6 +21,8 @@ export interface LocalIndexerOptions extends IndexerOptions {
   /** HTTP port of the GraphQL API; 0 picks a free one. */
   port?: number;
   subgraphName?: string;
+  /** Complexity and time limits of queries (queryBounds.ts). */
+  queryLimits?: QueryLimits;
 }
 
 export interface LocalIndexer {
@@ -27,7 +30,7 @@ export interface LocalIndexer {
   /** The GraphQL endpoint, as graph-node names it. */
   url: string;
   /** Runs a query in-process, exactly as the HTTP endpoint would. */
-  query(request: GraphqlRequest): GraphqlResponse;
+  query(request: GraphqlRequest): Promise<GraphqlResponse>;
   stop(): Promise<void>;
 }
 
@@ -71,12 +74,13 @@ export async function startLocalIndexer(options: LocalIndexerOptions): Promise<L
     subgraphName: options.subgraphName ?? DEFAULT_SUBGRAPH_NAME,
     host: options.host,
     port: options.port,
+    limits: options.queryLimits,
   });
   indexer.start();
   return {
     indexer,
     url,
-    query: (request) => executeQuery(api, source, request),
+    query: (request) => executeBoundedQuery(api, source, request, options.queryLimits),
     async stop() {
       await indexer.stop();
       server.closeAllConnections();

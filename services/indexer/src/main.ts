@@ -5,7 +5,8 @@
  *
  * Configuration (environment): W3T_RPC_URL (default http://127.0.0.1:8545), W3T_INDEXER_HOST (127.0.0.1),
  * W3T_INDEXER_PORT (8000), W3T_SUBGRAPH_BUILD (the subgraph's build folder), W3T_INDEXER_CONFIRMATIONS (0),
- * W3T_INDEXER_POLL_MS (200). Contract addresses and start blocks come from the sdk's deployments for the chain's
+ * W3T_INDEXER_POLL_MS (200), and graph-node's GRAPH_GRAPHQL_MAX_COMPLEXITY (100000 entities) and
+ * GRAPH_GRAPHQL_QUERY_TIMEOUT (10 seconds) for queries. Contract addresses and start blocks come from the sdk's deployments for the chain's
  * id when it has them, else from the built manifest.
  */
 import { existsSync, readFileSync } from "node:fs";
@@ -13,6 +14,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { JsonRpc } from "./rpc.ts";
 import { startLocalIndexer } from "./localIndexer.ts";
+import { DEFAULT_QUERY_LIMITS } from "./graphql/queryBounds.ts";
 import type { ContractLocation } from "./indexer.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -49,6 +51,11 @@ async function main(): Promise<void> {
     port: integer("W3T_INDEXER_PORT", 8000),
     confirmations: integer("W3T_INDEXER_CONFIRMATIONS", 0),
     pollIntervalMs: integer("W3T_INDEXER_POLL_MS", 200),
+    queryLimits: {
+      ...DEFAULT_QUERY_LIMITS,
+      maxComplexity: integer("GRAPH_GRAPHQL_MAX_COMPLEXITY", DEFAULT_QUERY_LIMITS.maxComplexity),
+      timeoutMs: integer("GRAPH_GRAPHQL_QUERY_TIMEOUT", DEFAULT_QUERY_LIMITS.timeoutMs / 1000) * 1000,
+    },
   });
   console.log(`Local indexer on chain ${chainId} (${rpcUrl}); GraphQL at ${indexer.url}`);
   const stop = async () => {

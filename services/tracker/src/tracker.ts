@@ -15,12 +15,16 @@
  * `left: null`, which bittorrent-tracker reads as 0 (a seeder). The tracker reads a missing `left` as unknown
  * (not complete) instead.
  *
+ * One hostile client is bounded by trackerLimits.ts: payload size, announces and swarms per socket, and swarms of
+ * unregistered content.
+ *
  *   const tracker = await startTracker({ port: 8001 });
  *   // tracker.url is ws://127.0.0.1:8001 — put it in magnets and `announce` lists
  *   await tracker.close();
  */
 import type { AddressInfo } from "node:net";
 import { Server } from "bittorrent-tracker";
+import { DEFAULT_MAX_PAYLOAD_BYTES, TrackerLimits, type TrackerLimitOptions } from "./trackerLimits.ts";
 
 export interface TrackerOptions {
   host?: string;
@@ -32,6 +36,8 @@ export interface TrackerOptions {
    * others with its own announce, so frequent re-announces only multiply idle peer connections.
    */
   announceIntervalMs?: number;
+  /** What one client may cost (trackerLimits.ts). */
+  limits?: TrackerLimitOptions;
 }
 
 export interface Tracker {
@@ -42,6 +48,8 @@ export interface Tracker {
   port: number;
   /** Infohashes with at least one peer, and their peer counts. */
   swarms(): Record<string, number>;
+  /** Announces refused by the per-client limits, by rule. */
+  refused: TrackerLimits["refused"];
   close(): Promise<void>;
 }
 
@@ -52,7 +60,7 @@ interface SwarmPeer {
 }
 
 interface SwarmLike {
-  peers: { keys: string[]; peek(id: string): SwarmPeer | undefined };
+  peers: { keys: string[]; length: number; peek(id: string): SwarmPeer | undefined };
   announce(params: { left?: number }, cb: unknown): void;
 }
 
@@ -98,19 +106,32 @@ function shuffle<T>(items: T[]): T[] {
 }
 
 export const DEFAULT_ANNOUNCE_INTERVAL_MS = 10 * 60_000;
+/** WebSocket close code 1008. */
+const POLICY_VIOLATION = 1008;
 
 export async function startTracker({
   host = "127.0.0.1",
   port = 0,
   announceIntervalMs = DEFAULT_ANNOUNCE_INTERVAL_MS,
+  limits: limitOptions,
 }: TrackerOptions = {}): Promise<Tracker> {
-  const server = new Server({ udp: false, http: false, ws: true, stats: true, interval: announceIntervalMs });
+  const maxPayload = limitOptions?.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
+  const server = new Server({ udp: false, http: false, ws: { maxPayload }, stats: true, interval: announceIntervalMs });
   const torrents = server.torrents as Record<string, SwarmLike>;
+  const limits = new TrackerLimits(torrents, limitOptions);
   const onRequest = server._onWebSocketRequest.bind(server);
-  server._onWebSocketRequest = (socket: unknown, opts: unknown, raw: string) => {
+  server._onWebSocketRequest = (socket: { send(data: string): void; close(code: number, reason: string): void }, opts: unknown, raw: string) => {
     let params = raw;
     try {
       const parsed = JSON.parse(raw);
+      if (parsed && typeof parsed === "object" && parsed.action === "announce") {
+        const refusal = limits.refuse(socket, parsed.info_hash);
+        if (refusal) {
+          socket.send(JSON.stringify({ action: "announce", "failure reason": refusal, info_hash: parsed.info_hash }));
+          if (limits.exhausted(socket)) socket.close(POLICY_VIOLATION, "too many refused announces");
+          return;
+        }
+      }
       if (parsed && typeof parsed === "object" && parsed.action === "announce" && parsed.left === null) {
         parsed.left = Number.MAX_SAFE_INTEGER;
         params = JSON.stringify(parsed);
@@ -119,6 +140,11 @@ export async function startTracker({
       // Not JSON: bittorrent-tracker answers with its failure reason.
     }
     onRequest(socket, opts, params);
+  };
+  const onClose = server._onWebSocketClose.bind(server);
+  server._onWebSocketClose = (socket: object) => {
+    onClose(socket);
+    limits.socketClosed(socket);
   };
   server.createSwarm = (infoHash: string, cb: (error: Error | null, swarm: SwarmLike) => void) => {
     process.nextTick(() => cb(null, (torrents[infoHash] = new ComplementarySwarm(infoHash, server))));
@@ -139,6 +165,7 @@ export async function startTracker({
     url: `ws://${host}:${bound}`,
     statsUrl: `http://${host}:${bound}/stats.json`,
     port: bound,
+    refused: limits.refused,
     swarms() {
       const result: Record<string, number> = {};
       for (const [infoHash, swarm] of Object.entries(server.torrents as Record<string, { peers: { length: number } }>)) {

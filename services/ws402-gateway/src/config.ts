@@ -45,9 +45,13 @@ const settingsSchema = z.strictObject({
   heartbeatTimeoutMs: milliseconds.default(10_000),
   reconnectGraceMs: milliseconds.default(15_000),
   receiptToleranceSeconds: z.number().int().min(0).max(60).default(2),
-  proofTimeoutMs: milliseconds.default(10_000),
+  /** Kept short: until it proves a session, a connection holds one of its address's few unproven slots. */
+  proofTimeoutMs: milliseconds.default(5_000),
   maxMessageBytes: z.number().int().min(512).max(1 << 20).default(4_096),
   maxConnections: z.number().int().positive().default(10_000),
+  /** Connections without a payment proof yet, per address (IPv6: per /64) and in all (connectionLimits.ts). */
+  maxUnprovenPerAddress: z.number().int().positive().default(32),
+  maxUnproven: z.number().int().positive().default(1_000),
   maxProtocolErrors: z.number().int().positive().default(20),
   /** Ended tokens are remembered this long, to answer "expired" rather than "invalid". */
   endedTokenRetentionMs: milliseconds.default(10 * 60_000),

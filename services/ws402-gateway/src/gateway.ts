@@ -10,6 +10,7 @@ import type { Address, Hex } from "viem";
 import { WebSocketServer } from "ws";
 import { Chain } from "./chain.ts";
 import { ConfigError, type GatewayConfig } from "./config.ts";
+import { ConnectionLimits } from "./connectionLimits.ts";
 import { writeDemoPdf } from "./demoPdf.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { registerResources } from "./registry.ts";
@@ -119,8 +120,12 @@ export async function startGateway({ config, privateKey, log, onSettlement }: Ga
     clientTracking: false,
     perMessageDeflate: false,
   });
+  const limits = new ConnectionLimits(settings);
   const metrics = () => ({
     ...manager.metrics(),
+    unprovenConnections: limits.unproven,
+    connectionsRefused: limits.refused,
+    unprovenEvicted: limits.evicted,
     activeTokens: tokens.size,
     settlementsPending: settler.pending,
     settlementsSettled: outcomes.settled,
@@ -140,6 +145,7 @@ export async function startGateway({ config, privateKey, log, onSettlement }: Ga
     },
     wss,
     maxConnections: settings.maxConnections,
+    limits,
     metrics,
     log,
   });

@@ -18,6 +18,7 @@ import type { Duplex } from "node:stream";
 import send from "send";
 import type { WebSocketServer } from "ws";
 import { WS402_WEBSOCKET_PATH, type Ws402PaymentRequired, type Ws402SchemaDocument } from "@web3torrent/sdk/ws402/protocol";
+import type { ConnectionLimits } from "./connectionLimits.ts";
 import type { Logger } from "./log.ts";
 import type { SessionManager } from "./sessionManager.ts";
 import type { TokenRegistry } from "./tokens.ts";
@@ -38,6 +39,7 @@ export interface HttpDeps {
   x402: X402Gateway;
   wss: WebSocketServer;
   maxConnections: number;
+  limits: ConnectionLimits;
   metrics: () => Record<string, unknown>;
   log: Logger;
 }
@@ -158,7 +160,12 @@ export function createHttpServer(deps: HttpDeps): Server {
     const url = new URL(request.url ?? "/", "http://gateway");
     if (url.pathname !== WS402_WEBSOCKET_PATH) return refuseUpgrade(socket, 404, "Not Found");
     if (deps.manager.connectionCount >= deps.maxConnections) return refuseUpgrade(socket, 503, "Service Unavailable");
-    deps.wss.handleUpgrade(request, socket, head, (ws) => deps.manager.accept(ws, url.searchParams.get("resourceId")));
+    const admission = deps.limits.admit(request.socket.remoteAddress, socket);
+    if (!admission.ok) return refuseUpgrade(socket, admission.status, admission.reason);
+    deps.wss.handleUpgrade(request, socket, head, (ws) => {
+      admission.track(ws);
+      deps.manager.accept(ws, url.searchParams.get("resourceId"));
+    });
   });
   server.on("clientError", (error, socket) => {
     deps.log.debug("bad HTTP request", { error });

@@ -35,6 +35,7 @@ import {
 } from "@web3torrent/sdk/ws402/protocol";
 import { SESSION_STATUS, type Chain } from "./chain.ts";
 import type { GatewaySettings } from "./config.ts";
+import { PROVEN_EVENT } from "./connectionLimits.ts";
 import type { Logger } from "./log.ts";
 import { parseClientMessage } from "./messages.ts";
 import type { Settler } from "./settler.ts";
@@ -462,6 +463,7 @@ export class SessionManager {
     session.pauseMeter(now);
     session.clearTimers();
     clearTimeout(connection.proofTimer);
+    connection.ws.emit(PROVEN_EVENT);
     session.connection = connection;
     connection.session = session;
     session.state = "live";

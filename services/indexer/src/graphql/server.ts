@@ -3,6 +3,8 @@
  * `/subgraphs/name/<name>`, answers `{"data": ...}` or `{"errors": [{"message", "locations"}]}`. A bad query is
  * answered, never thrown: parse and validation errors, unknown entities or fields, malformed filters and
  * out-of-range arguments all come back as errors with HTTP 200; only an unreadable request body is a 400.
+ * Queries are bounded as in queryBounds.ts: a complexity limit before execution, and over HTTP a time limit with
+ * execution in slices that let other queries run.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -15,6 +17,7 @@ import {
   type GraphQLSchema,
   type SelectionSetNode,
   type ValidationContext,
+  execute,
   executeSync,
   parse,
   specifiedRules,
@@ -22,6 +25,17 @@ import {
 } from "graphql";
 import { type QuerySource, requestContext } from "./api.ts";
 import { QueryError } from "./filters.ts";
+import {
+  DEFAULT_QUERY_LIMITS,
+  EXECUTION_BOUNDS,
+  QuerySlots,
+  THROTTLED_MESSAGE,
+  TIMEOUT_MESSAGE,
+  type QueryLimits,
+  boundResolvers,
+  complexityRule,
+  executionBounds,
+} from "./queryBounds.ts";
 
 /** graph-node's default GRAPH_GRAPHQL_MAX_DEPTH. */
 export const MAX_DEPTH = 255;
@@ -60,6 +74,7 @@ function depthRule(context: ValidationContext): ASTVisitor {
   for (const definition of context.getDocument().definitions) {
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
   }
+  const fragmentDepths = new Map<string, number>();
   const depth = (selectionSet: SelectionSetNode | undefined, visiting: Set<string>): number => {
     if (!selectionSet) return 0;
     let deepest = 0;
@@ -72,9 +87,15 @@ function depthRule(context: ValidationContext): ASTVisitor {
         const name = selection.name.value;
         const fragment = fragments.get(name);
         if (!fragment || visiting.has(name)) continue;
-        visiting.add(name);
-        deepest = Math.max(deepest, depth(fragment.selectionSet, visiting));
-        visiting.delete(name);
+        // Each fragment's depth is computed once: re-expanding it at every spread is exponential in the nesting.
+        let fragmentDepth = fragmentDepths.get(name);
+        if (fragmentDepth === undefined) {
+          visiting.add(name);
+          fragmentDepth = depth(fragment.selectionSet, visiting);
+          visiting.delete(name);
+          fragmentDepths.set(name, fragmentDepth);
+        }
+        deepest = Math.max(deepest, fragmentDepth);
       }
       if (deepest > MAX_DEPTH) return deepest;
     }
@@ -89,7 +110,10 @@ function depthRule(context: ValidationContext): ASTVisitor {
   };
 }
 
-export function executeQuery(api: GraphQLSchema, source: QuerySource, request: GraphqlRequest): GraphqlResponse {
+type Prepared = { errors: NonNullable<GraphqlResponse["errors"]> } | { document: DocumentNode; variables?: Record<string, unknown>; operationName?: string };
+
+/** Parses and validates a request, with the depth and complexity limits; returns the errors or what to execute. */
+function prepare(api: GraphQLSchema, request: GraphqlRequest, limits: QueryLimits): Prepared {
   const { query, variables, operationName } = request;
   if (typeof query !== "string" || query.trim() === "") return { errors: [{ message: "The query is empty" }] };
   if (variables !== undefined && variables !== null && (typeof variables !== "object" || Array.isArray(variables))) {
@@ -104,20 +128,63 @@ export function executeQuery(api: GraphQLSchema, source: QuerySource, request: G
   } catch (error) {
     return { errors: [formatError(error as GraphQLError)] };
   }
-  const invalid = validate(api, document, [...specifiedRules, depthRule]);
+  const bound = (variables ?? undefined) as Record<string, unknown> | undefined;
+  // The limits first: they are linear in the query, while graphql-js's own rules took 40 ms on the review's
+  // 23-level query, and a refused query should cost next to nothing.
+  const tooCostly = validate(api, document, [depthRule, complexityRule(limits.maxComplexity, bound)]);
+  if (tooCostly.length > 0) return { errors: tooCostly.map(formatError) };
+  const invalid = validate(api, document, specifiedRules);
   if (invalid.length > 0) return { errors: invalid.map(formatError) };
-  const result = executeSync({
-    schema: api,
-    document,
-    variableValues: (variables ?? undefined) as Record<string, unknown> | undefined,
-    operationName: (operationName ?? undefined) as string | undefined,
-    contextValue: requestContext(source),
-  });
+  return { document, variables: bound, operationName: (operationName ?? undefined) as string | undefined };
+}
+
+function respond(result: { data?: unknown; errors?: readonly GraphQLError[] }): GraphqlResponse {
   if (!result.errors) return { data: result.data };
   // Argument and filter errors are query errors in graph-node: reported without data.
   const queryErrors = result.errors.filter((error) => error.originalError instanceof QueryError);
   if (queryErrors.length > 0) return { errors: queryErrors.map(formatError) };
   return { data: result.data, errors: result.errors.map(formatError) };
+}
+
+/** Runs a query to completion on the spot (in-process use): the complexity limit applies, not the time limit. */
+export function executeQuery(api: GraphQLSchema, source: QuerySource, request: GraphqlRequest, limits = DEFAULT_QUERY_LIMITS): GraphqlResponse {
+  const prepared = prepare(api, request, limits);
+  if ("errors" in prepared) return prepared;
+  return respond(executeSync({ schema: api, document: prepared.document, variableValues: prepared.variables, operationName: prepared.operationName, contextValue: requestContext(source) }));
+}
+
+/**
+ * Runs a query as the HTTP endpoint does: refused above the complexity limit, executed in slices of
+ * `limits.sliceMs` that yield to other work, and answered "Query timed out" after `limits.timeoutMs`.
+ */
+export async function executeBoundedQuery(
+  api: GraphQLSchema,
+  source: QuerySource,
+  request: GraphqlRequest,
+  limits = DEFAULT_QUERY_LIMITS,
+): Promise<GraphqlResponse> {
+  const prepared = prepare(api, request, limits);
+  if ("errors" in prepared) return prepared;
+  boundResolvers(api);
+  const bounds = executionBounds(limits);
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(() => {
+      bounds.timedOut = true;
+      resolve("timeout");
+    }, limits.timeoutMs);
+  });
+  const execution = execute({
+    schema: api,
+    document: prepared.document,
+    variableValues: prepared.variables,
+    operationName: prepared.operationName,
+    contextValue: { ...requestContext(source), [EXECUTION_BOUNDS]: bounds },
+  });
+  const result = await Promise.race([execution, timedOut]);
+  clearTimeout(timer);
+  if (result === "timeout") return { errors: [{ message: TIMEOUT_MESSAGE }] };
+  return respond(result);
 }
 
 const CORS_HEADERS = {
@@ -149,12 +216,14 @@ export interface GraphqlServerOptions {
   host?: string;
   /** 0 picks a free port. */
   port?: number;
+  limits?: QueryLimits;
 }
 
 /** Serves the API at `/subgraphs/name/<subgraphName>` (and `/subgraphs/id/<deployment>`). */
 export async function serveGraphql(options: GraphqlServerOptions): Promise<{ server: Server; url: string }> {
-  const { api, source, subgraphName, host = "127.0.0.1", port = 0 } = options;
+  const { api, source, subgraphName, host = "127.0.0.1", port = 0, limits = DEFAULT_QUERY_LIMITS } = options;
   const paths = new Set([`/subgraphs/name/${subgraphName}`, `/subgraphs/id/${source.deployment}`]);
+  const slots = new QuerySlots();
   const server = createServer(async (request, response) => {
     const url = new URL(request.url ?? "/", "http://localhost");
     if (request.method === "OPTIONS") {
@@ -194,11 +263,19 @@ export async function serveGraphql(options: GraphqlServerOptions): Promise<{ ser
       reply(response, 405, { errors: [{ message: "GraphQL queries take GET or POST" }] });
       return;
     }
+    // One client runs a few queries at a time: its others are refused, not queued behind everyone's.
+    const release = slots.take(request.socket.remoteAddress ?? "unknown");
+    if (!release) {
+      reply(response, 200, { errors: [{ message: THROTTLED_MESSAGE }] });
+      return;
+    }
     let result: GraphqlResponse;
     try {
-      result = executeQuery(api, source, body);
+      result = await executeBoundedQuery(api, source, body, limits);
     } catch (error) {
       result = { errors: [{ message: `internal error: ${(error as Error).message}` }] };
+    } finally {
+      release();
     }
     reply(response, 200, result);
   });

@@ -26,11 +26,16 @@ abstract contract RebatePoolFixture {
     }
 
     function _register(uint64 size, uint128 basePrice, bool transferable) internal returns (uint256) {
+        return _register(PUBLISHER, size, basePrice, transferable);
+    }
+
+    /// @dev Registers a content paying `payout` (registration is open to anyone, an attacker included).
+    function _register(address payout, uint64 size, uint128 basePrice, bool transferable) internal returns (uint256) {
         return market.registerContent(
             LicenseMarket.ContentParams({
                 infohash: keccak256(abi.encode("w3t content", market.contentCount() + 1)),
                 size: size,
-                payout: PUBLISHER,
+                payout: payout,
                 basePrice: basePrice,
                 curve: CurveKind.Linear,
                 growth: 0,

@@ -27,6 +27,7 @@ contract RebatePoolAttacksTest is Test, RebatePoolFixture {
     address private constant ATTACKER_SEEDER = address(0x5EEDA);
     /// @dev The capital the attacker borrows and repays inside the transaction.
     uint256 private constant LOAN = 26 ether;
+    uint256 private constant OWN_CAPITAL = 10 ether;
     uint64 private constant ONE_BYTE = 1;
 
     /// @dev What one run of the scenario measured.
@@ -68,6 +69,8 @@ contract RebatePoolAttacksTest is Test, RebatePoolFixture {
         (uint256 carry,,) = pool.rollover();
         outcome.pool = carry;
 
+        // Its own money, for what the loan cannot be repaid from.
+        vm.deal(ATTACKER, OWN_CAPITAL);
         uint256 attackerBefore = ATTACKER.balance + ATTACKER_SEEDER.balance;
         if (attack) _drain(expiry);
 

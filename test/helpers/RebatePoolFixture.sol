@@ -47,12 +47,21 @@ abstract contract RebatePoolFixture {
         );
     }
 
-    /// @dev Buys `quantity` licenses for `recipient`, paying the exact total; returns the fees (the allowance added).
-    function _buy(uint256 contentId, address recipient, uint256 quantity) internal returns (uint256 fees) {
-        (, uint256 networkFee, uint256 bountyFee, uint256 total) = market.quote(contentId, quantity);
+    /// @dev Buys `quantity` licenses for `recipient`, paying the exact total; returns the bounty fee (the allowance
+    /// added).
+    function _buy(uint256 contentId, address recipient, uint256 quantity) internal returns (uint256 bountyFee) {
+        (, bountyFee) = _buyWithFees(contentId, recipient, quantity);
+    }
+
+    /// @dev {_buy}, returning both fees: the network fee went into the pool, the bounty fee into the allowance.
+    function _buyWithFees(uint256 contentId, address recipient, uint256 quantity)
+        internal
+        returns (uint256 networkFee, uint256 bountyFee)
+    {
+        uint256 total;
+        (, networkFee, bountyFee, total) = market.quote(contentId, quantity);
         vm.deal(address(this), address(this).balance + total);
         market.buy{value: total}(contentId, quantity, recipient, total);
-        return networkFee + bountyFee;
     }
 
     /// @dev A receipt signed by `sessionPk`, with the delegation to it signed by `leecherPk` (both EOAs).

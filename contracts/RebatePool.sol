@@ -520,6 +520,18 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
         return (a.remaining, a.bytesCredited, a.fundedAt);
     }
 
+    /// @notice The network fees paid for the license (`licensee`, `contentId`) that its credited bytes have not yet
+    /// turned into weight: the weight its remaining bytes can still bring (0 once swept).
+    function weightBudget(address licensee, uint256 contentId) external view returns (uint256) {
+        return _weightBudgets[licensee][contentId];
+    }
+
+    /// @notice Weight that licenses can still be credited, all together; with the network fee waived and this at 0,
+    /// the carry is idle (see {releaseIdleCarry}).
+    function openWeight() external view returns (uint256) {
+        return _openWeight;
+    }
+
     /// @notice The cumulative bytes `seeder` was last credited for serving `contentId` to `leecher`; a new receipt
     /// must be above it.
     function credited(address leecher, address seeder, uint256 contentId) external view returns (uint256) {

@@ -25,9 +25,8 @@ import {RebateMath} from "./libraries/RebateMath.sol";
 /// payments.
 ///
 /// INVARIANTS:
-/// - Solvent: `address(this).balance >= Σ remaining allowances + carry + Σ balances + Σ unsettled pro-rata epoch
-///   shares` (each of which goes, when claimed or settled, partly to its seeder and the rest to the carry). Every wei
-///   received sits in exactly one of these buckets until it is paid out; shares round down.
+/// - Solvent: `address(this).balance >= Σ remaining allowances + carry + Σ balances + Σ unsettled epoch shares`.
+///   Every wei received sits in exactly one of these buckets until it is paid out; shares round down.
 /// - The pool never pays out more than it received: ETH leaves only through {claim} (a seeder's balance, moved out of
 ///   allowances and settled shares, and its epoch shares, all of them together at most the epoch's pool) and
 ///   {releaseIdleCarry} (the carry, only when no weight can ever claim it).
@@ -39,9 +38,11 @@ import {RebateMath} from "./libraries/RebateMath.sol";
 ///   fee (free content, a waived fee, a license passed on) weigh nothing and win nothing, whatever their number.
 /// - An epoch gets a pool only if it has weight. An epoch without weight rolls its pool (network fees paid during it,
 ///   sweeps and what caps cut) on to the next epoch with weight.
-/// - Pool money is conserved: every network fee, sweep or cut by a cap enters the carry, and the carry moves whole
-///   into the pool of exactly one epoch when that epoch is finalised, or out through {releaseIdleCarry}:
-///   `Σ network fees + Σ swept + Σ rolled forward = Σ finalised pools + Σ released + carry`.
+/// - An epoch's pool is at most its weight: at finalisation it takes `min(carry, weight)` from the carry and leaves
+///   the rest (what the caps would cut) in the carry for the next epoch with weight, at once.
+/// - Pool money is conserved: every network fee and sweep enters the carry, and the carry leaves only into the pool
+///   of an epoch as it is finalised, or through {releaseIdleCarry}:
+///   `Σ network fees + Σ swept = Σ finalised pools + Σ released + carry`.
 /// - One license never pays out more than its allowance was funded with, nor weighs more than its network fees: a
 ///   credited byte pays `remaining / (size - bytesCredited)` and weighs `budget / (size - bytesCredited)`.
 /// - The bytes credited against one license (licensee, content), summed over all seeders, never exceed the content's
@@ -58,14 +59,14 @@ import {RebateMath} from "./libraries/RebateMath.sol";
 /// most the network fees it paid into the pools. Its net is at most 0 in every epoch order (buying in one epoch,
 /// crediting in another, claiming late), and positive only through bytes it served to buyers it does not control.
 ///
-/// NOTE: Self-dealing does not dilute honest seeders when it pays into the pool it weighs on. Credited in the epoch
-/// of its purchase, a weight `W` adds `W` to both the pool and the total weight, and `min((P + W) h / (H + W), h) >=
-/// min(P h / H, h)` for every honest weight `h` of total `H`. Weight credited in a later epoch than its network fee
-/// was paid weighs against that epoch's pool, which its fee reached only through the rollover (when the earlier
-/// epochs' caps left it): honest seeders of that later epoch can get less while the earlier epochs' honest seeders
-/// got more, at the adversary's cost (it never wins more than it paid). The pool of an honest epoch, funded by the
-/// network fees of the bytes its seeders serve plus the swept allowances, covers their weights, so the caps, not the
-/// adversary, decide their shares. docs/THREAT_MODEL.md states the residual.
+/// NOTE: Self-dealing does not dilute honest seeders. Credited in the epoch of its purchase, a weight `W` adds `W` to
+/// both the pool and the total weight, and `min((P + W) h / (H + W), h) >= min(P h / H, h)` for every honest weight `h`
+/// of total `H`. Bought in an earlier epoch, its fee `W` went into that epoch's carry: if that epoch's carry covered its
+/// weight, `W` rolled forward whole at its finalisation and reaches the epoch it is credited in, as before; if not,
+/// the honest seeders of that earlier epoch were paid more with it, and only then can the later epoch's honest
+/// seeders get less, by at most what the earlier ones got more. An honest epoch's carry holds the network fees of the
+/// bytes its seeders serve to buyers of the same epoch plus the swept allowances, so it covers their weight in the
+/// normal case. The adversary never wins more than it paid. docs/THREAT_MODEL.md states the residual.
 ///
 /// NOTE: A waived network fee (0) buys no weight: bytes of licenses bought then earn their allowance and nothing from
 /// the pools. Pools keep rolling forward while any license still holds a weight budget (it can still be credited).
@@ -74,11 +75,10 @@ import {RebateMath} from "./libraries/RebateMath.sol";
 /// example to a treasury that funds seeding), instead of it being locked for ever. The owner cannot touch allowances,
 /// balances or the pool of any epoch with weight.
 ///
-/// NOTE: The caps bind only when an epoch's pool is larger than its weight, and then for all its seeders alike: each
-/// gets exactly its weight, and the rest of the pool rolls forward. Each seeder's part of that rest reaches the carry
-/// when its share is claimed ({claim}) or settled ({settleEpochShares}, which anyone may call, e.g. for a seeder who
-/// never claims); until then it stays in the contract. It funds the epoch with weight that is active then, or a later
-/// one.
+/// NOTE: The caps bind only when an epoch's carry is larger than its weight, and then for all its seeders alike: each
+/// gets exactly its weight, and the rest rolls forward when the epoch is finalised, not when its seeders claim. This
+/// serves honest seeders better than cutting at each claim: an adversary's network fee paid in one epoch reaches the
+/// epoch in which it credits its weight before that epoch's pool is fixed, however late anyone claims.
 ///
 /// NOTE: The allowance and the weight budget belong to the license's recipient recorded at purchase. When a
 /// transferable license changes hands, they stay with the old holder (who no longer holds a license, so receipts
@@ -237,35 +237,25 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
         address indexed licensee, uint256 indexed contentId, uint256 amount, uint256 weightDropped, uint256 epoch
     );
     /// @notice `epoch` is over and its pool is final: `pool` wei shared in proportion to weight, `totalWeight` for all
-    /// seeders together. Its credited bytes are the sum of the `creditedBytes` of its {ReceiptCredited} events.
-    event EpochFinalized(uint256 indexed epoch, uint256 pool, uint256 totalWeight);
+    /// seeders together. The carry it got above its weight, `rolledForward`, stayed in the carry for the next epoch
+    /// with weight (so `pool <= totalWeight` and every share is `pool * weight / totalWeight`). Its credited bytes are
+    /// the sum of the `creditedBytes` of its {ReceiptCredited} events.
+    event EpochFinalized(uint256 indexed epoch, uint256 pool, uint256 totalWeight, uint256 rolledForward);
     /// @notice With the network fee waived and no weight budget left, the owner moved the idle carry `amount` to
     /// `to` (see the NOTE on a waived fee).
     event IdleCarryReleased(address indexed to, uint256 amount);
-    /// @notice `seeder` claimed its share of `epoch`'s pool: in proportion to its `weight` in `epoch` (for
-    /// `bytesCredited` bytes), capped at `weight`. `amount` is paid in this claim; `rolledForward`, the pro-rata part
-    /// above the cap, was added to the carry.
+    /// @notice `seeder` claimed its share of `epoch`'s pool: `amount`, in proportion to its `weight` in `epoch` (for
+    /// `bytesCredited` bytes), at most `weight`.
     event EpochShareClaimed(
-        address indexed seeder,
-        uint256 indexed epoch,
-        uint256 bytesCredited,
-        uint256 weight,
-        uint256 amount,
-        uint256 rolledForward
+        address indexed seeder, uint256 indexed epoch, uint256 bytesCredited, uint256 weight, uint256 amount
     );
     /// @notice Someone settled `seeder`'s share of `epoch`'s pool (see {EpochShareClaimed}): `amount` was added to the
-    /// seeder's balance and `rolledForward` to the carry.
+    /// seeder's balance.
     event EpochShareSettled(
-        address indexed seeder,
-        uint256 indexed epoch,
-        uint256 bytesCredited,
-        uint256 weight,
-        uint256 amount,
-        uint256 rolledForward
+        address indexed seeder, uint256 indexed epoch, uint256 bytesCredited, uint256 weight, uint256 amount
     );
-    /// @notice `seeder` was paid `fromBalance + fromEpochs`: its whole balance and the capped epoch shares;
-    /// `rolledForward` (the parts of those shares above their caps) was added to the carry.
-    event Claimed(address indexed seeder, uint256 fromBalance, uint256 fromEpochs, uint256 rolledForward);
+    /// @notice `seeder` was paid `fromBalance + fromEpochs`: its whole balance and its epoch shares.
+    event Claimed(address indexed seeder, uint256 fromBalance, uint256 fromEpochs);
 
     error ZeroEpochDuration();
     error ZeroAllowanceExpiry();
@@ -445,9 +435,9 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
     // ---------------------------------------------------------------------------------------------------- claims
 
     /// @notice Pays the caller its balance and its shares of the given finished epochs.
-    /// @dev A share is `min(pool * weight / epochWeight, weight)`, rounded down, where `weight` is the network-fee part
-    /// of the caller's bytes credited in the epoch and `epochWeight` that of all seeders' bytes; the
-    /// pro-rata part above the cap is added to the carry. The caller's record of each epoch is then cleared, so an
+    /// @dev A share is `pool * weight / epochWeight`, rounded down, where `weight` is the network-fee part of the
+    /// caller's bytes credited in the epoch and `epochWeight` that of all seeders' bytes; finalisation kept the pool
+    /// at most `epochWeight`, so a share is at most `weight`. The caller's record of each epoch is then cleared, so an
     /// epoch is claimed once (repeats in `epochs`, and epochs in which the caller had no weight, add nothing).
     /// Reverts with `EpochNotFinished` for the current or a future epoch and `NothingToClaim` when nothing is paid (a
     /// share rounded down to 0 is settled with {settleEpochShares}).
@@ -458,27 +448,23 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
         if (fromBalance != 0) delete balances[msg.sender];
 
         uint256 fromEpochs;
-        uint256 rolledForward;
         for (uint256 i; i < epochs.length; ++i) {
             uint256 e = epochs[i];
             if (e >= current) revert EpochNotFinished(e, current);
-            (SeederEpoch memory credit, uint256 share, uint256 rolled) = _takeShare(e, msg.sender);
+            (SeederEpoch memory credit, uint256 share) = _takeShare(e, msg.sender);
             if (credit.weight == 0) continue;
             fromEpochs += share;
-            rolledForward += rolled;
-            emit EpochShareClaimed(msg.sender, e, credit.bytesCredited, credit.weight, share, rolled);
+            emit EpochShareClaimed(msg.sender, e, credit.bytesCredited, credit.weight, share);
         }
 
         uint256 total = fromBalance + fromEpochs;
         if (total == 0) revert NothingToClaim(msg.sender);
-        _rollForward(rolledForward);
-        emit Claimed(msg.sender, fromBalance, fromEpochs, rolledForward);
+        emit Claimed(msg.sender, fromBalance, fromEpochs);
         Address.sendValue(payable(msg.sender), total);
     }
 
-    /// @notice Settles the shares of `seeders` in the finished `epoch` without paying them: each capped share is added
-    /// to its seeder's balance (claimable with {claim}) and the part above the cap to the carry. Anyone may call, so
-    /// that what the caps cut funds later epochs even when a seeder never claims.
+    /// @notice Settles the shares of `seeders` in the finished `epoch` without paying them: each share is added to its
+    /// seeder's balance (claimable with {claim}). Anyone may call, e.g. a service that settles for seeders in bulk.
     /// @dev Seeders without unsettled earnings in `epoch` are skipped. Reverts with `EmptyBatch` for no seeders,
     /// `EpochNotFinished` for the current or a future epoch and `NothingToSettle` when no seeder had anything to
     /// settle.
@@ -491,18 +477,15 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
         if (epoch >= current) revert EpochNotFinished(epoch, current);
 
         bool settled;
-        uint256 rolledForward;
         for (uint256 i; i < count; ++i) {
             address seeder = seeders[i];
-            (SeederEpoch memory credit, uint256 share, uint256 rolled) = _takeShare(epoch, seeder);
+            (SeederEpoch memory credit, uint256 share) = _takeShare(epoch, seeder);
             if (credit.weight == 0) continue;
             settled = true;
             if (share != 0) balances[seeder] += share;
-            rolledForward += rolled;
-            emit EpochShareSettled(seeder, epoch, credit.bytesCredited, credit.weight, share, rolled);
+            emit EpochShareSettled(seeder, epoch, credit.bytesCredited, credit.weight, share);
         }
         if (!settled) revert NothingToSettle(epoch);
-        _rollForward(rolledForward);
     }
 
     // ---------------------------------------------------------------------------------------------------- views
@@ -551,7 +534,7 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
     /// @notice An epoch's pool, its total weight (the network-fee part of its credited bytes, which its pool is split
     /// by), and whether it is over.
     /// @dev While an epoch is the active one (it has weight and is not finalised), `pool` is what it would get if it
-    /// ended now (the carry); for an epoch without weight it is 0 (its network fees and sweeps roll on to the next
+    /// ended now (the carry, up to its weight); for an epoch without weight it is 0 (its network fees and sweeps roll on to the next
     /// epoch with weight).
     function epochInfo(uint256 epoch) external view returns (uint256 pool, uint256 totalWeight, bool finished) {
         return (_epochPool(epoch), _epochs[epoch].weight, epoch < currentEpoch());
@@ -638,11 +621,16 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
         epoch = currentEpoch();
         Head memory head = _head;
         if (head.hasActiveEpoch && head.activeEpoch < epoch) {
-            uint128 pool = _carry;
+            uint128 carry = _carry;
             Epoch storage ep = _epochs[head.activeEpoch];
+            uint128 weight = ep.weight;
+            // Every share is capped at its weight, so a pool above the epoch's weight would only cut the same excess
+            // at each claim: keep exactly the weight and roll the excess forward now, so that it funds the next
+            // epoch with weight whether or not this one's seeders have claimed yet.
+            uint128 pool = carry < weight ? carry : weight;
             ep.pool = pool;
-            emit EpochFinalized(head.activeEpoch, pool, ep.weight);
-            _carry = 0;
+            _carry = carry - pool;
+            emit EpochFinalized(head.activeEpoch, pool, weight, carry - pool);
             _head = Head(head.market, 0, false);
         }
     }
@@ -744,23 +732,15 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
         }
     }
 
-    /// @dev Clears `seeder`'s record of the finished `epoch` and returns it with its capped share and the part above
-    /// the cap; a record without weight is left alone (and yields nothing). Runs after {_checkpoint}, so the pool
-    /// of every finished epoch is stored.
-    function _takeShare(uint256 epoch, address seeder)
-        private
-        returns (SeederEpoch memory credit, uint256 share, uint256 rolledForward)
-    {
+    /// @dev Clears `seeder`'s record of the finished `epoch` and returns it with its share; a record without weight
+    /// is left alone (and yields nothing). Runs after {_checkpoint}, so the pool of every finished epoch is stored,
+    /// at most its weight: the share needs no cap.
+    function _takeShare(uint256 epoch, address seeder) private returns (SeederEpoch memory credit, uint256 share) {
         credit = _seederEpochs[epoch][seeder];
-        if (credit.weight == 0) return (credit, 0, 0);
+        if (credit.weight == 0) return (credit, 0);
         delete _seederEpochs[epoch][seeder];
         Epoch memory ep = _epochs[epoch];
-        (share, rolledForward) = RebateMath.epochShare(ep.pool, credit.weight, ep.weight);
-    }
-
-    /// @dev Adds what the caps cut to the carry, so that it funds the active or a later epoch with earnings.
-    function _rollForward(uint256 amount) private {
-        if (amount != 0) _carry += SafeCast.toUint128(amount);
+        share = RebateMath.proRataShare(ep.pool, credit.weight, ep.weight);
     }
 
     /// @dev Empties an expired allowance and weight budget and returns both; the caller adds the amount to the carry
@@ -781,10 +761,14 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
         emit AllowanceSwept(licensee, contentId, amount, weightDropped, epoch);
     }
 
-    /// @dev An epoch's pool: stored once finalised; the carry while it is the active epoch; otherwise 0.
+    /// @dev An epoch's pool: stored once finalised; while it is the active epoch, what finalisation would give it now
+    /// (the carry, up to its weight); otherwise 0.
     function _epochPool(uint256 epoch) private view returns (uint256) {
         Head memory head = _head;
-        if (head.hasActiveEpoch && head.activeEpoch == epoch) return _carry;
+        if (head.hasActiveEpoch && head.activeEpoch == epoch) {
+            uint256 weight = _epochs[epoch].weight;
+            return _carry < weight ? _carry : weight;
+        }
         return _epochs[epoch].pool;
     }
 }

@@ -431,10 +431,12 @@ contract RebatePoolHandler is RebatePoolFixture {
     }
 
     /// @dev The carry a claim or settlement starts from: an active epoch that is over is finalised first, which
-    /// moves the whole carry into its pool.
+    /// moves the carry, up to the epoch's weight, into its pool.
     function _carryBeforeCheckpoint() internal view returns (uint256) {
         (uint256 carry, bool hasActiveEpoch, uint256 activeEpoch) = pool.rollover();
-        return hasActiveEpoch && activeEpoch < pool.currentEpoch() ? 0 : carry;
+        if (!hasActiveEpoch || activeEpoch >= pool.currentEpoch()) return carry;
+        (, uint256 weight,) = pool.epochInfo(activeEpoch);
+        return carry > weight ? carry - weight : 0;
     }
 
     function _finishedEpochsOf(address seeder) internal view returns (uint256[] memory epochs) {

@@ -29,7 +29,8 @@ import {RebateMath} from "./libraries/RebateMath.sol";
 ///   Every wei received sits in exactly one of these buckets until it is paid out; shares round down.
 /// - The pool never pays out more than it received: ETH leaves only through {claim} (a seeder's balance, moved out of
 ///   allowances and settled shares, and its epoch shares, all of them together at most the epoch's pool) and
-///   {releaseIdleCarry} (the carry, only when no weight can ever claim it).
+///   {releaseSurplus} (the carry no weight can ever claim).
+/// - The carry covers the weight still to be paid: `carry >= openWeight + weight of the active epoch`.
 /// - Weight costs a network fee paid into a pool: the weight credited against one license, over its life and all
 ///   seeders, is at most the network fees paid for it (`Σ weight <= Σ network fees`), and the network fee reached the
 ///   pool at purchase, before any of its weight existed.
@@ -41,7 +42,7 @@ import {RebateMath} from "./libraries/RebateMath.sol";
 /// - An epoch's pool is at most its weight: at finalisation it takes `min(carry, weight)` from the carry and leaves
 ///   the rest (what the caps would cut) in the carry for the next epoch with weight, at once.
 /// - Pool money is conserved: every network fee and sweep enters the carry, and the carry leaves only into the pool
-///   of an epoch as it is finalised, or through {releaseIdleCarry}:
+///   of an epoch as it is finalised, or through {releaseSurplus}:
 ///   `Σ network fees + Σ swept = Σ finalised pools + Σ released + carry`.
 /// - One license never pays out more than its allowance was funded with, nor weighs more than its network fees: a
 ///   credited byte pays `remaining / (size - bytesCredited)` and weighs `budget / (size - bytesCredited)`.
@@ -51,7 +52,7 @@ import {RebateMath} from "./libraries/RebateMath.sol";
 ///   the last credited amount counts; a receipt at or below it is skipped ({ReceiptSkipped}), never credited.
 /// - Signatures are bound to this contract and chain (EIP-712 domain), the delegation to the leecher's wallet
 ///   (EOA or ERC-1271), the receipt to the delegated session key, and the receipt to its seeder.
-/// - Nothing can be paused; the owner can only bind the market, once, and release a carry no weight can ever claim.
+/// - Nothing can be paused; the owner can only bind the market, once, and release the surplus no weight can claim.
 ///
 /// NOTE: Self-dealing gains nothing (issue 12). An adversary controlling publishers, buyers, session keys and seeders,
 /// with any capital borrowed inside one transaction, gets back through its own receipts exactly the bounty fees it
@@ -59,21 +60,19 @@ import {RebateMath} from "./libraries/RebateMath.sol";
 /// most the network fees it paid into the pools. Its net is at most 0 in every epoch order (buying in one epoch,
 /// crediting in another, claiming late), and positive only through bytes it served to buyers it does not control.
 ///
-/// NOTE: Self-dealing does not dilute honest seeders. Credited in the epoch of its purchase, a weight `W` adds `W` to
-/// both the pool and the total weight, and `min((P + W) h / (H + W), h) >= min(P h / H, h)` for every honest weight `h`
-/// of total `H`. Bought in an earlier epoch, its fee `W` went into that epoch's carry: if that epoch's carry covered its
-/// weight, `W` rolled forward whole at its finalisation and reaches the epoch it is credited in, as before; if not,
-/// the honest seeders of that earlier epoch were paid more with it, and only then can the later epoch's honest
-/// seeders get less, by at most what the earlier ones got more. An honest epoch's carry holds the network fees of the
-/// bytes its seeders serve to buyers of the same epoch plus the swept allowances, so it covers their weight in the
-/// normal case. The adversary never wins more than it paid. docs/THREAT_MODEL.md states the residual.
+/// NOTE: Self-dealing does not dilute honest seeders, and in fact no one can: every epoch's pool equals its weight.
+/// Each unit of weight took a unit of network fee that entered the carry before the weight existed, and an epoch keeps
+/// only up to its weight at finalisation, so the carry always covers the weight of the epoch being finalised
+/// (`Σ weight credited <= Σ network fees paid`, `Σ pools <= Σ finalised weight`). So every seeder is paid exactly its
+/// weight (rounded down), whoever else credits what, in any epoch order, claiming early or late: the adversary gets
+/// back at most the network fees it paid, and an honest seeder's share never depends on it.
 ///
-/// NOTE: A waived network fee (0) buys no weight: bytes of licenses bought then earn their allowance and nothing from
-/// the pools. Pools keep rolling forward while any license still holds a weight budget (it can still be credited).
-/// Once the fee is 0 and every weight budget has been credited or swept, no weight can ever exist until the fee is
-/// raised again, so the carry could never be claimed: the owner may then move it out with {releaseIdleCarry} (for
-/// example to a treasury that funds seeding), instead of it being locked for ever. The owner cannot touch allowances,
-/// balances or the pool of any epoch with weight.
+/// NOTE: The surplus. What the caps leave (swept allowances, and the network fees of bytes no one served, dropped from
+/// their budgets at the sweep) can never be claimed by any weight: the carry above `openWeight` and the active epoch's
+/// weight is surplus. The owner moves it out with {releaseSurplus} (for example to a treasury that funds seeding), so
+/// it is not locked for ever. A waived network fee (0) buys no weight: bytes of licenses bought then earn their
+/// allowance and nothing from the pools, `openWeight` drains as budgets are credited or swept, and the whole carry
+/// becomes surplus. The owner cannot touch allowances, balances, open weight or any epoch's pool.
 ///
 /// NOTE: The caps bind only when an epoch's carry is larger than its weight, and then for all its seeders alike: each
 /// gets exactly its weight, and the rest rolls forward when the epoch is finalised, not when its seeders claim. This
@@ -241,9 +240,8 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
     /// with weight (so `pool <= totalWeight` and every share is `pool * weight / totalWeight`). Its credited bytes are
     /// the sum of the `creditedBytes` of its {ReceiptCredited} events.
     event EpochFinalized(uint256 indexed epoch, uint256 pool, uint256 totalWeight, uint256 rolledForward);
-    /// @notice With the network fee waived and no weight budget left, the owner moved the idle carry `amount` to
-    /// `to` (see the NOTE on a waived fee).
-    event IdleCarryReleased(address indexed to, uint256 amount);
+    /// @notice The owner moved the carry's surplus `amount`, which no weight could ever claim, to `to`.
+    event SurplusReleased(address indexed to, uint256 amount);
     /// @notice `seeder` claimed its share of `epoch`'s pool: `amount`, in proportion to its `weight` in `epoch` (for
     /// `bytesCredited` bytes), at most `weight`.
     event EpochShareClaimed(
@@ -275,13 +273,7 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
     error NothingToSettle(uint256 epoch);
     /// @notice The market passed a network fee above the value it sent.
     error NetworkFeeAboveValue(uint256 networkFee, uint256 value);
-    /// @notice The carry is the pool of an epoch with weight, not idle.
-    error CarryAwaitsEpoch(uint256 activeEpoch);
-    /// @notice The network fee is not waived: new weight can still arise.
-    error NetworkFeeNotWaived(uint16 networkFeeBps);
-    /// @notice Some license can still be credited weight that the carry would pay.
-    error WeightStillOpen(uint256 openWeight);
-    /// @notice The carry is empty.
+    /// @notice The carry holds no surplus: all of it may still pay weight.
     error NothingToRelease();
 
     /// @notice Deploys the pool; epoch 0 starts now. The market is bound afterwards with {bindLicenseMarket}.
@@ -312,24 +304,18 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
         emit LicenseMarketBound(address(market));
     }
 
-    /// @notice Moves the carry to `to` when no weight can ever claim it: the market's network fee is waived, no epoch
-    /// with weight awaits its pool, and every weight budget has been credited or swept (see the NOTE on a waived
-    /// fee). Without this, the pools of a network that waived its fee would be locked for ever.
-    /// @dev Only the owner. Reverts with `NetworkFeeNotWaived`, `CarryAwaitsEpoch`, `WeightStillOpen` or
-    /// `NothingToRelease` when the carry is not idle or empty.
-    /// @param to Receives the carry.
-    function releaseIdleCarry(address payable to) external onlyOwner nonReentrant {
+    /// @notice Moves the surplus of the carry to `to`: what no weight can ever claim (see the NOTE on the surplus).
+    /// Without this, swept allowances and the network fees of bytes never served would be locked for ever.
+    /// @dev Only the owner. The surplus is `carry - openWeight - weight of the active epoch`: every future share is
+    /// paid from weight still in a budget or credited to the active epoch, each unit of which left a unit in the
+    /// carry. Reverts with `NothingToRelease` when there is no surplus.
+    /// @param to Receives the surplus.
+    function releaseSurplus(address payable to) external onlyOwner nonReentrant {
         _checkpoint();
-        Head memory head = _head;
-        if (address(head.market) == address(0)) revert MarketNotBound();
-        uint16 feeBps = head.market.networkFeeBps();
-        if (feeBps != 0) revert NetworkFeeNotWaived(feeBps);
-        if (head.hasActiveEpoch) revert CarryAwaitsEpoch(head.activeEpoch);
-        if (_openWeight != 0) revert WeightStillOpen(_openWeight);
-        uint256 amount = _carry;
+        uint256 amount = _surplus();
         if (amount == 0) revert NothingToRelease();
-        _carry = 0;
-        emit IdleCarryReleased(to, amount);
+        _carry -= uint128(amount);
+        emit SurplusReleased(to, amount);
         Address.sendValue(to, amount);
     }
 
@@ -509,10 +495,14 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
         return _weightBudgets[licensee][contentId];
     }
 
-    /// @notice Weight that licenses can still be credited, all together; with the network fee waived and this at 0,
-    /// the carry is idle (see {releaseIdleCarry}).
+    /// @notice Weight that licenses can still be credited, all together: the part of the carry kept for it.
     function openWeight() external view returns (uint256) {
         return _openWeight;
+    }
+
+    /// @notice What {releaseSurplus} would move now: the carry no weight can ever claim.
+    function surplus() external view returns (uint256) {
+        return _surplus();
     }
 
     /// @notice The cumulative bytes `seeder` was last credited for serving `contentId` to `leecher`; a new receipt
@@ -759,6 +749,16 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
         if (amount != 0) a.remaining = 0;
         if (weightDropped != 0) delete _weightBudgets[licensee][contentId];
         emit AllowanceSwept(licensee, contentId, amount, weightDropped, epoch);
+    }
+
+    /// @dev The carry above the open weight and the active epoch's weight (not yet finalised, or finished and due to
+    /// be): each unit of weight left a unit of network fee in the carry, so the carry covers both.
+    function _surplus() private view returns (uint256) {
+        Head memory head = _head;
+        uint256 reserved = _openWeight;
+        if (head.hasActiveEpoch) reserved += _epochs[head.activeEpoch].weight;
+        uint256 carry = _carry;
+        return carry > reserved ? carry - reserved : 0;
     }
 
     /// @dev An epoch's pool: stored once finalised; while it is the active epoch, what finalisation would give it now

@@ -537,6 +537,25 @@ contract RebatePoolInvariantsTest is Test {
         }
     }
 
+    /// @dev The carry covers every weight still to be paid (the open budgets and the active epoch), and every finalised
+    /// epoch's pool is exactly its weight: no seeder's share is ever diluted, whoever credits what and when.
+    function invariant_EveryEpochPaysItsWeight() public view {
+        (uint256 carry, bool hasActiveEpoch, uint256 activeEpoch) = pool.rollover();
+        uint256 reserved = pool.openWeight();
+        if (hasActiveEpoch) {
+            (, uint256 activeWeight,) = pool.epochInfo(activeEpoch);
+            reserved += activeWeight;
+        }
+        assertGe(carry, reserved, "carry >= open weight + the active epoch's weight");
+        assertEq(pool.surplus(), carry - reserved, "the surplus is the rest of the carry");
+        for (uint256 i; i < handler.epochCount(); ++i) {
+            uint256 e = handler.epochsWithBytes(i);
+            if (!handler.isFinalised(e)) continue;
+            (uint256 epochPool,,) = pool.epochInfo(e);
+            assertEq(epochPool, handler.earnedIn(e), "a finalised epoch's pool is its weight");
+        }
+    }
+
     /// @dev Who gets paid: a seeder's balance holds exactly what receipts naming it paid from their allowances, plus
     /// its settled shares, minus what its claims took; nobody else's receipts reach it.
     function invariant_SeederPaidForItsOwnReceipts() public view {

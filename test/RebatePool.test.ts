@@ -2,6 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { network } from "hardhat";
 import {
+  getAddress,
   hashTypedData,
   parseEther,
   parseEventLogs,
@@ -37,8 +38,10 @@ function same(actual: unknown, expected: unknown) {
 /** Deliberately not a round number, so per-byte payouts round. */
 const SIZE = 1_000_003n;
 const BASE_PRICE = parseEther("1");
-/** 10% network fee + 20% bounty fee of the base price. */
-const ALLOWANCE = parseEther("0.3");
+/** The 20% bounty fee of the base price: a license's rebate allowance. */
+const ALLOWANCE = parseEther("0.2");
+/** The 10% network fee of the base price: paid into the epoch pool, a license's weight budget. */
+const NETWORK_FEE = parseEther("0.1");
 const DELEGATION_LIFETIME = 400n * DAY;
 
 async function deployFixture() {
@@ -76,7 +79,8 @@ async function deployFixture() {
   };
 }
 
-/** The leecher holds a license with a 0.3 ETH allowance and has delegated a session key. */
+/** The leecher holds a license with a 0.2 ETH allowance (and 0.1 ETH network fee in the pool) and has delegated a
+ * session key. */
 async function licensedFixture() {
   const f = await deployFixture();
   await buy(f.market, f.leecher, f.contentId);
@@ -237,7 +241,7 @@ describe("RebatePool", () => {
     it("refuses funding and receipts before a market is bound", async () => {
       const { pool, other } = await loadFixture(unboundFixture);
       await viem.assertions.revertWithCustomErrorWithArgs(
-        pool.write.fundAllowance([other.account.address, 1n], { account: other.account, value: 1n }),
+        pool.write.fundLicense([other.account.address, 1n, 0n], { account: other.account, value: 1n }),
         pool,
         "OnlyLicenseMarket",
         [other.account.address],
@@ -254,22 +258,31 @@ describe("RebatePool", () => {
     });
   });
 
-  describe("fundAllowance", () => {
-    it("turns a purchase's network and bounty fees into the recipient's allowance", async () => {
+  describe("fundLicense", () => {
+    it("turns a purchase's bounty fee into the recipient's allowance and its network fee into the epoch pool and the license's weight budget", async () => {
       const { pool, market, leecher, other, contentId } = await loadFixture(deployFixture);
       const [, networkFee, bountyFee, total] = await market.read.quote([contentId, 1n]);
-      assert.equal(networkFee + bountyFee, ALLOWANCE);
+      assert.deepEqual([networkFee, bountyFee], [NETWORK_FEE, ALLOWANCE]);
       // A gift: `other` pays, `leecher` is the licensee.
       const tx = market.write.buy([contentId, 1n, leecher.account.address, total], {
         account: other.account,
         value: total,
       });
       await viem.assertions.emitWithArgs(tx, pool, "AllowanceFunded", [
-        leecher.account.address,
+        getAddress(leecher.account.address),
         contentId,
         ALLOWANCE,
         ALLOWANCE,
       ]);
+      await viem.assertions.emitWithArgs(tx, pool, "NetworkFeePooled", [
+        getAddress(leecher.account.address),
+        contentId,
+        NETWORK_FEE,
+        0n,
+      ]);
+      assert.equal(await pool.read.weightBudget([leecher.account.address, contentId]), NETWORK_FEE);
+      assert.equal(await pool.read.openWeight(), NETWORK_FEE);
+      assert.deepEqual(await pool.read.rollover(), [NETWORK_FEE, false, 0n]);
       const [remaining, bytesCredited, fundedAt] = await pool.read.allowance([leecher.account.address, contentId]);
       assert.deepEqual([remaining, bytesCredited, fundedAt], [ALLOWANCE, 0n, BigInt(await time.latest())]);
       assert.deepEqual(await pool.read.allowance([other.account.address, contentId]), [0n, 0n, 0n]);
@@ -288,7 +301,7 @@ describe("RebatePool", () => {
     it("only accepts the bound market", async () => {
       const { pool, other, contentId } = await loadFixture(deployFixture);
       await viem.assertions.revertWithCustomErrorWithArgs(
-        pool.write.fundAllowance([other.account.address, contentId], {
+        pool.write.fundLicense([other.account.address, contentId, 0n], {
           account: other.account,
           value: parseEther("1"),
         }),
@@ -300,10 +313,11 @@ describe("RebatePool", () => {
   });
 
   describe("submitReceipts", () => {
-    it("pays the seeder from the license's allowance and records its bytes and earnings in the current epoch", async () => {
+    it("pays the seeder from the license's allowance and records its bytes and their network-fee weight in the current epoch", async () => {
       const { pool, session, seeder, leecher, contentId, publicClient } = await loadFixture(licensedFixture);
       const bytes = 250_000n;
       const expected = creditLicense(ALLOWANCE, 0n, SIZE, bytes);
+      const weight = creditLicense(NETWORK_FEE, 0n, SIZE, bytes).payout;
       const hash = await pool.write.submitReceipts(
         [seeder.account.address, [await session.receipt(seeder.account.address, contentId, bytes)]],
         {
@@ -318,9 +332,12 @@ describe("RebatePool", () => {
         cumulativeBytes: bytes,
         creditedBytes: bytes,
         payout: expected.payout,
+        weight,
         epoch: 0n,
       });
       assert.equal(expected.payout, (ALLOWANCE * bytes) / SIZE);
+      assert.equal(weight, (NETWORK_FEE * bytes) / SIZE);
+      assert.equal(await pool.read.weightBudget([leecher.account.address, contentId]), NETWORK_FEE - weight);
       assert.equal(await pool.read.balances([seeder.account.address]), expected.payout);
       assert.equal(await pool.read.credited([leecher.account.address, seeder.account.address, contentId]), bytes);
       assert.deepEqual(await pool.read.allowance([leecher.account.address, contentId]), [
@@ -328,10 +345,11 @@ describe("RebatePool", () => {
         bytes,
         (await pool.read.allowance([leecher.account.address, contentId]))[2],
       ]);
-      // The seeder's record of the epoch: its bytes and the allowance wei they earned, its weight and its cap.
-      assert.deepEqual(await pool.read.seederEpoch([0n, seeder.account.address]), [bytes, expected.payout]);
-      assert.deepEqual(await pool.read.epochInfo([0n]), [0n, expected.payout, false]);
-      assert.deepEqual(await pool.read.rollover(), [0n, true, 0n]);
+      // The seeder's record of the epoch: its bytes and their network-fee part, its weight and its cap.
+      assert.deepEqual(await pool.read.seederEpoch([0n, seeder.account.address]), [bytes, weight]);
+      // The pool holds the license's network fee; the epoch would keep its weight of it, the rest rolls on.
+      assert.deepEqual(await pool.read.epochInfo([0n]), [weight, weight, false]);
+      assert.deepEqual(await pool.read.rollover(), [NETWORK_FEE, true, 0n]);
     });
 
     it("accepts a batch from anyone on the seeder's behalf, one event per receipt, and credits the seeder", async () => {
@@ -353,7 +371,8 @@ describe("RebatePool", () => {
         ],
       );
       const earned = (ALLOWANCE * 100n) / SIZE + (ALLOWANCE * 300n) / SIZE;
-      assert.deepEqual(await pool.read.seederEpoch([0n, s]), [400n, earned]);
+      const weight = (NETWORK_FEE * 100n) / SIZE + (NETWORK_FEE * 300n) / SIZE;
+      assert.deepEqual(await pool.read.seederEpoch([0n, s]), [400n, weight]);
       assert.deepEqual(await pool.read.seederEpoch([0n, other.account.address]), [0n, 0n]);
       assert.equal(await pool.read.balances([s]), earned);
       assert.equal(await pool.read.balances([other.account.address]), 0n);
@@ -404,8 +423,10 @@ describe("RebatePool", () => {
       const [nothing] = await logsOf(publicClient, pool, after, "ReceiptCredited");
       assert.deepEqual([nothing.args.creditedBytes, nothing.args.payout], [0n, 0n]);
       assert.equal(await pool.read.credited([leecher.account.address, b, contentId]), 5_000n);
-      assert.deepEqual(await pool.read.seederEpoch([0n, b]), [10n, await pool.read.balances([b])]);
-      assert.deepEqual(await pool.read.epochInfo([0n]), [0n, ALLOWANCE, false]);
+      const [, weightB] = await pool.read.seederEpoch([0n, b]);
+      assert.ok(weightB > 0n && weightB <= NETWORK_FEE, "the last 10 bytes weigh the rest of the budget");
+      assert.equal(await pool.read.weightBudget([leecher.account.address, contentId]), 0n);
+      assert.deepEqual(await pool.read.epochInfo([0n]), [NETWORK_FEE, NETWORK_FEE, false]);
       assert.equal((await pool.read.balances([a])) + (await pool.read.balances([b])), ALLOWANCE);
     });
 
@@ -598,34 +619,54 @@ describe("RebatePool", () => {
       assert.equal((await pool.read.allowance([leecher.account.address, transferable]))[0], ALLOWANCE);
     });
 
-    it("refuses a stale or replayed receipt and reverts the whole batch with it", async () => {
+    it("skips a stale or replayed receipt with ReceiptSkipped and credits the rest of its batch", async () => {
       const { pool, session, seeder, leecher, contentId } = await loadFixture(licensedFixture);
       const s = seeder.account.address;
-      const me = leecher.account.address;
+      const me = getAddress(leecher.account.address);
       const first = await session.receipt(s, contentId, 1_000n);
       await pool.write.submitReceipts([s, [first]]);
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        pool.write.submitReceipts([s, [first]]),
-        pool,
-        "ReceiptNotNewer",
-        [me, s, contentId, 1_000n, 1_000n],
-      );
-      await viem.assertions.revertWithCustomErrorWithArgs(
+      const balance = await pool.read.balances([s]);
+      await viem.assertions.emitWithArgs(pool.write.submitReceipts([s, [first]]), pool, "ReceiptSkipped", [
+        me,
+        getAddress(s),
+        contentId,
+        1_000n,
+        1_000n,
+      ]);
+      await viem.assertions.emitWithArgs(
         pool.write.submitReceipts([s, [await session.receipt(s, contentId, 999n)]]),
         pool,
-        "ReceiptNotNewer",
-        [me, s, contentId, 999n, 1_000n],
+        "ReceiptSkipped",
+        [me, getAddress(s), contentId, 999n, 1_000n],
       );
-      // A good receipt followed by a duplicate of itself: nothing of the batch is credited.
+      assert.equal(await pool.read.balances([s]), balance, "a skipped receipt pays nothing");
+      // A good receipt followed by a duplicate of itself: the good one is credited, the duplicate skipped.
       const next = await session.receipt(s, contentId, 2_000n);
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        pool.write.submitReceipts([s, [next, next]]),
-        pool,
-        "ReceiptNotNewer",
-        [me, s, contentId, 2_000n, 2_000n],
-      );
-      assert.equal(await pool.read.credited([me, s, contentId]), 1_000n);
-      assert.equal((await pool.read.allowance([me, contentId]))[1], 1_000n);
+      await viem.assertions.emitWithArgs(pool.write.submitReceipts([s, [next, next]]), pool, "ReceiptSkipped", [
+        me,
+        getAddress(s),
+        contentId,
+        2_000n,
+        2_000n,
+      ]);
+      assert.equal(await pool.read.credited([me, s, contentId]), 2_000n);
+      assert.equal((await pool.read.allowance([me, contentId]))[1], 2_000n);
+    });
+
+    it("a receipt front-run by someone else's submission does not void the seeder's batch (issue 11)", async () => {
+      const { pool, session, seeder, other, leecher2, market, contentId, domain, expiry } =
+        await loadFixture(licensedFixture);
+      await buy(market, leecher2, contentId);
+      const session2 = new LeecherSession(leecher2, leecher2.account.address, expiry, domain);
+      const s = seeder.account.address;
+      const mine = await session.receipt(s, contentId, 5_000n);
+      const theirs = await session2.receipt(s, contentId, 7_000n);
+      // The leecher (anyone) submits one receipt of the seeder's pending batch first.
+      await pool.write.submitReceipts([s, [mine]], { account: other.account });
+      const before = await pool.read.balances([s]);
+      await pool.write.submitReceipts([s, [mine, theirs]], { account: seeder.account });
+      assert.equal(await pool.read.credited([leecher2.account.address, s, contentId]), 7_000n);
+      assert.equal(await pool.read.balances([s]) - before, creditLicense(ALLOWANCE, 0n, SIZE, 7_000n).payout);
     });
 
     it("accepts a leecher that is an ERC-1271 smart-contract wallet, and refuses a delegation its owner did not sign", async () => {
@@ -662,7 +703,7 @@ describe("RebatePool", () => {
   });
 
   describe("sweep and sweepMany", () => {
-    it("moves an expired allowance into the carry and emits AllowanceSwept", async () => {
+    it("moves an expired allowance into the carry, drops its weight budget and emits AllowanceSwept", async () => {
       const { pool, leecher, other, contentId } = await loadFixture(licensedFixture);
       const [, , fundedAt] = await pool.read.allowance([leecher.account.address, contentId]);
       await time.setNextBlockTimestamp(fundedAt + ALLOWANCE_EXPIRY - 1n);
@@ -679,10 +720,14 @@ describe("RebatePool", () => {
         pool.write.sweep([leecher.account.address, contentId], { account: other.account }),
         pool,
         "AllowanceSwept",
-        [leecher.account.address, contentId, ALLOWANCE, epoch],
+        [leecher.account.address, contentId, ALLOWANCE, NETWORK_FEE, epoch],
       );
       assert.equal((await pool.read.allowance([leecher.account.address, contentId]))[0], 0n);
-      assert.deepEqual(await pool.read.rollover(), [ALLOWANCE, false, 0n]);
+      // The carry holds the license's network fee, paid at purchase, and now its unearned allowance; the budget of a
+      // swept license can no longer become weight.
+      assert.deepEqual(await pool.read.rollover(), [NETWORK_FEE + ALLOWANCE, false, 0n]);
+      assert.equal(await pool.read.weightBudget([leecher.account.address, contentId]), 0n);
+      assert.equal(await pool.read.openWeight(), 0n);
       await viem.assertions.revertWithCustomErrorWithArgs(
         pool.write.sweep([leecher.account.address, contentId]),
         pool,
@@ -708,7 +753,9 @@ describe("RebatePool", () => {
       );
       await time.setNextBlockTimestamp(fundedAt + ALLOWANCE_EXPIRY);
       await pool.write.sweep([leecher.account.address, contentId]);
-      assert.equal((await pool.read.rollover())[0], left + ALLOWANCE);
+      // Epoch 0 kept its weight of the first network fee; the rest of it, the second one and the sweep are carried.
+      const weight0 = (NETWORK_FEE * 400_000n) / SIZE;
+      assert.equal((await pool.read.rollover())[0], left + ALLOWANCE + 2n * NETWORK_FEE - weight0);
     });
 
     it("refuses to sweep an allowance that was never funded", async () => {
@@ -742,9 +789,10 @@ describe("RebatePool", () => {
         leecher2.account.address,
         contentId,
         ALLOWANCE,
+        NETWORK_FEE,
         await pool.read.currentEpoch(),
       ]);
-      assert.equal((await pool.read.rollover())[0], 2n * ALLOWANCE);
+      assert.equal((await pool.read.rollover())[0], 2n * ALLOWANCE + 3n * NETWORK_FEE);
       assert.equal((await pool.read.allowance([leecher.account.address, contentId]))[0], 0n);
     });
   });

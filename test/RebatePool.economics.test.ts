@@ -56,7 +56,7 @@ interface Outcome {
   attackerProfit: bigint;
 }
 
-async function logs(pool: Pool, hash: Hash, eventName: "EpochShareClaimed" | "Claimed") {
+async function logs<const TName extends "EpochShareClaimed" | "Claimed">(pool: Pool, hash: Hash, eventName: TName) {
   const publicClient = await viem.getPublicClient();
   const receipt = await publicClient.waitForTransactionReceipt({ hash });
   return parseEventLogs({ abi: pool.abi, logs: receipt.logs, eventName });

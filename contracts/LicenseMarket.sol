@@ -14,8 +14,9 @@ import {BondingCurve, CurveKind} from "./libraries/BondingCurve.sol";
 
 /// @title LicenseMarket
 /// @notice Sells licenses to content along per-content bonding curves. A license is an ERC-1155 token whose id
-/// is the content id. Each purchase pays the curve price to the publisher (as a pull payment) and a network fee
-/// plus the content's bounty fee to the {IRebatePool}, as the rebate allowance of the license just bought.
+/// is the content id. Each purchase pays the curve price to the publisher (as a pull payment) and its fees to the
+/// {IRebatePool}: the network fee into the current epoch's pool, the content's bounty fee as the rebate allowance of
+/// the license just bought.
 ///
 /// Proceeds are kept with a sentinel: the storage slot of a payout address holds `PROCEEDS_SENTINEL` (1) plus what
 /// it is owed. Registering a content writes the sentinel into its payout's empty slot, so the publisher pays for that
@@ -188,7 +189,8 @@ contract LicenseMarket is ERC1155, Ownable2Step, Pausable, ReentrancyGuardTransi
 
     /// @notice `buyer` paid for `quantity` licenses of `contentId`, minted to `recipient`.
     /// @param curvePrice Credited to the content's payout address.
-    /// @param networkFee Forwarded to the rebate pool, with `bountyFee`, as the recipient's allowance.
+    /// @param networkFee Forwarded to the rebate pool, into the current epoch's pool.
+    /// @param bountyFee Forwarded to the rebate pool as the recipient's rebate allowance.
     /// @param newSupply Supply after the purchase.
     /// @param nextPrice Curve price of the license after this purchase (given even when `maxSupply` is reached).
     event LicensesPurchased(
@@ -385,8 +387,9 @@ contract LicenseMarket is ERC1155, Ownable2Step, Pausable, ReentrancyGuardTransi
     // ---------------------------------------------------------------- buying
 
     /// @notice Buys `quantity` licenses of `contentId` for `recipient` (who may be someone else: a gift).
-    /// The curve price accrues to the publisher's payout address, the fees become `recipient`'s rebate
-    /// allowance in the rebate pool, and anything paid above the total is refunded to the caller.
+    /// The curve price accrues to the publisher's payout address, the network fee goes into the rebate pool's
+    /// current epoch pool, the bounty fee becomes `recipient`'s rebate allowance, and anything paid above the total
+    /// is refunded to the caller.
     /// @param maxTotal The most the caller accepts to pay, fees included (slippage and front-running guard).
     function buy(uint256 contentId, uint256 quantity, address recipient, uint256 maxTotal)
         external
@@ -417,7 +420,7 @@ contract LicenseMarket is ERC1155, Ownable2Step, Pausable, ReentrancyGuardTransi
 
         _mint(recipient, contentId, quantity, "");
         uint256 fees = sale.networkFee + sale.bountyFee;
-        if (fees != 0) rebatePool.fundAllowance{value: fees}(recipient, contentId);
+        if (fees != 0) rebatePool.fundLicense{value: fees}(recipient, contentId, sale.networkFee);
         if (msg.value > sale.total) Address.sendValue(payable(msg.sender), msg.value - sale.total);
     }
 

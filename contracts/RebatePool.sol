@@ -15,86 +15,92 @@ import {IRebatePool} from "./interfaces/IRebatePool.sol";
 import {RebateMath} from "./libraries/RebateMath.sol";
 
 /// @title RebatePool
-/// @notice Rewards for seeding. Every purchase's network and bounty fees become the rebate allowance of the license
-/// just bought (licensee, content). Seeders submit bandwidth receipts signed by the leecher's session key, which the
-/// leecher's wallet authorised with a `Delegation`; each credited byte is paid from that license's allowance.
-/// Allowance left unearned after `allowanceExpiry` is swept into an epoch pool. A seeder's share of an epoch's pool is
-/// its part by the allowance wei its receipts earned in the epoch (its bytes weighted by the allowance they paid),
-/// capped at that amount; the part above the cap rolls forward to a later epoch. Claims are pull payments.
+/// @notice Rewards for seeding. Every purchase's bounty fee becomes the rebate allowance of the license just bought
+/// (licensee, content); its network fee goes straight into the current epoch's pool and becomes the license's weight
+/// budget. Seeders submit bandwidth receipts signed by the leecher's session key, which the leecher's wallet
+/// authorised with a `Delegation`; each credited byte is paid from that license's allowance (`allowance / size`) and
+/// adds the network-fee part of the byte (`networkFee / size`) to the seeder's weight in the epoch. A seeder's share of
+/// an epoch's pool is proportional to its weight and capped at it; what the caps leave rolls forward, as does the pool
+/// of an epoch with no weight. Allowance left unearned after `allowanceExpiry` is swept into the pool. Claims are pull
+/// payments.
 ///
 /// INVARIANTS:
-/// - Solvent: `address(this).balance >= Σ remaining allowances + carry + Σ balances + Σ unsettled pro-rata epoch
-///   shares` (each of which goes, when claimed or settled, partly to its seeder and the rest to the carry). Every wei
-///   received sits in exactly one of these buckets until it is claimed; shares round down.
-/// - The pool never pays out more than it received: ETH leaves only through {claim}, which pays out a seeder's balance
-///   (moved out of allowances and settled shares) and epoch shares (each at most the seeder's pro-rata part of the
-///   epoch's pool, all of them together at most the pool).
-/// - An epoch's pool is split by the allowance wei each seeder earned in the epoch, each share capped at it:
-///   `share = min(pool * seederEarned / epochEarned, seederEarned)`, where `epochEarned` is what all seeders earned in
-///   the epoch. Each credited byte weighs what it paid from its license's allowance: bytes that earned nothing (free
-///   content, an empty allowance) weigh nothing and win nothing, whatever their number.
-/// - An epoch gets a pool only if its credits earned something (`epochEarned > 0`); this is what "an epoch with
-///   credited bytes" means here. An epoch without credits, or whose credits all earned 0 wei, rolls its pool (its
-///   sweeps and what caps cut during it) on to the next epoch whose credits earn something.
-/// - Pool money is conserved: every wei swept or cut by a cap enters the carry, and the carry moves whole into the
-///   pool of exactly one epoch when that epoch is finalised: `Σ swept + Σ rolled forward = Σ finalised pools + carry`.
-///   An epoch's pool covers the shares paid from it and the parts rolled forward from it.
-/// - One license never pays out more than it was funded with: a credited byte pays
-///   `remaining / (size - bytesCredited)`, so crediting the whole size pays exactly what was funded until then and any
-///   partial sequence pays less.
+/// - Solvent: `address(this).balance >= Σ remaining allowances + carry + Σ balances + Σ unsettled epoch shares`.
+///   Every wei received sits in exactly one of these buckets until it is paid out; shares round down.
+/// - The pool never pays out more than it received: ETH leaves only through {claim} (a seeder's balance, moved out of
+///   allowances and settled shares, and its epoch shares, all of them together at most the epoch's pool) and
+///   {releaseSurplus} (the carry no weight can ever claim).
+/// - The carry covers the weight still to be paid: `carry >= openWeight + weight of the active epoch`.
+/// - Weight costs a network fee paid into a pool: the weight credited against one license, over its life and all
+///   seeders, is at most the network fees paid for it (`Σ weight <= Σ network fees`), and the network fee reached the
+///   pool at purchase, before any of its weight existed.
+/// - An epoch's pool is split by weight, each share capped at it: `share = min(pool * weight / epochWeight, weight)`.
+///   So a seeder wins at most the network fees of the bytes credited to it, and bytes whose license paid no network
+///   fee (free content, a waived fee, a license passed on) weigh nothing and win nothing, whatever their number.
+/// - An epoch gets a pool only if it has weight. An epoch without weight rolls its pool (network fees paid during it,
+///   sweeps and what caps cut) on to the next epoch with weight.
+/// - An epoch's pool is at most its weight: at finalisation it takes `min(carry, weight)` from the carry and leaves
+///   the rest (what the caps would cut) in the carry for the next epoch with weight, at once.
+/// - Pool money is conserved: every network fee and sweep enters the carry, and the carry leaves only into the pool
+///   of an epoch as it is finalised, or through {releaseSurplus}:
+///   `Σ network fees + Σ swept = Σ finalised pools + Σ released + carry`.
+/// - One license never pays out more than its allowance was funded with, nor weighs more than its network fees: a
+///   credited byte pays `remaining / (size - bytesCredited)` and weighs `budget / (size - bytesCredited)`.
 /// - The bytes credited against one license (licensee, content), summed over all seeders, never exceed the content's
-///   size; bytes beyond it are neither paid nor counted in an epoch.
+///   size; bytes beyond it are neither paid nor weighed.
 /// - A receipt byte is credited once: receipts are cumulative per (leecher, seeder, content) and only the part above
-///   the last credited amount counts.
+///   the last credited amount counts; a receipt at or below it is skipped ({ReceiptSkipped}), never credited.
 /// - Signatures are bound to this contract and chain (EIP-712 domain), the delegation to the leecher's wallet
 ///   (EOA or ERC-1271), the receipt to the delegated session key, and the receipt to its seeder.
-/// - Nothing can be paused and the owner can only bind the market, once: receipts, settlements and claims are never
-///   blocked.
+/// - Nothing can be paused; the owner can only bind the market, once, and release the surplus no weight can claim.
 ///
-/// NOTE: Self-dealing returns at most what the self-dealer paid in. A buyer who signs receipts to seeder addresses of
-/// its own is paid from its own allowances at most the fees `F` it paid, and its epoch shares are capped at what it
-/// earned from allowances in each epoch, at most `F` over all epochs: it recovers at most `2F`. Fees are at most 30%
-/// of the curve price `P` (network fee at most 10%, bounty fee at most 20%), so `2F <= P + F`, what it paid. Content
-/// with price 0, or a license whose allowance is empty (e.g. a transferable license passed on), earns nothing and so
-/// wins nothing from the pool, whatever the content's size.
+/// NOTE: Self-dealing gains nothing (issue 12). An adversary controlling publishers, buyers, session keys and seeders,
+/// with any capital borrowed inside one transaction, gets back through its own receipts exactly the bounty fees it
+/// paid (its allowances), and as publisher the curve prices; from the pools it wins at most its weight, which is at
+/// most the network fees it paid into the pools. Its net is at most 0 in every epoch order (buying in one epoch,
+/// crediting in another, claiming late), and positive only through bytes it served to buyers it does not control.
 ///
-/// NOTE: The bound above is for a buyer who is not the content's publisher. A publisher buying its own content
-/// gets the curve price back as proceeds, so it pays only the fees `F` and can recover `2F`: it can net up to its fees
-/// (at most 30% of the curve price) per license from the epoch pool, when the pool is large against what honest
-/// seeders earned in the epoch. RebatePool.economics.test.ts prints it.
+/// NOTE: Self-dealing does not dilute honest seeders, and in fact no one can: every epoch's pool equals its weight.
+/// Each unit of weight took a unit of network fee that entered the carry before the weight existed, and an epoch keeps
+/// only up to its weight at finalisation, so the carry always covers the weight of the epoch being finalised
+/// (`Σ weight credited <= Σ network fees paid`, `Σ pools <= Σ finalised weight`). So every seeder is paid exactly its
+/// weight (rounded down), whoever else credits what, in any epoch order, claiming early or late: the adversary gets
+/// back at most the network fees it paid, and an honest seeder's share never depends on it.
 ///
-/// NOTE: Weight in an epoch costs fees. Bytes are weighted by the allowance they paid, so crediting bytes that earned
-/// nothing (a huge free content, an empty allowance) neither shrinks other seeders' shares nor lifts one's own. The
-/// only way to weigh more is to earn more allowance wei, which some buyer paid as fees: a self-dealer that buys
-/// licenses to weigh on an epoch lowers the other seeders' parts as any seeder with the same earnings would, and pays
-/// for it as the NOTEs above state (a publisher buying its own content pays only the fees, which it can win back).
+/// NOTE: The surplus. What the caps leave (swept allowances, and the network fees of bytes no one served, dropped from
+/// their budgets at the sweep) can never be claimed by any weight: the carry above `openWeight` and the active epoch's
+/// weight is surplus. The owner moves it out with {releaseSurplus} (for example to a treasury that funds seeding), so
+/// it is not locked for ever. A waived network fee (0) buys no weight: bytes of licenses bought then earn their
+/// allowance and nothing from the pools, `openWeight` drains as budgets are credited or swept, and the whole carry
+/// becomes surplus. The owner cannot touch allowances, balances, open weight or any epoch's pool.
 ///
-/// NOTE: The caps bind only when an epoch's pool is larger than what its credits earned, and then for all its seeders
-/// alike: each gets exactly what it earned, and the rest of the pool rolls forward. Each seeder's part of that rest
-/// reaches the carry when its share is claimed ({claim}) or settled ({settleEpochShares}, which anyone may call, e.g.
-/// for a seeder who never claims); until then it stays in the contract. It funds the epoch with earnings that is
-/// active then, or a later one.
+/// NOTE: The caps bind only when an epoch's carry is larger than its weight, and then for all its seeders alike: each
+/// gets exactly its weight, and the rest rolls forward when the epoch is finalised, not when its seeders claim. This
+/// serves honest seeders better than cutting at each claim: an adversary's network fee paid in one epoch reaches the
+/// epoch in which it credits its weight before that epoch's pool is fixed, however late anyone claims.
 ///
-/// NOTE: The allowance belongs to the license's recipient recorded at purchase. When a transferable license changes
-/// hands, the allowance stays with the old holder (who no longer holds a license, so receipts against it are refused
-/// and it is swept at expiry); the new holder's receipts are credited against its own, possibly empty, allowance.
+/// NOTE: The allowance and the weight budget belong to the license's recipient recorded at purchase. When a
+/// transferable license changes hands, they stay with the old holder (who no longer holds a license, so receipts
+/// against them are refused and they are swept at expiry); the new holder's receipts are credited against its own,
+/// possibly empty, allowance and budget.
 ///
 /// NOTE: A delegation is checked when its receipts are submitted, not when they were signed: a seeder must submit a
 /// leecher's receipts before the delegation's expiry, or they are refused. A delegation cannot be revoked before its
 /// expiry; whoever holds the session key can sign receipts for the leecher to any seeder, up to the content's size.
 ///
 /// NOTE: Funding that reaches a license after its whole size was credited (a later purchase for the same account) can
-/// no longer be earned by seeding; it is swept into the epoch pool at expiry.
+/// no longer be earned by seeding; its allowance and weight budget are swept at expiry.
 ///
 /// NOTE: Session keys are plain ECDSA keys (the client generates them); a receipt signed through ERC-1271 is refused.
 /// Claims pay `msg.sender`: a seeder address that cannot receive ETH cannot claim.
 ///
-/// NOTE: A batch of receipts is all or nothing: one bad receipt (bad signature, no license, expired delegation, or
-/// not newer than what is credited, e.g. a duplicate or a receipt someone else submitted first) reverts the whole
-/// batch. Check {credited} before submitting. {sweepMany} is all or nothing the same way.
+/// NOTE: A receipt that is not newer than what its seeder was credited (a duplicate, or one someone else submitted
+/// first) is skipped with {ReceiptSkipped}, so front-running one receipt cannot void a seeder's batch (issue 11). Any
+/// other bad receipt (bad signature, no license, expired delegation) reverts the whole batch. {sweepMany} is all or
+/// nothing.
 ///
 /// NOTE: Epoch shares round down; the dust stays in the contract for good. An epoch's total of credited bytes is not
-/// stored (its slot holds the pool and the earnings): indexers sum `creditedBytes` of {ReceiptCredited} by `epoch`.
+/// stored (its slot holds the pool and the weight): indexers sum `creditedBytes` of {ReceiptCredited} by `epoch`.
 contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransient {
     /// @notice A leecher's receipt for `seeder` (the batch's seeder), with the wallet's delegation of the session key.
     /// @param leecher The license holder who received the bytes and whose wallet signed the delegation.
@@ -133,23 +139,23 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
         uint256 bytesServed;
     }
 
-    /// @dev One slot per epoch: written by credits that earn something (`earned`, the sum of the seeders' weights)
+    /// @dev One slot per epoch: written by credits that weigh something (`weight`, the sum of the seeders' weights)
     /// and once by finalisation (`pool`).
     struct Epoch {
         uint128 pool;
-        uint128 earned;
+        uint128 weight;
     }
 
-    /// @dev What one seeder was credited in one epoch, one slot, written once per batch of receipts: the allowance wei
-    /// its receipts earned (its weight in the epoch's pool and the cap on its share) and the bytes that earned it,
-    /// kept for information.
+    /// @dev What one seeder was credited in one epoch, one slot, written once per batch of receipts: the network-fee
+    /// part of its credited bytes (its weight in the epoch's pool and the cap on its share) and the bytes, kept for
+    /// information.
     struct SeederEpoch {
         uint128 bytesCredited;
-        uint128 earned;
+        uint128 weight;
     }
 
     /// @dev The slot every batch, sweep and claim reads first: the market and the rollover's epoch. `activeEpoch` is
-    /// the latest epoch whose credits earned something; the carry becomes its pool once it is over. The market shares
+    /// the latest epoch with weight; the carry becomes its pool once it is over. The market shares
     /// the slot because every batch reads it anyway, and because, bound once, it keeps the slot non-zero, so marking
     /// an epoch active rewrites a live slot instead of filling an empty one (2,900 gas instead of 20,000).
     struct Head {
@@ -182,11 +188,16 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
 
     mapping(address licensee => mapping(uint256 contentId => Allowance)) private _allowances;
     mapping(address leecher => mapping(address seeder => mapping(uint256 contentId => Cumulative))) private _credited;
+    /// @dev Per license: the network fees paid for it that its credited bytes have not yet turned into weight.
+    mapping(address licensee => mapping(uint256 contentId => uint256 amount)) private _weightBudgets;
     mapping(uint256 epoch => Epoch) private _epochs;
     mapping(uint256 epoch => mapping(address seeder => SeederEpoch)) private _seederEpochs;
     Head private _head;
-    /// @dev Swept allowance and capped-off shares not yet assigned to an epoch (see {Head}).
+    /// @dev Network fees, swept allowance and capped-off shares not yet assigned to an epoch (see {Head}).
     uint128 private _carry;
+    /// @dev Σ weight budgets of all licenses: weight that can still be credited. Shares `_carry`'s slot, which every
+    /// purchase with a network fee writes anyway.
+    uint128 private _openWeight;
 
     /// @notice The license market was bound.
     event LicenseMarketBound(address indexed market);
@@ -196,8 +207,13 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
     event EpochScheduleSet(uint256 genesis, uint32 epochDuration, uint32 allowanceExpiry);
     /// @notice `amount` was added to the allowance of (`licensee`, `contentId`); its expiry restarts now.
     event AllowanceFunded(address indexed licensee, uint256 indexed contentId, uint256 amount, uint256 remainingAfter);
-    /// @notice A receipt was accepted: `creditedBytes` (after the size cap) count in `epoch` and paid `payout` wei
-    /// from the license's allowance to the seeder's balance. The seeder's cumulative amount is now `cumulativeBytes`.
+    /// @notice The network fee `amount` of a purchase for (`licensee`, `contentId`) went into the pool during `epoch`
+    /// (the carry: the pool of `epoch` if it gets weight, else of the next epoch with weight) and into the license's
+    /// weight budget.
+    event NetworkFeePooled(address indexed licensee, uint256 indexed contentId, uint256 amount, uint256 epoch);
+    /// @notice A receipt was accepted: `creditedBytes` (after the size cap) count in `epoch`, paid `payout` wei from
+    /// the license's allowance to the seeder's balance and added `weight` (their network-fee part) to the seeder's
+    /// weight in `epoch`. The seeder's cumulative amount is now `cumulativeBytes`.
     event ReceiptCredited(
         address indexed leecher,
         address indexed seeder,
@@ -205,39 +221,43 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
         uint256 cumulativeBytes,
         uint256 creditedBytes,
         uint256 payout,
+        uint256 weight,
         uint256 epoch
     );
-    /// @notice The unearned `amount` of (`licensee`, `contentId`) moved to the carry during `epoch`; it becomes the
-    /// pool of the next epoch (from `epoch` on) whose credits earn something.
-    event AllowanceSwept(address indexed licensee, uint256 indexed contentId, uint256 amount, uint256 epoch);
-    /// @notice `epoch` is over and its pool is final: `pool` wei shared in proportion to the `totalEarned` wei of
-    /// allowance its credits earned, all seeders together. Its credited bytes are the sum of the `creditedBytes` of
-    /// its {ReceiptCredited} events.
-    event EpochFinalized(uint256 indexed epoch, uint256 pool, uint256 totalEarned);
-    /// @notice `seeder` claimed its share of `epoch`'s pool: in proportion to the `earned` wei of allowance its
-    /// receipts earned in `epoch` (for `bytesCredited` bytes), capped at `earned`. `amount` is paid in this claim;
-    /// `rolledForward`, the pro-rata part above the cap, was added to the carry.
-    event EpochShareClaimed(
+    /// @notice A receipt of a batch was not newer than the `alreadyCredited` bytes of its (leecher, seeder, content),
+    /// e.g. someone else submitted it first: it was skipped and the rest of the batch went on.
+    event ReceiptSkipped(
+        address indexed leecher,
         address indexed seeder,
-        uint256 indexed epoch,
-        uint256 bytesCredited,
-        uint256 earned,
-        uint256 amount,
-        uint256 rolledForward
+        uint256 indexed contentId,
+        uint256 cumulativeBytes,
+        uint256 alreadyCredited
+    );
+    /// @notice The unearned `amount` of (`licensee`, `contentId`) moved to the carry during `epoch`; it becomes the
+    /// pool of the next epoch (from `epoch` on) with weight. `weightDropped`, the license's unused weight budget, can
+    /// no longer be credited (its network fee is already in a pool).
+    event AllowanceSwept(
+        address indexed licensee, uint256 indexed contentId, uint256 amount, uint256 weightDropped, uint256 epoch
+    );
+    /// @notice `epoch` is over and its pool is final: `pool` wei shared in proportion to weight, `totalWeight` for all
+    /// seeders together. The carry it got above its weight, `rolledForward`, stayed in the carry for the next epoch
+    /// with weight (so `pool <= totalWeight` and every share is `pool * weight / totalWeight`). Its credited bytes are
+    /// the sum of the `creditedBytes` of its {ReceiptCredited} events.
+    event EpochFinalized(uint256 indexed epoch, uint256 pool, uint256 totalWeight, uint256 rolledForward);
+    /// @notice The owner moved the carry's surplus `amount`, which no weight could ever claim, to `to`.
+    event SurplusReleased(address indexed to, uint256 amount);
+    /// @notice `seeder` claimed its share of `epoch`'s pool: `amount`, in proportion to its `weight` in `epoch` (for
+    /// `bytesCredited` bytes), at most `weight`.
+    event EpochShareClaimed(
+        address indexed seeder, uint256 indexed epoch, uint256 bytesCredited, uint256 weight, uint256 amount
     );
     /// @notice Someone settled `seeder`'s share of `epoch`'s pool (see {EpochShareClaimed}): `amount` was added to the
-    /// seeder's balance and `rolledForward` to the carry.
+    /// seeder's balance.
     event EpochShareSettled(
-        address indexed seeder,
-        uint256 indexed epoch,
-        uint256 bytesCredited,
-        uint256 earned,
-        uint256 amount,
-        uint256 rolledForward
+        address indexed seeder, uint256 indexed epoch, uint256 bytesCredited, uint256 weight, uint256 amount
     );
-    /// @notice `seeder` was paid `fromBalance + fromEpochs`: its whole balance and the capped epoch shares;
-    /// `rolledForward` (the parts of those shares above their caps) was added to the carry.
-    event Claimed(address indexed seeder, uint256 fromBalance, uint256 fromEpochs, uint256 rolledForward);
+    /// @notice `seeder` was paid `fromBalance + fromEpochs`: its whole balance and its epoch shares.
+    event Claimed(address indexed seeder, uint256 fromBalance, uint256 fromEpochs);
 
     error ZeroEpochDuration();
     error ZeroAllowanceExpiry();
@@ -250,14 +270,15 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
     error InvalidDelegationSignature(address leecher, address sessionKey);
     error InvalidReceiptSignature(address leecher, address sessionKey);
     error NoLicense(address leecher, uint256 contentId);
-    error ReceiptNotNewer(
-        address leecher, address seeder, uint256 contentId, uint256 cumulativeBytes, uint256 alreadyCredited
-    );
     error NothingToSweep(address licensee, uint256 contentId);
     error NotExpired(address licensee, uint256 contentId, uint256 expiresAt);
     error EpochNotFinished(uint256 epoch, uint256 currentEpoch);
     error NothingToClaim(address seeder);
     error NothingToSettle(uint256 epoch);
+    /// @notice The market passed a network fee above the value it sent.
+    error NetworkFeeAboveValue(uint256 networkFee, uint256 value);
+    /// @notice The carry holds no surplus: all of it may still pay weight.
+    error NothingToRelease();
 
     /// @notice Deploys the pool; epoch 0 starts now. The market is bound afterwards with {bindLicenseMarket}.
     /// @param initialOwner The account that binds the market.
@@ -287,27 +308,54 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
         emit LicenseMarketBound(address(market));
     }
 
+    /// @notice Moves the surplus of the carry to `to`: what no weight can ever claim (see the NOTE on the surplus).
+    /// Without this, swept allowances and the network fees of bytes never served would be locked for ever.
+    /// @dev Only the owner. The surplus is `carry - openWeight - weight of the active epoch`: every future share is
+    /// paid from weight still in a budget or credited to the active epoch, each unit of which left a unit in the
+    /// carry. Reverts with `NothingToRelease` when there is no surplus.
+    /// @param to Receives the surplus.
+    function releaseSurplus(address payable to) external onlyOwner nonReentrant {
+        _checkpoint();
+        uint256 amount = _surplus();
+        if (amount == 0) revert NothingToRelease();
+        _carry -= uint128(amount);
+        emit SurplusReleased(to, amount);
+        Address.sendValue(to, amount);
+    }
+
     // ---------------------------------------------------------------------------------------------------- funding
 
     /// @inheritdoc IRebatePool
-    /// @dev Adds `msg.value` to the license's allowance and restarts its expiry. Reverts with `OnlyLicenseMarket`
-    /// unless called by the bound market.
-    function fundAllowance(address licensee, uint256 contentId) external payable {
+    /// @dev Adds the bounty fee (`msg.value - networkFee`) to the license's allowance and restarts its expiry; adds
+    /// `networkFee` to the carry (the current epoch's pool, or the next one with weight) and to the license's weight
+    /// budget. Reverts with `OnlyLicenseMarket` unless called by the bound market.
+    function fundLicense(address licensee, uint256 contentId, uint256 networkFee) external payable {
         if (msg.sender != address(_head.market)) revert OnlyLicenseMarket(msg.sender);
+        if (networkFee > msg.value) revert NetworkFeeAboveValue(networkFee, msg.value);
+        uint256 bountyFee = msg.value - networkFee;
         Allowance memory a = _allowances[licensee][contentId];
-        uint128 remaining = SafeCast.toUint128(a.remaining + msg.value);
+        uint128 remaining = SafeCast.toUint128(a.remaining + bountyFee);
         _allowances[licensee][contentId] = Allowance(remaining, a.bytesCredited, uint64(block.timestamp));
-        emit AllowanceFunded(licensee, contentId, msg.value, remaining);
+        emit AllowanceFunded(licensee, contentId, bountyFee, remaining);
+        if (networkFee == 0) return;
+        // The fee joins the pool now, before any of the weight it buys exists: weight is paid for up front.
+        uint256 epoch = _checkpoint();
+        uint128 fee = SafeCast.toUint128(networkFee);
+        _carry += fee;
+        _openWeight += fee;
+        _weightBudgets[licensee][contentId] += networkFee;
+        emit NetworkFeePooled(licensee, contentId, networkFee, epoch);
     }
 
     // ---------------------------------------------------------------------------------------------------- receipts
 
     /// @notice Credits a batch of receipts to `seeder`: pays each from its license's allowance into `seeder`'s balance
-    /// and adds what they earned (its weight in the epoch's pool) and their bytes to its record of the current epoch.
-    /// Anyone may submit; the seeder is the one paid.
-    /// @dev For each receipt: the delegation is unexpired and signed by the leecher (EOA or ERC-1271), the receipt is
-    /// signed by the session key, the leecher holds a license now, and `cumulativeBytes` is above what this seeder was
-    /// credited for this leecher and content. Any failure reverts the whole batch (see the NOTE on batches).
+    /// and adds their network-fee part (its weight in the epoch's pool) and their bytes to its record of the current
+    /// epoch. Anyone may submit; the seeder is the one paid.
+    /// @dev A receipt whose `cumulativeBytes` is not above what this seeder was credited for this leecher and content
+    /// is skipped with {ReceiptSkipped}. For every other receipt: the delegation is unexpired and signed by the leecher
+    /// (EOA or ERC-1271), the receipt is signed by the session key and the leecher holds a license now; any failure
+    /// reverts the whole batch (see the NOTE on batches).
     /// @param seeder The seeder named in every receipt of the batch.
     /// @param receipts The receipts, each with its delegation.
     function submitReceipts(address seeder, SignedReceipt[] calldata receipts) external nonReentrant {
@@ -319,36 +367,43 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
 
         uint256 batchBytes;
         uint256 batchPayout;
+        uint256 batchWeight;
         for (uint256 i; i < count; ++i) {
-            (uint256 creditedBytes, uint256 payout) = _creditReceipt(head.market, seeder, receipts[i], epoch);
+            (uint256 creditedBytes, uint256 payout, uint256 weight) =
+                _creditReceipt(head.market, seeder, receipts[i], epoch);
             batchBytes += creditedBytes;
             batchPayout += payout;
+            batchWeight += weight;
         }
 
         // Aggregated so that the seeder's balance and the epoch's records are written once per batch. A receipt pays
-        // only for bytes it credits, so a batch without bytes earned nothing either.
+        // and weighs only for bytes it credits, so a batch without bytes has neither.
         if (batchBytes == 0) return;
-        uint128 batchEarned = SafeCast.toUint128(batchPayout);
+        if (batchPayout != 0) balances[seeder] += batchPayout;
+        uint128 weight128 = SafeCast.toUint128(batchWeight);
         SeederEpoch storage credit = _seederEpochs[epoch][seeder];
         SeederEpoch memory before = credit;
         // Each receipt credits fewer than 2^64 bytes, so a batch's sum fits in 128 bits.
-        _store(credit, before.bytesCredited + uint128(batchBytes), before.earned + batchEarned);
-        // Bytes that earned nothing weigh nothing: they neither add to the epoch's weight nor make it active.
-        if (batchEarned == 0) return;
-        balances[seeder] += batchEarned;
-        _epochs[epoch].earned += batchEarned;
+        _store(credit, before.bytesCredited + uint128(batchBytes), before.weight + weight128);
+        // Bytes that paid no network fee weigh nothing: they neither add to the epoch's weight nor make it active.
+        if (weight128 == 0) return;
+        _openWeight -= weight128;
+        _epochs[epoch].weight += weight128;
         // After the checkpoint the active epoch is either unset or already this one.
         if (!head.hasActiveEpoch) _head = Head(head.market, uint64(epoch), true);
     }
 
     // ---------------------------------------------------------------------------------------------------- expiry
 
-    /// @notice Moves the unearned allowance of an expired license into the epoch pool (see {AllowanceSwept}).
-    /// @dev Anyone may call. Reverts with `NothingToSweep` when the allowance is empty and `NotExpired` before
-    /// `fundedAt + allowanceExpiry`.
+    /// @notice Moves the unearned allowance of an expired license into the epoch pool and drops its unused weight
+    /// budget (see {AllowanceSwept}).
+    /// @dev Anyone may call. Reverts with `NothingToSweep` when both the allowance and the budget are empty and
+    /// `NotExpired` before `fundedAt + allowanceExpiry`.
     function sweep(address licensee, uint256 contentId) external {
         uint256 epoch = _checkpoint();
-        _carry += _sweep(licensee, contentId, epoch);
+        (uint128 amount, uint128 weightDropped) = _sweep(licensee, contentId, epoch);
+        _carry += amount;
+        _openWeight -= weightDropped;
     }
 
     /// @notice {sweep} for many licenses; all or nothing.
@@ -357,19 +412,23 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
         if (count == 0) revert EmptyBatch();
         uint256 epoch = _checkpoint();
         uint128 total;
+        uint128 weightDropped;
         for (uint256 i; i < count; ++i) {
-            total += _sweep(licenses[i].licensee, licenses[i].contentId, epoch);
+            (uint128 amount, uint128 dropped) = _sweep(licenses[i].licensee, licenses[i].contentId, epoch);
+            total += amount;
+            weightDropped += dropped;
         }
         _carry += total;
+        _openWeight -= weightDropped;
     }
 
     // ---------------------------------------------------------------------------------------------------- claims
 
     /// @notice Pays the caller its balance and its shares of the given finished epochs.
-    /// @dev A share is `min(pool * earned / epochEarned, earned)`, rounded down, where `earned` is the allowance wei
-    /// the caller's receipts earned in the epoch and `epochEarned` what all seeders' receipts earned in it; the
-    /// pro-rata part above the cap is added to the carry. The caller's record of each epoch is then cleared, so an
-    /// epoch is claimed once (repeats in `epochs`, and epochs in which the caller earned nothing, add nothing).
+    /// @dev A share is `pool * weight / epochWeight`, rounded down, where `weight` is the network-fee part of the
+    /// caller's bytes credited in the epoch and `epochWeight` that of all seeders' bytes; finalisation kept the pool
+    /// at most `epochWeight`, so a share is at most `weight`. The caller's record of each epoch is then cleared, so an
+    /// epoch is claimed once (repeats in `epochs`, and epochs in which the caller had no weight, add nothing).
     /// Reverts with `EpochNotFinished` for the current or a future epoch and `NothingToClaim` when nothing is paid (a
     /// share rounded down to 0 is settled with {settleEpochShares}).
     /// @param epochs The finished epochs to claim; may be empty to claim only the balance.
@@ -379,27 +438,23 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
         if (fromBalance != 0) delete balances[msg.sender];
 
         uint256 fromEpochs;
-        uint256 rolledForward;
         for (uint256 i; i < epochs.length; ++i) {
             uint256 e = epochs[i];
             if (e >= current) revert EpochNotFinished(e, current);
-            (SeederEpoch memory credit, uint256 share, uint256 rolled) = _takeShare(e, msg.sender);
-            if (credit.earned == 0) continue;
+            (SeederEpoch memory credit, uint256 share) = _takeShare(e, msg.sender);
+            if (credit.weight == 0) continue;
             fromEpochs += share;
-            rolledForward += rolled;
-            emit EpochShareClaimed(msg.sender, e, credit.bytesCredited, credit.earned, share, rolled);
+            emit EpochShareClaimed(msg.sender, e, credit.bytesCredited, credit.weight, share);
         }
 
         uint256 total = fromBalance + fromEpochs;
         if (total == 0) revert NothingToClaim(msg.sender);
-        _rollForward(rolledForward);
-        emit Claimed(msg.sender, fromBalance, fromEpochs, rolledForward);
+        emit Claimed(msg.sender, fromBalance, fromEpochs);
         Address.sendValue(payable(msg.sender), total);
     }
 
-    /// @notice Settles the shares of `seeders` in the finished `epoch` without paying them: each capped share is added
-    /// to its seeder's balance (claimable with {claim}) and the part above the cap to the carry. Anyone may call, so
-    /// that what the caps cut funds later epochs even when a seeder never claims.
+    /// @notice Settles the shares of `seeders` in the finished `epoch` without paying them: each share is added to its
+    /// seeder's balance (claimable with {claim}). Anyone may call, e.g. a service that settles for seeders in bulk.
     /// @dev Seeders without unsettled earnings in `epoch` are skipped. Reverts with `EmptyBatch` for no seeders,
     /// `EpochNotFinished` for the current or a future epoch and `NothingToSettle` when no seeder had anything to
     /// settle.
@@ -412,18 +467,15 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
         if (epoch >= current) revert EpochNotFinished(epoch, current);
 
         bool settled;
-        uint256 rolledForward;
         for (uint256 i; i < count; ++i) {
             address seeder = seeders[i];
-            (SeederEpoch memory credit, uint256 share, uint256 rolled) = _takeShare(epoch, seeder);
-            if (credit.earned == 0) continue;
+            (SeederEpoch memory credit, uint256 share) = _takeShare(epoch, seeder);
+            if (credit.weight == 0) continue;
             settled = true;
             if (share != 0) balances[seeder] += share;
-            rolledForward += rolled;
-            emit EpochShareSettled(seeder, epoch, credit.bytesCredited, credit.earned, share, rolled);
+            emit EpochShareSettled(seeder, epoch, credit.bytesCredited, credit.weight, share);
         }
         if (!settled) revert NothingToSettle(epoch);
-        _rollForward(rolledForward);
     }
 
     // ---------------------------------------------------------------------------------------------------- views
@@ -439,6 +491,22 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
     {
         Allowance memory a = _allowances[licensee][contentId];
         return (a.remaining, a.bytesCredited, a.fundedAt);
+    }
+
+    /// @notice The network fees paid for the license (`licensee`, `contentId`) that its credited bytes have not yet
+    /// turned into weight: the weight its remaining bytes can still bring (0 once swept).
+    function weightBudget(address licensee, uint256 contentId) external view returns (uint256) {
+        return _weightBudgets[licensee][contentId];
+    }
+
+    /// @notice Weight that licenses can still be credited, all together: the part of the carry kept for it.
+    function openWeight() external view returns (uint256) {
+        return _openWeight;
+    }
+
+    /// @notice What {releaseSurplus} would move now: the carry no weight can ever claim.
+    function surplus() external view returns (uint256) {
+        return _surplus();
     }
 
     /// @notice The cumulative bytes `seeder` was last credited for serving `contentId` to `leecher`; a new receipt
@@ -457,27 +525,27 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
         return _head.market;
     }
 
-    /// @notice An epoch's pool, the allowance wei its credits earned (the total weight its pool is split by), and
-    /// whether it is over.
-    /// @dev While an epoch is the active one (its credits earned something and it is not finalised), `pool` is what it
-    /// would get if it ended now (the carry); for an epoch whose credits earned nothing it is 0 (its sweeps roll on to
-    /// the next epoch whose credits earn something).
-    function epochInfo(uint256 epoch) external view returns (uint256 pool, uint256 totalEarned, bool finished) {
-        return (_epochPool(epoch), _epochs[epoch].earned, epoch < currentEpoch());
+    /// @notice An epoch's pool, its total weight (the network-fee part of its credited bytes, which its pool is split
+    /// by), and whether it is over.
+    /// @dev While an epoch is the active one (it has weight and is not finalised), `pool` is what it would get if it
+    /// ended now (the carry, up to its weight); for an epoch without weight it is 0 (its network fees and sweeps roll on to the next
+    /// epoch with weight).
+    function epochInfo(uint256 epoch) external view returns (uint256 pool, uint256 totalWeight, bool finished) {
+        return (_epochPool(epoch), _epochs[epoch].weight, epoch < currentEpoch());
     }
 
-    /// @notice What `seeder` was credited in `epoch` and has not yet claimed or settled. A record that earned nothing
+    /// @notice What `seeder` was credited in `epoch` and has not yet claimed or settled. A record without weight
     /// holds no share and is never cleared.
-    /// @return bytesCredited Its bytes (for information: they weigh what they earned).
-    /// @return earned The allowance wei those bytes earned: its weight in the epoch's pool and the cap on its share.
-    function seederEpoch(uint256 epoch, address seeder) external view returns (uint256 bytesCredited, uint256 earned) {
+    /// @return bytesCredited Its bytes (for information: they weigh their network-fee part).
+    /// @return weight The network-fee part of those bytes: its weight in the epoch's pool and the cap on its share.
+    function seederEpoch(uint256 epoch, address seeder) external view returns (uint256 bytesCredited, uint256 weight) {
         SeederEpoch memory credit = _seederEpochs[epoch][seeder];
-        return (credit.bytesCredited, credit.earned);
+        return (credit.bytesCredited, credit.weight);
     }
 
     /// @notice The swept allowance not yet assigned to an epoch, and the epoch it will go to if known.
     /// @return carry Wei swept (or cut by caps) since the last finalised epoch.
-    /// @return hasActiveEpoch Whether an epoch whose credits earned something is waiting for its pool.
+    /// @return hasActiveEpoch Whether an epoch with weight is waiting for its pool.
     /// @return activeEpoch That epoch (meaningful only when `hasActiveEpoch`).
     function rollover() external view returns (uint256 carry, bool hasActiveEpoch, uint256 activeEpoch) {
         Head memory head = _head;
@@ -494,7 +562,7 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
             uint256 e = epochs[i];
             if (e >= current) continue;
             (uint256 share,) =
-                RebateMath.epochShare(uint128(_epochPool(e)), _seederEpochs[e][seeder].earned, _epochs[e].earned);
+                RebateMath.epochShare(uint128(_epochPool(e)), _seederEpochs[e][seeder].weight, _epochs[e].weight);
             total += share;
         }
     }
@@ -544,34 +612,46 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
 
     /// @dev Finalises the active epoch once it is over (its pool is the carry) and returns the current epoch. Runs
     /// before every sweep, credit and claim, so pools roll over in O(1): sweeps accumulate in the carry until an
-    /// epoch whose credits earned something ends.
+    /// epoch with weight ends.
     function _checkpoint() private returns (uint256 epoch) {
         epoch = currentEpoch();
         Head memory head = _head;
         if (head.hasActiveEpoch && head.activeEpoch < epoch) {
-            uint128 pool = _carry;
+            uint128 carry = _carry;
             Epoch storage ep = _epochs[head.activeEpoch];
+            uint128 weight = ep.weight;
+            // Every share is capped at its weight, so a pool above the epoch's weight would only cut the same excess
+            // at each claim: keep exactly the weight and roll the excess forward now, so that it funds the next
+            // epoch with weight whether or not this one's seeders have claimed yet.
+            uint128 pool = carry < weight ? carry : weight;
             ep.pool = pool;
-            emit EpochFinalized(head.activeEpoch, pool, ep.earned);
-            _carry = 0;
+            _carry = carry - pool;
+            emit EpochFinalized(head.activeEpoch, pool, weight, carry - pool);
             _head = Head(head.market, 0, false);
         }
     }
 
-    /// @dev Verifies one receipt and credits it against its license; returns the credited bytes and the payout.
+    /// @dev Skips a receipt that is not newer; otherwise verifies it and credits it against its license. Returns the
+    /// credited bytes, the payout and the weight (all 0 for a skipped receipt).
     function _creditReceipt(ILicenseMarket market, address seeder, SignedReceipt calldata r, uint256 epoch)
         private
-        returns (uint256 creditedBytes, uint256 payout)
+        returns (uint256 creditedBytes, uint256 payout, uint256 weight)
     {
-        address leecher = r.leecher;
-        uint256 contentId = r.contentId;
-        uint256 cumulativeBytes = r.cumulativeBytes;
-        _verifySignatures(leecher, hashReceipt(leecher, seeder, contentId, cumulativeBytes), r);
-        (bool licensed, uint256 size) = market.licenseInfo(leecher, contentId);
-        if (!licensed) revert NoLicense(leecher, contentId);
-        uint256 newBytes = _advanceCumulative(leecher, seeder, contentId, cumulativeBytes);
-        (creditedBytes, payout) = _payFromAllowance(leecher, contentId, size, newBytes);
-        emit ReceiptCredited(leecher, seeder, contentId, cumulativeBytes, creditedBytes, payout, epoch);
+        Cumulative storage last = _credited[r.leecher][seeder][r.contentId];
+        uint256 already = last.bytesServed;
+        // Checked before the signatures: a receipt someone else submitted first costs the batch one read, not a revert.
+        if (r.cumulativeBytes <= already) {
+            emit ReceiptSkipped(r.leecher, seeder, r.contentId, r.cumulativeBytes, already);
+            return (0, 0, 0);
+        }
+        _verifySignatures(r.leecher, hashReceipt(r.leecher, seeder, r.contentId, r.cumulativeBytes), r);
+        (bool licensed, uint256 size) = market.licenseInfo(r.leecher, r.contentId);
+        if (!licensed) revert NoLicense(r.leecher, r.contentId);
+        last.bytesServed = r.cumulativeBytes;
+        (creditedBytes, payout, weight) = _payFromAllowance(r.leecher, r.contentId, size, r.cumulativeBytes - already);
+        emit ReceiptCredited(
+            r.leecher, seeder, r.contentId, r.cumulativeBytes, creditedBytes, payout, weight, epoch
+        );
     }
 
     /// @dev The delegation is unexpired and signed by the leecher; the receipt (`receiptDigest`) is signed by the
@@ -604,35 +684,27 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
         return SignatureChecker.isValidERC1271SignatureNowCalldata(leecher, digest, signature);
     }
 
-    /// @dev Records `cumulativeBytes` as the seeder's new total for this leecher and content; returns the increase.
-    function _advanceCumulative(address leecher, address seeder, uint256 contentId, uint256 cumulativeBytes)
-        private
-        returns (uint256 newBytes)
-    {
-        Cumulative storage last = _credited[leecher][seeder][contentId];
-        uint256 already = last.bytesServed;
-        if (cumulativeBytes <= already) {
-            revert ReceiptNotNewer(leecher, seeder, contentId, cumulativeBytes, already);
-        }
-        last.bytesServed = cumulativeBytes;
-        return cumulativeBytes - already;
-    }
-
-    /// @dev Credits `newBytes` against the license, up to its size, and takes their payout from its allowance.
+    /// @dev Credits `newBytes` against the license, up to its size, takes their payout from its allowance and their
+    /// weight from its weight budget (the same per-byte rule, so a license weighs at most its network fees).
     function _payFromAllowance(address licensee, uint256 contentId, uint256 size, uint256 newBytes)
         private
-        returns (uint64 creditedBytes, uint128 payout)
+        returns (uint64 creditedBytes, uint128 payout, uint128 weight)
     {
         Allowance storage stored = _allowances[licensee][contentId];
         Allowance memory a = stored;
         // The market stores sizes as uint64; clamp rather than revert so a receipt is never blocked by the cast.
         uint64 size64 = size > type(uint64).max ? type(uint64).max : uint64(size);
         (creditedBytes, payout) = RebateMath.creditLicense(a.remaining, a.bytesCredited, size64, newBytes);
-        if (creditedBytes != 0) {
-            a.remaining -= payout;
-            a.bytesCredited += creditedBytes;
-            _store(stored, a);
+        if (creditedBytes == 0) return (0, 0, 0);
+        uint256 budget = _weightBudgets[licensee][contentId];
+        if (budget != 0) {
+            // A budget is at most the network fees paid for the license, which fit in 128 bits (see {fundLicense}).
+            (, weight) = RebateMath.creditLicense(uint128(budget), a.bytesCredited, size64, newBytes);
+            if (weight != 0) _weightBudgets[licensee][contentId] = budget - weight;
         }
+        a.remaining -= payout;
+        a.bytesCredited += creditedBytes;
+        _store(stored, a);
     }
 
     /// @dev Writes a license's allowance with one SSTORE: Solidity's member-wise copy of a packed struct reads and
@@ -647,49 +719,62 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
     }
 
     /// @dev Writes a seeder's epoch record with one SSTORE (see the other {_store}). Layout as Solidity packs
-    /// `SeederEpoch`: `bytesCredited` in the low 128 bits, then `earned`.
-    function _store(SeederEpoch storage stored, uint128 bytesCredited, uint128 earned) private {
-        uint256 packed = uint256(bytesCredited) | (uint256(earned) << 128);
+    /// `SeederEpoch`: `bytesCredited` in the low 128 bits, then `weight`.
+    function _store(SeederEpoch storage stored, uint128 bytesCredited, uint128 weight) private {
+        uint256 packed = uint256(bytesCredited) | (uint256(weight) << 128);
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             sstore(stored.slot, packed)
         }
     }
 
-    /// @dev Clears `seeder`'s record of the finished `epoch` and returns it with its capped share and the part above
-    /// the cap; a record that earned nothing is left alone (and yields nothing). Runs after {_checkpoint}, so the pool
-    /// of every finished epoch is stored.
-    function _takeShare(uint256 epoch, address seeder)
-        private
-        returns (SeederEpoch memory credit, uint256 share, uint256 rolledForward)
-    {
+    /// @dev Clears `seeder`'s record of the finished `epoch` and returns it with its share; a record without weight
+    /// is left alone (and yields nothing). Runs after {_checkpoint}, so the pool of every finished epoch is stored,
+    /// at most its weight: the share needs no cap.
+    function _takeShare(uint256 epoch, address seeder) private returns (SeederEpoch memory credit, uint256 share) {
         credit = _seederEpochs[epoch][seeder];
-        if (credit.earned == 0) return (credit, 0, 0);
+        if (credit.weight == 0) return (credit, 0);
         delete _seederEpochs[epoch][seeder];
         Epoch memory ep = _epochs[epoch];
-        (share, rolledForward) = RebateMath.epochShare(ep.pool, credit.earned, ep.earned);
+        share = RebateMath.proRataShare(ep.pool, credit.weight, ep.weight);
     }
 
-    /// @dev Adds what the caps cut to the carry, so that it funds the active or a later epoch with earnings.
-    function _rollForward(uint256 amount) private {
-        if (amount != 0) _carry += SafeCast.toUint128(amount);
-    }
-
-    /// @dev Empties an expired allowance and returns the amount; the caller adds it to the carry.
-    function _sweep(address licensee, uint256 contentId, uint256 epoch) private returns (uint128 amount) {
+    /// @dev Empties an expired allowance and weight budget and returns both; the caller adds the amount to the carry
+    /// and takes the budget off the open weight.
+    function _sweep(address licensee, uint256 contentId, uint256 epoch)
+        private
+        returns (uint128 amount, uint128 weightDropped)
+    {
         Allowance storage a = _allowances[licensee][contentId];
         amount = a.remaining;
-        if (amount == 0) revert NothingToSweep(licensee, contentId);
+        // A budget is at most the network fees paid for the license, which fit in 128 bits (see {fundLicense}).
+        weightDropped = uint128(_weightBudgets[licensee][contentId]);
+        if (amount == 0 && weightDropped == 0) revert NothingToSweep(licensee, contentId);
         uint256 expiresAt = uint256(a.fundedAt) + allowanceExpiry;
         if (block.timestamp < expiresAt) revert NotExpired(licensee, contentId, expiresAt);
-        a.remaining = 0;
-        emit AllowanceSwept(licensee, contentId, amount, epoch);
+        if (amount != 0) a.remaining = 0;
+        if (weightDropped != 0) delete _weightBudgets[licensee][contentId];
+        emit AllowanceSwept(licensee, contentId, amount, weightDropped, epoch);
     }
 
-    /// @dev An epoch's pool: stored once finalised; the carry while it is the active epoch; otherwise 0.
+    /// @dev The carry above the open weight and the active epoch's weight (not yet finalised, or finished and due to
+    /// be): each unit of weight left a unit of network fee in the carry, so the carry covers both.
+    function _surplus() private view returns (uint256) {
+        Head memory head = _head;
+        uint256 reserved = _openWeight;
+        if (head.hasActiveEpoch) reserved += _epochs[head.activeEpoch].weight;
+        uint256 carry = _carry;
+        return carry > reserved ? carry - reserved : 0;
+    }
+
+    /// @dev An epoch's pool: stored once finalised; while it is the active epoch, what finalisation would give it now
+    /// (the carry, up to its weight); otherwise 0.
     function _epochPool(uint256 epoch) private view returns (uint256) {
         Head memory head = _head;
-        if (head.hasActiveEpoch && head.activeEpoch == epoch) return _carry;
+        if (head.hasActiveEpoch && head.activeEpoch == epoch) {
+            uint256 weight = _epochs[epoch].weight;
+            return _carry < weight ? _carry : weight;
+        }
         return _epochs[epoch].pool;
     }
 }

@@ -105,7 +105,8 @@ contract LicenseMarketTest is Test {
         assertEq(address(market).balance, price, "market holds more than the curve price");
         assertEq(market.proceeds(PAYOUT), price, "proceeds");
         assertEq(address(pool).balance, networkFee + bountyFee, "pool did not get the fees");
-        assertEq(pool.allowance(BUYER, id), networkFee + bountyFee, "allowance");
+        assertEq(pool.allowance(BUYER, id), bountyFee, "the bounty fee is the allowance");
+        assertEq(pool.weightBudget(BUYER, id), networkFee, "the network fee goes to the pool as the weight budget");
         assertEq(market.balanceOf(BUYER, id), quantity, "licenses minted");
     }
 

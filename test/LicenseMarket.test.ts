@@ -605,10 +605,11 @@ describe("LicenseMarket", () => {
       assert.equal(await market.read.balanceOf([buyer.account.address, 1n]), 2n);
       assert.equal((await market.read.content([1n])).supply, 2n);
       assert.equal(await market.read.proceeds([payout.account.address]), price);
-      assert.equal(await pool.read.allowance([buyer.account.address, 1n]), networkFee + bountyFee);
+      assert.equal(await pool.read.allowance([buyer.account.address, 1n]), bountyFee);
+      assert.equal(await pool.read.pooled(), networkFee);
     });
 
-    it("emits the ERC-1155 TransferSingle mint and calls the pool with the fees", async () => {
+    it("emits the ERC-1155 TransferSingle mint and hands the pool the network fee for its epoch pool and the bounty fee as the allowance", async () => {
       const f = await networkHelpers.loadFixture(deployMarket);
       const { market, pool, buyer } = f;
       const [, networkFee, bountyFee, total] = await market.read.quote([1n, 1n]);
@@ -623,11 +624,16 @@ describe("LicenseMarket", () => {
       await viem.assertions.emitWithArgs(Promise.resolve(hash), pool, "AllowanceFunded", [
         getAddress(buyer.account.address),
         1n,
-        networkFee + bountyFee,
+        bountyFee,
+      ]);
+      await viem.assertions.emitWithArgs(Promise.resolve(hash), pool, "NetworkFeePooled", [
+        getAddress(buyer.account.address),
+        1n,
+        networkFee,
       ]);
     });
 
-    it("gifts: the payer pays, the recipient gets the licenses and the allowance", async () => {
+    it("gifts: the payer pays, the recipient gets the licenses, the allowance and the weight budget", async () => {
       const { market, pool, buyer, other } = await networkHelpers.loadFixture(deployMarket);
       const [, networkFee, bountyFee, total] = await market.read.quote([2n, 1n]);
       await viem.assertions.emitWithArgs(
@@ -638,8 +644,9 @@ describe("LicenseMarket", () => {
       );
       assert.equal(await market.read.hasLicense([other.account.address, 2n]), true);
       assert.equal(await market.read.hasLicense([buyer.account.address, 2n]), false);
-      assert.equal(await pool.read.allowance([other.account.address, 2n]), networkFee + bountyFee);
-      assert.equal(await pool.read.allowance([buyer.account.address, 2n]), 0n);
+      assert.equal(await pool.read.allowance([other.account.address, 2n]), bountyFee);
+      assert.equal(await pool.read.weightBudget([other.account.address, 2n]), networkFee);
+      assert.equal(await pool.read.weightBudget([buyer.account.address, 2n]), 0n);
     });
 
     it("refunds overpayment to the payer", async () => {
@@ -762,7 +769,9 @@ describe("LicenseMarket", () => {
       assert.equal(await market.read.balanceOf([buyer.account.address, 1n]), 1n);
     });
 
-    it("gas: one license for a first-time buyer stays within 120k, also on a payout's first sale and after a withdrawal (prints 1 and 10 licenses)", async () => {
+    // Issue 2's target was 120k; issue 12 adds the license's weight budget (a fresh slot for a first-time buyer, 22.1k)
+    // and the epoch pool's update, so the target is 120k plus that slot.
+    it("gas: one license for a first-time buyer stays within 145k, also on a payout's first sale and after a withdrawal (prints 1 and 10 licenses)", async () => {
       const f = await networkHelpers.loadFixture(deployMarket);
       const { market, buyer, other, publisher, owner, payout } = f;
       const afterWithdrawalBuyer = (await viem.getWalletClients())[5]; // not one of the fixture's accounts
@@ -789,10 +798,10 @@ describe("LicenseMarket", () => {
           `10 licenses linear ${linear10}, exponential ${exponential10}; ` +
           `first sale ever credited to a payout address ${firstSaleOfPayout}; first sale after a withdrawal ${firstSaleAfterWithdrawal}`,
       );
-      assert.ok(linear1 <= 120_000n, `linear: ${linear1}`);
-      assert.ok(exponential1 <= 120_000n, `exponential: ${exponential1}`);
-      assert.ok(firstSaleOfPayout <= 120_000n, `first sale of a payout: ${firstSaleOfPayout}`);
-      assert.ok(firstSaleAfterWithdrawal <= 120_000n, `first sale after a withdrawal: ${firstSaleAfterWithdrawal}`);
+      assert.ok(linear1 <= 145_000n, `linear: ${linear1}`);
+      assert.ok(exponential1 <= 145_000n, `exponential: ${exponential1}`);
+      assert.ok(firstSaleOfPayout <= 145_000n, `first sale of a payout: ${firstSaleOfPayout}`);
+      assert.ok(firstSaleAfterWithdrawal <= 145_000n, `first sale after a withdrawal: ${firstSaleAfterWithdrawal}`);
     });
   });
 
@@ -904,7 +913,7 @@ describe("LicenseMarket", () => {
       );
     });
 
-    it("transferable licenses move, and the rebate allowance stays with the original recipient", async () => {
+    it("transferable licenses move, and the rebate allowance and weight budget stay with the original recipient", async () => {
       const f = await networkHelpers.loadFixture(deployMarket);
       const { market, pool, buyer, other } = f;
       const { networkFee } = await buyAtQuote(f, 2n, 1n);
@@ -916,8 +925,8 @@ describe("LicenseMarket", () => {
       );
       assert.equal(await market.read.hasLicense([other.account.address, 2n]), true);
       assert.equal(await market.read.hasLicense([buyer.account.address, 2n]), false);
-      assert.equal(await pool.read.allowance([buyer.account.address, 2n]), networkFee);
-      assert.equal(await pool.read.allowance([other.account.address, 2n]), 0n);
+      assert.equal(await pool.read.weightBudget([buyer.account.address, 2n]), networkFee);
+      assert.equal(await pool.read.weightBudget([other.account.address, 2n]), 0n);
     });
 
     it("content() reverts UnknownContent for ids never registered", async () => {

@@ -5,6 +5,7 @@ import {Test} from "./utils/Test.sol";
 import {vm} from "./utils/Vm.sol";
 import {RebatePoolFixture} from "./helpers/RebatePoolFixture.sol";
 import {RebatePool} from "../contracts/RebatePool.sol";
+import {TestERC1271Wallet} from "../contracts/test/TestERC1271Wallet.sol";
 
 /// @notice Drives the pool the way the network does: buys through the real market, signed receipts from several
 /// leechers to several seeders, time passing, sweeps, claims and settlements. One content is free and as large as the
@@ -13,7 +14,8 @@ import {RebatePool} from "../contracts/RebatePool.sol";
 /// balance received, carry added) against its own pro-rata formula by earnings.
 contract RebatePoolHandler is RebatePoolFixture {
     uint256 public constant LEECHERS = 4;
-    uint256 public constant SEEDERS = 3;
+    /// @dev The last seeder is the adversary's: it serves only the adversary's own licenses (see {selfDeal}).
+    uint256 public constant SEEDERS = 4;
     uint256 public constant CONTENTS = 3;
     uint256 internal constant MAX_BATCH = 3;
     uint256 internal constant MAX_WARP = 12 days;
@@ -24,18 +26,40 @@ contract RebatePoolHandler is RebatePoolFixture {
     uint64 internal constant MAX_SIZE = type(uint64).max;
 
     uint256[LEECHERS] internal leecherKeys = [uint256(0xA1), 0xA2, 0xA3, 0xA4];
-    address[SEEDERS] public seeders = [address(0x5EED1), address(0x5EED2), address(0x5EED3)];
+    address[SEEDERS] public seeders = [address(0x5EED1), address(0x5EED2), address(0x5EED3), ADVERSARY_SEEDER];
+    /// @dev The adversary: publisher (registration is open), buyer (an EOA key, or an ERC-1271 wallet it controls),
+    /// session keys and seeder, with capital it is lent for each round.
+    address public constant ADVERSARY = address(0xAD);
+    address public constant ADVERSARY_SEEDER = address(0xAD5EED);
+    uint256 internal constant ADVERSARY_PK = 0xAD00;
+    uint256 internal constant MAX_SELF_LICENSES = 50;
+    TestERC1271Wallet public adversaryWallet;
+    /// @notice Everything the adversary was lent and spent (it starts with nothing).
+    uint256 public adversaryIn;
+    /// @notice Rounds of self-dealing (shows the property is exercised).
+    uint256 public selfDeals;
+    /// @notice Per seeder: shares settled into its balance, and what its claims took from its balance.
+    mapping(address seeder => uint256 amount) public settledTo;
+    mapping(address seeder => uint256 amount) public claimedFromBalance;
     uint256[CONTENTS] public contentIds;
     uint64[CONTENTS] public sizes = [SMALL_SIZE, LARGE_SIZE, MAX_SIZE];
 
     uint256 public totalReceived;
+    /// @notice Network fees paid into the pool at purchase.
+    uint256 public totalNetworkFees;
     uint256 public totalPaidOut;
     uint256 public totalSwept;
     /// @notice What the caps cut, measured as the carry added by claims and settlements.
     uint256 public totalRolledForward;
     mapping(address licensee => mapping(uint256 contentId => uint256 amount)) public fundedOf;
+    /// @notice Per license: network fees paid for it, and the weight its credited bytes were given.
+    mapping(address licensee => mapping(uint256 contentId => uint256 amount)) public networkFeesOf;
+    mapping(address licensee => mapping(uint256 contentId => uint256 amount)) public weightOf;
+    /// @notice Per seeder: what receipts naming it paid from allowances (measured on the allowances).
+    mapping(address seeder => uint256 amount) public allowancePaidTo;
     mapping(address licensee => mapping(uint256 contentId => uint256 amount)) public paidOf;
     mapping(address licensee => mapping(uint256 contentId => uint256 amount)) public sweptOf;
+    mapping(address licensee => mapping(uint256 contentId => uint256 amount)) public weightDroppedOf;
     /// @notice Per epoch: the shares paid or settled from it and the parts rolled forward from it.
     mapping(uint256 epoch => uint256 amount) public takenFrom;
     /// @notice Shares measured above the seeder's earnings in the epoch (must stay 0).
@@ -48,13 +72,15 @@ contract RebatePoolHandler is RebatePoolFixture {
     /// @notice Every epoch in which bytes were credited (in order, each once), whether or not they earned anything.
     uint256[] public epochsWithBytes;
     mapping(uint256 epoch => bool) internal _seenEpoch;
-    /// @notice Per epoch: the allowance wei its receipts paid out (measured on the allowances), i.e. its weight.
+    /// @notice Per epoch: the weight its receipts took from their licenses' weight budgets (measured on the budgets).
     mapping(uint256 epoch => uint256 amount) public earnedIn;
     /// @notice Batches whose credited bytes earned nothing (shows the weightless case is exercised).
     uint256 public weightlessBatches;
-    /// @notice Set if a replayed or not-newer receipt was accepted (must stay false).
+    /// @notice Set if a replayed or not-newer receipt was credited (must stay false).
     bool public replayAccepted;
-    /// @notice Replays refused (shows the property is exercised).
+    /// @notice Set if a newer receipt was not credited because a replay shared its batch (must stay false).
+    bool public batchVoided;
+    /// @notice Replays skipped (shows the property is exercised).
     uint256 public replaysRefused;
 
     /// @dev A receipt the pool accepted, kept so that it can be replayed.
@@ -80,6 +106,7 @@ contract RebatePoolHandler is RebatePoolFixture {
         for (uint256 i; i < LEECHERS; ++i) {
             _leecherPk[vm.addr(leecherKeys[i])] = leecherKeys[i];
         }
+        adversaryWallet = new TestERC1271Wallet(vm.addr(ADVERSARY_PK));
     }
 
     // ------------------------------------------------------------------ actions
@@ -87,21 +114,23 @@ contract RebatePoolHandler is RebatePoolFixture {
     function buy(uint256 leecherSeed, uint256 contentSeed, uint256 quantitySeed) external {
         address leecher = leecherAt(leecherSeed);
         uint256 contentId = contentIds[contentSeed % CONTENTS];
-        uint256 fees = _buy(contentId, leecher, 1 + quantitySeed % 3);
-        fundedOf[leecher][contentId] += fees;
-        totalReceived += fees;
+        (uint256 networkFee, uint256 bountyFee) = _buyWithFees(contentId, leecher, 1 + quantitySeed % 3);
+        fundedOf[leecher][contentId] += bountyFee;
+        networkFeesOf[leecher][contentId] += networkFee;
+        totalNetworkFees += networkFee;
+        totalReceived += networkFee + bountyFee;
     }
 
     /// @dev A batch of up to MAX_BATCH receipts for one seeder, each from another leecher.
     function submit(uint256 seederSeed, uint256 leecherSeed, uint256 contentSeed, uint256 countSeed, uint256 bytesSeed)
         external
     {
-        address seeder = seeders[seederSeed % SEEDERS];
+        // The honest seeders only: the adversary's seeder serves nobody but the adversary.
+        address seeder = seeders[seederSeed % (SEEDERS - 1)];
         uint256 contentId = contentIds[contentSeed % CONTENTS];
         uint64 size = sizes[contentSeed % CONTENTS];
         uint256 count = 1 + countSeed % MAX_BATCH;
         RebatePool.SignedReceipt[] memory batch = new RebatePool.SignedReceipt[](count);
-        uint256[] memory remainingBefore = new uint256[](count);
         uint256 n;
         for (uint256 i; i < count; ++i) {
             uint256 pk = leecherKeys[(leecherSeed + i) % LEECHERS];
@@ -111,7 +140,6 @@ contract RebatePoolHandler is RebatePoolFixture {
             uint256 increment = 1 + uint256(keccak256(abi.encode(bytesSeed, i))) % (uint256(size) + size / 2);
             uint256 cumulative = pool.credited(leecher, seeder, contentId) + increment;
             batch[n] = _signedReceipt(pk, pk + 1, seeder, contentId, cumulative, uint64(block.timestamp + 1 days));
-            (remainingBefore[n],,) = pool.allowance(leecher, contentId);
             ++n;
         }
         if (n == 0) return;
@@ -120,18 +148,10 @@ contract RebatePoolHandler is RebatePoolFixture {
         }
         uint256 epoch = pool.currentEpoch();
         (uint256 bytesBefore,) = pool.seederEpoch(epoch, seeder);
-        pool.submitReceipts(seeder, batch);
-        uint256 batchPaid;
-        for (uint256 i; i < n; ++i) {
-            (uint256 remainingAfter,,) = pool.allowance(batch[i].leecher, contentId);
-            uint256 paid = remainingBefore[i] - remainingAfter;
-            paidOf[batch[i].leecher][contentId] += paid;
-            batchPaid += paid;
-        }
-        earnedIn[epoch] += batchPaid;
+        uint256 batchWeight = _submitMeasured(seeder, batch);
         _remember(seeder, batch);
         (uint256 bytesAfter,) = pool.seederEpoch(epoch, seeder);
-        if (bytesAfter > bytesBefore && batchPaid == 0) ++weightlessBatches;
+        if (bytesAfter > bytesBefore && batchWeight == 0) ++weightlessBatches;
         if (bytesAfter > bytesBefore && !_seenEpoch[epoch]) {
             _seenEpoch[epoch] = true;
             epochsWithBytes.push(epoch);
@@ -150,16 +170,72 @@ contract RebatePoolHandler is RebatePoolFixture {
         uint64 expiry = uint64(block.timestamp + 1 days);
         if (resign) r = _signedReceipt(pk, pk + 1, seeder, r.contentId, bytesSeed % (credited + 1), expiry);
         RebatePool.SignedReceipt[] memory batch = new RebatePool.SignedReceipt[](behindNewer ? 2 : 1);
-        batch[batch.length - 1] = r;
+        batch[0] = r;
         if (behindNewer) {
-            // A newer receipt first: the replay must still be refused, and the whole batch with it.
-            batch[0] = _signedReceipt(pk, pk + 1, seeder, r.contentId, credited + 1, expiry);
+            // A newer receipt after it, as a front-run batch has: the replay is skipped, the newer one credited.
+            batch[1] = _signedReceipt(pk, pk + 1, seeder, r.contentId, credited + 1, expiry);
         }
-        try pool.submitReceipts(seeder, batch) {
+        uint256 epoch = pool.currentEpoch();
+        (uint256 bytesBefore,) = pool.seederEpoch(epoch, seeder);
+        _submitMeasured(seeder, batch);
+        (uint256 bytesAfter,) = pool.seederEpoch(epoch, seeder);
+        uint256 creditedAfter = pool.credited(r.leecher, seeder, r.contentId);
+        if (behindNewer) {
+            if (creditedAfter != credited + 1) batchVoided = true;
+            if (bytesAfter > bytesBefore + 1) replayAccepted = true;
+            _remember(seeder, batch);
+        } else if (creditedAfter != credited || bytesAfter != bytesBefore) {
             replayAccepted = true;
-        } catch {
-            ++replaysRefused;
         }
+        if (bytesAfter > bytesBefore && !_seenEpoch[epoch]) {
+            _seenEpoch[epoch] = true;
+            epochsWithBytes.push(epoch);
+        }
+        ++replaysRefused;
+    }
+
+    /// @dev The adversary publishes a small content of its own, buys up to MAX_SELF_LICENSES licenses of it for an
+    /// account it controls (its key, or its ERC-1271 wallet), takes the curve price back as proceeds and credits the
+    /// whole size to its own seeder, in whatever epoch the sequence has reached; its seeder claims through {claim}.
+    function selfDeal(uint256 sizeSeed, uint256 quantitySeed, bool viaWallet) external {
+        uint64 size = uint64(1 + sizeSeed % SMALL_SIZE);
+        uint256 quantity = 1 + quantitySeed % MAX_SELF_LICENSES;
+        vm.startPrank(ADVERSARY);
+        uint256 contentId = _register(ADVERSARY, size, PRICE, false);
+        vm.stopPrank();
+        address buyer = viaWallet ? address(adversaryWallet) : vm.addr(ADVERSARY_PK);
+        (, uint256 networkFee, uint256 bountyFee, uint256 total) = market.quote(contentId, quantity);
+        vm.deal(ADVERSARY, ADVERSARY.balance + total);
+        adversaryIn += total;
+        vm.startPrank(ADVERSARY);
+        market.buy{value: total}(contentId, quantity, buyer, total);
+        market.withdrawProceeds();
+        vm.stopPrank();
+        totalReceived += networkFee + bountyFee;
+        totalNetworkFees += networkFee;
+
+        RebatePool.SignedReceipt[] memory batch = new RebatePool.SignedReceipt[](1);
+        batch[0] = _signedReceipt(ADVERSARY_PK, ADVERSARY_PK + 1, ADVERSARY_SEEDER, contentId, size, expiryOfDay());
+        // The wallet accepts its signer's signature through ERC-1271; the receipt names the wallet as the leecher.
+        batch[0].leecher = buyer;
+        batch[0].receiptSig =
+            _sign(ADVERSARY_PK + 1, pool.hashReceipt(buyer, ADVERSARY_SEEDER, contentId, size));
+        uint256 epoch = pool.currentEpoch();
+        _submitMeasured(ADVERSARY_SEEDER, batch);
+        if (!_seenEpoch[epoch]) {
+            _seenEpoch[epoch] = true;
+            epochsWithBytes.push(epoch);
+        }
+        ++selfDeals;
+    }
+
+    /// @notice What the adversary holds now, all its accounts together.
+    function adversaryHolds() external view returns (uint256) {
+        return ADVERSARY.balance + ADVERSARY_SEEDER.balance + vm.addr(ADVERSARY_PK).balance + address(adversaryWallet).balance;
+    }
+
+    function expiryOfDay() internal view returns (uint64) {
+        return uint64(block.timestamp + 1 days);
     }
 
     function warp(uint256 secondsSeed) external {
@@ -173,8 +249,10 @@ contract RebatePoolHandler is RebatePoolFixture {
             address leecher = leecherAt(pick / CONTENTS);
             uint256 contentId = contentIds[pick % CONTENTS];
             (uint256 remaining,, uint256 fundedAt) = pool.allowance(leecher, contentId);
-            if (remaining == 0 || block.timestamp < fundedAt + ALLOWANCE_EXPIRY) continue;
+            uint256 budget = pool.weightBudget(leecher, contentId);
+            if ((remaining == 0 && budget == 0) || block.timestamp < fundedAt + ALLOWANCE_EXPIRY) continue;
             pool.sweep(leecher, contentId);
+            weightDroppedOf[leecher][contentId] += budget;
             sweptOf[leecher][contentId] += remaining;
             totalSwept += remaining;
             return;
@@ -208,6 +286,7 @@ contract RebatePoolHandler is RebatePoolFixture {
         pool.claim(epochs);
         uint256 received = seeder.balance - ethBefore;
         totalPaidOut += received;
+        claimedFromBalance[seeder] += fromBalance;
 
         uint256 shares = received - fromBalance;
         uint256 rolled = _carry() - carryBefore;
@@ -244,6 +323,7 @@ contract RebatePoolHandler is RebatePoolFixture {
         pool.settleEpochShares(e, who);
 
         uint256 share = pool.balances(seeder) - balanceBefore;
+        settledTo[seeder] += share;
         uint256 rolled = _carry() - carryBefore;
         totalRolledForward += rolled;
         takenFrom[e] += share + rolled;
@@ -303,6 +383,38 @@ contract RebatePoolHandler is RebatePoolFixture {
 
     // ------------------------------------------------------------------ internals
 
+    /// @dev Submits `batch` for `seeder`, measuring on each license what it paid and what weight it gave; returns the
+    /// batch's weight.
+    function _submitMeasured(address seeder, RebatePool.SignedReceipt[] memory batch)
+        internal
+        returns (uint256 batchWeight)
+    {
+        uint256[] memory remainingBefore = new uint256[](batch.length);
+        uint256[] memory budgetBefore = new uint256[](batch.length);
+        for (uint256 i; i < batch.length; ++i) {
+            (remainingBefore[i],,) = pool.allowance(batch[i].leecher, batch[i].contentId);
+            budgetBefore[i] = pool.weightBudget(batch[i].leecher, batch[i].contentId);
+        }
+        uint256 epoch = pool.currentEpoch();
+        pool.submitReceipts(seeder, batch);
+        for (uint256 i; i < batch.length; ++i) {
+            address leecher = batch[i].leecher;
+            uint256 contentId = batch[i].contentId;
+            // Two receipts of a batch may share a license: measure each change once.
+            (uint256 remainingAfter,,) = pool.allowance(leecher, contentId);
+            uint256 paid = remainingBefore[i] - remainingAfter;
+            uint256 weight = budgetBefore[i] - pool.weightBudget(leecher, contentId);
+            for (uint256 j = i + 1; j < batch.length; ++j) {
+                if (batch[j].leecher == leecher && batch[j].contentId == contentId) (paid, weight) = (0, 0);
+            }
+            paidOf[leecher][contentId] += paid;
+            allowancePaidTo[seeder] += paid;
+            weightOf[leecher][contentId] += weight;
+            batchWeight += weight;
+        }
+        earnedIn[epoch] += batchWeight;
+    }
+
     function _remember(address seeder, RebatePool.SignedReceipt[] memory batch) internal {
         for (uint256 i; i < batch.length; ++i) {
             _accepted.push(Accepted(batch[i], seeder));
@@ -319,10 +431,12 @@ contract RebatePoolHandler is RebatePoolFixture {
     }
 
     /// @dev The carry a claim or settlement starts from: an active epoch that is over is finalised first, which
-    /// moves the whole carry into its pool.
+    /// moves the carry, up to the epoch's weight, into its pool.
     function _carryBeforeCheckpoint() internal view returns (uint256) {
         (uint256 carry, bool hasActiveEpoch, uint256 activeEpoch) = pool.rollover();
-        return hasActiveEpoch && activeEpoch < pool.currentEpoch() ? 0 : carry;
+        if (!hasActiveEpoch || activeEpoch >= pool.currentEpoch()) return carry;
+        (, uint256 weight,) = pool.epochInfo(activeEpoch);
+        return carry > weight ? carry - weight : 0;
     }
 
     function _finishedEpochsOf(address seeder) internal view returns (uint256[] memory epochs) {
@@ -374,7 +488,7 @@ contract RebatePoolInvariantsTest is Test {
     }
 
     function targetSelectors() public view returns (FuzzSelector[] memory targets) {
-        bytes4[] memory selectors = new bytes4[](7);
+        bytes4[] memory selectors = new bytes4[](8);
         selectors[0] = RebatePoolHandler.buy.selector;
         selectors[1] = RebatePoolHandler.submit.selector;
         selectors[2] = RebatePoolHandler.warp.selector;
@@ -382,6 +496,7 @@ contract RebatePoolInvariantsTest is Test {
         selectors[4] = RebatePoolHandler.claim.selector;
         selectors[5] = RebatePoolHandler.settle.selector;
         selectors[6] = RebatePoolHandler.replay.selector;
+        selectors[7] = RebatePoolHandler.selfDeal.selector;
         targets = new FuzzSelector[](1);
         targets[0] = FuzzSelector({addr: address(handler), selectors: selectors});
     }
@@ -410,11 +525,58 @@ contract RebatePoolInvariantsTest is Test {
                 uint256 swept = handler.sweptOf(leecher, contentId);
                 assertEq(paid + swept + remaining, funded, "paid + swept + remaining = funded");
                 assertLe(bytesCredited, handler.sizes(c), "credited <= size");
+                uint256 networkFees = handler.networkFeesOf(leecher, contentId);
+                uint256 weight = handler.weightOf(leecher, contentId);
+                assertLe(weight, networkFees, "a license weighs at most the network fees paid for it");
+                assertEq(
+                    weight + handler.weightDroppedOf(leecher, contentId) + pool.weightBudget(leecher, contentId),
+                    networkFees,
+                    "weight given + dropped at the sweep + budget left = network fees paid"
+                );
             }
         }
     }
 
-    /// @dev A seeder's share of an epoch is at most the allowance wei it earned in that epoch: in every claim and
+    /// @dev The carry covers every weight still to be paid (the open budgets and the active epoch), and every finalised
+    /// epoch's pool is exactly its weight: no seeder's share is ever diluted, whoever credits what and when.
+    function invariant_EveryEpochPaysItsWeight() public view {
+        (uint256 carry, bool hasActiveEpoch, uint256 activeEpoch) = pool.rollover();
+        uint256 reserved = pool.openWeight();
+        if (hasActiveEpoch) {
+            (, uint256 activeWeight,) = pool.epochInfo(activeEpoch);
+            reserved += activeWeight;
+        }
+        assertGe(carry, reserved, "carry >= open weight + the active epoch's weight");
+        assertEq(pool.surplus(), carry - reserved, "the surplus is the rest of the carry");
+        for (uint256 i; i < handler.epochCount(); ++i) {
+            uint256 e = handler.epochsWithBytes(i);
+            if (!handler.isFinalised(e)) continue;
+            (uint256 epochPool,,) = pool.epochInfo(e);
+            assertEq(epochPool, handler.earnedIn(e), "a finalised epoch's pool is its weight");
+        }
+    }
+
+    /// @dev Who gets paid: a seeder's balance holds exactly what receipts naming it paid from their allowances, plus
+    /// its settled shares, minus what its claims took; nobody else's receipts reach it.
+    function invariant_SeederPaidForItsOwnReceipts() public view {
+        for (uint256 s; s < handler.SEEDERS(); ++s) {
+            address seeder = handler.seeders(s);
+            assertEq(
+                pool.balances(seeder) + handler.claimedFromBalance(seeder),
+                handler.allowancePaidTo(seeder) + handler.settledTo(seeder),
+                "balance = paid by its receipts + settled shares - claimed"
+            );
+        }
+    }
+
+    /// @dev Who gets paid: an adversary that publishes, buys (with an EOA key or an ERC-1271 wallet), signs and seeds
+    /// only for itself, in any epochs and claiming whenever, never holds more than it was lent and spent, whatever the
+    /// honest traffic around it.
+    function invariant_SelfDealingNeverProfits() public view {
+        assertLe(handler.adversaryHolds(), handler.adversaryIn(), "the adversary gets back at most what it paid");
+    }
+
+    /// @dev A seeder's share of an epoch is at most its weight in that epoch: in every claim and
     /// settlement so far, and in what {RebatePool.claimable} offers for every finished epoch now.
     function invariant_EpochShareAtMostEarned() public view {
         assertEq(handler.sharesAboveEarned(), 0, "no share above the seeder's earnings in its epoch");
@@ -432,14 +594,15 @@ contract RebatePoolInvariantsTest is Test {
         }
     }
 
-    /// @dev An epoch's pool is split by earnings: its weight is exactly the allowance wei its receipts paid out, so
-    /// bytes that earned nothing (the free content of maximum size) weigh nothing; the unsettled earnings of its
-    /// seeders are part of it; and an epoch is active (waiting for the carry) only if its receipts earned something.
+    /// @dev An epoch's pool is split by weight: its weight is exactly what its receipts took from their licenses'
+    /// weight budgets (network fees), so bytes that paid none (the free content of maximum size) weigh nothing; the
+    /// unsettled weights of its seeders are part of it; and an epoch is active (waiting for the carry) only if it has
+    /// weight.
     function invariant_EpochWeighsWhatItsBytesEarned() public view {
         for (uint256 i; i < handler.epochCount(); ++i) {
             uint256 e = handler.epochsWithBytes(i);
             (, uint256 epochEarned,) = pool.epochInfo(e);
-            assertEq(epochEarned, handler.earnedIn(e), "epoch weight = allowance wei its receipts paid out");
+            assertEq(epochEarned, handler.earnedIn(e), "epoch weight = weight its receipts took from budgets");
             uint256 unsettled;
             for (uint256 s; s < handler.SEEDERS(); ++s) {
                 (, uint256 earned) = pool.seederEpoch(e, handler.seeders(s));
@@ -448,10 +611,10 @@ contract RebatePoolInvariantsTest is Test {
             assertLe(unsettled, epochEarned, "the seeders' unsettled earnings are part of the epoch's weight");
         }
         (, bool hasActiveEpoch, uint256 activeEpoch) = pool.rollover();
-        if (hasActiveEpoch) assertGe(handler.earnedIn(activeEpoch), 1, "an active epoch has earned something");
+        if (hasActiveEpoch) assertGe(handler.earnedIn(activeEpoch), 1, "an active epoch has weight");
     }
 
-    /// @dev Pool money is conserved: what was swept and what the caps cut is either in the carry or in exactly one
+    /// @dev Pool money is conserved: the network fees, what was swept and what the caps cut is either in the carry or in exactly one
     /// finalised epoch's pool; each share splits exactly into what its seeder got and what rolled forward; and an
     /// epoch's pool covers everything taken from it plus its unsettled pro-rata parts.
     function invariant_PoolConserved() public view {
@@ -469,14 +632,19 @@ contract RebatePoolInvariantsTest is Test {
             }
             assertLe(handler.takenFrom(e) + unsettled, epochPool, "an epoch's pool covers its shares");
         }
-        assertEq(handler.totalSwept() + handler.totalRolledForward(), pools + carry, "swept + rolled = pools + carry");
+        assertEq(
+            handler.totalNetworkFees() + handler.totalSwept() + handler.totalRolledForward(),
+            pools + carry,
+            "network fees + swept + rolled = pools + carry"
+        );
     }
 
     /// @dev No receipt is counted twice: no replayed or not-newer receipt was accepted, and every license's credited
     /// bytes are exactly its seeders' cumulative counts added up, cut at the content size (a receipt counted again
     /// would credit bytes no cumulative count accounts for).
     function invariant_NoReceiptCountedTwice() public view {
-        assertTrue(!handler.replayAccepted(), "a replayed or not-newer receipt was accepted");
+        assertTrue(!handler.replayAccepted(), "a replayed or not-newer receipt was credited");
+        assertTrue(!handler.batchVoided(), "a replay voided the newer receipt of its batch");
         for (uint256 l; l < handler.LEECHERS(); ++l) {
             address leecher = handler.leecherAt(l);
             for (uint256 c; c < handler.CONTENTS(); ++c) {

@@ -42,9 +42,19 @@ contract RebatePoolTest is Test, RebatePoolFixture {
     struct SelfDealing {
         uint256 paid;
         uint256 fees;
+        uint256 networkFees;
         uint256 proceeds;
         uint256 earned;
         uint256 proRata;
+    }
+
+    /// @dev What a license was funded with: its allowance (bounty fees) and weight budget (network fees), in all and
+    /// after its whole size was credited.
+    struct Funding {
+        uint256 bounty;
+        uint256 network;
+        uint256 bountyAfterFull;
+        uint256 networkAfterFull;
     }
 
     /// @dev What the receipts of the leecher for RECEIPT_SEEDER have moved (see {_creditOf}).
@@ -63,8 +73,8 @@ contract RebatePoolTest is Test, RebatePoolFixture {
     }
 
     /// @dev Any sequence of cumulative receipts from several seeders, with purchases in between, pays out at most what
-    /// the license was funded with, credits at most the content size, and pays exactly the funding received before the
-    /// whole size was credited.
+    /// the license was funded with, weighs at most the network fees paid for it, credits at most the content size, and
+    /// pays (and weighs) exactly the funding received before the whole size was credited.
     function testFuzz_SubmitReceipts_PayoutNeverExceedsAllowance(
         uint64 sizeSeed,
         uint128 priceSeed,
@@ -74,19 +84,23 @@ contract RebatePoolTest is Test, RebatePoolFixture {
         uint64 size = uint64(bound(sizeSeed, 1, type(uint64).max));
         uint128 price = uint128(bound(priceSeed, 0, MAX_PRICE));
         uint256 contentId = _register(size, price, false);
-        uint256 funded = _buy(contentId, leecher, 1);
+        Funding memory f;
+        (f.network, f.bounty) = _buyWithFees(contentId, leecher, 1);
 
         address[SEEDERS] memory seeders = [address(0x5EED1), address(0x5EED2), address(0x5EED3)];
         uint256[SEEDERS] memory cumulative;
         uint256 attempted;
         // Funding that arrives once the whole size is credited can no longer be earned (it waits for the sweep).
-        uint256 fundedAfterFull;
         for (uint256 i; i < STEPS; ++i) {
             uint256 pick = picks[i] % (SEEDERS + 1);
             if (pick == BUY_AGAIN) {
-                uint256 fees = _buy(contentId, leecher, 1);
-                funded += fees;
-                if (attempted >= size) fundedAfterFull += fees;
+                (uint256 networkFee, uint256 bountyFee) = _buyWithFees(contentId, leecher, 1);
+                f.bounty += bountyFee;
+                f.network += networkFee;
+                if (attempted >= size) {
+                    f.bountyAfterFull += bountyFee;
+                    f.networkAfterFull += networkFee;
+                }
                 continue;
             }
             uint256 increment = bound(increments[i], 1, size);
@@ -98,34 +112,37 @@ contract RebatePoolTest is Test, RebatePoolFixture {
 
             uint256 paid = pool.balances(seeders[0]) + pool.balances(seeders[1]) + pool.balances(seeders[2]);
             (uint256 remaining, uint256 bytesCredited,) = pool.allowance(leecher, contentId);
-            assertLe(paid, funded, "paid <= funded");
-            assertEq(remaining + paid, funded, "remaining + paid = funded");
+            assertLe(paid, f.bounty, "paid <= funded");
+            assertEq(remaining + paid, f.bounty, "remaining + paid = funded");
             assertLe(bytesCredited, size, "credited <= size");
             assertEq(bytesCredited, attempted < size ? attempted : size, "credited = min(attempted, size)");
             if (bytesCredited == size) {
-                assertEq(remaining, fundedAfterFull, "whole size credited pays all funding received before it");
+                assertEq(remaining, f.bountyAfterFull, "whole size credited pays all funding received before it");
             }
         }
-        (, uint256 epochEarned,) = pool.epochInfo(0);
+        (, uint256 epochWeight,) = pool.epochInfo(0);
         (, uint256 licenseBytes,) = pool.allowance(leecher, contentId);
         uint256 seederBytes;
-        uint256 seederEarned;
+        uint256 seederWeight;
         for (uint256 s; s < SEEDERS; ++s) {
-            (uint256 b, uint256 earned) = pool.seederEpoch(0, seeders[s]);
+            (uint256 b, uint256 weight) = pool.seederEpoch(0, seeders[s]);
             seederBytes += b;
-            seederEarned += earned;
-            assertEq(earned, pool.balances(seeders[s]), "a seeder's epoch earnings are what its receipts paid it");
+            seederWeight += weight;
         }
         assertEq(seederBytes, licenseBytes, "the seeders' epoch bytes are the bytes credited against the license");
-        assertEq(epochEarned, seederEarned, "the epoch's weight is what its seeders earned");
-        // Credits that earned nothing (price 0, or bytes that round to 0 wei) leave the epoch without a pool.
+        assertEq(epochWeight, seederWeight, "the epoch's weight is its seeders' weights");
+        assertLe(seederWeight, f.network, "a license weighs at most the network fees paid for it");
+        if (licenseBytes == size) {
+            assertEq(seederWeight, f.network - f.networkAfterFull, "the whole size weighs the fees paid before it");
+        }
+        // Credits without weight (price 0, or bytes that round to 0 wei) leave the epoch without a pool.
         (, bool active,) = pool.rollover();
-        assertTrue(active == (epochEarned != 0), "the epoch is active exactly when its credits earned something");
+        assertTrue(active == (epochWeight != 0), "the epoch is active exactly when it has weight");
     }
 
     /// @dev Receipts are cumulative per (leecher, seeder, content): the same receipt again, or a receipt signed anew for
-    /// no more bytes than the seeder was credited, alone or repeated in a batch, is refused and changes nothing; the
-    /// next newer receipt credits only the bytes above the last one.
+    /// no more bytes than the seeder was credited, alone or repeated in a batch, is skipped with an event and changes
+    /// nothing; the next newer receipt credits only the bytes above the last one.
     function testFuzz_SubmitReceipts_NoReceiptCountedTwice(
         uint64 sizeSeed,
         uint64 firstSeed,
@@ -146,23 +163,27 @@ contract RebatePoolTest is Test, RebatePoolFixture {
 
         _submit(RECEIPT_SEEDER, r);
         Credit memory before = _creditOf(r);
-        vm.expectRevert(_notNewer(r, first));
+        _expectSkipped(r, first);
         _submit(RECEIPT_SEEDER, r);
-        vm.expectRevert(_notNewer(stale, first));
+        _expectSkipped(stale, first);
         _submit(RECEIPT_SEEDER, stale);
-        vm.expectRevert(_notNewer(twice[0], twice[0].cumulativeBytes));
+        Credit memory afterSkips = _creditOf(r);
+        assertEq(afterSkips.remaining, before.remaining, "skipped receipts pay nothing from the allowance");
+        assertEq(afterSkips.balance, before.balance, "skipped receipts add nothing to the seeder's balance");
+        _expectSkipped(twice[0], twice[0].cumulativeBytes);
+        pool.submitReceipts(RECEIPT_SEEDER, twice);
+        before = _creditOf(r);
+        assertEq(before.cumulative, twice[0].cumulativeBytes, "the first copy in the batch is credited");
         pool.submitReceipts(RECEIPT_SEEDER, twice);
 
         Credit memory afterRefusals = _creditOf(r);
-        assertEq(afterRefusals.remaining, before.remaining, "refused receipts pay nothing from the allowance");
-        assertEq(afterRefusals.licenseBytes, before.licenseBytes, "refused receipts credit no bytes");
-        assertEq(afterRefusals.balance, before.balance, "refused receipts add nothing to the seeder's balance");
-        assertEq(afterRefusals.epochEarned, before.epochEarned, "refused receipts add no weight to the epoch");
-        assertEq(afterRefusals.cumulative, first, "the seeder's cumulative count is unchanged");
-
-        _submit(RECEIPT_SEEDER, twice[0]);
+        assertEq(afterRefusals.remaining, before.remaining, "skipped receipts pay nothing from the allowance");
+        assertEq(afterRefusals.licenseBytes, before.licenseBytes, "skipped receipts credit no bytes");
+        assertEq(afterRefusals.balance, before.balance, "skipped receipts add nothing to the seeder's balance");
+        assertEq(afterRefusals.epochEarned, before.epochEarned, "skipped receipts add no weight to the epoch");
+        assertEq(afterRefusals.cumulative, twice[0].cumulativeBytes, "the seeder's cumulative count is unchanged");
         assertEq(
-            _creditOf(r).licenseBytes, twice[0].cumulativeBytes, "the newer receipt credits only the bytes above the last"
+            afterRefusals.licenseBytes, twice[0].cumulativeBytes, "the newer receipt credits only the bytes above the last"
         );
     }
 
@@ -248,14 +269,16 @@ contract RebatePoolTest is Test, RebatePoolFixture {
     function _acceptOnce(RebatePool.SignedReceipt memory r) private {
         _submit(RECEIPT_SEEDER, r);
         assertEq(pool.credited(r.leecher, RECEIPT_SEEDER, r.contentId), r.cumulativeBytes, "accepted where it belongs");
-        vm.expectRevert(_notNewer(r, r.cumulativeBytes));
+        uint256 balance = pool.balances(RECEIPT_SEEDER);
+        _expectSkipped(r, r.cumulativeBytes);
         _submit(RECEIPT_SEEDER, r);
+        assertEq(pool.balances(RECEIPT_SEEDER), balance, "a replay is skipped and pays nothing");
     }
 
-    function _notNewer(RebatePool.SignedReceipt memory r, uint256 alreadyCredited) private pure returns (bytes memory) {
-        return abi.encodeWithSelector(
-            RebatePool.ReceiptNotNewer.selector, r.leecher, RECEIPT_SEEDER, r.contentId, r.cumulativeBytes, alreadyCredited
-        );
+    /// @dev The next call skips `r` for RECEIPT_SEEDER, which was credited `alreadyCredited`.
+    function _expectSkipped(RebatePool.SignedReceipt memory r, uint256 alreadyCredited) private {
+        vm.expectEmit();
+        emit RebatePool.ReceiptSkipped(r.leecher, RECEIPT_SEEDER, r.contentId, r.cumulativeBytes, alreadyCredited);
     }
 
     function _invalidDelegation() private view returns (bytes memory) {
@@ -268,10 +291,10 @@ contract RebatePoolTest is Test, RebatePoolFixture {
 
     /// @dev A self-dealer buys licenses of a content of any price (0 included) and size (up to 2^64-1), credits each
     /// license's whole size to its own seeder address in an epoch whose pool other buyers' unearned allowances
-    /// funded, against some honest traffic. Its epoch share is at most what its allowances paid it (its fees F), so it
-    /// recovers at most 2F: no more than it paid (curve price + F) unless it is the publisher, who gets the curve
-    /// price back and then nets at most F (both are asserted: the curve price goes to PUBLISHER, who may be the
-    /// self-dealer or not). The part of its pro-rata share above the cap rolls forward, all of it.
+    /// funded, against some honest traffic. Its allowances pay it back its bounty fees and its epoch share is at most
+    /// its weight, the network fees it paid into the pool: it recovers at most its fees F, so even as the publisher
+    /// (who gets the curve price back; the curve price goes to PUBLISHER, who may be the self-dealer or not) it nets
+    /// at most 0. The part of the pool above the epoch's weight rolls forward at finalisation.
     function testFuzz_Claim_SelfDealingRecoversAtMostWhatItPaid(
         uint128 priceSeed,
         uint64 sizeSeed,
@@ -284,26 +307,19 @@ contract RebatePoolTest is Test, RebatePoolFixture {
         SelfDealing memory d = _selfDeal(
             epoch, uint64(bound(sizeSeed, 1, type(uint64).max)), price, bound(licensesSeed, 1, MAX_SELF_LICENSES)
         );
-        // Fees are at most 30% of the curve price, which is what makes 2F <= what was paid.
-        assertLe(d.fees * BPS, d.proceeds * (NETWORK_FEE_BPS + BOUNTY_FEE_BPS), "fees <= 30% of the curve price");
-        assertEq(d.earned, d.fees, "its whole size credited, its allowances paid it exactly its fees");
+        assertEq(d.earned, d.networkFees, "its whole size credited, it weighs exactly the network fees it paid");
 
         vm.warp(block.timestamp + EPOCH_DURATION);
         uint256 recovered = _claimOrSettle(epoch);
-        uint256 share = recovered - d.fees;
+        uint256 share = recovered - (d.fees - d.networkFees);
 
-        assertLe(share, d.earned, "epoch share <= earned in the epoch");
-        assertEq(share, d.proRata < d.earned ? d.proRata : d.earned, "share = min(pro rata, earned)");
-        if (d.earned != 0) {
-            // The claim or settlement finalised the epoch (emptying the carry), so the carry is what the cap cut.
-            (uint256 rolledForward,,) = pool.rollover();
-            assertEq(share + rolledForward, d.proRata, "the part above the cap rolls forward");
-        } else {
-            assertEq(d.proRata, 0, "bytes that earned nothing have no pro-rata part");
-        }
-        assertLe(recovered, 2 * d.fees, "recovers at most twice its fees");
-        assertLe(recovered, d.paid, "a buyer who is not the publisher never profits");
-        assertLe(recovered + d.proceeds, d.paid + d.fees, "the publisher, paid the curve price, nets at most its fees");
+        assertLe(share, d.earned, "epoch share <= weight in the epoch");
+        assertEq(share, d.proRata < d.earned ? d.proRata : d.earned, "share = min(pro rata, weight)");
+        (uint256 finalPool, uint256 epochWeight,) = pool.epochInfo(epoch);
+        assertLe(finalPool, epochWeight, "the epoch kept at most its weight, the rest rolled forward");
+        if (d.earned == 0) assertEq(d.proRata, 0, "bytes without weight have no pro-rata part");
+        assertLe(recovered, d.fees, "recovers at most its fees");
+        assertLe(recovered + d.proceeds, d.paid, "even the publisher, paid the curve price, nets at most 0");
         if (price == 0) assertEq(recovered, 0, "free content wins nothing, whatever its size");
     }
 
@@ -382,10 +398,11 @@ contract RebatePoolTest is Test, RebatePoolFixture {
     }
 
     /// @dev A griefer credits, in the same epoch as an honest seeder, the whole size (up to 2^64-1) of a free content
-    /// and of a priced content whose license is funded a few wei. Its bytes weigh what they earned: the free ones
-    /// nothing, the others at most a license's fees. The epoch's weight is exactly the honest earnings plus that, and
-    /// the honest share is the pool split by earnings; with only free bytes it is exactly what it is without the
-    /// griefer. Under a split by bytes the honest share would be about `pool * honestBytes / 2^64`, i.e. 0.
+    /// and of a priced content whose license pays a few wei of network fee. Its bytes weigh their network-fee part:
+    /// the free ones nothing, the others at most a license's network fee, which it paid into the pool. The epoch's
+    /// weight is exactly the honest weight plus that, the honest share is the pool split by weight, and it is never
+    /// less than without the griefer. Under a split by bytes the honest share would be about
+    /// `pool * honestBytes / 2^64`, i.e. 0.
     function testFuzz_Claim_BytesThatEarnedNothingDoNotDilute(
         uint256 sweptSeed,
         uint64 honestBytesSeed,
@@ -399,11 +416,11 @@ contract RebatePoolTest is Test, RebatePoolFixture {
         assertEq(honestEpochEarned, honestEarned, "before the griefer, the epoch weighs what the honest seeder earned");
 
         uint256 grieferEarned = _grief(uint64(bound(freeSizeSeed, 1, type(uint64).max)), 0);
-        assertEq(grieferEarned, 0, "free bytes earn nothing");
+        assertEq(grieferEarned, 0, "free bytes weigh nothing");
         if (alsoPriced) grieferEarned = _grief(uint64(bound(pricedSizeSeed, 1, type(uint64).max)), TINY_PRICE);
         (uint256 poolAfter, uint256 epochEarned,) = pool.epochInfo(epoch);
-        assertEq(poolAfter, epochPool, "the griefer adds nothing to the pool");
-        assertEq(epochEarned, honestEarned + grieferEarned, "the epoch weighs the allowance wei its bytes earned");
+        assertEq(poolAfter, epochPool + grieferEarned, "the griefer paid its weight into the pool");
+        assertEq(epochEarned, honestEarned + grieferEarned, "the epoch weighs the network-fee part of its bytes");
         assertLe(grieferEarned, TINY_PRICE, "a license of a cheap content weighs at most its fees");
 
         vm.warp(block.timestamp + EPOCH_DURATION);
@@ -414,12 +431,10 @@ contract RebatePoolTest is Test, RebatePoolFixture {
         vm.prank(HONEST_SEEDER);
         pool.claim(epochs);
         uint256 share = HONEST_SEEDER.balance - before - balance;
-        uint256 proRata = epochPool * honestEarned / epochEarned;
-        assertEq(share, proRata < honestEarned ? proRata : honestEarned, "honest share = min(pro rata, earned)");
-        if (!alsoPriced) {
-            uint256 alone = epochPool < honestEarned ? epochPool : honestEarned;
-            assertEq(share, alone, "free bytes leave the honest share as it is without them");
-        }
+        uint256 proRata = poolAfter * honestEarned / epochEarned;
+        assertEq(share, proRata < honestEarned ? proRata : honestEarned, "honest share = min(pro rata, weight)");
+        uint256 alone = epochPool < honestEarned ? epochPool : honestEarned;
+        assertGe(share, alone, "the griefer's bytes never reduce the honest share");
     }
 
     /// @dev The griefer registers a content of `size` and price `price`, buys a license of it for itself and credits
@@ -427,13 +442,13 @@ contract RebatePoolTest is Test, RebatePoolFixture {
     function _grief(uint64 size, uint128 price) private returns (uint256 earned) {
         uint256 contentId = _register(size, price, false);
         uint256 pk = GRIEFER_PK + contentId;
-        uint256 fees = _buy(contentId, vm.addr(pk), 1);
+        (uint256 fees,) = _buyWithFees(contentId, vm.addr(pk), 1);
         (, uint256 earnedBefore) = pool.seederEpoch(pool.currentEpoch(), GRIEFER);
         _submit(GRIEFER, _signedReceipt(pk, pk + 1, GRIEFER, contentId, size, expiry));
         (uint256 bytesCredited, uint256 earnedAfter) = pool.seederEpoch(pool.currentEpoch(), GRIEFER);
         assertGe(bytesCredited, size, "its bytes are recorded, for information");
         earned = earnedAfter - earnedBefore;
-        assertEq(earned, fees, "crediting the whole size earns the license's fees");
+        assertEq(earned, fees, "crediting the whole size weighs the license's network fee");
     }
 
     /// @dev An epoch whose pool is the unearned allowances of up to MAX_SWEPT licenses of the honest content, in which
@@ -470,7 +485,7 @@ contract RebatePoolTest is Test, RebatePoolFixture {
             uint256 pk = SELF_KEYS + i;
             (,,, uint256 total) = market.quote(contentId, 1);
             d.paid += total;
-            d.fees += _buy(contentId, vm.addr(pk), 1);
+            _selfBuy(d, contentId, vm.addr(pk));
             batch[i] = _signedReceipt(pk, pk + MAX_SELF_LICENSES, SELF_SEEDER, contentId, size, expiry);
         }
         pool.submitReceipts(SELF_SEEDER, batch);
@@ -480,19 +495,26 @@ contract RebatePoolTest is Test, RebatePoolFixture {
         d.proRata = epochPool * d.earned / epochEarned;
     }
 
-    /// @dev SELF_SEEDER claims `epoch` when it has anything to be paid; otherwise (a share rounded to 0) anyone settles
-    /// its share. Free content earned nothing, so it has no share to take. Returns the ETH it received.
+    /// @dev Buys one license of `contentId` for `buyer` and adds its fees to `d`.
+    function _selfBuy(SelfDealing memory d, uint256 contentId, address buyer) private {
+        (uint256 networkFee, uint256 bountyFee) = _buyWithFees(contentId, buyer, 1);
+        d.fees += networkFee + bountyFee;
+        d.networkFees += networkFee;
+    }
+
+    /// @dev SELF_SEEDER claims its balance and `epoch` when it has anything to be paid; otherwise (a share rounded to 0)
+    /// anyone settles its share. Bytes without weight have no share to take. Returns the ETH it received.
     function _claimOrSettle(uint256 epoch) private returns (uint256 recovered) {
         (, uint256 earned) = pool.seederEpoch(epoch, SELF_SEEDER);
-        if (earned == 0) return 0;
-        uint256[] memory epochs = new uint256[](1);
-        epochs[0] = epoch;
+        uint256[] memory epochs = new uint256[](earned == 0 ? 0 : 1);
+        if (earned != 0) epochs[0] = epoch;
         if (pool.claimable(SELF_SEEDER, epochs) != 0) {
             uint256 before = SELF_SEEDER.balance;
             vm.prank(SELF_SEEDER);
             pool.claim(epochs);
             return SELF_SEEDER.balance - before;
         }
+        if (earned == 0) return 0;
         address[] memory self = new address[](1);
         self[0] = SELF_SEEDER;
         pool.settleEpochShares(epoch, self);

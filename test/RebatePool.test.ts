@@ -2,6 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { network } from "hardhat";
 import {
+  getAddress,
   hashTypedData,
   keccak256,
   toHex,
@@ -40,8 +41,10 @@ function same(actual: unknown, expected: unknown) {
 /** Deliberately not a round number, so per-byte payouts round. */
 const SIZE = 1_000_003n;
 const BASE_PRICE = parseEther("1");
-/** 10% network fee + 20% bounty fee of the base price. */
-const ALLOWANCE = parseEther("0.3");
+/** The 20% bounty fee of the base price: a license's rebate allowance. */
+const ALLOWANCE = parseEther("0.2");
+/** The 10% network fee of the base price: paid into the epoch pool, a license's weight budget. */
+const NETWORK_FEE = parseEther("0.1");
 const DELEGATION_LIFETIME = 400n * DAY;
 
 async function deployFixture() {
@@ -80,7 +83,8 @@ async function deployFixture() {
   };
 }
 
-/** The leecher holds a license with a 0.3 ETH allowance and has delegated a session key. */
+/** The leecher holds a license with a 0.2 ETH allowance (and 0.1 ETH network fee in the pool) and has delegated a
+ * session key. */
 async function licensedFixture() {
   const f = await deployFixture();
   await buy(f.market, f.leecher, f.contentId);
@@ -250,7 +254,7 @@ describe("RebatePool", () => {
     it("refuses funding and receipts before a market is bound", async () => {
       const { pool, other } = await loadFixture(unboundFixture);
       await viem.assertions.revertWithCustomErrorWithArgs(
-        pool.write.fundAllowance([other.account.address, 1n], { account: other.account, value: 1n }),
+        pool.write.fundLicense([other.account.address, 1n, 0n], { account: other.account, value: 1n }),
         pool,
         "OnlyLicenseMarket",
         [other.account.address],
@@ -267,22 +271,31 @@ describe("RebatePool", () => {
     });
   });
 
-  describe("fundAllowance", () => {
-    it("turns a purchase's network and bounty fees into the recipient's allowance", async () => {
+  describe("fundLicense", () => {
+    it("turns a purchase's bounty fee into the recipient's allowance and its network fee into the epoch pool and the license's weight budget", async () => {
       const { pool, market, leecher, other, contentId } = await loadFixture(deployFixture);
       const [, networkFee, bountyFee, total] = await market.read.quote([contentId, 1n]);
-      assert.equal(networkFee + bountyFee, ALLOWANCE);
+      assert.deepEqual([networkFee, bountyFee], [NETWORK_FEE, ALLOWANCE]);
       // A gift: `other` pays, `leecher` is the licensee.
       const tx = market.write.buy([contentId, 1n, leecher.account.address, total], {
         account: other.account,
         value: total,
       });
       await viem.assertions.emitWithArgs(tx, pool, "AllowanceFunded", [
-        leecher.account.address,
+        getAddress(leecher.account.address),
         contentId,
         ALLOWANCE,
         ALLOWANCE,
       ]);
+      await viem.assertions.emitWithArgs(tx, pool, "NetworkFeePooled", [
+        getAddress(leecher.account.address),
+        contentId,
+        NETWORK_FEE,
+        0n,
+      ]);
+      assert.equal(await pool.read.weightBudget([leecher.account.address, contentId]), NETWORK_FEE);
+      assert.equal(await pool.read.openWeight(), NETWORK_FEE);
+      assert.deepEqual(await pool.read.rollover(), [NETWORK_FEE, false, 0n]);
       const [remaining, bytesCredited, fundedAt] = await pool.read.allowance([leecher.account.address, contentId]);
       assert.deepEqual([remaining, bytesCredited, fundedAt], [ALLOWANCE, 0n, BigInt(await time.latest())]);
       assert.deepEqual(await pool.read.allowance([other.account.address, contentId]), [0n, 0n, 0n]);
@@ -301,7 +314,7 @@ describe("RebatePool", () => {
     it("only accepts the bound market", async () => {
       const { pool, other, contentId } = await loadFixture(deployFixture);
       await viem.assertions.revertWithCustomErrorWithArgs(
-        pool.write.fundAllowance([other.account.address, contentId], {
+        pool.write.fundLicense([other.account.address, contentId, 0n], {
           account: other.account,
           value: parseEther("1"),
         }),
@@ -313,10 +326,11 @@ describe("RebatePool", () => {
   });
 
   describe("submitReceipts", () => {
-    it("pays the seeder from the license's allowance and records its bytes and earnings in the current epoch", async () => {
+    it("pays the seeder from the license's allowance and records its bytes and their network-fee weight in the current epoch", async () => {
       const { pool, session, seeder, leecher, contentId, publicClient } = await loadFixture(licensedFixture);
       const bytes = 250_000n;
       const expected = creditLicense(ALLOWANCE, 0n, SIZE, bytes);
+      const weight = creditLicense(NETWORK_FEE, 0n, SIZE, bytes).payout;
       const hash = await pool.write.submitReceipts(
         [seeder.account.address, [await session.receipt(seeder.account.address, contentId, bytes)]],
         {
@@ -331,9 +345,12 @@ describe("RebatePool", () => {
         cumulativeBytes: bytes,
         creditedBytes: bytes,
         payout: expected.payout,
+        weight,
         epoch: 0n,
       });
       assert.equal(expected.payout, (ALLOWANCE * bytes) / SIZE);
+      assert.equal(weight, (NETWORK_FEE * bytes) / SIZE);
+      assert.equal(await pool.read.weightBudget([leecher.account.address, contentId]), NETWORK_FEE - weight);
       assert.equal(await pool.read.balances([seeder.account.address]), expected.payout);
       assert.equal(await pool.read.credited([leecher.account.address, seeder.account.address, contentId]), bytes);
       assert.deepEqual(await pool.read.allowance([leecher.account.address, contentId]), [
@@ -341,10 +358,11 @@ describe("RebatePool", () => {
         bytes,
         (await pool.read.allowance([leecher.account.address, contentId]))[2],
       ]);
-      // The seeder's record of the epoch: its bytes and the allowance wei they earned, its weight and its cap.
-      assert.deepEqual(await pool.read.seederEpoch([0n, seeder.account.address]), [bytes, expected.payout]);
-      assert.deepEqual(await pool.read.epochInfo([0n]), [0n, expected.payout, false]);
-      assert.deepEqual(await pool.read.rollover(), [0n, true, 0n]);
+      // The seeder's record of the epoch: its bytes and their network-fee part, its weight and its cap.
+      assert.deepEqual(await pool.read.seederEpoch([0n, seeder.account.address]), [bytes, weight]);
+      // The pool holds the license's network fee; the epoch would keep its weight of it, the rest rolls on.
+      assert.deepEqual(await pool.read.epochInfo([0n]), [weight, weight, false]);
+      assert.deepEqual(await pool.read.rollover(), [NETWORK_FEE, true, 0n]);
     });
 
     it("accepts a batch from anyone on the seeder's behalf, one event per receipt, and credits the seeder", async () => {
@@ -366,7 +384,8 @@ describe("RebatePool", () => {
         ],
       );
       const earned = (ALLOWANCE * 100n) / SIZE + (ALLOWANCE * 300n) / SIZE;
-      assert.deepEqual(await pool.read.seederEpoch([0n, s]), [400n, earned]);
+      const weight = (NETWORK_FEE * 100n) / SIZE + (NETWORK_FEE * 300n) / SIZE;
+      assert.deepEqual(await pool.read.seederEpoch([0n, s]), [400n, weight]);
       assert.deepEqual(await pool.read.seederEpoch([0n, other.account.address]), [0n, 0n]);
       assert.equal(await pool.read.balances([s]), earned);
       assert.equal(await pool.read.balances([other.account.address]), 0n);
@@ -417,8 +436,10 @@ describe("RebatePool", () => {
       const [nothing] = await logsOf(publicClient, pool, after, "ReceiptCredited");
       assert.deepEqual([nothing.args.creditedBytes, nothing.args.payout], [0n, 0n]);
       assert.equal(await pool.read.credited([leecher.account.address, b, contentId]), 5_000n);
-      assert.deepEqual(await pool.read.seederEpoch([0n, b]), [10n, await pool.read.balances([b])]);
-      assert.deepEqual(await pool.read.epochInfo([0n]), [0n, ALLOWANCE, false]);
+      const [, weightB] = await pool.read.seederEpoch([0n, b]);
+      assert.ok(weightB > 0n && weightB <= NETWORK_FEE, "the last 10 bytes weigh the rest of the budget");
+      assert.equal(await pool.read.weightBudget([leecher.account.address, contentId]), 0n);
+      assert.deepEqual(await pool.read.epochInfo([0n]), [NETWORK_FEE, NETWORK_FEE, false]);
       assert.equal((await pool.read.balances([a])) + (await pool.read.balances([b])), ALLOWANCE);
     });
 
@@ -612,34 +633,54 @@ describe("RebatePool", () => {
       assert.equal((await pool.read.allowance([leecher.account.address, transferable]))[0], ALLOWANCE);
     });
 
-    it("refuses a stale or replayed receipt and reverts the whole batch with it", async () => {
+    it("skips a stale or replayed receipt with ReceiptSkipped and credits the rest of its batch", async () => {
       const { pool, session, seeder, leecher, contentId } = await loadFixture(licensedFixture);
       const s = seeder.account.address;
-      const me = leecher.account.address;
+      const me = getAddress(leecher.account.address);
       const first = await session.receipt(s, contentId, 1_000n);
       await pool.write.submitReceipts([s, [first]]);
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        pool.write.submitReceipts([s, [first]]),
-        pool,
-        "ReceiptNotNewer",
-        [me, s, contentId, 1_000n, 1_000n],
-      );
-      await viem.assertions.revertWithCustomErrorWithArgs(
+      const balance = await pool.read.balances([s]);
+      await viem.assertions.emitWithArgs(pool.write.submitReceipts([s, [first]]), pool, "ReceiptSkipped", [
+        me,
+        getAddress(s),
+        contentId,
+        1_000n,
+        1_000n,
+      ]);
+      await viem.assertions.emitWithArgs(
         pool.write.submitReceipts([s, [await session.receipt(s, contentId, 999n)]]),
         pool,
-        "ReceiptNotNewer",
-        [me, s, contentId, 999n, 1_000n],
+        "ReceiptSkipped",
+        [me, getAddress(s), contentId, 999n, 1_000n],
       );
-      // A good receipt followed by a duplicate of itself: nothing of the batch is credited.
+      assert.equal(await pool.read.balances([s]), balance, "a skipped receipt pays nothing");
+      // A good receipt followed by a duplicate of itself: the good one is credited, the duplicate skipped.
       const next = await session.receipt(s, contentId, 2_000n);
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        pool.write.submitReceipts([s, [next, next]]),
-        pool,
-        "ReceiptNotNewer",
-        [me, s, contentId, 2_000n, 2_000n],
-      );
-      assert.equal(await pool.read.credited([me, s, contentId]), 1_000n);
-      assert.equal((await pool.read.allowance([me, contentId]))[1], 1_000n);
+      await viem.assertions.emitWithArgs(pool.write.submitReceipts([s, [next, next]]), pool, "ReceiptSkipped", [
+        me,
+        getAddress(s),
+        contentId,
+        2_000n,
+        2_000n,
+      ]);
+      assert.equal(await pool.read.credited([me, s, contentId]), 2_000n);
+      assert.equal((await pool.read.allowance([me, contentId]))[1], 2_000n);
+    });
+
+    it("a receipt front-run by someone else's submission does not void the seeder's batch (issue 11)", async () => {
+      const { pool, session, seeder, other, leecher2, market, contentId, domain, expiry } =
+        await loadFixture(licensedFixture);
+      await buy(market, leecher2, contentId);
+      const session2 = new LeecherSession(leecher2, leecher2.account.address, expiry, domain);
+      const s = seeder.account.address;
+      const mine = await session.receipt(s, contentId, 5_000n);
+      const theirs = await session2.receipt(s, contentId, 7_000n);
+      // The leecher (anyone) submits one receipt of the seeder's pending batch first.
+      await pool.write.submitReceipts([s, [mine]], { account: other.account });
+      const before = await pool.read.balances([s]);
+      await pool.write.submitReceipts([s, [mine, theirs]], { account: seeder.account });
+      assert.equal(await pool.read.credited([leecher2.account.address, s, contentId]), 7_000n);
+      assert.equal(await pool.read.balances([s]) - before, creditLicense(ALLOWANCE, 0n, SIZE, 7_000n).payout);
     });
 
     it("accepts a leecher that is an ERC-1271 smart-contract wallet, and refuses a delegation its owner did not sign", async () => {
@@ -653,7 +694,7 @@ describe("RebatePool", () => {
         pool.write.submitReceipts([s, [await signedByOwner.receipt(s, contentId, SIZE)]]),
         pool,
         "ReceiptCredited",
-        [wallet.address, s, contentId, SIZE, SIZE, ALLOWANCE, 0n],
+        [wallet.address, s, contentId, SIZE, SIZE, ALLOWANCE, NETWORK_FEE, 0n],
       );
       const signedByStranger = new LeecherSession(newSessionKey(), wallet.address, expiry, domain);
       await viem.assertions.revertWithCustomErrorWithArgs(
@@ -686,7 +727,7 @@ describe("RebatePool", () => {
         pool.write.submitReceipts([s, [await forA.receipt(s, contentId, SIZE)]]),
         pool,
         "ReceiptCredited",
-        [walletA.address, s, contentId, SIZE, SIZE, ALLOWANCE, 0n],
+        [walletA.address, s, contentId, SIZE, SIZE, ALLOWANCE, NETWORK_FEE, 0n],
       );
     });
 
@@ -702,7 +743,7 @@ describe("RebatePool", () => {
   });
 
   describe("sweep and sweepMany", () => {
-    it("moves an expired allowance into the carry and emits AllowanceSwept", async () => {
+    it("moves an expired allowance into the carry, drops its weight budget and emits AllowanceSwept", async () => {
       const { pool, leecher, other, contentId } = await loadFixture(licensedFixture);
       const [, , fundedAt] = await pool.read.allowance([leecher.account.address, contentId]);
       await time.setNextBlockTimestamp(fundedAt + ALLOWANCE_EXPIRY - 1n);
@@ -719,10 +760,14 @@ describe("RebatePool", () => {
         pool.write.sweep([leecher.account.address, contentId], { account: other.account }),
         pool,
         "AllowanceSwept",
-        [leecher.account.address, contentId, ALLOWANCE, epoch],
+        [leecher.account.address, contentId, ALLOWANCE, NETWORK_FEE, epoch],
       );
       assert.equal((await pool.read.allowance([leecher.account.address, contentId]))[0], 0n);
-      assert.deepEqual(await pool.read.rollover(), [ALLOWANCE, false, 0n]);
+      // The carry holds the license's network fee, paid at purchase, and now its unearned allowance; the budget of a
+      // swept license can no longer become weight.
+      assert.deepEqual(await pool.read.rollover(), [NETWORK_FEE + ALLOWANCE, false, 0n]);
+      assert.equal(await pool.read.weightBudget([leecher.account.address, contentId]), 0n);
+      assert.equal(await pool.read.openWeight(), 0n);
       await viem.assertions.revertWithCustomErrorWithArgs(
         pool.write.sweep([leecher.account.address, contentId]),
         pool,
@@ -748,7 +793,9 @@ describe("RebatePool", () => {
       );
       await time.setNextBlockTimestamp(fundedAt + ALLOWANCE_EXPIRY);
       await pool.write.sweep([leecher.account.address, contentId]);
-      assert.equal((await pool.read.rollover())[0], left + ALLOWANCE);
+      // Epoch 0 kept its weight of the first network fee; the rest of it, the second one and the sweep are carried.
+      const weight0 = (NETWORK_FEE * 400_000n) / SIZE;
+      assert.equal((await pool.read.rollover())[0], left + ALLOWANCE + 2n * NETWORK_FEE - weight0);
     });
 
     it("refuses to sweep an allowance that was never funded", async () => {
@@ -782,27 +829,15 @@ describe("RebatePool", () => {
         leecher2.account.address,
         contentId,
         ALLOWANCE,
+        NETWORK_FEE,
         await pool.read.currentEpoch(),
       ]);
-      assert.equal((await pool.read.rollover())[0], 2n * ALLOWANCE);
+      assert.equal((await pool.read.rollover())[0], 2n * ALLOWANCE + 3n * NETWORK_FEE);
       assert.equal((await pool.read.allowance([leecher.account.address, contentId]))[0], 0n);
     });
   });
 
   describe("epochs", () => {
-    /**
-     * Three buyers; only `leecher` is served. The other two allowances expire unearned and are swept in epoch
-     * `sweepEpoch`, which is also the epoch in which the seeders are credited.
-     */
-    async function sweptFixture() {
-      const f = await licensedFixture();
-      await buy(f.market, f.leecher2, f.contentId);
-      await buy(f.market, f.other, f.contentId);
-      await time.increase(ALLOWANCE_EXPIRY);
-      const sweepEpoch = await f.pool.read.currentEpoch();
-      return { ...f, sweepEpoch };
-    }
-
     it("counts time in epochs of epochDuration from genesis", async () => {
       const { pool } = await loadFixture(deployFixture);
       const genesis = await pool.read.genesis();
@@ -812,358 +847,172 @@ describe("RebatePool", () => {
       assert.equal(await pool.read.currentEpoch(), 3n);
     });
 
-    it("shares an epoch's pool by the allowance wei each seeder earned, not by bytes, rounding down", async () => {
-      const { pool, market, publisher, session, seeder, seeder2, leecher2, contentId, sweepEpoch, domain, expiry } =
-        await loadFixture(sweptFixture);
-      const publicClient = await viem.getPublicClient();
+    it("funds the epoch pool with network fees at purchase, splits it by weight, not by bytes, and rolls what is above the epoch's weight forward at finalisation", async () => {
+      const { pool, market, publisher, session, seeder, seeder2, leecher2, contentId, domain, expiry, publicClient } =
+        await loadFixture(licensedFixture);
       const a = seeder.account.address;
       const b = seeder2.account.address;
-      // b serves ten times as many bytes as a, of a content a tenth the price: each of its bytes paid 1/100 as much.
+      // b serves ten times as many bytes as a, of a content a tenth the price: each of its bytes weighs 1/100 as much.
       const cheapSize = 10n * SIZE;
       const cheap = await registerContent(market, publisher, { size: cheapSize, basePrice: BASE_PRICE / 10n });
       const cheapLicense = await buy(market, leecher2, cheap);
       const session2 = new LeecherSession(leecher2, leecher2.account.address, expiry, domain);
       await pool.write.submitReceipts([a, [await session.receipt(a, contentId, SIZE)]]);
-      await pool.write.submitReceipts([b, [await session2.receipt(b, cheap, cheapSize)]]);
-      const earnedA = ALLOWANCE;
-      const earnedB = cheapLicense.allowance;
-      assert.deepEqual(await pool.read.seederEpoch([sweepEpoch, a]), [SIZE, earnedA]);
-      assert.deepEqual(await pool.read.seederEpoch([sweepEpoch, b]), [cheapSize, earnedB]);
-      // One allowance swept against 1.1 earned: no share reaches its cap.
-      await pool.write.sweep([leecher2.account.address, contentId]);
-      const pool0 = ALLOWANCE;
-      const epochEarned = earnedA + earnedB;
-      assert.ok(pool0 < epochEarned);
-      assert.deepEqual(await pool.read.epochInfo([sweepEpoch]), [pool0, epochEarned, false]);
+      await pool.write.submitReceipts([b, [await session2.receipt(b, cheap, cheapSize / 2n)]]);
+      const weightA = NETWORK_FEE;
+      const weightB = creditLicense(cheapLicense.weightBudget, 0n, cheapSize, cheapSize / 2n).payout;
+      assert.deepEqual(await pool.read.seederEpoch([0n, a]), [SIZE, weightA]);
+      assert.deepEqual(await pool.read.seederEpoch([0n, b]), [cheapSize / 2n, weightB]);
+      const carry = NETWORK_FEE + cheapLicense.networkFee;
+      assert.deepEqual(await pool.read.rollover(), [carry, true, 0n]);
+      assert.deepEqual(await pool.read.epochInfo([0n]), [weightA + weightB, weightA + weightB, false]);
       await viem.assertions.revertWithCustomErrorWithArgs(
-        pool.write.claim([[sweepEpoch]], { account: seeder.account }),
+        pool.write.claim([[0n]], { account: seeder.account }),
         pool,
         "EpochNotFinished",
-        [sweepEpoch, sweepEpoch],
+        [0n, 0n],
       );
       await time.increase(EPOCH_DURATION);
-      const shareA = (pool0 * earnedA) / epochEarned;
-      const shareB = (pool0 * earnedB) / epochEarned;
-      // By bytes, b would have had 10/11 of the pool and a 1/11.
-      assert.ok(shareA > 9n * shareB);
-      const balanceA = await pool.read.balances([a]);
-      assert.equal(await pool.read.claimable([a, [sweepEpoch]]), balanceA + shareA);
+      assert.equal(await pool.read.claimable([a, [0n]]), ALLOWANCE + weightA);
 
-      const hash = await pool.write.claim([[sweepEpoch]], { account: seeder.account });
+      const hash = await pool.write.claim([[0n]], { account: seeder.account });
       const [finalized] = await logsOf(publicClient, pool, hash, "EpochFinalized");
-      same(finalized.args, { epoch: sweepEpoch, pool: pool0, totalEarned: epochEarned });
-      const [share] = await logsOf(publicClient, pool, hash, "EpochShareClaimed");
-      same(share.args, {
-        seeder: a,
-        epoch: sweepEpoch,
-        bytesCredited: SIZE,
-        earned: earnedA,
-        amount: shareA,
-        rolledForward: 0n,
+      same(finalized.args, {
+        epoch: 0n,
+        pool: weightA + weightB,
+        totalWeight: weightA + weightB,
+        rolledForward: carry - weightA - weightB,
       });
+      const [share] = await logsOf(publicClient, pool, hash, "EpochShareClaimed");
+      same(share.args, { seeder: a, epoch: 0n, bytesCredited: SIZE, weight: weightA, amount: weightA });
       const [claimed] = await logsOf(publicClient, pool, hash, "Claimed");
-      same(claimed.args, { seeder: a, fromBalance: balanceA, fromEpochs: shareA, rolledForward: 0n });
-
+      same(claimed.args, { seeder: a, fromBalance: ALLOWANCE, fromEpochs: weightA });
+      // The unserved half of b's license keeps its part of the carry for when it is served.
+      assert.deepEqual(await pool.read.rollover(), [carry - weightA - weightB, false, 0n]);
+      assert.equal(await pool.read.openWeight(), cheapLicense.networkFee - weightB);
+      assert.equal(await pool.read.surplus(), 0n);
       const balanceB = await pool.read.balances([b]);
-      await viem.assertions.balancesHaveChanged(pool.write.claim([[sweepEpoch]], { account: seeder2.account }), [
-        { address: b, amount: balanceB + shareB },
-        { address: pool.address, amount: -(balanceB + shareB) },
+      await viem.assertions.balancesHaveChanged(pool.write.claim([[0n]], { account: seeder2.account }), [
+        { address: b, amount: balanceB + weightB },
+        { address: pool.address, amount: -(balanceB + weightB) },
       ]);
-      // Dust of the rounding stays: the two shares fall short of the pool by at most one wei each.
-      assert.ok(pool0 - (shareA + shareB) <= 1n);
-      // What is left: the dust and the allowance of `other`, not swept.
-      assert.equal(await publicClient.getBalance({ address: pool.address }), pool0 - shareA - shareB + ALLOWANCE);
-      assert.deepEqual(await pool.read.rollover(), [0n, false, 0n]);
-    });
-
-    it("caps shares when the pool exceeds the epoch's earnings: each seeder gets what it earned, the rest rolls on", async () => {
-      const {
-        pool,
-        market,
-        session,
-        seeder,
-        seeder2,
-        leecher2,
-        other,
-        contentId,
-        sweepEpoch,
-        domain,
-        expiry,
-        publicClient,
-      } = await loadFixture(sweptFixture);
-      const a = seeder.account.address;
-      const b = seeder2.account.address;
-      const bytesA = 250_000n;
-      const bytesB = 750_003n;
-      await pool.write.submitReceipts([a, [await session.receipt(a, contentId, bytesA)]]);
-      await pool.write.submitReceipts([b, [await session.receipt(b, contentId, bytesB)]]);
-      // Two allowances swept against one earned: the pool is twice what the epoch's credits earned.
-      await pool.write.sweepMany([
-        [
-          { licensee: leecher2.account.address, contentId },
-          { licensee: other.account.address, contentId },
-        ],
-      ]);
-      const pool0 = 2n * ALLOWANCE;
-      await time.increase(EPOCH_DURATION);
-      // The next epoch already has earnings: leecher2 buys again and is served the whole file.
-      await buy(market, leecher2, contentId);
-      const session2 = new LeecherSession(leecher2, leecher2.account.address, expiry, domain);
-      await pool.write.submitReceipts([a, [await session2.receipt(a, contentId, SIZE)]]);
-      const nextEpoch = sweepEpoch + 1n;
-      assert.deepEqual(await pool.read.rollover(), [0n, true, nextEpoch]);
-
-      const [, earnedA] = await pool.read.seederEpoch([sweepEpoch, a]);
-      const [, earnedB] = await pool.read.seederEpoch([sweepEpoch, b]);
-      // Together they earned the whole allowance, half the pool: each pro-rata part is twice what its seeder earned.
-      assert.equal(earnedA + earnedB, ALLOWANCE);
-      const proRataA = (pool0 * earnedA) / ALLOWANCE;
-      const proRataB = (pool0 * earnedB) / ALLOWANCE;
-      assert.deepEqual([proRataA, proRataB], [2n * earnedA, 2n * earnedB]);
-      const balanceA = await pool.read.balances([a]);
-      assert.equal(await pool.read.claimable([a, [sweepEpoch]]), balanceA + earnedA);
-
-      const hash = await pool.write.claim([[sweepEpoch]], { account: seeder.account });
-      const [share] = await logsOf(publicClient, pool, hash, "EpochShareClaimed");
-      same(share.args, {
-        seeder: a,
-        epoch: sweepEpoch,
-        bytesCredited: bytesA,
-        earned: earnedA,
-        amount: earnedA,
-        rolledForward: proRataA - earnedA,
-      });
-      const [claimed] = await logsOf(publicClient, pool, hash, "Claimed");
-      same(claimed.args, {
-        seeder: a,
-        fromBalance: balanceA,
-        fromEpochs: earnedA,
-        rolledForward: proRataA - earnedA,
-      });
-      // The cut part went to the carry, which is the pool of the active epoch.
-      assert.deepEqual(await pool.read.rollover(), [proRataA - earnedA, true, nextEpoch]);
-      await pool.write.claim([[sweepEpoch]], { account: seeder2.account });
-      const carried = proRataA - earnedA + (proRataB - earnedB);
-      assert.deepEqual(await pool.read.epochInfo([nextEpoch]), [carried, ALLOWANCE, false]);
-
-      // Conserved: what the two seeders got plus what rolled forward is the pool (here without dust).
-      assert.equal(earnedA + earnedB + carried, pool0);
-      // The carried part funds the next epoch, where it is within a's cap (a earned a whole allowance there).
-      await time.increase(EPOCH_DURATION);
-      await viem.assertions.emitWithArgs(
-        pool.write.claim([[nextEpoch]], { account: seeder.account }),
-        pool,
-        "EpochShareClaimed",
-        [a, nextEpoch, SIZE, ALLOWANCE, carried, 0n],
-      );
     });
 
     /**
-     * Two honest seeders earn in `sweepEpoch` (a serves `leecher` the whole file, b serves `other` half of it) against
-     * a pool of one swept allowance; with `griefer`, a third party also credits a free content of the largest size the
-     * market allows to a seeder address of its own, in the same epoch. Returns the honest shares as claimed.
+     * An honest seeder serves `leecher` the whole file in epoch 0; with `griefer`, a third party also credits, in the
+     * same epoch, a free content of the largest size the market allows and a priced content of its own, to a seeder
+     * address of its own. Returns the honest seeder's share of epoch 0.
      */
-    async function honestShares(griefer: boolean) {
-      const f = await loadFixture(sweptFixture);
-      const { pool, market, owner, session, seeder, seeder2, other, leecher2, contentId, sweepEpoch, domain, expiry } =
-        f;
+    async function honestShare(griefer: boolean) {
+      const f = await loadFixture(licensedFixture);
+      const { pool, market, owner, session, seeder, contentId, expiry, domain } = f;
       const a = seeder.account.address;
-      const b = seeder2.account.address;
-      await pool.write.sweep([leecher2.account.address, contentId]);
       await pool.write.submitReceipts([a, [await session.receipt(a, contentId, SIZE)]]);
-      const otherSession = new LeecherSession(other, other.account.address, expiry, domain);
-      await pool.write.submitReceipts([b, [await otherSession.receipt(b, contentId, SIZE / 2n)]]);
-      const [, earnedA] = await pool.read.seederEpoch([sweepEpoch, a]);
-      const [, earnedB] = await pool.read.seederEpoch([sweepEpoch, b]);
-      const grieferSeeder = newSessionKey().address;
       if (griefer) {
+        const grieferSeeder = newSessionKey().address;
         const huge = 2n ** 64n - 1n;
         const freeId = await registerContent(market, owner, { size: huge, basePrice: 0n });
         const key = newSessionKey();
         assert.equal((await buy(market, owner, freeId, key.address)).total, 0n);
         const own = new LeecherSession(key, key.address, expiry, domain);
         await pool.write.submitReceipts([grieferSeeder, [await own.receipt(grieferSeeder, freeId, huge)]]);
-        // Its bytes are recorded, and weigh what they earned: nothing.
-        assert.deepEqual(await pool.read.seederEpoch([sweepEpoch, grieferSeeder]), [huge, 0n]);
+        assert.deepEqual(await pool.read.seederEpoch([0n, grieferSeeder]), [huge, 0n]);
+        const ownId = await registerContent(market, owner, { size: 1n, basePrice: BASE_PRICE });
+        const licenses = await buy(market, owner, ownId, key.address, 50n);
+        await pool.write.submitReceipts([grieferSeeder, [await own.receipt(grieferSeeder, ownId, 1n)]]);
+        assert.deepEqual(await pool.read.seederEpoch([0n, grieferSeeder]), [huge + 1n, licenses.networkFee]);
       }
-      assert.deepEqual(await pool.read.epochInfo([sweepEpoch]), [ALLOWANCE, earnedA + earnedB, false]);
       await time.increase(EPOCH_DURATION);
-      const shareOf = async (who: typeof seeder) => {
-        const hash = await pool.write.claim([[sweepEpoch]], { account: who.account });
-        const [share] = await logsOf(f.publicClient, pool, hash, "EpochShareClaimed");
-        return share.args.amount;
-      };
-      const shares = [await shareOf(seeder), await shareOf(seeder2)];
-      return { ...f, shares, earned: [earnedA, earnedB], grieferSeeder };
+      const before = await pool.read.balances([a]);
+      const hash = await pool.write.claim([[0n]], { account: seeder.account });
+      const [share] = await logsOf(f.publicClient, pool, hash, "EpochShareClaimed");
+      assert.ok(before > 0n);
+      return share.args.amount;
     }
 
-    it("weighs bytes that earned nothing at nothing: free content of maximum size leaves honest shares unchanged", async () => {
-      const alone = await honestShares(false);
-      const griefed = await honestShares(true);
-      assert.deepEqual(griefed.shares, alone.shares, "the honest shares are the same with the griefer as without");
-      // Pro rata by earnings (a earned about twice what b did); the pool is below the earnings, so no cap binds.
-      const [earnedA, earnedB] = alone.earned;
-      const epochEarned = earnedA + earnedB;
-      assert.deepEqual(alone.shares, [(ALLOWANCE * earnedA) / epochEarned, (ALLOWANCE * earnedB) / epochEarned]);
-      assert.ok(alone.shares[0] < earnedA && alone.shares[1] < earnedB);
-
-      // The griefer wins nothing, has nothing to settle, and its record stays as information.
-      const { pool, other, sweepEpoch, grieferSeeder } = griefed;
-      assert.equal(await pool.read.claimable([grieferSeeder, [sweepEpoch]]), 0n);
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        pool.write.settleEpochShares([sweepEpoch, [grieferSeeder]], { account: other.account }),
-        pool,
-        "NothingToSettle",
-        [sweepEpoch],
-      );
-      assert.deepEqual(await pool.read.seederEpoch([sweepEpoch, grieferSeeder]), [2n ** 64n - 1n, 0n]);
-      // Nothing was cut by a cap: the whole pool went to the honest seeders, less one wei of dust each.
-      assert.deepEqual(await pool.read.rollover(), [0n, false, 0n]);
-      assert.ok(ALLOWANCE - (griefed.shares[0] + griefed.shares[1]) <= 1n);
+    it("gives the honest seeder its weight whatever a griefer credits: free bytes of maximum size weigh nothing, and self-dealt weight is paid for", async () => {
+      const alone = await honestShare(false);
+      assert.equal(alone, NETWORK_FEE);
+      assert.equal(await honestShare(true), alone);
     });
 
-    it("rolls the pool of an epoch whose credits earned nothing on, like an empty epoch's", async () => {
-      const { pool, market, owner, session, seeder, seeder2, leecher2, contentId, sweepEpoch, domain, expiry } =
-        await loadFixture(sweptFixture);
-      await pool.write.sweep([leecher2.account.address, contentId]);
-      // Only free bytes are credited in sweepEpoch: they do not make it the epoch the carry goes to.
-      const freeId = await registerContent(market, owner, { size: SIZE, basePrice: 0n });
-      const key = newSessionKey();
-      await buy(market, owner, freeId, key.address);
-      const free = new LeecherSession(key, key.address, expiry, domain);
-      const b = seeder2.account.address;
-      const hash = await pool.write.submitReceipts([b, [await free.receipt(b, freeId, SIZE)]]);
-      const [credited] = await logsOf(await viem.getPublicClient(), pool, hash, "ReceiptCredited");
-      assert.deepEqual([credited.args.creditedBytes, credited.args.payout], [SIZE, 0n]);
-      assert.deepEqual(await pool.read.rollover(), [ALLOWANCE, false, 0n]);
-      assert.deepEqual(await pool.read.epochInfo([sweepEpoch]), [0n, 0n, false]);
+    it("rolls the pool of an epoch without weight on to the next epoch with weight", async () => {
+      const { pool, market, session, seeder, leecher2, contentId, publicClient } = await loadFixture(licensedFixture);
+      const a = seeder.account.address;
+      // Epoch 0: a purchase, no credit. Epochs 1 and 2: nothing. Epoch 3: the leecher is served.
+      await buy(market, leecher2, contentId);
+      await time.increase(3n * EPOCH_DURATION);
+      assert.deepEqual(await pool.read.rollover(), [2n * NETWORK_FEE, false, 0n]);
+      await pool.write.submitReceipts([a, [await session.receipt(a, contentId, SIZE)]]);
+      assert.deepEqual(await pool.read.rollover(), [2n * NETWORK_FEE, true, 3n]);
       await time.increase(EPOCH_DURATION);
-      assert.deepEqual(await pool.read.epochInfo([sweepEpoch]), [0n, 0n, true]);
-      assert.equal(await pool.read.claimable([b, [sweepEpoch]]), 0n);
-      // The next epoch with earnings gets the carry as its pool.
+      const hash = await pool.write.claim([[0n, 3n]], { account: seeder.account });
+      const [finalized] = await logsOf(publicClient, pool, hash, "EpochFinalized");
+      same(finalized.args, { epoch: 3n, pool: NETWORK_FEE, totalWeight: NETWORK_FEE, rolledForward: NETWORK_FEE });
+      assert.deepEqual(await pool.read.epochInfo([0n]), [0n, 0n, true]);
+    });
+
+    it("settleEpochShares credits shares to balances, for anyone, once", async () => {
+      const { pool, session, seeder, other, contentId } = await loadFixture(licensedFixture);
       const a = seeder.account.address;
       await pool.write.submitReceipts([a, [await session.receipt(a, contentId, SIZE)]]);
-      const next = sweepEpoch + 1n;
-      assert.deepEqual(await pool.read.rollover(), [ALLOWANCE, true, next]);
-      await time.increase(EPOCH_DURATION);
-      await viem.assertions.emitWithArgs(
-        pool.write.claim([[sweepEpoch, next]], { account: seeder.account }),
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        pool.write.settleEpochShares([0n, [a]], { account: other.account }),
         pool,
-        "EpochFinalized",
-        [next, ALLOWANCE, ALLOWANCE],
+        "EpochNotFinished",
+        [0n, 0n],
       );
-    });
-
-    it("settleEpochShares credits capped shares to balances and rolls the rest forward, for anyone, once", async () => {
-      const { pool, session, seeder, seeder2, leecher2, other, contentId, sweepEpoch, publicClient } =
-        await loadFixture(sweptFixture);
-      const a = seeder.account.address;
-      const b = seeder2.account.address;
-      await pool.write.submitReceipts([a, [await session.receipt(a, contentId, 1_000n)]]);
-      await pool.write.sweep([leecher2.account.address, contentId]);
+      await time.increase(EPOCH_DURATION);
       await viem.assertions.revertWithCustomError(
-        pool.write.settleEpochShares([sweepEpoch, []], { account: other.account }),
+        pool.write.settleEpochShares([0n, []], { account: other.account }),
         pool,
         "EmptyBatch",
       );
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        pool.write.settleEpochShares([sweepEpoch, [a]], { account: other.account }),
-        pool,
-        "EpochNotFinished",
-        [sweepEpoch, sweepEpoch],
-      );
-      await time.increase(EPOCH_DURATION);
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        pool.write.settleEpochShares([sweepEpoch, [b, other.account.address]], { account: other.account }),
-        pool,
-        "NothingToSettle",
-        [sweepEpoch],
-      );
-      const [, earned] = await pool.read.seederEpoch([sweepEpoch, a]);
-      const balance = await pool.read.balances([a]);
-      // Seeders without bytes in the epoch are skipped; a's share is cut to what it earned, the rest rolls forward.
-      const hash = await pool.write.settleEpochShares([sweepEpoch, [b, a]], { account: other.account });
-      const events = await logsOf(publicClient, pool, hash, "EpochShareSettled");
-      assert.equal(events.length, 1);
-      same(events[0].args, {
-        seeder: a,
-        epoch: sweepEpoch,
-        bytesCredited: 1_000n,
-        earned,
-        amount: earned,
-        rolledForward: ALLOWANCE - earned,
-      });
-      const [finalized] = await logsOf(publicClient, pool, hash, "EpochFinalized");
-      same(finalized.args, { epoch: sweepEpoch, pool: ALLOWANCE, totalEarned: earned });
-      assert.equal(await pool.read.balances([a]), balance + earned);
-      assert.deepEqual(await pool.read.seederEpoch([sweepEpoch, a]), [0n, 0n]);
-      assert.deepEqual(await pool.read.rollover(), [ALLOWANCE - earned, false, 0n]);
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        pool.write.settleEpochShares([sweepEpoch, [a]], { account: other.account }),
-        pool,
-        "NothingToSettle",
-        [sweepEpoch],
-      );
-      // The settled share is claimed with the balance; the epoch holds nothing more for a.
-      assert.equal(await pool.read.claimable([a, [sweepEpoch]]), balance + earned);
       await viem.assertions.emitWithArgs(
-        pool.write.claim([[sweepEpoch]], { account: seeder.account }),
+        pool.write.settleEpochShares([0n, [other.account.address, a]], { account: other.account }),
         pool,
-        "Claimed",
-        [a, balance + earned, 0n, 0n],
+        "EpochShareSettled",
+        [getAddress(a), 0n, SIZE, NETWORK_FEE, NETWORK_FEE],
+      );
+      assert.equal(await pool.read.balances([a]), ALLOWANCE + NETWORK_FEE);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        pool.write.settleEpochShares([0n, [a]], { account: other.account }),
+        pool,
+        "NothingToSettle",
+        [0n],
       );
     });
 
-    it("rolls the pool of epochs without credits into the next epoch whose credits earn something", async () => {
-      const { pool, session, seeder, seeder2, leecher2, contentId, sweepEpoch } = await loadFixture(sweptFixture);
-      await pool.write.sweep([leecher2.account.address, contentId]);
-      // Two epochs pass with no bytes at all.
-      await time.increase(2n * EPOCH_DURATION);
-      const creditEpoch = await pool.read.currentEpoch();
-      assert.equal(creditEpoch, sweepEpoch + 2n);
-      assert.deepEqual(await pool.read.epochInfo([sweepEpoch]), [0n, 0n, true]);
-      const s = seeder.account.address;
-      await pool.write.submitReceipts([s, [await session.receipt(s, contentId, 1_000n)]]);
-      await time.increase(EPOCH_DURATION);
-      // Finalisation is pending until the next action, but the views already show the pool.
-      const [, creditEarned] = await pool.read.seederEpoch([creditEpoch, s]);
-      assert.deepEqual(await pool.read.epochInfo([creditEpoch]), [ALLOWANCE, creditEarned, true]);
-      // The empty epochs hold nothing for anyone.
-      const balance = await pool.read.balances([s]);
-      assert.equal(await pool.read.claimable([s, [sweepEpoch, sweepEpoch + 1n]]), balance);
+    it("releases to the owner's recipient exactly the surplus no weight can claim (swept allowances, unserved network fees), never the open weight", async () => {
+      const { pool, market, owner, other, session, seeder, leecher2, contentId } = await loadFixture(licensedFixture);
+      const a = seeder.account.address;
+      await buy(market, leecher2, contentId);
+      await pool.write.submitReceipts([a, [await session.receipt(a, contentId, SIZE / 2n)]]);
+      const weight = creditLicense(NETWORK_FEE, 0n, SIZE, SIZE / 2n).payout;
+      // All of the carry may still pay weight: the two open budgets and the active epoch.
+      assert.equal(await pool.read.surplus(), 0n);
+      await viem.assertions.revertWithCustomError(pool.write.releaseSurplus([other.account.address]), pool, "NothingToRelease");
       await viem.assertions.revertWithCustomErrorWithArgs(
-        pool.write.claim([[sweepEpoch, sweepEpoch + 1n]], { account: seeder2.account }),
+        pool.write.releaseSurplus([other.account.address], { account: other.account }),
         pool,
-        "NothingToClaim",
-        [seeder2.account.address],
+        "OwnableUnauthorizedAccount",
+        [other.account.address],
       );
-      // 1,000 bytes earned far less than the pool: the share is cut to it and the rest rolls forward.
-      const [, earned] = await pool.read.seederEpoch([creditEpoch, s]);
-      await viem.assertions.emitWithArgs(
-        pool.write.claim([[creditEpoch]], { account: seeder.account }),
-        pool,
-        "Claimed",
-        [s, balance, earned, ALLOWANCE - earned],
-      );
-      assert.deepEqual(await pool.read.rollover(), [ALLOWANCE - earned, false, 0n]);
-    });
-
-    it("assigns a sweep made after an epoch with earnings ended to a later epoch, not to the finished one", async () => {
-      const { pool, session, seeder, leecher2, other, contentId, sweepEpoch } = await loadFixture(sweptFixture);
-      const s = seeder.account.address;
+      // leecher2's license expires unserved: its allowance and its network fee become surplus.
+      await time.increase(ALLOWANCE_EXPIRY);
       await pool.write.sweep([leecher2.account.address, contentId]);
-      await pool.write.submitReceipts([s, [await session.receipt(s, contentId, 1_000n)]]);
-      await time.increase(EPOCH_DURATION);
-      const [, earned] = await pool.read.seederEpoch([sweepEpoch, s]);
-      // This sweep first finalises sweepEpoch with the carry so far, then starts a new carry.
-      await viem.assertions.emitWithArgs(pool.write.sweep([other.account.address, contentId]), pool, "EpochFinalized", [
-        sweepEpoch,
-        ALLOWANCE,
-        earned,
+      assert.equal(await pool.read.surplus(), ALLOWANCE + NETWORK_FEE);
+      await viem.assertions.balancesHaveChanged(pool.write.releaseSurplus([other.account.address], { account: owner.account }), [
+        { address: other.account.address, amount: ALLOWANCE + NETWORK_FEE },
       ]);
-      assert.deepEqual(await pool.read.rollover(), [ALLOWANCE, false, 0n]);
-      assert.deepEqual(await pool.read.epochInfo([sweepEpoch]), [ALLOWANCE, earned, true]);
-      assert.deepEqual(await pool.read.epochInfo([sweepEpoch + 1n]), [0n, 0n, false]);
+      // What is left still pays the seeder its weight and the leecher's unserved half when it is served.
+      assert.deepEqual(await pool.read.rollover(), [NETWORK_FEE - weight, false, 0n]);
+      assert.equal(await pool.read.openWeight(), NETWORK_FEE - weight);
+      await pool.write.submitReceipts([a, [await session.receipt(a, contentId, SIZE)]]);
+      const served = await pool.read.currentEpoch();
+      await time.increase(EPOCH_DURATION);
+      const balance = await pool.read.balances([a]);
+      assert.equal(await pool.read.claimable([a, [0n, served]]), balance + NETWORK_FEE);
     });
   });
 
@@ -1200,7 +1049,7 @@ describe("RebatePool", () => {
         pool.write.claim([[epoch, epoch]], { account: seeder.account }),
         pool,
         "Claimed",
-        [s, ALLOWANCE, ALLOWANCE, 0n],
+        [getAddress(s), ALLOWANCE, NETWORK_FEE],
       );
       assert.deepEqual(await pool.read.seederEpoch([epoch, s]), [0n, 0n]);
       assert.equal(await pool.read.claimable([s, [epoch]]), 0n);
@@ -1245,8 +1094,8 @@ describe("RebatePool", () => {
       await claimer.write.claim([[epoch]]);
       assert.equal(await claimer.read.attempts(), 1n);
       assert.equal(await claimer.read.lastRevertData(), toFunctionSelector("ReentrancyGuardReentrantCall()"));
-      assert.equal(await publicClient.getBalance({ address: s }), 2n * ALLOWANCE);
-      assert.equal(await publicClient.getBalance({ address: pool.address }), before - 2n * ALLOWANCE);
+      assert.equal(await publicClient.getBalance({ address: s }), ALLOWANCE + NETWORK_FEE);
+      assert.equal(await publicClient.getBalance({ address: pool.address }), before - ALLOWANCE - NETWORK_FEE);
       await viem.assertions.revertWithCustomErrorWithArgs(claimer.write.claim([[epoch]]), pool, "NothingToClaim", [s]);
     });
   });

@@ -282,15 +282,15 @@ describe("the journey: publish, buy, download from two seeders, seed, claim reba
     await closeEscrow(second);
   });
 
-  it("an epoch passes: the buyers take their refunds and every seeder claims the rebates its credited bytes earned", async () => {
+  it("an epoch passes: the buyers take their refunds and every seeder claims the rebates its credited bytes earned and its weight in the epoch pool", async () => {
     const epochDuration = await read<number>({ address: pool(), abi: rebatePoolAbi, functionName: "epochDuration" });
     const creditedEpochs = new Set((await events(rebatePoolAbi, pool(), "ReceiptCredited")).map((c) => c.args.epoch));
     await swarm.chain.increaseTime(epochDuration); // also past the escrows' challenge window
     for (const epoch of creditedEpochs) {
-      const [, totalEarned, finished] = await read<readonly [bigint, bigint, boolean]>({ address: pool(), abi: rebatePoolAbi, functionName: "epochInfo", args: [epoch] });
+      const [, totalWeight, finished] = await read<readonly [bigint, bigint, boolean]>({ address: pool(), abi: rebatePoolAbi, functionName: "epochInfo", args: [epoch] });
       assert.ok(finished, `epoch ${epoch} is over`);
       const credits = await events(rebatePoolAbi, pool(), "ReceiptCredited");
-      assert.equal(totalEarned, sum(credits.filter((c) => c.args.epoch === epoch).map((c) => c.args.payout)), "the epoch's weight is what its credits earned");
+      assert.equal(totalWeight, sum(credits.filter((c) => c.args.epoch === epoch).map((c) => c.args.weight)), "the epoch's weight is the network-fee part of its credits");
     }
 
     // Refunds: each escrow returns its deposit less what its seeders were paid.
@@ -325,17 +325,20 @@ describe("the journey: publish, buy, download from two seeders, seed, claim reba
     // The seeders claim in their Seeding page — the headless seeder's operator too, with its key in a wallet.
     for (const index of [PUBLISHER, HEADLESS, BUYER1]) {
       const seeder = await user(index);
-      const earned = sum((await events(rebatePoolAbi, pool(), "ReceiptCredited", { seeder: address(index) })).map((c) => c.args.payout));
-      assert.ok(earned > 0n);
+      const credited = await events(rebatePoolAbi, pool(), "ReceiptCredited", { seeder: address(index) });
+      const earned = sum(credited.map((c) => c.args.payout));
+      // The epoch of the credits is over: its pool pays each seeder its weight, the network-fee part of its bytes.
+      const weight = sum(credited.map((c) => c.args.weight));
+      assert.ok(earned > 0n && weight > 0n);
       await seeder.page.getByTestId("nav-seeding").click();
-      await seeder.page.locator(`[data-testid=claimable] [data-wei="${earned}"]`).waitFor();
+      await seeder.page.locator(`[data-testid=claimable] [data-wei="${earned + weight}"]`).waitFor();
       assert.equal(await wei(seeder.page.getByTestId("rebates-earned")), earned);
       await screenshot(seeder.page, `journey-5-claim-${index}`);
       await seeder.page.getByTestId("claim").click();
       await seeder.page.locator(`[data-testid=claimable] [data-wei="0"]`).waitFor();
       const [claimed] = await events(rebatePoolAbi, pool(), "Claimed", { seeder: address(index) });
       assert.equal(claimed.args.fromBalance, earned, "the claim paid what the seeder's credited bytes earned");
-      assert.equal(claimed.args.fromEpochs, 0n, "no allowance expired into an epoch pool");
+      assert.equal(claimed.args.fromEpochs, weight, "the epoch pool paid the seeder its weight");
       assert.equal(await read<bigint>({ address: pool(), abi: rebatePoolAbi, functionName: "balances", args: [address(index)] }), 0n);
     }
   });

@@ -11,4 +11,7 @@ interface ILicenseMarket {
     /// @return licensed Whether `account` holds at least one license of `contentId`.
     /// @return size The content's size in bytes (0 when the content does not exist).
     function licenseInfo(address account, uint256 contentId) external view returns (bool licensed, uint256 size);
+
+    /// @notice The network fee on every purchase, in basis points of the curve price (0 when the owner waived it).
+    function networkFeeBps() external view returns (uint16);
 }

@@ -1,6 +1,7 @@
 /**
  * What a seeder can claim from the RebatePool and from which epochs: its balance (what its receipts earned from
- * buyers' allowances) and its shares of the pools of the finished epochs in which its receipts were credited. The
+ * buyers' allowances, the bounty fees) and its shares of the pools of the finished epochs in which its receipts were
+ * credited (each its weight there: the network-fee part of its bytes, which the buyers paid into the pool). The
  * app's Seeding page and the headless seeder read it here, so both show and claim the same thing.
  *
  *   const c = await readRebateClaims(publicClient, { pool, seeder, fromBlock });
@@ -20,6 +21,8 @@ export interface RebateCredit {
   creditedBytes: bigint;
   /** Wei paid from the license's allowance into the seeder's balance. */
   payout: bigint;
+  /** The network-fee part of the bytes: weight added to the seeder in `epoch`. */
+  weight: bigint;
   epoch: bigint;
   blockNumber: bigint;
 }
@@ -29,13 +32,13 @@ export interface EpochClaim {
   epoch: bigint;
   /** The seeder's unclaimed bytes in the epoch (0 once claimed). */
   bytes: bigint;
-  /** What those bytes earned from allowances: the seeder's weight in the epoch's pool and the cap on its share. */
-  earned: bigint;
+  /** The network-fee part of those bytes: the seeder's weight in the epoch's pool and the cap on its share. */
+  weight: bigint;
   /** The seeder's share of the epoch's pool: claimable once the epoch is finished. */
   share: bigint;
   pool: bigint;
-  /** What all credits of the epoch earned: the total weight. */
-  totalEarned: bigint;
+  /** The epoch's total weight, all seeders together. */
+  totalWeight: bigint;
   finished: boolean;
 }
 
@@ -78,6 +81,7 @@ export async function readRebateClaims(
       contentId: l.args.contentId!,
       creditedBytes: l.args.creditedBytes!,
       payout: l.args.payout!,
+      weight: l.args.weight!,
       epoch: l.args.epoch!,
       blockNumber: l.blockNumber,
     }),
@@ -86,12 +90,12 @@ export async function readRebateClaims(
   const epochNumbers = [...new Set(credits.map((c) => c.epoch))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const epochs = await Promise.all(
     epochNumbers.map(async (epoch): Promise<EpochClaim> => {
-      const [[epochPool, totalEarned, finished], [bytes, earned], withShare] = await Promise.all([
+      const [[epochPool, totalWeight, finished], [bytes, weight], withShare] = await Promise.all([
         client.readContract({ ...read, functionName: "epochInfo", args: [epoch] }),
         client.readContract({ ...read, functionName: "seederEpoch", args: [epoch, seeder] }),
         client.readContract({ ...read, functionName: "claimable", args: [seeder, [epoch]] }),
       ]);
-      return { epoch, bytes, earned, share: withShare - balance, pool: epochPool, totalEarned, finished };
+      return { epoch, bytes, weight, share: withShare - balance, pool: epochPool, totalWeight, finished };
     }),
   );
   const claimableEpochs = epochs.filter((e) => e.finished && e.share > 0n).map((e) => e.epoch);

@@ -55,7 +55,14 @@ export const DATA_SOURCES: DataSourceSpec[] = [
     name: "RebatePool",
     mapping: "src/mappings/rebatePool.ts",
     // The market binding is deployment wiring, fixed for the pool's life.
-    ignoredEvents: ["LicenseMarketBound", "EIP712DomainChanged", "OwnershipTransferStarted", "OwnershipTransferred"],
+    // ReceiptSkipped changes nothing on-chain: a receipt at or below its credit was skipped.
+    ignoredEvents: [
+      "LicenseMarketBound",
+      "ReceiptSkipped",
+      "EIP712DomainChanged",
+      "OwnershipTransferStarted",
+      "OwnershipTransferred",
+    ],
   },
 ];
 

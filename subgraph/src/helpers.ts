@@ -69,6 +69,8 @@ export function getProtocol(): Protocol {
   protocol.rebateBalances = ZERO;
   protocol.epochShares = ZERO;
   protocol.rebateRolledForward = ZERO;
+  protocol.networkFeesPooled = ZERO;
+  protocol.surplusReleased = ZERO;
   protocol.rebateClaimed = ZERO;
   protocol.rebateClaimedFromBalances = ZERO;
   protocol.rebateClaimedFromEpochs = ZERO;
@@ -155,6 +157,7 @@ export function getEpoch(epoch: BigInt): RebateEpoch {
   entity.swept = ZERO;
   entity.shares = ZERO;
   entity.rolledForward = ZERO;
+  entity.networkFees = ZERO;
   entity.receiptCount = 0;
   return entity;
 }

@@ -27,12 +27,17 @@ abstract contract RebatePoolFixture {
     }
 
     function _register(uint64 size, uint128 basePrice, bool transferable) internal returns (uint256) {
+        return _register(PUBLISHER, size, basePrice, transferable);
+    }
+
+    /// @dev Registers a content paying `payout` (registration is open to anyone, an attacker included).
+    function _register(address payout, uint64 size, uint128 basePrice, bool transferable) internal returns (uint256) {
         return Registration.commitAndRegister(
             market,
             LicenseMarket.ContentParams({
                 infohash: keccak256(abi.encode("w3t content", market.contentCount() + 1)),
                 size: size,
-                payout: PUBLISHER,
+                payout: payout,
                 basePrice: basePrice,
                 curve: CurveKind.Linear,
                 growth: 0,
@@ -44,12 +49,21 @@ abstract contract RebatePoolFixture {
         );
     }
 
-    /// @dev Buys `quantity` licenses for `recipient`, paying the exact total; returns the fees (the allowance added).
-    function _buy(uint256 contentId, address recipient, uint256 quantity) internal returns (uint256 fees) {
-        (, uint256 networkFee, uint256 bountyFee, uint256 total) = market.quote(contentId, quantity);
+    /// @dev Buys `quantity` licenses for `recipient`, paying the exact total; returns the bounty fee (the allowance
+    /// added).
+    function _buy(uint256 contentId, address recipient, uint256 quantity) internal returns (uint256 bountyFee) {
+        (, bountyFee) = _buyWithFees(contentId, recipient, quantity);
+    }
+
+    /// @dev {_buy}, returning both fees: the network fee went into the pool, the bounty fee into the allowance.
+    function _buyWithFees(uint256 contentId, address recipient, uint256 quantity)
+        internal
+        returns (uint256 networkFee, uint256 bountyFee)
+    {
+        uint256 total;
+        (, networkFee, bountyFee, total) = market.quote(contentId, quantity);
         vm.deal(address(this), address(this).balance + total);
         market.buy{value: total}(contentId, quantity, recipient, total);
-        return networkFee + bountyFee;
     }
 
     /// @dev A receipt signed by `sessionPk`, with the delegation to it signed by `leecherPk` (both EOAs).

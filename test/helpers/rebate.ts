@@ -63,7 +63,7 @@ export async function buy(
 ) {
   const [curvePrice, networkFee, bountyFee, total] = await market.read.quote([contentId, quantity]);
   await market.write.buy([contentId, quantity, recipient, total], { account: buyer.account, value: total });
-  return { curvePrice, networkFee, bountyFee, total, allowance: networkFee + bountyFee };
+  return { curvePrice, networkFee, bountyFee, total, allowance: bountyFee, weightBudget: networkFee };
 }
 
 /** A fresh session key, as the client generates one per download. */

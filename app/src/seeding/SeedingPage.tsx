@@ -36,8 +36,8 @@ export function SeedingPage() {
     <section>
       <h1>Seeding</h1>
       <p className="lead">
-        Seeders are paid per checkpoint by leechers' escrows and earn rebates from the fees every buyer paid; expired allowances are shared
-        per epoch in proportion to what each seeder's bytes earned.
+        Seeders are paid per checkpoint by leechers' escrows and earn rebates: each byte credited pays the buyer's bounty fee per byte at once,
+        and after its epoch the network-fee part of the bytes (your weight) from the epoch's pool, which the buyers' network fees funded.
       </p>
 
       <div className="card">
@@ -130,7 +130,7 @@ export function SeedingPage() {
                         <td>{ep.epoch.toString()}</td>
                         <td>{formatBytes(ep.bytes)}</td>
                         <td>
-                          <Eth wei={ep.earned} /> / <Eth wei={ep.totalEarned} />
+                          <Eth wei={ep.weight} /> / <Eth wei={ep.totalWeight} />
                         </td>
                         <td>
                           <Eth wei={ep.pool} />

@@ -6,10 +6,10 @@
  * "claimed <amount> ETH (<amount> wei)" (0 and no transaction when there is nothing to claim); exit code 1 when the
  * claim fails.
  *
- * Claiming (`--claim`): one RebatePool.claim pays the pool balance the receipts earned and the shares of every finished
- * epoch with a share (nothing to claim: no transaction). Before it, the unearned allowances of the licenses this
- * seeder served that have expired are swept into the epoch pool (one sweepMany), which funds the current or the next
- * epoch with earnings; `--no-sweep` skips that. With files, the claim is made at Ctrl-C after the final settlement.
+ * Claiming (`--claim`): one RebatePool.claim pays the pool balance the receipts earned (bounty fees) and the shares of
+ * every finished epoch with a share, each the network-fee part of the bytes credited there (nothing to claim: no
+ * transaction). Before it, the unearned allowances of the licenses this seeder served that have expired are swept
+ * (one sweepMany); a sweep raises no share since issue 12, and `--no-sweep` skips it. With files, the claim is made at Ctrl-C after the final settlement.
  *
  * Options (environment variable in brackets):
  *   --rpc URL                 chain JSON-RPC [W3T_RPC_URL, default http://127.0.0.1:8545]

@@ -602,9 +602,9 @@ export class Seeder extends EventEmitter implements SeederBackend {
 
   /**
    * Sweeps, in one `sweepMany`, the unearned allowances of the licenses this seeder served (as stored) that have
-   * expired, so that they fund the epoch pool: the current epoch's if its credits earned something, else the next
-   * one's that does — epochs whose pools this seeder shares by what it earns in them. A sweep never adds to an epoch
-   * already over. Only licenses with something left and past their expiry on the chain's clock are swept, so the
+   * expired, into the pool's carry. Since issue 12 a seeder's share of an epoch is exactly its weight (the network-fee
+   * part of its bytes), so a sweep raises no share: it only moves the unearned allowance into the surplus the pool's
+   * owner releases (`--no-sweep` saves its gas). Only licenses with something left and past their expiry on the chain's clock are swept, so the
    * transaction does not revert unless someone sweeps one of them first.
    */
   async #sweepExpired(): Promise<SweepResult | null> {

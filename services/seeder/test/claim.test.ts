@@ -1,8 +1,8 @@
 /**
  * The headless seeder claims its rebates: after a paid download is settled, one `claim` pays exactly the balance its
  * receipts earned; with nothing left no transaction is sent; the expired, unearned allowance of a license it served
- * is swept into the epoch pool, and once the epoch in which it earned next is over, `seed --claim` claims that
- * epoch's share with the balance.
+ * is swept, and once the epoch of its credits is over its share there (its weight: the network-fee part of its bytes)
+ * is claimed; `seed --claim` claims the balance and the share of the next epoch it served in.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -45,7 +45,11 @@ describe("the seeder claims its rebates", () => {
       args: { seeder: seederAddress, leecher },
       fromBlock: 0n,
     });
-    return { total: credits.reduce((sum, c) => sum + c.args.payout!, 0n), epochs: [...new Set(credits.map((c) => c.args.epoch!))] };
+    return {
+      total: credits.reduce((sum, c) => sum + c.args.payout!, 0n),
+      weight: credits.reduce((sum, c) => sum + c.args.weight!, 0n),
+      epochs: [...new Set(credits.map((c) => c.args.epoch!))],
+    };
   };
   /** A paid download by `leecherIndex`, settled by the seeder. */
   const downloadAndSettle = async (leecherIndex: number) => {
@@ -91,9 +95,13 @@ describe("the seeder claims its rebates", () => {
     assert.equal(await nonce(), sent);
   });
 
-  let swept: bigint;
+  /** What the pool holds beyond the balances: the open weight (still to be credited) and the surplus. */
+  const reserved = async () =>
+    (await swarm.publicClient.readContract({ address: swarm.contracts.rebatePool, abi: rebatePoolAbi, functionName: "surplus" })) +
+    (await swarm.publicClient.readContract({ address: swarm.contracts.rebatePool, abi: rebatePoolAbi, functionName: "openWeight" }));
+  const poolEth = () => swarm.publicClient.getBalance({ address: swarm.contracts.rebatePool });
 
-  it("sweeps the expired, unearned allowance of a license it served into the epoch pool", async () => {
+  it("sweeps the expired, unearned allowance of a license it served, and claims its weight in the finished epoch of its credits", async () => {
     // A second license for the same account: its whole size was credited already, so this allowance can only be swept.
     await swarm.buyLicense(content.contentId, LEECHER);
     const leecher = swarm.account(LEECHER).address;
@@ -104,22 +112,26 @@ describe("the seeder claims its rebates", () => {
       args: [leecher, content.contentId],
     });
     assert.ok(unearned > 0n);
+    const first = await payouts(leecher);
+    assert.ok(first.weight > 0n, "the first credits weigh the network-fee part of their bytes");
     await swarm.chain.increaseTime(Number(await pool("allowanceExpiry")));
 
     const sent = await nonce();
     const claimed = await seeder.claim();
     assert.deepEqual(claimed.swept?.licenses, [{ licensee: leecher, contentId: content.contentId }]);
     assert.equal(claimed.swept?.amount, unearned);
-    // The epoch of the first credits is over but its pool is empty: the sweep funds a later epoch, not this claim.
-    assert.equal(claimed.hash, null);
-    assert.equal(claimed.paid, 0n);
-    assert.equal(await nonce(), sent + 1, "only the sweep was sent");
-    const [carry] = await swarm.publicClient.readContract({ address: swarm.contracts.rebatePool, abi: rebatePoolAbi, functionName: "rollover" });
-    assert.equal(carry, unearned);
-    swept = unearned;
+    // The epoch of the first credits is over: its pool pays the seeder exactly its weight there.
+    assert.ok(claimed.hash);
+    assert.deepEqual(claimed.epochs, first.epochs);
+    assert.equal(claimed.fromBalance, 0n);
+    assert.equal(claimed.fromEpochs, first.weight);
+    assert.equal(await nonce(), sent + 2, "the sweep and the claim");
+    // What is left is the swept allowance and the second license's network fee, which no weight can claim.
+    assert.equal(await poolBalance(), 0n);
+    assert.equal(await poolEth(), await reserved());
   });
 
-  it("`seed --claim` claims the balance and the share of the finished epoch the sweep funded, and exits", async () => {
+  it("`seed --claim` claims the balance and its weight in the finished epoch, and exits", async () => {
     await swarm.buyLicense(content.contentId, SECOND_LEECHER);
     await downloadAndSettle(SECOND_LEECHER);
     const earned = await payouts(swarm.account(SECOND_LEECHER).address);
@@ -127,8 +139,9 @@ describe("the seeder claims its rebates", () => {
     const [epoch] = earned.epochs;
     await swarm.chain.increaseTime(Number(await pool("epochDuration")));
     assert.ok((await pool("currentEpoch")) > epoch, "the epoch of the second credits is over");
-    // The seeder alone earned in the epoch: its share is the pool (what was swept), capped at what it earned.
-    const share = swept < earned.total ? swept : earned.total;
+    // Its share of the epoch is its weight there: the network-fee part of the bytes it served.
+    const share = earned.weight;
+    assert.ok(share > 0n);
     const total = earned.total + share;
 
     const before = await ethBalance();
@@ -154,6 +167,7 @@ describe("the seeder claims its rebates", () => {
     assert.deepEqual(shares.map((s) => s.args.epoch), [epoch]);
     assert.equal((await ethBalance()) - before + (await gasCost(hash)), total);
     assert.equal(await poolBalance(), 0n);
+    assert.equal(await poolEth(), await reserved(), "only the surplus and the open weight are left");
 
     const sent = await nonce();
     assert.equal((await seeder.claim()).hash, null, "nothing is left");

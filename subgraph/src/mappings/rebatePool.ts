@@ -1,4 +1,8 @@
-/** RebatePool: per-license allowances, credited receipts, sweeps into epoch pools, epoch finalisation, claims. */
+/**
+ * RebatePool: per-license allowances (bounty fees), network fees pooled at purchase, credited receipts and their
+ * weights, sweeps into the carry, epoch finalisation (an epoch keeps at most its weight), claims, surplus releases.
+ * The schema's `earned` fields of epochs and seeder epochs hold weights: the network-fee part of credited bytes.
+ */
 import { BigInt, ethereum } from "@graphprotocol/graph-ts";
 import {
   AllowanceFunded,
@@ -8,7 +12,9 @@ import {
   EpochScheduleSet,
   EpochShareClaimed,
   EpochShareSettled,
+  NetworkFeePooled,
   ReceiptCredited,
+  SurplusReleased,
 } from "../../generated/RebatePool/RebatePool";
 import {
   Account,
@@ -39,19 +45,40 @@ function getSeederEpoch(epoch: RebateEpoch, seeder: string): SeederEpoch {
   entity.unsettledBytes = ZERO;
   entity.unsettledEarned = ZERO;
   entity.share = ZERO;
-  entity.rolledForward = ZERO;
   entity.settled = false;
   entity.settledAt = null;
   return entity;
 }
 
-/** The active epoch's pool is the carry until it is finalised (RebatePool.epochInfo). */
+/** The active epoch's pool is the carry up to its weight until it is finalised (RebatePool.epochInfo). */
 function syncActivePool(protocol: Protocol): void {
   const active = protocol.activeEpoch;
   if (active == null) return;
   const epoch = RebateEpoch.load(active!)!;
-  epoch.pool = protocol.rebateCarry;
+  epoch.pool = protocol.rebateCarry.lt(epoch.totalEarned) ? protocol.rebateCarry : epoch.totalEarned;
   epoch.save();
+}
+
+/** A purchase's network fee went into the carry: the current epoch's pool, or the next one with weight. */
+export function handleNetworkFeePooled(event: NetworkFeePooled): void {
+  const p = event.params;
+  const epoch = getEpoch(p.epoch);
+  epoch.networkFees = epoch.networkFees.plus(p.amount);
+  epoch.save();
+  const protocol = getProtocol();
+  protocol.networkFeesPooled = protocol.networkFeesPooled.plus(p.amount);
+  protocol.rebateCarry = protocol.rebateCarry.plus(p.amount);
+  syncActivePool(protocol);
+  protocol.save();
+}
+
+/** The owner moved the carry's surplus (what no weight can claim) out of the pool. */
+export function handleSurplusReleased(event: SurplusReleased): void {
+  const protocol = getProtocol();
+  protocol.surplusReleased = protocol.surplusReleased.plus(event.params.amount);
+  protocol.rebateCarry = protocol.rebateCarry.minus(event.params.amount);
+  syncActivePool(protocol);
+  protocol.save();
 }
 
 export function handleEpochScheduleSet(event: EpochScheduleSet): void {
@@ -123,13 +150,13 @@ export function handleReceiptCredited(event: ReceiptCredited): void {
 
   const epoch = getEpoch(p.epoch);
   epoch.totalBytes = epoch.totalBytes.plus(p.creditedBytes);
-  epoch.totalEarned = epoch.totalEarned.plus(p.payout);
+  epoch.totalEarned = epoch.totalEarned.plus(p.weight);
   epoch.receiptCount = epoch.receiptCount + 1;
-  // The first credits that earn something make the epoch the one the carry will go to (RebatePool.submitReceipts):
-  // pools are split by earnings, so bytes that earned nothing weigh nothing.
-  if (!p.payout.isZero() && protocol.activeEpoch == null) {
-    protocol.activeEpoch = epoch.id;
-    epoch.pool = protocol.rebateCarry;
+  // The first credits with weight make the epoch the one the carry will go to (RebatePool.submitReceipts): pools are
+  // split by weight, so bytes whose license paid no network fee weigh nothing.
+  if (!p.weight.isZero() && protocol.activeEpoch == null) protocol.activeEpoch = epoch.id;
+  if (protocol.activeEpoch == epoch.id) {
+    epoch.pool = protocol.rebateCarry.lt(epoch.totalEarned) ? protocol.rebateCarry : epoch.totalEarned;
   }
   epoch.save();
 
@@ -137,9 +164,9 @@ export function handleReceiptCredited(event: ReceiptCredited): void {
   // Receipts that credit no bytes earn nothing and leave the seeder's epoch record alone (submitReceipts).
   if (!p.creditedBytes.isZero()) {
     seederEpoch.bytesCredited = seederEpoch.bytesCredited.plus(p.creditedBytes);
-    seederEpoch.earned = seederEpoch.earned.plus(p.payout);
+    seederEpoch.earned = seederEpoch.earned.plus(p.weight);
     seederEpoch.unsettledBytes = seederEpoch.unsettledBytes.plus(p.creditedBytes);
-    seederEpoch.unsettledEarned = seederEpoch.unsettledEarned.plus(p.payout);
+    seederEpoch.unsettledEarned = seederEpoch.unsettledEarned.plus(p.weight);
     seederEpoch.save();
   }
 
@@ -152,6 +179,7 @@ export function handleReceiptCredited(event: ReceiptCredited): void {
   record.cumulativeBytes = p.cumulativeBytes;
   record.creditedBytes = p.creditedBytes;
   record.payout = p.payout;
+  record.weight = p.weight;
   record.timestamp = event.block.timestamp;
   record.transactionHash = event.transaction.hash;
   record.save();
@@ -186,25 +214,29 @@ export function handleAllowanceSwept(event: AllowanceSwept): void {
   protocol.save();
 }
 
+/** The epoch keeps its pool (at most its weight); what the carry held above it stays in the carry. */
 export function handleEpochFinalized(event: EpochFinalized): void {
-  const epoch = getEpoch(event.params.epoch);
-  epoch.pool = event.params.pool;
-  epoch.totalEarned = event.params.totalEarned;
+  const p = event.params;
+  const epoch = getEpoch(p.epoch);
+  epoch.pool = p.pool;
+  epoch.totalEarned = p.totalWeight;
+  epoch.rolledForward = p.rolledForward;
   epoch.finalized = true;
   epoch.save();
 
   const protocol = getProtocol();
-  protocol.rebateCarry = ZERO;
+  protocol.rebateCarry = p.rolledForward;
+  protocol.rebateRolledForward = protocol.rebateRolledForward.plus(p.rolledForward);
   protocol.activeEpoch = null;
   protocol.save();
 }
 
 export function handleEpochShareClaimed(event: EpochShareClaimed): void {
   const p = event.params;
-  recordShare("Claimed", p.seeder.toHexString(), p.epoch, p.bytesCredited, p.earned, p.amount, p.rolledForward, event);
+  recordShare("Claimed", p.seeder.toHexString(), p.epoch, p.bytesCredited, p.weight, p.amount, event);
 }
 
-/** A share settled into the seeder's balance; the carry grows by the part above the cap. */
+/** A share settled into the seeder's balance. */
 export function handleEpochShareSettled(event: EpochShareSettled): void {
   const p = event.params;
   const protocol = getProtocol();
@@ -212,16 +244,8 @@ export function handleEpochShareSettled(event: EpochShareSettled): void {
   seeder.rebateBalance = seeder.rebateBalance.plus(p.amount);
   seeder.save();
   protocol.rebateBalances = protocol.rebateBalances.plus(p.amount);
-  addToCarry(protocol, p.rolledForward);
   protocol.save();
-  recordShare("Settled", seeder.id, p.epoch, p.bytesCredited, p.earned, p.amount, p.rolledForward, event);
-}
-
-/** The pro-rata parts above the caps go to the carry, which is the active epoch's pool until it is finalised. */
-function addToCarry(protocol: Protocol, amount: BigInt): void {
-  protocol.rebateRolledForward = protocol.rebateRolledForward.plus(amount);
-  protocol.rebateCarry = protocol.rebateCarry.plus(amount);
-  syncActivePool(protocol);
+  recordShare("Settled", seeder.id, p.epoch, p.bytesCredited, p.weight, p.amount, event);
 }
 
 /** Takes a seeder's share of an epoch (RebatePool._takeShare): its record is cleared, the share recorded. */
@@ -232,19 +256,16 @@ function recordShare(
   bytesCredited: BigInt,
   earned: BigInt,
   amount: BigInt,
-  rolledForward: BigInt,
   event: ethereum.Event,
 ): void {
   const epoch = getEpoch(epochNumber);
   epoch.shares = epoch.shares.plus(amount);
-  epoch.rolledForward = epoch.rolledForward.plus(rolledForward);
   epoch.save();
 
   const seederEpoch = getSeederEpoch(epoch, seederId);
   seederEpoch.unsettledBytes = ZERO;
   seederEpoch.unsettledEarned = ZERO;
   seederEpoch.share = amount;
-  seederEpoch.rolledForward = rolledForward;
   seederEpoch.settled = true;
   seederEpoch.settledAt = event.block.timestamp;
   seederEpoch.save();
@@ -264,7 +285,6 @@ function recordShare(
   share.bytesCredited = bytesCredited;
   share.earned = earned;
   share.amount = amount;
-  share.rolledForward = rolledForward;
   share.timestamp = event.block.timestamp;
   share.transactionHash = event.transaction.hash;
   share.save();
@@ -284,7 +304,6 @@ export function handleClaimed(event: Claimed): void {
   claim.fromBalance = p.fromBalance;
   claim.fromEpochs = p.fromEpochs;
   claim.amount = amount;
-  claim.rolledForward = p.rolledForward;
   claim.timestamp = event.block.timestamp;
   claim.transactionHash = event.transaction.hash;
   claim.save();
@@ -293,7 +312,6 @@ export function handleClaimed(event: Claimed): void {
   protocol.rebateClaimed = protocol.rebateClaimed.plus(amount);
   protocol.rebateClaimedFromBalances = protocol.rebateClaimedFromBalances.plus(p.fromBalance);
   protocol.rebateClaimedFromEpochs = protocol.rebateClaimedFromEpochs.plus(p.fromEpochs);
-  addToCarry(protocol, p.rolledForward);
   protocol.save();
   const day = getDailyStat(event);
   day.rebateClaimed = day.rebateClaimed.plus(amount);

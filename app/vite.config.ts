@@ -1,6 +1,7 @@
 /// <reference types="vitest/config" />
 import react from "@vitejs/plugin-react";
 import { defineConfig } from "vite";
+import { streamingServiceWorker } from "./streamingServiceWorker.ts";
 
 /**
  * The app is a static bundle: every endpoint (RPC, GraphQL, tracker, gateway, contract addresses) comes from
@@ -9,7 +10,7 @@ import { defineConfig } from "vite";
  */
 export default defineConfig({
   base: "./",
-  plugins: [react()],
+  plugins: [react(), streamingServiceWorker()],
   build: {
     target: "es2022",
     chunkSizeWarningLimit: 1_000,

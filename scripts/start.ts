@@ -69,7 +69,7 @@ async function main(): Promise<void> {
     return response.ok && ((await response.json()) as { resources: unknown[] }).resources.length > 0;
   });
 
-  console.log("Starting the tracker, publishing the demo content and seeding it ...");
+  console.log("Starting the tracker, publishing the demo content and seeding it (the first start also makes the demo video: about a minute) ...");
   const p2p = await startP2P({
     rpcUrl: rpcUrl(),
     host: stackConfig.host,

@@ -20,6 +20,7 @@ import { saveTorrentFile } from "./useSaveFile.ts";
 import { useEscrowActions } from "./useEscrowActions.ts";
 import { TxProgress } from "../tx/TxProgress.tsx";
 import type { DownloadOptions } from "./useDownload.ts";
+import { MediaPlayer } from "./player/MediaPlayer.tsx";
 
 /** The three ways to pay seeders offered to the user. */
 const PAYMENT_CHOICES = {
@@ -133,6 +134,7 @@ export function DownloadPanel({ content, entry }: { content: ContentRecord; entr
           {PHASES[download.phase]}
         </p>
       )}
+      <MediaPlayer content={content} entry={entry} download={download} startDownload={async () => (cap !== null ? start(cap) : undefined)} />
       {!entry ? (
         <>
           <div className="form-grid">

@@ -3,6 +3,12 @@ export interface TorrentFile {
   name: string;
   length: number;
   blob(): Promise<Blob>;
+  /** The file's path in the torrent (its name for a single-file torrent). */
+  path: string;
+  /** Gives the file's pieces top priority (to be fetched before the rest); WebTorrent's streams do it as they read. */
+  select(priority?: number): void;
+  /** Points a media element at the client's stream server (see library/player/streamServer.ts). */
+  streamTo(element: HTMLMediaElement): HTMLMediaElement;
 }
 
 export interface TorrentWire {
@@ -31,6 +37,10 @@ export interface Torrent {
   ready: boolean;
   files: TorrentFile[];
   wires: TorrentWire[];
+  pieceLength: number;
+  /** One entry per piece; `bitfield.get(i)`: piece i arrived and verified. */
+  pieces: unknown[];
+  bitfield?: { get(index: number): boolean };
   on(event: string, listener: (...args: never[]) => void): unknown;
   once(event: string, listener: (...args: never[]) => void): unknown;
   destroy(opts?: unknown, cb?: (error?: Error) => void): void;
@@ -44,6 +54,8 @@ export interface WebTorrentClient {
   remove(infoHash: string, opts?: unknown, cb?: (error?: Error) => void): Promise<void>;
   on(event: "error", listener: (error: Error | string) => void): unknown;
   destroy(cb?: (error?: Error) => void): void;
+  /** The browser stream server, through a service worker registration (once per client). */
+  createServer(options: { controller: ServiceWorkerRegistration }): unknown;
 }
 
 export type WebTorrentConstructor = new (opts?: Record<string, unknown>) => WebTorrentClient;

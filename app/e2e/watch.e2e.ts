@@ -24,6 +24,11 @@ const PRICE = 10n ** 12n; // wei per MiB asked by the seeder
 const PRICE_CAP = 2n * PRICE;
 const [SEEDER, VIEWER] = [2, 3];
 const HAVE_FUTURE_DATA = 3;
+/**
+ * The seeder's upload rate: a few times the video's bitrate (5 Mbit/s), as a viewer's seeder on the Internet
+ * would be, so that the download outlasts the steps below on any machine (on loopback it would end in seconds).
+ */
+const SEEDER_UPLOAD_BYTES_PER_SECOND = 3 * 1_048_576;
 
 /** The pieces listed in the player's `data-have` ("0-40,300-310"). */
 function havePieces(have: string): Set<number> {
@@ -50,6 +55,7 @@ describe("watching while paying in the browser", () => {
     content = await swarm.publish(file);
     await swarm.buyLicense(content.contentId, VIEWER);
     seeder = await swarm.startSeeder({ accountIndex: SEEDER, pricePerMiB: PRICE });
+    seeder.client.throttleUpload(SEEDER_UPLOAD_BYTES_PER_SECOND);
     await seeder.seed(file);
     app = await startApp({
       config: { chainId: swarm.chain.chainId, rpcUrl: swarm.chain.rpcUrl, contracts: swarm.chain.contracts, startBlock: 0, trackerUrls: [swarm.tracker.url] },
@@ -119,6 +125,7 @@ describe("watching while paying in the browser", () => {
     const between = targetPiece - frontier;
     let gotBetween = 0;
     for (let i = frontier; i < targetPiece; i++) if (whenThere.has(i)) gotBetween++;
+    console.log(`seek: ${gotBetween} of the ${between} pieces in between had arrived when piece ${targetPiece} (80%) did`);
     assert.ok(between > 0 && gotBetween < between / 2, `the fetch jumped to 80%: ${gotBetween} of the ${between} pieces in between had arrived`);
     await page.waitForFunction(
       ({ id, to, ready }) => {

@@ -72,6 +72,15 @@ export function usePlayback({ content, entry, download, startDownload }: { conte
   const [watch, setWatch] = useState<{ watchedSeconds: number; receivedBytes: number; escrowId: bigint | null } | null>(null);
   if (entry) torrentRef.current = entry.torrent;
 
+  // Warms up while the viewer decides: WebTorrent's bundle loaded, its client made, the service worker active,
+  // so that Play waits only for the wallet and the first pieces. The client announces nothing until a download.
+  useEffect(() => {
+    if (!kind) return;
+    getClient()
+      .then(ensureStreamServer)
+      .catch(() => undefined); // Play reports the failure, when the viewer asks for it
+  }, [getClient, kind]);
+
   const play = useCallback(async () => {
     setError(null);
     setWatch(null);

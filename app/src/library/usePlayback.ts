@@ -10,11 +10,10 @@
  * it passed): `stop` and the refund effect below are the places to switch to a session-key-signed Close.
  */
 import { useCallback, useEffect, useRef, useState } from "react";
-import type { ContentRecord } from "../data/types.ts";
 import { useTorrents, type AppTorrent } from "../torrent/TorrentContext.tsx";
 import type { Torrent, TorrentFile } from "../torrent/webtorrentTypes.ts";
 import { useWallet } from "../wallet/useWallet.ts";
-import { mediaKindOf, playedSeconds, type MediaKind } from "./player/mediaKind.ts";
+import { mediaKindOf, playedSeconds } from "./player/mediaKind.ts";
 import { ensureStreamServer } from "./player/streamServer.ts";
 import { useChainTime } from "./useChainTime.ts";
 import type { useDownload } from "./useDownload.ts";
@@ -56,8 +55,7 @@ async function startElement(media: HTMLMediaElement): Promise<boolean> {
   }
 }
 
-export function usePlayback({ content, entry, download, startDownload }: { content: ContentRecord; entry: AppTorrent | undefined; download: Download; startDownload: () => Promise<unknown> }) {
-  const kind: MediaKind | null = mediaKindOf(content.metadata.name);
+export function usePlayback({ entry, download, startDownload }: { entry: AppTorrent | undefined; download: Download; startDownload: () => Promise<unknown> }) {
   const { getClient } = useTorrents();
   const { address } = useWallet();
   const escrows = useMyEscrows(address);
@@ -75,11 +73,10 @@ export function usePlayback({ content, entry, download, startDownload }: { conte
   // Warms up while the viewer decides: WebTorrent's bundle loaded, its client made, the service worker active,
   // so that Play waits only for the wallet and the first pieces. The client announces nothing until a download.
   useEffect(() => {
-    if (!kind) return;
     getClient()
       .then(ensureStreamServer)
       .catch(() => undefined); // Play reports the failure, when the viewer asks for it
-  }, [getClient, kind]);
+  }, [getClient]);
 
   const play = useCallback(async () => {
     setError(null);
@@ -141,5 +138,5 @@ export function usePlayback({ content, entry, download, startDownload }: { conte
   }, [actions, escrow, now, phase]);
 
   const summary: WatchSummary | null = watch ? { watchedSeconds: watch.watchedSeconds, receivedBytes: watch.receivedBytes, escrow } : null;
-  return { kind, element, phase, error, mutedByBrowser, play, stop, summary, actions, torrent: torrentRef.current };
+  return { element, phase, error, mutedByBrowser, play, stop, summary, actions, torrent: torrentRef.current };
 }

@@ -12,7 +12,7 @@ import { TxProgress } from "../../tx/TxProgress.tsx";
 import type { useDownload } from "../useDownload.ts";
 import { usePlayback } from "../usePlayback.ts";
 import { ArrivedBar } from "./ArrivedBar.tsx";
-import { formatPlayTime } from "./mediaKind.ts";
+import { formatPlayTime, mediaKindOf, type MediaKind } from "./mediaKind.ts";
 
 const MiB = 1_048_576;
 
@@ -26,21 +26,23 @@ const STATUS = {
   failed: "",
 } as const;
 
-export function MediaPlayer({
-  content,
-  entry,
-  download,
-  startDownload,
-}: {
+interface PlayerProps {
   content: ContentRecord;
   entry: AppTorrent | undefined;
   download: ReturnType<typeof useDownload>;
   startDownload: () => Promise<unknown>;
-}) {
-  const playback = usePlayback({ content, entry, download, startDownload });
+}
+
+/** Nothing for a file the browser cannot play: the download-and-save path stays the only one. */
+export function MediaPlayer(props: PlayerProps) {
+  const kind = mediaKindOf(props.content.metadata.name);
+  return kind ? <Player {...props} kind={kind} /> : null;
+}
+
+function Player({ entry, download, startDownload, kind }: PlayerProps & { kind: MediaKind }) {
+  const playback = usePlayback({ entry, download, startDownload });
   const [position, setPosition] = useState(0);
-  if (!playback.kind) return null;
-  const Element = playback.kind;
+  const Element = kind;
   const active = playback.phase === "starting" || playback.phase === "playing";
   const summary = playback.summary;
   const paid = summary?.escrow?.payments.reduce((sum, p) => sum + p.paid, 0n) ?? 0n;

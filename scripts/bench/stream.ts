@@ -11,6 +11,11 @@
  * (paid: the `seed` command; plain: an unmodified WebTorrent client), one at a time so that a paid viewer never
  * gets free bytes. Each round is a fresh browser context (a fresh WebTorrent client) and, paid, a fresh viewer
  * account with its own escrow. Medians over the rounds.
+ *
+ * Where the time goes (plain, timed in the page): the first wire and block about 0.2 s after the click, the
+ * torrent ready about 2.5 s later — WebTorrent reads its browser store (OPFS in Chromium) for every piece it might
+ * already have once the metadata arrives — then the element's first frame within 0.3 s. Paid adds the signature,
+ * the deposit and the seeder's on-chain checks of the hello.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { copyFileSync, readFileSync } from "node:fs";

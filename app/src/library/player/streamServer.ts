@@ -9,6 +9,9 @@ import type { WebTorrentClient } from "../../torrent/webtorrentTypes.ts";
 /** Kept in step with STREAM_WORKER_FILE in app/streamingServiceWorker.ts. */
 const WORKER_URL = "./webtorrent-sw.js";
 
+/** How long to wait for the activated worker to take control of the page (it claims it at once). */
+const CLAIM_TIMEOUT_MS = 3_000;
+
 const servers = new WeakMap<WebTorrentClient, Promise<void>>();
 
 async function activeRegistration(): Promise<ServiceWorkerRegistration> {
@@ -20,6 +23,14 @@ async function activeRegistration(): Promise<ServiceWorkerRegistration> {
       const check = () => worker.state === "activated" && resolve();
       worker.addEventListener("statechange", check);
       check();
+    });
+  }
+  // The worker claims the page when it activates, without waiting: until it controls the page, the element's
+  // requests would reach the web server instead of the torrent.
+  if (!navigator.serviceWorker.controller) {
+    await new Promise<void>((resolve) => {
+      navigator.serviceWorker.addEventListener("controllerchange", () => resolve(), { once: true });
+      setTimeout(resolve, CLAIM_TIMEOUT_MS);
     });
   }
   return registration;

@@ -14,6 +14,7 @@ import { useTorrents, type AppTorrent } from "../torrent/TorrentContext.tsx";
 import type { Torrent, TorrentFile } from "../torrent/webtorrentTypes.ts";
 import { useWallet } from "../wallet/useWallet.ts";
 import { mediaKindOf, playedSeconds } from "./player/mediaKind.ts";
+import { followPlayhead } from "./player/followPlayhead.ts";
 import { ensureStreamServer } from "./player/streamServer.ts";
 import { useChainTime } from "./useChainTime.ts";
 import type { useDownload } from "./useDownload.ts";
@@ -64,6 +65,7 @@ export function usePlayback({ entry, download, startDownload }: { entry: AppTorr
   const element = useRef<HTMLMediaElement | null>(null);
   const torrentRef = useRef<Torrent | null>(null);
   const refundSent = useRef(false);
+  const unfollow = useRef<(() => void) | null>(null);
   const [phase, setPhase] = useState<PlaybackPhase>("idle");
   const [error, setError] = useState<string | null>(null);
   const [mutedByBrowser, setMutedByBrowser] = useState(false);
@@ -93,6 +95,8 @@ export function usePlayback({ entry, download, startDownload }: { entry: AppTorr
       const file = mediaFile(torrent.files);
       const media = element.current;
       if (!file || !media) throw new Error("The torrent has no file to play.");
+      unfollow.current?.();
+      unfollow.current = followPlayhead(torrent, file, media);
       file.streamTo(media);
       setPhase("playing");
       setMutedByBrowser(await startElement(media));
@@ -104,6 +108,8 @@ export function usePlayback({ entry, download, startDownload }: { entry: AppTorr
 
   /** Stops watching: the download stops (no more vouchers) and the escrow is settled for what arrived. */
   const stop = useCallback(async () => {
+    unfollow.current?.();
+    unfollow.current = null;
     const media = element.current;
     const watchedSeconds = media ? playedSeconds(media.played) : 0;
     const receivedBytes = torrentRef.current?.downloaded ?? 0;

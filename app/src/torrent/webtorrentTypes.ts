@@ -3,10 +3,6 @@ export interface TorrentFile {
   name: string;
   length: number;
   blob(): Promise<Blob>;
-  /** The file's path in the torrent (its name for a single-file torrent). */
-  path: string;
-  /** Gives the file's pieces top priority (to be fetched before the rest); WebTorrent's streams do it as they read. */
-  select(priority?: number): void;
   /** Points a media element at the client's stream server (see library/player/streamServer.ts). */
   streamTo(element: HTMLMediaElement): HTMLMediaElement;
 }

@@ -1,6 +1,7 @@
 /// <reference types="vitest/config" />
 import react from "@vitejs/plugin-react";
 import { defineConfig, type Plugin } from "vite";
+import { streamingServiceWorker } from "./streamingServiceWorker.ts";
 import { ANY_SERVICE, contentSecurityPolicy } from "./csp.ts";
 
 /** The built index.html carries the app's CSP (not the dev server's: Vite's hot reload runs inline script). */
@@ -21,7 +22,7 @@ function contentSecurityPolicyMeta(): Plugin {
  */
 export default defineConfig({
   base: "./",
-  plugins: [react(), contentSecurityPolicyMeta()],
+  plugins: [react(), contentSecurityPolicyMeta(), streamingServiceWorker()],
   build: {
     target: "es2022",
     chunkSizeWarningLimit: 1_000,

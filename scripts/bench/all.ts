@@ -4,13 +4,13 @@
  *   npm run bench                      the full runs (several minutes each on a 2-core machine)
  *   npm run bench -- --quick           a smoke check of the table: shortened runs, whose scale-dependent figures
  *                                      (sessions held, events replayed ...) are shown but not judged
- *   npm run bench -- --only gas,ws402  some of: gas, indexer, ws402, p2p, limits, app
+ *   npm run bench -- --only gas,ws402  some of: gas, indexer, ws402, p2p, limits, app, stream
  *   npm run bench -- --json <file>     also write every figure as JSON
  *
  * Each benchmark runs in its own process with `--json <file>` (see results.ts); its prose goes to the terminal as it
  * runs. The contracts and the sdk are built once first. The exit code is 1 when a target is missed or a benchmark
- * fails. Targets come from the issues (gas: issue 2, P2P: 3, WS402: 4, indexer: 5, app: 6, limits: 14) and are written in each
- * benchmark script.
+ * fails. Targets come from the issues (gas: issue 2, P2P: 3, WS402: 4, indexer: 5, app: 6, limits: 14, stream: 17)
+ * and are written in each benchmark script.
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -59,6 +59,7 @@ const BENCHES: Bench[] = [
     quickArgs: ["--quiet", "2", "--attack", "4"],
   },
   { name: "app", command: "npm", args: ["run", "bench", "-w", "app", "--"], quickArgs: ["--loads", "1"] },
+  { name: "stream", command: process.execPath, args: [...NODE_FLAGS, "scripts/bench/stream.ts"], quickArgs: ["--rounds", "1"] },
 ];
 
 const { values: options } = parseArgs({

@@ -1,7 +1,7 @@
 /**
  * The peer-to-peer part of the dev stack: the WebTorrent tracker, demo content published in the LicenseMarket by a
- * publisher test account (one file on a linear curve, one on an exponential curve), and the headless seeder
- * seeding it for a price per MiB.
+ * publisher test account (one file on a linear curve, one on an exponential curve, and a real video with sound to
+ * watch while paying), and the headless seeder seeding it for a price per MiB.
  *
  *   const p2p = await startP2P({ rpcUrl, host, contracts });
  *   p2p.trackerUrl  // ws://127.0.0.1:8001
@@ -17,13 +17,15 @@ import { CurveKind } from "@web3torrent/sdk/bondingCurve";
 import { describeRegistrationStep, publishFile, type Published } from "@web3torrent/seeder/publish";
 import { writeRandomFile } from "@web3torrent/seeder/randomFile";
 import { HARDHAT_MNEMONIC, stackConfig } from "./config.ts";
+import { DEMO_VIDEO, writeDemoVideo } from "./demoVideo.ts";
 import { startNode, waitFor } from "./processes.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const MiB = 1 << 20;
 
-/** The demo files: name, size, curve. */
+/** The demo files: name, size (random bytes) or a video, curve. */
 const DEMO_CONTENT = [
+  { name: "web3torrent-demo-video.webm", video: DEMO_VIDEO, curve: CurveKind.Linear, basePrice: 10n ** 16n, growth: 10n ** 15n, description: "A real video with sound (WebM, VP8 + Opus, about 51 MiB): press Play in Library to watch it while it downloads and pays the seeder checkpoint by checkpoint." },
   { name: "web3torrent-demo-film.bin", bytes: 48 * MiB, curve: CurveKind.Linear, basePrice: 10n ** 16n, growth: 10n ** 15n, description: "A 48 MiB demo file; licenses on a linear curve (0.01 ETH + 0.001 ETH per license sold)." },
   { name: "web3torrent-demo-album.bin", bytes: 16 * MiB, curve: CurveKind.Exponential, basePrice: 10n ** 16n, growth: 500n, description: "A 16 MiB demo file; licenses on an exponential curve (0.01 ETH, +5% per license sold)." },
 ];
@@ -66,7 +68,8 @@ export async function startP2P({
   const walletClient = createWalletClient({ chain, transport: http(rpcUrl), account: publisher });
   const contents: Published[] = [];
   for (const demo of DEMO_CONTENT) {
-    const path = writeRandomFile(join(dir, "content", demo.name), demo.bytes);
+    const target = join(dir, "content", demo.name);
+    const path = demo.video ? await writeDemoVideo(target, demo.video) : writeRandomFile(target, demo.bytes ?? 0);
     contents.push(
       await publishFile({
         publicClient,

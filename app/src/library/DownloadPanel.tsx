@@ -24,6 +24,7 @@ import { useAppConfig } from "../config/ConfigContext.tsx";
 import { useWallet } from "../wallet/useWallet.ts";
 import { DelegationNotice } from "./DelegationNotice.tsx";
 import { loadDownloadKey, newDelegationExpiry } from "./downloadKey.ts";
+import { MediaPlayer } from "./player/MediaPlayer.tsx";
 
 /** The three ways to pay seeders offered to the user. */
 const PAYMENT_CHOICES = {
@@ -142,6 +143,7 @@ export function DownloadPanel({ content, entry }: { content: ContentRecord; entr
           {PHASES[download.phase]}
         </p>
       )}
+      <MediaPlayer content={content} entry={entry} download={download} startDownload={async () => (cap !== null ? start(cap) : undefined)} />
       {!entry ? (
         <>
           <div className="form-grid">

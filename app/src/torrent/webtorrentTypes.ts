@@ -3,6 +3,8 @@ export interface TorrentFile {
   name: string;
   length: number;
   blob(): Promise<Blob>;
+  /** Points a media element at the client's stream server (see library/player/streamServer.ts). */
+  streamTo(element: HTMLMediaElement): HTMLMediaElement;
 }
 
 export interface TorrentWire {
@@ -31,6 +33,10 @@ export interface Torrent {
   ready: boolean;
   files: TorrentFile[];
   wires: TorrentWire[];
+  pieceLength: number;
+  /** One entry per piece; `bitfield.get(i)`: piece i arrived and verified. */
+  pieces: unknown[];
+  bitfield?: { get(index: number): boolean };
   on(event: string, listener: (...args: never[]) => void): unknown;
   once(event: string, listener: (...args: never[]) => void): unknown;
   destroy(opts?: unknown, cb?: (error?: Error) => void): void;
@@ -46,6 +52,8 @@ export interface WebTorrentClient {
   remove(infoHash: string, opts?: unknown, cb?: (error?: Error) => void): Promise<void>;
   on(event: "error", listener: (error: Error | string) => void): unknown;
   destroy(cb?: (error?: Error) => void): void;
+  /** The browser stream server, through a service worker registration (once per client). */
+  createServer(options: { controller: ServiceWorkerRegistration }): unknown;
 }
 
 export type WebTorrentConstructor = new (opts?: Record<string, unknown>) => WebTorrentClient;

@@ -1,0 +1,164 @@
+/**
+ * Watch while paying, in Debian's Chromium: Play on the demo video (the WebM `npm start` publishes) starts the paid
+ * download and plays it as it arrives, through WebTorrent's service worker; a checkpoint is paid while it plays; a
+ * seek to 80% moves the fetch there; stopping early settles the escrow and the refund is the deposit less what the
+ * seeder was paid, on-chain.
+ */
+import assert from "node:assert/strict";
+import { copyFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import type { Browser } from "playwright-core";
+import { formatEther, type Hex } from "viem";
+import { amountFor, FIRST_CHECKPOINT } from "@web3torrent/sdk/checkpointSchedule";
+import { checkpointEscrowAbi } from "@web3torrent/sdk/generated/contracts";
+import { startSwarm, type Swarm } from "@web3torrent/seeder/testing";
+import type { Seeder } from "@web3torrent/seeder";
+import type { Published } from "@web3torrent/seeder/publish";
+import { startApp, type AppServer } from "../../scripts/stack/app.ts";
+import { DEMO_VIDEO, demoVideo } from "../../scripts/stack/demoVideo.ts";
+import { launchBrowser, openApp, screenshot, type UserPage } from "./support/browser.ts";
+import { TestWallet } from "./support/testWallet.ts";
+
+const PRICE = 10n ** 12n; // wei per MiB asked by the seeder
+const PRICE_CAP = 2n * PRICE;
+const [SEEDER, VIEWER] = [2, 3];
+const HAVE_FUTURE_DATA = 3;
+/**
+ * The seeder's upload rate: a few times the video's bitrate (5 Mbit/s), as a viewer's seeder on the Internet
+ * would be, so that the download outlasts the steps below on any machine (on loopback it would end in seconds).
+ */
+const SEEDER_UPLOAD_BYTES_PER_SECOND = 3 * 1_048_576;
+
+/** The pieces listed in the player's `data-have` ("0-40,300-310"). */
+function havePieces(have: string): Set<number> {
+  const pieces = new Set<number>();
+  for (const range of have.split(",").filter(Boolean)) {
+    const [a, b] = range.split("-").map(Number);
+    for (let i = a; i <= b; i++) pieces.add(i);
+  }
+  return pieces;
+}
+
+describe("watching while paying in the browser", () => {
+  let swarm: Swarm;
+  let app: AppServer;
+  let browser: Browser;
+  let content: Published;
+  let seeder: Seeder;
+  let viewer: UserPage;
+
+  before(async () => {
+    swarm = await startSwarm();
+    const file = join(swarm.dir, "web3torrent-demo-video.webm");
+    copyFileSync(await demoVideo(DEMO_VIDEO), file);
+    content = await swarm.publish(file);
+    await swarm.buyLicense(content.contentId, VIEWER);
+    seeder = await swarm.startSeeder({ accountIndex: SEEDER, pricePerMiB: PRICE });
+    seeder.client.throttleUpload(SEEDER_UPLOAD_BYTES_PER_SECOND);
+    await seeder.seed(file);
+    app = await startApp({
+      config: { chainId: swarm.chain.chainId, rpcUrl: swarm.chain.rpcUrl, contracts: swarm.chain.contracts, startBlock: 0, trackerUrls: [swarm.tracker.url] },
+    });
+    browser = await launchBrowser();
+    const wallet = new TestWallet(swarm.chain.rpcUrl, swarm.chain.chainId, swarm.chain.accounts[VIEWER].privateKey as Hex);
+    viewer = await openApp(browser, app.url, wallet);
+    await viewer.page.getByTestId("connect-io.metamask").click();
+    await viewer.page.getByTestId("account").waitFor();
+    await viewer.page.getByTestId("nav-library").click();
+  });
+
+  after(async () => {
+    if (viewer?.errors.length) console.log("page errors:", viewer.errors.join("\n"));
+    await browser?.close();
+    await app?.close();
+    await swarm?.stop();
+  });
+
+  it("plays the video before the download completes, and pays a checkpoint while it plays", async () => {
+    const { page } = viewer;
+    const card = page.getByTestId(`license-${content.contentId}`);
+    await card.getByTestId("download-cap").fill(formatEther(PRICE_CAP));
+    await card.getByTestId("play").click();
+    const media = card.getByTestId("media");
+    await page.waitForFunction(
+      ({ id, ready }) => {
+        const element = document.querySelector(`[data-testid=license-${id}] [data-testid=media]`) as HTMLMediaElement | null;
+        return !!element && element.currentTime > 1 && element.readyState >= ready;
+      },
+      { id: String(content.contentId), ready: HAVE_FUTURE_DATA },
+      { timeout: 60_000, polling: 50 },
+    );
+    const progress = Number(await card.getByTestId("download-stats").getAttribute("data-progress"));
+    assert.ok(progress < 1, `playing before the download completes (progress ${progress})`);
+    // The first checkpoint (10 MiB) is paid by a voucher while the video plays.
+    await card.locator(`[data-testid=voucher]`).filter({ hasNot: page.locator(`[data-bytes="0"]`) }).first().waitFor({ timeout: 60_000 });
+    await page.waitForFunction((id) => Number(document.querySelector(`[data-testid=license-${id}] [data-testid=voucher]`)?.getAttribute("data-bytes") ?? 0) > 0, String(content.contentId));
+    const voucherBytes = BigInt((await card.getByTestId("voucher").first().getAttribute("data-bytes")) ?? "0");
+    assert.ok(voucherBytes >= FIRST_CHECKPOINT, `a checkpoint voucher was signed (${voucherBytes} bytes)`);
+    assert.equal(await media.evaluate((e: HTMLMediaElement) => e.paused || e.ended), false, "still playing when the checkpoint was paid");
+    await screenshot(page, "watch-playing");
+  });
+
+  it("resumes at 80% after a seek, the pieces there arriving before the ones in between", async () => {
+    const { page } = viewer;
+    const card = page.getByTestId(`license-${content.contentId}`);
+    const media = card.getByTestId("media");
+    const arrived = card.getByTestId("arrived");
+    const pieceCount = Number(await arrived.getAttribute("data-pieces"));
+    const before = havePieces((await arrived.getAttribute("data-have")) ?? "");
+    const { target, duration } = await media.evaluate((e: HTMLMediaElement) => {
+      const to = e.duration * 0.8;
+      e.currentTime = to;
+      return { target: to, duration: e.duration };
+    });
+    const targetPiece = Math.floor((pieceCount * target) / duration);
+    // Samples what has arrived until the pieces at the seek target are there.
+    let whenThere: Set<number> | null = null;
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline && !whenThere; ) {
+      const have = havePieces((await arrived.getAttribute("data-have")) ?? "");
+      if (have.has(targetPiece)) whenThere = have;
+      else await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(whenThere, "the pieces at 80% arrived");
+    const frontier = Math.max(...before, 0) + 1;
+    const between = targetPiece - frontier;
+    let gotBetween = 0;
+    for (let i = frontier; i < targetPiece; i++) if (whenThere.has(i)) gotBetween++;
+    console.log(`seek: ${gotBetween} of the ${between} pieces in between had arrived when piece ${targetPiece} (80%) did`);
+    assert.ok(between > 0 && gotBetween < between / 2, `the fetch jumped to 80%: ${gotBetween} of the ${between} pieces in between had arrived`);
+    await page.waitForFunction(
+      ({ id, to, ready }) => {
+        const element = document.querySelector(`[data-testid=license-${id}] [data-testid=media]`) as HTMLMediaElement | null;
+        return !!element && !element.seeking && element.currentTime > to + 0.5 && element.readyState >= ready && !element.paused;
+      },
+      { id: String(content.contentId), to: target, ready: HAVE_FUTURE_DATA },
+      { timeout: 60_000, polling: 50 },
+    );
+    await screenshot(page, "watch-seeked");
+  });
+
+  it("stops early: the escrow is closed and refunds the deposit less what the seeder was paid", async () => {
+    const { page } = viewer;
+    const card = page.getByTestId(`license-${content.contentId}`);
+    const progress = Number(await card.getByTestId("download-stats").getAttribute("data-progress"));
+    assert.ok(progress < 1, `stopping before the download completes (progress ${progress})`);
+    await card.getByTestId("stop-watching").click();
+    await card.locator("[data-testid=player][data-phase=refunding]").waitFor({ timeout: 60_000 });
+    await seeder.flush(); // the seeder redeems its last voucher and waives its challenge window
+    await card.locator("[data-testid=watch-summary][data-settled=true]").waitFor({ timeout: 60_000 });
+
+    const [opened] = await swarm.publicClient.getContractEvents({ address: swarm.contracts.escrow, abi: checkpointEscrowAbi, eventName: "EscrowOpened", fromBlock: 0n });
+    const escrowId = opened.args.escrowId!;
+    assert.equal(opened.args.deposit, amountFor(content.size, PRICE_CAP));
+    const redeemed = await swarm.publicClient.getContractEvents({ address: swarm.contracts.escrow, abi: checkpointEscrowAbi, eventName: "VoucherRedeemed", args: { escrowId }, fromBlock: 0n });
+    const paid = redeemed.reduce((sum, log) => sum + log.args.paid!, 0n);
+    assert.ok(paid > 0n, "the seeder was paid for the checkpoints it served");
+    const [refunded] = await swarm.publicClient.getContractEvents({ address: swarm.contracts.escrow, abi: checkpointEscrowAbi, eventName: "EscrowRefunded", args: { escrowId }, fromBlock: 0n });
+    assert.equal(refunded.args.amount, opened.args.deposit! - paid, "the refund is the deposit less what the seeder was paid");
+    const summary = await card.getByTestId("watch-summary").innerText();
+    assert.match(summary, /Watched \d+:\d\d, received \d+\.\d MiB, paid .+ ETH, refunded .+ ETH/);
+    await card.locator(`[data-testid=watch-refund] [data-wei="${refunded.args.amount}"]`).waitFor();
+    await screenshot(page, "watch-stopped");
+  });
+});

@@ -1,0 +1,148 @@
+/**
+ * Watch while paying: plays a licensed video or audio file in a media element while its paid download runs.
+ * Play starts the download if it is not running (the same wallet flow as Download), then points the element at
+ * WebTorrent's stream server: the element's range requests select the pieces at the playhead first (WebTorrent's
+ * stream selection and critical pieces), so a seek moves the fetch. The seeder's checkpoints are unchanged: vouchers
+ * are signed as the bytes arrive. Stop early stops the download and settles the escrow; the page then shows
+ * what was watched, received, paid and refunded.
+ *
+ * Settling today is two wallet transactions, close then refund once the seeders waived their challenge window (or
+ * it passed): `stop` and the refund effect below are the places to switch to a session-key-signed Close.
+ */
+import { useCallback, useEffect, useRef, useState } from "react";
+import { useTorrents, type AppTorrent } from "../torrent/TorrentContext.tsx";
+import type { Torrent, TorrentFile } from "../torrent/webtorrentTypes.ts";
+import { useWallet } from "../wallet/useWallet.ts";
+import { mediaKindOf, playedSeconds } from "./player/mediaKind.ts";
+import { followPlayhead } from "./player/followPlayhead.ts";
+import { ensureStreamServer } from "./player/streamServer.ts";
+import { useChainTime } from "./useChainTime.ts";
+import type { useDownload } from "./useDownload.ts";
+import { useEscrowActions } from "./useEscrowActions.ts";
+import { useMyEscrows, type MyEscrow } from "./useMyEscrows.ts";
+
+export type PlaybackPhase = "idle" | "starting" | "playing" | "closing" | "refunding" | "settled" | "failed";
+
+export interface WatchSummary {
+  watchedSeconds: number;
+  receivedBytes: number;
+  escrow: MyEscrow | null;
+}
+
+type Download = ReturnType<typeof useDownload>;
+
+function whenReady(torrent: Torrent): Promise<void> {
+  if (torrent.ready || torrent.files.length > 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    torrent.once("ready", () => resolve());
+    torrent.once("error", (error: Error | string) => reject(typeof error === "string" ? new Error(error) : error));
+  });
+}
+
+function mediaFile(files: TorrentFile[]): TorrentFile | undefined {
+  return files.find((f) => mediaKindOf(f.name)) ?? files[0];
+}
+
+/** Starts the element, muted if the browser refuses sound without a fresh click (the wallet steps took it). */
+async function startElement(media: HTMLMediaElement): Promise<boolean> {
+  try {
+    await media.play();
+    return false;
+  } catch (error) {
+    if ((error as DOMException).name !== "NotAllowedError") throw error;
+    media.muted = true;
+    await media.play();
+    return true;
+  }
+}
+
+export function usePlayback({ entry, download, startDownload }: { entry: AppTorrent | undefined; download: Download; startDownload: () => Promise<unknown> }) {
+  const { getClient } = useTorrents();
+  const { address } = useWallet();
+  const escrows = useMyEscrows(address);
+  const actions = useEscrowActions();
+  const now = useChainTime();
+  const element = useRef<HTMLMediaElement | null>(null);
+  const torrentRef = useRef<Torrent | null>(null);
+  const refundSent = useRef(false);
+  const unfollow = useRef<(() => void) | null>(null);
+  const [phase, setPhase] = useState<PlaybackPhase>("idle");
+  const [error, setError] = useState<string | null>(null);
+  const [mutedByBrowser, setMutedByBrowser] = useState(false);
+  const [watch, setWatch] = useState<{ watchedSeconds: number; receivedBytes: number; escrowId: bigint | null } | null>(null);
+  if (entry) torrentRef.current = entry.torrent;
+
+  // Warms up while the viewer decides: WebTorrent's bundle loaded, its client made, the service worker active,
+  // so that Play waits only for the wallet and the first pieces. The client announces nothing until a download.
+  useEffect(() => {
+    getClient()
+      .then(ensureStreamServer)
+      .catch(() => undefined); // Play reports the failure, when the viewer asks for it
+  }, [getClient]);
+
+  const play = useCallback(async () => {
+    setError(null);
+    setWatch(null);
+    setPhase("starting");
+    try {
+      let torrent: Torrent | undefined = entry?.torrent;
+      if (!torrent) torrent = ((await startDownload()) as { torrent?: Torrent } | undefined)?.torrent;
+      // No torrent: the wallet step failed or was declined; the download panel says why.
+      if (!torrent) return setPhase("idle");
+      torrentRef.current = torrent;
+      await ensureStreamServer(await getClient());
+      await whenReady(torrent);
+      const file = mediaFile(torrent.files);
+      const media = element.current;
+      if (!file || !media) throw new Error("The torrent has no file to play.");
+      unfollow.current?.();
+      unfollow.current = followPlayhead(torrent, file, media);
+      file.streamTo(media);
+      setPhase("playing");
+      setMutedByBrowser(await startElement(media));
+    } catch (e) {
+      setPhase("failed");
+      setError((e as Error).message);
+    }
+  }, [entry, getClient, startDownload]);
+
+  /** Stops watching: the download stops (no more vouchers) and the escrow is settled for what arrived. */
+  const stop = useCallback(async () => {
+    unfollow.current?.();
+    unfollow.current = null;
+    const media = element.current;
+    const watchedSeconds = media ? playedSeconds(media.played) : 0;
+    const receivedBytes = torrentRef.current?.downloaded ?? 0;
+    if (media) {
+      media.pause();
+      media.removeAttribute("src");
+      media.load();
+    }
+    const escrowId = download.download?.escrowId ?? entry?.escrowId ?? null;
+    const running = entry?.status === "downloading";
+    if (running) await download.stop();
+    setWatch({ watchedSeconds, receivedBytes, escrowId: running ? escrowId : null });
+    if (!running || escrowId === null) return setPhase("settled");
+    refundSent.current = false;
+    setPhase("closing");
+    // Settling: close now, the refund follows once the seeders' challenge window is waived or over (effect below).
+    const receipt = await actions.close(escrowId);
+    setPhase(receipt ? "refunding" : "failed");
+  }, [actions, download, entry]);
+
+  const escrow = watch?.escrowId != null ? (escrows.data?.find((e) => e.escrowId === watch.escrowId) ?? null) : null;
+  useEffect(() => {
+    if (phase !== "refunding" || !escrow) return;
+    if (escrow.status === "Closed") return setPhase("settled");
+    const refundable = escrow.status === "Closing" && (escrow.allWaived || (now !== null && now >= escrow.closesAt));
+    if (refundable && !refundSent.current && !actions.busy) {
+      refundSent.current = true;
+      actions.refund(escrow.escrowId).then((receipt) => {
+        if (!receipt) setPhase("failed");
+      });
+    }
+  }, [actions, escrow, now, phase]);
+
+  const summary: WatchSummary | null = watch ? { watchedSeconds: watch.watchedSeconds, receivedBytes: watch.receivedBytes, escrow } : null;
+  return { element, phase, error, mutedByBrowser, play, stop, summary, actions, torrent: torrentRef.current };
+}

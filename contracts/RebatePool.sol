@@ -397,9 +397,12 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
         for (uint256 i; i < count; ++i) {
             (uint256 creditedBytes, uint256 payout, uint256 weight) =
                 _creditReceipt(head.market, seeder, receipts[i], epoch);
-            batchBytes += creditedBytes;
-            batchPayout += payout;
-            batchWeight += weight;
+            // Each term is below 2^64 bytes or 2^81 wei (a license's caps) and a batch fits in calldata: no overflow.
+            unchecked {
+                batchBytes += creditedBytes;
+                batchPayout += payout;
+                batchWeight += weight;
+            }
         }
 
         // Aggregated so that the seeder's balance and the epoch's records are written once per batch. A receipt pays

@@ -222,9 +222,11 @@ contract RebatePoolAttacksTest is Test, RebatePoolFixture {
     /// @dev Issue 12's steps 1-5, in one transaction's worth of calls: borrow, publish 1 byte at the bounty cap, buy
     /// every license the loan pays for, withdraw the proceeds, credit the byte to its own seeder, repay.
     function _drain(uint64 expiry) private {
+        // Registered by the test contract with the attacker as payout: the commitment binds whoever reveals it, and
+        // who publishes changes nothing, the payout gets the curve price.
+        uint256 contentId = _register(ATTACKER, ONE_BYTE, 1 ether, false);
         vm.deal(ATTACKER, ATTACKER.balance + LOAN);
         vm.startPrank(ATTACKER);
-        uint256 contentId = _register(ATTACKER, ONE_BYTE, 1 ether, false);
         address buyer = vm.addr(ATTACKER_BUYER_PK);
         (,,, uint256 total) = market.quote(contentId, 1);
         uint256 licenses = LOAN / total;

@@ -53,6 +53,16 @@ import {RebateMath} from "./libraries/RebateMath.sol";
 /// - Signatures are bound to this contract and chain (EIP-712 domain), the delegation to the leecher's wallet
 ///   (EOA or ERC-1271), the receipt to the delegated session key, and the receipt to its seeder.
 /// - Nothing can be paused; the owner can only bind the market, once, and release the surplus no weight can claim.
+/// - Storage packing: a license's allowance is at most `MAX_ALLOWANCE` (2^81 - 1 wei), its weight budget at most
+///   `MAX_WEIGHT_BUDGET` (2^80 - 1 wei) and its credited bytes below 2^64; `allowanceExpiry <= MAX_ALLOWANCE_EXPIRY`.
+///
+/// NOTE: A license is one storage slot (see {PackedLicense}), so a first purchase pays for one fresh slot and a receipt
+/// reads and writes one. The price is the bounds above: a purchase that would fund a license's allowance above about
+/// 2.4 million ether, or its budget above about 1.2 million, reverts (`AllowanceAboveMax`, `WeightBudgetAboveMax`);
+/// at the market's fee caps one purchase can fill both exactly, and only repeated purchases of the same license
+/// without any seeding could reach them. The funding time is kept modulo 2^31 seconds: `fundedAt` and the expiry
+/// are exact for 68 years after a funding, longer than any `allowanceExpiry`; an allowance left unswept for longer
+/// would look unexpired again for one expiry window.
 ///
 /// NOTE: Self-dealing gains nothing (issue 12). An adversary controlling publishers, buyers, session keys and seeders,
 /// with any capital borrowed inside one transaction, gets back through its own receipts exactly the bounty fees it
@@ -210,8 +220,12 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
     /// @dev Network fees, swept allowance and capped-off shares not yet assigned to an epoch (see {Head}).
     uint128 private _carry;
     /// @dev Σ weight budgets of all licenses: weight that can still be credited. Shares `_carry`'s slot, which every
-    /// purchase with a network fee writes anyway.
-    uint128 private _openWeight;
+    /// purchase with a network fee writes anyway. 120 bits (10^36 wei) leave room for `_carrySlotLive`.
+    uint120 private _openWeight;
+    /// @dev Set at deployment and never cleared: it keeps the slot of `_carry` and `_openWeight` non-zero, so the first
+    /// network fee ever paid rewrites a live slot (2,900 gas) instead of filling an empty one (20,000), as every later
+    /// one does. The deployer pays for the slot, not the first buyer.
+    bool private _carrySlotLive;
 
     /// @notice The license market was bound.
     event LicenseMarketBound(address indexed market);
@@ -314,6 +328,7 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
         genesis = block.timestamp;
         epochDuration = epochDuration_;
         allowanceExpiry = allowanceExpiry_;
+        _carrySlotLive = true;
         emit EpochScheduleSet(block.timestamp, epochDuration_, allowanceExpiry_);
     }
 
@@ -366,10 +381,9 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
         if (networkFee == 0) return;
         // The fee joins the pool now, before any of the weight it buys exists: weight is paid for up front.
         uint256 epoch = _checkpoint();
-        // At most MAX_WEIGHT_BUDGET (checked above): the cast cannot truncate.
-        uint128 fee = uint128(networkFee);
-        _carry += fee;
-        _openWeight += fee;
+        // At most MAX_WEIGHT_BUDGET (checked above): the casts cannot truncate.
+        _carry += uint128(networkFee);
+        _openWeight += uint120(networkFee);
         emit NetworkFeePooled(licensee, contentId, networkFee, epoch);
     }
 
@@ -416,7 +430,8 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
         _store(credit, before.bytesCredited + uint128(batchBytes), before.weight + weight128);
         // Bytes that paid no network fee weigh nothing: they neither add to the epoch's weight nor make it active.
         if (weight128 == 0) return;
-        _openWeight -= weight128;
+        // The weight came out of budgets counted in the open weight: at most it, so the cast cannot truncate.
+        _openWeight -= uint120(weight128);
         _epochs[epoch].weight += weight128;
         // After the checkpoint the active epoch is either unset or already this one.
         if (!head.hasActiveEpoch) _head = Head(head.market, uint64(epoch), true);
@@ -432,7 +447,8 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
         uint256 epoch = _checkpoint();
         (uint128 amount, uint128 weightDropped) = _sweep(licensee, contentId, epoch);
         _carry += amount;
-        _openWeight -= weightDropped;
+        // A budget dropped was counted in the open weight: the cast cannot truncate.
+        _openWeight -= uint120(weightDropped);
     }
 
     /// @notice {sweep} for many licenses; all or nothing.
@@ -448,7 +464,8 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
             weightDropped += dropped;
         }
         _carry += total;
-        _openWeight -= weightDropped;
+        // The budgets dropped were counted in the open weight: the cast cannot truncate.
+        _openWeight -= uint120(weightDropped);
     }
 
     // ---------------------------------------------------------------------------------------------------- claims
@@ -512,7 +529,7 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
     /// @notice The allowance of the license (`licensee`, `contentId`).
     /// @return remaining Wei not yet paid out or swept.
     /// @return bytesCredited Bytes credited against it so far, all seeders together (at most the content's size).
-    /// @return fundedAt Time of its last funding; it may be swept from `fundedAt + allowanceExpiry`.
+    /// @return fundedAt Time of its last funding (0 if never funded); it may be swept from `fundedAt + allowanceExpiry`.
     function allowance(address licensee, uint256 contentId)
         external
         view
@@ -771,8 +788,9 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
         }
     }
 
-    /// @dev Writes a seeder's epoch record with one SSTORE (see the other {_store}). Layout as Solidity packs
-    /// `SeederEpoch`: `bytesCredited` in the low 128 bits, then `weight`.
+    /// @dev Writes a seeder's epoch record with one SSTORE: Solidity's member-wise copy of a packed struct reads and
+    /// writes the slot per member. Layout as Solidity packs `SeederEpoch`: `bytesCredited` in the low 128 bits, then
+    /// `weight`.
     function _store(SeederEpoch storage stored, uint128 bytesCredited, uint128 weight) private {
         uint256 packed = uint256(bytesCredited) | (uint256(weight) << 128);
         // solhint-disable-next-line no-inline-assembly

@@ -58,11 +58,11 @@ import {RebateMath} from "./libraries/RebateMath.sol";
 ///
 /// NOTE: A license is one storage slot (see {PackedLicense}), so a first purchase pays for one fresh slot and a receipt
 /// reads and writes one. The price is the bounds above: a purchase that would fund a license's allowance above about
-/// 2.4 million ether, or its budget above about 1.2 million, reverts (`AllowanceAboveMax`, `WeightBudgetAboveMax`);
-/// at the market's fee caps one purchase can fill both exactly, and only repeated purchases of the same license
-/// without any seeding could reach them. The funding time is kept modulo 2^31 seconds: `fundedAt` and the expiry
-/// are exact for 68 years after a funding, longer than any `allowanceExpiry`; an allowance left unswept for longer
-/// would look unexpired again for one expiry window.
+/// 2.4 million ether, or its budget above about 1.2 million, reverts (`AllowanceAboveMax`, `WeightBudgetAboveMax`),
+/// a limit on the fees of one (licensee, content), not on the market (at its fee caps a single purchase of a
+/// curve price of 5 x MAX_ALLOWANCE fills both exactly). The funding time is kept modulo 2^31 seconds: `fundedAt`
+/// and the expiry are exact for 68 years after a funding, longer than any `allowanceExpiry`; an allowance left
+/// unswept for longer would look unexpired again for one expiry window.
 ///
 /// NOTE: Self-dealing gains nothing (issue 12). An adversary controlling publishers, buyers, session keys and seeders,
 /// with any capital borrowed inside one transaction, gets back through its own receipts exactly the bounty fees it
@@ -324,7 +324,9 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
     {
         if (epochDuration_ == 0) revert ZeroEpochDuration();
         if (allowanceExpiry_ == 0) revert ZeroAllowanceExpiry();
-        if (allowanceExpiry_ > MAX_ALLOWANCE_EXPIRY) revert AllowanceExpiryTooLong(allowanceExpiry_, MAX_ALLOWANCE_EXPIRY);
+        if (allowanceExpiry_ > MAX_ALLOWANCE_EXPIRY) {
+            revert AllowanceExpiryTooLong(allowanceExpiry_, MAX_ALLOWANCE_EXPIRY);
+        }
         genesis = block.timestamp;
         epochDuration = epochDuration_;
         allowanceExpiry = allowanceExpiry_;
@@ -529,7 +531,8 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
     /// @notice The allowance of the license (`licensee`, `contentId`).
     /// @return remaining Wei not yet paid out or swept.
     /// @return bytesCredited Bytes credited against it so far, all seeders together (at most the content's size).
-    /// @return fundedAt Time of its last funding (0 if never funded); it may be swept from `fundedAt + allowanceExpiry`.
+    /// @return fundedAt Time of its last funding (0 if never funded); it may be swept from
+    /// `fundedAt + allowanceExpiry`.
     function allowance(address licensee, uint256 contentId)
         external
         view

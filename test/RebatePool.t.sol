@@ -526,7 +526,8 @@ contract RebatePoolTest is Test, RebatePoolFixture {
     function test_FundLicense_RevertsAboveMaxAllowanceOrWeightBudget() public {
         uint256 maxAllowance = pool.MAX_ALLOWANCE();
         uint256 maxBudget = pool.MAX_WEIGHT_BUDGET();
-        // bountyFee = price x 20% = MAX_ALLOWANCE, networkFee = price x 10% = floor(MAX_ALLOWANCE / 2) = MAX_WEIGHT_BUDGET.
+        // bountyFee = price x 20% = MAX_ALLOWANCE; networkFee = price x 10% = floor(MAX_ALLOWANCE / 2), which is
+        // MAX_WEIGHT_BUDGET.
         uint256 contentId = _register(1 << 20, uint128(maxAllowance * BPS / BOUNTY_FEE_BPS), false);
         (uint256 networkFee, uint256 bountyFee) = _buyWithFees(contentId, leecher, 1);
         assertEq(bountyFee, maxAllowance, "one purchase funds the allowance to its maximum");
@@ -586,7 +587,8 @@ contract RebatePoolTest is Test, RebatePoolFixture {
         uint256 max = pool.MAX_ALLOWANCE_EXPIRY();
         vm.expectRevert(abi.encodeWithSelector(RebatePool.AllowanceExpiryTooLong.selector, uint32(max + 1), max));
         new RebatePool(address(this), EPOCH_DURATION, uint32(max + 1));
-        assertEq(new RebatePool(address(this), EPOCH_DURATION, uint32(max)).allowanceExpiry(), max, "the longest is kept");
+        RebatePool longest = new RebatePool(address(this), EPOCH_DURATION, uint32(max));
+        assertEq(longest.allowanceExpiry(), max, "the longest is kept");
     }
 
     /// @dev Epochs are consecutive windows of `duration` seconds from genesis.

@@ -53,6 +53,16 @@ import {RebateMath} from "./libraries/RebateMath.sol";
 /// - Signatures are bound to this contract and chain (EIP-712 domain), the delegation to the leecher's wallet
 ///   (EOA or ERC-1271), the receipt to the delegated session key, and the receipt to its seeder.
 /// - Nothing can be paused; the owner can only bind the market, once, and release the surplus no weight can claim.
+/// - Storage packing: a license's allowance is at most `MAX_ALLOWANCE` (2^81 - 1 wei), its weight budget at most
+///   `MAX_WEIGHT_BUDGET` (2^80 - 1 wei) and its credited bytes below 2^64; `allowanceExpiry <= MAX_ALLOWANCE_EXPIRY`.
+///
+/// NOTE: A license is one storage slot (see {PackedLicense}), so a first purchase pays for one fresh slot and a receipt
+/// reads and writes one. The price is the bounds above: a purchase that would fund a license's allowance above about
+/// 2.4 million ether, or its budget above about 1.2 million, reverts (`AllowanceAboveMax`, `WeightBudgetAboveMax`),
+/// a limit on the fees of one (licensee, content), not on the market (at its fee caps a single purchase of a
+/// curve price of 5 x MAX_ALLOWANCE fills both exactly). The funding time is kept modulo 2^31 seconds: `fundedAt`
+/// and the expiry are exact for 68 years after a funding, longer than any `allowanceExpiry`; an allowance left
+/// unswept for longer would look unexpired again for one expiry window.
 ///
 /// NOTE: Self-dealing gains nothing (issue 12). An adversary controlling publishers, buyers, session keys and seeders,
 /// with any capital borrowed inside one transaction, gets back through its own receipts exactly the bounty fees it
@@ -127,11 +137,13 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
         uint256 contentId;
     }
 
-    /// @dev One slot per license.
-    struct Allowance {
-        uint128 remaining; // wei not yet paid out or swept
-        uint64 bytesCredited; // bytes credited over the license's life, all seeders together
-        uint64 fundedAt; // time of the last funding; expiry runs from it
+    /// @dev One slot per license, so that a first purchase fills one fresh slot and a receipt reads and writes one:
+    /// `remaining` (wei of the allowance not yet paid out or swept) in bits 0-80, `weightBudget` (network fees not
+    /// yet turned into weight) in bits 81-160, `bytesCredited` (over the license's life, all seeders together) in
+    /// bits 161-224, and the time of the last funding modulo 2^31 in bits 225-255 (expiry runs from it; see
+    /// {_fundedAt}). The bounty fee's cap is twice the network fee's, so the allowance gets the extra bit.
+    struct PackedLicense {
+        uint256 word;
     }
 
     /// @dev A struct around one word, so that the hot path holds a storage pointer instead of hashing the keys twice.
@@ -173,6 +185,20 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
     bytes32 public constant DELEGATION_TYPEHASH =
         keccak256("Delegation(address wallet,address sessionKey,uint64 expiry)");
 
+    /// @notice The most wei one license's allowance can hold (2^81 - 1, about 2.4 million ether): a purchase that would
+    /// fund it above this reverts.
+    uint256 public constant MAX_ALLOWANCE = (1 << 81) - 1;
+    /// @notice The most wei one license's weight budget can hold (2^80 - 1, about 1.2 million ether): a purchase that
+    /// would fund it above this reverts.
+    uint256 public constant MAX_WEIGHT_BUDGET = (1 << 80) - 1;
+    /// @notice The longest `allowanceExpiry` (2^31 - 1 seconds, 68 years): a license keeps its funding time modulo
+    /// 2^31.
+    uint256 public constant MAX_ALLOWANCE_EXPIRY = (1 << 31) - 1;
+    uint256 private constant BUDGET_SHIFT = 81;
+    uint256 private constant BYTES_SHIFT = 161;
+    uint256 private constant TIME_SHIFT = 225;
+    uint256 private constant TIME_MASK = (1 << 31) - 1;
+
     string private constant DOMAIN_NAME = "Web3Torrent RebatePool";
     string private constant DOMAIN_VERSION = "1";
 
@@ -186,18 +212,20 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
     /// @notice Allowance earnings a seeder can claim.
     mapping(address seeder => uint256 amount) public balances;
 
-    mapping(address licensee => mapping(uint256 contentId => Allowance)) private _allowances;
+    mapping(address licensee => mapping(uint256 contentId => PackedLicense)) private _licenses;
     mapping(address leecher => mapping(address seeder => mapping(uint256 contentId => Cumulative))) private _credited;
-    /// @dev Per license: the network fees paid for it that its credited bytes have not yet turned into weight.
-    mapping(address licensee => mapping(uint256 contentId => uint256 amount)) private _weightBudgets;
     mapping(uint256 epoch => Epoch) private _epochs;
     mapping(uint256 epoch => mapping(address seeder => SeederEpoch)) private _seederEpochs;
     Head private _head;
     /// @dev Network fees, swept allowance and capped-off shares not yet assigned to an epoch (see {Head}).
     uint128 private _carry;
     /// @dev Σ weight budgets of all licenses: weight that can still be credited. Shares `_carry`'s slot, which every
-    /// purchase with a network fee writes anyway.
-    uint128 private _openWeight;
+    /// purchase with a network fee writes anyway. 120 bits (10^36 wei) leave room for `_carrySlotLive`.
+    uint120 private _openWeight;
+    /// @dev Set at deployment and never cleared: it keeps the slot of `_carry` and `_openWeight` non-zero, so the first
+    /// network fee ever paid rewrites a live slot (2,900 gas) instead of filling an empty one (20,000), as every later
+    /// one does. The deployer pays for the slot, not the first buyer.
+    bool private _carrySlotLive;
 
     /// @notice The license market was bound.
     event LicenseMarketBound(address indexed market);
@@ -261,6 +289,12 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
 
     error ZeroEpochDuration();
     error ZeroAllowanceExpiry();
+    /// @notice The allowance expiry is above `MAX_ALLOWANCE_EXPIRY`.
+    error AllowanceExpiryTooLong(uint32 allowanceExpiry, uint256 max);
+    /// @notice The purchase would fund the license's allowance above `MAX_ALLOWANCE`.
+    error AllowanceAboveMax(address licensee, uint256 contentId, uint256 allowance);
+    /// @notice The purchase would fund the license's weight budget above `MAX_WEIGHT_BUDGET`.
+    error WeightBudgetAboveMax(address licensee, uint256 contentId, uint256 weightBudget);
     error ZeroLicenseMarket();
     error MarketAlreadyBound(ILicenseMarket market);
     error MarketNotBound();
@@ -290,9 +324,13 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
     {
         if (epochDuration_ == 0) revert ZeroEpochDuration();
         if (allowanceExpiry_ == 0) revert ZeroAllowanceExpiry();
+        if (allowanceExpiry_ > MAX_ALLOWANCE_EXPIRY) {
+            revert AllowanceExpiryTooLong(allowanceExpiry_, MAX_ALLOWANCE_EXPIRY);
+        }
         genesis = block.timestamp;
         epochDuration = epochDuration_;
         allowanceExpiry = allowanceExpiry_;
+        _carrySlotLive = true;
         emit EpochScheduleSet(block.timestamp, epochDuration_, allowanceExpiry_);
     }
 
@@ -333,17 +371,21 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
         if (msg.sender != address(_head.market)) revert OnlyLicenseMarket(msg.sender);
         if (networkFee > msg.value) revert NetworkFeeAboveValue(networkFee, msg.value);
         uint256 bountyFee = msg.value - networkFee;
-        Allowance memory a = _allowances[licensee][contentId];
-        uint128 remaining = SafeCast.toUint128(a.remaining + bountyFee);
-        _allowances[licensee][contentId] = Allowance(remaining, a.bytesCredited, uint64(block.timestamp));
+        PackedLicense storage stored = _licenses[licensee][contentId];
+        uint256 word = stored.word;
+        uint256 remaining = (word & MAX_ALLOWANCE) + bountyFee;
+        if (remaining > MAX_ALLOWANCE) revert AllowanceAboveMax(licensee, contentId, remaining);
+        uint256 budget = ((word >> BUDGET_SHIFT) & MAX_WEIGHT_BUDGET) + networkFee;
+        if (budget > MAX_WEIGHT_BUDGET) revert WeightBudgetAboveMax(licensee, contentId, budget);
+        // The allowance and the budget share the slot: a first purchase fills one fresh slot, not two.
+        stored.word = _pack(remaining, budget, uint64(word >> BYTES_SHIFT), block.timestamp & TIME_MASK);
         emit AllowanceFunded(licensee, contentId, bountyFee, remaining);
         if (networkFee == 0) return;
         // The fee joins the pool now, before any of the weight it buys exists: weight is paid for up front.
         uint256 epoch = _checkpoint();
-        uint128 fee = SafeCast.toUint128(networkFee);
-        _carry += fee;
-        _openWeight += fee;
-        _weightBudgets[licensee][contentId] += networkFee;
+        // At most MAX_WEIGHT_BUDGET (checked above): the casts cannot truncate.
+        _carry += uint128(networkFee);
+        _openWeight += uint120(networkFee);
         emit NetworkFeePooled(licensee, contentId, networkFee, epoch);
     }
 
@@ -371,9 +413,12 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
         for (uint256 i; i < count; ++i) {
             (uint256 creditedBytes, uint256 payout, uint256 weight) =
                 _creditReceipt(head.market, seeder, receipts[i], epoch);
-            batchBytes += creditedBytes;
-            batchPayout += payout;
-            batchWeight += weight;
+            // Each term is below 2^64 bytes or 2^81 wei (a license's caps) and a batch fits in calldata: no overflow.
+            unchecked {
+                batchBytes += creditedBytes;
+                batchPayout += payout;
+                batchWeight += weight;
+            }
         }
 
         // Aggregated so that the seeder's balance and the epoch's records are written once per batch. A receipt pays
@@ -387,7 +432,8 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
         _store(credit, before.bytesCredited + uint128(batchBytes), before.weight + weight128);
         // Bytes that paid no network fee weigh nothing: they neither add to the epoch's weight nor make it active.
         if (weight128 == 0) return;
-        _openWeight -= weight128;
+        // The weight came out of budgets counted in the open weight: at most it, so the cast cannot truncate.
+        _openWeight -= uint120(weight128);
         _epochs[epoch].weight += weight128;
         // After the checkpoint the active epoch is either unset or already this one.
         if (!head.hasActiveEpoch) _head = Head(head.market, uint64(epoch), true);
@@ -403,7 +449,8 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
         uint256 epoch = _checkpoint();
         (uint128 amount, uint128 weightDropped) = _sweep(licensee, contentId, epoch);
         _carry += amount;
-        _openWeight -= weightDropped;
+        // A budget dropped was counted in the open weight: the cast cannot truncate.
+        _openWeight -= uint120(weightDropped);
     }
 
     /// @notice {sweep} for many licenses; all or nothing.
@@ -419,7 +466,8 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
             weightDropped += dropped;
         }
         _carry += total;
-        _openWeight -= weightDropped;
+        // The budgets dropped were counted in the open weight: the cast cannot truncate.
+        _openWeight -= uint120(weightDropped);
     }
 
     // ---------------------------------------------------------------------------------------------------- claims
@@ -483,20 +531,21 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
     /// @notice The allowance of the license (`licensee`, `contentId`).
     /// @return remaining Wei not yet paid out or swept.
     /// @return bytesCredited Bytes credited against it so far, all seeders together (at most the content's size).
-    /// @return fundedAt Time of its last funding; it may be swept from `fundedAt + allowanceExpiry`.
+    /// @return fundedAt Time of its last funding (0 if never funded); it may be swept from
+    /// `fundedAt + allowanceExpiry`.
     function allowance(address licensee, uint256 contentId)
         external
         view
         returns (uint256 remaining, uint256 bytesCredited, uint256 fundedAt)
     {
-        Allowance memory a = _allowances[licensee][contentId];
-        return (a.remaining, a.bytesCredited, a.fundedAt);
+        uint256 word = _licenses[licensee][contentId].word;
+        return (word & MAX_ALLOWANCE, uint64(word >> BYTES_SHIFT), _fundedAt(word));
     }
 
     /// @notice The network fees paid for the license (`licensee`, `contentId`) that its credited bytes have not yet
     /// turned into weight: the weight its remaining bytes can still bring (0 once swept).
     function weightBudget(address licensee, uint256 contentId) external view returns (uint256) {
-        return _weightBudgets[licensee][contentId];
+        return (_licenses[licensee][contentId].word >> BUDGET_SHIFT) & MAX_WEIGHT_BUDGET;
     }
 
     /// @notice Weight that licenses can still be credited, all together: the part of the carry kept for it.
@@ -637,21 +686,34 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
         private
         returns (uint256 creditedBytes, uint256 payout, uint256 weight)
     {
-        Cumulative storage last = _credited[r.leecher][seeder][r.contentId];
-        uint256 already = last.bytesServed;
-        // Checked before the signatures: a receipt someone else submitted first costs the batch one read, not a revert.
-        if (r.cumulativeBytes <= already) {
-            emit ReceiptSkipped(r.leecher, seeder, r.contentId, r.cumulativeBytes, already);
-            return (0, 0, 0);
+        // Each field read once from calldata: every access to a field of a calldata struct re-validates it.
+        address leecher = r.leecher;
+        uint256 contentId = r.contentId;
+        uint256 cumulativeBytes = r.cumulativeBytes;
+        uint256 newBytes;
+        {
+            Cumulative storage last = _credited[leecher][seeder][contentId];
+            uint256 already = last.bytesServed;
+            // Checked before the signatures: a receipt someone else submitted first costs the batch one read, not a
+            // revert.
+            if (cumulativeBytes <= already) {
+                emit ReceiptSkipped(leecher, seeder, contentId, cumulativeBytes, already);
+                return (0, 0, 0);
+            }
+            _verifySignatures(leecher, hashReceipt(leecher, seeder, contentId, cumulativeBytes), r);
+            last.bytesServed = cumulativeBytes;
+            newBytes = cumulativeBytes - already;
         }
-        _verifySignatures(r.leecher, hashReceipt(r.leecher, seeder, r.contentId, r.cumulativeBytes), r);
-        (bool licensed, uint256 size) = market.licenseInfo(r.leecher, r.contentId);
-        if (!licensed) revert NoLicense(r.leecher, r.contentId);
-        last.bytesServed = r.cumulativeBytes;
-        (creditedBytes, payout, weight) = _payFromAllowance(r.leecher, r.contentId, size, r.cumulativeBytes - already);
-        emit ReceiptCredited(
-            r.leecher, seeder, r.contentId, r.cumulativeBytes, creditedBytes, payout, weight, epoch
-        );
+        (creditedBytes, payout, weight) =
+            _payFromAllowance(leecher, contentId, _licensedSize(market, leecher, contentId), newBytes);
+        emit ReceiptCredited(leecher, seeder, contentId, cumulativeBytes, creditedBytes, payout, weight, epoch);
+    }
+
+    /// @dev The content's size; reverts unless `leecher` holds a license to it now.
+    function _licensedSize(ILicenseMarket market, address leecher, uint256 contentId) private view returns (uint256) {
+        (bool licensed, uint256 size) = market.licenseInfo(leecher, contentId);
+        if (!licensed) revert NoLicense(leecher, contentId);
+        return size;
     }
 
     /// @dev The delegation is unexpired and signed by the leecher; the receipt (`receiptDigest`) is signed by the
@@ -690,36 +752,48 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
         private
         returns (uint64 creditedBytes, uint128 payout, uint128 weight)
     {
-        Allowance storage stored = _allowances[licensee][contentId];
-        Allowance memory a = stored;
+        PackedLicense storage stored = _licenses[licensee][contentId];
+        uint256 word = stored.word;
+        uint64 bytesCredited = uint64(word >> BYTES_SHIFT);
         // The market stores sizes as uint64; clamp rather than revert so a receipt is never blocked by the cast.
         uint64 size64 = size > type(uint64).max ? type(uint64).max : uint64(size);
-        (creditedBytes, payout) = RebateMath.creditLicense(a.remaining, a.bytesCredited, size64, newBytes);
+        // The masks keep the fields within 81 and 80 bits: the casts cannot truncate.
+        uint128 remaining = uint128(word & MAX_ALLOWANCE);
+        uint128 budget = uint128((word >> BUDGET_SHIFT) & MAX_WEIGHT_BUDGET);
+        (creditedBytes, payout, weight) = RebateMath.creditLicense(remaining, budget, bytesCredited, size64, newBytes);
         if (creditedBytes == 0) return (0, 0, 0);
-        uint256 budget = _weightBudgets[licensee][contentId];
-        if (budget != 0) {
-            // A budget is at most the network fees paid for the license, which fit in 128 bits (see {fundLicense}).
-            (, weight) = RebateMath.creditLicense(uint128(budget), a.bytesCredited, size64, newBytes);
-            if (weight != 0) _weightBudgets[licensee][contentId] = budget - weight;
-        }
-        a.remaining -= payout;
-        a.bytesCredited += creditedBytes;
-        _store(stored, a);
-    }
-
-    /// @dev Writes a license's allowance with one SSTORE: Solidity's member-wise copy of a packed struct reads and
-    /// writes the slot per member. Layout as Solidity packs `Allowance`: `remaining` in the low 128 bits, then
-    /// `bytesCredited`, then `fundedAt`.
-    function _store(Allowance storage stored, Allowance memory a) private {
-        uint256 packed = uint256(a.remaining) | (uint256(a.bytesCredited) << 128) | (uint256(a.fundedAt) << 192);
-        // solhint-disable-next-line no-inline-assembly
-        assembly ("memory-safe") {
-            sstore(stored.slot, packed)
+        // payout <= remaining, weight <= budget and creditedBytes <= size - bytesCredited (see RebateMath): no
+        // underflow, and the bytes stay within 64 bits.
+        unchecked {
+            stored.word =
+                _pack(remaining - payout, budget - weight, bytesCredited + creditedBytes, word >> TIME_SHIFT);
         }
     }
 
-    /// @dev Writes a seeder's epoch record with one SSTORE (see the other {_store}). Layout as Solidity packs
-    /// `SeederEpoch`: `bytesCredited` in the low 128 bits, then `weight`.
+    /// @dev A license's slot (see {PackedLicense}). Every field is within its width: the allowance and the budget by
+    /// the checks in {fundLicense} (and only ever decrease otherwise), `time` by its mask.
+    function _pack(uint256 remaining, uint256 budget, uint64 bytesCredited, uint256 time)
+        private
+        pure
+        returns (uint256)
+    {
+        return remaining | (budget << BUDGET_SHIFT) | (uint256(bytesCredited) << BYTES_SHIFT) | (time << TIME_SHIFT);
+    }
+
+    /// @dev The time of a license's last funding (0 if never funded), from its low 31 bits: the latest time at or
+    /// before now with those bits. Exact as long as the license was last funded less than 2^31 seconds (68 years)
+    /// ago; {sweep} needs it only up to `allowanceExpiry` (at most `MAX_ALLOWANCE_EXPIRY`) after it.
+    function _fundedAt(uint256 word) private view returns (uint256) {
+        if (word == 0) return 0;
+        unchecked {
+            // The stored bits are those of a past time, so the difference of the low bits is the time elapsed.
+            return block.timestamp - ((block.timestamp - (word >> TIME_SHIFT)) & TIME_MASK);
+        }
+    }
+
+    /// @dev Writes a seeder's epoch record with one SSTORE: Solidity's member-wise copy of a packed struct reads and
+    /// writes the slot per member. Layout as Solidity packs `SeederEpoch`: `bytesCredited` in the low 128 bits, then
+    /// `weight`.
     function _store(SeederEpoch storage stored, uint128 bytesCredited, uint128 weight) private {
         uint256 packed = uint256(bytesCredited) | (uint256(weight) << 128);
         // solhint-disable-next-line no-inline-assembly
@@ -745,15 +819,16 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
         private
         returns (uint128 amount, uint128 weightDropped)
     {
-        Allowance storage a = _allowances[licensee][contentId];
-        amount = a.remaining;
-        // A budget is at most the network fees paid for the license, which fit in 128 bits (see {fundLicense}).
-        weightDropped = uint128(_weightBudgets[licensee][contentId]);
+        PackedLicense storage stored = _licenses[licensee][contentId];
+        uint256 word = stored.word;
+        // The masks keep the fields within 81 and 80 bits: the casts cannot truncate.
+        amount = uint128(word & MAX_ALLOWANCE);
+        weightDropped = uint128((word >> BUDGET_SHIFT) & MAX_WEIGHT_BUDGET);
         if (amount == 0 && weightDropped == 0) revert NothingToSweep(licensee, contentId);
-        uint256 expiresAt = uint256(a.fundedAt) + allowanceExpiry;
+        uint256 expiresAt = _fundedAt(word) + allowanceExpiry;
         if (block.timestamp < expiresAt) revert NotExpired(licensee, contentId, expiresAt);
-        if (amount != 0) a.remaining = 0;
-        if (weightDropped != 0) delete _weightBudgets[licensee][contentId];
+        // Empties the allowance and the budget; the bytes credited and the funding time stay.
+        stored.word = (word >> BYTES_SHIFT) << BYTES_SHIFT;
         emit AllowanceSwept(licensee, contentId, amount, weightDropped, epoch);
     }
 

@@ -520,6 +520,77 @@ contract RebatePoolTest is Test, RebatePoolFixture {
         pool.settleEpochShares(epoch, self);
     }
 
+    /// @dev A license's allowance and weight budget share one slot (81 and 80 bits). One purchase at the market's fee
+    /// caps fills both exactly to their maximum (the bounty fee's cap is twice the network fee's); a purchase that
+    /// would fund either above it reverts, the whole purchase with it, and the slot keeps what it held.
+    function test_FundLicense_RevertsAboveMaxAllowanceOrWeightBudget() public {
+        uint256 maxAllowance = pool.MAX_ALLOWANCE();
+        uint256 maxBudget = pool.MAX_WEIGHT_BUDGET();
+        // bountyFee = price x 20% = MAX_ALLOWANCE; networkFee = price x 10% = floor(MAX_ALLOWANCE / 2), which is
+        // MAX_WEIGHT_BUDGET.
+        uint256 contentId = _register(1 << 20, uint128(maxAllowance * BPS / BOUNTY_FEE_BPS), false);
+        (uint256 networkFee, uint256 bountyFee) = _buyWithFees(contentId, leecher, 1);
+        assertEq(bountyFee, maxAllowance, "one purchase funds the allowance to its maximum");
+        assertEq(networkFee, maxBudget, "and the weight budget to its maximum");
+        (uint256 remaining,,) = pool.allowance(leecher, contentId);
+        assertEq(remaining, maxAllowance, "the allowance holds its maximum");
+        assertEq(pool.weightBudget(leecher, contentId), maxBudget, "the budget holds its maximum");
+
+        (,, uint256 second, uint256 total) = market.quote(contentId, 1);
+        vm.deal(address(this), total);
+        vm.expectRevert(
+            abi.encodeWithSelector(RebatePool.AllowanceAboveMax.selector, leecher, contentId, maxAllowance + second)
+        );
+        market.buy{value: total}(contentId, 1, leecher, total);
+
+        // The weight budget alone: a network fee one wei above its maximum, with no bounty fee.
+        address other = address(0x0DD);
+        vm.deal(address(market), maxBudget + 1);
+        vm.prank(address(market));
+        vm.expectRevert(
+            abi.encodeWithSelector(RebatePool.WeightBudgetAboveMax.selector, other, contentId, maxBudget + 1)
+        );
+        pool.fundLicense{value: maxBudget + 1}(other, contentId, maxBudget + 1);
+
+        (remaining,,) = pool.allowance(leecher, contentId);
+        assertEq(remaining, maxAllowance, "a refused purchase leaves the allowance as it was");
+        assertEq(pool.weightBudget(other, contentId), 0, "and funds no budget");
+    }
+
+    /// @dev A license keeps its funding time modulo 2^31: `fundedAt` and the expiry are exact whenever it was funded
+    /// (across any number of wraps) as long as less than 2^31 seconds have passed since.
+    function testFuzz_Sweep_ExpiryExactAcrossTimeWraps(uint64 startSeed, uint32 elapsedSeed) public {
+        uint256 contentId = _register(1 << 20, HONEST_PRICE, false);
+        vm.warp(block.timestamp + bound(startSeed, 0, 1 << 34));
+        uint256 fundedAt = block.timestamp;
+        _buy(contentId, leecher, 1);
+        uint256 elapsed = bound(elapsedSeed, 0, pool.MAX_ALLOWANCE_EXPIRY());
+        vm.warp(fundedAt + elapsed);
+
+        (uint256 remaining,, uint256 seen) = pool.allowance(leecher, contentId);
+        assertEq(seen, fundedAt, "fundedAt is the time of the funding");
+        if (elapsed < ALLOWANCE_EXPIRY) {
+            vm.expectRevert(
+                abi.encodeWithSelector(RebatePool.NotExpired.selector, leecher, contentId, fundedAt + ALLOWANCE_EXPIRY)
+            );
+            pool.sweep(leecher, contentId);
+            vm.warp(fundedAt + ALLOWANCE_EXPIRY);
+        }
+        pool.sweep(leecher, contentId);
+        (uint256 left,,) = pool.allowance(leecher, contentId);
+        assertEq(remaining, HONEST_PRICE * BOUNTY_FEE_BPS / BPS, "the allowance was there to sweep");
+        assertEq(left, 0, "swept from fundedAt + allowanceExpiry on");
+    }
+
+    /// @dev An expiry the packed funding time could not measure is refused at deployment; the longest one is accepted.
+    function test_Constructor_RevertsAllowanceExpiryAboveMax() public {
+        uint256 max = pool.MAX_ALLOWANCE_EXPIRY();
+        vm.expectRevert(abi.encodeWithSelector(RebatePool.AllowanceExpiryTooLong.selector, uint32(max + 1), max));
+        new RebatePool(address(this), EPOCH_DURATION, uint32(max + 1));
+        RebatePool longest = new RebatePool(address(this), EPOCH_DURATION, uint32(max));
+        assertEq(longest.allowanceExpiry(), max, "the longest is kept");
+    }
+
     /// @dev Epochs are consecutive windows of `duration` seconds from genesis.
     function testFuzz_EpochAt_WindowsOfDuration(uint64 genesis, uint32 duration, uint64 elapsed) public pure {
         duration = uint32(bound(duration, 1, type(uint32).max));

@@ -27,11 +27,34 @@ library RebateMath {
         pure
         returns (uint64 credited, uint128 payout)
     {
+        (credited, payout,) = creditLicense(remaining, 0, bytesCredited, size, newBytes);
+    }
+
+    /// @notice {creditLicense} that also takes the credited bytes' weight from the license's weight budget, by the same
+    /// per-byte rule: each credited byte weighs `budget / (size - bytesCredited)`, so a license weighs at most its
+    /// budget and its last byte takes what remains of it.
+    /// @param remaining Allowance not yet paid out, in wei.
+    /// @param budget Weight budget not yet credited, in wei of network fees.
+    /// @param bytesCredited Bytes already credited against the license, summed over all seeders.
+    /// @param size The content's size in bytes: the license's lifetime cap.
+    /// @param newBytes Bytes a receipt adds above what the seeder was already credited for this license.
+    /// @return credited Bytes that count: `newBytes` cut to the room left under `size`.
+    /// @return payout Wei owed for `credited`, rounded down (the remainder stays in the allowance).
+    /// @return weight The weight of `credited`, rounded down (the remainder stays in the budget).
+    function creditLicense(uint128 remaining, uint128 budget, uint64 bytesCredited, uint64 size, uint256 newBytes)
+        internal
+        pure
+        returns (uint64 credited, uint128 payout, uint128 weight)
+    {
         // A content's size is fixed at registration; saturating keeps a market that reports less from underflowing.
         uint64 room = size > bytesCredited ? size - bytesCredited : 0;
         credited = newBytes < room ? uint64(newBytes) : room;
-        // credited <= room, so payout <= remaining: the casts cannot truncate and the product fits in 192 bits.
-        if (credited != 0) payout = uint128((uint256(remaining) * credited) / room);
+        // credited <= room, so payout <= remaining and weight <= budget: the casts cannot truncate and the products
+        // fit in 192 bits.
+        if (credited != 0) {
+            payout = uint128((uint256(remaining) * credited) / room);
+            weight = uint128((uint256(budget) * credited) / room);
+        }
     }
 
     /// @notice A seeder's pro-rata part of an epoch pool: `pool * seederWeight / totalWeight`, rounded down.

@@ -1,0 +1,173 @@
+/**
+ * Tracker announces that prove a license: the tracker introduces the peers of registered, priced content only to
+ * peers whose account holds a license of it (or published it, or is paid for it), so nobody else learns who
+ * downloads or seeds a title (their addresses travel in the WebRTC offers the tracker forwards).
+ *
+ * An announce carries `w3t`: the account, its session key, the wallet's `Delegation(wallet, sessionKey, expiry)`
+ * (./eip712.ts, the one the rebate pool checks) and the session key's signature of
+ * `TrackerAnnounce(infohash, peerId, issuedAt)`.
+ *
+ * Why this challenge, and not a nonce sent by the tracker: bittorrent-tracker's client reads announce options from
+ * a synchronous hook (`getAnnounceOpts`) and has no round trip in which a tracker nonce could be signed, so a
+ * nonce would mean forking the client. Instead the proof binds the infohash (no use for another title), the
+ * BitTorrent peer id (the tracker checks it against the announce's own), and the time (the tracker accepts it for
+ * `ANNOUNCE_PROOF_WINDOW_SECONDS`); and the tracker binds each signature to the first WebSocket that used it, so an
+ * announce replayed on another connection (another peer) is refused. The client signs a fresh proof after every
+ * use, so its own reconnects never reuse one.
+ *
+ *   const credentials = new TrackerCredentials({ chainId, signer: key.sessionKey, delegation: key.delegation });
+ *   await credentials.prepare(infoHash, client.peerId);
+ *   client.add(magnet, { getAnnounceOpts: () => credentials.announceOpts(infoHash, client.peerId) });
+ */
+import type { Address, Hex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { infohashToBytes32 } from "./infohash.ts";
+import type { SessionKey, SignedDelegation } from "./sessionKey.ts";
+
+/** Signed by a session key: announcing `peerId` in the swarm of `infohash` at `issuedAt` (unix seconds). */
+export const trackerAnnounceTypes = {
+  TrackerAnnounce: [
+    { name: "infohash", type: "bytes32" },
+    { name: "peerId", type: "bytes20" },
+    { name: "issuedAt", type: "uint64" },
+  ],
+} as const;
+
+export interface TrackerAnnounce {
+  infohash: Hex;
+  peerId: Hex;
+  issuedAt: bigint;
+}
+
+/** The tracker is no contract: its proofs are bound to the chain of the market it checks. */
+export function trackerDomain(chainId: number) {
+  return { name: "Web3Torrent Tracker", version: "1", chainId } as const;
+}
+
+/** How long a proof is accepted after it was signed; proofs from the future are accepted up to the clock skew. */
+export const ANNOUNCE_PROOF_WINDOW_SECONDS = 300;
+export const ANNOUNCE_PROOF_MAX_SKEW_SECONDS = 60;
+
+/** The `w3t` field of an announce, as JSON (bigints as decimal strings). */
+export interface AnnounceProof {
+  account: Address;
+  sessionKey: Address;
+  /** The delegation's expiry, unix seconds. */
+  expiry: string;
+  delegation: Hex;
+  issuedAt: string;
+  signature: Hex;
+}
+
+/** Whatever signs EIP-712 data: a SessionKey's account, or a viem LocalAccount (the headless seeder's own key). */
+export interface TypedDataSigner {
+  readonly address: Address;
+  signTypedData(args: {
+    domain: ReturnType<typeof trackerDomain>;
+    types: typeof trackerAnnounceTypes;
+    primaryType: "TrackerAnnounce";
+    message: TrackerAnnounce;
+  }): Promise<Hex>;
+}
+
+/** A session key as a tracker proof signer. */
+export function sessionKeySigner(key: SessionKey): TypedDataSigner {
+  return privateKeyToAccount(key.exportPrivateKey());
+}
+
+/** A BitTorrent peer id (hex, 40 characters) as EIP-712 bytes20. */
+export function peerIdToBytes20(peerId: string): Hex {
+  if (!/^[0-9a-fA-F]{40}$/.test(peerId)) throw new RangeError(`not a peer id: ${peerId}`);
+  return `0x${peerId.toLowerCase()}`;
+}
+
+export function trackerAnnounceMessage(infoHash: string, peerId: string, issuedAt: bigint): TrackerAnnounce {
+  return { infohash: infohashToBytes32(infoHash), peerId: peerIdToBytes20(peerId), issuedAt };
+}
+
+const MS_PER_SECOND = 1000;
+/** Proofs are re-signed well before the tracker's window closes, even for a torrent that does not announce. */
+const REFRESH_MS = (ANNOUNCE_PROOF_WINDOW_SECONDS * MS_PER_SECOND) / 3;
+
+/**
+ * A peer's tracker proofs, one per torrent: `announceOpts` is bittorrent-tracker's synchronous hook, so each proof
+ * is signed ahead (by `prepare`, then again after every use and every `REFRESH_MS`).
+ */
+export class TrackerCredentials {
+  readonly #chainId: number;
+  readonly #signer: TypedDataSigner;
+  readonly #delegation: SignedDelegation;
+  readonly #proofs = new Map<string, { proof: AnnounceProof; at: number; signing: boolean }>();
+  #timer: ReturnType<typeof setInterval> | null = null;
+
+  constructor({ chainId, signer, delegation }: { chainId: number; signer: TypedDataSigner; delegation: SignedDelegation }) {
+    this.#chainId = chainId;
+    this.#signer = signer;
+    this.#delegation = delegation;
+  }
+
+  /** Signs the first proof of `infoHash` for `peerId` (hex): await it before the torrent's first announce. */
+  async prepare(infoHash: string, peerId: string): Promise<void> {
+    await this.#sign(infoHash, peerId);
+    if (!this.#timer) {
+      this.#timer = setInterval(() => this.#refreshStale(), REFRESH_MS);
+      (this.#timer as { unref?: () => void }).unref?.();
+    }
+  }
+
+  /** The announce options (`getAnnounceOpts`) of `infoHash`: its latest proof; a fresh one is signed for next time. */
+  announceOpts(infoHash: string, peerId: string): { w3t?: AnnounceProof } {
+    const key = `${infoHash}:${peerId}`;
+    const entry = this.#proofs.get(key);
+    void this.#sign(infoHash, peerId).catch(() => {});
+    return entry ? { w3t: entry.proof } : {};
+  }
+
+  /** Stops signing for `infoHash` (the torrent was removed). */
+  forget(infoHash: string): void {
+    for (const key of this.#proofs.keys()) if (key.startsWith(`${infoHash}:`)) this.#proofs.delete(key);
+    if (this.#proofs.size === 0) this.stop();
+  }
+
+  stop(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+  }
+
+  #refreshStale(): void {
+    const now = Date.now();
+    for (const [key, entry] of this.#proofs) {
+      if (now - entry.at < REFRESH_MS) continue;
+      const [infoHash, peerId] = key.split(":");
+      void this.#sign(infoHash, peerId).catch(() => {});
+    }
+  }
+
+  async #sign(infoHash: string, peerId: string): Promise<void> {
+    const key = `${infoHash}:${peerId}`;
+    const entry = this.#proofs.get(key);
+    if (entry?.signing) return;
+    if (entry) entry.signing = true;
+    const issuedAt = BigInt(Math.floor(Date.now() / MS_PER_SECOND));
+    try {
+      const signature = await this.#signer.signTypedData({
+        domain: trackerDomain(this.#chainId),
+        types: trackerAnnounceTypes,
+        primaryType: "TrackerAnnounce",
+        message: trackerAnnounceMessage(infoHash, peerId, issuedAt),
+      });
+      const d = this.#delegation;
+      const proof: AnnounceProof = {
+        account: d.account,
+        sessionKey: d.sessionKey,
+        expiry: d.expiry.toString(),
+        delegation: d.signature,
+        issuedAt: issuedAt.toString(),
+        signature,
+      };
+      this.#proofs.set(key, { proof, at: Date.now(), signing: false });
+    } finally {
+      if (entry) entry.signing = false;
+    }
+  }
+}

@@ -22,7 +22,7 @@
 import type { Address, Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { infohashToBytes32 } from "./infohash.ts";
-import type { SessionKey, SignedDelegation } from "./sessionKey.ts";
+import { delegationTypedData, type SessionKey, type SignedDelegation } from "./sessionKey.ts";
 
 /** Signed by a session key: announcing `peerId` in the swarm of `infohash` at `issuedAt` (unix seconds). */
 export const trackerAnnounceTypes = {
@@ -88,16 +88,22 @@ export function trackerAnnounceMessage(infoHash: string, peerId: string, issuedA
 const MS_PER_SECOND = 1000;
 /** Proofs are re-signed well before the tracker's window closes, even for a torrent that does not announce. */
 const REFRESH_MS = (ANNOUNCE_PROOF_WINDOW_SECONDS * MS_PER_SECOND) / 3;
+/**
+ * A proof nobody asked for this long belongs to a torrent that is gone (WebTorrent peers announce every few
+ * minutes): it is no longer refreshed, and the timer stops with the last one. No torrent has to call `forget`.
+ */
+const UNUSED_MS = 3 * ANNOUNCE_PROOF_WINDOW_SECONDS * MS_PER_SECOND;
 
 /**
  * A peer's tracker proofs, one per torrent: `announceOpts` is bittorrent-tracker's synchronous hook, so each proof
- * is signed ahead (by `prepare`, then again after every use and every `REFRESH_MS`).
+ * is signed ahead (by `prepare`, then again after every use and every `REFRESH_MS`). One instance serves every
+ * torrent of a peer.
  */
 export class TrackerCredentials {
   readonly #chainId: number;
   readonly #signer: TypedDataSigner;
   readonly #delegation: SignedDelegation;
-  readonly #proofs = new Map<string, { proof: AnnounceProof; at: number; signing: boolean }>();
+  readonly #proofs = new Map<string, { proof: AnnounceProof; at: number; usedAt: number; signing: boolean }>();
   #timer: ReturnType<typeof setInterval> | null = null;
 
   constructor({ chainId, signer, delegation }: { chainId: number; signer: TypedDataSigner; delegation: SignedDelegation }) {
@@ -109,26 +115,18 @@ export class TrackerCredentials {
   /** Signs the first proof of `infoHash` for `peerId` (hex): await it before the torrent's first announce. */
   async prepare(infoHash: string, peerId: string): Promise<void> {
     await this.#sign(infoHash, peerId);
-    if (!this.#timer) {
-      this.#timer = setInterval(() => this.#refreshStale(), REFRESH_MS);
-      (this.#timer as { unref?: () => void }).unref?.();
-    }
   }
 
   /** The announce options (`getAnnounceOpts`) of `infoHash`: its latest proof; a fresh one is signed for next time. */
   announceOpts(infoHash: string, peerId: string): { w3t?: AnnounceProof } {
     const key = `${infoHash}:${peerId}`;
     const entry = this.#proofs.get(key);
+    if (entry) entry.usedAt = Date.now();
     void this.#sign(infoHash, peerId).catch(() => {});
     return entry ? { w3t: entry.proof } : {};
   }
 
-  /** Stops signing for `infoHash` (the torrent was removed). */
-  forget(infoHash: string): void {
-    for (const key of this.#proofs.keys()) if (key.startsWith(`${infoHash}:`)) this.#proofs.delete(key);
-    if (this.#proofs.size === 0) this.stop();
-  }
-
+  /** Stops refreshing every proof (a test's or a process's end; torrents that go away are dropped by themselves). */
   stop(): void {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
@@ -137,10 +135,12 @@ export class TrackerCredentials {
   #refreshStale(): void {
     const now = Date.now();
     for (const [key, entry] of this.#proofs) {
-      if (now - entry.at < REFRESH_MS) continue;
+      if (now - entry.usedAt > UNUSED_MS) this.#proofs.delete(key);
+      if (now - entry.usedAt > UNUSED_MS || now - entry.at < REFRESH_MS) continue;
       const [infoHash, peerId] = key.split(":");
       void this.#sign(infoHash, peerId).catch(() => {});
     }
+    if (this.#proofs.size === 0) this.stop();
   }
 
   async #sign(infoHash: string, peerId: string): Promise<void> {
@@ -165,9 +165,33 @@ export class TrackerCredentials {
         issuedAt: issuedAt.toString(),
         signature,
       };
-      this.#proofs.set(key, { proof, at: Date.now(), signing: false });
+      const now = Date.now();
+      this.#proofs.set(key, { proof, at: now, usedAt: this.#proofs.get(key)?.usedAt ?? now, signing: false });
+      if (!this.#timer) {
+        this.#timer = setInterval(() => this.#refreshStale(), REFRESH_MS);
+        (this.#timer as { unref?: () => void }).unref?.();
+      }
     } finally {
       if (entry) entry.signing = false;
     }
   }
 }
+
+/**
+ * Tracker credentials of a wallet whose key is at hand (the headless seeder, paid as publisher, payout or license
+ * holder): the key is its own session key. Delegating a key to itself grants nothing the key does not hold, so the
+ * delegation's expiry protects nothing and is long.
+ */
+export async function ownKeyCredentials(privateKey: Hex, ctx: { chainId: number; rebatePool: Address }): Promise<TrackerCredentials> {
+  const account = privateKeyToAccount(privateKey);
+  const expiry = BigInt(Math.floor(Date.now() / MS_PER_SECOND) + OWN_KEY_DELEGATION_SECONDS);
+  const message = { wallet: account.address, sessionKey: account.address, expiry };
+  const signature = await account.signTypedData(delegationTypedData(ctx, message));
+  return new TrackerCredentials({
+    chainId: ctx.chainId,
+    signer: account,
+    delegation: { account: account.address, sessionKey: account.address, expiry, signature },
+  });
+}
+
+const OWN_KEY_DELEGATION_SECONDS = 365 * 24 * 60 * 60;

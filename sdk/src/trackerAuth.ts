@@ -5,7 +5,7 @@
  *
  * An announce carries `w3t`: the account, its session key, the wallet's `Delegation(wallet, sessionKey, expiry)`
  * (./eip712.ts, the one the rebate pool checks) and the session key's signature of
- * `TrackerAnnounce(infohash, peerId, issuedAt)`.
+ * `TrackerAnnounce(infohash, peerId, issuedAtMs)`.
  *
  * Why this challenge, and not a nonce sent by the tracker: bittorrent-tracker's client reads announce options from
  * a synchronous hook (`getAnnounceOpts`) and has no round trip in which a tracker nonce could be signed, so a
@@ -24,19 +24,22 @@ import { privateKeyToAccount } from "viem/accounts";
 import { infohashToBytes32 } from "./infohash.ts";
 import { delegationTypedData, type SessionKey, type SignedDelegation } from "./sessionKey.ts";
 
-/** Signed by a session key: announcing `peerId` in the swarm of `infohash` at `issuedAt` (unix seconds). */
+/**
+ * Signed by a session key: announcing `peerId` in the swarm of `infohash` at `issuedAtMs` (unix milliseconds: a
+ * proof signed again right after a use differs from it, where seconds would sign the same message twice).
+ */
 export const trackerAnnounceTypes = {
   TrackerAnnounce: [
     { name: "infohash", type: "bytes32" },
     { name: "peerId", type: "bytes20" },
-    { name: "issuedAt", type: "uint64" },
+    { name: "issuedAtMs", type: "uint64" },
   ],
 } as const;
 
 export interface TrackerAnnounce {
   infohash: Hex;
   peerId: Hex;
-  issuedAt: bigint;
+  issuedAtMs: bigint;
 }
 
 /** The tracker is no contract: its proofs are bound to the chain of the market it checks. */
@@ -55,7 +58,7 @@ export interface AnnounceProof {
   /** The delegation's expiry, unix seconds. */
   expiry: string;
   delegation: Hex;
-  issuedAt: string;
+  issuedAtMs: string;
   signature: Hex;
 }
 
@@ -81,8 +84,8 @@ export function peerIdToBytes20(peerId: string): Hex {
   return `0x${peerId.toLowerCase()}`;
 }
 
-export function trackerAnnounceMessage(infoHash: string, peerId: string, issuedAt: bigint): TrackerAnnounce {
-  return { infohash: infohashToBytes32(infoHash), peerId: peerIdToBytes20(peerId), issuedAt };
+export function trackerAnnounceMessage(infoHash: string, peerId: string, issuedAtMs: bigint): TrackerAnnounce {
+  return { infohash: infohashToBytes32(infoHash), peerId: peerIdToBytes20(peerId), issuedAtMs };
 }
 
 const MS_PER_SECOND = 1000;
@@ -148,13 +151,13 @@ export class TrackerCredentials {
     const entry = this.#proofs.get(key);
     if (entry?.signing) return;
     if (entry) entry.signing = true;
-    const issuedAt = BigInt(Math.floor(Date.now() / MS_PER_SECOND));
+    const issuedAtMs = BigInt(Date.now());
     try {
       const signature = await this.#signer.signTypedData({
         domain: trackerDomain(this.#chainId),
         types: trackerAnnounceTypes,
         primaryType: "TrackerAnnounce",
-        message: trackerAnnounceMessage(infoHash, peerId, issuedAt),
+        message: trackerAnnounceMessage(infoHash, peerId, issuedAtMs),
       });
       const d = this.#delegation;
       const proof: AnnounceProof = {
@@ -162,7 +165,7 @@ export class TrackerCredentials {
         sessionKey: d.sessionKey,
         expiry: d.expiry.toString(),
         delegation: d.signature,
-        issuedAt: issuedAt.toString(),
+        issuedAtMs: issuedAtMs.toString(),
         signature,
       };
       const now = Date.now();

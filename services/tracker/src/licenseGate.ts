@@ -132,7 +132,7 @@ function parseProof(raw: unknown): AnnounceProof | null {
   const str = (key: string, re: RegExp) => typeof p[key] === "string" && re.test(p[key] as string);
   if (Object.keys(p).length !== 6) return null;
   if (!str("account", ADDRESS) || !str("sessionKey", ADDRESS) || !str("delegation", SIGNATURE) || !str("signature", SIGNATURE)) return null;
-  if (!str("expiry", UINT) || !str("issuedAt", UINT)) return null;
+  if (!str("expiry", UINT) || !str("issuedAtMs", UINT)) return null;
   return p as unknown as AnnounceProof;
 }
 
@@ -216,7 +216,7 @@ export class LicenseGate {
       throw new GateRefusal("malformed license proof");
     }
     const now = Date.now();
-    const issuedAt = Number(proof.issuedAt) * MS_PER_SECOND;
+    const issuedAt = Number(proof.issuedAtMs);
     if (issuedAt < now - ANNOUNCE_PROOF_WINDOW_SECONDS * MS_PER_SECOND || issuedAt > now + ANNOUNCE_PROOF_MAX_SKEW_SECONDS * MS_PER_SECOND) {
       this.refused.stale++;
       throw new GateRefusal(`stale license proof: sign it within ${ANNOUNCE_PROOF_WINDOW_SECONDS} s of the announce (check the clock)`);
@@ -233,7 +233,7 @@ export class LicenseGate {
       domain: trackerDomain(this.#chainId),
       types: trackerAnnounceTypes,
       primaryType: "TrackerAnnounce",
-      message: trackerAnnounceMessage(infoHash, params.peer_id, BigInt(proof.issuedAt)),
+      message: trackerAnnounceMessage(infoHash, params.peer_id, BigInt(proof.issuedAtMs)),
       signature: proof.signature,
     }).catch(() => null);
     if (signer?.toLowerCase() !== proof.sessionKey.toLowerCase()) {

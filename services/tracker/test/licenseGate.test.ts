@@ -182,7 +182,7 @@ describe("the tracker's license gate", () => {
       ["yes", /malformed/],
       [{ ...good, account: "0x1" }, /malformed/],
       [{ ...good, extra: "x".repeat(1000) }, /malformed/],
-      [{ ...good, issuedAt: "1" }, /stale/],
+      [{ ...good, issuedAtMs: "1" }, /stale/],
       [{ ...good, signature: `0x${"ab".repeat(65)}` }, /not signed/],
     ];
     for (const [w3t, reason] of cases) {

@@ -2,7 +2,11 @@
  * P2P benchmark: the same content downloaded on the same loopback swarm (WebRTC, a real tracker, the devchain),
  * first with plain WebTorrent, then paid through w3t_pay checkpoints, in one run.
  *
- *   npm run bench:p2p -- [--mib 256] [--rounds 5] [--json <file>]
+ *   npm run bench:p2p -- [--mib 256] [--rounds 5] [--open-tracker] [--json <file>]
+ *
+ * The paid download goes through a tracker with the license gate on (as in production: seeder and leecher prove
+ * their licenses with each announce), the plain one through an open tracker (a plain client proves nothing);
+ * `--open-tracker` sends the paid one through the open tracker too, to see what the gate costs.
  *
  * The seeder runs in a child process (plain: an unmodified WebTorrent client; paid: the `seed` command, which
  * checks the hello on-chain, stops at each checkpoint for a voucher, stores it in SQLite and redeems); the leecher
@@ -38,6 +42,8 @@ import { amountFor } from "@web3torrent/sdk/checkpointSchedule";
 import { magnetURI } from "@web3torrent/sdk/infohash";
 import { createDownloadKey, startPaidDownload, type TorrentLike } from "@web3torrent/sdk/paidDownload";
 import { W3T_PAY, decodeMessage } from "@web3torrent/sdk/wire/messages";
+import { LicenseGate, viemLicenseChain } from "@web3torrent/tracker/licenseGate";
+import { startTracker, type Tracker } from "@web3torrent/tracker";
 import { destroyClient, MiB, nodeClient, startSwarm, type Swarm } from "@web3torrent/seeder/testing";
 import { writeBenchResult } from "./results.ts";
 
@@ -46,6 +52,7 @@ const { values } = parseArgs({
     mib: { type: "string", default: "256" },
     rounds: { type: "string", default: "5" },
     json: { type: "string" },
+    "open-tracker": { type: "boolean", default: false },
   },
 });
 /** Issue 3's targets: the paid download reaches 0.95 of plain throughput, with one wallet prompt per download. */
@@ -148,14 +155,14 @@ async function plainRound(swarm: Swarm, file: string, infoHash: string, round: n
   return timing;
 }
 
-async function paidRound(swarm: Swarm, file: string, contentId: bigint, round: number) {
+async function paidRound(swarm: Swarm, tracker: Tracker, file: string, contentId: bigint, round: number) {
   const seeder = await spawnReady(
     [
       join(ROOT, "services/seeder/src/cli.ts"),
       file,
       "--json",
       "--rpc", swarm.chain.rpcUrl,
-      "--tracker", swarm.tracker.url,
+      "--tracker", tracker.url,
       "--db", join(swarm.dir, `seeder-${round}.sqlite`),
       "--price", String(PRICE),
       "--settle-interval", "0",
@@ -197,7 +204,7 @@ async function paidRound(swarm: Swarm, file: string, contentId: bigint, round: n
     contentId,
     key,
     pricePerMiBCap: PRICE,
-    announce: swarm.announce(),
+    announce: [`${tracker.url}/paid-${round}`],
     torrentOptions: { path: out },
   });
   const added = performance.now();
@@ -223,10 +230,19 @@ const fmt = (t: Timing) =>
   `first byte ${t.firstByteMs.toFixed(0)} ms, transfer ${mibps(t.transferMs).toFixed(1)} MiB/s, end to end ${mibps(t.totalMs).toFixed(1)} MiB/s (${(t.totalMs / 1000).toFixed(1)} s)`;
 
 const swarm = await startSwarm();
+let paidTracker: Tracker = swarm.tracker;
 try {
   const file = swarm.file("bench.bin", SIZE_MIB * MiB);
   const content = await swarm.publish(file);
   await swarm.buyLicense(content.contentId, LEECHER);
+  // The seeder is neither publisher nor payout: it holds a license to be introduced by the gated tracker.
+  await swarm.buyLicense(content.contentId, SEEDER);
+  const { chainId } = swarm.chain;
+  const gate = values["open-tracker"]
+    ? undefined
+    : new LicenseGate(viemLicenseChain(swarm.publicClient, chainId, swarm.contracts.market, swarm.contracts.rebatePool), chainId);
+  if (gate) paidTracker = await startTracker({ gate });
+  console.log(gate ? "paid: license-gated tracker; plain: open tracker" : "paid and plain: open tracker (--open-tracker)");
   console.log(`P2P benchmark: ${SIZE_MIB} MiB over WebRTC on loopback, ${ROUNDS} round(s), seeder in a child process\n`);
 
   const plain: Timing[] = [];
@@ -236,7 +252,7 @@ try {
     console.log(`plain WebTorrent   ${fmt(plain.at(-1)!)}`);
   };
   const runPaid = async (round: number) => {
-    paid.push(await paidRound(swarm, file, content.contentId, round));
+    paid.push(await paidRound(swarm, paidTracker, file, content.contentId, round));
     const p = paid.at(-1)!;
     console.log(
       `w3t_pay (paid)     ${fmt(p.timing)}; stood still ${sum(p.stalls).toFixed(0)} ms at ${p.stalls.length} checkpoints ` +
@@ -272,6 +288,9 @@ try {
   console.log(`throughput ratio paid/plain (transfer)     ${(plainTransfer / paidTransfer).toFixed(3)}  (target >= ${TARGET_RATIO})`);
   console.log(`throughput ratio paid/plain (end to end)   ${(plainTotal / paidTotal).toFixed(3)}`);
   console.log(`median of the rounds' ratios (transfer)    ${pairedRatio.toFixed(3)}`);
+  const plainFirstByte = median(plain.map((t) => t.firstByteMs));
+  const paidFirstByte = median(paid.map((p) => p.timing.firstByteMs));
+  console.log(`time to first byte (median)               plain ${plainFirstByte.toFixed(0)} ms, paid ${paidFirstByte.toFixed(0)} ms`);
   const stalled = median(paid.map((p) => sum(p.stalls)));
   const perCheckpoint = median(paid.flatMap((p) => p.stalls));
   console.log(
@@ -289,13 +308,15 @@ try {
   const round3 = (x: number) => Number(x.toFixed(3));
   writeBenchResult(values.json, {
     bench: "p2p",
-    options: { mib: SIZE_MIB, rounds: ROUNDS },
+    options: { mib: SIZE_MIB, rounds: ROUNDS, licenseGate: !values["open-tracker"] },
     figures: [
       { name: "plain WebTorrent throughput (median)", value: round3(mibps(plainTransfer)), unit: "MiB/s" },
       { name: "w3t_pay paid throughput (median)", value: round3(mibps(paidTransfer)), unit: "MiB/s" },
       { name: "throughput ratio paid/plain (transfer)", value: round3(plainTransfer / paidTransfer), unit: "", target: { op: ">=", value: TARGET_RATIO } },
       { name: "throughput ratio paid/plain (end to end)", value: round3(plainTotal / paidTotal), unit: "" },
       { name: "median of the rounds' paid/plain ratios (transfer)", value: round3(pairedRatio), unit: "" },
+      { name: "plain time to first byte (median)", value: Math.round(plainFirstByte), unit: "ms" },
+      { name: "paid time to first byte (median)", value: Math.round(paidFirstByte), unit: "ms" },
       { name: "paid wire stood still at checkpoints (median per download)", value: Math.round(stalled), unit: "ms" },
       { name: "paid wire stood still per checkpoint (median)", value: Math.round(perCheckpoint), unit: "ms" },
       { name: "wallet prompts per download", value: promptsPerDownload, unit: "", target: { op: "==", value: TARGET_PROMPTS } },
@@ -303,5 +324,6 @@ try {
     ],
   });
 } finally {
+  if (paidTracker !== swarm.tracker) await paidTracker.close();
   await swarm.stop();
 }

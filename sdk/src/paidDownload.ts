@@ -27,6 +27,7 @@ import { amountFor } from "./checkpointSchedule.ts";
 import { checkpointEscrowAbi, licenseMarketAbi } from "./generated/contracts.ts";
 import { bytes32ToInfohash, magnetURI } from "./infohash.ts";
 import { DEFAULT_DELEGATION_TTL_SECONDS, SessionKey, signDelegation, type SignedDelegation } from "./sessionKey.ts";
+import { TrackerCredentials, sessionKeySigner } from "./trackerAuth.ts";
 import { LeecherSession, type ReleaseRequest } from "./wire/leecherSession.ts";
 import { followPieceChecks, leecherExtension } from "./wire/leecherExtension.ts";
 import { MODE_VALUE, type PaymentModeName, type PaymentStrategy } from "./wire/messages.ts";
@@ -225,8 +226,12 @@ export async function startPaidDownload(options: PaidDownloadOptions): Promise<P
     release: (release) => releaseCheckpoint({ publicClient, walletClient, account: options.account, escrow: contracts.escrow }, release),
   });
   const infoHash = bytes32ToInfohash(content.infohash);
+  // The tracker introduces the peers of a priced title only to peers that prove its license with each announce.
+  const credentials = new TrackerCredentials({ chainId: options.chainId, signer: sessionKeySigner(key.sessionKey), delegation: key.delegation });
+  await credentials.prepare(infoHash, options.client.peerId);
   const torrent = options.client.add(magnetURI(infoHash, options.announce), {
     announce: options.announce,
+    getAnnounceOpts: () => credentials.announceOpts(infoHash, options.client.peerId),
     ...options.torrentOptions,
   });
   const extension = leecherExtension(session, { infoHash, peerId: options.client.peerId });

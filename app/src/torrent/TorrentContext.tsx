@@ -7,6 +7,9 @@
 import type { LeecherSession } from "@web3torrent/sdk/wire/leecherSession";
 import { DEFAULT_RELEASE_TIMEOUT_MS, DEFAULT_VOUCHER_TIMEOUT_MS, seederExtension } from "@web3torrent/sdk/wire/seederExtension";
 import { FIRST_CHECKPOINT } from "@web3torrent/sdk/checkpointSchedule";
+import { licenseMarketAbi } from "@web3torrent/sdk/generated/contracts";
+import { bytes32ToInfohash } from "@web3torrent/sdk/infohash";
+import { TrackerCredentials, sessionKeySigner } from "@web3torrent/sdk/trackerAuth";
 import { createContext, useCallback, useContext, useMemo, useRef, useState, type ReactNode } from "react";
 import type { PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
@@ -65,10 +68,16 @@ interface TorrentContextValue {
 
 const TorrentContext = createContext<TorrentContextValue | null>(null);
 
-function seedInClient(client: WebTorrentClient, file: File, announce: string[], onTorrent?: (torrent: Torrent) => void): Promise<Torrent> {
+function seedInClient(
+  client: WebTorrentClient,
+  file: File,
+  announce: string[],
+  onTorrent?: (torrent: Torrent) => void,
+  getAnnounceOpts?: () => object,
+): Promise<Torrent> {
   return new Promise((resolve, reject) => {
     let settled = false;
-    const torrent = client.seed(file, { announce, name: file.name, createdBy: "Web3Torrent" }, (seeded) => {
+    const torrent = client.seed(file, { announce, name: file.name, createdBy: "Web3Torrent", getAnnounceOpts }, (seeded) => {
       settled = true;
       resolve(seeded);
     });
@@ -168,17 +177,28 @@ export function TorrentProvider({ children }: { children: ReactNode }) {
         },
         localPeer,
       });
-      const torrent = await seedInClient(instance, file, config.trackerUrls, (t) =>
-        t.on("wire", (wire: { use(ext: unknown): void }) => {
-          localPeer.infoHash = t.infoHash;
-          wire.use(extension);
-        }),
+      // The tracker introduces the tab to the title's peers only with a license proof (the same key signs it); the
+      // proof names the registered infohash, known before the file is hashed (a different file is refused).
+      const { infohash } = await publicClient.readContract({ address: config.contracts.LicenseMarket, abi: licenseMarketAbi, functionName: "content", args: [contentId] });
+      const registered = bytes32ToInfohash(infohash);
+      const credentials = new TrackerCredentials({ chainId: config.chainId, signer: sessionKeySigner(key.sessionKey), delegation: key.delegation });
+      await credentials.prepare(registered, instance.peerId);
+      const torrent = await seedInClient(
+        instance,
+        file,
+        config.trackerUrls,
+        (t) =>
+          t.on("wire", (wire: { use(ext: unknown): void }) => {
+            localPeer.infoHash = t.infoHash;
+            wire.use(extension);
+          }),
+        () => credentials.announceOpts(registered, instance.peerId),
       );
       const entry: AppTorrent = { infoHash: torrent.infoHash, contentId, name, status: "seeding", torrent, startedAt: Date.now() };
       track(entry);
       return entry;
     },
-    [address, backend, config, getClient, seedPricePerMiB, torrents, track, wagmiConfig],
+    [address, backend, config, getClient, publicClient, seedPricePerMiB, torrents, track, wagmiConfig],
   );
 
   const value = useMemo(

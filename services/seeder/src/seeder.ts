@@ -28,6 +28,7 @@ import { rebatePoolAbi } from "@web3torrent/sdk/generated/contracts";
 import { infohashToBytes32 } from "@web3torrent/sdk/infohash";
 import { readRebateClaims } from "@web3torrent/sdk/rebateClaims";
 import { torrentClientOptions } from "@web3torrent/sdk/torrentClient";
+import { ownKeyCredentials, type TrackerCredentials } from "@web3torrent/sdk/trackerAuth";
 import {
   ServiceAccount,
   DEFAULT_RELEASE_TIMEOUT_MS,
@@ -172,6 +173,7 @@ export class Seeder extends EventEmitter implements SeederBackend {
   #settlement: Promise<unknown> = Promise.resolve();
   #timer: ReturnType<typeof setInterval> | null = null;
   #stopped = false;
+  #tracker: Promise<TrackerCredentials> | undefined;
 
   private constructor(options: SeederOptions, chainId: number, contracts: SeederContracts, startBlock: bigint) {
     super();
@@ -270,9 +272,14 @@ export class Seeder extends EventEmitter implements SeederBackend {
       identity: { signer: privateKeyToAccount(this.options.privateKey), delegation: null },
       localPeer: { infoHash: torrent.infoHash, peerId: this.client.peerId },
     });
+    // The tracker introduces the peers of a priced title only to peers proving its license: the payout key proves it.
+    this.#tracker ??= ownKeyCredentials(this.options.privateKey, { chainId: this.chainId, rebatePool: this.contracts.rebatePool });
+    const tracker = await this.#tracker;
+    await tracker.prepare(torrent.infoHash, this.client.peerId);
     const added = this.client.add(Buffer.from(torrent.torrentFile), {
       path: dirname(path),
       announce: this.options.announce,
+      getAnnounceOpts: () => tracker.announceOpts(torrent.infoHash, this.client.peerId),
       skipVerify: true,
     });
     added.on("wire", (wire: unknown) => (wire as { use(ext: unknown): void }).use(extension));
@@ -651,6 +658,7 @@ export class Seeder extends EventEmitter implements SeederBackend {
     if (this.#stopped) throw new Error("the seeder is stopped");
     this.#stopped = true;
     if (this.#timer) clearInterval(this.#timer);
+    void this.#tracker?.then((tracker) => tracker.stop(), () => {});
     await new Promise<void>((resolve) => this.client.destroy(() => resolve()));
     if (settle) await this.flush().catch(() => {});
     else await this.#settlement;

@@ -18,12 +18,16 @@
  * One hostile client is bounded by trackerLimits.ts: payload size, announces and swarms per socket, and swarms of
  * unregistered content.
  *
+ * With `gate` (licenseGate.ts), the peers of registered, priced content are introduced only to peers that prove a
+ * license of it with each announce; free content and unregistered infohashes stay open.
+ *
  *   const tracker = await startTracker({ port: 8001 });
  *   // tracker.url is ws://127.0.0.1:8001 — put it in magnets and `announce` lists
  *   await tracker.close();
  */
 import type { AddressInfo } from "node:net";
 import { Server } from "bittorrent-tracker";
+import type { LicenseGate } from "./licenseGate.ts";
 import { DEFAULT_MAX_PAYLOAD_BYTES, TrackerLimits, type TrackerLimitOptions } from "./trackerLimits.ts";
 
 export interface TrackerOptions {
@@ -38,6 +42,8 @@ export interface TrackerOptions {
   announceIntervalMs?: number;
   /** What one client may cost (trackerLimits.ts). */
   limits?: TrackerLimitOptions;
+  /** Introduce the peers of priced content only to licensed peers (closed with the tracker). */
+  gate?: LicenseGate;
 }
 
 export interface Tracker {
@@ -55,6 +61,7 @@ export interface Tracker {
 
 interface SwarmPeer {
   type: string;
+  socket?: object;
   complete: boolean;
   peerId: string;
 }
@@ -62,6 +69,7 @@ interface SwarmPeer {
 interface SwarmLike {
   peers: { keys: string[]; length: number; peek(id: string): SwarmPeer | undefined };
   announce(params: { left?: number }, cb: unknown): void;
+  infoHash: string;
 }
 
 /** How long an offer is pending: bittorrent-tracker's client drops unanswered offers after 50 s. */
@@ -72,6 +80,12 @@ class ComplementarySwarm extends (Server as unknown as { Swarm: new (infoHash: s
   #announcerComplete = false;
   /** "from>to" → when `from`'s offer was forwarded to `to`. */
   readonly #offers = new Map<string, number>();
+  readonly #gate: LicenseGate | undefined;
+
+  constructor(infoHash: string, server: unknown, gate?: LicenseGate) {
+    super(infoHash, server);
+    this.#gate = gate;
+  }
 
   override announce(params: { left?: number }, cb: unknown): void {
     this.#announcerComplete = params.left === 0;
@@ -88,6 +102,7 @@ class ComplementarySwarm extends (Server as unknown as { Swarm: new (infoHash: s
       if (!peer) continue;
       if (isWebRTC && peer.peerId === ownPeerId) continue;
       if (isWebRTC !== (peer.type === "ws")) continue;
+      if (this.#gate && !this.#gate.admits(this.infoHash, peer.socket)) continue; // its license is gone or stale
       if (isWebRTC && this.#offers.has(`${peer.peerId}>${ownPeerId}`)) continue; // its offer to us is on the way
       (peer.complete !== this.#announcerComplete ? complementary : others).push(peer);
     }
@@ -114,11 +129,12 @@ export async function startTracker({
   port = 0,
   announceIntervalMs = DEFAULT_ANNOUNCE_INTERVAL_MS,
   limits: limitOptions,
+  gate,
 }: TrackerOptions = {}): Promise<Tracker> {
   const maxPayload = limitOptions?.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
-  const server = new Server({ udp: false, http: false, ws: { maxPayload }, stats: true, interval: announceIntervalMs });
+  const server = new Server({ udp: false, http: false, ws: { maxPayload }, stats: true, interval: announceIntervalMs, filter: gate?.filter });
   const torrents = server.torrents as Record<string, SwarmLike>;
-  const limits = new TrackerLimits(torrents, limitOptions);
+  const limits = new TrackerLimits(torrents, { isRegistered: gate?.isRegistered, ...limitOptions });
   const onRequest = server._onWebSocketRequest.bind(server);
   server._onWebSocketRequest = (socket: { send(data: string): void; close(code: number, reason: string): void }, opts: unknown, raw: string) => {
     let params = raw;
@@ -145,9 +161,10 @@ export async function startTracker({
   server._onWebSocketClose = (socket: object) => {
     onClose(socket);
     limits.socketClosed(socket);
+    gate?.socketClosed(socket);
   };
   server.createSwarm = (infoHash: string, cb: (error: Error | null, swarm: SwarmLike) => void) => {
-    process.nextTick(() => cb(null, (torrents[infoHash] = new ComplementarySwarm(infoHash, server))));
+    process.nextTick(() => cb(null, (torrents[infoHash] = new ComplementarySwarm(infoHash, server, gate))));
   };
   await new Promise<void>((resolve, reject) => {
     const onError = (error: Error) => reject(error);
@@ -175,6 +192,7 @@ export async function startTracker({
     },
     close: () =>
       new Promise<void>((resolve) => {
+        gate?.close();
         server.close(() => resolve());
         // Connected WebSocket clients would hold the HTTP server open.
         server.http?.closeAllConnections();

@@ -1,0 +1,354 @@
+/**
+ * The tracker's license gate: the peers of registered, priced content are introduced only to peers that prove a
+ * license of it (or are its publisher or payout), so nobody else learns who downloads or seeds a title — their
+ * addresses travel in the WebRTC offers the tracker forwards. Free content and unregistered infohashes stay open.
+ *
+ * It plugs into bittorrent-tracker's own hooks: the server's `filter` (every announce; an error is sent back as
+ * the announce's `failure reason`) and the swarm's peer pick (`admits`: a peer whose license check went stale or
+ * failed is no longer introduced to anyone). The proof in each announce is sdk/src/trackerAuth.ts's `w3t` field.
+ *
+ * Rules of a gated announce (anything else is refused, in words):
+ * - the proof is well formed; its infohash and peer id are the announce's own; it was signed at most
+ *   `ANNOUNCE_PROOF_WINDOW_SECONDS` ago (and not beyond the clock skew ahead);
+ * - its signature was not used on another WebSocket (a replayed announce is another peer's);
+ * - the session key signed it and the account's Delegation of that key is valid and unexpired;
+ * - the account holds a license (`hasLicense`), or is the content's publisher or payout.
+ * Answers to offers pass only from a connection admitted to that swarm; `stopped` always passes.
+ *
+ * The chain is the source of truth, cached: a registration is immutable (kept), an infohash found unregistered is
+ * asked again after `UNREGISTERED_TTL_MS`; licenses of admitted peers are re-read every `LICENSE_SWEEP_MS` once
+ * older than `LICENSE_TTL_MS`, and a check older than `LICENSE_MAX_AGE_MS` admits nobody (fails closed when the
+ * chain is unreachable). So a license sold or transferred away stops introductions of its holder within
+ * LICENSE_TTL_MS + LICENSE_SWEEP_MS (30 s) plus one chain read, and within LICENSE_MAX_AGE_MS (60 s) at worst.
+ */
+import { recoverTypedDataAddress, type Address, type Hex, type PublicClient } from "viem";
+import { delegationTypes } from "@web3torrent/sdk/eip712";
+import { licenseMarketAbi } from "@web3torrent/sdk/generated/contracts";
+import { infohashToBytes32 } from "@web3torrent/sdk/infohash";
+import { delegationTypedData } from "@web3torrent/sdk/sessionKey";
+import {
+  ANNOUNCE_PROOF_MAX_SKEW_SECONDS,
+  ANNOUNCE_PROOF_WINDOW_SECONDS,
+  trackerAnnounceMessage,
+  trackerAnnounceTypes,
+  trackerDomain,
+  type AnnounceProof,
+} from "@web3torrent/sdk/trackerAuth";
+
+export const LICENSE_TTL_MS = 20_000;
+export const LICENSE_SWEEP_MS = 10_000;
+export const LICENSE_MAX_AGE_MS = 60_000;
+export const UNREGISTERED_TTL_MS = 10_000;
+/** Signatures remembered against replay; beyond this many live ones, gated announces wait (a flood, not a peer). */
+export const MAX_REMEMBERED_PROOFS = 200_000;
+
+const MS_PER_SECOND = 1000;
+const CURVE_EXPONENTIAL = 1;
+
+/** What the gate needs of a registration. */
+export interface GatedContent {
+  contentId: bigint;
+  publisher: Address;
+  payout: Address;
+  /** Free content (every license costs 0) is open to all. */
+  free: boolean;
+}
+
+/** The chain as the gate reads it (tests may count or fail the reads). */
+export interface LicenseChain {
+  /** The registration of `infohash` (bytes32), or null when it is not registered. */
+  content(infohash: Hex): Promise<GatedContent | null>;
+  hasLicense(account: Address, contentId: bigint): Promise<boolean>;
+  /** Whether `wallet` signed the Delegation (EOA or ERC-1271 wallet). */
+  verifyDelegation(d: { wallet: Address; sessionKey: Address; expiry: bigint; signature: Hex }): Promise<boolean>;
+}
+
+/** The LicenseMarket and RebatePool read through viem. */
+export function viemLicenseChain(publicClient: PublicClient, chainId: number, market: Address, rebatePool: Address): LicenseChain {
+  return {
+    async content(infohash) {
+      const contentId = await publicClient.readContract({ address: market, abi: licenseMarketAbi, functionName: "contentIdOf", args: [infohash] });
+      if (contentId === 0n) return null;
+      const [c, logs] = await Promise.all([
+        publicClient.readContract({ address: market, abi: licenseMarketAbi, functionName: "content", args: [contentId] }),
+        publicClient.getContractEvents({ address: market, abi: licenseMarketAbi, eventName: "ContentRegistered", args: { contentId }, fromBlock: 0n }),
+      ]);
+      const publisher = (logs[0]?.args as { publisher?: Address } | undefined)?.publisher ?? c.payout;
+      const free = c.basePrice === 0n && (c.growth === 0n || c.curve === CURVE_EXPONENTIAL);
+      return { contentId, publisher, payout: c.payout, free };
+    },
+    hasLicense: (account, contentId) =>
+      publicClient.readContract({ address: market, abi: licenseMarketAbi, functionName: "hasLicense", args: [account, contentId] }),
+    // ECDSA first (no chain read), else the chain (ERC-1271, ERC-6492 wallets).
+    async verifyDelegation(d) {
+      const message = { wallet: d.wallet, sessionKey: d.sessionKey, expiry: d.expiry };
+      const typed = delegationTypedData({ chainId, rebatePool }, message);
+      const signer = await recoverTypedDataAddress({ ...typed, signature: d.signature }).catch(() => null);
+      if (signer?.toLowerCase() === d.wallet.toLowerCase()) return true;
+      return publicClient
+        .verifyTypedData({ address: d.wallet, domain: typed.domain, types: delegationTypes, primaryType: "Delegation", message, signature: d.signature })
+        .catch(() => false);
+    },
+  };
+}
+
+/** The cache's clock (tests shorten it); defaults are the constants above. */
+export interface LicenseGateTimings {
+  licenseTtlMs?: number;
+  licenseSweepMs?: number;
+  licenseMaxAgeMs?: number;
+}
+
+/** Why the gate refused an announce. */
+export class GateRefusal extends Error {}
+
+interface Admission {
+  account: Address;
+  content: GatedContent;
+}
+
+interface LicenseCheck {
+  licensed: boolean;
+  at: number;
+  reading?: Promise<boolean>;
+}
+
+interface AnnounceParams {
+  info_hash: string;
+  peer_id: string;
+  socket?: object;
+  event?: string;
+  answer?: unknown;
+  w3t?: unknown;
+}
+
+const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+const SIGNATURE = /^0x[0-9a-fA-F]{130}$/;
+const UINT = /^[0-9]{1,20}$/;
+
+function parseProof(raw: unknown): AnnounceProof | null {
+  if (!raw || typeof raw !== "object" || Array.isArray(raw)) return null;
+  const p = raw as Record<string, unknown>;
+  const str = (key: string, re: RegExp) => typeof p[key] === "string" && re.test(p[key] as string);
+  if (Object.keys(p).length !== 6) return null;
+  if (!str("account", ADDRESS) || !str("sessionKey", ADDRESS) || !str("delegation", SIGNATURE) || !str("signature", SIGNATURE)) return null;
+  if (!str("expiry", UINT) || !str("issuedAtMs", UINT)) return null;
+  return p as unknown as AnnounceProof;
+}
+
+export class LicenseGate {
+  readonly #chain: LicenseChain;
+  readonly #chainId: number;
+  readonly #contents = new Map<string, { content: GatedContent | null; at: number; reading?: Promise<GatedContent | null> }>();
+  readonly #licenses = new Map<string, LicenseCheck>();
+  readonly #delegations = new Map<string, boolean>();
+  /** signature → the WebSocket that used it first, and when it stops being accepted anyway. */
+  readonly #proofs = new Map<string, { socket: object; until: number }>();
+  /** Live WebSocket → infohash → what it was admitted as. */
+  readonly #admissions = new Map<object, Map<string, Admission>>();
+  readonly #sweep: ReturnType<typeof setInterval>;
+  /** Announces refused, by rule (for the statistics and the tests). */
+  readonly refused = { noProof: 0, malformed: 0, stale: 0, replayed: 0, badSignature: 0, unlicensed: 0, chain: 0 };
+
+  readonly #ttl: number;
+  readonly #maxAge: number;
+
+  constructor(chain: LicenseChain, chainId: number, timings: LicenseGateTimings = {}) {
+    this.#chain = chain;
+    this.#chainId = chainId;
+    this.#ttl = timings.licenseTtlMs ?? LICENSE_TTL_MS;
+    this.#maxAge = timings.licenseMaxAgeMs ?? LICENSE_MAX_AGE_MS;
+    this.#sweep = setInterval(() => this.#refreshLicenses(), timings.licenseSweepMs ?? LICENSE_SWEEP_MS);
+    this.#sweep.unref();
+  }
+
+  /** trackerLimits' `isRegistered`: what the gate knows now (a registration not read yet counts as unregistered). */
+  isRegistered = (infoHash: string): boolean => Boolean(this.#contents.get(infoHash)?.content);
+
+  /** bittorrent-tracker's server `filter`: `cb(error)` refuses with `error.message` as the failure reason. */
+  filter = (infoHash: string, params: AnnounceParams, cb: (error?: Error | null) => void): void => {
+    this.#check(infoHash, params).then(
+      () => cb(null),
+      (error: unknown) => {
+        if (!(error instanceof GateRefusal)) this.refused.chain++;
+        cb(error instanceof GateRefusal ? error : new Error("the tracker cannot check licenses right now; retrying later"));
+      },
+    );
+  };
+
+  /** Whether the swarm may introduce the peer on `socket` (sync, from the cache): open content, or a fresh license. */
+  admits(infoHash: string, socket: object | undefined): boolean {
+    const entry = this.#contents.get(infoHash);
+    if (!entry?.content || entry.content.free) return true;
+    const admission = socket && this.#admissions.get(socket)?.get(infoHash);
+    if (!admission) return false;
+    if (this.#owns(admission.account, admission.content)) return true;
+    const check = this.#licenses.get(licenseKey(admission.account, admission.content.contentId));
+    return Boolean(check?.licensed && Date.now() - check.at <= this.#maxAge);
+  }
+
+  socketClosed(socket: object): void {
+    this.#admissions.delete(socket);
+  }
+
+  close(): void {
+    clearInterval(this.#sweep);
+  }
+
+  async #check(infoHash: string, params: AnnounceParams): Promise<void> {
+    const content = await this.#content(infoHash);
+    if (!content || content.free) return;
+    const socket = params.socket;
+    if (!socket) throw new GateRefusal("this tracker serves licensed content over WebSocket only");
+    if (params.event === "stopped") return;
+    if (params.answer !== undefined) {
+      if (this.admits(infoHash, socket)) return;
+      this.refused.unlicensed++;
+      throw new GateRefusal("not admitted to this swarm: announce with a license proof first");
+    }
+    if (params.w3t === undefined) {
+      this.refused.noProof++;
+      throw new GateRefusal("licensed content: announce with a license proof (w3t: account, session key, delegation, signature)");
+    }
+    const proof = parseProof(params.w3t);
+    if (!proof) {
+      this.refused.malformed++;
+      throw new GateRefusal("malformed license proof");
+    }
+    const now = Date.now();
+    const issuedAt = Number(proof.issuedAtMs);
+    if (issuedAt < now - ANNOUNCE_PROOF_WINDOW_SECONDS * MS_PER_SECOND || issuedAt > now + ANNOUNCE_PROOF_MAX_SKEW_SECONDS * MS_PER_SECOND) {
+      this.refused.stale++;
+      throw new GateRefusal(`stale license proof: sign it within ${ANNOUNCE_PROOF_WINDOW_SECONDS} s of the announce (check the clock)`);
+    }
+    const signature = proof.signature.toLowerCase();
+    this.#forgetExpiredProofs(now);
+    const seen = this.#proofs.get(signature);
+    if (seen && seen.socket !== socket) {
+      this.refused.replayed++;
+      throw new GateRefusal("replayed license proof: it was used on another connection");
+    }
+    if (!seen && this.#proofs.size >= MAX_REMEMBERED_PROOFS) throw new GateRefusal("too many announces: retry later");
+    const signer = await recoverTypedDataAddress({
+      domain: trackerDomain(this.#chainId),
+      types: trackerAnnounceTypes,
+      primaryType: "TrackerAnnounce",
+      message: trackerAnnounceMessage(infoHash, params.peer_id, BigInt(proof.issuedAtMs)),
+      signature: proof.signature,
+    }).catch(() => null);
+    if (signer?.toLowerCase() !== proof.sessionKey.toLowerCase()) {
+      this.refused.badSignature++;
+      throw new GateRefusal("license proof not signed by its session key for this infohash and peer id");
+    }
+    // Claimed before the chain reads: a replay racing the first use on another connection is refused too.
+    this.#proofs.set(signature, seen ?? { socket, until: issuedAt + (ANNOUNCE_PROOF_WINDOW_SECONDS + ANNOUNCE_PROOF_MAX_SKEW_SECONDS) * MS_PER_SECOND });
+    const expiry = BigInt(proof.expiry);
+    if (expiry <= BigInt(Math.floor(now / MS_PER_SECOND))) {
+      this.refused.badSignature++;
+      throw new GateRefusal("the session key's delegation expired");
+    }
+    const account = proof.account;
+    if (!(await this.#delegated(account, proof.sessionKey, expiry, proof.delegation))) {
+      this.refused.badSignature++;
+      throw new GateRefusal("the delegation of the session key is not signed by the account");
+    }
+    if (!this.#owns(account, content) && !(await this.#licensed(account, content.contentId))) {
+      this.refused.unlicensed++;
+      throw new GateRefusal(`no license of content ${content.contentId}: buy one to join its swarm`);
+    }
+    const admissions = this.#admissions.get(socket) ?? new Map<string, Admission>();
+    this.#admissions.set(socket, admissions);
+    admissions.set(infoHash, { account, content });
+  }
+
+  #owns(account: Address, content: GatedContent): boolean {
+    const a = account.toLowerCase();
+    return a === content.publisher.toLowerCase() || a === content.payout.toLowerCase();
+  }
+
+  async #content(infoHash: string): Promise<GatedContent | null> {
+    const entry = this.#contents.get(infoHash);
+    if (entry?.content) return entry.content;
+    if (entry?.reading) return entry.reading;
+    if (entry && Date.now() - entry.at < UNREGISTERED_TTL_MS) return null;
+    const reading = this.#chain.content(infohashToBytes32(infoHash));
+    this.#contents.set(infoHash, { content: null, at: 0, reading });
+    try {
+      const content = await reading;
+      this.#contents.set(infoHash, { content, at: Date.now() });
+      return content;
+    } catch (error) {
+      this.#contents.delete(infoHash);
+      throw error;
+    }
+  }
+
+  async #delegated(wallet: Address, sessionKey: Address, expiry: bigint, signature: Hex): Promise<boolean> {
+    const key = `${wallet}:${sessionKey}:${expiry}:${signature}`.toLowerCase();
+    const known = this.#delegations.get(key);
+    if (known !== undefined) return known;
+    const ok = await this.#chain.verifyDelegation({ wallet, sessionKey, expiry, signature });
+    // Delegations are immutable facts about signatures; the map is bounded by announces that passed the replay check.
+    if (this.#delegations.size >= MAX_REMEMBERED_PROOFS) this.#delegations.clear();
+    this.#delegations.set(key, ok);
+    return ok;
+  }
+
+  async #licensed(account: Address, contentId: bigint): Promise<boolean> {
+    const key = licenseKey(account, contentId);
+    const check = this.#licenses.get(key);
+    if (check && Date.now() - check.at <= this.#ttl) return check.licensed;
+    return this.#readLicense(key, account, contentId);
+  }
+
+  #readLicense(key: string, account: Address, contentId: bigint): Promise<boolean> {
+    const check = this.#licenses.get(key);
+    if (check?.reading) return check.reading;
+    const reading = this.#chain.hasLicense(account, contentId).then(
+      (licensed) => {
+        this.#licenses.set(key, { licensed, at: Date.now() });
+        return licensed;
+      },
+      (error: unknown) => {
+        if (check) delete check.reading;
+        throw error;
+      },
+    );
+    if (check) check.reading = reading;
+    else this.#licenses.set(key, { licensed: false, at: 0, reading });
+    return reading;
+  }
+
+  /** Re-reads the licenses of admitted peers before they go stale; drops the checks no live connection needs. */
+  #refreshLicenses(): void {
+    const live = new Set<string>();
+    const now = Date.now();
+    for (const admissions of this.#admissions.values()) {
+      for (const { account, content } of admissions.values()) {
+        if (this.#owns(account, content)) continue;
+        const key = licenseKey(account, content.contentId);
+        if (live.has(key)) continue;
+        live.add(key);
+        const check = this.#licenses.get(key);
+        if (!check || now - check.at > this.#ttl) this.#readLicense(key, account, content.contentId).catch(() => {});
+      }
+    }
+    for (const [key, check] of this.#licenses) if (!live.has(key) && !check.reading && now - check.at > this.#maxAge) this.#licenses.delete(key);
+  }
+
+  #forgetExpiredProofs(now: number): void {
+    if (this.#proofs.size < MAX_REMEMBERED_PROOFS / 2) {
+      // Cheap path: expire lazily in insertion order (proofs arrive roughly in time order).
+      for (const [signature, { until }] of this.#proofs) {
+        if (until > now) break;
+        this.#proofs.delete(signature);
+      }
+      return;
+    }
+    for (const [signature, { until }] of this.#proofs) if (until <= now) this.#proofs.delete(signature);
+  }
+}
+
+function licenseKey(account: Address, contentId: bigint): string {
+  return `${account.toLowerCase()}:${contentId}`;
+}

@@ -104,6 +104,9 @@ export function useDownload(content: ContentRecord) {
         paid.session.observer = {
           paused: setPaused,
           refused: (ledger, refusal, bySeeder) => {
+            // A completed download stays completed and paid: a seeder that ends its wire afterwards (the escrow
+            // is closing) changes nothing the user needs to act on.
+            if (torrent.done) return;
             const who = ledger ? ` ${ledger.seeder.slice(0, 10)}…` : "";
             if (refusal.reason === RefusalReason.BadData) {
               setProblem({
@@ -146,6 +149,9 @@ export function useDownload(content: ContentRecord) {
             setPhase("done");
             // Kept with the torrent, not in this component: the user may have left the page meanwhile.
             update(infoHash, { settled: true });
+            // The session key closes the escrow (no prompt): the seeders submit it with their last voucher and
+            // the refund lands in their transaction. No seeder reached: the escrow card's close is the way out.
+            void paid.session.sendClose().catch(() => 0);
           },
           (error: Error) => {
             setPhase("failed");
@@ -162,13 +168,19 @@ export function useDownload(content: ContentRecord) {
     [address, config, content, getClient, publicClient, track, update, wagmiConfig],
   );
 
-  /** Stops the download (no more vouchers are signed); the escrow stays open until the user closes it. */
-  const stop = useCallback(async () => {
-    if (!download) return;
+  /**
+   * Stops the download (no more vouchers are signed) and closes the escrow with the session key's signed Close,
+   * sent to the seeders before the wires go. Resolves with the number of seeders it reached: 0 leaves the escrow
+   * open, for the wallet's close.
+   */
+  const stop = useCallback(async (): Promise<number> => {
+    if (!download) return 0;
+    const sent = await download.session.sendClose().catch(() => 0);
     await remove(bytes32ToInfohash(content.infohash));
     setPhase("stopped");
     setProblem(null);
     setPaused(null);
+    return sent;
   }, [content.infohash, download, remove]);
 
   /** After a declined release: asks the wallet again for what the seeders wait for. */

@@ -142,7 +142,11 @@ describe("paid downloads in the browser", () => {
     assert.deepEqual(cycle, ["eth_signTypedData_v4", "eth_sendTransaction"], "open -> paid -> refunded: the delegation and the deposit, no close or refund prompt");
     // A completed download stays shown as completed and paid: no refusal once the seeder ends its wire.
     await new Promise((resolve) => setTimeout(resolve, 3_000));
-    assert.equal(await card.locator("[data-testid=download-phase][data-phase=done]").count(), 1);
+    const done = card.locator("[data-testid=download-phase][data-phase=done]");
+    assert.equal(await done.count(), 1);
+    // One truth: the panel tells signed vouchers from redeemed ones, as the escrow card does.
+    assert.doesNotMatch(await done.innerText(), /every seeder is paid/);
+    assert.match(await done.innerText(), /signed, not yet redeemed/);
     assert.doesNotMatch(await card.innerText(), /refused to serve you|no_escrow/);
     await screenshot(u.page, "library-refunded-download");
   });

@@ -48,7 +48,7 @@ const PHASES = {
   depositing: "Confirm the deposit in your wallet…",
   downloading: "Downloading; seeders are paid at each checkpoint.",
   settling: "Complete; sending the final vouchers to the seeders…",
-  done: "Complete: every seeder is paid for what it sent.",
+  done: "Complete: every seeder holds your signed vouchers for what it sent (signed, not yet redeemed: the escrow card shows what they redeemed). They redeem them as they close the escrow, and the rest of your deposit comes back without a prompt.",
   stopped: "Stopped. The seeders close the escrow with your session key's signature; what was not paid comes back without a prompt.",
   failed: "",
 } as const;

@@ -10,7 +10,8 @@ import { startPaidDownload, type PaidDownload } from "@web3torrent/sdk/paidDownl
 import { RefusalReason, type PaymentModeName, type PaymentStrategy } from "@web3torrent/sdk/wire/messages";
 import type { PaymentPause } from "@web3torrent/sdk/wire/leecherSession";
 import { useCallback, useState } from "react";
-import { formatEther, type PublicClient } from "viem";
+import { formatEther, type Address, type PublicClient } from "viem";
+import { checkpointEscrowAbi } from "@web3torrent/sdk/generated/contracts";
 import { useConfig, usePublicClient } from "wagmi";
 import { getBalance, getWalletClient } from "wagmi/actions";
 import { useAppConfig } from "../config/ConfigContext.tsx";
@@ -42,6 +43,36 @@ export interface DownloadOptions {
   pricePerMiBCap: bigint;
   /** The expiry of a new delegation, as the page showed it before the prompt. */
   delegationExpiry?: bigint;
+}
+
+/** `CheckpointEscrow.Status.Open`. */
+const ESCROW_OPEN = 1;
+
+/** How often a completed download checks whether its seeders have redeemed, before it closes. */
+export const CLOSE_POLL_MS = 2_000;
+
+/**
+ * Sends the session key's Close once every paid seeder that served bytes has redeemed something: only those count
+ * towards the cooperative close, so a Close sent earlier would let the first seeder's waiver refund the deposit and
+ * leave a seeder that redeems by hand (a tab) unpaid. Gives up when the page goes (the escrow card's close remains).
+ */
+async function closeOnceSeedersCount(paid: PaidDownload, publicClient: PublicClient, escrow: Address): Promise<void> {
+  const escrowId = paid.escrowId;
+  if (escrowId === null) return;
+  const serving = [...paid.session.ledgers.values()].filter((l) => l.pricePerMiB > 0n && l.received > 0n && !l.refusal);
+  for (;;) {
+    // Closed meanwhile (the escrow card's close): nothing to send.
+    const status = await publicClient
+      .readContract({ address: escrow, abi: checkpointEscrowAbi, functionName: "escrow", args: [escrowId] })
+      .then((e) => e.status, () => null);
+    if (status !== null && status !== ESCROW_OPEN) return;
+    const redeemed = await Promise.all(
+      serving.map((l) => publicClient.readContract({ address: escrow, abi: checkpointEscrowAbi, functionName: "redeemedBy", args: [escrowId, l.seeder] })),
+    ).catch(() => null);
+    if (redeemed && redeemed.every((r) => r.amount > 0n)) break;
+    await new Promise((resolve) => setTimeout(resolve, CLOSE_POLL_MS));
+  }
+  await paid.session.sendClose().catch(() => 0);
 }
 
 export function useDownload(content: ContentRecord) {
@@ -151,7 +182,7 @@ export function useDownload(content: ContentRecord) {
             update(infoHash, { settled: true });
             // The session key closes the escrow (no prompt): the seeders submit it with their last voucher and
             // the refund lands in their transaction. No seeder reached: the escrow card's close is the way out.
-            void paid.session.sendClose().catch(() => 0);
+            void closeOnceSeedersCount(paid, publicClient as PublicClient, config.contracts.CheckpointEscrow);
           },
           (error: Error) => {
             setPhase("failed");

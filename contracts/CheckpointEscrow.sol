@@ -19,7 +19,8 @@ import {SessionKeySignature} from "./libraries/SessionKeySignature.sol";
 /// `Voucher(escrowId, seeder, cumulativeBytes, cumulativeAmount)` at each checkpoint of the download, and each
 /// seeder redeems its latest voucher (alone or in a batch) for the difference from what it already redeemed. One
 /// deposit can pay several seeders. The leecher may instead release a checkpoint directly with a transaction. When
-/// the leecher closes the escrow, a challenge window lets seeders redeem their last vouchers; after it (or at once,
+/// the leecher closes the escrow (by a transaction, or without one: its session key signs `Close(escrowId)` and its
+/// seeder submits it with its last voucher in {settleClose}), a challenge window lets seeders redeem their last vouchers; after it (or at once,
 /// when every seeder that has redeemed waives its window) the rest of the deposit is refunded to the leecher.
 ///
 /// INVARIANTS:
@@ -32,6 +33,11 @@ import {SessionKeySignature} from "./libraries/SessionKeySignature.sol";
 /// - A voucher is bound to one escrow, this contract and this chain (EIP-712 domain plus `escrowId`); as vouchers
 ///   are cumulative, a replayed or older voucher pays nothing.
 /// - The refund happens once, after which nothing can be paid from the escrow.
+/// - The refund comes before `closesAt` only when every seeder that has redeemed (at least one) has waived: a close,
+///   whoever submits it (the leecher's `close`, or anyone's `closeWithSignature`/`settleClose` carrying the session
+///   key's `Close(escrowId)`), only starts the challenge window.
+/// - A signed `Close` is bound to one escrow, this contract and this chain, and closes only an open escrow, so it
+///   acts at most once.
 /// - A voucher the session key signed with ECDSA stays redeemable whatever code the key's address holds later, and
 ///   no one but the seeder's own mistakes (a bad signature, an amount over price, a waived record, an unknown escrow)
 ///   can make a batch revert: a voucher already redeemed (by anyone), of an escrow past its window, or of an
@@ -56,6 +62,10 @@ import {SessionKeySignature} from "./libraries/SessionKeySignature.sol";
 ///
 /// NOTE: With several seeders, the vouchers of one escrow can add up to more than its deposit: redemptions are
 /// paid in the order they arrive and later ones get only what is left. Seeders check `remaining` before serving.
+///
+/// NOTE: {settleClose} pays the seeder, then refunds the leecher when every paid seeder has waived: a leecher that
+/// rejects ETH makes it revert, and the seeder falls back to {redeemBatch} and {waiveChallenge} (its own payment does
+/// not depend on the leecher's).
 ///
 /// NOTE: Seeders and the leecher are paid by a push transfer; an address that rejects ETH only blocks its own
 /// payment (a seeder's redemption, the leecher's refund).
@@ -124,6 +134,9 @@ contract CheckpointEscrow is EIP712, Ownable2Step, Pausable, ReentrancyGuardTran
     bytes32 public constant VOUCHER_TYPEHASH =
         keccak256("Voucher(uint256 escrowId,address seeder,uint256 cumulativeBytes,uint256 cumulativeAmount)");
 
+    /// @notice The EIP-712 type of the session key's close, as `closeTypes` in `sdk/src/eip712.ts`.
+    bytes32 public constant CLOSE_TYPEHASH = keccak256("Close(uint256 escrowId)");
+
     /// @notice Shortest challenge window: long enough to get a transaction in.
     uint32 public constant MIN_CHALLENGE_WINDOW = 1 minutes;
     /// @notice Longest challenge window: short enough not to lock a leecher's refund for long.
@@ -188,6 +201,8 @@ contract CheckpointEscrow is EIP712, Ownable2Step, Pausable, ReentrancyGuardTran
     event EscrowClosing(uint256 indexed escrowId, uint40 closesAt);
     /// @notice `seeder` gave up the rest of its challenge window on the escrow.
     event ChallengeWaived(uint256 indexed escrowId, address indexed seeder);
+    /// @notice The session key's signed `Close(escrowId)` closed the escrow; `submitter` sent it.
+    event CloseSignatureUsed(uint256 indexed escrowId, address indexed submitter);
     /// @notice The escrow ended (status Closed) and `amount`, the deposit not paid out, went to the leecher.
     event EscrowRefunded(uint256 indexed escrowId, address indexed leecher, uint256 amount);
     /// @notice The challenge window for escrows closed from now on changed (also emitted at deployment).
@@ -218,6 +233,10 @@ contract CheckpointEscrow is EIP712, Ownable2Step, Pausable, ReentrancyGuardTran
     error EscrowNotRedeemable(uint256 escrowId);
     /// @notice The signature is not the escrow's session key's over the voucher.
     error InvalidVoucherSignature(uint256 escrowId);
+    /// @notice The signature is not the escrow's session key's over `Close(escrowId)`.
+    error InvalidCloseSignature(uint256 escrowId);
+    /// @notice {settleClose} is sent by the seeder its voucher pays, as its waiver is the sender's.
+    error CallerNotSeeder(address caller, address seeder);
     /// @notice A payment needs a seeder to go to.
     error ZeroSeeder();
     /// @notice The voucher counts more bytes than the escrow covers.
@@ -360,10 +379,40 @@ contract CheckpointEscrow is EIP712, Ownable2Step, Pausable, ReentrancyGuardTran
             uint256 idleAt = uint256(e.lastActivity) + idleExpiry;
             if (block.timestamp < idleAt) revert EscrowNotIdle(escrowId, idleAt);
         }
-        uint40 closesAt = uint40(block.timestamp + challengeWindow);
-        e.status = Status.Closing;
-        e.closesAt = closesAt;
-        emit EscrowClosing(escrowId, closesAt);
+        _close(e, escrowId);
+    }
+
+    /// @notice Closes the escrow, as {close} by the leecher, on the strength of its session key's EIP-712
+    /// `Close(escrowId)`: the leecher closes without a wallet prompt and anyone (in practice its seeder) submits it.
+    /// It only starts the challenge window; the refund still waits for it, or for every paid seeder's waiver.
+    /// @dev The escrow must be open; `signature` must be the session key's ECDSA signature of `hashClose(escrowId)`.
+    function closeWithSignature(uint256 escrowId, bytes calldata signature) external {
+        _closeWithSignature(escrowId, signature);
+    }
+
+    /// @notice A seeder's end of a download in one transaction: closes the escrow with the session key's signed
+    /// `Close` (unless it is closing already), redeems the seeder's last voucher (skipped when not newer than what it
+    /// redeemed), waives the seeder's challenge window (when it has redeemed something) and, when every seeder that
+    /// has redeemed has now waived, refunds the leecher at once.
+    /// @dev Only `v.seeder`, as the waiver is the sender's. The escrow must be open (then `closeSignature` is
+    /// checked) or closing within its window. Reverts on the same voucher checks as {redeemBatch}.
+    /// @return paid The wei paid to the seeder by its voucher.
+    /// @return refunded The wei refunded to the leecher (zero when other seeders keep their window).
+    function settleClose(Voucher calldata v, bytes calldata voucherSignature, bytes calldata closeSignature)
+        external
+        nonReentrant
+        returns (uint256 paid, uint256 refunded)
+    {
+        if (msg.sender != v.seeder) revert CallerNotSeeder(msg.sender, v.seeder);
+        uint256 escrowId = v.escrowId;
+        Escrow storage e = _escrows[escrowId];
+        if (e.status == Status.Open) _closeWithSignature(escrowId, closeSignature);
+        _requireRedeemable(e, e.status, escrowId);
+        paid = _redeem(v, voucherSignature, true);
+        Redemption storage r = _redemptions[escrowId][msg.sender];
+        if (r.amount != 0 && !r.waived) _waive(e, r, escrowId);
+        _pay(msg.sender, paid);
+        if (_allWaived(e)) refunded = _refund(e, escrowId);
     }
 
     /// @notice Refunds the rest of the deposit (`deposit - paid`) to the leecher and ends the escrow.
@@ -373,12 +422,7 @@ contract CheckpointEscrow is EIP712, Ownable2Step, Pausable, ReentrancyGuardTran
         Escrow storage e = _escrows[escrowId];
         if (e.status != Status.Closing) revert EscrowNotClosing(escrowId);
         if (block.timestamp < e.closesAt && !_allWaived(e)) revert ChallengeWindowOpen(escrowId, e.closesAt);
-
-        e.status = Status.Closed;
-        uint256 amount = e.unpaid;
-        address leecher = e.leecher;
-        emit EscrowRefunded(escrowId, leecher, amount);
-        _pay(leecher, amount);
+        _refund(e, escrowId);
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -427,9 +471,7 @@ contract CheckpointEscrow is EIP712, Ownable2Step, Pausable, ReentrancyGuardTran
         Redemption storage r = _redemptions[escrowId][msg.sender];
         if (r.amount == 0) revert NothingRedeemed(escrowId, msg.sender);
         if (r.waived) revert SeederWaived(escrowId, msg.sender);
-        r.waived = true;
-        ++e.waivers;
-        emit ChallengeWaived(escrowId, msg.sender);
+        _waive(e, r, escrowId);
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -498,6 +540,11 @@ contract CheckpointEscrow is EIP712, Ownable2Step, Pausable, ReentrancyGuardTran
             structHash := keccak256(ptr, 0xa0)
         }
         return _hashTypedDataV4(structHash);
+    }
+
+    /// @notice The EIP-712 digest the session key signs to close `escrowId` (bound to this contract and chain).
+    function hashClose(uint256 escrowId) public view returns (bytes32) {
+        return _hashTypedDataV4(keccak256(abi.encode(CLOSE_TYPEHASH, escrowId)));
     }
 
     /// @notice The number of checkpoints of the escrow's schedule.
@@ -605,6 +652,41 @@ contract CheckpointEscrow is EIP712, Ownable2Step, Pausable, ReentrancyGuardTran
         e.unpaid = uint96(unpaid - amount);
         e.lastActivity = uint40(block.timestamp);
         e.seeders = uint32(seeders);
+    }
+
+    /// @dev Starts the challenge window of the open escrow `e`.
+    function _close(Escrow storage e, uint256 escrowId) private {
+        uint40 closesAt = uint40(block.timestamp + challengeWindow);
+        e.status = Status.Closing;
+        e.closesAt = closesAt;
+        emit EscrowClosing(escrowId, closesAt);
+    }
+
+    /// @dev Closes the open escrow on its session key's signed `Close(escrowId)`.
+    function _closeWithSignature(uint256 escrowId, bytes calldata signature) private {
+        Escrow storage e = _escrows[escrowId];
+        if (e.status != Status.Open) revert EscrowNotOpen(escrowId);
+        if (!SessionKeySignature.isSignedBy(e.sessionKey, hashClose(escrowId), signature)) {
+            revert InvalidCloseSignature(escrowId);
+        }
+        emit CloseSignatureUsed(escrowId, msg.sender);
+        _close(e, escrowId);
+    }
+
+    /// @dev Records the sender's waiver; the caller has checked that it redeemed something and has not waived.
+    function _waive(Escrow storage e, Redemption storage r, uint256 escrowId) private {
+        r.waived = true;
+        ++e.waivers;
+        emit ChallengeWaived(escrowId, msg.sender);
+    }
+
+    /// @dev Ends the closing escrow and pays the leecher what is left; the caller has checked that it may.
+    function _refund(Escrow storage e, uint256 escrowId) private returns (uint256 amount) {
+        e.status = Status.Closed;
+        amount = e.unpaid;
+        address leecher = e.leecher;
+        emit EscrowRefunded(escrowId, leecher, amount);
+        _pay(leecher, amount);
     }
 
     /// @dev Pushes `amount` wei to `to`; a recipient that rejects it fails only its own call.

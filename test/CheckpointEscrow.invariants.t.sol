@@ -14,7 +14,9 @@ import {Registration} from "./helpers/Registration.sol";
 /// @notice Drives the escrow like its users: leechers open escrows (two session keys shared among them, so that a
 /// voucher moved to another escrow would carry a valid signature if the escrow id were not signed), session keys
 /// sign vouchers for three seeders, seeders redeem them alone and in batches, replay old ones, move them to other
-/// escrows, leechers release checkpoints (and non-checkpoints), close, seeders waive, anyone refunds, time passes.
+/// escrows, leechers release checkpoints (and non-checkpoints), close (by transaction, or anyone with the session key's
+/// signed Close, also one signed for another escrow), seeders waive or settle in one call (last voucher, Close,
+/// waiver, refund), anyone refunds, time passes.
 /// Hostile leechers join in: they try to open escrows with a contract session key they could switch off, delegate a
 /// session key's address to code that disowns its signatures (EIP-7702, installed with `etch` of the delegation
 /// indicator), and redeem a voucher of a seeder's pending batch first (front-running). Ghost state records every wei,
@@ -257,6 +259,41 @@ contract EscrowHandler {
         try escrow.close(id) {} catch {}
     }
 
+    /// @dev Anyone submits the session key's signed Close (or a Close signed for another escrow, which must fail).
+    function closeWithSignature(uint256 escrowSeed, uint256 signedSeed) external {
+        if (_ids.length == 0) return;
+        uint256 id = _ids[escrowSeed % _ids.length];
+        uint256 signedFor = _ids[signedSeed % _ids.length];
+        bytes memory sig = _closeSig(signedFor);
+        vm.prank(STRANGER);
+        try escrow.closeWithSignature(id, sig) {
+            if (signedFor != id) replayAccepted = true;
+        } catch {}
+    }
+
+    /// @dev A seeder ends the download in one call: last voucher, signed Close, waiver, refund when all waived.
+    function settleClose(uint256 escrowSeed, uint256 seederSeed, uint256 bytesSeed, uint256 amountSeed) external {
+        if (_ids.length == 0) return;
+        uint256 id = _ids[escrowSeed % _ids.length];
+        address seeder = _seeders[seederSeed % SEEDERS];
+        (CheckpointEscrow.Voucher memory v, bytes memory sig) = _voucher(id, seeder, bytesSeed, amountSeed);
+        CheckpointEscrow.Escrow memory e = escrow.escrow(id);
+        uint256 recordBefore = escrow.redeemedBy(id, seeder).amount;
+        uint256 seederBefore = seeder.balance;
+        uint256 leecherBefore = e.leecher.balance;
+        vm.prank(seeder);
+        try escrow.settleClose(v, sig, _closeSig(id)) returns (uint256 paid, uint256 refundedNow) {
+            if (seeder.balance - seederBefore != paid) wrongPayment = true;
+            _credit(id, seeder, paid, v.cumulativeAmount);
+            if (refundedNow != 0 || escrow.escrow(id).status == CheckpointEscrow.Status.Closed) {
+                if (e.leecher.balance - leecherBefore != refundedNow) wrongPayment = true;
+                refunded += refundedNow;
+                ++refunds[id];
+            }
+            if (escrow.redeemedBy(id, seeder).amount != recordBefore + paid) wrongPayment = true;
+        } catch {}
+    }
+
     function waive(uint256 escrowSeed, uint256 seederSeed) external {
         if (_ids.length == 0) return;
         uint256 id = _ids[escrowSeed % _ids.length];
@@ -367,6 +404,11 @@ contract EscrowHandler {
         (uint8 sigV, bytes32 r, bytes32 s) = vm.sign(_sessionPk[id], escrow.hashVoucher(v));
         sig = abi.encodePacked(r, s, sigV);
         if (amount > signed[id][seeder_]) signed[id][seeder_] = amount;
+    }
+
+    function _closeSig(uint256 id) internal view returns (bytes memory) {
+        (uint8 sigV, bytes32 r, bytes32 s) = vm.sign(_sessionPk[id], escrow.hashClose(id));
+        return abi.encodePacked(r, s, sigV);
     }
 
     function _credit(uint256 id, address seeder_, uint256 gained, uint256 authorisedAmount) internal {

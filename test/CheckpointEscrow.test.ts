@@ -5,7 +5,7 @@ import { network } from "hardhat";
 import { getAddress, hashTypedData, keccak256, toFunctionSelector, toHex, zeroAddress, type Address, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount, type LocalAccount } from "viem/accounts";
 
-import { escrowDomain, voucherTypes, type Voucher } from "@web3torrent/sdk/eip712";
+import { closeTypes, escrowDomain, voucherTypes, type Voucher } from "@web3torrent/sdk/eip712";
 import { recoverVoucherSigner } from "@web3torrent/sdk/sessionKey";
 import {
   CheckpointMode,
@@ -143,6 +143,16 @@ describe("CheckpointEscrow", () => {
       assert.equal(
         await escrow.read.hashVoucher([v]),
         hashTypedData({ domain: expected, types: voucherTypes, primaryType: "Voucher", message: v }),
+      );
+    });
+
+    it("uses the sdk's Close type for the session key's signed close", async () => {
+      const { escrow, chainId } = await loadFixture(deployed);
+      const typeString = `Close(${closeTypes.Close.map((f) => `${f.type} ${f.name}`).join(",")})`;
+      assert.equal(await escrow.read.CLOSE_TYPEHASH(), keccak256(toHex(typeString)));
+      assert.equal(
+        await escrow.read.hashClose([7n]),
+        hashTypedData({ domain: escrowDomain(chainId, escrow.address), types: closeTypes, primaryType: "Close", message: { escrowId: 7n } }),
       );
     });
 
@@ -1256,6 +1266,49 @@ describe("CheckpointEscrow", () => {
         "SeederWaived",
         [1n, seederA.account.address],
       );
+    });
+  });
+
+  describe("signed close (closeWithSignature, settleClose)", () => {
+    const signClose = (system: System, escrowId = 1n, key: LocalAccount = sessionKey) =>
+      key.signTypedData({
+        domain: escrowDomain(system.chainId, system.escrow.address),
+        types: closeTypes,
+        primaryType: "Close",
+        message: { escrowId },
+      });
+
+    it("lets anyone close with the session key's Close, and says whose signature it used", async () => {
+      const system = await loadFixture(opened);
+      const { escrow, seederA } = system;
+      const hash = escrow.write.closeWithSignature([1n, await signClose(system)], { account: seederA.account });
+      await viem.assertions.emitWithArgs(hash, escrow, "CloseSignatureUsed", [1n, getAddress(seederA.account.address)]);
+      assert.equal((await escrow.read.escrow([1n])).status, 2);
+    });
+
+    it("refuses a Close signed by another key", async () => {
+      const system = await loadFixture(opened);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        system.escrow.write.closeWithSignature([1n, await signClose(system, 1n, strangerKey)]),
+        system.escrow,
+        "InvalidCloseSignature",
+        [1n],
+      );
+    });
+
+    it("lets the seeder redeem its last voucher, close, waive and refund the leecher in one transaction", async () => {
+      const system = await loadFixture(opened);
+      const { escrow, leecher, seederA } = system;
+      const first = await signed(system, { seeder: seederA.account.address, cumulativeBytes: MIB_10 });
+      await escrow.write.redeem([first.v, first.sig]);
+      const last = await signed(system, { seeder: seederA.account.address, cumulativeBytes: MIB_30 });
+      const close = await signClose(system);
+      await viem.assertions.balancesHaveChanged(
+        escrow.write.settleClose([last.v, last.sig, close], { account: seederA.account }),
+        [{ address: leecher.account.address, amount: DEPOSIT - amountFor(MIB_30, PRICE) }],
+      );
+      assert.equal((await escrow.read.escrow([1n])).status, 3);
+      assert.equal((await escrow.read.redeemedBy([1n, seederA.account.address])).amount, amountFor(MIB_30, PRICE));
     });
   });
 

@@ -126,22 +126,28 @@ describe("paid downloads in the browser", () => {
     const saved = await download.path();
     assert.equal(sha256(readFileSync(saved)), sha256(readFileSync(file)), "the saved file is the published one");
 
-    // The seeder redeems its vouchers; the timeline shows both checkpoints paid.
-    await seeder.flush();
+    // No prompt closes it: the session key's Close goes to the seeder, which redeems its last voucher, closes,
+    // waives and refunds in one transaction; the card shows the refund when it lands.
     const escrowCard = u.page.getByTestId(`escrow-${escrowId}`);
-    await escrowCard.locator("[data-testid=checkpoint-timeline] li[data-state=paid]").nth(1).waitFor();
+    await u.page.locator(`[data-testid=escrow-${escrowId}][data-status=Closed]`).waitFor({ timeout: 60_000 });
     const paid = amountFor(BigInt(SIZE), PRICE);
-    await escrowCard.locator(`[data-testid=escrow-paid] [data-wei="${paid}"]`).waitFor();
-
-    await escrowCard.getByTestId("close-escrow").click();
-    await u.page.locator(`[data-testid=escrow-${escrowId}][data-status=Closing]`).waitFor();
-    await seeder.flush(); // the seeder has redeemed everything: it waives its challenge window
-    await u.page.waitForFunction((id) => !(document.querySelector(`[data-testid=escrow-${id}] [data-testid=refund-escrow]`) as HTMLButtonElement | null)?.disabled, String(escrowId));
-    await escrowCard.getByTestId("refund-escrow").click();
-    await u.page.locator(`[data-testid=escrow-${escrowId}][data-status=Closed]`).waitFor();
     const [refunded] = await swarm.publicClient.getContractEvents({ address: swarm.contracts.escrow, abi: checkpointEscrowAbi, eventName: "EscrowRefunded", args: { escrowId }, fromBlock: 0n });
     assert.equal(refunded.args.amount, deposit - paid, "the refund is the deposit less the seeder's price for the bytes");
+    const [used] = await swarm.publicClient.getContractEvents({ address: swarm.contracts.escrow, abi: checkpointEscrowAbi, eventName: "CloseSignatureUsed", args: { escrowId }, fromBlock: 0n });
+    assert.equal(used.args.submitter, seeder.address, "the seeder submitted the session key's Close");
     await escrowCard.locator(`[data-testid=escrow-refund] [data-wei="${deposit - paid}"]`).waitFor();
+    await escrowCard.locator(`[data-testid=escrow-paid] [data-wei="${paid}"]`).waitFor();
+    await escrowCard.locator("[data-testid=checkpoint-timeline] li[data-state=paid]").nth(1).waitFor();
+    const cycle = u.wallet.requests.filter((m) => m === "eth_signTypedData_v4" || m === "eth_sendTransaction");
+    assert.deepEqual(cycle, ["eth_signTypedData_v4", "eth_sendTransaction"], "open -> paid -> refunded: the delegation and the deposit, no close or refund prompt");
+    // A completed download stays shown as completed and paid: no refusal once the seeder ends its wire.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const done = card.locator("[data-testid=download-phase][data-phase=done]");
+    assert.equal(await done.count(), 1);
+    // One truth: the panel tells signed vouchers from redeemed ones, as the escrow card does.
+    assert.doesNotMatch(await done.innerText(), /every seeder is paid/);
+    assert.match(await done.innerText(), /signed, not yet redeemed/);
+    assert.doesNotMatch(await card.innerText(), /refused to serve you|no_escrow/);
     await screenshot(u.page, "library-refunded-download");
   });
 

@@ -102,12 +102,18 @@ describe("the journey: publish, buy, download from two seeders, seed, claim reba
     escrowOf.set(u.wallet.account.address, opened.args.escrowId);
   }
 
-  /** The buyer closes its download's escrow in the Library: seeders may still redeem during the challenge window. */
-  async function closeEscrow(u: UserPage) {
+  /**
+   * The buyer's escrow closes: the completed download handed the session key's Close to its seeders, and the headless
+   * seeder submits it (no prompt); one served only by tab seeders, which do not submit it, is closed in the Library
+   * (the fallback, a prompt). Seeders may still redeem during the challenge window.
+   */
+  async function closeEscrow(u: UserPage, { bySeeder }: { bySeeder: boolean }) {
     await u.page.getByTestId("nav-library").click();
     const escrowId = escrowOf.get(u.wallet.account.address)!;
-    await u.page.getByTestId(`escrow-${escrowId}`).getByTestId("close-escrow").click();
+    if (!bySeeder) await u.page.getByTestId(`escrow-${escrowId}`).getByTestId("close-escrow").click();
     await u.page.locator(`[data-testid=escrow-${escrowId}][data-status=Closing]`).waitFor();
+    const used = await events(checkpointEscrowAbi, escrow(), "CloseSignatureUsed", { escrowId });
+    assert.equal(used.length, bySeeder ? 1 : 0, bySeeder ? "the seeder submitted the session key's Close" : "the wallet closed it");
   }
 
   /** The tab's seeder redeems the vouchers and submits the receipts it holds (Seeding page). */
@@ -244,8 +250,8 @@ describe("the journey: publish, buy, download from two seeders, seed, claim reba
     await publisher.page.locator(`[data-testid=escrow-earned] [data-wei="${fromTab.amount}"]`).waitFor();
     await screenshot(publisher.page, "journey-3-publisher-earnings");
 
-    // The buyer closes its escrow; the headless seeder, fully redeemed, waives its challenge window.
-    await closeEscrow(buyer);
+    // The headless seeder submitted the buyer's Close with its last voucher and waived its challenge window.
+    await closeEscrow(buyer, { bySeeder: true });
   });
 
   it("the first buyer seeds from its tab and serves the second buyer, who pays it", async () => {
@@ -279,7 +285,7 @@ describe("the journey: publish, buy, download from two seeders, seed, claim reba
     );
     await screenshot(seeder.page, "journey-4-buyer-earnings");
 
-    await closeEscrow(second);
+    await closeEscrow(second, { bySeeder: false });
   });
 
   it("an epoch passes: the buyers take their refunds and every seeder claims the rebates its credited bytes earned and its weight in the epoch pool", async () => {

@@ -12,6 +12,7 @@ import { network } from "hardhat";
 import { keccak256, parseEther, toHex, type Hex } from "viem";
 import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 import {
+  closeTypes,
   delegationTypes,
   escrowDomain,
   rebatePoolDomain,
@@ -170,6 +171,38 @@ async function voucherFor(escrowId: bigint, sessionKey: ReturnType<typeof privat
     ),
   );
   record("CheckpointEscrow.redeemBatch of 10 (per voucher)", gas / 10n, 45_000n);
+}
+
+// --- One download cycle, one seeder: open -> paid -> refunded, gas summed over every party and the leecher's
+// wallet prompts (transactions and signatures of its wallet; the daily Delegation is counted apart).
+{
+  const leecher = await freshWallet();
+  await buy(contentId, 1n, leecher);
+  const sessionKey = privateKeyToAccount(nextKey());
+  const deposit = (SIZE * PRICE_PER_MIB) / MIB;
+  let gas = 0n;
+  let prompts = 0;
+  const leecherTx = async (hash: Hex) => {
+    prompts++;
+    gas += await gasOf(hash);
+  };
+  await leecherTx(await checkpointEscrow.write.open([contentId, SIZE, PRICE_PER_MIB, sessionKey.address, 0], { account: leecher.account, value: deposit }));
+  const escrowId = await checkpointEscrow.read.escrowCount();
+  const first = await voucherFor(escrowId, sessionKey, 10n * MIB);
+  gas += await gasOf(await checkpointEscrow.write.redeem([first.voucher, first.signature], { account: seeder.account }));
+  const last = await voucherFor(escrowId, sessionKey, 50n * MIB);
+  // The session key closes (no prompt); the seeder redeems its last voucher, closes, waives and refunds at once.
+  const close = await sessionKey.signTypedData({
+    domain: escrowDomain(chainId, checkpointEscrow.address),
+    types: closeTypes,
+    primaryType: "Close",
+    message: { escrowId },
+  });
+  gas += await gasOf(await checkpointEscrow.write.settleClose([last.voucher, last.signature, close], { account: seeder.account }));
+  if ((await checkpointEscrow.read.escrow([escrowId])).status !== 3) throw new Error("the cycle did not end refunded");
+  // Target: below the cycle before the signed Close (open, redeem, close, redeem, waiveChallenge, refund: 395,419).
+  record("Download cycle, one seeder: gas of every party (open -> paid -> refunded)", gas, 395_419n);
+  record("Download cycle: leecher wallet prompts besides the daily Delegation", BigInt(prompts), 1n);
 }
 
 // --- RebatePool: receipts from 20 leechers to one seeder, then a claim

@@ -61,6 +61,15 @@ export const voucherTypes = {
   ],
 } as const;
 
+/**
+ * Signed by the download's session key when the download ends: the escrow may be closed (its challenge window starts).
+ * Anyone may submit it; the seeder does, with its last voucher and its waiver (`settleClose`), so the leecher's
+ * wallet is not prompted.
+ */
+export const closeTypes = {
+  Close: [{ name: "escrowId", type: "uint256" }],
+} as const;
+
 /** Signed by the leecher's session key: `seeder` has served `cumulativeBytes` of `contentId` to `leecher` in total. */
 export const receiptTypes = {
   Receipt: [

@@ -13,6 +13,7 @@ import { recoverTypedDataAddress, type Account, type Address, type Hex, type Loc
 import { isChainAcceptedSignature } from "./ecdsa.ts";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import {
+  closeTypes,
   delegationTypes,
   escrowDomain,
   rebatePoolDomain,
@@ -76,6 +77,16 @@ export class SessionKey {
     });
   }
 
+  /** Signs `Close(escrowId)`: anyone (the seeder, with its last voucher) may close the escrow with it, no prompt. */
+  signClose(ctx: Pick<SigningContext, "chainId" | "escrow">, escrowId: bigint): Promise<Hex> {
+    return this.#account.signTypedData({
+      domain: escrowDomain(ctx.chainId, ctx.escrow),
+      types: closeTypes,
+      primaryType: "Close",
+      message: { escrowId },
+    });
+  }
+
   signReceipt(ctx: SigningContext, receipt: Receipt): Promise<Hex> {
     return this.#account.signTypedData({
       domain: rebatePoolDomain(ctx.chainId, ctx.rebatePool),
@@ -123,6 +134,25 @@ export async function recoverVoucherSigner(
     types: voucherTypes,
     primaryType: "Voucher",
     message: voucher,
+    signature,
+  }).catch(() => undefined);
+}
+
+/**
+ * The address that signed `Close(escrowId)` (compare it with the escrow's session key), or undefined for a signature
+ * the escrow would refuse.
+ */
+export async function recoverCloseSigner(
+  ctx: Pick<SigningContext, "chainId" | "escrow">,
+  escrowId: bigint,
+  signature: Hex,
+): Promise<Address | undefined> {
+  if (!isChainAcceptedSignature(signature)) return undefined;
+  return recoverTypedDataAddress({
+    domain: escrowDomain(ctx.chainId, ctx.escrow),
+    types: closeTypes,
+    primaryType: "Close",
+    message: { escrowId },
     signature,
   }).catch(() => undefined);
 }

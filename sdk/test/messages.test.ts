@@ -53,6 +53,7 @@ const messages: W3tPayMessage[] = [
   { type: "released", escrowId: 3n, seeder: B, cumulativeBytes: 2n ** 70n, txHash: TX },
   { type: "receipt", leecher: A, seeder: B, contentId: 7n, cumulativeBytes: 10485760n, signature: SIG },
   { type: "ack", voucherBytes: 10485760n, receiptBytes: 10485760n },
+  { type: "close", escrowId: 2n ** 200n, signature: SIG },
   { type: "refusal", reason: RefusalReason.Timeout, message: "no voucher within 30000 ms" },
 ];
 
@@ -184,5 +185,18 @@ describe("w3t_pay messages", () => {
     const { txHash: _tx, ...withoutHash } = released;
     refusedWith(encode(withoutHash), RefusalReason.Malformed);
     refusedWith(encode({ ...released, v: 1 }), RefusalReason.Version);
+  });
+
+  it("refuse a close without the session key's 65-byte signature, with a malformed escrow id or extra fields", () => {
+    const close = { v: 3, type: "close", escrowId: "7", signature: SIG };
+    assert.deepEqual(decodeMessage(encode(close)), { type: "close", escrowId: 7n, signature: SIG });
+    for (const bad of [`0x${"ab".repeat(64)}`, `0x${"ab".repeat(66)}`, "", null]) {
+      refusedWith(encode({ ...close, signature: bad }), RefusalReason.Malformed);
+    }
+    refusedWith(encode({ ...close, escrowId: 7 }), RefusalReason.Malformed);
+    refusedWith(encode({ ...close, escrowId: null }), RefusalReason.Malformed);
+    refusedWith(encode({ ...close, seeder: B }), RefusalReason.Malformed);
+    const { signature: _sig, ...unsigned } = close;
+    refusedWith(encode(unsigned), RefusalReason.Malformed);
   });
 });

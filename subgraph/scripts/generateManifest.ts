@@ -44,7 +44,9 @@ export const DATA_SOURCES: DataSourceSpec[] = [
   {
     name: "CheckpointEscrow",
     mapping: "src/mappings/checkpointEscrow.ts",
-    ignoredEvents: ["EIP712DomainChanged", "OwnershipTransferStarted", "OwnershipTransferred"],
+    // VoucherSkipped changes nothing on-chain (a batch passed over a voucher). CloseSignatureUsed only says who
+    // submitted the session key's Close: the EscrowClosing beside it carries the state change.
+    ignoredEvents: ["EIP712DomainChanged", "OwnershipTransferStarted", "OwnershipTransferred", "VoucherSkipped", "CloseSignatureUsed"],
   },
   {
     name: "WS402Deposits",

@@ -10,6 +10,7 @@ const STATE_TEXT: Record<TimelineStep["state"], string> = {
   declined: "release declined: approve it to resume, or close the escrow",
   due: "due",
   pending: "pending",
+  unused: "not paid: the escrow is closed",
 };
 
 export function CheckpointTimeline({
@@ -20,6 +21,7 @@ export function CheckpointTimeline({
   receivedBytes,
   signedBytes = 0n,
   releases = [],
+  escrowOpen = true,
 }: {
   mode: number;
   maxBytes: bigint;
@@ -28,8 +30,10 @@ export function CheckpointTimeline({
   receivedBytes: bigint;
   signedBytes?: bigint;
   releases?: TimelineRelease[];
+  /** False once the escrow is closing or closed: nothing is due any more. */
+  escrowOpen?: boolean;
 }) {
-  const steps = checkpointTimeline(mode, maxBytes, pricePerMiB, paidBytes, receivedBytes, signedBytes, releases);
+  const steps = checkpointTimeline(mode, maxBytes, pricePerMiB, paidBytes, receivedBytes, signedBytes, releases, escrowOpen);
   return (
     <ol className="timeline" data-testid="checkpoint-timeline">
       {steps.map((step) => (

@@ -49,8 +49,8 @@ const PHASES = {
   depositing: "Confirm the deposit in your wallet…",
   downloading: "Downloading; seeders are paid at each checkpoint.",
   settling: "Complete; sending the final vouchers to the seeders…",
-  done: "Complete: every seeder is paid for what it sent.",
-  stopped: "Stopped. Close the escrow below to get back what was not paid.",
+  done: "Complete: every seeder holds your signed vouchers for what it sent (signed, not yet redeemed: the escrow card shows what they redeemed). They redeem them as they close the escrow, and the rest of your deposit comes back without a prompt.",
+  stopped: "Stopped. The seeders close the escrow with your session key's signature; what was not paid comes back without a prompt.",
   failed: "",
 } as const;
 
@@ -99,11 +99,14 @@ export function DownloadPanel({ content, entry }: { content: ContentRecord; entr
   const delegationExpiry = storedKey?.delegation.expiry ?? newDelegationExpiry();
   const start = (pricePerMiBCap: bigint) => download.start({ ...PAYMENT_CHOICES[choice], pricePerMiBCap, delegationExpiry });
 
-  /** The way out of a declined release: stop downloading and close the escrow (the rest is refunded). */
+  /**
+   * The way out of a declined release: stop downloading; the seeders close the escrow with the session key's Close
+   * (the rest is refunded). Only when no seeder is reachable does the wallet close it.
+   */
   async function stopAndClose() {
     const escrowId = download.download?.escrowId;
-    await download.stop();
-    if (escrowId !== null && escrowId !== undefined) await escrowActions.close(escrowId);
+    const sent = await download.stop();
+    if (sent === 0 && escrowId !== null && escrowId !== undefined) await escrowActions.close(escrowId);
   }
 
   return (

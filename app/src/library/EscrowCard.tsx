@@ -47,7 +47,7 @@ export function EscrowCard({
           <Eth wei={escrow.status === "Closed" ? (escrow.refunded ?? 0n) : escrow.unpaid} />
         </dd>
       </dl>
-      <CheckpointTimeline mode={escrow.mode} maxBytes={escrow.maxBytes} pricePerMiB={escrow.pricePerMiB} paidBytes={paidBytes} receivedBytes={receivedBytes} signedBytes={signedBytes} releases={releases} />
+      <CheckpointTimeline mode={escrow.mode} maxBytes={escrow.maxBytes} pricePerMiB={escrow.pricePerMiB} paidBytes={paidBytes} receivedBytes={receivedBytes} signedBytes={signedBytes} releases={releases} escrowOpen={escrow.status === "Open"} />
       {escrow.paidBytesBySeeder.size > 0 && (
         <p className="muted">
           Seeders paid:{" "}

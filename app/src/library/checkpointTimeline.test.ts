@@ -15,6 +15,13 @@ describe("checkpointTimeline", () => {
     expect(steps.map((s) => s.state)).toEqual(["paid", "signed"]);
   });
 
+  it("marks nothing due on a closed escrow whose seeder was free: the unreached checkpoints are unused", () => {
+    const steps = checkpointTimeline(0, 25n * MIB, 1n, 0n, 25n * MIB, 0n, [], false);
+    expect(steps.map((s) => s.state)).toEqual(["unused", "unused"]);
+    const partly = checkpointTimeline(0, 100n * MIB, 1000n, 30n * MIB, 42n * MIB, 0n, [], false);
+    expect(partly.map((s) => s.state)).toEqual(["paid", "paid", "unused", "unused"]);
+  });
+
   it("has one step, due at once, in upfront mode", () => {
     expect(checkpointTimeline(1, 5n * MIB, 10n, 0n, 0n)).toEqual([{ index: 0, cumulativeBytes: 5n * MIB, cumulativeAmount: 50n, state: "due" }]);
   });

@@ -10,7 +10,7 @@ export interface TimelineStep {
   index: number;
   cumulativeBytes: bigint;
   cumulativeAmount: bigint;
-  state: "paid" | "signed" | "releasing" | "declined" | "due" | "pending";
+  state: "paid" | "signed" | "releasing" | "declined" | "due" | "pending" | "unused";
 }
 
 /** A release transaction of the download's session, as the timeline needs it. */
@@ -34,6 +34,7 @@ export function checkpointTimeline(
   receivedBytes: bigint,
   signedBytes = 0n,
   releases: TimelineRelease[] = [],
+  escrowOpen = true,
 ): TimelineStep[] {
   const m = mode === CheckpointMode.Upfront ? CheckpointMode.Upfront : CheckpointMode.Exponential;
   const released = latestReleases(releases);
@@ -50,6 +51,8 @@ export function checkpointTimeline(
       state = "due";
     }
     if (state === "releasing" || state === "declined") dueMarked = true;
+    // A closing or closed escrow pays nothing more: what was not reached is not due (a free seeder left it unpaid).
+    if (!escrowOpen && (state === "due" || state === "pending")) state = "unused";
     return { index, cumulativeBytes, cumulativeAmount: amountFor(cumulativeBytes, pricePerMiB), state };
   });
 }

@@ -10,7 +10,8 @@ import { startPaidDownload, type PaidDownload } from "@web3torrent/sdk/paidDownl
 import { RefusalReason, type PaymentModeName, type PaymentStrategy } from "@web3torrent/sdk/wire/messages";
 import type { PaymentPause } from "@web3torrent/sdk/wire/leecherSession";
 import { useCallback, useState } from "react";
-import { formatEther, type PublicClient } from "viem";
+import { formatEther, type Address, type PublicClient } from "viem";
+import { checkpointEscrowAbi } from "@web3torrent/sdk/generated/contracts";
 import { useConfig, usePublicClient } from "wagmi";
 import { getBalance, getWalletClient } from "wagmi/actions";
 import { useAppConfig } from "../config/ConfigContext.tsx";
@@ -42,6 +43,36 @@ export interface DownloadOptions {
   pricePerMiBCap: bigint;
   /** The expiry of a new delegation, as the page showed it before the prompt. */
   delegationExpiry?: bigint;
+}
+
+/** `CheckpointEscrow.Status.Open`. */
+const ESCROW_OPEN = 1;
+
+/** How often a completed download checks whether its seeders have redeemed, before it closes. */
+export const CLOSE_POLL_MS = 2_000;
+
+/**
+ * Sends the session key's Close once every paid seeder that served bytes has redeemed something: only those count
+ * towards the cooperative close, so a Close sent earlier would let the first seeder's waiver refund the deposit and
+ * leave a seeder that redeems by hand (a tab) unpaid. Gives up when the page goes (the escrow card's close remains).
+ */
+async function closeOnceSeedersCount(paid: PaidDownload, publicClient: PublicClient, escrow: Address): Promise<void> {
+  const escrowId = paid.escrowId;
+  if (escrowId === null) return;
+  const serving = [...paid.session.ledgers.values()].filter((l) => l.pricePerMiB > 0n && l.received > 0n && !l.refusal);
+  for (;;) {
+    // Closed meanwhile (the escrow card's close): nothing to send.
+    const status = await publicClient
+      .readContract({ address: escrow, abi: checkpointEscrowAbi, functionName: "escrow", args: [escrowId] })
+      .then((e) => e.status, () => null);
+    if (status !== null && status !== ESCROW_OPEN) return;
+    const redeemed = await Promise.all(
+      serving.map((l) => publicClient.readContract({ address: escrow, abi: checkpointEscrowAbi, functionName: "redeemedBy", args: [escrowId, l.seeder] })),
+    ).catch(() => null);
+    if (redeemed && redeemed.every((r) => r.amount > 0n)) break;
+    await new Promise((resolve) => setTimeout(resolve, CLOSE_POLL_MS));
+  }
+  await paid.session.sendClose().catch(() => 0);
 }
 
 export function useDownload(content: ContentRecord) {
@@ -104,6 +135,9 @@ export function useDownload(content: ContentRecord) {
         paid.session.observer = {
           paused: setPaused,
           refused: (ledger, refusal, bySeeder) => {
+            // A completed download stays completed and paid: a seeder that ends its wire afterwards (the escrow
+            // is closing) changes nothing the user needs to act on.
+            if (torrent.done) return;
             const who = ledger ? ` ${ledger.seeder.slice(0, 10)}…` : "";
             if (refusal.reason === RefusalReason.BadData) {
               setProblem({
@@ -146,6 +180,9 @@ export function useDownload(content: ContentRecord) {
             setPhase("done");
             // Kept with the torrent, not in this component: the user may have left the page meanwhile.
             update(infoHash, { settled: true });
+            // The session key closes the escrow (no prompt): the seeders submit it with their last voucher and
+            // the refund lands in their transaction. No seeder reached: the escrow card's close is the way out.
+            void closeOnceSeedersCount(paid, publicClient as PublicClient, config.contracts.CheckpointEscrow);
           },
           (error: Error) => {
             setPhase("failed");
@@ -162,13 +199,19 @@ export function useDownload(content: ContentRecord) {
     [address, config, content, getClient, publicClient, track, update, wagmiConfig],
   );
 
-  /** Stops the download (no more vouchers are signed); the escrow stays open until the user closes it. */
-  const stop = useCallback(async () => {
-    if (!download) return;
+  /**
+   * Stops the download (no more vouchers are signed) and closes the escrow with the session key's signed Close,
+   * sent to the seeders before the wires go. Resolves with the number of seeders it reached: 0 leaves the escrow
+   * open, for the wallet's close.
+   */
+  const stop = useCallback(async (): Promise<number> => {
+    if (!download) return 0;
+    const sent = await download.session.sendClose().catch(() => 0);
     await remove(bytes32ToInfohash(content.infohash));
     setPhase("stopped");
     setProblem(null);
     setPaused(null);
+    return sent;
   }, [content.infohash, download, remove]);
 
   /** After a declined release: asks the wallet again for what the seeders wait for. */

@@ -13,6 +13,7 @@ import { Eth } from "../format/Eth.tsx";
 import { TxProgress } from "../tx/TxProgress.tsx";
 import { RequireWallet } from "../wallet/RequireWallet.tsx";
 import { useWallet } from "../wallet/useWallet.ts";
+import { buyButtonLabel, quoteErrorForBuyer } from "./buyButton.ts";
 import { FeeSplit } from "./FeeSplit.tsx";
 import { maxTotalFor, parseSlippagePercent } from "./slippage.ts";
 import { useBuyLicense, type BuyResult } from "./useBuyLicense.ts";
@@ -49,7 +50,7 @@ export function BuyDialog({ content, onClose, onBought }: { content: ContentReco
         supply: live.data.content.supply,
       };
     } catch (error) {
-      quoteError = (error as Error).message;
+      quoteError = quoteErrorForBuyer((error as Error).message);
     }
     const left = live.data.content.maxSupply === 0n ? null : live.data.content.maxSupply - live.data.content.supply;
     if (left !== null && quantity > left) quoteError = `Only ${left} license${left === 1n ? "" : "s"} left.`;
@@ -163,7 +164,14 @@ export function BuyDialog({ content, onClose, onBought }: { content: ContentReco
                   disabled={!agreed || maxTotal === null || !recipient || tx.busy || !!quoteError}
                   data-testid="confirm-buy"
                 >
-                  {tx.busy ? "Buying…" : agreed ? "Buy" : "Loading quote…"}
+                  {buyButtonLabel({
+                    busy: tx.busy,
+                    quantityValid: quantity !== null,
+                    quoteError,
+                    quoted: !!agreed,
+                    recipientValid: !!recipient,
+                    slippageValid: slippageBps !== null,
+                  })}
                 </button>
               </RequireWallet>
               <button type="button" className="secondary" onClick={onClose}>

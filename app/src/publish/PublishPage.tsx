@@ -16,7 +16,7 @@ import { useWallet } from "../wallet/useWallet.ts";
 import { infohashToBytes32, magnetURI } from "@web3torrent/sdk/infohash";
 import { ProceedsCard } from "./ProceedsCard.tsx";
 import { RegistrationProgress } from "./RegistrationProgress.tsx";
-import { DEFAULT_FORM, validatePublishForm, type PublishForm } from "./publishParams.ts";
+import { DEFAULT_FORM, nameForPickedFile, validatePublishForm, type PublishForm } from "./publishParams.ts";
 import { useCreateTorrent } from "./useCreateTorrent.ts";
 import { useRegisterContent } from "./useRegisterContent.ts";
 
@@ -29,6 +29,8 @@ export function PublishPage() {
   const [touched, setTouched] = useState(false);
   const [publishedId, setPublishedId] = useState<bigint | null>(null);
   const [seedError, setSeedError] = useState<string | null>(null);
+  /** The name of the last file picked, which the page put in Name itself. */
+  const [pickedName, setPickedName] = useState<string | null>(null);
   const torrent = useCreateTorrent();
   const tx = useRegisterContent();
   const { seedContent, clientError } = useTorrents();
@@ -41,7 +43,8 @@ export function PublishPage() {
     setPublishedId(null);
     tx.reset();
     if (!file) return;
-    if (!form.name) set({ name: file.name });
+    setForm((f) => ({ ...f, name: nameForPickedFile(f.name, pickedName, file.name) }));
+    setPickedName(file.name);
     await torrent.create(file);
   }
 

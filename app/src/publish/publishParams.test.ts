@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseEther } from "viem";
-import { DEFAULT_FORM, percentToBps, validatePublishForm } from "./publishParams.ts";
+import { DEFAULT_FORM, nameForPickedFile, percentToBps, validatePublishForm } from "./publishParams.ts";
 import { bytes32ToInfohash, infohashToBytes32, magnetURI } from "@web3torrent/sdk/infohash";
 
 const me = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
@@ -41,5 +41,16 @@ describe("infohash", () => {
 
   it("builds a magnet with name and trackers", () => {
     expect(magnetURI("ab", ["ws://127.0.0.1:8000"], "a b")).toBe("magnet:?xt=urn:btih:ab&dn=a%20b&tr=ws%3A%2F%2F127.0.0.1%3A8000");
+  });
+});
+
+describe("nameForPickedFile", () => {
+  it("takes a second file's name when Name still holds the first file's", () => {
+    expect(nameForPickedFile("", null, "first.mp4")).toBe("first.mp4");
+    expect(nameForPickedFile("first.mp4", "first.mp4", "second.mp4")).toBe("second.mp4");
+  });
+
+  it("keeps a name the user typed", () => {
+    expect(nameForPickedFile("My film", "first.mp4", "second.mp4")).toBe("My film");
   });
 });

@@ -47,6 +47,14 @@ function eth(text: string): bigint | null {
 }
 
 /** Percent with up to two decimals → basis points. */
+/**
+ * The Name after a file is picked: the new file's name, unless the user typed one of their own (a name that is not
+ * the previous file's, which the page filled in itself).
+ */
+export function nameForPickedFile(currentName: string, previousFileName: string | null, fileName: string): string {
+  return currentName === "" || currentName === previousFileName ? fileName : currentName;
+}
+
 export function percentToBps(text: string): bigint | null {
   const t = text.trim();
   if (!/^\d+(\.\d{1,2})?$/.test(t)) return null;

@@ -53,6 +53,8 @@ export class ServiceAccount {
   voucherAmount: bigint;
   /** The escrow stopped paying (closing or refunded): nothing more is served on this account. */
   closed = false;
+  /** The leecher itself ended the download (its signed Close): nothing is refused to it. */
+  leecherClosed = false;
   #voucherBytes: bigint;
   #receiptBytes: bigint;
   /** The allowance is checked for every block sent: computed once per payment. */

@@ -494,6 +494,27 @@ export class LeecherSession {
     });
   }
 
+  /**
+   * Ends the escrow without a wallet prompt: the session key signs `Close(escrowId)` and every paid seeder still
+   * connected gets it, to submit with its last voucher and waiver (`settleClose`: the refund then lands in that same
+   * transaction when every paid seeder waived). Resolves with the number of seeders it was sent to (0 for a free
+   * download, or when none is connected: the wallet's `close` is then the way out).
+   */
+  async sendClose(): Promise<number> {
+    const escrowId = this.options.escrowId;
+    if (escrowId === null) return 0;
+    const signature = await this.options.sessionKey.signClose(this.signingContext, escrowId);
+    let sent = 0;
+    for (const ledger of this.ledgers.values()) {
+      if (ledger.pricePerMiB === 0n || ledger.refusal) continue;
+      const send = ledger.senders.values().next().value;
+      if (!send) continue;
+      send({ type: "close", escrowId, signature });
+      sent++;
+    }
+    return sent;
+  }
+
   /** Bytes received from every seeder together. */
   get receivedTotal(): bigint {
     let total = 0n;

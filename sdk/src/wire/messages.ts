@@ -10,6 +10,8 @@
  *   leecher → seeder   released         instead of a voucher: the wallet's mined `release(escrowId, seeder, bytes)`
  *   leecher → seeder   receipt          Receipt(leecher, seeder, contentId, cumulativeBytes) + signature
  *   seeder → leecher   ack              the seeder has stored the voucher/receipt durably
+ *   leecher → seeder   close            the download ended: the session key's `Close(escrowId)`, which the seeder
+ *                                      submits with its last voucher and waiver (`settleClose`), so no wallet prompt
  *   either             refusal          why the peer stays choked; the sender serves/pays nothing more on this wire
  *
  * `decodeMessage` rejects anything else with a `WireMessageError`: wrong version, unknown type, unknown or
@@ -182,6 +184,13 @@ export interface ReceiptMessage {
   signature: Hex;
 }
 
+/** The session key's EIP-712 `Close(escrowId)`: the leecher is done with the escrow; anyone may submit it. */
+export interface CloseMessage {
+  type: "close";
+  escrowId: bigint;
+  signature: Hex;
+}
+
 export interface AckMessage {
   type: "ack";
   /** The voucher bytes and receipt bytes now stored for this account. */
@@ -204,6 +213,7 @@ export type W3tPayMessage =
   | ReleasedMessage
   | ReceiptMessage
   | AckMessage
+  | CloseMessage
   | RefusalMessage;
 export type W3tPayMessageType = W3tPayMessage["type"];
 
@@ -412,6 +422,11 @@ function parseAck(o: Json): AckMessage {
   return { type: "ack", voucherBytes: uint(o, "voucherBytes"), receiptBytes: uint(o, "receiptBytes") };
 }
 
+function parseClose(o: Json): CloseMessage {
+  fields(o, ["escrowId", "signature"]);
+  return { type: "close", escrowId: uint(o, "escrowId"), signature: sessionSignature(o, "signature") };
+}
+
 function parseRefusal(o: Json): RefusalMessage {
   fields(o, ["reason", "message"]);
   if (typeof o.reason !== "string" || !REFUSAL_REASONS.has(o.reason)) malformed("unknown refusal reason");
@@ -428,6 +443,7 @@ const PARSERS: Record<W3tPayMessageType, (o: Json) => W3tPayMessage> = {
   released: parseReleased,
   receipt: parseReceipt,
   ack: parseAck,
+  close: parseClose,
   refusal: parseRefusal,
 };
 

@@ -29,12 +29,13 @@
  * Install it on a wire before WebTorrent processes the peer's messages: in the torrent's `wire` event.
  */
 import { CheckpointMode, amountFor, isCheckpoint } from "../checkpointSchedule.ts";
-import { recoverReceiptSigner, recoverVoucherSigner } from "../sessionKey.ts";
+import { recoverCloseSigner, recoverReceiptSigner, recoverVoucherSigner } from "../sessionKey.ts";
 import type { ServiceAccount } from "./accounting.ts";
 import { guardWire } from "./messageLimits.ts";
 import {
   RefusalReason,
   W3T_PAY,
+  type CloseMessage,
   WireMessageError,
   decodeMessage,
   encodeMessage,
@@ -91,6 +92,11 @@ export interface SeederBackend {
    * `acceptsReleases: false`).
    */
   storeRelease?(account: ServiceAccount, release: ReleasedMessage): Promise<{ redeemed: bigint } | { refusal: Refusal }>;
+  /**
+   * Stores the session key's signed `Close(escrowId)` (checked by the extension) to submit with the seeder's last
+   * voucher and waiver (`settleClose`). Without it the close is dropped: the leecher then closes by transaction.
+   */
+  storeClose?(account: ServiceAccount, close: CloseMessage): Promise<void>;
 }
 
 /** Optional notifications, for logs, statistics and tests. */
@@ -102,6 +108,8 @@ export interface SeederObserver {
   /** An on-chain release was verified and stored. */
   released?(wire: PayWire, account: ServiceAccount, release: ReleasedMessage): void;
   receipt?(wire: PayWire, account: ServiceAccount, receipt: ReceiptMessage): void;
+  /** The leecher ended its download with its session key's signed Close. */
+  closed?(wire: PayWire, account: ServiceAccount, close: CloseMessage): void;
   /** The leecher refused our terms (or gave up). */
   peerRefusal?(wire: PayWire, refusal: Refusal): void;
   /** The backend failed (the peer is refused as `unavailable`). */
@@ -214,6 +222,8 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
           return this.#onReleased(message);
         case "receipt":
           return this.#onReceipt(message);
+        case "close":
+          return this.#onClose(message);
         case "refusal":
           observer?.peerRefusal?.(this.#wire, message);
           this.#end();
@@ -393,6 +403,25 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
       account.notify();
     }
 
+    /** The leecher is done: its signed Close is stored for the settlement, and this wire ends without a refusal. */
+    async #onClose(close: CloseMessage): Promise<void> {
+      const account = this.#paying("close");
+      if (!account) return;
+      if (account.escrowId === null || close.escrowId !== account.escrowId) {
+        this.#refuse(RefusalReason.BadSignature, "close of another escrow");
+        return;
+      }
+      const signer = await recoverCloseSigner({ chainId: terms.chainId, escrow: terms.escrow }, close.escrowId, close.signature);
+      if (signer !== account.sessionKey) {
+        this.#refuse(RefusalReason.BadSignature, "close not signed by the escrow's session key");
+        return;
+      }
+      await backend.storeClose?.(account, close);
+      observer?.closed?.(this.#wire, account, close);
+      account.leecherClosed = true;
+      account.close();
+    }
+
     /** The account a voucher or receipt pays for; refuses the peer when none may be paid now. */
     #paying(what: string): ServiceAccount | null {
       const account = this.#account;
@@ -471,7 +500,10 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
       const account = this.#account;
       if (!account) return;
       if (account.closed) {
-        this.#refuse(RefusalReason.NoEscrow, "the escrow is closing: nothing more is served on it");
+        // A leecher that closed, or that has everything it paid for, is told nothing: a refusal would read as a
+        // failure to a download that completed and paid.
+        if (account.leecherClosed || this.#state === "complete") this.#end();
+        else this.#refuse(RefusalReason.NoEscrow, "the escrow is closing: nothing more is served on it");
         return;
       }
       if (this.#state === "awaiting_payment" || this.#state === "complete") {

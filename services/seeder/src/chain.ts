@@ -36,6 +36,9 @@ export interface EscrowState {
   deposit: bigint;
   paid: bigint;
   closesAt: bigint;
+  /** Seeders that have redeemed, and those of them that waived their window: equal (non-zero) means refundable now. */
+  seeders: number;
+  waivers: number;
 }
 
 export interface SignedVoucher {
@@ -112,6 +115,8 @@ export class SeederChain {
       deposit: BigInt(e.deposit),
       paid: BigInt(e.deposit) - BigInt(e.unpaid),
       closesAt: BigInt(e.closesAt),
+      seeders: Number(e.seeders),
+      waivers: Number(e.waivers),
     };
   }
 
@@ -183,6 +188,53 @@ export class SeederChain {
   }
 
   /** Gives up the rest of this seeder's challenge window on a closing escrow (the leecher is refunded sooner). */
+  /**
+   * The seeder's end of a download the leecher closed with its session key's `Close`: redeems `voucher` (skipped
+   * when not newer), closes the escrow if it is still open, waives our window and, when every paid seeder has
+   * waived, refunds the leecher, in one transaction.
+   */
+  settleClose(voucher: SignedVoucher, closeSignature: Hex): Promise<Hash> {
+    const { escrowId, seeder, cumulativeBytes, cumulativeAmount, signature } = voucher;
+    return this.#send(async () => {
+      const { request } = await this.publicClient.simulateContract({
+        account: this.account,
+        address: this.contracts.escrow,
+        abi: checkpointEscrowAbi,
+        functionName: "settleClose",
+        args: [{ escrowId, seeder, cumulativeBytes, cumulativeAmount }, signature, closeSignature],
+      });
+      return this.wallet.writeContract(request);
+    });
+  }
+
+  /** Closes an open escrow with its session key's signed `Close` (when we hold no voucher to settle with it). */
+  closeWithSignature(escrowId: bigint, closeSignature: Hex): Promise<Hash> {
+    return this.#send(async () => {
+      const { request } = await this.publicClient.simulateContract({
+        account: this.account,
+        address: this.contracts.escrow,
+        abi: checkpointEscrowAbi,
+        functionName: "closeWithSignature",
+        args: [escrowId, closeSignature],
+      });
+      return this.wallet.writeContract(request);
+    });
+  }
+
+  /** Refunds the leecher of a closing escrow (after its window, or once every paid seeder waived). */
+  refund(escrowId: bigint): Promise<Hash> {
+    return this.#send(async () => {
+      const { request } = await this.publicClient.simulateContract({
+        account: this.account,
+        address: this.contracts.escrow,
+        abi: checkpointEscrowAbi,
+        functionName: "refund",
+        args: [escrowId],
+      });
+      return this.wallet.writeContract(request);
+    });
+  }
+
   waiveChallenge(escrowId: bigint): Promise<Hash> {
     return this.#send(async () => {
       const { request } = await this.publicClient.simulateContract({

@@ -42,6 +42,7 @@ import {
   type HelloMessage,
   type PayWire,
   type PaymentModeName,
+  type CloseMessage,
   type ReceiptMessage,
   type Refusal,
   type ReleasedMessage,
@@ -120,6 +121,8 @@ export interface SettlementResult {
   redeemed: { escrowIds: bigint[]; hash: Hash }[];
   submitted: { count: number; hash: Hash }[];
   waived: bigint[];
+  /** Escrows this settlement ended with the leecher's refund (in our `settleClose`, or by `refund`). */
+  refunded: bigint[];
 }
 
 export interface SweepResult {
@@ -391,6 +394,12 @@ export class Seeder extends EventEmitter implements SeederBackend {
     return verified;
   }
 
+  /** The leecher's signed Close: stored, then settled at once (last voucher, close, waiver and refund in one call). */
+  async storeClose(account: ServiceAccount, close: CloseMessage): Promise<void> {
+    this.store.saveClose(account.key, close.signature);
+    void this.flush().catch(() => {});
+  }
+
   async storeReceipt(account: ServiceAccount, receipt: ReceiptMessage): Promise<void> {
     this.store.saveReceipt(account.key, account.served, receipt.cumulativeBytes, receipt.signature);
   }
@@ -409,7 +418,7 @@ export class Seeder extends EventEmitter implements SeederBackend {
   }
 
   async #settle(redeemOnly: boolean): Promise<SettlementResult> {
-    const result: SettlementResult = { redeemed: [], submitted: [], waived: [] };
+    const result: SettlementResult = { redeemed: [], submitted: [], waived: [], refunded: [] };
     await this.#redeem(result).catch((error: Error) => this.#fail("redeeming vouchers", error));
     if (!redeemOnly) {
       await this.#submitReceipts(result).catch((error: Error) => this.#fail("submitting receipts", error));
@@ -427,6 +436,8 @@ export class Seeder extends EventEmitter implements SeederBackend {
     const now = await this.chain.now();
     const ready: AccountRow[] = [];
     for (const row of this.store.unredeemed()) {
+      // The leecher closed with its signed Close: the last voucher goes in the same transaction (#waive).
+      if (row.closeSignature) continue;
       const escrowId = row.escrowId!;
       const [{ amount, waived }, e, remaining] = await Promise.all([
         this.chain.redeemedBy(escrowId),
@@ -552,23 +563,61 @@ export class Seeder extends EventEmitter implements SeederBackend {
     }
   }
 
+  /**
+   * Ends the escrows the leecher closed (by transaction, or by its signed Close that we submit): our last voucher,
+   * the close, our waiver and — when every paid seeder has waived — the leecher's refund, in one `settleClose` where
+   * we hold a voucher; after the challenge window, the refund that no one else sent.
+   */
   async #waive(result: SettlementResult): Promise<void> {
     for (const row of this.store.open()) {
-      if (row.voucherAmount > row.redeemedAmount) continue;
-      const e = await this.chain.escrow(row.escrowId!);
+      const escrowId = row.escrowId!;
+      let e = await this.chain.escrow(escrowId);
       if (e.status === EscrowStatus.Closed) {
         this.store.setFinished(row.key);
         continue;
       }
-      if (e.status !== EscrowStatus.Closing) continue;
-      const { waived } = await this.chain.redeemedBy(row.escrowId!);
-      // The leecher closed: what it still downloads would never be paid. Stop serving, then waive the window.
+      if (e.status === EscrowStatus.Open && !row.closeSignature) continue;
+      if (e.status === EscrowStatus.Closing && !row.closeSignature && row.voucherAmount > row.redeemedAmount) continue;
+      // The leecher is done: what it still downloads would never be paid. Stop serving.
       this.#accounts.get(row.key)?.close();
-      if (!waived) await this.chain.waiveChallenge(row.escrowId!);
-      this.store.setFinished(row.key);
-      result.waived.push(row.escrowId!);
-      this.emit("waived", { escrowId: row.escrowId! });
-      this.#log(`escrow ${row.escrowId}: challenge window waived, the leecher can be refunded now`);
+      if (e.status === EscrowStatus.Closing && (await this.chain.now()) >= e.closesAt) {
+        await this.chain.refund(escrowId);
+        this.store.setFinished(row.key);
+        result.refunded.push(escrowId);
+        this.emit("refunded", { escrowId });
+        this.#log(`escrow ${escrowId}: challenge window over, the leecher refunded`);
+        continue;
+      }
+      const { amount, waived } = await this.chain.redeemedBy(escrowId);
+      if (row.voucherSignature && !waived) {
+        const voucher: SignedVoucher = {
+          escrowId,
+          seeder: this.address,
+          cumulativeBytes: row.voucherBytes,
+          cumulativeAmount: row.voucherAmount,
+          signature: row.voucherSignature,
+        };
+        await this.chain.settleClose(voucher, row.closeSignature ?? "0x");
+      } else {
+        if (e.status === EscrowStatus.Open) await this.chain.closeWithSignature(escrowId, row.closeSignature!);
+        if (amount > 0n && !waived) await this.chain.waiveChallenge(escrowId);
+        e = await this.chain.escrow(escrowId);
+        if (e.status === EscrowStatus.Closing && e.seeders > 0 && e.seeders === e.waivers) await this.chain.refund(escrowId);
+      }
+      const after = await this.chain.redeemedBy(escrowId);
+      if (after.amount !== row.redeemedAmount) this.store.setRedeemed(row.key, after.amount);
+      if (after.waived && !waived) {
+        result.waived.push(escrowId);
+        this.emit("waived", { escrowId });
+        this.#log(`escrow ${escrowId}: challenge window waived`);
+      }
+      e = await this.chain.escrow(escrowId);
+      if (e.status === EscrowStatus.Closed) {
+        this.store.setFinished(row.key);
+        result.refunded.push(escrowId);
+        this.emit("refunded", { escrowId });
+        this.#log(`escrow ${escrowId}: the leecher refunded in our settlement`);
+      }
     }
   }
 

@@ -35,6 +35,8 @@ export interface AccountRow {
   redeemedAmount: bigint;
   /** Receipt bytes the rebate pool has credited, as last seen on-chain. */
   submittedBytes: bigint;
+  /** The session key's signed `Close(escrowId)`, when the leecher ended the download that way. */
+  closeSignature: Hex | null;
   /** The escrow needs nothing more from this seeder (closed, refunded, or our window waived). */
   finished: boolean;
 }
@@ -100,6 +102,7 @@ function fromRow(r: Row): AccountRow {
     receiptSignature: r.receipt_signature as Hex | null,
     redeemedAmount: big("redeemed_amount"),
     submittedBytes: big("submitted_bytes"),
+    closeSignature: (r.close_signature ?? null) as Hex | null,
     finished: r.finished === 1,
   };
 }
@@ -129,6 +132,8 @@ export class SeederStore {
     // Stores written before on-chain releases were accepted lack their column.
     const columns = this.#db.prepare("PRAGMA table_info(accounts)").all() as { name: string }[];
     if (!columns.some((c) => c.name === "release_tx")) this.#db.exec("ALTER TABLE accounts ADD COLUMN release_tx TEXT");
+    // ... and before the leecher's signed Close.
+    if (!columns.some((c) => c.name === "close_signature")) this.#db.exec("ALTER TABLE accounts ADD COLUMN close_signature TEXT");
   }
 
   get(key: string): AccountRow | null {
@@ -197,6 +202,11 @@ export class SeederStore {
       .run(bytes.toString(), signature, served.toString(), Date.now(), key, bytes.toString(), bytes.toString(), bytes.toString());
   }
 
+  /** Stores the leecher's signed Close; committed when this returns. */
+  saveClose(key: string, signature: Hex): void {
+    this.#db.prepare("UPDATE accounts SET close_signature = ?, updated_at = ? WHERE key = ?").run(signature, Date.now(), key);
+  }
+
   setRedeemed(key: string, amount: bigint): void {
     this.#db.prepare("UPDATE accounts SET redeemed_amount = ?, updated_at = ? WHERE key = ?").run(amount.toString(), Date.now(), key);
   }
@@ -226,10 +236,15 @@ export class SeederStore {
     return rows.map(fromRow).filter((a) => a.receiptBytes > a.submittedBytes);
   }
 
-  /** Paid accounts with something redeemed and not finished (candidates for a cooperative close). */
+  /**
+   * Paid accounts not finished with something redeemed or the leecher's signed Close (candidates for a cooperative
+   * close and for the refund).
+   */
   open(): AccountRow[] {
     const rows = this.#db
-      .prepare("SELECT * FROM accounts WHERE escrow_id IS NOT NULL AND finished = 0 AND redeemed_amount != '0'")
+      .prepare(
+        "SELECT * FROM accounts WHERE escrow_id IS NOT NULL AND finished = 0 AND (redeemed_amount != '0' OR close_signature IS NOT NULL)",
+      )
       .all() as Row[];
     return rows.map(fromRow);
   }

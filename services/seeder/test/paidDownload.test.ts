@@ -32,22 +32,29 @@ function download(swarm: Swarm, content: Published, leecherIndex: number, priceP
   return swarm.download(content, leecherIndex, { pricePerMiBCap, mode });
 }
 
-/** Closes the escrow as the leecher, lets the seeder waive its window, refunds; returns the refunded amount. */
-async function closeAndRefund(swarm: Swarm, seeder: Seeder, paid: PaidDownload, leecherIndex: number): Promise<bigint> {
-  await paid.close();
-  const { waived } = await seeder.flush();
-  assert.deepEqual(waived, [paid.escrowId], "the seeder closes cooperatively once it has redeemed everything");
-  const wallet = swarm.wallet(leecherIndex);
-  const hash = await wallet.writeContract({
+/** The leecher's refund of escrow `escrowId`, from its EscrowRefunded event (who sent it does not matter). */
+async function refundOf(swarm: Swarm, escrowId: bigint, leecherIndex: number): Promise<bigint> {
+  const [refunded] = await swarm.publicClient.getContractEvents({
     address: swarm.contracts.escrow,
     abi: checkpointEscrowAbi,
-    functionName: "refund",
-    args: [paid.escrowId!],
+    eventName: "EscrowRefunded",
+    args: { escrowId },
+    fromBlock: 0n,
   });
-  const receipt = await swarm.publicClient.waitForTransactionReceipt({ hash });
-  const [refunded] = parseEventLogs({ abi: checkpointEscrowAbi, eventName: "EscrowRefunded", logs: receipt.logs });
-  assert.equal(refunded.args.leecher, wallet.account.address);
-  return refunded.args.amount;
+  assert.equal(refunded.args.leecher, swarm.wallet(leecherIndex).account.address);
+  return refunded.args.amount!;
+}
+
+/**
+ * Closes the escrow as the leecher (a wallet transaction); the seeder waives its window and, the only paid seeder,
+ * refunds the leecher in its settlement: no refund transaction of the leecher. Returns the refunded amount.
+ */
+async function closeAndRefund(swarm: Swarm, seeder: Seeder, paid: PaidDownload, leecherIndex: number): Promise<bigint> {
+  await paid.close();
+  const { waived, refunded } = await seeder.flush();
+  assert.deepEqual(waived, [paid.escrowId], "the seeder closes cooperatively once it has redeemed everything");
+  assert.deepEqual(refunded, [paid.escrowId], "every paid seeder waived: the seeder sends the refund");
+  return refundOf(swarm, paid.escrowId!, leecherIndex);
 }
 
 describe("a paid download (exponential checkpoints)", () => {
@@ -96,11 +103,25 @@ describe("a paid download (exponential checkpoints)", () => {
     assert.equal(earnings.pendingVouchers, 0n);
   });
 
-  it("refunds the leecher the rest of its deposit", async () => {
-    const refunded = await closeAndRefund(swarm, seeder, paid, LEECHER);
+  it("refunds the leecher the rest of its deposit when its session key signs Close: no wallet prompt", async () => {
+    const refundedEvent = new Promise<{ escrowId: bigint }>((resolve) => seeder.once("refunded", resolve));
+    assert.equal(await paid.session.sendClose(), 1, "the Close goes to the one paid seeder");
+    assert.deepEqual(await refundedEvent, { escrowId: paid.escrowId });
     assert.equal(paid.deposit, amountFor(content.size, PRICE_CAP));
-    assert.equal(refunded, paid.deposit - amountFor(content.size, PRICE));
+    assert.equal(await refundOf(swarm, paid.escrowId!, LEECHER), paid.deposit - amountFor(content.size, PRICE));
+    const logs = await swarm.publicClient.getContractEvents({
+      address: swarm.contracts.escrow,
+      abi: checkpointEscrowAbi,
+      eventName: "CloseSignatureUsed",
+      args: { escrowId: paid.escrowId! },
+      fromBlock: 0n,
+    });
+    assert.equal(logs[0].args.submitter, seeder.address, "the seeder submitted the leecher's Close");
+    const leecher = swarm.account(LEECHER).address;
+    const leecherTxs = await swarm.publicClient.getTransactionCount({ address: leecher });
+    assert.equal(leecherTxs, 2, "the leecher's wallet sent the license purchase and the escrow's open, nothing else");
   });
+
 
   it("gets the receipts credited in the rebate pool for the bytes served", async () => {
     const leecher = swarm.account(LEECHER).address;

@@ -1,0 +1,26 @@
+import { describe, expect, it } from "vitest";
+import { buyButtonLabel, quoteErrorForBuyer, type BuyButtonState } from "./buyButton.ts";
+
+const ready: BuyButtonState = { busy: false, quantityValid: true, quoteError: null, quoted: true, recipientValid: true, slippageValid: true };
+
+describe("buyButtonLabel", () => {
+  it("says what is wrong with an invalid quantity instead of Loading quote…", () => {
+    expect(buyButtonLabel({ ...ready, quantityValid: false, quoted: false })).toBe("Enter a quantity of 1 or more");
+  });
+
+  it("says a quantity too large for the curve in a buyer's words", () => {
+    const label = buyButtonLabel({ ...ready, quoted: false, quoteError: "arithmetic overflow: the contract reverts" });
+    expect(label).toMatch(/Too many licenses for this curve/);
+    expect(label).not.toMatch(/arithmetic|revert/);
+  });
+
+  it("says Buy once a valid quantity is quoted, and Loading quote… only while the quote loads", () => {
+    expect(buyButtonLabel(ready)).toBe("Buy");
+    expect(buyButtonLabel({ ...ready, quoted: false })).toBe("Loading quote…");
+    expect(buyButtonLabel({ ...ready, busy: true })).toBe("Buying…");
+  });
+
+  it("keeps other curve errors as they are", () => {
+    expect(quoteErrorForBuyer("Only 2 licenses left.")).toBe("Only 2 licenses left.");
+  });
+});

@@ -343,8 +343,9 @@ contract CheckpointEscrow is EIP712, Ownable2Step, Pausable, ReentrancyGuardTran
 
     /// @notice Pays `seeder` on-chain, without a voucher, up to checkpoint `cumulativeBytes` of the escrow's
     /// schedule: the price of `cumulativeBytes` at the seeder's `pricePerMiB` minus what the seeder has already
-    /// redeemed (vouchers and releases share one record), capped by what is left of the deposit. In upfront mode the
-    /// only checkpoint is `maxBytes`, released at the start.
+    /// redeemed (vouchers and releases share one record), capped by what is left of the deposit (its own reservation
+    /// included), then reserves its next interval as {redeemAndReserve} does. In upfront mode the only checkpoint is
+    /// `maxBytes`, released at the start.
     /// @dev Only the leecher; the escrow must be open or closing within its window.
     /// @param pricePerMiB The seeder's price, at most the escrow's cap: a leecher paying by transactions pays a
     /// cheaper seeder its own price, as its vouchers would, not the cap.
@@ -369,6 +370,8 @@ contract CheckpointEscrow is EIP712, Ownable2Step, Pausable, ReentrancyGuardTran
         uint256 amount = _credit(e, r, cumulativeBytes, cumulativeAmount, alreadyRedeemed);
         if (amount == 0) revert DepositExhausted(escrowId);
         emit CheckpointReleased(escrowId, seeder, cumulativeBytes, amount);
+        // As a voucher redeemed with {redeemAndReserve}: the seeder serves on only against a reservation.
+        if (e.status == Status.Open) _reserveNextInterval(escrowId, seeder);
         _pay(seeder, amount);
     }
 
@@ -416,20 +419,23 @@ contract CheckpointEscrow is EIP712, Ownable2Step, Pausable, ReentrancyGuardTran
         _pay(v.seeder, _redeem(v, signature, false));
     }
 
-    /// @notice Redeems a voucher as {redeem} does, then reserves for `v.seeder` the price of its next interval: from
-    /// the bytes it has now redeemed to the next checkpoint of the schedule, at the escrow's price cap plus
-    /// `RESERVATION_ROUNDING`, taken from what no seeder has reserved (less when less is left). The seeder's previous
-    /// reservation goes back first. Only this seeder's vouchers are paid from the reservation; the refund returns
-    /// what is left of it to the leecher. A seeder calls this at each checkpoint before serving on.
-    /// @dev The escrow must be open or closing within its window; anyone may submit it, as {redeem}.
+    /// @notice Redeems a voucher as {redeemBatch} does for one, then, while the escrow is open, reserves for
+    /// `v.seeder` the price of its next interval: from the bytes it has redeemed to the next checkpoint of the
+    /// schedule, at the escrow's price cap plus `RESERVATION_ROUNDING`, taken from what no seeder has reserved (less
+    /// when less is left). The seeder's previous reservation goes back first. Only this seeder's vouchers (and the
+    /// leecher's releases to it) are paid from the reservation; the refund returns what is left of it to the leecher.
+    /// A seeder calls this at each checkpoint before serving on.
+    /// @dev Anyone may submit it, as {redeem}. A voucher someone else redeemed first (or one of an exhausted deposit)
+    /// is skipped with `VoucherSkipped` and the reservation is still made, so that redeeming the seeder's voucher
+    /// with {redeem} ahead of it cannot deny the seeder its reservation.
     /// @return reserved The seeder's reservation now.
     function redeemAndReserve(Voucher calldata v, bytes calldata signature)
         external
         nonReentrant
         returns (uint256 reserved)
     {
-        uint256 amount = _redeem(v, signature, false);
-        reserved = _reserveNextInterval(v.escrowId, v.seeder);
+        uint256 amount = _redeem(v, signature, true);
+        if (_escrows[v.escrowId].status == Status.Open) reserved = _reserveNextInterval(v.escrowId, v.seeder);
         _pay(v.seeder, amount);
     }
 

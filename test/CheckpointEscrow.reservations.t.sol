@@ -66,6 +66,28 @@ contract CheckpointEscrowReservationTest is EscrowFixture {
         assertEq(escrow.redeemedBy(id, HONEST).reserved, escrow.RESERVATION_ROUNDING(), "the rounding wei is left");
     }
 
+    /// @notice Redeeming the seeder's voucher with a plain `redeem` ahead of it does not deny the seeder its
+    /// reservation; a leecher's release reserves the next interval as well; a closed escrow reserves nothing.
+    function test_RedeemAndReserve_FrontRunStillReservesAndReleaseReservesToo() public {
+        uint256 id = _open(MAX_BYTES, PRICE, CheckpointSchedule.Mode.Exponential);
+        (CheckpointEscrow.Voucher memory first, bytes memory firstSig) = _voucher(id, HONEST, FIRST);
+        escrow.redeem(first, firstSig);
+        uint256 interval = CheckpointSchedule.amountFor(2 * FIRST, PRICE) + escrow.RESERVATION_ROUNDING();
+        assertEq(escrow.redeemAndReserve(first, firstSig), interval, "reserved although already redeemed");
+        assertEq(HONEST.balance, first.cumulativeAmount, "and paid once");
+
+        vm.prank(leecher);
+        escrow.release(id, SYBIL, FIRST, PRICE);
+        assertEq(escrow.redeemedBy(id, SYBIL).reserved, interval, "a release reserves the next interval");
+
+        vm.prank(leecher);
+        escrow.close(id);
+        (CheckpointEscrow.Voucher memory second, bytes memory secondSig) = _voucher(id, HONEST, 3 * FIRST);
+        assertEq(escrow.redeemAndReserve(second, secondSig), 0, "no new reservation once closing");
+        assertEq(HONEST.balance, second.cumulativeAmount, "the voucher is still paid from the reservation");
+        assertEq(escrow.escrow(id).reserved, interval + escrow.RESERVATION_ROUNDING(), "only what is left of both");
+    }
+
     /// @notice Reserving again releases the old reservation first; the refund returns unused reservations.
     function test_Refund_ReturnsUnusedReservationsToTheLeecher() public {
         uint256 id = _open(MAX_BYTES, PRICE, CheckpointSchedule.Mode.Exponential);

@@ -388,7 +388,7 @@ describe("CheckpointEscrow", () => {
         amount,
       ]);
       const record = await escrow.read.redeemedBy([1n, seederA.account.address]);
-      assert.deepEqual(record, { amount, cumulativeBytes: MIB_10, waived: false });
+      assert.deepEqual(record, { amount, cumulativeBytes: MIB_10, waived: false, reserved: 0n });
       const e = await escrow.read.escrow([1n]);
       assert.equal(e.unpaid, DEPOSIT - amount);
       assert.equal(e.seeders, 1);
@@ -899,10 +899,12 @@ describe("CheckpointEscrow", () => {
         MIB_10,
         amount,
       ]);
+      // The release also reserves the seeder's next interval (to 30 MiB) at the cap, as redeemAndReserve does.
       assert.deepEqual(await escrow.read.redeemedBy([1n, seederA.account.address]), {
         amount,
         cumulativeBytes: MIB_10,
         waived: false,
+        reserved: amountFor(MIB_30, PRICE) - amount + 1n,
       });
       // A voucher for 20 MiB pays only what the release did not.
       const twenty = 2n * MIB_10;
@@ -928,7 +930,10 @@ describe("CheckpointEscrow", () => {
       await viem.assertions.balancesHaveChanged(tx, [{ address: seederA.account.address, amount: amountFor(MIB_10, sellerPrice) }]);
       await escrow.write.release([1n, seederA.account.address, MIB_30, sellerPrice], { account: leecher.account });
       assert.equal((await escrow.read.redeemedBy([1n, seederA.account.address])).amount, amountFor(MIB_30, sellerPrice));
-      assert.equal(await escrow.read.remaining([1n]), DEPOSIT - amountFor(MIB_30, sellerPrice));
+      // What no seeder reserved: the release reserved the seeder's next interval (to 70 MiB) at the cap.
+      const reserved = amountFor(MIB_70, PRICE) - amountFor(MIB_30, PRICE) + 1n;
+      assert.equal((await escrow.read.redeemedBy([1n, seederA.account.address])).reserved, reserved);
+      assert.equal(await escrow.read.remaining([1n]), DEPOSIT - amountFor(MIB_30, sellerPrice) - reserved);
       await viem.assertions.revertWithCustomErrorWithArgs(
         escrow.write.release([1n, seederA.account.address, MIB_70, PRICE + 1n], { account: leecher.account }),
         escrow,
@@ -978,7 +983,9 @@ describe("CheckpointEscrow", () => {
       const system = await loadFixture(opened);
       const { escrow, leecher, seederA, seederB } = system;
       await escrow.write.release([1n, seederA.account.address, MIB_70, PRICE], { account: leecher.account });
-      const left = DEPOSIT - amountFor(MIB_70, PRICE);
+      // Seeder A's reservation of its next interval is not for B to take.
+      const { reserved } = await escrow.read.redeemedBy([1n, seederA.account.address]);
+      const left = DEPOSIT - amountFor(MIB_70, PRICE) - reserved;
       await viem.assertions.emitWithArgs(
         escrow.write.release([1n, seederB.account.address, MIB_70, PRICE], { account: leecher.account }),
         escrow,
@@ -1386,6 +1393,7 @@ describe("CheckpointEscrow", () => {
         amount: 0n,
         cumulativeBytes: 0n,
         waived: false,
+        reserved: 0n,
       });
       await viem.assertions.revertWithCustomErrorWithArgs(escrow.read.checkpointCount([5n]), escrow, "EscrowNotFound", [
         5n,

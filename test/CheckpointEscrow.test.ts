@@ -982,10 +982,10 @@ describe("CheckpointEscrow", () => {
     it("refuses a seeder that has waived, and pays what is left of the deposit at most", async () => {
       const system = await loadFixture(opened);
       const { escrow, leecher, seederA, seederB } = system;
-      await escrow.write.release([1n, seederA.account.address, MIB_70, PRICE], { account: leecher.account });
-      // Seeder A's reservation of its next interval is not for B to take.
+      await escrow.write.release([1n, seederA.account.address, MIB_30, PRICE], { account: leecher.account });
+      // Seeder A's reservation of its next interval (to 70 MiB) is not for B to take.
       const { reserved } = await escrow.read.redeemedBy([1n, seederA.account.address]);
-      const left = DEPOSIT - amountFor(MIB_70, PRICE) - reserved;
+      const left = DEPOSIT - amountFor(MIB_30, PRICE) - reserved;
       await viem.assertions.emitWithArgs(
         escrow.write.release([1n, seederB.account.address, MIB_70, PRICE], { account: leecher.account }),
         escrow,

@@ -8,8 +8,11 @@
  *   least the seeder's price and deposit left. Until then, and at each checkpoint until a valid voucher and receipt
  *   are stored, the peer is choked; no voucher within `voucherTimeoutMs` chokes it for good.
  * - Vouchers and receipts are stored in SQLite (committed before the seeder acknowledges them or sends another
- *   byte). The first voucher of an escrow is redeemed at once — a cooperative close counts only seeders that have
- *   redeemed — and the rest in batches every `settleIntervalMs`, with the receipts (one `submitReceipts` per batch)
+ *   byte). A voucher below the end is redeemed at once with `redeemAndReserve`, which reserves the next interval
+ *   in the escrow for this seeder alone, and the peer is served that interval only once it is mined and covers it
+ *   (sdk/src/wire/solvency.ts): whatever the leecher's key signs to others, the seeder loses at most one interval.
+ *   The final voucher is redeemed at once if it is the escrow's first (a cooperative close counts only seeders that
+ *   have redeemed), else in a batch every `settleIntervalMs`, with the receipts (one `submitReceipts` per batch)
  *   and cooperative closes (`waiveChallenge`) of escrows the leecher closed once everything is redeemed.
  * - After a restart, whatever was stored and not yet redeemed or submitted goes out in the first settlement.
  * - `claim()` claims the rebates: the pool balance the receipts earned and the shares of every finished epoch with a

@@ -152,30 +152,34 @@ contract RebatePoolAttacksTest is Test, RebatePoolFixture {
     /// @dev The adversary borrows, publishes its content, buys `adv.licenses` licenses for `buyer`, withdraws the
     /// proceeds and repays; it pays the fees from its own capital.
     function _adversaryBuys(Adversary memory adv, address buyer) private returns (uint256 contentId) {
-        LicenseMarket.ContentParams memory content = LicenseMarket.ContentParams({
-            infohash: keccak256(abi.encode("adversary", market.contentCount() + 1)),
-            size: adv.size,
-            payout: ATTACKER,
-            basePrice: ADVERSARY_PRICE,
-            curve: CurveKind.Linear,
-            growth: 0,
-            maxSupply: 0,
-            bountyFeeBps: adv.bountyFeeBps,
-            transferable: false,
-            metadataURI: ""
-        });
-        // Registration is open to anyone: the adversary commits to its own content beforehand (no capital needed),
-        // then borrows, reveals, buys and repays in what could be one transaction.
-        vm.startPrank(ATTACKER);
-        market.commit(market.makeCommitment(content.infohash, ATTACKER, Registration.SALT));
-        vm.warp(block.timestamp + market.minCommitmentAge());
         vm.deal(ATTACKER, ATTACKER.balance + LOAN_PER_LICENSE * adv.licenses);
-        contentId = market.registerContent(content, Registration.SALT);
+        vm.startPrank(ATTACKER);
+        contentId = _registerAsAttacker(adv.size, ADVERSARY_PRICE, adv.bountyFeeBps);
         (,,, uint256 total) = market.quote(contentId, adv.licenses);
         market.buy{value: total}(contentId, adv.licenses, buyer, total);
         market.withdrawProceeds();
         payable(address(0xDEAD)).transfer(LOAN_PER_LICENSE * adv.licenses);
         vm.stopPrank();
+    }
+
+    /// @dev Registration is open to anyone: the attacker (pranked by the caller) commits to its own content, which
+    /// needs no capital and can be done beforehand, then reveals it; the loan is needed only from the purchase on.
+    function _registerAsAttacker(uint64 size, uint128 basePrice, uint16 bountyFeeBps) private returns (uint256) {
+        LicenseMarket.ContentParams memory content = LicenseMarket.ContentParams({
+            infohash: keccak256(abi.encode("adversary", market.contentCount() + 1)),
+            size: size,
+            payout: ATTACKER,
+            basePrice: basePrice,
+            curve: CurveKind.Linear,
+            growth: 0,
+            maxSupply: 0,
+            bountyFeeBps: bountyFeeBps,
+            transferable: false,
+            metadataURI: ""
+        });
+        market.commit(market.makeCommitment(content.infohash, ATTACKER, Registration.SALT));
+        vm.warp(block.timestamp + market.minCommitmentAge());
+        return market.registerContent(content, Registration.SALT);
     }
 
     function _expiry() private view returns (uint64) {
@@ -224,7 +228,7 @@ contract RebatePoolAttacksTest is Test, RebatePoolFixture {
     function _drain(uint64 expiry) private {
         vm.deal(ATTACKER, ATTACKER.balance + LOAN);
         vm.startPrank(ATTACKER);
-        uint256 contentId = _register(ATTACKER, ONE_BYTE, 1 ether, false);
+        uint256 contentId = _registerAsAttacker(ONE_BYTE, 1 ether, BOUNTY_FEE_BPS);
         address buyer = vm.addr(ATTACKER_BUYER_PK);
         (,,, uint256 total) = market.quote(contentId, 1);
         uint256 licenses = LOAN / total;

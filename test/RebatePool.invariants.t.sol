@@ -200,9 +200,8 @@ contract RebatePoolHandler is RebatePoolFixture {
     function selfDeal(uint256 sizeSeed, uint256 quantitySeed, bool viaWallet) external {
         uint64 size = uint64(1 + sizeSeed % SMALL_SIZE);
         uint256 quantity = 1 + quantitySeed % MAX_SELF_LICENSES;
-        vm.startPrank(ADVERSARY);
+        // Registered by the handler with the adversary as payout: the proceeds, all that matters here, are its own.
         uint256 contentId = _register(ADVERSARY, size, PRICE, false);
-        vm.stopPrank();
         address buyer = viaWallet ? address(adversaryWallet) : vm.addr(ADVERSARY_PK);
         (, uint256 networkFee, uint256 bountyFee, uint256 total) = market.quote(contentId, quantity);
         vm.deal(ADVERSARY, ADVERSARY.balance + total);
@@ -218,6 +217,8 @@ contract RebatePoolHandler is RebatePoolFixture {
         batch[0] = _signedReceipt(ADVERSARY_PK, ADVERSARY_PK + 1, ADVERSARY_SEEDER, contentId, size, expiryOfDay());
         // The wallet accepts its signer's signature through ERC-1271; the receipt names the wallet as the leecher.
         batch[0].leecher = buyer;
+        batch[0].delegationSig =
+            _sign(ADVERSARY_PK, pool.hashDelegation(buyer, batch[0].sessionKey, batch[0].delegationExpiry));
         batch[0].receiptSig =
             _sign(ADVERSARY_PK + 1, pool.hashReceipt(buyer, ADVERSARY_SEEDER, contentId, size));
         uint256 epoch = pool.currentEpoch();

@@ -54,7 +54,7 @@ import {SessionKeySignature} from "./libraries/SessionKeySignature.sol";
 /// stops at each checkpoint (`nextCheckpoint`) until it holds a voucher for the bytes served. A voucher alone is not
 /// money: the session key can sign the rest of the deposit to another address that redeems first. So before serving
 /// past a checkpoint the seeder redeems its voucher with {redeemAndReserve}, which also sets aside the price of its
-/// next interval (at the escrow's price cap) for it alone, and serves that interval only once the reservation is
+/// next interval (at its own price) for it alone, and serves that interval only once the reservation is
 /// mined and covers it. Whatever the leecher signs or redeems meanwhile, the seeder's next voucher is paid from its
 /// reservation: it loses at most the first interval, served on credit, or the bytes past what it has reserved.
 ///
@@ -66,9 +66,10 @@ import {SessionKeySignature} from "./libraries/SessionKeySignature.sol";
 /// NOTE: With several seeders, the vouchers of one escrow can add up to more than its deposit: redemptions are
 /// paid from the redeeming seeder's own reservation first, then in the order they arrive from what no seeder has
 /// reserved (`remaining`), and later ones get only what is left. Seeders check `remaining` before their first
-/// interval and their own reservation before each later one. Reservations are at the price cap: a cheaper seeder's
-/// reservation sets aside more than it will be paid, which other seeders cannot use until it redeems again (a new
-/// reservation releases the old one) or the refund returns it to the leecher.
+/// interval and their own reservation before each later one. Each seeder reserves its own next (doubling) interval,
+/// which may be more than the leecher still downloads from it: with several seeders a later one can find too little
+/// left to reserve and stop, while the others finish. What a reservation sets aside beyond what its seeder is paid
+/// is released by its next reservation or returned to the leecher at the refund.
 ///
 /// NOTE: Seeders and the leecher are paid by a push transfer; an address that rejects ETH only blocks its own
 /// payment (a seeder's redemption, the leecher's refund).
@@ -143,10 +144,6 @@ contract CheckpointEscrow is EIP712, Ownable2Step, Pausable, ReentrancyGuardTran
     uint32 public constant MIN_CHALLENGE_WINDOW = 1 minutes;
     /// @notice Longest challenge window: short enough not to lock a leecher's refund for long.
     uint32 public constant MAX_CHALLENGE_WINDOW = 7 days;
-
-    /// @notice Added to a reservation so that it covers the seeder's next voucher at any price up to the cap: the
-    /// difference of two rounded-down prices can exceed the rounded-down price of the difference by one wei.
-    uint256 public constant RESERVATION_ROUNDING = 1;
 
     /// @notice The largest price per MiB an escrow stores (2^96 - 1 wei, far above any price that can be funded).
     uint256 public constant MAX_PRICE_PER_MIB = type(uint96).max;
@@ -421,7 +418,8 @@ contract CheckpointEscrow is EIP712, Ownable2Step, Pausable, ReentrancyGuardTran
 
     /// @notice Redeems a voucher as {redeemBatch} does for one, then, while the escrow is open, reserves for
     /// `v.seeder` the price of its next interval: from the bytes it has redeemed to the next checkpoint of the
-    /// schedule, at the escrow's price cap plus `RESERVATION_ROUNDING`, taken from what no seeder has reserved (less
+    /// schedule, at the seeder's price as its redeemed record shows it (`CheckpointSchedule.reservationFor`: exact for
+    /// a voucher at a checkpoint, else an upper bound within the cap), taken from what no seeder has reserved (less
     /// when less is left). The seeder's previous reservation goes back first. Only this seeder's vouchers (and the
     /// leecher's releases to it) are paid from the reservation; the refund returns what is left of it to the leecher.
     /// A seeder calls this at each checkpoint before serving on.
@@ -672,13 +670,8 @@ contract CheckpointEscrow is EIP712, Ownable2Step, Pausable, ReentrancyGuardTran
         Escrow storage e = _escrows[escrowId];
         Redemption storage r = _redemptions[escrowId][seeder];
         uint256 redeemedBytes = r.cumulativeBytes;
-        uint256 pricePerMiB = e.pricePerMiB;
         uint256 until = CheckpointSchedule.nextCheckpoint(e.mode, redeemedBytes, e.maxBytes);
-        uint256 wanted;
-        if (until > redeemedBytes) {
-            wanted = CheckpointSchedule.amountFor(until, pricePerMiB)
-                - CheckpointSchedule.amountFor(redeemedBytes, pricePerMiB) + RESERVATION_ROUNDING;
-        }
+        uint256 wanted = CheckpointSchedule.reservationFor(redeemedBytes, r.amount, until, e.pricePerMiB);
         uint256 previous = r.reserved;
         uint256 available = uint256(e.unpaid) + previous;
         reserved = Math.min(Math.min(wanted, available), type(uint88).max);

@@ -47,11 +47,11 @@ contract CheckpointEscrowReservationTest is EscrowFixture {
     function test_RedeemAndReserve_SybilDrainMidIntervalCannotTakeTheReservation() public {
         uint256 id = _open(MAX_BYTES, PRICE, CheckpointSchedule.Mode.Exponential);
         (CheckpointEscrow.Voucher memory first, bytes memory firstSig) = _voucher(id, HONEST, FIRST);
-        uint256 interval = CheckpointSchedule.amountFor(2 * FIRST, PRICE) + escrow.RESERVATION_ROUNDING();
+        uint256 interval = CheckpointSchedule.amountFor(2 * FIRST, PRICE);
         vm.expectEmit();
         emit CheckpointEscrow.IntervalReserved(id, HONEST, 3 * FIRST, interval);
         uint256 reserved = escrow.redeemAndReserve(first, firstSig);
-        assertEq(reserved, interval, "the next interval, at the cap, is reserved");
+        assertEq(reserved, interval, "the next interval, at the seeder's price, is reserved");
         assertEq(escrow.redeemedBy(id, HONEST).reserved, interval, "recorded for the seeder");
         assertEq(escrow.escrow(id).reserved, interval, "and in the escrow's total");
 
@@ -63,7 +63,7 @@ contract CheckpointEscrowReservationTest is EscrowFixture {
         (CheckpointEscrow.Voucher memory second, bytes memory secondSig) = _voucher(id, HONEST, 3 * FIRST);
         escrow.redeem(second, secondSig);
         assertEq(HONEST.balance, second.cumulativeAmount, "the honest seeder is paid all it served");
-        assertEq(escrow.redeemedBy(id, HONEST).reserved, escrow.RESERVATION_ROUNDING(), "the rounding wei is left");
+        assertEq(escrow.redeemedBy(id, HONEST).reserved, 0, "the reservation was exactly the interval");
     }
 
     /// @notice Redeeming the seeder's voucher with a plain `redeem` ahead of it does not deny the seeder its
@@ -72,7 +72,7 @@ contract CheckpointEscrowReservationTest is EscrowFixture {
         uint256 id = _open(MAX_BYTES, PRICE, CheckpointSchedule.Mode.Exponential);
         (CheckpointEscrow.Voucher memory first, bytes memory firstSig) = _voucher(id, HONEST, FIRST);
         escrow.redeem(first, firstSig);
-        uint256 interval = CheckpointSchedule.amountFor(2 * FIRST, PRICE) + escrow.RESERVATION_ROUNDING();
+        uint256 interval = CheckpointSchedule.amountFor(2 * FIRST, PRICE);
         assertEq(escrow.redeemAndReserve(first, firstSig), interval, "reserved although already redeemed");
         assertEq(HONEST.balance, first.cumulativeAmount, "and paid once");
 
@@ -85,7 +85,7 @@ contract CheckpointEscrowReservationTest is EscrowFixture {
         (CheckpointEscrow.Voucher memory second, bytes memory secondSig) = _voucher(id, HONEST, 3 * FIRST);
         assertEq(escrow.redeemAndReserve(second, secondSig), 0, "no new reservation once closing");
         assertEq(HONEST.balance, second.cumulativeAmount, "the voucher is still paid from the reservation");
-        assertEq(escrow.escrow(id).reserved, interval + escrow.RESERVATION_ROUNDING(), "only what is left of both");
+        assertEq(escrow.escrow(id).reserved, interval, "only the sybil's is left: the honest one was used up");
     }
 
     /// @notice Reserving again releases the old reservation first; the refund returns unused reservations.
@@ -96,8 +96,7 @@ contract CheckpointEscrowReservationTest is EscrowFixture {
         (CheckpointEscrow.Voucher memory second, bytes memory secondSig) = _voucher(id, HONEST, 3 * FIRST);
         uint256 reserved = escrow.redeemAndReserve(second, secondSig);
         assertEq(
-            reserved, CheckpointSchedule.amountFor(4 * FIRST, PRICE) + escrow.RESERVATION_ROUNDING(), "third interval"
-        );
+reserved, CheckpointSchedule.amountFor(4 * FIRST, PRICE), "third interval");
         assertEq(escrow.escrow(id).reserved, reserved, "the old reservation was released, not added");
 
         vm.prank(leecher);
@@ -151,6 +150,26 @@ contract CheckpointEscrowReservationTest is EscrowFixture {
         assertLe(owed, reserved, "the reservation covers any voucher up to the next checkpoint");
         escrow.redeem(later, _sign(escrow, SESSION_PK, later));
         assertEq(HONEST.balance, later.cumulativeAmount, "paid in full whatever the sybils redeemed");
+    }
+
+    /// @notice Whatever its price (up to the cap) and whatever the leecher paid it (at least that price, at most the
+    /// cap), a seeder's reservation covers its next voucher: the price of `until` at its price minus what it was paid.
+    function testFuzz_ReservationFor_CoversTheNextVoucherAtTheSeedersPrice(
+        uint96 cap,
+        uint96 price,
+        uint64 paidBytes,
+        uint64 until,
+        uint256 overpaid
+    ) public pure {
+        cap = uint96(bound(cap, 1, type(uint96).max));
+        price = uint96(bound(price, 1, cap));
+        paidBytes = uint64(bound(paidBytes, 1, type(uint64).max - 1));
+        until = uint64(bound(until, paidBytes + 1, type(uint64).max));
+        uint256 owedNow = CheckpointSchedule.amountFor(paidBytes, price);
+        uint256 paid = bound(overpaid, owedNow, CheckpointSchedule.amountFor(paidBytes, cap));
+        uint256 owedNext = CheckpointSchedule.amountFor(until, price);
+        uint256 reservation = CheckpointSchedule.reservationFor(paidBytes, paid, until, cap);
+        assertGe(paid + reservation, owedNext, "the reservation covers the next voucher");
     }
 
     /// @dev The escrow's paid total after `sybils + 1` sybils redeemed: the honest seeder's record and theirs.

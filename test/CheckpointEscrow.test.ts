@@ -899,12 +899,12 @@ describe("CheckpointEscrow", () => {
         MIB_10,
         amount,
       ]);
-      // The release also reserves the seeder's next interval (to 30 MiB) at the cap, as redeemAndReserve does.
+      // The release also reserves the seeder's next interval (to 30 MiB) at its price, as redeemAndReserve does.
       assert.deepEqual(await escrow.read.redeemedBy([1n, seederA.account.address]), {
         amount,
         cumulativeBytes: MIB_10,
         waived: false,
-        reserved: amountFor(MIB_30, PRICE) - amount + 1n,
+        reserved: amountFor(MIB_30, PRICE) - amount,
       });
       // A voucher for 20 MiB pays only what the release did not.
       const twenty = 2n * MIB_10;
@@ -930,8 +930,8 @@ describe("CheckpointEscrow", () => {
       await viem.assertions.balancesHaveChanged(tx, [{ address: seederA.account.address, amount: amountFor(MIB_10, sellerPrice) }]);
       await escrow.write.release([1n, seederA.account.address, MIB_30, sellerPrice], { account: leecher.account });
       assert.equal((await escrow.read.redeemedBy([1n, seederA.account.address])).amount, amountFor(MIB_30, sellerPrice));
-      // What no seeder reserved: the release reserved the seeder's next interval (to 70 MiB) at the cap.
-      const reserved = amountFor(MIB_70, PRICE) - amountFor(MIB_30, PRICE) + 1n;
+      // What no seeder reserved: the release reserved the seeder's next interval (to 70 MiB) at its price.
+      const reserved = amountFor(MIB_70, sellerPrice) - amountFor(MIB_30, sellerPrice);
       assert.equal((await escrow.read.redeemedBy([1n, seederA.account.address])).reserved, reserved);
       assert.equal(await escrow.read.remaining([1n]), DEPOSIT - amountFor(MIB_30, sellerPrice) - reserved);
       await viem.assertions.revertWithCustomErrorWithArgs(

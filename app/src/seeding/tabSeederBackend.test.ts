@@ -6,7 +6,7 @@
  * and applies redemptions and reservations by CheckpointEscrow's rules (test/CheckpointEscrow.reservations.t.sol
  * tests the contract itself).
  */
-import { CheckpointMode, FIRST_CHECKPOINT, amountFor, nextCheckpoint } from "@web3torrent/sdk/checkpointSchedule";
+import { CheckpointMode, FIRST_CHECKPOINT, amountFor, nextCheckpoint, reservationFor } from "@web3torrent/sdk/checkpointSchedule";
 import { ServiceAccount } from "@web3torrent/sdk/wire/accounting";
 import { RefusalReason, type VoucherMessage } from "@web3torrent/sdk/wire/messages";
 import { escrowCoversNextInterval } from "@web3torrent/sdk/wire/solvency";
@@ -51,12 +51,12 @@ class StandInEscrow {
     return paid;
   }
 
-  /** `redeemAndReserve`: then the next interval at the cap plus a rounding wei, from what no one else reserved. */
+  /** `redeemAndReserve`: then the next interval at the seeder's price, from what no one else reserved. */
   redeemAndReserve(seeder: Address, bytes: bigint, amount: bigint): void {
     this.redeem(seeder, bytes, amount);
     const r = this.record(seeder);
     const until = nextCheckpoint(CheckpointMode.Exponential, r.bytes, SIZE);
-    const wanted = until > r.bytes ? amountFor(until, PRICE) - amountFor(r.bytes, PRICE) + 1n : 0n;
+    const wanted = reservationFor(r.bytes, r.amount, until, PRICE);
     const available = this.unpaid + r.reserved;
     r.reserved = wanted < available ? wanted : available;
     this.unpaid = available - r.reserved;

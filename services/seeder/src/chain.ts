@@ -110,7 +110,7 @@ export class SeederChain {
       mode: Number(e.mode),
       pricePerMiB: BigInt(e.pricePerMiB),
       deposit: BigInt(e.deposit),
-      paid: BigInt(e.deposit) - BigInt(e.unpaid),
+      paid: BigInt(e.deposit) - BigInt(e.unpaid) - BigInt(e.reserved), // reservations are not paid yet
       closesAt: BigInt(e.closesAt),
     };
   }

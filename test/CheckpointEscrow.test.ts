@@ -17,6 +17,7 @@ import {
   checkpoints,
   isCheckpoint,
   nextCheckpoint,
+  reservationFor,
 } from "@web3torrent/sdk/checkpointSchedule";
 
 import {
@@ -1431,6 +1432,26 @@ describe("CheckpointEscrow", () => {
       assert.equal(await escrow.read.nextCheckpoint([1n, MIB_10]), MIB_30);
       assert.equal(await escrow.read.nextCheckpoint([1n, MIB_70]), MAX_BYTES);
       assert.equal(await escrow.read.nextCheckpoint([1n, MAX_BYTES + 5n]), MAX_BYTES);
+    });
+  });
+
+  describe("reservations (sdk and contract agree)", () => {
+    it("reserves what the sdk's reservationFor says, for exact and inexact payments", async () => {
+      const system = await loadFixture(opened);
+      const { escrow } = system;
+      const cases: [bigint, bigint][] = [
+        [MIB_10, amountFor(MIB_10, PRICE)],
+        [MIB_10, amountFor(MIB_10, PRICE / 3n)],
+        [MIB_30 + 12_345n, amountFor(MIB_30 + 12_345n, PRICE) - 7n],
+        [MIB_10 - 1n, 1n],
+      ];
+      for (const [i, [bytes, amount]] of cases.entries()) {
+        const seeder = getAddress(`0x${(0x5eed10 + i).toString(16).padStart(40, "0")}`);
+        const { v, sig } = await signed(system, { seeder, cumulativeBytes: bytes, cumulativeAmount: amount });
+        const { result } = await escrow.simulate.redeemAndReserve([v, sig]);
+        const until = nextCheckpoint(EXPONENTIAL, bytes, MAX_BYTES);
+        assert.equal(result, reservationFor(bytes, amount, until, PRICE), `case ${i}`);
+      }
     });
   });
 

@@ -24,9 +24,13 @@ import {SessionKeySignature} from "./libraries/SessionKeySignature.sol";
 /// when every seeder that has redeemed waives its window) the rest of the deposit is refunded to the leecher.
 ///
 /// INVARIANTS:
-/// - Solvent: the balance of this contract is at least the sum of `unpaid` (deposit minus what was paid to
-///   seeders) over the escrows not Closed.
-/// - For every escrow `paid = deposit - unpaid <= deposit`, and `paid` is the sum of what its seeders redeemed.
+/// - Solvent: the balance of this contract is at least the sum of `unpaid + reserved` (deposit minus what was paid
+///   to seeders) over the escrows not Closed.
+/// - For every escrow `paid = deposit - unpaid - reserved <= deposit`, and `paid` is the sum of what its seeders
+///   redeemed.
+/// - Reserved: an escrow's `reserved` is the sum of its seeders' `Redemption.reserved`, so the reservations never
+///   add up to more than `deposit - paid`; a seeder's reservation is paid out only against its own vouchers (or the
+///   leecher's releases to it), never to another seeder, and the rest goes back to the leecher at the refund.
 /// - A seeder's redeemed total in an escrow only grows, and never exceeds the largest `cumulativeAmount` the
 ///   escrow's session key signed for it (or the largest amount the leecher released to it at a checkpoint),
 ///   which itself never exceeds the price of the voucher's bytes at the escrow's `pricePerMiB`.
@@ -53,7 +57,12 @@ import {SessionKeySignature} from "./libraries/SessionKeySignature.sol";
 /// expired; {redeemBatch} now skips that voucher instead.
 ///
 /// NOTE: A seeder risks at most the bytes it serves past its last voucher, that is one checkpoint interval: it
-/// stops at each checkpoint (`nextCheckpoint`) until it holds a voucher for the bytes served.
+/// stops at each checkpoint (`nextCheckpoint`) until it holds a voucher for the bytes served. A voucher alone is not
+/// money: the session key can sign the rest of the deposit to another address that redeems first. So before serving
+/// past a checkpoint the seeder redeems its voucher with {redeemAndReserve}, which also sets aside the price of its
+/// next interval (at its own price) for it alone, and serves that interval only once the reservation is
+/// mined and covers it. Whatever the leecher signs or redeems meanwhile, the seeder's next voucher is paid from its
+/// reservation: it loses at most the first interval, served on credit, or the bytes past what it has reserved.
 ///
 /// IMPORTANT: Vouchers must be redeemed before the challenge window of a closing escrow ends; afterwards the rest
 /// of the deposit belongs to the leecher. A seeder counts towards the cooperative close only once it has redeemed
@@ -61,7 +70,12 @@ import {SessionKeySignature} from "./libraries/SessionKeySignature.sol";
 /// checkpoint): if every seeder that has redeemed waives its window, the refund can happen at once.
 ///
 /// NOTE: With several seeders, the vouchers of one escrow can add up to more than its deposit: redemptions are
-/// paid in the order they arrive and later ones get only what is left. Seeders check `remaining` before serving.
+/// paid from the redeeming seeder's own reservation first, then in the order they arrive from what no seeder has
+/// reserved (`remaining`), and later ones get only what is left. Seeders check `remaining` before their first
+/// interval and their own reservation before each later one. Each seeder reserves its own next (doubling) interval,
+/// which may be more than the leecher still downloads from it: with several seeders a later one can find too little
+/// left to reserve and stop, while the others finish. What a reservation sets aside beyond what its seeder is paid
+/// is released by its next reservation or returned to the leecher at the refund.
 ///
 /// NOTE: {settleClose} pays the seeder, then refunds the leecher when every paid seeder has waived: a leecher that
 /// rejects ETH makes it revert, and the seeder falls back to {redeemBatch} and {waiveChallenge} (its own payment does
@@ -100,7 +114,7 @@ contract CheckpointEscrow is EIP712, Ownable2Step, Pausable, ReentrancyGuardTran
     /// Amounts are uint96: more wei than will ever exist (2^96 wei is about 79 billion ether).
     struct Escrow {
         // Slot 0: read and written by every redemption and release.
-        uint96 unpaid; // deposit - paid: what seeders can still be paid; once Closed, what was refunded
+        uint96 unpaid; // deposit - paid - reserved: what any seeder can still be paid; once Closed, refunded too
         uint64 maxBytes;
         uint40 lastActivity;
         Status status;
@@ -115,6 +129,7 @@ contract CheckpointEscrow is EIP712, Ownable2Step, Pausable, ReentrancyGuardTran
         // Slot 3: read by redemptions only while the escrow is closing.
         uint40 closesAt;
         uint32 waivers; // seeders among `seeders` that have waived their challenge window
+        uint96 reserved; // the sum of the seeders' reservations (`Redemption.reserved`), refunded with `unpaid`
         // Slot 4.
         uint256 contentId;
     }
@@ -124,6 +139,7 @@ contract CheckpointEscrow is EIP712, Ownable2Step, Pausable, ReentrancyGuardTran
         uint96 amount;
         uint64 cumulativeBytes;
         bool waived;
+        uint88 reserved; // set aside for this seeder's next interval: only its own vouchers are paid from it
     }
 
     /// @dev The EIP-712 domain, as `escrowDomain` in `sdk/src/eip712.ts`.
@@ -194,6 +210,9 @@ contract CheckpointEscrow is EIP712, Ownable2Step, Pausable, ReentrancyGuardTran
         uint256 alreadyRedeemed,
         SkipReason reason
     );
+    /// @notice `seeder` now holds `amount` of the escrow's deposit for the interval up to checkpoint `untilBytes`
+    /// (its previous reservation, if any, went back to what any seeder can be paid).
+    event IntervalReserved(uint256 indexed escrowId, address indexed seeder, uint256 untilBytes, uint256 amount);
     /// @notice The leecher released checkpoint `cumulativeBytes` to `seeder`; `amount` is what this release added
     /// to the seeder's record and the escrow's paid total.
     event CheckpointReleased(uint256 indexed escrowId, address indexed seeder, uint256 cumulativeBytes, uint256 amount);
@@ -332,6 +351,7 @@ contract CheckpointEscrow is EIP712, Ownable2Step, Pausable, ReentrancyGuardTran
             deposit: deposit,
             closesAt: 0,
             waivers: 0,
+            reserved: 0,
             contentId: contentId
         });
         emit EscrowOpened(escrowId, msg.sender, contentId, sessionKey, mode, maxBytes, pricePerMiB, deposit);
@@ -339,8 +359,9 @@ contract CheckpointEscrow is EIP712, Ownable2Step, Pausable, ReentrancyGuardTran
 
     /// @notice Pays `seeder` on-chain, without a voucher, up to checkpoint `cumulativeBytes` of the escrow's
     /// schedule: the price of `cumulativeBytes` at the seeder's `pricePerMiB` minus what the seeder has already
-    /// redeemed (vouchers and releases share one record), capped by what is left of the deposit. In upfront mode the
-    /// only checkpoint is `maxBytes`, released at the start.
+    /// redeemed (vouchers and releases share one record), capped by what is left of the deposit (its own reservation
+    /// included), then reserves its next interval as {redeemAndReserve} does. In upfront mode the only checkpoint is
+    /// `maxBytes`, released at the start.
     /// @dev Only the leecher; the escrow must be open or closing within its window.
     /// @param pricePerMiB The seeder's price, at most the escrow's cap: a leecher paying by transactions pays a
     /// cheaper seeder its own price, as its vouchers would, not the cap.
@@ -365,6 +386,8 @@ contract CheckpointEscrow is EIP712, Ownable2Step, Pausable, ReentrancyGuardTran
         uint256 amount = _credit(e, r, cumulativeBytes, cumulativeAmount, alreadyRedeemed);
         if (amount == 0) revert DepositExhausted(escrowId);
         emit CheckpointReleased(escrowId, seeder, cumulativeBytes, amount);
+        // As a voucher redeemed with {redeemAndReserve}: the seeder serves on only against a reservation.
+        if (e.status == Status.Open) _reserveNextInterval(escrowId, seeder);
         _pay(seeder, amount);
     }
 
@@ -435,6 +458,27 @@ contract CheckpointEscrow is EIP712, Ownable2Step, Pausable, ReentrancyGuardTran
     /// ECDSA signature of `hashVoucher(v)`.
     function redeem(Voucher calldata v, bytes calldata signature) external nonReentrant {
         _pay(v.seeder, _redeem(v, signature, false));
+    }
+
+    /// @notice Redeems a voucher as {redeemBatch} does for one, then, while the escrow is open, reserves for
+    /// `v.seeder` the price of its next interval: from the bytes it has redeemed to the next checkpoint of the
+    /// schedule, at the seeder's price as its redeemed record shows it (`CheckpointSchedule.reservationFor`: exact for
+    /// a voucher at a checkpoint, else an upper bound within the cap), taken from what no seeder has reserved (less
+    /// when less is left). The seeder's previous reservation goes back first. Only this seeder's vouchers (and the
+    /// leecher's releases to it) are paid from the reservation; the refund returns what is left of it to the leecher.
+    /// A seeder calls this at each checkpoint before serving on.
+    /// @dev Anyone may submit it, as {redeem}. A voucher someone else redeemed first (or one of an exhausted deposit)
+    /// is skipped with `VoucherSkipped` and the reservation is still made, so that redeeming the seeder's voucher
+    /// with {redeem} ahead of it cannot deny the seeder its reservation.
+    /// @return reserved The seeder's reservation now.
+    function redeemAndReserve(Voucher calldata v, bytes calldata signature)
+        external
+        nonReentrant
+        returns (uint256 reserved)
+    {
+        uint256 amount = _redeem(v, signature, true);
+        if (_escrows[v.escrowId].status == Status.Open) reserved = _reserveNextInterval(v.escrowId, v.seeder);
+        _pay(v.seeder, amount);
     }
 
     /// @notice Redeems several vouchers of one seeder (any escrows) with a single transfer at the end. A voucher that
@@ -511,12 +555,14 @@ contract CheckpointEscrow is EIP712, Ownable2Step, Pausable, ReentrancyGuardTran
         return _escrows[escrowId];
     }
 
-    /// @notice What `seeder` has redeemed from `escrowId` (amount and bytes, cumulative) and whether it waived.
+    /// @notice What `seeder` has redeemed from `escrowId` (amount and bytes, cumulative), whether it waived, and what
+    /// the escrow holds reserved for its next interval.
     function redeemedBy(uint256 escrowId, address seeder) external view returns (Redemption memory) {
         return _redemptions[escrowId][seeder];
     }
 
-    /// @notice The part of the deposit not yet paid out (zero once refunded or for an unknown id).
+    /// @notice The part of the deposit not yet paid out nor reserved by a seeder: what any seeder can still be paid
+    /// (zero once refunded or for an unknown id). A seeder's own reservation is in `redeemedBy(...).reserved`.
     function remaining(uint256 escrowId) external view returns (uint256) {
         Escrow storage e = _escrows[escrowId];
         if (e.status != Status.Open && e.status != Status.Closing) return 0;
@@ -640,8 +686,18 @@ contract CheckpointEscrow is EIP712, Ownable2Step, Pausable, ReentrancyGuardTran
     ) private returns (uint256 amount) {
         uint256 unpaid = e.unpaid;
         uint256 seeders = e.seeders;
-        amount = Math.min(cumulativeAmount - alreadyRedeemed, unpaid);
+        uint256 reservation = r.reserved;
+        amount = Math.min(cumulativeAmount - alreadyRedeemed, reservation + unpaid);
         if (amount == 0) return 0;
+        // The seeder's own reservation pays first; no one else's is touched. Written only when there is one, so
+        // that a redemption without reservation costs what it did before reservations.
+        uint256 fromUnpaid = amount;
+        if (reservation != 0) {
+            uint256 fromReservation = Math.min(amount, reservation);
+            fromUnpaid = amount - fromReservation;
+            r.reserved = uint88(reservation - fromReservation);
+            e.reserved -= uint96(fromReservation);
+        }
 
         // The narrowing casts fit: amount <= unpaid; a seeder's record is a sum of payments from one uint96 deposit;
         // the seeder count grows by one per address.
@@ -649,7 +705,7 @@ contract CheckpointEscrow is EIP712, Ownable2Step, Pausable, ReentrancyGuardTran
         seeders += SafeCast.toUint(alreadyRedeemed == 0); // branch-free, so the slot is stored once
         r.amount = uint96(alreadyRedeemed + amount);
         r.cumulativeBytes = uint64(newBytes);
-        e.unpaid = uint96(unpaid - amount);
+        e.unpaid = uint96(unpaid - fromUnpaid);
         e.lastActivity = uint40(block.timestamp);
         e.seeders = uint32(seeders);
     }
@@ -683,10 +739,29 @@ contract CheckpointEscrow is EIP712, Ownable2Step, Pausable, ReentrancyGuardTran
     /// @dev Ends the closing escrow and pays the leecher what is left; the caller has checked that it may.
     function _refund(Escrow storage e, uint256 escrowId) private returns (uint256 amount) {
         e.status = Status.Closed;
-        amount = e.unpaid;
+        amount = uint256(e.unpaid) + e.reserved; // reservations not used go back to the leecher
         address leecher = e.leecher;
         emit EscrowRefunded(escrowId, leecher, amount);
         _pay(leecher, amount);
+    }
+
+    /// @dev Replaces the seeder's reservation by the price of its next interval (see {redeemAndReserve}), capped by
+    /// what no other seeder has reserved and by `type(uint88).max`; returns it. Keeps `e.reserved` the sum of the
+    /// reservations and `unpaid + reserved` unchanged.
+    function _reserveNextInterval(uint256 escrowId, address seeder) private returns (uint256 reserved) {
+        Escrow storage e = _escrows[escrowId];
+        Redemption storage r = _redemptions[escrowId][seeder];
+        uint256 redeemedBytes = r.cumulativeBytes;
+        uint256 until = CheckpointSchedule.nextCheckpoint(e.mode, redeemedBytes, e.maxBytes);
+        uint256 wanted = CheckpointSchedule.reservationFor(redeemedBytes, r.amount, until, e.pricePerMiB);
+        uint256 previous = r.reserved;
+        uint256 available = uint256(e.unpaid) + previous;
+        reserved = Math.min(Math.min(wanted, available), type(uint88).max);
+        // The narrowing casts fit: reserved <= available <= unpaid + reserved total, both parts of one uint96 deposit.
+        r.reserved = uint88(reserved);
+        e.unpaid = uint96(available - reserved);
+        e.reserved = uint96(e.reserved - previous + reserved);
+        emit IntervalReserved(escrowId, seeder, until, reserved);
     }
 
     /// @dev Pushes `amount` wei to `to`; a recipient that rejects it fails only its own call.

@@ -137,7 +137,8 @@ contract EscrowHandler {
         address seeder = _seeders[seederSeed % SEEDERS];
         (CheckpointEscrow.Voucher memory v, bytes memory sig) = _voucher(id, seeder, bytesSeed, amountSeed);
         uint256 recordBefore = escrow.redeemedBy(id, seeder).amount;
-        uint256 unpaidBefore = escrow.escrow(id).unpaid;
+        // What this seeder can be paid: what nobody reserved plus its own reservation (a release reserves).
+        uint256 unpaidBefore = escrow.escrow(id).unpaid + escrow.redeemedBy(id, seeder).reserved;
         bool owed = _payable(id, seeder, v.cumulativeAmount);
         uint256 balanceBefore = seeder.balance;
         try escrow.redeem(v, sig) {
@@ -240,6 +241,7 @@ contract EscrowHandler {
         uint256 price = priceSeed % (uint256(e.pricePerMiB) + 2);
         uint256 amount = CheckpointSchedule.amountFor(cumulativeBytes, price);
         uint256 recordBefore = escrow.redeemedBy(id, seeder).amount;
+        uint256 available = e.unpaid + escrow.redeemedBy(id, seeder).reserved;
         uint256 balanceBefore = seeder.balance;
         vm.prank(e.leecher);
         try escrow.release(id, seeder, cumulativeBytes, price) {
@@ -247,7 +249,7 @@ contract EscrowHandler {
             if (!checkpoint) nonCheckpointReleased = true;
             if (price > e.pricePerMiB) overCapReleased = true;
             uint256 gained = seeder.balance - balanceBefore;
-            if (amount <= recordBefore || gained != _min(amount - recordBefore, e.unpaid)) wrongPayment = true;
+            if (amount <= recordBefore || gained != _min(amount - recordBefore, available)) wrongPayment = true;
             _credit(id, seeder, gained, amount);
         } catch {}
     }
@@ -309,7 +311,7 @@ contract EscrowHandler {
         vm.prank(STRANGER);
         try escrow.refund(id) {
             uint256 gained = e.leecher.balance - balanceBefore;
-            if (gained != e.unpaid) wrongPayment = true;
+            if (gained != e.unpaid + e.reserved) wrongPayment = true;
             refunded += gained;
             ++refunds[id];
         } catch {}
@@ -363,7 +365,7 @@ contract EscrowHandler {
             records[i] = r.amount;
             if (_isRedeemable(id) && vouchers[i].cumulativeAmount > r.amount) {
                 if (r.waived) mayRevert = true;
-                due[i] = _min(vouchers[i].cumulativeAmount - r.amount, escrow.escrow(id).unpaid);
+                due[i] = _min(vouchers[i].cumulativeAmount - r.amount, escrow.escrow(id).unpaid + r.reserved);
             }
         }
     }
@@ -384,7 +386,7 @@ contract EscrowHandler {
     /// the voucher is newer and something is left.
     function _payable(uint256 id, address seeder_, uint256 amount) internal view returns (bool) {
         CheckpointEscrow.Redemption memory r = escrow.redeemedBy(id, seeder_);
-        return _isRedeemable(id) && !r.waived && amount > r.amount && escrow.escrow(id).unpaid != 0;
+        return _isRedeemable(id) && !r.waived && amount > r.amount && escrow.escrow(id).unpaid + r.reserved != 0;
     }
 
     function _isRedeemable(uint256 id) internal view returns (bool) {
@@ -450,7 +452,7 @@ contract CheckpointEscrowInvariants is Test {
         uint256 paidToSeeders;
         for (uint256 i; i < ids.length; ++i) {
             CheckpointEscrow.Escrow memory e = escrow.escrow(ids[i]);
-            if (e.status != CheckpointEscrow.Status.Closed) owed += e.unpaid;
+            if (e.status != CheckpointEscrow.Status.Closed) owed += e.unpaid + e.reserved;
         }
         for (uint256 s; s < handler.seederCount(); ++s) {
             paidToSeeders += handler.seederAt(s).balance;
@@ -459,7 +461,8 @@ contract CheckpointEscrowInvariants is Test {
         assertEq(handler.deposited(), address(escrow).balance + paidToSeeders + handler.refunded(), "every wei");
     }
 
-    /// @notice Per escrow, paid = deposit - unpaid never exceeds the deposit and is the sum of the seeders' records.
+    /// @notice Per escrow, paid = deposit - unpaid - reserved never exceeds the deposit and is the sum of the seeders'
+    /// records.
     function invariant_PaidWithinDepositPerEscrow() public view {
         uint256[] memory ids = handler.escrowIds();
         for (uint256 i; i < ids.length; ++i) {
@@ -469,7 +472,7 @@ contract CheckpointEscrowInvariants is Test {
             for (uint256 s; s < handler.seederCount(); ++s) {
                 records += escrow.redeemedBy(ids[i], handler.seederAt(s)).amount;
             }
-            assertEq(records, e.deposit - e.unpaid, "paid is the sum of the records");
+            assertEq(records, e.deposit - e.unpaid - e.reserved, "paid is the sum of the records");
         }
     }
 
@@ -513,7 +516,7 @@ contract CheckpointEscrowInvariants is Test {
                 assertLe(escrow.redeemedBy(ids[i], seeder).amount, signedForSeeder, "seeder paid within what was signed");
                 signedTotal += signedForSeeder;
             }
-            assertLe(e.deposit - e.unpaid, signedTotal, "leecher lost at most what its key signed");
+            assertLe(e.deposit - e.unpaid - e.reserved, signedTotal, "leecher lost at most what its key signed");
         }
     }
 

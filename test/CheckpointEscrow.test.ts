@@ -17,6 +17,7 @@ import {
   checkpoints,
   isCheckpoint,
   nextCheckpoint,
+  reservationFor,
 } from "@web3torrent/sdk/checkpointSchedule";
 
 import {
@@ -398,7 +399,7 @@ describe("CheckpointEscrow", () => {
         amount,
       ]);
       const record = await escrow.read.redeemedBy([1n, seederA.account.address]);
-      assert.deepEqual(record, { amount, cumulativeBytes: MIB_10, waived: false });
+      assert.deepEqual(record, { amount, cumulativeBytes: MIB_10, waived: false, reserved: 0n });
       const e = await escrow.read.escrow([1n]);
       assert.equal(e.unpaid, DEPOSIT - amount);
       assert.equal(e.seeders, 1);
@@ -909,10 +910,12 @@ describe("CheckpointEscrow", () => {
         MIB_10,
         amount,
       ]);
+      // The release also reserves the seeder's next interval (to 30 MiB) at its price, as redeemAndReserve does.
       assert.deepEqual(await escrow.read.redeemedBy([1n, seederA.account.address]), {
         amount,
         cumulativeBytes: MIB_10,
         waived: false,
+        reserved: amountFor(MIB_30, PRICE) - amount,
       });
       // A voucher for 20 MiB pays only what the release did not.
       const twenty = 2n * MIB_10;
@@ -938,7 +941,10 @@ describe("CheckpointEscrow", () => {
       await viem.assertions.balancesHaveChanged(tx, [{ address: seederA.account.address, amount: amountFor(MIB_10, sellerPrice) }]);
       await escrow.write.release([1n, seederA.account.address, MIB_30, sellerPrice], { account: leecher.account });
       assert.equal((await escrow.read.redeemedBy([1n, seederA.account.address])).amount, amountFor(MIB_30, sellerPrice));
-      assert.equal(await escrow.read.remaining([1n]), DEPOSIT - amountFor(MIB_30, sellerPrice));
+      // What no seeder reserved: the release reserved the seeder's next interval (to 70 MiB) at its price.
+      const reserved = amountFor(MIB_70, sellerPrice) - amountFor(MIB_30, sellerPrice);
+      assert.equal((await escrow.read.redeemedBy([1n, seederA.account.address])).reserved, reserved);
+      assert.equal(await escrow.read.remaining([1n]), DEPOSIT - amountFor(MIB_30, sellerPrice) - reserved);
       await viem.assertions.revertWithCustomErrorWithArgs(
         escrow.write.release([1n, seederA.account.address, MIB_70, PRICE + 1n], { account: leecher.account }),
         escrow,
@@ -987,8 +993,10 @@ describe("CheckpointEscrow", () => {
     it("refuses a seeder that has waived, and pays what is left of the deposit at most", async () => {
       const system = await loadFixture(opened);
       const { escrow, leecher, seederA, seederB } = system;
-      await escrow.write.release([1n, seederA.account.address, MIB_70, PRICE], { account: leecher.account });
-      const left = DEPOSIT - amountFor(MIB_70, PRICE);
+      await escrow.write.release([1n, seederA.account.address, MIB_30, PRICE], { account: leecher.account });
+      // Seeder A's reservation of its next interval (to 70 MiB) is not for B to take.
+      const { reserved } = await escrow.read.redeemedBy([1n, seederA.account.address]);
+      const left = DEPOSIT - amountFor(MIB_30, PRICE) - reserved;
       await viem.assertions.emitWithArgs(
         escrow.write.release([1n, seederB.account.address, MIB_70, PRICE], { account: leecher.account }),
         escrow,
@@ -1439,6 +1447,7 @@ describe("CheckpointEscrow", () => {
         amount: 0n,
         cumulativeBytes: 0n,
         waived: false,
+        reserved: 0n,
       });
       await viem.assertions.revertWithCustomErrorWithArgs(escrow.read.checkpointCount([5n]), escrow, "EscrowNotFound", [
         5n,
@@ -1476,6 +1485,26 @@ describe("CheckpointEscrow", () => {
       assert.equal(await escrow.read.nextCheckpoint([1n, MIB_10]), MIB_30);
       assert.equal(await escrow.read.nextCheckpoint([1n, MIB_70]), MAX_BYTES);
       assert.equal(await escrow.read.nextCheckpoint([1n, MAX_BYTES + 5n]), MAX_BYTES);
+    });
+  });
+
+  describe("reservations (sdk and contract agree)", () => {
+    it("reserves what the sdk's reservationFor says, for exact and inexact payments", async () => {
+      const system = await loadFixture(opened);
+      const { escrow } = system;
+      const cases: [bigint, bigint][] = [
+        [MIB_10, amountFor(MIB_10, PRICE)],
+        [MIB_10, amountFor(MIB_10, PRICE / 3n)],
+        [MIB_30 + 12_345n, amountFor(MIB_30 + 12_345n, PRICE) - 7n],
+        [MIB_10 - 1n, 1n],
+      ];
+      for (const [i, [bytes, amount]] of cases.entries()) {
+        const seeder = getAddress(`0x${(0x5eed10 + i).toString(16).padStart(40, "0")}`);
+        const { v, sig } = await signed(system, { seeder, cumulativeBytes: bytes, cumulativeAmount: amount });
+        const { result } = await escrow.simulate.redeemAndReserve([v, sig]);
+        const until = nextCheckpoint(EXPONENTIAL, bytes, MAX_BYTES);
+        assert.equal(result, reservationFor(bytes, amount, until, PRICE), `case ${i}`);
+      }
     });
   });
 

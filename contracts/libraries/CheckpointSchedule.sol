@@ -74,6 +74,26 @@ library CheckpointSchedule {
         return cumulativeBytes * pricePerMiB / MIB;
     }
 
+    /// @notice What a seeder paid `paidAmount` in total for `paidBytes` needs set aside to be paid up to `until` at its
+    /// own price, which only the payment tells: when `paidBytes` are whole MiB and `paidAmount` is exactly their price
+    /// at a whole price per MiB within the cap (a voucher at a checkpoint), that price; otherwise an upper bound (the cap, or the
+    /// payment's price rounded up, each with one wei for rounding). Zero when nothing is left to serve or was paid.
+    function reservationFor(uint256 paidBytes, uint256 paidAmount, uint256 until, uint256 capPricePerMiB)
+        internal
+        pure
+        returns (uint256)
+    {
+        if (until <= paidBytes || paidBytes == 0) return 0;
+        uint256 scaled = paidAmount * MIB;
+        if (paidBytes % MIB == 0 && scaled % paidBytes == 0 && scaled / paidBytes <= capPricePerMiB) {
+            // paidAmount is then exactly amountFor(paidBytes, price), and at whole MiB no smaller price pays as much.
+            return amountFor(until, scaled / paidBytes) - paidAmount;
+        }
+        uint256 atCap = amountFor(until, capPricePerMiB) - amountFor(paidBytes, capPricePerMiB) + 1;
+        uint256 atPaid = Math.mulDiv(paidAmount + 1, until - paidBytes, paidBytes, Math.Rounding.Ceil) + 1;
+        return Math.min(atCap, atPaid);
+    }
+
     /// @dev The exponential checkpoint `k`, regardless of `total`.
     function _boundary(uint256 k) private pure returns (uint256) {
         return FIRST_CHECKPOINT * ((2 << k) - 1);

@@ -159,6 +159,15 @@ async function voucherFor(escrowId: bigint, sessionKey: ReturnType<typeof privat
   record("CheckpointEscrow.redeem (a later voucher)", await redeem(await voucherFor(escrowId, sessionKey, 30n * MIB)), 75_000n);
 }
 {
+  // What a seeder pays at each checkpoint below the end (issue 13): the first reservation of an escrow writes a fresh
+  // slot (the escrow's reserved total), later ones pay from and replace the seeder's reservation.
+  const { escrowId, sessionKey } = await openEscrow();
+  const redeemAndReserve = async ({ voucher, signature }: Awaited<ReturnType<typeof voucherFor>>) =>
+    gasOf(await checkpointEscrow.write.redeemAndReserve([voucher, signature], { account: seeder.account }));
+  record("CheckpointEscrow.redeemAndReserve (a seeder's first voucher of an escrow)", await redeemAndReserve(await voucherFor(escrowId, sessionKey, 10n * MIB)), 0n);
+  record("CheckpointEscrow.redeemAndReserve (a later voucher)", await redeemAndReserve(await voucherFor(escrowId, sessionKey, 30n * MIB)), 0n);
+}
+{
   const signed = [];
   for (let i = 0; i < 10; i++) {
     const { escrowId, sessionKey } = await openEscrow();

@@ -99,3 +99,17 @@ export function amountFor(cumulativeBytes: bigint, pricePerMiB: bigint): bigint 
   uint256("pricePerMiB", pricePerMiB);
   return uint256("cumulativeBytes * pricePerMiB", cumulativeBytes * pricePerMiB) / MIB;
 }
+
+/**
+ * What `CheckpointEscrow.redeemAndReserve` sets aside for a seeder paid `paidAmount` for `paidBytes` so that it is
+ * paid up to `until` (as `CheckpointSchedule.reservationFor`): at the seeder's price when the payment shows it exactly,
+ * else an upper bound (the cap, or the payment's price rounded up, each plus one wei), before what is left caps it.
+ */
+export function reservationFor(paidBytes: bigint, paidAmount: bigint, until: bigint, capPricePerMiB: bigint): bigint {
+  if (until <= paidBytes || paidBytes === 0n) return 0n;
+  const scaled = paidAmount * MIB;
+  if (paidBytes % MIB === 0n && scaled % paidBytes === 0n && scaled / paidBytes <= capPricePerMiB) return amountFor(until, scaled / paidBytes) - paidAmount;
+  const atCap = amountFor(until, capPricePerMiB) - amountFor(paidBytes, capPricePerMiB) + 1n;
+  const atPaid = ((paidAmount + 1n) * (until - paidBytes) + paidBytes - 1n) / paidBytes + 1n;
+  return atCap < atPaid ? atCap : atPaid;
+}

@@ -72,7 +72,7 @@ export function useMyEscrows(leecher: Address | undefined) {
             maxBytes: BigInt(e.maxBytes),
             pricePerMiB: BigInt(e.pricePerMiB),
             deposit: BigInt(e.deposit),
-            unpaid: BigInt(e.unpaid),
+            unpaid: BigInt(e.unpaid) + BigInt(e.reserved), // seeders' reservations come back at the refund too
             status: ESCROW_STATUS[Number(e.status)] ?? "Open",
             closesAt: BigInt(e.closesAt),
             allWaived: e.seeders !== 0 && e.waivers === e.seeders,

@@ -1,31 +1,91 @@
 // @vitest-environment jsdom
 /**
- * The tab seeder's voucher rule, as the headless seeder's (sdk/src/wire/solvency.ts): past a checkpoint it serves only
- * while the escrow's remaining deposit covers the voucher it holds plus the next interval — not while it holds 1 wei.
- * A stand-in node answers the escrow's `remaining` and `redeemedBy`.
+ * The tab seeder's voucher rule, as the headless seeder's (sdk/src/wire/solvency.ts): its first interval is served
+ * only while the escrow's unreserved deposit covers it, every later one only once it has redeemed its voucher and
+ * reserved that interval in the escrow (`redeemAndReserve`). A stand-in escrow answers `remaining` and `redeemedBy`
+ * and applies redemptions and reservations by CheckpointEscrow's rules (test/CheckpointEscrow.reservations.t.sol
+ * tests the contract itself).
  */
-import { FIRST_CHECKPOINT, amountFor } from "@web3torrent/sdk/checkpointSchedule";
+import { CheckpointMode, FIRST_CHECKPOINT, amountFor, nextCheckpoint, reservationFor } from "@web3torrent/sdk/checkpointSchedule";
 import { ServiceAccount } from "@web3torrent/sdk/wire/accounting";
 import { RefusalReason, type VoucherMessage } from "@web3torrent/sdk/wire/messages";
-import type { PublicClient } from "viem";
+import { escrowCoversNextInterval } from "@web3torrent/sdk/wire/solvency";
+import type { Address, PublicClient } from "viem";
 import { describe, expect, it } from "vitest";
 import type { ContractAddresses } from "../config/appConfig.ts";
 import { TabSeederBackend } from "./tabSeederBackend.ts";
 import { TabSeederStore } from "./tabSeederStore.ts";
 
 const PRICE = 10n ** 12n;
-const SEEDER = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
+const SEEDER: Address = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
+const SYBIL: Address = "0x90F79bf6EB2c4f870365E785982E1f101E93b906";
 const LEECHER = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
 const ESCROW = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
 const SIZE = 4n * FIRST_CHECKPOINT; // checkpoints at 10, 30 and 40 MiB
 
-function backendWith(remaining: bigint, redeemed = 0n) {
-  const client = {
-    getBlockNumber: async () => 1n,
-    readContract: async ({ functionName }: { functionName: string }) => (functionName === "remaining" ? remaining : { amount: redeemed, waived: false }),
-  } as unknown as PublicClient;
-  const contracts = { LicenseMarket: ESCROW, CheckpointEscrow: ESCROW, RebatePool: ESCROW, WS402Deposits: ESCROW } as ContractAddresses;
-  return new TabSeederBackend({ client, contracts, chainId: 31337, seeder: SEEDER, store: new TabSeederStore(31337, SEEDER) });
+/** CheckpointEscrow's accounting for one escrow at price cap PRICE: what no seeder reserved, and each seeder's record. */
+class StandInEscrow {
+  unpaid: bigint;
+  readonly records = new Map<Address, { amount: bigint; bytes: bigint; reserved: bigint }>();
+
+  constructor(deposit: bigint) {
+    this.unpaid = deposit;
+  }
+
+  record(seeder: Address) {
+    if (!this.records.has(seeder)) this.records.set(seeder, { amount: 0n, bytes: 0n, reserved: 0n });
+    return this.records.get(seeder)!;
+  }
+
+  /** `redeem`: the seeder's own reservation pays first, then what no one reserved. */
+  redeem(seeder: Address, bytes: bigint, amount: bigint): bigint {
+    const r = this.record(seeder);
+    if (amount <= r.amount) return 0n;
+    const owed = amount - r.amount;
+    const paid = owed < r.reserved + this.unpaid ? owed : r.reserved + this.unpaid;
+    const fromReservation = paid < r.reserved ? paid : r.reserved;
+    r.reserved -= fromReservation;
+    this.unpaid -= paid - fromReservation;
+    r.amount += paid;
+    if (bytes > r.bytes) r.bytes = bytes;
+    return paid;
+  }
+
+  /** `redeemAndReserve`: then the next interval at the seeder's price, from what no one else reserved. */
+  redeemAndReserve(seeder: Address, bytes: bigint, amount: bigint): void {
+    this.redeem(seeder, bytes, amount);
+    const r = this.record(seeder);
+    const until = nextCheckpoint(CheckpointMode.Exponential, r.bytes, SIZE);
+    const wanted = reservationFor(r.bytes, r.amount, until, PRICE);
+    const available = this.unpaid + r.reserved;
+    r.reserved = wanted < available ? wanted : available;
+    this.unpaid = available - r.reserved;
+  }
+
+  get client(): PublicClient {
+    return {
+      getBlockNumber: async () => 1n,
+      readContract: async ({ functionName, args }: { functionName: string; args: [bigint, Address] }) => {
+        if (functionName === "remaining") return this.unpaid;
+        const r = this.record(args[1]);
+        return { amount: r.amount, cumulativeBytes: r.bytes, waived: false, reserved: r.reserved };
+      },
+    } as unknown as PublicClient;
+  }
+}
+
+const CONTRACTS = { LicenseMarket: ESCROW, CheckpointEscrow: ESCROW, RebatePool: ESCROW, WS402Deposits: ESCROW } as ContractAddresses;
+
+/** A tab seeder whose wallet reserves in `escrow` (none with `wallet: false`). */
+function backendOn(escrow: StandInEscrow, wallet = true) {
+  return new TabSeederBackend({
+    client: escrow.client,
+    contracts: CONTRACTS,
+    chainId: 31337,
+    seeder: SEEDER,
+    store: new TabSeederStore(31337, SEEDER),
+    reserve: wallet ? async (v) => escrow.redeemAndReserve(v.seeder, v.cumulativeBytes, v.cumulativeAmount) : undefined,
+  });
 }
 
 const account = () =>
@@ -52,19 +112,47 @@ const voucherFor = (bytes: bigint): VoucherMessage => ({
 });
 
 describe("the tab seeder's voucher rule", () => {
+  const DEPOSIT = amountFor(SIZE, PRICE);
+
   it("refuses to go on past a checkpoint when the escrow holds 1 wei", async () => {
-    const refusal = await backendWith(1n).storeVoucher(account(), voucherFor(FIRST_CHECKPOINT));
+    const escrow = new StandInEscrow(DEPOSIT);
+    escrow.redeem(SYBIL, SIZE, DEPOSIT - 1n);
+    const refusal = await backendOn(escrow).storeVoucher(account(), voucherFor(FIRST_CHECKPOINT));
     expect(refusal?.reason).toBe(RefusalReason.EscrowExhausted);
   });
 
-  it("refuses when the escrow covers the voucher it holds but not the next interval", async () => {
-    const held = amountFor(FIRST_CHECKPOINT, PRICE);
-    const refusal = await backendWith(held + amountFor(2n * FIRST_CHECKPOINT, PRICE) - 1n).storeVoucher(account(), voucherFor(FIRST_CHECKPOINT));
+  it("serves the first interval (on credit) only while the unreserved deposit covers it", async () => {
+    const escrow = new StandInEscrow(DEPOSIT);
+    expect(await escrowCoversNextInterval(escrow.client, ESCROW, SEEDER, account(), 0n)).toBeNull();
+    escrow.redeem(SYBIL, SIZE, DEPOSIT - amountFor(FIRST_CHECKPOINT, PRICE) + 1n);
+    const refusal = await escrowCoversNextInterval(escrow.client, ESCROW, SEEDER, account(), 0n);
     expect(refusal?.reason).toBe(RefusalReason.EscrowExhausted);
   });
 
-  it("goes on when the escrow covers the voucher it holds and the next interval", async () => {
-    const needed = amountFor(FIRST_CHECKPOINT, PRICE) + amountFor(2n * FIRST_CHECKPOINT, PRICE);
-    expect(await backendWith(needed).storeVoucher(account(), voucherFor(FIRST_CHECKPOINT))).toBeNull();
+  it("goes on past a checkpoint once its reservation covers the next interval", async () => {
+    const escrow = new StandInEscrow(DEPOSIT);
+    expect(await backendOn(escrow).storeVoucher(account(), voucherFor(FIRST_CHECKPOINT))).toBeNull();
+    expect(escrow.record(SEEDER).amount).toBe(amountFor(FIRST_CHECKPOINT, PRICE));
+    expect(escrow.record(SEEDER).reserved).toBeGreaterThanOrEqual(amountFor(3n * FIRST_CHECKPOINT, PRICE) - amountFor(FIRST_CHECKPOINT, PRICE));
+  });
+
+  it("without a wallet to reserve with, serves the first interval only", async () => {
+    const refusal = await backendOn(new StandInEscrow(DEPOSIT), false).storeVoucher(account(), voucherFor(FIRST_CHECKPOINT));
+    expect(refusal?.reason).toBe(RefusalReason.EscrowExhausted);
+  });
+
+  it("loses nothing it served to a sybil drain mined in the middle of an interval: at most one interval, ever", async () => {
+    const escrow = new StandInEscrow(DEPOSIT);
+    const backend = backendOn(escrow);
+    const peer = account();
+    expect(await backend.storeVoucher(peer, voucherFor(FIRST_CHECKPOINT))).toBeNull();
+    // Serving 10 to 30 MiB, the leecher's key signs the whole deposit to a sybil that redeems first.
+    escrow.redeem(SYBIL, SIZE, DEPOSIT);
+    const second = voucherFor(3n * FIRST_CHECKPOINT);
+    const refusal = await backend.storeVoucher(peer, second);
+    expect(refusal?.reason, "nothing is left to reserve the last interval").toBe(RefusalReason.EscrowExhausted);
+    // Whatever the Seeding page still redeems later, the seeder has been paid all it served.
+    escrow.redeem(SEEDER, second.cumulativeBytes, second.cumulativeAmount);
+    expect(escrow.record(SEEDER).amount).toBe(amountFor(3n * FIRST_CHECKPOINT, PRICE));
   });
 });

@@ -2,16 +2,30 @@
  * The seeder side of w3t_pay for this tab (the sdk's seeder extension does the wire protocol and the signature
  * checks, the sdk's admission the on-chain checks of a hello and of a release, shared with the headless seeder):
  * durable storage of the vouchers, verified releases and receipts the peers send, redeemed and submitted later from
- * the Seeding page.
+ * the Seeding page. Past its first interval a peer is served only against this seeder's reservation in the escrow
+ * (sdk/src/wire/solvency.ts): each voucher below the end is redeemed at once with `redeemAndReserve` (one wallet
+ * transaction of the seeder's per checkpoint; none of the leecher's), and the next interval waits until it is mined.
  */
 import { ServiceAccount } from "@web3torrent/sdk/wire/accounting";
 import { checkHello, verifyRelease, type AdmissionContext } from "@web3torrent/sdk/wire/admission";
 import type { HelloMessage, ReceiptMessage, ReleasedMessage, VoucherMessage } from "@web3torrent/sdk/wire/messages";
 import type { Admission, Refusal, SeederBackend, SeederTerms } from "@web3torrent/sdk/wire/seederExtension";
 import { escrowCoversNextInterval } from "@web3torrent/sdk/wire/solvency";
-import type { Address, PublicClient } from "viem";
+import type { Address, Hex, PublicClient } from "viem";
 import type { ContractAddresses } from "../config/appConfig.ts";
 import type { TabSeederStore } from "./tabSeederStore.ts";
+
+/** A voucher as `CheckpointEscrow.redeemAndReserve` takes it. */
+export interface ReservableVoucher {
+  escrowId: bigint;
+  seeder: Address;
+  cumulativeBytes: bigint;
+  cumulativeAmount: bigint;
+  signature: Hex;
+}
+
+/** Submits `CheckpointEscrow.redeemAndReserve(voucher)` and resolves once it is mined (rejects if it reverts). */
+export type ReserveNextInterval = (voucher: ReservableVoucher) => Promise<void>;
 
 /** A delegation must outlive the seeder's next submission by this much. */
 const DELEGATION_MARGIN_SECONDS = 600n;
@@ -22,10 +36,20 @@ export class TabSeederBackend implements SeederBackend {
   readonly #contracts: ContractAddresses;
   readonly #admission: AdmissionContext;
   readonly #store: TabSeederStore;
+  readonly #reserve: ReserveNextInterval | null;
   readonly seeder: Address;
 
-  constructor(options: { client: PublicClient; contracts: ContractAddresses; chainId: number; seeder: Address; store: TabSeederStore }) {
+  /** Without `reserve` (no wallet to send with) peers are served their first interval only. */
+  constructor(options: {
+    client: PublicClient;
+    contracts: ContractAddresses;
+    chainId: number;
+    seeder: Address;
+    store: TabSeederStore;
+    reserve?: ReserveNextInterval;
+  }) {
     this.#client = options.client;
+    this.#reserve = options.reserve ?? null;
     this.#contracts = options.contracts;
     this.#store = options.store;
     this.seeder = options.seeder;
@@ -52,8 +76,13 @@ export class TabSeederBackend implements SeederBackend {
       receiptBytes: stored?.sessionKey === admitted.sessionKey ? BigInt(stored.cumulativeBytes) : 0n,
     });
     if (account.escrowId !== null) {
-      // As the headless seeder: the escrow must pay the voucher held and the interval about to be served.
-      const refusal = await escrowCoversNextInterval(this.#client, this.#contracts.CheckpointEscrow, this.seeder, account, account.voucherBytes, account.voucherAmount);
+      // As the headless seeder: the interval about to be served must be secured (the first by what no seeder
+      // reserved, a later one by this seeder's reservation, made now from the stored voucher if it was not).
+      let refusal = await escrowCoversNextInterval(this.#client, this.#contracts.CheckpointEscrow, this.seeder, account, account.voucherBytes);
+      if (refusal && voucher?.signature && account.voucherBytes > 0n && account.voucherBytes < account.maxBytes) {
+        await this.#reserveFor({ escrowId: BigInt(voucher.escrowId), seeder: this.seeder, cumulativeBytes: BigInt(voucher.cumulativeBytes), cumulativeAmount: BigInt(voucher.cumulativeAmount), signature: voucher.signature as Hex });
+        refusal = await escrowCoversNextInterval(this.#client, this.#contracts.CheckpointEscrow, this.seeder, account, account.voucherBytes);
+      }
       if (refusal) return { refusal };
     }
     this.#accounts.set(admitted.key, account);
@@ -68,8 +97,17 @@ export class TabSeederBackend implements SeederBackend {
       cumulativeAmount: voucher.cumulativeAmount.toString(),
       signature: voucher.signature,
     });
-    // Nothing past this checkpoint unless the escrow can still pay this voucher and the next interval (not merely 1 wei).
-    return escrowCoversNextInterval(this.#client, this.#contracts.CheckpointEscrow, this.seeder, account, voucher.cumulativeBytes, voucher.cumulativeAmount);
+    if (voucher.cumulativeBytes >= account.maxBytes) return null; // nothing more to serve: redeemed from the Seeding page
+    // Nothing past this checkpoint until this voucher is redeemed and the next interval reserved for this seeder alone:
+    // a voucher is no money while the leecher's key can sign the deposit to others (not merely 1 wei left, either).
+    await this.#reserveFor(voucher);
+    return escrowCoversNextInterval(this.#client, this.#contracts.CheckpointEscrow, this.seeder, account, voucher.cumulativeBytes);
+  }
+
+  /** Redeems and reserves; a failure leaves the reservation as it was, so the check that follows refuses. */
+  async #reserveFor(voucher: ReservableVoucher): Promise<void> {
+    const { escrowId, seeder, cumulativeBytes, cumulativeAmount, signature } = voucher;
+    await this.#reserve?.({ escrowId, seeder, cumulativeBytes, cumulativeAmount, signature }).catch(() => {});
   }
 
   async storeRelease(account: ServiceAccount, release: ReleasedMessage): Promise<{ redeemed: bigint } | { refusal: Refusal }> {

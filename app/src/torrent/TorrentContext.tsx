@@ -14,7 +14,8 @@ import { createContext, useCallback, useContext, useMemo, useRef, useState, type
 import type { PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { useConfig, usePublicClient } from "wagmi";
-import { getWalletClient } from "wagmi/actions";
+import { getWalletClient, simulateContract, waitForTransactionReceipt, writeContract } from "wagmi/actions";
+import { checkpointEscrowAbi } from "@web3torrent/sdk/generated/contracts";
 import { downloadKeyFor } from "../library/downloadKey.ts";
 import { useAppConfig } from "../config/ConfigContext.tsx";
 import { TabSeederBackend } from "../seeding/tabSeederBackend.ts";
@@ -99,8 +100,30 @@ export function TorrentProvider({ children }: { children: ReactNode }) {
   const [seedPricePerMiB, setSeedPricePerMiB] = useState(0n);
   const seederStore = useMemo(() => (address ? new TabSeederStore(config.chainId, address) : null), [address, config.chainId]);
   const backend = useMemo(
-    () => (address && seederStore ? new TabSeederBackend({ client: publicClient, contracts: config.contracts, chainId: config.chainId, seeder: address, store: seederStore }) : null),
-    [address, config.chainId, config.contracts, publicClient, seederStore],
+    () =>
+      address && seederStore
+        ? new TabSeederBackend({
+            client: publicClient,
+            contracts: config.contracts,
+            chainId: config.chainId,
+            seeder: address,
+            store: seederStore,
+            // The seeder's own wallet redeems each checkpoint's voucher and reserves its next interval before serving it.
+            reserve: async ({ signature, ...voucher }) => {
+              const { request } = await simulateContract(wagmiConfig, {
+                address: config.contracts.CheckpointEscrow,
+                abi: checkpointEscrowAbi,
+                functionName: "redeemAndReserve",
+                args: [voucher, signature],
+                account: address,
+                chainId: config.chainId,
+              });
+              const hash = await writeContract(wagmiConfig, request as never);
+              await waitForTransactionReceipt(wagmiConfig, { hash, chainId: config.chainId });
+            },
+          })
+        : null,
+    [address, config.chainId, config.contracts, publicClient, seederStore, wagmiConfig],
   );
 
   const getClient = useCallback(() => {

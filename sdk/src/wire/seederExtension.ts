@@ -307,6 +307,9 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
       }
       // Another wire of the account may have stored a newer one while the signature was checked.
       if (voucher.cumulativeBytes <= account.voucherBytes) return;
+      // The peer paid in time: storing the voucher (and the seeder's reservation being mined, ./solvency.ts) is the
+      // seeder's own wait, not the peer's.
+      this.#clearTimer();
       const refusal = await backend.storeVoucher(account, voucher);
       if (voucher.cumulativeBytes > account.voucherBytes) {
         account.voucherBytes = voucher.cumulativeBytes;

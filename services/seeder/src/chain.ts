@@ -113,7 +113,7 @@ export class SeederChain {
       mode: Number(e.mode),
       pricePerMiB: BigInt(e.pricePerMiB),
       deposit: BigInt(e.deposit),
-      paid: BigInt(e.deposit) - BigInt(e.unpaid),
+      paid: BigInt(e.deposit) - BigInt(e.unpaid) - BigInt(e.reserved), // reservations are not paid yet
       closesAt: BigInt(e.closesAt),
       seeders: Number(e.seeders),
       waivers: Number(e.waivers),
@@ -124,9 +124,9 @@ export class SeederChain {
     return this.publicClient.readContract({ address: this.contracts.escrow, abi: checkpointEscrowAbi, functionName: "remaining", args: [escrowId] });
   }
 
-  async redeemedBy(escrowId: bigint, seeder: Address = this.address): Promise<{ amount: bigint; waived: boolean }> {
+  async redeemedBy(escrowId: bigint, seeder: Address = this.address): Promise<{ amount: bigint; waived: boolean; reserved: bigint }> {
     const r = await this.publicClient.readContract({ address: this.contracts.escrow, abi: checkpointEscrowAbi, functionName: "redeemedBy", args: [escrowId, seeder] });
-    return { amount: BigInt(r.amount), waived: r.waived };
+    return { amount: BigInt(r.amount), waived: r.waived, reserved: BigInt(r.reserved) };
   }
 
   credited(leecher: Address, contentId: bigint, seeder: Address = this.address): Promise<bigint> {
@@ -153,6 +153,21 @@ export class SeederChain {
     return this.publicClient
       .readContract({ address: this.contracts.rebatePool, abi: rebatePoolAbi, functionName: "allowanceExpiry" })
       .then(BigInt);
+  }
+
+  /** Redeems the voucher and reserves this seeder's next interval in the escrow (mined when it resolves). */
+  redeemAndReserve(voucher: SignedVoucher): Promise<Hash> {
+    return this.#send(async () => {
+      const { escrowId, seeder, cumulativeBytes, cumulativeAmount, signature } = voucher;
+      const { request } = await this.publicClient.simulateContract({
+        account: this.account,
+        address: this.contracts.escrow,
+        abi: checkpointEscrowAbi,
+        functionName: "redeemAndReserve",
+        args: [{ escrowId, seeder, cumulativeBytes, cumulativeAmount }, signature],
+      });
+      return this.wallet.writeContract(request);
+    });
   }
 
   /** Redeems the vouchers (all naming this seeder) in one transaction. */

@@ -8,8 +8,11 @@
  *   least the seeder's price and deposit left. Until then, and at each checkpoint until a valid voucher and receipt
  *   are stored, the peer is choked; no voucher within `voucherTimeoutMs` chokes it for good.
  * - Vouchers and receipts are stored in SQLite (committed before the seeder acknowledges them or sends another
- *   byte). The first voucher of an escrow is redeemed at once — a cooperative close counts only seeders that have
- *   redeemed — and the rest in batches every `settleIntervalMs`, with the receipts (one `submitReceipts` per batch)
+ *   byte). A voucher below the end is redeemed at once with `redeemAndReserve`, which reserves the next interval
+ *   in the escrow for this seeder alone, and the peer is served that interval only once it is mined and covers it
+ *   (sdk/src/wire/solvency.ts): whatever the leecher's key signs to others, the seeder loses at most one interval.
+ *   The final voucher is redeemed at once if it is the escrow's first (a cooperative close counts only seeders that
+ *   have redeemed), else in a batch every `settleIntervalMs`, with the receipts (one `submitReceipts` per batch)
  *   and cooperative closes (`waiveChallenge`) of escrows the leecher closed once everything is redeemed.
  * - After a restart, whatever was stored and not yet redeemed or submitted goes out in the first settlement.
  * - `claim()` claims the rebates: the pool balance the receipts earned and the shares of every finished epoch with a
@@ -347,9 +350,30 @@ export class Seeder extends EventEmitter implements SeederBackend {
     const { delegation, ...admitted } = checked.account;
     const account = this.#account({ ...admitted, delegationExpiry: delegation.expiry, delegationSignature: delegation.signature });
     if (account.escrowId === null) return { account };
-    // The escrow must still be able to pay the voucher the seeder holds, and the interval it is about to serve.
-    const refusal = await escrowCoversNextInterval(this.chain.publicClient, this.contracts.escrow, this.address, account, account.voucherBytes, account.voucherAmount);
+    // The interval about to be served must be secured: the first by what no seeder reserved, a later one by this
+    // seeder's own reservation (made now from the stored voucher if it was not, e.g. before a restart).
+    let refusal = await escrowCoversNextInterval(this.chain.publicClient, this.contracts.escrow, this.address, account, account.voucherBytes);
+    const row = this.store.get(account.key);
+    if (refusal && row?.voucherSignature && account.voucherBytes > 0n && account.voucherBytes < account.maxBytes) {
+      await this.#reserve(account, { escrowId: account.escrowId, seeder: this.address, cumulativeBytes: row.voucherBytes, cumulativeAmount: row.voucherAmount, signature: row.voucherSignature });
+      refusal = await escrowCoversNextInterval(this.chain.publicClient, this.contracts.escrow, this.address, account, account.voucherBytes);
+    }
     return refusal ? { refusal } : { account };
+  }
+
+  /**
+   * Redeems `voucher` and reserves the next interval in the escrow, mined before it resolves; a failure (the escrow
+   * closed or ran dry) is logged and leaves the reservation as it was, so the check that follows refuses.
+   */
+  async #reserve(account: ServiceAccount, voucher: SignedVoucher): Promise<void> {
+    const hash = await this.chain.redeemAndReserve(voucher).catch((error: Error) => {
+      this.#log(`escrow ${voucher.escrowId}: no reservation for the next interval: ${error.message.split("\n")[0]}`);
+      return null;
+    });
+    if (!hash) return;
+    const { amount, reserved } = await this.chain.redeemedBy(voucher.escrowId);
+    this.store.setRedeemed(account.key, amount);
+    this.#log(`escrow ${voucher.escrowId}: redeemed ${amount} wei in total, ${reserved} wei reserved for the next interval (tx ${hash})`);
   }
 
   /** The shared state of an account: from memory, else from the store (after a restart), else new. */
@@ -380,11 +404,16 @@ export class Seeder extends EventEmitter implements SeederBackend {
   async storeVoucher(account: ServiceAccount, voucher: VoucherMessage): Promise<Refusal | null> {
     const before = this.store.get(account.key)!;
     this.store.saveVoucher(account.key, account.served, voucher.cumulativeBytes, voucher.cumulativeAmount, voucher.signature);
-    // Stored: from here on a crash loses nothing. The first voucher of an escrow is redeemed at once: a cooperative
-    // close counts only the seeders that have redeemed.
-    if (before.redeemedAmount === 0n && before.voucherBytes === 0n) void this.flush({ redeemOnly: true }).catch(() => {});
-    // Nothing past this checkpoint unless the escrow can still pay this voucher and the next interval.
-    return escrowCoversNextInterval(this.chain.publicClient, this.contracts.escrow, this.address, account, voucher.cumulativeBytes, voucher.cumulativeAmount);
+    // Stored: from here on a crash loses nothing. The last voucher (nothing more to serve) is redeemed at once if it
+    // is the first, as a cooperative close counts only the seeders that have redeemed, else with the next batch.
+    if (voucher.cumulativeBytes >= account.maxBytes) {
+      if (before.redeemedAmount === 0n && before.voucherBytes === 0n) void this.flush({ redeemOnly: true }).catch(() => {});
+      return null;
+    }
+    // Nothing past this checkpoint until this voucher is redeemed and the next interval reserved for this seeder
+    // alone: a voucher is no money while the leecher's key can sign the deposit to others.
+    await this.#reserve(account, voucher);
+    return escrowCoversNextInterval(this.chain.publicClient, this.contracts.escrow, this.address, account, voucher.cumulativeBytes);
   }
 
   async storeRelease(account: ServiceAccount, release: ReleasedMessage): Promise<{ redeemed: bigint } | { refusal: Refusal }> {
@@ -439,7 +468,7 @@ export class Seeder extends EventEmitter implements SeederBackend {
       // The leecher closed with its signed Close: the last voucher goes in the same transaction (#waive).
       if (row.closeSignature) continue;
       const escrowId = row.escrowId!;
-      const [{ amount, waived }, e, remaining] = await Promise.all([
+      const [{ amount, waived, reserved }, e, remaining] = await Promise.all([
         this.chain.redeemedBy(escrowId),
         this.chain.escrow(escrowId),
         this.chain.remaining(escrowId),
@@ -451,7 +480,7 @@ export class Seeder extends EventEmitter implements SeederBackend {
         if (row.voucherAmount > amount) this.#log(`escrow ${escrowId}: ${row.voucherAmount - amount} wei can no longer be redeemed`);
         continue;
       }
-      if (row.voucherAmount <= amount || remaining === 0n) continue;
+      if (row.voucherAmount <= amount || remaining + reserved === 0n) continue;
       ready.push({ ...row, redeemedAmount: amount });
     }
     if (ready.length === 0) return;

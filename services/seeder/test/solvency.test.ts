@@ -1,7 +1,8 @@
 /**
  * Vouchers are not reservations: the leecher's key can sign the deposit to another address that redeems first. The
- * seeder serves past a checkpoint only while the escrow's remaining deposit covers the voucher it holds plus the next
- * interval, so a drain at the worst moment costs it nothing it served.
+ * seeder serves its first interval only while the escrow's remaining deposit covers it, and every later interval only
+ * once it has redeemed its voucher and reserved that interval in the escrow (`redeemAndReserve`), so a drain at the
+ * worst moment — mined while it serves an interval — costs it at most one interval.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -16,6 +17,8 @@ const SEEDER = 2;
 const LEECHER = 3;
 const SYBIL = 6;
 const SECOND_CHECKPOINT = 3n * FIRST_CHECKPOINT;
+const MID_LEECHER = 5;
+const MID_SYBIL = 7;
 
 describe("a leecher that signs its deposit to a sybil seeder", () => {
   let swarm: Swarm;
@@ -74,5 +77,57 @@ describe("a leecher that signs its deposit to a sybil seeder", () => {
     await seeder.flush();
     const { amount } = await seeder.chain.redeemedBy(escrowId);
     assert.equal(amount, amountFor(ledger.received, PRICE), "the seeder redeemed everything it served");
+  });
+
+  it("loses nothing it served to a drain mined in the middle of an interval: its reservation pays the interval", async () => {
+    await swarm.buyLicense(content.contentId, MID_LEECHER);
+    const sybil = swarm.wallet(MID_SYBIL);
+    let drain: Promise<unknown> | null = null;
+    /** Halfway through the last interval (30 to 40 MiB), after the seeder checked and resumed, signs the whole
+     * deposit to a sybil that redeems it. */
+    class MidIntervalDrain extends LeecherSession {
+      override blockReceived(ledger: SeederLedger, index: number, bytes: bigint): void {
+        super.blockReceived(ledger, index, bytes);
+        if (drain === null && ledger.received >= SECOND_CHECKPOINT + BigInt(4 * MiB)) drain = this.#drain();
+      }
+      async #drain(): Promise<unknown> {
+        const voucher = { escrowId: this.options.escrowId!, seeder: sybil.account.address, cumulativeBytes: content.size, cumulativeAmount: amountFor(content.size, PRICE) };
+        const signature = await this.options.sessionKey.signVoucher(this.signingContext, voucher);
+        // Reverts DepositExhausted when nothing is left that the seeder did not reserve: the drain took nothing.
+        return sybil
+          .writeContract({ address: swarm.contracts.escrow, abi: checkpointEscrowAbi, functionName: "redeem", args: [voucher, signature] })
+          .then((hash) => swarm.publicClient.waitForTransactionReceipt({ hash }))
+          .catch((error: Error) => error);
+      }
+      override async answer(ledger: SeederLedger, request: VoucherRequestMessage): Promise<W3tPayMessage[]> {
+        if (drain) await drain;
+        return super.answer(ledger, request);
+      }
+    }
+    const key = await swarm.downloadKey(MID_LEECHER);
+    const escrowId = await swarm.openEscrow(content, MID_LEECHER, key.sessionKey.address, PRICE);
+    const session = new MidIntervalDrain({
+      chainId: swarm.chain.chainId,
+      contracts: swarm.contracts,
+      contentId: content.contentId,
+      account: swarm.account(MID_LEECHER).address,
+      escrowId,
+      mode: "exponential",
+      maxBytes: content.size,
+      pricePerMiBCap: PRICE,
+      sessionKey: key.sessionKey,
+      delegation: key.delegation,
+    });
+    const torrent = swarm.attach(swarm.client(), content.infoHash, session);
+    await new Promise<void>((resolve) => torrent.once("done", () => resolve()));
+    assert.ok(drain, "the sybil redeemed mid-interval");
+    await drain;
+    assert.ok(await session.settle(), "the leecher's last voucher reached the seeder");
+    const served = session.ledgers.get(seeder.address)!.received;
+    assert.equal(served, content.size);
+
+    await seeder.flush();
+    const { amount } = await seeder.chain.redeemedBy(escrowId);
+    assert.equal(amount, amountFor(served, PRICE), "the seeder redeemed everything it served, the drain notwithstanding");
   });
 });

@@ -1,8 +1,8 @@
 /**
  * Watch while paying, in Debian's Chromium: Play on the demo video (the WebM `npm start` publishes) starts the paid
  * download and plays it as it arrives, through WebTorrent's service worker; a checkpoint is paid while it plays; a
- * seek to 80% moves the fetch there; stopping early settles the escrow and the refund is the deposit less what the
- * seeder was paid, on-chain.
+ * seek to 80% moves the fetch there; stopping early settles the escrow without a prompt (the session key's Close, sent
+ * to the seeder) and the refund is the deposit less what the seeder was paid, on-chain.
  */
 import assert from "node:assert/strict";
 import { copyFileSync } from "node:fs";
@@ -144,8 +144,9 @@ describe("watching while paying in the browser", () => {
     const progress = Number(await card.getByTestId("download-stats").getAttribute("data-progress"));
     assert.ok(progress < 1, `stopping before the download completes (progress ${progress})`);
     await card.getByTestId("stop-watching").click();
+    // No prompt closes it: the session key's Close goes to the seeder, which redeems its last voucher, closes,
+    // waives and refunds in one transaction; the player shows it settling, then the summary once the refund lands.
     await card.locator("[data-testid=player][data-phase=refunding]").waitFor({ timeout: 60_000 });
-    await seeder.flush(); // the seeder redeems its last voucher and waives its challenge window
     await card.locator("[data-testid=watch-summary][data-settled=true]").waitFor({ timeout: 60_000 });
 
     const [opened] = await swarm.publicClient.getContractEvents({ address: swarm.contracts.escrow, abi: checkpointEscrowAbi, eventName: "EscrowOpened", fromBlock: 0n });
@@ -156,6 +157,10 @@ describe("watching while paying in the browser", () => {
     assert.ok(paid > 0n, "the seeder was paid for the checkpoints it served");
     const [refunded] = await swarm.publicClient.getContractEvents({ address: swarm.contracts.escrow, abi: checkpointEscrowAbi, eventName: "EscrowRefunded", args: { escrowId }, fromBlock: 0n });
     assert.equal(refunded.args.amount, opened.args.deposit! - paid, "the refund is the deposit less what the seeder was paid");
+    const [used] = await swarm.publicClient.getContractEvents({ address: swarm.contracts.escrow, abi: checkpointEscrowAbi, eventName: "CloseSignatureUsed", args: { escrowId }, fromBlock: 0n });
+    assert.equal(used?.args.submitter, seeder.address, "the seeder submitted the session key's Close");
+    const cycle = viewer.wallet.requests.filter((m) => m === "eth_signTypedData_v4" || m === "eth_sendTransaction");
+    assert.deepEqual(cycle, ["eth_signTypedData_v4", "eth_sendTransaction"], "play -> paid -> refunded: the delegation and the deposit, no close or refund prompt");
     const summary = await card.getByTestId("watch-summary").innerText();
     assert.match(summary, /Watched \d+:\d\d, received \d+\.\d MiB, paid .+ ETH, refunded .+ ETH/);
     await card.locator(`[data-testid=watch-refund] [data-wei="${refunded.args.amount}"]`).waitFor();

@@ -6,8 +6,10 @@
  * are signed as the bytes arrive. Stop early stops the download and settles the escrow; the page then shows
  * what was watched, received, paid and refunded.
  *
- * Settling today is two wallet transactions, close then refund once the seeders waived their challenge window (or
- * it passed): `stop` and the refund effect below are the places to switch to a session-key-signed Close.
+ * Settling costs no prompt: stopping the download sends the session key's signed Close to the seeders, which
+ * submit it with their last voucher and waiver (`settleClose`), so the escrow may go from Open straight to refunded.
+ * Only when no seeder was reached does the wallet close it, and then take the refund once the seeders waived
+ * their challenge window (or it passed).
  */
 import { useCallback, useEffect, useRef, useState } from "react";
 import { useTorrents, type AppTorrent } from "../torrent/TorrentContext.tsx";
@@ -22,6 +24,9 @@ import { useEscrowActions } from "./useEscrowActions.ts";
 import { useMyEscrows, type MyEscrow } from "./useMyEscrows.ts";
 
 export type PlaybackPhase = "idle" | "starting" | "playing" | "closing" | "refunding" | "settled" | "failed";
+
+/** Who closes the escrow on Stop: the seeders with the session key's Close (no prompt), or the wallet. */
+export type ClosedBy = "session-key" | "wallet";
 
 export interface WatchSummary {
   watchedSeconds: number;
@@ -67,6 +72,7 @@ export function usePlayback({ entry, download, startDownload }: { entry: AppTorr
   const refundSent = useRef(false);
   const unfollow = useRef<(() => void) | null>(null);
   const [phase, setPhase] = useState<PlaybackPhase>("idle");
+  const [closedBy, setClosedBy] = useState<ClosedBy | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [mutedByBrowser, setMutedByBrowser] = useState(false);
   const [watch, setWatch] = useState<{ watchedSeconds: number; receivedBytes: number; escrowId: bigint | null } | null>(null);
@@ -83,6 +89,7 @@ export function usePlayback({ entry, download, startDownload }: { entry: AppTorr
   const play = useCallback(async () => {
     setError(null);
     setWatch(null);
+    setClosedBy(null);
     setPhase("starting");
     try {
       let torrent: Torrent | undefined = entry?.torrent;
@@ -120,12 +127,23 @@ export function usePlayback({ entry, download, startDownload }: { entry: AppTorr
     }
     const escrowId = download.download?.escrowId ?? entry?.escrowId ?? null;
     const running = entry?.status === "downloading";
-    if (running) await download.stop();
-    setWatch({ watchedSeconds, receivedBytes, escrowId: running ? escrowId : null });
-    if (!running || escrowId === null) return setPhase("settled");
+    if (!running || escrowId === null) {
+      if (running) await download.stop();
+      setWatch({ watchedSeconds, receivedBytes, escrowId: null });
+      return setPhase("settled");
+    }
+    setWatch({ watchedSeconds, receivedBytes, escrowId });
     refundSent.current = false;
+    setClosedBy("session-key");
     setPhase("closing");
-    // Settling: close now, the refund follows once the seeders' challenge window is waived or over (effect below).
+    // The download stops and its session key's Close goes to the seeders, which settle the escrow: their last
+    // voucher, the close, their waiver and the refund in one transaction. The escrow may then be refunded
+    // without ever showing "Closing": the effect below waits for the refund whichever way it comes.
+    const sent = await download.stop();
+    if (sent > 0) return setPhase("refunding");
+    // No seeder reached: the wallet closes it; the refund follows once the seeders' challenge window is waived
+    // or over (effect below).
+    setClosedBy("wallet");
     const receipt = await actions.close(escrowId);
     setPhase(receipt ? "refunding" : "failed");
   }, [actions, download, entry]);
@@ -134,6 +152,9 @@ export function usePlayback({ entry, download, startDownload }: { entry: AppTorr
   useEffect(() => {
     if (phase !== "refunding" || !escrow) return;
     if (escrow.status === "Closed") return setPhase("settled");
+    // Closed by the session key's Close, the seeders take the refund for the user (no prompt); the escrow card's
+    // refund stays the way out if none does.
+    if (closedBy !== "wallet") return;
     const refundable = escrow.status === "Closing" && (escrow.allWaived || (now !== null && now >= escrow.closesAt));
     if (refundable && !refundSent.current && !actions.busy) {
       refundSent.current = true;
@@ -141,8 +162,8 @@ export function usePlayback({ entry, download, startDownload }: { entry: AppTorr
         if (!receipt) setPhase("failed");
       });
     }
-  }, [actions, escrow, now, phase]);
+  }, [actions, closedBy, escrow, now, phase]);
 
   const summary: WatchSummary | null = watch ? { watchedSeconds: watch.watchedSeconds, receivedBytes: watch.receivedBytes, escrow } : null;
-  return { element, phase, error, mutedByBrowser, play, stop, summary, actions, torrent: torrentRef.current };
+  return { element, phase, closedBy, error, mutedByBrowser, play, stop, summary, actions, torrent: torrentRef.current };
 }

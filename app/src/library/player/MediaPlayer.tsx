@@ -20,10 +20,17 @@ const STATUS = {
   idle: "",
   starting: "Starting: the download begins, the player follows as the first bytes arrive…",
   playing: "",
-  closing: "Closing the escrow: confirm in your wallet…",
-  refunding: "Waiting for the seeders' last redemptions, then taking the refund…",
+  closing: "Closing the escrow with your session key's signature…",
+  refunding: "Settling: the seeders redeem their last vouchers with your signed Close and refund the rest to you, no prompt needed…",
   settled: "",
   failed: "",
+} as const;
+
+/** When no seeder could take the signed Close, the wallet closes the escrow and takes the refund. */
+const WALLET_STATUS = {
+  ...STATUS,
+  closing: "No seeder is reachable to settle: close the escrow in your wallet…",
+  refunding: "Waiting for the seeders' last redemptions, then taking the refund…",
 } as const;
 
 interface PlayerProps {
@@ -46,6 +53,7 @@ function Player({ entry, download, startDownload, kind }: PlayerProps & { kind: 
   const active = playback.phase === "starting" || playback.phase === "playing";
   const summary = playback.summary;
   const paid = summary?.escrow?.payments.reduce((sum, p) => sum + p.paid, 0n) ?? 0n;
+  const status = playback.closedBy === "wallet" ? WALLET_STATUS : STATUS;
 
   return (
     <div className="player" data-testid="player" data-phase={playback.phase}>
@@ -63,9 +71,9 @@ function Player({ entry, download, startDownload, kind }: PlayerProps & { kind: 
         }}
       />
       {active && playback.torrent && playback.torrent.pieces.length > 0 && <ArrivedBar torrent={playback.torrent} position={position} />}
-      {STATUS[playback.phase] && (
+      {status[playback.phase] && (
         <p className="muted" role="status">
-          {STATUS[playback.phase]}
+          {status[playback.phase]}
         </p>
       )}
       {playback.mutedByBrowser && active && <p className="muted">Muted: the browser blocks sound until you unmute in the player.</p>}

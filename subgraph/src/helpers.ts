@@ -166,6 +166,10 @@ export function max(a: BigInt, b: BigInt): BigInt {
   return a.gt(b) ? a : b;
 }
 
+export function min(a: BigInt, b: BigInt): BigInt {
+  return a.lt(b) ? a : b;
+}
+
 /** `x^n` in wad by exponentiation by squaring, each product rounded down: BondingCurve.rpow. */
 function rpow(base: BigInt, exponent: u64): BigInt {
   let x = base;

@@ -211,6 +211,7 @@ describe("subgraph mappings on a scripted scenario", () => {
   });
 
   it("escrows and what each seeder redeemed equal CheckpointEscrow's records", async () => {
+    let refundedReservations = 0n;
     for (const escrowId of scenario.escrowIds) {
       const x = entity("Escrow", escrowId.toString());
       const onChain = await read<Record<string, any>>(escrow, e, "escrow", [escrowId]);
@@ -222,15 +223,20 @@ describe("subgraph mappings on a scripted scenario", () => {
       assert.equal(x.pricePerMiB, onChain.pricePerMiB);
       assert.equal(x.deposit, onChain.deposit);
       assert.equal(x.unpaid, onChain.unpaid);
-      assert.equal(x.paid, onChain.deposit - onChain.unpaid);
+      assert.equal(x.reserved, onChain.reserved);
+      assert.equal(x.paid, onChain.deposit - onChain.unpaid - onChain.reserved);
       assert.equal(x.remaining, await read<bigint>(escrow, e, "remaining", [escrowId]));
       assert.equal(x.status, ESCROW_STATUS[onChain.status]);
       assert.equal(x.seederCount, onChain.seeders);
       assert.equal(x.waivers, onChain.waivers);
       assert.equal(x.lastActivity, BigInt(onChain.lastActivity));
       assert.equal(x.closesAt ?? 0n, BigInt(onChain.closesAt));
-      if (onChain.status === 3) assert.equal(x.refunded, onChain.unpaid);
+      if (onChain.status === 3) assert.equal(x.refunded, onChain.unpaid + onChain.reserved);
+      if (onChain.status === 3) refundedReservations += onChain.reserved;
     }
+    const reservations = await logs(escrow, e, "IntervalReserved");
+    assert.ok(reservations.some((l) => (l.args.amount as bigint) > 0n), "seeders reserved their next intervals");
+    assert.ok(refundedReservations > 0n, "a refund returned a reservation nobody used");
     for (const log of await logs(escrow, e, "EscrowOpened")) {
       assert.equal(entity("Escrow", String(log.args.escrowId)).openedAt, await timestampOf(log.blockNumber));
     }
@@ -246,6 +252,7 @@ describe("subgraph mappings on a scripted scenario", () => {
       const onChain = await read<Record<string, any>>(escrow, e, "redeemedBy", [escrowId, seeder]);
       assert.equal(s.amount, onChain.amount);
       assert.equal(s.cumulativeBytes, onChain.cumulativeBytes);
+      assert.equal(s.reserved, onChain.reserved);
       assert.equal(s.waived, onChain.waived);
     }
     const payments = [...(await logs(escrow, e, "VoucherRedeemed")), ...(await logs(escrow, e, "CheckpointReleased"))];

@@ -2,10 +2,10 @@
  * A scripted use of every contract on a real chain (the devchain, local deployment parameters: 600 s epochs,
  * allowances expiring after 3600 s, a 120 s challenge window, a 60 s grace period), touching every event the
  * subgraph handles: contents of both curve kinds, purchases by several accounts (a gift, an overpayment, a
- * transfer), proceeds withdrawn, escrows paid by vouchers (single and batched) and releases, cooperative and
- * timed-out closes and refunds, WS402 sessions settled (one refund deferred, then withdrawn) and reclaimed,
- * rebate receipts in two epochs that both get a pool from sweeps, claims across both epochs (capped shares) and a
- * settlement. Single and batched license transfers.
+ * transfer), proceeds withdrawn, escrows paid by vouchers (single and batched) and releases, reservations of the
+ * next interval (one paid out, one refunded), cooperative and timed-out closes and refunds, WS402 sessions settled
+ * (one refund deferred, then withdrawn) and reclaimed, rebate receipts in two epochs that both get a pool from
+ * sweeps, claims across both epochs (capped shares) and a settlement. Single and batched license transfers.
  */
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -200,7 +200,8 @@ export async function runScenario(driver: ChainDriver): Promise<ScenarioResult> 
     return { message, signature };
   };
   const v1 = await voucher(escrow1, actors.seeder1.address, 10n * MIB);
-  await driver.send(actors.seeder1, escrow, e, "redeem", [v1.message, v1.signature]);
+  // Reserves seeder 1's next interval (10 to 30 MiB), which pays its 30 MiB voucher below.
+  await driver.send(actors.seeder1, escrow, e, "redeemAndReserve", [v1.message, v1.signature]);
   const v2 = await voucher(escrow1, actors.seeder2.address, 30n * MIB);
   await driver.send(actors.owner, escrow, e, "redeem", [v2.message, v2.signature]); // anyone may submit
   const v3 = await voucher(escrow1, actors.seeder1.address, 30n * MIB);
@@ -219,6 +220,10 @@ export async function runScenario(driver: ChainDriver): Promise<ScenarioResult> 
   await driver.send(actors.leecher2, escrow, e, "release", [2n, actors.seeder2.address, 10n * MIB, price]);
   await driver.send(actors.leecher2, escrow, e, "close", [2n]);
   await driver.send(actors.leecher3, escrow, e, "open", [2n, 20n * MIB, price, sessionKey1.address, CheckpointMode.Exponential], amountFor(20n * MIB, price));
+  // Seeder 1 redeems the first checkpoint and reserves the rest (10 to 20 MiB), which it never serves: the refund
+  // returns the reservation.
+  const v4 = await voucher(3n, actors.seeder1.address, 10n * MIB);
+  await driver.send(actors.seeder1, escrow, e, "redeemAndReserve", [v4.message, v4.signature]);
   await driver.send(actors.leecher3, escrow, e, "close", [3n]);
   await chain.increaseTime(CHALLENGE_WINDOW + 1);
   await driver.send(actors.owner, escrow, e, "refund", [2n]);
@@ -337,6 +342,7 @@ export async function runScenario(driver: ChainDriver): Promise<ScenarioResult> 
       { escrowId: 1n, seeder: actors.seeder1.address },
       { escrowId: 1n, seeder: actors.seeder2.address },
       { escrowId: 2n, seeder: actors.seeder2.address },
+      { escrowId: 3n, seeder: actors.seeder1.address },
     ],
     accounts: Object.values(actors).map((a) => a.address),
     userContract,

@@ -1,4 +1,7 @@
-/** CheckpointEscrow: download deposits, seeder payments by voucher or release, closes and refunds. */
+/**
+ * CheckpointEscrow: download deposits, seeder payments by voucher or release, the seeders' reservations of their
+ * next interval, closes and refunds.
+ */
 import { Address, BigInt, ethereum } from "@graphprotocol/graph-ts";
 import {
   ChallengeWaived,
@@ -8,12 +11,13 @@ import {
   EscrowOpened,
   EscrowRefunded,
   IdleExpiryUpdated,
+  IntervalReserved,
   Paused,
   Unpaused,
   VoucherRedeemed,
 } from "../../generated/CheckpointEscrow/CheckpointEscrow";
 import { Escrow, EscrowSeeder, VoucherRedemption } from "../../generated/schema";
-import { ZERO, eventId, getAccount, getDailyStat, getProtocol, max, pairId, touchAccount } from "../helpers";
+import { ZERO, eventId, getAccount, getDailyStat, getProtocol, max, min, pairId, touchAccount } from "../helpers";
 
 /** The Mode enum of the contract, by its Solidity value. */
 const MODES = ["Exponential", "Upfront"];
@@ -58,6 +62,7 @@ export function handleEscrowOpened(event: EscrowOpened): void {
   escrow.deposit = p.deposit;
   escrow.paid = ZERO;
   escrow.unpaid = p.deposit;
+  escrow.reserved = ZERO;
   escrow.remaining = p.deposit;
   escrow.status = "Open";
   escrow.seederCount = 0;
@@ -105,23 +110,18 @@ function recordPayment(
   seeder.escrowEarned = seeder.escrowEarned.plus(paid);
   seeder.save();
 
-  const recordId = pairId(escrow.id, seeder.id);
-  let record = EscrowSeeder.load(recordId);
-  if (record == null) {
-    record = new EscrowSeeder(recordId);
-    record.escrow = escrow.id;
-    record.seeder = seeder.id;
-    record.amount = ZERO;
-    record.cumulativeBytes = ZERO;
-    record.waived = false;
-  }
+  const record = getEscrowSeeder(escrow, seeder.id);
   if (record.amount.isZero()) escrow.seederCount = escrow.seederCount + 1;
   record.amount = record.amount.plus(paid);
   record.cumulativeBytes = max(record.cumulativeBytes, cumulativeBytes);
+  // The seeder's own reservation pays first, the rest comes from what nobody reserved.
+  const fromReservation = min(paid, record.reserved);
+  record.reserved = record.reserved.minus(fromReservation);
   record.save();
 
   escrow.paid = escrow.paid.plus(paid);
-  escrow.unpaid = escrow.unpaid.minus(paid);
+  escrow.reserved = escrow.reserved.minus(fromReservation);
+  escrow.unpaid = escrow.unpaid.minus(paid.minus(fromReservation));
   escrow.remaining = escrow.unpaid;
   escrow.lastActivity = event.block.timestamp;
   escrow.save();
@@ -142,6 +142,42 @@ function recordPayment(
   const day = getDailyStat(event);
   day.escrowPaidToSeeders = day.escrowPaidToSeeders.plus(paid);
   day.save();
+}
+
+/** The seeder's reservation replaced by `amount`: its previous one went back to what any seeder can be paid. */
+export function handleIntervalReserved(event: IntervalReserved): void {
+  const p = event.params;
+  const escrow = Escrow.load(p.escrowId.toString())!;
+  const seederId = p.seeder.toHexString();
+  // A zero reservation for a seeder the escrow has no record of (its deposit ran dry) changes nothing.
+  if (p.amount.isZero() && EscrowSeeder.load(pairId(escrow.id, seederId)) == null) return;
+  const protocol = getProtocol();
+  touchAccount(p.seeder, protocol, event);
+  protocol.save();
+  const record = getEscrowSeeder(escrow, seederId);
+  const previous = record.reserved;
+  record.reserved = p.amount;
+  record.save();
+  escrow.unpaid = escrow.unpaid.plus(previous).minus(p.amount);
+  escrow.reserved = escrow.reserved.minus(previous).plus(p.amount);
+  escrow.remaining = escrow.unpaid;
+  escrow.save();
+}
+
+/** The record of what `seederId` redeemed from `escrow`, new (and unsaved) if it has none. */
+function getEscrowSeeder(escrow: Escrow, seederId: string): EscrowSeeder {
+  const recordId = pairId(escrow.id, seederId);
+  let record = EscrowSeeder.load(recordId);
+  if (record == null) {
+    record = new EscrowSeeder(recordId);
+    record.escrow = escrow.id;
+    record.seeder = seederId;
+    record.amount = ZERO;
+    record.cumulativeBytes = ZERO;
+    record.reserved = ZERO;
+    record.waived = false;
+  }
+  return record;
 }
 
 export function handleEscrowClosing(event: EscrowClosing): void {

@@ -116,12 +116,19 @@ describe("the journey: publish, buy, download from two seeders, seed, claim reba
     assert.equal(used.length, bySeeder ? 1 : 0, bySeeder ? "the seeder submitted the session key's Close" : "the wallet closed it");
   }
 
-  /** The tab's seeder redeems the vouchers and submits the receipts it holds (Seeding page). */
-  async function settleTab(u: UserPage) {
+  /**
+   * The tab's seeder redeems the vouchers and submits the receipts it holds (Seeding page). A voucher below the
+   * file's end was redeemed by the tab as it came in (`redeemAndReserve`, mined before the tab acknowledged it, so
+   * before the download completed): only a voucher for the file's end (`voucherAtEnd`) is left to redeem here.
+   */
+  async function settleTab(u: UserPage, { voucherAtEnd }: { voucherAtEnd: boolean }) {
     await u.page.getByTestId("nav-seeding").click();
-    await u.page.locator("[data-testid=holdings]:not([data-vouchers='0']):not([data-receipts='0'])").waitFor();
-    await u.page.getByTestId("redeem-vouchers").click();
-    await u.page.locator("[data-testid=holdings][data-vouchers='0']").waitFor();
+    const vouchers = voucherAtEnd ? ":not([data-vouchers='0'])" : "[data-vouchers='0']";
+    await u.page.locator(`[data-testid=holdings]${vouchers}:not([data-receipts='0'])`).waitFor();
+    if (voucherAtEnd) {
+      await u.page.getByTestId("redeem-vouchers").click();
+      await u.page.locator("[data-testid=holdings][data-vouchers='0']").waitFor();
+    }
     await u.page.getByTestId("submit-receipts").click();
     await u.page.locator("[data-testid=holdings][data-receipts='0']").waitFor();
   }
@@ -238,7 +245,7 @@ describe("the journey: publish, buy, download from two seeders, seed, claim reba
 
     await headless.flush();
     const publisher = await user(PUBLISHER);
-    await settleTab(publisher);
+    await settleTab(publisher, { voucherAtEnd: false }); // it served part of the file, the headless seeder the rest
     const fromHeadless = await paidTo(headless.address, address(BUYER1));
     const fromTab = await paidTo(address(PUBLISHER), address(BUYER1));
     assert.ok(fromHeadless.bytes > 0n && fromTab.bytes > 0n, `both seeders served: headless ${fromHeadless.bytes}, tab ${fromTab.bytes} bytes`);
@@ -273,7 +280,7 @@ describe("the journey: publish, buy, download from two seeders, seed, claim reba
     const second = await user(BUYER2);
     await download(second);
     await screenshot(second.page, "journey-4-downloaded-from-buyer");
-    await settleTab(seeder);
+    await settleTab(seeder, { voucherAtEnd: true }); // it served the whole file
     const paid = await paidTo(address(BUYER1), address(BUYER2));
     assert.equal(paid.bytes, BigInt(SIZE), "the buyer's tab served the whole file");
     assert.equal(paid.amount, amountFor(BigInt(SIZE), PRICE));
@@ -374,7 +381,7 @@ describe("the journey: publish, buy, download from two seeders, seed, claim reba
     const g = await graphql<{
       content: { supply: string; currentPrice: string; purchaseCount: number; volume: string };
       licenses: { holder: { id: string }; balance: string }[];
-      escrows: { escrowId: string; leecher: { id: string }; deposit: string; paid: string; refunded: string; status: string; payments: { seeder: { id: string }; paid: string; cumulativeBytes: string }[] }[];
+      escrows: { escrowId: string; leecher: { id: string }; deposit: string; paid: string; unpaid: string; reserved: string; refunded: string; status: string; payments: { seeder: { id: string }; paid: string; cumulativeBytes: string }[] }[];
       rebateAllowances: { licensee: { id: string }; funded: string; remaining: string; bytesCredited: string; paidOut: string }[];
       receiptCredits: { seeder: { id: string }; creditedBytes: string; payout: string }[];
       claims: { seeder: { id: string }; amount: string; fromBalance: string }[];
@@ -382,7 +389,7 @@ describe("the journey: publish, buy, download from two seeders, seed, claim reba
     }>(`{
       content(id: "${id}") { supply currentPrice purchaseCount volume }
       licenses(where: { content: "${id}" }) { holder { id } balance }
-      escrows(orderBy: escrowId) { escrowId leecher { id } deposit paid refunded status payments { seeder { id } paid cumulativeBytes } }
+      escrows(orderBy: escrowId) { escrowId leecher { id } deposit paid unpaid reserved refunded status payments { seeder { id } paid cumulativeBytes } }
       rebateAllowances(where: { content: "${id}" }) { licensee { id } funded remaining bytesCredited paidOut }
       receiptCredits(first: 1000) { seeder { id } creditedBytes payout }
       claims { seeder { id } amount fromBalance }
@@ -407,13 +414,15 @@ describe("the journey: publish, buy, download from two seeders, seed, claim reba
     // Escrows and their redemptions.
     assert.equal(g.escrows.length, 2);
     for (const e of g.escrows) {
-      // Once closed, the escrow's `unpaid` is what was refunded.
-      const chainEscrow = await read<{ deposit: bigint; unpaid: bigint; status: number }>({ address: escrow(), abi: checkpointEscrowAbi, functionName: "escrow", args: [BigInt(e.escrowId)] });
+      // Once closed, what nobody was paid nor reserved and the reservations nobody used are what was refunded.
+      const chainEscrow = await read<{ deposit: bigint; unpaid: bigint; reserved: bigint; status: number }>({ address: escrow(), abi: checkpointEscrowAbi, functionName: "escrow", args: [BigInt(e.escrowId)] });
       assert.equal(chainEscrow.status, ESCROW_CLOSED);
       assert.equal(e.status, "Closed");
       assert.equal(BigInt(e.deposit), chainEscrow.deposit);
-      assert.equal(BigInt(e.refunded), chainEscrow.unpaid);
-      assert.equal(BigInt(e.paid), chainEscrow.deposit - chainEscrow.unpaid);
+      assert.equal(BigInt(e.unpaid), chainEscrow.unpaid);
+      assert.equal(BigInt(e.reserved), chainEscrow.reserved);
+      assert.equal(BigInt(e.refunded), chainEscrow.unpaid + chainEscrow.reserved);
+      assert.equal(BigInt(e.paid), chainEscrow.deposit - chainEscrow.unpaid - chainEscrow.reserved);
       const seeders = [...new Set(e.payments.map((p) => p.seeder.id))];
       for (const s of seeders) {
         const redeemed = await read<{ amount: bigint; cumulativeBytes: bigint }>({ address: escrow(), abi: checkpointEscrowAbi, functionName: "redeemedBy", args: [BigInt(e.escrowId), s as Address] });

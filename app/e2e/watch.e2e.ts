@@ -164,6 +164,7 @@ describe("watching while paying in the browser", () => {
     const summary = await card.getByTestId("watch-summary").innerText();
     assert.match(summary, /Watched \d+:\d\d, received \d+\.\d MiB, paid .+ ETH, refunded .+ ETH/);
     await card.locator(`[data-testid=watch-refund] [data-wei="${refunded.args.amount}"]`).waitFor();
+    assert.deepEqual(viewer.cspViolations, [], "streaming through the service worker raised no Content-Security-Policy violation");
     await screenshot(page, "watch-stopped");
   });
 });

@@ -22,7 +22,7 @@
  */
 import { decodePaymentResponseHeader } from "@x402/core/http";
 import type { PaymentPayloadContext, PaymentPayloadResult, PaymentRequirements, SchemeNetworkClient, SettleResponse } from "@x402/core/types";
-import { isAddressEqual, toHex, type PublicClient } from "viem";
+import { isAddressEqual, toHex, type Address, type PublicClient } from "viem";
 import { Ws402Client } from "./client.ts";
 import type { Ws402WalletClient } from "./deposit.ts";
 import { Ws402Error } from "./errors.ts";
@@ -46,6 +46,8 @@ export interface Ws402X402SchemeOptions {
   /** The caller's wallet: it signs the one `open` transaction of each session. */
   walletClient: Ws402WalletClient;
   publicClient: PublicClient;
+  /** The WS402Deposits contract to pay into; defaults to the sdk's deployment for the chain. A gateway naming another is refused. */
+  deposits?: Address;
   /** Seconds a session pays for at most; defaults to the gateway's estimate (x402's `amount`). */
   maxSeconds?: number;
   /** Defaults to the global WebSocket (browsers, Node 22). */
@@ -112,6 +114,7 @@ export class Ws402X402Scheme implements SchemeNetworkClient {
         walletClient: this.#options.walletClient,
         publicClient: this.#options.publicClient,
         maxSeconds: this.#maxSeconds(schema, context?.maxAmountPerPayment),
+        deposits: this.#options.deposits,
         WebSocket: this.#options.WebSocket,
       });
       session = { client, settlementUrl: extra.settlementUrl };

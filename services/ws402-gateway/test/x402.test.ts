@@ -29,7 +29,8 @@ const READ_SECONDS = 3;
 async function runProgram(env: TestEnv, userIndex: number, url: string, args: string[] = []) {
   const options = { env: { ...process.env, X402_PRIVATE_KEY: env.chain.accounts[userIndex]!.privateKey, X402_RPC_URL: env.chain.rpcUrl }, timeout: 120_000 };
   try {
-    const { stdout } = await run(process.execPath, ["--disable-warning=ExperimentalWarning", PROGRAM, url, ...args], options);
+    const known = ["--deposits", env.chain.contracts.WS402Deposits];
+    const { stdout } = await run(process.execPath, ["--disable-warning=ExperimentalWarning", PROGRAM, url, ...known, ...args], options);
     return { code: 0, result: JSON.parse(stdout.trim().split("\n").at(-1)!) as Record<string, unknown>, stderr: "" };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
@@ -60,7 +61,7 @@ describe("WS402 as an x402 scheme", () => {
   /** An x402 client paying with the sdk's scheme from user `userIndex`. */
   function payingClient(userIndex: number) {
     const { walletClient } = env.user(userIndex);
-    const scheme = new Ws402X402Scheme({ walletClient, publicClient: env.publicClient, settlementTimeoutMs: 30_000 });
+    const scheme = new Ws402X402Scheme({ walletClient, publicClient: env.publicClient, deposits: env.chain.contracts.WS402Deposits, settlementTimeoutMs: 30_000 });
     const client = new x402Client()
       .register(caip2(env.chain.chainId), scheme)
       .setSpendControls({ allowedAssets: [{ network: caip2(env.chain.chainId), asset: X402_NATIVE_ASSET }] });
@@ -144,12 +145,25 @@ describe("WS402 as an x402 scheme", () => {
 
   it("an x402 spend cap below the suggested deposit refuses the offer before any transaction", async () => {
     const { walletClient } = env.user(7);
-    const scheme = new Ws402X402Scheme({ walletClient, publicClient: env.publicClient });
+    const scheme = new Ws402X402Scheme({ walletClient, publicClient: env.publicClient, deposits: env.chain.contracts.WS402Deposits });
     const client = new x402Client()
       .register(caip2(env.chain.chainId), scheme)
       .setSpendControls({ allowedAssets: [{ network: caip2(env.chain.chainId), asset: X402_NATIVE_ASSET, maxAmountPerPayment: (PRICE_PER_SECOND * 599n).toString() }] });
     const nonce = await env.publicClient.getTransactionCount({ address: walletClient.account.address });
     await assert.rejects(wrapFetchWithPayment(fetch, client)(docUrl), /rejected by spendControls\.allowedAssets maxAmountPerPayment/);
+    assert.equal(scheme.sessions.length, 0);
+    assert.equal(await env.publicClient.getTransactionCount({ address: walletClient.account.address }), nonce, "no transaction sent");
+  });
+
+  it("a gateway naming a WS402Deposits contract the client does not know is refused before any transaction", async () => {
+    const { walletClient } = env.user(7);
+    const elsewhere = privateKeyToAccount(freshKey()).address;
+    const scheme = new Ws402X402Scheme({ walletClient, publicClient: env.publicClient, deposits: elsewhere });
+    const client = new x402Client()
+      .register(caip2(env.chain.chainId), scheme)
+      .setSpendControls({ allowedAssets: [{ network: caip2(env.chain.chainId), asset: X402_NATIVE_ASSET }] });
+    const nonce = await env.publicClient.getTransactionCount({ address: walletClient.account.address });
+    await assert.rejects(wrapFetchWithPayment(fetch, client)(docUrl), /not the WS402Deposits contract/);
     assert.equal(scheme.sessions.length, 0);
     assert.equal(await env.publicClient.getTransactionCount({ address: walletClient.account.address }), nonce, "no transaction sent");
   });

@@ -20,6 +20,11 @@ describe("buyButtonLabel", () => {
     expect(buyButtonLabel({ ...ready, busy: true })).toBe("Buying…");
   });
 
+  it("says the balance falls short as soon as the quantity is priced, in ETH for people", () => {
+    const label = buyButtonLabel({ ...ready, shortOf: { needed: 1_234_567_890_123_456_789n, balance: 1_000_000_000_000_000n } });
+    expect(label).toBe("Not enough ETH: this needs ≈1.234567 ETH, you have 0.001 ETH");
+  });
+
   it("keeps other curve errors as they are", () => {
     expect(quoteErrorForBuyer("Only 2 licenses left.")).toBe("Only 2 licenses left.");
   });

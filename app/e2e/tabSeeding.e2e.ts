@@ -69,6 +69,16 @@ describe("seeding from a browser tab", () => {
     await card.getByTestId("download").click();
     await card.locator("[data-testid=download-phase][data-phase=done]").waitFor({ timeout: 120_000 });
     await screenshot(leecher.page, "library-downloaded-from-tab");
+    // The seeding tab counts the file data it served, not the protocol's messages (terms, vouchers, receipts).
+    await seeder.page.waitForFunction(
+      (size) => Number(document.querySelector("[data-testid^=seeded-] [data-testid=uploaded]")?.getAttribute("data-bytes")) >= size,
+      SIZE,
+    );
+    assert.equal(Number(await seeder.page.locator("[data-testid^=seeded-] [data-testid=uploaded]").getAttribute("data-bytes")), SIZE);
+    // The leecher tab seeds nothing it did not choose to.
+    await leecher.page.getByTestId("nav-seeding").click();
+    assert.equal(await leecher.page.locator("[data-testid^=seeded-]").count(), 0);
+    await leecher.page.getByTestId("nav-library").click();
 
     const holdings = seeder.page.locator("[data-testid=holdings][data-vouchers='1'][data-receipts='1']");
     await holdings.waitFor();

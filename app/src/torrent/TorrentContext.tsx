@@ -22,7 +22,8 @@ import { TabSeederBackend } from "../seeding/tabSeederBackend.ts";
 import { TabSeederStore } from "../seeding/tabSeederStore.ts";
 import { useWallet } from "../wallet/useWallet.ts";
 import { loadWebTorrent, webTorrentSupported } from "./loadWebTorrent.ts";
-import type { Torrent, WebTorrentClient } from "./webtorrentTypes.ts";
+import { countServedBytes } from "./servedBytes.ts";
+import type { Torrent, TorrentWire, WebTorrentClient } from "./webtorrentTypes.ts";
 
 export type TorrentStatus = "downloading" | "completed" | "seeding";
 
@@ -211,8 +212,9 @@ export function TorrentProvider({ children }: { children: ReactNode }) {
         file,
         config.trackerUrls,
         (t) =>
-          t.on("wire", (wire: { use(ext: unknown): void }) => {
+          t.on("wire", (wire: TorrentWire) => {
             localPeer.infoHash = t.infoHash;
+            countServedBytes(t, wire);
             wire.use(extension);
           }),
         () => credentials.announceOpts(registered, instance.peerId),

@@ -62,7 +62,7 @@ export function EscrowCard({
             </dd>
           </>
         )}
-        <dt>{escrow.status === "Closed" ? "Refunded" : "Unpaid (refundable after close)"}</dt>
+        <dt>{escrow.status === "Closed" ? "Refunded" : unredeemed > 0n ? "Unpaid (refundable after close, less the signed vouchers)" : "Unpaid (refundable after close)"}</dt>
         <dd data-testid="escrow-refund">
           <Eth wei={escrow.status === "Closed" ? (escrow.refunded ?? 0n) : escrow.unpaid} />
         </dd>

@@ -111,6 +111,13 @@ describe("marketplace and publishing in the browser", () => {
     assert.ok(spent >= quoted && spent < quoted + parseEther("0.01"), "paid the quote plus gas; the slippage margin came back");
     await dialog.getByRole("button", { name: "Close" }).click();
     await card.getByText("Owned ×1").waitFor();
+    // One price convention: the chart's latest point is the card's price now, fees included.
+    await page.waitForFunction((id) => {
+      const card = document.querySelector(`[data-testid=content-${id}]`);
+      const caption = card?.querySelector("[data-testid=price-chart] figcaption")?.textContent ?? "";
+      const now = card?.querySelector("[data-testid=current-price]")?.textContent ?? "?";
+      return caption.includes("price with fees") && caption.endsWith(`→ ${now}`);
+    }, String(contentId));
 
     const carol = await user(4);
     await connect(carol);

@@ -168,9 +168,11 @@ describe("paid downloads in the browser", () => {
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     const done = card.locator("[data-testid=download-phase][data-phase=done]");
     assert.equal(await done.count(), 1);
-    // One truth: the panel tells signed vouchers from redeemed ones, as the escrow card does.
+    // One truth: the panel tells signed vouchers from redeemed ones, as the escrow card does — settled, they are
+    // redeemed, no longer "signed, not yet redeemed".
     assert.doesNotMatch(await done.innerText(), /every seeder is paid/);
-    assert.match(await done.innerText(), /signed, not yet redeemed/);
+    await card.getByText(/the seeders redeemed your vouchers and the rest of your deposit came back/).waitFor();
+    assert.doesNotMatch(await done.innerText(), /not yet redeemed/);
     assert.doesNotMatch(await card.innerText(), /refused to serve you|no_escrow/);
     await screenshot(u.page, "library-refunded-download");
     // A download never chosen for seeding is not listed as seeded.

@@ -279,7 +279,7 @@ describe("the journey: publish, buy, download from two seeders, seed, claim reba
     assert.equal(paid.bytes, BigInt(SIZE), "the buyer's tab served the whole file");
     assert.equal(paid.amount, amountFor(BigInt(SIZE), PRICE));
     assert.equal(paid.credited, BigInt(SIZE));
-    // The Seeding page counts what the tab uploaded: the whole file.
+    // The Seeding page counts the file data the tab served: the whole file.
     await seeder.page.waitForFunction(
       ([hash, size]) => Number(document.querySelector(`[data-testid=seeded-${hash}] [data-testid=uploaded]`)?.getAttribute("data-bytes")) >= Number(size),
       [infoHash, SIZE] as const,

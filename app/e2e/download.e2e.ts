@@ -120,6 +120,14 @@ describe("paid downloads in the browser", () => {
     assert.equal(opened.args.deposit, deposit);
     // The final voucher covers the whole file.
     await card.locator(`[data-testid=voucher][data-bytes="${SIZE}"]`).waitFor();
+    // One truth while the seeder has not settled yet: what it redeemed on-chain plus what it holds signed is the
+    // price of the file, the same figure as the panel's final voucher (read at one instant: it settles any moment).
+    const split = await u.page.evaluate((id) => {
+      const card = document.querySelector(`[data-testid=escrow-${id}]`);
+      const wei = (testId: string) => card?.querySelector(`[data-testid=${testId}] [data-wei]`)?.getAttribute("data-wei") ?? null;
+      return { status: card?.getAttribute("data-status") ?? null, redeemed: wei("escrow-paid"), signed: wei("escrow-signed") };
+    }, String(escrowId));
+    if (split.status === "Open" && split.signed !== null) assert.equal(BigInt(split.redeemed ?? "0") + BigInt(split.signed), amountFor(BigInt(SIZE), PRICE));
     await screenshot(u.page, "library-downloaded");
 
     const [download] = await Promise.all([u.page.waitForEvent("download"), card.getByTestId("save-file").click()]);
@@ -138,17 +146,40 @@ describe("paid downloads in the browser", () => {
     await escrowCard.locator(`[data-testid=escrow-refund] [data-wei="${deposit - paid}"]`).waitFor();
     await escrowCard.locator(`[data-testid=escrow-paid] [data-wei="${paid}"]`).waitFor();
     await escrowCard.locator("[data-testid=checkpoint-timeline] li[data-state=paid]").nth(1).waitFor();
+    // Each checkpoint shows what the seeder charges for it, and the escrow's price cap as the cap.
+    const rows = await escrowCard.locator("[data-testid=checkpoint-timeline] li").evaluateAll((lis) =>
+      lis.map((li) => ({
+        bytes: li.getAttribute("data-bytes")!,
+        charged: li.querySelector("[data-testid=charged] [data-wei]")?.getAttribute("data-wei"),
+        cap: li.querySelector("[data-testid=cap]")?.textContent ?? "",
+        capWei: li.querySelector("[data-testid=cap] [data-wei]")?.getAttribute("data-wei"),
+      })),
+    );
+    assert.ok(rows.length > 1);
+    for (const row of rows) {
+      assert.equal(row.charged, amountFor(BigInt(row.bytes), PRICE).toString());
+      assert.equal(row.capWei, amountFor(BigInt(row.bytes), PRICE_CAP).toString());
+      assert.match(row.cap, /^cap /);
+    }
+    assert.doesNotMatch(await escrowCard.innerText(), /≤/);
     const cycle = u.wallet.requests.filter((m) => m === "eth_signTypedData_v4" || m === "eth_sendTransaction");
     assert.deepEqual(cycle, ["eth_signTypedData_v4", "eth_sendTransaction"], "open -> paid -> refunded: the delegation and the deposit, no close or refund prompt");
     // A completed download stays shown as completed and paid: no refusal once the seeder ends its wire.
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     const done = card.locator("[data-testid=download-phase][data-phase=done]");
     assert.equal(await done.count(), 1);
-    // One truth: the panel tells signed vouchers from redeemed ones, as the escrow card does.
+    // One truth: the panel tells signed vouchers from redeemed ones, as the escrow card does — settled, they are
+    // redeemed, no longer "signed, not yet redeemed".
     assert.doesNotMatch(await done.innerText(), /every seeder is paid/);
-    assert.match(await done.innerText(), /signed, not yet redeemed/);
+    await card.getByText(/the seeders redeemed your vouchers and the rest of your deposit came back/).waitFor();
+    assert.doesNotMatch(await done.innerText(), /not yet redeemed/);
     assert.doesNotMatch(await card.innerText(), /refused to serve you|no_escrow/);
     await screenshot(u.page, "library-refunded-download");
+    // A download never chosen for seeding is not listed as seeded.
+    await u.page.getByTestId("nav-seeding").click();
+    await u.page.getByText("Nothing yet. Publish a file, finish a download, or pick a file you already have.").waitFor();
+    assert.equal(await u.page.locator(`[data-testid=seeded-${content.infoHash}]`).count(), 0);
+    await u.page.getByTestId("nav-library").click();
   });
 
   it("declines a seeder that asks more than the price cap, says so, and refunds the whole deposit", async () => {

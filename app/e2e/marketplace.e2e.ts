@@ -1,7 +1,7 @@
 /**
  * Browser journeys on the marketplace and publishing, against the devchain, with the test wallet announced over
  * EIP-6963 in place of MetaMask: connect, wrong network → switch (adding the chain), buy at the quoted price and
- * see the next buyer pay more, the slippage guard when the price moves, a declined signature, insufficient funds,
+ * see the next buyer pay more, the slippage guard when the price moves, a declined signature, a quantity the balance cannot cover,
  * publishing a file created in the browser.
  */
 import assert from "node:assert/strict";
@@ -104,11 +104,20 @@ describe("marketplace and publishing in the browser", () => {
     await dialog.getByTestId("confirm-buy").click();
     await dialog.getByTestId("buy-result").waitFor();
     await screenshot(page, "buy-confirmed");
+    // One price convention: the next license as the marketplace card prices it, fees included.
+    assert.equal(await wei(page, "next-total"), await quoteTotal(stack, contentId));
     assert.equal(await licenseBalance(stack, bob.wallet.account.address, contentId), 1n);
     const spent = before - (await stack.publicClient.getBalance({ address: bob.wallet.account.address }));
     assert.ok(spent >= quoted && spent < quoted + parseEther("0.01"), "paid the quote plus gas; the slippage margin came back");
     await dialog.getByRole("button", { name: "Close" }).click();
     await card.getByText("Owned ×1").waitFor();
+    // One price convention: the chart's latest point is the card's price now, fees included.
+    await page.waitForFunction((id) => {
+      const card = document.querySelector(`[data-testid=content-${id}]`);
+      const caption = card?.querySelector("[data-testid=price-chart] figcaption")?.textContent ?? "";
+      const now = card?.querySelector("[data-testid=current-price]")?.textContent ?? "?";
+      return caption.includes("price with fees") && caption.endsWith(`→ ${now}`);
+    }, String(contentId));
 
     const carol = await user(4);
     await connect(carol);
@@ -173,7 +182,7 @@ describe("marketplace and publishing in the browser", () => {
     assert.equal(await licenseBalance(stack, wallet.account.address, contentId), 1n);
   });
 
-  it("explains insufficient funds before the wallet opens", async () => {
+  it("says what is wrong on the Buy button as the quantity is typed: invalid, then more than the balance covers", async () => {
     const frank = await user(8);
     await stack.publicClient.request({
       method: "hardhat_setBalance" as never,
@@ -182,10 +191,16 @@ describe("marketplace and publishing in the browser", () => {
     const { page, wallet } = frank;
     await connect(frank);
     await page.getByTestId(`content-${contentId}`).getByTestId("buy").click();
-    await page.getByTestId("confirm-buy").click();
-    const error = page.locator("[data-error-kind=insufficient-funds]");
-    await error.waitFor();
-    assert.match(await error.innerText(), /Insufficient funds/);
+    const button = page.getByTestId("confirm-buy");
+    await page.getByTestId("buy-quantity").fill("0");
+    assert.equal(await button.innerText(), "Enter a quantity of 1 or more");
+    assert.ok(await button.isDisabled());
+    await page.getByTestId("buy-quantity").fill("2");
+    const short = page.getByTestId("buy-short");
+    await short.waitFor();
+    assert.match(await button.innerText(), /^Not enough ETH: this needs ≈?0\.\d{1,6} ETH, you have 0\.001 ETH$/);
+    assert.ok(await button.isDisabled(), "no purchase the balance cannot cover");
+    assert.doesNotMatch(await page.getByTestId("buy-dialog").innerText(), /\d\.\d{7,}/, "no amount printed to 18 decimals");
     await screenshot(page, "buy-insufficient-funds");
     assert.ok(!wallet.requests.includes("eth_sendTransaction"), "the wallet was never asked to send");
   });

@@ -86,6 +86,14 @@ describe("WS402 sessions in the browser", () => {
     assert.ok(settled.args.elapsedSeconds! >= 2n);
     assert.equal(settled.args.paidToProvider! + settled.args.refundedToUser!, deposit);
     assert.equal(BigInt((await u.page.getByTestId("session-refund-amount").locator("[data-wei]").getAttribute("data-wei"))!), settled.args.refundedToUser);
+    // The meter agrees with the outcome: the settled seconds and amounts, not the last usage update.
+    const meter = live.getByTestId("meter");
+    assert.equal(await meter.getAttribute("data-source"), "settlement");
+    assert.equal(BigInt((await meter.getAttribute("data-shown"))!), settled.args.elapsedSeconds);
+    const seconds = Number(settled.args.elapsedSeconds);
+    assert.match(await meter.innerText(), new RegExp(`^${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")} / `));
+    assert.equal(BigInt((await live.getByTestId("spent").locator("[data-wei]").getAttribute("data-wei"))!), settled.args.paidToProvider);
+    assert.equal(BigInt((await live.getByTestId("remaining").locator("[data-wei]").getAttribute("data-wei"))!), settled.args.refundedToUser);
     await screenshot(u.page, "session-ended");
   });
 

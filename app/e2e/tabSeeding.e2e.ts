@@ -1,7 +1,7 @@
 /**
  * A browser tab seeds what it published, through the w3t_pay seeder extension, to a licensed leecher in another
- * tab that pays it checkpoint by checkpoint; the seeder tab then redeems the vouchers and submits the receipts from
- * the Seeding page, and its earnings match the chain.
+ * tab that pays it checkpoint by checkpoint; the seeder tab settles the leecher's signed Close (last voucher, close,
+ * waiver, refund) and submits the receipts from the Seeding page, and its earnings match the chain.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -69,12 +69,38 @@ describe("seeding from a browser tab", () => {
     await card.getByTestId("download").click();
     await card.locator("[data-testid=download-phase][data-phase=done]").waitFor({ timeout: 120_000 });
     await screenshot(leecher.page, "library-downloaded-from-tab");
+    // The seeding tab counts the file data it served, not the protocol's messages (terms, vouchers, receipts).
+    await seeder.page.waitForFunction(
+      (size) => Number(document.querySelector("[data-testid^=seeded-] [data-testid=uploaded]")?.getAttribute("data-bytes")) >= size,
+      SIZE,
+    );
+    assert.equal(Number(await seeder.page.locator("[data-testid^=seeded-] [data-testid=uploaded]").getAttribute("data-bytes")), SIZE);
+    // The leecher tab seeds nothing it did not choose to.
+    await leecher.page.getByTestId("nav-seeding").click();
+    assert.equal(await leecher.page.locator("[data-testid^=seeded-]").count(), 0);
+    await leecher.page.getByTestId("nav-library").click();
 
-    const holdings = seeder.page.locator("[data-testid=holdings][data-vouchers='1'][data-receipts='1']");
+    // The leecher's session key signed Close reaches the tab, which settles it as the headless seeder does: its last
+    // voucher, the close, its waiver and — the only paid seeder — the leecher's refund, in one transaction. The
+    // leecher's wallet is asked for nothing more.
+    const [opened] = await stack.publicClient.getContractEvents({ address: stack.chain.contracts.CheckpointEscrow, abi: checkpointEscrowAbi, eventName: "EscrowOpened", args: { leecher: leecher.wallet.account.address }, fromBlock: 0n });
+    const escrowId = opened.args.escrowId!;
+    await leecher.page.locator(`[data-testid=escrow-${escrowId}][data-status=Closed]`).waitFor({ timeout: 60_000 });
+    const [used] = await stack.publicClient.getContractEvents({ address: stack.chain.contracts.CheckpointEscrow, abi: checkpointEscrowAbi, eventName: "CloseSignatureUsed", args: { escrowId }, fromBlock: 0n });
+    assert.equal(used.args.submitter, seeder.wallet.account.address, "the tab seeder submitted the session key's Close");
+    const [refunded] = await stack.publicClient.getContractEvents({ address: stack.chain.contracts.CheckpointEscrow, abi: checkpointEscrowAbi, eventName: "EscrowRefunded", args: { escrowId }, fromBlock: 0n });
+    assert.equal(refunded.args.amount, opened.args.deposit! - amountFor(BigInt(SIZE), PRICE));
+    assert.deepEqual(
+      leecher.wallet.requests.filter((m) => m === "eth_signTypedData_v4" || m === "eth_sendTransaction"),
+      ["eth_signTypedData_v4", "eth_sendTransaction"],
+      "the delegation and the deposit: no close or refund prompt",
+    );
+    await screenshot(leecher.page, "library-refunded-by-tab-seeder");
+
+    // Its last voucher was redeemed in that settlement; the receipt waits for the Seeding page.
+    const holdings = seeder.page.locator("[data-testid=holdings][data-vouchers='0'][data-receipts='1']");
     await holdings.waitFor();
     await screenshot(seeder.page, "seeding-tab-holdings");
-    await seeder.page.getByTestId("redeem-vouchers").click();
-    await seeder.page.locator("[data-testid=holdings][data-vouchers='0']").waitFor();
     await seeder.page.getByTestId("submit-receipts").click();
     await seeder.page.locator("[data-testid=holdings][data-receipts='0']").waitFor();
 

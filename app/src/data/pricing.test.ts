@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseEther } from "viem";
-import { formatGrowth, priceSummary } from "./pricing.ts";
+import { formatGrowth, priceSummary, withFees } from "./pricing.ts";
 import type { ContentRecord } from "./types.ts";
 
 const base: ContentRecord = {
@@ -42,5 +42,14 @@ describe("priceSummary", () => {
     const s = priceSummary({ ...base, curve: 1, growth: 1000n, supply: 1n }, 0n);
     expect(s.current?.curvePrice).toBe(parseEther("0.011"));
     expect(formatGrowth(s.growthBps)).toBe("+10.0%");
+  });
+});
+
+describe("withFees", () => {
+  it("adds the fees to a curve price exactly as the quote does, to the wei", () => {
+    for (const supply of [0n, 1n, 7n]) {
+      const { current } = priceSummary({ ...base, supply, basePrice: 10_000_000_000_000_007n }, 333n);
+      expect(withFees(current!.curvePrice, 333n, 500n)).toBe(current!.total);
+    }
   });
 });

@@ -24,6 +24,11 @@ export function quoteFor(c: ContentRecord, networkFeeBps: bigint, quantity: bigi
   return quote({ curve: c.curve, basePrice: c.basePrice, growth: c.growth }, supply, quantity, networkFeeBps, BigInt(c.bountyFeeBps));
 }
 
+/** A curve price as buyers pay it, fees included: the marketplace's one price convention (as `quote` adds them). */
+export function withFees(curvePrice: bigint, networkFeeBps: bigint, bountyFeeBps: bigint): bigint {
+  return curvePrice + (curvePrice * networkFeeBps) / 10_000n + (curvePrice * bountyFeeBps) / 10_000n;
+}
+
 export function priceSummary(c: ContentRecord, networkFeeBps: bigint): PriceSummary {
   const left = remaining(c);
   const soldOut = left !== null && left <= 0n;

@@ -18,6 +18,13 @@ describe("describeError", () => {
     expect(d.message).toContain("0.0154 ETH");
   });
 
+  it("shows amounts with a few decimals, not 18", () => {
+    const d = describeError(revert("SlippageExceeded", [1_234_567_890_123_456_789n, 48_000_000_000_000n]));
+    expect(d.message).toContain("≈1.234567 ETH");
+    expect(d.message).toContain("0.000048 ETH");
+    expect(d.message).not.toContain("1.234567890123456789");
+  });
+
   it("points a publisher at the existing content", () => {
     const d = describeError(revert("InfohashAlreadyRegistered", [`0x${"ab".repeat(32)}`, 7n]));
     expect(d.title).toMatch(/already published/);

@@ -2,7 +2,8 @@
  * Turns anything thrown by a wallet, viem, a contract or a service into what the user reads: a kind (which the
  * UI maps to a way out), a title and a sentence. Contract reverts are decoded by name with their arguments.
  */
-import { BaseError, ContractFunctionRevertedError, formatEther, InsufficientFundsError, UserRejectedRequestError } from "viem";
+import { formatEth } from "../format/formatEth.ts";
+import { BaseError, ContractFunctionRevertedError, InsufficientFundsError, UserRejectedRequestError } from "viem";
 
 export type ErrorKind =
   | "rejected"
@@ -27,7 +28,7 @@ const USER_REJECTED_CODE = 4001;
 const UNKNOWN_CHAIN_CODE = 4902;
 
 function eth(value: unknown): string {
-  return typeof value === "bigint" ? `${formatEther(value)} ETH` : String(value);
+  return typeof value === "bigint" ? `${formatEth(value)} ETH` : String(value);
 }
 
 /** Messages for the custom errors a user can meet in the app; others fall back to their name. */

@@ -25,6 +25,7 @@ import { useWallet } from "../wallet/useWallet.ts";
 import { DelegationNotice } from "./DelegationNotice.tsx";
 import { loadDownloadKey, newDelegationExpiry } from "./downloadKey.ts";
 import { MediaPlayer } from "./player/MediaPlayer.tsx";
+import { useMyEscrows } from "./useMyEscrows.ts";
 
 /** The three ways to pay seeders offered to the user. */
 const PAYMENT_CHOICES = {
@@ -54,6 +55,9 @@ const PHASES = {
   failed: "",
 } as const;
 
+/** A completed download once its escrow is settled: the vouchers are no longer only signed. */
+const DONE_AND_SETTLED = "Complete and paid: the seeders redeemed your vouchers and the rest of your deposit came back (the escrow card shows the amounts).";
+
 const DEFAULT_PRICE_CAP_ETH = "0.0001";
 
 function parseCap(text: string): bigint | null {
@@ -77,6 +81,10 @@ export function DownloadPanel({ content, entry }: { content: ContentRecord; entr
   const [capText, setCapText] = useState(DEFAULT_PRICE_CAP_ETH);
   const [saveError, setSaveError] = useState<string | null>(null);
   const cap = parseCap(capText);
+  // The same escrow record as the escrow card's (one query), so the panel and the card tell the same story.
+  const escrows = useMyEscrows(address);
+  const escrowId = download.download?.escrowId ?? entry?.escrowId;
+  const settled = escrows.data?.find((e) => e.escrowId === escrowId)?.status === "Closed";
 
   /** Seeds the downloaded file through the seeder extension (the download's own torrent never uploads). */
   async function seedIt() {
@@ -143,7 +151,7 @@ export function DownloadPanel({ content, entry }: { content: ContentRecord; entr
       {escrowActions.error && <ErrorNotice error={escrowActions.error} onDismiss={escrowActions.reset} />}
       {PHASES[download.phase] && (
         <p className="muted" role="status" data-testid="download-phase" data-phase={download.phase}>
-          {PHASES[download.phase]}
+          {download.phase === "done" && settled ? DONE_AND_SETTLED : PHASES[download.phase]}
         </p>
       )}
       <MediaPlayer content={content} entry={entry} download={download} startDownload={async () => (cap !== null ? start(cap) : undefined)} />

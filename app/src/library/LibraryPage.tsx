@@ -9,12 +9,25 @@ import { EscrowCard } from "./EscrowCard.tsx";
 import { LicenseCard } from "./LicenseCard.tsx";
 import { useMyEscrows } from "./useMyEscrows.ts";
 import { useEffect, useReducer } from "react";
+import type { Address } from "viem";
 
 /** Bytes covered by the vouchers this tab's session key signed for a download, all seeders together. */
 function signedBytes(entry: AppTorrent | undefined): bigint {
   let total = 0n;
   for (const ledger of entry?.session?.ledgers.values() ?? []) total += ledger.voucher?.cumulativeBytes ?? 0n;
   return total;
+}
+
+/** What this tab's session key signed to each seeder of a download, in wei (its latest voucher per seeder). */
+function signedAmounts(entry: AppTorrent | undefined): Map<Address, bigint> {
+  const signed = new Map<Address, bigint>();
+  for (const ledger of entry?.session?.ledgers.values() ?? []) if (ledger.voucher) signed.set(ledger.seeder, ledger.voucher.cumulativeAmount);
+  return signed;
+}
+
+/** The prices the seeders of a download asked in their terms. */
+function seederPrices(entry: AppTorrent | undefined): bigint[] {
+  return [...(entry?.session?.ledgers.values() ?? [])].map((l) => l.pricePerMiB);
 }
 
 /** Re-renders every second while a download runs: its session (vouchers, releases) changes outside React. */
@@ -67,16 +80,21 @@ export function LibraryPage() {
         {escrows.data && escrows.data.length > 0 && (
           <>
             <h2>Download escrows</h2>
-            {escrows.data.map((escrow) => (
-              <EscrowCard
-                key={escrow.escrowId.toString()}
-                escrow={escrow}
-                name={byId.get(escrow.contentId)?.metadata.name ?? `#${escrow.contentId}`}
-                receivedBytes={BigInt(torrents.find((t) => t.escrowId === escrow.escrowId)?.torrent.downloaded ?? 0)}
-                signedBytes={signedBytes(torrents.find((t) => t.escrowId === escrow.escrowId))}
-                releases={torrents.find((t) => t.escrowId === escrow.escrowId)?.session?.releases ?? []}
-              />
-            ))}
+            {escrows.data.map((escrow) => {
+              const entry = torrents.find((t) => t.escrowId === escrow.escrowId);
+              return (
+                <EscrowCard
+                  key={escrow.escrowId.toString()}
+                  escrow={escrow}
+                  name={byId.get(escrow.contentId)?.metadata.name ?? `#${escrow.contentId}`}
+                  receivedBytes={BigInt(entry?.torrent.downloaded ?? 0)}
+                  signedBytes={signedBytes(entry)}
+                  signedAmounts={signedAmounts(entry)}
+                  seederPrices={seederPrices(entry)}
+                  releases={entry?.session?.releases ?? []}
+                />
+              );
+            })}
           </>
         )}
       </RequireWallet>

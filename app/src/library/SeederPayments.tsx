@@ -1,4 +1,7 @@
-/** Per seeder of a running download: bytes received, the latest voucher signed or checkpoint released, acknowledged or not. */
+/**
+ * Per seeder of a running download: bytes received, the latest voucher signed (the seeder redeems it later: the
+ * escrow card shows what was redeemed) or checkpoint released on-chain, acknowledged or not.
+ */
 import { Eth } from "../format/Eth.tsx";
 import { formatBytes } from "../format/formatBytes.ts";
 import { shortAddress } from "../format/shortAddress.ts";
@@ -13,7 +16,7 @@ export function SeederPayments({ ledgers }: { ledgers: LedgerView[] }) {
           <th>Seeder</th>
           <th>Price/MiB</th>
           <th>Received</th>
-          <th>Paid (voucher or release)</th>
+          <th>Signed voucher or release</th>
           <th>Receipt</th>
         </tr>
       </thead>
@@ -26,8 +29,8 @@ export function SeederPayments({ ledgers }: { ledgers: LedgerView[] }) {
             </td>
             <td>{formatBytes(l.received)}</td>
             <td data-testid="voucher" data-bytes={l.voucherBytes.toString()} data-release-tx={l.releaseTx ?? undefined}>
-              {formatBytes(l.voucherBytes)} · <Eth wei={l.voucherAmount} /> {l.releaseTx ? "on-chain " : ""}
-              {l.acked ? "✓" : "(sent)"}
+              {formatBytes(l.voucherBytes)} · <Eth wei={l.voucherAmount} /> {l.releaseTx ? "released on-chain" : "signed"}
+              {l.acked ? ", acknowledged" : ", sent"}
             </td>
             <td>{l.refusal ?? formatBytes(l.receiptBytes)}</td>
           </tr>

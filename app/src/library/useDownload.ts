@@ -6,11 +6,12 @@
  * seeders' terms, vouchers and refusals are surfaced as they happen. Failures say what to do: the wallet declined,
  * not enough funds, no tracker, tracker unreachable, no peers, a seeder refusing.
  */
+import { formatEth } from "../format/formatEth.ts";
 import { startPaidDownload, type PaidDownload } from "@web3torrent/sdk/paidDownload";
 import { RefusalReason, type PaymentModeName, type PaymentStrategy } from "@web3torrent/sdk/wire/messages";
 import type { PaymentPause } from "@web3torrent/sdk/wire/leecherSession";
 import { useCallback, useState } from "react";
-import { formatEther, type Address, type PublicClient } from "viem";
+import { type Address, type PublicClient } from "viem";
 import { checkpointEscrowAbi } from "@web3torrent/sdk/generated/contracts";
 import { useConfig, usePublicClient } from "wagmi";
 import { getBalance, getWalletClient } from "wagmi/actions";
@@ -102,7 +103,7 @@ export function useDownload(content: ContentRecord) {
           setProblem({
             kind: "wallet",
             message: "",
-            error: { kind: "insufficient-funds", title: "Insufficient funds", message: `The deposit is ${formatEther(deposit)} ETH plus gas; your balance is ${formatEther(balance.value)} ETH. Lower the price cap or add ETH.` },
+            error: { kind: "insufficient-funds", title: "Insufficient funds", message: `The deposit is ${formatEth(deposit)} ETH plus gas; your balance is ${formatEth(balance.value)} ETH. Lower the price cap or add ETH.` },
           });
           return undefined;
         }

@@ -4,7 +4,9 @@
  */
 import { useEffect, useState } from "react";
 import { isAddress, type Address } from "viem";
+import { useBalance } from "wagmi";
 import type { Quote } from "@web3torrent/sdk/bondingCurve";
+import { useAppConfig } from "../config/ConfigContext.tsx";
 import { useLiveContent } from "../data/useLiveContent.ts";
 import { quoteFor } from "../data/pricing.ts";
 import type { ContentRecord } from "../data/types.ts";
@@ -29,11 +31,13 @@ interface FrozenQuote {
 export function BuyDialog({ content, onClose, onBought }: { content: ContentRecord; onClose: () => void; onBought?: () => void }) {
   const live = useLiveContent(content.contentId);
   const { address } = useWallet();
+  const config = useAppConfig();
+  const balance = useBalance({ address, chainId: config.chainId, query: { enabled: !!address, refetchInterval: 4_000 } });
   const [quantityText, setQuantityText] = useState("1");
   const [slippageText, setSlippageText] = useState(DEFAULT_SLIPPAGE);
   const [giftTo, setGiftTo] = useState("");
   const [frozen, setFrozen] = useState<FrozenQuote | null>(null);
-  const [result, setResult] = useState<BuyResult | null>(null);
+  const [result, setResult] = useState<(BuyResult & { nextTotal: bigint | null }) | null>(null);
   const tx = useBuyLicense();
 
   const quantity = /^\d+$/.test(quantityText) && BigInt(quantityText) > 0n ? BigInt(quantityText) : null;
@@ -62,12 +66,17 @@ export function BuyDialog({ content, onClose, onBought }: { content: ContentReco
   }, [frozen, liveQuote]);
   const moved = agreed && liveQuote && liveQuote.quote.total !== agreed.quote.total;
   const maxTotal = agreed && slippageBps !== null ? maxTotalFor(agreed.quote.total, slippageBps) : null;
+  // The wallet sends the slippage limit (the unused part comes back), so that is what the balance must cover.
+  const shortOf = maxTotal !== null && balance.data && balance.data.value < maxTotal ? { needed: maxTotal, balance: balance.data.value } : null;
 
   async function confirm() {
     if (!agreed || maxTotal === null || !quantity || !recipient) return;
     const bought = await tx.buy(content.contentId, quantity, recipient, maxTotal);
     if (bought) {
-      setResult(bought);
+      // The next license priced as the marketplace card prices it: curve price plus fees.
+      const soldOut = content.maxSupply !== 0n && bought.newSupply >= content.maxSupply;
+      const nextTotal = soldOut ? null : quoteFor(content, agreed.networkFeeBps, 1n, bought.newSupply).total;
+      setResult({ ...bought, nextTotal });
       onBought?.();
     }
   }
@@ -86,7 +95,18 @@ export function BuyDialog({ content, onClose, onBought }: { content: ContentReco
             <strong>License bought</strong>
             <p>
               {result.quantity.toString()} license{result.quantity === 1n ? "" : "s"} for <Eth wei={result.total} />. You now hold it in
-              your Library, ready to download. The next license costs <Eth wei={result.nextPrice} /> (curve price).
+              your Library, ready to download.{" "}
+              {result.nextTotal === null ? (
+                "That was the last license."
+              ) : (
+                <>
+                  The next license costs{" "}
+                  <span data-testid="next-total">
+                    <Eth wei={result.nextTotal} />
+                  </span>{" "}
+                  with fees, as the marketplace prices it.
+                </>
+              )}
             </p>
             <div className="notice-actions">
               <a className="button" href="#/library">
@@ -117,6 +137,12 @@ export function BuyDialog({ content, onClose, onBought }: { content: ContentReco
             {slippageBps === null && <p className="field-error">Enter a slippage limit between 0 and 50 %.</p>}
             {recipient === null && <p className="field-error">The gift address is not an Ethereum address.</p>}
             {quoteError && <p className="field-error">{quoteError}</p>}
+            {shortOf && (
+              <p className="field-error" data-testid="buy-short">
+                Your balance, <Eth wei={shortOf.balance} />, does not cover <Eth wei={shortOf.needed} /> (the price with your slippage limit) plus gas. Buy fewer
+                licenses or add ETH.
+              </p>
+            )}
             {live.error && <ErrorNotice error={live.error} />}
             {agreed && !quoteError && (
               <>
@@ -161,7 +187,7 @@ export function BuyDialog({ content, onClose, onBought }: { content: ContentReco
                 <button
                   type="button"
                   onClick={confirm}
-                  disabled={!agreed || maxTotal === null || !recipient || tx.busy || !!quoteError}
+                  disabled={!agreed || maxTotal === null || !recipient || tx.busy || !!quoteError || !!shortOf}
                   data-testid="confirm-buy"
                 >
                   {buyButtonLabel({
@@ -171,6 +197,7 @@ export function BuyDialog({ content, onClose, onBought }: { content: ContentReco
                     quoted: !!agreed,
                     recipientValid: !!recipient,
                     slippageValid: slippageBps !== null,
+                    shortOf,
                   })}
                 </button>
               </RequireWallet>

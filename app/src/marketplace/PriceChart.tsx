@@ -1,4 +1,7 @@
-/** The price history of a content as a small line chart: curve price per license against licenses sold. */
+/**
+ * The price history of a content as a small line chart: the price of the next license against licenses sold, fees
+ * included (`priced`), as the card's prices are.
+ */
 import type { PricePoint } from "../data/types.ts";
 import { formatEth } from "../format/formatEth.ts";
 
@@ -6,10 +9,23 @@ const WIDTH = 240;
 const HEIGHT = 64;
 const PAD = 4;
 
-export function PriceChart({ basePrice, points, current }: { basePrice: bigint; points: PricePoint[]; current: bigint | null }) {
+export function PriceChart({
+  basePrice,
+  points,
+  current,
+  priced,
+}: {
+  basePrice: bigint;
+  points: PricePoint[];
+  /** The next license's curve price now. */
+  current: bigint | null;
+  /** A curve price with the content's fees added. */
+  priced: (curvePrice: bigint) => bigint;
+}) {
   // Start at the base price (supply 0), one point per purchase at the price of the next license.
-  const series: { x: bigint; y: bigint }[] = [{ x: 0n, y: basePrice }, ...points.map((p) => ({ x: p.supply, y: p.nextPrice }))];
-  if (current !== null && series[series.length - 1].y !== current) series.push({ x: series[series.length - 1].x + 1n, y: current });
+  const series: { x: bigint; y: bigint }[] = [{ x: 0n, y: priced(basePrice) }, ...points.map((p) => ({ x: p.supply, y: priced(p.nextPrice) }))];
+  const now = current === null ? null : priced(current);
+  if (now !== null && series[series.length - 1].y !== now) series.push({ x: series[series.length - 1].x + 1n, y: now });
   const maxX = series.reduce((m, p) => (p.x > m ? p.x : m), 1n);
   const maxY = series.reduce((m, p) => (p.y > m ? p.y : m), 1n);
   const minY = series.reduce((m, p) => (p.y < m ? p.y : m), maxY);
@@ -31,7 +47,7 @@ export function PriceChart({ basePrice, points, current }: { basePrice: bigint; 
       <figcaption>
         {points.length === 0
           ? "No sales yet"
-          : `${points.length} sale${points.length === 1 ? "" : "s"} · curve price ${formatEth(minY)} → ${formatEth(maxY)} ETH`}
+          : `${points.length} sale${points.length === 1 ? "" : "s"} · price with fees ${formatEth(minY)} → ${formatEth(maxY)} ETH`}
       </figcaption>
     </figure>
   );

@@ -1,4 +1,5 @@
 /** What the Buy button says: the action, or — when it is disabled — what is wrong, in a buyer's words. */
+import { formatEth } from "../format/formatEth.ts";
 
 export interface BuyButtonState {
   busy: boolean;
@@ -12,6 +13,8 @@ export interface BuyButtonState {
   recipientValid: boolean;
   /** The slippage limit parses. */
   slippageValid: boolean;
+  /** What the purchase may take from the wallet (the slippage limit) when the balance does not cover it. */
+  shortOf?: { needed: bigint; balance: bigint } | null;
 }
 
 /** The curve's error for a quantity too large to price (the contract would revert), said for a buyer. */
@@ -25,5 +28,6 @@ export function buyButtonLabel(s: BuyButtonState): string {
   if (s.quoteError) return quoteErrorForBuyer(s.quoteError);
   if (!s.recipientValid) return "Enter a valid recipient address";
   if (!s.slippageValid) return "Enter a valid slippage limit";
+  if (s.shortOf) return `Not enough ETH: this needs ${formatEth(s.shortOf.needed)} ETH, you have ${formatEth(s.shortOf.balance)} ETH`;
   return s.quoted ? "Buy" : "Loading quote…";
 }

@@ -8,7 +8,6 @@ export interface BuyResult {
   quantity: bigint;
   total: bigint;
   newSupply: bigint;
-  nextPrice: bigint;
 }
 
 export function useBuyLicense() {
@@ -24,8 +23,8 @@ export function useBuyLicense() {
     });
     if (!receipt) return undefined;
     const [event] = parseEventLogs({ abi: licenseMarketAbi, eventName: "LicensesPurchased", logs: receipt.logs });
-    const { curvePrice, networkFee, bountyFee, newSupply, nextPrice } = event.args;
-    return { quantity, total: curvePrice + networkFee + bountyFee, newSupply, nextPrice };
+    const { curvePrice, networkFee, bountyFee, newSupply } = event.args;
+    return { quantity, total: curvePrice + networkFee + bountyFee, newSupply };
   }
   return { ...tx, buy };
 }

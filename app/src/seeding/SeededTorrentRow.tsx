@@ -1,10 +1,13 @@
-/** One torrent this tab seeds: bytes uploaded, peers, speed; stop seeding. */
+/** One torrent this tab seeds: file data served, peers, speed; stop seeding. */
 import { formatBytes, formatRate } from "../format/formatBytes.ts";
 import type { AppTorrent } from "../torrent/TorrentContext.tsx";
+import { servedBytes } from "../torrent/servedBytes.ts";
 import { useTorrentStats } from "../torrent/useTorrentStats.ts";
 
 export function SeededTorrentRow({ entry, onStop }: { entry: AppTorrent; onStop: () => void }) {
   const stats = useTorrentStats(entry.torrent);
+  // Read on each sample's render: the count grows outside React.
+  const served = stats ? servedBytes(entry.torrent) : 0;
   return (
     <tr data-testid={`seeded-${entry.infoHash}`}>
       <td>
@@ -12,8 +15,8 @@ export function SeededTorrentRow({ entry, onStop }: { entry: AppTorrent; onStop:
         {entry.contentId !== null && <span className="muted"> #{entry.contentId.toString()}</span>}
       </td>
       <td>{entry.status}</td>
-      <td data-testid="uploaded" data-bytes={stats?.uploaded ?? 0}>
-        {formatBytes(stats?.uploaded ?? 0)}
+      <td data-testid="uploaded" data-bytes={served}>
+        {formatBytes(served)}
       </td>
       <td>{stats?.numPeers ?? 0}</td>
       <td>{formatRate(stats?.uploadSpeed ?? 0)}</td>

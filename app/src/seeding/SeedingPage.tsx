@@ -26,7 +26,8 @@ export function SeedingPage() {
   const contents = useContents();
   const claim = useClaimRebates();
   const local = useSeedLocalFile();
-  const seeded = torrents.filter((t) => t.status !== "downloading");
+  // Only what the user chose to seed (published, "Seed it", a local file): a finished download does not upload.
+  const seeded = torrents.filter((t) => t.status === "seeding");
   const names = new Map(contents.data?.contents.map((c) => [c.contentId, c.metadata.name]));
   const cost = new Map<bigint, bigint>();
   for (const p of purchases.data ?? []) cost.set(p.contentId, (cost.get(p.contentId) ?? 0n) + p.total);
@@ -50,7 +51,7 @@ export function SeedingPage() {
               <tr>
                 <th>Content</th>
                 <th>Status</th>
-                <th>Uploaded</th>
+                <th title="File data sent to peers (protocol messages not counted)">Served</th>
                 <th>Peers</th>
                 <th>Speed</th>
                 <th />

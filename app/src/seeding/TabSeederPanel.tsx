@@ -3,7 +3,7 @@
  * be redeemed from their escrows and submitted to the rebate pool.
  */
 import { useState } from "react";
-import { parseEther } from "viem";
+import { formatEther, parseEther } from "viem";
 import { ErrorNotice } from "../errors/ErrorNotice.tsx";
 import { Eth } from "../format/Eth.tsx";
 import { formatBytes } from "../format/formatBytes.ts";
@@ -18,7 +18,7 @@ export function TabSeederPanel() {
   const { seedPricePerMiB, setSeedPricePerMiB } = useTorrents();
   const holdings = useTabSeederHoldings();
   const settle = useSettleTabSeeder();
-  const [priceText, setPriceText] = useState(seedPricePerMiB === 0n ? "0" : String(Number(seedPricePerMiB) / 1e18));
+  const [priceText, setPriceText] = useState(formatEther(seedPricePerMiB));
   const h = holdings.data;
 
   function onPrice(text: string) {

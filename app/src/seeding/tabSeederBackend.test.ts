@@ -156,3 +156,43 @@ describe("the tab seeder's voucher rule", () => {
     expect(escrow.record(SEEDER).amount).toBe(amountFor(3n * FIRST_CHECKPOINT, PRICE));
   });
 });
+
+describe("the tab seeder and a leecher's signed Close", () => {
+  const CLOSE_SIGNATURE = `0x${"cd".repeat(65)}` as const;
+
+  function settlingBackend(escrow: StandInEscrow) {
+    const settled: { voucher: { cumulativeBytes: bigint; cumulativeAmount: bigint; signature: string }; closeSignature: string }[] = [];
+    const backend = new TabSeederBackend({
+      client: escrow.client,
+      contracts: CONTRACTS,
+      chainId: 31337,
+      seeder: SEEDER,
+      store: new TabSeederStore(31337, SEEDER),
+      reserve: async (v) => escrow.redeemAndReserve(v.seeder, v.cumulativeBytes, v.cumulativeAmount),
+      settleClose: async (voucher, closeSignature) => {
+        settled.push({ voucher, closeSignature });
+      },
+    });
+    return { backend, settled };
+  }
+
+  it("settles it as the headless seeder does: its last voucher with the Close, in one settleClose", async () => {
+    localStorage.clear();
+    const { backend, settled } = settlingBackend(new StandInEscrow(amountFor(SIZE, PRICE)));
+    const peer = account();
+    expect(await backend.storeVoucher(peer, voucherFor(FIRST_CHECKPOINT))).toBeNull();
+    const last = voucherFor(SIZE);
+    expect(await backend.storeVoucher(peer, last)).toBeNull();
+    await backend.storeClose(peer, { type: "close", escrowId: 1n, signature: CLOSE_SIGNATURE });
+    expect(settled).toEqual([
+      { voucher: { escrowId: 1n, seeder: SEEDER, cumulativeBytes: SIZE, cumulativeAmount: last.cumulativeAmount, signature: last.signature }, closeSignature: CLOSE_SIGNATURE },
+    ]);
+  });
+
+  it("leaves a Close it holds no voucher for to the leecher's wallet (checkpoints paid by releases)", async () => {
+    localStorage.clear();
+    const { backend, settled } = settlingBackend(new StandInEscrow(amountFor(SIZE, PRICE)));
+    await backend.storeClose(account(), { type: "close", escrowId: 1n, signature: CLOSE_SIGNATURE });
+    expect(settled).toEqual([]);
+  });
+});

@@ -5,10 +5,13 @@
  * the Seeding page. Past its first interval a peer is served only against this seeder's reservation in the escrow
  * (sdk/src/wire/solvency.ts): each voucher below the end is redeemed at once with `redeemAndReserve` (one wallet
  * transaction of the seeder's per checkpoint; none of the leecher's), and the next interval waits until it is mined.
+ * A leecher's signed Close (checked by the sdk's extension) is settled as the headless seeder settles it: the last
+ * voucher, the close, this seeder's waiver and, once every paid seeder waived, the leecher's refund, in one
+ * `settleClose` from the seeder's wallet.
  */
 import { ServiceAccount } from "@web3torrent/sdk/wire/accounting";
 import { checkHello, verifyRelease, type AdmissionContext } from "@web3torrent/sdk/wire/admission";
-import type { HelloMessage, ReceiptMessage, ReleasedMessage, VoucherMessage } from "@web3torrent/sdk/wire/messages";
+import type { CloseMessage, HelloMessage, ReceiptMessage, ReleasedMessage, VoucherMessage } from "@web3torrent/sdk/wire/messages";
 import type { Admission, Refusal, SeederBackend, SeederTerms } from "@web3torrent/sdk/wire/seederExtension";
 import { escrowCoversNextInterval } from "@web3torrent/sdk/wire/solvency";
 import type { Address, Hex, PublicClient } from "viem";
@@ -27,6 +30,9 @@ export interface ReservableVoucher {
 /** Submits `CheckpointEscrow.redeemAndReserve(voucher)` and resolves once it is mined (rejects if it reverts). */
 export type ReserveNextInterval = (voucher: ReservableVoucher) => Promise<void>;
 
+/** Submits `CheckpointEscrow.settleClose(voucher, closeSignature)` and resolves once it is mined. */
+export type SettleClose = (voucher: ReservableVoucher, closeSignature: Hex) => Promise<void>;
+
 /** A delegation must outlive the seeder's next submission by this much. */
 const DELEGATION_MARGIN_SECONDS = 600n;
 
@@ -37,9 +43,13 @@ export class TabSeederBackend implements SeederBackend {
   readonly #admission: AdmissionContext;
   readonly #store: TabSeederStore;
   readonly #reserve: ReserveNextInterval | null;
+  readonly #settleClose: SettleClose | null;
   readonly seeder: Address;
 
-  /** Without `reserve` (no wallet to send with) peers are served their first interval only. */
+  /**
+   * Without `reserve` (no wallet to send with) peers are served their first interval only; without `settleClose` a
+   * leecher's Close is dropped (the leecher then closes by transaction).
+   */
   constructor(options: {
     client: PublicClient;
     contracts: ContractAddresses;
@@ -47,9 +57,11 @@ export class TabSeederBackend implements SeederBackend {
     seeder: Address;
     store: TabSeederStore;
     reserve?: ReserveNextInterval;
+    settleClose?: SettleClose;
   }) {
     this.#client = options.client;
     this.#reserve = options.reserve ?? null;
+    this.#settleClose = options.settleClose ?? null;
     this.#contracts = options.contracts;
     this.#store = options.store;
     this.seeder = options.seeder;
@@ -123,6 +135,19 @@ export class TabSeederBackend implements SeederBackend {
       releaseTx: release.txHash,
     });
     return verified;
+  }
+
+  /**
+   * The leecher is done: settled with the latest voucher held for the escrow (the contract skips it when already
+   * redeemed, and still closes and waives). Checkpoints paid by releases carry no voucher to settle with: that
+   * leecher closes by transaction. The settlement runs on its own: the wire ends meanwhile, and a failure leaves the
+   * voucher for the Seeding page to redeem.
+   */
+  async storeClose(_account: ServiceAccount, close: CloseMessage): Promise<void> {
+    const stored = this.#store.voucher(close.escrowId);
+    if (!this.#settleClose || !stored?.signature) return;
+    const voucher = { escrowId: close.escrowId, seeder: stored.seeder, cumulativeBytes: BigInt(stored.cumulativeBytes), cumulativeAmount: BigInt(stored.cumulativeAmount), signature: stored.signature };
+    void this.#settleClose(voucher, close.signature).catch(() => {});
   }
 
   async storeReceipt(account: ServiceAccount, receipt: ReceiptMessage): Promise<void> {

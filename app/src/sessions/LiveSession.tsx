@@ -4,6 +4,7 @@ import { ErrorNotice } from "../errors/ErrorNotice.tsx";
 import { Eth } from "../format/Eth.tsx";
 import type { GatewayResource } from "./useGatewayResources.ts";
 import type { useWs402Session } from "./useWs402Session.ts";
+import { meterReading } from "./meterReading.ts";
 import { ResourceViewer } from "./ResourceViewer.tsx";
 
 function clock(seconds: number): string {
@@ -19,10 +20,15 @@ export function LiveSession({ resource, session }: { resource: GatewayResource; 
     const timer = setInterval(() => tick((n) => n + 1), 1_000);
     return () => clearInterval(timer);
   }, []);
-  const usage = session.usage;
-  const elapsed = usage ? usage.elapsedSeconds + (session.phase === "live" ? Math.max(0, Math.floor((Date.now() - usage.at) / 1000)) : 0) : 0;
-  const maxSeconds = session.maxSeconds ?? usage?.maxSeconds ?? 0;
-  const shown = Math.min(elapsed, maxSeconds);
+  const reading = meterReading({
+    live: session.phase === "live",
+    now: Date.now(),
+    deposit: session.deposit,
+    maxSeconds: session.maxSeconds,
+    usage: session.usage,
+    ended: session.ended,
+    outcome: session.outcome,
+  });
   return (
     <div className="card" data-testid="live-session" data-phase={session.phase}>
       <h2>
@@ -30,16 +36,18 @@ export function LiveSession({ resource, session }: { resource: GatewayResource; 
       </h2>
       <div className="row">
         <div>
-          <p className="meter" data-testid="meter" data-elapsed={usage?.elapsedSeconds ?? 0}>
-            {clock(shown)} / {clock(maxSeconds)}
+          <p className="meter" data-testid="meter" data-elapsed={session.usage?.elapsedSeconds ?? 0} data-shown={reading.seconds} data-source={reading.source}>
+            {clock(reading.seconds)} / {clock(reading.maxSeconds)}
           </p>
           <dl className="stats">
             <dt>Deposit</dt>
             <dd>{session.deposit !== undefined ? <Eth wei={session.deposit} /> : "…"}</dd>
             <dt>Spent</dt>
-            <dd data-testid="spent">{usage ? <Eth wei={usage.consumed} /> : <Eth wei={0n} />}</dd>
-            <dt>Remaining</dt>
-            <dd data-testid="remaining">{usage ? <Eth wei={usage.remaining} /> : session.deposit !== undefined ? <Eth wei={session.deposit} /> : "…"}</dd>
+            <dd data-testid="spent">
+              <Eth wei={reading.spent} />
+            </dd>
+            <dt>{reading.source === "settlement" ? "Refunded" : "Remaining"}</dt>
+            <dd data-testid="remaining">{reading.remaining !== undefined ? <Eth wei={reading.remaining} /> : "…"}</dd>
           </dl>
           {session.phase === "live" && (
             <button type="button" onClick={session.end} data-testid="end-session">

@@ -22,7 +22,8 @@ import { TabSeederBackend } from "../seeding/tabSeederBackend.ts";
 import { TabSeederStore } from "../seeding/tabSeederStore.ts";
 import { useWallet } from "../wallet/useWallet.ts";
 import { loadWebTorrent, webTorrentSupported } from "./loadWebTorrent.ts";
-import type { Torrent, WebTorrentClient } from "./webtorrentTypes.ts";
+import { countServedBytes } from "./servedBytes.ts";
+import type { Torrent, TorrentWire, WebTorrentClient } from "./webtorrentTypes.ts";
 
 export type TorrentStatus = "downloading" | "completed" | "seeding";
 
@@ -99,32 +100,34 @@ export function TorrentProvider({ children }: { children: ReactNode }) {
   const [clientError, setClientError] = useState<string | null>(null);
   const [seedPricePerMiB, setSeedPricePerMiB] = useState(0n);
   const seederStore = useMemo(() => (address ? new TabSeederStore(config.chainId, address) : null), [address, config.chainId]);
-  const backend = useMemo(
-    () =>
-      address && seederStore
-        ? new TabSeederBackend({
-            client: publicClient,
-            contracts: config.contracts,
-            chainId: config.chainId,
-            seeder: address,
-            store: seederStore,
-            // The seeder's own wallet redeems each checkpoint's voucher and reserves its next interval before serving it.
-            reserve: async ({ signature, ...voucher }) => {
-              const { request } = await simulateContract(wagmiConfig, {
-                address: config.contracts.CheckpointEscrow,
-                abi: checkpointEscrowAbi,
-                functionName: "redeemAndReserve",
-                args: [voucher, signature],
-                account: address,
-                chainId: config.chainId,
-              });
-              const hash = await writeContract(wagmiConfig, request as never);
-              await waitForTransactionReceipt(wagmiConfig, { hash, chainId: config.chainId });
-            },
-          })
-        : null,
-    [address, config.chainId, config.contracts, publicClient, seederStore, wagmiConfig],
-  );
+  const backend = useMemo(() => {
+    /** A CheckpointEscrow call from the seeder's own wallet, resolved once mined. */
+    const sendAsSeeder = async (functionName: "redeemAndReserve" | "settleClose", args: readonly unknown[]): Promise<void> => {
+      const { request } = await simulateContract(wagmiConfig, {
+        address: config.contracts.CheckpointEscrow,
+        abi: checkpointEscrowAbi,
+        functionName,
+        args: args as never,
+        account: address,
+        chainId: config.chainId,
+      });
+      const hash = await writeContract(wagmiConfig, request as never);
+      await waitForTransactionReceipt(wagmiConfig, { hash, chainId: config.chainId });
+    };
+    return address && seederStore
+      ? new TabSeederBackend({
+          client: publicClient,
+          contracts: config.contracts,
+          chainId: config.chainId,
+          seeder: address,
+          store: seederStore,
+          // The seeder's own wallet redeems each checkpoint's voucher and reserves its next interval before serving it.
+          reserve: ({ signature, ...voucher }) => sendAsSeeder("redeemAndReserve", [voucher, signature]),
+          // A leecher's signed Close, as the headless seeder settles it: last voucher, close, waiver, refund.
+          settleClose: ({ signature, ...voucher }, closeSignature) => sendAsSeeder("settleClose", [voucher, signature, closeSignature]),
+        })
+      : null;
+  }, [address, config.chainId, config.contracts, publicClient, seederStore, wagmiConfig]);
 
   const getClient = useCallback(() => {
     if (!webTorrentSupported()) return Promise.reject(new Error("This browser has no WebRTC: WebTorrent cannot run here."));
@@ -211,8 +214,9 @@ export function TorrentProvider({ children }: { children: ReactNode }) {
         file,
         config.trackerUrls,
         (t) =>
-          t.on("wire", (wire: { use(ext: unknown): void }) => {
+          t.on("wire", (wire: TorrentWire) => {
             localPeer.infoHash = t.infoHash;
+            countServedBytes(t, wire);
             wire.use(extension);
           }),
         () => credentials.announceOpts(registered, instance.peerId),

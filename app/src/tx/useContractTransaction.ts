@@ -3,10 +3,10 @@
  * revert before the wallet opens), then signed in the wallet, then mined. Once confirmed, every query refreshes so
  * the views update without a reload.
  */
+import { formatEth } from "../format/formatEth.ts";
 import { useQueryClient } from "@tanstack/react-query";
 import { useCallback, useState } from "react";
 import type { Abi, ContractFunctionArgs, ContractFunctionName, Hash, TransactionReceipt } from "viem";
-import { formatEther } from "viem";
 import { useConfig } from "wagmi";
 import { getBalance, simulateContract, waitForTransactionReceipt, writeContract } from "wagmi/actions";
 import { describeError, type DescribedError } from "../errors/describeError.ts";
@@ -39,7 +39,7 @@ export class InsufficientBalanceError extends Error {
     readonly needed: bigint,
     readonly balance: bigint,
   ) {
-    super(`needs ${formatEther(needed)} ETH plus gas; balance ${formatEther(balance)} ETH`);
+    super(`needs ${formatEth(needed)} ETH plus gas; balance ${formatEth(balance)} ETH`);
   }
 }
 
@@ -48,7 +48,7 @@ export function describeTxError(error: unknown): DescribedError {
     return {
       kind: "insufficient-funds",
       title: "Insufficient funds",
-      message: `This needs ${formatEther(error.needed)} ETH plus gas, and your balance is ${formatEther(error.balance)} ETH. Add ETH to this account or use another one.`,
+      message: `This needs ${formatEth(error.needed)} ETH plus gas, and your balance is ${formatEth(error.balance)} ETH. Add ETH to this account or use another one.`,
     };
   }
   return describeError(error);

@@ -112,7 +112,7 @@ async function main(): Promise<void> {
   console.log(`  Resources ${gatewayUrl()}/api/resources`);
   console.log(`  Demo PDF  ${gatewayUrl()}/api/resource/pdf-report-2024/schema`);
   console.log("\nPeer to peer (WebTorrent over WebRTC, paid with w3t_pay):");
-  console.log(`  Tracker   ${p2p.trackerUrl}`);
+  console.log(`  Tracker   ${p2p.trackerUrl}  (license-gated: the peers of a priced title meet only its license holders)`);
   console.log(`  Seeder    ${p2p.seeder}  (${formatEther(p2p.pricePerMiB)} ETH per MiB)`);
   for (const c of p2p.contents) {
     console.log(`  Content ${String(c.contentId).padEnd(2)} ${c.name}  ${(Number(c.size) / 2 ** 20).toFixed(1)} MiB  infohash ${c.infoHash}`);

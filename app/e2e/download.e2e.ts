@@ -2,19 +2,22 @@
  * A paid download in the browser from the headless seeder, over WebRTC through the local tracker: one wallet
  * signature for the session key and one deposit, then vouchers signed silently at the checkpoints; the checkpoint
  * timeline, the saved file and the final refund checked against the chain and the original file. Declining the
- * session-key signature in the wallet says so and opens nothing.
+ * session-key signature in the wallet says so and opens nothing. The tracker's license gate is on, as in production:
+ * a browser user without a license is refused by it and learns no peer of the title while a license holder downloads.
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import type { Browser } from "playwright-core";
-import { formatEther, type Hex } from "viem";
+import { formatEther, type Address, type Hex } from "viem";
 import { amountFor, MIB } from "@web3torrent/sdk/checkpointSchedule";
 import { checkpointEscrowAbi } from "@web3torrent/sdk/generated/contracts";
 import { startSwarm, type Swarm } from "@web3torrent/seeder/testing";
 import type { Seeder } from "@web3torrent/seeder";
 import type { Published } from "@web3torrent/seeder/publish";
+import { SessionKey, signDelegation } from "@web3torrent/sdk/sessionKey";
+import { TrackerCredentials, sessionKeySigner } from "@web3torrent/sdk/trackerAuth";
 import { startApp, type AppServer } from "../../scripts/stack/app.ts";
 import { launchBrowser, openApp, screenshot, type UserPage } from "./support/browser.ts";
 import { TestWallet } from "./support/testWallet.ts";
@@ -22,7 +25,7 @@ import { TestWallet } from "./support/testWallet.ts";
 const SIZE = 25 * Number(MIB);
 const PRICE = 10n ** 12n; // wei per MiB asked by the seeder
 const PRICE_CAP = 2n * PRICE; // what the leecher accepts
-const [SEEDER, LEECHER, DECLINER, THRIFTY] = [2, 3, 4, 5];
+const [SEEDER, LEECHER, DECLINER, THRIFTY, HOLDER, STRANGER] = [2, 3, 4, 5, 6, 7];
 const CHALLENGE_WINDOW_SECONDS = 120;
 
 const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
@@ -47,9 +50,12 @@ describe("paid downloads in the browser", () => {
   }
 
   before(async () => {
-    swarm = await startSwarm();
+    swarm = await startSwarm({ gated: true });
     file = swarm.file("demo-film.bin", SIZE);
     content = await swarm.publish(file);
+    // The seeder is neither publisher nor payout: the gated tracker introduces it as a license holder.
+    await swarm.buyLicense(content.contentId, SEEDER);
+    await swarm.buyLicense(content.contentId, HOLDER);
     await swarm.buyLicense(content.contentId, LEECHER);
     await swarm.buyLicense(content.contentId, DECLINER);
     await swarm.buyLicense(content.contentId, THRIFTY);
@@ -204,6 +210,61 @@ describe("paid downloads in the browser", () => {
     const [refunded] = await swarm.publicClient.getContractEvents({ address: swarm.contracts.escrow, abi: checkpointEscrowAbi, eventName: "EscrowRefunded", args: { escrowId }, fromBlock: 0n });
     assert.equal(refunded.args.amount, opened.args.deposit, "nothing was paid to the declined seeder");
   });
+  it("refuses a browser user without a license at the tracker, who learns no peer, while a license holder downloads", async () => {
+    const holder = await user(HOLDER);
+    const stranger = await user(STRANGER);
+    const card = holder.page.getByTestId(`license-${content.contentId}`);
+    await card.getByTestId("download-cap").fill(formatEther(PRICE_CAP));
+    await card.getByTestId("download").click();
+
+    // The stranger's tab announces the title as a WebTorrent client does, with real WebRTC offers: once plain, once
+    // with a valid proof of its own account (its session key, delegated), which holds no license.
+    const peerIds = ["-WW0300-plainplainpl", "-WW0300-strangerstra"];
+    const key = SessionKey.generate();
+    const delegation = await signDelegation(swarm.wallet(STRANGER), swarm.wallet(STRANGER).account, { chainId: swarm.chain.chainId, rebatePool: swarm.contracts.rebatePool }, key.address, BigInt(Math.floor(Date.now() / 1000) + 3600));
+    const credentials = new TrackerCredentials({ chainId: swarm.chain.chainId, signer: sessionKeySigner(key), delegation });
+    const hexPeerId = Buffer.from(peerIds[1], "latin1").toString("hex");
+    await credentials.prepare(content.infoHash, hexPeerId);
+    const proof = credentials.announceOpts(content.infoHash, hexPeerId).w3t;
+    credentials.stop();
+    const heard = stranger.page.evaluate(
+      async ({ url, infoHash, peerIds, proof }) => {
+        const announce = (peerId: string, w3t?: unknown) =>
+          new Promise<Record<string, unknown>[]>((resolve) => {
+            const socket = new WebSocket(url);
+            const messages: Record<string, unknown>[] = [];
+            const peer = new RTCPeerConnection();
+            peer.createDataChannel("w3t");
+            socket.onmessage = (event) => messages.push(JSON.parse(String(event.data)));
+            socket.onopen = async () => {
+              const offer = await peer.createOffer();
+              await peer.setLocalDescription(offer);
+              const bytes = infoHash.match(/../g)!.map((h) => String.fromCharCode(parseInt(h, 16))).join("");
+              socket.send(JSON.stringify({ action: "announce", info_hash: bytes, peer_id: peerId, event: "started", numwant: 5, uploaded: 0, downloaded: 0, left: null, offers: [{ offer: { type: offer.type, sdp: offer.sdp }, offer_id: "o".repeat(20) }], ...(w3t ? { w3t } : {}) }));
+              // Long enough for any seeder to answer an offer it was given.
+              setTimeout(() => {
+                socket.close();
+                peer.close();
+                resolve(messages);
+              }, 15_000);
+            };
+          });
+        return Promise.all([announce(peerIds[0]), announce(peerIds[1], proof)]);
+      },
+      { url: swarm.tracker.url, infoHash: content.infoHash, peerIds, proof },
+    );
+    const [plain, unlicensed] = await heard;
+    assert.match(String(plain.find((m) => m["failure reason"])?.["failure reason"]), /license proof/, "the plain announce is refused in words");
+    assert.match(String(unlicensed.find((m) => m["failure reason"])?.["failure reason"]), /no license of content/, "the unlicensed account is refused in words");
+    for (const messages of [plain, unlicensed]) {
+      assert.deepEqual(messages.filter((m) => m.offer !== undefined || m.answer !== undefined || m.peer_id !== undefined), [], "no peer's offer, answer or id reached the stranger");
+    }
+    await card.locator("[data-testid=download-phase][data-phase=done]").waitFor({ timeout: 120_000 });
+    const opened = await swarm.publicClient.getContractEvents({ address: swarm.contracts.escrow, abi: checkpointEscrowAbi, eventName: "EscrowOpened", args: { leecher: holder.wallet.account.address as Address }, fromBlock: 0n });
+    assert.equal(opened.length, 1, "the license holder downloaded through the same tracker");
+    await screenshot(stranger.page, "download-stranger-refused");
+  });
+
   it("runs under a strict Content-Security-Policy: the downloads above raised no violation, and injected inline script does not run", async () => {
     const response = await fetch(app.url);
     const policy = response.headers.get("content-security-policy") ?? "";

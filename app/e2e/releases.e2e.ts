@@ -68,9 +68,11 @@ describe("paying a download with a transaction per checkpoint", () => {
   }
 
   before(async () => {
-    swarm = await startSwarm();
+    swarm = await startSwarm({ gated: true });
     const file = swarm.file("season.bin", SIZE);
     content = await swarm.publish(file);
+    // The tracker's license gate is on, as in production: the seeder is introduced as a license holder.
+    await swarm.buyLicense(content.contentId, SEEDER);
     await swarm.buyLicense(content.contentId, PAYER);
     await swarm.buyLicense(content.contentId, QUITTER);
     seeder = await swarm.startSeeder({ accountIndex: SEEDER, pricePerMiB: PRICE });

@@ -1,7 +1,8 @@
 /**
  * A browser tab seeds what it published, through the w3t_pay seeder extension, to a licensed leecher in another
  * tab that pays it checkpoint by checkpoint; the seeder tab settles the leecher's signed Close (last voucher, close,
- * waiver, refund) and submits the receipts from the Seeding page, and its earnings match the chain.
+ * waiver, refund) and submits the receipts from the Seeding page, and its earnings match the chain. The tracker's
+ * license gate is on: the tab is introduced as the title's publisher, the leecher as a license holder.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -9,7 +10,6 @@ import type { Browser } from "playwright-core";
 import { formatEther, parseEther, type Hex } from "viem";
 import { amountFor, MIB } from "@web3torrent/sdk/checkpointSchedule";
 import { checkpointEscrowAbi, licenseMarketAbi, rebatePoolAbi } from "@web3torrent/sdk/generated/contracts";
-import { startTracker, type Tracker } from "@web3torrent/tracker";
 import { launchBrowser, openApp, screenshot, type UserPage } from "./support/browser.ts";
 import { buyDirect, startStack, type TestStack } from "./support/stack.ts";
 import { TestWallet } from "./support/testWallet.ts";
@@ -19,7 +19,6 @@ const PRICE = parseEther("0.000001"); // per MiB, asked by the seeding tab
 const [PUBLISHER, LEECHER] = [1, 2];
 
 describe("seeding from a browser tab", () => {
-  let tracker: Tracker;
   let stack: TestStack;
   let browser: Browser;
   const pages: UserPage[] = [];
@@ -33,8 +32,7 @@ describe("seeding from a browser tab", () => {
   }
 
   before(async () => {
-    tracker = await startTracker();
-    stack = await startStack({ trackerUrls: [tracker.url] });
+    stack = await startStack({}, { tracker: true });
     browser = await launchBrowser();
   });
 
@@ -42,7 +40,6 @@ describe("seeding from a browser tab", () => {
     for (const { errors } of pages) if (errors.length) console.log("page errors:", errors.join("\n"));
     await browser?.close();
     await stack?.stop();
-    await tracker?.close();
   });
 
   it("publishes and seeds from the tab, is paid by a leecher tab, and redeems and claims its earnings", async () => {

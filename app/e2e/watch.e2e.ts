@@ -49,10 +49,12 @@ describe("watching while paying in the browser", () => {
   let viewer: UserPage;
 
   before(async () => {
-    swarm = await startSwarm();
+    swarm = await startSwarm({ gated: true });
     const file = join(swarm.dir, "web3torrent-demo-video.webm");
     copyFileSync(await demoVideo(DEMO_VIDEO), file);
     content = await swarm.publish(file);
+    // The tracker's license gate is on, as in production: the seeder is introduced as a license holder.
+    await swarm.buyLicense(content.contentId, SEEDER);
     await swarm.buyLicense(content.contentId, VIEWER);
     seeder = await swarm.startSeeder({ accountIndex: SEEDER, pricePerMiB: PRICE });
     seeder.client.throttleUpload(SEEDER_UPLOAD_BYTES_PER_SECOND);

@@ -3,6 +3,10 @@
  * publisher test account (one file on a linear curve, one on an exponential curve, and a real video with sound to
  * watch while paying), and the headless seeder seeding it for a price per MiB.
  *
+ * The tracker runs as in production, with its license gate on the local chain: it introduces the peers of priced
+ * content only to peers that prove a license of it. So the demo seeder (neither publisher nor payout) buys one
+ * license of each demo title, as any seeder of others' content must.
+ *
  *   const p2p = await startP2P({ rpcUrl, host, contracts });
  *   p2p.trackerUrl  // ws://127.0.0.1:8001
  */
@@ -14,6 +18,7 @@ import { createPublicClient, createWalletClient, http, type Address, type Public
 import { mnemonicToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
 import { CurveKind } from "@web3torrent/sdk/bondingCurve";
+import { buyLicense } from "@web3torrent/sdk/market";
 import { describeRegistrationStep, publishFile, type Published } from "@web3torrent/seeder/publish";
 import { writeRandomFile } from "@web3torrent/seeder/randomFile";
 import { HARDHAT_MNEMONIC, stackConfig } from "./config.ts";
@@ -53,7 +58,7 @@ export async function startP2P({
   const trackerUrl = `ws://${host}:${stackConfig.trackerPort}`;
   startNode({
     name: "tracker",
-    args: [join(ROOT, "services/tracker/src/cli.ts"), "--host", host, "--port", String(stackConfig.trackerPort)],
+    args: [join(ROOT, "services/tracker/src/cli.ts"), "--host", host, "--port", String(stackConfig.trackerPort), "--rpc", rpcUrl],
     verbose: false,
   });
   await waitFor("Tracker", async () => (await fetch(`http://${host}:${stackConfig.trackerPort}/stats.json`)).ok);
@@ -90,6 +95,9 @@ export async function startP2P({
   }
 
   const seederIndex = stackConfig.seederAccount;
+  const seederAccount = mnemonicToAccount(HARDHAT_MNEMONIC, { addressIndex: seederIndex });
+  const seederWallet = createWalletClient({ chain, transport: http(rpcUrl), account: seederAccount });
+  for (const content of contents) await buyLicense(publicClient, seederWallet, seederAccount, contracts.market, content.contentId);
   startNode({
     name: "seeder",
     args: [
@@ -115,7 +123,7 @@ export async function startP2P({
   });
   return {
     trackerUrl,
-    seeder: mnemonicToAccount(HARDHAT_MNEMONIC, { addressIndex: seederIndex }).address,
+    seeder: seederAccount.address,
     pricePerMiB: stackConfig.seederPricePerMiB,
     contents,
   };

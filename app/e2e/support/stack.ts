@@ -1,6 +1,7 @@
 /**
  * The stack the browser tests run against, started in-process: the devchain (Hardhat with the contracts deployed
- * by the Ignition module, served over HTTP JSON-RPC) and the built app served with a config.json pointing at it.
+ * by the Ignition module, served over HTTP JSON-RPC) and the built app served with a config.json pointing at it;
+ * with `tracker`, a WebTorrent tracker with its license gate on that chain, as in production.
  */
 import { startDevChain, type DevChain } from "@web3torrent/devchain";
 import { startLocalIndexer, type LocalIndexer } from "@web3torrent/indexer";
@@ -10,20 +11,30 @@ import { privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
 import { licenseMarketAbi } from "@web3torrent/sdk/generated/contracts";
 import { registerContent as sdkRegisterContent } from "@web3torrent/sdk/market";
+import { startTracker, type Tracker } from "@web3torrent/tracker";
+import { LicenseGate, viemLicenseChain } from "@web3torrent/tracker/licenseGate";
 import { startApp, type AppRuntimeConfig, type AppServer } from "../../../scripts/stack/app.ts";
 
 export interface TestStack {
   chain: DevChain;
   /** The local indexer serving the subgraph's GraphQL API, when started with `graphql: true`. */
   indexer: LocalIndexer | null;
+  /** The license-gated tracker in the app's `trackerUrls`, when started with `tracker: true`. */
+  tracker: Tracker | null;
   app: AppServer;
   config: AppRuntimeConfig;
   publicClient: ReturnType<typeof createPublicClient>;
   stop(): Promise<void>;
 }
 
-export async function startStack(extra: Partial<AppRuntimeConfig> = {}, { graphql = false } = {}): Promise<TestStack> {
+export async function startStack(extra: Partial<AppRuntimeConfig> = {}, { graphql = false, tracker: withTracker = false } = {}): Promise<TestStack> {
   const chain = await startDevChain();
+  const publicClient = createPublicClient({ chain: { ...hardhat, id: chain.chainId }, transport: http(chain.rpcUrl) });
+  const tracker = withTracker
+    ? await startTracker({
+        gate: new LicenseGate(viemLicenseChain(publicClient as PublicClient, chain.chainId, chain.contracts.LicenseMarket, chain.contracts.RebatePool), chain.chainId),
+      })
+    : null;
   let indexer: LocalIndexer | null = null;
   if (graphql) {
     const { buildDir } = await buildSubgraph();
@@ -36,21 +47,22 @@ export async function startStack(extra: Partial<AppRuntimeConfig> = {}, { graphq
     rpcUrl: chain.rpcUrl,
     contracts: chain.contracts,
     startBlock: 0,
-    trackerUrls: [],
+    trackerUrls: tracker ? [tracker.url] : [],
     graphqlUrl: indexer?.url ?? null,
     ...extra,
   };
   const app = await startApp({ config });
-  const publicClient = createPublicClient({ chain: { ...hardhat, id: chain.chainId }, transport: http(chain.rpcUrl) });
   return {
     chain,
     indexer,
+    tracker,
     app,
     config,
     publicClient,
     async stop() {
       await app.close();
       await indexer?.stop();
+      await tracker?.close();
       await chain.stop();
     },
   };

@@ -2,7 +2,7 @@
  * A local swarm for tests, benchmarks and the demo: a devchain with the contracts, a tracker, content files
  * published in the LicenseMarket, licenses bought, and WebTorrent clients wired for w3t_pay.
  *
- *   const swarm = await startSwarm();
+ *   const swarm = await startSwarm();            // { gated: true }: the tracker's license gate on, as in production
  *   const content = await swarm.publish(await swarm.file("movie.bin", 40 * MiB));
  *   await swarm.buyLicense(content.contentId, swarm.account(3));
  *   const seeder = await swarm.startSeeder({ accountIndex: 2, pricePerMiB: 10n ** 12n });
@@ -31,6 +31,7 @@ import { magnetURI } from "@web3torrent/sdk/infohash";
 import { torrentClientOptions } from "@web3torrent/sdk/torrentClient";
 import { followPieceChecks, leecherExtension, type LeecherSession, type PayWire } from "@web3torrent/sdk/wire/index";
 import { startTracker, type Tracker } from "@web3torrent/tracker";
+import { LicenseGate, viemLicenseChain } from "@web3torrent/tracker/licenseGate";
 import { publishFile, type Published } from "./publish.ts";
 import { MiB, writeRandomFile } from "./randomFile.ts";
 import { Seeder, type SeederOptions } from "./seeder.ts";
@@ -120,9 +121,13 @@ export interface Swarm {
   stop(): Promise<void>;
 }
 
-export async function startSwarm(): Promise<Swarm> {
+/**
+ * With `gated`, the tracker introduces the peers of priced content only to peers proving a license of it (its
+ * publisher, payout or a license holder): seeders other than the publisher buy a license, and `attach`ed plain
+ * clients of priced content meet nobody.
+ */
+export async function startSwarm({ gated = false }: { gated?: boolean } = {}): Promise<Swarm> {
   const chain = await startDevChain();
-  const tracker = await startTracker();
   const dir = mkdtempSync(join(tmpdir(), "w3t-swarm-"));
   const viemChain = {
     id: chain.chainId,
@@ -137,6 +142,8 @@ export async function startSwarm(): Promise<Swarm> {
     escrow: chain.contracts.CheckpointEscrow,
     rebatePool: chain.contracts.RebatePool,
   };
+  const gate = gated ? new LicenseGate(viemLicenseChain(publicClient, chain.chainId, contracts.market, contracts.rebatePool), chain.chainId) : undefined;
+  const tracker = await startTracker({ gate });
   const account = (index: number) => privateKeyToAccount(chain.accounts[index].privateKey as Hex);
   const wallet = (index: number) => devWallet(chain.rpcUrl, chain.chainId, account(index));
   const seeders: Seeder[] = [];

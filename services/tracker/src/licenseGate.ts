@@ -11,7 +11,8 @@
  * - the proof is well formed; its infohash and peer id are the announce's own; it was signed at most
  *   `ANNOUNCE_PROOF_WINDOW_SECONDS` ago (and not beyond the clock skew ahead);
  * - its signature was not used on another WebSocket (a replayed announce is another peer's);
- * - the session key signed it and the account's Delegation of that key is valid and unexpired;
+ * - the session key signed it and the account's Delegation of that key is valid and unexpired (signed by the
+ *   account's key, or accepted by its contract wallet through ERC-1271);
  * - the account holds a license (`hasLicense`), or is the content's publisher or payout.
  * Answers to offers pass only from a connection admitted to that swarm; `stopped` always passes.
  *
@@ -20,6 +21,9 @@
  * older than `LICENSE_TTL_MS`, and a check older than `LICENSE_MAX_AGE_MS` admits nobody (fails closed when the
  * chain is unreachable). So a license sold or transferred away stops introductions of its holder within
  * LICENSE_TTL_MS + LICENSE_SWEEP_MS (30 s) plus one chain read, and within LICENSE_MAX_AGE_MS (60 s) at worst.
+ * A delegation signed by a key is a fact that never changes (kept until its expiry, when its peer stops being
+ * introduced); a contract wallet's ERC-1271 answer can change (the wallet revokes it), so it is cached and re-read
+ * like a license, within the same bounds.
  */
 import { recoverTypedDataAddress, type Address, type Hex, type PublicClient } from "viem";
 import { delegationTypes } from "@web3torrent/sdk/eip712";
@@ -59,9 +63,15 @@ export interface LicenseChain {
   /** The registration of `infohash` (bytes32), or null when it is not registered. */
   content(infohash: Hex): Promise<GatedContent | null>;
   hasLicense(account: Address, contentId: bigint): Promise<boolean>;
-  /** Whether `wallet` signed the Delegation (EOA or ERC-1271 wallet). */
-  verifyDelegation(d: { wallet: Address; sessionKey: Address; expiry: bigint; signature: Hex }): Promise<boolean>;
+  /**
+   * Whether `wallet` signed the Delegation: "key" when its key signed it (final), "wallet" when the contract wallet
+   * accepts it through ERC-1271 (which the wallet may revoke), null when neither.
+   */
+  verifyDelegation(d: { wallet: Address; sessionKey: Address; expiry: bigint; signature: Hex }): Promise<DelegationProof>;
 }
+
+/** How a Delegation was proved (see `LicenseChain.verifyDelegation`). */
+export type DelegationProof = "key" | "wallet" | null;
 
 /** The LicenseMarket and RebatePool read through viem. */
 export function viemLicenseChain(publicClient: PublicClient, chainId: number, market: Address, rebatePool: Address): LicenseChain {
@@ -79,15 +89,15 @@ export function viemLicenseChain(publicClient: PublicClient, chainId: number, ma
     },
     hasLicense: (account, contentId) =>
       publicClient.readContract({ address: market, abi: licenseMarketAbi, functionName: "hasLicense", args: [account, contentId] }),
-    // ECDSA first (no chain read), else the chain (ERC-1271, ERC-6492 wallets).
+    // ECDSA first (no chain read), else the chain (ERC-1271, ERC-6492 wallets). A chain that cannot answer throws
+    // (the announce is refused for now, not judged forged).
     async verifyDelegation(d) {
       const message = { wallet: d.wallet, sessionKey: d.sessionKey, expiry: d.expiry };
       const typed = delegationTypedData({ chainId, rebatePool }, message);
       const signer = await recoverTypedDataAddress({ ...typed, signature: d.signature }).catch(() => null);
-      if (signer?.toLowerCase() === d.wallet.toLowerCase()) return true;
-      return publicClient
-        .verifyTypedData({ address: d.wallet, domain: typed.domain, types: delegationTypes, primaryType: "Delegation", message, signature: d.signature })
-        .catch(() => false);
+      if (signer?.toLowerCase() === d.wallet.toLowerCase()) return "key";
+      const valid = await publicClient.verifyTypedData({ address: d.wallet, domain: typed.domain, types: delegationTypes, primaryType: "Delegation", message, signature: d.signature });
+      return valid ? "wallet" : null;
     },
   };
 }
@@ -105,10 +115,17 @@ export class GateRefusal extends Error {}
 interface Admission {
   account: Address;
   content: GatedContent;
+  /** The delegation's expiry, unix seconds: its peer is introduced until then. */
+  expiry: bigint;
+  /** The cache key of a delegation a contract wallet accepted (re-read like a license); null when a key signed it. */
+  walletDelegation: string | null;
+  /** What re-reads the wallet's answer. */
+  delegation: { wallet: Address; sessionKey: Address; expiry: bigint; signature: Hex };
 }
 
-interface LicenseCheck {
-  licensed: boolean;
+/** A cached chain answer that can change: a license, or a contract wallet's acceptance of a delegation. */
+interface ChainCheck {
+  ok: boolean;
   at: number;
   reading?: Promise<boolean>;
 }
@@ -140,7 +157,9 @@ export class LicenseGate {
   readonly #chain: LicenseChain;
   readonly #chainId: number;
   readonly #contents = new Map<string, { content: GatedContent | null; at: number; reading?: Promise<GatedContent | null> }>();
-  readonly #licenses = new Map<string, LicenseCheck>();
+  /** License checks (`licenseKey`) and contract wallets' delegation checks (`delegationKey`). */
+  readonly #checks = new Map<string, ChainCheck>();
+  /** Delegations signed by a key (or refused): facts that never change. */
   readonly #delegations = new Map<string, boolean>();
   /** signature → the WebSocket that used it first, and when it stops being accepted anyway. */
   readonly #proofs = new Map<string, { socket: object; until: number }>();
@@ -176,15 +195,23 @@ export class LicenseGate {
     );
   };
 
-  /** Whether the swarm may introduce the peer on `socket` (sync, from the cache): open content, or a fresh license. */
+  /**
+   * Whether the swarm may introduce the peer on `socket` (sync, from the cache): open content, or an unexpired
+   * delegation (freshly accepted, for a contract wallet) and a fresh license.
+   */
   admits(infoHash: string, socket: object | undefined): boolean {
     const entry = this.#contents.get(infoHash);
     if (!entry?.content || entry.content.free) return true;
     const admission = socket && this.#admissions.get(socket)?.get(infoHash);
     if (!admission) return false;
-    if (this.#owns(admission.account, admission.content)) return true;
-    const check = this.#licenses.get(licenseKey(admission.account, admission.content.contentId));
-    return Boolean(check?.licensed && Date.now() - check.at <= this.#maxAge);
+    if (admission.expiry <= BigInt(Math.floor(Date.now() / MS_PER_SECOND))) return false;
+    if (admission.walletDelegation && !this.#fresh(admission.walletDelegation)) return false;
+    return this.#owns(admission.account, admission.content) || this.#fresh(licenseKey(admission.account, admission.content.contentId));
+  }
+
+  #fresh(key: string): boolean {
+    const check = this.#checks.get(key);
+    return Boolean(check?.ok && Date.now() - check.at <= this.#maxAge);
   }
 
   socketClosed(socket: object): void {
@@ -248,17 +275,19 @@ export class LicenseGate {
       throw new GateRefusal("the session key's delegation expired");
     }
     const account = proof.account;
-    if (!(await this.#delegated(account, proof.sessionKey, expiry, proof.delegation))) {
+    const delegation = { wallet: account, sessionKey: proof.sessionKey, expiry, signature: proof.delegation };
+    const delegated = await this.#delegated(delegation);
+    if (!delegated) {
       this.refused.badSignature++;
-      throw new GateRefusal("the delegation of the session key is not signed by the account");
+      throw new GateRefusal("the delegation of the session key is not signed by the account (nor accepted by its wallet)");
     }
-    if (!this.#owns(account, content) && !(await this.#licensed(account, content.contentId))) {
+    if (!this.#owns(account, content) && !(await this.#checked(licenseKey(account, content.contentId), () => this.#chain.hasLicense(account, content.contentId)))) {
       this.refused.unlicensed++;
       throw new GateRefusal(`no license of content ${content.contentId}: buy one to join its swarm`);
     }
     const admissions = this.#admissions.get(socket) ?? new Map<string, Admission>();
     this.#admissions.set(socket, admissions);
-    admissions.set(infoHash, { account, content });
+    admissions.set(infoHash, { account, content, expiry, walletDelegation: delegated === "wallet" ? delegationKey(delegation) : null, delegation });
   }
 
   #owns(account: Address, content: GatedContent): boolean {
@@ -283,31 +312,39 @@ export class LicenseGate {
     }
   }
 
-  async #delegated(wallet: Address, sessionKey: Address, expiry: bigint, signature: Hex): Promise<boolean> {
-    const key = `${wallet}:${sessionKey}:${expiry}:${signature}`.toLowerCase();
+  /** How the delegation is proved: by its key (kept), by its contract wallet (cached, re-read), or not at all. */
+  async #delegated(d: Admission["delegation"]): Promise<DelegationProof> {
+    const key = delegationKey(d);
     const known = this.#delegations.get(key);
-    if (known !== undefined) return known;
-    const ok = await this.#chain.verifyDelegation({ wallet, sessionKey, expiry, signature });
-    // Delegations are immutable facts about signatures; the map is bounded by announces that passed the replay check.
+    if (known !== undefined) return known ? "key" : null;
+    const walletCheck = this.#checks.get(key);
+    if (walletCheck && Date.now() - walletCheck.at <= this.#ttl) return walletCheck.ok ? "wallet" : null;
+    const proof = await this.#chain.verifyDelegation(d);
+    if (proof === "wallet" || walletCheck) {
+      // A wallet's answer can change: cached and re-read like a license (a wallet that stopped accepting included).
+      this.#checks.set(key, { ok: proof === "wallet", at: Date.now() });
+      return proof;
+    }
+    // Facts about signatures; the map is bounded by announces that passed the replay check.
     if (this.#delegations.size >= MAX_REMEMBERED_PROOFS) this.#delegations.clear();
-    this.#delegations.set(key, ok);
-    return ok;
+    this.#delegations.set(key, proof === "key");
+    return proof;
   }
 
-  async #licensed(account: Address, contentId: bigint): Promise<boolean> {
-    const key = licenseKey(account, contentId);
-    const check = this.#licenses.get(key);
-    if (check && Date.now() - check.at <= this.#ttl) return check.licensed;
-    return this.#readLicense(key, account, contentId);
+  /** A chain answer that can change (`key` in #checks): from the cache while younger than the TTL, else read. */
+  async #checked(key: string, read: () => Promise<boolean>): Promise<boolean> {
+    const check = this.#checks.get(key);
+    if (check && Date.now() - check.at <= this.#ttl) return check.ok;
+    return this.#read(key, read);
   }
 
-  #readLicense(key: string, account: Address, contentId: bigint): Promise<boolean> {
-    const check = this.#licenses.get(key);
+  #read(key: string, read: () => Promise<boolean>): Promise<boolean> {
+    const check = this.#checks.get(key);
     if (check?.reading) return check.reading;
-    const reading = this.#chain.hasLicense(account, contentId).then(
-      (licensed) => {
-        this.#licenses.set(key, { licensed, at: Date.now() });
-        return licensed;
+    const reading = read().then(
+      (ok) => {
+        this.#checks.set(key, { ok, at: Date.now() });
+        return ok;
       },
       (error: unknown) => {
         if (check) delete check.reading;
@@ -315,25 +352,30 @@ export class LicenseGate {
       },
     );
     if (check) check.reading = reading;
-    else this.#licenses.set(key, { licensed: false, at: 0, reading });
+    else this.#checks.set(key, { ok: false, at: 0, reading });
     return reading;
   }
 
-  /** Re-reads the licenses of admitted peers before they go stale; drops the checks no live connection needs. */
+  /**
+   * Re-reads the licenses and contract wallets' delegations of admitted peers before they go stale; drops the checks
+   * no live connection needs.
+   */
   #refreshLicenses(): void {
     const live = new Set<string>();
     const now = Date.now();
+    const refresh = (key: string, read: () => Promise<boolean>) => {
+      if (live.has(key)) return;
+      live.add(key);
+      const check = this.#checks.get(key);
+      if (!check || now - check.at > this.#ttl) this.#read(key, read).catch(() => {});
+    };
     for (const admissions of this.#admissions.values()) {
-      for (const { account, content } of admissions.values()) {
-        if (this.#owns(account, content)) continue;
-        const key = licenseKey(account, content.contentId);
-        if (live.has(key)) continue;
-        live.add(key);
-        const check = this.#licenses.get(key);
-        if (!check || now - check.at > this.#ttl) this.#readLicense(key, account, content.contentId).catch(() => {});
+      for (const { account, content, walletDelegation, delegation } of admissions.values()) {
+        if (walletDelegation) refresh(walletDelegation, async () => (await this.#chain.verifyDelegation(delegation)) === "wallet");
+        if (!this.#owns(account, content)) refresh(licenseKey(account, content.contentId), () => this.#chain.hasLicense(account, content.contentId));
       }
     }
-    for (const [key, check] of this.#licenses) if (!live.has(key) && !check.reading && now - check.at > this.#maxAge) this.#licenses.delete(key);
+    for (const [key, check] of this.#checks) if (!live.has(key) && !check.reading && now - check.at > this.#maxAge) this.#checks.delete(key);
   }
 
   #forgetExpiredProofs(now: number): void {
@@ -350,5 +392,9 @@ export class LicenseGate {
 }
 
 function licenseKey(account: Address, contentId: bigint): string {
-  return `${account.toLowerCase()}:${contentId}`;
+  return `license:${account.toLowerCase()}:${contentId}`;
+}
+
+function delegationKey(d: Admission["delegation"]): string {
+  return `delegation:${d.wallet}:${d.sessionKey}:${d.expiry}:${d.signature}`.toLowerCase();
 }

@@ -5,7 +5,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Address, Hex } from "viem";
-import { WebSocket } from "ws";
 import { licenseMarketAbi } from "@web3torrent/sdk/generated/contracts";
 import { buyLicense, registerContent } from "@web3torrent/sdk/market";
 import { SessionKey, signDelegation, type SignedDelegation } from "@web3torrent/sdk/sessionKey";
@@ -13,6 +12,7 @@ import { TrackerCredentials, sessionKeySigner } from "@web3torrent/sdk/trackerAu
 import { startSwarm, type Swarm } from "@web3torrent/seeder/testing";
 import { LicenseGate, viemLicenseChain } from "../src/licenseGate.ts";
 import { startTracker, type Tracker } from "../src/tracker.ts";
+import { announce, connect, hexPeerId, offers, peerId, reply, settle, until } from "./wsAnnounce.ts";
 
 const MiB = 1024n * 1024n;
 /** Short cache timings, so a transfer shows within the test: re-read after 300 ms, swept every 100 ms. */
@@ -20,47 +20,6 @@ const TIMINGS = { licenseTtlMs: 300, licenseSweepMs: 100, licenseMaxAgeMs: 1_500
 const PRICED = "11".repeat(20);
 const FREE = "22".repeat(20);
 const UNREGISTERED = "33".repeat(20);
-const peerId = (n: number) => `-W3T000-${String(n).padStart(12, "0")}`;
-const hexPeerId = (n: number) => Buffer.from(peerId(n), "latin1").toString("hex");
-const bin = (hex: string) => Buffer.from(hex, "hex").toString("latin1");
-
-type Message = Record<string, unknown>;
-
-async function connect(tracker: Tracker) {
-  const socket = new WebSocket(tracker.url);
-  await new Promise((resolve, reject) => socket.once("open", resolve).once("error", reject));
-  const messages: Message[] = [];
-  socket.on("message", (data) => messages.push(JSON.parse(String(data))));
-  return { socket, messages };
-}
-
-function announce(socket: WebSocket, infoHash: string, n: number, offers: number, w3t?: unknown) {
-  socket.send(
-    JSON.stringify({
-      action: "announce",
-      info_hash: bin(infoHash),
-      peer_id: peerId(n),
-      event: "started",
-      numwant: offers,
-      uploaded: 0,
-      downloaded: 0,
-      left: 0,
-      offers: Array.from({ length: offers }, (_, i) => ({ offer: { type: "offer", sdp: `sdp-of-peer-${n}-${i}` }, offer_id: `${i}`.repeat(20) })),
-      ...(w3t === undefined ? {} : { w3t }),
-    }),
-  );
-}
-
-const until = async (check: () => boolean, ms = 10_000) => {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error("timed out");
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-};
-const settle = () => new Promise((resolve) => setTimeout(resolve, 300));
-const reply = (messages: Message[]) => messages.find((m) => m["failure reason"] !== undefined || m.interval !== undefined);
-const offers = (messages: Message[]) => messages.filter((m) => m.offer !== undefined);
 
 describe("the tracker's license gate", () => {
   let swarm: Swarm;

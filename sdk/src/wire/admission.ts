@@ -43,7 +43,7 @@ const refused = (reason: RefusalReason, message: string): { refusal: Refusal } =
  * Checks a hello on-chain: the account holds a license of the content, the wallet's delegation of the session key
  * is valid (ECDSA, or ERC-1271 for a smart-account wallet) and lasts, and for priced seeding the escrow is open, the
  * account's, for this content, with this session key, a mode and payment the seeder serves, a price cap at least
- * the seeder's price and deposit left.
+ * the seeder's price and deposit left (unreserved, or reserved for this seeder).
  */
 export async function checkHello(ctx: AdmissionContext, hello: HelloMessage, terms: SeederTerms): Promise<{ account: AdmittedAccount } | { refusal: Refusal }> {
   const { client, contracts } = ctx;
@@ -91,7 +91,12 @@ export async function checkHello(ctx: AdmissionContext, hello: HelloMessage, ter
   }
   const mode = modeName(e.mode);
   if (!terms.modes.includes(mode)) return refused(RefusalReason.Terms, `${mode} escrows are not served here`);
-  if (BigInt(e.unpaid) === 0n) return refused(RefusalReason.EscrowExhausted, `escrow ${escrowId} has nothing left`);
+  // Nothing unreserved left is no refusal while this seeder's own reservation pays its next interval (a peer that
+  // reconnects after the rest of the deposit went to others): ./solvency.ts decides what may be served.
+  if (BigInt(e.unpaid) === 0n) {
+    const own = await client.readContract({ address: contracts.escrow, abi: checkpointEscrowAbi, functionName: "redeemedBy", args: [escrowId, terms.seeder] });
+    if (BigInt(own.reserved) === 0n) return refused(RefusalReason.EscrowExhausted, `escrow ${escrowId} has nothing left, and nothing reserved for this seeder`);
+  }
   return {
     account: {
       key: `escrow:${escrowId}`,

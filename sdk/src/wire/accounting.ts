@@ -48,8 +48,16 @@ export class ServiceAccount {
   readonly pricePerMiB: bigint;
   readonly priceCapPerMiB: bigint;
   readonly delegation: { expiry: bigint; signature: `0x${string}` };
-  /** Bytes sent (after a restart: as stored with the last payment). */
+  /**
+   * Bytes sent. After a restart: the bound the seeder recorded before sending (`servedBound`), so the bytes sent
+   * since the last payment are not served again on credit.
+   */
   served: bigint;
+  /**
+   * What the seeder's store holds as sent, at least `served`: a seeder that records it (`SeederBackend.recordServed`)
+   * raises it, durably, before sending past it.
+   */
+  servedBound: bigint;
   voucherAmount: bigint;
   /** The escrow stopped paying (closing or refunded): nothing more is served on this account. */
   closed = false;
@@ -76,6 +84,7 @@ export class ServiceAccount {
     this.voucherAmount = init.voucherAmount ?? 0n;
     this.#receiptBytes = init.receiptBytes ?? 0n;
     this.served = this.#receiptBytes;
+    this.servedBound = this.served;
   }
 
   /** Bytes covered by the latest stored voucher. */

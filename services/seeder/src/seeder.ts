@@ -14,6 +14,9 @@
  *   The final voucher is redeemed at once if it is the escrow's first (a cooperative close counts only seeders that
  *   have redeemed), else in a batch every `settleIntervalMs`, with the receipts (one `submitReceipts` per batch)
  *   and cooperative closes (`waiveChallenge`) of escrows the leecher closed once everything is redeemed.
+ * - Before a block goes past what the store records as sent on its account, the record is raised (a MiB ahead) and
+ *   committed; a restart resumes from it, so the bytes sent since the last payment are not served again on credit:
+ *   restarts or not, a leecher that stops paying gets at most one interval unpaid.
  * - After a restart, whatever was stored and not yet redeemed or submitted goes out in the first settlement.
  * - `claim()` claims the rebates: the pool balance the receipts earned and the shares of every finished epoch with a
  *   share, in one `RebatePool.claim` (nothing to claim, no transaction). Before it, the unearned allowances of the
@@ -396,7 +399,9 @@ export class Seeder extends EventEmitter implements SeederBackend {
       voucherAmount: row.voucherAmount,
       receiptBytes: row.receiptBytes,
     });
-    account.served = row.served > account.served ? row.served : account.served;
+    // What a previous run may have sent (its bound, recorded before sending): not served again on credit.
+    for (const stored of [row.served, row.sentBound]) if (stored > account.served) account.served = stored;
+    account.servedBound = account.served;
     this.#accounts.set(row.key, account);
     return account;
   }
@@ -431,6 +436,10 @@ export class Seeder extends EventEmitter implements SeederBackend {
 
   async storeReceipt(account: ServiceAccount, receipt: ReceiptMessage): Promise<void> {
     this.store.saveReceipt(account.key, account.served, receipt.cumulativeBytes, receipt.signature);
+  }
+
+  recordServed(account: ServiceAccount, bytes: bigint): void {
+    this.store.saveSentBound(account.key, bytes);
   }
 
   // ------------------------------------------------------------------------------------------------ settlement

@@ -24,7 +24,10 @@ export interface AdmissionContext {
 
 /** A peer that passed the checks: what its `ServiceAccount` is made of. */
 export interface AdmittedAccount {
-  /** "escrow:<id>" for paid downloads, "free:<leecher>:<contentId>:<sessionKey>" for free ones. */
+  /**
+   * "escrow:<id>" for paid downloads, "free:<leecher>:<contentId>:<sessionKey>" for free ones (receipts are signed
+   * per key; the headless seeder serves one key of a license at a time while bytes await a receipt).
+   */
   key: string;
   leecher: Address;
   contentId: bigint;

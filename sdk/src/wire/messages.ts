@@ -73,6 +73,11 @@ export const RefusalReason = {
   Terms: "terms",
   /** Upfront escrow already paid to another seeder. */
   UpfrontTaken: "upfront_taken",
+  /**
+   * Free content: another session key of the same license holds bytes this seeder served and no receipt attests
+   * (until they are attested, or that key's delegation expires, no other key of the license is served).
+   */
+  Unattested: "unattested",
   /** The other side failed internally (for example its chain node is unreachable). */
   Unavailable: "unavailable",
 } as const;

@@ -39,6 +39,7 @@ import {
   ServiceAccount,
   DEFAULT_RELEASE_TIMEOUT_MS,
   DEFAULT_VOUCHER_TIMEOUT_MS,
+  RefusalReason,
   checkHello,
   escrowCoversNextInterval,
   seederExtension,
@@ -348,6 +349,20 @@ export class Seeder extends EventEmitter implements SeederBackend {
   }
 
   async admit(hello: HelloMessage, terms: SeederTerms): Promise<Admission> {
+    // Free content is accounted per license holder, not per key: a fresh delegation (free to sign) gets no interval
+    // on credit while another key of the license owes receipts, and costs no RPC call. So a license holds at most
+    // one interval unattested, and a new account (row) only follows attested service.
+    if (terms.pricePerMiB === 0n) {
+      const owing = this.store.unattestedFree(hello.account, terms.contentId, hello.sessionKey, BigInt(Math.floor(Date.now() / 1000)));
+      if (owing) {
+        return {
+          refusal: {
+            reason: RefusalReason.Unattested,
+            message: `session key ${owing.sessionKey} of this license holds bytes without a receipt (until its delegation expires at ${owing.delegationExpiry})`,
+          },
+        };
+      }
+    }
     const checked = await checkHello(this.#admission, hello, terms);
     if ("refusal" in checked) return checked;
     const { delegation, ...admitted } = checked.account;
@@ -436,6 +451,7 @@ export class Seeder extends EventEmitter implements SeederBackend {
 
   async storeReceipt(account: ServiceAccount, receipt: ReceiptMessage): Promise<void> {
     this.store.saveReceipt(account.key, account.served, receipt.cumulativeBytes, receipt.signature);
+    account.servedBound = account.served;
   }
 
   recordServed(account: ServiceAccount, bytes: bigint): void {

@@ -200,14 +200,17 @@ export class SeederStore {
       .run(bytes.toString(), redeemed.toString(), txHash, redeemed.toString(), served.toString(), Date.now(), key, bytes.toString(), bytes.toString(), bytes.toString());
   }
 
-  /** Stores a newer receipt (and the bytes served so far); committed when this returns. */
+  /**
+   * Stores a newer receipt and the bytes served so far, which then are also the bound on bytes sent (exact now: the
+   * next block raises it again before it leaves); committed when this returns.
+   */
   saveReceipt(key: string, served: bigint, bytes: bigint, signature: Hex): void {
     this.#db
       .prepare(
-        `UPDATE accounts SET receipt_bytes = ?, receipt_signature = ?, served = ?, updated_at = ?
+        `UPDATE accounts SET receipt_bytes = ?, receipt_signature = ?, served = ?, sent_bound = ?, updated_at = ?
          WHERE key = ? AND ${decimalLess("receipt_bytes")}`,
       )
-      .run(bytes.toString(), signature, served.toString(), Date.now(), key, bytes.toString(), bytes.toString(), bytes.toString());
+      .run(bytes.toString(), signature, served.toString(), served.toString(), Date.now(), key, bytes.toString(), bytes.toString(), bytes.toString());
   }
 
   /** Raises the bound on bytes sent on the account to `bytes` (never lowers it); committed when this returns. */
@@ -262,6 +265,21 @@ export class SeederStore {
       )
       .all() as Row[];
     return rows.map(fromRow);
+  }
+
+  /**
+   * A free account of the license under another session key whose delegation lasts past `now` (seconds) and that
+   * may have been sent bytes no receipt attests; null when none.
+   */
+  unattestedFree(leecher: Address, contentId: bigint, sessionKey: Address, now: bigint): AccountRow | null {
+    const rows = this.#db
+      .prepare("SELECT * FROM accounts WHERE escrow_id IS NULL AND leecher = ? AND content_id = ? AND session_key != ?")
+      .all(leecher, contentId.toString(), sessionKey) as Row[];
+    return (
+      rows
+        .map(fromRow)
+        .find((a) => a.delegationExpiry > now && (a.served > a.receiptBytes || a.sentBound > a.receiptBytes)) ?? null
+    );
   }
 
   all(): AccountRow[] {

@@ -75,6 +75,10 @@ export class TabSeederBackend implements SeederBackend {
       voucherAmount: voucher ? BigInt(voucher.cumulativeAmount) : 0n,
       receiptBytes: stored?.sessionKey === admitted.sessionKey ? BigInt(stored.cumulativeBytes) : 0n,
     });
+    // What this tab may have sent before a reload (recorded before sending): not served again on credit.
+    const sent = this.#store.sentBound(admitted.key);
+    if (sent > account.served) account.served = sent;
+    account.servedBound = account.served;
     if (account.escrowId !== null) {
       // As the headless seeder: the interval about to be served must be secured (the first by what no seeder
       // reserved, a later one by this seeder's reservation, made now from the stored voucher if it was not).
@@ -123,6 +127,10 @@ export class TabSeederBackend implements SeederBackend {
       releaseTx: release.txHash,
     });
     return verified;
+  }
+
+  recordServed(account: ServiceAccount, bytes: bigint): void {
+    this.#store.saveSentBound(account.key, bytes);
   }
 
   async storeReceipt(account: ServiceAccount, receipt: ReceiptMessage): Promise<void> {

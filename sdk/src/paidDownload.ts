@@ -197,7 +197,10 @@ export async function startPaidDownload(options: PaidDownloadOptions): Promise<P
 
   let escrowId: bigint | null = null;
   let deposit = 0n;
-  if (options.pricePerMiBCap > 0n) {
+  // A fresh key per escrow, registered in the `open` the wallet signs anyway: it signs this escrow's vouchers and
+  // Close and nothing else, and lives only as long as this download; the day-long delegated key signs no voucher.
+  const escrowKey = options.pricePerMiBCap > 0n ? SessionKey.generate() : undefined;
+  if (escrowKey) {
     ({ escrowId, deposit } = await openEscrow({
       publicClient,
       walletClient,
@@ -206,7 +209,7 @@ export async function startPaidDownload(options: PaidDownloadOptions): Promise<P
       contentId,
       maxBytes,
       pricePerMiBCap: options.pricePerMiBCap,
-      sessionKey: key.sessionKey.address,
+      sessionKey: escrowKey.address,
       mode,
     }));
   }
@@ -221,6 +224,7 @@ export async function startPaidDownload(options: PaidDownloadOptions): Promise<P
     maxBytes,
     pricePerMiBCap: options.pricePerMiBCap,
     sessionKey: key.sessionKey,
+    escrowKey,
     delegation: key.delegation,
     payment,
     release: (release) => releaseCheckpoint({ publicClient, walletClient, account: options.account, escrow: contracts.escrow }, release),

@@ -66,7 +66,7 @@ export class TabSeederBackend implements SeederBackend {
     if ("refusal" in checked) return checked;
     const admitted = checked.account;
     const cached = this.#accounts.get(admitted.key);
-    if (cached && cached.sessionKey === admitted.sessionKey) return { account: cached };
+    if (cached && cached.sessionKey === admitted.sessionKey && cached.voucherKey === admitted.voucherKey) return { account: cached };
     const voucher = admitted.escrowId === null ? undefined : this.#store.voucher(admitted.escrowId);
     const stored = this.#store.receipt(admitted.leecher, admitted.contentId);
     const account = new ServiceAccount({

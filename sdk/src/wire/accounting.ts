@@ -18,6 +18,8 @@ export interface ServiceAccountInit {
   key: string;
   leecher: Address;
   sessionKey: Address;
+  /** The escrow's registered key, which signs vouchers and the Close; default `sessionKey`. */
+  voucherKey?: Address;
   contentId: bigint;
   /** The paying escrow; null when the content is served free (receipts only). */
   escrowId: bigint | null;
@@ -40,7 +42,10 @@ export interface ServiceAccountInit {
 export class ServiceAccount {
   readonly key: string;
   readonly leecher: Address;
+  /** The delegated key: signs the receipts. */
   readonly sessionKey: Address;
+  /** The escrow's key: signs the vouchers and the Close. */
+  readonly voucherKey: Address;
   readonly contentId: bigint;
   readonly escrowId: bigint | null;
   readonly mode: PaymentModeName;
@@ -73,6 +78,7 @@ export class ServiceAccount {
     this.key = init.key;
     this.leecher = init.leecher;
     this.sessionKey = init.sessionKey;
+    this.voucherKey = init.voucherKey ?? init.sessionKey;
     this.contentId = init.contentId;
     this.escrowId = init.escrowId;
     this.mode = init.mode;

@@ -33,6 +33,8 @@ export interface AdmittedAccount {
   contentId: bigint;
   escrowId: bigint | null;
   sessionKey: Address;
+  /** The escrow's registered key, which signs vouchers and the Close (`sessionKey` unless the hello names another). */
+  voucherKey: Address;
   mode: PaymentModeName;
   maxBytes: bigint;
   pricePerMiB: bigint;
@@ -69,6 +71,7 @@ export async function checkHello(ctx: AdmissionContext, hello: HelloMessage, ter
         contentId,
         escrowId: null,
         sessionKey: hello.sessionKey,
+        voucherKey: hello.sessionKey,
         mode: "exponential",
         maxBytes: BigInt(content.size),
         pricePerMiB: 0n,
@@ -87,7 +90,10 @@ export async function checkHello(ctx: AdmissionContext, hello: HelloMessage, ter
   if (e.status !== EscrowStatus.Open) return refused(RefusalReason.NoEscrow, `escrow ${escrowId} is not open`);
   if (e.leecher !== hello.account) return refused(RefusalReason.NoEscrow, `escrow ${escrowId} belongs to another account`);
   if (e.contentId !== contentId) return refused(RefusalReason.NoEscrow, `escrow ${escrowId} pays for content ${e.contentId}`);
-  if (e.sessionKey !== hello.sessionKey) return refused(RefusalReason.NoEscrow, `escrow ${escrowId} registered another session key`);
+  // The escrow's key signs its vouchers; the delegated key (which proved this wire) may be another one, the wallet's
+  // delegation and the escrow's leecher tying both to the account.
+  const voucherKey = hello.escrowKey ?? hello.sessionKey;
+  if (e.sessionKey !== voucherKey) return refused(RefusalReason.NoEscrow, `escrow ${escrowId} registered another session key`);
   const priceCapPerMiB = BigInt(e.pricePerMiB);
   if (priceCapPerMiB < terms.pricePerMiB) {
     return refused(RefusalReason.Price, `escrow ${escrowId} pays at most ${priceCapPerMiB} wei/MiB, the price is ${terms.pricePerMiB}`);
@@ -107,6 +113,7 @@ export async function checkHello(ctx: AdmissionContext, hello: HelloMessage, ter
       contentId,
       escrowId,
       sessionKey: hello.sessionKey,
+      voucherKey,
       mode,
       maxBytes: BigInt(e.maxBytes),
       pricePerMiB: terms.pricePerMiB,

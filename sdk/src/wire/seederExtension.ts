@@ -314,7 +314,7 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
         { escrowId: voucher.escrowId, seeder: voucher.seeder, cumulativeBytes: voucher.cumulativeBytes, cumulativeAmount: voucher.cumulativeAmount },
         voucher.signature,
       );
-      if (signer !== account.sessionKey) {
+      if (signer !== account.voucherKey) {
         this.#refuse(RefusalReason.BadSignature, "voucher not signed by the escrow's session key");
         return;
       }
@@ -428,7 +428,7 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
         return;
       }
       const signer = await recoverCloseSigner({ chainId: terms.chainId, escrow: terms.escrow }, close.escrowId, close.signature);
-      if (signer !== account.sessionKey) {
+      if (signer !== account.voucherKey) {
         this.#refuse(RefusalReason.BadSignature, "close not signed by the escrow's session key");
         return;
       }

@@ -58,7 +58,7 @@ import {
   type VoucherMessage,
 } from "@web3torrent/sdk/wire/index";
 import { EscrowStatus, SeederChain, type SeederContracts, type SignedReceiptArgs, type SignedVoucher } from "./chain.ts";
-import { SeederStore, type AccountRow } from "./store.ts";
+import { SeederStore, type AccountRow, type NewAccount } from "./store.ts";
 import { createContentTorrent } from "./torrent.ts";
 
 export interface SeederOptions {
@@ -395,14 +395,15 @@ export class Seeder extends EventEmitter implements SeederBackend {
   }
 
   /** The shared state of an account: from memory, else from the store (after a restart), else new. */
-  #account(init: Parameters<SeederStore["upsert"]>[0]): ServiceAccount {
+  #account(init: NewAccount & { voucherKey: Address }): ServiceAccount {
     const cached = this.#accounts.get(init.key);
     const row = this.store.upsert(init);
-    if (cached && cached.sessionKey === init.sessionKey) return cached;
+    if (cached && cached.sessionKey === init.sessionKey && cached.voucherKey === init.voucherKey) return cached;
     const account = new ServiceAccount({
       key: row.key,
       leecher: row.leecher,
       sessionKey: row.sessionKey,
+      voucherKey: init.voucherKey,
       contentId: row.contentId,
       escrowId: row.escrowId,
       mode: row.mode,

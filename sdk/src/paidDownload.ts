@@ -7,8 +7,9 @@
  *   await download.done;                                                       // every seeder paid for its bytes
  *   await download.close();                                                    // starts the refund of the rest
  *
- * The session key signs every voucher and receipt silently; the wallet signs the delegation once per key (reusable
- * across downloads until it expires) and sends the `open` transaction, which registers the key in the escrow.
+ * The keys sign silently: the delegated session key every receipt, and a fresh key of this download's own every
+ * voucher and the Close; the wallet signs the delegation once per session key (reusable across downloads until it
+ * expires) and sends the `open` transaction, which registers the download's own key in the escrow.
  * With `payment: "transactions"` the wallet instead sends the escrow's `release` at each checkpoint of each seeder
  * (one prompt each; receipts stay silent); a declined prompt pauses the download (`session.paused`) until
  * `session.resume()` or `close()`.

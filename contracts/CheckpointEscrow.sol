@@ -62,7 +62,9 @@ import {SessionKeySignature} from "./libraries/SessionKeySignature.sol";
 /// past a checkpoint the seeder redeems its voucher with {redeemAndReserve}, which also sets aside the price of its
 /// next interval (at its own price) for it alone, and serves that interval only once the reservation is
 /// mined and covers it. Whatever the leecher signs or redeems meanwhile, the seeder's next voucher is paid from its
-/// reservation: it loses at most the first interval, served on credit, or the bytes past what it has reserved.
+/// reservation: it loses at most the first interval, served on credit, or the bytes past what it has reserved. The
+/// count of bytes served is the seeder's own: a seeder that restarts must resume it from a record made before the
+/// bytes were sent (the seeder service does), or each restart serves one more interval on credit.
 ///
 /// IMPORTANT: Vouchers must be redeemed before the challenge window of a closing escrow ends; afterwards the rest
 /// of the deposit belongs to the leecher. A seeder counts towards the cooperative close only once it has redeemed

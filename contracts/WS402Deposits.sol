@@ -37,7 +37,10 @@ import {PayoutWithFallback} from "./utils/PayoutWithFallback.sol";
  *
  * NOTE: The user trusts the provider's gateway for the seconds charged, up to what the session key has signed.
  * Receipts are cumulative: the provider settles with the latest (largest) one, and any receipt the key signed can be
- * used. A client should sign only the seconds it has actually been served.
+ * used. A client should sign only the seconds it has actually been served: the sdk's client signs at most its own clock
+ * since the session started plus a fixed 2 s, whatever the gateway reports or announces, so a lying gateway is paid
+ * at most 2 s more than it served, and it deposits only into the deployment it knows. Conversely the gateway serves
+ * bytes only while receipts keep pace, so the provider serves at most one usage interval plus that tolerance unpaid.
  *
  * NOTE: After the grace period the session stays `Open` until someone acts: the provider may still {settle} and the
  * user may {reclaim}, and whichever transaction lands first wins. A provider must settle within the grace period

@@ -7,8 +7,9 @@
  *   await download.done;                                                       // every seeder paid for its bytes
  *   await download.close();                                                    // starts the refund of the rest
  *
- * The session key signs every voucher and receipt silently; the wallet signs the delegation once per key (reusable
- * across downloads until it expires) and sends the `open` transaction, which registers the key in the escrow.
+ * The keys sign silently: the delegated session key every receipt, and a fresh key of this download's own every
+ * voucher and the Close; the wallet signs the delegation once per session key (reusable across downloads until it
+ * expires) and sends the `open` transaction, which registers the download's own key in the escrow.
  * With `payment: "transactions"` the wallet instead sends the escrow's `release` at each checkpoint of each seeder
  * (one prompt each; receipts stay silent); a declined prompt pauses the download (`session.paused`) until
  * `session.resume()` or `close()`.
@@ -197,7 +198,10 @@ export async function startPaidDownload(options: PaidDownloadOptions): Promise<P
 
   let escrowId: bigint | null = null;
   let deposit = 0n;
-  if (options.pricePerMiBCap > 0n) {
+  // A fresh key per escrow, registered in the `open` the wallet signs anyway: it signs this escrow's vouchers and
+  // Close and nothing else, and lives only as long as this download; the day-long delegated key signs no voucher.
+  const escrowKey = options.pricePerMiBCap > 0n ? SessionKey.generate() : undefined;
+  if (escrowKey) {
     ({ escrowId, deposit } = await openEscrow({
       publicClient,
       walletClient,
@@ -206,7 +210,7 @@ export async function startPaidDownload(options: PaidDownloadOptions): Promise<P
       contentId,
       maxBytes,
       pricePerMiBCap: options.pricePerMiBCap,
-      sessionKey: key.sessionKey.address,
+      sessionKey: escrowKey.address,
       mode,
     }));
   }
@@ -221,6 +225,7 @@ export async function startPaidDownload(options: PaidDownloadOptions): Promise<P
     maxBytes,
     pricePerMiBCap: options.pricePerMiBCap,
     sessionKey: key.sessionKey,
+    escrowKey,
     delegation: key.delegation,
     payment,
     release: (release) => releaseCheckpoint({ publicClient, walletClient, account: options.account, escrow: contracts.escrow }, release),

@@ -4,13 +4,16 @@
  * only while the escrow's unreserved deposit covers it, every later one only once it has redeemed its voucher and
  * reserved that interval in the escrow (`redeemAndReserve`). A stand-in escrow answers `remaining` and `redeemedBy`
  * and applies redemptions and reservations by CheckpointEscrow's rules (test/CheckpointEscrow.reservations.t.sol
- * tests the contract itself).
+ * tests the contract itself). A reloaded tab resumes from the bound on bytes sent it recorded before sending.
  */
 import { CheckpointMode, FIRST_CHECKPOINT, amountFor, nextCheckpoint, reservationFor } from "@web3torrent/sdk/checkpointSchedule";
 import { ServiceAccount } from "@web3torrent/sdk/wire/accounting";
-import { RefusalReason, type VoucherMessage } from "@web3torrent/sdk/wire/messages";
+import { delegationTypedData } from "@web3torrent/sdk/sessionKey";
+import { RefusalReason, type HelloMessage, type VoucherMessage } from "@web3torrent/sdk/wire/messages";
+import type { SeederTerms } from "@web3torrent/sdk/wire/seederExtension";
 import { escrowCoversNextInterval } from "@web3torrent/sdk/wire/solvency";
-import type { Address, PublicClient } from "viem";
+import type { Address, Hex, PublicClient } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 import { describe, expect, it } from "vitest";
 import type { ContractAddresses } from "../config/appConfig.ts";
 import { TabSeederBackend } from "./tabSeederBackend.ts";
@@ -194,5 +197,86 @@ describe("the tab seeder and a leecher's signed Close", () => {
     const { backend, settled } = settlingBackend(new StandInEscrow(amountFor(SIZE, PRICE)));
     await backend.storeClose(account(), { type: "close", escrowId: 1n, signature: CLOSE_SIGNATURE });
     expect(settled).toEqual([]);
+  });
+});
+
+describe("the tab seeder across a reload", () => {
+  /** Hardhat's public test key of LEECHER: it signs the delegation the admission checks. */
+  const wallet = privateKeyToAccount("0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d");
+  const sessionKey: Address = "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65";
+  const terms: SeederTerms = {
+    chainId: 31337,
+    market: ESCROW,
+    escrow: ESCROW,
+    rebatePool: ESCROW,
+    contentId: 1n,
+    seeder: SEEDER,
+    pricePerMiB: PRICE,
+    firstCheckpoint: FIRST_CHECKPOINT,
+    modes: ["exponential"],
+    voucherTimeoutMs: 1_000,
+    acceptsReleases: false,
+    releaseTimeoutMs: 1_000,
+  };
+
+  /** The stand-in escrow as the chain the admission reads: a license, and escrow 1 of LEECHER with `sessionKey`. */
+  function chain(escrow: StandInEscrow): PublicClient {
+    const base = escrow.client as unknown as { readContract(call: { functionName: string; args: [bigint, Address] }): Promise<unknown> };
+    return {
+      ...escrow.client,
+      getBlock: async () => ({ timestamp: 0n }),
+      readContract: async (call: { functionName: string; args: [bigint, Address] }) => {
+        if (call.functionName === "hasLicense") return true;
+        if (call.functionName === "escrow") {
+          return { status: 1, leecher: LEECHER, contentId: 1n, sessionKey, pricePerMiB: PRICE, mode: 0, unpaid: escrow.unpaid, maxBytes: SIZE };
+        }
+        return base.readContract(call);
+      },
+    } as unknown as PublicClient;
+  }
+
+  /** This tab's seeder as it starts (again): a fresh backend and store over the same localStorage. */
+  const tabSeeder = (escrow: StandInEscrow) =>
+    new TabSeederBackend({
+      client: chain(escrow),
+      contracts: CONTRACTS,
+      chainId: 31337,
+      seeder: SEEDER,
+      store: new TabSeederStore(31337, SEEDER),
+      reserve: async (v) => escrow.redeemAndReserve(v.seeder, v.cumulativeBytes, v.cumulativeAmount),
+    });
+
+  it("resumes from the bytes it recorded as sent: a reload in the middle of an interval grants no second interval on credit", async () => {
+    const expiry = 10n ** 10n;
+    const signature: Hex = await wallet.signTypedData(delegationTypedData({ chainId: 31337, rebatePool: ESCROW }, { wallet: LEECHER, sessionKey, expiry }));
+    const hello: HelloMessage = {
+      type: "hello",
+      account: LEECHER,
+      escrowId: 1n,
+      sessionKey,
+      delegation: { expiry, signature },
+      payment: "vouchers",
+      nonce: `0x${"11".repeat(32)}`,
+      proof: `0x${"22".repeat(65)}`,
+    };
+    const escrow = new StandInEscrow(amountFor(SIZE, PRICE));
+    const before = tabSeeder(escrow);
+    const admitted = await before.admit(hello, terms);
+    if (!("account" in admitted)) throw new Error(admitted.refusal.message);
+    const peer = admitted.account;
+    expect(await before.storeVoucher(peer, voucherFor(FIRST_CHECKPOINT))).toBeNull();
+    peer.voucherBytes = FIRST_CHECKPOINT;
+    const receipt = { leecher: LEECHER, seeder: SEEDER, contentId: 1n, cumulativeBytes: FIRST_CHECKPOINT } as const;
+    await before.storeReceipt(peer, { type: "receipt", ...receipt, signature: `0x${"cd".repeat(65)}` });
+    peer.receiptBytes = FIRST_CHECKPOINT;
+    // The extension records its bound before sending past it: 15 MiB of the interval from 10 to 30 MiB went out.
+    const sent = FIRST_CHECKPOINT + FIRST_CHECKPOINT / 2n;
+    before.recordServed(peer, sent);
+
+    const after = tabSeeder(escrow); // the tab reloaded
+    const again = await after.admit(hello, terms);
+    if (!("account" in again)) throw new Error(again.refusal.message);
+    expect(again.account.served, "the count resumes from the recorded bound").toBe(sent);
+    expect(again.account.allowance() - again.account.served, "only the rest of the interval is left to serve").toBe(3n * FIRST_CHECKPOINT - sent);
   });
 });

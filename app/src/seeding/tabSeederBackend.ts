@@ -78,7 +78,7 @@ export class TabSeederBackend implements SeederBackend {
     if ("refusal" in checked) return checked;
     const admitted = checked.account;
     const cached = this.#accounts.get(admitted.key);
-    if (cached && cached.sessionKey === admitted.sessionKey) return { account: cached };
+    if (cached && cached.sessionKey === admitted.sessionKey && cached.voucherKey === admitted.voucherKey) return { account: cached };
     const voucher = admitted.escrowId === null ? undefined : this.#store.voucher(admitted.escrowId);
     const stored = this.#store.receipt(admitted.leecher, admitted.contentId);
     const account = new ServiceAccount({
@@ -87,6 +87,10 @@ export class TabSeederBackend implements SeederBackend {
       voucherAmount: voucher ? BigInt(voucher.cumulativeAmount) : 0n,
       receiptBytes: stored?.sessionKey === admitted.sessionKey ? BigInt(stored.cumulativeBytes) : 0n,
     });
+    // What this tab may have sent before a reload (recorded before sending): not served again on credit.
+    const sent = this.#store.sentBound(admitted.key);
+    if (sent > account.served) account.served = sent;
+    account.servedBound = account.served;
     if (account.escrowId !== null) {
       // As the headless seeder: the interval about to be served must be secured (the first by what no seeder
       // reserved, a later one by this seeder's reservation, made now from the stored voucher if it was not).
@@ -148,6 +152,10 @@ export class TabSeederBackend implements SeederBackend {
     if (!this.#settleClose || !stored?.signature) return;
     const voucher = { escrowId: close.escrowId, seeder: stored.seeder, cumulativeBytes: BigInt(stored.cumulativeBytes), cumulativeAmount: BigInt(stored.cumulativeAmount), signature: stored.signature };
     void this.#settleClose(voucher, close.signature).catch(() => {});
+  }
+
+  recordServed(account: ServiceAccount, bytes: bigint): void {
+    this.#store.saveSentBound(account.key, bytes);
   }
 
   async storeReceipt(account: ServiceAccount, receipt: ReceiptMessage): Promise<void> {

@@ -1,7 +1,8 @@
 /**
  * What this tab's seeder holds, in localStorage so a reload loses nothing it acknowledged: the latest voucher per
  * escrow (or the latest checkpoint released on-chain, verified) and the latest receipt per (leecher, content), each
- * with what the chain needs to pay it.
+ * with what the chain needs to pay it; and per account the bound on bytes sent, recorded before they are sent, from
+ * which a reloaded seeder resumes (so a reload grants no second interval on credit).
  */
 import type { Address, Hex } from "viem";
 
@@ -33,6 +34,8 @@ export interface StoredReceipt {
 interface Snapshot {
   vouchers: Record<string, StoredVoucher>;
   receipts: Record<string, StoredReceipt>;
+  /** Account key ("escrow:<id>", "free:...") to the bound on bytes sent on it, decimal. */
+  sent: Record<string, string>;
 }
 
 const PREFIX = "w3t:tab-seeder:";
@@ -47,9 +50,9 @@ export class TabSeederStore {
 
   #read(): Snapshot {
     try {
-      return { vouchers: {}, receipts: {}, ...(JSON.parse(localStorage.getItem(this.#key) ?? "{}") as Partial<Snapshot>) };
+      return { vouchers: {}, receipts: {}, sent: {}, ...(JSON.parse(localStorage.getItem(this.#key) ?? "{}") as Partial<Snapshot>) };
     } catch {
-      return { vouchers: {}, receipts: {} };
+      return { vouchers: {}, receipts: {}, sent: {} };
     }
   }
 
@@ -75,6 +78,19 @@ export class TabSeederStore {
       snapshot.receipts[key] = receipt;
       this.#write(snapshot);
     }
+  }
+
+  /** Raises the bound on bytes sent on account `key` to `bytes` (never lowers it); stored when this returns. */
+  saveSentBound(key: string, bytes: bigint): void {
+    const snapshot = this.#read();
+    if (BigInt(snapshot.sent[key] ?? "0") >= bytes) return;
+    snapshot.sent[key] = bytes.toString();
+    this.#write(snapshot);
+  }
+
+  /** The bound on bytes sent on account `key` (0 when none was recorded). */
+  sentBound(key: string): bigint {
+    return BigInt(this.#read().sent[key] ?? "0");
   }
 
   voucher(escrowId: bigint): StoredVoucher | undefined {

@@ -18,6 +18,8 @@ export interface ServiceAccountInit {
   key: string;
   leecher: Address;
   sessionKey: Address;
+  /** The escrow's registered key, which signs vouchers and the Close; default `sessionKey`. */
+  voucherKey?: Address;
   contentId: bigint;
   /** The paying escrow; null when the content is served free (receipts only). */
   escrowId: bigint | null;
@@ -40,7 +42,10 @@ export interface ServiceAccountInit {
 export class ServiceAccount {
   readonly key: string;
   readonly leecher: Address;
+  /** The delegated key: signs the receipts. */
   readonly sessionKey: Address;
+  /** The escrow's key: signs the vouchers and the Close. */
+  readonly voucherKey: Address;
   readonly contentId: bigint;
   readonly escrowId: bigint | null;
   readonly mode: PaymentModeName;
@@ -48,8 +53,16 @@ export class ServiceAccount {
   readonly pricePerMiB: bigint;
   readonly priceCapPerMiB: bigint;
   readonly delegation: { expiry: bigint; signature: `0x${string}` };
-  /** Bytes sent (after a restart: as stored with the last payment). */
+  /**
+   * Bytes sent. After a restart: the bound the seeder recorded before sending (`servedBound`), so the bytes sent
+   * since the last payment are not served again on credit.
+   */
   served: bigint;
+  /**
+   * What the seeder's store holds as sent, at least `served`: a seeder that records it (`SeederBackend.recordServed`)
+   * raises it, durably, before sending past it.
+   */
+  servedBound: bigint;
   voucherAmount: bigint;
   /** The escrow stopped paying (closing or refunded): nothing more is served on this account. */
   closed = false;
@@ -65,6 +78,7 @@ export class ServiceAccount {
     this.key = init.key;
     this.leecher = init.leecher;
     this.sessionKey = init.sessionKey;
+    this.voucherKey = init.voucherKey ?? init.sessionKey;
     this.contentId = init.contentId;
     this.escrowId = init.escrowId;
     this.mode = init.mode;
@@ -76,6 +90,7 @@ export class ServiceAccount {
     this.voucherAmount = init.voucherAmount ?? 0n;
     this.#receiptBytes = init.receiptBytes ?? 0n;
     this.served = this.#receiptBytes;
+    this.servedBound = this.served;
   }
 
   /** Bytes covered by the latest stored voucher. */

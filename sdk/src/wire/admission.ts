@@ -24,12 +24,17 @@ export interface AdmissionContext {
 
 /** A peer that passed the checks: what its `ServiceAccount` is made of. */
 export interface AdmittedAccount {
-  /** "escrow:<id>" for paid downloads, "free:<leecher>:<contentId>:<sessionKey>" for free ones. */
+  /**
+   * "escrow:<id>" for paid downloads, "free:<leecher>:<contentId>:<sessionKey>" for free ones (receipts are signed
+   * per key; the headless seeder serves one key of a license at a time while bytes await a receipt).
+   */
   key: string;
   leecher: Address;
   contentId: bigint;
   escrowId: bigint | null;
   sessionKey: Address;
+  /** The escrow's registered key, which signs vouchers and the Close (`sessionKey` unless the hello names another). */
+  voucherKey: Address;
   mode: PaymentModeName;
   maxBytes: bigint;
   pricePerMiB: bigint;
@@ -43,7 +48,7 @@ const refused = (reason: RefusalReason, message: string): { refusal: Refusal } =
  * Checks a hello on-chain: the account holds a license of the content, the wallet's delegation of the session key
  * is valid (ECDSA, or ERC-1271 for a smart-account wallet) and lasts, and for priced seeding the escrow is open, the
  * account's, for this content, with this session key, a mode and payment the seeder serves, a price cap at least
- * the seeder's price and deposit left.
+ * the seeder's price and deposit left (unreserved, or reserved for this seeder).
  */
 export async function checkHello(ctx: AdmissionContext, hello: HelloMessage, terms: SeederTerms): Promise<{ account: AdmittedAccount } | { refusal: Refusal }> {
   const { client, contracts } = ctx;
@@ -66,6 +71,7 @@ export async function checkHello(ctx: AdmissionContext, hello: HelloMessage, ter
         contentId,
         escrowId: null,
         sessionKey: hello.sessionKey,
+        voucherKey: hello.sessionKey,
         mode: "exponential",
         maxBytes: BigInt(content.size),
         pricePerMiB: 0n,
@@ -84,14 +90,22 @@ export async function checkHello(ctx: AdmissionContext, hello: HelloMessage, ter
   if (e.status !== EscrowStatus.Open) return refused(RefusalReason.NoEscrow, `escrow ${escrowId} is not open`);
   if (e.leecher !== hello.account) return refused(RefusalReason.NoEscrow, `escrow ${escrowId} belongs to another account`);
   if (e.contentId !== contentId) return refused(RefusalReason.NoEscrow, `escrow ${escrowId} pays for content ${e.contentId}`);
-  if (e.sessionKey !== hello.sessionKey) return refused(RefusalReason.NoEscrow, `escrow ${escrowId} registered another session key`);
+  // The escrow's key signs its vouchers; the delegated key (which proved this wire) may be another one, the wallet's
+  // delegation and the escrow's leecher tying both to the account.
+  const voucherKey = hello.escrowKey ?? hello.sessionKey;
+  if (e.sessionKey !== voucherKey) return refused(RefusalReason.NoEscrow, `escrow ${escrowId} registered another session key`);
   const priceCapPerMiB = BigInt(e.pricePerMiB);
   if (priceCapPerMiB < terms.pricePerMiB) {
     return refused(RefusalReason.Price, `escrow ${escrowId} pays at most ${priceCapPerMiB} wei/MiB, the price is ${terms.pricePerMiB}`);
   }
   const mode = modeName(e.mode);
   if (!terms.modes.includes(mode)) return refused(RefusalReason.Terms, `${mode} escrows are not served here`);
-  if (BigInt(e.unpaid) === 0n) return refused(RefusalReason.EscrowExhausted, `escrow ${escrowId} has nothing left`);
+  // Nothing unreserved left is no refusal while this seeder's own reservation pays its next interval (a peer that
+  // reconnects after the rest of the deposit went to others): ./solvency.ts decides what may be served.
+  if (BigInt(e.unpaid) === 0n) {
+    const own = await client.readContract({ address: contracts.escrow, abi: checkpointEscrowAbi, functionName: "redeemedBy", args: [escrowId, terms.seeder] });
+    if (BigInt(own.reserved) === 0n) return refused(RefusalReason.EscrowExhausted, `escrow ${escrowId} has nothing left, and nothing reserved for this seeder`);
+  }
   return {
     account: {
       key: `escrow:${escrowId}`,
@@ -99,6 +113,7 @@ export async function checkHello(ctx: AdmissionContext, hello: HelloMessage, ter
       contentId,
       escrowId,
       sessionKey: hello.sessionKey,
+      voucherKey,
       mode,
       maxBytes: BigInt(e.maxBytes),
       pricePerMiB: terms.pricePerMiB,

@@ -54,7 +54,13 @@ export interface LeecherSessionOptions {
   maxBytes: bigint;
   /** The escrow's price cap; a seeder asking more is refused. */
   pricePerMiBCap: bigint;
+  /** The delegated key: proves the wire, signs the receipts. */
   sessionKey: SessionKey;
+  /**
+   * The key the escrow registered, when it is not `sessionKey`: signs the vouchers and the Close. A fresh one per
+   * escrow keeps the day-long delegated key from signing any voucher.
+   */
+  escrowKey?: SessionKey;
   delegation: SignedDelegation;
   /** How checkpoints are paid. Default `vouchers`. */
   payment?: PaymentStrategy;
@@ -164,6 +170,11 @@ export class LeecherSession {
     if (this.payment === "transactions" && !options.release) throw new Error("payment by transactions needs a release function");
   }
 
+  /** The key that signs this escrow's vouchers and Close. */
+  get voucherKey(): SessionKey {
+    return this.options.escrowKey ?? this.options.sessionKey;
+  }
+
   get signingContext(): SigningContext {
     return { chainId: this.options.chainId, escrow: this.options.contracts.escrow, rebatePool: this.options.contracts.rebatePool };
   }
@@ -206,6 +217,7 @@ export class LeecherSession {
       account: o.account,
       escrowId: o.escrowId,
       sessionKey: o.sessionKey.address,
+      ...(o.escrowKey ? { escrowKey: o.escrowKey.address } : {}),
       delegation: { expiry: o.delegation.expiry, signature: o.delegation.signature },
       payment: this.payment,
       nonce,
@@ -303,7 +315,7 @@ export class LeecherSession {
       cumulativeBytes: bytes,
       cumulativeAmount: amountFor(bytes, ledger.pricePerMiB),
     };
-    const signature: Hex = await o.sessionKey.signVoucher(this.signingContext, voucher);
+    const signature: Hex = await this.voucherKey.signVoucher(this.signingContext, voucher);
     this.signatures++;
     ledger.voucher = { type: "voucher", ...voucher, signature };
     this.observer.voucherSigned?.(ledger, ledger.voucher);
@@ -503,7 +515,7 @@ export class LeecherSession {
   async sendClose(): Promise<number> {
     const escrowId = this.options.escrowId;
     if (escrowId === null) return 0;
-    const signature = await this.options.sessionKey.signClose(this.signingContext, escrowId);
+    const signature = await this.voucherKey.signClose(this.signingContext, escrowId);
     let sent = 0;
     for (const ledger of this.ledgers.values()) {
       if (ledger.pricePerMiB === 0n || ledger.refusal) continue;

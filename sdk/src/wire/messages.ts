@@ -73,6 +73,11 @@ export const RefusalReason = {
   Terms: "terms",
   /** Upfront escrow already paid to another seeder. */
   UpfrontTaken: "upfront_taken",
+  /**
+   * Free content: another session key of the same license holds bytes this seeder served and no receipt attests
+   * (until they are attested, or that key's delegation expires, no other key of the license is served).
+   */
+  Unattested: "unattested",
   /** The other side failed internally (for example its chain node is unreachable). */
   Unavailable: "unavailable",
 } as const;
@@ -121,6 +126,11 @@ export interface HelloMessage {
   /** The escrow paying this download; null for free content. */
   escrowId: bigint | null;
   sessionKey: Address;
+  /**
+   * The key the escrow registered (its `sessionKey`), which signs the vouchers and the Close, when it is not
+   * `sessionKey`: a fresh key per escrow, so the daily delegated key signs no voucher. Absent: `sessionKey` is it.
+   */
+  escrowKey?: Address;
   /** The wallet's EIP-712 `Delegation(sessionKey, expiry)` for rebate receipts. */
   delegation: { expiry: bigint; signature: Hex };
   /** How the leecher pays at checkpoints (sets the seeder's timeout); receipts are signed silently either way. */
@@ -241,8 +251,8 @@ function malformed(message: string): never {
 
 type Json = Record<string, unknown>;
 
-function fields(obj: Json, required: string[]): void {
-  const allowed = new Set(["v", "type", ...required]);
+function fields(obj: Json, required: string[], optional: string[] = []): void {
+  const allowed = new Set(["v", "type", ...required, ...optional]);
   for (const key of Object.keys(obj)) if (!allowed.has(key)) malformed(`unknown field "${key}"`);
   for (const key of required) if (!(key in obj)) malformed(`missing field "${key}"`);
 }
@@ -348,13 +358,14 @@ function parseTerms(o: Json): TermsMessage {
 }
 
 function parseHello(o: Json): HelloMessage {
-  fields(o, ["account", "escrowId", "sessionKey", "delegation", "payment", "nonce", "proof"]);
+  fields(o, ["account", "escrowId", "sessionKey", "delegation", "payment", "nonce", "proof"], ["escrowKey"]);
   if (typeof o.payment !== "string" || !PAYMENT_STRATEGIES.includes(o.payment)) malformed("payment must be vouchers or transactions");
   return {
     type: "hello",
     account: address(o, "account"),
     escrowId: optionalUint(o, "escrowId"),
     sessionKey: address(o, "sessionKey"),
+    ...("escrowKey" in o ? { escrowKey: address(o, "escrowKey") } : {}),
     delegation: walletDelegation(o.delegation),
     payment: o.payment as PaymentStrategy,
     nonce: nonce(o, "nonce"),

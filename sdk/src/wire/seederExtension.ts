@@ -86,6 +86,13 @@ export interface SeederBackend {
   /** Stores a receipt durably; resolves only once it is stored. */
   storeReceipt(account: ServiceAccount, receipt: ReceiptMessage): Promise<void>;
   /**
+   * Records durably, before it returns, that up to `bytes` (cumulative) may have been sent on the account; called
+   * before a block would go past `account.servedBound`, with a bound `SERVED_RECORD_STEP` ahead. A seeder restored
+   * from its store takes this bound as the bytes served, so a restart in the middle of an interval grants no second
+   * interval on credit. Without it, a restart forgets what was sent since the last stored payment.
+   */
+  recordServed?(account: ServiceAccount, bytes: bigint): void;
+  /**
    * Checks on-chain that the release happened — `redeemedBy(escrowId, seeder)` covers the seeder's price for its
    * bytes (`verifyRelease` in ./admission.ts) — and stores it durably like an acknowledged voucher; resolves with
    * the seeder's redeemed total on-chain, or a refusal. Without it, releases are refused (announce
@@ -141,6 +148,12 @@ export const DEFAULT_RELEASE_TIMEOUT_MS = 5 * 60_000;
  * (by default a second of its download speed, over 1,000 blocks at 17 MiB/s) stays short enough to drain smoothly.
  */
 export const MAX_HELD_BLOCKS = 256;
+
+/**
+ * How far ahead of the bytes sent a seeder records its served bound (`SeederBackend.recordServed`): one durable write
+ * per MiB sent (a few ms each on a disk), and after a restart the seeder may count up to this much more than it sent.
+ */
+export const SERVED_RECORD_STEP = 1n << 20n;
 
 type State =
   | "handshake" // waiting for the peer's extended handshake
@@ -301,7 +314,7 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
         { escrowId: voucher.escrowId, seeder: voucher.seeder, cumulativeBytes: voucher.cumulativeBytes, cumulativeAmount: voucher.cumulativeAmount },
         voucher.signature,
       );
-      if (signer !== account.sessionKey) {
+      if (signer !== account.voucherKey) {
         this.#refuse(RefusalReason.BadSignature, "voucher not signed by the escrow's session key");
         return;
       }
@@ -415,7 +428,7 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
         return;
       }
       const signer = await recoverCloseSigner({ chainId: terms.chainId, escrow: terms.escrow }, close.escrowId, close.signature);
-      if (signer !== account.sessionKey) {
+      if (signer !== account.voucherKey) {
         this.#refuse(RefusalReason.BadSignature, "close not signed by the escrow's session key");
         return;
       }
@@ -451,7 +464,23 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
       // short final block went out early): the exposure is one interval plus one block (WebTorrent caps blocks
       // at 128 KiB), and the next voucher covers it.
       const length = BigInt(buffer.length);
-      account.served += length;
+      const sent = account.served + length;
+      if (backend.recordServed && sent > account.servedBound) {
+        // Durable before the block leaves: a restart must not forget it (sync, so no other block overtakes it).
+        const ahead = sent + SERVED_RECORD_STEP;
+        const allowance = account.allowance();
+        const limit = allowance > sent ? allowance : sent;
+        const bound = ahead < limit ? ahead : limit;
+        try {
+          backend.recordServed(account, bound);
+        } catch (error) {
+          this.#reject(index, offset, buffer.length);
+          this.#refuseError(error);
+          return;
+        }
+        account.servedBound = bound;
+      }
+      account.served = sent;
       this.servedOnWire += length;
       this.#piece(index, offset, buffer);
       if (account.served >= account.allowance()) this.#checkpoint();

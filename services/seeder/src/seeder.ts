@@ -14,6 +14,9 @@
  *   The final voucher is redeemed at once if it is the escrow's first (a cooperative close counts only seeders that
  *   have redeemed), else in a batch every `settleIntervalMs`, with the receipts (one `submitReceipts` per batch)
  *   and cooperative closes (`waiveChallenge`) of escrows the leecher closed once everything is redeemed.
+ * - Before a block goes past what the store records as sent on its account, the record is raised (a MiB ahead) and
+ *   committed; a restart resumes from it, so the bytes sent since the last payment are not served again on credit:
+ *   restarts or not, a leecher that stops paying gets at most one interval unpaid.
  * - After a restart, whatever was stored and not yet redeemed or submitted goes out in the first settlement.
  * - `claim()` claims the rebates: the pool balance the receipts earned and the shares of every finished epoch with a
  *   share, in one `RebatePool.claim` (nothing to claim, no transaction). Before it, the unearned allowances of the
@@ -36,6 +39,7 @@ import {
   ServiceAccount,
   DEFAULT_RELEASE_TIMEOUT_MS,
   DEFAULT_VOUCHER_TIMEOUT_MS,
+  RefusalReason,
   checkHello,
   escrowCoversNextInterval,
   seederExtension,
@@ -54,7 +58,7 @@ import {
   type VoucherMessage,
 } from "@web3torrent/sdk/wire/index";
 import { EscrowStatus, SeederChain, type SeederContracts, type SignedReceiptArgs, type SignedVoucher } from "./chain.ts";
-import { SeederStore, type AccountRow } from "./store.ts";
+import { SeederStore, type AccountRow, type NewAccount } from "./store.ts";
 import { createContentTorrent } from "./torrent.ts";
 
 export interface SeederOptions {
@@ -345,6 +349,20 @@ export class Seeder extends EventEmitter implements SeederBackend {
   }
 
   async admit(hello: HelloMessage, terms: SeederTerms): Promise<Admission> {
+    // Free content is accounted per license holder, not per key: a fresh delegation (free to sign) gets no interval
+    // on credit while another key of the license owes receipts, and costs no RPC call. So a license holds at most
+    // one interval unattested, and a new account (row) only follows attested service.
+    if (terms.pricePerMiB === 0n) {
+      const owing = this.store.unattestedFree(hello.account, terms.contentId, hello.sessionKey, BigInt(Math.floor(Date.now() / 1000)));
+      if (owing) {
+        return {
+          refusal: {
+            reason: RefusalReason.Unattested,
+            message: `session key ${owing.sessionKey} of this license holds bytes without a receipt (until its delegation expires at ${owing.delegationExpiry})`,
+          },
+        };
+      }
+    }
     const checked = await checkHello(this.#admission, hello, terms);
     if ("refusal" in checked) return checked;
     const { delegation, ...admitted } = checked.account;
@@ -377,14 +395,15 @@ export class Seeder extends EventEmitter implements SeederBackend {
   }
 
   /** The shared state of an account: from memory, else from the store (after a restart), else new. */
-  #account(init: Parameters<SeederStore["upsert"]>[0]): ServiceAccount {
+  #account(init: NewAccount & { voucherKey: Address }): ServiceAccount {
     const cached = this.#accounts.get(init.key);
     const row = this.store.upsert(init);
-    if (cached && cached.sessionKey === init.sessionKey) return cached;
+    if (cached && cached.sessionKey === init.sessionKey && cached.voucherKey === init.voucherKey) return cached;
     const account = new ServiceAccount({
       key: row.key,
       leecher: row.leecher,
       sessionKey: row.sessionKey,
+      voucherKey: init.voucherKey,
       contentId: row.contentId,
       escrowId: row.escrowId,
       mode: row.mode,
@@ -396,7 +415,9 @@ export class Seeder extends EventEmitter implements SeederBackend {
       voucherAmount: row.voucherAmount,
       receiptBytes: row.receiptBytes,
     });
-    account.served = row.served > account.served ? row.served : account.served;
+    // What a previous run may have sent (its bound, recorded before sending): not served again on credit.
+    for (const stored of [row.served, row.sentBound]) if (stored > account.served) account.served = stored;
+    account.servedBound = account.served;
     this.#accounts.set(row.key, account);
     return account;
   }
@@ -431,6 +452,11 @@ export class Seeder extends EventEmitter implements SeederBackend {
 
   async storeReceipt(account: ServiceAccount, receipt: ReceiptMessage): Promise<void> {
     this.store.saveReceipt(account.key, account.served, receipt.cumulativeBytes, receipt.signature);
+    account.servedBound = account.served;
+  }
+
+  recordServed(account: ServiceAccount, bytes: bigint): void {
+    this.store.saveSentBound(account.key, bytes);
   }
 
   // ------------------------------------------------------------------------------------------------ settlement

@@ -6,7 +6,8 @@
  * and the amount stored is the seeder's redeemed total, so nothing is redeemed for it.
  *
  * Every write is a committed transaction with `synchronous = FULL` before the call returns, so a voucher the seeder
- * acknowledged survives a crash (SIGKILL, power loss) and is redeemed after the restart.
+ * acknowledged survives a crash (SIGKILL, power loss) and is redeemed after the restart. So does `sent_bound`, the
+ * bound on bytes sent that the seeder records before sending past it, from which a restart resumes.
  */
 import { DatabaseSync } from "node:sqlite";
 import type { Address, Hex } from "viem";
@@ -23,7 +24,10 @@ export interface AccountRow {
   priceCapPerMiB: bigint;
   delegationExpiry: bigint;
   delegationSignature: Hex;
+  /** Bytes sent on the account, as stored with the latest payment. */
   served: bigint;
+  /** At least the bytes sent on the account, recorded before they were sent (never lowered). */
+  sentBound: bigint;
   voucherBytes: bigint;
   voucherAmount: bigint;
   voucherSignature: Hex | null;
@@ -55,6 +59,7 @@ CREATE TABLE IF NOT EXISTS accounts (
   delegation_expiry TEXT NOT NULL,
   delegation_signature TEXT NOT NULL,
   served TEXT NOT NULL DEFAULT '0',
+  sent_bound TEXT NOT NULL DEFAULT '0',
   voucher_bytes TEXT NOT NULL DEFAULT '0',
   voucher_amount TEXT NOT NULL DEFAULT '0',
   voucher_signature TEXT,
@@ -94,6 +99,7 @@ function fromRow(r: Row): AccountRow {
     delegationExpiry: big("delegation_expiry"),
     delegationSignature: r.delegation_signature as Hex,
     served: big("served"),
+    sentBound: big("sent_bound"),
     voucherBytes: big("voucher_bytes"),
     voucherAmount: big("voucher_amount"),
     voucherSignature: r.voucher_signature as Hex | null,
@@ -134,6 +140,8 @@ export class SeederStore {
     if (!columns.some((c) => c.name === "release_tx")) this.#db.exec("ALTER TABLE accounts ADD COLUMN release_tx TEXT");
     // ... and before the leecher's signed Close.
     if (!columns.some((c) => c.name === "close_signature")) this.#db.exec("ALTER TABLE accounts ADD COLUMN close_signature TEXT");
+    // ... and before the bound on bytes sent was recorded.
+    if (!columns.some((c) => c.name === "sent_bound")) this.#db.exec("ALTER TABLE accounts ADD COLUMN sent_bound TEXT NOT NULL DEFAULT '0'");
   }
 
   get(key: string): AccountRow | null {
@@ -192,14 +200,24 @@ export class SeederStore {
       .run(bytes.toString(), redeemed.toString(), txHash, redeemed.toString(), served.toString(), Date.now(), key, bytes.toString(), bytes.toString(), bytes.toString());
   }
 
-  /** Stores a newer receipt (and the bytes served so far); committed when this returns. */
+  /**
+   * Stores a newer receipt and the bytes served so far, which then are also the bound on bytes sent (exact now: the
+   * next block raises it again before it leaves); committed when this returns.
+   */
   saveReceipt(key: string, served: bigint, bytes: bigint, signature: Hex): void {
     this.#db
       .prepare(
-        `UPDATE accounts SET receipt_bytes = ?, receipt_signature = ?, served = ?, updated_at = ?
+        `UPDATE accounts SET receipt_bytes = ?, receipt_signature = ?, served = ?, sent_bound = ?, updated_at = ?
          WHERE key = ? AND ${decimalLess("receipt_bytes")}`,
       )
-      .run(bytes.toString(), signature, served.toString(), Date.now(), key, bytes.toString(), bytes.toString(), bytes.toString());
+      .run(bytes.toString(), signature, served.toString(), served.toString(), Date.now(), key, bytes.toString(), bytes.toString(), bytes.toString());
+  }
+
+  /** Raises the bound on bytes sent on the account to `bytes` (never lowers it); committed when this returns. */
+  saveSentBound(key: string, bytes: bigint): void {
+    this.#db
+      .prepare(`UPDATE accounts SET sent_bound = ?, updated_at = ? WHERE key = ? AND ${decimalLess("sent_bound")}`)
+      .run(bytes.toString(), Date.now(), key, bytes.toString(), bytes.toString(), bytes.toString());
   }
 
   /** Stores the leecher's signed Close; committed when this returns. */
@@ -247,6 +265,21 @@ export class SeederStore {
       )
       .all() as Row[];
     return rows.map(fromRow);
+  }
+
+  /**
+   * A free account of the license under another session key whose delegation lasts past `now` (seconds) and that
+   * may have been sent bytes no receipt attests; null when none.
+   */
+  unattestedFree(leecher: Address, contentId: bigint, sessionKey: Address, now: bigint): AccountRow | null {
+    const rows = this.#db
+      .prepare("SELECT * FROM accounts WHERE escrow_id IS NULL AND leecher = ? AND content_id = ? AND session_key != ?")
+      .all(leecher, contentId.toString(), sessionKey) as Row[];
+    return (
+      rows
+        .map(fromRow)
+        .find((a) => a.delegationExpiry > now && (a.served > a.receiptBytes || a.sentBound > a.receiptBytes)) ?? null
+    );
   }
 
   all(): AccountRow[] {

@@ -1,6 +1,7 @@
 /**
  * The `seed` command, in a child process: killed with SIGKILL right after it acknowledged a voucher and started again
- * on the same database, it redeems that voucher; given a folder, it seeds the files registered as content (subfolders
+ * on the same database, it redeems that voucher; killed in the middle of an interval, it resumes from the bytes it
+ * recorded as sent, so a leecher that stops paying gets no more than one interval unpaid in all; given a folder, it seeds the files registered as content (subfolders
  * included) and refuses the others, and it prints its earnings as it is paid and when it stops.
  */
 import assert from "node:assert/strict";
@@ -13,6 +14,7 @@ import { fileURLToPath } from "node:url";
 import { formatEther } from "viem";
 import { FIRST_CHECKPOINT, amountFor } from "@web3torrent/sdk/checkpointSchedule";
 import { checkpointEscrowAbi, rebatePoolAbi } from "@web3torrent/sdk/generated/contracts";
+import { LeecherSession, type SeederLedger, type VoucherRequestMessage, type W3tPayMessage } from "@web3torrent/sdk/wire/index";
 import { MiB, runCli, startSwarm, writeRandomFile, type Published, type Swarm } from "../src/testing.ts";
 
 const PRICE = 10n ** 12n;
@@ -20,6 +22,9 @@ const SEEDER = 2;
 const LEECHER = 3;
 const FOLDER_SEEDER = 4;
 const FOLDER_LEECHER = 5;
+const RESTART_LEECHER = 6;
+/** Checkpoints of the 40 MiB file: 10, 30 and 40 MiB; the interval from 10 to 30 MiB is the largest but one. */
+const SECOND_CHECKPOINT = 3n * FIRST_CHECKPOINT;
 const CLI = fileURLToPath(new URL("../src/cli.ts", import.meta.url));
 /** Bound on waiting for one line of the seeder: far above what it needs, far below the test runner's timeout. */
 const LINE_TIMEOUT_MS = 60_000;
@@ -158,6 +163,64 @@ describe("the seed command", () => {
     assert.equal(BigInt(final.redeemed), owed, "the earnings count the voucher redeemed after the restart");
     assert.equal(BigInt(final.pendingVouchers), 0n);
     assert.equal(BigInt(final.rebateBalance), await seederRebates(SEEDER), "and the rebates its receipts earned at the stop");
+  });
+
+  it("resumes from the bytes it recorded as sent: a restart in the middle of an interval grants no second interval on credit", async () => {
+    await swarm.buyLicense(content.contentId, RESTART_LEECHER);
+    const db = join(swarm.dir, "restart-seeder.sqlite");
+    const first = startSeederProcess(swarm, file, db);
+    await first.next("ready");
+    let second: SeederProcess | null = null;
+    let receivedAtCrash = 0n;
+    let askedAgain!: () => void;
+    const stoppedPaying = new Promise<void>((resolve) => (askedAgain = resolve));
+    /** Pays the first checkpoint, then never again; has the seeder killed halfway through the next interval. */
+    class StopsPaying extends LeecherSession {
+      override blockReceived(ledger: SeederLedger, index: number, bytes: bigint): void {
+        super.blockReceived(ledger, index, bytes);
+        if (second === null && ledger.received >= FIRST_CHECKPOINT + BigInt(5 * MiB)) {
+          receivedAtCrash = ledger.received;
+          first.child.kill("SIGKILL");
+          second = startSeederProcess(swarm, file, db);
+        }
+      }
+      override async answer(ledger: SeederLedger, request: VoucherRequestMessage): Promise<W3tPayMessage[]> {
+        if (ledger.voucher && request.voucherBytes !== null && request.voucherBytes > ledger.voucher.cumulativeBytes) {
+          askedAgain();
+          return [];
+        }
+        return super.answer(ledger, request);
+      }
+    }
+    const key = await swarm.downloadKey(RESTART_LEECHER);
+    const escrowId = await swarm.openEscrow(content, RESTART_LEECHER, key.sessionKey.address, PRICE);
+    const session = new StopsPaying({
+      chainId: swarm.chain.chainId,
+      contracts: swarm.contracts,
+      contentId: content.contentId,
+      account: swarm.account(RESTART_LEECHER).address,
+      escrowId,
+      mode: "exponential",
+      maxBytes: content.size,
+      pricePerMiBCap: PRICE,
+      sessionKey: key.sessionKey,
+      delegation: key.delegation,
+    });
+    const torrent = swarm.attach(swarm.client(), content.infoHash, session);
+    await stoppedPaying;
+    // Blocks already on their way when the seeder asked.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    torrent.destroy();
+    assert.equal(await first.exited, "SIGKILL");
+    second!.child.kill("SIGKILL");
+    const ledger = session.ledgers.get(swarm.account(SEEDER).address)!;
+    assert.equal(ledger.voucher!.cumulativeBytes, FIRST_CHECKPOINT, "the leecher paid the first checkpoint only");
+    assert.ok(receivedAtCrash < SECOND_CHECKPOINT, "the seeder was killed in the middle of the second interval");
+    assert.ok(ledger.received > receivedAtCrash, "the restarted seeder served the leecher");
+    assert.ok(
+      ledger.received <= SECOND_CHECKPOINT,
+      `${ledger.received - FIRST_CHECKPOINT} bytes unpaid: more than the interval from ${FIRST_CHECKPOINT} to ${SECOND_CHECKPOINT}`,
+    );
   });
 
   it("stops with exit code 2 and says why when no file matches registered content", async () => {

@@ -103,6 +103,21 @@ describe("a paid download (exponential checkpoints)", () => {
     assert.equal(earnings.pendingVouchers, 0n);
   });
 
+  it("registers a fresh key per escrow: the day-long delegated key signs no voucher the escrow pays", async () => {
+    const { sessionKey: delegated, escrowKey } = paid.session.options;
+    const e = await seeder.chain.escrow(paid.escrowId!);
+    assert.ok(escrowKey, "the download made its own escrow key");
+    assert.equal(e.sessionKey, escrowKey.address, "the escrow registered the download's own key");
+    assert.notEqual(e.sessionKey, delegated.address, "not the delegated key the wallet signed for the day");
+    const voucher = { escrowId: paid.escrowId!, seeder: swarm.account(UNLICENSED).address, cumulativeBytes: content.size, cumulativeAmount: amountFor(content.size, PRICE) };
+    const signature = await delegated.signVoucher(paid.session.signingContext, voucher);
+    await assert.rejects(
+      swarm.publicClient.simulateContract({ address: swarm.contracts.escrow, abi: checkpointEscrowAbi, functionName: "redeem", args: [voucher, signature], account: swarm.account(UNLICENSED) }),
+      /InvalidVoucherSignature/,
+      "a voucher by the delegated key (what script that stole it would sign) does not pay",
+    );
+  });
+
   it("refunds the leecher the rest of its deposit when its session key signs Close: no wallet prompt", async () => {
     const refundedEvent = new Promise<{ escrowId: bigint }>((resolve) => seeder.once("refunded", resolve));
     assert.equal(await paid.session.sendClose(), 1, "the Close goes to the one paid seeder");

@@ -2,7 +2,8 @@
  * Vouchers are not reservations: the leecher's key can sign the deposit to another address that redeems first. The
  * seeder serves its first interval only while the escrow's remaining deposit covers it, and every later interval only
  * once it has redeemed its voucher and reserved that interval in the escrow (`redeemAndReserve`), so a drain at the
- * worst moment — mined while it serves an interval — costs it at most one interval.
+ * worst moment — mined while it serves an interval — costs it at most one interval. A peer whose deposit is all
+ * reserved or paid out is still admitted by the seeder whose reservation pays its next interval.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -19,6 +20,8 @@ const SYBIL = 6;
 const SECOND_CHECKPOINT = 3n * FIRST_CHECKPOINT;
 const MID_LEECHER = 5;
 const MID_SYBIL = 7;
+const RECONNECT_LEECHER = 8;
+const RECONNECT_SYBIL = 9;
 
 describe("a leecher that signs its deposit to a sybil seeder", () => {
   let swarm: Swarm;
@@ -129,5 +132,67 @@ describe("a leecher that signs its deposit to a sybil seeder", () => {
     await seeder.flush();
     const { amount } = await seeder.chain.redeemedBy(escrowId);
     assert.equal(amount, amountFor(served, PRICE), "the seeder redeemed everything it served, the drain notwithstanding");
+  });
+
+  it("admits a new wire of a leecher whose deposit others drained while its own reservation covers the next interval", async () => {
+    await swarm.buyLicense(content.contentId, RECONNECT_LEECHER);
+    const sybil = swarm.wallet(RECONNECT_SYBIL);
+    const key = await swarm.downloadKey(RECONNECT_LEECHER);
+    const escrowId = await swarm.openEscrow(content, RECONNECT_LEECHER, key.sessionKey.address, PRICE);
+    const session = new LeecherSession({
+      chainId: swarm.chain.chainId,
+      contracts: swarm.contracts,
+      contentId: content.contentId,
+      account: swarm.account(RECONNECT_LEECHER).address,
+      escrowId,
+      mode: "exponential",
+      maxBytes: content.size,
+      pricePerMiBCap: PRICE,
+      sessionKey: key.sessionKey,
+      delegation: key.delegation,
+    });
+    let first: ReturnType<Swarm["attach"]> | null = null;
+    // Once the seeder acknowledged the first voucher (its redemption and reservation mined), the leecher drops its
+    // wire (before the reserved interval is served and paid) and its key signs the rest of the deposit to a sybil,
+    // which redeems it: nothing is left that no seeder reserved.
+    const drained = new Promise<void>((resolve, reject) => {
+      let started = false;
+      session.observer = {
+        ack: (ledger) => {
+          if (started || ledger.ackedVoucherBytes < FIRST_CHECKPOINT) return;
+          started = true;
+          first!.destroy();
+          const voucher = { escrowId, seeder: sybil.account.address, cumulativeBytes: content.size, cumulativeAmount: amountFor(content.size, PRICE) };
+          session.options.sessionKey
+            .signVoucher(session.signingContext, voucher)
+            .then((signature) => sybil.writeContract({ address: swarm.contracts.escrow, abi: checkpointEscrowAbi, functionName: "redeem", args: [voucher, signature] }))
+            .then((hash) => swarm.publicClient.waitForTransactionReceipt({ hash }))
+            .then(() => resolve(), reject);
+        },
+      };
+    });
+    const admitted: unknown[] = [];
+    const refusedAtHello: string[] = [];
+    const onAdmitted = (e: { account: { escrowId: bigint | null } }) => e.account.escrowId === escrowId && admitted.push(e);
+    const onRefused = (e: { account: unknown; message: string }) => e.account === null && refusedAtHello.push(e.message);
+    seeder.on("admitted", onAdmitted);
+    seeder.on("refused", onRefused);
+    try {
+      first = swarm.attach(swarm.client(), content.infoHash, session);
+      await drained;
+      const remaining = await seeder.chain.remaining(escrowId);
+      assert.equal(remaining, 0n, "the sybil took everything unreserved");
+      const { reserved } = await seeder.chain.redeemedBy(escrowId);
+      assert.ok(reserved > 0n, "the seeder holds its reservation of the next interval");
+      // The leecher reconnects: a new wire says hello.
+      swarm.attach(swarm.client(), content.infoHash, session);
+      const deadline = Date.now() + 60_000;
+      while (admitted.length < 2 && refusedAtHello.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual(refusedAtHello, [], "no wire refused at its hello");
+      assert.equal(admitted.length, 2, "the new wire was admitted on the seeder's reservation");
+    } finally {
+      seeder.off("admitted", onAdmitted);
+      seeder.off("refused", onRefused);
+    }
   });
 });

@@ -51,6 +51,8 @@ const ESCROW_OPEN = 1;
 
 /** How often a completed download checks whether its seeders have redeemed, before it closes. */
 export const CLOSE_POLL_MS = 2_000;
+/** How long a stop waits for the seeders to acknowledge the final vouchers before closing regardless. */
+const STOP_SETTLE_TIMEOUT_MS = 5_000;
 
 /**
  * Sends the session key's Close once every paid seeder that served bytes has redeemed something: only those count
@@ -201,12 +203,16 @@ export function useDownload(content: ContentRecord) {
   );
 
   /**
-   * Stops the download (no more vouchers are signed) and closes the escrow with the session key's signed Close,
-   * sent to the seeders before the wires go. Resolves with the number of seeders it reached: 0 leaves the escrow
+   * Stops the download, pays the seeders for the bytes received (a final voucher each) and closes the escrow with
+   * the session key's signed Close, sent to the seeders before the wires go. Resolves with the number of seeders it reached: 0 leaves the escrow
    * open, for the wallet's close.
    */
   const stop = useCallback(async (): Promise<number> => {
     if (!download) return 0;
+    // A viewer who stops early pays for what it received: final vouchers for the verified bytes past the last
+    // checkpoint go first, so that the seeder's settlement redeems them with the Close. A seeder that does not
+    // acknowledge in time keeps what it holds; the Close goes anyway (the escrow stops either way).
+    await download.session.settle(STOP_SETTLE_TIMEOUT_MS).catch(() => false);
     const sent = await download.session.sendClose().catch(() => 0);
     await remove(bytes32ToInfohash(content.infohash));
     setPhase("stopped");

@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { amountFor } from "@web3torrent/sdk/checkpointSchedule";
@@ -13,6 +14,8 @@ import { MiB, runCli, startSwarm, type Published, type Swarm } from "@web3torren
 import { leech } from "../src/leecher.ts";
 
 const PRICE = 10n ** 12n;
+const VOUCHER_POLL_MS = 100;
+const VOUCHER_WAIT_TRIES = 300;
 const CLI = fileURLToPath(new URL("../src/cli.ts", import.meta.url));
 
 describe("a download from two seeders", () => {
@@ -46,8 +49,12 @@ describe("a download from two seeders", () => {
 
     let totalRedeemed = 0n;
     for (const seeder of seeders) {
+      // The download ends once every seeder acknowledged its final voucher or the settle timeout passed (a loaded
+      // machine): wait for the voucher covering all it served before redeeming.
+      const record = () => seeder.store.get(`escrow:${download.escrowId}`)!;
+      for (let tries = 0; record().voucherBytes < record().served && tries < VOUCHER_WAIT_TRIES; tries++) await sleep(VOUCHER_POLL_MS);
       await seeder.flush();
-      const served = seeder.store.get(`escrow:${download.escrowId}`)!.served;
+      const served = record().served;
       assert.ok(served > 0n, `seeder ${seeder.address} served part of the file`);
       const ledger = download.session.ledgers.get(seeder.address)!;
       assert.equal(ledger.received, served, "the leecher counted what the seeder sent");

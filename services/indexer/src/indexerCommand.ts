@@ -1,23 +1,32 @@
 /**
- * Runs the local indexer on its own:
- *
- *   node services/indexer/src/main.ts
- *
- * Configuration (environment): W3T_RPC_URL (default http://127.0.0.1:8545), W3T_INDEXER_HOST (127.0.0.1),
- * W3T_INDEXER_PORT (8000), W3T_SUBGRAPH_BUILD (the subgraph's build folder), W3T_INDEXER_CONFIRMATIONS (0),
- * W3T_INDEXER_POLL_MS (200), and graph-node's GRAPH_GRAPHQL_MAX_COMPLEXITY (100000 entities) and
- * GRAPH_GRAPHQL_QUERY_TIMEOUT (10 seconds) for queries. Contract addresses and start blocks come from the sdk's deployments for the chain's
- * id when it has them, else from the built manifest.
+ * The local indexer as a command, called by `w3t-indexer` (./main.ts, `npm start`) and by `w3t indexer`; configured
+ * by environment (see indexerUsage). Contract addresses and start blocks come from the sdk's deployments for the
+ * chain's id when it has them, else from the built manifest.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseCommandLine } from "@web3torrent/sdk/commandLine";
 import { JsonRpc } from "./rpc.ts";
 import { startLocalIndexer } from "./localIndexer.ts";
 import { DEFAULT_QUERY_LIMITS } from "./graphql/queryBounds.ts";
 import type { ContractLocation } from "./indexer.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../../..");
+
+export function indexerUsage(program: string): string {
+  return `usage: ${program}   index the chain with the subgraph's mappings and serve GraphQL until Ctrl-C
+
+Environment (default in brackets):
+  W3T_RPC_URL                   chain JSON-RPC [http://127.0.0.1:8545]
+  W3T_INDEXER_HOST              interface to listen on [127.0.0.1]
+  W3T_INDEXER_PORT              port to listen on [8000]
+  W3T_SUBGRAPH_BUILD            the subgraph's build folder [subgraph/build]
+  W3T_INDEXER_CONFIRMATIONS     blocks behind the head [0]
+  W3T_INDEXER_POLL_MS           polling interval [200]
+  GRAPH_GRAPHQL_MAX_COMPLEXITY  entities per query, as graph-node [100000]
+  GRAPH_GRAPHQL_QUERY_TIMEOUT   seconds per query, as graph-node [10]`;
+}
 
 function integer(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -66,9 +75,16 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => void stop());
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  main().catch((error: Error) => {
-    console.error(`The local indexer could not start: ${error.message}`);
+/** Runs the indexer with command-line `args`; exits the process (0 when stopped, 1 when it cannot start, 2 on bad input). */
+export async function indexerCommand(args: string[], program = "w3t-indexer"): Promise<void> {
+  // Configured by environment: the only option is --help.
+  const { help } = parseCommandLine(program, { args, options: { help: { type: "boolean", short: "h" } } }).values;
+  if (help) {
+    console.log(indexerUsage(program));
+    process.exit(0);
+  }
+  await main().catch((error: Error) => {
+    console.error(`${program}: The local indexer could not start: ${error.message}`);
     process.exit(1);
   });
 }

@@ -3,14 +3,14 @@
  * computes it, committed then revealed (the market's two steps, so a registration cannot be copied from the mempool)
  * — and then seeds it with the same key, as `w3t seed <file>` does, until Ctrl-C.
  */
-import { createPublicClient, createWalletClient, http, isAddress, isHex, parseEther, BaseError, type Address, type Hex, type PublicClient } from "viem";
+import { createPublicClient, createWalletClient, http, isAddress, parseEther, BaseError, type Address, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { CurveKind, MAX_BOUNTY_FEE_BPS, MAX_GROWTH_BPS } from "@web3torrent/sdk/bondingCurve";
 import { parseCommandLine, usageError } from "@web3torrent/sdk/commandLine";
 import { getDeployment } from "@web3torrent/sdk/deployments";
 import { chainFor } from "@web3torrent/leecher";
 import { describeRegistrationStep, publishFile, type Published } from "@web3torrent/seeder/publish";
-import { SEED_OPTIONS, SEED_OPTIONS_HELP, seedCommand } from "@web3torrent/seeder/seedCommand";
+import { SEED_OPTIONS, SEED_OPTIONS_HELP, parseSeedArgs, runSeed } from "@web3torrent/seeder/seedCommand";
 
 const PUBLISH_OPTIONS = {
   "base-price": { type: "string", default: "0" },
@@ -63,8 +63,11 @@ export async function publishCommand(args: string[], program: string): Promise<v
   const [path] = positionals;
   if (values.claim) fail(`--claim is for w3t seed and w3t claim`);
 
-  const key = values.key ?? process.env.W3T_SEEDER_KEY;
-  if (!key || !isHex(key) || key.length !== 66) fail("--key (or W3T_SEEDER_KEY) must be a 32-byte hex private key");
+  // The seeding options given, as typed, go to the seeder — checked now, before anything is sent.
+  const forwarded = tokens.flatMap((token) =>
+    token.kind === "option" && Object.hasOwn(SEED_OPTIONS, token.name) ? [`--${token.name}`, ...(token.value === undefined ? [] : [token.value])] : [],
+  );
+  const seeding = parseSeedArgs([path, ...forwarded], program);
   const eth = (name: string, raw: string): bigint => {
     if (!/^\d*\.?\d+$/.test(raw)) fail(`--${name} must be an amount of ETH, like 0.01, got "${raw}"`);
     return parseEther(raw);
@@ -85,18 +88,17 @@ export async function publishCommand(args: string[], program: string): Promise<v
     transferable: values.transferable,
   };
   if (values.payout !== undefined && !isAddress(values.payout)) fail(`--payout must be an address, got "${values.payout}"`);
-  if (values.market !== undefined && !isAddress(values.market)) fail(`--market must be an address, got "${values.market}"`);
 
-  const rpcUrl = values.rpc ?? process.env.W3T_RPC_URL ?? "http://127.0.0.1:8545";
-  const announce = values.tracker ?? [process.env.W3T_TRACKER_URL ?? "ws://127.0.0.1:8001"];
-  const account = privateKeyToAccount(key as Hex);
+  // The key, chain, trackers and market are the seeder's: it registers what it then seeds.
+  const { rpcUrl, announce, privateKey, contracts } = seeding.options;
+  const account = privateKeyToAccount(privateKey);
   let published: Published;
   try {
     const probe = createPublicClient({ transport: http(rpcUrl) });
     const chain = chainFor(rpcUrl, await probe.getChainId());
     const publicClient = createPublicClient({ chain, transport: http(rpcUrl) }) as PublicClient;
     const walletClient = createWalletClient({ chain, transport: http(rpcUrl), account });
-    const market = (values.market as Address | undefined) ?? getDeployment(chain.id).contracts.LicenseMarket.address;
+    const market = contracts?.market ?? getDeployment(chain.id).contracts.LicenseMarket.address;
     published = await publishFile({
       publicClient,
       walletClient,
@@ -117,9 +119,5 @@ export async function publishCommand(args: string[], program: string): Promise<v
   if (values.json) console.log(JSON.stringify({ event: "published", contentId: String(contentId), infoHash, name, size: String(size), magnet }));
   else console.log(`published ${name} as content ${contentId} (infohash ${infoHash}, ${size} bytes)\n${magnet}`);
 
-  // Seed it: the seeding options given, as typed, go to the seeder; the registration's own stay here.
-  const forwarded = tokens.flatMap((token) =>
-    token.kind === "option" && Object.hasOwn(SEED_OPTIONS, token.name) ? [`--${token.name}`, ...(token.value === undefined ? [] : [token.value])] : [],
-  );
-  await seedCommand([path, ...forwarded], program);
+  await runSeed(seeding, program);
 }

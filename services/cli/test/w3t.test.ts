@@ -77,6 +77,8 @@ describe("w3t", () => {
       [["claim", "--key", "0x12"], /^w3t claim: --key \(or W3T_SEEDER_KEY\) must be a 32-byte hex private key\n$/],
       [["publish", "f.bin", "--key", `0x${"11".repeat(32)}`, "--curve", "cubic"], /^w3t publish: --curve is linear or exponential, got "cubic"\n$/],
       [["publish", "f.bin", "--key", `0x${"11".repeat(32)}`, "--bounty-fee-bps", "5000"], /^w3t publish: --bounty-fee-bps is at most 2000, got 5000\n$/],
+      // A seeding option is checked before the registration is sent (no chain at this RPC URL: sending would exit 1).
+      [["publish", "f.bin", "--key", `0x${"11".repeat(32)}`, "--rpc", "http://127.0.0.1:1", "--price", "cheap"], /^w3t publish: --price must be wei per MiB, got "cheap"\n$/],
     ];
     for (const [args, message] of cases) {
       const { code, stdout, stderr } = await w3t(...args);

@@ -13,7 +13,7 @@
 import { formatEther, isAddress, isHex, type Address, type Hex } from "viem";
 import { parseCommandLine, usageError } from "@web3torrent/sdk/commandLine";
 import type { PaymentModeName } from "@web3torrent/sdk/wire/index";
-import { Seeder, type StopResult } from "./seeder.ts";
+import { Seeder, type SeederOptions, type StopResult } from "./seeder.ts";
 
 /** The command's options, for commands that forward them here (`w3t publish`). */
 export const SEED_OPTIONS = {
@@ -61,11 +61,26 @@ export function seedUsage(program: string): string {
 ${SEED_OPTIONS_HELP}`;
 }
 
+/** A seeding run as a command line asks for it, validated. */
+export interface SeedRun {
+  /** Files and folders to seed; none: claim and exit. */
+  paths: string[];
+  claim: boolean;
+  sweep: boolean;
+  json: boolean;
+  options: Omit<SeederOptions, "log">;
+}
+
 /**
  * Runs the seeder with command-line `args` until it is stopped; exits the process (0, 1 when a claim failed, 2 on
  * bad input). `program` names the command in messages.
  */
 export async function seedCommand(args: string[], program = "seed"): Promise<void> {
+  await runSeed(parseSeedArgs(args, program), program);
+}
+
+/** Validates command-line `args` before anything is done: prints the help and exits 0, or exits 2 on bad input. */
+export function parseSeedArgs(args: string[], program: string): SeedRun {
   function fail(message: string): never {
     return usageError(program, message);
   }
@@ -107,18 +122,12 @@ export async function seedCommand(args: string[], program = "seed"): Promise<voi
   const contracts = values.market
     ? { market: values.market as Address, escrow: values.escrow as Address, rebatePool: values.pool as Address }
     : undefined;
-
-  const event = (name: string, data: Record<string, unknown>) => {
-    if (values.json) console.log(JSON.stringify({ event: name, ...data }, (_k, v) => (typeof v === "bigint" ? v.toString() : v)));
-  };
-  const log = (line: string) => {
-    if (values.json) event("log", { line });
-    else console.log(line);
-  };
-
-  let seeder: Seeder;
-  try {
-    seeder = await Seeder.start({
+  return {
+    paths: positionals,
+    claim: values.claim === true,
+    sweep: !values["no-sweep"],
+    json: values.json === true,
+    options: {
       rpcUrl: values.rpc,
       privateKey: values.key as Hex,
       dbPath: values.db,
@@ -131,8 +140,27 @@ export async function seedCommand(args: string[], program = "seed"): Promise<voi
       // Claiming alone settles once, at the end.
       settleIntervalMs: claimOnly ? 0 : integer("settle-interval", values["settle-interval"]),
       contracts,
-      log,
-    });
+    },
+  };
+}
+
+/** Seeds (and claims) as `run` says until stopped; exits the process (0, 1 when a claim failed, 2 when nothing can be seeded). */
+export async function runSeed(run: SeedRun, program: string): Promise<void> {
+  function fail(message: string): never {
+    return usageError(program, message);
+  }
+  const claimOnly = run.claim && run.paths.length === 0;
+  const event = (name: string, data: Record<string, unknown>) => {
+    if (run.json) console.log(JSON.stringify({ event: name, ...data }, (_k, v) => (typeof v === "bigint" ? v.toString() : v)));
+  };
+  const log = (line: string) => {
+    if (run.json) event("log", { line });
+    else console.log(line);
+  };
+
+  let seeder: Seeder;
+  try {
+    seeder = await Seeder.start({ ...run.options, log });
   } catch (error) {
     fail(`cannot start: ${(error as Error).message.split("\n")[0]}`);
   }
@@ -146,7 +174,7 @@ export async function seedCommand(args: string[], program = "seed"): Promise<voi
       return false;
     }
     if (!claimed) return true;
-    if (values.json) event("claimed", { ...claimed });
+    if (run.json) event("claimed", { ...claimed });
     else if (claimed.hash === null) console.log("claimed 0 ETH (0 wei): no rebates to claim, no transaction sent");
     else {
       console.log(
@@ -162,11 +190,11 @@ export async function seedCommand(args: string[], program = "seed"): Promise<voi
     if (stopping) return;
     stopping = true;
     if (claimOnly) log("settling the stored vouchers and receipts, then claiming rebates ...");
-    else log(`stopping: settling vouchers and receipts${values.claim ? ", then claiming rebates" : ""} ...`);
-    const e = await seeder.stop({ settle: true, claim: values.claim && { sweep: !values["no-sweep"] } });
+    else log(`stopping: settling vouchers and receipts${run.claim ? ", then claiming rebates" : ""} ...`);
+    const e = await seeder.stop({ settle: true, claim: run.claim && { sweep: run.sweep } });
     const claimedOk = reportClaim(e);
     const { claimed: _claimed, claimError: _error, ...earnings } = e;
-    if (values.json) event("earnings", { ...earnings });
+    if (run.json) event("earnings", { ...earnings });
     else console.log(`earnings: ${formatEther(e.redeemed)} ETH redeemed, ${rebates(e.rebateBalance)} rebates to claim`);
     process.exit(claimedOk ? 0 : 1);
   };
@@ -185,12 +213,12 @@ export async function seedCommand(args: string[], program = "seed"): Promise<voi
     const line =
       `earnings: ${formatEther(e.redeemed)} ETH redeemed, ${formatEther(e.pendingVouchers)} ETH in vouchers to redeem, ` +
       `${rebates(e.rebateBalance)} rebates to claim; ${e.bytesServed} bytes served to ${e.accounts} account(s)`;
-    if (values.json) event("earnings", { ...e });
+    if (run.json) event("earnings", { ...e });
     else console.log(line);
   };
   seeder.on("redeemed", () => void printEarnings().catch(() => {}));
 
-  for (const path of positionals) {
+  for (const path of run.paths) {
     try {
       const { seeded, refused } = await seeder.seed(path);
       for (const c of seeded) event("seeding", { ...c });
@@ -204,6 +232,6 @@ export async function seedCommand(args: string[], program = "seed"): Promise<voi
     await seeder.stop({ settle: true });
     fail("nothing to seed: no file matches registered content");
   }
-  log(`seeder ${seeder.address} ready (price ${values.price} wei/MiB)`);
+  log(`seeder ${seeder.address} ready (price ${run.options.pricePerMiB} wei/MiB)`);
   event("ready", { address: seeder.address });
 }

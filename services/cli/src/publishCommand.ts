@@ -3,6 +3,7 @@
  * computes it, committed then revealed (the market's two steps, so a registration cannot be copied from the mempool)
  * — and then seeds it with the same key, as `w3t seed <file>` does, until Ctrl-C.
  */
+import { statSync } from "node:fs";
 import { createPublicClient, createWalletClient, http, isAddress, parseEther, BaseError, type Address, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { CurveKind, MAX_BOUNTY_FEE_BPS, MAX_GROWTH_BPS } from "@web3torrent/sdk/bondingCurve";
@@ -64,9 +65,10 @@ export async function publishCommand(args: string[], program: string): Promise<v
   if (values.claim) fail(`--claim is for w3t seed and w3t claim`);
 
   // The seeding options given, as typed, go to the seeder — checked now, before anything is sent.
-  const forwarded = tokens.flatMap((token) =>
-    token.kind === "option" && Object.hasOwn(SEED_OPTIONS, token.name) ? [`--${token.name}`, ...(token.value === undefined ? [] : [token.value])] : [],
-  );
+  const forwarded = tokens.flatMap((token) => {
+    if (token.kind !== "option" || !Object.hasOwn(SEED_OPTIONS, token.name)) return [];
+    return token.value === undefined ? [`--${token.name}`] : [`--${token.name}`, token.value];
+  });
   const seeding = parseSeedArgs([path, ...forwarded], program);
   const eth = (name: string, raw: string): bigint => {
     if (!/^\d*\.?\d+$/.test(raw)) fail(`--${name} must be an amount of ETH, like 0.01, got "${raw}"`);
@@ -88,6 +90,8 @@ export async function publishCommand(args: string[], program: string): Promise<v
     transferable: values.transferable,
   };
   if (values.payout !== undefined && !isAddress(values.payout)) fail(`--payout must be an address, got "${values.payout}"`);
+  // One file: a folder's torrent would hold several, and seeders serve each file as content of its own.
+  if (!statSync(path, { throwIfNoEntry: false })?.isFile()) fail(`${path} is not a file`);
 
   // The key, chain, trackers and market are the seeder's: it registers what it then seeds.
   const { rpcUrl, announce, privateKey, contracts } = seeding.options;

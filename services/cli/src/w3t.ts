@@ -46,7 +46,14 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
 function usage(): string {
   const width = Math.max(...Object.keys(SUBCOMMANDS).map((name) => name.length));
   const lines = Object.entries(SUBCOMMANDS).map(([name, { summary }]) => `  ${name.padEnd(width)}  ${summary}`);
-  return `usage: w3t <command> [options]\n\nCommands:\n${lines.join("\n")}\n\nw3t <command> --help shows the command's options and environment variables.`;
+  return [
+    "usage: w3t <command> [options]",
+    "",
+    "Commands:",
+    ...lines,
+    "",
+    "w3t <command> --help shows the command's options and environment variables.",
+  ].join("\n");
 }
 
 const [name, ...args] = process.argv.slice(2);

@@ -68,17 +68,22 @@ describe("w3t", () => {
   });
 
   it("answers bad options with one line naming the subcommand, and exit code 2", async () => {
+    const key = `0x${"11".repeat(32)}`;
     const cases: [string[], RegExp][] = [
       [["seed", "--frob"], /^w3t seed: Unknown option '--frob' \(see w3t seed --help\)\n$/],
-      [["download", "1", "--mode", "sideways", "--key", `0x${"11".repeat(32)}`], /^w3t download: --mode is exponential or upfront\n$/],
+      [["download", "1", "--mode", "sideways", "--key", key], /^w3t download: --mode is exponential or upfront\n$/],
       [["tracker", "--port", "eight"], /^w3t tracker: --port must be a port number, got "eight"\n$/],
       [["indexer", "--port", "1"], /^w3t indexer: Unknown option '--port' \(see w3t indexer --help\)\n$/],
       [["gateway", "a.json", "b.json"], /^w3t gateway: takes one configuration file, got 2/],
       [["claim", "--key", "0x12"], /^w3t claim: --key \(or W3T_SEEDER_KEY\) must be a 32-byte hex private key\n$/],
-      [["publish", "f.bin", "--key", `0x${"11".repeat(32)}`, "--curve", "cubic"], /^w3t publish: --curve is linear or exponential, got "cubic"\n$/],
-      [["publish", "f.bin", "--key", `0x${"11".repeat(32)}`, "--bounty-fee-bps", "5000"], /^w3t publish: --bounty-fee-bps is at most 2000, got 5000\n$/],
+      [["publish", "f.bin", "--key", key, "--curve", "cubic"], /^w3t publish: --curve is linear or exponential, got "cubic"\n$/],
+      [["publish", "f.bin", "--key", key, "--bounty-fee-bps", "5000"], /^w3t publish: --bounty-fee-bps is at most 2000, got 5000\n$/],
+      [["publish", "no-such-file.bin", "--key", key], /^w3t publish: no-such-file.bin is not a file\n$/],
       // A seeding option is checked before the registration is sent (no chain at this RPC URL: sending would exit 1).
-      [["publish", "f.bin", "--key", `0x${"11".repeat(32)}`, "--rpc", "http://127.0.0.1:1", "--price", "cheap"], /^w3t publish: --price must be wei per MiB, got "cheap"\n$/],
+      [
+        ["publish", "f.bin", "--key", key, "--rpc", "http://127.0.0.1:1", "--price", "cheap"],
+        /^w3t publish: --price must be wei per MiB, got "cheap"\n$/,
+      ],
     ];
     for (const [args, message] of cases) {
       const { code, stdout, stderr } = await w3t(...args);

@@ -118,7 +118,7 @@ async function main(): Promise<void> {
     console.log(`  Content ${String(c.contentId).padEnd(2)} ${c.name}  ${(Number(c.size) / 2 ** 20).toFixed(1)} MiB  infohash ${c.infoHash}`);
   }
   console.log("  Download from a terminal with a test key that holds a license (buy one in the app first):");
-  console.log(`    node services/leecher/src/cli.ts <content id> --key <key> --max-price ${p2p.pricePerMiB} --tracker ${p2p.trackerUrl}`);
+  console.log(`    npx w3t download <content id> --key <key> --max-price ${p2p.pricePerMiB} --tracker ${p2p.trackerUrl}`);
   console.log("\nFunded accounts — LOCAL TEST KEYS, publicly known: never use them on a real network:");
   for (let index = 0; index < stackConfig.printedAccounts; index++) {
     const account = mnemonicToAccount(HARDHAT_MNEMONIC, { addressIndex: index });

@@ -24,6 +24,7 @@ const PRICE = 10n ** 12n; // wei per MiB asked by the seeder
 const PRICE_CAP = 2n * PRICE;
 const [SEEDER, VIEWER] = [2, 3];
 const HAVE_FUTURE_DATA = 3;
+const MiB = 1_048_576;
 /**
  * The seeder's upload rate: a few times the video's bitrate (5 Mbit/s), as a viewer's seeder on the Internet
  * would be, so that the download outlasts the steps below on any machine (on loopback it would end in seconds).
@@ -140,7 +141,7 @@ describe("watching while paying in the browser", () => {
     await screenshot(page, "watch-seeked");
   });
 
-  it("stops early: the escrow is closed and refunds the deposit less what the seeder was paid", async () => {
+  it("stops early: shows what the final voucher pays, which the seeder redeems, and refunds the rest", async () => {
     const { page } = viewer;
     const card = page.getByTestId(`license-${content.contentId}`);
     const progress = Number(await card.getByTestId("download-stats").getAttribute("data-progress"));
@@ -163,9 +164,24 @@ describe("watching while paying in the browser", () => {
     assert.equal(used?.args.submitter, seeder.address, "the seeder submitted the session key's Close");
     const cycle = viewer.wallet.requests.filter((m) => m === "eth_signTypedData_v4" || m === "eth_sendTransaction");
     assert.deepEqual(cycle, ["eth_signTypedData_v4", "eth_sendTransaction"], "play -> paid -> refunded: the delegation and the deposit, no close or refund prompt");
-    const summary = await card.getByTestId("watch-summary").innerText();
-    assert.match(summary, /Watched \d+:\d\d, received \d+\.\d MiB, paid .+ ETH, refunded .+ ETH/);
+
+    // The figures shown are the final vouchers' own, and the chain settled exactly those: no block arrived unpaid or
+    // was paid unshown between the click and the Close (the download asked for nothing more, then signed once).
     await card.locator(`[data-testid=watch-refund] [data-wei="${refunded.args.amount}"]`).waitFor();
+    const summary = await card.getByTestId("watch-summary").innerText();
+    const shown = summary.match(/^Watched \d+:\d\d, received (\d+\.\d{3}) MiB, paid .+ ETH, refunded .+ ETH\.$/);
+    assert.ok(shown, `the summary reads "watched m:ss, received X MiB, paid …, refunded …": ${summary}`);
+    const receivedBytes = BigInt((await card.getByTestId("watch-received").getAttribute("data-bytes")) ?? "-1");
+    assert.ok(Math.abs(Number(shown[1]) * MiB - Number(receivedBytes)) <= MiB / 2000, `${shown[1]} MiB shown is ${receivedBytes} bytes to the KiB`);
+    const voucherBytes = BigInt((await card.getByTestId("watch-paid").getAttribute("data-bytes")) ?? "-1");
+    assert.equal(voucherBytes, receivedBytes, "the final voucher covers exactly the bytes received (one seeder, priced)");
+    const redeemedBytes = redeemed.reduce((max, log) => (log.args.cumulativeBytes! > max ? log.args.cumulativeBytes! : max), 0n);
+    assert.equal(redeemedBytes, receivedBytes, "the seeder redeemed on-chain exactly the bytes shown as received");
+    const signedWei = BigInt((await card.locator("[data-testid=watch-paid] [data-wei]").getAttribute("data-wei")) ?? "-1");
+    assert.equal(signedWei, amountFor(receivedBytes, PRICE), "the amount shown is the final voucher's: the bytes received at the seeder's price");
+    assert.equal(paid, signedWei, "the seeder was paid on-chain what the vouchers shown carry");
+    assert.equal(await card.getByTestId("watch-redeemed").getAttribute("data-bytes"), String(redeemedBytes), "the on-chain line shows the bytes redeemed");
+    console.log(`stop: received ${receivedBytes} bytes (${shown[1]} MiB shown), redeemed ${redeemedBytes} bytes, paid ${paid} wei, refunded ${refunded.args.amount} wei`);
     assert.deepEqual(viewer.cspViolations, [], "streaming through the service worker raised no Content-Security-Policy violation");
     await screenshot(page, "watch-stopped");
   });

@@ -29,7 +29,8 @@ import { checkpointEscrowAbi, licenseMarketAbi } from "./generated/contracts.ts"
 import { bytes32ToInfohash, magnetURI } from "./infohash.ts";
 import { DEFAULT_DELEGATION_TTL_SECONDS, SessionKey, signDelegation, type SignedDelegation } from "./sessionKey.ts";
 import { TrackerCredentials, sessionKeySigner } from "./trackerAuth.ts";
-import { LeecherSession, type ReleaseRequest } from "./wire/leecherSession.ts";
+import { stopFetching, type FetchingTorrent } from "./stopFetching.ts";
+import { LeecherSession, type FinalPayments, type ReleaseRequest } from "./wire/leecherSession.ts";
 import { followPieceChecks, leecherExtension } from "./wire/leecherExtension.ts";
 import { MODE_VALUE, type PaymentModeName, type PaymentStrategy } from "./wire/messages.ts";
 import type { ExtensionConstructor, PayWire } from "./wire/wire.ts";
@@ -170,6 +171,13 @@ export interface PaidDownload {
   deposit: bigint;
   /** Resolves when the content is complete and every seeder acknowledged its final voucher and receipt. */
   done: Promise<void>;
+  /**
+   * Stops early (a viewer who stops watching): asks for no more blocks, lets those in flight land for up to
+   * `timeoutMs` (cancelling the rest), then signs each seeder's final voucher once, for exactly the bytes it delivered,
+   * and waits up to `timeoutMs` for the acknowledgements. Resolves with what those vouchers carry; the Close
+   * (`session.sendClose()`) may follow.
+   */
+  stop(timeoutMs: number): Promise<FinalPayments & { cancelledBlocks: number }>;
   /** Closes the escrow (a wallet transaction): the rest is refunded after the challenge window. */
   close(): Promise<Hash>;
 }
@@ -256,6 +264,10 @@ export async function startPaidDownload(options: PaidDownloadOptions): Promise<P
     escrowId,
     deposit,
     done,
+    async stop(timeoutMs) {
+      const cancelledBlocks = await stopFetching(torrent as unknown as FetchingTorrent, timeoutMs);
+      return { ...(await session.finish(timeoutMs)), cancelledBlocks };
+    },
     async close() {
       if (escrowId === null) throw new Error("a free download has no escrow to close");
       const { request } = await publicClient.simulateContract({

@@ -113,7 +113,7 @@ export function DownloadPanel({ content, entry }: { content: ContentRecord; entr
    */
   async function stopAndClose() {
     const escrowId = download.download?.escrowId;
-    const sent = await download.stop();
+    const { sent } = await download.stop();
     if (sent === 0 && escrowId !== null && escrowId !== undefined) await escrowActions.close(escrowId);
   }
 

@@ -51,8 +51,11 @@ const ESCROW_OPEN = 1;
 
 /** How often a completed download checks whether its seeders have redeemed, before it closes. */
 export const CLOSE_POLL_MS = 2_000;
-/** How long a stop waits for the seeders to acknowledge the final vouchers before closing regardless. */
-const STOP_SETTLE_TIMEOUT_MS = 5_000;
+/** How long a stop waits for the blocks in flight, then for the seeders to acknowledge the final vouchers. */
+const STOP_TIMEOUT_MS = 5_000;
+
+/** What the final vouchers of a stopped download carry. */
+export type StoppedPayments = Awaited<ReturnType<PaidDownload["stop"]>>;
 
 /**
  * Sends the session key's Close once every paid seeder that served bytes has redeemed something: only those count
@@ -203,22 +206,21 @@ export function useDownload(content: ContentRecord) {
   );
 
   /**
-   * Stops the download, pays the seeders for the bytes received (a final voucher each) and closes the escrow with
-   * the session key's signed Close, sent to the seeders before the wires go. Resolves with the number of seeders it reached: 0 leaves the escrow
-   * open, for the wallet's close.
+   * Stops the download and pays the seeders for exactly the bytes received: nothing more is requested, the blocks in
+   * flight land, and each seeder gets one final voucher for what it delivered; then the session key's signed Close goes
+   * to the seeders, which settle the escrow. Resolves with the number of seeders the Close reached (0 leaves the escrow
+   * open, for the wallet's close) and what the final vouchers carry (null when nothing ran).
    */
-  const stop = useCallback(async (): Promise<number> => {
-    if (!download) return 0;
-    // A viewer who stops early pays for what it received: final vouchers for the verified bytes past the last
-    // checkpoint go first, so that the seeder's settlement redeems them with the Close. A seeder that does not
-    // acknowledge in time keeps what it holds; the Close goes anyway (the escrow stops either way).
-    await download.session.settle(STOP_SETTLE_TIMEOUT_MS).catch(() => false);
+  const stop = useCallback(async (): Promise<{ sent: number; final: StoppedPayments | null }> => {
+    if (!download) return { sent: 0, final: null };
+    // A seeder that does not acknowledge in time keeps what it holds; the Close goes anyway (the escrow stops either way).
+    const final = await download.stop(STOP_TIMEOUT_MS).catch(() => null);
     const sent = await download.session.sendClose().catch(() => 0);
     await remove(bytes32ToInfohash(content.infohash));
     setPhase("stopped");
     setProblem(null);
     setPaused(null);
-    return sent;
+    return { sent, final };
   }, [content.infohash, download, remove]);
 
   /** After a declined release: asks the wallet again for what the seeders wait for. */

@@ -30,9 +30,14 @@ export type ClosedBy = "session-key" | "wallet";
 
 export interface WatchSummary {
   watchedSeconds: number;
-  receivedBytes: number;
+  /** Bytes received from the seeders: for a stopped download, what its final receipts attest. */
+  receivedBytes: bigint;
+  /** What the final vouchers of a stopped download carry (null for one that had completed). */
+  paid: { paidBytes: bigint; paidAmount: bigint } | null;
   escrow: MyEscrow | null;
 }
+
+type Watch = Omit<WatchSummary, "escrow"> & { escrowId: bigint | null };
 
 type Download = ReturnType<typeof useDownload>;
 
@@ -75,7 +80,7 @@ export function usePlayback({ entry, download, startDownload }: { entry: AppTorr
   const [closedBy, setClosedBy] = useState<ClosedBy | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [mutedByBrowser, setMutedByBrowser] = useState(false);
-  const [watch, setWatch] = useState<{ watchedSeconds: number; receivedBytes: number; escrowId: bigint | null } | null>(null);
+  const [watch, setWatch] = useState<Watch | null>(null);
   if (entry) torrentRef.current = entry.torrent;
 
   // Warms up while the viewer decides: WebTorrent's bundle loaded, its client made, the service worker active,
@@ -113,13 +118,15 @@ export function usePlayback({ entry, download, startDownload }: { entry: AppTorr
     }
   }, [entry, getClient, startDownload]);
 
-  /** Stops watching: the download stops (no more vouchers) and the escrow is settled for what arrived. */
+  /**
+   * Stops watching: the download asks for nothing more, the blocks in flight land, and the final vouchers pay each
+   * seeder for exactly what it delivered; the summary shows those same numbers, then the escrow's settlement.
+   */
   const stop = useCallback(async () => {
     unfollow.current?.();
     unfollow.current = null;
     const media = element.current;
     const watchedSeconds = media ? playedSeconds(media.played) : 0;
-    const receivedBytes = torrentRef.current?.downloaded ?? 0;
     if (media) {
       media.pause();
       media.removeAttribute("src");
@@ -127,19 +134,21 @@ export function usePlayback({ entry, download, startDownload }: { entry: AppTorr
     }
     const escrowId = download.download?.escrowId ?? entry?.escrowId ?? null;
     const running = entry?.status === "downloading";
+    // A completed download was paid in full when it completed: its bytes are the whole content.
+    const downloaded = (): Pick<Watch, "receivedBytes" | "paid"> => ({ receivedBytes: BigInt(torrentRef.current?.downloaded ?? 0), paid: null });
     if (!running || escrowId === null) {
-      if (running) await download.stop();
-      setWatch({ watchedSeconds, receivedBytes, escrowId: null });
+      const final = running ? (await download.stop()).final : null;
+      setWatch({ watchedSeconds, escrowId: null, ...(final ? { receivedBytes: final.receivedBytes, paid: final } : downloaded()) });
       return setPhase("settled");
     }
-    setWatch({ watchedSeconds, receivedBytes, escrowId });
     refundSent.current = false;
     setClosedBy("session-key");
     setPhase("closing");
-    // The download stops and its session key's Close goes to the seeders, which settle the escrow: their last
-    // voucher, the close, their waiver and the refund in one transaction. The escrow may then be refunded
-    // without ever showing "Closing": the effect below waits for the refund whichever way it comes.
-    const sent = await download.stop();
+    // The seeders settle the escrow with the Close: their last voucher, the close, their waiver and the refund in one
+    // transaction. The escrow may then be refunded without ever showing "Closing": the effect below waits for the
+    // refund whichever way it comes.
+    const { sent, final } = await download.stop();
+    setWatch({ watchedSeconds, escrowId, ...(final ? { receivedBytes: final.receivedBytes, paid: final } : downloaded()) });
     if (sent > 0) return setPhase("refunding");
     // No seeder reached: the wallet closes it; the refund follows once the seeders' challenge window is waived
     // or over (effect below).
@@ -164,6 +173,6 @@ export function usePlayback({ entry, download, startDownload }: { entry: AppTorr
     }
   }, [actions, closedBy, escrow, now, phase]);
 
-  const summary: WatchSummary | null = watch ? { watchedSeconds: watch.watchedSeconds, receivedBytes: watch.receivedBytes, escrow } : null;
+  const summary: WatchSummary | null = watch ? { watchedSeconds: watch.watchedSeconds, receivedBytes: watch.receivedBytes, paid: watch.paid, escrow } : null;
   return { element, phase, closedBy, error, mutedByBrowser, play, stop, summary, actions, torrent: torrentRef.current };
 }

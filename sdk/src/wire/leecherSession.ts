@@ -119,6 +119,19 @@ export interface SeederLedger {
   refusers: Set<(refusal: RefusalMessage) => void>;
 }
 
+/** What a finished session's final vouchers carry. */
+export interface FinalPayments {
+  /** Every seeder acknowledged its final voucher and receipt in time. */
+  acknowledged: boolean;
+  seeders: { seeder: Address; receivedBytes: bigint; paidBytes: bigint; paidAmount: bigint }[];
+  /** Bytes received from every seeder: what the receipts attest. */
+  receivedBytes: bigint;
+  /** Bytes the vouchers (or releases) cover, all seeders together; `receivedBytes` less what free seeders sent, in exponential mode. */
+  paidBytes: bigint;
+  /** What the vouchers and releases pay, all seeders together. */
+  paidAmount: bigint;
+}
+
 export interface LeecherObserver {
   terms?(terms: TermsMessage): void;
   voucherSigned?(ledger: SeederLedger, voucher: VoucherMessage): void;
@@ -163,6 +176,8 @@ export class LeecherSession {
   readonly #ackWaiters = new Set<() => void>();
   /** The seeders that sent blocks of each piece not yet verified. */
   readonly #unverified = new Map<number, Set<SeederLedger>>();
+  /** Set by `finish()`: the bytes counted are final, and so are the vouchers signed for them. */
+  #finished = false;
 
   constructor(options: LeecherSessionOptions) {
     this.options = options;
@@ -260,6 +275,7 @@ export class LeecherSession {
    */
   async answer(ledger: SeederLedger, request: VoucherRequestMessage): Promise<W3tPayMessage[]> {
     if (refusedForGood(ledger)) return [ledger.refusal!];
+    if (this.#finished) return this.unsent(ledger);
     if (request.voucherBytes !== null && this.paid && ledger.pricePerMiB > 0n) {
       if (request.voucherBytes > ledger.requestedBytes) ledger.requestedBytes = request.voucherBytes;
       const refusal =
@@ -421,7 +437,7 @@ export class LeecherSession {
 
   /** A block of piece `index` that this leecher requested from this seeder arrived (`bytes` long). */
   blockReceived(ledger: SeederLedger, index: number, bytes: bigint): void {
-    if (refusedForGood(ledger)) return;
+    if (refusedForGood(ledger) || this.#finished) return;
     ledger.received += bytes;
     let sources = this.#unverified.get(index);
     if (!sources) this.#unverified.set(index, (sources = new Set()));
@@ -504,6 +520,30 @@ export class LeecherSession {
       };
       this.#ackWaiters.add(wake);
     });
+  }
+
+  /**
+   * Ends the download early (the viewer stopped): from now on no block is counted and no voucher signed but the
+   * final ones, which `settle()` signs here for exactly the bytes each seeder delivered. Call it once the torrent asks
+   * for nothing more (../stopFetching.ts), so that no seeder serves a block it will not be paid for. Resolves with
+   * what the final vouchers carry, seeder by seeder.
+   */
+  async finish(timeoutMs: number): Promise<FinalPayments> {
+    this.#finished = true;
+    const acknowledged = await this.settle(timeoutMs);
+    const seeders = [...this.ledgers.values()].map((l) => ({
+      seeder: l.seeder,
+      receivedBytes: l.received,
+      paidBytes: this.paidBytes(l),
+      paidAmount: amountFor(this.paidBytes(l), l.pricePerMiB),
+    }));
+    return {
+      acknowledged,
+      seeders,
+      receivedBytes: this.receivedTotal,
+      paidBytes: seeders.reduce((sum, s) => sum + s.paidBytes, 0n),
+      paidAmount: seeders.reduce((sum, s) => sum + s.paidAmount, 0n),
+    };
   }
 
   /**

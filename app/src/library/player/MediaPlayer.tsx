@@ -16,11 +16,20 @@ import { formatPlayTime, mediaKindOf, type MediaKind } from "./mediaKind.ts";
 
 const MiB = 1_048_576;
 
+/** Bytes in MiB to the KiB (what the vouchers carry, within half a KiB), the exact count on hover and in `data-bytes`. */
+function Bytes({ bytes, testId }: { bytes: bigint; testId: string }) {
+  return (
+    <span data-testid={testId} data-bytes={String(bytes)} title={`${bytes.toLocaleString("en")} bytes`}>
+      {(Number(bytes) / MiB).toFixed(3)} MiB
+    </span>
+  );
+}
+
 const STATUS = {
   idle: "",
   starting: "Starting: the download begins, the player follows as the first bytes arrive…",
   playing: "",
-  closing: "Closing the escrow with your session key's signature…",
+  closing: "Stopping: the last blocks land, then your session key pays each seeder for exactly what it sent and signs the Close…",
   refunding: "Settling: the seeders redeem their last vouchers with your signed Close and refund the rest to you, no prompt needed…",
   settled: "",
   failed: "",
@@ -52,7 +61,8 @@ function Player({ entry, download, startDownload, kind }: PlayerProps & { kind: 
   const Element = kind;
   const active = playback.phase === "starting" || playback.phase === "playing";
   const summary = playback.summary;
-  const paid = summary?.escrow?.payments.reduce((sum, p) => sum + p.paid, 0n) ?? 0n;
+  const paidOnChain = summary?.escrow?.payments.reduce((sum, p) => sum + p.paid, 0n) ?? 0n;
+  const bytesOnChain = [...(summary?.escrow?.paidBytesBySeeder.values() ?? [])].reduce((sum, b) => sum + b, 0n);
   const status = playback.closedBy === "wallet" ? WALLET_STATUS : STATUS;
 
   return (
@@ -92,20 +102,38 @@ function Player({ entry, download, startDownload, kind }: PlayerProps & { kind: 
         )}
       </div>
       {summary && (playback.phase === "settled" || playback.phase === "refunding") && (
-        <p data-testid="watch-summary" data-settled={playback.phase === "settled"}>
-          Watched {formatPlayTime(summary.watchedSeconds)}, received {(summary.receivedBytes / MiB).toFixed(1)} MiB
-          {summary.escrow && (
-            <>
-              , paid <Eth wei={paid} />
-              {summary.escrow.refunded !== null && (
+        <>
+          <p data-testid="watch-summary" data-settled={playback.phase === "settled"}>
+            Watched {formatPlayTime(summary.watchedSeconds)}, received <Bytes bytes={summary.receivedBytes} testId="watch-received" />
+            {(summary.paid || summary.escrow) && (
+              <>
+                , paid{" "}
+                <span data-testid="watch-paid" data-bytes={String(summary.paid?.paidBytes ?? bytesOnChain)}>
+                  <Eth wei={summary.paid?.paidAmount ?? paidOnChain} />
+                </span>
+                {summary.escrow?.refunded != null && (
+                  <>
+                    , refunded <span data-testid="watch-refund"><Eth wei={summary.escrow.refunded} /></span>
+                  </>
+                )}
+              </>
+            )}
+            .
+          </p>
+          {summary.escrow && summary.escrow.payments.length > 0 && (
+            <p className="muted" data-testid="watch-onchain">
+              On-chain: the seeders redeemed <Bytes bytes={bytesOnChain} testId="watch-redeemed" /> for <Eth wei={paidOnChain} /> of your{" "}
+              <Eth wei={summary.escrow.deposit} /> deposit
+              {summary.escrow.refunded != null ? (
                 <>
-                  , refunded <span data-testid="watch-refund"><Eth wei={summary.escrow.refunded} /></span>
+                  ; the escrow refunded <Eth wei={summary.escrow.refunded} /> to you.
                 </>
+              ) : (
+                "; the refund follows."
               )}
-            </>
+            </p>
           )}
-          .
-        </p>
+        </>
       )}
     </div>
   );

@@ -265,7 +265,8 @@ export async function startPaidDownload(options: PaidDownloadOptions): Promise<P
     deposit,
     done,
     async stop(timeoutMs) {
-      const cancelledBlocks = await stopFetching(torrent as unknown as FetchingTorrent, timeoutMs);
+      // Paused (a declined release), the seeders hold the blocks asked for until a payment that will not come.
+      const cancelledBlocks = await stopFetching(torrent as unknown as FetchingTorrent, session.paused ? 0 : timeoutMs);
       return { ...(await session.finish(timeoutMs)), cancelledBlocks };
     },
     async close() {

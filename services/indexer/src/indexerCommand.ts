@@ -25,7 +25,8 @@ Environment (default in brackets):
   W3T_INDEXER_CONFIRMATIONS     blocks behind the head [0]
   W3T_INDEXER_POLL_MS           polling interval [200]
   GRAPH_GRAPHQL_MAX_COMPLEXITY  entities per query, as graph-node [100000]
-  GRAPH_GRAPHQL_QUERY_TIMEOUT   seconds per query, as graph-node [10]`;
+  GRAPH_GRAPHQL_QUERY_TIMEOUT   seconds per query, as graph-node [10]
+  GRAPH_GRAPHQL_ERROR_RESULT_SIZE  bytes per result, as graph-node [8388608]`;
 }
 
 function integer(name: string, fallback: number): number {
@@ -64,6 +65,7 @@ async function main(): Promise<void> {
       ...DEFAULT_QUERY_LIMITS,
       maxComplexity: integer("GRAPH_GRAPHQL_MAX_COMPLEXITY", DEFAULT_QUERY_LIMITS.maxComplexity),
       timeoutMs: integer("GRAPH_GRAPHQL_QUERY_TIMEOUT", DEFAULT_QUERY_LIMITS.timeoutMs / 1000) * 1000,
+      maxResultBytes: integer("GRAPH_GRAPHQL_ERROR_RESULT_SIZE", DEFAULT_QUERY_LIMITS.maxResultBytes),
     },
   });
   console.log(`Local indexer on chain ${chainId} (${rpcUrl}); GraphQL at ${indexer.url}`);

@@ -21,6 +21,8 @@ export interface Version {
 
 type Layer = Map<string, Map<string, EntityData | null>>;
 
+const NO_IDS: ReadonlySet<string> = new Set();
+
 function describe(value: StoreValue): string {
   switch (value.kind) {
     case "Null":
@@ -34,9 +36,24 @@ function describe(value: StoreValue): string {
   }
 }
 
+/** The ids a reference value names, as the GraphQL layer shows them (Bytes in 0x hex); other kinds name none. */
+function referencedIds(value: StoreValue, into: string[] = []): string[] {
+  if (value.kind === "String") into.push(value.value);
+  else if (value.kind === "Bytes") into.push("0x" + Buffer.from(value.value).toString("hex"));
+  else if (value.kind === "Array") for (const item of value.value) referencedIds(item, into);
+  return into;
+}
+
 export class EntityStore {
   readonly schema: SubgraphSchema;
   private readonly tables = new Map<string, Map<string, Version[]>>();
+  /**
+   * Reverse references, so that a derived field reads the entities pointing to one entity instead of scanning
+   * their whole table: for `Type.field`, each referenced id maps to the ids of the `Type` entities that referred
+   * to it in any version. A version that stopped referring to it (or a reverted one) leaves its id behind: readers
+   * check the version current at their block.
+   */
+  private readonly references = new Map<string, Map<string, Set<string>>>();
   private blockLayer: Layer = new Map();
   private handlerLayer: Layer = new Map();
   /** Number of versions written; a cheap measure of the store's size. */
@@ -44,7 +61,24 @@ export class EntityStore {
 
   constructor(schema: SubgraphSchema) {
     this.schema = schema;
-    for (const name of schema.entities.keys()) this.tables.set(name, new Map());
+    for (const [name, info] of schema.entities) {
+      this.tables.set(name, new Map());
+      for (const field of info.fields.values()) {
+        if (field.category === "entity" && !field.derivedFrom) this.references.set(`${name}.${field.name}`, new Map());
+      }
+    }
+  }
+
+  private addReferences(entityType: string, id: string, data: EntityData): void {
+    for (const [name, value] of data) {
+      const index = this.references.get(`${entityType}.${name}`);
+      if (!index) continue;
+      for (const target of referencedIds(value)) {
+        let ids = index.get(target);
+        if (!ids) index.set(target, (ids = new Set()));
+        ids.add(id);
+      }
+    }
   }
 
   // ------------------------------------------------------------------------------------------ mapping API
@@ -197,6 +231,7 @@ export class EntityStore {
     for (const [entityType, writes] of this.blockLayer) {
       const table = this.tables.get(entityType)!;
       for (const [id, data] of writes) {
+        if (data) this.addReferences(entityType, id, data);
         const versions = table.get(id);
         if (!versions) {
           if (data === null) continue;
@@ -257,6 +292,14 @@ export class EntityStore {
         }
       }
     }
+  }
+
+  /**
+   * Ids of the `entityType` entities whose `field` referred to `id` in some version (a superset of those that do at
+   * any one block); empty when `field` is not a reference.
+   */
+  referencing(entityType: string, field: string, id: string): ReadonlySet<string> {
+    return this.references.get(`${entityType}.${field}`)?.get(id) ?? NO_IDS;
   }
 
   /** The block of the latest change to an entity at or before `block` (for `_change_block` filters). */

@@ -11,10 +11,12 @@ import {
   MAX_QUERIES,
   MAX_QUERIES_PER_ADDRESS,
   QuerySlots,
+  resultTooBigMessage,
   tooComplexMessage,
   type QueryLimits,
 } from "../src/graphql/queryBounds.ts";
-import { executeQuery, serveGraphql, type GraphqlResponse } from "../src/graphql/server.ts";
+import { executeBoundedQuery, executeQuery, serveGraphql, type GraphqlResponse } from "../src/graphql/server.ts";
+import { SliceScheduler } from "../src/graphql/sliceScheduler.ts";
 import type { StoreValue } from "../src/runtime/values.ts";
 import { parseSubgraphSchema } from "../src/schema.ts";
 import { EntityStore } from "../src/store.ts";
@@ -137,11 +139,83 @@ describe("queries running at once (over HTTP)", () => {
   });
 });
 
+describe("result size (during execution)", () => {
+  const contents = `{ contents(first: 1000, orderBy: id) { id publisher { id } } }`;
+  const bounded = (query: string, maxResultBytes: number) =>
+    executeBoundedQuery(api, source, { query }, { ...DEFAULT_QUERY_LIMITS, timeoutMs: 60_000, maxResultBytes });
+
+  it("weighs a result about as its JSON, and refuses one past the limit with graph-node's message", async () => {
+    const json = JSON.stringify(executeQuery(api, source, { query: contents }).data).length;
+    const fits = await bounded(contents, Math.ceil(json * 1.25));
+    assert.equal(fits.errors, undefined);
+    assert.equal((fits.data as { contents: unknown[] }).contents.length, PUBLISHERS * CONTENTS_PER_PUBLISHER);
+    const limit = Math.floor(json * 0.75);
+    const message = onlyError(await bounded(contents, limit));
+    const size = Number(/^the result size of (\d+) is larger than the allowed limit of (\d+)$/.exec(message)?.[1]);
+    assert.equal(message, resultTooBigMessage(size, limit));
+    assert.ok(size > limit);
+  });
+
+  it("refuses a query the complexity limit admits that repeats a field under aliases", async () => {
+    const aliases = Array.from({ length: 200 }, (_, i) => `a${i}: id`).join(" ");
+    const query = `{ contents(first: 1000) { ${aliases} } }`;
+    assert.equal(executeQuery(api, source, { query: `{ contents(first: 1000) { id } }` }, { ...DEFAULT_QUERY_LIMITS, maxComplexity: 1000 }).errors, undefined);
+    // 400 contents × 200 ids: about 1.3 MB of JSON for a complexity of 1,000.
+    const message = onlyError(await bounded(query, 1024 * 1024));
+    assert.match(message, /^the result size of \d+ is larger than the allowed limit of 1048576$/);
+  });
+});
+
+describe("slices shared between addresses", () => {
+  /** 20 × 20 × 20 entities: with 5 ms slices, a query of many slices. */
+  const heavy = nested(2);
+  const limits: QueryLimits = { ...DEFAULT_QUERY_LIMITS, maxComplexity: Number.MAX_SAFE_INTEGER, timeoutMs: 60_000, sliceMs: 5 };
+  before(() => void executeQuery(api, source, { query: heavy }, limits)); // compiled once, so that every run costs alike
+
+  it("a cheap query from another address runs within a few slices while one address runs heavy queries, one at a time", async () => {
+    const scheduler = new SliceScheduler();
+    const finishedAt: number[] = [];
+    const heavies = Array.from({ length: MAX_QUERIES_PER_ADDRESS }, (_, i) =>
+      executeBoundedQuery(api, source, { query: heavy }, limits, { scheduler, address: "10.0.0.66" }).then((result) => {
+        finishedAt[i] = scheduler.slices;
+        return result;
+      }),
+    );
+    while (scheduler.slices < 6) await new Promise((resolve) => setImmediate(resolve));
+    const askedAt = scheduler.slices;
+    const meta = await executeBoundedQuery(api, source, { query: `{ _meta { block { number } } }` }, limits, { scheduler, address: "10.0.0.7" });
+    const answeredAt = scheduler.slices;
+    assert.deepEqual(JSON.parse(JSON.stringify(meta)), { data: { _meta: { block: { number: 1 } } } });
+    // Its own slice, the attacker's before it, and one more should a busy machine cut its own slice short.
+    assert.ok(answeredAt - askedAt <= 3, `_meta waited ${answeredAt - askedAt} slices`);
+    const results = await Promise.all(heavies);
+    for (const result of results) assert.equal(result.errors, undefined);
+    assert.equal(finishedAt.filter((at) => at < answeredAt).length, 0, "_meta was answered before any heavy query finished");
+    // One at a time after their first slices, they finish many slices apart (interleaved, one slice apart) and in order.
+    for (let i = 1; i < finishedAt.length; i++) {
+      assert.ok(finishedAt[i]! - finishedAt[i - 1]! >= 5, `the heavy queries finished at slices ${finishedAt.join(", ")}`);
+    }
+  });
+
+  it("takes turns between addresses: two addresses' heavy queries progress together", async () => {
+    const scheduler = new SliceScheduler();
+    const finishedAt: Record<string, number> = {};
+    await Promise.all(
+      ["10.0.0.1", "10.0.0.2"].map((address) =>
+        executeBoundedQuery(api, source, { query: heavy }, limits, { scheduler, address }).then(() => (finishedAt[address] = scheduler.slices)),
+      ),
+    );
+    // Served one after the other, the first would finish at about half of the slices.
+    const [a, b] = [finishedAt["10.0.0.1"]!, finishedAt["10.0.0.2"]!];
+    assert.ok(Math.min(a, b) > 0.75 * scheduler.slices, `finished at slices ${a} and ${b} of ${scheduler.slices}`);
+  });
+});
+
 describe("query time (over HTTP)", () => {
   let server: Server;
   let url: string;
   /** Complexity is no limit here, so that one query runs long: 20 × 20^4 resolutions. */
-  const limits: QueryLimits = { maxComplexity: Number.MAX_SAFE_INTEGER, timeoutMs: 1_500, sliceMs: 10 };
+  const limits: QueryLimits = { ...DEFAULT_QUERY_LIMITS, maxComplexity: Number.MAX_SAFE_INTEGER, timeoutMs: 1_500, sliceMs: 10 };
 
   before(async () => {
     ({ server, url } = await serveGraphql({ api, source, subgraphName: "test", limits }));

@@ -158,7 +158,13 @@ export async function startTracker({
     onRequest(socket, opts, params);
   };
   const onClose = server._onWebSocketClose.bind(server);
+  // bittorrent-tracker closes a socket again for each answer whose send fails (each send captured the socket's
+  // error callback before the first close), adding an error listener each time: a peer dropped with 100 answers
+  // in flight piled up 100 listeners. A socket is closed once.
+  const closed = new WeakSet<object>();
   server._onWebSocketClose = (socket: object) => {
+    if (closed.has(socket)) return;
+    closed.add(socket);
     onClose(socket);
     limits.socketClosed(socket);
     gate?.socketClosed(socket);

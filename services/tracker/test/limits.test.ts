@@ -140,4 +140,24 @@ describe("tracker limits for one hostile client", () => {
         registered.socket.close();
       },
     ));
+
+  it("a socket dropped with answers still being sent is closed once (no listener piling up per failed send)", () =>
+    withTracker({}, async (tracker) => {
+      const warnings: Error[] = [];
+      const onWarning = (warning: Error) => warnings.push(warning);
+      process.on("warning", onWarning);
+      try {
+        for (let round = 0; round < 5; round++) {
+          const { socket } = await connect(tracker);
+          for (let i = 0; i < 100; i++) announce(socket, peerId(round), infoHash(round * 1000 + i));
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          socket.terminate();
+        }
+        await until(() => Object.keys(tracker.swarms()).length === 0);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      } finally {
+        process.off("warning", onWarning);
+      }
+      assert.deepEqual(warnings.map((w) => `${w.name}: ${w.message}`), []);
+    }));
 });

@@ -169,7 +169,6 @@ class RequestSource implements RowSource {
   readonly schema: SubgraphSchema;
   private readonly store: EntityStore;
   private readonly all = new Map<string, Row[]>();
-  private readonly backReferences = new Map<string, Map<string, Row[]>>();
 
   constructor(schema: SubgraphSchema, store: EntityStore) {
     this.schema = schema;
@@ -193,23 +192,18 @@ class RequestSource implements RowSource {
     return version ? rowOf(this.schema.entities.get(typeName)!, id, version, block) : undefined;
   }
 
+  /** Through the store's reverse references: the entities that may point to `id`, checked at `block`. */
   pointingTo(typeName: string, field: string, id: string, block: number): Row[] {
-    const key = `${typeName}.${field}@${block}`;
-    let index = this.backReferences.get(key);
-    if (!index) {
-      index = new Map();
-      for (const row of this.rows(typeName, block)) {
-        const value = row.values[field];
-        for (const target of Array.isArray(value) ? value : [value]) {
-          if (typeof target !== "string") continue;
-          const list = index.get(target);
-          if (list) list.push(row);
-          else index.set(target, [row]);
-        }
-      }
-      this.backReferences.set(key, index);
+    const info = this.schema.entities.get(typeName)!;
+    const rows: Row[] = [];
+    for (const otherId of this.store.referencing(typeName, field, id)) {
+      const version = this.store.versionAt(typeName, otherId, block);
+      if (!version) continue;
+      const row = rowOf(info, otherId, version, block);
+      const value = row.values[field];
+      if (value === id || (Array.isArray(value) && value.includes(id))) rows.push(row);
     }
-    return index.get(id) ?? [];
+    return rows;
   }
 
   changedAt(row: Row): number {

@@ -12,9 +12,13 @@
  * - Over HTTP, one address runs at most MAX_QUERIES_PER_ADDRESS queries at once and all at most MAX_QUERIES;
  *   others are answered with graph-node's "service is overloaded" message. With the complexity limit this bounds
  *   the memory queries hold.
- * - During execution, resolvers are wrapped: after each `sliceMs` of work the query yields to the event loop (so
- *   other queries and the indexer keep running), and after `timeoutMs` it fails with graph-node's "Query timed out"
- *   (GRAPH_GRAPHQL_QUERY_TIMEOUT).
+ * - During execution, resolvers are wrapped: after each `sliceMs` of work the query waits for its next turn (given
+ *   by the endpoint's SliceScheduler, so other queries and the indexer keep running), and after `timeoutMs` it
+ *   fails with graph-node's "Query timed out" (GRAPH_GRAPHQL_QUERY_TIMEOUT).
+ * - The result is weighed while it is built, about the bytes of its JSON, and the query fails with graph-node's
+ *   "the result size of … is larger than the allowed limit of …" past `maxResultBytes`
+ *   (GRAPH_GRAPHQL_ERROR_RESULT_SIZE): the complexity limit counts entities, not the fields asked of each (an
+ *   alias repeats a field at no cost), so it alone does not bound what a result holds.
  */
 import {
   GraphQLError,
@@ -42,6 +46,8 @@ export interface QueryLimits {
   timeoutMs: number;
   /** Milliseconds a query runs before letting others run. */
   sliceMs: number;
+  /** Most bytes a result may weigh (about the size of its JSON). */
+  maxResultBytes: number;
 }
 
 /**
@@ -50,13 +56,23 @@ export interface QueryLimits {
  */
 export const DEFAULT_MAX_COMPLEXITY = 100_000;
 export const DEFAULT_QUERY_TIMEOUT_MS = 10_000;
-/** Slices of this length keep another query's wait for the event loop at about this long. */
-export const DEFAULT_SLICE_MS = 10;
+/**
+ * A slice is what any other request may wait for before its turn: at 10 ms a user's 2.6 ms `_meta` took 15× as long
+ * while one address looped over heavy queries; the cost of a yield (a turn of the event loop) is a few microseconds.
+ */
+export const DEFAULT_SLICE_MS = 2;
+
+/**
+ * 8 MiB: the app's largest answer (1,000 contents with their fields) weighs well under 1 MiB; graph-node has no
+ * default. The V8 heap holds several times a result's JSON size while it is built.
+ */
+export const DEFAULT_MAX_RESULT_BYTES = 8 * 1024 * 1024;
 
 export const DEFAULT_QUERY_LIMITS: QueryLimits = {
   maxComplexity: DEFAULT_MAX_COMPLEXITY,
   timeoutMs: DEFAULT_QUERY_TIMEOUT_MS,
   sliceMs: DEFAULT_SLICE_MS,
+  maxResultBytes: DEFAULT_MAX_RESULT_BYTES,
 };
 
 /** graph-node's u64::MAX, reported when the complexity overflows. */
@@ -72,6 +88,11 @@ export function tooComplexMessage(complexity: bigint, maxComplexity: number): st
 
 /** graph-node's QueryExecutionError::Timeout message. */
 export const TIMEOUT_MESSAGE = "Query timed out";
+
+/** graph-node's QueryExecutionError::ResultTooBig message. */
+export function resultTooBigMessage(size: number, maxResultBytes: number): string {
+  return `the result size of ${size} is larger than the allowed limit of ${maxResultBytes}`;
+}
 
 function firstArgument(value: ValueNode | undefined, variables: Record<string, unknown>): bigint {
   if (value?.kind === Kind.INT) return BigInt(value.value);
@@ -149,10 +170,20 @@ export const EXECUTION_BOUNDS = Symbol("executionBounds");
 export interface ExecutionBounds {
   sliceMs: number;
   sliceStart: number;
-  /** Set by the caller's timer at the deadline. */
-  timedOut: boolean;
-  /** The pause every deferred resolver of this request waits for. */
-  pause?: Promise<void>;
+  maxResultBytes: number;
+  /** What the result built so far weighs. */
+  resultBytes: number;
+  /** Set when the query is stopped (its deadline, or a result too big): the message it is answered with. */
+  stopped?: string;
+  /** Called once when the query is stopped. */
+  onStop: (message: string) => void;
+  /** Resolvers called after the end of a slice, run in order in the next slices; `next` is the first not run. */
+  deferred: (() => void)[];
+  next: number;
+  /** Whether the request waits for its next turn. */
+  waiting: boolean;
+  /** Resolves when the request may run its next slice. */
+  nextTurn: () => Promise<void>;
 }
 
 const wrapped = new WeakSet<GraphQLSchema>();
@@ -171,42 +202,105 @@ export function boundResolvers(api: GraphQLSchema): void {
       field.resolve = (source, args, context, info) => {
         const bounds = (context as { [EXECUTION_BOUNDS]?: ExecutionBounds } | undefined)?.[EXECUTION_BOUNDS];
         if (!bounds) return resolve(source, args, context, info);
-        if (bounds.timedOut) return abandoned();
-        if (performance.now() - bounds.sliceStart < bounds.sliceMs) return resolve(source, args, context, info);
-        return nextSlice(bounds).then(() => resolve(source, args, context, info));
+        if (bounds.stopped !== undefined) return abandoned();
+        if (performance.now() - bounds.sliceStart < bounds.sliceMs) return weighed(bounds, info.path.key, resolve(source, args, context, info));
+        return new Promise((fulfil, reject) => {
+          bounds.deferred.push(() => {
+            try {
+              fulfil(weighed(bounds, info.path.key, resolve(source, args, context, info)));
+            } catch (error) {
+              reject(error);
+            }
+          });
+          awaitTurn(bounds);
+        });
       };
     }
   }
 }
 
+/** Stops a query: the caller answers `message`, and its resolvers return `abandoned()` from now on. */
+export function stopQuery(bounds: ExecutionBounds, message: string): void {
+  if (bounds.stopped !== undefined) return;
+  bounds.stopped = message;
+  bounds.onStop(message);
+}
+
+/** About the bytes of a value's JSON: strings by their length, entities by their braces (their fields count apart). */
+function weight(value: unknown): number {
+  if (typeof value === "string") return value.length + 3;
+  if (Array.isArray(value)) {
+    let total = 2;
+    for (const item of value) total += weight(item);
+    return total;
+  }
+  return typeof value === "object" && value !== null ? 3 : 6;
+}
+
+/** Adds a resolved field (its key and value) to the result's weight; stops the query past the limit. */
+function weighed<T>(bounds: ExecutionBounds, key: string | number, value: T): T {
+  bounds.resultBytes += String(key).length + 3 + weight(value);
+  if (bounds.resultBytes > bounds.maxResultBytes) {
+    stopQuery(bounds, resultTooBigMessage(bounds.resultBytes, bounds.maxResultBytes));
+    return abandoned() as T;
+  }
+  return value;
+}
+
 /**
- * What a resolver of a timed-out query returns: a promise that never settles, so the rest of the query stops
+ * What a resolver of a stopped query returns: a promise that never settles, so the rest of the query stops
  * without raising errors graphql-js may leave unhandled; it is collected with the abandoned execution.
  */
 const abandoned = () => new Promise<never>(() => {});
 
-/**
- * Waits until this request may run again. Every resolver deferred during a slice waits for the same pause; after
- * it, each checks again, so the first one to run starts a new slice and the others wait for the next pause (a
- * setImmediate queued from a running one fires only on the next turn of the event loop, after pending I/O).
- */
-async function nextSlice(bounds: ExecutionBounds): Promise<void> {
-  do {
-    bounds.pause ??= new Promise<void>((resolve) =>
-      setImmediate(() => {
-        bounds.pause = undefined;
-        bounds.sliceStart = performance.now();
-        resolve();
-      }),
-    );
-    await bounds.pause;
-    if (bounds.timedOut) await abandoned();
-  } while (performance.now() - bounds.sliceStart >= bounds.sliceMs);
+function awaitTurn(bounds: ExecutionBounds): void {
+  if (bounds.waiting) return;
+  bounds.waiting = true;
+  void bounds.nextTurn().then(() => runSlice(bounds));
 }
 
-/** Bounds for one request starting now. */
-export function executionBounds(limits: QueryLimits): ExecutionBounds {
-  return { sliceMs: limits.sliceMs, sliceStart: performance.now(), timedOut: false };
+/**
+ * Runs deferred resolvers, oldest first, until the slice is over. One at a time: graphql-js completes a resolver's
+ * value in the microtask after it settles, and the next one runs in the microtask after that, so the resolvers the
+ * completion calls run within the slice, depth first, as in a synchronous execution. Releasing them all at once let
+ * their completions run past the slice, deferring every child: ten thousand deferred resolvers for a query of 4,000
+ * entities, whose promises kept the garbage collector busy for most of the query's time.
+ */
+function runSlice(bounds: ExecutionBounds): void {
+  bounds.waiting = false;
+  bounds.sliceStart = performance.now();
+  const step = () => {
+    const { deferred } = bounds;
+    if (bounds.stopped !== undefined || bounds.next >= deferred.length) {
+      // Done, or abandoned: a stopped query's deferred resolvers never settle and are collected with it.
+      bounds.deferred = [];
+      bounds.next = 0;
+    } else if (performance.now() - bounds.sliceStart >= bounds.sliceMs) {
+      awaitTurn(bounds);
+    } else {
+      deferred[bounds.next++]!();
+      queueMicrotask(step);
+    }
+  };
+  step();
+}
+
+/** Without a scheduler, a request's next slice is on the next turn of the event loop, after pending I/O. */
+const nextTurnOfLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Bounds for one request starting now, waiting for `nextTurn` between slices and calling `onStop` if stopped. */
+export function executionBounds(limits: QueryLimits, onStop: (message: string) => void, nextTurn = nextTurnOfLoop): ExecutionBounds {
+  return {
+    sliceMs: limits.sliceMs,
+    sliceStart: performance.now(),
+    maxResultBytes: limits.maxResultBytes,
+    resultBytes: 0,
+    onStop,
+    deferred: [],
+    next: 0,
+    waiting: false,
+    nextTurn,
+  };
 }
 
 /** graph-node's QueryExecutionError::Throttled message. */

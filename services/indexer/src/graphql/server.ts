@@ -35,7 +35,9 @@ import {
   boundResolvers,
   complexityRule,
   executionBounds,
+  stopQuery,
 } from "./queryBounds.ts";
+import { SliceScheduler } from "./sliceScheduler.ts";
 
 /** graph-node's default GRAPH_GRAPHQL_MAX_DEPTH. */
 export const MAX_DEPTH = 255;
@@ -155,35 +157,41 @@ export function executeQuery(api: GraphQLSchema, source: QuerySource, request: G
 
 /**
  * Runs a query as the HTTP endpoint does: refused above the complexity limit, executed in slices of
- * `limits.sliceMs` that yield to other work, and answered "Query timed out" after `limits.timeoutMs`.
+ * `limits.sliceMs` that yield to other work (turns given by `client.scheduler` when there is one), and stopped
+ * with graph-node's messages after `limits.timeoutMs` or past `limits.maxResultBytes`.
  */
 export async function executeBoundedQuery(
   api: GraphQLSchema,
   source: QuerySource,
   request: GraphqlRequest,
   limits = DEFAULT_QUERY_LIMITS,
+  client?: { scheduler: SliceScheduler; address: string },
 ): Promise<GraphqlResponse> {
   const prepared = prepare(api, request, limits);
   if ("errors" in prepared) return prepared;
   boundResolvers(api);
-  const bounds = executionBounds(limits);
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<"timeout">((resolve) => {
-    timer = setTimeout(() => {
-      bounds.timedOut = true;
-      resolve("timeout");
-    }, limits.timeoutMs);
+  const query = client?.scheduler.newQuery() ?? 0;
+  let stop!: (message: string) => void;
+  const stopped = new Promise<string>((resolve) => (stop = resolve));
+  const bounds = executionBounds(limits, stop, client && (() => client.scheduler.turn(client.address, query, true)));
+  const timer = setTimeout(() => stopQuery(bounds, TIMEOUT_MESSAGE), limits.timeoutMs);
+  // With a scheduler even the first slice waits for its turn: a query started on arrival would run beside the
+  // slice of that turn, and an address's later queries would run beside its first.
+  const started = client ? client.scheduler.turn(client.address, query, false) : Promise.resolve();
+  const execution = started.then(() => {
+    if (bounds.stopped !== undefined) return new Promise<never>(() => {});
+    bounds.sliceStart = performance.now();
+    return execute({
+      schema: api,
+      document: prepared.document,
+      variableValues: prepared.variables,
+      operationName: prepared.operationName,
+      contextValue: { ...requestContext(source), [EXECUTION_BOUNDS]: bounds },
+    });
   });
-  const execution = execute({
-    schema: api,
-    document: prepared.document,
-    variableValues: prepared.variables,
-    operationName: prepared.operationName,
-    contextValue: { ...requestContext(source), [EXECUTION_BOUNDS]: bounds },
-  });
-  const result = await Promise.race([execution, timedOut]);
+  const result = await Promise.race([execution, stopped]);
   clearTimeout(timer);
-  if (result === "timeout") return { errors: [{ message: TIMEOUT_MESSAGE }] };
+  if (typeof result === "string") return { errors: [{ message: result }] };
   return respond(result);
 }
 
@@ -224,6 +232,7 @@ export async function serveGraphql(options: GraphqlServerOptions): Promise<{ ser
   const { api, source, subgraphName, host = "127.0.0.1", port = 0, limits = DEFAULT_QUERY_LIMITS } = options;
   const paths = new Set([`/subgraphs/name/${subgraphName}`, `/subgraphs/id/${source.deployment}`]);
   const slots = new QuerySlots();
+  const scheduler = new SliceScheduler();
   const server = createServer(async (request, response) => {
     const url = new URL(request.url ?? "/", "http://localhost");
     if (request.method === "OPTIONS") {
@@ -264,14 +273,15 @@ export async function serveGraphql(options: GraphqlServerOptions): Promise<{ ser
       return;
     }
     // One client runs a few queries at a time: its others are refused, not queued behind everyone's.
-    const release = slots.take(request.socket.remoteAddress ?? "unknown");
+    const address = request.socket.remoteAddress ?? "unknown";
+    const release = slots.take(address);
     if (!release) {
       reply(response, 200, { errors: [{ message: THROTTLED_MESSAGE }] });
       return;
     }
     let result: GraphqlResponse;
     try {
-      result = await executeBoundedQuery(api, source, body, limits);
+      result = await executeBoundedQuery(api, source, body, limits, { scheduler, address });
     } catch (error) {
       result = { errors: [{ message: `internal error: ${(error as Error).message}` }] };
     } finally {

@@ -5,6 +5,7 @@ import {vm} from "./utils/Vm.sol";
 import {CheckpointEscrow} from "../contracts/CheckpointEscrow.sol";
 import {CheckpointSchedule} from "../contracts/libraries/CheckpointSchedule.sol";
 import {EscrowFixture} from "./CheckpointEscrow.t.sol";
+import {ICheckpointEscrow} from "../contracts/interfaces/ICheckpointEscrow.sol";
 
 /// @notice The session key's signed `Close(escrowId)`: `closeWithSignature` and the seeder's one-call `settleClose`.
 contract CheckpointEscrowCloseTest is EscrowFixture {
@@ -21,12 +22,12 @@ contract CheckpointEscrowCloseTest is EscrowFixture {
     function _voucher(uint256 id, address seeder, uint256 bytes_)
         internal
         pure
-        returns (CheckpointEscrow.Voucher memory)
+        returns (ICheckpointEscrow.Voucher memory)
     {
-        return CheckpointEscrow.Voucher(id, seeder, bytes_, CheckpointSchedule.amountFor(bytes_, PRICE));
+        return ICheckpointEscrow.Voucher(id, seeder, bytes_, CheckpointSchedule.amountFor(bytes_, PRICE));
     }
 
-    function _redeem(CheckpointEscrow.Voucher memory v) internal {
+    function _redeem(ICheckpointEscrow.Voucher memory v) internal {
         escrow.redeem(v, _sign(escrow, SESSION_PK, v));
     }
 
@@ -35,15 +36,15 @@ contract CheckpointEscrowCloseTest is EscrowFixture {
         bytes memory sig = _signClose(escrow, SESSION_PK, id);
         vm.prank(STRANGER);
         escrow.closeWithSignature(id, sig);
-        CheckpointEscrow.Escrow memory e = escrow.escrow(id);
-        assertEq(uint256(e.status), uint256(CheckpointEscrow.Status.Closing), "closing");
+        ICheckpointEscrow.Escrow memory e = escrow.escrow(id);
+        assertEq(uint256(e.status), uint256(ICheckpointEscrow.Status.Closing), "closing");
         assertEq(e.closesAt, block.timestamp + CHALLENGE_WINDOW, "window starts now");
     }
 
     function test_CloseWithSignature_RevertsWhenNotTheSessionKeys() public {
         uint256 id = _open(CONTENT_SIZE, PRICE, CheckpointSchedule.Mode.Exponential);
         bytes memory sig = _signClose(escrow, OTHER_PK, id);
-        vm.expectRevert(abi.encodeWithSelector(CheckpointEscrow.InvalidCloseSignature.selector, id));
+        vm.expectRevert(abi.encodeWithSelector(ICheckpointEscrow.InvalidCloseSignature.selector, id));
         escrow.closeWithSignature(id, sig);
     }
 
@@ -51,7 +52,7 @@ contract CheckpointEscrowCloseTest is EscrowFixture {
         uint256 id = _open(CONTENT_SIZE, PRICE, CheckpointSchedule.Mode.Exponential);
         bytes memory sig = _signClose(escrow, SESSION_PK, id);
         escrow.closeWithSignature(id, sig);
-        vm.expectRevert(abi.encodeWithSelector(CheckpointEscrow.EscrowNotOpen.selector, id));
+        vm.expectRevert(abi.encodeWithSelector(ICheckpointEscrow.EscrowNotOpen.selector, id));
         escrow.closeWithSignature(id, sig);
     }
 
@@ -60,7 +61,7 @@ contract CheckpointEscrowCloseTest is EscrowFixture {
         uint256 a = _open(CONTENT_SIZE, PRICE, CheckpointSchedule.Mode.Exponential);
         uint256 b = _open(CONTENT_SIZE, PRICE, CheckpointSchedule.Mode.Exponential);
         bytes memory sigA = _signClose(escrow, SESSION_PK, a);
-        vm.expectRevert(abi.encodeWithSelector(CheckpointEscrow.InvalidCloseSignature.selector, b));
+        vm.expectRevert(abi.encodeWithSelector(ICheckpointEscrow.InvalidCloseSignature.selector, b));
         escrow.closeWithSignature(b, sigA);
     }
 
@@ -72,7 +73,7 @@ contract CheckpointEscrowCloseTest is EscrowFixture {
         vm.prank(STRANGER);
         escrow.closeWithSignature(id, _signClose(escrow, SESSION_PK, id));
         uint256 closesAt = escrow.escrow(id).closesAt;
-        vm.expectRevert(abi.encodeWithSelector(CheckpointEscrow.ChallengeWindowOpen.selector, id, closesAt));
+        vm.expectRevert(abi.encodeWithSelector(ICheckpointEscrow.ChallengeWindowOpen.selector, id, closesAt));
         vm.prank(STRANGER);
         escrow.refund(id);
         vm.warp(closesAt - 1);
@@ -86,7 +87,7 @@ contract CheckpointEscrowCloseTest is EscrowFixture {
         vm.prank(leecher);
         escrow.closeWithSignature(id, _signClose(escrow, SESSION_PK, id));
         uint256 closesAt = escrow.escrow(id).closesAt;
-        vm.expectRevert(abi.encodeWithSelector(CheckpointEscrow.ChallengeWindowOpen.selector, id, closesAt));
+        vm.expectRevert(abi.encodeWithSelector(ICheckpointEscrow.ChallengeWindowOpen.selector, id, closesAt));
         vm.prank(leecher);
         escrow.refund(id);
     }
@@ -95,7 +96,7 @@ contract CheckpointEscrowCloseTest is EscrowFixture {
         uint256 id = _open(CONTENT_SIZE, PRICE, CheckpointSchedule.Mode.Exponential);
         uint256 deposit = escrow.remaining(id);
         _redeem(_voucher(id, SEEDER, FIRST));
-        CheckpointEscrow.Voucher memory last = _voucher(id, SEEDER, 5 * FIRST);
+        ICheckpointEscrow.Voucher memory last = _voucher(id, SEEDER, 5 * FIRST);
         bytes memory voucherSig = _sign(escrow, SESSION_PK, last);
         bytes memory closeSig = _signClose(escrow, SESSION_PK, id);
         vm.prank(SEEDER);
@@ -104,20 +105,20 @@ contract CheckpointEscrowCloseTest is EscrowFixture {
         assertEq(SEEDER.balance, last.cumulativeAmount, "seeder holds its last voucher");
         assertEq(refunded, deposit - last.cumulativeAmount, "refund is the rest");
         assertEq(leecher.balance, refunded, "leecher refunded in the same transaction");
-        assertEq(uint256(escrow.escrow(id).status), uint256(CheckpointEscrow.Status.Closed), "closed");
+        assertEq(uint256(escrow.escrow(id).status), uint256(ICheckpointEscrow.Status.Closed), "closed");
         assertTrue(escrow.redeemedBy(id, SEEDER).waived, "waived");
     }
 
     function test_SettleClose_KeepsTheWindowWhenAnotherPaidSeederHasNotWaived() public {
         uint256 id = _open(CONTENT_SIZE, PRICE, CheckpointSchedule.Mode.Exponential);
         _redeem(_voucher(id, OTHER_SEEDER, FIRST));
-        CheckpointEscrow.Voucher memory last = _voucher(id, SEEDER, FIRST);
+        ICheckpointEscrow.Voucher memory last = _voucher(id, SEEDER, FIRST);
         bytes memory voucherSig = _sign(escrow, SESSION_PK, last);
         bytes memory closeSig = _signClose(escrow, SESSION_PK, id);
         vm.prank(SEEDER);
         (, uint256 refunded) = escrow.settleClose(last, voucherSig, closeSig);
         assertEq(refunded, 0, "no refund yet");
-        assertEq(uint256(escrow.escrow(id).status), uint256(CheckpointEscrow.Status.Closing), "closing");
+        assertEq(uint256(escrow.escrow(id).status), uint256(ICheckpointEscrow.Status.Closing), "closing");
         _redeem(_voucher(id, OTHER_SEEDER, 2 * FIRST));
         assertEq(OTHER_SEEDER.balance, CheckpointSchedule.amountFor(2 * FIRST, PRICE), "other seeder still redeems");
     }
@@ -126,20 +127,20 @@ contract CheckpointEscrowCloseTest is EscrowFixture {
         uint256 id = _open(CONTENT_SIZE, PRICE, CheckpointSchedule.Mode.Exponential);
         vm.prank(leecher);
         escrow.close(id);
-        CheckpointEscrow.Voucher memory last = _voucher(id, SEEDER, FIRST);
+        ICheckpointEscrow.Voucher memory last = _voucher(id, SEEDER, FIRST);
         bytes memory voucherSig = _sign(escrow, SESSION_PK, last);
         vm.prank(SEEDER);
         (, uint256 refunded) = escrow.settleClose(last, voucherSig, "");
         assertEq(refunded, escrow.escrow(id).unpaid, "refunded after the leecher's own close");
-        assertEq(uint256(escrow.escrow(id).status), uint256(CheckpointEscrow.Status.Closed), "closed");
+        assertEq(uint256(escrow.escrow(id).status), uint256(ICheckpointEscrow.Status.Closed), "closed");
     }
 
     function test_SettleClose_RevertsWhenCallerIsNotTheVouchersSeeder() public {
         uint256 id = _open(CONTENT_SIZE, PRICE, CheckpointSchedule.Mode.Exponential);
-        CheckpointEscrow.Voucher memory last = _voucher(id, SEEDER, FIRST);
+        ICheckpointEscrow.Voucher memory last = _voucher(id, SEEDER, FIRST);
         bytes memory voucherSig = _sign(escrow, SESSION_PK, last);
         bytes memory closeSig = _signClose(escrow, SESSION_PK, id);
-        vm.expectRevert(abi.encodeWithSelector(CheckpointEscrow.CallerNotSeeder.selector, STRANGER, SEEDER));
+        vm.expectRevert(abi.encodeWithSelector(ICheckpointEscrow.CallerNotSeeder.selector, STRANGER, SEEDER));
         vm.prank(STRANGER);
         escrow.settleClose(last, voucherSig, closeSig);
     }
@@ -147,10 +148,10 @@ contract CheckpointEscrowCloseTest is EscrowFixture {
     function test_SettleClose_RevertsWhenTheCloseIsForAnotherEscrow() public {
         uint256 a = _open(CONTENT_SIZE, PRICE, CheckpointSchedule.Mode.Exponential);
         uint256 b = _open(CONTENT_SIZE, PRICE, CheckpointSchedule.Mode.Exponential);
-        CheckpointEscrow.Voucher memory last = _voucher(b, SEEDER, FIRST);
+        ICheckpointEscrow.Voucher memory last = _voucher(b, SEEDER, FIRST);
         bytes memory voucherSig = _sign(escrow, SESSION_PK, last);
         bytes memory closeSig = _signClose(escrow, SESSION_PK, a);
-        vm.expectRevert(abi.encodeWithSelector(CheckpointEscrow.InvalidCloseSignature.selector, b));
+        vm.expectRevert(abi.encodeWithSelector(ICheckpointEscrow.InvalidCloseSignature.selector, b));
         vm.prank(SEEDER);
         escrow.settleClose(last, voucherSig, closeSig);
     }
@@ -163,7 +164,7 @@ contract CheckpointEscrowCloseTest is EscrowFixture {
         firstBytes = bound(firstBytes, MIB, CONTENT_SIZE);
         lastBytes = bound(lastBytes, firstBytes, CONTENT_SIZE);
         _redeem(_voucher(id, SEEDER, firstBytes));
-        CheckpointEscrow.Voucher memory last = _voucher(id, SEEDER, lastBytes);
+        ICheckpointEscrow.Voucher memory last = _voucher(id, SEEDER, lastBytes);
         bytes memory voucherSig = _sign(escrow, SESSION_PK, last);
         bytes memory closeSig = _signClose(escrow, SESSION_PK, id);
         vm.prank(SEEDER);

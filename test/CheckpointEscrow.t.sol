@@ -11,6 +11,8 @@ import {RebatePoolStub} from "../contracts/test/RebatePoolStub.sol";
 import {SessionKeySignature} from "../contracts/libraries/SessionKeySignature.sol";
 import {TestRevocableSessionKey} from "../contracts/test/TestRevocableSessionKey.sol";
 import {Registration} from "./helpers/Registration.sol";
+import {ICheckpointEscrow} from "../contracts/interfaces/ICheckpointEscrow.sol";
+import {ILicenseMarket} from "../contracts/interfaces/ILicenseMarket.sol";
 
 /// @notice Deploys the real market and the escrow, registers one large content and licenses a leecher.
 abstract contract EscrowFixture is Test {
@@ -35,7 +37,7 @@ abstract contract EscrowFixture is Test {
         escrow = new CheckpointEscrow(address(this), market, CHALLENGE_WINDOW, IDLE_EXPIRY);
         contentId = Registration.commitAndRegister(
             market,
-            LicenseMarket.ContentParams({
+            ILicenseMarket.ContentParams({
                 infohash: keccak256("content"),
                 size: CONTENT_SIZE,
                 payout: address(this),
@@ -64,7 +66,7 @@ abstract contract EscrowFixture is Test {
         escrowId = escrow.open{value: deposit}(contentId, maxBytes, price, sessionKey, mode);
     }
 
-    function _sign(CheckpointEscrow target, uint256 pk, CheckpointEscrow.Voucher memory v)
+    function _sign(CheckpointEscrow target, uint256 pk, ICheckpointEscrow.Voucher memory v)
         internal
         view
         returns (bytes memory)
@@ -84,7 +86,7 @@ contract CheckpointEscrowTest is EscrowFixture {
 
     function test_Redeem_PaysTheVoucher() public {
         uint256 id = _open(CONTENT_SIZE, 1 gwei, CheckpointSchedule.Mode.Exponential);
-        CheckpointEscrow.Voucher memory v = CheckpointEscrow.Voucher(id, address(0xBEEF), FIRST, 10 gwei);
+        ICheckpointEscrow.Voucher memory v = ICheckpointEscrow.Voucher(id, address(0xBEEF), FIRST, 10 gwei);
         escrow.redeem(v, _sign(escrow, SESSION_PK, v));
         assertEq(address(0xBEEF).balance, 10 gwei, "seeder paid");
         assertEq(escrow.redeemedBy(id, address(0xBEEF)).amount, 10 gwei, "record");
@@ -99,21 +101,21 @@ contract CheckpointEscrowTest is EscrowFixture {
         uint256 id = _open(CONTENT_SIZE, 1 gwei, CheckpointSchedule.Mode.Exponential);
         address honest = address(0xBEEF);
         address sybil = address(0x5B11);
-        CheckpointEscrow.Voucher memory first = CheckpointEscrow.Voucher(id, honest, FIRST, 10 gwei);
+        ICheckpointEscrow.Voucher memory first = ICheckpointEscrow.Voucher(id, honest, FIRST, 10 gwei);
         escrow.redeem(first, _sign(escrow, SESSION_PK, first));
 
         vm.prank(leecher);
         escrow.close(id);
         uint256 closesAt = escrow.escrow(id).closesAt;
-        CheckpointEscrow.Voucher memory own = CheckpointEscrow.Voucher(id, sybil, MIB, 1);
+        ICheckpointEscrow.Voucher memory own = ICheckpointEscrow.Voucher(id, sybil, MIB, 1);
         escrow.redeem(own, _sign(escrow, SESSION_PK, own));
         vm.prank(sybil);
         escrow.waiveChallenge(id);
 
-        vm.expectRevert(abi.encodeWithSelector(CheckpointEscrow.ChallengeWindowOpen.selector, id, closesAt));
+        vm.expectRevert(abi.encodeWithSelector(ICheckpointEscrow.ChallengeWindowOpen.selector, id, closesAt));
         escrow.refund(id);
 
-        CheckpointEscrow.Voucher memory last = CheckpointEscrow.Voucher(id, honest, 3 * FIRST, 30 gwei);
+        ICheckpointEscrow.Voucher memory last = ICheckpointEscrow.Voucher(id, honest, 3 * FIRST, 30 gwei);
         escrow.redeem(last, _sign(escrow, SESSION_PK, last));
         assertEq(honest.balance, 30 gwei, "the honest seeder is paid its last voucher");
     }
@@ -169,8 +171,8 @@ contract CheckpointEscrowTest is EscrowFixture {
         for (uint256 i; i < VOUCHERS; ++i) {
             uint256 cumulativeBytes = bound(byteSeeds[i], 0, maxBytes);
             uint256 amount = bound(amountSeeds[i], 0, CheckpointSchedule.amountFor(cumulativeBytes, price));
-            CheckpointEscrow.Voucher memory v =
-                CheckpointEscrow.Voucher(id, address(uint160(0x5EED00 + i % SEEDERS)), cumulativeBytes, amount);
+            ICheckpointEscrow.Voucher memory v =
+                ICheckpointEscrow.Voucher(id, address(uint160(0x5EED00 + i % SEEDERS)), cumulativeBytes, amount);
             try escrow.redeem(v, _sign(escrow, SESSION_PK, v)) {
                 if (amount > maxSigned[i % SEEDERS]) maxSigned[i % SEEDERS] = amount;
             } catch {}
@@ -186,11 +188,11 @@ contract CheckpointEscrowTest is EscrowFixture {
         uint256 b = _open(CONTENT_SIZE, 1 gwei, CheckpointSchedule.Mode.Exponential);
         uint256 amount = CheckpointSchedule.amountFor(cumulativeBytes, 1 gwei);
         vm.assume(amount > 0);
-        CheckpointEscrow.Voucher memory v = CheckpointEscrow.Voucher(a, address(0xBEEF), cumulativeBytes, amount);
+        ICheckpointEscrow.Voucher memory v = ICheckpointEscrow.Voucher(a, address(0xBEEF), cumulativeBytes, amount);
         bytes memory sig = _sign(escrow, SESSION_PK, v);
 
-        CheckpointEscrow.Voucher memory onB = CheckpointEscrow.Voucher(b, address(0xBEEF), cumulativeBytes, amount);
-        vm.expectRevert(abi.encodeWithSelector(CheckpointEscrow.InvalidVoucherSignature.selector, b));
+        ICheckpointEscrow.Voucher memory onB = ICheckpointEscrow.Voucher(b, address(0xBEEF), cumulativeBytes, amount);
+        vm.expectRevert(abi.encodeWithSelector(ICheckpointEscrow.InvalidVoucherSignature.selector, b));
         escrow.redeem(onB, sig);
 
         CheckpointEscrow twin = new CheckpointEscrow(address(this), market, CHALLENGE_WINDOW, IDLE_EXPIRY);
@@ -199,18 +201,18 @@ contract CheckpointEscrowTest is EscrowFixture {
         twin.open{value: CheckpointSchedule.amountFor(CONTENT_SIZE, 1 gwei)}(
             contentId, CONTENT_SIZE, 1 gwei, sessionKey, CheckpointSchedule.Mode.Exponential
         );
-        vm.expectRevert(abi.encodeWithSelector(CheckpointEscrow.InvalidVoucherSignature.selector, a));
+        vm.expectRevert(abi.encodeWithSelector(ICheckpointEscrow.InvalidVoucherSignature.selector, a));
         twin.redeem(v, sig);
 
         uint256 chainId = block.chainid;
         vm.chainId(otherChain);
-        vm.expectRevert(abi.encodeWithSelector(CheckpointEscrow.InvalidVoucherSignature.selector, a));
+        vm.expectRevert(abi.encodeWithSelector(ICheckpointEscrow.InvalidVoucherSignature.selector, a));
         escrow.redeem(v, sig);
         vm.chainId(chainId);
 
         escrow.redeem(v, sig);
         assertEq(address(0xBEEF).balance, amount, "redeemed once where it belongs");
-        vm.expectRevert(abi.encodeWithSelector(CheckpointEscrow.VoucherNotNewer.selector, amount, amount));
+        vm.expectRevert(abi.encodeWithSelector(ICheckpointEscrow.VoucherNotNewer.selector, amount, amount));
         escrow.redeem(v, sig);
     }
 
@@ -296,7 +298,7 @@ contract CheckpointEscrowTest is EscrowFixture {
         uint256 id = _open(CONTENT_SIZE, price, CheckpointSchedule.Mode.Exponential);
         cumulativeBytes = bound(cumulativeBytes, MIB, CONTENT_SIZE);
         uint256 amount = CheckpointSchedule.amountFor(cumulativeBytes, price);
-        CheckpointEscrow.Voucher memory v = CheckpointEscrow.Voucher(id, address(0xBEEF), cumulativeBytes, amount);
+        ICheckpointEscrow.Voucher memory v = ICheckpointEscrow.Voucher(id, address(0xBEEF), cumulativeBytes, amount);
         bytes memory served = _sign(escrow, SESSION_PK, v);
         TestRevocableSessionKey disowning = new TestRevocableSessionKey(sessionKey);
         disowning.revoke();
@@ -312,12 +314,12 @@ contract CheckpointEscrowTest is EscrowFixture {
         uint256 a = _open(CONTENT_SIZE, price, CheckpointSchedule.Mode.Exponential);
         uint256 b = _open(CONTENT_SIZE, price, CheckpointSchedule.Mode.Exponential);
         address seeder = address(0x5EED);
-        CheckpointEscrow.Voucher[] memory vouchers = new CheckpointEscrow.Voucher[](2);
+        ICheckpointEscrow.Voucher[] memory vouchers = new ICheckpointEscrow.Voucher[](2);
         bytes[] memory sigs = new bytes[](2);
         bytesA = bound(bytesA, MIB, CONTENT_SIZE);
         bytesB = bound(bytesB, MIB, CONTENT_SIZE);
-        vouchers[0] = CheckpointEscrow.Voucher(a, seeder, bytesA, CheckpointSchedule.amountFor(bytesA, price));
-        vouchers[1] = CheckpointEscrow.Voucher(b, seeder, bytesB, CheckpointSchedule.amountFor(bytesB, price));
+        vouchers[0] = ICheckpointEscrow.Voucher(a, seeder, bytesA, CheckpointSchedule.amountFor(bytesA, price));
+        vouchers[1] = ICheckpointEscrow.Voucher(b, seeder, bytesB, CheckpointSchedule.amountFor(bytesB, price));
         sigs[0] = _sign(escrow, SESSION_PK, vouchers[0]);
         sigs[1] = _sign(escrow, SESSION_PK, vouchers[1]);
         vm.startPrank(leecher);

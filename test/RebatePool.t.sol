@@ -6,6 +6,7 @@ import {vm} from "./utils/Vm.sol";
 import {RebatePoolFixture} from "./helpers/RebatePoolFixture.sol";
 import {RebatePool} from "../contracts/RebatePool.sol";
 import {RebateMath} from "../contracts/libraries/RebateMath.sol";
+import {IRebatePool} from "../contracts/interfaces/IRebatePool.sol";
 
 /// @notice Fuzz tests of the payout rule and the capped epoch share: through the real market and signed receipts, and
 /// on RebateMath alone.
@@ -150,12 +151,12 @@ contract RebatePoolTest is Test, RebatePoolFixture {
         uint64 newerSeed
     ) public {
         uint64 size = uint64(bound(sizeSeed, 2, type(uint64).max));
-        RebatePool.SignedReceipt memory r = _licensedReceipt(size, bound(firstSeed, 1, size - 1));
+        IRebatePool.SignedReceipt memory r = _licensedReceipt(size, bound(firstSeed, 1, size - 1));
         uint256 first = r.cumulativeBytes;
-        RebatePool.SignedReceipt memory stale = _signedReceipt(
+        IRebatePool.SignedReceipt memory stale = _signedReceipt(
             LEECHER_PK, SESSION_PK, RECEIPT_SEEDER, r.contentId, bound(notNewerSeed, 0, first), expiry
         );
-        RebatePool.SignedReceipt[] memory twice = new RebatePool.SignedReceipt[](2);
+        IRebatePool.SignedReceipt[] memory twice = new IRebatePool.SignedReceipt[](2);
         twice[0] = _signedReceipt(
             LEECHER_PK, SESSION_PK, RECEIPT_SEEDER, r.contentId, bound(newerSeed, first + 1, size), expiry
         );
@@ -194,11 +195,11 @@ contract RebatePoolTest is Test, RebatePoolFixture {
     {
         vm.assume(otherChain != block.chainid && otherChain != 0);
         uint64 size = uint64(bound(sizeSeed, 1, type(uint64).max));
-        RebatePool.SignedReceipt memory r = _licensedReceipt(size, bound(bytesSeed, 1, size));
+        IRebatePool.SignedReceipt memory r = _licensedReceipt(size, bound(bytesSeed, 1, size));
 
         // Another deployment of the pool: its delegation is refused here, and so is its receipt with ours.
         RebatePool twin = new RebatePool(address(this), EPOCH_DURATION, ALLOWANCE_EXPIRY);
-        RebatePool.SignedReceipt memory forTwin =
+        IRebatePool.SignedReceipt memory forTwin =
             _signedReceipt(twin, LEECHER_PK, SESSION_PK, RECEIPT_SEEDER, r.contentId, r.cumulativeBytes, expiry);
         vm.expectRevert(_invalidDelegation());
         _submit(RECEIPT_SEEDER, forTwin);
@@ -209,7 +210,7 @@ contract RebatePoolTest is Test, RebatePoolFixture {
         // Another chain, same pool: what was signed here is refused there, delegation and receipt alike.
         uint256 chainId = block.chainid;
         vm.chainId(otherChain);
-        RebatePool.SignedReceipt memory onOtherChain =
+        IRebatePool.SignedReceipt memory onOtherChain =
             _signedReceipt(LEECHER_PK, SESSION_PK, RECEIPT_SEEDER, r.contentId, r.cumulativeBytes, expiry);
         vm.expectRevert(_invalidDelegation());
         _submit(RECEIPT_SEEDER, r);
@@ -225,10 +226,10 @@ contract RebatePoolTest is Test, RebatePoolFixture {
     /// leecher's wallet signed, for the seeder the receipt names; the same receipt, properly signed, is accepted once.
     function testFuzz_SubmitReceipts_BoundToDelegatedSessionWalletAndSeeder(uint64 sizeSeed, uint64 bytesSeed) public {
         uint64 size = uint64(bound(sizeSeed, 1, type(uint64).max));
-        RebatePool.SignedReceipt memory r = _licensedReceipt(size, bound(bytesSeed, 1, size));
+        IRebatePool.SignedReceipt memory r = _licensedReceipt(size, bound(bytesSeed, 1, size));
 
         // Another session: a key the wallet did not delegate signs, presented with the delegation of the one it did.
-        RebatePool.SignedReceipt memory otherSession =
+        IRebatePool.SignedReceipt memory otherSession =
             _signedReceipt(LEECHER_PK, SESSION_PK, RECEIPT_SEEDER, r.contentId, r.cumulativeBytes, expiry);
         otherSession.receiptSig =
             _sign(STRANGER_PK, pool.hashReceipt(r.leecher, RECEIPT_SEEDER, r.contentId, r.cumulativeBytes));
@@ -236,7 +237,7 @@ contract RebatePoolTest is Test, RebatePoolFixture {
         _submit(RECEIPT_SEEDER, otherSession);
 
         // A delegation signed by another wallet than the leecher's.
-        RebatePool.SignedReceipt memory otherWallet =
+        IRebatePool.SignedReceipt memory otherWallet =
             _signedReceipt(LEECHER_PK, SESSION_PK, RECEIPT_SEEDER, r.contentId, r.cumulativeBytes, expiry);
         otherWallet.delegationSig = _sign(STRANGER_PK, pool.hashDelegation(r.leecher, r.sessionKey, expiry));
         vm.expectRevert(_invalidDelegation());
@@ -251,14 +252,14 @@ contract RebatePoolTest is Test, RebatePoolFixture {
 
     /// @dev Registers a content of `size` bytes, licenses the leecher and returns its receipt of `cumulativeBytes` for
     /// RECEIPT_SEEDER.
-    function _licensedReceipt(uint64 size, uint256 cumulativeBytes) private returns (RebatePool.SignedReceipt memory) {
+    function _licensedReceipt(uint64 size, uint256 cumulativeBytes) private returns (IRebatePool.SignedReceipt memory) {
         uint256 contentId = _register(size, HONEST_PRICE, false);
         _buy(contentId, leecher, 1);
         return _signedReceipt(LEECHER_PK, SESSION_PK, RECEIPT_SEEDER, contentId, cumulativeBytes, expiry);
     }
 
     /// @dev What a receipt of the leecher for RECEIPT_SEEDER has moved so far, in epoch 0.
-    function _creditOf(RebatePool.SignedReceipt memory r) private view returns (Credit memory c) {
+    function _creditOf(IRebatePool.SignedReceipt memory r) private view returns (Credit memory c) {
         (c.remaining, c.licenseBytes,) = pool.allowance(r.leecher, r.contentId);
         c.balance = pool.balances(RECEIPT_SEEDER);
         (, c.epochEarned,) = pool.epochInfo(0);
@@ -266,7 +267,7 @@ contract RebatePoolTest is Test, RebatePoolFixture {
     }
 
     /// @dev `r` is credited to RECEIPT_SEEDER, then refused as not newer.
-    function _acceptOnce(RebatePool.SignedReceipt memory r) private {
+    function _acceptOnce(IRebatePool.SignedReceipt memory r) private {
         _submit(RECEIPT_SEEDER, r);
         assertEq(pool.credited(r.leecher, RECEIPT_SEEDER, r.contentId), r.cumulativeBytes, "accepted where it belongs");
         uint256 balance = pool.balances(RECEIPT_SEEDER);
@@ -276,17 +277,17 @@ contract RebatePoolTest is Test, RebatePoolFixture {
     }
 
     /// @dev The next call skips `r` for RECEIPT_SEEDER, which was credited `alreadyCredited`.
-    function _expectSkipped(RebatePool.SignedReceipt memory r, uint256 alreadyCredited) private {
+    function _expectSkipped(IRebatePool.SignedReceipt memory r, uint256 alreadyCredited) private {
         vm.expectEmit();
-        emit RebatePool.ReceiptSkipped(r.leecher, RECEIPT_SEEDER, r.contentId, r.cumulativeBytes, alreadyCredited);
+        emit IRebatePool.ReceiptSkipped(r.leecher, RECEIPT_SEEDER, r.contentId, r.cumulativeBytes, alreadyCredited);
     }
 
     function _invalidDelegation() private view returns (bytes memory) {
-        return abi.encodeWithSelector(RebatePool.InvalidDelegationSignature.selector, leecher, vm.addr(SESSION_PK));
+        return abi.encodeWithSelector(IRebatePool.InvalidDelegationSignature.selector, leecher, vm.addr(SESSION_PK));
     }
 
     function _invalidReceipt() private view returns (bytes memory) {
-        return abi.encodeWithSelector(RebatePool.InvalidReceiptSignature.selector, leecher, vm.addr(SESSION_PK));
+        return abi.encodeWithSelector(IRebatePool.InvalidReceiptSignature.selector, leecher, vm.addr(SESSION_PK));
     }
 
     /// @dev A self-dealer buys licenses of a content of any price (0 included) and size (up to 2^64-1), credits each
@@ -480,7 +481,7 @@ contract RebatePoolTest is Test, RebatePoolFixture {
     {
         uint256 contentId = _register(size, price, false);
         uint256 proceedsBefore = market.proceeds(PUBLISHER);
-        RebatePool.SignedReceipt[] memory batch = new RebatePool.SignedReceipt[](licenses);
+        IRebatePool.SignedReceipt[] memory batch = new IRebatePool.SignedReceipt[](licenses);
         for (uint256 i; i < licenses; ++i) {
             uint256 pk = SELF_KEYS + i;
             (,,, uint256 total) = market.quote(contentId, 1);
@@ -539,7 +540,7 @@ contract RebatePoolTest is Test, RebatePoolFixture {
         (,, uint256 second, uint256 total) = market.quote(contentId, 1);
         vm.deal(address(this), total);
         vm.expectRevert(
-            abi.encodeWithSelector(RebatePool.AllowanceAboveMax.selector, leecher, contentId, maxAllowance + second)
+            abi.encodeWithSelector(IRebatePool.AllowanceAboveMax.selector, leecher, contentId, maxAllowance + second)
         );
         market.buy{value: total}(contentId, 1, leecher, total);
 
@@ -548,7 +549,7 @@ contract RebatePoolTest is Test, RebatePoolFixture {
         vm.deal(address(market), maxBudget + 1);
         vm.prank(address(market));
         vm.expectRevert(
-            abi.encodeWithSelector(RebatePool.WeightBudgetAboveMax.selector, other, contentId, maxBudget + 1)
+            abi.encodeWithSelector(IRebatePool.WeightBudgetAboveMax.selector, other, contentId, maxBudget + 1)
         );
         pool.fundLicense{value: maxBudget + 1}(other, contentId, maxBudget + 1);
 
@@ -571,7 +572,7 @@ contract RebatePoolTest is Test, RebatePoolFixture {
         assertEq(seen, fundedAt, "fundedAt is the time of the funding");
         if (elapsed < ALLOWANCE_EXPIRY) {
             vm.expectRevert(
-                abi.encodeWithSelector(RebatePool.NotExpired.selector, leecher, contentId, fundedAt + ALLOWANCE_EXPIRY)
+                abi.encodeWithSelector(IRebatePool.NotExpired.selector, leecher, contentId, fundedAt + ALLOWANCE_EXPIRY)
             );
             pool.sweep(leecher, contentId);
             vm.warp(fundedAt + ALLOWANCE_EXPIRY);
@@ -585,7 +586,7 @@ contract RebatePoolTest is Test, RebatePoolFixture {
     /// @dev An expiry the packed funding time could not measure is refused at deployment; the longest one is accepted.
     function test_Constructor_RevertsAllowanceExpiryAboveMax() public {
         uint256 max = pool.MAX_ALLOWANCE_EXPIRY();
-        vm.expectRevert(abi.encodeWithSelector(RebatePool.AllowanceExpiryTooLong.selector, uint32(max + 1), max));
+        vm.expectRevert(abi.encodeWithSelector(IRebatePool.AllowanceExpiryTooLong.selector, uint32(max + 1), max));
         new RebatePool(address(this), EPOCH_DURATION, uint32(max + 1));
         RebatePool longest = new RebatePool(address(this), EPOCH_DURATION, uint32(max));
         assertEq(longest.allowanceExpiry(), max, "the longest is kept");

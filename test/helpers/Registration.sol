@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {vm} from "../utils/Vm.sol";
 import {LicenseMarket} from "../../contracts/LicenseMarket.sol";
+import {ILicenseMarket} from "../../contracts/interfaces/ILicenseMarket.sol";
 
 /// @notice The two steps of a registration for the Solidity tests, as the sdk's `registerContent` takes them: the
 /// calling contract commits, the clock moves past the market's minimum commitment age, the same contract reveals.
@@ -14,7 +15,7 @@ library Registration {
     /// as little as possible.
     uint256 internal constant MIN_COMMITMENT_AGE = 1;
 
-    function commitAndRegister(LicenseMarket market, LicenseMarket.ContentParams memory p)
+    function commitAndRegister(LicenseMarket market, ILicenseMarket.ContentParams memory p)
         internal
         returns (uint256 contentId)
     {

@@ -12,7 +12,7 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ICheckpointEscrow} from "./interfaces/ICheckpointEscrow.sol";
 import {ILicenseMarket} from "./interfaces/ILicenseMarket.sol";
 import {CheckpointSchedule} from "./libraries/CheckpointSchedule.sol";
-import {SessionKeySignature} from "./libraries/SessionKeySignature.sol";
+import {SessionKeySignature} from "./utils/SessionKeySignature.sol";
 
 /// @title CheckpointEscrow
 /// @notice Incremental payment of seeders for one licensed download. The leecher deposits the price of `maxBytes`
@@ -221,7 +221,7 @@ contract CheckpointEscrow is ICheckpointEscrow, EIP712, Ownable2Step, Pausable, 
         emit CheckpointReleased(escrowId, seeder, cumulativeBytes, amount);
         // As a voucher redeemed with {redeemAndReserve}: the seeder serves on only against a reservation.
         if (e.status == Status.Open) _reserveNextInterval(escrowId, seeder);
-        _pay(seeder, amount);
+        _payOrRevert(seeder, amount);
     }
 
     /// @notice Starts the end of an escrow: redemptions stay possible for the challenge window now in force,
@@ -267,7 +267,7 @@ contract CheckpointEscrow is ICheckpointEscrow, EIP712, Ownable2Step, Pausable, 
         paid = _redeem(v, voucherSignature, true);
         Redemption storage r = _redemptions[escrowId][msg.sender];
         if (r.amount != 0 && !r.waived) _waive(e, r, escrowId);
-        _pay(msg.sender, paid);
+        _payOrRevert(msg.sender, paid);
         if (_allWaived(e)) refunded = _refund(e, escrowId);
     }
 
@@ -290,7 +290,7 @@ contract CheckpointEscrow is ICheckpointEscrow, EIP712, Ownable2Step, Pausable, 
     /// @dev The escrow must be open or closing within its window; `signature` must be the escrow's session key's
     /// ECDSA signature of `hashVoucher(v)`.
     function redeem(Voucher calldata v, bytes calldata signature) external nonReentrant {
-        _pay(v.seeder, _redeem(v, signature, false));
+        _payOrRevert(v.seeder, _redeem(v, signature, false));
     }
 
     /// @notice Redeems a voucher as {redeemBatch} does for one, then, while the escrow is open, reserves for
@@ -311,7 +311,7 @@ contract CheckpointEscrow is ICheckpointEscrow, EIP712, Ownable2Step, Pausable, 
     {
         uint256 amount = _redeem(v, signature, true);
         if (_escrows[v.escrowId].status == Status.Open) reserved = _reserveNextInterval(v.escrowId, v.seeder);
-        _pay(v.seeder, amount);
+        _payOrRevert(v.seeder, amount);
     }
 
     /// @notice Redeems several vouchers of one seeder (any escrows) with a single transfer at the end. A voucher that
@@ -335,7 +335,7 @@ contract CheckpointEscrow is ICheckpointEscrow, EIP712, Ownable2Step, Pausable, 
             if (v.seeder != seeder) revert SeederMismatch(seeder, v.seeder);
             paid += _redeem(v, signatures[i], true);
         }
-        _pay(seeder, paid);
+        _payOrRevert(seeder, paid);
     }
 
     /// @notice Gives up the rest of the caller's challenge window on a closing escrow, so that the leecher can be
@@ -575,7 +575,7 @@ contract CheckpointEscrow is ICheckpointEscrow, EIP712, Ownable2Step, Pausable, 
         amount = uint256(e.unpaid) + e.reserved; // reservations not used go back to the leecher
         address leecher = e.leecher;
         emit EscrowRefunded(escrowId, leecher, amount);
-        _pay(leecher, amount);
+        _payOrRevert(leecher, amount);
     }
 
     /// @dev Replaces the seeder's reservation by the price of its next interval (see {redeemAndReserve}), capped by
@@ -597,8 +597,9 @@ contract CheckpointEscrow is ICheckpointEscrow, EIP712, Ownable2Step, Pausable, 
         emit IntervalReserved(escrowId, seeder, until, reserved);
     }
 
-    /// @dev Pushes `amount` wei to `to`; a recipient that rejects it fails only its own call.
-    function _pay(address to, uint256 amount) private {
+    /// @dev Pushes `amount` wei to `to` with all gas and reverts if it is refused (see {PayoutWithFallback} for the
+    /// policy that defers instead): a recipient that rejects it fails only its own call.
+    function _payOrRevert(address to, uint256 amount) private {
         if (amount == 0) return;
         (bool ok,) = to.call{value: amount}("");
         if (!ok) revert TransferFailed(to, amount);

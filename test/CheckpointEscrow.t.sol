@@ -8,7 +8,7 @@ import {LicenseMarket} from "../contracts/LicenseMarket.sol";
 import {CheckpointSchedule} from "../contracts/libraries/CheckpointSchedule.sol";
 import {CurveKind} from "../contracts/libraries/BondingCurve.sol";
 import {RebatePoolStub} from "../contracts/test/RebatePoolStub.sol";
-import {SessionKeySignature} from "../contracts/libraries/SessionKeySignature.sol";
+import {SessionKeySignature} from "../contracts/utils/SessionKeySignature.sol";
 import {TestRevocableSessionKey} from "../contracts/test/TestRevocableSessionKey.sol";
 import {Registration} from "./helpers/Registration.sol";
 import {ICheckpointEscrow} from "../contracts/interfaces/ICheckpointEscrow.sol";

@@ -64,30 +64,9 @@ import {SessionKeySignature} from "./utils/SessionKeySignature.sol";
 /// and the expiry are exact for 68 years after a funding, longer than any `allowanceExpiry`; an allowance left
 /// unswept for longer would look unexpired again for one expiry window.
 ///
-/// NOTE: Self-dealing gains nothing (issue 12). An adversary controlling publishers, buyers, session keys and seeders,
-/// with any capital borrowed inside one transaction, gets back through its own receipts exactly the bounty fees it
-/// paid (its allowances), and as publisher the curve prices; from the pools it wins at most its weight, which is at
-/// most the network fees it paid into the pools. Its net is at most 0 in every epoch order (buying in one epoch,
-/// crediting in another, claiming late), and positive only through bytes it served to buyers it does not control.
-///
-/// NOTE: Self-dealing does not dilute honest seeders, and in fact no one can: every epoch's pool equals its weight.
-/// Each unit of weight took a unit of network fee that entered the carry before the weight existed, and an epoch keeps
-/// only up to its weight at finalisation, so the carry always covers the weight of the epoch being finalised
-/// (`Σ weight credited <= Σ network fees paid`, `Σ pools <= Σ finalised weight`). So every seeder is paid exactly its
-/// weight (rounded down), whoever else credits what, in any epoch order, claiming early or late: the adversary gets
-/// back at most the network fees it paid, and an honest seeder's share never depends on it.
-///
-/// NOTE: The surplus. What the caps leave (swept allowances, and the network fees of bytes no one served, dropped from
-/// their budgets at the sweep) can never be claimed by any weight: the carry above `openWeight` and the active epoch's
-/// weight is surplus. The owner moves it out with {releaseSurplus} (for example to a treasury that funds seeding), so
-/// it is not locked for ever. A waived network fee (0) buys no weight: bytes of licenses bought then earn their
-/// allowance and nothing from the pools, `openWeight` drains as budgets are credited or swept, and the whole carry
-/// becomes surplus. The owner cannot touch allowances, balances, open weight or any epoch's pool.
-///
-/// NOTE: The caps bind only when an epoch's carry is larger than its weight, and then for all its seeders alike: each
-/// gets exactly its weight, and the rest rolls forward when the epoch is finalised, not when its seeders claim. This
-/// serves honest seeders better than cutting at each claim: an adversary's network fee paid in one epoch reaches the
-/// epoch in which it credits its weight before that epoch's pool is fixed, however late anyone claims.
+/// NOTE: Every seeder wins from the pools exactly its weight, whoever else credits what: self-dealing nets at most 0
+/// and dilutes no one; what no weight can win (swept allowances, network fees of bytes no one served) is surplus the
+/// owner moves out with {releaseSurplus}. The reasoning is in docs/THREAT_MODEL.md, "RebatePool economics".
 ///
 /// NOTE: The allowance and the weight budget belong to the license's recipient recorded at purchase. When a
 /// transferable license changes hands, they stay with the old holder (who no longer holds a license, so receipts

@@ -27,12 +27,29 @@ contract CheckpointEscrowCloseTest is EscrowFixture {
         return ICheckpointEscrow.Voucher(id, seeder, bytes_, CheckpointSchedule.amountFor(bytes_, PRICE));
     }
 
+    /// @dev An exponential escrow of the whole content at `PRICE`.
+    function _openWhole() internal returns (uint256) {
+        return _open(CONTENT_SIZE, PRICE, CheckpointSchedule.Mode.Exponential);
+    }
+
+    /// @dev `seeder`'s last voucher of escrow `id` for `bytes_`, signed, and the session key's `Close(closeId)`: what
+    /// {settleClose} takes. Signed before any `expectRevert`, as signing reads the escrow.
+    function _signedLast(uint256 id, address seeder, uint256 bytes_, uint256 closeId)
+        internal
+        view
+        returns (ICheckpointEscrow.Voucher memory last, bytes memory voucherSig, bytes memory closeSig)
+    {
+        last = _voucher(id, seeder, bytes_);
+        voucherSig = _sign(escrow, SESSION_PK, last);
+        closeSig = _signClose(escrow, SESSION_PK, closeId);
+    }
+
     function _redeem(ICheckpointEscrow.Voucher memory v) internal {
         escrow.redeem(v, _sign(escrow, SESSION_PK, v));
     }
 
     function test_CloseWithSignature_StartsTheWindowForAnySubmitter() public {
-        uint256 id = _open(CONTENT_SIZE, PRICE, CheckpointSchedule.Mode.Exponential);
+        uint256 id = _openWhole();
         bytes memory sig = _signClose(escrow, SESSION_PK, id);
         vm.prank(STRANGER);
         escrow.closeWithSignature(id, sig);
@@ -42,14 +59,14 @@ contract CheckpointEscrowCloseTest is EscrowFixture {
     }
 
     function test_CloseWithSignature_RevertsWhenNotTheSessionKeys() public {
-        uint256 id = _open(CONTENT_SIZE, PRICE, CheckpointSchedule.Mode.Exponential);
+        uint256 id = _openWhole();
         bytes memory sig = _signClose(escrow, OTHER_PK, id);
         vm.expectRevert(abi.encodeWithSelector(ICheckpointEscrow.InvalidCloseSignature.selector, id));
         escrow.closeWithSignature(id, sig);
     }
 
     function test_CloseWithSignature_RevertsWhenNotOpen() public {
-        uint256 id = _open(CONTENT_SIZE, PRICE, CheckpointSchedule.Mode.Exponential);
+        uint256 id = _openWhole();
         bytes memory sig = _signClose(escrow, SESSION_PK, id);
         escrow.closeWithSignature(id, sig);
         vm.expectRevert(abi.encodeWithSelector(ICheckpointEscrow.EscrowNotOpen.selector, id));
@@ -58,8 +75,8 @@ contract CheckpointEscrowCloseTest is EscrowFixture {
 
     /// @notice Attack: a Close signed for escrow A (same session key) is replayed on escrow B.
     function test_CloseWithSignature_RevertsWhenReplayedOnAnotherEscrow() public {
-        uint256 a = _open(CONTENT_SIZE, PRICE, CheckpointSchedule.Mode.Exponential);
-        uint256 b = _open(CONTENT_SIZE, PRICE, CheckpointSchedule.Mode.Exponential);
+        uint256 a = _openWhole();
+        uint256 b = _openWhole();
         bytes memory sigA = _signClose(escrow, SESSION_PK, a);
         vm.expectRevert(abi.encodeWithSelector(ICheckpointEscrow.InvalidCloseSignature.selector, b));
         escrow.closeWithSignature(b, sigA);
@@ -68,7 +85,7 @@ contract CheckpointEscrowCloseTest is EscrowFixture {
     /// @notice Attack: a stranger submits the leecher's Close and asks for the refund at once; the seeder that
     /// redeemed keeps its whole window and redeems its last voucher in it.
     function test_Refund_RevertsWhenAStrangersCloseWouldCutASeedersWindow() public {
-        uint256 id = _open(CONTENT_SIZE, PRICE, CheckpointSchedule.Mode.Exponential);
+        uint256 id = _openWhole();
         _redeem(_voucher(id, SEEDER, FIRST));
         vm.prank(STRANGER);
         escrow.closeWithSignature(id, _signClose(escrow, SESSION_PK, id));
@@ -83,7 +100,7 @@ contract CheckpointEscrowCloseTest is EscrowFixture {
 
     /// @notice Attack: the leecher's own Close cannot refund before a seeder that served it redeemed or waived.
     function test_Refund_RevertsWhenNoSeederRedeemedAfterASignedClose() public {
-        uint256 id = _open(CONTENT_SIZE, PRICE, CheckpointSchedule.Mode.Exponential);
+        uint256 id = _openWhole();
         vm.prank(leecher);
         escrow.closeWithSignature(id, _signClose(escrow, SESSION_PK, id));
         uint256 closesAt = escrow.escrow(id).closesAt;
@@ -93,12 +110,11 @@ contract CheckpointEscrowCloseTest is EscrowFixture {
     }
 
     function test_SettleClose_RedeemsClosesWaivesAndRefundsInOneCall() public {
-        uint256 id = _open(CONTENT_SIZE, PRICE, CheckpointSchedule.Mode.Exponential);
+        uint256 id = _openWhole();
         uint256 deposit = escrow.remaining(id);
         _redeem(_voucher(id, SEEDER, FIRST));
-        ICheckpointEscrow.Voucher memory last = _voucher(id, SEEDER, 5 * FIRST);
-        bytes memory voucherSig = _sign(escrow, SESSION_PK, last);
-        bytes memory closeSig = _signClose(escrow, SESSION_PK, id);
+        (ICheckpointEscrow.Voucher memory last, bytes memory voucherSig, bytes memory closeSig) =
+            _signedLast(id, SEEDER, 5 * FIRST, id);
         vm.prank(SEEDER);
         (uint256 paid, uint256 refunded) = escrow.settleClose(last, voucherSig, closeSig);
         assertEq(paid, last.cumulativeAmount - CheckpointSchedule.amountFor(FIRST, PRICE), "paid the increase");
@@ -110,11 +126,10 @@ contract CheckpointEscrowCloseTest is EscrowFixture {
     }
 
     function test_SettleClose_KeepsTheWindowWhenAnotherPaidSeederHasNotWaived() public {
-        uint256 id = _open(CONTENT_SIZE, PRICE, CheckpointSchedule.Mode.Exponential);
+        uint256 id = _openWhole();
         _redeem(_voucher(id, OTHER_SEEDER, FIRST));
-        ICheckpointEscrow.Voucher memory last = _voucher(id, SEEDER, FIRST);
-        bytes memory voucherSig = _sign(escrow, SESSION_PK, last);
-        bytes memory closeSig = _signClose(escrow, SESSION_PK, id);
+        (ICheckpointEscrow.Voucher memory last, bytes memory voucherSig, bytes memory closeSig) =
+            _signedLast(id, SEEDER, FIRST, id);
         vm.prank(SEEDER);
         (, uint256 refunded) = escrow.settleClose(last, voucherSig, closeSig);
         assertEq(refunded, 0, "no refund yet");
@@ -124,7 +139,7 @@ contract CheckpointEscrowCloseTest is EscrowFixture {
     }
 
     function test_SettleClose_SkipsTheCloseWhenAlreadyClosing() public {
-        uint256 id = _open(CONTENT_SIZE, PRICE, CheckpointSchedule.Mode.Exponential);
+        uint256 id = _openWhole();
         vm.prank(leecher);
         escrow.close(id);
         ICheckpointEscrow.Voucher memory last = _voucher(id, SEEDER, FIRST);
@@ -136,21 +151,19 @@ contract CheckpointEscrowCloseTest is EscrowFixture {
     }
 
     function test_SettleClose_RevertsWhenCallerIsNotTheVouchersSeeder() public {
-        uint256 id = _open(CONTENT_SIZE, PRICE, CheckpointSchedule.Mode.Exponential);
-        ICheckpointEscrow.Voucher memory last = _voucher(id, SEEDER, FIRST);
-        bytes memory voucherSig = _sign(escrow, SESSION_PK, last);
-        bytes memory closeSig = _signClose(escrow, SESSION_PK, id);
+        uint256 id = _openWhole();
+        (ICheckpointEscrow.Voucher memory last, bytes memory voucherSig, bytes memory closeSig) =
+            _signedLast(id, SEEDER, FIRST, id);
         vm.expectRevert(abi.encodeWithSelector(ICheckpointEscrow.CallerNotSeeder.selector, STRANGER, SEEDER));
         vm.prank(STRANGER);
         escrow.settleClose(last, voucherSig, closeSig);
     }
 
     function test_SettleClose_RevertsWhenTheCloseIsForAnotherEscrow() public {
-        uint256 a = _open(CONTENT_SIZE, PRICE, CheckpointSchedule.Mode.Exponential);
-        uint256 b = _open(CONTENT_SIZE, PRICE, CheckpointSchedule.Mode.Exponential);
-        ICheckpointEscrow.Voucher memory last = _voucher(b, SEEDER, FIRST);
-        bytes memory voucherSig = _sign(escrow, SESSION_PK, last);
-        bytes memory closeSig = _signClose(escrow, SESSION_PK, a);
+        uint256 a = _openWhole();
+        uint256 b = _openWhole();
+        (ICheckpointEscrow.Voucher memory last, bytes memory voucherSig, bytes memory closeSig) =
+            _signedLast(b, SEEDER, FIRST, a);
         vm.expectRevert(abi.encodeWithSelector(ICheckpointEscrow.InvalidCloseSignature.selector, b));
         vm.prank(SEEDER);
         escrow.settleClose(last, voucherSig, closeSig);
@@ -159,14 +172,13 @@ contract CheckpointEscrowCloseTest is EscrowFixture {
     /// @notice Whatever the seeder's last voucher, a settleClose pays the seeder exactly its voucher, refunds the
     /// leecher exactly the rest, and leaves nothing of the escrow in the contract.
     function testFuzz_SettleClose_PaysVoucherAndRefundsTheRest(uint256 firstBytes, uint256 lastBytes) public {
-        uint256 id = _open(CONTENT_SIZE, PRICE, CheckpointSchedule.Mode.Exponential);
+        uint256 id = _openWhole();
         uint256 deposit = escrow.remaining(id);
         firstBytes = bound(firstBytes, MIB, CONTENT_SIZE);
         lastBytes = bound(lastBytes, firstBytes, CONTENT_SIZE);
         _redeem(_voucher(id, SEEDER, firstBytes));
-        ICheckpointEscrow.Voucher memory last = _voucher(id, SEEDER, lastBytes);
-        bytes memory voucherSig = _sign(escrow, SESSION_PK, last);
-        bytes memory closeSig = _signClose(escrow, SESSION_PK, id);
+        (ICheckpointEscrow.Voucher memory last, bytes memory voucherSig, bytes memory closeSig) =
+            _signedLast(id, SEEDER, lastBytes, id);
         vm.prank(SEEDER);
         escrow.settleClose(last, voucherSig, closeSig);
         assertEq(SEEDER.balance, last.cumulativeAmount, "seeder paid its voucher");

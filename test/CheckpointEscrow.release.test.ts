@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { zeroAddress } from "viem";
-import { amountFor, checkpoints } from "@web3torrent/sdk/checkpointSchedule";
+import { amountFor } from "@web3torrent/sdk/checkpointSchedule";
 import {
   viem,
   loadFixture,

@@ -1,7 +1,6 @@
 /** LicenseMarket: quote and nextPrice, buy. Set-up in `helpers/marketFixtures.ts`. */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { network } from "hardhat";
 import { getAddress, parseEther, zeroAddress } from "viem";
 import { curvePrice, nextPrice, rpow, WAD } from "@web3torrent/sdk/bondingCurve";
 import {

@@ -1,8 +1,7 @@
 /** LicenseMarket: constructor, registerContent, commit–reveal registration. Set-up in `helpers/marketFixtures.ts`. */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { network } from "hardhat";
-import { decodeFunctionData, getAddress, keccak256, parseGwei, zeroAddress, zeroHash, type Hex } from "viem";
+import { decodeFunctionData, getAddress, parseGwei, zeroAddress, zeroHash, type Hex } from "viem";
 import { registrationCommitment } from "@web3torrent/sdk/market";
 import { TEST_SALT } from "./helpers/registration.ts";
 import {

@@ -1,7 +1,6 @@
 /** RebatePool: sweep and sweepMany, epochs, claim. Set-up in `helpers/rebatePoolFixtures.ts`. */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { network } from "hardhat";
 import { getAddress, toFunctionSelector } from "viem";
 import {
   ALLOWANCE_EXPIRY,

@@ -7,6 +7,7 @@ import {RebatePoolFixture} from "./helpers/RebatePoolFixture.sol";
 import {RebatePool} from "../contracts/RebatePool.sol";
 import {TestERC1271Wallet} from "../contracts/test/TestERC1271Wallet.sol";
 import {IRebatePool} from "../contracts/interfaces/IRebatePool.sol";
+import {FuzzSelector} from "./utils/FuzzSelector.sol";
 
 /// @notice Drives the pool the way the network does: buys through the real market, signed receipts from several
 /// leechers to several seeders, time passing, sweeps, claims and settlements. One content is free and as large as the
@@ -476,12 +477,6 @@ contract RebatePoolInvariantsTest is Test {
     function setUp() public {
         handler = new RebatePoolHandler();
         pool = handler.poolContract();
-    }
-
-    /// @dev As forge-std's StdInvariant: the fuzzer calls only these contracts and selectors.
-    struct FuzzSelector {
-        address addr;
-        bytes4[] selectors;
     }
 
     function targetContracts() public view returns (address[] memory targets) {

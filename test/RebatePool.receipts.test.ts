@@ -1,19 +1,16 @@
 /** RebatePool: submitReceipts. Set-up in `helpers/rebatePoolFixtures.ts`. */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { network } from "hardhat";
 import { getAddress, type Address } from "viem";
-import { MIN_COMMITMENT_AGE } from "./helpers/registration.ts";
 import {
-  ALLOWANCE_EXPIRY,
   EPOCH_DURATION,
   LeecherSession,
-  MAX_NETWORK_FEE_BPS,
   buy,
   creditLicense,
   newSessionKey,
   registerContent,
   signReceipt,
+  deployPoolAndMarket,
 } from "./helpers/rebate.ts";
 import {
   viem,
@@ -227,19 +224,7 @@ describe("RebatePool", () => {
       const s = seeder.account.address;
       const me = leecher.account.address;
       // A second deployment where the leecher also holds a license: its receipts must not count here, nor ours there.
-      const pool2 = await viem.deployContract("RebatePool", [
-        owner.account.address,
-        Number(EPOCH_DURATION),
-        Number(ALLOWANCE_EXPIRY),
-      ]);
-      const market2 = await viem.deployContract("LicenseMarket", [
-        owner.account.address,
-        pool2.address,
-        MAX_NETWORK_FEE_BPS,
-        "",
-        MIN_COMMITMENT_AGE,
-      ]);
-      await pool2.write.bindLicenseMarket([market2.address]);
+      const { pool: pool2, market: market2 } = await deployPoolAndMarket(viem, owner.account.address);
       const contentId2 = await registerContent(market2, publisher, { size: SIZE, basePrice: BASE_PRICE });
       assert.equal(contentId2, contentId);
       await buy(market2, leecher, contentId2);

@@ -1,7 +1,6 @@
 /** RebatePool: deployment, bindLicenseMarket, fundLicense. Set-up in `helpers/rebatePoolFixtures.ts`. */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { network } from "hardhat";
 import { getAddress, hashTypedData, keccak256, toHex, parseEther } from "viem";
 import { delegationTypes, rebatePoolDomain, receiptTypes } from "@web3torrent/sdk/eip712";
 import { MIN_COMMITMENT_AGE } from "./helpers/registration.ts";

@@ -7,6 +7,7 @@ import {WS402Deposits} from "../contracts/WS402Deposits.sol";
 import {IWS402Deposits} from "../contracts/interfaces/IWS402Deposits.sol";
 import {TestUserAccount} from "../contracts/test/TestUserAccount.sol";
 import {TestRevocableSessionKey} from "../contracts/test/TestRevocableSessionKey.sol";
+import {FuzzSelector} from "./utils/FuzzSelector.sol";
 
 /// @notice Drives WS402Deposits the way users, providers and time do: opens, settles signed by the session keys,
 /// close requests, waits, reclaims and withdrawals. It settles and reclaims sessions in any status, so a contract that
@@ -236,12 +237,6 @@ contract WS402DepositsHandler {
             ghostClosedDeposits += uint256(sessionBefore.pricePerSecond) * sessionBefore.maxSeconds;
         }
     }
-}
-
-/// @dev The shape of forge-std's `StdInvariant.FuzzSelector`, which EDR reads from `targetSelectors()`.
-struct FuzzSelector {
-    address addr;
-    bytes4[] selectors;
 }
 
 /// @notice Invariants of WS402Deposits under random sequences of the handler's actions.

@@ -15,7 +15,6 @@ import {
   RESOURCE_ID,
   SESSION_ID,
   OPEN,
-  Attack,
   sessionKey,
   signUsage,
   blockTimestampOf,

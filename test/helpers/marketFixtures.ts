@@ -2,7 +2,6 @@
  * Shared set-up of the LicenseMarket test files (`test/LicenseMarket.*.test.ts`): one network connection, the
  * constants and the fixtures they all use.
  */
-import { it } from "node:test";
 import assert from "node:assert/strict";
 import { network } from "hardhat";
 import { BaseError, ContractFunctionRevertedError, getAddress, keccak256, parseEther, toHex, type Address, type Hex } from "viem";

@@ -5,14 +5,11 @@
 import assert from "node:assert/strict";
 import { network } from "hardhat";
 import { parseEther, parseEventLogs, type Address, type ContractEventName, type Hash } from "viem";
-import { MIN_COMMITMENT_AGE } from "./registration.ts";
 import {
-  ALLOWANCE_EXPIRY,
   DAY,
-  EPOCH_DURATION,
   LeecherSession,
-  MAX_NETWORK_FEE_BPS,
   buy,
+  deployPoolAndMarket,
   lowerAddresses,
   registerContent,
   type Pool,
@@ -39,19 +36,7 @@ export async function deployFixture() {
   const [owner, publisher, leecher, seeder, seeder2, other, leecher2] = await viem.getWalletClients();
   const publicClient = await viem.getPublicClient();
   const chainId = await publicClient.getChainId();
-  const pool = await viem.deployContract("RebatePool", [
-    owner.account.address,
-    Number(EPOCH_DURATION),
-    Number(ALLOWANCE_EXPIRY),
-  ]);
-  const market = await viem.deployContract("LicenseMarket", [
-    owner.account.address,
-    pool.address,
-    MAX_NETWORK_FEE_BPS,
-    "ipfs://w3t/{id}",
-    MIN_COMMITMENT_AGE,
-  ]);
-  await pool.write.bindLicenseMarket([market.address]);
+  const { pool, market } = await deployPoolAndMarket(viem, owner.account.address, { uri: "ipfs://w3t/{id}" });
   const contentId = await registerContent(market, publisher, { size: SIZE, basePrice: BASE_PRICE });
   const domain = { chainId, pool: pool.address };
   return {

@@ -153,26 +153,6 @@ reserved, CheckpointSchedule.amountFor(4 * FIRST, PRICE), "third interval");
         assertEq(HONEST.balance, later.cumulativeAmount, "paid in full whatever the sybils redeemed");
     }
 
-    /// @notice Whatever its price (up to the cap) and whatever the leecher paid it (at least that price, at most the
-    /// cap), a seeder's reservation covers its next voucher: the price of `until` at its price minus what it was paid.
-    function testFuzz_ReservationFor_CoversTheNextVoucherAtTheSeedersPrice(
-        uint96 cap,
-        uint96 price,
-        uint64 paidBytes,
-        uint64 until,
-        uint256 overpaid
-    ) public pure {
-        cap = uint96(bound(cap, 1, type(uint96).max));
-        price = uint96(bound(price, 1, cap));
-        paidBytes = uint64(bound(paidBytes, 1, type(uint64).max - 1));
-        until = uint64(bound(until, paidBytes + 1, type(uint64).max));
-        uint256 owedNow = CheckpointSchedule.amountFor(paidBytes, price);
-        uint256 paid = bound(overpaid, owedNow, CheckpointSchedule.amountFor(paidBytes, cap));
-        uint256 owedNext = CheckpointSchedule.amountFor(until, price);
-        uint256 reservation = CheckpointSchedule.reservationFor(paidBytes, paid, until, cap);
-        assertGe(paid + reservation, owedNext, "the reservation covers the next voucher");
-    }
-
     /// @dev The escrow's paid total after `sybils + 1` sybils redeemed: the honest seeder's record and theirs.
     function _paid(uint256 id, uint256 sybils) private view returns (uint256 paid) {
         paid = escrow.redeemedBy(id, HONEST).amount;

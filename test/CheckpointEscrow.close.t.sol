@@ -44,6 +44,12 @@ contract CheckpointEscrowCloseTest is EscrowFixture {
         closeSig = _signClose(escrow, SESSION_PK, closeId);
     }
 
+    /// @dev `closeWithSignature(id, sig)` reverts with `selector(id)`.
+    function _closeWithSignatureReverts(uint256 id, bytes memory sig, bytes4 selector) internal {
+        vm.expectRevert(abi.encodeWithSelector(selector, id));
+        escrow.closeWithSignature(id, sig);
+    }
+
     function _redeem(ICheckpointEscrow.Voucher memory v) internal {
         escrow.redeem(v, _sign(escrow, SESSION_PK, v));
     }
@@ -61,16 +67,14 @@ contract CheckpointEscrowCloseTest is EscrowFixture {
     function test_CloseWithSignature_RevertsWhenNotTheSessionKeys() public {
         uint256 id = _openWhole();
         bytes memory sig = _signClose(escrow, OTHER_PK, id);
-        vm.expectRevert(abi.encodeWithSelector(ICheckpointEscrow.InvalidCloseSignature.selector, id));
-        escrow.closeWithSignature(id, sig);
+        _closeWithSignatureReverts(id, sig, ICheckpointEscrow.InvalidCloseSignature.selector);
     }
 
     function test_CloseWithSignature_RevertsWhenNotOpen() public {
         uint256 id = _openWhole();
         bytes memory sig = _signClose(escrow, SESSION_PK, id);
         escrow.closeWithSignature(id, sig);
-        vm.expectRevert(abi.encodeWithSelector(ICheckpointEscrow.EscrowNotOpen.selector, id));
-        escrow.closeWithSignature(id, sig);
+        _closeWithSignatureReverts(id, sig, ICheckpointEscrow.EscrowNotOpen.selector);
     }
 
     /// @notice Attack: a Close signed for escrow A (same session key) is replayed on escrow B.
@@ -78,8 +82,7 @@ contract CheckpointEscrowCloseTest is EscrowFixture {
         uint256 a = _openWhole();
         uint256 b = _openWhole();
         bytes memory sigA = _signClose(escrow, SESSION_PK, a);
-        vm.expectRevert(abi.encodeWithSelector(ICheckpointEscrow.InvalidCloseSignature.selector, b));
-        escrow.closeWithSignature(b, sigA);
+        _closeWithSignatureReverts(b, sigA, ICheckpointEscrow.InvalidCloseSignature.selector);
     }
 
     /// @notice Attack: a stranger submits the leecher's Close and asks for the refund at once; the seeder that

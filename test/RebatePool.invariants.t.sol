@@ -1,13 +1,12 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {Test} from "./utils/Test.sol";
 import {vm} from "./utils/Vm.sol";
 import {RebatePoolFixture} from "./helpers/RebatePoolFixture.sol";
 import {RebatePool} from "../contracts/RebatePool.sol";
 import {TestERC1271Wallet} from "../contracts/test/TestERC1271Wallet.sol";
 import {IRebatePool} from "../contracts/interfaces/IRebatePool.sol";
-import {FuzzSelector} from "./utils/FuzzSelector.sol";
+import {HandlerInvariants} from "./utils/HandlerInvariants.sol";
 
 /// @notice Drives the pool the way the network does: buys through the real market, signed receipts from several
 /// leechers to several seeders, time passing, sweeps, claims and settlements. One content is free and as large as the
@@ -470,21 +469,13 @@ contract RebatePoolHandler is RebatePoolFixture {
 
 /// @notice Invariants of the rebate pool under the handler's random sequences.
 /// forge-config: default.invariant.depth = 40
-contract RebatePoolInvariantsTest is Test {
+contract RebatePoolInvariantsTest is HandlerInvariants {
     RebatePoolHandler internal handler;
     RebatePool internal pool;
 
     function setUp() public {
         handler = new RebatePoolHandler();
         pool = handler.poolContract();
-    }
-
-    function targetContracts() public view returns (address[] memory targets) {
-        targets = new address[](1);
-        targets[0] = address(handler);
-    }
-
-    function targetSelectors() public view returns (FuzzSelector[] memory targets) {
         bytes4[] memory selectors = new bytes4[](8);
         selectors[0] = RebatePoolHandler.buy.selector;
         selectors[1] = RebatePoolHandler.submit.selector;
@@ -494,8 +485,7 @@ contract RebatePoolInvariantsTest is Test {
         selectors[5] = RebatePoolHandler.settle.selector;
         selectors[6] = RebatePoolHandler.replay.selector;
         selectors[7] = RebatePoolHandler.selfDeal.selector;
-        targets = new FuzzSelector[](1);
-        targets[0] = FuzzSelector({addr: address(handler), selectors: selectors});
+        _targetHandler(address(handler), selectors);
     }
 
     /// @dev Solvent: the pool holds at least everything it owes.

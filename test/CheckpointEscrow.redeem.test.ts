@@ -28,6 +28,7 @@ import {
   strangerKey,
   deployed,
   opened,
+  twoOpened,
   signed,
   closeAndWait,
 } from "./helpers/escrowFixtures.ts";
@@ -430,12 +431,8 @@ describe("CheckpointEscrow", () => {
       // Finding 2: a leecher that redeems one voucher of a pending batch first made the whole batch revert
       // (VoucherNotNewer); near closesAt the seeder's other vouchers then expired and the leecher got their bytes
       // refunded. Now the batch skips the redeemed voucher and pays the other one.
-      const system = await loadFixture(opened);
-      const { escrow, leecher, seederA, contentId } = system;
-      await escrow.write.open([contentId, MAX_BYTES, PRICE, strangerKey.address, EXPONENTIAL], {
-        account: leecher.account,
-        value: DEPOSIT,
-      });
+      const system = await loadFixture(twoOpened);
+      const { escrow, leecher, seederA } = system;
       const v1 = await signed(system, { seeder: seederA.account.address, cumulativeBytes: MIB_70 });
       const v2 = await signed(
         system,
@@ -471,12 +468,8 @@ describe("CheckpointEscrow", () => {
     });
 
     it("skips a voucher whose escrow is past its window or whose deposit others exhausted", async () => {
-      const system = await loadFixture(opened);
-      const { escrow, leecher, seederA, seederB, contentId } = system;
-      await escrow.write.open([contentId, MAX_BYTES, PRICE, strangerKey.address, EXPONENTIAL], {
-        account: leecher.account,
-        value: DEPOSIT,
-      });
+      const system = await loadFixture(twoOpened);
+      const { escrow, leecher, seederA, seederB } = system;
       const expired = await signed(system, { seeder: seederA.account.address, cumulativeBytes: MIB_10 });
       const exhausted = await signed(
         system,

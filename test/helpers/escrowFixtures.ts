@@ -55,6 +55,16 @@ export async function opened() {
   return { ...system, escrowId: 1n };
 }
 
+/** Escrows 1 and 2 of the same leecher and content, alike but for their keys: `sessionKey` signs 1, `strangerKey` 2. */
+export async function twoOpened() {
+  const system = await opened();
+  await system.escrow.write.open([system.contentId, MAX_BYTES, PRICE, strangerKey.address, EXPONENTIAL], {
+    account: system.leecher.account,
+    value: DEPOSIT,
+  });
+  return system;
+}
+
 export type System = Awaited<ReturnType<typeof deployed>>;
 
 export async function signed(

@@ -31,6 +31,12 @@ import {
   signed,
 } from "./helpers/escrowFixtures.ts";
 
+/** The refund of escrow 1 is refused until its challenge window ends. */
+async function assertRefundWaitsForTheWindow({ escrow }: System) {
+  const { closesAt } = await escrow.read.escrow([1n]);
+  await viem.assertions.revertWithCustomErrorWithArgs(escrow.write.refund([1n]), escrow, "ChallengeWindowOpen", [1n, BigInt(closesAt)]);
+}
+
 describe("CheckpointEscrow", () => {
   describe("close", () => {
     it("lets the leecher close at any time, with the challenge window in force copied in", async () => {
@@ -114,10 +120,7 @@ describe("CheckpointEscrow", () => {
       await viem.assertions.revertWithCustomErrorWithArgs(escrow.write.refund([1n]), escrow, "EscrowNotClosing", [1n]);
       await escrow.write.close([1n], { account: leecher.account });
       const { closesAt } = await escrow.read.escrow([1n]);
-      await viem.assertions.revertWithCustomErrorWithArgs(escrow.write.refund([1n]), escrow, "ChallengeWindowOpen", [
-        1n,
-        BigInt(closesAt),
-      ]);
+      await assertRefundWaitsForTheWindow(system);
       await time.setNextBlockTimestamp(closesAt);
       const rest = DEPOSIT - amountFor(MIB_30, PRICE);
       const tx = escrow.write.refund([1n], { account: stranger.account });
@@ -185,10 +188,7 @@ describe("CheckpointEscrow", () => {
         [1n, seederA.account.address],
       );
       assert.equal((await escrow.read.redeemedBy([1n, seederA.account.address])).waived, true);
-      await viem.assertions.revertWithCustomErrorWithArgs(escrow.write.refund([1n]), escrow, "ChallengeWindowOpen", [
-        1n,
-        BigInt(closesAt),
-      ]);
+      await assertRefundWaitsForTheWindow(system);
       await escrow.write.waiveChallenge([1n], { account: seederB.account });
       const e = await escrow.read.escrow([1n]);
       assert.equal(e.seeders, 2);
@@ -203,11 +203,7 @@ describe("CheckpointEscrow", () => {
       const system = await loadFixture(opened);
       const { escrow, leecher } = system;
       await escrow.write.close([1n], { account: leecher.account });
-      const { closesAt } = await escrow.read.escrow([1n]);
-      await viem.assertions.revertWithCustomErrorWithArgs(escrow.write.refund([1n]), escrow, "ChallengeWindowOpen", [
-        1n,
-        BigInt(closesAt),
-      ]);
+      await assertRefundWaitsForTheWindow(system);
     });
 
     it("waits again for a seeder that redeems for the first time after the others waived", async () => {
@@ -219,11 +215,7 @@ describe("CheckpointEscrow", () => {
       await escrow.write.close([1n], { account: leecher.account });
       await escrow.write.waiveChallenge([1n], { account: seederA.account });
       await escrow.write.redeem([b.v, b.sig]);
-      const { closesAt } = await escrow.read.escrow([1n]);
-      await viem.assertions.revertWithCustomErrorWithArgs(escrow.write.refund([1n]), escrow, "ChallengeWindowOpen", [
-        1n,
-        BigInt(closesAt),
-      ]);
+      await assertRefundWaitsForTheWindow(system);
     });
 
     it("is for a closing escrow, by a seeder that has redeemed, once", async () => {

@@ -6,12 +6,10 @@ import {vm} from "./utils/Vm.sol";
 import {CheckpointEscrow} from "../contracts/CheckpointEscrow.sol";
 import {LicenseMarket} from "../contracts/LicenseMarket.sol";
 import {CheckpointSchedule} from "../contracts/libraries/CheckpointSchedule.sol";
-import {CurveKind} from "../contracts/libraries/BondingCurve.sol";
 import {RebatePoolStub} from "../contracts/test/RebatePoolStub.sol";
 import {TestRevocableSessionKey} from "../contracts/test/TestRevocableSessionKey.sol";
 import {Registration} from "./helpers/Registration.sol";
 import {ICheckpointEscrow} from "../contracts/interfaces/ICheckpointEscrow.sol";
-import {ILicenseMarket} from "../contracts/interfaces/ILicenseMarket.sol";
 
 /// @notice Drives the escrow like its users: leechers open escrows (two session keys shared among them, so that a
 /// voucher moved to another escrow would carry a valid signature if the escrow id were not signed), session keys
@@ -78,19 +76,7 @@ contract EscrowHandler {
         market = new LicenseMarket(address(this), new RebatePoolStub(), 100, "", Registration.MIN_COMMITMENT_AGE);
         escrow = new CheckpointEscrow(address(this), market, 1 hours, 7 days);
         contentId = Registration.commitAndRegister(
-            market,
-            ILicenseMarket.ContentParams({
-                infohash: keccak256("invariants"),
-                size: CONTENT_SIZE,
-                payout: address(this),
-                basePrice: 0.01 ether,
-                curve: CurveKind.Linear,
-                growth: 0,
-                maxSupply: 0,
-                bountyFeeBps: 0,
-                transferable: false,
-                metadataURI: ""
-            })
+            market, Registration.flatContent(keccak256("invariants"), CONTENT_SIZE, address(this), 0.01 ether)
         );
         for (uint256 i; i < LEECHERS; ++i) {
             _leechers[i] = address(uint160(0x1EEC00 + i));

@@ -6,13 +6,11 @@ import {vm} from "./utils/Vm.sol";
 import {CheckpointEscrow} from "../contracts/CheckpointEscrow.sol";
 import {LicenseMarket} from "../contracts/LicenseMarket.sol";
 import {CheckpointSchedule} from "../contracts/libraries/CheckpointSchedule.sol";
-import {CurveKind} from "../contracts/libraries/BondingCurve.sol";
 import {RebatePoolStub} from "../contracts/test/RebatePoolStub.sol";
 import {SessionKeySignature} from "../contracts/utils/SessionKeySignature.sol";
 import {TestRevocableSessionKey} from "../contracts/test/TestRevocableSessionKey.sol";
 import {Registration} from "./helpers/Registration.sol";
 import {ICheckpointEscrow} from "../contracts/interfaces/ICheckpointEscrow.sol";
-import {ILicenseMarket} from "../contracts/interfaces/ILicenseMarket.sol";
 
 /// @notice Deploys the real market and the escrow, registers one large content and licenses a leecher.
 abstract contract EscrowFixture is Test {
@@ -36,19 +34,7 @@ abstract contract EscrowFixture is Test {
         market = new LicenseMarket(address(this), new RebatePoolStub(), NETWORK_FEE_BPS, "", Registration.MIN_COMMITMENT_AGE);
         escrow = new CheckpointEscrow(address(this), market, CHALLENGE_WINDOW, IDLE_EXPIRY);
         contentId = Registration.commitAndRegister(
-            market,
-            ILicenseMarket.ContentParams({
-                infohash: keccak256("content"),
-                size: CONTENT_SIZE,
-                payout: address(this),
-                basePrice: LICENSE_PRICE,
-                curve: CurveKind.Linear,
-                growth: 0,
-                maxSupply: 0,
-                bountyFeeBps: 0,
-                transferable: false,
-                metadataURI: ""
-            })
+            market, Registration.flatContent(keccak256("content"), CONTENT_SIZE, address(this), LICENSE_PRICE)
         );
         _license(leecher);
         sessionKey = vm.addr(SESSION_PK);

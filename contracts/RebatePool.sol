@@ -8,11 +8,11 @@ import {Address} from "@openzeppelin/contracts/utils/Address.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
-import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 
 import {ILicenseMarket} from "./interfaces/ILicenseMarket.sol";
 import {IRebatePool} from "./interfaces/IRebatePool.sol";
 import {RebateMath} from "./libraries/RebateMath.sol";
+import {SessionKeySignature} from "./utils/SessionKeySignature.sol";
 
 /// @title RebatePool
 /// @notice Rewards for seeding. Every purchase's bounty fee becomes the rebate allowance of the license just bought
@@ -64,30 +64,9 @@ import {RebateMath} from "./libraries/RebateMath.sol";
 /// and the expiry are exact for 68 years after a funding, longer than any `allowanceExpiry`; an allowance left
 /// unswept for longer would look unexpired again for one expiry window.
 ///
-/// NOTE: Self-dealing gains nothing (issue 12). An adversary controlling publishers, buyers, session keys and seeders,
-/// with any capital borrowed inside one transaction, gets back through its own receipts exactly the bounty fees it
-/// paid (its allowances), and as publisher the curve prices; from the pools it wins at most its weight, which is at
-/// most the network fees it paid into the pools. Its net is at most 0 in every epoch order (buying in one epoch,
-/// crediting in another, claiming late), and positive only through bytes it served to buyers it does not control.
-///
-/// NOTE: Self-dealing does not dilute honest seeders, and in fact no one can: every epoch's pool equals its weight.
-/// Each unit of weight took a unit of network fee that entered the carry before the weight existed, and an epoch keeps
-/// only up to its weight at finalisation, so the carry always covers the weight of the epoch being finalised
-/// (`Σ weight credited <= Σ network fees paid`, `Σ pools <= Σ finalised weight`). So every seeder is paid exactly its
-/// weight (rounded down), whoever else credits what, in any epoch order, claiming early or late: the adversary gets
-/// back at most the network fees it paid, and an honest seeder's share never depends on it.
-///
-/// NOTE: The surplus. What the caps leave (swept allowances, and the network fees of bytes no one served, dropped from
-/// their budgets at the sweep) can never be claimed by any weight: the carry above `openWeight` and the active epoch's
-/// weight is surplus. The owner moves it out with {releaseSurplus} (for example to a treasury that funds seeding), so
-/// it is not locked for ever. A waived network fee (0) buys no weight: bytes of licenses bought then earn their
-/// allowance and nothing from the pools, `openWeight` drains as budgets are credited or swept, and the whole carry
-/// becomes surplus. The owner cannot touch allowances, balances, open weight or any epoch's pool.
-///
-/// NOTE: The caps bind only when an epoch's carry is larger than its weight, and then for all its seeders alike: each
-/// gets exactly its weight, and the rest rolls forward when the epoch is finalised, not when its seeders claim. This
-/// serves honest seeders better than cutting at each claim: an adversary's network fee paid in one epoch reaches the
-/// epoch in which it credits its weight before that epoch's pool is fixed, however late anyone claims.
+/// NOTE: Every seeder wins from the pools exactly its weight, whoever else credits what: self-dealing nets at most 0
+/// and dilutes no one; what no weight can win (swept allowances, network fees of bytes no one served) is surplus the
+/// owner moves out with {releaseSurplus}. The reasoning is in docs/THREAT_MODEL.md, "RebatePool economics".
 ///
 /// NOTE: The allowance and the weight budget belong to the license's recipient recorded at purchase. When a
 /// transferable license changes hands, they stay with the old holder (who no longer holds a license, so receipts
@@ -112,31 +91,6 @@ import {RebateMath} from "./libraries/RebateMath.sol";
 /// NOTE: Epoch shares round down; the dust stays in the contract for good. An epoch's total of credited bytes is not
 /// stored (its slot holds the pool and the weight): indexers sum `creditedBytes` of {ReceiptCredited} by `epoch`.
 contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransient {
-    /// @notice A leecher's receipt for `seeder` (the batch's seeder), with the wallet's delegation of the session key.
-    /// @param leecher The license holder who received the bytes and whose wallet signed the delegation.
-    /// @param contentId The content served.
-    /// @param cumulativeBytes All bytes of `contentId` this seeder has served this leecher so far.
-    /// @param sessionKey The key that signed the receipt.
-    /// @param delegationExpiry Unix time after which the delegation is no longer accepted.
-    /// @param delegationSig The leecher wallet's EIP-712 signature of
-    /// `Delegation(wallet: leecher, sessionKey, expiry: delegationExpiry)`.
-    /// @param receiptSig The session key's EIP-712 signature of `Receipt(leecher, seeder, contentId, cumulativeBytes)`.
-    struct SignedReceipt {
-        address leecher;
-        uint256 contentId;
-        uint256 cumulativeBytes;
-        address sessionKey;
-        uint64 delegationExpiry;
-        bytes delegationSig;
-        bytes receiptSig;
-    }
-
-    /// @notice Names one license for {sweepMany}.
-    struct LicenseKey {
-        address licensee;
-        uint256 contentId;
-    }
-
     /// @dev One slot per license, so that a first purchase fills one fresh slot and a receipt reads and writes one:
     /// `remaining` (wei of the allowance not yet paid out or swept) in bits 0-80, `weightBudget` (network fees not
     /// yet turned into weight) in bits 81-160, `bytesCredited` (over the license's life, all seeders together) in
@@ -226,93 +180,6 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
     /// network fee ever paid rewrites a live slot (2,900 gas) instead of filling an empty one (20,000), as every later
     /// one does. The deployer pays for the slot, not the first buyer.
     bool private _carrySlotLive;
-
-    /// @notice The license market was bound.
-    event LicenseMarketBound(address indexed market);
-
-    /// @notice Emitted once, at deployment: epoch `n` runs from `genesis + n * epochDuration`, and an allowance can be
-    /// swept `allowanceExpiry` seconds after its last funding.
-    event EpochScheduleSet(uint256 genesis, uint32 epochDuration, uint32 allowanceExpiry);
-    /// @notice `amount` was added to the allowance of (`licensee`, `contentId`); its expiry restarts now.
-    event AllowanceFunded(address indexed licensee, uint256 indexed contentId, uint256 amount, uint256 remainingAfter);
-    /// @notice The network fee `amount` of a purchase for (`licensee`, `contentId`) went into the pool during `epoch`
-    /// (the carry: the pool of `epoch` if it gets weight, else of the next epoch with weight) and into the license's
-    /// weight budget.
-    event NetworkFeePooled(address indexed licensee, uint256 indexed contentId, uint256 amount, uint256 epoch);
-    /// @notice A receipt was accepted: `creditedBytes` (after the size cap) count in `epoch`, paid `payout` wei from
-    /// the license's allowance to the seeder's balance and added `weight` (their network-fee part) to the seeder's
-    /// weight in `epoch`. The seeder's cumulative amount is now `cumulativeBytes`.
-    event ReceiptCredited(
-        address indexed leecher,
-        address indexed seeder,
-        uint256 indexed contentId,
-        uint256 cumulativeBytes,
-        uint256 creditedBytes,
-        uint256 payout,
-        uint256 weight,
-        uint256 epoch
-    );
-    /// @notice A receipt of a batch was not newer than the `alreadyCredited` bytes of its (leecher, seeder, content),
-    /// e.g. someone else submitted it first: it was skipped and the rest of the batch went on.
-    event ReceiptSkipped(
-        address indexed leecher,
-        address indexed seeder,
-        uint256 indexed contentId,
-        uint256 cumulativeBytes,
-        uint256 alreadyCredited
-    );
-    /// @notice The unearned `amount` of (`licensee`, `contentId`) moved to the carry during `epoch`; it becomes the
-    /// pool of the next epoch (from `epoch` on) with weight. `weightDropped`, the license's unused weight budget, can
-    /// no longer be credited (its network fee is already in a pool).
-    event AllowanceSwept(
-        address indexed licensee, uint256 indexed contentId, uint256 amount, uint256 weightDropped, uint256 epoch
-    );
-    /// @notice `epoch` is over and its pool is final: `pool` wei shared in proportion to weight, `totalWeight` for all
-    /// seeders together. The carry it got above its weight, `rolledForward`, stayed in the carry for the next epoch
-    /// with weight (so `pool <= totalWeight` and every share is `pool * weight / totalWeight`). Its credited bytes are
-    /// the sum of the `creditedBytes` of its {ReceiptCredited} events.
-    event EpochFinalized(uint256 indexed epoch, uint256 pool, uint256 totalWeight, uint256 rolledForward);
-    /// @notice The owner moved the carry's surplus `amount`, which no weight could ever claim, to `to`.
-    event SurplusReleased(address indexed to, uint256 amount);
-    /// @notice `seeder` claimed its share of `epoch`'s pool: `amount`, in proportion to its `weight` in `epoch` (for
-    /// `bytesCredited` bytes), at most `weight`.
-    event EpochShareClaimed(
-        address indexed seeder, uint256 indexed epoch, uint256 bytesCredited, uint256 weight, uint256 amount
-    );
-    /// @notice Someone settled `seeder`'s share of `epoch`'s pool (see {EpochShareClaimed}): `amount` was added to the
-    /// seeder's balance.
-    event EpochShareSettled(
-        address indexed seeder, uint256 indexed epoch, uint256 bytesCredited, uint256 weight, uint256 amount
-    );
-    /// @notice `seeder` was paid `fromBalance + fromEpochs`: its whole balance and its epoch shares.
-    event Claimed(address indexed seeder, uint256 fromBalance, uint256 fromEpochs);
-
-    error ZeroEpochDuration();
-    error ZeroAllowanceExpiry();
-    /// @notice The allowance expiry is above `MAX_ALLOWANCE_EXPIRY`.
-    error AllowanceExpiryTooLong(uint32 allowanceExpiry, uint256 max);
-    /// @notice The purchase would fund the license's allowance above `MAX_ALLOWANCE`.
-    error AllowanceAboveMax(address licensee, uint256 contentId, uint256 allowance);
-    /// @notice The purchase would fund the license's weight budget above `MAX_WEIGHT_BUDGET`.
-    error WeightBudgetAboveMax(address licensee, uint256 contentId, uint256 weightBudget);
-    error ZeroLicenseMarket();
-    error MarketAlreadyBound(ILicenseMarket market);
-    error MarketNotBound();
-    error OnlyLicenseMarket(address caller);
-    error EmptyBatch();
-    error DelegationExpired(address leecher, uint64 expiry);
-    error InvalidDelegationSignature(address leecher, address sessionKey);
-    error InvalidReceiptSignature(address leecher, address sessionKey);
-    error NoLicense(address leecher, uint256 contentId);
-    error NothingToSweep(address licensee, uint256 contentId);
-    error NotExpired(address licensee, uint256 contentId, uint256 expiresAt);
-    error EpochNotFinished(uint256 epoch, uint256 currentEpoch);
-    error NothingToClaim(address seeder);
-    error NothingToSettle(uint256 epoch);
-    /// @notice The market passed a network fee above the value it sent.
-    error NetworkFeeAboveValue(uint256 networkFee, uint256 value);
-    /// @notice The carry holds no surplus: all of it may still pay weight.
-    error NothingToRelease();
 
     /// @notice Deploys the pool; epoch 0 starts now. The market is bound afterwards with {bindLicenseMarket}.
     /// @param initialOwner The account that binds the market.
@@ -722,28 +589,19 @@ contract RebatePool is IRebatePool, EIP712, Ownable2Step, ReentrancyGuardTransie
         address sessionKey = r.sessionKey;
         uint64 expiry = r.delegationExpiry;
         if (block.timestamp > expiry) revert DelegationExpired(leecher, expiry);
-        if (!_isLeecherSignature(leecher, hashDelegation(leecher, sessionKey, expiry), r.delegationSig)) {
+        if (
+            !SessionKeySignature.isSignedByWallet(
+                leecher, hashDelegation(leecher, sessionKey, expiry), r.delegationSig
+            )
+        ) {
             revert InvalidDelegationSignature(leecher, sessionKey);
         }
-        // Session keys are ephemeral keys generated by the client, never contracts: plain ECDSA.
+        // Session keys are ephemeral keys generated by the client, never contracts: plain ECDSA, as
+        // SessionKeySignature.isSignedBy checks it, written out because the call would cost 49 gas per receipt.
         (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecoverCalldata(receiptDigest, r.receiptSig);
         if (err != ECDSA.RecoverError.NoError || signer != sessionKey) {
             revert InvalidReceiptSignature(leecher, sessionKey);
         }
-    }
-
-    /// @dev The leecher's wallet signed `digest`: an EOA by ECDSA, or a smart-contract wallet by ERC-1271. ECDSA is
-    /// tried first (as older releases of OpenZeppelin's SignatureChecker did), so that the common EOA case skips the
-    /// cold EXTCODESIZE of the leecher, 2,600 gas per receipt. The only signatures this accepts beyond SignatureChecker
-    /// are ECDSA signatures by the key of an account that has code: an EIP-7702 account, which that key controls.
-    function _isLeecherSignature(address leecher, bytes32 digest, bytes calldata signature)
-        private
-        view
-        returns (bool)
-    {
-        (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecoverCalldata(digest, signature);
-        if (err == ECDSA.RecoverError.NoError && signer == leecher) return true;
-        return SignatureChecker.isValidERC1271SignatureNowCalldata(leecher, digest, signature);
     }
 
     /// @dev Credits `newBytes` against the license, up to its size, takes their payout from its allowance and their

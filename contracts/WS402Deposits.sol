@@ -7,7 +7,7 @@ import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {IWS402Deposits} from "./interfaces/IWS402Deposits.sol";
-import {SessionKeySignature} from "./libraries/SessionKeySignature.sol";
+import {SessionKeySignature} from "./utils/SessionKeySignature.sol";
 import {PayoutWithFallback} from "./utils/PayoutWithFallback.sol";
 
 /**
@@ -202,8 +202,8 @@ contract WS402Deposits is IWS402Deposits, EIP712, Ownable2Step, Pausable, Reentr
         _sessions[sessionId].status = SessionStatus.Settled;
         emit SessionSettled(sessionId, charged, paidToProvider, refundedToUser);
 
-        _pay(r.payout, paidToProvider);
-        _pay(s.user, refundedToUser);
+        _payOrDefer(r.payout, paidToProvider);
+        _payOrDefer(s.user, refundedToUser);
     }
 
     /// @inheritdoc IWS402Deposits
@@ -230,7 +230,7 @@ contract WS402Deposits is IWS402Deposits, EIP712, Ownable2Step, Pausable, Reentr
         s.status = SessionStatus.Reclaimed;
         emit SessionReclaimed(sessionId, amount);
 
-        _pay(msg.sender, amount);
+        _payOrDefer(msg.sender, amount);
     }
 
     // ----------------------------------------------------------------------------------------------------------------

@@ -6,10 +6,10 @@ import {vm} from "./utils/Vm.sol";
 import {CheckpointEscrow} from "../contracts/CheckpointEscrow.sol";
 import {LicenseMarket} from "../contracts/LicenseMarket.sol";
 import {CheckpointSchedule} from "../contracts/libraries/CheckpointSchedule.sol";
-import {CurveKind} from "../contracts/libraries/BondingCurve.sol";
 import {RebatePoolStub} from "../contracts/test/RebatePoolStub.sol";
 import {TestRevocableSessionKey} from "../contracts/test/TestRevocableSessionKey.sol";
 import {Registration} from "./helpers/Registration.sol";
+import {ICheckpointEscrow} from "../contracts/interfaces/ICheckpointEscrow.sol";
 
 /// @notice Drives the escrow like its users: leechers open escrows (two session keys shared among them, so that a
 /// voucher moved to another escrow would carry a valid signature if the escrow id were not signed), session keys
@@ -46,7 +46,7 @@ contract EscrowHandler {
 
     uint256[] internal _ids;
     mapping(uint256 escrowId => uint256 pk) internal _sessionPk;
-    CheckpointEscrow.Voucher[] internal _redeemed;
+    ICheckpointEscrow.Voucher[] internal _redeemed;
     bytes[] internal _redeemedSigs;
 
     /// @notice Ghosts: wei deposited and refunded in total; wei each seeder received from each escrow; the largest
@@ -76,19 +76,7 @@ contract EscrowHandler {
         market = new LicenseMarket(address(this), new RebatePoolStub(), 100, "", Registration.MIN_COMMITMENT_AGE);
         escrow = new CheckpointEscrow(address(this), market, 1 hours, 7 days);
         contentId = Registration.commitAndRegister(
-            market,
-            LicenseMarket.ContentParams({
-                infohash: keccak256("invariants"),
-                size: CONTENT_SIZE,
-                payout: address(this),
-                basePrice: 0.01 ether,
-                curve: CurveKind.Linear,
-                growth: 0,
-                maxSupply: 0,
-                bountyFeeBps: 0,
-                transferable: false,
-                metadataURI: ""
-            })
+            market, Registration.flatContent(keccak256("invariants"), CONTENT_SIZE, address(this), 0.01 ether)
         );
         for (uint256 i; i < LEECHERS; ++i) {
             _leechers[i] = address(uint160(0x1EEC00 + i));
@@ -135,7 +123,7 @@ contract EscrowHandler {
         if (_ids.length == 0) return;
         uint256 id = _ids[escrowSeed % _ids.length];
         address seeder = _seeders[seederSeed % SEEDERS];
-        (CheckpointEscrow.Voucher memory v, bytes memory sig) = _voucher(id, seeder, bytesSeed, amountSeed);
+        (ICheckpointEscrow.Voucher memory v, bytes memory sig) = _voucher(id, seeder, bytesSeed, amountSeed);
         uint256 recordBefore = escrow.redeemedBy(id, seeder).amount;
         // What this seeder can be paid: what nobody reserved plus its own reservation (a release reserves).
         uint256 unpaidBefore = escrow.escrow(id).unpaid + escrow.redeemedBy(id, seeder).reserved;
@@ -168,7 +156,7 @@ contract EscrowHandler {
     ) external {
         if (_ids.length == 0) return;
         address seeder = _seeders[seederSeed % SEEDERS];
-        (CheckpointEscrow.Voucher[] memory vouchers, bytes[] memory sigs) =
+        (ICheckpointEscrow.Voucher[] memory vouchers, bytes[] memory sigs) =
             _batch(seeder, escrowSeed, _bound(countSeed, 1, _min(MAX_BATCH, _ids.length)), bytesSeed, amountSeed);
         uint256 count = vouchers.length;
         if (frontRun) _frontRun(seeder, vouchers[frontRunSeed % count], sigs[frontRunSeed % count]);
@@ -215,7 +203,7 @@ contract EscrowHandler {
     function replay(uint256 indexSeed, uint256 escrowSeed, bool moveToOtherEscrow) external {
         if (_redeemed.length == 0) return;
         uint256 index = indexSeed % _redeemed.length;
-        CheckpointEscrow.Voucher memory v = _redeemed[index];
+        ICheckpointEscrow.Voucher memory v = _redeemed[index];
         if (moveToOtherEscrow) {
             uint256 other = _ids[escrowSeed % _ids.length];
             if (other == v.escrowId) return;
@@ -232,7 +220,7 @@ contract EscrowHandler {
         if (_ids.length == 0) return;
         uint256 id = _ids[escrowSeed % _ids.length];
         address seeder = _seeders[seederSeed % SEEDERS];
-        CheckpointEscrow.Escrow memory e = escrow.escrow(id);
+        ICheckpointEscrow.Escrow memory e = escrow.escrow(id);
         uint256 count = CheckpointSchedule.checkpointCount(e.mode, e.maxBytes);
         uint256 cumulativeBytes = CheckpointSchedule.checkpointAt(e.mode, indexSeed % count, e.maxBytes);
         if (offByOne) cumulativeBytes += 1;
@@ -278,8 +266,8 @@ contract EscrowHandler {
         if (_ids.length == 0) return;
         uint256 id = _ids[escrowSeed % _ids.length];
         address seeder = _seeders[seederSeed % SEEDERS];
-        (CheckpointEscrow.Voucher memory v, bytes memory sig) = _voucher(id, seeder, bytesSeed, amountSeed);
-        CheckpointEscrow.Escrow memory e = escrow.escrow(id);
+        (ICheckpointEscrow.Voucher memory v, bytes memory sig) = _voucher(id, seeder, bytesSeed, amountSeed);
+        ICheckpointEscrow.Escrow memory e = escrow.escrow(id);
         uint256 recordBefore = escrow.redeemedBy(id, seeder).amount;
         uint256 seederBefore = seeder.balance;
         uint256 leecherBefore = e.leecher.balance;
@@ -287,7 +275,7 @@ contract EscrowHandler {
         try escrow.settleClose(v, sig, _closeSig(id)) returns (uint256 paid, uint256 refundedNow) {
             if (seeder.balance - seederBefore != paid) wrongPayment = true;
             _credit(id, seeder, paid, v.cumulativeAmount);
-            if (refundedNow != 0 || escrow.escrow(id).status == CheckpointEscrow.Status.Closed) {
+            if (refundedNow != 0 || escrow.escrow(id).status == ICheckpointEscrow.Status.Closed) {
                 if (e.leecher.balance - leecherBefore != refundedNow) wrongPayment = true;
                 refunded += refundedNow;
                 ++refunds[id];
@@ -306,7 +294,7 @@ contract EscrowHandler {
     function refund(uint256 escrowSeed) external {
         if (_ids.length == 0) return;
         uint256 id = _ids[escrowSeed % _ids.length];
-        CheckpointEscrow.Escrow memory e = escrow.escrow(id);
+        ICheckpointEscrow.Escrow memory e = escrow.escrow(id);
         uint256 balanceBefore = e.leecher.balance;
         vm.prank(STRANGER);
         try escrow.refund(id) {
@@ -340,9 +328,9 @@ contract EscrowHandler {
     /// @dev `count` vouchers for `seeder` of consecutive, distinct escrows, signed by their session keys.
     function _batch(address seeder, uint256 escrowSeed, uint256 count, uint256 bytesSeed, uint256 amountSeed)
         internal
-        returns (CheckpointEscrow.Voucher[] memory vouchers, bytes[] memory sigs)
+        returns (ICheckpointEscrow.Voucher[] memory vouchers, bytes[] memory sigs)
     {
-        vouchers = new CheckpointEscrow.Voucher[](count);
+        vouchers = new ICheckpointEscrow.Voucher[](count);
         sigs = new bytes[](count);
         for (uint256 i; i < count; ++i) {
             uint256 id = _ids[(escrowSeed + i) % _ids.length];
@@ -352,7 +340,7 @@ contract EscrowHandler {
 
     /// @dev Each voucher's record now and what it must pay: its increase over the record, capped by what is left, if
     /// its escrow still pays; and whether the batch may revert (only for a voucher the seeder itself waived).
-    function _dues(address seeder, CheckpointEscrow.Voucher[] memory vouchers)
+    function _dues(address seeder, ICheckpointEscrow.Voucher[] memory vouchers)
         internal
         view
         returns (uint256[] memory records, uint256[] memory due, bool mayRevert)
@@ -361,7 +349,7 @@ contract EscrowHandler {
         due = new uint256[](vouchers.length);
         for (uint256 i; i < vouchers.length; ++i) {
             uint256 id = vouchers[i].escrowId;
-            CheckpointEscrow.Redemption memory r = escrow.redeemedBy(id, seeder);
+            ICheckpointEscrow.Redemption memory r = escrow.redeemedBy(id, seeder);
             records[i] = r.amount;
             if (_isRedeemable(id) && vouchers[i].cumulativeAmount > r.amount) {
                 if (r.waived) mayRevert = true;
@@ -371,7 +359,7 @@ contract EscrowHandler {
     }
 
     /// @dev The leecher redeems the seeder's voucher itself, ahead of the seeder's batch (the seeder is still paid).
-    function _frontRun(address seeder, CheckpointEscrow.Voucher memory v, bytes memory sig) internal {
+    function _frontRun(address seeder, ICheckpointEscrow.Voucher memory v, bytes memory sig) internal {
         uint256 recordBefore = escrow.redeemedBy(v.escrowId, seeder).amount;
         uint256 balanceBefore = seeder.balance;
         vm.prank(escrow.escrow(v.escrowId).leecher);
@@ -385,24 +373,24 @@ contract EscrowHandler {
     /// @dev Whether a valid voucher for `amount` submitted now must pay: the escrow pays, the seeder has not waived,
     /// the voucher is newer and something is left.
     function _payable(uint256 id, address seeder_, uint256 amount) internal view returns (bool) {
-        CheckpointEscrow.Redemption memory r = escrow.redeemedBy(id, seeder_);
+        ICheckpointEscrow.Redemption memory r = escrow.redeemedBy(id, seeder_);
         return _isRedeemable(id) && !r.waived && amount > r.amount && escrow.escrow(id).unpaid + r.reserved != 0;
     }
 
     function _isRedeemable(uint256 id) internal view returns (bool) {
-        CheckpointEscrow.Escrow memory e = escrow.escrow(id);
-        return e.status == CheckpointEscrow.Status.Open
-            || (e.status == CheckpointEscrow.Status.Closing && block.timestamp < e.closesAt);
+        ICheckpointEscrow.Escrow memory e = escrow.escrow(id);
+        return e.status == ICheckpointEscrow.Status.Open
+            || (e.status == ICheckpointEscrow.Status.Closing && block.timestamp < e.closesAt);
     }
 
     function _voucher(uint256 id, address seeder_, uint256 bytesSeed, uint256 amountSeed)
         internal
-        returns (CheckpointEscrow.Voucher memory v, bytes memory sig)
+        returns (ICheckpointEscrow.Voucher memory v, bytes memory sig)
     {
-        CheckpointEscrow.Escrow memory e = escrow.escrow(id);
+        ICheckpointEscrow.Escrow memory e = escrow.escrow(id);
         uint256 cumulativeBytes = _bound(bytesSeed, 0, e.maxBytes);
         uint256 amount = _bound(amountSeed, 0, CheckpointSchedule.amountFor(cumulativeBytes, e.pricePerMiB));
-        v = CheckpointEscrow.Voucher(id, seeder_, cumulativeBytes, amount);
+        v = ICheckpointEscrow.Voucher(id, seeder_, cumulativeBytes, amount);
         (uint8 sigV, bytes32 r, bytes32 s) = vm.sign(_sessionPk[id], escrow.hashVoucher(v));
         sig = abi.encodePacked(r, s, sigV);
         if (amount > signed[id][seeder_]) signed[id][seeder_] = amount;
@@ -451,8 +439,8 @@ contract CheckpointEscrowInvariants is Test {
         uint256 owed;
         uint256 paidToSeeders;
         for (uint256 i; i < ids.length; ++i) {
-            CheckpointEscrow.Escrow memory e = escrow.escrow(ids[i]);
-            if (e.status != CheckpointEscrow.Status.Closed) owed += e.unpaid + e.reserved;
+            ICheckpointEscrow.Escrow memory e = escrow.escrow(ids[i]);
+            if (e.status != ICheckpointEscrow.Status.Closed) owed += e.unpaid + e.reserved;
         }
         for (uint256 s; s < handler.seederCount(); ++s) {
             paidToSeeders += handler.seederAt(s).balance;
@@ -466,7 +454,7 @@ contract CheckpointEscrowInvariants is Test {
     function invariant_PaidWithinDepositPerEscrow() public view {
         uint256[] memory ids = handler.escrowIds();
         for (uint256 i; i < ids.length; ++i) {
-            CheckpointEscrow.Escrow memory e = escrow.escrow(ids[i]);
+            ICheckpointEscrow.Escrow memory e = escrow.escrow(ids[i]);
             assertLe(e.unpaid, e.deposit, "unpaid within deposit");
             uint256 records;
             for (uint256 s; s < handler.seederCount(); ++s) {
@@ -508,7 +496,7 @@ contract CheckpointEscrowInvariants is Test {
         assertTrue(!handler.batchVoided(), "a seeder's batch of valid vouchers was voided");
         uint256[] memory ids = handler.escrowIds();
         for (uint256 i; i < ids.length; ++i) {
-            CheckpointEscrow.Escrow memory e = escrow.escrow(ids[i]);
+            ICheckpointEscrow.Escrow memory e = escrow.escrow(ids[i]);
             uint256 signedTotal;
             for (uint256 s; s < handler.seederCount(); ++s) {
                 address seeder = handler.seederAt(s);
@@ -528,7 +516,7 @@ contract CheckpointEscrowInvariants is Test {
             assertLe(count, 1, "refunded at most once");
             assertEq(
                 count,
-                escrow.escrow(ids[i]).status == CheckpointEscrow.Status.Closed ? 1 : 0,
+                escrow.escrow(ids[i]).status == ICheckpointEscrow.Status.Closed ? 1 : 0,
                 "refunded iff Closed"
             );
         }

@@ -6,6 +6,7 @@ import {vm} from "./utils/Vm.sol";
 import {CheckpointEscrow} from "../contracts/CheckpointEscrow.sol";
 import {CheckpointSchedule} from "../contracts/libraries/CheckpointSchedule.sol";
 import {EscrowFixture} from "./CheckpointEscrow.t.sol";
+import {ICheckpointEscrow} from "../contracts/interfaces/ICheckpointEscrow.sol";
 
 /// @notice A seeder's reservation (issue 13): the leecher's key signs the rest of the deposit to a sybil seeder that
 /// redeems while the honest seeder serves the interval it checked; the honest seeder's next voucher is still paid.
@@ -18,9 +19,9 @@ contract CheckpointEscrowReservationTest is EscrowFixture {
     function _voucher(uint256 id, address seeder, uint256 bytes_)
         internal
         view
-        returns (CheckpointEscrow.Voucher memory v, bytes memory sig)
+        returns (ICheckpointEscrow.Voucher memory v, bytes memory sig)
     {
-        v = CheckpointEscrow.Voucher(id, seeder, bytes_, CheckpointSchedule.amountFor(bytes_, PRICE));
+        v = ICheckpointEscrow.Voucher(id, seeder, bytes_, CheckpointSchedule.amountFor(bytes_, PRICE));
         sig = _sign(escrow, SESSION_PK, v);
     }
 
@@ -29,15 +30,15 @@ contract CheckpointEscrowReservationTest is EscrowFixture {
     /// deposit; the honest seeder's second voucher pays nothing.
     function test_Redeem_SybilDrainMidIntervalTakesWhatAPlainRedemptionCountedOn() public {
         uint256 id = _open(MAX_BYTES, PRICE, CheckpointSchedule.Mode.Exponential);
-        (CheckpointEscrow.Voucher memory first, bytes memory firstSig) = _voucher(id, HONEST, FIRST);
+        (ICheckpointEscrow.Voucher memory first, bytes memory firstSig) = _voucher(id, HONEST, FIRST);
         escrow.redeem(first, firstSig);
         assertGe(escrow.remaining(id), CheckpointSchedule.amountFor(2 * FIRST, PRICE), "the next interval was covered");
 
-        (CheckpointEscrow.Voucher memory drain, bytes memory drainSig) = _voucher(id, SYBIL, 14 * FIRST);
+        (ICheckpointEscrow.Voucher memory drain, bytes memory drainSig) = _voucher(id, SYBIL, 14 * FIRST);
         escrow.redeem(drain, drainSig);
 
-        (CheckpointEscrow.Voucher memory second, bytes memory secondSig) = _voucher(id, HONEST, 3 * FIRST);
-        vm.expectRevert(abi.encodeWithSelector(CheckpointEscrow.DepositExhausted.selector, id));
+        (ICheckpointEscrow.Voucher memory second, bytes memory secondSig) = _voucher(id, HONEST, 3 * FIRST);
+        vm.expectRevert(abi.encodeWithSelector(ICheckpointEscrow.DepositExhausted.selector, id));
         escrow.redeem(second, secondSig);
     }
 
@@ -46,21 +47,21 @@ contract CheckpointEscrowReservationTest is EscrowFixture {
     /// seeder's second voucher is paid in full.
     function test_RedeemAndReserve_SybilDrainMidIntervalCannotTakeTheReservation() public {
         uint256 id = _open(MAX_BYTES, PRICE, CheckpointSchedule.Mode.Exponential);
-        (CheckpointEscrow.Voucher memory first, bytes memory firstSig) = _voucher(id, HONEST, FIRST);
+        (ICheckpointEscrow.Voucher memory first, bytes memory firstSig) = _voucher(id, HONEST, FIRST);
         uint256 interval = CheckpointSchedule.amountFor(2 * FIRST, PRICE);
         vm.expectEmit();
-        emit CheckpointEscrow.IntervalReserved(id, HONEST, 3 * FIRST, interval);
+        emit ICheckpointEscrow.IntervalReserved(id, HONEST, 3 * FIRST, interval);
         uint256 reserved = escrow.redeemAndReserve(first, firstSig);
         assertEq(reserved, interval, "the next interval, at the seeder's price, is reserved");
         assertEq(escrow.redeemedBy(id, HONEST).reserved, interval, "recorded for the seeder");
         assertEq(escrow.escrow(id).reserved, interval, "and in the escrow's total");
 
-        (CheckpointEscrow.Voucher memory drain, bytes memory drainSig) = _voucher(id, SYBIL, 14 * FIRST);
+        (ICheckpointEscrow.Voucher memory drain, bytes memory drainSig) = _voucher(id, SYBIL, 14 * FIRST);
         uint256 free = escrow.remaining(id);
         escrow.redeem(drain, drainSig);
         assertEq(SYBIL.balance, free, "the sybil gets only what nobody reserved");
 
-        (CheckpointEscrow.Voucher memory second, bytes memory secondSig) = _voucher(id, HONEST, 3 * FIRST);
+        (ICheckpointEscrow.Voucher memory second, bytes memory secondSig) = _voucher(id, HONEST, 3 * FIRST);
         escrow.redeem(second, secondSig);
         assertEq(HONEST.balance, second.cumulativeAmount, "the honest seeder is paid all it served");
         assertEq(escrow.redeemedBy(id, HONEST).reserved, 0, "the reservation was exactly the interval");
@@ -70,7 +71,7 @@ contract CheckpointEscrowReservationTest is EscrowFixture {
     /// reservation; a leecher's release reserves the next interval as well; a closed escrow reserves nothing.
     function test_RedeemAndReserve_FrontRunStillReservesAndReleaseReservesToo() public {
         uint256 id = _open(MAX_BYTES, PRICE, CheckpointSchedule.Mode.Exponential);
-        (CheckpointEscrow.Voucher memory first, bytes memory firstSig) = _voucher(id, HONEST, FIRST);
+        (ICheckpointEscrow.Voucher memory first, bytes memory firstSig) = _voucher(id, HONEST, FIRST);
         escrow.redeem(first, firstSig);
         uint256 interval = CheckpointSchedule.amountFor(2 * FIRST, PRICE);
         assertEq(escrow.redeemAndReserve(first, firstSig), interval, "reserved although already redeemed");
@@ -82,7 +83,7 @@ contract CheckpointEscrowReservationTest is EscrowFixture {
 
         vm.prank(leecher);
         escrow.close(id);
-        (CheckpointEscrow.Voucher memory second, bytes memory secondSig) = _voucher(id, HONEST, 3 * FIRST);
+        (ICheckpointEscrow.Voucher memory second, bytes memory secondSig) = _voucher(id, HONEST, 3 * FIRST);
         assertEq(escrow.redeemAndReserve(second, secondSig), 0, "no new reservation once closing");
         assertEq(HONEST.balance, second.cumulativeAmount, "the voucher is still paid from the reservation");
         assertEq(escrow.escrow(id).reserved, interval, "only the sybil's is left: the honest one was used up");
@@ -91,9 +92,9 @@ contract CheckpointEscrowReservationTest is EscrowFixture {
     /// @notice Reserving again releases the old reservation first; the refund returns unused reservations.
     function test_Refund_ReturnsUnusedReservationsToTheLeecher() public {
         uint256 id = _open(MAX_BYTES, PRICE, CheckpointSchedule.Mode.Exponential);
-        (CheckpointEscrow.Voucher memory first, bytes memory firstSig) = _voucher(id, HONEST, FIRST);
+        (ICheckpointEscrow.Voucher memory first, bytes memory firstSig) = _voucher(id, HONEST, FIRST);
         escrow.redeemAndReserve(first, firstSig);
-        (CheckpointEscrow.Voucher memory second, bytes memory secondSig) = _voucher(id, HONEST, 3 * FIRST);
+        (ICheckpointEscrow.Voucher memory second, bytes memory secondSig) = _voucher(id, HONEST, 3 * FIRST);
         uint256 reserved = escrow.redeemAndReserve(second, secondSig);
         assertEq(
 reserved, CheckpointSchedule.amountFor(4 * FIRST, PRICE), "third interval");
@@ -120,56 +121,36 @@ reserved, CheckpointSchedule.amountFor(4 * FIRST, PRICE), "third interval");
         price = uint96(bound(price, MIB, 1 ether)); // at least a wei per byte, so that every later voucher is newer
         uint256 id = _open(CONTENT_SIZE, price, CheckpointSchedule.Mode.Exponential);
         uint256 first = CheckpointSchedule.checkpointAt(CheckpointSchedule.Mode.Exponential, bound(checkpoint, 0, 8), CONTENT_SIZE);
-        CheckpointEscrow.Voucher memory v =
-            CheckpointEscrow.Voucher(id, HONEST, first, CheckpointSchedule.amountFor(first, price));
+        ICheckpointEscrow.Voucher memory v =
+            ICheckpointEscrow.Voucher(id, HONEST, first, CheckpointSchedule.amountFor(first, price));
         uint256 reserved = escrow.redeemAndReserve(v, _sign(escrow, SESSION_PK, v));
 
         for (uint256 i; i < sybilBytes.length; ++i) {
             uint256 bytes_ = bound(sybilBytes[i], 1, CONTENT_SIZE);
             address sybil = address(uint160(0x5B1100 + i));
-            CheckpointEscrow.Voucher memory s =
-                CheckpointEscrow.Voucher(id, sybil, bytes_, CheckpointSchedule.amountFor(bytes_, price));
+            ICheckpointEscrow.Voucher memory s =
+                ICheckpointEscrow.Voucher(id, sybil, bytes_, CheckpointSchedule.amountFor(bytes_, price));
             bytes memory sig = _sign(escrow, SESSION_PK, s);
             if (escrow.remaining(id) == 0) {
-                vm.expectRevert(abi.encodeWithSelector(CheckpointEscrow.DepositExhausted.selector, id));
+                vm.expectRevert(abi.encodeWithSelector(ICheckpointEscrow.DepositExhausted.selector, id));
                 escrow.redeem(s, sig);
             } else if (i % 2 == 0) {
                 escrow.redeem(s, sig);
             } else {
                 escrow.redeemAndReserve(s, sig);
             }
-            CheckpointEscrow.Escrow memory e = escrow.escrow(id);
+            ICheckpointEscrow.Escrow memory e = escrow.escrow(id);
             assertLe(e.reserved, e.deposit - _paid(id, i), "reservations within what is unpaid");
         }
 
         uint256 next = CheckpointSchedule.nextCheckpoint(CheckpointSchedule.Mode.Exponential, first, CONTENT_SIZE);
         uint256 upTo = bound(nextSeed, first + 1, next);
-        CheckpointEscrow.Voucher memory later =
-            CheckpointEscrow.Voucher(id, HONEST, upTo, CheckpointSchedule.amountFor(upTo, price));
+        ICheckpointEscrow.Voucher memory later =
+            ICheckpointEscrow.Voucher(id, HONEST, upTo, CheckpointSchedule.amountFor(upTo, price));
         uint256 owed = later.cumulativeAmount - v.cumulativeAmount;
         assertLe(owed, reserved, "the reservation covers any voucher up to the next checkpoint");
         escrow.redeem(later, _sign(escrow, SESSION_PK, later));
         assertEq(HONEST.balance, later.cumulativeAmount, "paid in full whatever the sybils redeemed");
-    }
-
-    /// @notice Whatever its price (up to the cap) and whatever the leecher paid it (at least that price, at most the
-    /// cap), a seeder's reservation covers its next voucher: the price of `until` at its price minus what it was paid.
-    function testFuzz_ReservationFor_CoversTheNextVoucherAtTheSeedersPrice(
-        uint96 cap,
-        uint96 price,
-        uint64 paidBytes,
-        uint64 until,
-        uint256 overpaid
-    ) public pure {
-        cap = uint96(bound(cap, 1, type(uint96).max));
-        price = uint96(bound(price, 1, cap));
-        paidBytes = uint64(bound(paidBytes, 1, type(uint64).max - 1));
-        until = uint64(bound(until, paidBytes + 1, type(uint64).max));
-        uint256 owedNow = CheckpointSchedule.amountFor(paidBytes, price);
-        uint256 paid = bound(overpaid, owedNow, CheckpointSchedule.amountFor(paidBytes, cap));
-        uint256 owedNext = CheckpointSchedule.amountFor(until, price);
-        uint256 reservation = CheckpointSchedule.reservationFor(paidBytes, paid, until, cap);
-        assertGe(paid + reservation, owedNext, "the reservation covers the next voucher");
     }
 
     /// @dev The escrow's paid total after `sybils + 1` sybils redeemed: the honest seeder's record and theirs.
@@ -213,18 +194,18 @@ contract ReservationHandler {
 
     function redeem(uint256 seederSeed, uint256 bytesSeed, bool reserve, bool batch) external {
         address seeder = _seeders[seederSeed % SEEDERS];
-        CheckpointEscrow.Redemption memory before = escrow.redeemedBy(escrowId, seeder);
+        ICheckpointEscrow.Redemption memory before = escrow.redeemedBy(escrowId, seeder);
         uint256 bytes_ = _bound(bytesSeed, 1, MAX_BYTES);
-        CheckpointEscrow.Voucher memory v =
-            CheckpointEscrow.Voucher(escrowId, seeder, bytes_, CheckpointSchedule.amountFor(bytes_, PRICE));
+        ICheckpointEscrow.Voucher memory v =
+            ICheckpointEscrow.Voucher(escrowId, seeder, bytes_, CheckpointSchedule.amountFor(bytes_, PRICE));
         (uint8 sigV, bytes32 r, bytes32 s) = vm.sign(PK, escrow.hashVoucher(v));
         bytes memory sig = abi.encodePacked(r, s, sigV);
         uint256 balance = seeder.balance;
-        bool open = escrow.escrow(escrowId).status == CheckpointEscrow.Status.Open;
+        bool open = escrow.escrow(escrowId).status == ICheckpointEscrow.Status.Open;
         if (reserve) {
             try escrow.redeemAndReserve(v, sig) {} catch {}
         } else if (batch) {
-            CheckpointEscrow.Voucher[] memory vs = new CheckpointEscrow.Voucher[](1);
+            ICheckpointEscrow.Voucher[] memory vs = new ICheckpointEscrow.Voucher[](1);
             bytes[] memory sigs = new bytes[](1);
             vs[0] = v;
             sigs[0] = sig;
@@ -247,7 +228,7 @@ contract ReservationHandler {
     }
 
     function closeAndRefund() external {
-        if (escrow.escrow(escrowId).status == CheckpointEscrow.Status.Open) {
+        if (escrow.escrow(escrowId).status == ICheckpointEscrow.Status.Open) {
             vm.prank(leecher);
             escrow.close(escrowId);
         }
@@ -284,11 +265,11 @@ contract CheckpointEscrowReservationInvariants is EscrowFixture {
     /// @notice The escrow's reserved total is the sum of its seeders' reservations, and with what is unpaid and what
     /// was paid it makes up the deposit: reservations never exceed `deposit - paid`.
     function invariant_ReservationsAddUpWithinUnpaid() public view {
-        CheckpointEscrow.Escrow memory e = escrow.escrow(id);
+        ICheckpointEscrow.Escrow memory e = escrow.escrow(id);
         uint256 reservations;
         uint256 paid;
         for (uint256 s; s < 3; ++s) {
-            CheckpointEscrow.Redemption memory r = escrow.redeemedBy(id, handler.seederAt(s));
+            ICheckpointEscrow.Redemption memory r = escrow.redeemedBy(id, handler.seederAt(s));
             reservations += r.reserved;
             paid += r.amount;
             assertEq(handler.seederAt(s).balance, r.amount, "a seeder receives exactly its record");

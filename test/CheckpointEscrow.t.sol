@@ -6,11 +6,11 @@ import {vm} from "./utils/Vm.sol";
 import {CheckpointEscrow} from "../contracts/CheckpointEscrow.sol";
 import {LicenseMarket} from "../contracts/LicenseMarket.sol";
 import {CheckpointSchedule} from "../contracts/libraries/CheckpointSchedule.sol";
-import {CurveKind} from "../contracts/libraries/BondingCurve.sol";
 import {RebatePoolStub} from "../contracts/test/RebatePoolStub.sol";
-import {SessionKeySignature} from "../contracts/libraries/SessionKeySignature.sol";
+import {SessionKeySignature} from "../contracts/utils/SessionKeySignature.sol";
 import {TestRevocableSessionKey} from "../contracts/test/TestRevocableSessionKey.sol";
 import {Registration} from "./helpers/Registration.sol";
+import {ICheckpointEscrow} from "../contracts/interfaces/ICheckpointEscrow.sol";
 
 /// @notice Deploys the real market and the escrow, registers one large content and licenses a leecher.
 abstract contract EscrowFixture is Test {
@@ -34,19 +34,7 @@ abstract contract EscrowFixture is Test {
         market = new LicenseMarket(address(this), new RebatePoolStub(), NETWORK_FEE_BPS, "", Registration.MIN_COMMITMENT_AGE);
         escrow = new CheckpointEscrow(address(this), market, CHALLENGE_WINDOW, IDLE_EXPIRY);
         contentId = Registration.commitAndRegister(
-            market,
-            LicenseMarket.ContentParams({
-                infohash: keccak256("content"),
-                size: CONTENT_SIZE,
-                payout: address(this),
-                basePrice: LICENSE_PRICE,
-                curve: CurveKind.Linear,
-                growth: 0,
-                maxSupply: 0,
-                bountyFeeBps: 0,
-                transferable: false,
-                metadataURI: ""
-            })
+            market, Registration.flatContent(keccak256("content"), CONTENT_SIZE, address(this), LICENSE_PRICE)
         );
         _license(leecher);
         sessionKey = vm.addr(SESSION_PK);
@@ -64,7 +52,7 @@ abstract contract EscrowFixture is Test {
         escrowId = escrow.open{value: deposit}(contentId, maxBytes, price, sessionKey, mode);
     }
 
-    function _sign(CheckpointEscrow target, uint256 pk, CheckpointEscrow.Voucher memory v)
+    function _sign(CheckpointEscrow target, uint256 pk, ICheckpointEscrow.Voucher memory v)
         internal
         view
         returns (bytes memory)
@@ -84,7 +72,7 @@ contract CheckpointEscrowTest is EscrowFixture {
 
     function test_Redeem_PaysTheVoucher() public {
         uint256 id = _open(CONTENT_SIZE, 1 gwei, CheckpointSchedule.Mode.Exponential);
-        CheckpointEscrow.Voucher memory v = CheckpointEscrow.Voucher(id, address(0xBEEF), FIRST, 10 gwei);
+        ICheckpointEscrow.Voucher memory v = ICheckpointEscrow.Voucher(id, address(0xBEEF), FIRST, 10 gwei);
         escrow.redeem(v, _sign(escrow, SESSION_PK, v));
         assertEq(address(0xBEEF).balance, 10 gwei, "seeder paid");
         assertEq(escrow.redeemedBy(id, address(0xBEEF)).amount, 10 gwei, "record");
@@ -99,21 +87,21 @@ contract CheckpointEscrowTest is EscrowFixture {
         uint256 id = _open(CONTENT_SIZE, 1 gwei, CheckpointSchedule.Mode.Exponential);
         address honest = address(0xBEEF);
         address sybil = address(0x5B11);
-        CheckpointEscrow.Voucher memory first = CheckpointEscrow.Voucher(id, honest, FIRST, 10 gwei);
+        ICheckpointEscrow.Voucher memory first = ICheckpointEscrow.Voucher(id, honest, FIRST, 10 gwei);
         escrow.redeem(first, _sign(escrow, SESSION_PK, first));
 
         vm.prank(leecher);
         escrow.close(id);
         uint256 closesAt = escrow.escrow(id).closesAt;
-        CheckpointEscrow.Voucher memory own = CheckpointEscrow.Voucher(id, sybil, MIB, 1);
+        ICheckpointEscrow.Voucher memory own = ICheckpointEscrow.Voucher(id, sybil, MIB, 1);
         escrow.redeem(own, _sign(escrow, SESSION_PK, own));
         vm.prank(sybil);
         escrow.waiveChallenge(id);
 
-        vm.expectRevert(abi.encodeWithSelector(CheckpointEscrow.ChallengeWindowOpen.selector, id, closesAt));
+        vm.expectRevert(abi.encodeWithSelector(ICheckpointEscrow.ChallengeWindowOpen.selector, id, closesAt));
         escrow.refund(id);
 
-        CheckpointEscrow.Voucher memory last = CheckpointEscrow.Voucher(id, honest, 3 * FIRST, 30 gwei);
+        ICheckpointEscrow.Voucher memory last = ICheckpointEscrow.Voucher(id, honest, 3 * FIRST, 30 gwei);
         escrow.redeem(last, _sign(escrow, SESSION_PK, last));
         assertEq(honest.balance, 30 gwei, "the honest seeder is paid its last voucher");
     }
@@ -169,8 +157,8 @@ contract CheckpointEscrowTest is EscrowFixture {
         for (uint256 i; i < VOUCHERS; ++i) {
             uint256 cumulativeBytes = bound(byteSeeds[i], 0, maxBytes);
             uint256 amount = bound(amountSeeds[i], 0, CheckpointSchedule.amountFor(cumulativeBytes, price));
-            CheckpointEscrow.Voucher memory v =
-                CheckpointEscrow.Voucher(id, address(uint160(0x5EED00 + i % SEEDERS)), cumulativeBytes, amount);
+            ICheckpointEscrow.Voucher memory v =
+                ICheckpointEscrow.Voucher(id, address(uint160(0x5EED00 + i % SEEDERS)), cumulativeBytes, amount);
             try escrow.redeem(v, _sign(escrow, SESSION_PK, v)) {
                 if (amount > maxSigned[i % SEEDERS]) maxSigned[i % SEEDERS] = amount;
             } catch {}
@@ -186,11 +174,11 @@ contract CheckpointEscrowTest is EscrowFixture {
         uint256 b = _open(CONTENT_SIZE, 1 gwei, CheckpointSchedule.Mode.Exponential);
         uint256 amount = CheckpointSchedule.amountFor(cumulativeBytes, 1 gwei);
         vm.assume(amount > 0);
-        CheckpointEscrow.Voucher memory v = CheckpointEscrow.Voucher(a, address(0xBEEF), cumulativeBytes, amount);
+        ICheckpointEscrow.Voucher memory v = ICheckpointEscrow.Voucher(a, address(0xBEEF), cumulativeBytes, amount);
         bytes memory sig = _sign(escrow, SESSION_PK, v);
 
-        CheckpointEscrow.Voucher memory onB = CheckpointEscrow.Voucher(b, address(0xBEEF), cumulativeBytes, amount);
-        vm.expectRevert(abi.encodeWithSelector(CheckpointEscrow.InvalidVoucherSignature.selector, b));
+        ICheckpointEscrow.Voucher memory onB = ICheckpointEscrow.Voucher(b, address(0xBEEF), cumulativeBytes, amount);
+        vm.expectRevert(abi.encodeWithSelector(ICheckpointEscrow.InvalidVoucherSignature.selector, b));
         escrow.redeem(onB, sig);
 
         CheckpointEscrow twin = new CheckpointEscrow(address(this), market, CHALLENGE_WINDOW, IDLE_EXPIRY);
@@ -199,84 +187,19 @@ contract CheckpointEscrowTest is EscrowFixture {
         twin.open{value: CheckpointSchedule.amountFor(CONTENT_SIZE, 1 gwei)}(
             contentId, CONTENT_SIZE, 1 gwei, sessionKey, CheckpointSchedule.Mode.Exponential
         );
-        vm.expectRevert(abi.encodeWithSelector(CheckpointEscrow.InvalidVoucherSignature.selector, a));
+        vm.expectRevert(abi.encodeWithSelector(ICheckpointEscrow.InvalidVoucherSignature.selector, a));
         twin.redeem(v, sig);
 
         uint256 chainId = block.chainid;
         vm.chainId(otherChain);
-        vm.expectRevert(abi.encodeWithSelector(CheckpointEscrow.InvalidVoucherSignature.selector, a));
+        vm.expectRevert(abi.encodeWithSelector(ICheckpointEscrow.InvalidVoucherSignature.selector, a));
         escrow.redeem(v, sig);
         vm.chainId(chainId);
 
         escrow.redeem(v, sig);
         assertEq(address(0xBEEF).balance, amount, "redeemed once where it belongs");
-        vm.expectRevert(abi.encodeWithSelector(CheckpointEscrow.VoucherNotNewer.selector, amount, amount));
+        vm.expectRevert(abi.encodeWithSelector(ICheckpointEscrow.VoucherNotNewer.selector, amount, amount));
         escrow.redeem(v, sig);
-    }
-
-    /// @notice Checkpoints strictly increase, the last is the total, and each is a checkpoint by `isCheckpoint`.
-    function testFuzz_Schedule_MonotoneAndEndsAtTotal(uint256 total, bool upfront) public pure {
-        total = bound(total, 1, type(uint256).max);
-        CheckpointSchedule.Mode mode = upfront ? CheckpointSchedule.Mode.Upfront : CheckpointSchedule.Mode.Exponential;
-        uint256 count = CheckpointSchedule.checkpointCount(mode, total);
-        assertTrue(count >= 1, "at least one checkpoint");
-        if (upfront) assertEq(count, 1, "upfront has one checkpoint");
-        uint256 previous;
-        for (uint256 i; i < count; ++i) {
-            uint256 c = CheckpointSchedule.checkpointAt(mode, i, total);
-            assertTrue(c > previous, "strictly increasing");
-            assertTrue(CheckpointSchedule.isCheckpoint(mode, c, total), "listed checkpoints are checkpoints");
-            assertEq(CheckpointSchedule.nextCheckpoint(mode, previous, total), c, "next after the previous");
-            assertEq(CheckpointSchedule.nextCheckpoint(mode, c - 1, total), c, "next just below is this one");
-            previous = c;
-        }
-        assertEq(previous, total, "the last checkpoint is the total");
-        assertEq(CheckpointSchedule.nextCheckpoint(mode, total, total), total, "next at the end is the end");
-    }
-
-    /// @notice Exponential: the first checkpoint is FIRST_CHECKPOINT (or the total, if smaller), each interval is
-    /// twice the previous one, and only the last may be shorter (never longer than twice the previous).
-    function testFuzz_Schedule_DoublingIntervals(uint256 total) public pure {
-        total = bound(total, 1, type(uint256).max);
-        CheckpointSchedule.Mode mode = CheckpointSchedule.Mode.Exponential;
-        uint256 count = CheckpointSchedule.checkpointCount(mode, total);
-        uint256 first = CheckpointSchedule.checkpointAt(mode, 0, total);
-        assertEq(first, total < FIRST ? total : FIRST, "first checkpoint");
-        uint256 previousInterval = first;
-        for (uint256 i = 1; i < count; ++i) {
-            uint256 interval =
-                CheckpointSchedule.checkpointAt(mode, i, total) - CheckpointSchedule.checkpointAt(mode, i - 1, total);
-            if (i < count - 1) assertEq(interval, 2 * previousInterval, "interval doubles");
-            else assertLe(interval, 2 * previousInterval, "last interval at most double");
-            previousInterval = interval;
-        }
-    }
-
-    /// @notice `nextCheckpoint(served)` is the smallest checkpoint above `served`: no byte count in between is one.
-    function testFuzz_Schedule_NextIsSmallestAbove(uint256 total, uint256 served, uint256 probe, bool upfront)
-        public
-        pure
-    {
-        total = bound(total, 1, type(uint64).max);
-        served = bound(served, 0, total - 1);
-        CheckpointSchedule.Mode mode = upfront ? CheckpointSchedule.Mode.Upfront : CheckpointSchedule.Mode.Exponential;
-        uint256 next = CheckpointSchedule.nextCheckpoint(mode, served, total);
-        assertTrue(next > served && next <= total, "above served, within total");
-        assertTrue(CheckpointSchedule.isCheckpoint(mode, next, total), "is a checkpoint");
-        if (next - served > 1) {
-            probe = bound(probe, served + 1, next - 1);
-            assertTrue(!CheckpointSchedule.isCheckpoint(mode, probe, total), "nothing in between");
-        }
-    }
-
-    /// @notice The price rounds down: the leecher never pays for a fraction of a wei, and a longer download never
-    /// costs less.
-    function testFuzz_AmountFor_FloorAndMonotone(uint64 a, uint64 b, uint96 price) public pure {
-        (uint256 lo, uint256 hi) = a < b ? (uint256(a), uint256(b)) : (uint256(b), uint256(a));
-        uint256 amount = CheckpointSchedule.amountFor(lo, price);
-        assertLe(amount * MIB, lo * price, "rounded down");
-        assertTrue(lo * price - amount * MIB < MIB, "by less than one wei");
-        assertLe(amount, CheckpointSchedule.amountFor(hi, price), "monotone");
     }
 
     /// @notice A session key is a plain key: a contract, even one that accepts the key's signatures now, is refused.
@@ -296,7 +219,7 @@ contract CheckpointEscrowTest is EscrowFixture {
         uint256 id = _open(CONTENT_SIZE, price, CheckpointSchedule.Mode.Exponential);
         cumulativeBytes = bound(cumulativeBytes, MIB, CONTENT_SIZE);
         uint256 amount = CheckpointSchedule.amountFor(cumulativeBytes, price);
-        CheckpointEscrow.Voucher memory v = CheckpointEscrow.Voucher(id, address(0xBEEF), cumulativeBytes, amount);
+        ICheckpointEscrow.Voucher memory v = ICheckpointEscrow.Voucher(id, address(0xBEEF), cumulativeBytes, amount);
         bytes memory served = _sign(escrow, SESSION_PK, v);
         TestRevocableSessionKey disowning = new TestRevocableSessionKey(sessionKey);
         disowning.revoke();
@@ -312,12 +235,12 @@ contract CheckpointEscrowTest is EscrowFixture {
         uint256 a = _open(CONTENT_SIZE, price, CheckpointSchedule.Mode.Exponential);
         uint256 b = _open(CONTENT_SIZE, price, CheckpointSchedule.Mode.Exponential);
         address seeder = address(0x5EED);
-        CheckpointEscrow.Voucher[] memory vouchers = new CheckpointEscrow.Voucher[](2);
+        ICheckpointEscrow.Voucher[] memory vouchers = new ICheckpointEscrow.Voucher[](2);
         bytes[] memory sigs = new bytes[](2);
         bytesA = bound(bytesA, MIB, CONTENT_SIZE);
         bytesB = bound(bytesB, MIB, CONTENT_SIZE);
-        vouchers[0] = CheckpointEscrow.Voucher(a, seeder, bytesA, CheckpointSchedule.amountFor(bytesA, price));
-        vouchers[1] = CheckpointEscrow.Voucher(b, seeder, bytesB, CheckpointSchedule.amountFor(bytesB, price));
+        vouchers[0] = ICheckpointEscrow.Voucher(a, seeder, bytesA, CheckpointSchedule.amountFor(bytesA, price));
+        vouchers[1] = ICheckpointEscrow.Voucher(b, seeder, bytesB, CheckpointSchedule.amountFor(bytesB, price));
         sigs[0] = _sign(escrow, SESSION_PK, vouchers[0]);
         sigs[1] = _sign(escrow, SESSION_PK, vouchers[1]);
         vm.startPrank(leecher);

@@ -7,6 +7,7 @@ import {LicenseMarket} from "../contracts/LicenseMarket.sol";
 import {CurveKind} from "../contracts/libraries/BondingCurve.sol";
 import {RebatePoolStub} from "../contracts/test/RebatePoolStub.sol";
 import {Registration} from "./helpers/Registration.sol";
+import {ILicenseMarket} from "../contracts/interfaces/ILicenseMarket.sol";
 
 /// @notice Drives the market with random registrations, purchases (with overpayment and gifts), withdrawals,
 /// transfers, fee changes and pauses, among a fixed set of actors, and keeps ghost totals of every wei.
@@ -52,7 +53,7 @@ contract LicenseMarketHandler {
         bool exponential = seed % 2 == 1;
         Registration.commitAndRegister(
             market,
-            LicenseMarket.ContentParams({
+            ILicenseMarket.ContentParams({
                 infohash: keccak256(abi.encode(seed, market.contentCount())),
                 size: uint64(seed >> 8) | 1,
                 payout: _actors[(seed >> 1) % ACTORS],
@@ -100,7 +101,7 @@ contract LicenseMarketHandler {
     }
 
     function _checkPriceRose(uint256 id, uint256 before) private {
-        LicenseMarket.Content memory c = market.content(id);
+        ILicenseMarket.Content memory c = market.content(id);
         if (c.maxSupply != 0 && c.supply == c.maxSupply) return; // sold out: no next price
         try market.nextPrice(id) returns (uint256 next) {
             if (next < before) priceDecreased = true;
@@ -189,7 +190,7 @@ contract LicenseMarketInvariants is Test {
     /// hardhat-config: default.invariant.depth = 40
     function invariant_SupplyEqualsMintedWithinMaxSupply() public view {
         for (uint256 id = 1; id <= market.contentCount(); ++id) {
-            LicenseMarket.Content memory c = market.content(id);
+            ILicenseMarket.Content memory c = market.content(id);
             uint256 held;
             for (uint256 i; i < handler.actorCount(); ++i) {
                 held += market.balanceOf(handler.actor(i), id);

@@ -4,11 +4,13 @@ pragma solidity ^0.8.28;
 import {Test} from "./utils/Test.sol";
 import {vm} from "./utils/Vm.sol";
 import {LicenseMarket} from "../contracts/LicenseMarket.sol";
-import {BondingCurve, CurveKind} from "../contracts/libraries/BondingCurve.sol";
+import {CurveKind} from "../contracts/libraries/BondingCurve.sol";
 import {RebatePoolStub} from "../contracts/test/RebatePoolStub.sol";
 import {Registration} from "./helpers/Registration.sol";
+import {ILicenseMarket} from "../contracts/interfaces/ILicenseMarket.sol";
 
-/// @notice Fuzz tests of the LicenseMarket's pricing, fees and payment handling.
+/// @notice Fuzz tests of the LicenseMarket's pricing, fees and payment handling (the curves alone:
+/// test/libraries/BondingCurve.t.sol).
 contract LicenseMarketTest is Test {
     uint16 internal constant NETWORK_FEE_BPS = 700;
     uint256 internal constant MAX_QUANTITY = 64;
@@ -26,62 +28,6 @@ contract LicenseMarketTest is Test {
     }
 
     // ------------------------------------------------------------------ curve math
-
-    /// @dev The closed form against the sum of single-license prices: exact for linear curves; for exponential
-    /// curves at most `quantity - 1` wei above it (one floor for the batch against one per license). Also: the
-    /// price of the next license never decreases, and `costAndNextPrice` agrees with `cost`.
-    function testFuzz_Quote_EqualsSumOfSinglePurchasesBound(
-        bool exponential,
-        uint128 base,
-        uint128 growth,
-        uint64 supply,
-        uint256 quantity
-    ) public pure {
-        quantity = bound(quantity, 1, MAX_QUANTITY);
-        CurveKind curve = exponential ? CurveKind.Exponential : CurveKind.Linear;
-        if (exponential) {
-            growth = uint128(bound(growth, 0, 10_000));
-            base = uint128(bound(base, 0, type(uint64).max));
-            // Keeps r^(supply + quantity) well inside uint256 (about 2^150 at most) for every growth rate.
-            supply = uint64(bound(supply, 0, 1_000_000 / (uint256(growth) + 1)));
-        }
-
-        uint256 closed = BondingCurve.cost(curve, base, growth, supply, quantity);
-        uint256 stepwise;
-        uint256 previous;
-        for (uint256 i; i < quantity; ++i) {
-            uint256 price = BondingCurve.cost(curve, base, growth, supply + i, 1);
-            assertGe(price, previous, "price decreased along the curve");
-            previous = price;
-            stepwise += price;
-        }
-        if (exponential) {
-            assertGe(closed, stepwise, "closed form below the single prices");
-            assertLe(closed - stepwise, quantity - 1, "closed form more than q - 1 wei above the single prices");
-        } else {
-            assertEq(closed, stepwise, "linear closed form differs from the sum");
-        }
-
-        (uint256 total, uint256 next) = BondingCurve.costAndNextPrice(curve, base, growth, supply, quantity);
-        assertEq(total, closed, "costAndNextPrice cost");
-        assertEq(next, BondingCurve.cost(curve, base, growth, supply + quantity, 1), "costAndNextPrice next");
-        assertGe(next, previous, "next price below the last one bought");
-    }
-
-    /// @dev rpow agrees with naive repeated multiplication up to rounding: every floor loses under one wei of a
-    /// value of at least WAD, so each path is off by under (its products) x (result / WAD) wei.
-    function testFuzz_Rpow_NearRepeatedMultiplication(uint256 growthBps, uint256 n) public pure {
-        growthBps = bound(growthBps, 1, 10_000);
-        n = bound(n, 0, 100);
-        uint256 ratio = BondingCurve.WAD + growthBps * BondingCurve.WAD_PER_BPS;
-        uint256 naive = BondingCurve.WAD;
-        for (uint256 i; i < n; ++i) {
-            naive = naive * ratio / BondingCurve.WAD;
-        }
-        uint256 fast = BondingCurve.rpow(ratio, n);
-        uint256 diff = fast > naive ? fast - naive : naive - fast;
-        assertLe(diff, 3 * n * (naive / BondingCurve.WAD + 1), "rpow drifted from repeated multiplication");
-    }
 
     // ------------------------------------------------------------------ buying
 
@@ -120,7 +66,7 @@ contract LicenseMarketTest is Test {
 
         vm.deal(BUYER, total);
         vm.prank(BUYER);
-        vm.expectRevert(abi.encodeWithSelector(LicenseMarket.SlippageExceeded.selector, total, maxTotal));
+        vm.expectRevert(abi.encodeWithSelector(ILicenseMarket.SlippageExceeded.selector, total, maxTotal));
         market.buy{value: total}(id, quantity, BUYER, maxTotal);
     }
 
@@ -132,7 +78,7 @@ contract LicenseMarketTest is Test {
 
         vm.deal(BUYER, paid);
         vm.prank(BUYER);
-        vm.expectRevert(abi.encodeWithSelector(LicenseMarket.InsufficientPayment.selector, total, paid));
+        vm.expectRevert(abi.encodeWithSelector(ILicenseMarket.InsufficientPayment.selector, total, paid));
         market.buy{value: paid}(id, quantity, BUYER, total);
     }
 
@@ -145,7 +91,7 @@ contract LicenseMarketTest is Test {
         uint256 remaining = maxSupply - first;
         if (second > remaining) {
             vm.expectRevert(
-                abi.encodeWithSelector(LicenseMarket.MaxSupplyExceeded.selector, id, second, remaining)
+                abi.encodeWithSelector(ILicenseMarket.MaxSupplyExceeded.selector, id, second, remaining)
             );
             market.quote(id, second);
         } else {
@@ -189,23 +135,23 @@ contract LicenseMarketTest is Test {
 
     function testFuzz_SetNetworkFee_RevertsAboveCap(uint16 networkFeeBps) public {
         networkFeeBps = uint16(bound(networkFeeBps, uint256(market.MAX_NETWORK_FEE_BPS()) + 1, type(uint16).max));
-        vm.expectRevert(abi.encodeWithSelector(LicenseMarket.NetworkFeeTooHigh.selector, networkFeeBps, 1_000));
+        vm.expectRevert(abi.encodeWithSelector(ILicenseMarket.NetworkFeeTooHigh.selector, networkFeeBps, 1_000));
         market.setNetworkFee(networkFeeBps);
     }
 
     function testFuzz_RegisterContent_RevertsAboveBountyCap(uint16 bountyFeeBps) public {
         bountyFeeBps = uint16(bound(bountyFeeBps, uint256(market.MAX_BOUNTY_FEE_BPS()) + 1, type(uint16).max));
-        LicenseMarket.ContentParams memory p = _params(false, 1 ether, 0, 0);
+        ILicenseMarket.ContentParams memory p = _params(false, 1 ether, 0, 0);
         p.bountyFeeBps = bountyFeeBps;
-        vm.expectRevert(abi.encodeWithSelector(LicenseMarket.BountyFeeTooHigh.selector, bountyFeeBps, 2_000));
+        vm.expectRevert(abi.encodeWithSelector(ILicenseMarket.BountyFeeTooHigh.selector, bountyFeeBps, 2_000));
         market.registerContent(p, Registration.SALT);
     }
 
     function testFuzz_RegisterContent_RevertsAboveGrowthCap(uint128 growth) public {
         growth = uint128(bound(growth, uint256(market.MAX_GROWTH_BPS()) + 1, type(uint128).max));
-        LicenseMarket.ContentParams memory p = _params(true, 1 ether, 0, 0);
+        ILicenseMarket.ContentParams memory p = _params(true, 1 ether, 0, 0);
         p.growth = growth;
-        vm.expectRevert(abi.encodeWithSelector(LicenseMarket.GrowthTooHigh.selector, growth, 10_000));
+        vm.expectRevert(abi.encodeWithSelector(ILicenseMarket.GrowthTooHigh.selector, growth, 10_000));
         market.registerContent(p, Registration.SALT);
     }
 
@@ -219,15 +165,15 @@ contract LicenseMarketTest is Test {
     {
         vm.assume(copier != address(this));
         wait = bound(wait, MIN_COMMITMENT_AGE, market.MAX_COMMITMENT_AGE());
-        LicenseMarket.ContentParams memory p = _params(false, 1 ether, 0, 0);
+        ILicenseMarket.ContentParams memory p = _params(false, 1 ether, 0, 0);
         market.commit(market.makeCommitment(p.infohash, address(this), salt));
         vm.warp(block.timestamp + wait);
 
-        LicenseMarket.ContentParams memory copied = _params(false, 1 ether, 0, 0);
+        ILicenseMarket.ContentParams memory copied = _params(false, 1 ether, 0, 0);
         copied.infohash = p.infohash;
         copied.payout = copier == address(0) ? address(1) : copier;
         bytes32 copierCommitment = market.makeCommitment(p.infohash, copier, salt);
-        vm.expectRevert(abi.encodeWithSelector(LicenseMarket.CommitmentNotFound.selector, copierCommitment));
+        vm.expectRevert(abi.encodeWithSelector(ILicenseMarket.CommitmentNotFound.selector, copierCommitment));
         vm.prank(copier);
         market.registerContent(copied, salt);
 
@@ -240,7 +186,7 @@ contract LicenseMarketTest is Test {
     function testFuzz_RegisterContent_AcceptedOnlyWithinTheCommitmentWindow(uint256 elapsed) public {
         uint256 maxAge = market.MAX_COMMITMENT_AGE();
         elapsed = bound(elapsed, 0, 2 * maxAge);
-        LicenseMarket.ContentParams memory p = _params(false, 1 ether, 0, 0);
+        ILicenseMarket.ContentParams memory p = _params(false, 1 ether, 0, 0);
         bytes32 commitment = market.makeCommitment(p.infohash, address(this), Registration.SALT);
         uint256 committedAt = block.timestamp;
         market.commit(commitment);
@@ -248,12 +194,12 @@ contract LicenseMarketTest is Test {
         if (elapsed < MIN_COMMITMENT_AGE) {
             vm.expectRevert(
                 abi.encodeWithSelector(
-                    LicenseMarket.CommitmentTooNew.selector, commitment, committedAt + MIN_COMMITMENT_AGE
+                    ILicenseMarket.CommitmentTooNew.selector, commitment, committedAt + MIN_COMMITMENT_AGE
                 )
             );
         } else if (elapsed > maxAge) {
             vm.expectRevert(
-                abi.encodeWithSelector(LicenseMarket.CommitmentExpired.selector, commitment, committedAt + maxAge)
+                abi.encodeWithSelector(ILicenseMarket.CommitmentExpired.selector, commitment, committedAt + maxAge)
             );
         }
         market.registerContent(p, Registration.SALT);
@@ -264,9 +210,9 @@ contract LicenseMarketTest is Test {
     }
 
     function test_RegisterContent_RevertsCommitmentNotFound() public {
-        LicenseMarket.ContentParams memory p = _params(false, 1 ether, 0, 0);
+        ILicenseMarket.ContentParams memory p = _params(false, 1 ether, 0, 0);
         bytes32 commitment = market.makeCommitment(p.infohash, address(this), Registration.SALT);
-        vm.expectRevert(abi.encodeWithSelector(LicenseMarket.CommitmentNotFound.selector, commitment));
+        vm.expectRevert(abi.encodeWithSelector(ILicenseMarket.CommitmentNotFound.selector, commitment));
         market.registerContent(p, Registration.SALT);
 
         // Another salt than the committed one is another commitment.
@@ -275,7 +221,7 @@ contract LicenseMarketTest is Test {
         bytes32 otherSalt = keccak256("other salt");
         vm.expectRevert(
             abi.encodeWithSelector(
-                LicenseMarket.CommitmentNotFound.selector, market.makeCommitment(p.infohash, address(this), otherSalt)
+                ILicenseMarket.CommitmentNotFound.selector, market.makeCommitment(p.infohash, address(this), otherSalt)
             )
         );
         market.registerContent(p, otherSalt);
@@ -287,7 +233,7 @@ contract LicenseMarketTest is Test {
         market.commit(commitment);
         uint256 expiresAt = committedAt + market.MAX_COMMITMENT_AGE();
         vm.warp(expiresAt);
-        vm.expectRevert(abi.encodeWithSelector(LicenseMarket.CommitmentPending.selector, commitment, expiresAt));
+        vm.expectRevert(abi.encodeWithSelector(ILicenseMarket.CommitmentPending.selector, commitment, expiresAt));
         market.commit(commitment);
         vm.warp(expiresAt + 1);
         market.commit(commitment);
@@ -298,7 +244,7 @@ contract LicenseMarketTest is Test {
         uint256 floor = market.MIN_COMMITMENT_AGE_FLOOR();
         uint256 ceiling = market.MIN_COMMITMENT_AGE_CEILING();
         vm.assume(age < floor || age > ceiling);
-        vm.expectRevert(abi.encodeWithSelector(LicenseMarket.CommitmentAgeOutOfBounds.selector, age, floor, ceiling));
+        vm.expectRevert(abi.encodeWithSelector(ILicenseMarket.CommitmentAgeOutOfBounds.selector, age, floor, ceiling));
         new LicenseMarket(address(this), pool, NETWORK_FEE_BPS, "", age);
     }
 
@@ -308,9 +254,9 @@ contract LicenseMarketTest is Test {
 
     function _params(bool exponential, uint256 base, uint16 bountyFeeBps, uint64 maxSupply)
         internal
-        returns (LicenseMarket.ContentParams memory)
+        returns (ILicenseMarket.ContentParams memory)
     {
-        return LicenseMarket.ContentParams({
+        return ILicenseMarket.ContentParams({
             infohash: keccak256(abi.encode("content", ++_nonce)),
             size: 1 << 20,
             payout: PAYOUT,
@@ -351,7 +297,7 @@ contract LicenseMarketTest is Test {
         assertEq(market.proceeds(PAYOUT), 0, "owed after the withdrawal");
         assertEq(address(market).balance, 0, "the market kept wei");
         vm.prank(PAYOUT);
-        vm.expectRevert(LicenseMarket.NothingToWithdraw.selector);
+        vm.expectRevert(ILicenseMarket.NothingToWithdraw.selector);
         market.withdrawProceeds();
     }
 }

@@ -8,6 +8,7 @@ import {RebatePool} from "../contracts/RebatePool.sol";
 import {LicenseMarket} from "../contracts/LicenseMarket.sol";
 import {CurveKind} from "../contracts/libraries/BondingCurve.sol";
 import {Registration} from "./helpers/Registration.sol";
+import {ILicenseMarket} from "../contracts/interfaces/ILicenseMarket.sol";
 
 /// @notice The self-dealing drain of issue 12, replayed through the real market and pool: an attacker that publishes
 /// its own 1-byte content, buys licenses of it with borrowed capital, takes the curve price back as proceeds and
@@ -165,7 +166,7 @@ contract RebatePoolAttacksTest is Test, RebatePoolFixture {
     /// @dev Registration is open to anyone: the attacker (pranked by the caller) commits to its own content, which
     /// needs no capital and can be done beforehand, then reveals it; the loan is needed only from the purchase on.
     function _registerAsAttacker(uint64 size, uint128 basePrice, uint16 bountyFeeBps) private returns (uint256) {
-        LicenseMarket.ContentParams memory content = LicenseMarket.ContentParams({
+        ILicenseMarket.ContentParams memory content = ILicenseMarket.ContentParams({
             infohash: keccak256(abi.encode("adversary", market.contentCount() + 1)),
             size: size,
             payout: ATTACKER,

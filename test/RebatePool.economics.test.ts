@@ -25,8 +25,8 @@ import {
   newSessionKey,
   registerContent,
   type Pool,
+  deployPoolAndMarket,
 } from "./helpers/rebate.ts";
-import { MIN_COMMITMENT_AGE } from "./helpers/registration.ts";
 
 const { viem, networkHelpers } = await network.create();
 const { time } = networkHelpers;
@@ -67,13 +67,7 @@ async function logs<const TName extends "EpochShareClaimed" | "Claimed">(pool: P
 async function run(cell: Cell, attack: boolean): Promise<Outcome> {
   const [owner, publisher, honestBuyer, honestSeeder, attacker] = await viem.getWalletClients();
   const chainId = await (await viem.getPublicClient()).getChainId();
-  const pool = await viem.deployContract("RebatePool", [
-    owner.account.address,
-    Number(EPOCH_DURATION),
-    Number(ALLOWANCE_EXPIRY),
-  ]);
-  const market = await viem.deployContract("LicenseMarket", [owner.account.address, pool.address, cell.networkFeeBps, "", MIN_COMMITMENT_AGE]);
-  await pool.write.bindLicenseMarket([market.address]);
+  const { pool, market } = await deployPoolAndMarket(viem, owner.account.address, { networkFeeBps: cell.networkFeeBps });
   const domain = { chainId, pool: pool.address };
   const expiry = BigInt(await time.latest()) + 400n * DAY;
   const honestId = await registerContent(market, publisher, { size: SIZE, basePrice: PRICE, bountyFeeBps: cell.bountyFeeBps });

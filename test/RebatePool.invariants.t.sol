@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {Test} from "./utils/Test.sol";
 import {vm} from "./utils/Vm.sol";
 import {RebatePoolFixture} from "./helpers/RebatePoolFixture.sol";
 import {RebatePool} from "../contracts/RebatePool.sol";
 import {TestERC1271Wallet} from "../contracts/test/TestERC1271Wallet.sol";
+import {IRebatePool} from "../contracts/interfaces/IRebatePool.sol";
+import {HandlerInvariants} from "./utils/HandlerInvariants.sol";
 
 /// @notice Drives the pool the way the network does: buys through the real market, signed receipts from several
 /// leechers to several seeders, time passing, sweeps, claims and settlements. One content is free and as large as the
@@ -85,7 +86,7 @@ contract RebatePoolHandler is RebatePoolFixture {
 
     /// @dev A receipt the pool accepted, kept so that it can be replayed.
     struct Accepted {
-        RebatePool.SignedReceipt receipt;
+        IRebatePool.SignedReceipt receipt;
         address seeder;
     }
 
@@ -130,7 +131,7 @@ contract RebatePoolHandler is RebatePoolFixture {
         uint256 contentId = contentIds[contentSeed % CONTENTS];
         uint64 size = sizes[contentSeed % CONTENTS];
         uint256 count = 1 + countSeed % MAX_BATCH;
-        RebatePool.SignedReceipt[] memory batch = new RebatePool.SignedReceipt[](count);
+        IRebatePool.SignedReceipt[] memory batch = new IRebatePool.SignedReceipt[](count);
         uint256 n;
         for (uint256 i; i < count; ++i) {
             uint256 pk = leecherKeys[(leecherSeed + i) % LEECHERS];
@@ -163,13 +164,13 @@ contract RebatePoolHandler is RebatePoolFixture {
     function replay(uint256 pick, uint256 bytesSeed, bool resign, bool behindNewer) external {
         if (_accepted.length == 0) return;
         Accepted storage a = _accepted[pick % _accepted.length];
-        RebatePool.SignedReceipt memory r = a.receipt;
+        IRebatePool.SignedReceipt memory r = a.receipt;
         address seeder = a.seeder;
         uint256 pk = _leecherPk[r.leecher];
         uint256 credited = pool.credited(r.leecher, seeder, r.contentId);
         uint64 expiry = uint64(block.timestamp + 1 days);
         if (resign) r = _signedReceipt(pk, pk + 1, seeder, r.contentId, bytesSeed % (credited + 1), expiry);
-        RebatePool.SignedReceipt[] memory batch = new RebatePool.SignedReceipt[](behindNewer ? 2 : 1);
+        IRebatePool.SignedReceipt[] memory batch = new IRebatePool.SignedReceipt[](behindNewer ? 2 : 1);
         batch[0] = r;
         if (behindNewer) {
             // A newer receipt after it, as a front-run batch has: the replay is skipped, the newer one credited.
@@ -213,7 +214,7 @@ contract RebatePoolHandler is RebatePoolFixture {
         totalReceived += networkFee + bountyFee;
         totalNetworkFees += networkFee;
 
-        RebatePool.SignedReceipt[] memory batch = new RebatePool.SignedReceipt[](1);
+        IRebatePool.SignedReceipt[] memory batch = new IRebatePool.SignedReceipt[](1);
         batch[0] = _signedReceipt(ADVERSARY_PK, ADVERSARY_PK + 1, ADVERSARY_SEEDER, contentId, size, expiryOfDay());
         // The wallet accepts its signer's signature through ERC-1271; the receipt names the wallet as the leecher.
         batch[0].leecher = buyer;
@@ -386,7 +387,7 @@ contract RebatePoolHandler is RebatePoolFixture {
 
     /// @dev Submits `batch` for `seeder`, measuring on each license what it paid and what weight it gave; returns the
     /// batch's weight.
-    function _submitMeasured(address seeder, RebatePool.SignedReceipt[] memory batch)
+    function _submitMeasured(address seeder, IRebatePool.SignedReceipt[] memory batch)
         internal
         returns (uint256 batchWeight)
     {
@@ -416,7 +417,7 @@ contract RebatePoolHandler is RebatePoolFixture {
         earnedIn[epoch] += batchWeight;
     }
 
-    function _remember(address seeder, RebatePool.SignedReceipt[] memory batch) internal {
+    function _remember(address seeder, IRebatePool.SignedReceipt[] memory batch) internal {
         for (uint256 i; i < batch.length; ++i) {
             _accepted.push(Accepted(batch[i], seeder));
         }
@@ -468,27 +469,13 @@ contract RebatePoolHandler is RebatePoolFixture {
 
 /// @notice Invariants of the rebate pool under the handler's random sequences.
 /// forge-config: default.invariant.depth = 40
-contract RebatePoolInvariantsTest is Test {
+contract RebatePoolInvariantsTest is HandlerInvariants {
     RebatePoolHandler internal handler;
     RebatePool internal pool;
 
     function setUp() public {
         handler = new RebatePoolHandler();
         pool = handler.poolContract();
-    }
-
-    /// @dev As forge-std's StdInvariant: the fuzzer calls only these contracts and selectors.
-    struct FuzzSelector {
-        address addr;
-        bytes4[] selectors;
-    }
-
-    function targetContracts() public view returns (address[] memory targets) {
-        targets = new address[](1);
-        targets[0] = address(handler);
-    }
-
-    function targetSelectors() public view returns (FuzzSelector[] memory targets) {
         bytes4[] memory selectors = new bytes4[](8);
         selectors[0] = RebatePoolHandler.buy.selector;
         selectors[1] = RebatePoolHandler.submit.selector;
@@ -498,8 +485,7 @@ contract RebatePoolInvariantsTest is Test {
         selectors[5] = RebatePoolHandler.settle.selector;
         selectors[6] = RebatePoolHandler.replay.selector;
         selectors[7] = RebatePoolHandler.selfDeal.selector;
-        targets = new FuzzSelector[](1);
-        targets[0] = FuzzSelector({addr: address(handler), selectors: selectors});
+        _targetHandler(address(handler), selectors);
     }
 
     /// @dev Solvent: the pool holds at least everything it owes.

@@ -5,10 +5,10 @@ import {Test} from "./utils/Test.sol";
 import {vm} from "./utils/Vm.sol";
 import {RebatePoolFixture} from "./helpers/RebatePoolFixture.sol";
 import {RebatePool} from "../contracts/RebatePool.sol";
-import {RebateMath} from "../contracts/libraries/RebateMath.sol";
+import {IRebatePool} from "../contracts/interfaces/IRebatePool.sol";
 
-/// @notice Fuzz tests of the payout rule and the capped epoch share: through the real market and signed receipts, and
-/// on RebateMath alone.
+/// @notice Fuzz tests of the payout rule and the capped epoch share, through the real market and signed receipts (the
+/// rules alone: test/libraries/RebateMath.t.sol).
 contract RebatePoolTest is Test, RebatePoolFixture {
     uint256 private constant LEECHER_PK = 0xA11CE;
     uint256 private constant SESSION_PK = 0x5E55;
@@ -150,12 +150,12 @@ contract RebatePoolTest is Test, RebatePoolFixture {
         uint64 newerSeed
     ) public {
         uint64 size = uint64(bound(sizeSeed, 2, type(uint64).max));
-        RebatePool.SignedReceipt memory r = _licensedReceipt(size, bound(firstSeed, 1, size - 1));
+        IRebatePool.SignedReceipt memory r = _licensedReceipt(size, bound(firstSeed, 1, size - 1));
         uint256 first = r.cumulativeBytes;
-        RebatePool.SignedReceipt memory stale = _signedReceipt(
+        IRebatePool.SignedReceipt memory stale = _signedReceipt(
             LEECHER_PK, SESSION_PK, RECEIPT_SEEDER, r.contentId, bound(notNewerSeed, 0, first), expiry
         );
-        RebatePool.SignedReceipt[] memory twice = new RebatePool.SignedReceipt[](2);
+        IRebatePool.SignedReceipt[] memory twice = new IRebatePool.SignedReceipt[](2);
         twice[0] = _signedReceipt(
             LEECHER_PK, SESSION_PK, RECEIPT_SEEDER, r.contentId, bound(newerSeed, first + 1, size), expiry
         );
@@ -194,11 +194,11 @@ contract RebatePoolTest is Test, RebatePoolFixture {
     {
         vm.assume(otherChain != block.chainid && otherChain != 0);
         uint64 size = uint64(bound(sizeSeed, 1, type(uint64).max));
-        RebatePool.SignedReceipt memory r = _licensedReceipt(size, bound(bytesSeed, 1, size));
+        IRebatePool.SignedReceipt memory r = _licensedReceipt(size, bound(bytesSeed, 1, size));
 
         // Another deployment of the pool: its delegation is refused here, and so is its receipt with ours.
         RebatePool twin = new RebatePool(address(this), EPOCH_DURATION, ALLOWANCE_EXPIRY);
-        RebatePool.SignedReceipt memory forTwin =
+        IRebatePool.SignedReceipt memory forTwin =
             _signedReceipt(twin, LEECHER_PK, SESSION_PK, RECEIPT_SEEDER, r.contentId, r.cumulativeBytes, expiry);
         vm.expectRevert(_invalidDelegation());
         _submit(RECEIPT_SEEDER, forTwin);
@@ -209,7 +209,7 @@ contract RebatePoolTest is Test, RebatePoolFixture {
         // Another chain, same pool: what was signed here is refused there, delegation and receipt alike.
         uint256 chainId = block.chainid;
         vm.chainId(otherChain);
-        RebatePool.SignedReceipt memory onOtherChain =
+        IRebatePool.SignedReceipt memory onOtherChain =
             _signedReceipt(LEECHER_PK, SESSION_PK, RECEIPT_SEEDER, r.contentId, r.cumulativeBytes, expiry);
         vm.expectRevert(_invalidDelegation());
         _submit(RECEIPT_SEEDER, r);
@@ -225,10 +225,10 @@ contract RebatePoolTest is Test, RebatePoolFixture {
     /// leecher's wallet signed, for the seeder the receipt names; the same receipt, properly signed, is accepted once.
     function testFuzz_SubmitReceipts_BoundToDelegatedSessionWalletAndSeeder(uint64 sizeSeed, uint64 bytesSeed) public {
         uint64 size = uint64(bound(sizeSeed, 1, type(uint64).max));
-        RebatePool.SignedReceipt memory r = _licensedReceipt(size, bound(bytesSeed, 1, size));
+        IRebatePool.SignedReceipt memory r = _licensedReceipt(size, bound(bytesSeed, 1, size));
 
         // Another session: a key the wallet did not delegate signs, presented with the delegation of the one it did.
-        RebatePool.SignedReceipt memory otherSession =
+        IRebatePool.SignedReceipt memory otherSession =
             _signedReceipt(LEECHER_PK, SESSION_PK, RECEIPT_SEEDER, r.contentId, r.cumulativeBytes, expiry);
         otherSession.receiptSig =
             _sign(STRANGER_PK, pool.hashReceipt(r.leecher, RECEIPT_SEEDER, r.contentId, r.cumulativeBytes));
@@ -236,7 +236,7 @@ contract RebatePoolTest is Test, RebatePoolFixture {
         _submit(RECEIPT_SEEDER, otherSession);
 
         // A delegation signed by another wallet than the leecher's.
-        RebatePool.SignedReceipt memory otherWallet =
+        IRebatePool.SignedReceipt memory otherWallet =
             _signedReceipt(LEECHER_PK, SESSION_PK, RECEIPT_SEEDER, r.contentId, r.cumulativeBytes, expiry);
         otherWallet.delegationSig = _sign(STRANGER_PK, pool.hashDelegation(r.leecher, r.sessionKey, expiry));
         vm.expectRevert(_invalidDelegation());
@@ -251,14 +251,14 @@ contract RebatePoolTest is Test, RebatePoolFixture {
 
     /// @dev Registers a content of `size` bytes, licenses the leecher and returns its receipt of `cumulativeBytes` for
     /// RECEIPT_SEEDER.
-    function _licensedReceipt(uint64 size, uint256 cumulativeBytes) private returns (RebatePool.SignedReceipt memory) {
+    function _licensedReceipt(uint64 size, uint256 cumulativeBytes) private returns (IRebatePool.SignedReceipt memory) {
         uint256 contentId = _register(size, HONEST_PRICE, false);
         _buy(contentId, leecher, 1);
         return _signedReceipt(LEECHER_PK, SESSION_PK, RECEIPT_SEEDER, contentId, cumulativeBytes, expiry);
     }
 
     /// @dev What a receipt of the leecher for RECEIPT_SEEDER has moved so far, in epoch 0.
-    function _creditOf(RebatePool.SignedReceipt memory r) private view returns (Credit memory c) {
+    function _creditOf(IRebatePool.SignedReceipt memory r) private view returns (Credit memory c) {
         (c.remaining, c.licenseBytes,) = pool.allowance(r.leecher, r.contentId);
         c.balance = pool.balances(RECEIPT_SEEDER);
         (, c.epochEarned,) = pool.epochInfo(0);
@@ -266,7 +266,7 @@ contract RebatePoolTest is Test, RebatePoolFixture {
     }
 
     /// @dev `r` is credited to RECEIPT_SEEDER, then refused as not newer.
-    function _acceptOnce(RebatePool.SignedReceipt memory r) private {
+    function _acceptOnce(IRebatePool.SignedReceipt memory r) private {
         _submit(RECEIPT_SEEDER, r);
         assertEq(pool.credited(r.leecher, RECEIPT_SEEDER, r.contentId), r.cumulativeBytes, "accepted where it belongs");
         uint256 balance = pool.balances(RECEIPT_SEEDER);
@@ -276,17 +276,17 @@ contract RebatePoolTest is Test, RebatePoolFixture {
     }
 
     /// @dev The next call skips `r` for RECEIPT_SEEDER, which was credited `alreadyCredited`.
-    function _expectSkipped(RebatePool.SignedReceipt memory r, uint256 alreadyCredited) private {
+    function _expectSkipped(IRebatePool.SignedReceipt memory r, uint256 alreadyCredited) private {
         vm.expectEmit();
-        emit RebatePool.ReceiptSkipped(r.leecher, RECEIPT_SEEDER, r.contentId, r.cumulativeBytes, alreadyCredited);
+        emit IRebatePool.ReceiptSkipped(r.leecher, RECEIPT_SEEDER, r.contentId, r.cumulativeBytes, alreadyCredited);
     }
 
     function _invalidDelegation() private view returns (bytes memory) {
-        return abi.encodeWithSelector(RebatePool.InvalidDelegationSignature.selector, leecher, vm.addr(SESSION_PK));
+        return abi.encodeWithSelector(IRebatePool.InvalidDelegationSignature.selector, leecher, vm.addr(SESSION_PK));
     }
 
     function _invalidReceipt() private view returns (bytes memory) {
-        return abi.encodeWithSelector(RebatePool.InvalidReceiptSignature.selector, leecher, vm.addr(SESSION_PK));
+        return abi.encodeWithSelector(IRebatePool.InvalidReceiptSignature.selector, leecher, vm.addr(SESSION_PK));
     }
 
     /// @dev A self-dealer buys licenses of a content of any price (0 included) and size (up to 2^64-1), credits each
@@ -321,80 +321,6 @@ contract RebatePoolTest is Test, RebatePoolFixture {
         assertLe(recovered, d.fees, "recovers at most its fees");
         assertLe(recovered + d.proceeds, d.paid, "even the publisher, paid the curve price, nets at most 0");
         if (price == 0) assertEq(recovered, 0, "free content wins nothing, whatever its size");
-    }
-
-    /// @dev One credit never pays more than what remains, never credits past the room, and the last byte pays the rest.
-    function testFuzz_CreditLicense_OneCredit(uint128 remaining, uint64 bytesCredited, uint64 size, uint256 newBytes)
-        public
-        pure
-    {
-        (uint64 credited, uint128 payout) = RebateMath.creditLicense(remaining, bytesCredited, size, newBytes);
-        uint256 room = size > bytesCredited ? size - bytesCredited : 0;
-        assertLe(credited, room, "credited <= room");
-        assertLe(credited, newBytes, "credited <= new bytes");
-        assertEq(credited, newBytes < room ? newBytes : room, "credited = min(new bytes, room)");
-        assertLe(payout, remaining, "payout <= remaining");
-        uint256 expected = credited == 0 ? 0 : uint256(remaining) * credited / room;
-        assertEq(payout, expected, "payout = remaining x credited / room");
-        if (credited == room && room != 0) assertEq(payout, remaining, "the last byte pays the rest");
-    }
-
-    /// @dev A sequence of credits against a fixed allowance pays out at most the allowance, exactly it at full size.
-    function testFuzz_CreditLicense_SequencePaysAtMostAllowance(
-        uint128 allowance,
-        uint64 size,
-        uint64[STEPS] memory chunks
-    ) public pure {
-        size = uint64(bound(size, 1, type(uint64).max));
-        uint128 remaining = allowance;
-        uint64 bytesCredited;
-        uint256 paid;
-        for (uint256 i; i < STEPS; ++i) {
-            (uint64 credited, uint128 payout) = RebateMath.creditLicense(remaining, bytesCredited, size, chunks[i]);
-            remaining -= payout;
-            bytesCredited += credited;
-            paid += payout;
-            assertLe(bytesCredited, size, "credited <= size");
-            assertLe(paid, allowance, "paid <= allowance");
-        }
-        if (bytesCredited == size) assertEq(paid, allowance, "full size pays the allowance exactly");
-    }
-
-    /// @dev Pro-rata parts of an epoch pool by earnings never add up to more than the pool and leave less than one wei
-    /// per seeder; capped shares plus what rolls forward add up to exactly the same. The caps bind exactly when the
-    /// pool exceeds what the epoch earned, and then for every seeder alike: each gets what it earned.
-    function testFuzz_EpochShare_SharesNeverExceedPool(uint128 epochPool, uint64[SEEDERS] memory earned) public pure {
-        uint128 total = uint128(earned[0]) + earned[1] + earned[2];
-        uint256 proRata;
-        uint256 shares;
-        uint256 rolledForward;
-        for (uint256 i; i < SEEDERS; ++i) {
-            proRata += RebateMath.proRataShare(epochPool, earned[i], total);
-            (uint256 share, uint256 rolled) = RebateMath.epochShare(epochPool, earned[i], total);
-            shares += share;
-            rolledForward += rolled;
-            if (epochPool >= total) assertEq(share, earned[i], "pool >= epoch earnings: each share is what it earned");
-            else assertEq(rolled, 0, "pool < epoch earnings: no cap binds");
-        }
-        assertLe(proRata, epochPool, "pro-rata parts <= pool");
-        assertEq(shares + rolledForward, proRata, "shares + rolled forward = pro-rata parts");
-        if (total != 0) assertLe(epochPool - proRata, SEEDERS - 1, "dust < one wei per seeder");
-        else assertEq(proRata, 0, "nothing earned, no shares");
-    }
-
-    /// @dev A share is the pro-rata part by earnings, capped at what the seeder earned; the rest rolls forward.
-    function testFuzz_EpochShare_CappedAtEarned(uint128 epochPool, uint128 seederEarned, uint128 epochEarned)
-        public
-        pure
-    {
-        seederEarned = uint128(bound(seederEarned, 0, epochEarned));
-        (uint256 share, uint256 rolledForward) = RebateMath.epochShare(epochPool, seederEarned, epochEarned);
-        uint256 proRata = epochEarned == 0 ? 0 : uint256(epochPool) * seederEarned / epochEarned;
-        assertLe(share, seederEarned, "share <= earned");
-        assertLe(share, proRata, "share <= pro rata");
-        assertEq(share, proRata < seederEarned ? proRata : seederEarned, "share = min(pro rata, earned)");
-        assertEq(share + rolledForward, proRata, "share + rolled forward = pro rata");
-        if (seederEarned == 0) assertEq(share, 0, "bytes that earned nothing win nothing");
     }
 
     /// @dev A griefer credits, in the same epoch as an honest seeder, the whole size (up to 2^64-1) of a free content
@@ -480,7 +406,7 @@ contract RebatePoolTest is Test, RebatePoolFixture {
     {
         uint256 contentId = _register(size, price, false);
         uint256 proceedsBefore = market.proceeds(PUBLISHER);
-        RebatePool.SignedReceipt[] memory batch = new RebatePool.SignedReceipt[](licenses);
+        IRebatePool.SignedReceipt[] memory batch = new IRebatePool.SignedReceipt[](licenses);
         for (uint256 i; i < licenses; ++i) {
             uint256 pk = SELF_KEYS + i;
             (,,, uint256 total) = market.quote(contentId, 1);
@@ -539,7 +465,7 @@ contract RebatePoolTest is Test, RebatePoolFixture {
         (,, uint256 second, uint256 total) = market.quote(contentId, 1);
         vm.deal(address(this), total);
         vm.expectRevert(
-            abi.encodeWithSelector(RebatePool.AllowanceAboveMax.selector, leecher, contentId, maxAllowance + second)
+            abi.encodeWithSelector(IRebatePool.AllowanceAboveMax.selector, leecher, contentId, maxAllowance + second)
         );
         market.buy{value: total}(contentId, 1, leecher, total);
 
@@ -548,7 +474,7 @@ contract RebatePoolTest is Test, RebatePoolFixture {
         vm.deal(address(market), maxBudget + 1);
         vm.prank(address(market));
         vm.expectRevert(
-            abi.encodeWithSelector(RebatePool.WeightBudgetAboveMax.selector, other, contentId, maxBudget + 1)
+            abi.encodeWithSelector(IRebatePool.WeightBudgetAboveMax.selector, other, contentId, maxBudget + 1)
         );
         pool.fundLicense{value: maxBudget + 1}(other, contentId, maxBudget + 1);
 
@@ -571,7 +497,7 @@ contract RebatePoolTest is Test, RebatePoolFixture {
         assertEq(seen, fundedAt, "fundedAt is the time of the funding");
         if (elapsed < ALLOWANCE_EXPIRY) {
             vm.expectRevert(
-                abi.encodeWithSelector(RebatePool.NotExpired.selector, leecher, contentId, fundedAt + ALLOWANCE_EXPIRY)
+                abi.encodeWithSelector(IRebatePool.NotExpired.selector, leecher, contentId, fundedAt + ALLOWANCE_EXPIRY)
             );
             pool.sweep(leecher, contentId);
             vm.warp(fundedAt + ALLOWANCE_EXPIRY);
@@ -585,17 +511,9 @@ contract RebatePoolTest is Test, RebatePoolFixture {
     /// @dev An expiry the packed funding time could not measure is refused at deployment; the longest one is accepted.
     function test_Constructor_RevertsAllowanceExpiryAboveMax() public {
         uint256 max = pool.MAX_ALLOWANCE_EXPIRY();
-        vm.expectRevert(abi.encodeWithSelector(RebatePool.AllowanceExpiryTooLong.selector, uint32(max + 1), max));
+        vm.expectRevert(abi.encodeWithSelector(IRebatePool.AllowanceExpiryTooLong.selector, uint32(max + 1), max));
         new RebatePool(address(this), EPOCH_DURATION, uint32(max + 1));
         RebatePool longest = new RebatePool(address(this), EPOCH_DURATION, uint32(max));
         assertEq(longest.allowanceExpiry(), max, "the longest is kept");
-    }
-
-    /// @dev Epochs are consecutive windows of `duration` seconds from genesis.
-    function testFuzz_EpochAt_WindowsOfDuration(uint64 genesis, uint32 duration, uint64 elapsed) public pure {
-        duration = uint32(bound(duration, 1, type(uint32).max));
-        uint256 epoch = RebateMath.epochAt(genesis, duration, uint256(genesis) + elapsed);
-        assertLe(epoch * duration, elapsed, "epoch starts at or before the time");
-        assertGe((epoch + 1) * duration, uint256(elapsed) + 1, "and ends after it");
     }
 }

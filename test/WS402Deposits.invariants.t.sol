@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {Test} from "./utils/Test.sol";
 import {vm} from "./utils/Vm.sol";
 import {WS402Deposits} from "../contracts/WS402Deposits.sol";
 import {IWS402Deposits} from "../contracts/interfaces/IWS402Deposits.sol";
 import {TestUserAccount} from "../contracts/test/TestUserAccount.sol";
 import {TestRevocableSessionKey} from "../contracts/test/TestRevocableSessionKey.sol";
+import {HandlerInvariants} from "./utils/HandlerInvariants.sol";
 
 /// @notice Drives WS402Deposits the way users, providers and time do: opens, settles signed by the session keys,
 /// close requests, waits, reclaims and withdrawals. It settles and reclaims sessions in any status, so a contract that
@@ -238,29 +238,15 @@ contract WS402DepositsHandler {
     }
 }
 
-/// @dev The shape of forge-std's `StdInvariant.FuzzSelector`, which EDR reads from `targetSelectors()`.
-struct FuzzSelector {
-    address addr;
-    bytes4[] selectors;
-}
-
 /// @notice Invariants of WS402Deposits under random sequences of the handler's actions.
 /// forge-config: default.invariant.depth = 100
-contract WS402DepositsInvariants is Test {
+contract WS402DepositsInvariants is HandlerInvariants {
     WS402DepositsHandler internal handler;
     WS402Deposits internal deposits;
 
     function setUp() public {
         handler = new WS402DepositsHandler();
         deposits = handler.deposits();
-    }
-
-    function targetContracts() public view returns (address[] memory targets) {
-        targets = new address[](1);
-        targets[0] = address(handler);
-    }
-
-    function targetSelectors() public view returns (FuzzSelector[] memory targets) {
         bytes4[] memory selectors = new bytes4[](9);
         selectors[0] = WS402DepositsHandler.open.selector;
         selectors[1] = WS402DepositsHandler.settle.selector;
@@ -271,8 +257,7 @@ contract WS402DepositsInvariants is Test {
         selectors[6] = WS402DepositsHandler.setGracePeriod.selector;
         selectors[7] = WS402DepositsHandler.openWithContractKey.selector;
         selectors[8] = WS402DepositsHandler.delegateSessionKey.selector;
-        targets = new FuzzSelector[](1);
-        targets[0] = FuzzSelector({addr: address(handler), selectors: selectors});
+        _targetHandler(address(handler), selectors);
     }
 
     /// @notice The contract holds at least every open deposit plus every pull balance.

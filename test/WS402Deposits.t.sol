@@ -5,7 +5,7 @@ import {Test} from "./utils/Test.sol";
 import {vm} from "./utils/Vm.sol";
 import {WS402Deposits} from "../contracts/WS402Deposits.sol";
 import {IWS402Deposits} from "../contracts/interfaces/IWS402Deposits.sol";
-import {SessionKeySignature} from "../contracts/libraries/SessionKeySignature.sol";
+import {SessionKeySignature} from "../contracts/utils/SessionKeySignature.sol";
 import {TestRevocableSessionKey} from "../contracts/test/TestRevocableSessionKey.sol";
 
 /// @notice Unit and fuzz tests of WS402Deposits: exact payouts, exact deposits, receipts bound to one session.

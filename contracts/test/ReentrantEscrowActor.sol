@@ -6,6 +6,7 @@ import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
 
 import {CheckpointEscrow} from "../CheckpointEscrow.sol";
 import {CheckpointSchedule} from "../libraries/CheckpointSchedule.sol";
+import {ICheckpointEscrow} from "../interfaces/ICheckpointEscrow.sol";
 
 /// @title ReentrantEscrowActor
 /// @notice TEST ONLY: a hostile seeder or leecher. When the escrow pays it, it calls the escrow back once (redeem a
@@ -21,7 +22,7 @@ contract ReentrantEscrowActor is IERC1155Receiver {
     CheckpointEscrow public immutable escrow;
 
     Attack public attack;
-    CheckpointEscrow.Voucher private _voucher;
+    ICheckpointEscrow.Voucher private _voucher;
     bytes private _signature;
     uint256 private _escrowId;
 
@@ -38,7 +39,7 @@ contract ReentrantEscrowActor is IERC1155Receiver {
     }
 
     /// @notice Sets what to do when paid next.
-    function arm(Attack attack_, CheckpointEscrow.Voucher calldata voucher, bytes calldata signature, uint256 escrowId)
+    function arm(Attack attack_, ICheckpointEscrow.Voucher calldata voucher, bytes calldata signature, uint256 escrowId)
         external
     {
         attack = attack_;

@@ -15,10 +15,10 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
  * INVARIANTS:
  *
  * - {totalOwed} equals the sum of {owed} over all accounts.
- * - Every wei handed to {_pay} either reaches the recipient or is added to its {owed} balance, never both.
+ * - Every wei handed to {_payOrDefer} either reaches the recipient or is added to its {owed} balance, never both.
  *
- * IMPORTANT: The inheriting contract must keep a balance of at least {totalOwed} and must call {_pay} only after its
- * own state changes (checks-effects-interactions): the recipient runs code during the push.
+ * IMPORTANT: The inheriting contract must keep a balance of at least {totalOwed} and must call {_payOrDefer} only
+ * after its own state changes (checks-effects-interactions): the recipient runs code during the push.
  *
  * NOTE: {withdraw} pays `msg.sender` only. An account that cannot receive ETH at all (a contract without a payable
  * `receive` or `fallback`) cannot withdraw its balance.
@@ -71,9 +71,10 @@ abstract contract PayoutWithFallback is ReentrancyGuardTransient {
         if (!success) revert WithdrawalFailed(msg.sender, amount);
     }
 
-    /// @dev Pushes `amount` wei to `to` with {PAYOUT_GAS_STIPEND} gas; on failure credits it to `to`'s pull balance.
+    /// @dev Pushes `amount` wei to `to` with {PAYOUT_GAS_STIPEND} gas; on failure defers it: credits it to `to`'s pull
+    /// balance (see `CheckpointEscrow._payOrRevert` for the policy that reverts instead).
     /// Does nothing when `amount` is zero.
-    function _pay(address to, uint256 amount) internal {
+    function _payOrDefer(address to, uint256 amount) internal {
         if (amount == 0) return;
         bool success;
         // solhint-disable-next-line no-inline-assembly

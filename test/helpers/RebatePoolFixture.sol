@@ -6,6 +6,8 @@ import {RebatePool} from "../../contracts/RebatePool.sol";
 import {LicenseMarket} from "../../contracts/LicenseMarket.sol";
 import {CurveKind} from "../../contracts/libraries/BondingCurve.sol";
 import {Registration} from "./Registration.sol";
+import {IRebatePool} from "../../contracts/interfaces/IRebatePool.sol";
+import {ILicenseMarket} from "../../contracts/interfaces/ILicenseMarket.sol";
 
 /// @notice Deploys the pool and the real market in the production order (pool, market, bind), buys licenses and
 /// signs delegations and receipts with `vm.sign`, for the Solidity tests and the invariant handler.
@@ -34,7 +36,7 @@ abstract contract RebatePoolFixture {
     function _register(address payout, uint64 size, uint128 basePrice, bool transferable) internal returns (uint256) {
         return Registration.commitAndRegister(
             market,
-            LicenseMarket.ContentParams({
+            ILicenseMarket.ContentParams({
                 infohash: keccak256(abi.encode("w3t content", market.contentCount() + 1)),
                 size: size,
                 payout: payout,
@@ -74,7 +76,7 @@ abstract contract RebatePoolFixture {
         uint256 contentId,
         uint256 cumulativeBytes,
         uint64 expiry
-    ) internal view returns (RebatePool.SignedReceipt memory) {
+    ) internal view returns (IRebatePool.SignedReceipt memory) {
         return _signedReceipt(pool, leecherPk, sessionPk, seeder, contentId, cumulativeBytes, expiry);
     }
 
@@ -87,7 +89,7 @@ abstract contract RebatePoolFixture {
         uint256 contentId,
         uint256 cumulativeBytes,
         uint64 expiry
-    ) internal view returns (RebatePool.SignedReceipt memory receipt) {
+    ) internal view returns (IRebatePool.SignedReceipt memory receipt) {
         receipt.leecher = vm.addr(leecherPk);
         receipt.contentId = contentId;
         receipt.cumulativeBytes = cumulativeBytes;
@@ -102,8 +104,8 @@ abstract contract RebatePoolFixture {
         return abi.encodePacked(r, s, v);
     }
 
-    function _submit(address seeder, RebatePool.SignedReceipt memory receipt) internal {
-        RebatePool.SignedReceipt[] memory batch = new RebatePool.SignedReceipt[](1);
+    function _submit(address seeder, IRebatePool.SignedReceipt memory receipt) internal {
+        IRebatePool.SignedReceipt[] memory batch = new IRebatePool.SignedReceipt[](1);
         batch[0] = receipt;
         pool.submitReceipts(seeder, batch);
     }

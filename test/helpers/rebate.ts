@@ -2,12 +2,13 @@
  * Shared set-up for the RebatePool tests: the deployment order (pool → market → bind), content registration,
  * purchases, and receipts signed with the sdk's EIP-712 types, plus a bigint mirror of the pool's payout rule.
  */
-import type { Address, Hex, LocalAccount } from "viem";
+import type { Address, ContractFunctionArgs, Hex, LocalAccount } from "viem";
 import { keccak256, toHex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import type { ContractReturnType, WalletClient } from "@nomicfoundation/hardhat-viem/types";
 import { delegationTypes, rebatePoolDomain, receiptTypes } from "@web3torrent/sdk/eip712";
-import { registerAs } from "./registration.ts";
+import type { Viem } from "./escrowSetup.ts";
+import { MIN_COMMITMENT_AGE, registerAs } from "./registration.ts";
 
 export type Pool = ContractReturnType<"RebatePool">;
 export type Market = ContractReturnType<"LicenseMarket">;
@@ -28,6 +29,27 @@ export interface ContentOptions {
   growth?: bigint;
   bountyFeeBps?: number;
   transferable?: boolean;
+}
+
+/**
+ * Deploys a pool and its market and binds the market to the pool, in the order the Ignition module does (the market
+ * takes the pool's address, the pool is bound once). Defaults: the test epoch and expiry, the network fee at its cap.
+ */
+export async function deployPoolAndMarket(
+  viem: Viem,
+  owner: Address,
+  options: { networkFeeBps?: number; uri?: string } = {},
+): Promise<{ pool: Pool; market: Market }> {
+  const pool = await viem.deployContract("RebatePool", [owner, Number(EPOCH_DURATION), Number(ALLOWANCE_EXPIRY)]);
+  const market = await viem.deployContract("LicenseMarket", [
+    owner,
+    pool.address,
+    options.networkFeeBps ?? MAX_NETWORK_FEE_BPS,
+    options.uri ?? "",
+    MIN_COMMITMENT_AGE,
+  ]);
+  await pool.write.bindLicenseMarket([market.address]);
+  return { pool, market };
 }
 
 let infohashCounter = 0n;
@@ -119,16 +141,8 @@ export function signReceipt(sessionKey: LocalAccount, domain: SigningDomain, rec
   });
 }
 
-/** The `SignedReceipt` struct `submitReceipts` takes. */
-export interface SignedReceipt {
-  leecher: Address;
-  contentId: bigint;
-  cumulativeBytes: bigint;
-  sessionKey: Address;
-  delegationExpiry: bigint;
-  delegationSig: Hex;
-  receiptSig: Hex;
-}
+/** The `SignedReceipt` struct `submitReceipts` takes, as the contract's ABI declares it. */
+export type SignedReceipt = ContractFunctionArgs<Pool["abi"], "nonpayable", "submitReceipts">[1][number];
 
 /**
  * A leecher's download session: the wallet delegates a session key once, then the key signs receipts silently.

@@ -8,6 +8,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { checkpointEscrowAbi } from "@web3torrent/sdk/generated/contracts";
 import { parseCommandLine, usageError } from "@web3torrent/sdk/commandLine";
 import { getDeployment } from "@web3torrent/sdk/deployments";
+import { shortMessage } from "@web3torrent/sdk/errors";
 import { chainFor, leech } from "./leecher.ts";
 
 export function downloadUsage(program: string): string {
@@ -82,7 +83,7 @@ export async function downloadCommand(args: string[], program = "leech"): Promis
       console.log(`refund sent (tx ${hash})`);
       process.exit(0);
     } catch (error) {
-      fail(`refund failed: ${(error as Error).message.split("\n")[0]}`);
+      fail(`refund failed: ${shortMessage(error)}`);
     }
   }
 
@@ -105,7 +106,7 @@ export async function downloadCommand(args: string[], program = "leech"): Promis
       contracts,
     });
   } catch (error) {
-    fail((error as Error).message.split("\n")[0]);
+    fail(shortMessage(error));
   }
   const { download } = result;
   console.log(download.escrowId === null ? "free download (no escrow)" : `escrow ${download.escrowId} opened with ${formatEther(download.deposit)} ETH`);

@@ -12,6 +12,7 @@
  */
 import { formatEther, isAddress, isHex, type Address, type Hex } from "viem";
 import { parseCommandLine, usageError } from "@web3torrent/sdk/commandLine";
+import { shortMessage } from "@web3torrent/sdk/errors";
 import type { PaymentModeName } from "@web3torrent/sdk/wire/index";
 import { Seeder, type SeederOptions, type StopResult } from "./seeder.ts";
 
@@ -162,7 +163,7 @@ export async function runSeed(run: SeedRun, program: string): Promise<void> {
   try {
     seeder = await Seeder.start({ ...run.options, log });
   } catch (error) {
-    fail(`cannot start: ${(error as Error).message.split("\n")[0]}`);
+    fail(`cannot start: ${shortMessage(error)}`);
   }
 
   const rebates = (wei: bigint | null) => (wei === null ? "unknown (chain unreachable)" : `${formatEther(wei)} ETH`);
@@ -170,7 +171,7 @@ export async function runSeed(run: SeedRun, program: string): Promise<void> {
   /** Prints the claim; false when it failed. */
   const reportClaim = ({ claimed, claimError }: StopResult): boolean => {
     if (claimError) {
-      console.error(`${program}: claim failed: ${claimError.message.split("\n")[0]}`);
+      console.error(`${program}: claim failed: ${shortMessage(claimError)}`);
       return false;
     }
     if (!claimed) return true;
@@ -224,7 +225,7 @@ export async function runSeed(run: SeedRun, program: string): Promise<void> {
       for (const c of seeded) event("seeding", { ...c });
       for (const r of refused) event("refused-file", { ...r });
     } catch (error) {
-      log(`cannot seed ${path}: ${(error as Error).message.split("\n")[0]}`);
+      log(`cannot seed ${path}: ${shortMessage(error)}`);
     }
   }
   if (seeder.seeded.size === 0) {

@@ -30,6 +30,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import WebTorrent from "webtorrent";
 import { FIRST_CHECKPOINT } from "@web3torrent/sdk/checkpointSchedule";
 import { getDeployment } from "@web3torrent/sdk/deployments";
+import { shortMessage } from "@web3torrent/sdk/errors";
 import { rebatePoolAbi } from "@web3torrent/sdk/generated/contracts";
 import { infohashToBytes32 } from "@web3torrent/sdk/infohash";
 import { readRebateClaims } from "@web3torrent/sdk/rebateClaims";
@@ -328,7 +329,7 @@ export class Seeder extends EventEmitter implements SeederBackend {
         this.emit("receipt", { peer: peer(wire), contentId, account, receipt });
       },
       error: (wire: PayWire, error: unknown) => {
-        this.#log(`peer ${peer(wire)}: ${(error as Error).message?.split("\n")[0] ?? String(error)}`);
+        this.#log(`peer ${peer(wire)}: ${shortMessage(error)}`);
         this.emit("backend-error", { peer: peer(wire), contentId, error });
       },
       peerRefusal: (wire: PayWire, r: Refusal) => {
@@ -385,7 +386,7 @@ export class Seeder extends EventEmitter implements SeederBackend {
    */
   async #reserve(account: ServiceAccount, voucher: SignedVoucher): Promise<void> {
     const hash = await this.chain.redeemAndReserve(voucher).catch((error: Error) => {
-      this.#log(`escrow ${voucher.escrowId}: no reservation for the next interval: ${error.message.split("\n")[0]}`);
+      this.#log(`escrow ${voucher.escrowId}: no reservation for the next interval: ${shortMessage(error)}`);
       return null;
     });
     if (!hash) return;
@@ -483,7 +484,7 @@ export class Seeder extends EventEmitter implements SeederBackend {
   }
 
   #fail(what: string, error: Error): void {
-    this.#log(`${what} failed: ${error.message.split("\n")[0]}`);
+    this.#log(`${what} failed: ${shortMessage(error)}`);
     this.emit("settlement-error", { what, error });
   }
 
@@ -527,7 +528,7 @@ export class Seeder extends EventEmitter implements SeederBackend {
         const single: { rows: AccountRow[]; hash: Hash }[] = [];
         for (let i = 0; i < ready.length; i++) {
           const hash = await this.chain.redeemBatch([vouchers[i]]).catch((error: Error) => {
-            this.#log(`voucher of escrow ${vouchers[i].escrowId} not redeemed: ${error.message.split("\n")[0]}`);
+            this.#log(`voucher of escrow ${vouchers[i].escrowId} not redeemed: ${shortMessage(error)}`);
             return null;
           });
           if (hash) single.push({ rows: [ready[i]], hash });
@@ -594,7 +595,7 @@ export class Seeder extends EventEmitter implements SeederBackend {
         const single: { rows: AccountRow[]; hash: Hash }[] = [];
         for (let i = 0; i < ready.length; i++) {
           const hash = await this.chain.submitReceipts([args[i]]).catch((error: Error) => {
-            this.#log(`receipt of ${args[i].leecher} not submitted: ${error.message.split("\n")[0]}`);
+            this.#log(`receipt of ${args[i].leecher} not submitted: ${shortMessage(error)}`);
             return null;
           });
           if (hash) single.push({ rows: [ready[i]], hash });

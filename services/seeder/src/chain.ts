@@ -299,6 +299,7 @@ export class SeederChain {
       if (receipt.status !== "success") throw new Error(`transaction ${hash} reverted`);
       return hash;
     });
+    // The caller gets `next` and its failure; the queue only orders the transactions after it.
     this.#txQueue = next.catch(() => {});
     return next;
   }

@@ -217,6 +217,7 @@ export async function runSeed(run: SeedRun, program: string): Promise<void> {
     if (run.json) event("earnings", { ...e });
     else console.log(line);
   };
+  // A progress line the chain could not answer for is printed, up to date, at the next redemption.
   seeder.on("redeemed", () => void printEarnings().catch(() => {}));
 
   for (const path of run.paths) {

@@ -211,12 +211,12 @@ export class Seeder extends EventEmitter implements SeederBackend {
     const seeder = new Seeder(options, chainId, contracts, startBlock);
     const interval = options.settleIntervalMs ?? DEFAULT_SETTLE_INTERVAL_MS;
     if (interval > 0) {
-      seeder.#timer = setInterval(() => void seeder.flush().catch(() => {}), interval);
+      seeder.#timer = setInterval(() => void seeder.flush().catch(() => {}), interval); // #settle reports its own failures
       seeder.#timer.unref();
     }
     // Whatever a previous run stored and did not settle.
     if (seeder.store.unredeemed().length > 0 || seeder.store.unsubmitted().length > 0) {
-      void seeder.flush().catch(() => {});
+      void seeder.flush().catch(() => {}); // #settle reports its own failures (settlement-error)
     }
     return seeder;
   }
@@ -429,7 +429,7 @@ export class Seeder extends EventEmitter implements SeederBackend {
     // Stored: from here on a crash loses nothing. The last voucher (nothing more to serve) is redeemed at once if it
     // is the first, as a cooperative close counts only the seeders that have redeemed, else with the next batch.
     if (voucher.cumulativeBytes >= account.maxBytes) {
-      if (before.redeemedAmount === 0n && before.voucherBytes === 0n) void this.flush({ redeemOnly: true }).catch(() => {});
+      if (before.redeemedAmount === 0n && before.voucherBytes === 0n) void this.flush({ redeemOnly: true }).catch(() => {}); // reported by #settle
       return null;
     }
     // Nothing past this checkpoint until this voucher is redeemed and the next interval reserved for this seeder
@@ -448,7 +448,7 @@ export class Seeder extends EventEmitter implements SeederBackend {
   /** The leecher's signed Close: stored, then settled at once (last voucher, close, waiver and refund in one call). */
   async storeClose(account: ServiceAccount, close: CloseMessage): Promise<void> {
     this.store.saveClose(account.key, close.signature);
-    void this.flush().catch(() => {});
+    void this.flush().catch(() => {}); // #settle reports its own failures (settlement-error)
   }
 
   async storeReceipt(account: ServiceAccount, receipt: ReceiptMessage): Promise<void> {
@@ -469,7 +469,7 @@ export class Seeder extends EventEmitter implements SeederBackend {
    */
   flush(options: { redeemOnly?: boolean } = {}): Promise<SettlementResult> {
     const run = this.#settlement.then(() => this.#settle(options.redeemOnly ?? false));
-    this.#settlement = run.catch(() => {});
+    this.#settlement = run.catch(() => {}); // the caller gets `run` and its failure; this only orders the next run
     return run;
   }
 
@@ -686,7 +686,7 @@ export class Seeder extends EventEmitter implements SeederBackend {
    */
   claim({ sweep = true }: ClaimOptions = {}): Promise<ClaimResult> {
     const run = this.#settlement.then(() => this.#claim(sweep));
-    this.#settlement = run.catch(() => {});
+    this.#settlement = run.catch(() => {}); // the caller gets `run` and its failure; this only orders the next run
     return run;
   }
 
@@ -765,7 +765,7 @@ export class Seeder extends EventEmitter implements SeederBackend {
     if (this.#timer) clearInterval(this.#timer);
     void this.#tracker?.then((tracker) => tracker.stop(), () => {});
     await new Promise<void>((resolve) => this.client.destroy(() => resolve()));
-    if (settle) await this.flush().catch(() => {});
+    if (settle) await this.flush().catch(() => {}); // #settle reports its own failures (settlement-error)
     else await this.#settlement;
     const claimed = claim ? await this.claim(claim === true ? {} : claim).then((c) => ({ claimed: c }), (error: Error) => ({ claimError: error })) : {};
     const result: StopResult = { ...(await this.earnings()), ...claimed };

@@ -256,6 +256,7 @@ export async function startSwarm({ gated = false }: { gated?: boolean } = {}): P
     },
     async stop() {
       await Promise.all(clients.map(destroyClient));
+      // A test may have stopped its seeder already (stop() then throws): the rest of the teardown still runs.
       for (const seeder of seeders) await seeder.stop().catch(() => {});
       await tracker.close();
       await chain.stop();

@@ -7,10 +7,10 @@ import { statSync } from "node:fs";
 import { createPublicClient, createWalletClient, http, isAddress, parseEther, type Address, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { CurveKind, MAX_BOUNTY_FEE_BPS, MAX_GROWTH_BPS } from "@web3torrent/sdk/bondingCurve";
+import { chainFor } from "@web3torrent/sdk/chain";
 import { parseCommandLine, usageError } from "@web3torrent/sdk/commandLine";
 import { getDeployment } from "@web3torrent/sdk/deployments";
 import { shortMessage } from "@web3torrent/sdk/errors";
-import { chainFor } from "@web3torrent/leecher";
 import { describeRegistrationStep, publishFile, type Published } from "@web3torrent/seeder/publish";
 import { SEED_OPTIONS, SEED_OPTIONS_HELP, parseSeedArgs, runSeed } from "@web3torrent/seeder/seedCommand";
 

@@ -6,10 +6,11 @@
 import { createWalletClient, formatEther, http, isAddress, isHex, type Address, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { checkpointEscrowAbi } from "@web3torrent/sdk/generated/contracts";
+import { chainFor } from "@web3torrent/sdk/chain";
 import { parseCommandLine, usageError } from "@web3torrent/sdk/commandLine";
 import { getDeployment } from "@web3torrent/sdk/deployments";
 import { shortMessage } from "@web3torrent/sdk/errors";
-import { chainFor, leech } from "./leecher.ts";
+import { leech } from "./leecher.ts";
 
 export function downloadUsage(program: string): string {
   return `usage: ${program} <contentId> --key 0x... [options]   download while paying the seeders, then close the escrow

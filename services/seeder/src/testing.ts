@@ -25,6 +25,7 @@ import {
 import { privateKeyToAccount } from "viem/accounts";
 import WebTorrent from "webtorrent";
 import { startDevChain, type DevChain } from "@web3torrent/devchain";
+import { chainFor } from "@web3torrent/sdk/chain";
 import { buyLicense } from "@web3torrent/sdk/market";
 import { createDownloadKey, openEscrow, startPaidDownload, type DownloadKey, type PaidDownload } from "@web3torrent/sdk/paidDownload";
 import { magnetURI } from "@web3torrent/sdk/infohash";
@@ -42,13 +43,7 @@ export { MiB, writeRandomFile };
 export type TorrentClient = InstanceType<typeof WebTorrent>;
 
 function devWallet(rpcUrl: string, chainId: number, account: PrivateKeyAccount) {
-  const chain = {
-    id: chainId,
-    name: "devchain",
-    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-    rpcUrls: { default: { http: [rpcUrl] } },
-  } as const;
-  return createWalletClient({ chain, transport: http(rpcUrl), account });
+  return createWalletClient({ chain: chainFor(rpcUrl, chainId, { name: "devchain" }), transport: http(rpcUrl), account });
 }
 
 /** A wallet client of a test account on the devchain. */
@@ -129,12 +124,7 @@ export interface Swarm {
 export async function startSwarm({ gated = false }: { gated?: boolean } = {}): Promise<Swarm> {
   const chain = await startDevChain();
   const dir = mkdtempSync(join(tmpdir(), "w3t-swarm-"));
-  const viemChain = {
-    id: chain.chainId,
-    name: "devchain",
-    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-    rpcUrls: { default: { http: [chain.rpcUrl] } },
-  };
+  const viemChain = chainFor(chain.rpcUrl, chain.chainId, { name: "devchain" });
   const transport = http(chain.rpcUrl);
   const publicClient = createPublicClient({ chain: viemChain, transport, pollingInterval: 50 }) as PublicClient;
   const contracts: SeederContracts = {

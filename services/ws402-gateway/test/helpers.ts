@@ -16,7 +16,6 @@ import { fileURLToPath } from "node:url";
 import {
   createPublicClient,
   createWalletClient,
-  defineChain,
   http,
   type Address,
   type Hex,
@@ -26,6 +25,7 @@ import {
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import WebSocket from "ws";
 import { startDevChain, type DevChain } from "@web3torrent/devchain";
+import { chainFor } from "@web3torrent/sdk/chain";
 import { usageTypes, ws402Domain } from "@web3torrent/sdk/eip712";
 import {
   openWs402Deposit,
@@ -77,12 +77,7 @@ export interface TestEnv {
 
 export async function setup(): Promise<TestEnv> {
   const chain = await startDevChain();
-  const viemChain = defineChain({
-    id: chain.chainId,
-    name: "devchain",
-    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-    rpcUrls: { default: { http: [chain.rpcUrl] } },
-  });
+  const viemChain = chainFor(chain.rpcUrl, chain.chainId, { name: "devchain" });
   const transport = http(chain.rpcUrl);
   const publicClient = createPublicClient({ chain: viemChain, transport, pollingInterval: 50 }) as PublicClient;
   const dir = mkdtempSync(join(tmpdir(), "ws402-gateway-test-"));

@@ -30,7 +30,7 @@ import { buyLicense } from "@web3torrent/sdk/market";
 import { createDownloadKey, openEscrow, startPaidDownload, type DownloadKey, type PaidDownload } from "@web3torrent/sdk/paidDownload";
 import { magnetURI } from "@web3torrent/sdk/infohash";
 import { torrentClientOptions } from "@web3torrent/sdk/torrentClient";
-import { followPieceChecks, leecherExtension, type LeecherSession, type PayWire } from "@web3torrent/sdk/wire/index";
+import { followPieceChecks, leecherExtension, type LeecherSession, type LeecherSessionOptions, type PayWire } from "@web3torrent/sdk/wire/index";
 import { startTracker, type Tracker } from "@web3torrent/tracker";
 import { LicenseGate, viemLicenseChain } from "@web3torrent/tracker/licenseGate";
 import { publishFile, type Published } from "./publish.ts";
@@ -101,6 +101,11 @@ export interface Swarm {
    */
   openEscrow(content: Published, leecherIndex: number, sessionKey: Address, pricePerMiBCap: bigint): Promise<bigint>;
   /**
+   * What a hand-built sdk leecher of test account `leecherIndex` pays `content` with: a fresh download key and an
+   * exponential escrow for the whole content registering it, as the options of a LeecherSession.
+   */
+  escrowSession(content: Published, leecherIndex: number, pricePerMiBCap: bigint): Promise<LeecherSessionOptions & { escrowId: bigint }>;
+  /**
    * Starts a paid download of `content` by test account `leecherIndex` (a fresh session key, the sdk's leecher)
    * into the scratch folder; `path` is where the file will be.
    */
@@ -141,6 +146,21 @@ export async function startSwarm({ gated = false }: { gated?: boolean } = {}): P
   let seeders_ = 0;
   let peers = 0;
   const announce = () => [`${tracker.url}/peer-${++peers}`];
+  const openLeecherEscrow: Swarm["openEscrow"] = async (content, leecherIndex, sessionKey, pricePerMiBCap) => {
+    const leecher = wallet(leecherIndex);
+    const { escrowId } = await openEscrow({
+      publicClient,
+      walletClient: leecher,
+      account: leecher.account,
+      escrow: contracts.escrow,
+      contentId: content.contentId,
+      maxBytes: content.size,
+      pricePerMiBCap,
+      sessionKey,
+      mode: "exponential",
+    });
+    return escrowId;
+  };
   const downloadKey = (leecherIndex: number) => {
     const leecher = wallet(leecherIndex);
     return createDownloadKey(leecher, leecher.account, { chainId: chain.chainId, rebatePool: contracts.rebatePool });
@@ -190,20 +210,21 @@ export async function startSwarm({ gated = false }: { gated?: boolean } = {}): P
       return seeder;
     },
     downloadKey,
-    async openEscrow(content, leecherIndex, sessionKey, pricePerMiBCap) {
-      const leecher = wallet(leecherIndex);
-      const { escrowId } = await openEscrow({
-        publicClient,
-        walletClient: leecher,
-        account: leecher.account,
-        escrow: contracts.escrow,
+    openEscrow: openLeecherEscrow,
+    async escrowSession(content, leecherIndex, pricePerMiBCap) {
+      const key = await downloadKey(leecherIndex);
+      return {
+        chainId: chain.chainId,
+        contracts,
         contentId: content.contentId,
+        account: wallet(leecherIndex).account.address,
+        escrowId: await openLeecherEscrow(content, leecherIndex, key.sessionKey.address, pricePerMiBCap),
+        mode: "exponential",
         maxBytes: content.size,
         pricePerMiBCap,
-        sessionKey,
-        mode: "exponential",
-      });
-      return escrowId;
+        sessionKey: key.sessionKey,
+        delegation: key.delegation,
+      };
     },
     async download(content, leecherIndex, { pricePerMiBCap, mode, payment }) {
       const leecher = wallet(leecherIndex);

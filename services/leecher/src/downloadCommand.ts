@@ -3,11 +3,11 @@
  * paying the seeders, then closes the escrow; with --refund, refunds the rest of a closed escrow after its challenge
  * window (or once every seeder that redeemed has waived it).
  */
-import { createWalletClient, formatEther, http, isAddress, isHex, type Address, type Hex } from "viem";
+import { createWalletClient, formatEther, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { checkpointEscrowAbi } from "@web3torrent/sdk/generated/contracts";
 import { chainFor } from "@web3torrent/sdk/chain";
-import { parseCommandLine, usageError } from "@web3torrent/sdk/commandLine";
+import { contractsOption, parseCommandLine, privateKeyOption, usageError } from "@web3torrent/sdk/commandLine";
 import { getDeployment } from "@web3torrent/sdk/deployments";
 import { shortMessage } from "@web3torrent/sdk/errors";
 import { leech } from "./leecher.ts";
@@ -59,15 +59,8 @@ export async function downloadCommand(args: string[], program = "leech"): Promis
     console.log(downloadUsage(program));
     process.exit(0);
   }
-  if (!values.key || !isHex(values.key) || values.key.length !== 66) fail("--key (or W3T_LEECHER_KEY) must be a 32-byte hex private key");
-  const key = values.key as Hex;
-  const addresses = [values.market, values.escrow, values.pool];
-  if (addresses.some((a) => a !== undefined) && !addresses.every((a) => a !== undefined && isAddress(a))) {
-    fail("--market, --escrow and --pool go together, as addresses");
-  }
-  const contracts = values.market
-    ? { market: values.market as Address, escrow: values.escrow as Address, rebatePool: values.pool as Address }
-    : undefined;
+  const key = privateKeyOption(program, values.key, "W3T_LEECHER_KEY");
+  const contracts = contractsOption(program, values);
 
   if (values.refund !== undefined) {
     if (!/^\d+$/.test(values.refund)) fail("--refund takes an escrow id");

@@ -10,8 +10,8 @@
  * database holds, claims and exits, printing "claimed <amount> ETH (<amount> wei)" (exit code 1 when the claim fails);
  * with files, the claim is made at Ctrl-C after the final settlement.
  */
-import { formatEther, isAddress, isHex, type Address, type Hex } from "viem";
-import { parseCommandLine, usageError } from "@web3torrent/sdk/commandLine";
+import { formatEther } from "viem";
+import { contractsOption, parseCommandLine, privateKeyOption, usageError } from "@web3torrent/sdk/commandLine";
 import { shortMessage } from "@web3torrent/sdk/errors";
 import type { PaymentModeName } from "@web3torrent/sdk/wire/index";
 import { Seeder, type SeederOptions, type StopResult } from "./seeder.ts";
@@ -107,7 +107,7 @@ export function parseSeedArgs(args: string[], program: string): SeedRun {
   }
   if (positionals.length === 0 && !claimOnly) fail(`give a file or folder to seed, or --claim (see ${program} --help)`);
   if (values["no-sweep"] && !values.claim) fail("--no-sweep goes with --claim");
-  if (!values.key || !isHex(values.key) || values.key.length !== 66) fail("--key (or W3T_SEEDER_KEY) must be a 32-byte hex private key");
+  const privateKey = privateKeyOption(program, values.key, "W3T_SEEDER_KEY");
   if (!/^\d+$/.test(values.price)) fail(`--price must be wei per MiB, got "${values.price}"`);
   const modes = values.modes.split(",").map((m) => m.trim());
   if (modes.length === 0 || !modes.every((m) => m === "exponential" || m === "upfront")) fail("--modes takes exponential and/or upfront");
@@ -116,13 +116,7 @@ export function parseSeedArgs(args: string[], program: string): SeedRun {
     if (!Number.isSafeInteger(n) || n < 0) fail(`--${name} must be a number of milliseconds`);
     return n;
   };
-  const addresses = [values.market, values.escrow, values.pool];
-  if (addresses.some((a) => a !== undefined) && !addresses.every((a) => a !== undefined && isAddress(a))) {
-    fail("--market, --escrow and --pool go together, as addresses");
-  }
-  const contracts = values.market
-    ? { market: values.market as Address, escrow: values.escrow as Address, rebatePool: values.pool as Address }
-    : undefined;
+  const contracts = contractsOption(program, values);
   return {
     paths: positionals,
     claim: values.claim === true,
@@ -130,7 +124,7 @@ export function parseSeedArgs(args: string[], program: string): SeedRun {
     json: values.json === true,
     options: {
       rpcUrl: values.rpc,
-      privateKey: values.key as Hex,
+      privateKey,
       dbPath: values.db,
       announce: values.tracker,
       pricePerMiB: BigInt(values.price),

@@ -8,6 +8,10 @@ import { defineChain, type Chain } from "viem";
 export const ETHER = { name: "Ether", symbol: "ETH", decimals: 18 } as const;
 
 /** The chain `chainId` at `rpcUrl`, for viem's clients (the name shows in wallets and in viem's errors). */
-export function chainFor(rpcUrl: string, chainId: number, { name = `chain ${chainId}`, testnet }: { name?: string; testnet?: boolean } = {}): Chain {
+export function chainFor(
+  rpcUrl: string,
+  chainId: number,
+  { name = `chain ${chainId}`, testnet }: { name?: string; testnet?: boolean } = {},
+): Chain {
   return defineChain({ id: chainId, name, nativeCurrency: ETHER, rpcUrls: { default: { http: [rpcUrl] } }, testnet });
 }

@@ -26,8 +26,10 @@ export function errorCode(error: unknown): number | undefined {
 /** Whether the wallet's "the user rejected the request" is the error or one of its causes. */
 export function isUserRejection(error: unknown): boolean {
   return (
-    findCause(error, (e) => e instanceof UserRejectedRequestError || (e as { name?: unknown } | null)?.name === "UserRejectedRequestError") !== null ||
-    errorCode(error) === USER_REJECTED_CODE
+    findCause(
+      error,
+      (e) => e instanceof UserRejectedRequestError || (e as { name?: unknown } | null)?.name === "UserRejectedRequestError",
+    ) !== null || errorCode(error) === USER_REJECTED_CODE
   );
 }
 

@@ -2,7 +2,19 @@
  * A contract write as the sdk sends every one: simulated first (a revert is thrown with its custom error decoded,
  * before the wallet is asked), sent from the simulated request, then waited for until mined.
  */
-import type { Abi, Account, Address, Chain, ContractFunctionArgs, ContractFunctionName, Hash, PublicClient, SimulateContractParameters, TransactionReceipt, WalletClient } from "viem";
+import type {
+  Abi,
+  Account,
+  Address,
+  Chain,
+  ContractFunctionArgs,
+  ContractFunctionName,
+  Hash,
+  PublicClient,
+  SimulateContractParameters,
+  TransactionReceipt,
+  WalletClient,
+} from "viem";
 
 /** Sends `call` from `walletClient` and resolves with its hash and receipt once mined; the caller reads the status and events. */
 export async function writeAndWait<

@@ -4,7 +4,13 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ContractFunctionExecutionError, ContractFunctionRevertedError, RpcRequestError, TransactionExecutionError, UserRejectedRequestError } from "viem";
+import {
+  ContractFunctionExecutionError,
+  ContractFunctionRevertedError,
+  RpcRequestError,
+  TransactionExecutionError,
+  UserRejectedRequestError,
+} from "viem";
 import { errorCode, findCause, isUserRejection, shortMessage } from "../src/errors.ts";
 
 /** What viem throws when a wallet declines a transaction: the rejection two causes deep. */
@@ -31,15 +37,30 @@ describe("findCause", () => {
   it("finds a viem error under a plain one and returns null when none matches", () => {
     const revert = new ContractFunctionRevertedError({ abi: [], functionName: "buy", message: "reverted" });
     const outer = new Error("wrapped", { cause: new ContractFunctionExecutionError(revert, { abi: [], functionName: "buy" }) });
-    assert.equal(findCause(outer, (e) => e instanceof ContractFunctionRevertedError), revert);
-    assert.equal(findCause(outer, (e) => e instanceof UserRejectedRequestError), null);
+    assert.equal(
+      findCause(outer, (e) => e instanceof ContractFunctionRevertedError),
+      revert,
+    );
+    assert.equal(
+      findCause(outer, (e) => e instanceof UserRejectedRequestError),
+      null,
+    );
   });
 
   it("matches the error itself and walks nothing when it is not an object", () => {
     const error = new Error("self");
-    assert.equal(findCause(error, (e) => e === error), error);
-    assert.equal(findCause(undefined, () => false), null);
-    assert.equal(findCause("text", () => false), null);
+    assert.equal(
+      findCause(error, (e) => e === error),
+      error,
+    );
+    assert.equal(
+      findCause(undefined, () => false),
+      null,
+    );
+    assert.equal(
+      findCause("text", () => false),
+      null,
+    );
   });
 });
 

@@ -32,7 +32,13 @@ export interface SeededApp {
  * Publishes a file of `size` bytes named `name`, sells a license to the seeder and to each of `buyers`, and starts
  * the seeder (test account `seederIndex`, asking `pricePerMiB`).
  */
-export async function startSeededApp(options: { name: string; size: number; pricePerMiB: bigint; seederIndex: number; buyers: number[] }): Promise<SeededApp> {
+export async function startSeededApp(options: {
+  name: string;
+  size: number;
+  pricePerMiB: bigint;
+  seederIndex: number;
+  buyers: number[];
+}): Promise<SeededApp> {
   const swarm = await startSwarm({ gated: true });
   const file = swarm.file(options.name, options.size);
   const content = await swarm.publish(file);
@@ -41,7 +47,13 @@ export async function startSeededApp(options: { name: string; size: number; pric
   const seeder = await swarm.startSeeder({ accountIndex: options.seederIndex, pricePerMiB: options.pricePerMiB });
   await seeder.seed(file);
   const app = await startApp({
-    config: { chainId: swarm.chain.chainId, rpcUrl: swarm.chain.rpcUrl, contracts: swarm.chain.contracts, startBlock: 0, trackerUrls: [swarm.tracker.url] },
+    config: {
+      chainId: swarm.chain.chainId,
+      rpcUrl: swarm.chain.rpcUrl,
+      contracts: swarm.chain.contracts,
+      startBlock: 0,
+      trackerUrls: [swarm.tracker.url],
+    },
   });
   const browser = await launchBrowser();
   const pages: UserPage[] = [];

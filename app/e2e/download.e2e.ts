@@ -10,17 +10,17 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import type { Browser } from "playwright-core";
-import { formatEther, type Address, type Hex } from "viem";
+import { formatEther, type Address } from "viem";
 import { amountFor, MIB } from "@web3torrent/sdk/checkpointSchedule";
 import { checkpointEscrowAbi } from "@web3torrent/sdk/generated/contracts";
-import { startSwarm, type Swarm } from "@web3torrent/seeder/testing";
+import type { Swarm } from "@web3torrent/seeder/testing";
 import type { Seeder } from "@web3torrent/seeder";
 import type { Published } from "@web3torrent/seeder/publish";
 import { SessionKey, signDelegation } from "@web3torrent/sdk/sessionKey";
 import { TrackerCredentials, sessionKeySigner } from "@web3torrent/sdk/trackerAuth";
-import { startApp, type AppServer } from "../../scripts/stack/app.ts";
-import { launchBrowser, openApp, screenshot, type UserPage } from "./support/browser.ts";
-import { TestWallet } from "./support/testWallet.ts";
+import type { AppServer } from "../../scripts/stack/app.ts";
+import { openApp, screenshot } from "./support/browser.ts";
+import { startSeededApp, type SeededApp } from "./support/seededApp.ts";
 
 const SIZE = 25 * Number(MIB);
 const PRICE = 10n ** 12n; // wei per MiB asked by the seeder
@@ -37,42 +37,15 @@ describe("paid downloads in the browser", () => {
   let content: Published;
   let file: string;
   let seeder: Seeder;
-  const pages: UserPage[] = [];
-
-  async function user(index: number): Promise<UserPage> {
-    const wallet = new TestWallet(swarm.chain.rpcUrl, swarm.chain.chainId, swarm.chain.accounts[index].privateKey as Hex);
-    const u = await openApp(browser, app.url, wallet);
-    pages.push(u);
-    await u.page.getByTestId("connect-io.metamask").click();
-    await u.page.getByTestId("account").waitFor();
-    await u.page.getByTestId("nav-library").click();
-    return u;
-  }
+  let stage: SeededApp;
+  const user = (index: number) => stage.user(index);
 
   before(async () => {
-    swarm = await startSwarm({ gated: true });
-    file = swarm.file("demo-film.bin", SIZE);
-    content = await swarm.publish(file);
-    // The seeder is neither publisher nor payout: the gated tracker introduces it as a license holder.
-    await swarm.buyLicense(content.contentId, SEEDER);
-    await swarm.buyLicense(content.contentId, HOLDER);
-    await swarm.buyLicense(content.contentId, LEECHER);
-    await swarm.buyLicense(content.contentId, DECLINER);
-    await swarm.buyLicense(content.contentId, THRIFTY);
-    seeder = await swarm.startSeeder({ accountIndex: SEEDER, pricePerMiB: PRICE });
-    await seeder.seed(file);
-    app = await startApp({
-      config: { chainId: swarm.chain.chainId, rpcUrl: swarm.chain.rpcUrl, contracts: swarm.chain.contracts, startBlock: 0, trackerUrls: [swarm.tracker.url] },
-    });
-    browser = await launchBrowser();
+    stage = await startSeededApp({ name: "demo-film.bin", size: SIZE, pricePerMiB: PRICE, seederIndex: SEEDER, buyers: [HOLDER, LEECHER, DECLINER, THRIFTY] });
+    ({ swarm, app, browser, content, file, seeder } = stage);
   });
 
-  after(async () => {
-    for (const { errors } of pages) if (errors.length) console.log("page errors:", errors.join("\n"));
-    await browser?.close();
-    await app?.close();
-    await swarm?.stop();
-  });
+  after(() => stage?.stop());
 
   it("says so when the session-key signature is declined, and opens no escrow", async () => {
     const u = await user(DECLINER);
@@ -271,7 +244,7 @@ describe("paid downloads in the browser", () => {
     assert.match(policy, /script-src 'self' 'wasm-unsafe-eval';/);
     assert.match(policy, /frame-ancestors 'none'/);
     assert.match(await response.text(), /http-equiv="Content-Security-Policy"/, "the built index.html carries it too");
-    for (const { cspViolations } of pages) assert.deepEqual(cspViolations, []);
+    for (const { cspViolations } of stage.pages) assert.deepEqual(cspViolations, []);
     // The attack, on a page of its own: the violation it provokes is the expected outcome, not one of the users'
     // page errors (which the suite prints).
     const probe = await openApp(browser, app.url, null);

@@ -6,16 +6,14 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import type { Browser } from "playwright-core";
-import { formatEther, type Hex } from "viem";
+import { formatEther } from "viem";
 import { amountFor, FIRST_CHECKPOINT, MIB } from "@web3torrent/sdk/checkpointSchedule";
 import { checkpointEscrowAbi } from "@web3torrent/sdk/generated/contracts";
-import { startSwarm, type Swarm } from "@web3torrent/seeder/testing";
+import type { Swarm } from "@web3torrent/seeder/testing";
 import type { Seeder } from "@web3torrent/seeder";
 import type { Published } from "@web3torrent/seeder/publish";
-import { startApp, type AppServer } from "../../scripts/stack/app.ts";
-import { launchBrowser, openApp, screenshot, type UserPage } from "./support/browser.ts";
-import { TestWallet } from "./support/testWallet.ts";
+import { screenshot, type UserPage } from "./support/browser.ts";
+import { startSeededApp, type SeededApp } from "./support/seededApp.ts";
 
 const SIZE = 24 * Number(MIB); // checkpoints at 10 MiB and at the end
 const PRICE = 10n ** 12n; // wei per MiB asked by the seeder; releases pay the escrow's cap, so the cap is the price
@@ -23,21 +21,10 @@ const [SEEDER, PAYER, QUITTER] = [2, 3, 4];
 
 describe("paying a download with a transaction per checkpoint", () => {
   let swarm: Swarm;
-  let app: AppServer;
-  let browser: Browser;
   let content: Published;
   let seeder: Seeder;
-  const pages: UserPage[] = [];
-
-  async function user(index: number): Promise<UserPage> {
-    const wallet = new TestWallet(swarm.chain.rpcUrl, swarm.chain.chainId, swarm.chain.accounts[index].privateKey as Hex);
-    const u = await openApp(browser, app.url, wallet);
-    pages.push(u);
-    await u.page.getByTestId("connect-io.metamask").click();
-    await u.page.getByTestId("account").waitFor();
-    await u.page.getByTestId("nav-library").click();
-    return u;
-  }
+  let stage: SeededApp;
+  const user = (index: number) => stage.user(index);
 
   /** Starts a download paid by transactions, the wallet declining the first release (the deposit goes through). */
   async function startDecliningFirstRelease(u: UserPage) {
@@ -68,27 +55,11 @@ describe("paying a download with a transaction per checkpoint", () => {
   }
 
   before(async () => {
-    swarm = await startSwarm({ gated: true });
-    const file = swarm.file("season.bin", SIZE);
-    content = await swarm.publish(file);
-    // The tracker's license gate is on, as in production: the seeder is introduced as a license holder.
-    await swarm.buyLicense(content.contentId, SEEDER);
-    await swarm.buyLicense(content.contentId, PAYER);
-    await swarm.buyLicense(content.contentId, QUITTER);
-    seeder = await swarm.startSeeder({ accountIndex: SEEDER, pricePerMiB: PRICE });
-    await seeder.seed(file);
-    app = await startApp({
-      config: { chainId: swarm.chain.chainId, rpcUrl: swarm.chain.rpcUrl, contracts: swarm.chain.contracts, startBlock: 0, trackerUrls: [swarm.tracker.url] },
-    });
-    browser = await launchBrowser();
+    stage = await startSeededApp({ name: "season.bin", size: SIZE, pricePerMiB: PRICE, seederIndex: SEEDER, buyers: [PAYER, QUITTER] });
+    ({ swarm, content, seeder } = stage);
   });
 
-  after(async () => {
-    for (const { errors } of pages) if (errors.length) console.log("page errors:", errors.join("\n"));
-    await browser?.close();
-    await app?.close();
-    await swarm?.stop();
-  });
+  after(() => stage?.stop());
 
   it("pauses on a declined release and completes once the user approves it, every checkpoint released on-chain", async () => {
     const u = await user(PAYER);

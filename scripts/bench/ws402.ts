@@ -21,7 +21,6 @@
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
@@ -47,6 +46,7 @@ import {
 } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { ws402DepositsAbi, Ws402Client, type Ws402SchemaDocument, type Ws402Signer } from "@web3torrent/sdk";
+import { freePort } from "@web3torrent/devchain/freePort";
 import { writeBenchResult } from "./results.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -119,17 +119,6 @@ function fastSigner(privateKey: Hex): Ws402Signer {
       return concat([toHex(signature), toHex(27 + recoveryId, { size: 1 })]);
     }) as Ws402Signer["signTypedData"],
   };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function rpcBatch(url: string, calls: { method: string; params: unknown[] }[]): Promise<unknown[]> {

@@ -17,6 +17,7 @@ import {
 } from "viem";
 import { licenseMarketAbi } from "./generated/contracts.ts";
 import { CurveKind } from "./bondingCurve.ts";
+import { writeAndWait } from "./transactions.ts";
 
 export interface ContentRegistration {
   infohash: Hex;
@@ -116,14 +117,13 @@ export async function registerContent(
   });
 
   options.onProgress?.({ step: "committing" });
-  const commit = await publicClient.simulateContract({
+  const { receipt: committed } = await writeAndWait({ publicClient, walletClient }, {
     account,
     address: market,
     abi: licenseMarketAbi,
     functionName: "commit",
     args: [registrationCommitment(c.infohash, publisher, salt)],
   });
-  const committed = await publicClient.waitForTransactionReceipt({ hash: await walletClient.writeContract(commit.request as never) });
   if (committed.status !== "success") throw new Error(`the registration's commitment failed (transaction ${committed.transactionHash})`);
   const committedAt = (await publicClient.getBlock({ blockNumber: committed.blockNumber })).timestamp;
   const readyAt = committedAt + minAge;
@@ -196,7 +196,7 @@ export async function buyLicense(
     args: [contentId, quantity],
   });
   const buyer = typeof account === "string" ? account : account.address;
-  const { request } = await publicClient.simulateContract({
+  const { hash, receipt } = await writeAndWait({ publicClient, walletClient }, {
     account,
     address: market,
     abi: licenseMarketAbi,
@@ -204,8 +204,6 @@ export async function buyLicense(
     args: [contentId, quantity, recipient ?? buyer, total],
     value: total,
   });
-  const hash = await walletClient.writeContract(request as never);
-  const receipt = await publicClient.waitForTransactionReceipt({ hash });
   if (receipt.status !== "success") throw new Error(`buying a license failed (transaction ${hash})`);
   return total;
 }

@@ -30,6 +30,7 @@ import { bytes32ToInfohash, magnetURI } from "./infohash.ts";
 import { DEFAULT_DELEGATION_TTL_SECONDS, SessionKey, signDelegation, type SignedDelegation } from "./sessionKey.ts";
 import { TrackerCredentials, sessionKeySigner } from "./trackerAuth.ts";
 import { stopFetching, type FetchingTorrent } from "./stopFetching.ts";
+import { writeAndWait } from "./transactions.ts";
 import { LeecherSession, type FinalPayments, type ReleaseRequest } from "./wire/leecherSession.ts";
 import { followPieceChecks, leecherExtension } from "./wire/leecherExtension.ts";
 import { MODE_VALUE, type PaymentModeName, type PaymentStrategy } from "./wire/messages.ts";
@@ -102,7 +103,7 @@ export interface OpenEscrowOptions {
 /** Opens an escrow (one wallet transaction) depositing `maxBytes` at `pricePerMiBCap`; returns its id and deposit. */
 export async function openEscrow(o: OpenEscrowOptions): Promise<{ escrowId: bigint; deposit: bigint }> {
   const deposit = amountFor(o.maxBytes, o.pricePerMiBCap);
-  const { request } = await o.publicClient.simulateContract({
+  const { hash, receipt } = await writeAndWait(o, {
     account: o.account,
     address: o.escrow,
     abi: checkpointEscrowAbi,
@@ -110,8 +111,6 @@ export async function openEscrow(o: OpenEscrowOptions): Promise<{ escrowId: bigi
     args: [o.contentId, o.maxBytes, o.pricePerMiBCap, o.sessionKey, MODE_VALUE[o.mode]],
     value: deposit,
   });
-  const hash = await o.walletClient.writeContract(request);
-  const receipt = await o.publicClient.waitForTransactionReceipt({ hash });
   if (receipt.status !== "success") throw new Error(`opening the escrow failed (transaction ${hash})`);
   const [opened] = parseEventLogs({ abi: checkpointEscrowAbi, eventName: "EscrowOpened", logs: receipt.logs });
   return { escrowId: opened.args.escrowId, deposit };
@@ -151,15 +150,13 @@ export async function releaseCheckpoint(
   o: { publicClient: PublicClient; walletClient: WalletClient; account: Account | Address; escrow: Address },
   release: ReleaseRequest,
 ): Promise<Hash> {
-  const { request } = await o.publicClient.simulateContract({
+  const { hash, receipt } = await writeAndWait(o, {
     account: o.account,
     address: o.escrow,
     abi: checkpointEscrowAbi,
     functionName: "release",
     args: [release.escrowId, release.seeder, release.cumulativeBytes, release.pricePerMiB],
   });
-  const hash = await o.walletClient.writeContract(request);
-  const receipt = await o.publicClient.waitForTransactionReceipt({ hash });
   if (receipt.status !== "success") throw new Error(`the release of ${release.cumulativeBytes} bytes failed (transaction ${hash})`);
   return hash;
 }
@@ -271,15 +268,13 @@ export async function startPaidDownload(options: PaidDownloadOptions): Promise<P
     },
     async close() {
       if (escrowId === null) throw new Error("a free download has no escrow to close");
-      const { request } = await publicClient.simulateContract({
+      const { hash } = await writeAndWait({ publicClient, walletClient }, {
         account: options.account,
         address: contracts.escrow,
         abi: checkpointEscrowAbi,
         functionName: "close",
         args: [escrowId],
       });
-      const hash = await walletClient.writeContract(request);
-      await publicClient.waitForTransactionReceipt({ hash });
       return hash;
     },
   };

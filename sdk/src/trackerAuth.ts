@@ -125,6 +125,7 @@ export class TrackerCredentials {
     const key = `${infoHash}:${peerId}`;
     const entry = this.#proofs.get(key);
     if (entry) entry.usedAt = Date.now();
+    // A failed signature keeps the proof at hand, which the tracker accepts until it expires; the next announce signs again.
     void this.#sign(infoHash, peerId).catch(() => {});
     return entry ? { w3t: entry.proof } : {};
   }
@@ -141,6 +142,7 @@ export class TrackerCredentials {
       if (now - entry.usedAt > UNUSED_MS) this.#proofs.delete(key);
       if (now - entry.usedAt > UNUSED_MS || now - entry.at < REFRESH_MS) continue;
       const [infoHash, peerId] = key.split(":");
+      // As in announceOpts: the stale proof stays until a refresh succeeds.
       void this.#sign(infoHash, peerId).catch(() => {});
     }
     if (this.#proofs.size === 0) this.stop();

@@ -8,7 +8,7 @@ import { after, before, describe, it } from "node:test";
 import { type Abi, type Address, type Hex, getAddress } from "viem";
 import { type DevChain, startDevChain } from "@web3torrent/devchain";
 import { type LocalIndexer, startLocalIndexer } from "@web3torrent/indexer";
-import type { StoreValue } from "@web3torrent/indexer";
+import { plainValue } from "@web3torrent/indexer";
 import { nextPrice } from "@web3torrent/sdk/bondingCurve";
 import { checkpointEscrowAbi, licenseMarketAbi, rebatePoolAbi, ws402DepositsAbi } from "@web3torrent/sdk/generated/contracts";
 import { BUILD_DIR } from "../scripts/build.ts";
@@ -26,19 +26,6 @@ const SESSION_STATUS = ["None", "Open", "Settled", "Reclaimed"];
 type Plain = Record<string, unknown>;
 type Log = { args: Record<string, any>; blockNumber: bigint; transactionHash: Hex; logIndex: number };
 
-function plain(value: StoreValue): unknown {
-  switch (value.kind) {
-    case "Null":
-      return null;
-    case "Bytes":
-      return "0x" + Buffer.from(value.value).toString("hex");
-    case "Array":
-      return value.value.map(plain);
-    default:
-      return value.value;
-  }
-}
-
 describe("subgraph mappings on a scripted scenario", () => {
   let chain: DevChain;
   let driver: ChainDriver;
@@ -50,11 +37,11 @@ describe("subgraph mappings on a scripted scenario", () => {
   const entity = (type: string, id: string): Plain => {
     const version = local.indexer.store.versionAt(type, id, Number(head));
     assert.ok(version, `${type} ${id} is indexed`);
-    return Object.fromEntries([...version.data!].map(([key, value]) => [key, plain(value)]));
+    return Object.fromEntries([...version.data!].map(([key, value]) => [key, plainValue(value)]));
   };
   const entities = (type: string): Plain[] =>
     [...local.indexer.store.entitiesAt(type, Number(head))].map(([, version]) =>
-      Object.fromEntries([...version.data!].map(([key, value]) => [key, plain(value)])),
+      Object.fromEntries([...version.data!].map(([key, value]) => [key, plainValue(value)])),
     );
   const lower = (address: string) => address.toLowerCase();
   const read = <T>(address: Address, abi: Abi, fn: string, args: readonly unknown[] = []) => driver.read<T>(address, abi, fn, args);
@@ -184,7 +171,7 @@ describe("subgraph mappings on a scripted scenario", () => {
         const balance = await read<bigint>(market, m, "balanceOf", [account, contentId]);
         if (balance > 0n) holders++;
         const version = local.indexer.store.versionAt("License", `${contentId}-${lower(account)}`, Number(head));
-        assert.equal(version ? plain(version.data!.get("balance")!) : 0n, balance, `license ${contentId} of ${account}`);
+        assert.equal(version ? plainValue(version.data!.get("balance")!) : 0n, balance, `license ${contentId} of ${account}`);
       }
       assert.equal(entity("Content", contentId.toString()).holderCount, holders);
     }
@@ -335,7 +322,7 @@ describe("subgraph mappings on a scripted scenario", () => {
       for (const seeder of [scenario.accounts[6], scenario.accounts[7]]) {
         const [bytes, earned] = await read<[bigint, bigint]>(pool, r, "seederEpoch", [epoch, seeder]);
         const version = local.indexer.store.versionAt("SeederEpoch", `${epoch}-${lower(seeder)}`, Number(head));
-        const s = version ? Object.fromEntries([...version.data!].map(([k, v]) => [k, plain(v)])) : { unsettledBytes: 0n, unsettledEarned: 0n };
+        const s = version ? Object.fromEntries([...version.data!].map(([k, v]) => [k, plainValue(v)])) : { unsettledBytes: 0n, unsettledEarned: 0n };
         assert.equal(s.unsettledBytes, bytes);
         assert.equal(s.unsettledEarned, earned);
       }

@@ -16,7 +16,6 @@ import {
   type PublicClient,
   createPublicClient,
   createWalletClient,
-  defineChain,
   http,
   keccak256,
   parseEther,
@@ -24,6 +23,7 @@ import {
 } from "viem";
 import { type PrivateKeyAccount, generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import type { DevChain } from "@web3torrent/devchain";
+import { chainFor } from "@web3torrent/sdk/chain";
 import { CheckpointMode, MIB, amountFor } from "@web3torrent/sdk/checkpointSchedule";
 import { CurveKind } from "@web3torrent/sdk/bondingCurve";
 import { registerContent, type ContentRegistration } from "@web3torrent/sdk/market";
@@ -59,12 +59,7 @@ export class ChainDriver {
 
   constructor(chain: DevChain) {
     this.chain = chain;
-    this.viemChain = defineChain({
-      id: chain.chainId,
-      name: "devchain",
-      nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-      rpcUrls: { default: { http: [chain.rpcUrl] } },
-    });
+    this.viemChain = chainFor(chain.rpcUrl, chain.chainId, { name: "devchain" });
     this.client = createPublicClient({ chain: this.viemChain, transport: http(chain.rpcUrl) }) as PublicClient;
     const [owner, publisherA, publisherB, leecher1, leecher2, leecher3, seeder1, seeder2, provider, user] = chain.accounts.map(
       (a) => privateKeyToAccount(a.privateKey),

@@ -6,8 +6,9 @@
  * EIP712Domain) signed with a real local key, reads forwarded to the chain. A test can make the user decline the
  * next request of a kind (error 4001).
  */
-import { createWalletClient, defineChain, http, numberToHex, type Hex } from "viem";
+import { createWalletClient, http, numberToHex, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { chainFor } from "@web3torrent/sdk/chain";
 
 export interface WalletReply {
   result?: unknown;
@@ -54,12 +55,7 @@ export class TestWallet {
     this.chainId = startOnChain;
     this.knownChains.add(startOnChain);
     if (knowsAppChain) this.knownChains.add(appChainId);
-    const chain = defineChain({
-      id: appChainId,
-      name: "devchain",
-      nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-      rpcUrls: { default: { http: [rpcUrl] } },
-    });
+    const chain = chainFor(rpcUrl, appChainId, { name: "devchain" });
     this.#walletClient = createWalletClient({ account: this.account, chain, transport: http(rpcUrl) });
   }
 

@@ -2,18 +2,13 @@
  * wagmi for one chain, read over the configured RPC. Wallets are found by EIP-6963 discovery (MetaMask and any
  * other announcing wallet), with the generic injected connector (window.ethereum) for older wallets.
  */
-import { defineChain, type Chain } from "viem";
+import type { Chain } from "viem";
 import { createConfig, http, injected } from "wagmi";
+import { chainFor } from "@web3torrent/sdk/chain";
 import type { AppConfig } from "./appConfig.ts";
 
 export function appChain(config: AppConfig): Chain {
-  return defineChain({
-    id: config.chainId,
-    name: config.chainName,
-    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-    rpcUrls: { default: { http: [config.rpcUrl] } },
-    testnet: true,
-  });
+  return chainFor(config.rpcUrl, config.chainId, { name: config.chainName, testnet: true });
 }
 
 export function createWagmiConfig(config: AppConfig) {

@@ -3,7 +3,8 @@
  * UI maps to a way out), a title and a sentence. Contract reverts are decoded by name with their arguments.
  */
 import { formatEth } from "../format/formatEth.ts";
-import { BaseError, ContractFunctionRevertedError, InsufficientFundsError, UserRejectedRequestError } from "viem";
+import { BaseError, ContractFunctionRevertedError, InsufficientFundsError } from "viem";
+import { UNKNOWN_CHAIN_CODE, errorCode, isUserRejection } from "@web3torrent/sdk/errors";
 
 export type ErrorKind =
   | "rejected"
@@ -23,9 +24,6 @@ export interface DescribedError {
   errorName?: string;
   args?: readonly unknown[];
 }
-
-const USER_REJECTED_CODE = 4001;
-const UNKNOWN_CHAIN_CODE = 4902;
 
 function eth(value: unknown): string {
   return typeof value === "bigint" ? `${formatEth(value)} ETH` : String(value);
@@ -72,16 +70,6 @@ const REVERTS: Record<string, (args: readonly unknown[]) => Omit<DescribedError,
   NothingToWithdraw: () => ({ kind: "revert", title: "Nothing to withdraw", message: "No proceeds are owed to this account." }),
 };
 
-function findCode(error: unknown): number | undefined {
-  let current: unknown = error;
-  for (let depth = 0; current && depth < 8; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === "number") return code;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
-
 export function describeError(error: unknown): DescribedError {
   if (error instanceof BaseError) {
     const revert = error.walk((e) => e instanceof ContractFunctionRevertedError) as ContractFunctionRevertedError | null;
@@ -94,13 +82,13 @@ export function describeError(error: unknown): DescribedError {
       };
       return { ...described, errorName, args };
     }
-    if (error.walk((e) => e instanceof UserRejectedRequestError) || findCode(error) === USER_REJECTED_CODE) {
+    if (isUserRejection(error)) {
       return rejected();
     }
     if (error.walk((e) => e instanceof InsufficientFundsError) || /insufficient funds/i.test(error.message)) {
       return insufficientFunds();
     }
-    if (error.name === "ChainMismatchError" || findCode(error) === UNKNOWN_CHAIN_CODE) {
+    if (error.name === "ChainMismatchError" || errorCode(error) === UNKNOWN_CHAIN_CODE) {
       return { kind: "wrong-chain", title: "Wrong network", message: "Your wallet is on another network. Switch it to continue." };
     }
     if (error.name === "ProviderNotFoundError" || error.name === "ConnectorNotConnectedError") {
@@ -114,7 +102,7 @@ export function describeError(error: unknown): DescribedError {
     }
     return { kind: "unknown", title: "Something went wrong", message: error.shortMessage };
   }
-  if (findCode(error) === USER_REJECTED_CODE) return rejected();
+  if (isUserRejection(error)) return rejected();
   const message = error instanceof Error ? error.message : String(error);
   if (/insufficient funds/i.test(message)) return insufficientFunds();
   return { kind: "unknown", title: "Something went wrong", message };

@@ -123,6 +123,7 @@ export class TabSeederBackend implements SeederBackend {
   /** Redeems and reserves; a failure leaves the reservation as it was, so the check that follows refuses. */
   async #reserveFor(voucher: ReservableVoucher): Promise<void> {
     const { escrowId, seeder, cumulativeBytes, cumulativeAmount, signature } = voucher;
+    // A failure is the refusal that follows (the reservation is checked on-chain next), not an error to report here.
     await this.#reserve?.({ escrowId, seeder, cumulativeBytes, cumulativeAmount, signature }).catch(() => {});
   }
 
@@ -151,6 +152,7 @@ export class TabSeederBackend implements SeederBackend {
     const stored = this.#store.voucher(close.escrowId);
     if (!this.#settleClose || !stored?.signature) return;
     const voucher = { escrowId: close.escrowId, seeder: stored.seeder, cumulativeBytes: BigInt(stored.cumulativeBytes), cumulativeAmount: BigInt(stored.cumulativeAmount), signature: stored.signature };
+    // On failure the voucher stays stored for the Seeding page to redeem (see above).
     void this.#settleClose(voucher, close.signature).catch(() => {});
   }
 

@@ -1,5 +1,6 @@
 /** The wallet as the pages need it: connected account, whether it is on the app's chain, and the ways to fix it. */
 import { useConnection, useSwitchChain } from "wagmi";
+import { ETHER } from "@web3torrent/sdk/chain";
 import { useAppConfig } from "../config/ConfigContext.tsx";
 
 export interface WalletState {
@@ -30,7 +31,7 @@ export function useSwitchToAppChain() {
         addEthereumChainParameter: {
           chainName: config.chainName,
           rpcUrls: [config.rpcUrl],
-          nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+          nativeCurrency: ETHER,
         },
       }),
   };

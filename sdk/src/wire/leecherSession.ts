@@ -26,6 +26,7 @@
 import type { Address, Hash, Hex } from "viem";
 import { CheckpointMode, FIRST_CHECKPOINT, amountFor, checkpoints } from "../checkpointSchedule.ts";
 import type { SessionKey, SignedDelegation, SigningContext } from "../sessionKey.ts";
+import { isUserRejection, shortMessage } from "../errors.ts";
 import {
   RefusalReason,
   type HelloMessage,
@@ -142,14 +143,6 @@ export interface LeecherObserver {
   release?(record: ReleaseRecord): void;
   /** The session stopped paying (the wallet declined a release) or resumed (null). */
   paused?(pause: PaymentPause | null): void;
-}
-
-/** Whether an error is the wallet's "the user rejected the request" (EIP-1193 code 4001), anywhere in its causes. */
-export function isUserRejection(error: unknown): boolean {
-  for (let e = error as { code?: unknown; name?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 10; e = e.cause as typeof e, depth++) {
-    if (e.code === 4001 || e.name === "UserRejectedRequestError") return true;
-  }
-  return false;
 }
 
 /** Refusals that hold for the rest of the download, on every wire to that seeder, new ones included. */
@@ -397,7 +390,7 @@ export class LeecherSession {
       (error: unknown) => {
         const declined = isUserRejection(error);
         record.state = declined ? "declined" : "failed";
-        record.error = declined ? "declined in the wallet" : ((error as Error).message ?? String(error)).split("\n")[0];
+        record.error = declined ? "declined in the wallet" : shortMessage(error);
         this.observer.release?.(record);
         this.paused = {
           release: record,

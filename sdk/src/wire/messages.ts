@@ -19,6 +19,7 @@
  * APIs: the same code runs in browsers.
  */
 import { getAddress, isAddress, type Address, type Hex } from "viem";
+import { z } from "zod";
 
 /** The extension's name in the BEP 10 handshake. */
 export const W3T_PAY = "w3t_pay";
@@ -82,7 +83,6 @@ export const RefusalReason = {
   Unavailable: "unavailable",
 } as const;
 export type RefusalReason = (typeof RefusalReason)[keyof typeof RefusalReason];
-const REFUSAL_REASONS = new Set<string>(Object.values(RefusalReason));
 
 /** Payment modes, as the escrow's `CheckpointSchedule.Mode`. */
 export type PaymentModeName = "exponential" | "upfront";
@@ -92,7 +92,7 @@ export type PaymentModeName = "exponential" | "upfront";
  * sending the escrow's `release` for each checkpoint (one wallet prompt per checkpoint and seeder).
  */
 export type PaymentStrategy = "vouchers" | "transactions";
-const PAYMENT_STRATEGIES: readonly string[] = ["vouchers", "transactions"] satisfies PaymentStrategy[];
+const PAYMENT_STRATEGIES = ["vouchers", "transactions"] as const satisfies readonly PaymentStrategy[];
 
 export interface TermsMessage {
   type: "terms";
@@ -244,222 +244,109 @@ const SESSION_SIGNATURE = /^0x[0-9a-fA-F]{130}$/;
 const HEX = /^0x(?:[0-9a-fA-F]{2})+$/;
 const TX_HASH = /^0x[0-9a-fA-F]{64}$/;
 const NONCE = /^0x[0-9a-fA-F]{64}$/;
-
-function malformed(message: string): never {
-  throw new WireMessageError(RefusalReason.Malformed, message);
-}
-
-type Json = Record<string, unknown>;
-
-function fields(obj: Json, required: string[], optional: string[] = []): void {
-  const allowed = new Set(["v", "type", ...required, ...optional]);
-  for (const key of Object.keys(obj)) if (!allowed.has(key)) malformed(`unknown field "${key}"`);
-  for (const key of required) if (!(key in obj)) malformed(`missing field "${key}"`);
-}
-
-function uint(obj: Json, key: string, max = UINT256_MAX): bigint {
-  const raw = obj[key];
-  if (typeof raw !== "string" || !DECIMAL.test(raw)) malformed(`${key} must be a decimal string`);
-  const value = BigInt(raw);
-  if (value > max) malformed(`${key} is out of range`);
-  return value;
-}
-
-function optionalUint(obj: Json, key: string): bigint | null {
-  return obj[key] === null ? null : uint(obj, key);
-}
-
-function address(obj: Json, key: string): Address {
-  const raw = obj[key];
-  if (typeof raw !== "string" || !isAddress(raw, { strict: false })) malformed(`${key} must be an address`);
-  return getAddress(raw);
-}
-
-function sessionSignature(obj: Json, key: string): Hex {
-  const raw = obj[key];
-  if (typeof raw !== "string" || !SESSION_SIGNATURE.test(raw)) malformed(`${key} must be a 65-byte hex signature`);
-  return raw.toLowerCase() as Hex;
-}
-
-function nonce(obj: Json, key: string): Hex {
-  const raw = obj[key];
-  if (typeof raw !== "string" || !NONCE.test(raw)) malformed(`${key} must be a 32-byte hex nonce`);
-  return raw.toLowerCase() as Hex;
-}
-
-/** A wallet's `Delegation` signature (ECDSA, or longer for a smart-account wallet) and its expiry. */
-function walletDelegation(d: unknown): { expiry: bigint; signature: Hex } {
-  if (typeof d !== "object" || d === null || Array.isArray(d)) malformed("delegation must be an object");
-  const delegation = d as Json;
-  for (const key of Object.keys(delegation)) {
-    if (key !== "expiry" && key !== "signature") malformed(`unknown delegation field "${key}"`);
-  }
-  const signature = delegation.signature;
-  if (typeof signature !== "string" || !HEX.test(signature) || (signature.length - 2) / 2 > MAX_WALLET_SIGNATURE_BYTES) {
-    malformed("delegation.signature must be hex bytes");
-  }
-  return { expiry: uint(delegation, "expiry", UINT64_MAX), signature: signature.toLowerCase() as Hex };
-}
-
-function safeInteger(obj: Json, key: string, min: number, max: number): number {
-  const raw = obj[key];
-  if (typeof raw !== "number" || !Number.isSafeInteger(raw) || raw < min || raw > max) {
-    malformed(`${key} must be an integer in [${min}, ${max}]`);
-  }
-  return raw;
-}
-
 /** Bound on the timeouts a seeder announces (a day). */
 const MAX_TIMEOUT_MS = 24 * 60 * 60 * 1000;
 
-function parseTerms(o: Json): TermsMessage {
-  fields(o, [
-    "chainId",
-    "market",
-    "escrow",
-    "rebatePool",
-    "contentId",
-    "seeder",
-    "pricePerMiB",
-    "firstCheckpoint",
-    "modes",
-    "voucherTimeoutMs",
-    "acceptsReleases",
-    "releaseTimeoutMs",
-    "nonce",
-  ]);
-  if (typeof o.acceptsReleases !== "boolean") malformed("acceptsReleases must be a boolean");
-  const modes = o.modes;
-  if (
-    !Array.isArray(modes) ||
-    modes.length === 0 ||
-    modes.length > 2 ||
-    new Set(modes).size !== modes.length ||
-    !modes.every((m) => m === "exponential" || m === "upfront")
-  ) {
-    malformed("modes must list exponential and/or upfront");
-  }
-  return {
-    type: "terms",
-    chainId: safeInteger(o, "chainId", 1, Number.MAX_SAFE_INTEGER),
-    market: address(o, "market"),
-    escrow: address(o, "escrow"),
-    rebatePool: address(o, "rebatePool"),
-    contentId: uint(o, "contentId"),
-    seeder: address(o, "seeder"),
-    pricePerMiB: uint(o, "pricePerMiB"),
-    firstCheckpoint: uint(o, "firstCheckpoint"),
-    modes: modes as PaymentModeName[],
-    voucherTimeoutMs: safeInteger(o, "voucherTimeoutMs", 1, MAX_TIMEOUT_MS),
-    acceptsReleases: o.acceptsReleases,
-    releaseTimeoutMs: safeInteger(o, "releaseTimeoutMs", 1, MAX_TIMEOUT_MS),
-    nonce: nonce(o, "nonce"),
-  };
-}
+// Field types: what travels as a string is checked, then read (bigints, checksummed addresses, lower-case hex).
+const uint = (max = UINT256_MAX) =>
+  z
+    .string()
+    .regex(DECIMAL, "must be a decimal string")
+    .transform(BigInt)
+    .refine((value) => value <= max, "is out of range");
+const address = z
+  .string()
+  .refine((raw) => isAddress(raw, { strict: false }), "must be an address")
+  .transform((raw) => getAddress(raw));
+const lowerHex = (pattern: RegExp, what: string) =>
+  z
+    .string()
+    .regex(pattern, `must be ${what}`)
+    .transform((raw) => raw.toLowerCase() as Hex);
+const sessionSignature = lowerHex(SESSION_SIGNATURE, "a 65-byte hex signature");
+const nonce = lowerHex(NONCE, "a 32-byte hex nonce");
+/** A wallet's `Delegation` signature (ECDSA, or longer for a smart-account wallet) and its expiry. */
+const walletDelegation = z.strictObject({
+  expiry: uint(UINT64_MAX),
+  signature: lowerHex(HEX, "hex bytes").refine((hex) => (hex.length - 2) / 2 <= MAX_WALLET_SIGNATURE_BYTES, "is too long"),
+});
+const timeoutMs = z.int().min(1).max(MAX_TIMEOUT_MS);
 
-function parseHello(o: Json): HelloMessage {
-  fields(o, ["account", "escrowId", "sessionKey", "delegation", "payment", "nonce", "proof"], ["escrowKey"]);
-  if (typeof o.payment !== "string" || !PAYMENT_STRATEGIES.includes(o.payment)) malformed("payment must be vouchers or transactions");
-  return {
-    type: "hello",
-    account: address(o, "account"),
-    escrowId: optionalUint(o, "escrowId"),
-    sessionKey: address(o, "sessionKey"),
-    ...("escrowKey" in o ? { escrowKey: address(o, "escrowKey") } : {}),
-    delegation: walletDelegation(o.delegation),
-    payment: o.payment as PaymentStrategy,
-    nonce: nonce(o, "nonce"),
-    proof: sessionSignature(o, "proof"),
-  };
-}
-
-function parseIdentity(o: Json): IdentityMessage {
-  fields(o, ["signer", "delegation", "signature"]);
-  return {
-    type: "identity",
-    signer: address(o, "signer"),
-    delegation: o.delegation === null ? null : walletDelegation(o.delegation),
-    signature: sessionSignature(o, "signature"),
-  };
-}
-
-function parseVoucherRequest(o: Json): VoucherRequestMessage {
-  fields(o, ["cumulativeBytes", "voucherBytes", "voucherAmount"]);
-  const voucherBytes = optionalUint(o, "voucherBytes");
-  const voucherAmount = optionalUint(o, "voucherAmount");
-  if ((voucherBytes === null) !== (voucherAmount === null)) malformed("voucherBytes and voucherAmount go together");
-  return { type: "voucher_request", cumulativeBytes: uint(o, "cumulativeBytes"), voucherBytes, voucherAmount };
-}
-
-function parseVoucher(o: Json): VoucherMessage {
-  fields(o, ["escrowId", "seeder", "cumulativeBytes", "cumulativeAmount", "signature"]);
-  return {
-    type: "voucher",
-    escrowId: uint(o, "escrowId"),
-    seeder: address(o, "seeder"),
-    cumulativeBytes: uint(o, "cumulativeBytes"),
-    cumulativeAmount: uint(o, "cumulativeAmount"),
-    signature: sessionSignature(o, "signature"),
-  };
-}
-
-function parseReleased(o: Json): ReleasedMessage {
-  fields(o, ["escrowId", "seeder", "cumulativeBytes", "txHash"]);
-  const txHash = o.txHash;
-  if (typeof txHash !== "string" || !TX_HASH.test(txHash)) malformed("txHash must be a 32-byte hex transaction hash");
-  return {
-    type: "released",
-    escrowId: uint(o, "escrowId"),
-    seeder: address(o, "seeder"),
-    cumulativeBytes: uint(o, "cumulativeBytes"),
-    txHash: txHash.toLowerCase() as Hex,
-  };
-}
-
-function parseReceipt(o: Json): ReceiptMessage {
-  fields(o, ["leecher", "seeder", "contentId", "cumulativeBytes", "signature"]);
-  return {
-    type: "receipt",
-    leecher: address(o, "leecher"),
-    seeder: address(o, "seeder"),
-    contentId: uint(o, "contentId"),
-    cumulativeBytes: uint(o, "cumulativeBytes"),
-    signature: sessionSignature(o, "signature"),
-  };
-}
-
-function parseAck(o: Json): AckMessage {
-  fields(o, ["voucherBytes", "receiptBytes"]);
-  return { type: "ack", voucherBytes: uint(o, "voucherBytes"), receiptBytes: uint(o, "receiptBytes") };
-}
-
-function parseClose(o: Json): CloseMessage {
-  fields(o, ["escrowId", "signature"]);
-  return { type: "close", escrowId: uint(o, "escrowId"), signature: sessionSignature(o, "signature") };
-}
-
-function parseRefusal(o: Json): RefusalMessage {
-  fields(o, ["reason", "message"]);
-  if (typeof o.reason !== "string" || !REFUSAL_REASONS.has(o.reason)) malformed("unknown refusal reason");
-  if (typeof o.message !== "string" || o.message.length > MAX_REFUSAL_TEXT) malformed("refusal message must be a short string");
-  return { type: "refusal", reason: o.reason as RefusalReason, message: o.message };
-}
-
-const PARSERS: Record<W3tPayMessageType, (o: Json) => W3tPayMessage> = {
-  terms: parseTerms,
-  hello: parseHello,
-  identity: parseIdentity,
-  voucher_request: parseVoucherRequest,
-  voucher: parseVoucher,
-  released: parseReleased,
-  receipt: parseReceipt,
-  ack: parseAck,
-  close: parseClose,
-  refusal: parseRefusal,
+/** Every message's fields, strict: an unknown or missing field is malformed. Typed by the interfaces above. */
+const MESSAGES: { [T in W3tPayMessageType]: z.ZodType<Extract<W3tPayMessage, { type: T }>> } = {
+  terms: z.strictObject({
+    type: z.literal("terms"),
+    chainId: z.int().min(1),
+    market: address,
+    escrow: address,
+    rebatePool: address,
+    contentId: uint(),
+    seeder: address,
+    pricePerMiB: uint(),
+    firstCheckpoint: uint(),
+    modes: z
+      .array(z.enum(["exponential", "upfront"]))
+      .min(1)
+      .max(2)
+      .refine((modes) => new Set(modes).size === modes.length, "must list exponential and/or upfront"),
+    voucherTimeoutMs: timeoutMs,
+    acceptsReleases: z.boolean(),
+    releaseTimeoutMs: timeoutMs,
+    nonce,
+  }),
+  hello: z.strictObject({
+    type: z.literal("hello"),
+    account: address,
+    escrowId: uint().nullable(),
+    sessionKey: address,
+    escrowKey: address.optional(),
+    delegation: walletDelegation,
+    payment: z.enum(PAYMENT_STRATEGIES),
+    nonce,
+    proof: sessionSignature,
+  }),
+  identity: z.strictObject({ type: z.literal("identity"), signer: address, delegation: walletDelegation.nullable(), signature: sessionSignature }),
+  voucher_request: z
+    .strictObject({ type: z.literal("voucher_request"), cumulativeBytes: uint(), voucherBytes: uint().nullable(), voucherAmount: uint().nullable() })
+    .refine((m) => (m.voucherBytes === null) === (m.voucherAmount === null), "voucherBytes and voucherAmount go together"),
+  voucher: z.strictObject({
+    type: z.literal("voucher"),
+    escrowId: uint(),
+    seeder: address,
+    cumulativeBytes: uint(),
+    cumulativeAmount: uint(),
+    signature: sessionSignature,
+  }),
+  released: z.strictObject({
+    type: z.literal("released"),
+    escrowId: uint(),
+    seeder: address,
+    cumulativeBytes: uint(),
+    txHash: lowerHex(TX_HASH, "a 32-byte hex transaction hash"),
+  }),
+  receipt: z.strictObject({
+    type: z.literal("receipt"),
+    leecher: address,
+    seeder: address,
+    contentId: uint(),
+    cumulativeBytes: uint(),
+    signature: sessionSignature,
+  }),
+  ack: z.strictObject({ type: z.literal("ack"), voucherBytes: uint(), receiptBytes: uint() }),
+  close: z.strictObject({ type: z.literal("close"), escrowId: uint(), signature: sessionSignature }),
+  refusal: z.strictObject({
+    type: z.literal("refusal"),
+    reason: z.enum(Object.values(RefusalReason)),
+    message: z.string().max(MAX_REFUSAL_TEXT),
+  }),
 };
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
 const encoder = new TextEncoder();
+
+function malformed(message: string): never {
+  throw new WireMessageError(RefusalReason.Malformed, message);
+}
 
 /** Parses and validates one message; throws a WireMessageError (with the refusal reason) otherwise. */
 export function decodeMessage(bytes: Uint8Array): W3tPayMessage {
@@ -473,13 +360,18 @@ export function decodeMessage(bytes: Uint8Array): W3tPayMessage {
     malformed("not UTF-8 JSON");
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) malformed("not a JSON object");
-  const obj = parsed as Json;
-  if (obj.v !== PROTOCOL_VERSION) {
-    throw new WireMessageError(RefusalReason.Version, `protocol version ${String(obj.v)} (this peer speaks ${PROTOCOL_VERSION})`);
+  const { v, ...message } = parsed as { v?: unknown; type?: unknown };
+  if (v !== PROTOCOL_VERSION) {
+    throw new WireMessageError(RefusalReason.Version, `protocol version ${String(v)} (this peer speaks ${PROTOCOL_VERSION})`);
   }
-  const type = obj.type;
-  if (typeof type !== "string" || !Object.hasOwn(PARSERS, type)) malformed(`unknown message type ${JSON.stringify(type)}`);
-  return PARSERS[type as W3tPayMessageType](obj);
+  const type = message.type;
+  if (typeof type !== "string" || !Object.hasOwn(MESSAGES, type)) malformed(`unknown message type ${JSON.stringify(type)}`);
+  const result = MESSAGES[type as W3tPayMessageType].safeParse(message);
+  if (!result.success) {
+    const [issue] = result.error.issues;
+    malformed(`${type}: ${issue.path.join(".") || "message"} ${issue.message}`);
+  }
+  return result.data;
 }
 
 /** Serialises a message (bigints as decimal strings); throws if the result would exceed MAX_MESSAGE_BYTES. */

@@ -238,6 +238,7 @@ export class Ws402Client {
     const sinceUpdate = this.#usage ? Math.floor((Date.now() - this.#usageReceivedAt) / MS_PER_SECOND) : 0;
     const gatewaySeconds = (this.#usage?.elapsedSeconds ?? 0) + sinceUpdate;
     this.#signing = this.#signing.then(() => this.#sendReceipt(Math.min(gatewaySeconds, this.connectedSeconds)));
+    // A last receipt that cannot be signed leaves only these seconds unpaid: the session ends all the same.
     await this.#signing.catch(() => {});
     this.#send({ type: "end_session" });
     try {

@@ -7,6 +7,7 @@ import { parseEventLogs, type Account, type Address, type Chain, type Hex, type 
 import { generatePrivateKey, privateKeyToAddress } from "viem/accounts";
 import { getDeployment } from "../deployments.ts";
 import { ws402DepositsAbi } from "../generated/contracts.ts";
+import { writeAndWait } from "../transactions.ts";
 import type { Ws402SchemaDocument } from "./protocol.ts";
 import { Ws402Error } from "./errors.ts";
 
@@ -97,7 +98,7 @@ export async function openWs402Deposit({ schema, walletClient, publicClient, max
   }
   const key = sessionKey ?? generatePrivateKey();
   const sessionKeyAddress = privateKeyToAddress(key);
-  const { request } = await publicClient.simulateContract({
+  const { hash: txHash, receipt } = await writeAndWait({ publicClient, walletClient }, {
     account: walletClient.account,
     address: contract,
     abi: ws402DepositsAbi,
@@ -105,8 +106,6 @@ export async function openWs402Deposit({ schema, walletClient, publicClient, max
     args: [resourceId, seconds, sessionKeyAddress],
     value: deposit,
   });
-  const txHash = await walletClient.writeContract(request);
-  const receipt = await publicClient.waitForTransactionReceipt({ hash: txHash });
   const [opened] = parseEventLogs({ abi: ws402DepositsAbi, eventName: "SessionOpened", logs: receipt.logs });
   if (receipt.status !== "success" || !opened) throw new Ws402Error("open_failed", `The open transaction ${txHash} failed.`);
   return { sessionId: opened.args.sessionId, sessionKey: key, sessionKeyAddress, maxSeconds: seconds, deposit, txHash };
@@ -191,15 +190,13 @@ export async function requestWs402Close(
   contract: Address,
   sessionId: bigint,
 ): Promise<{ deadline: number; txHash: Hex }> {
-  const { request } = await publicClient.simulateContract({
+  const { hash: txHash, receipt } = await writeAndWait({ publicClient, walletClient }, {
     account: walletClient.account,
     address: contract,
     abi: ws402DepositsAbi,
     functionName: "requestClose",
     args: [sessionId],
   });
-  const txHash = await walletClient.writeContract(request);
-  const receipt = await publicClient.waitForTransactionReceipt({ hash: txHash });
   const [event] = parseEventLogs({ abi: ws402DepositsAbi, eventName: "CloseRequested", logs: receipt.logs });
   if (receipt.status !== "success" || !event) throw new Ws402Error("request_close_failed", `The requestClose transaction ${txHash} failed.`);
   return { deadline: Number(event.args.deadline), txHash };
@@ -212,15 +209,13 @@ export async function reclaimWs402Deposit(
   contract: Address,
   sessionId: bigint,
 ): Promise<{ amount: bigint; txHash: Hex }> {
-  const { request } = await publicClient.simulateContract({
+  const { hash: txHash, receipt } = await writeAndWait({ publicClient, walletClient }, {
     account: walletClient.account,
     address: contract,
     abi: ws402DepositsAbi,
     functionName: "reclaim",
     args: [sessionId],
   });
-  const txHash = await walletClient.writeContract(request);
-  const receipt = await publicClient.waitForTransactionReceipt({ hash: txHash });
   const [event] = parseEventLogs({ abi: ws402DepositsAbi, eventName: "SessionReclaimed", logs: receipt.logs });
   if (receipt.status !== "success" || !event) throw new Ws402Error("reclaim_failed", `The reclaim transaction ${txHash} failed.`);
   return { amount: event.args.amount, txHash };

@@ -1,24 +1,35 @@
 /** Reading a WS402 schema document: from its URL, or from the body of a 402 Payment Required answer. */
+import { z } from "zod";
 import { Ws402Error } from "./errors.ts";
 import { WS402_PROTOCOL_VERSION, type Ws402PaymentRequired, type Ws402SchemaDocument } from "./protocol.ts";
 
+const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+const DECIMAL = /^\d+$/;
+
+/**
+ * The fields the client relies on: where to connect, what it costs, which contract and chain to pay on. The others
+ * (the resource's title, size, URL...) are shown, not trusted, and pass through as the gateway sent them.
+ */
+const schemaDocument = z.looseObject({
+  protocol: z.literal("ws402", "protocol is not ws402"),
+  version: z.literal(WS402_PROTOCOL_VERSION, { error: (issue) => `version ${String(issue.input)} is not supported` }),
+  websocketEndpoint: z.string().regex(/^wss?:\/\//),
+  pricing: z.looseObject({ pricePerSecond: z.string().regex(DECIMAL), estimatedSeconds: z.int() }),
+  contract: z.looseObject({ chainId: z.int(), address: z.string().regex(ADDRESS), resourceId: z.string().regex(DECIMAL) }),
+  provider: z.string().regex(ADDRESS),
+  session: z.looseObject({ reconnectGraceMs: z.int(), receiptToleranceSeconds: z.int() }),
+});
+
 /** Checks the fields the client relies on; throws a Ws402Error naming what is wrong. */
 export function parseWs402Schema(value: unknown): Ws402SchemaDocument {
-  const schema = value as Ws402SchemaDocument;
-  const problems: string[] = [];
-  if (typeof value !== "object" || value === null) throw new Ws402Error("invalid_schema", "The schema is not a JSON object.");
-  if (schema.protocol !== "ws402") problems.push("protocol is not ws402");
-  if (schema.version !== WS402_PROTOCOL_VERSION) problems.push(`version ${String(schema.version)} is not supported`);
-  if (typeof schema.websocketEndpoint !== "string" || !/^wss?:\/\//.test(schema.websocketEndpoint)) problems.push("websocketEndpoint");
-  if (!/^\d+$/.test(String(schema.pricing?.pricePerSecond))) problems.push("pricing.pricePerSecond");
-  if (!Number.isInteger(schema.pricing?.estimatedSeconds)) problems.push("pricing.estimatedSeconds");
-  if (!Number.isInteger(schema.contract?.chainId)) problems.push("contract.chainId");
-  if (!/^0x[0-9a-fA-F]{40}$/.test(String(schema.contract?.address))) problems.push("contract.address");
-  if (!/^\d+$/.test(String(schema.contract?.resourceId))) problems.push("contract.resourceId");
-  if (!/^0x[0-9a-fA-F]{40}$/.test(String(schema.provider))) problems.push("provider");
-  if (!Number.isInteger(schema.session?.reconnectGraceMs) || !Number.isInteger(schema.session?.receiptToleranceSeconds)) problems.push("session");
-  if (problems.length > 0) throw new Ws402Error("invalid_schema", `Invalid WS402 schema: ${problems.join(", ")}.`);
-  return schema;
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Ws402Error("invalid_schema", "The schema is not a JSON object.");
+  const parsed = schemaDocument.safeParse(value);
+  if (!parsed.success) {
+    const problems = new Set(parsed.error.issues.map((issue) => (issue.path.length > 1 || issue.code !== "invalid_value" ? issue.path.join(".") : issue.message)));
+    throw new Ws402Error("invalid_schema", `Invalid WS402 schema: ${[...problems].join(", ")}.`);
+  }
+  // Checked above: what the client relies on; the rest is the gateway's description of the resource, for display.
+  return parsed.data as unknown as Ws402SchemaDocument;
 }
 
 export async function fetchWs402Schema(url: string, fetchImpl: typeof fetch = fetch): Promise<Ws402SchemaDocument> {

@@ -4,12 +4,13 @@
  * — and then seeds it with the same key, as `w3t seed <file>` does, until Ctrl-C.
  */
 import { statSync } from "node:fs";
-import { createPublicClient, createWalletClient, http, isAddress, parseEther, BaseError, type Address, type PublicClient } from "viem";
+import { createPublicClient, createWalletClient, http, isAddress, parseEther, type Address, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { CurveKind, MAX_BOUNTY_FEE_BPS, MAX_GROWTH_BPS } from "@web3torrent/sdk/bondingCurve";
+import { chainFor } from "@web3torrent/sdk/chain";
 import { parseCommandLine, usageError } from "@web3torrent/sdk/commandLine";
 import { getDeployment } from "@web3torrent/sdk/deployments";
-import { chainFor } from "@web3torrent/leecher";
+import { shortMessage } from "@web3torrent/sdk/errors";
 import { describeRegistrationStep, publishFile, type Published } from "@web3torrent/seeder/publish";
 import { SEED_OPTIONS, SEED_OPTIONS_HELP, parseSeedArgs, runSeed } from "@web3torrent/seeder/seedCommand";
 
@@ -40,10 +41,6 @@ The key (--key or W3T_SEEDER_KEY) registers the content and seeds it; --tracker 
 
 Seeding, as w3t seed:
 ${SEED_OPTIONS_HELP}`;
-}
-
-function short(error: unknown): string {
-  return error instanceof BaseError ? error.shortMessage : (error as Error).message;
 }
 
 export async function publishCommand(args: string[], program: string): Promise<void> {
@@ -116,7 +113,7 @@ export async function publishCommand(args: string[], program: string): Promise<v
       onProgress: (step) => console.error(`${program}: ${describeRegistrationStep(step)}`),
     });
   } catch (error) {
-    console.error(`${program}: cannot publish ${path}: ${short(error)}`);
+    console.error(`${program}: cannot publish ${path}: ${shortMessage(error)}`);
     process.exit(1);
   }
   const { contentId, infoHash, name, size, magnet } = published;

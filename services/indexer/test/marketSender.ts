@@ -1,7 +1,8 @@
 /** Test support: an account of the devchain sending LicenseMarket transactions, each waited for until mined. */
-import { type Abi, type Address, createPublicClient, createWalletClient, defineChain, http, keccak256, parseEther, toHex } from "viem";
+import { type Abi, type Address, createPublicClient, createWalletClient, http, keccak256, parseEther, toHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import type { DevChain } from "@web3torrent/devchain";
+import { chainFor } from "@web3torrent/sdk/chain";
 import { licenseMarketAbi } from "@web3torrent/sdk/generated/contracts";
 import { registerContent } from "@web3torrent/sdk/market";
 
@@ -15,12 +16,7 @@ export interface MarketSender {
 }
 
 export function marketSender(chain: DevChain, accountIndex = 1): MarketSender {
-  const viemChain = defineChain({
-    id: chain.chainId,
-    name: "devchain",
-    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-    rpcUrls: { default: { http: [chain.rpcUrl] } },
-  });
+  const viemChain = chainFor(chain.rpcUrl, chain.chainId, { name: "devchain" });
   const client = createPublicClient({ chain: viemChain, transport: http(chain.rpcUrl) });
   const account = privateKeyToAccount(chain.accounts[accountIndex].privateKey);
   const wallet = createWalletClient({ account, chain: viemChain, transport: http(chain.rpcUrl) });

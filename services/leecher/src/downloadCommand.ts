@@ -3,12 +3,14 @@
  * paying the seeders, then closes the escrow; with --refund, refunds the rest of a closed escrow after its challenge
  * window (or once every seeder that redeemed has waived it).
  */
-import { createWalletClient, formatEther, http, isAddress, isHex, type Address, type Hex } from "viem";
+import { createWalletClient, formatEther, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { checkpointEscrowAbi } from "@web3torrent/sdk/generated/contracts";
-import { parseCommandLine, usageError } from "@web3torrent/sdk/commandLine";
+import { chainFor } from "@web3torrent/sdk/chain";
+import { contractsOption, parseCommandLine, privateKeyOption, usageError } from "@web3torrent/sdk/commandLine";
 import { getDeployment } from "@web3torrent/sdk/deployments";
-import { chainFor, leech } from "./leecher.ts";
+import { shortMessage } from "@web3torrent/sdk/errors";
+import { leech } from "./leecher.ts";
 
 export function downloadUsage(program: string): string {
   return `usage: ${program} <contentId> --key 0x... [options]   download while paying the seeders, then close the escrow
@@ -57,15 +59,8 @@ export async function downloadCommand(args: string[], program = "leech"): Promis
     console.log(downloadUsage(program));
     process.exit(0);
   }
-  if (!values.key || !isHex(values.key) || values.key.length !== 66) fail("--key (or W3T_LEECHER_KEY) must be a 32-byte hex private key");
-  const key = values.key as Hex;
-  const addresses = [values.market, values.escrow, values.pool];
-  if (addresses.some((a) => a !== undefined) && !addresses.every((a) => a !== undefined && isAddress(a))) {
-    fail("--market, --escrow and --pool go together, as addresses");
-  }
-  const contracts = values.market
-    ? { market: values.market as Address, escrow: values.escrow as Address, rebatePool: values.pool as Address }
-    : undefined;
+  const key = privateKeyOption(program, values.key, "W3T_LEECHER_KEY");
+  const contracts = contractsOption(program, values);
 
   if (values.refund !== undefined) {
     if (!/^\d+$/.test(values.refund)) fail("--refund takes an escrow id");
@@ -82,7 +77,7 @@ export async function downloadCommand(args: string[], program = "leech"): Promis
       console.log(`refund sent (tx ${hash})`);
       process.exit(0);
     } catch (error) {
-      fail(`refund failed: ${(error as Error).message.split("\n")[0]}`);
+      fail(`refund failed: ${shortMessage(error)}`);
     }
   }
 
@@ -105,7 +100,7 @@ export async function downloadCommand(args: string[], program = "leech"): Promis
       contracts,
     });
   } catch (error) {
-    fail((error as Error).message.split("\n")[0]);
+    fail(shortMessage(error));
   }
   const { download } = result;
   console.log(download.escrowId === null ? "free download (no escrow)" : `escrow ${download.escrowId} opened with ${formatEther(download.deposit)} ETH`);

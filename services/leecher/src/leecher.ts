@@ -5,9 +5,10 @@
  *   const result = await leech({ rpcUrl, privateKey, contentId: 1n, pricePerMiBCap: 10n ** 12n, outDir: "downloads",
  *                                announce: ["ws://127.0.0.1:8001"] });
  */
-import { createPublicClient, createWalletClient, http, type Address, type Chain, type Hex, type PublicClient } from "viem";
+import { createPublicClient, createWalletClient, http, type Address, type Hex, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import WebTorrent from "webtorrent";
+import { chainFor } from "@web3torrent/sdk/chain";
 import { getDeployment } from "@web3torrent/sdk/deployments";
 import {
   createDownloadKey,
@@ -50,15 +51,6 @@ export interface Leech {
   publicClient: PublicClient;
   /** Destroys the client if `leech` created it. */
   destroy(): Promise<void>;
-}
-
-export function chainFor(rpcUrl: string, chainId: number): Chain {
-  return {
-    id: chainId,
-    name: `chain ${chainId}`,
-    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-    rpcUrls: { default: { http: [rpcUrl] } },
-  };
 }
 
 /** Starts a paid download; `result.download.done` resolves when every byte is in and every seeder is paid. */

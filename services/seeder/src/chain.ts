@@ -12,9 +12,9 @@ import {
   type PrivateKeyAccount,
   type PublicClient,
   type WalletClient,
-  type Chain,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { chainFor } from "@web3torrent/sdk/chain";
 import { checkpointEscrowAbi, licenseMarketAbi, rebatePoolAbi } from "@web3torrent/sdk/generated/contracts";
 
 export interface SeederContracts {
@@ -67,12 +67,7 @@ export class SeederChain {
   #txQueue: Promise<unknown> = Promise.resolve();
 
   constructor(rpcUrl: string, chainId: number, privateKey: Hex, contracts: SeederContracts) {
-    const chain: Chain = {
-      id: chainId,
-      name: `chain ${chainId}`,
-      nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-      rpcUrls: { default: { http: [rpcUrl] } },
-    };
+    const chain = chainFor(rpcUrl, chainId);
     const transport = http(rpcUrl, { retryCount: 2 });
     this.account = privateKeyToAccount(privateKey);
     this.publicClient = createPublicClient({ chain, transport, pollingInterval: 100 }) as PublicClient;
@@ -299,6 +294,7 @@ export class SeederChain {
       if (receipt.status !== "success") throw new Error(`transaction ${hash} reverted`);
       return hash;
     });
+    // The caller gets `next` and its failure; the queue only orders the transactions after it.
     this.#txQueue = next.catch(() => {});
     return next;
   }

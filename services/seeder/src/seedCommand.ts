@@ -10,8 +10,9 @@
  * database holds, claims and exits, printing "claimed <amount> ETH (<amount> wei)" (exit code 1 when the claim fails);
  * with files, the claim is made at Ctrl-C after the final settlement.
  */
-import { formatEther, isAddress, isHex, type Address, type Hex } from "viem";
-import { parseCommandLine, usageError } from "@web3torrent/sdk/commandLine";
+import { formatEther } from "viem";
+import { contractsOption, parseCommandLine, privateKeyOption, usageError } from "@web3torrent/sdk/commandLine";
+import { shortMessage } from "@web3torrent/sdk/errors";
 import type { PaymentModeName } from "@web3torrent/sdk/wire/index";
 import { Seeder, type SeederOptions, type StopResult } from "./seeder.ts";
 
@@ -106,7 +107,7 @@ export function parseSeedArgs(args: string[], program: string): SeedRun {
   }
   if (positionals.length === 0 && !claimOnly) fail(`give a file or folder to seed, or --claim (see ${program} --help)`);
   if (values["no-sweep"] && !values.claim) fail("--no-sweep goes with --claim");
-  if (!values.key || !isHex(values.key) || values.key.length !== 66) fail("--key (or W3T_SEEDER_KEY) must be a 32-byte hex private key");
+  const privateKey = privateKeyOption(program, values.key, "W3T_SEEDER_KEY");
   if (!/^\d+$/.test(values.price)) fail(`--price must be wei per MiB, got "${values.price}"`);
   const modes = values.modes.split(",").map((m) => m.trim());
   if (modes.length === 0 || !modes.every((m) => m === "exponential" || m === "upfront")) fail("--modes takes exponential and/or upfront");
@@ -115,13 +116,7 @@ export function parseSeedArgs(args: string[], program: string): SeedRun {
     if (!Number.isSafeInteger(n) || n < 0) fail(`--${name} must be a number of milliseconds`);
     return n;
   };
-  const addresses = [values.market, values.escrow, values.pool];
-  if (addresses.some((a) => a !== undefined) && !addresses.every((a) => a !== undefined && isAddress(a))) {
-    fail("--market, --escrow and --pool go together, as addresses");
-  }
-  const contracts = values.market
-    ? { market: values.market as Address, escrow: values.escrow as Address, rebatePool: values.pool as Address }
-    : undefined;
+  const contracts = contractsOption(program, values);
   return {
     paths: positionals,
     claim: values.claim === true,
@@ -129,7 +124,7 @@ export function parseSeedArgs(args: string[], program: string): SeedRun {
     json: values.json === true,
     options: {
       rpcUrl: values.rpc,
-      privateKey: values.key as Hex,
+      privateKey,
       dbPath: values.db,
       announce: values.tracker,
       pricePerMiB: BigInt(values.price),
@@ -162,7 +157,7 @@ export async function runSeed(run: SeedRun, program: string): Promise<void> {
   try {
     seeder = await Seeder.start({ ...run.options, log });
   } catch (error) {
-    fail(`cannot start: ${(error as Error).message.split("\n")[0]}`);
+    fail(`cannot start: ${shortMessage(error)}`);
   }
 
   const rebates = (wei: bigint | null) => (wei === null ? "unknown (chain unreachable)" : `${formatEther(wei)} ETH`);
@@ -170,7 +165,7 @@ export async function runSeed(run: SeedRun, program: string): Promise<void> {
   /** Prints the claim; false when it failed. */
   const reportClaim = ({ claimed, claimError }: StopResult): boolean => {
     if (claimError) {
-      console.error(`${program}: claim failed: ${claimError.message.split("\n")[0]}`);
+      console.error(`${program}: claim failed: ${shortMessage(claimError)}`);
       return false;
     }
     if (!claimed) return true;
@@ -216,6 +211,7 @@ export async function runSeed(run: SeedRun, program: string): Promise<void> {
     if (run.json) event("earnings", { ...e });
     else console.log(line);
   };
+  // A progress line the chain could not answer for is printed, up to date, at the next redemption.
   seeder.on("redeemed", () => void printEarnings().catch(() => {}));
 
   for (const path of run.paths) {
@@ -224,7 +220,7 @@ export async function runSeed(run: SeedRun, program: string): Promise<void> {
       for (const c of seeded) event("seeding", { ...c });
       for (const r of refused) event("refused-file", { ...r });
     } catch (error) {
-      log(`cannot seed ${path}: ${(error as Error).message.split("\n")[0]}`);
+      log(`cannot seed ${path}: ${shortMessage(error)}`);
     }
   }
   if (seeder.seeded.size === 0) {

@@ -30,6 +30,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import WebTorrent from "webtorrent";
 import { FIRST_CHECKPOINT } from "@web3torrent/sdk/checkpointSchedule";
 import { getDeployment } from "@web3torrent/sdk/deployments";
+import { shortMessage } from "@web3torrent/sdk/errors";
 import { rebatePoolAbi } from "@web3torrent/sdk/generated/contracts";
 import { infohashToBytes32 } from "@web3torrent/sdk/infohash";
 import { readRebateClaims } from "@web3torrent/sdk/rebateClaims";
@@ -210,12 +211,12 @@ export class Seeder extends EventEmitter implements SeederBackend {
     const seeder = new Seeder(options, chainId, contracts, startBlock);
     const interval = options.settleIntervalMs ?? DEFAULT_SETTLE_INTERVAL_MS;
     if (interval > 0) {
-      seeder.#timer = setInterval(() => void seeder.flush().catch(() => {}), interval);
+      seeder.#timer = setInterval(() => void seeder.flush().catch(() => {}), interval); // #settle reports its own failures
       seeder.#timer.unref();
     }
     // Whatever a previous run stored and did not settle.
     if (seeder.store.unredeemed().length > 0 || seeder.store.unsubmitted().length > 0) {
-      void seeder.flush().catch(() => {});
+      void seeder.flush().catch(() => {}); // #settle reports its own failures (settlement-error)
     }
     return seeder;
   }
@@ -328,7 +329,7 @@ export class Seeder extends EventEmitter implements SeederBackend {
         this.emit("receipt", { peer: peer(wire), contentId, account, receipt });
       },
       error: (wire: PayWire, error: unknown) => {
-        this.#log(`peer ${peer(wire)}: ${(error as Error).message?.split("\n")[0] ?? String(error)}`);
+        this.#log(`peer ${peer(wire)}: ${shortMessage(error)}`);
         this.emit("backend-error", { peer: peer(wire), contentId, error });
       },
       peerRefusal: (wire: PayWire, r: Refusal) => {
@@ -385,7 +386,7 @@ export class Seeder extends EventEmitter implements SeederBackend {
    */
   async #reserve(account: ServiceAccount, voucher: SignedVoucher): Promise<void> {
     const hash = await this.chain.redeemAndReserve(voucher).catch((error: Error) => {
-      this.#log(`escrow ${voucher.escrowId}: no reservation for the next interval: ${error.message.split("\n")[0]}`);
+      this.#log(`escrow ${voucher.escrowId}: no reservation for the next interval: ${shortMessage(error)}`);
       return null;
     });
     if (!hash) return;
@@ -428,7 +429,7 @@ export class Seeder extends EventEmitter implements SeederBackend {
     // Stored: from here on a crash loses nothing. The last voucher (nothing more to serve) is redeemed at once if it
     // is the first, as a cooperative close counts only the seeders that have redeemed, else with the next batch.
     if (voucher.cumulativeBytes >= account.maxBytes) {
-      if (before.redeemedAmount === 0n && before.voucherBytes === 0n) void this.flush({ redeemOnly: true }).catch(() => {});
+      if (before.redeemedAmount === 0n && before.voucherBytes === 0n) void this.flush({ redeemOnly: true }).catch(() => {}); // reported by #settle
       return null;
     }
     // Nothing past this checkpoint until this voucher is redeemed and the next interval reserved for this seeder
@@ -447,7 +448,7 @@ export class Seeder extends EventEmitter implements SeederBackend {
   /** The leecher's signed Close: stored, then settled at once (last voucher, close, waiver and refund in one call). */
   async storeClose(account: ServiceAccount, close: CloseMessage): Promise<void> {
     this.store.saveClose(account.key, close.signature);
-    void this.flush().catch(() => {});
+    void this.flush().catch(() => {}); // #settle reports its own failures (settlement-error)
   }
 
   async storeReceipt(account: ServiceAccount, receipt: ReceiptMessage): Promise<void> {
@@ -468,7 +469,7 @@ export class Seeder extends EventEmitter implements SeederBackend {
    */
   flush(options: { redeemOnly?: boolean } = {}): Promise<SettlementResult> {
     const run = this.#settlement.then(() => this.#settle(options.redeemOnly ?? false));
-    this.#settlement = run.catch(() => {});
+    this.#settlement = run.catch(() => {}); // the caller gets `run` and its failure; this only orders the next run
     return run;
   }
 
@@ -483,7 +484,7 @@ export class Seeder extends EventEmitter implements SeederBackend {
   }
 
   #fail(what: string, error: Error): void {
-    this.#log(`${what} failed: ${error.message.split("\n")[0]}`);
+    this.#log(`${what} failed: ${shortMessage(error)}`);
     this.emit("settlement-error", { what, error });
   }
 
@@ -527,7 +528,7 @@ export class Seeder extends EventEmitter implements SeederBackend {
         const single: { rows: AccountRow[]; hash: Hash }[] = [];
         for (let i = 0; i < ready.length; i++) {
           const hash = await this.chain.redeemBatch([vouchers[i]]).catch((error: Error) => {
-            this.#log(`voucher of escrow ${vouchers[i].escrowId} not redeemed: ${error.message.split("\n")[0]}`);
+            this.#log(`voucher of escrow ${vouchers[i].escrowId} not redeemed: ${shortMessage(error)}`);
             return null;
           });
           if (hash) single.push({ rows: [ready[i]], hash });
@@ -594,7 +595,7 @@ export class Seeder extends EventEmitter implements SeederBackend {
         const single: { rows: AccountRow[]; hash: Hash }[] = [];
         for (let i = 0; i < ready.length; i++) {
           const hash = await this.chain.submitReceipts([args[i]]).catch((error: Error) => {
-            this.#log(`receipt of ${args[i].leecher} not submitted: ${error.message.split("\n")[0]}`);
+            this.#log(`receipt of ${args[i].leecher} not submitted: ${shortMessage(error)}`);
             return null;
           });
           if (hash) single.push({ rows: [ready[i]], hash });
@@ -685,7 +686,7 @@ export class Seeder extends EventEmitter implements SeederBackend {
    */
   claim({ sweep = true }: ClaimOptions = {}): Promise<ClaimResult> {
     const run = this.#settlement.then(() => this.#claim(sweep));
-    this.#settlement = run.catch(() => {});
+    this.#settlement = run.catch(() => {}); // the caller gets `run` and its failure; this only orders the next run
     return run;
   }
 
@@ -764,7 +765,7 @@ export class Seeder extends EventEmitter implements SeederBackend {
     if (this.#timer) clearInterval(this.#timer);
     void this.#tracker?.then((tracker) => tracker.stop(), () => {});
     await new Promise<void>((resolve) => this.client.destroy(() => resolve()));
-    if (settle) await this.flush().catch(() => {});
+    if (settle) await this.flush().catch(() => {}); // #settle reports its own failures (settlement-error)
     else await this.#settlement;
     const claimed = claim ? await this.claim(claim === true ? {} : claim).then((c) => ({ claimed: c }), (error: Error) => ({ claimError: error })) : {};
     const result: StopResult = { ...(await this.earnings()), ...claimed };

@@ -25,11 +25,12 @@ import {
 import { privateKeyToAccount } from "viem/accounts";
 import WebTorrent from "webtorrent";
 import { startDevChain, type DevChain } from "@web3torrent/devchain";
+import { chainFor } from "@web3torrent/sdk/chain";
 import { buyLicense } from "@web3torrent/sdk/market";
 import { createDownloadKey, openEscrow, startPaidDownload, type DownloadKey, type PaidDownload } from "@web3torrent/sdk/paidDownload";
 import { magnetURI } from "@web3torrent/sdk/infohash";
 import { torrentClientOptions } from "@web3torrent/sdk/torrentClient";
-import { followPieceChecks, leecherExtension, type LeecherSession, type PayWire } from "@web3torrent/sdk/wire/index";
+import { followPieceChecks, leecherExtension, type LeecherSession, type LeecherSessionOptions, type PayWire } from "@web3torrent/sdk/wire/index";
 import { startTracker, type Tracker } from "@web3torrent/tracker";
 import { LicenseGate, viemLicenseChain } from "@web3torrent/tracker/licenseGate";
 import { publishFile, type Published } from "./publish.ts";
@@ -42,13 +43,7 @@ export { MiB, writeRandomFile };
 export type TorrentClient = InstanceType<typeof WebTorrent>;
 
 function devWallet(rpcUrl: string, chainId: number, account: PrivateKeyAccount) {
-  const chain = {
-    id: chainId,
-    name: "devchain",
-    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-    rpcUrls: { default: { http: [rpcUrl] } },
-  } as const;
-  return createWalletClient({ chain, transport: http(rpcUrl), account });
+  return createWalletClient({ chain: chainFor(rpcUrl, chainId, { name: "devchain" }), transport: http(rpcUrl), account });
 }
 
 /** A wallet client of a test account on the devchain. */
@@ -106,6 +101,11 @@ export interface Swarm {
    */
   openEscrow(content: Published, leecherIndex: number, sessionKey: Address, pricePerMiBCap: bigint): Promise<bigint>;
   /**
+   * What a hand-built sdk leecher of test account `leecherIndex` pays `content` with: a fresh download key and an
+   * exponential escrow for the whole content registering it, as the options of a LeecherSession.
+   */
+  escrowSession(content: Published, leecherIndex: number, pricePerMiBCap: bigint): Promise<LeecherSessionOptions & { escrowId: bigint }>;
+  /**
    * Starts a paid download of `content` by test account `leecherIndex` (a fresh session key, the sdk's leecher)
    * into the scratch folder; `path` is where the file will be.
    */
@@ -129,12 +129,7 @@ export interface Swarm {
 export async function startSwarm({ gated = false }: { gated?: boolean } = {}): Promise<Swarm> {
   const chain = await startDevChain();
   const dir = mkdtempSync(join(tmpdir(), "w3t-swarm-"));
-  const viemChain = {
-    id: chain.chainId,
-    name: "devchain",
-    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-    rpcUrls: { default: { http: [chain.rpcUrl] } },
-  };
+  const viemChain = chainFor(chain.rpcUrl, chain.chainId, { name: "devchain" });
   const transport = http(chain.rpcUrl);
   const publicClient = createPublicClient({ chain: viemChain, transport, pollingInterval: 50 }) as PublicClient;
   const contracts: SeederContracts = {
@@ -151,6 +146,21 @@ export async function startSwarm({ gated = false }: { gated?: boolean } = {}): P
   let seeders_ = 0;
   let peers = 0;
   const announce = () => [`${tracker.url}/peer-${++peers}`];
+  const openLeecherEscrow: Swarm["openEscrow"] = async (content, leecherIndex, sessionKey, pricePerMiBCap) => {
+    const leecher = wallet(leecherIndex);
+    const { escrowId } = await openEscrow({
+      publicClient,
+      walletClient: leecher,
+      account: leecher.account,
+      escrow: contracts.escrow,
+      contentId: content.contentId,
+      maxBytes: content.size,
+      pricePerMiBCap,
+      sessionKey,
+      mode: "exponential",
+    });
+    return escrowId;
+  };
   const downloadKey = (leecherIndex: number) => {
     const leecher = wallet(leecherIndex);
     return createDownloadKey(leecher, leecher.account, { chainId: chain.chainId, rebatePool: contracts.rebatePool });
@@ -200,20 +210,21 @@ export async function startSwarm({ gated = false }: { gated?: boolean } = {}): P
       return seeder;
     },
     downloadKey,
-    async openEscrow(content, leecherIndex, sessionKey, pricePerMiBCap) {
-      const leecher = wallet(leecherIndex);
-      const { escrowId } = await openEscrow({
-        publicClient,
-        walletClient: leecher,
-        account: leecher.account,
-        escrow: contracts.escrow,
+    openEscrow: openLeecherEscrow,
+    async escrowSession(content, leecherIndex, pricePerMiBCap) {
+      const key = await downloadKey(leecherIndex);
+      return {
+        chainId: chain.chainId,
+        contracts,
         contentId: content.contentId,
+        account: wallet(leecherIndex).account.address,
+        escrowId: await openLeecherEscrow(content, leecherIndex, key.sessionKey.address, pricePerMiBCap),
+        mode: "exponential",
         maxBytes: content.size,
         pricePerMiBCap,
-        sessionKey,
-        mode: "exponential",
-      });
-      return escrowId;
+        sessionKey: key.sessionKey,
+        delegation: key.delegation,
+      };
     },
     async download(content, leecherIndex, { pricePerMiBCap, mode, payment }) {
       const leecher = wallet(leecherIndex);
@@ -256,6 +267,7 @@ export async function startSwarm({ gated = false }: { gated?: boolean } = {}): P
     },
     async stop() {
       await Promise.all(clients.map(destroyClient));
+      // A test may have stopped its seeder already (stop() then throws): the rest of the teardown still runs.
       for (const seeder of seeders) await seeder.stop().catch(() => {});
       await tracker.close();
       await chain.stop();

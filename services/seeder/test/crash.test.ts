@@ -192,20 +192,8 @@ describe("the seed command", () => {
         return super.answer(ledger, request);
       }
     }
-    const key = await swarm.downloadKey(RESTART_LEECHER);
-    const escrowId = await swarm.openEscrow(content, RESTART_LEECHER, key.sessionKey.address, PRICE);
-    const session = new StopsPaying({
-      chainId: swarm.chain.chainId,
-      contracts: swarm.contracts,
-      contentId: content.contentId,
-      account: swarm.account(RESTART_LEECHER).address,
-      escrowId,
-      mode: "exponential",
-      maxBytes: content.size,
-      pricePerMiBCap: PRICE,
-      sessionKey: key.sessionKey,
-      delegation: key.delegation,
-    });
+    const options = await swarm.escrowSession(content, RESTART_LEECHER, PRICE);
+    const session = new StopsPaying(options);
     const torrent = swarm.attach(swarm.client(), content.infoHash, session);
     await stoppedPaying;
     // Blocks already on their way when the seeder asked.

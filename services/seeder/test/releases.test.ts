@@ -124,21 +124,11 @@ describe("a download paid by a release transaction per checkpoint", () => {
   });
 
   it("refuses and chokes a leecher that claims a release it never made", async () => {
-    const wallet = swarm.wallet(LIAR);
-    const key = await swarm.downloadKey(LIAR);
-    const escrowId = await swarm.openEscrow(content, LIAR, key.sessionKey.address, PRICE);
+    const options = await swarm.escrowSession(content, LIAR, PRICE);
+    const { escrowId } = options;
     // The liar's "wallet" mines nothing and makes up a transaction hash.
     const session = new LeecherSession({
-      chainId: swarm.chain.chainId,
-      contracts: swarm.contracts,
-      contentId: content.contentId,
-      account: wallet.account.address,
-      escrowId,
-      mode: "exponential",
-      maxBytes: content.size,
-      pricePerMiBCap: PRICE,
-      sessionKey: key.sessionKey,
-      delegation: key.delegation,
+      ...options,
       payment: "transactions",
       release: async () => `0x${"12".repeat(32)}` as Hash,
     });

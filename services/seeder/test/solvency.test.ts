@@ -54,20 +54,9 @@ describe("a leecher that signs its deposit to a sybil seeder", () => {
         return super.answer(ledger, request);
       }
     }
-    const key = await swarm.downloadKey(LEECHER);
-    const escrowId = await swarm.openEscrow(content, LEECHER, key.sessionKey.address, PRICE);
-    const session = new DrainingSession({
-      chainId: swarm.chain.chainId,
-      contracts: swarm.contracts,
-      contentId: content.contentId,
-      account: swarm.account(LEECHER).address,
-      escrowId,
-      mode: "exponential",
-      maxBytes: content.size,
-      pricePerMiBCap: PRICE,
-      sessionKey: key.sessionKey,
-      delegation: key.delegation,
-    });
+    const options = await swarm.escrowSession(content, LEECHER, PRICE);
+    const { escrowId } = options;
+    const session = new DrainingSession(options);
     const refused = new Promise<RefusalMessage>((resolve) => {
       session.observer = { refused: (_ledger, refusal, bySeeder) => bySeeder && resolve(refusal) };
     });
@@ -107,20 +96,9 @@ describe("a leecher that signs its deposit to a sybil seeder", () => {
         return super.answer(ledger, request);
       }
     }
-    const key = await swarm.downloadKey(MID_LEECHER);
-    const escrowId = await swarm.openEscrow(content, MID_LEECHER, key.sessionKey.address, PRICE);
-    const session = new MidIntervalDrain({
-      chainId: swarm.chain.chainId,
-      contracts: swarm.contracts,
-      contentId: content.contentId,
-      account: swarm.account(MID_LEECHER).address,
-      escrowId,
-      mode: "exponential",
-      maxBytes: content.size,
-      pricePerMiBCap: PRICE,
-      sessionKey: key.sessionKey,
-      delegation: key.delegation,
-    });
+    const options = await swarm.escrowSession(content, MID_LEECHER, PRICE);
+    const { escrowId } = options;
+    const session = new MidIntervalDrain(options);
     const torrent = swarm.attach(swarm.client(), content.infoHash, session);
     await new Promise<void>((resolve) => torrent.once("done", () => resolve()));
     assert.ok(drain, "the sybil redeemed mid-interval");
@@ -137,20 +115,9 @@ describe("a leecher that signs its deposit to a sybil seeder", () => {
   it("admits a new wire of a leecher whose deposit others drained while its own reservation covers the next interval", async () => {
     await swarm.buyLicense(content.contentId, RECONNECT_LEECHER);
     const sybil = swarm.wallet(RECONNECT_SYBIL);
-    const key = await swarm.downloadKey(RECONNECT_LEECHER);
-    const escrowId = await swarm.openEscrow(content, RECONNECT_LEECHER, key.sessionKey.address, PRICE);
-    const session = new LeecherSession({
-      chainId: swarm.chain.chainId,
-      contracts: swarm.contracts,
-      contentId: content.contentId,
-      account: swarm.account(RECONNECT_LEECHER).address,
-      escrowId,
-      mode: "exponential",
-      maxBytes: content.size,
-      pricePerMiBCap: PRICE,
-      sessionKey: key.sessionKey,
-      delegation: key.delegation,
-    });
+    const options = await swarm.escrowSession(content, RECONNECT_LEECHER, PRICE);
+    const { escrowId } = options;
+    const session = new LeecherSession(options);
     let first: ReturnType<Swarm["attach"]> | null = null;
     // Once the seeder acknowledged the first voucher (its redemption and reservation mined), the leecher drops its
     // wire (before the reserved interval is served and paid) and its key signs the rest of the deposit to a sybil,

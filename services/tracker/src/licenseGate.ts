@@ -367,6 +367,7 @@ export class LicenseGate {
       if (live.has(key)) return;
       live.add(key);
       const check = this.#checks.get(key);
+      // A failed re-read keeps the last answer; the next refresh (or the peer's next check) reads again.
       if (!check || now - check.at > this.#ttl) this.#read(key, read).catch(() => {});
     };
     for (const admissions of this.#admissions.values()) {

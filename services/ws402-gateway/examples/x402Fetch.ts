@@ -15,8 +15,9 @@ import { parseArgs } from "node:util";
 import { x402Client, x402HTTPClient } from "@x402/core/client";
 import { ExactEvmScheme } from "@x402/evm/exact/client";
 import { wrapFetchWithPayment } from "@x402/fetch";
-import { createPublicClient, createWalletClient, defineChain, http, type Address, type Hex, type PublicClient } from "viem";
+import { createPublicClient, createWalletClient, http, type Address, type Hex, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { chainFor } from "@web3torrent/sdk/chain";
 import { X402_NATIVE_ASSET } from "@web3torrent/sdk/ws402/x402";
 import { Ws402X402Scheme } from "@web3torrent/sdk/ws402/x402Scheme";
 
@@ -34,7 +35,7 @@ if (!url || !key || !rpcUrl) {
 
 const account = privateKeyToAccount(key);
 const chainId = await createPublicClient({ transport: http(rpcUrl) }).getChainId();
-const chain = defineChain({ id: chainId, name: `chain ${chainId}`, nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [rpcUrl] } } });
+const chain = chainFor(rpcUrl, chainId);
 const publicClient = createPublicClient({ chain, transport: http(rpcUrl), pollingInterval: 100 }) as PublicClient;
 const walletClient = createWalletClient({ chain, transport: http(rpcUrl), account });
 

@@ -7,7 +7,6 @@ import {
   ContractFunctionRevertedError,
   createPublicClient,
   createWalletClient,
-  defineChain,
   http,
   parseEventLogs,
   type Address,
@@ -22,6 +21,7 @@ import {
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { getDeployment, ws402DepositsAbi } from "@web3torrent/sdk";
+import { chainFor } from "@web3torrent/sdk/chain";
 
 /** Gas limit = estimate × this / 100. */
 const GAS_HEADROOM_PERCENT = 130n;
@@ -91,12 +91,7 @@ export class Chain {
     this.contract = contract;
     this.account = account;
     this.#pollingMs = pollingMs;
-    const chain = defineChain({
-      id: chainId,
-      name: `chain-${chainId}`,
-      nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-      rpcUrls: { default: { http: [rpcUrl] } },
-    });
+    const chain = chainFor(rpcUrl, chainId);
     // Batching lets a burst of proofs (thousands of session reads) share HTTP requests.
     const transport = http(rpcUrl, { batch: { batchSize: 200, wait: 5 }, retryCount: 2, timeout: 15_000 });
     this.publicClient = createPublicClient({ chain, transport, pollingInterval: pollingMs });

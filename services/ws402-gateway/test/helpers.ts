@@ -8,7 +8,6 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
@@ -16,7 +15,6 @@ import { fileURLToPath } from "node:url";
 import {
   createPublicClient,
   createWalletClient,
-  defineChain,
   http,
   type Address,
   type Hex,
@@ -26,6 +24,7 @@ import {
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import WebSocket from "ws";
 import { startDevChain, type DevChain } from "@web3torrent/devchain";
+import { chainFor } from "@web3torrent/sdk/chain";
 import { usageTypes, ws402Domain } from "@web3torrent/sdk/eip712";
 import {
   openWs402Deposit,
@@ -77,12 +76,7 @@ export interface TestEnv {
 
 export async function setup(): Promise<TestEnv> {
   const chain = await startDevChain();
-  const viemChain = defineChain({
-    id: chain.chainId,
-    name: "devchain",
-    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-    rpcUrls: { default: { http: [chain.rpcUrl] } },
-  });
+  const viemChain = chainFor(chain.rpcUrl, chain.chainId, { name: "devchain" });
   const transport = http(chain.rpcUrl);
   const publicClient = createPublicClient({ chain: viemChain, transport, pollingInterval: 50 }) as PublicClient;
   const dir = mkdtempSync(join(tmpdir(), "ws402-gateway-test-"));
@@ -275,18 +269,6 @@ export class RawClient {
 }
 
 export const freshKey = () => generatePrivateKey();
-
-/** A free TCP port on loopback (so a restarted gateway can listen on the same one). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export interface GatewayProcess {
   child: ChildProcess;

@@ -12,13 +12,13 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { after, before, describe, it } from "node:test";
 import type { Hex } from "viem";
+import { freePort } from "@web3torrent/devchain/freePort";
 import { readWs402Session, WS402_SESSION_STATUS } from "@web3torrent/sdk";
 import type { Gateway } from "../src/index.ts";
 import {
   CLIP_PRICE_PER_SECOND,
   eventually,
   fetchSchema,
-  freePort,
   openClient,
   openDeposit,
   PRICE_PER_SECOND,

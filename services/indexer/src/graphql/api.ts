@@ -27,7 +27,7 @@ import {
   type ValueNode,
 } from "graphql";
 import { BigDecimal } from "../runtime/bigNumbers.ts";
-import type { StoreValue } from "../runtime/values.ts";
+import { plainValue } from "../runtime/values.ts";
 import type { EntityInfo, FieldInfo, SubgraphSchema } from "../schema.ts";
 import type { EntityStore, Version } from "../store.ts";
 import {
@@ -139,21 +139,6 @@ const SCALAR_TYPES: Record<string, GraphQLScalarType> = {
   Int8: Int8Scalar,
   Timestamp: TimestampScalar,
 };
-
-// ---------------------------------------------------------------------------------------------------- values
-
-function plainValue(value: StoreValue): unknown {
-  switch (value.kind) {
-    case "Null":
-      return null;
-    case "Bytes":
-      return "0x" + Buffer.from(value.value).toString("hex");
-    case "Array":
-      return value.value.map(plainValue);
-    default:
-      return value.value;
-  }
-}
 
 function rowOf(info: EntityInfo, id: string, version: Version, block: number): Row {
   if (!version.cache) {

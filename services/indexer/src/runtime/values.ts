@@ -38,6 +38,20 @@ export type EntityData = Map<string, StoreValue>;
 
 export const NULL_VALUE: StoreValue = { kind: "Null" };
 
+/** A store value as the GraphQL API (and a test comparing entities) reads it: bytes as 0x-hex, null as null. */
+export function plainValue(value: StoreValue): unknown {
+  switch (value.kind) {
+    case "Null":
+      return null;
+    case "Bytes":
+      return "0x" + Buffer.from(value.value).toString("hex");
+    case "Array":
+      return value.value.map(plainValue);
+    default:
+      return value.value;
+  }
+}
+
 const KIND_NAMES = Object.keys(StoreKind) as StoreValueKind[];
 
 export function readBigInt(memory: AscMemory, ptr: number): bigint {

@@ -3,10 +3,12 @@
  * content) has been served, what it has paid for with vouchers and receipts, and how far the seeder may go before
  * the next payment — the checkpoint schedule of ../checkpointSchedule.ts, shared with the escrow contract.
  *
- * The rule: the seeder sends bytes up to the next checkpoint after what is paid, then stops and asks. In exponential
- * mode the first interval (10 MiB) is served on credit and every later one is paid for before it starts, so a
- * leecher who stops paying gets at most one interval it did not pay for. In upfront mode nothing is sent before a
- * voucher for the whole download. Receipts (for the rebate pool) follow the exponential checkpoints in every mode,
+ * The rule: the seeder asks for a payment when its bytes reach the next checkpoint after what is paid (`allowance`),
+ * and goes on sending while the answer comes back, for at most `PAYMENT_GRACE` more bytes; there it stops until a
+ * stored payment covers the checkpoint. In exponential mode the first interval (10 MiB) is served on credit and
+ * every later one is paid for before the seeder is `PAYMENT_GRACE` into it, so a leecher who stops paying gets at
+ * most one interval plus `PAYMENT_GRACE` it did not pay for. In upfront mode nothing is sent before a voucher for the
+ * whole download (no grace). Receipts (for the rebate pool) follow the exponential checkpoints in every mode,
  * free content included.
  */
 import type { Address } from "viem";
@@ -37,6 +39,16 @@ export interface ServiceAccountInit {
   voucherAmount?: bigint;
   receiptBytes?: bigint;
 }
+
+/**
+ * How far past a checkpoint a seeder paid by vouchers goes on sending while the voucher for the checkpoint comes back
+ * (δ): 2 MiB, a fifth of the smallest interval (10 MiB), 128 blocks of 16 KiB. The leecher can sign only for bytes it
+ * received, so a voucher covering the checkpoint can be asked for only once the checkpoint's bytes are out; δ lets
+ * its round trip (signing, the seeder's checks and durable store) overlap the transfer instead of stopping the wire:
+ * at 20-100 MiB/s it is 20-100 ms of sending. It is the seeder's extra risk: a leecher that stops paying gets at most
+ * one interval plus δ unpaid.
+ */
+export const PAYMENT_GRACE = 2n << 20n;
 
 /** Per-account state shared by every wire that serves it. */
 export class ServiceAccount {
@@ -128,10 +140,21 @@ export class ServiceAccount {
     return amountFor(bytes, this.pricePerMiB);
   }
 
-  /** How many bytes (cumulative) may be sent before the next payment. */
+  /** The checkpoint of the next payment: at it the seeder asks, and `sendLimit` says how far it goes meanwhile. */
   allowance(): bigint {
     this.#allowance ??= this.#computeAllowance();
     return this.#allowance;
+  }
+
+  /**
+   * How many bytes (cumulative) may be sent before a stored payment covers `allowance()`: the checkpoint plus `grace`
+   * (`PAYMENT_GRACE` for a leecher paying by vouchers in exponential mode, else 0), never past `maxBytes`.
+   */
+  sendLimit(grace: bigint): bigint {
+    const allowance = this.allowance();
+    if (grace === 0n || allowance === 0n || allowance >= this.maxBytes) return allowance;
+    const limit = allowance + grace;
+    return limit < this.maxBytes ? limit : this.maxBytes;
   }
 
   #computeAllowance(): bigint {

@@ -6,10 +6,15 @@
  * gates the send path of the wire it is installed on:
  * - `wire.unchoke` does nothing until the peer's hello passed the seeder's checks and while a payment is due;
  * - `wire.piece` sends a block only while the account's served bytes are below its allowance;
- * - when the served bytes reach the allowance, the seeder stops sending: it sends a `voucher_request` and holds the
- *   blocks the peer goes on requesting (a bounded number; more are rejected, BEP 6) until a valid voucher and
- *   receipt are stored durably by the backend, then sends them — the peer's request pipeline stays full, so a
- *   checkpoint costs one round trip and no ramp-up. No payment within the timer, or any invalid message, refuses
+ * - when the served bytes reach the allowance (a checkpoint), the seeder sends a `voucher_request`; a leecher paying
+ *   by vouchers (exponential mode) goes on being served meanwhile, up to `PAYMENT_GRACE` (δ) past the checkpoint, so
+ *   the voucher's round trip overlaps the transfer and a voucher back in time costs the wire nothing. At the send
+ *   limit (the checkpoint plus δ; the checkpoint itself for releases, upfront mode and free content) the seeder stops
+ *   sending and holds the blocks the peer goes on requesting (a bounded number; more are rejected, BEP 6) until a
+ *   valid voucher and receipt covering the checkpoint are stored durably by the backend, then sends them — the
+ *   peer's request pipeline stays full, so a late voucher costs the rest of its round trip and no ramp-up. A voucher
+ *   for fewer bytes than the checkpoint (all a leecher may sign for before the checkpoint's bytes reached it) moves
+ *   nothing. No payment within the timer, or any invalid message, refuses
  *   the peer for good: it is choked (which rejects its queued requests) and its held blocks are dropped.
  * A peer that does not speak `w3t_pay` (a plain WebTorrent client) is never unchoked and never sent a block.
  *
@@ -30,7 +35,7 @@
  */
 import { CheckpointMode, amountFor, isCheckpoint } from "../checkpointSchedule.ts";
 import { recoverCloseSigner, recoverReceiptSigner, recoverVoucherSigner } from "../sessionKey.ts";
-import type { ServiceAccount } from "./accounting.ts";
+import { PAYMENT_GRACE, type ServiceAccount } from "./accounting.ts";
 import { guardWire } from "./messageLimits.ts";
 import {
   RefusalReason,
@@ -160,7 +165,7 @@ type State =
   | "awaiting_hello" // terms sent
   | "checking" // hello under on-chain checks
   | "serving"
-  | "awaiting_payment" // at a checkpoint, choked
+  | "awaiting_payment" // at the send limit, blocks held
   | "complete" // everything served and paid
   | "refused";
 
@@ -181,6 +186,10 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
     #queue: Promise<void> = Promise.resolve();
     /** Blocks requested while a payment is due, sent once it is stored. */
     #held: { index: number; offset: number; buffer: Uint8Array }[] = [];
+    /** How far past a checkpoint this wire is served while its payment comes back (`PAYMENT_GRACE` or 0). */
+    #grace = 0n;
+    /** The checkpoint this wire last asked a payment for: asked once, whether early or at the limit. */
+    #asked: bigint | null = null;
     /** Bytes sent on this wire (the account may be served by several wires). */
     servedOnWire = 0n;
     /** This wire's challenge in the terms: the hello's proof must sign it. */
@@ -275,9 +284,14 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
       this.#account = account;
       this.#unsubscribe = account.subscribe(() => this.#recheck());
       observer?.admitted?.(this.#wire, account);
+      // Releases wait for a person and a mined transaction, δ would not cover them; upfront and free content have none.
+      this.#grace = account.paid && account.mode === "exponential" && hello.payment === "vouchers" ? PAYMENT_GRACE : 0n;
       this.#state = "serving";
-      if (account.served >= account.allowance()) this.#checkpoint();
-      else this.#unchoke();
+      if (account.served >= account.sendLimit(this.#grace)) this.#checkpoint();
+      else {
+        this.#unchoke();
+        this.#askIfDue(account);
+      }
     }
 
     async #onVoucher(voucher: VoucherMessage): Promise<void> {
@@ -450,7 +464,7 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
 
     #sendPiece(index: number, offset: number, buffer: Uint8Array): void {
       const account = this.#account;
-      if (this.#state === "awaiting_payment" || (this.#state === "serving" && account!.served >= account!.allowance())) {
+      if (this.#state === "awaiting_payment" || (this.#state === "serving" && account!.served >= account!.sendLimit(this.#grace))) {
         if (this.#held.length < MAX_HELD_BLOCKS) this.#held.push({ index, offset, buffer });
         else this.#reject(index, offset, buffer.length);
         if (this.#state === "serving") this.#checkpoint();
@@ -460,16 +474,16 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
         this.#reject(index, offset, buffer.length);
         return;
       }
-      // A block that starts below the allowance may end past it (blocks need not align with checkpoints when a
-      // short final block went out early): the exposure is one interval plus one block (WebTorrent caps blocks
-      // at 128 KiB), and the next voucher covers it.
+      // A block that starts below the send limit may end past it (blocks need not align with checkpoints when a
+      // short final block went out early): the exposure is one interval plus δ plus one block (WebTorrent caps
+      // blocks at 128 KiB), and the next voucher covers it.
       const length = BigInt(buffer.length);
       const sent = account.served + length;
       if (backend.recordServed && sent > account.servedBound) {
         // Durable before the block leaves: a restart must not forget it (sync, so no other block overtakes it).
         const ahead = sent + SERVED_RECORD_STEP;
-        const allowance = account.allowance();
-        const limit = allowance > sent ? allowance : sent;
+        const allowed = account.sendLimit(this.#grace);
+        const limit = allowed > sent ? allowed : sent;
         const bound = ahead < limit ? ahead : limit;
         try {
           backend.recordServed(account, bound);
@@ -483,14 +497,29 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
       account.served = sent;
       this.servedOnWire += length;
       this.#piece(index, offset, buffer);
-      if (account.served >= account.allowance()) this.#checkpoint();
+      if (account.served >= account.sendLimit(this.#grace)) this.#checkpoint();
+      else this.#askIfDue(account);
+    }
+
+    /** Past the checkpoint but within δ: asks for its payment once, and goes on sending while it comes back. */
+    #askIfDue(account: ServiceAccount): void {
+      const checkpoint = account.allowance();
+      if (account.served < checkpoint || this.#asked === checkpoint) return;
+      const request = account.paymentRequest();
+      if (!request) return;
+      this.#asked = checkpoint;
+      this.#send(request);
+      observer?.checkpoint?.(this.#wire, account, request);
     }
 
     #reject(index: number, offset: number, length: number): void {
       if (this.#wire.hasFast && !this.#wire.destroyed) this.#wire.reject(index, offset, length);
     }
 
-    /** At the allowance: stop sending and ask for what is missing (or finish when nothing is). */
+    /**
+     * At the send limit: stop sending and wait for what is missing (or finish when nothing is). The request goes out
+     * unless this checkpoint's went out already, early: its answer is on its way, or came short and the timer ends it.
+     */
     #checkpoint(): void {
       const account = this.#account!;
       const request = account.paymentRequest();
@@ -501,8 +530,12 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
         return;
       }
       this.#state = "awaiting_payment";
-      this.#send(request);
-      observer?.checkpoint?.(this.#wire, account, request);
+      const checkpoint = account.allowance();
+      if (this.#asked !== checkpoint) {
+        this.#asked = checkpoint;
+        this.#send(request);
+        observer?.checkpoint?.(this.#wire, account, request);
+      }
       if (!this.#timer) {
         const byTransaction = this.#payment === "transactions";
         const timeoutMs = byTransaction ? terms.releaseTimeoutMs : terms.voucherTimeoutMs;
@@ -539,7 +572,7 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
         return;
       }
       if (this.#state === "awaiting_payment" || this.#state === "complete") {
-        if (account.served < account.allowance()) {
+        if (account.served < account.sendLimit(this.#grace)) {
           this.#clearTimer();
           this.#state = "serving";
           this.#unchoke();

@@ -305,7 +305,7 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
         this.#refuse(RefusalReason.BadSignature, "voucher for another escrow or seeder");
         return;
       }
-      if (voucher.cumulativeBytes === account.voucherBytes && this.#state !== "awaiting_payment") {
+      if (voucher.cumulativeBytes === account.voucherBytes && !this.#paymentDue(account)) {
         this.#ack(account); // a copy that crossed our ack: harmless while nothing is due
         return;
       }
@@ -370,7 +370,7 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
         this.#refuse(RefusalReason.NoRelease, "release from another escrow or to another seeder");
         return;
       }
-      if (release.cumulativeBytes === account.voucherBytes && this.#state !== "awaiting_payment") {
+      if (release.cumulativeBytes === account.voucherBytes && !this.#paymentDue(account)) {
         this.#ack(account);
         return;
       }
@@ -404,7 +404,7 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
         this.#refuse(RefusalReason.BadSignature, "receipt for another leecher, seeder or content");
         return;
       }
-      if (receipt.cumulativeBytes === account.receiptBytes && this.#state !== "awaiting_payment") {
+      if (receipt.cumulativeBytes === account.receiptBytes && !this.#paymentDue(account)) {
         this.#ack(account);
         return;
       }
@@ -499,6 +499,16 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
       this.#piece(index, offset, buffer);
       if (account.served >= account.sendLimit(this.#grace)) this.#checkpoint();
       else this.#askIfDue(account);
+    }
+
+    /**
+     * Whether this wire asked for a payment that has not come: a copy of the stored one is then a replay, not a copy
+     * that crossed our ack, whether the wire is stopped or still within δ.
+     */
+    #paymentDue(account: ServiceAccount): boolean {
+      if (this.#state === "awaiting_payment") return true;
+      const checkpoint = account.allowance();
+      return this.#asked === checkpoint && account.served >= checkpoint;
     }
 
     /** Past the checkpoint but within δ: asks for its payment once, and goes on sending while it comes back. */

@@ -50,7 +50,7 @@ import { W3T_PAY, decodeMessage } from "@web3torrent/sdk/wire/messages";
 import { LicenseGate, viemLicenseChain } from "@web3torrent/tracker/licenseGate";
 import { startTracker, type Tracker } from "@web3torrent/tracker";
 import { destroyClient, MiB, nodeClient, startSwarm, type Swarm } from "@web3torrent/seeder/testing";
-import { writeBenchResult } from "./results.ts";
+import { writeBenchResult, type Figure } from "./results.ts";
 
 const { values } = parseArgs({
   options: {
@@ -289,7 +289,7 @@ try {
   const round3 = (x: number) => Number(x.toFixed(3));
 
   /** `ROUNDS` rounds of plain and paid beside `load` busy processes; prints and returns the figures. */
-  const phase = async (load: number) => {
+  const phase = async (load: number): Promise<{ ratio: number; perCheckpoint: number; figures: Figure[] }> => {
     const busy = startLoad(load);
     const label = load ? ` (--load ${load})` : "";
     if (load) console.log(`\n${load} busy process(es) beside the swarm${label}`);

@@ -13,7 +13,7 @@
  */
 import type { Address } from "viem";
 import { CheckpointMode, amountFor, nextCheckpoint } from "../checkpointSchedule.ts";
-import type { PaymentModeName, VoucherRequestMessage } from "./messages.ts";
+import type { PaymentModeName, RefusalReason, VoucherRequestMessage } from "./messages.ts";
 
 export interface ServiceAccountInit {
   /** "escrow:<id>" for paid downloads, "free:<leecher>:<contentId>" for free ones. */
@@ -80,6 +80,13 @@ export class ServiceAccount {
   closed = false;
   /** The leecher itself ended the download (its signed Close): nothing is refused to it. */
   leecherClosed = false;
+  /**
+   * The bytes of the stored voucher whose next interval the seeder has not secured yet (`SeederBackend.secure` is
+   * running), else null: until it is, no wire of the account is served more than δ past them.
+   */
+  securing: bigint | null = null;
+  /** Why the seeder stopped serving this account (its reservation failed); every wire refuses its peer with it. */
+  refusal: { reason: RefusalReason; message: string } | null = null;
   #voucherBytes: bigint;
   #receiptBytes: bigint;
   /** The allowance is checked for every block sent: computed once per payment. */
@@ -152,9 +159,20 @@ export class ServiceAccount {
    */
   sendLimit(grace: bigint): bigint {
     const allowance = this.allowance();
-    if (grace === 0n || allowance === 0n || allowance >= this.maxBytes) return allowance;
-    const limit = allowance + grace;
-    return limit < this.maxBytes ? limit : this.maxBytes;
+    const limit = grace === 0n || allowance === 0n || allowance >= this.maxBytes ? allowance : min(allowance + grace, this.maxBytes);
+    // A stored voucher opens the next interval only once the seeder secured it; meanwhile δ past the voucher.
+    return this.securing === null ? limit : min(limit, min(this.securing + grace, this.maxBytes));
+  }
+
+  /** Whether the wire stopped at `sendLimit` waits for the seeder's own reservation, not for a payment. */
+  awaitsSecurity(grace: bigint): boolean {
+    return this.securing !== null && this.served >= min(this.securing + grace, this.maxBytes);
+  }
+
+  /** Stops serving the account on every wire, with `refusal` (the escrow no longer secures its next interval). */
+  refuse(refusal: { reason: RefusalReason; message: string }): void {
+    this.refusal ??= refusal;
+    this.notify();
   }
 
   #computeAllowance(): bigint {
@@ -198,4 +216,8 @@ export class ServiceAccount {
   notify(): void {
     for (const listener of [...this.#listeners]) listener();
   }
+}
+
+function min(a: bigint, b: bigint): bigint {
+  return a < b ? a : b;
 }

@@ -88,6 +88,13 @@ export interface SeederBackend {
    * beside the transfer); a refusal then stops the peer within the interval just opened.
    */
   checkVoucher?(account: ServiceAccount, voucher: VoucherMessage): Promise<Refusal | null>;
+  /**
+   * Secures the interval after a stored voucher (`storeVoucher` then only stores): called once the voucher is
+   * acknowledged, beside the transfer. Until it resolves no wire of the account goes more than δ past the voucher;
+   * null opens the interval, a refusal stops every wire of the account. A host that finds out later that the interval
+   * is not secured after all calls `account.refuse`.
+   */
+  secure?(account: ServiceAccount, voucher: VoucherMessage): Promise<Refusal | null>;
   /** Stores a receipt durably; resolves only once it is stored. */
   storeReceipt(account: ServiceAccount, receipt: ReceiptMessage): Promise<void>;
   /**
@@ -166,6 +173,7 @@ type State =
   | "checking" // hello under on-chain checks
   | "serving"
   | "awaiting_payment" // at the send limit, blocks held
+  | "securing" // δ past a paid checkpoint whose next interval the seeder has not secured yet, blocks held
   | "complete" // everything served and paid
   | "refused";
 
@@ -334,8 +342,8 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
       }
       // Another wire of the account may have stored a newer one while the signature was checked.
       if (voucher.cumulativeBytes <= account.voucherBytes) return;
-      // The peer paid in time: storing the voucher (and the seeder's reservation being mined, ./solvency.ts) is the
-      // seeder's own wait, not the peer's.
+      // The peer paid in time: storing the voucher (and securing the next interval, ./solvency.ts) is the seeder's
+      // own wait, not the peer's.
       this.#clearTimer();
       const refusal = await backend.storeVoucher(account, voucher);
       if (voucher.cumulativeBytes > account.voucherBytes) {
@@ -348,10 +356,29 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
         this.#refuse(refusal.reason, refusal.message);
         return;
       }
+      if (backend.secure && voucher.cumulativeBytes < account.maxBytes) this.#secure(account, voucher, backend.secure.bind(backend));
       account.notify();
       backend.checkVoucher?.(account, voucher).then(
         (refusal) => refusal && this.#refuse(refusal.reason, refusal.message),
         (error) => this.#refuseError(error),
+      );
+    }
+
+    /** The chain work after an acknowledged voucher: the interval it opens is served only δ deep until it is done. */
+    #secure(account: ServiceAccount, voucher: VoucherMessage, secure: NonNullable<SeederBackend["secure"]>): void {
+      account.securing = voucher.cumulativeBytes;
+      secure(account, voucher).then(
+        (refusal) => {
+          if (refusal) account.refuse(refusal);
+          else if (account.securing === voucher.cumulativeBytes) {
+            account.securing = null;
+            account.notify();
+          }
+        },
+        (error) => {
+          observer?.error?.(this.#wire, error);
+          account.refuse({ reason: RefusalReason.Unavailable, message: "the seeder could not secure the next interval" });
+        },
       );
     }
 
@@ -455,7 +482,7 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
     /** The account a voucher or receipt pays for; refuses the peer when none may be paid now. */
     #paying(what: string): ServiceAccount | null {
       const account = this.#account;
-      if (!account || (this.#state !== "serving" && this.#state !== "awaiting_payment" && this.#state !== "complete")) {
+      if (!account || !["serving", "awaiting_payment", "securing", "complete"].includes(this.#state)) {
         this.#refuse(RefusalReason.OutOfOrder, `${what} before the hello was accepted`);
         return null;
       }
@@ -464,7 +491,7 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
 
     #sendPiece(index: number, offset: number, buffer: Uint8Array): void {
       const account = this.#account;
-      if (this.#state === "awaiting_payment" || (this.#state === "serving" && account!.served >= account!.sendLimit(this.#grace))) {
+      if (this.#state === "awaiting_payment" || this.#state === "securing" || (this.#state === "serving" && account!.served >= account!.sendLimit(this.#grace))) {
         if (this.#held.length < MAX_HELD_BLOCKS) this.#held.push({ index, offset, buffer });
         else this.#reject(index, offset, buffer.length);
         if (this.#state === "serving") this.#checkpoint();
@@ -532,6 +559,11 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
      */
     #checkpoint(): void {
       const account = this.#account!;
+      // Paid, and waiting for the seeder's own reservation: no request, and no timer for the peer.
+      if (account.awaitsSecurity(this.#grace)) {
+        this.#state = "securing";
+        return;
+      }
       const request = account.paymentRequest();
       if (!request) {
         this.#state = "complete";
@@ -574,6 +606,11 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
     #recheck(): void {
       const account = this.#account;
       if (!account) return;
+      if (account.refusal) {
+        if (this.#state === "complete") this.#end();
+        else this.#refuse(account.refusal.reason, account.refusal.message);
+        return;
+      }
       if (account.closed) {
         // A leecher that closed, or that has everything it paid for, is told nothing: a refusal would read as a
         // failure to a download that completed and paid.
@@ -581,7 +618,7 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
         else this.#refuse(RefusalReason.NoEscrow, "the escrow is closing: nothing more is served on it");
         return;
       }
-      if (this.#state === "awaiting_payment" || this.#state === "complete") {
+      if (this.#state === "awaiting_payment" || this.#state === "securing" || this.#state === "complete") {
         if (account.served < account.sendLimit(this.#grace)) {
           this.#clearTimer();
           this.#state = "serving";
@@ -591,6 +628,8 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
           this.#clearTimer();
           this.#state = "complete";
           this.#dropHeld();
+        } else if (this.#state === "securing" && !account.awaitsSecurity(this.#grace)) {
+          this.#checkpoint();
         }
       }
     }

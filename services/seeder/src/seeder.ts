@@ -7,10 +7,11 @@
  *   and (priced seeding) that its escrow is open, its own, for this content, with this session key, a price cap at
  *   least the seeder's price and deposit left. Until then, and at each checkpoint until a valid voucher and receipt
  *   are stored, the peer is choked; no voucher within `voucherTimeoutMs` chokes it for good.
- * - Vouchers and receipts are stored in SQLite (committed before the seeder acknowledges them or sends another
- *   byte). A voucher below the end is redeemed at once with `redeemAndReserve`, which reserves the next interval
- *   in the escrow for this seeder alone, and the peer is served that interval only once it is mined and covers it
- *   (sdk/src/wire/solvency.ts): whatever the leecher's key signs to others, the seeder loses at most one interval.
+ * - Vouchers and receipts are stored in SQLite (committed before the seeder acknowledges them; nothing else is
+ *   waited for). A voucher below the end is then redeemed with `redeemAndReserve`, which reserves the next interval
+ *   in the escrow for this seeder alone (sdk/src/wire/solvency.ts): the peer is served δ past the voucher until the
+ *   reservation secures the next interval (`secure`): whatever the leecher's key signs to others, the seeder loses at
+ *   most one interval + δ.
  *   The final voucher is redeemed at once if it is the escrow's first (a cooperative close counts only seeders that
  *   have redeemed), else in a batch every `settleIntervalMs`, with the receipts (one `submitReceipts` per batch)
  *   and cooperative closes (`waiveChallenge`) of escrows the leecher closed once everything is redeemed.
@@ -42,6 +43,7 @@ import {
   RefusalReason,
   checkHello,
   escrowCoversNextInterval,
+  nextIntervalEnd,
   seederExtension,
   verifyRelease,
   type Admission,
@@ -180,6 +182,8 @@ export class Seeder extends EventEmitter implements SeederBackend {
   readonly options: SeederOptions;
   readonly seeded = new Map<string, SeededContent>();
   readonly #accounts = new Map<string, ServiceAccount>();
+  /** Per account, the reservation last sent, resolving once mined: null when it secures its interval, else why not. */
+  readonly #reservations = new Map<string, Promise<Refusal | null>>();
   #settlement: Promise<unknown> = Promise.resolve();
   #timer: ReturnType<typeof setInterval> | null = null;
   #stopped = false;
@@ -369,7 +373,9 @@ export class Seeder extends EventEmitter implements SeederBackend {
     const account = this.#account({ ...admitted, delegationExpiry: delegation.expiry, delegationSignature: delegation.signature });
     if (account.escrowId === null) return { account };
     // The interval about to be served must be secured: the first by what no seeder reserved, a later one by this
-    // seeder's own reservation (made now from the stored voucher if it was not, e.g. before a restart).
+    // seeder's own reservation (the one on its way for another wire, or made now from the stored voucher if it was
+    // not, e.g. before a restart).
+    await this.#reservations.get(account.key);
     let refusal = await escrowCoversNextInterval(this.chain.publicClient, this.contracts.escrow, this.address, account, account.voucherBytes);
     const row = this.store.get(account.key);
     if (refusal && row?.voucherSignature && account.voucherBytes > 0n && account.voucherBytes < account.maxBytes) {
@@ -383,15 +389,16 @@ export class Seeder extends EventEmitter implements SeederBackend {
    * Redeems `voucher` and reserves the next interval in the escrow, mined before it resolves; a failure (the escrow
    * closed or ran dry) is logged and leaves the reservation as it was, so the check that follows refuses.
    */
-  async #reserve(account: ServiceAccount, voucher: SignedVoucher): Promise<void> {
+  async #reserve(account: ServiceAccount, voucher: SignedVoucher): Promise<bigint> {
     const hash = await this.chain.redeemAndReserve(voucher).catch((error: Error) => {
       this.#log(`escrow ${voucher.escrowId}: no reservation for the next interval: ${error.message.split("\n")[0]}`);
       return null;
     });
-    if (!hash) return;
+    if (!hash) return 0n;
     const { amount, reserved } = await this.chain.redeemedBy(voucher.escrowId);
     this.store.setRedeemed(account.key, amount);
     this.#log(`escrow ${voucher.escrowId}: redeemed ${amount} wei in total, ${reserved} wei reserved for the next interval (tx ${hash})`);
+    return amount + reserved;
   }
 
   /** The shared state of an account: from memory, else from the store (after a restart), else new. */
@@ -422,19 +429,53 @@ export class Seeder extends EventEmitter implements SeederBackend {
     return account;
   }
 
-  async storeVoucher(account: ServiceAccount, voucher: VoucherMessage): Promise<Refusal | null> {
+  /** Stores the voucher durably and nothing else: the acknowledgement waits for the disk, not for the chain. */
+  async storeVoucher(account: ServiceAccount, voucher: VoucherMessage): Promise<null> {
     const before = this.store.get(account.key)!;
     this.store.saveVoucher(account.key, account.served, voucher.cumulativeBytes, voucher.cumulativeAmount, voucher.signature);
     // Stored: from here on a crash loses nothing. The last voucher (nothing more to serve) is redeemed at once if it
     // is the first, as a cooperative close counts only the seeders that have redeemed, else with the next batch.
-    if (voucher.cumulativeBytes >= account.maxBytes) {
-      if (before.redeemedAmount === 0n && before.voucherBytes === 0n) void this.flush({ redeemOnly: true }).catch(() => {});
-      return null;
+    if (voucher.cumulativeBytes >= account.maxBytes && before.redeemedAmount === 0n && before.voucherBytes === 0n) {
+      void this.flush({ redeemOnly: true }).catch(() => {});
     }
-    // Nothing past this checkpoint until this voucher is redeemed and the next interval reserved for this seeder
-    // alone: a voucher is no money while the leecher's key can sign the deposit to others.
-    await this.#reserve(account, voucher);
-    return escrowCoversNextInterval(this.chain.publicClient, this.contracts.escrow, this.address, account, voucher.cumulativeBytes);
+    return null;
+  }
+
+  /**
+   * Secures the interval after an acknowledged voucher: a voucher is no money while the leecher's key can sign the
+   * deposit to others, so the seeder serves past it (more than the δ the wire goes on meanwhile) only once
+   * `redeemAndReserve` secures the next interval for it alone. The first reservation of an account is waited for
+   * until mined: the first interval was served on credit and only this transaction pays it. A later one is simulated
+   * at the latest block (one `eth_call`) and mined beside the transfer, since the previous reservation, mined before
+   * this resolves, pays the voucher: a drain raced into the block that mines it leaves it short, and every wire of
+   * the account is refused then. Either way the seeder loses at most one interval + δ.
+   */
+  async secure(account: ServiceAccount, voucher: VoucherMessage): Promise<Refusal | null> {
+    const previous = this.#reservations.get(account.key);
+    const refused = await previous;
+    if (refused) return refused;
+    const signed: SignedVoucher = { ...voucher, seeder: this.address };
+    const end = nextIntervalEnd(account, voucher.cumulativeBytes);
+    const check = (secured: bigint): Refusal | null =>
+      secured >= account.priceOf(end)
+        ? null
+        : {
+            reason: RefusalReason.EscrowExhausted,
+            message: `escrow ${voucher.escrowId} secures ${secured} wei for this seeder (redeemed and reserved): not enough for the next interval up to ${end} bytes (${account.priceOf(end)} wei)`,
+          };
+    if (previous) {
+      const reserved = await this.chain.simulateRedeemAndReserve(signed).catch((error: Error) => {
+        this.#log(`escrow ${voucher.escrowId}: no reservation for the next interval: ${error.message.split("\n")[0]}`);
+        return 0n;
+      });
+      const refusal = check(voucher.cumulativeAmount + reserved);
+      if (refusal) return refusal;
+    }
+    const mined = this.#reserve(account, signed).then(check);
+    this.#reservations.set(account.key, mined);
+    if (!previous) return mined;
+    void mined.then((refusal) => refusal && account.refuse(refusal));
+    return null;
   }
 
   async storeRelease(account: ServiceAccount, release: ReleasedMessage): Promise<{ redeemed: bigint } | { refusal: Refusal }> {

@@ -26,14 +26,12 @@
 import { EventEmitter } from "node:events";
 import { readdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { createPublicClient, http, parseEventLogs, type Address, type Hash, type Hex } from "viem";
+import { createPublicClient, http, type Address, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import WebTorrent from "webtorrent";
 import { FIRST_CHECKPOINT } from "@web3torrent/sdk/checkpointSchedule";
 import { getDeployment } from "@web3torrent/sdk/deployments";
-import { rebatePoolAbi } from "@web3torrent/sdk/generated/contracts";
 import { infohashToBytes32 } from "@web3torrent/sdk/infohash";
-import { readRebateClaims } from "@web3torrent/sdk/rebateClaims";
 import { torrentClientOptions } from "@web3torrent/sdk/torrentClient";
 import { ownKeyCredentials, type TrackerCredentials } from "@web3torrent/sdk/trackerAuth";
 import {
@@ -59,8 +57,10 @@ import {
   type SeederTerms,
   type VoucherMessage,
 } from "@web3torrent/sdk/wire/index";
-import { EscrowStatus, SeederChain, type SeederContracts, type SignedReceiptArgs, type SignedVoucher } from "./chain.ts";
-import { SeederStore, type AccountRow, type NewAccount } from "./store.ts";
+import { SeederChain, type SeederContracts, type SignedVoucher } from "./chain.ts";
+import { Rebates, type ClaimOptions, type ClaimResult } from "./rebates.ts";
+import { Settler, type SettlementResult } from "./settlement.ts";
+import { SeederStore, type NewAccount } from "./store.ts";
 import { createContentTorrent } from "./torrent.ts";
 
 export interface SeederOptions {
@@ -126,41 +126,8 @@ export interface Earnings {
   accounts: number;
 }
 
-export interface SettlementResult {
-  redeemed: { escrowIds: bigint[]; hash: Hash }[];
-  submitted: { count: number; hash: Hash }[];
-  waived: bigint[];
-  /** Escrows this settlement ended with the leecher's refund (in our `settleClose`, or by `refund`). */
-  refunded: bigint[];
-}
-
-export interface SweepResult {
-  /** The licenses whose expired allowances were swept. */
-  licenses: { licensee: Address; contentId: bigint }[];
-  /** Wei moved into the epoch pool. */
-  amount: bigint;
-  hash: Hash;
-}
-
-export interface ClaimResult {
-  /** Wei paid to the seeder: `fromBalance + fromEpochs` of the `Claimed` event; 0 when there was nothing to claim. */
-  paid: bigint;
-  /** The balance paid: what the seeder's receipts earned from licenses' allowances. */
-  fromBalance: bigint;
-  /** The shares of finished epochs' pools paid. */
-  fromEpochs: bigint;
-  /** The finished epochs claimed. */
-  epochs: bigint[];
-  /** The claim transaction; null when there was nothing to claim (no transaction was sent). */
-  hash: Hash | null;
-  /** The sweep sent before the claim, if any license this seeder served had an expired allowance left. */
-  swept: SweepResult | null;
-}
-
-export interface ClaimOptions {
-  /** Sweep the expired allowances of the licenses this seeder served first. Default true. */
-  sweep?: boolean;
-}
+export type { ClaimOptions, ClaimResult, SweepResult } from "./rebates.ts";
+export type { SettlementResult } from "./settlement.ts";
 
 export interface StopResult extends Earnings {
   /** With `stop({ claim: true })`: the claim, or why it failed. */
@@ -184,6 +151,8 @@ export class Seeder extends EventEmitter implements SeederBackend {
   readonly #accounts = new Map<string, ServiceAccount>();
   /** Per account, the reservation last sent, resolving once mined: null when it secures its interval, else why not. */
   readonly #reservations = new Map<string, Promise<Refusal | null>>();
+  readonly #settler: Settler;
+  readonly #rebates: Rebates;
   #settlement: Promise<unknown> = Promise.resolve();
   #timer: ReturnType<typeof setInterval> | null = null;
   #stopped = false;
@@ -199,6 +168,9 @@ export class Seeder extends EventEmitter implements SeederBackend {
     this.store = new SeederStore(options.dbPath);
     this.client = new WebTorrent(torrentClientOptions(options.iceServers));
     this.client.on("error", (error: Error | string) => this.#log(`webtorrent error: ${String(error)}`));
+    const host = { chain: this.chain, store: this.store, log: (line: string) => this.#log(line), emit: (event: string, payload: unknown) => this.emit(event, payload) };
+    this.#settler = new Settler({ ...host, accountOf: (key) => this.#accounts.get(key) });
+    this.#rebates = new Rebates({ ...host, rebatePool: contracts.rebatePool, startBlock });
   }
 
   /** Connects to the chain and opens the store; then `seed()` files and folders. */
@@ -508,213 +480,9 @@ export class Seeder extends EventEmitter implements SeederBackend {
    * Runs one at a time: what was stored before the call is settled when it resolves.
    */
   flush(options: { redeemOnly?: boolean } = {}): Promise<SettlementResult> {
-    const run = this.#settlement.then(() => this.#settle(options.redeemOnly ?? false));
+    const run = this.#settlement.then(() => this.#settler.settle(options.redeemOnly ?? false));
     this.#settlement = run.catch(() => {});
     return run;
-  }
-
-  async #settle(redeemOnly: boolean): Promise<SettlementResult> {
-    const result: SettlementResult = { redeemed: [], submitted: [], waived: [], refunded: [] };
-    await this.#redeem(result).catch((error: Error) => this.#fail("redeeming vouchers", error));
-    if (!redeemOnly) {
-      await this.#submitReceipts(result).catch((error: Error) => this.#fail("submitting receipts", error));
-      await this.#waive(result).catch((error: Error) => this.#fail("closing escrows", error));
-    }
-    return result;
-  }
-
-  #fail(what: string, error: Error): void {
-    this.#log(`${what} failed: ${error.message.split("\n")[0]}`);
-    this.emit("settlement-error", { what, error });
-  }
-
-  async #redeem(result: SettlementResult): Promise<void> {
-    const now = await this.chain.now();
-    const ready: AccountRow[] = [];
-    for (const row of this.store.unredeemed()) {
-      // The leecher closed with its signed Close: the last voucher goes in the same transaction (#waive).
-      if (row.closeSignature) continue;
-      const escrowId = row.escrowId!;
-      const [{ amount, waived, reserved }, e, remaining] = await Promise.all([
-        this.chain.redeemedBy(escrowId),
-        this.chain.escrow(escrowId),
-        this.chain.remaining(escrowId),
-      ]);
-      if (amount !== row.redeemedAmount) this.store.setRedeemed(row.key, amount);
-      const redeemable = e.status === EscrowStatus.Open || (e.status === EscrowStatus.Closing && now < e.closesAt);
-      if (!redeemable || waived) {
-        this.store.setFinished(row.key);
-        if (row.voucherAmount > amount) this.#log(`escrow ${escrowId}: ${row.voucherAmount - amount} wei can no longer be redeemed`);
-        continue;
-      }
-      if (row.voucherAmount <= amount || remaining + reserved === 0n) continue;
-      ready.push({ ...row, redeemedAmount: amount });
-    }
-    if (ready.length === 0) return;
-    const vouchers = ready.map((row): SignedVoucher => ({
-      escrowId: row.escrowId!,
-      seeder: this.address,
-      cumulativeBytes: row.voucherBytes,
-      cumulativeAmount: row.voucherAmount,
-      signature: row.voucherSignature!,
-    }));
-    // One transaction for the batch. The escrow skips (VoucherSkipped) a voucher that someone else redeemed first
-    // or whose escrow expired or ran dry meanwhile, so a front-runner cannot void it; only a voucher the contract
-    // refuses outright (a bad one stored by mistake) reverts the batch, and then the others go one by one.
-    const batches = await this.chain
-      .redeemBatch(vouchers)
-      .then((hash) => [{ rows: ready, hash }])
-      .catch(async () => {
-        const single: { rows: AccountRow[]; hash: Hash }[] = [];
-        for (let i = 0; i < ready.length; i++) {
-          const hash = await this.chain.redeemBatch([vouchers[i]]).catch((error: Error) => {
-            this.#log(`voucher of escrow ${vouchers[i].escrowId} not redeemed: ${error.message.split("\n")[0]}`);
-            return null;
-          });
-          if (hash) single.push({ rows: [ready[i]], hash });
-        }
-        return single;
-      });
-    for (const { rows, hash } of batches) {
-      for (const row of rows) {
-        const { amount } = await this.chain.redeemedBy(row.escrowId!);
-        this.store.setRedeemed(row.key, amount);
-        if (amount === row.redeemedAmount) {
-          this.#log(`voucher of escrow ${row.escrowId} skipped by the batch: nothing more to redeem`);
-          continue;
-        }
-        this.emit("redeemed", { escrowId: row.escrowId!, amount: amount - row.redeemedAmount, total: amount, hash });
-      }
-      result.redeemed.push({ escrowIds: rows.map((r) => r.escrowId!), hash });
-      this.#log(`redeemed ${rows.length} voucher(s) (tx ${hash})`);
-    }
-  }
-
-  async #submitReceipts(result: SettlementResult): Promise<void> {
-    const now = await this.chain.now();
-    // Receipts are cumulative per (leecher, seeder, content): the largest one stored supersedes the others.
-    const best = new Map<string, AccountRow>();
-    for (const row of this.store.unsubmitted()) {
-      const license = `${row.leecher}:${row.contentId}`;
-      const current = best.get(license);
-      if (!current || row.receiptBytes > current.receiptBytes) best.set(license, row);
-    }
-    const ready: AccountRow[] = [];
-    for (const row of best.values()) {
-      const credited = await this.chain.credited(row.leecher, row.contentId);
-      if (credited >= row.receiptBytes) {
-        this.#markSubmitted(row, credited);
-        continue;
-      }
-      if (row.delegationExpiry < now) {
-        this.#log(`receipt of ${row.leecher} for content ${row.contentId} lost: its delegation expired`);
-        this.#markSubmitted(row, row.receiptBytes);
-        continue;
-      }
-      if (!(await this.chain.hasLicense(row.leecher, row.contentId))) {
-        this.#log(`receipt of ${row.leecher} for content ${row.contentId} refused by the pool: no license any more`);
-        this.#markSubmitted(row, row.receiptBytes);
-        continue;
-      }
-      ready.push(row);
-    }
-    if (ready.length === 0) return;
-    const args = ready.map((row): SignedReceiptArgs => ({
-      leecher: row.leecher,
-      contentId: row.contentId,
-      cumulativeBytes: row.receiptBytes,
-      sessionKey: row.sessionKey,
-      delegationExpiry: row.delegationExpiry,
-      delegationSig: row.delegationSignature,
-      receiptSig: row.receiptSignature!,
-    }));
-    const batches = await this.chain
-      .submitReceipts(args)
-      .then((hash) => [{ rows: ready, hash }])
-      .catch(async () => {
-        const single: { rows: AccountRow[]; hash: Hash }[] = [];
-        for (let i = 0; i < ready.length; i++) {
-          const hash = await this.chain.submitReceipts([args[i]]).catch((error: Error) => {
-            this.#log(`receipt of ${args[i].leecher} not submitted: ${error.message.split("\n")[0]}`);
-            return null;
-          });
-          if (hash) single.push({ rows: [ready[i]], hash });
-        }
-        return single;
-      });
-    for (const { rows, hash } of batches) {
-      for (const row of rows) this.#markSubmitted(row, row.receiptBytes);
-      result.submitted.push({ count: rows.length, hash });
-      this.emit("submitted", { count: rows.length, hash });
-      this.#log(`submitted ${rows.length} receipt(s) to the rebate pool (tx ${hash})`);
-    }
-  }
-
-  /** Marks every stored receipt of the row's license up to `bytes` as credited. */
-  #markSubmitted(row: AccountRow, bytes: bigint): void {
-    for (const other of this.store.unsubmitted()) {
-      if (other.leecher === row.leecher && other.contentId === row.contentId && other.receiptBytes <= bytes) {
-        this.store.setSubmitted(other.key, other.receiptBytes);
-      }
-    }
-  }
-
-  /**
-   * Ends the escrows the leecher closed (by transaction, or by its signed Close that we submit): our last voucher,
-   * the close, our waiver and — when every paid seeder has waived — the leecher's refund, in one `settleClose` where
-   * we hold a voucher; after the challenge window, the refund that no one else sent.
-   */
-  async #waive(result: SettlementResult): Promise<void> {
-    for (const row of this.store.open()) {
-      const escrowId = row.escrowId!;
-      let e = await this.chain.escrow(escrowId);
-      if (e.status === EscrowStatus.Closed) {
-        this.store.setFinished(row.key);
-        continue;
-      }
-      if (e.status === EscrowStatus.Open && !row.closeSignature) continue;
-      if (e.status === EscrowStatus.Closing && !row.closeSignature && row.voucherAmount > row.redeemedAmount) continue;
-      // The leecher is done: what it still downloads would never be paid. Stop serving.
-      this.#accounts.get(row.key)?.close();
-      if (e.status === EscrowStatus.Closing && (await this.chain.now()) >= e.closesAt) {
-        await this.chain.refund(escrowId);
-        this.store.setFinished(row.key);
-        result.refunded.push(escrowId);
-        this.emit("refunded", { escrowId });
-        this.#log(`escrow ${escrowId}: challenge window over, the leecher refunded`);
-        continue;
-      }
-      const { amount, waived } = await this.chain.redeemedBy(escrowId);
-      if (row.voucherSignature && !waived) {
-        const voucher: SignedVoucher = {
-          escrowId,
-          seeder: this.address,
-          cumulativeBytes: row.voucherBytes,
-          cumulativeAmount: row.voucherAmount,
-          signature: row.voucherSignature,
-        };
-        await this.chain.settleClose(voucher, row.closeSignature ?? "0x");
-      } else {
-        if (e.status === EscrowStatus.Open) await this.chain.closeWithSignature(escrowId, row.closeSignature!);
-        if (amount > 0n && !waived) await this.chain.waiveChallenge(escrowId);
-        e = await this.chain.escrow(escrowId);
-        if (e.status === EscrowStatus.Closing && e.seeders > 0 && e.seeders === e.waivers) await this.chain.refund(escrowId);
-      }
-      const after = await this.chain.redeemedBy(escrowId);
-      if (after.amount !== row.redeemedAmount) this.store.setRedeemed(row.key, after.amount);
-      if (after.waived && !waived) {
-        result.waived.push(escrowId);
-        this.emit("waived", { escrowId });
-        this.#log(`escrow ${escrowId}: challenge window waived`);
-      }
-      e = await this.chain.escrow(escrowId);
-      if (e.status === EscrowStatus.Closed) {
-        this.store.setFinished(row.key);
-        result.refunded.push(escrowId);
-        this.emit("refunded", { escrowId });
-        this.#log(`escrow ${escrowId}: the leecher refunded in our settlement`);
-      }
-    }
   }
 
   // ------------------------------------------------------------------------------------------------ rebates
@@ -722,59 +490,12 @@ export class Seeder extends EventEmitter implements SeederBackend {
   /**
    * Claims the rebates: the pool balance and the shares of every finished epoch with a share, in one transaction,
    * after what is being settled. With `sweep` (the default), first sweeps into the epoch pool the expired allowances
-   * of the licenses this seeder served (see {@link Seeder.sweepExpired}). Nothing to claim: no transaction, `paid` 0.
+   * of the licenses this seeder served (`Rebates.sweepExpired` in ./rebates.ts). Nothing to claim: no transaction, `paid` 0.
    */
   claim({ sweep = true }: ClaimOptions = {}): Promise<ClaimResult> {
-    const run = this.#settlement.then(() => this.#claim(sweep));
+    const run = this.#settlement.then(() => this.#rebates.claim(sweep));
     this.#settlement = run.catch(() => {});
     return run;
-  }
-
-  async #claim(sweep: boolean): Promise<ClaimResult> {
-    // The sweep only funds epoch pools; a failed one must not keep the seeder from its claim.
-    const swept = sweep
-      ? await this.#sweepExpired().catch((error: Error) => {
-          this.#fail("sweeping expired allowances", error);
-          return null;
-        })
-      : null;
-    const claims = await readRebateClaims(this.chain.publicClient, { pool: this.contracts.rebatePool, seeder: this.address, fromBlock: this.startBlock });
-    // The result (and the "claimed" event) tells the caller; the CLI prints it once.
-    if (claims.claimable === 0n) {
-      return { paid: 0n, fromBalance: 0n, fromEpochs: 0n, epochs: [], hash: null, swept };
-    }
-    const hash = await this.chain.claimRebates(claims.claimableEpochs);
-    const receipt = await this.chain.publicClient.getTransactionReceipt({ hash });
-    const [claimed] = parseEventLogs({ abi: rebatePoolAbi, eventName: "Claimed", logs: receipt.logs });
-    const { fromBalance, fromEpochs } = claimed.args;
-    const result: ClaimResult = { paid: fromBalance + fromEpochs, fromBalance, fromEpochs, epochs: claims.claimableEpochs, hash, swept };
-    this.emit("claimed", result);
-    return result;
-  }
-
-  /**
-   * Sweeps, in one `sweepMany`, the unearned allowances of the licenses this seeder served (as stored) that have
-   * expired, into the pool's carry. Since issue 12 a seeder's share of an epoch is exactly its weight (the network-fee
-   * part of its bytes), so a sweep raises no share: it only moves the unearned allowance into the surplus the pool's
-   * owner releases (`--no-sweep` saves its gas). Only licenses with something left and past their expiry on the chain's clock are swept, so the
-   * transaction does not revert unless someone sweeps one of them first.
-   */
-  async #sweepExpired(): Promise<SweepResult | null> {
-    const served = new Map<string, { licensee: Address; contentId: bigint }>();
-    for (const row of this.store.all()) served.set(`${row.leecher}:${row.contentId}`, { licensee: row.leecher, contentId: row.contentId });
-    if (served.size === 0) return null;
-    const [now, expiry] = await Promise.all([this.chain.now(), this.chain.allowanceExpiry()]);
-    const expired: { licensee: Address; contentId: bigint }[] = [];
-    for (const license of served.values()) {
-      const { remaining, fundedAt } = await this.chain.allowance(license.licensee, license.contentId);
-      if (remaining > 0n && now >= fundedAt + expiry) expired.push(license);
-    }
-    if (expired.length === 0) return null;
-    const hash = await this.chain.sweepMany(expired);
-    const receipt = await this.chain.publicClient.getTransactionReceipt({ hash });
-    const amount = parseEventLogs({ abi: rebatePoolAbi, eventName: "AllowanceSwept", logs: receipt.logs }).reduce((sum, l) => sum + l.args.amount, 0n);
-    this.#log(`swept ${amount} wei of expired allowances of ${expired.length} license(s) into the epoch pool (tx ${hash})`);
-    return { licenses: expired, amount, hash };
   }
 
   // ------------------------------------------------------------------------------------------------ reporting

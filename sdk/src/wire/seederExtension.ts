@@ -14,7 +14,8 @@
  *   valid voucher and receipt covering the checkpoint are stored durably by the backend, then sends them — the
  *   peer's request pipeline stays full, so a late voucher costs the rest of its round trip and no ramp-up. A voucher
  *   for fewer bytes than the checkpoint (all a leecher may sign for before the checkpoint's bytes reached it) moves
- *   nothing. No payment within the timer, or any invalid message, refuses
+ *   nothing. The acknowledgement waits for the store only: what the seeder does on-chain for the next interval
+ *   (`SeederBackend.secure`) runs after it, and holds the account's wires at δ past the voucher until it is done. No payment within the timer, or any invalid message, refuses
  *   the peer for good: it is choked (which rejects its queued requests) and its held blocks are dropped.
  * A peer that does not speak `w3t_pay` (a plain WebTorrent client) is never unchoked and never sent a block.
  *

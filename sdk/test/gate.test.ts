@@ -85,7 +85,7 @@ function setup(
     termsOverride = {},
     storeRelease,
     stores = {},
-  }: { termsOverride?: Partial<SeederTerms>; storeRelease?: SeederBackend["storeRelease"]; stores?: Partial<Pick<SeederBackend, "storeVoucher" | "storeReceipt">> } = {},
+  }: { termsOverride?: Partial<SeederTerms>; storeRelease?: SeederBackend["storeRelease"]; stores?: Partial<Pick<SeederBackend, "storeVoucher" | "storeReceipt" | "secure">> } = {},
 ) {
   const account = new ServiceAccount({
     key: "escrow:1",
@@ -208,6 +208,56 @@ describe("the seeder's send gate", () => {
     assert.deepEqual(wire.sent.filter((m) => m.type === "ack").length, 2);
     serve(wire, 1);
     assert.equal(wire.sentBlocks, perCheckpoint + GRACE_BLOCKS + 6);
+  });
+
+  it("acknowledges a stored voucher at once and holds at voucher + δ, without a timer, until the seeder secured the next interval", async () => {
+    const key = SessionKey.generate();
+    // The seeder's reservation on-chain: resolved when the test says so.
+    const securing: ((refusal: null) => void)[] = [];
+    const { wire, ext } = setup(key, 4n * FIRST_CHECKPOINT, { stores: { secure: () => new Promise((done) => securing.push(done)) } });
+    ext.onExtendedHandshake?.({ m: { [W3T_PAY]: 1 } });
+    ext.onMessage?.(encodeMessage(await hello(key, wire)));
+    await until(() => !wire.amChoking);
+    const limit = Number(FIRST_CHECKPOINT) / BLOCK + GRACE_BLOCKS;
+    serve(wire, limit + 5);
+    const ctx = { chainId: terms.chainId, escrow: ESCROW, rebatePool: POOL } as const;
+    const voucher = { escrowId: 1n, seeder: SEEDER, cumulativeBytes: FIRST_CHECKPOINT, cumulativeAmount: amountFor(FIRST_CHECKPOINT, PRICE) } as const;
+    const receipt = { leecher: LEECHER, seeder: SEEDER, contentId: 1n, cumulativeBytes: FIRST_CHECKPOINT } as const;
+    ext.onMessage?.(encodeMessage({ type: "receipt", ...receipt, signature: await key.signReceipt(ctx, receipt) }));
+    ext.onMessage?.(encodeMessage({ type: "voucher", ...voucher, signature: await key.signVoucher(ctx, voucher) }));
+    await until(() => securing.length > 0);
+    assert.equal(wire.sent.filter((m) => m.type === "ack").length, 2, "both acknowledged while the reservation is under way");
+    // Longer than the voucher timeout (50 ms): the wait is the seeder's, the peer is not refused for it.
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    assert.equal(wire.sentBlocks, limit, "not one block past voucher + δ before the next interval is secured");
+    assert.equal(wire.sent.filter((m) => m.type === "refusal").length, 0);
+    assert.equal(wire.sent.filter((m) => m.type === "voucher_request").length, 1, "nothing more asked of the peer");
+    securing.shift()!(null);
+    await until(() => wire.sentBlocks === limit + 5);
+    serve(wire, 1);
+    assert.equal(wire.sentBlocks, limit + 6, "served on into the secured interval");
+  });
+
+  it("refuses the peer when the seeder cannot secure the next interval", async () => {
+    const key = SessionKey.generate();
+    const { wire, ext } = setup(key, 4n * FIRST_CHECKPOINT, {
+      stores: { secure: async () => ({ reason: RefusalReason.EscrowExhausted, message: "drained" }) },
+    });
+    ext.onExtendedHandshake?.({ m: { [W3T_PAY]: 1 } });
+    ext.onMessage?.(encodeMessage(await hello(key, wire)));
+    await until(() => !wire.amChoking);
+    const limit = Number(FIRST_CHECKPOINT) / BLOCK + GRACE_BLOCKS;
+    serve(wire, limit + 5);
+    const ctx = { chainId: terms.chainId, escrow: ESCROW, rebatePool: POOL } as const;
+    const voucher = { escrowId: 1n, seeder: SEEDER, cumulativeBytes: FIRST_CHECKPOINT, cumulativeAmount: amountFor(FIRST_CHECKPOINT, PRICE) } as const;
+    const receipt = { leecher: LEECHER, seeder: SEEDER, contentId: 1n, cumulativeBytes: FIRST_CHECKPOINT } as const;
+    ext.onMessage?.(encodeMessage({ type: "receipt", ...receipt, signature: await key.signReceipt(ctx, receipt) }));
+    ext.onMessage?.(encodeMessage({ type: "voucher", ...voucher, signature: await key.signVoucher(ctx, voucher) }));
+    await until(() => wire.sent.some((m) => m.type === "refusal"));
+    const refusal = wire.sent.find((m) => m.type === "refusal");
+    assert.equal(refusal?.type === "refusal" && refusal.reason, RefusalReason.EscrowExhausted);
+    assert.equal(wire.sentBlocks, limit, "nothing past voucher + δ");
+    assert.equal(wire.amChoking, true);
   });
 
   it("sends no ack and no block past the checkpoint until the backend has stored the receipt and the voucher", async () => {

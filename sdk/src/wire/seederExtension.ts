@@ -625,11 +625,15 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
           this.#state = "serving";
           this.#unchoke();
           this.#releaseHeld();
+        } else if (account.awaitsSecurity(this.#grace)) {
+          // Paid: what is left is the seeder's own wait, so no timer runs against the peer.
+          this.#clearTimer();
+          this.#state = "securing";
         } else if (!account.paymentRequest()) {
           this.#clearTimer();
           this.#state = "complete";
           this.#dropHeld();
-        } else if (this.#state === "securing" && !account.awaitsSecurity(this.#grace)) {
+        } else if (this.#state === "securing") {
           this.#checkpoint();
         }
       }

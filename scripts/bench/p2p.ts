@@ -14,7 +14,8 @@
  *
  * The seeder runs in a child process (plain: an unmodified WebTorrent client; paid: the `seed` command, which
  * checks the hello on-chain, asks at each checkpoint for a voucher and goes on sending for at most δ = 2 MiB while it
- * comes back, stores it in SQLite and redeems); the leecher
+ * comes back, stores it in SQLite and acknowledges it, then reserves its next interval on-chain beside the transfer:
+ * the wire waits at checkpoint + δ only for the first reservation's block, or a later one's `eth_call`); the leecher
  * runs here (plain: WebTorrent; paid: the sdk's startPaidDownload, with its session key signing vouchers and
  * receipts). Printed: time to first byte, transfer throughput (first byte → complete) and end-to-end throughput
  * (torrent added → complete; the paid download's escrow is opened before), the paid/plain ratios of the medians

@@ -107,7 +107,7 @@ describe("a seeder on a slow chain", () => {
   });
 
   it("loses at most the interval it serves meanwhile + δ to a drain mined ahead of its reservation in the same block, then refuses", async () => {
-    // Checkpoints at 10, 30, 70 and 80 MiB: the interval raced is 40 MiB, long enough to see the refusal inside it.
+    // Checkpoints at 10, 30, 70 and 80 MiB: the refusal comes by 70 MiB + δ at the latest, before the end.
     const file = swarm.file("raced.bin", 80 * MiB);
     const raced = await swarm.publish(file);
     await swarm.buyLicense(raced.contentId, RACED_LEECHER);

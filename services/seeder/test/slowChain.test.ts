@@ -151,7 +151,7 @@ describe("a seeder on a slow chain", () => {
       while (!(await sent())) await new Promise((resolve) => setTimeout(resolve, 20));
       // The leecher's key signs the whole deposit to a sybil that pays a higher tip, so it is mined first.
       const voucher = { escrowId, seeder: sybil.account.address, cumulativeBytes: raced.size, cumulativeAmount: amountFor(raced.size, PRICE) };
-      const signature = await key.sessionKey.signVoucher({ chainId: swarm.chain.chainId, escrow: swarm.contracts.escrow }, voucher);
+      const signature = await key.sessionKey.signVoucher({ chainId: swarm.chain.chainId, escrow: swarm.contracts.escrow, rebatePool: swarm.contracts.rebatePool }, voucher);
       const drain = await sybil.writeContract({
         address: swarm.contracts.escrow,
         abi: checkpointEscrowAbi,

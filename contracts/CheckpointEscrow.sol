@@ -57,13 +57,18 @@ import {SessionKeySignature} from "./utils/SessionKeySignature.sol";
 /// a seeder's pending batch first, near `closesAt`, used to make the whole batch revert so that the other vouchers
 /// expired; {redeemBatch} now skips that voucher instead.
 ///
-/// NOTE: A seeder risks at most the bytes it serves past its last voucher, that is one checkpoint interval: it
-/// stops at each checkpoint (`nextCheckpoint`) until it holds a voucher for the bytes served. A voucher alone is not
+/// NOTE: A seeder risks at most the bytes it serves past its last voucher, that is one checkpoint interval + δ: it
+/// asks for a voucher at each checkpoint (`nextCheckpoint`) and, while the voucher comes back, serves at most δ
+/// (2 MiB in the seeder service, `PAYMENT_GRACE`) past it; there it stops until it holds a voucher covering the
+/// checkpoint. The schedule itself is unchanged: vouchers still fall due at the checkpoints. A voucher alone is not
 /// money: the session key can sign the rest of the deposit to another address that redeems first. So before serving
 /// past a checkpoint the seeder redeems its voucher with {redeemAndReserve}, which also sets aside the price of its
-/// next interval (at its own price) for it alone, and serves that interval only once the reservation is
-/// mined and covers it. Whatever the leecher signs or redeems meanwhile, the seeder's next voucher is paid from its
-/// reservation: it loses at most the first interval, served on credit, or the bytes past what it has reserved. The
+/// next interval (at its own price) for it alone, and serves more than δ of that interval only once the reservation
+/// covers it: mined, for its first; for a later one, simulated at the latest block while the previous one, which
+/// pays the voucher, is mined (the seeder service does not wait for the block, so the wire does not stand still).
+/// Whatever the leecher signs or redeems meanwhile, the seeder's next voucher is paid from its reservation: it loses
+/// at most the first interval + δ, served on credit, or, to a drain raced into the block that mines a later
+/// reservation, the interval it serves meanwhile + δ. The
 /// count of bytes served is the seeder's own: a seeder that restarts must resume it from a record made before the
 /// bytes were sent (the seeder service does), or each restart serves one more interval on credit.
 ///

@@ -2,14 +2,20 @@
  * P2P benchmark: the same content downloaded on the same loopback swarm (WebRTC, a real tracker, the devchain),
  * first with plain WebTorrent, then paid through w3t_pay checkpoints, in one run.
  *
- *   npm run bench:p2p -- [--mib 256] [--rounds 5] [--open-tracker] [--json <file>]
+ *   npm run bench:p2p -- [--mib 256] [--rounds 5] [--load 2] [--open-tracker] [--json <file>]
+ *
+ * `--load N` runs the rounds twice in one run: on the machine as it is, then beside N busy processes (each spins one
+ * core for the length of those rounds, and no more), and prints the paid/plain ratio of each next to the other —
+ * what a seeder's server or a viewer's laptop doing other work sees.
  *
  * The paid download goes through a tracker with the license gate on (as in production: seeder and leecher prove
  * their licenses with each announce), the plain one through an open tracker (a plain client proves nothing);
  * `--open-tracker` sends the paid one through the open tracker too, to see what the gate costs.
  *
  * The seeder runs in a child process (plain: an unmodified WebTorrent client; paid: the `seed` command, which
- * checks the hello on-chain, stops at each checkpoint for a voucher, stores it in SQLite and redeems); the leecher
+ * checks the hello on-chain, asks at each checkpoint for a voucher and goes on sending for at most δ = 2 MiB while it
+ * comes back, stores it in SQLite and acknowledges it, then reserves its next interval on-chain beside the transfer:
+ * the wire waits at checkpoint + δ only for the first reservation's block, or a later one's `eth_call`); the leecher
  * runs here (plain: WebTorrent; paid: the sdk's startPaidDownload, with its session key signing vouchers and
  * receipts). Printed: time to first byte, transfer throughput (first byte → complete) and end-to-end throughput
  * (torrent added → complete; the paid download's escrow is opened before), the paid/plain ratios of the medians
@@ -45,12 +51,13 @@ import { W3T_PAY, decodeMessage } from "@web3torrent/sdk/wire/messages";
 import { LicenseGate, viemLicenseChain } from "@web3torrent/tracker/licenseGate";
 import { startTracker, type Tracker } from "@web3torrent/tracker";
 import { destroyClient, MiB, nodeClient, startSwarm, type Swarm } from "@web3torrent/seeder/testing";
-import { writeBenchResult } from "./results.ts";
+import { writeBenchResult, type Figure } from "./results.ts";
 
 const { values } = parseArgs({
   options: {
     mib: { type: "string", default: "256" },
     rounds: { type: "string", default: "5" },
+    load: { type: "string", default: "0" },
     json: { type: "string" },
     "open-tracker": { type: "boolean", default: false },
   },
@@ -60,8 +67,11 @@ const TARGET_RATIO = 0.95;
 const TARGET_PROMPTS = 1;
 const SIZE_MIB = Number(values.mib);
 const ROUNDS = Number(values.rounds);
-if (!Number.isInteger(SIZE_MIB) || SIZE_MIB < 200) throw new Error("--mib must be an integer of at least 200");
+const LOAD = Number(values.load);
+// 64 MiB crosses three checkpoints (10, 30, 64 MiB): the least that shows a paid wire's checkpoints at all.
+if (!Number.isInteger(SIZE_MIB) || SIZE_MIB < 64) throw new Error("--mib must be an integer of at least 64");
 if (!Number.isInteger(ROUNDS) || ROUNDS < 1) throw new Error("--rounds must be a positive integer");
+if (!Number.isInteger(LOAD) || LOAD < 0 || LOAD > 16) throw new Error("--load must be an integer from 0 to 16");
 
 const PRICE = 10n ** 12n;
 const SEEDER = 2;
@@ -109,25 +119,52 @@ async function stop(child: ChildProcess): Promise<void> {
 }
 
 /**
- * The leecher's view of what paying costs: for each voucher request a seeder sends, the milliseconds from its
- * arrival to the next block on that wire (the round trip of the voucher and receipt, the seeder's signature checks
- * and durable storage). The request follows the checkpoint's last block on the wire, so this is the time the wire
- * stood still. The final request (at the end of the file) stalls nothing and is not counted.
+ * The leecher's view of what paying costs: for each voucher request a seeder sends, the longest time the wire stood
+ * still (no block arriving) from the request until the first block after the seeder acknowledged that checkpoint's
+ * payment. A seeder that stops at the checkpoint until it holds the voucher stands still for the whole round trip
+ * (the voucher and receipt, the seeder's signature checks and durable storage); one that goes on sending within δ
+ * while the voucher comes back shows only its ordinary gap between blocks. The final request (at the end of the
+ * file) stalls nothing and is not counted.
  */
 function watchCheckpointStalls(torrent: TorrentLike): number[] {
   const stalls: number[] = [];
   torrent.on("wire", (wire) => {
-    let requestedAt: number | null = null;
+    let window: { due: bigint; acked: boolean; longest: number } | null = null;
+    let lastBlock = performance.now();
     wire.on("download", () => {
-      if (requestedAt === null) return;
-      stalls.push(performance.now() - requestedAt);
-      requestedAt = null;
+      const now = performance.now();
+      if (window) {
+        window.longest = Math.max(window.longest, now - lastBlock);
+        if (window.acked) {
+          stalls.push(window.longest);
+          window = null;
+        }
+      }
+      lastBlock = now;
     });
     wire.on("extended", (extension: string, payload: Uint8Array) => {
-      if (extension === W3T_PAY && decodeMessage(payload).type === "voucher_request") requestedAt = performance.now();
+      if (extension !== W3T_PAY) return;
+      const message = decodeMessage(payload);
+      if (message.type === "voucher_request") {
+        // The wire has stood still since its last block already if the seeder stopped before asking.
+        window = { due: message.voucherBytes ?? message.cumulativeBytes, acked: false, longest: 0 };
+      } else if (message.type === "ack" && window && message.voucherBytes >= window.due) window.acked = true;
     });
   });
   return stalls;
+}
+
+/**
+ * `count` processes that each spin one core until stopped: a fixed, bounded CPU load beside the swarm. Each runs at
+ * most `ROUNDS` rounds' worth of time: they are stopped with the rounds they load, or with this script.
+ */
+function startLoad(count: number): ChildProcess[] {
+  return Array.from({ length: count }, () => {
+    const child = spawn(process.execPath, ["-e", "for (;;) {}"], { stdio: "ignore" });
+    children.add(child);
+    child.once("exit", () => children.delete(child));
+    return child;
+  });
 }
 
 /** Times a torrent from the call to `add` until it is complete. */
@@ -245,83 +282,111 @@ try {
   console.log(gate ? "paid: license-gated tracker; plain: open tracker" : "paid and plain: open tracker (--open-tracker)");
   console.log(`P2P benchmark: ${SIZE_MIB} MiB over WebRTC on loopback, ${ROUNDS} round(s), seeder in a child process\n`);
 
-  const plain: Timing[] = [];
-  const paid: Awaited<ReturnType<typeof paidRound>>[] = [];
-  const runPlain = async (round: number) => {
-    plain.push(await plainRound(swarm, file, content.infoHash, round));
-    console.log(`plain WebTorrent   ${fmt(plain.at(-1)!)}`);
-  };
-  const runPaid = async (round: number) => {
-    paid.push(await paidRound(swarm, paidTracker, file, content.contentId, round));
-    const p = paid.at(-1)!;
-    console.log(
-      `w3t_pay (paid)     ${fmt(p.timing)}; stood still ${sum(p.stalls).toFixed(0)} ms at ${p.stalls.length} checkpoints ` +
-        `(${p.stalls.map((ms) => ms.toFixed(0)).join(", ")}); final voucher acknowledged ${p.settleMs.toFixed(0)} ms after completion`,
-    );
-    if (!p.checks.paidInFull) throw new Error("the paid download did not end with a voucher for every byte");
-  };
-  // The order alternates between rounds, so that neither kind always runs first (a warmer machine, a quieter one).
-  for (let round = 0; round < ROUNDS; round++) {
-    if (round % 2 === 0) {
-      await runPlain(round);
-      await runPaid(round);
-    } else {
-      await runPaid(round);
-      await runPlain(round);
-    }
-  }
-
   const median = (values: number[]) => {
     const sorted = [...values].sort((a, b) => a - b);
     const mid = Math.floor(sorted.length / 2);
     return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
   };
-  const plainTransfer = median(plain.map((t) => t.transferMs));
-  const paidTransfer = median(paid.map((p) => p.timing.transferMs));
-  const plainTotal = median(plain.map((t) => t.totalMs));
-  const paidTotal = median(paid.map((p) => p.timing.totalMs));
-  const last = paid.at(-1)!;
-  const promptsPerDownload = Math.max(...paid.map((p) => p.prompts.download));
-  // Each round's two downloads ran back to back: their ratio is the least disturbed by load that varies over minutes.
-  const pairedRatio = median(paid.map((p, i) => plain[i].transferMs / p.timing.transferMs));
-  console.log(`\nmedian throughput  plain ${mibps(plainTransfer).toFixed(1)} MiB/s, paid ${mibps(paidTransfer).toFixed(1)} MiB/s (transfer)`);
-  console.log(`throughput ratio paid/plain (transfer)     ${(plainTransfer / paidTransfer).toFixed(3)}  (target >= ${TARGET_RATIO})`);
-  console.log(`throughput ratio paid/plain (end to end)   ${(plainTotal / paidTotal).toFixed(3)}`);
-  console.log(`median of the rounds' ratios (transfer)    ${pairedRatio.toFixed(3)}`);
-  const plainFirstByte = median(plain.map((t) => t.firstByteMs));
-  const paidFirstByte = median(paid.map((p) => p.timing.firstByteMs));
-  console.log(`time to first byte (median)               plain ${plainFirstByte.toFixed(0)} ms, paid ${paidFirstByte.toFixed(0)} ms`);
-  const stalled = median(paid.map((p) => sum(p.stalls)));
-  const perCheckpoint = median(paid.flatMap((p) => p.stalls));
-  console.log(
-    `paid wire stood still at checkpoints      ${stalled.toFixed(0)} ms per download (median; ${perCheckpoint.toFixed(0)} ms per checkpoint), ` +
-      `${((100 * stalled) / paidTransfer).toFixed(1)}% of the transfer`,
-  );
-  console.log(
-    `wallet prompts per download               ${promptsPerDownload} at most in any round (the escrow's open transaction); ` +
-      `${last.prompts.session} more per session key (its Delegation signature, valid 24 h, reused by later downloads)`,
-  );
-  console.log(
-    `session-key signatures                    ${last.signatures} for ${SIZE_MIB} MiB = ${(last.signatures / ((SIZE_MIB * MiB) / GiB)).toFixed(1)} per GiB ` +
-      `(a voucher and a receipt at each checkpoint: 10, 30, 70, 150 MiB ... and the end)`,
-  );
   const round3 = (x: number) => Number(x.toFixed(3));
+
+  /** `ROUNDS` rounds of plain and paid beside `load` busy processes; prints and returns the figures. */
+  const phase = async (load: number): Promise<{ ratio: number; perCheckpoint: number; figures: Figure[] }> => {
+    const busy = startLoad(load);
+    const label = load ? ` (--load ${load})` : "";
+    if (load) console.log(`\n${load} busy process(es) beside the swarm${label}`);
+    const plain: Timing[] = [];
+    const paid: Awaited<ReturnType<typeof paidRound>>[] = [];
+    const runPlain = async (round: number) => {
+      plain.push(await plainRound(swarm, file, content.infoHash, round));
+      console.log(`plain WebTorrent   ${fmt(plain.at(-1)!)}`);
+    };
+    const runPaid = async (round: number) => {
+      paid.push(await paidRound(swarm, paidTracker, file, content.contentId, round));
+      const p = paid.at(-1)!;
+      console.log(
+        `w3t_pay (paid)     ${fmt(p.timing)}; stood still ${sum(p.stalls).toFixed(0)} ms at ${p.stalls.length} checkpoints ` +
+          `(${p.stalls.map((ms) => ms.toFixed(0)).join(", ")}); final voucher acknowledged ${p.settleMs.toFixed(0)} ms after completion`,
+      );
+      if (!p.checks.paidInFull) throw new Error("the paid download did not end with a voucher for every byte");
+    };
+    try {
+      // The order alternates between rounds, so that neither kind always runs first (a warmer machine, a quieter one).
+      for (let round = 0; round < ROUNDS; round++) {
+        // Each round has its own seeder store and tracker path, across both phases.
+        const id = load ? ROUNDS + round : round;
+        if (round % 2 === 0) {
+          await runPlain(id);
+          await runPaid(id);
+        } else {
+          await runPaid(id);
+          await runPlain(id);
+        }
+      }
+    } finally {
+      for (const child of busy) child.kill("SIGKILL");
+    }
+
+    const plainTransfer = median(plain.map((t) => t.transferMs));
+    const paidTransfer = median(paid.map((p) => p.timing.transferMs));
+    const plainTotal = median(plain.map((t) => t.totalMs));
+    const paidTotal = median(paid.map((p) => p.timing.totalMs));
+    const last = paid.at(-1)!;
+    const promptsPerDownload = Math.max(...paid.map((p) => p.prompts.download));
+    // Each round's two downloads ran back to back: their ratio is the least disturbed by load that varies over minutes.
+    const pairedRatio = median(paid.map((p, i) => plain[i].transferMs / p.timing.transferMs));
+    const stalled = median(paid.map((p) => sum(p.stalls)));
+    const perCheckpoint = median(paid.flatMap((p) => p.stalls));
+    const plainFirstByte = median(plain.map((t) => t.firstByteMs));
+    const paidFirstByte = median(paid.map((p) => p.timing.firstByteMs));
+    console.log(`\nmedian throughput${label}  plain ${mibps(plainTransfer).toFixed(1)} MiB/s, paid ${mibps(paidTransfer).toFixed(1)} MiB/s (transfer)`);
+    console.log(`throughput ratio paid/plain (transfer)     ${(plainTransfer / paidTransfer).toFixed(3)}  (target >= ${TARGET_RATIO})`);
+    console.log(`throughput ratio paid/plain (end to end)   ${(plainTotal / paidTotal).toFixed(3)}`);
+    console.log(`median of the rounds' ratios (transfer)    ${pairedRatio.toFixed(3)}`);
+    console.log(`time to first byte (median)               plain ${plainFirstByte.toFixed(0)} ms, paid ${paidFirstByte.toFixed(0)} ms`);
+    console.log(
+      `paid wire stood still at checkpoints      ${stalled.toFixed(0)} ms per download (median; ${perCheckpoint.toFixed(0)} ms per checkpoint), ` +
+        `${((100 * stalled) / paidTransfer).toFixed(1)}% of the transfer`,
+    );
+    console.log(
+      `wallet prompts per download               ${promptsPerDownload} at most in any round (the escrow's open transaction); ` +
+        `${last.prompts.session} more per session key (its Delegation signature, valid 24 h, reused by later downloads)`,
+    );
+    console.log(
+      `session-key signatures                    ${last.signatures} for ${SIZE_MIB} MiB = ${(last.signatures / ((SIZE_MIB * MiB) / GiB)).toFixed(1)} per GiB ` +
+        `(a voucher and a receipt at each checkpoint: 10, 30, 70, 150 MiB ... and the end)`,
+    );
+    const suffix = load ? ` under --load ${load}` : "";
+    return {
+      ratio: plainTransfer / paidTransfer,
+      perCheckpoint,
+      figures: [
+        { name: `plain WebTorrent throughput (median)${suffix}`, value: round3(mibps(plainTransfer)), unit: "MiB/s" },
+        { name: `w3t_pay paid throughput (median)${suffix}`, value: round3(mibps(paidTransfer)), unit: "MiB/s" },
+        { name: `throughput ratio paid/plain (transfer)${suffix}`, value: round3(plainTransfer / paidTransfer), unit: "", target: { op: ">=", value: TARGET_RATIO } },
+        { name: `throughput ratio paid/plain (end to end)${suffix}`, value: round3(plainTotal / paidTotal), unit: "" },
+        { name: `median of the rounds' paid/plain ratios (transfer)${suffix}`, value: round3(pairedRatio), unit: "" },
+        { name: `plain time to first byte (median)${suffix}`, value: Math.round(plainFirstByte), unit: "ms" },
+        { name: `paid time to first byte (median)${suffix}`, value: Math.round(paidFirstByte), unit: "ms" },
+        { name: `paid wire stood still at checkpoints (median per download)${suffix}`, value: Math.round(stalled), unit: "ms" },
+        { name: `paid wire stood still per checkpoint (median)${suffix}`, value: Math.round(perCheckpoint), unit: "ms" },
+        { name: `wallet prompts per download${suffix}`, value: promptsPerDownload, unit: "", target: { op: "==", value: TARGET_PROMPTS } },
+        { name: `session-key signatures per GiB${suffix}`, value: round3(last.signatures / ((SIZE_MIB * MiB) / GiB)), unit: "/GiB" },
+      ],
+    };
+  };
+
+  const quiet = await phase(0);
+  const loaded = LOAD ? await phase(LOAD) : null;
+  if (loaded) {
+    console.log(
+      `\npaid/plain (transfer, ratio of medians): ${quiet.ratio.toFixed(3)} as the machine is, ${loaded.ratio.toFixed(3)} with --load ${LOAD}; ` +
+        `wire stood still per checkpoint (median): ${quiet.perCheckpoint.toFixed(0)} ms and ${loaded.perCheckpoint.toFixed(0)} ms`,
+    );
+  }
   writeBenchResult(values.json, {
     bench: "p2p",
-    options: { mib: SIZE_MIB, rounds: ROUNDS, licenseGate: !values["open-tracker"] },
-    figures: [
-      { name: "plain WebTorrent throughput (median)", value: round3(mibps(plainTransfer)), unit: "MiB/s" },
-      { name: "w3t_pay paid throughput (median)", value: round3(mibps(paidTransfer)), unit: "MiB/s" },
-      { name: "throughput ratio paid/plain (transfer)", value: round3(plainTransfer / paidTransfer), unit: "", target: { op: ">=", value: TARGET_RATIO } },
-      { name: "throughput ratio paid/plain (end to end)", value: round3(plainTotal / paidTotal), unit: "" },
-      { name: "median of the rounds' paid/plain ratios (transfer)", value: round3(pairedRatio), unit: "" },
-      { name: "plain time to first byte (median)", value: Math.round(plainFirstByte), unit: "ms" },
-      { name: "paid time to first byte (median)", value: Math.round(paidFirstByte), unit: "ms" },
-      { name: "paid wire stood still at checkpoints (median per download)", value: Math.round(stalled), unit: "ms" },
-      { name: "paid wire stood still per checkpoint (median)", value: Math.round(perCheckpoint), unit: "ms" },
-      { name: "wallet prompts per download", value: promptsPerDownload, unit: "", target: { op: "==", value: TARGET_PROMPTS } },
-      { name: "session-key signatures per GiB", value: round3(last.signatures / ((SIZE_MIB * MiB) / GiB)), unit: "/GiB" },
-    ],
+    options: { mib: SIZE_MIB, rounds: ROUNDS, load: LOAD, licenseGate: !values["open-tracker"] },
+    figures: [...quiet.figures, ...(loaded?.figures ?? [])],
   });
 } finally {
   if (paidTracker !== swarm.tracker) await paidTracker.close();

@@ -10,7 +10,7 @@ import { FIRST_CHECKPOINT, amountFor } from "../src/checkpointSchedule.ts";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { SessionKey } from "../src/sessionKey.ts";
 import { signAdmission } from "../src/wire/proofs.ts";
-import { ServiceAccount } from "../src/wire/accounting.ts";
+import { PAYMENT_GRACE, ServiceAccount } from "../src/wire/accounting.ts";
 import { LeecherSession } from "../src/wire/leecherSession.ts";
 import { RefusalReason, W3T_PAY, decodeMessage, encodeMessage, type PaymentStrategy, type W3tPayMessage } from "../src/wire/messages.ts";
 import { MAX_HELD_BLOCKS, seederExtension, type SeederBackend, type SeederTerms } from "../src/wire/seederExtension.ts";
@@ -18,6 +18,8 @@ import type { LeecherSessionOptions } from "../src/wire/leecherSession.ts";
 import type { PayWire } from "../src/wire/wire.ts";
 
 const BLOCK = 16 * 1024;
+/** Blocks a leecher paying by vouchers is sent past a checkpoint while its voucher comes back. */
+const GRACE_BLOCKS = Number(PAYMENT_GRACE) / BLOCK;
 const PRICE = 10n ** 12n;
 const ESCROW = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
 const POOL = "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512";
@@ -83,7 +85,7 @@ function setup(
     termsOverride = {},
     storeRelease,
     stores = {},
-  }: { termsOverride?: Partial<SeederTerms>; storeRelease?: SeederBackend["storeRelease"]; stores?: Partial<Pick<SeederBackend, "storeVoucher" | "storeReceipt">> } = {},
+  }: { termsOverride?: Partial<SeederTerms>; storeRelease?: SeederBackend["storeRelease"]; stores?: Partial<Pick<SeederBackend, "storeVoucher" | "storeReceipt" | "secure">> } = {},
 ) {
   const account = new ServiceAccount({
     key: "escrow:1",
@@ -165,7 +167,7 @@ describe("the seeder's send gate", () => {
     assert.deepEqual(wire.sent, []);
   });
 
-  it("serves up to the first checkpoint, chokes and asks, and resumes once the voucher and receipt are stored", async () => {
+  it("asks at the first checkpoint, serves δ more, holds, and resumes once the voucher and receipt are stored", async () => {
     const key = SessionKey.generate();
     const { wire, ext, stored } = setup(key);
     ext.onExtendedHandshake?.({ m: { [W3T_PAY]: 1 } });
@@ -175,9 +177,11 @@ describe("the seeder's send gate", () => {
     assert.equal(wire.amChoking, false);
 
     const perCheckpoint = Number(FIRST_CHECKPOINT) / BLOCK;
-    serve(wire, perCheckpoint + 5);
-    assert.equal(wire.sentBlocks, perCheckpoint, "not one block past the checkpoint: 5 are held");
+    serve(wire, perCheckpoint);
     const request = wire.sent.at(-1)!;
+    serve(wire, GRACE_BLOCKS + 5);
+    assert.equal(wire.sentBlocks, perCheckpoint + GRACE_BLOCKS, "not one block past the checkpoint plus δ: 5 are held");
+    assert.equal(wire.sent.filter((m) => m.type === "voucher_request").length, 1, "asked once, at the checkpoint");
     assert.deepEqual(request, { type: "voucher_request", cumulativeBytes: FIRST_CHECKPOINT, voucherBytes: FIRST_CHECKPOINT, voucherAmount: amountFor(FIRST_CHECKPOINT, PRICE) });
 
     const session = new LeecherSession({
@@ -200,10 +204,60 @@ describe("the seeder's send gate", () => {
     await tick();
     await tick();
     assert.deepEqual(stored, [`voucher ${FIRST_CHECKPOINT}`, `receipt ${FIRST_CHECKPOINT}`]);
-    assert.equal(wire.sentBlocks, perCheckpoint + 5, "the held blocks went out once both were stored");
+    assert.equal(wire.sentBlocks, perCheckpoint + GRACE_BLOCKS + 5, "the held blocks went out once both were stored");
     assert.deepEqual(wire.sent.filter((m) => m.type === "ack").length, 2);
     serve(wire, 1);
-    assert.equal(wire.sentBlocks, perCheckpoint + 6);
+    assert.equal(wire.sentBlocks, perCheckpoint + GRACE_BLOCKS + 6);
+  });
+
+  it("acknowledges a stored voucher at once and holds at voucher + δ, without a timer, until the seeder secured the next interval", async () => {
+    const key = SessionKey.generate();
+    // The seeder's reservation on-chain: resolved when the test says so.
+    const securing: ((refusal: null) => void)[] = [];
+    const { wire, ext } = setup(key, 4n * FIRST_CHECKPOINT, { stores: { secure: () => new Promise((done) => securing.push(done)) } });
+    ext.onExtendedHandshake?.({ m: { [W3T_PAY]: 1 } });
+    ext.onMessage?.(encodeMessage(await hello(key, wire)));
+    await until(() => !wire.amChoking);
+    const limit = Number(FIRST_CHECKPOINT) / BLOCK + GRACE_BLOCKS;
+    serve(wire, limit + 5);
+    const ctx = { chainId: terms.chainId, escrow: ESCROW, rebatePool: POOL } as const;
+    const voucher = { escrowId: 1n, seeder: SEEDER, cumulativeBytes: FIRST_CHECKPOINT, cumulativeAmount: amountFor(FIRST_CHECKPOINT, PRICE) } as const;
+    const receipt = { leecher: LEECHER, seeder: SEEDER, contentId: 1n, cumulativeBytes: FIRST_CHECKPOINT } as const;
+    ext.onMessage?.(encodeMessage({ type: "receipt", ...receipt, signature: await key.signReceipt(ctx, receipt) }));
+    ext.onMessage?.(encodeMessage({ type: "voucher", ...voucher, signature: await key.signVoucher(ctx, voucher) }));
+    await until(() => securing.length > 0);
+    assert.equal(wire.sent.filter((m) => m.type === "ack").length, 2, "both acknowledged while the reservation is under way");
+    // Longer than the voucher timeout (50 ms): the wait is the seeder's, the peer is not refused for it.
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    assert.equal(wire.sentBlocks, limit, "not one block past voucher + δ before the next interval is secured");
+    assert.equal(wire.sent.filter((m) => m.type === "refusal").length, 0);
+    assert.equal(wire.sent.filter((m) => m.type === "voucher_request").length, 1, "nothing more asked of the peer");
+    securing.shift()!(null);
+    await until(() => wire.sentBlocks === limit + 5);
+    serve(wire, 1);
+    assert.equal(wire.sentBlocks, limit + 6, "served on into the secured interval");
+  });
+
+  it("refuses the peer when the seeder cannot secure the next interval", async () => {
+    const key = SessionKey.generate();
+    const { wire, ext } = setup(key, 4n * FIRST_CHECKPOINT, {
+      stores: { secure: async () => ({ reason: RefusalReason.EscrowExhausted, message: "drained" }) },
+    });
+    ext.onExtendedHandshake?.({ m: { [W3T_PAY]: 1 } });
+    ext.onMessage?.(encodeMessage(await hello(key, wire)));
+    await until(() => !wire.amChoking);
+    const limit = Number(FIRST_CHECKPOINT) / BLOCK + GRACE_BLOCKS;
+    serve(wire, limit + 5);
+    const ctx = { chainId: terms.chainId, escrow: ESCROW, rebatePool: POOL } as const;
+    const voucher = { escrowId: 1n, seeder: SEEDER, cumulativeBytes: FIRST_CHECKPOINT, cumulativeAmount: amountFor(FIRST_CHECKPOINT, PRICE) } as const;
+    const receipt = { leecher: LEECHER, seeder: SEEDER, contentId: 1n, cumulativeBytes: FIRST_CHECKPOINT } as const;
+    ext.onMessage?.(encodeMessage({ type: "receipt", ...receipt, signature: await key.signReceipt(ctx, receipt) }));
+    ext.onMessage?.(encodeMessage({ type: "voucher", ...voucher, signature: await key.signVoucher(ctx, voucher) }));
+    await until(() => wire.sent.some((m) => m.type === "refusal"));
+    const refusal = wire.sent.find((m) => m.type === "refusal");
+    assert.equal(refusal?.type === "refusal" && refusal.reason, RefusalReason.EscrowExhausted);
+    assert.equal(wire.sentBlocks, limit, "nothing past voucher + δ");
+    assert.equal(wire.amChoking, true);
   });
 
   it("sends no ack and no block past the checkpoint until the backend has stored the receipt and the voucher", async () => {
@@ -215,9 +269,9 @@ describe("the seeder's send gate", () => {
     ext.onExtendedHandshake?.({ m: { [W3T_PAY]: 1 } });
     ext.onMessage?.(encodeMessage(await hello(key, wire)));
     await until(() => !wire.amChoking); // admitted: the proof checked, the identity signed
-    const perCheckpoint = Number(FIRST_CHECKPOINT) / BLOCK;
-    serve(wire, perCheckpoint + 5);
-    assert.equal(wire.sentBlocks, perCheckpoint);
+    const limit = Number(FIRST_CHECKPOINT) / BLOCK + GRACE_BLOCKS;
+    serve(wire, limit + 5);
+    assert.equal(wire.sentBlocks, limit);
     const ctx = { chainId: terms.chainId, escrow: ESCROW, rebatePool: POOL } as const;
     const voucher = { escrowId: 1n, seeder: SEEDER, cumulativeBytes: FIRST_CHECKPOINT, cumulativeAmount: amountFor(FIRST_CHECKPOINT, PRICE) } as const;
     const receipt = { leecher: LEECHER, seeder: SEEDER, contentId: 1n, cumulativeBytes: FIRST_CHECKPOINT } as const;
@@ -232,10 +286,10 @@ describe("the seeder's send gate", () => {
     await until(() => pending.length > 0);
     assert.deepEqual(pending.map((p) => p.what), ["voucher"]);
     assert.equal(acks(), 1, "the receipt is acknowledged once stored");
-    assert.equal(wire.sentBlocks, perCheckpoint, "no block while the voucher is being stored");
+    assert.equal(wire.sentBlocks, limit, "no block while the voucher is being stored");
     pending.shift()!.done();
     await until(() => acks() === 2);
-    assert.equal(wire.sentBlocks, perCheckpoint + 5, "the held blocks go out once the voucher is stored");
+    assert.equal(wire.sentBlocks, limit + 5, "the held blocks go out once the voucher is stored");
   });
 
   it("refuses a peer that does not pay within the timeout, for good", async () => {
@@ -244,7 +298,7 @@ describe("the seeder's send gate", () => {
     ext.onExtendedHandshake?.({ m: { [W3T_PAY]: 1 } });
     ext.onMessage?.(encodeMessage(await hello(key, wire)));
     await until(() => !wire.amChoking); // admitted: the proof checked, the identity signed
-    serve(wire, Number(FIRST_CHECKPOINT) / BLOCK);
+    serve(wire, Number(FIRST_CHECKPOINT) / BLOCK + GRACE_BLOCKS);
     serve(wire, 3); // held while the voucher is due ...
     await new Promise((resolve) => setTimeout(resolve, terms.voucherTimeoutMs + 20));
     const refusal = wire.sent.at(-1)!;
@@ -253,7 +307,7 @@ describe("the seeder's send gate", () => {
     (wire as unknown as PayWire).unchoke();
     serve(wire, 1);
     assert.equal(wire.amChoking, true);
-    assert.equal(wire.sentBlocks, Number(FIRST_CHECKPOINT) / BLOCK);
+    assert.equal(wire.sentBlocks, Number(FIRST_CHECKPOINT) / BLOCK + GRACE_BLOCKS);
   });
 });
 

@@ -3,15 +3,17 @@
  * content) has been served, what it has paid for with vouchers and receipts, and how far the seeder may go before
  * the next payment — the checkpoint schedule of ../checkpointSchedule.ts, shared with the escrow contract.
  *
- * The rule: the seeder sends bytes up to the next checkpoint after what is paid, then stops and asks. In exponential
- * mode the first interval (10 MiB) is served on credit and every later one is paid for before it starts, so a
- * leecher who stops paying gets at most one interval it did not pay for. In upfront mode nothing is sent before a
- * voucher for the whole download. Receipts (for the rebate pool) follow the exponential checkpoints in every mode,
+ * The rule: the seeder asks for a payment when its bytes reach the next checkpoint after what is paid (`allowance`),
+ * and goes on sending while the answer comes back, for at most `PAYMENT_GRACE` more bytes; there it stops until a
+ * stored payment covers the checkpoint. In exponential mode the first interval (10 MiB) is served on credit and
+ * every later one is paid for before the seeder is `PAYMENT_GRACE` into it, so a leecher who stops paying gets at
+ * most one interval plus `PAYMENT_GRACE` it did not pay for. In upfront mode nothing is sent before a voucher for the
+ * whole download (no grace). Receipts (for the rebate pool) follow the exponential checkpoints in every mode,
  * free content included.
  */
 import type { Address } from "viem";
 import { CheckpointMode, amountFor, nextCheckpoint } from "../checkpointSchedule.ts";
-import type { PaymentModeName, VoucherRequestMessage } from "./messages.ts";
+import type { PaymentModeName, RefusalReason, VoucherRequestMessage } from "./messages.ts";
 
 export interface ServiceAccountInit {
   /** "escrow:<id>" for paid downloads, "free:<leecher>:<contentId>" for free ones. */
@@ -37,6 +39,16 @@ export interface ServiceAccountInit {
   voucherAmount?: bigint;
   receiptBytes?: bigint;
 }
+
+/**
+ * How far past a checkpoint a seeder paid by vouchers goes on sending while the voucher for the checkpoint comes back
+ * (δ): 2 MiB, a fifth of the smallest interval (10 MiB), 128 blocks of 16 KiB. The leecher can sign only for bytes it
+ * received, so a voucher covering the checkpoint can be asked for only once the checkpoint's bytes are out; δ lets
+ * its round trip (signing, the seeder's checks and durable store) overlap the transfer instead of stopping the wire:
+ * at 20-100 MiB/s it is 20-100 ms of sending. It is the seeder's extra risk: a leecher that stops paying gets at most
+ * one interval plus δ unpaid.
+ */
+export const PAYMENT_GRACE = 2n << 20n;
 
 /** Per-account state shared by every wire that serves it. */
 export class ServiceAccount {
@@ -68,6 +80,13 @@ export class ServiceAccount {
   closed = false;
   /** The leecher itself ended the download (its signed Close): nothing is refused to it. */
   leecherClosed = false;
+  /**
+   * The bytes of the stored voucher whose next interval the seeder has not secured yet (`SeederBackend.secure` is
+   * running), else null: until it is, no wire of the account is served more than δ past them.
+   */
+  securing: bigint | null = null;
+  /** Why the seeder stopped serving this account (its reservation failed); every wire refuses its peer with it. */
+  refusal: { reason: RefusalReason; message: string } | null = null;
   #voucherBytes: bigint;
   #receiptBytes: bigint;
   /** The allowance is checked for every block sent: computed once per payment. */
@@ -128,10 +147,32 @@ export class ServiceAccount {
     return amountFor(bytes, this.pricePerMiB);
   }
 
-  /** How many bytes (cumulative) may be sent before the next payment. */
+  /** The checkpoint of the next payment: at it the seeder asks, and `sendLimit` says how far it goes meanwhile. */
   allowance(): bigint {
     this.#allowance ??= this.#computeAllowance();
     return this.#allowance;
+  }
+
+  /**
+   * How many bytes (cumulative) may be sent before a stored payment covers `allowance()`: the checkpoint plus `grace`
+   * (`PAYMENT_GRACE` for a leecher paying by vouchers in exponential mode, else 0), never past `maxBytes`.
+   */
+  sendLimit(grace: bigint): bigint {
+    const allowance = this.allowance();
+    const limit = grace === 0n || allowance === 0n || allowance >= this.maxBytes ? allowance : min(allowance + grace, this.maxBytes);
+    // A stored voucher opens the next interval only once the seeder secured it; meanwhile δ past the voucher.
+    return this.securing === null ? limit : min(limit, min(this.securing + grace, this.maxBytes));
+  }
+
+  /** Whether the wire stopped at `sendLimit` waits for the seeder's own reservation, not for a payment. */
+  awaitsSecurity(grace: bigint): boolean {
+    return this.securing !== null && this.served >= min(this.securing + grace, this.maxBytes);
+  }
+
+  /** Stops serving the account on every wire, with `refusal` (the escrow no longer secures its next interval). */
+  refuse(refusal: { reason: RefusalReason; message: string }): void {
+    this.refusal ??= refusal;
+    this.notify();
   }
 
   #computeAllowance(): bigint {
@@ -175,4 +216,8 @@ export class ServiceAccount {
   notify(): void {
     for (const listener of [...this.#listeners]) listener();
   }
+}
+
+function min(a: bigint, b: bigint): bigint {
+  return a < b ? a : b;
 }

@@ -6,10 +6,16 @@
  * gates the send path of the wire it is installed on:
  * - `wire.unchoke` does nothing until the peer's hello passed the seeder's checks and while a payment is due;
  * - `wire.piece` sends a block only while the account's served bytes are below its allowance;
- * - when the served bytes reach the allowance, the seeder stops sending: it sends a `voucher_request` and holds the
- *   blocks the peer goes on requesting (a bounded number; more are rejected, BEP 6) until a valid voucher and
- *   receipt are stored durably by the backend, then sends them — the peer's request pipeline stays full, so a
- *   checkpoint costs one round trip and no ramp-up. No payment within the timer, or any invalid message, refuses
+ * - when the served bytes reach the allowance (a checkpoint), the seeder sends a `voucher_request`; a leecher paying
+ *   by vouchers (exponential mode) goes on being served meanwhile, up to `PAYMENT_GRACE` (δ) past the checkpoint, so
+ *   the voucher's round trip overlaps the transfer and a voucher back in time costs the wire nothing. At the send
+ *   limit (the checkpoint plus δ; the checkpoint itself for releases, upfront mode and free content) the seeder stops
+ *   sending and holds the blocks the peer goes on requesting (a bounded number; more are rejected, BEP 6) until a
+ *   valid voucher and receipt covering the checkpoint are stored durably by the backend, then sends them — the
+ *   peer's request pipeline stays full, so a late voucher costs the rest of its round trip and no ramp-up. A voucher
+ *   for fewer bytes than the checkpoint (all a leecher may sign for before the checkpoint's bytes reached it) moves
+ *   nothing. The acknowledgement waits for the store only: what the seeder does on-chain for the next interval
+ *   (`SeederBackend.secure`) runs after it, and holds the account's wires at δ past the voucher until it is done. No payment within the timer, or any invalid message, refuses
  *   the peer for good: it is choked (which rejects its queued requests) and its held blocks are dropped.
  * A peer that does not speak `w3t_pay` (a plain WebTorrent client) is never unchoked and never sent a block.
  *
@@ -30,7 +36,7 @@
  */
 import { CheckpointMode, amountFor, isCheckpoint } from "../checkpointSchedule.ts";
 import { recoverCloseSigner, recoverReceiptSigner, recoverVoucherSigner } from "../sessionKey.ts";
-import type { ServiceAccount } from "./accounting.ts";
+import { PAYMENT_GRACE, type ServiceAccount } from "./accounting.ts";
 import { guardWire } from "./messageLimits.ts";
 import {
   RefusalReason,
@@ -83,6 +89,13 @@ export interface SeederBackend {
    * beside the transfer); a refusal then stops the peer within the interval just opened.
    */
   checkVoucher?(account: ServiceAccount, voucher: VoucherMessage): Promise<Refusal | null>;
+  /**
+   * Secures the interval after a stored voucher (`storeVoucher` then only stores): called once the voucher is
+   * acknowledged, beside the transfer. Until it resolves no wire of the account goes more than δ past the voucher;
+   * null opens the interval, a refusal stops every wire of the account. A host that finds out later that the interval
+   * is not secured after all calls `account.refuse`.
+   */
+  secure?(account: ServiceAccount, voucher: VoucherMessage): Promise<Refusal | null>;
   /** Stores a receipt durably; resolves only once it is stored. */
   storeReceipt(account: ServiceAccount, receipt: ReceiptMessage): Promise<void>;
   /**
@@ -160,7 +173,8 @@ type State =
   | "awaiting_hello" // terms sent
   | "checking" // hello under on-chain checks
   | "serving"
-  | "awaiting_payment" // at a checkpoint, choked
+  | "awaiting_payment" // at the send limit, blocks held
+  | "securing" // δ past a paid checkpoint whose next interval the seeder has not secured yet, blocks held
   | "complete" // everything served and paid
   | "refused";
 
@@ -181,6 +195,10 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
     #queue: Promise<void> = Promise.resolve();
     /** Blocks requested while a payment is due, sent once it is stored. */
     #held: { index: number; offset: number; buffer: Uint8Array }[] = [];
+    /** How far past a checkpoint this wire is served while its payment comes back (`PAYMENT_GRACE` or 0). */
+    #grace = 0n;
+    /** The checkpoint this wire last asked a payment for: asked once, whether early or at the limit. */
+    #asked: bigint | null = null;
     /** Bytes sent on this wire (the account may be served by several wires). */
     servedOnWire = 0n;
     /** This wire's challenge in the terms: the hello's proof must sign it. */
@@ -275,9 +293,14 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
       this.#account = account;
       this.#unsubscribe = account.subscribe(() => this.#recheck());
       observer?.admitted?.(this.#wire, account);
+      // Releases wait for a person and a mined transaction, δ would not cover them; upfront and free content have none.
+      this.#grace = account.paid && account.mode === "exponential" && hello.payment === "vouchers" ? PAYMENT_GRACE : 0n;
       this.#state = "serving";
-      if (account.served >= account.allowance()) this.#checkpoint();
-      else this.#unchoke();
+      if (account.served >= account.sendLimit(this.#grace)) this.#checkpoint();
+      else {
+        this.#unchoke();
+        this.#askIfDue(account);
+      }
     }
 
     async #onVoucher(voucher: VoucherMessage): Promise<void> {
@@ -291,7 +314,7 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
         this.#refuse(RefusalReason.BadSignature, "voucher for another escrow or seeder");
         return;
       }
-      if (voucher.cumulativeBytes === account.voucherBytes && this.#state !== "awaiting_payment") {
+      if (voucher.cumulativeBytes === account.voucherBytes && !this.#paymentDue(account)) {
         this.#ack(account); // a copy that crossed our ack: harmless while nothing is due
         return;
       }
@@ -320,8 +343,8 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
       }
       // Another wire of the account may have stored a newer one while the signature was checked.
       if (voucher.cumulativeBytes <= account.voucherBytes) return;
-      // The peer paid in time: storing the voucher (and the seeder's reservation being mined, ./solvency.ts) is the
-      // seeder's own wait, not the peer's.
+      // The peer paid in time: storing the voucher (and securing the next interval, ./solvency.ts) is the seeder's
+      // own wait, not the peer's.
       this.#clearTimer();
       const refusal = await backend.storeVoucher(account, voucher);
       if (voucher.cumulativeBytes > account.voucherBytes) {
@@ -334,10 +357,29 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
         this.#refuse(refusal.reason, refusal.message);
         return;
       }
+      if (backend.secure && voucher.cumulativeBytes < account.maxBytes) this.#secure(account, voucher, backend.secure.bind(backend));
       account.notify();
       backend.checkVoucher?.(account, voucher).then(
         (refusal) => refusal && this.#refuse(refusal.reason, refusal.message),
         (error) => this.#refuseError(error),
+      );
+    }
+
+    /** The chain work after an acknowledged voucher: the interval it opens is served only δ deep until it is done. */
+    #secure(account: ServiceAccount, voucher: VoucherMessage, secure: NonNullable<SeederBackend["secure"]>): void {
+      account.securing = voucher.cumulativeBytes;
+      secure(account, voucher).then(
+        (refusal) => {
+          if (refusal) account.refuse(refusal);
+          else if (account.securing === voucher.cumulativeBytes) {
+            account.securing = null;
+            account.notify();
+          }
+        },
+        (error) => {
+          observer?.error?.(this.#wire, error);
+          account.refuse({ reason: RefusalReason.Unavailable, message: "the seeder could not secure the next interval" });
+        },
       );
     }
 
@@ -356,7 +398,7 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
         this.#refuse(RefusalReason.NoRelease, "release from another escrow or to another seeder");
         return;
       }
-      if (release.cumulativeBytes === account.voucherBytes && this.#state !== "awaiting_payment") {
+      if (release.cumulativeBytes === account.voucherBytes && !this.#paymentDue(account)) {
         this.#ack(account);
         return;
       }
@@ -390,7 +432,7 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
         this.#refuse(RefusalReason.BadSignature, "receipt for another leecher, seeder or content");
         return;
       }
-      if (receipt.cumulativeBytes === account.receiptBytes && this.#state !== "awaiting_payment") {
+      if (receipt.cumulativeBytes === account.receiptBytes && !this.#paymentDue(account)) {
         this.#ack(account);
         return;
       }
@@ -441,7 +483,7 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
     /** The account a voucher or receipt pays for; refuses the peer when none may be paid now. */
     #paying(what: string): ServiceAccount | null {
       const account = this.#account;
-      if (!account || (this.#state !== "serving" && this.#state !== "awaiting_payment" && this.#state !== "complete")) {
+      if (!account || !["serving", "awaiting_payment", "securing", "complete"].includes(this.#state)) {
         this.#refuse(RefusalReason.OutOfOrder, `${what} before the hello was accepted`);
         return null;
       }
@@ -450,7 +492,7 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
 
     #sendPiece(index: number, offset: number, buffer: Uint8Array): void {
       const account = this.#account;
-      if (this.#state === "awaiting_payment" || (this.#state === "serving" && account!.served >= account!.allowance())) {
+      if (this.#state === "awaiting_payment" || this.#state === "securing" || (this.#state === "serving" && account!.served >= account!.sendLimit(this.#grace))) {
         if (this.#held.length < MAX_HELD_BLOCKS) this.#held.push({ index, offset, buffer });
         else this.#reject(index, offset, buffer.length);
         if (this.#state === "serving") this.#checkpoint();
@@ -460,16 +502,16 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
         this.#reject(index, offset, buffer.length);
         return;
       }
-      // A block that starts below the allowance may end past it (blocks need not align with checkpoints when a
-      // short final block went out early): the exposure is one interval plus one block (WebTorrent caps blocks
-      // at 128 KiB), and the next voucher covers it.
+      // A block that starts below the send limit may end past it (blocks need not align with checkpoints when a
+      // short final block went out early): the exposure is one interval plus δ plus one block (WebTorrent caps
+      // blocks at 128 KiB), and the next voucher covers it.
       const length = BigInt(buffer.length);
       const sent = account.served + length;
       if (backend.recordServed && sent > account.servedBound) {
         // Durable before the block leaves: a restart must not forget it (sync, so no other block overtakes it).
         const ahead = sent + SERVED_RECORD_STEP;
-        const allowance = account.allowance();
-        const limit = allowance > sent ? allowance : sent;
+        const allowed = account.sendLimit(this.#grace);
+        const limit = allowed > sent ? allowed : sent;
         const bound = ahead < limit ? ahead : limit;
         try {
           backend.recordServed(account, bound);
@@ -483,16 +525,46 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
       account.served = sent;
       this.servedOnWire += length;
       this.#piece(index, offset, buffer);
-      if (account.served >= account.allowance()) this.#checkpoint();
+      if (account.served >= account.sendLimit(this.#grace)) this.#checkpoint();
+      else this.#askIfDue(account);
+    }
+
+    /**
+     * Whether this wire asked for a payment that has not come: a copy of the stored one is then a replay, not a copy
+     * that crossed our ack, whether the wire is stopped or still within δ.
+     */
+    #paymentDue(account: ServiceAccount): boolean {
+      if (this.#state === "awaiting_payment") return true;
+      const checkpoint = account.allowance();
+      return this.#asked === checkpoint && account.served >= checkpoint;
+    }
+
+    /** Past the checkpoint but within δ: asks for its payment once, and goes on sending while it comes back. */
+    #askIfDue(account: ServiceAccount): void {
+      const checkpoint = account.allowance();
+      if (account.served < checkpoint || this.#asked === checkpoint) return;
+      const request = account.paymentRequest();
+      if (!request) return;
+      this.#asked = checkpoint;
+      this.#send(request);
+      observer?.checkpoint?.(this.#wire, account, request);
     }
 
     #reject(index: number, offset: number, length: number): void {
       if (this.#wire.hasFast && !this.#wire.destroyed) this.#wire.reject(index, offset, length);
     }
 
-    /** At the allowance: stop sending and ask for what is missing (or finish when nothing is). */
+    /**
+     * At the send limit: stop sending and wait for what is missing (or finish when nothing is). The request goes out
+     * unless this checkpoint's went out already, early: its answer is on its way, or came short and the timer ends it.
+     */
     #checkpoint(): void {
       const account = this.#account!;
+      // Paid, and waiting for the seeder's own reservation: no request, and no timer for the peer.
+      if (account.awaitsSecurity(this.#grace)) {
+        this.#state = "securing";
+        return;
+      }
       const request = account.paymentRequest();
       if (!request) {
         this.#state = "complete";
@@ -501,8 +573,12 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
         return;
       }
       this.#state = "awaiting_payment";
-      this.#send(request);
-      observer?.checkpoint?.(this.#wire, account, request);
+      const checkpoint = account.allowance();
+      if (this.#asked !== checkpoint) {
+        this.#asked = checkpoint;
+        this.#send(request);
+        observer?.checkpoint?.(this.#wire, account, request);
+      }
       if (!this.#timer) {
         const byTransaction = this.#payment === "transactions";
         const timeoutMs = byTransaction ? terms.releaseTimeoutMs : terms.voucherTimeoutMs;
@@ -531,6 +607,11 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
     #recheck(): void {
       const account = this.#account;
       if (!account) return;
+      if (account.refusal) {
+        if (this.#state === "complete") this.#end();
+        else this.#refuse(account.refusal.reason, account.refusal.message);
+        return;
+      }
       if (account.closed) {
         // A leecher that closed, or that has everything it paid for, is told nothing: a refusal would read as a
         // failure to a download that completed and paid.
@@ -538,16 +619,22 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
         else this.#refuse(RefusalReason.NoEscrow, "the escrow is closing: nothing more is served on it");
         return;
       }
-      if (this.#state === "awaiting_payment" || this.#state === "complete") {
-        if (account.served < account.allowance()) {
+      if (this.#state === "awaiting_payment" || this.#state === "securing" || this.#state === "complete") {
+        if (account.served < account.sendLimit(this.#grace)) {
           this.#clearTimer();
           this.#state = "serving";
           this.#unchoke();
           this.#releaseHeld();
+        } else if (account.awaitsSecurity(this.#grace)) {
+          // Paid: what is left is the seeder's own wait, so no timer runs against the peer.
+          this.#clearTimer();
+          this.#state = "securing";
         } else if (!account.paymentRequest()) {
           this.#clearTimer();
           this.#state = "complete";
           this.#dropHeld();
+        } else if (this.#state === "securing") {
+          this.#checkpoint();
         }
       }
     }

@@ -7,10 +7,11 @@
  *   and (priced seeding) that its escrow is open, its own, for this content, with this session key, a price cap at
  *   least the seeder's price and deposit left. Until then, and at each checkpoint until a valid voucher and receipt
  *   are stored, the peer is choked; no voucher within `voucherTimeoutMs` chokes it for good.
- * - Vouchers and receipts are stored in SQLite (committed before the seeder acknowledges them or sends another
- *   byte). A voucher below the end is redeemed at once with `redeemAndReserve`, which reserves the next interval
- *   in the escrow for this seeder alone, and the peer is served that interval only once it is mined and covers it
- *   (sdk/src/wire/solvency.ts): whatever the leecher's key signs to others, the seeder loses at most one interval.
+ * - Vouchers and receipts are stored in SQLite (committed before the seeder acknowledges them; nothing else is
+ *   waited for). A voucher below the end is then redeemed with `redeemAndReserve`, which reserves the next interval
+ *   in the escrow for this seeder alone (sdk/src/wire/solvency.ts): the peer is served δ past the voucher until the
+ *   reservation secures the next interval (`secure`): whatever the leecher's key signs to others, the seeder loses at
+ *   most one interval + δ.
  *   The final voucher is redeemed at once if it is the escrow's first (a cooperative close counts only seeders that
  *   have redeemed), else in a batch every `settleIntervalMs`, with the receipts (one `submitReceipts` per batch)
  *   and cooperative closes (`waiveChallenge`) of escrows the leecher closed once everything is redeemed.
@@ -25,15 +26,13 @@
 import { EventEmitter } from "node:events";
 import { readdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { createPublicClient, http, parseEventLogs, type Address, type Hash, type Hex } from "viem";
+import { createPublicClient, http, type Address, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import WebTorrent from "webtorrent";
 import { FIRST_CHECKPOINT } from "@web3torrent/sdk/checkpointSchedule";
-import { getDeployment } from "@web3torrent/sdk/deployments";
 import { shortMessage } from "@web3torrent/sdk/errors";
-import { rebatePoolAbi } from "@web3torrent/sdk/generated/contracts";
+import { getDeployment } from "@web3torrent/sdk/deployments";
 import { infohashToBytes32 } from "@web3torrent/sdk/infohash";
-import { readRebateClaims } from "@web3torrent/sdk/rebateClaims";
 import { torrentClientOptions } from "@web3torrent/sdk/torrentClient";
 import { ownKeyCredentials, type TrackerCredentials } from "@web3torrent/sdk/trackerAuth";
 import {
@@ -43,6 +42,7 @@ import {
   RefusalReason,
   checkHello,
   escrowCoversNextInterval,
+  nextIntervalEnd,
   seederExtension,
   verifyRelease,
   type Admission,
@@ -58,8 +58,10 @@ import {
   type SeederTerms,
   type VoucherMessage,
 } from "@web3torrent/sdk/wire/index";
-import { EscrowStatus, SeederChain, type SeederContracts, type SignedReceiptArgs, type SignedVoucher } from "./chain.ts";
-import { SeederStore, type AccountRow, type NewAccount } from "./store.ts";
+import { SeederChain, type SeederContracts, type SignedVoucher } from "./chain.ts";
+import { Rebates, type ClaimOptions, type ClaimResult } from "./rebates.ts";
+import { Settler, type SettlementResult } from "./settlement.ts";
+import { SeederStore, type NewAccount } from "./store.ts";
 import { createContentTorrent } from "./torrent.ts";
 
 export interface SeederOptions {
@@ -125,41 +127,8 @@ export interface Earnings {
   accounts: number;
 }
 
-export interface SettlementResult {
-  redeemed: { escrowIds: bigint[]; hash: Hash }[];
-  submitted: { count: number; hash: Hash }[];
-  waived: bigint[];
-  /** Escrows this settlement ended with the leecher's refund (in our `settleClose`, or by `refund`). */
-  refunded: bigint[];
-}
-
-export interface SweepResult {
-  /** The licenses whose expired allowances were swept. */
-  licenses: { licensee: Address; contentId: bigint }[];
-  /** Wei moved into the epoch pool. */
-  amount: bigint;
-  hash: Hash;
-}
-
-export interface ClaimResult {
-  /** Wei paid to the seeder: `fromBalance + fromEpochs` of the `Claimed` event; 0 when there was nothing to claim. */
-  paid: bigint;
-  /** The balance paid: what the seeder's receipts earned from licenses' allowances. */
-  fromBalance: bigint;
-  /** The shares of finished epochs' pools paid. */
-  fromEpochs: bigint;
-  /** The finished epochs claimed. */
-  epochs: bigint[];
-  /** The claim transaction; null when there was nothing to claim (no transaction was sent). */
-  hash: Hash | null;
-  /** The sweep sent before the claim, if any license this seeder served had an expired allowance left. */
-  swept: SweepResult | null;
-}
-
-export interface ClaimOptions {
-  /** Sweep the expired allowances of the licenses this seeder served first. Default true. */
-  sweep?: boolean;
-}
+export type { ClaimOptions, ClaimResult, SweepResult } from "./rebates.ts";
+export type { SettlementResult } from "./settlement.ts";
 
 export interface StopResult extends Earnings {
   /** With `stop({ claim: true })`: the claim, or why it failed. */
@@ -181,6 +150,10 @@ export class Seeder extends EventEmitter implements SeederBackend {
   readonly options: SeederOptions;
   readonly seeded = new Map<string, SeededContent>();
   readonly #accounts = new Map<string, ServiceAccount>();
+  /** Per account, the reservation last sent, resolving once mined: null when it secures its interval, else why not. */
+  readonly #reservations = new Map<string, Promise<Refusal | null>>();
+  readonly #settler: Settler;
+  readonly #rebates: Rebates;
   #settlement: Promise<unknown> = Promise.resolve();
   #timer: ReturnType<typeof setInterval> | null = null;
   #stopped = false;
@@ -196,6 +169,9 @@ export class Seeder extends EventEmitter implements SeederBackend {
     this.store = new SeederStore(options.dbPath);
     this.client = new WebTorrent(torrentClientOptions(options.iceServers));
     this.client.on("error", (error: Error | string) => this.#log(`webtorrent error: ${String(error)}`));
+    const host = { chain: this.chain, store: this.store, log: (line: string) => this.#log(line), emit: (event: string, payload: unknown) => this.emit(event, payload) };
+    this.#settler = new Settler({ ...host, accountOf: (key) => this.#accounts.get(key) });
+    this.#rebates = new Rebates({ ...host, rebatePool: contracts.rebatePool, startBlock });
   }
 
   /** Connects to the chain and opens the store; then `seed()` files and folders. */
@@ -370,7 +346,9 @@ export class Seeder extends EventEmitter implements SeederBackend {
     const account = this.#account({ ...admitted, delegationExpiry: delegation.expiry, delegationSignature: delegation.signature });
     if (account.escrowId === null) return { account };
     // The interval about to be served must be secured: the first by what no seeder reserved, a later one by this
-    // seeder's own reservation (made now from the stored voucher if it was not, e.g. before a restart).
+    // seeder's own reservation (the one on its way for another wire, or made now from the stored voucher if it was
+    // not, e.g. before a restart).
+    await this.#reservations.get(account.key);
     let refusal = await escrowCoversNextInterval(this.chain.publicClient, this.contracts.escrow, this.address, account, account.voucherBytes);
     const row = this.store.get(account.key);
     if (refusal && row?.voucherSignature && account.voucherBytes > 0n && account.voucherBytes < account.maxBytes) {
@@ -384,15 +362,16 @@ export class Seeder extends EventEmitter implements SeederBackend {
    * Redeems `voucher` and reserves the next interval in the escrow, mined before it resolves; a failure (the escrow
    * closed or ran dry) is logged and leaves the reservation as it was, so the check that follows refuses.
    */
-  async #reserve(account: ServiceAccount, voucher: SignedVoucher): Promise<void> {
+  async #reserve(account: ServiceAccount, voucher: SignedVoucher): Promise<bigint> {
     const hash = await this.chain.redeemAndReserve(voucher).catch((error: Error) => {
       this.#log(`escrow ${voucher.escrowId}: no reservation for the next interval: ${shortMessage(error)}`);
       return null;
     });
-    if (!hash) return;
+    if (!hash) return 0n;
     const { amount, reserved } = await this.chain.redeemedBy(voucher.escrowId);
     this.store.setRedeemed(account.key, amount);
     this.#log(`escrow ${voucher.escrowId}: redeemed ${amount} wei in total, ${reserved} wei reserved for the next interval (tx ${hash})`);
+    return amount + reserved;
   }
 
   /** The shared state of an account: from memory, else from the store (after a restart), else new. */
@@ -423,19 +402,53 @@ export class Seeder extends EventEmitter implements SeederBackend {
     return account;
   }
 
-  async storeVoucher(account: ServiceAccount, voucher: VoucherMessage): Promise<Refusal | null> {
+  /** Stores the voucher durably and nothing else: the acknowledgement waits for the disk, not for the chain. */
+  async storeVoucher(account: ServiceAccount, voucher: VoucherMessage): Promise<null> {
     const before = this.store.get(account.key)!;
     this.store.saveVoucher(account.key, account.served, voucher.cumulativeBytes, voucher.cumulativeAmount, voucher.signature);
     // Stored: from here on a crash loses nothing. The last voucher (nothing more to serve) is redeemed at once if it
     // is the first, as a cooperative close counts only the seeders that have redeemed, else with the next batch.
-    if (voucher.cumulativeBytes >= account.maxBytes) {
-      if (before.redeemedAmount === 0n && before.voucherBytes === 0n) void this.flush({ redeemOnly: true }).catch(() => {}); // reported by #settle
-      return null;
+    if (voucher.cumulativeBytes >= account.maxBytes && before.redeemedAmount === 0n && before.voucherBytes === 0n) {
+      void this.flush({ redeemOnly: true }).catch(() => {}); // reported by #settle
     }
-    // Nothing past this checkpoint until this voucher is redeemed and the next interval reserved for this seeder
-    // alone: a voucher is no money while the leecher's key can sign the deposit to others.
-    await this.#reserve(account, voucher);
-    return escrowCoversNextInterval(this.chain.publicClient, this.contracts.escrow, this.address, account, voucher.cumulativeBytes);
+    return null;
+  }
+
+  /**
+   * Secures the interval after an acknowledged voucher: a voucher is no money while the leecher's key can sign the
+   * deposit to others, so the seeder serves past it (more than the δ the wire goes on meanwhile) only once
+   * `redeemAndReserve` secures the next interval for it alone. The first reservation of an account is waited for
+   * until mined: the first interval was served on credit and only this transaction pays it. A later one is simulated
+   * at the latest block (one `eth_call`) and mined beside the transfer, since the previous reservation, mined before
+   * this resolves, pays the voucher: a drain raced into the block that mines it leaves it short, and every wire of
+   * the account is refused then. Either way the seeder loses at most one interval + δ.
+   */
+  async secure(account: ServiceAccount, voucher: VoucherMessage): Promise<Refusal | null> {
+    const previous = this.#reservations.get(account.key);
+    const refused = await previous;
+    if (refused) return refused;
+    const signed: SignedVoucher = { ...voucher, seeder: this.address };
+    const end = nextIntervalEnd(account, voucher.cumulativeBytes);
+    const check = (secured: bigint): Refusal | null =>
+      secured >= account.priceOf(end)
+        ? null
+        : {
+            reason: RefusalReason.EscrowExhausted,
+            message: `escrow ${voucher.escrowId} secures ${secured} wei for this seeder (redeemed and reserved): not enough for the next interval up to ${end} bytes (${account.priceOf(end)} wei)`,
+          };
+    if (previous) {
+      const reserved = await this.chain.simulateRedeemAndReserve(signed).catch((error: Error) => {
+        this.#log(`escrow ${voucher.escrowId}: no reservation for the next interval: ${shortMessage(error)}`);
+        return 0n;
+      });
+      const refusal = check(voucher.cumulativeAmount + reserved);
+      if (refusal) return refusal;
+    }
+    const mined = this.#reserve(account, signed).then(check);
+    this.#reservations.set(account.key, mined);
+    if (!previous) return mined;
+    void mined.then((refusal) => refusal && account.refuse(refusal));
+    return null;
   }
 
   async storeRelease(account: ServiceAccount, release: ReleasedMessage): Promise<{ redeemed: bigint } | { refusal: Refusal }> {
@@ -468,213 +481,9 @@ export class Seeder extends EventEmitter implements SeederBackend {
    * Runs one at a time: what was stored before the call is settled when it resolves.
    */
   flush(options: { redeemOnly?: boolean } = {}): Promise<SettlementResult> {
-    const run = this.#settlement.then(() => this.#settle(options.redeemOnly ?? false));
+    const run = this.#settlement.then(() => this.#settler.settle(options.redeemOnly ?? false));
     this.#settlement = run.catch(() => {}); // the caller gets `run` and its failure; this only orders the next run
     return run;
-  }
-
-  async #settle(redeemOnly: boolean): Promise<SettlementResult> {
-    const result: SettlementResult = { redeemed: [], submitted: [], waived: [], refunded: [] };
-    await this.#redeem(result).catch((error: Error) => this.#fail("redeeming vouchers", error));
-    if (!redeemOnly) {
-      await this.#submitReceipts(result).catch((error: Error) => this.#fail("submitting receipts", error));
-      await this.#waive(result).catch((error: Error) => this.#fail("closing escrows", error));
-    }
-    return result;
-  }
-
-  #fail(what: string, error: Error): void {
-    this.#log(`${what} failed: ${shortMessage(error)}`);
-    this.emit("settlement-error", { what, error });
-  }
-
-  async #redeem(result: SettlementResult): Promise<void> {
-    const now = await this.chain.now();
-    const ready: AccountRow[] = [];
-    for (const row of this.store.unredeemed()) {
-      // The leecher closed with its signed Close: the last voucher goes in the same transaction (#waive).
-      if (row.closeSignature) continue;
-      const escrowId = row.escrowId!;
-      const [{ amount, waived, reserved }, e, remaining] = await Promise.all([
-        this.chain.redeemedBy(escrowId),
-        this.chain.escrow(escrowId),
-        this.chain.remaining(escrowId),
-      ]);
-      if (amount !== row.redeemedAmount) this.store.setRedeemed(row.key, amount);
-      const redeemable = e.status === EscrowStatus.Open || (e.status === EscrowStatus.Closing && now < e.closesAt);
-      if (!redeemable || waived) {
-        this.store.setFinished(row.key);
-        if (row.voucherAmount > amount) this.#log(`escrow ${escrowId}: ${row.voucherAmount - amount} wei can no longer be redeemed`);
-        continue;
-      }
-      if (row.voucherAmount <= amount || remaining + reserved === 0n) continue;
-      ready.push({ ...row, redeemedAmount: amount });
-    }
-    if (ready.length === 0) return;
-    const vouchers = ready.map((row): SignedVoucher => ({
-      escrowId: row.escrowId!,
-      seeder: this.address,
-      cumulativeBytes: row.voucherBytes,
-      cumulativeAmount: row.voucherAmount,
-      signature: row.voucherSignature!,
-    }));
-    // One transaction for the batch. The escrow skips (VoucherSkipped) a voucher that someone else redeemed first
-    // or whose escrow expired or ran dry meanwhile, so a front-runner cannot void it; only a voucher the contract
-    // refuses outright (a bad one stored by mistake) reverts the batch, and then the others go one by one.
-    const batches = await this.chain
-      .redeemBatch(vouchers)
-      .then((hash) => [{ rows: ready, hash }])
-      .catch(async () => {
-        const single: { rows: AccountRow[]; hash: Hash }[] = [];
-        for (let i = 0; i < ready.length; i++) {
-          const hash = await this.chain.redeemBatch([vouchers[i]]).catch((error: Error) => {
-            this.#log(`voucher of escrow ${vouchers[i].escrowId} not redeemed: ${shortMessage(error)}`);
-            return null;
-          });
-          if (hash) single.push({ rows: [ready[i]], hash });
-        }
-        return single;
-      });
-    for (const { rows, hash } of batches) {
-      for (const row of rows) {
-        const { amount } = await this.chain.redeemedBy(row.escrowId!);
-        this.store.setRedeemed(row.key, amount);
-        if (amount === row.redeemedAmount) {
-          this.#log(`voucher of escrow ${row.escrowId} skipped by the batch: nothing more to redeem`);
-          continue;
-        }
-        this.emit("redeemed", { escrowId: row.escrowId!, amount: amount - row.redeemedAmount, total: amount, hash });
-      }
-      result.redeemed.push({ escrowIds: rows.map((r) => r.escrowId!), hash });
-      this.#log(`redeemed ${rows.length} voucher(s) (tx ${hash})`);
-    }
-  }
-
-  async #submitReceipts(result: SettlementResult): Promise<void> {
-    const now = await this.chain.now();
-    // Receipts are cumulative per (leecher, seeder, content): the largest one stored supersedes the others.
-    const best = new Map<string, AccountRow>();
-    for (const row of this.store.unsubmitted()) {
-      const license = `${row.leecher}:${row.contentId}`;
-      const current = best.get(license);
-      if (!current || row.receiptBytes > current.receiptBytes) best.set(license, row);
-    }
-    const ready: AccountRow[] = [];
-    for (const row of best.values()) {
-      const credited = await this.chain.credited(row.leecher, row.contentId);
-      if (credited >= row.receiptBytes) {
-        this.#markSubmitted(row, credited);
-        continue;
-      }
-      if (row.delegationExpiry < now) {
-        this.#log(`receipt of ${row.leecher} for content ${row.contentId} lost: its delegation expired`);
-        this.#markSubmitted(row, row.receiptBytes);
-        continue;
-      }
-      if (!(await this.chain.hasLicense(row.leecher, row.contentId))) {
-        this.#log(`receipt of ${row.leecher} for content ${row.contentId} refused by the pool: no license any more`);
-        this.#markSubmitted(row, row.receiptBytes);
-        continue;
-      }
-      ready.push(row);
-    }
-    if (ready.length === 0) return;
-    const args = ready.map((row): SignedReceiptArgs => ({
-      leecher: row.leecher,
-      contentId: row.contentId,
-      cumulativeBytes: row.receiptBytes,
-      sessionKey: row.sessionKey,
-      delegationExpiry: row.delegationExpiry,
-      delegationSig: row.delegationSignature,
-      receiptSig: row.receiptSignature!,
-    }));
-    const batches = await this.chain
-      .submitReceipts(args)
-      .then((hash) => [{ rows: ready, hash }])
-      .catch(async () => {
-        const single: { rows: AccountRow[]; hash: Hash }[] = [];
-        for (let i = 0; i < ready.length; i++) {
-          const hash = await this.chain.submitReceipts([args[i]]).catch((error: Error) => {
-            this.#log(`receipt of ${args[i].leecher} not submitted: ${shortMessage(error)}`);
-            return null;
-          });
-          if (hash) single.push({ rows: [ready[i]], hash });
-        }
-        return single;
-      });
-    for (const { rows, hash } of batches) {
-      for (const row of rows) this.#markSubmitted(row, row.receiptBytes);
-      result.submitted.push({ count: rows.length, hash });
-      this.emit("submitted", { count: rows.length, hash });
-      this.#log(`submitted ${rows.length} receipt(s) to the rebate pool (tx ${hash})`);
-    }
-  }
-
-  /** Marks every stored receipt of the row's license up to `bytes` as credited. */
-  #markSubmitted(row: AccountRow, bytes: bigint): void {
-    for (const other of this.store.unsubmitted()) {
-      if (other.leecher === row.leecher && other.contentId === row.contentId && other.receiptBytes <= bytes) {
-        this.store.setSubmitted(other.key, other.receiptBytes);
-      }
-    }
-  }
-
-  /**
-   * Ends the escrows the leecher closed (by transaction, or by its signed Close that we submit): our last voucher,
-   * the close, our waiver and — when every paid seeder has waived — the leecher's refund, in one `settleClose` where
-   * we hold a voucher; after the challenge window, the refund that no one else sent.
-   */
-  async #waive(result: SettlementResult): Promise<void> {
-    for (const row of this.store.open()) {
-      const escrowId = row.escrowId!;
-      let e = await this.chain.escrow(escrowId);
-      if (e.status === EscrowStatus.Closed) {
-        this.store.setFinished(row.key);
-        continue;
-      }
-      if (e.status === EscrowStatus.Open && !row.closeSignature) continue;
-      if (e.status === EscrowStatus.Closing && !row.closeSignature && row.voucherAmount > row.redeemedAmount) continue;
-      // The leecher is done: what it still downloads would never be paid. Stop serving.
-      this.#accounts.get(row.key)?.close();
-      if (e.status === EscrowStatus.Closing && (await this.chain.now()) >= e.closesAt) {
-        await this.chain.refund(escrowId);
-        this.store.setFinished(row.key);
-        result.refunded.push(escrowId);
-        this.emit("refunded", { escrowId });
-        this.#log(`escrow ${escrowId}: challenge window over, the leecher refunded`);
-        continue;
-      }
-      const { amount, waived } = await this.chain.redeemedBy(escrowId);
-      if (row.voucherSignature && !waived) {
-        const voucher: SignedVoucher = {
-          escrowId,
-          seeder: this.address,
-          cumulativeBytes: row.voucherBytes,
-          cumulativeAmount: row.voucherAmount,
-          signature: row.voucherSignature,
-        };
-        await this.chain.settleClose(voucher, row.closeSignature ?? "0x");
-      } else {
-        if (e.status === EscrowStatus.Open) await this.chain.closeWithSignature(escrowId, row.closeSignature!);
-        if (amount > 0n && !waived) await this.chain.waiveChallenge(escrowId);
-        e = await this.chain.escrow(escrowId);
-        if (e.status === EscrowStatus.Closing && e.seeders > 0 && e.seeders === e.waivers) await this.chain.refund(escrowId);
-      }
-      const after = await this.chain.redeemedBy(escrowId);
-      if (after.amount !== row.redeemedAmount) this.store.setRedeemed(row.key, after.amount);
-      if (after.waived && !waived) {
-        result.waived.push(escrowId);
-        this.emit("waived", { escrowId });
-        this.#log(`escrow ${escrowId}: challenge window waived`);
-      }
-      e = await this.chain.escrow(escrowId);
-      if (e.status === EscrowStatus.Closed) {
-        this.store.setFinished(row.key);
-        result.refunded.push(escrowId);
-        this.emit("refunded", { escrowId });
-        this.#log(`escrow ${escrowId}: the leecher refunded in our settlement`);
-      }
-    }
   }
 
   // ------------------------------------------------------------------------------------------------ rebates
@@ -682,59 +491,12 @@ export class Seeder extends EventEmitter implements SeederBackend {
   /**
    * Claims the rebates: the pool balance and the shares of every finished epoch with a share, in one transaction,
    * after what is being settled. With `sweep` (the default), first sweeps into the epoch pool the expired allowances
-   * of the licenses this seeder served (see {@link Seeder.sweepExpired}). Nothing to claim: no transaction, `paid` 0.
+   * of the licenses this seeder served (`Rebates.sweepExpired` in ./rebates.ts). Nothing to claim: no transaction, `paid` 0.
    */
   claim({ sweep = true }: ClaimOptions = {}): Promise<ClaimResult> {
-    const run = this.#settlement.then(() => this.#claim(sweep));
+    const run = this.#settlement.then(() => this.#rebates.claim(sweep));
     this.#settlement = run.catch(() => {}); // the caller gets `run` and its failure; this only orders the next run
     return run;
-  }
-
-  async #claim(sweep: boolean): Promise<ClaimResult> {
-    // The sweep only funds epoch pools; a failed one must not keep the seeder from its claim.
-    const swept = sweep
-      ? await this.#sweepExpired().catch((error: Error) => {
-          this.#fail("sweeping expired allowances", error);
-          return null;
-        })
-      : null;
-    const claims = await readRebateClaims(this.chain.publicClient, { pool: this.contracts.rebatePool, seeder: this.address, fromBlock: this.startBlock });
-    // The result (and the "claimed" event) tells the caller; the CLI prints it once.
-    if (claims.claimable === 0n) {
-      return { paid: 0n, fromBalance: 0n, fromEpochs: 0n, epochs: [], hash: null, swept };
-    }
-    const hash = await this.chain.claimRebates(claims.claimableEpochs);
-    const receipt = await this.chain.publicClient.getTransactionReceipt({ hash });
-    const [claimed] = parseEventLogs({ abi: rebatePoolAbi, eventName: "Claimed", logs: receipt.logs });
-    const { fromBalance, fromEpochs } = claimed.args;
-    const result: ClaimResult = { paid: fromBalance + fromEpochs, fromBalance, fromEpochs, epochs: claims.claimableEpochs, hash, swept };
-    this.emit("claimed", result);
-    return result;
-  }
-
-  /**
-   * Sweeps, in one `sweepMany`, the unearned allowances of the licenses this seeder served (as stored) that have
-   * expired, into the pool's carry. Since issue 12 a seeder's share of an epoch is exactly its weight (the network-fee
-   * part of its bytes), so a sweep raises no share: it only moves the unearned allowance into the surplus the pool's
-   * owner releases (`--no-sweep` saves its gas). Only licenses with something left and past their expiry on the chain's clock are swept, so the
-   * transaction does not revert unless someone sweeps one of them first.
-   */
-  async #sweepExpired(): Promise<SweepResult | null> {
-    const served = new Map<string, { licensee: Address; contentId: bigint }>();
-    for (const row of this.store.all()) served.set(`${row.leecher}:${row.contentId}`, { licensee: row.leecher, contentId: row.contentId });
-    if (served.size === 0) return null;
-    const [now, expiry] = await Promise.all([this.chain.now(), this.chain.allowanceExpiry()]);
-    const expired: { licensee: Address; contentId: bigint }[] = [];
-    for (const license of served.values()) {
-      const { remaining, fundedAt } = await this.chain.allowance(license.licensee, license.contentId);
-      if (remaining > 0n && now >= fundedAt + expiry) expired.push(license);
-    }
-    if (expired.length === 0) return null;
-    const hash = await this.chain.sweepMany(expired);
-    const receipt = await this.chain.publicClient.getTransactionReceipt({ hash });
-    const amount = parseEventLogs({ abi: rebatePoolAbi, eventName: "AllowanceSwept", logs: receipt.logs }).reduce((sum, l) => sum + l.args.amount, 0n);
-    this.#log(`swept ${amount} wei of expired allowances of ${expired.length} license(s) into the epoch pool (tx ${hash})`);
-    return { licenses: expired, amount, hash };
   }
 
   // ------------------------------------------------------------------------------------------------ reporting

@@ -1,5 +1,5 @@
 /**
- * Peers that do not pay get at most one checkpoint interval of data, then nothing, while the seeder goes on serving
+ * Peers that do not pay get at most one checkpoint interval of data and δ (`PAYMENT_GRACE`), then nothing, while the seeder goes on serving
  * an honest peer. Every attacker and the honest leecher download the same 40 MiB content (checkpoints at 10, 30
  * and 40 MiB) from one seeder at the same time.
  */
@@ -12,6 +12,7 @@ import { startPaidDownload, type PaidDownload } from "@web3torrent/sdk/paidDownl
 import { SessionKey, signDelegation } from "@web3torrent/sdk/sessionKey";
 import {
   LeecherSession,
+  PAYMENT_GRACE,
   RefusalReason,
   type LeecherSessionOptions,
   type RefusalMessage,
@@ -197,17 +198,17 @@ describe("peers that do not pay", () => {
   it("a peer whose escrow is exhausted gets nothing", () =>
     refusedAfter("exhausted escrow", RefusalReason.EscrowExhausted, 0n));
 
-  it("a peer that forges its voucher gets the first checkpoint, then nothing", () =>
-    refusedAfter("forged voucher", RefusalReason.BadSignature, FIRST_CHECKPOINT));
+  it("a peer that forges its voucher gets the first checkpoint and δ, then nothing", () =>
+    refusedAfter("forged voucher", RefusalReason.BadSignature, FIRST_CHECKPOINT + PAYMENT_GRACE));
 
-  it("a peer that replays a voucher gets one checkpoint past what it paid, then nothing", async () => {
-    await refusedAfter("replayed voucher", RefusalReason.Replayed, SECOND_CHECKPOINT);
+  it("a peer that replays a voucher gets one checkpoint and δ past what it paid, then nothing", async () => {
+    await refusedAfter("replayed voucher", RefusalReason.Replayed, SECOND_CHECKPOINT + PAYMENT_GRACE);
     const account = seeder.store.get(`escrow:${attacks.get("replayed voucher")!.session.options.escrowId}`)!;
     assert.equal(account.voucherBytes, FIRST_CHECKPOINT, "it paid the first checkpoint only");
   });
 
-  it("a peer that stops sending vouchers gets the first checkpoint, then nothing", () =>
-    refusedAfter("no voucher", RefusalReason.Timeout, FIRST_CHECKPOINT));
+  it("a peer that stops sending vouchers gets the first checkpoint and δ, then nothing", () =>
+    refusedAfter("no voucher", RefusalReason.Timeout, FIRST_CHECKPOINT + PAYMENT_GRACE));
 
   it("meanwhile serves the honest peer in full, paid", async () => {
     await honest.done;

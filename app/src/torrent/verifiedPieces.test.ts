@@ -83,6 +83,17 @@ describe("the verified-piece record", () => {
     }
   });
 
+  it("a record that cannot be written (storage full) is left unknown: the next add hashes the store", async () => {
+    const storage = freshStorage();
+    // Room for the record's key and an empty value (the unknown mark), not for the bitfield.
+    const key = `w3t.verifiedPieces.${infoHash}`;
+    storage.setItem("filler", "x".repeat(5_000_000 - "filler".length - key.length - 4));
+    await add(dir, undefined, storage);
+    expect(storage.getItem(key)).toBe("");
+    expect(startupBitfield(infoHash, CONTENT.length, storage)).toBeUndefined();
+    expect(await add(dir, undefined, storage)).toEqual({ hashed: 40, claimed: 40, pieces: 40 });
+  });
+
   it("sizes a fresh bitfield by create-torrent's piece length for the content's size", () => {
     // 48 MiB: 64 KiB pieces, 768 of them, 96 bytes.
     expect(freshBitfield(48 * 1024 * 1024).length).toBe(96);

@@ -14,6 +14,8 @@ import calcPieceLength from "piece-length";
 import type { Torrent } from "./webtorrentTypes.ts";
 
 const KEY_PREFIX = "w3t.verifiedPieces.";
+/** The record of a torrent whose pieces this app verified but could not write down: its store must be hashed. */
+const UNKNOWN = "";
 
 function recordKey(infoHash: string): string {
   return KEY_PREFIX + infoHash.toLowerCase();
@@ -39,20 +41,44 @@ export function freshBitfield(size: number): Uint8Array {
   return new Uint8Array(Math.ceil(pieces / 8));
 }
 
-/** What to pass as `bitfield` when adding the torrent: its record, or an all-zero bitfield if it has none. */
-export function startupBitfield(infoHash: string, size: number, storage: Storage = localStorage): Uint8Array {
-  const stored = storage.getItem(recordKey(infoHash));
-  return (stored !== null && fromBase64(stored)) || freshBitfield(size);
+/**
+ * What to pass as `bitfield` when adding the torrent: its record, or an all-zero bitfield if it has none. Undefined
+ * (WebTorrent hashes its store, as without records) when the record is unknown: a write that failed, or no storage.
+ */
+export function startupBitfield(infoHash: string, size: number, storage?: Storage): Uint8Array | undefined {
+  let stored: string | null;
+  try {
+    stored = (storage ?? localStorage).getItem(recordKey(infoHash));
+  } catch {
+    return undefined;
+  }
+  if (stored === null) return freshBitfield(size);
+  const bytes = fromBase64(stored);
+  return bytes && bytes.length > 0 ? bytes : undefined;
 }
 
 /**
  * Keeps the torrent's record in step with WebTorrent's bitfield: written as each piece verifies, and once the
  * startup check is over (a claim it disproved is cleared then). Not throttled: a write is a few hundred bytes, and a
- * record that lagged the store would have the app fetch, and pay for, pieces it already holds.
+ * record that lagged the store would have the app fetch, and pay for, pieces it already holds. For the same reason
+ * a write that fails (storage full) leaves the record unknown rather than stale.
  */
-export function keepVerifiedPieces(torrent: Torrent, storage: Storage = localStorage): void {
+export function keepVerifiedPieces(torrent: Torrent, storage?: Storage): void {
   const write = () => {
-    if (torrent.bitfield) storage.setItem(recordKey(torrent.infoHash), toBase64(torrent.bitfield.buffer));
+    if (!torrent.bitfield) return;
+    // Read here: a torrent added by magnet or torrent file knows its infohash only once parsed.
+    const key = recordKey(torrent.infoHash);
+    const store = storage ?? localStorage;
+    try {
+      store.setItem(key, toBase64(torrent.bitfield.buffer));
+    } catch {
+      try {
+        store.removeItem(key);
+        store.setItem(key, UNKNOWN);
+      } catch {
+        // Not even the mark fits: without a record the next add trusts nothing, and fetches those pieces again.
+      }
+    }
   };
   torrent.on("verified", write);
   torrent.on("ready", write);

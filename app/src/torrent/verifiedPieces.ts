@@ -1,3 +1,4 @@
+/// <reference path="./pieceLength.d.ts" />
 /**
  * The verified-piece record of each torrent, kept in this origin's storage and handed back to WebTorrent at add
  * (`client.add(id, { bitfield })`), as a desktop client keeps its resume data. Without it WebTorrent reads and

@@ -2,8 +2,3 @@ declare module "webtorrent/dist/webtorrent.min.js" {
   const WebTorrent: unknown;
   export default WebTorrent;
 }
-
-declare module "piece-length" {
-  /** create-torrent's default piece length for content of `bytes` bytes. */
-  export default function calcPieceLength(bytes: number): number;
-}

@@ -69,15 +69,14 @@ export function keepVerifiedPieces(torrent: Torrent, storage?: Storage): void {
     if (!torrent.bitfield) return;
     // Read here: a torrent added by magnet or torrent file knows its infohash only once parsed.
     const key = recordKey(torrent.infoHash);
-    const store = storage ?? localStorage;
     try {
-      store.setItem(key, toBase64(torrent.bitfield.buffer));
+      (storage ?? localStorage).setItem(key, toBase64(torrent.bitfield.buffer));
     } catch {
       try {
-        store.removeItem(key);
-        store.setItem(key, UNKNOWN);
+        (storage ?? localStorage).removeItem(key);
+        (storage ?? localStorage).setItem(key, UNKNOWN);
       } catch {
-        // Not even the mark fits: without a record the next add trusts nothing, and fetches those pieces again.
+        // No storage: the next add hashes the store. Not even the mark fits: it trusts nothing, fetches them again.
       }
     }
   };

@@ -2,7 +2,8 @@
  * Watch while paying, in Debian's Chromium: Play on the demo video (the WebM `npm start` publishes) starts the paid
  * download and plays it as it arrives, through WebTorrent's service worker; a checkpoint is paid while it plays; a
  * seek to 80% moves the fetch there; stopping early settles the escrow without a prompt (the session key's Close, sent
- * to the seeder) and the refund is the deposit less what the seeder was paid, on-chain.
+ * to the seeder) and the refund is the deposit less what the seeder was paid, on-chain. After a reload, Play again
+ * starts from the pieces verified before (the app's record of them), without fetching them again.
  */
 import assert from "node:assert/strict";
 import { copyFileSync } from "node:fs";
@@ -184,5 +185,41 @@ describe("watching while paying in the browser", () => {
     console.log(`stop: received ${receivedBytes} bytes (${shown[1]} MiB shown), redeemed ${redeemedBytes} bytes, paid ${paid} wei, refunded ${refunded.args.amount} wei`);
     assert.deepEqual(viewer.cspViolations, [], "streaming through the service worker raised no Content-Security-Policy violation");
     await screenshot(page, "watch-stopped");
+  });
+
+  it("after a reload, Play again starts from the pieces verified before, not fetching them again", async () => {
+    const { page } = viewer;
+    // The app's record of the pieces verified before the stop (see app/src/torrent/verifiedPieces.ts).
+    const record = await page.evaluate((infoHash) => localStorage.getItem(`w3t.verifiedPieces.${infoHash}`), content.infoHash);
+    assert.ok(record, "the verified pieces are recorded");
+    const bits = Buffer.from(record, "base64");
+    // Whole bytes of bits: up to 7 more than the pieces, so the bytes verified below are a slight underestimate.
+    const pieceCount = bits.length * 8;
+    const verified = new Set<number>();
+    for (let i = 0; i < pieceCount; i++) if (bits[i >> 3] & (0x80 >> (i & 7))) verified.add(i);
+    assert.ok(verified.size > 0 && verified.size < pieceCount, `a part of the video was verified before the reload (${verified.size} pieces)`);
+    const verifiedBytes = (verified.size * Number(content.size)) / pieceCount;
+
+    await page.reload();
+    const connect = page.getByTestId("connect-io.metamask");
+    await page.getByTestId("account").or(connect).first().waitFor();
+    if (await connect.isVisible()) await connect.click();
+    await page.getByTestId("nav-library").click();
+    const card = page.getByTestId(`license-${content.contentId}`);
+    await card.getByTestId("download-cap").fill(formatEther(PRICE_CAP));
+    await card.getByTestId("play").click();
+    await page.waitForFunction(
+      ({ id, pieces }) => {
+        const have = document.querySelector(`[data-testid=license-${id}] [data-testid=arrived]`)?.getAttribute("data-have") ?? "";
+        const ranges = have.split(",").filter(Boolean).map((r) => r.split("-").map(Number));
+        return pieces.every((p) => ranges.some(([a, b]) => a <= p && p <= b));
+      },
+      { id: String(content.contentId), pieces: [...verified] },
+      { timeout: 60_000, polling: 50 },
+    );
+    // At the seeder's rate the verified part would take seconds to fetch again; the record and the store give it at once.
+    const downloaded = Number(await card.getByTestId("download-stats").getAttribute("data-downloaded"));
+    console.log(`reload: ${verified.size} pieces (${(verifiedBytes / MiB).toFixed(1)} MiB) there again with ${downloaded} bytes fetched`);
+    assert.ok(downloaded < verifiedBytes / 4, `the pieces verified before came from the store: ${downloaded} bytes fetched for ${verifiedBytes} bytes there`);
   });
 });

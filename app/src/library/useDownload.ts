@@ -20,6 +20,7 @@ import type { ContentRecord } from "../data/types.ts";
 import { describeError, type DescribedError } from "../errors/describeError.ts";
 import { bytes32ToInfohash } from "@web3torrent/sdk/infohash";
 import { useTorrents } from "../torrent/TorrentContext.tsx";
+import { keepVerifiedPieces, startupBitfield } from "../torrent/verifiedPieces.ts";
 import { useWallet } from "../wallet/useWallet.ts";
 import { downloadKeyFor } from "./downloadKey.ts";
 import { amountFor } from "@web3torrent/sdk/checkpointSchedule";
@@ -117,6 +118,7 @@ export function useDownload(content: ContentRecord) {
         const key = await downloadKeyFor(walletClient, address, { chainId: config.chainId, rebatePool: config.contracts.RebatePool }, options.delegationExpiry);
         const client = await getClient();
         setPhase(options.pricePerMiBCap > 0n ? "depositing" : "downloading");
+        const infoHash = bytes32ToInfohash(content.infohash);
         const paid = await startPaidDownload({
           client: client as never,
           publicClient: publicClient as PublicClient,
@@ -130,11 +132,13 @@ export function useDownload(content: ContentRecord) {
           mode: options.mode,
           payment: options.payment,
           announce: config.trackerUrls,
+          // The pieces this tab verified before: WebTorrent trusts them (spot-checked) instead of hashing its store.
+          torrentOptions: { bitfield: startupBitfield(infoHash, Number(content.size)) },
         });
         setDownload(paid);
         setPhase("downloading");
-        const infoHash = bytes32ToInfohash(content.infohash);
         const torrent = paid.torrent as unknown as import("../torrent/webtorrentTypes.ts").Torrent;
+        keepVerifiedPieces(torrent);
         track({ infoHash, contentId: content.contentId, name: content.metadata.name, status: torrent.done ? "completed" : "downloading", torrent, startedAt: Date.now(), escrowId: paid.escrowId, session: paid.session });
         // The download never uploads (the sdk's leecher refuses uploads on every wire); it seeds only through the
         // seeder extension, once the user chooses to ("Seed it").

@@ -36,7 +36,7 @@ export interface Torrent {
   pieceLength: number;
   /** One entry per piece; `bitfield.get(i)`: piece i arrived and verified. */
   pieces: unknown[];
-  bitfield?: { get(index: number): boolean };
+  bitfield?: { get(index: number): boolean; buffer: Uint8Array };
   on(event: string, listener: (...args: never[]) => void): unknown;
   once(event: string, listener: (...args: never[]) => void): unknown;
   destroy(opts?: unknown, cb?: (error?: Error) => void): void;

@@ -197,7 +197,7 @@ export function DownloadPanel({ content, entry }: { content: ContentRecord; entr
               <div className="progress" aria-label="progress">
                 <div style={{ width: `${(stats.progress * 100).toFixed(1)}%` }} />
               </div>
-              <dl className="stats" data-testid="download-stats" data-progress={stats.progress} data-downloaded={stats.downloaded}>
+              <dl className="stats" data-testid="download-stats" data-progress={stats.progress} data-downloaded={stats.downloaded} data-received={stats.received}>
                 <dt>Progress</dt>
                 <dd>{(stats.progress * 100).toFixed(1)}%</dd>
                 <dt>Received</dt>

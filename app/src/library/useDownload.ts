@@ -133,7 +133,7 @@ export function useDownload(content: ContentRecord) {
           payment: options.payment,
           announce: config.trackerUrls,
           // The pieces this tab verified before: WebTorrent trusts them (spot-checked) instead of hashing its store.
-          torrentOptions: { bitfield: startupBitfield(infoHash, Number(content.size)) },
+          torrentOptions: { bitfield: await startupBitfield(infoHash, Number(content.size)) },
         });
         setDownload(paid);
         setPhase("downloading");

@@ -10,7 +10,7 @@ export interface PeerStats {
 }
 
 /** The torrent's own figures at one moment, and its peers. */
-export interface TorrentStats extends Pick<Torrent, "progress" | "downloaded" | "uploaded" | "downloadSpeed" | "uploadSpeed" | "numPeers" | "done"> {
+export interface TorrentStats extends Pick<Torrent, "progress" | "downloaded" | "received" | "uploaded" | "downloadSpeed" | "uploadSpeed" | "numPeers" | "done"> {
   peers: PeerStats[];
 }
 
@@ -18,6 +18,7 @@ export function sampleTorrent(torrent: Torrent): TorrentStats {
   return {
     progress: torrent.progress,
     downloaded: torrent.downloaded,
+    received: torrent.received,
     uploaded: torrent.uploaded,
     downloadSpeed: torrent.downloadSpeed,
     uploadSpeed: torrent.uploadSpeed,

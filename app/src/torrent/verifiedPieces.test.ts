@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import WebTorrent from "webtorrent";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freshBitfield, keepVerifiedPieces, startupBitfield } from "./verifiedPieces.ts";
+import { freshBitfield, keepVerifiedPieces, startupBitfield, type StoreRoot } from "./verifiedPieces.ts";
 import type { Torrent } from "./webtorrentTypes.ts";
 
 // 40 pieces of 16 KiB (create-torrent's default piece length at this size), the last one short.
@@ -15,6 +15,19 @@ const client = new WebTorrent({ dht: false, tracker: false, lsd: false, utp: fal
 let torrentFile: Uint8Array;
 let infoHash: string;
 let dir: string;
+
+/**
+ * Stand-ins for the Origin Private File System's root, which jsdom lacks; the content itself is in a folder of this
+ * machine's file system (WebTorrent's Node store), where the browser's store would keep it.
+ */
+function rootWith(...names: string[]): Promise<StoreRoot> {
+  return Promise.resolve({
+    async *keys() {
+      yield* names;
+    },
+  });
+}
+const NO_FOLDERS = rootWith("other - 0123abcd");
 
 /** The page's Storage (jsdom's localStorage), emptied for each test. */
 function freshStorage(): Storage {
@@ -53,10 +66,24 @@ afterAll(async () => {
 describe("the verified-piece record", () => {
   it("starts a torrent never recorded with an all-zero bitfield of its size: nothing hashed, nothing trusted", async () => {
     const storage = freshStorage();
-    const bitfield = startupBitfield(infoHash, CONTENT.length, storage);
+    const bitfield = await startupBitfield(infoHash, CONTENT.length, storage, NO_FOLDERS);
     expect(bitfield).toEqual(new Uint8Array(5));
     // The content is on disk, but this app never verified it: it is neither hashed nor trusted.
     expect(await add(dir, bitfield, storage)).toEqual({ hashed: 0, claimed: 0, pieces: 40 });
+  });
+
+  it("hashes a store that holds the torrent's folder but no record: what it holds is neither fetched nor paid again", async () => {
+    const storage = freshStorage();
+    const folder = `${NAME} - ${infoHash.slice(0, 8)}`;
+    expect(await startupBitfield(infoHash, CONTENT.length, storage, rootWith(folder))).toBeUndefined();
+    expect(await add(dir, undefined, storage)).toEqual({ hashed: 40, claimed: 40, pieces: 40 });
+    // A root that cannot be read may hold it too.
+    const unreadable: Promise<StoreRoot> = Promise.resolve({
+      keys: () => ({
+        [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(new DOMException("denied", "SecurityError")) }),
+      }),
+    });
+    expect(await startupBitfield(infoHash, CONTENT.length, freshStorage(), unreadable)).toBeUndefined();
   });
 
   it("without a bitfield WebTorrent hashes every piece of its store (the cost the record saves)", async () => {
@@ -66,7 +93,7 @@ describe("the verified-piece record", () => {
   it("writes what verifies and hands it back: a true record is spot-checked, not hashed again", async () => {
     const storage = freshStorage();
     await add(dir, undefined, storage);
-    const record = startupBitfield(infoHash, CONTENT.length, storage);
+    const record = await startupBitfield(infoHash, CONTENT.length, storage, NO_FOLDERS);
     expect(record).toEqual(Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0xff));
     expect(await add(dir, record, storage)).toEqual({ hashed: 1, claimed: 40, pieces: 40 });
   });
@@ -76,8 +103,8 @@ describe("the verified-piece record", () => {
     await add(dir, undefined, storage);
     const empty = mkdtempSync(join(tmpdir(), "verified-pieces-empty-"));
     try {
-      expect(await add(empty, startupBitfield(infoHash, CONTENT.length, storage), storage)).toEqual({ hashed: 0, claimed: 0, pieces: 40 });
-      expect(startupBitfield(infoHash, CONTENT.length, storage)).toEqual(new Uint8Array(5));
+      expect(await add(empty, await startupBitfield(infoHash, CONTENT.length, storage, NO_FOLDERS), storage)).toEqual({ hashed: 0, claimed: 0, pieces: 40 });
+      expect(await startupBitfield(infoHash, CONTENT.length, storage, NO_FOLDERS)).toEqual(new Uint8Array(5));
     } finally {
       rmSync(empty, { recursive: true, force: true });
     }
@@ -90,7 +117,7 @@ describe("the verified-piece record", () => {
     storage.setItem("filler", "x".repeat(5_000_000 - "filler".length - key.length - 4));
     await add(dir, undefined, storage);
     expect(storage.getItem(key)).toBe("");
-    expect(startupBitfield(infoHash, CONTENT.length, storage)).toBeUndefined();
+    expect(await startupBitfield(infoHash, CONTENT.length, storage, NO_FOLDERS)).toBeUndefined();
     expect(await add(dir, undefined, storage)).toEqual({ hashed: 40, claimed: 40, pieces: 40 });
   });
 

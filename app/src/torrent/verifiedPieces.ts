@@ -6,8 +6,8 @@
  * which costs seconds before the first block of a video is asked for. With a bitfield of the right size it trusts
  * the record and hashes one piece per file the record claims; a wrong claim there re-verifies the whole file.
  *
- * A torrent never recorded starts with an all-zero bitfield: nothing is hashed and nothing is trusted, since this
- * app verified none of its pieces. Its size follows the piece length that create-torrent (WebTorrent's, the
+ * A torrent never recorded, of which the store holds nothing, starts with an all-zero bitfield: nothing is hashed and
+ * nothing is trusted, since this app verified none of its pieces. Its size follows the piece length that create-torrent (WebTorrent's, the
  * seeder's and the CLI's) picks for the content's size; a torrent made with another piece length gets a bitfield of
  * another size, which WebTorrent ignores and hashes its store as before.
  */
@@ -42,18 +42,43 @@ export function freshBitfield(size: number): Uint8Array {
   return new Uint8Array(Math.ceil(pieces / 8));
 }
 
+/** The part of the Origin Private File System's root directory read here. */
+export interface StoreRoot {
+  keys(): AsyncIterable<string>;
+}
+
 /**
- * What to pass as `bitfield` when adding the torrent: its record, or an all-zero bitfield if it has none. Undefined
- * (WebTorrent hashes its store, as without records) when the record is unknown: a write that failed, or no storage.
+ * Whether WebTorrent's browser store (fsa-chunk-store: a folder `<name> - <first 8 hex of the infohash>` in the
+ * Origin Private File System) holds a folder of this torrent. A root that cannot be read counts as holding one.
  */
-export function startupBitfield(infoHash: string, size: number, storage?: Storage): Uint8Array | undefined {
+export async function storeHolds(infoHash: string, root?: Promise<StoreRoot>): Promise<boolean> {
+  // TypeScript's DOM library does not declare the directory handle's async iteration (`keys()`), which Chromium has.
+  const directory = root ?? (globalThis.navigator?.storage?.getDirectory?.() as unknown as Promise<StoreRoot> | undefined);
+  // No Origin Private File System: WebTorrent keeps pieces in memory, so no earlier session left any.
+  if (!directory) return false;
+  const suffix = ` - ${infoHash.toLowerCase().slice(0, 8)}`;
+  try {
+    for await (const name of (await directory).keys()) if (name.endsWith(suffix)) return true;
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * What to pass as `bitfield` when adding the torrent: its record, or an all-zero bitfield if it has none and the
+ * store holds nothing of it. Undefined (WebTorrent hashes its store, as without records) when the record is unknown
+ * (a write that failed, no storage) or missing while the store holds the torrent's folder (downloaded before records
+ * were kept, or the site's local storage cleared alone): trusting nothing there would fetch, and pay for, it again.
+ */
+export async function startupBitfield(infoHash: string, size: number, storage?: Storage, root?: Promise<StoreRoot>): Promise<Uint8Array | undefined> {
   let stored: string | null;
   try {
     stored = (storage ?? localStorage).getItem(recordKey(infoHash));
   } catch {
     return undefined;
   }
-  if (stored === null) return freshBitfield(size);
+  if (stored === null) return (await storeHolds(infoHash, root)) ? undefined : freshBitfield(size);
   const bytes = fromBase64(stored);
   return bytes && bytes.length > 0 ? bytes : undefined;
 }

@@ -24,7 +24,10 @@ export interface Torrent {
   name: string;
   length: number;
   progress: number;
+  /** Bytes of the verified pieces (wherever they came from) and of the pieces in progress. */
   downloaded: number;
+  /** Bytes received from peers in this session. */
+  received: number;
   uploaded: number;
   downloadSpeed: number;
   uploadSpeed: number;

@@ -1,7 +1,7 @@
 /** WS402Deposits: settle, payments that cannot be pushed, reentrancy. Set-up in `helpers/ws402Fixtures.ts`. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { encodeErrorResult, getAddress, keccak256, toHex } from "viem";
+import { encodeErrorResult, getAddress, keccak256, toHex, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { delegateKey } from "./helpers/eip7702.ts";
 import {
@@ -34,6 +34,10 @@ import {
   reentrantProviderFixture,
   assertSessionStatus,
 } from "./helpers/ws402Fixtures.ts";
+
+type Session = Awaited<ReturnType<typeof sessionFixture>>;
+/** A receipt as settle takes it; the session is the fixture's unless said. */
+type Receipt = { sessionId?: bigint; seconds: bigint; signature: Hex };
 
 describe("WS402Deposits", () => {
   describe("settle", () => {
@@ -119,64 +123,51 @@ describe("WS402Deposits", () => {
       }
     });
 
-    it("refuses a receipt signed by the wrong key, or for other seconds than signed", async () => {
-      const { deposits, provider } = await loadFixture(sessionFixture);
-      const wrong = await signUsage(wrongKey, deposits.address, SESSION_ID, 30n);
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        deposits.write.settle([SESSION_ID, 30n, wrong], { account: provider.account }),
-        deposits,
-        "InvalidUsageSignature",
-        [SESSION_ID, sessionKey.address],
-      );
-      const signedFor30 = await signUsage(sessionKey, deposits.address, SESSION_ID, 30n);
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        deposits.write.settle([SESSION_ID, 600n, signedFor30], { account: provider.account }),
-        deposits,
-        "InvalidUsageSignature",
-        [SESSION_ID, sessionKey.address],
-      );
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        deposits.write.settle([SESSION_ID, 30n, "0x1234"], { account: provider.account }),
-        deposits,
-        "InvalidUsageSignature",
-        [SESSION_ID, sessionKey.address],
-      );
-    });
-
-    it("refuses a receipt replayed from another session of the same key", async () => {
-      const { deposits, provider, user } = await loadFixture(sessionFixture);
-      await deposits.write.open([RESOURCE_ID, MAX_SECONDS, sessionKey.address], { account: user.account, value: DEPOSIT });
-      const forSession1 = await signUsage(sessionKey, deposits.address, SESSION_ID, 600n);
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        deposits.write.settle([2n, 600n, forSession1], { account: provider.account }),
-        deposits,
-        "InvalidUsageSignature",
-        [2n, sessionKey.address],
-      );
-    });
-
-    it("refuses a receipt signed for another deployment", async () => {
-      const { deposits, owner, provider } = await loadFixture(sessionFixture);
-      const otherDeployment = await viem.deployContract("WS402Deposits", [owner.account.address, GRACE]);
-      const forOther = await signUsage(sessionKey, otherDeployment.address, SESSION_ID, 600n);
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        deposits.write.settle([SESSION_ID, 600n, forOther], { account: provider.account }),
-        deposits,
-        "InvalidUsageSignature",
-        [SESSION_ID, sessionKey.address],
-      );
-    });
-
-    it("refuses a receipt signed for another chain", async () => {
-      const { deposits, provider } = await loadFixture(sessionFixture);
-      const forOtherChain = await signUsage(sessionKey, deposits.address, SESSION_ID, 600n, chainId + 1);
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        deposits.write.settle([SESSION_ID, 600n, forOtherChain], { account: provider.account }),
-        deposits,
-        "InvalidUsageSignature",
-        [SESSION_ID, sessionKey.address],
-      );
-    });
+    /** Receipts settle must refuse with InvalidUsageSignature, by how they were forged. */
+    const forgeries: { name: string; receipts: (system: Session) => Promise<Receipt[]> }[] = [
+      {
+        name: "refuses a receipt signed by the wrong key, or for other seconds than signed",
+        receipts: async ({ deposits }) => [
+          { seconds: 30n, signature: await signUsage(wrongKey, deposits.address, SESSION_ID, 30n) },
+          { seconds: 600n, signature: await signUsage(sessionKey, deposits.address, SESSION_ID, 30n) },
+          { seconds: 30n, signature: "0x1234" },
+        ],
+      },
+      {
+        name: "refuses a receipt replayed from another session of the same key",
+        receipts: async ({ deposits, user }) => {
+          await deposits.write.open([RESOURCE_ID, MAX_SECONDS, sessionKey.address], { account: user.account, value: DEPOSIT });
+          return [{ sessionId: 2n, seconds: 600n, signature: await signUsage(sessionKey, deposits.address, SESSION_ID, 600n) }];
+        },
+      },
+      {
+        name: "refuses a receipt signed for another deployment",
+        receipts: async ({ owner }) => {
+          const otherDeployment = await viem.deployContract("WS402Deposits", [owner.account.address, GRACE]);
+          return [{ seconds: 600n, signature: await signUsage(sessionKey, otherDeployment.address, SESSION_ID, 600n) }];
+        },
+      },
+      {
+        name: "refuses a receipt signed for another chain",
+        receipts: async ({ deposits }) => [
+          { seconds: 600n, signature: await signUsage(sessionKey, deposits.address, SESSION_ID, 600n, chainId + 1) },
+        ],
+      },
+    ];
+    for (const forgery of forgeries) {
+      it(forgery.name, async () => {
+        const system = await loadFixture(sessionFixture);
+        const { deposits, provider } = system;
+        for (const { sessionId = SESSION_ID, seconds, signature } of await forgery.receipts(system)) {
+          await viem.assertions.revertWithCustomErrorWithArgs(
+            deposits.write.settle([sessionId, seconds, signature], { account: provider.account }),
+            deposits,
+            "InvalidUsageSignature",
+            [sessionId, sessionKey.address],
+          );
+        }
+      });
+    }
 
     it("pays a receipt signed before the session key delegated its address (EIP-7702) to code that disowns it", async () => {
       // Attack (b): after being served, the plain key signs one EIP-7702 authorization; its address now answers

@@ -25,6 +25,7 @@ import {
   sessionKey,
   wrongKey,
   signUsage,
+  settleSigned,
   gasUsed,
   deployFixture,
   resourceFixture,
@@ -43,10 +44,9 @@ describe("WS402Deposits", () => {
   describe("settle", () => {
     it("quick preview: pays 30 s and refunds the other 570 s", async () => {
       const { deposits, provider, payout, user } = await loadFixture(sessionFixture);
-      const signature = await signUsage(sessionKey, deposits.address, SESSION_ID, 30n);
       const paid = 30n * PRICE;
       const refunded = 570n * PRICE;
-      const hash = deposits.write.settle([SESSION_ID, 30n, signature], { account: provider.account });
+      const hash = settleSigned({ deposits, provider }, 30n);
       await viem.assertions.balancesHaveChanged(hash, [
         { address: payout.account.address, amount: paid },
         { address: user.account.address, amount: refunded },
@@ -70,8 +70,7 @@ describe("WS402Deposits", () => {
 
     it("charges a receipt beyond maxSeconds as maxSeconds", async () => {
       const { deposits, provider, payout } = await loadFixture(sessionFixture);
-      const signature = await signUsage(sessionKey, deposits.address, SESSION_ID, 10_000n);
-      const hash = deposits.write.settle([SESSION_ID, 10_000n, signature], { account: provider.account });
+      const hash = settleSigned({ deposits, provider }, 10_000n);
       await viem.assertions.balancesHaveChanged(hash, [{ address: payout.account.address, amount: DEPOSIT }]);
       await viem.assertions.emitWithArgs(hash, deposits, "SessionSettled", [SESSION_ID, BigInt(MAX_SECONDS), DEPOSIT, 0n]);
     });
@@ -88,8 +87,7 @@ describe("WS402Deposits", () => {
 
     it("pays each session once: a second settle is refused", async () => {
       const { deposits, provider } = await loadFixture(sessionFixture);
-      const signature = await signUsage(sessionKey, deposits.address, SESSION_ID, 30n);
-      await deposits.write.settle([SESSION_ID, 30n, signature], { account: provider.account });
+      await settleSigned({ deposits, provider }, 30n);
       const later = await signUsage(sessionKey, deposits.address, SESSION_ID, 300n);
       await viem.assertions.revertWithCustomErrorWithArgs(
         deposits.write.settle([SESSION_ID, 300n, later], { account: provider.account }),
@@ -203,9 +201,8 @@ describe("WS402Deposits", () => {
     it("is allowed during the grace period after a close request", async () => {
       const { deposits, provider, payout, deadline } = await loadFixture(closeRequestedFixture);
       await time.increaseTo(deadline - 10n);
-      const signature = await signUsage(sessionKey, deposits.address, SESSION_ID, 200n);
       await viem.assertions.balancesHaveChanged(
-        deposits.write.settle([SESSION_ID, 200n, signature], { account: provider.account }),
+        settleSigned({ deposits, provider }, 200n),
         [{ address: payout.account.address, amount: 200n * PRICE }],
       );
     });
@@ -213,8 +210,7 @@ describe("WS402Deposits", () => {
     it("is still allowed after the deadline until the user reclaims; the first to land wins", async () => {
       const { deposits, provider, user, deadline } = await loadFixture(closeRequestedFixture);
       await time.increaseTo(deadline + 100n);
-      const signature = await signUsage(sessionKey, deposits.address, SESSION_ID, 200n);
-      await deposits.write.settle([SESSION_ID, 200n, signature], { account: provider.account });
+      await settleSigned({ deposits, provider }, 200n);
       await viem.assertions.revertWithCustomErrorWithArgs(
         deposits.write.reclaim([SESSION_ID], { account: user.account }),
         deposits,
@@ -228,9 +224,8 @@ describe("WS402Deposits", () => {
     it("a user that reverts on receive gets a pull balance, and the provider is paid", async () => {
       const { deposits, provider, payout, account } = await loadFixture(contractUserFixture);
       await account.write.setReceiveMode([ReceiveMode.Revert]);
-      const signature = await signUsage(sessionKey, deposits.address, SESSION_ID, 30n);
       const refund = 570n * PRICE;
-      const hash = deposits.write.settle([SESSION_ID, 30n, signature], { account: provider.account });
+      const hash = settleSigned({ deposits, provider }, 30n);
       await viem.assertions.balancesHaveChanged(hash, [
         { address: payout.account.address, amount: 30n * PRICE },
         { address: account.address, amount: 0n },
@@ -286,8 +281,7 @@ describe("WS402Deposits", () => {
       await deposits.write.updateResource([RESOURCE_ID, PRICE, rejecting.address, METADATA], {
         account: provider.account,
       });
-      const signature = await signUsage(sessionKey, deposits.address, SESSION_ID, 30n);
-      const hash = deposits.write.settle([SESSION_ID, 30n, signature], { account: provider.account });
+      const hash = settleSigned({ deposits, provider }, 30n);
       await viem.assertions.balancesHaveChanged(hash, [{ address: user.account.address, amount: 570n * PRICE }]);
       await viem.assertions.emitWithArgs(hash, deposits, "PaymentDeferred", [rejecting.address, 30n * PRICE]);
       assert.equal(await deposits.read.owed([rejecting.address]), 30n * PRICE);

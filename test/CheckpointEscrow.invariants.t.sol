@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {Test} from "./utils/Test.sol";
 import {vm} from "./utils/Vm.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {CheckpointEscrow} from "../contracts/CheckpointEscrow.sol";
 import {LicenseMarket} from "../contracts/LicenseMarket.sol";
 import {CheckpointSchedule} from "../contracts/libraries/CheckpointSchedule.sol";
@@ -131,7 +132,7 @@ contract EscrowHandler {
         uint256 balanceBefore = seeder.balance;
         try escrow.redeem(v, sig) {
             uint256 gained = seeder.balance - balanceBefore;
-            if (v.cumulativeAmount <= recordBefore || gained != _min(v.cumulativeAmount - recordBefore, unpaidBefore)) {
+            if (v.cumulativeAmount <= recordBefore || gained != Math.min(v.cumulativeAmount - recordBefore, unpaidBefore)) {
                 wrongPayment = true;
             }
             _credit(id, seeder, gained, v.cumulativeAmount);
@@ -157,7 +158,7 @@ contract EscrowHandler {
         if (_ids.length == 0) return;
         address seeder = _seeders[seederSeed % SEEDERS];
         (ICheckpointEscrow.Voucher[] memory vouchers, bytes[] memory sigs) =
-            _batch(seeder, escrowSeed, _bound(countSeed, 1, _min(MAX_BATCH, _ids.length)), bytesSeed, amountSeed);
+            _batch(seeder, escrowSeed, _bound(countSeed, 1, Math.min(MAX_BATCH, _ids.length)), bytesSeed, amountSeed);
         uint256 count = vouchers.length;
         if (frontRun) _frontRun(seeder, vouchers[frontRunSeed % count], sigs[frontRunSeed % count]);
         (uint256[] memory recordsBefore, uint256[] memory due, bool mayRevert) = _dues(seeder, vouchers);
@@ -237,7 +238,7 @@ contract EscrowHandler {
             if (!checkpoint) nonCheckpointReleased = true;
             if (price > e.pricePerMiB) overCapReleased = true;
             uint256 gained = seeder.balance - balanceBefore;
-            if (amount <= recordBefore || gained != _min(amount - recordBefore, available)) wrongPayment = true;
+            if (amount <= recordBefore || gained != Math.min(amount - recordBefore, available)) wrongPayment = true;
             _credit(id, seeder, gained, amount);
         } catch {}
     }
@@ -353,7 +354,7 @@ contract EscrowHandler {
             records[i] = r.amount;
             if (_isRedeemable(id) && vouchers[i].cumulativeAmount > r.amount) {
                 if (r.waived) mayRevert = true;
-                due[i] = _min(vouchers[i].cumulativeAmount - r.amount, escrow.escrow(id).unpaid + r.reserved);
+                due[i] = Math.min(vouchers[i].cumulativeAmount - r.amount, escrow.escrow(id).unpaid + r.reserved);
             }
         }
     }
@@ -408,10 +409,6 @@ contract EscrowHandler {
 
     function _bound(uint256 x, uint256 min, uint256 max) internal pure returns (uint256) {
         return min + x % (max - min + 1);
-    }
-
-    function _min(uint256 a, uint256 b) internal pure returns (uint256) {
-        return a < b ? a : b;
     }
 }
 

@@ -29,6 +29,7 @@ import {
   strangerKey,
   deployed,
   opened,
+  openEscrow,
   signed,
 } from "./helpers/escrowFixtures.ts";
 
@@ -117,11 +118,9 @@ describe("CheckpointEscrow", () => {
 
   describe("open", () => {
     it("takes the deposit, stores the escrow packed and emits EscrowOpened", async () => {
-      const { escrow, leecher, contentId } = await loadFixture(deployed);
-      const tx = escrow.write.open([contentId, MAX_BYTES, PRICE, sessionKey.address, EXPONENTIAL], {
-        account: leecher.account,
-        value: DEPOSIT,
-      });
+      const system = await loadFixture(deployed);
+      const { escrow, leecher, contentId } = system;
+      const tx = openEscrow(system);
       await viem.assertions.emitWithArgs(tx, escrow, "EscrowOpened", [
         1n,
         leecher.account.address,
@@ -151,13 +150,11 @@ describe("CheckpointEscrow", () => {
     });
 
     it("keeps any overpayment as part of the deposit and numbers escrows from 1", async () => {
-      const { escrow, leecher, contentId } = await loadFixture(opened);
+      const system = await loadFixture(opened);
+      const { escrow, leecher } = system;
       const extra = 777n;
       await viem.assertions.balancesHaveChanged(
-        escrow.write.open([contentId, MIB_10, PRICE, sessionKey.address, UPFRONT], {
-          account: leecher.account,
-          value: amountFor(MIB_10, PRICE) + extra,
-        }),
+        openEscrow(system, { maxBytes: MIB_10, mode: UPFRONT, value: amountFor(MIB_10, PRICE) + extra }),
         [
           { address: leecher.account.address, amount: -(amountFor(MIB_10, PRICE) + extra) },
           { address: escrow.address, amount: amountFor(MIB_10, PRICE) + extra },
@@ -168,21 +165,16 @@ describe("CheckpointEscrow", () => {
     });
 
     it("requires a license of the content", async () => {
-      const { escrow, stranger, contentId } = await loadFixture(deployed);
+      const system = await loadFixture(deployed);
+      const { escrow, stranger, contentId } = system;
       await viem.assertions.revertWithCustomErrorWithArgs(
-        escrow.write.open([contentId, MAX_BYTES, PRICE, sessionKey.address, EXPONENTIAL], {
-          account: stranger.account,
-          value: DEPOSIT,
-        }),
+        openEscrow(system, { from: stranger }),
         escrow,
         "NoLicense",
         [stranger.account.address, contentId],
       );
       await viem.assertions.revertWithCustomErrorWithArgs(
-        escrow.write.open([contentId + 1n, MAX_BYTES, PRICE, sessionKey.address, EXPONENTIAL], {
-          account: stranger.account,
-          value: DEPOSIT,
-        }),
+        openEscrow(system, { contentId: contentId + 1n, from: stranger }),
         escrow,
         "NoLicense",
         [stranger.account.address, contentId + 1n],
@@ -190,13 +182,11 @@ describe("CheckpointEscrow", () => {
     });
 
     it("requires 0 < maxBytes <= the content size", async () => {
-      const { escrow, leecher, contentId } = await loadFixture(deployed);
+      const system = await loadFixture(deployed);
+      const { escrow } = system;
       for (const maxBytes of [0n, CONTENT_SIZE + 1n]) {
         await viem.assertions.revertWithCustomErrorWithArgs(
-          escrow.write.open([contentId, maxBytes, PRICE, sessionKey.address, EXPONENTIAL], {
-            account: leecher.account,
-            value: DEPOSIT * 2n,
-          }),
+          openEscrow(system, { maxBytes, value: DEPOSIT * 2n }),
           escrow,
           "MaxBytesOutOfRange",
           [maxBytes, CONTENT_SIZE],
@@ -205,14 +195,12 @@ describe("CheckpointEscrow", () => {
     });
 
     it("requires 0 < pricePerMiB <= MAX_PRICE_PER_MIB", async () => {
-      const { escrow, leecher, contentId } = await loadFixture(deployed);
+      const system = await loadFixture(deployed);
+      const { escrow } = system;
       assert.equal(await escrow.read.MAX_PRICE_PER_MIB(), MAX_PRICE_PER_MIB);
       for (const price of [0n, MAX_PRICE_PER_MIB + 1n]) {
         await viem.assertions.revertWithCustomErrorWithArgs(
-          escrow.write.open([contentId, 1n, price, sessionKey.address, EXPONENTIAL], {
-            account: leecher.account,
-            value: DEPOSIT,
-          }),
+          openEscrow(system, { maxBytes: 1n, price }),
           escrow,
           "PricePerMiBOutOfRange",
           [price, MAX_PRICE_PER_MIB],
@@ -221,12 +209,10 @@ describe("CheckpointEscrow", () => {
     });
 
     it("requires a session key", async () => {
-      const { escrow, leecher, contentId } = await loadFixture(deployed);
+      const system = await loadFixture(deployed);
+      const { escrow } = system;
       await viem.assertions.revertWithCustomError(
-        escrow.write.open([contentId, MAX_BYTES, PRICE, zeroAddress, EXPONENTIAL], {
-          account: leecher.account,
-          value: DEPOSIT,
-        }),
+        openEscrow(system, { key: zeroAddress }),
         escrow,
         "ZeroSessionKey",
       );
@@ -235,14 +221,12 @@ describe("CheckpointEscrow", () => {
     it("refuses a contract as session key: a key its leecher could switch off after being served (SessionKeyHasCode)", async () => {
       // Attack (a): a session key whose ERC-1271 answer the leecher turns to "invalid" once the bytes are served
       // would void every voucher the seeders hold, and the refund would return the whole deposit. Refused at open.
-      const { escrow, leecher, contentId } = await loadFixture(deployed);
+      const system = await loadFixture(deployed);
+      const { escrow } = system;
       for (const contract of ["TestRevocableSessionKey", "TestERC1271Wallet"] as const) {
         const key = await viem.deployContract(contract, [sessionKey.address]);
         await viem.assertions.revertWithCustomErrorWithArgs(
-          escrow.write.open([contentId, MAX_BYTES, PRICE, key.address, EXPONENTIAL], {
-            account: leecher.account,
-            value: DEPOSIT,
-          }),
+          openEscrow(system, { key: key.address }),
           escrow,
           "SessionKeyHasCode",
           [getAddress(key.address)],
@@ -251,15 +235,13 @@ describe("CheckpointEscrow", () => {
     });
 
     it("refuses a session key whose address is already delegated to code (EIP-7702)", async () => {
-      const { escrow, leecher, contentId } = await loadFixture(deployed);
+      const system = await loadFixture(deployed);
+      const { escrow, leecher } = system;
       const key = privateKeyToAccount(keccak256(toHex("w3t test: escrow key delegated before open")));
       const delegate = await viem.deployContract("TestRevocableSessionKey", [key.address]);
       await delegateKey(viem, key, delegate.address, leecher);
       await viem.assertions.revertWithCustomErrorWithArgs(
-        escrow.write.open([contentId, MAX_BYTES, PRICE, key.address, EXPONENTIAL], {
-          account: leecher.account,
-          value: DEPOSIT,
-        }),
+        openEscrow(system, { key: key.address }),
         escrow,
         "SessionKeyHasCode",
         [key.address],
@@ -267,12 +249,10 @@ describe("CheckpointEscrow", () => {
     });
 
     it("requires a deposit covering maxBytes at pricePerMiB", async () => {
-      const { escrow, leecher, contentId } = await loadFixture(deployed);
+      const system = await loadFixture(deployed);
+      const { escrow } = system;
       await viem.assertions.revertWithCustomErrorWithArgs(
-        escrow.write.open([contentId, MAX_BYTES, PRICE, sessionKey.address, EXPONENTIAL], {
-          account: leecher.account,
-          value: DEPOSIT - 1n,
-        }),
+        openEscrow(system, { value: DEPOSIT - 1n }),
         escrow,
         "InsufficientDeposit",
         [DEPOSIT, DEPOSIT - 1n],
@@ -281,15 +261,12 @@ describe("CheckpointEscrow", () => {
 
     it("is blocked while paused, and only open is", async () => {
       const system = await loadFixture(opened);
-      const { escrow, owner, leecher, seederA, contentId } = system;
+      const { escrow, owner, leecher, seederA } = system;
       await viem.assertions.emitWithArgs(escrow.write.pause({ account: owner.account }), escrow, "Paused", [
         owner.account.address,
       ]);
       await viem.assertions.revertWithCustomError(
-        escrow.write.open([contentId, MAX_BYTES, PRICE, sessionKey.address, EXPONENTIAL], {
-          account: leecher.account,
-          value: DEPOSIT,
-        }),
+        openEscrow(system),
         escrow,
         "EnforcedPause",
       );
@@ -307,10 +284,7 @@ describe("CheckpointEscrow", () => {
       await viem.assertions.emitWithArgs(escrow.write.unpause({ account: owner.account }), escrow, "Unpaused", [
         owner.account.address,
       ]);
-      await escrow.write.open([contentId, MAX_BYTES, PRICE, sessionKey.address, EXPONENTIAL], {
-        account: leecher.account,
-        value: DEPOSIT,
-      });
+      await openEscrow(system);
     });
   });
 });

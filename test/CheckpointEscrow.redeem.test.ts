@@ -12,7 +12,6 @@ import {
   viem,
   loadFixture,
   time,
-  EXPONENTIAL,
   UPFRONT,
   PRICE,
   MAX_BYTES,
@@ -28,6 +27,7 @@ import {
   strangerKey,
   deployed,
   opened,
+  openEscrow,
   twoOpened,
   signed,
   closeAndWait,
@@ -125,11 +125,8 @@ describe("CheckpointEscrow", () => {
 
     it("refuses a voucher of escrow A replayed on escrow B with the same session key", async () => {
       const system = await loadFixture(opened);
-      const { escrow, leecher, seederA, contentId } = system;
-      await escrow.write.open([contentId, MAX_BYTES, PRICE, sessionKey.address, EXPONENTIAL], {
-        account: leecher.account,
-        value: DEPOSIT,
-      });
+      const { escrow, seederA } = system;
+      await openEscrow(system);
       const { v, sig } = await signed(system, { seeder: seederA.account.address, cumulativeBytes: MIB_10 });
       await viem.assertions.revertWithCustomErrorWithArgs(
         escrow.write.redeem([{ ...v, escrowId: 2n }, sig], { account: seederA.account }),
@@ -145,12 +142,9 @@ describe("CheckpointEscrow", () => {
       // Attack (b): once served, the plain key signs one EIP-7702 authorization; its address now answers ERC-1271
       // with "invalid". Vouchers are checked by ECDSA only, so the seeder is still paid and the refund is the rest.
       const system = await loadFixture(deployed);
-      const { escrow, leecher, seederA, contentId } = system;
+      const { escrow, leecher, seederA } = system;
       const key = privateKeyToAccount(keccak256(toHex("w3t test: escrow key that gains code")));
-      await escrow.write.open([contentId, MAX_BYTES, PRICE, key.address, EXPONENTIAL], {
-        account: leecher.account,
-        value: DEPOSIT,
-      });
+      await openEscrow(system, { key: key.address });
       const served = await signed(system, { seeder: seederA.account.address, cumulativeBytes: MIB_70 }, key);
       const disowning = await viem.deployContract("TestRevocableSessionKey", [key.address]);
       await delegateKey(viem, key, disowning.address, leecher);
@@ -330,11 +324,8 @@ describe("CheckpointEscrow", () => {
   describe("redeemBatch", () => {
     it("redeems vouchers of several escrows with one transfer", async () => {
       const system = await loadFixture(opened);
-      const { escrow, leecher, seederA, contentId } = system;
-      await escrow.write.open([contentId, MAX_BYTES, PRICE, strangerKey.address, UPFRONT], {
-        account: leecher.account,
-        value: DEPOSIT,
-      });
+      const { escrow, seederA } = system;
+      await openEscrow(system, { key: strangerKey.address, mode: UPFRONT });
       const a1 = await signed(system, { seeder: seederA.account.address, cumulativeBytes: MIB_10 });
       const a1later = await signed(system, { seeder: seederA.account.address, cumulativeBytes: MIB_30 });
       const a2 = await signed(

@@ -13,9 +13,9 @@ import {
   MIB_10,
   MIB_30,
   MIB_70,
-  sessionKey,
   deployed,
   opened,
+  openEscrow,
   signed,
   closeAndWait,
 } from "./helpers/escrowFixtures.ts";
@@ -150,11 +150,8 @@ describe("CheckpointEscrow", () => {
   describe("upfront mode", () => {
     it("has the single checkpoint maxBytes, released in full at the start", async () => {
       const system = await loadFixture(deployed);
-      const { escrow, leecher, seederA, contentId } = system;
-      await escrow.write.open([contentId, MAX_BYTES, PRICE, sessionKey.address, UPFRONT], {
-        account: leecher.account,
-        value: DEPOSIT,
-      });
+      const { escrow, leecher, seederA } = system;
+      await openEscrow(system, { mode: UPFRONT });
       assert.equal(await escrow.read.checkpointCount([1n]), 1n);
       assert.equal(await escrow.read.checkpointAt([1n, 0n]), MAX_BYTES);
       assert.equal(await escrow.read.nextCheckpoint([1n, 0n]), MAX_BYTES);

@@ -25,15 +25,14 @@ import {
   UPFRONT,
   PRICE,
   MAX_BYTES,
-  DEPOSIT,
   MIB_10,
   MIB_30,
   SINGLE_REDEMPTION_GAS_TARGET,
   BATCH_REDEMPTION_GAS_TARGET,
   BATCH_SIZE,
-  sessionKey,
   deployed,
   opened,
+  openEscrow,
   signed,
 } from "./helpers/escrowFixtures.ts";
 
@@ -85,10 +84,7 @@ describe("CheckpointEscrow", () => {
       let id = 0n;
       for (const mode of [EXPONENTIAL, UPFRONT]) {
         for (const total of totals) {
-          await escrow.write.open([bigContent, total, price, sessionKey.address, mode], {
-            account: leecher.account,
-            value: amountFor(total, price),
-          });
+          await openEscrow(system, { contentId: bigContent, maxBytes: total, price, mode, value: amountFor(total, price) });
           id += 1n;
           const expected = checkpoints(mode, total);
           assert.equal(await escrow.read.checkpointCount([id]), BigInt(expected.length), `count ${mode} ${total}`);
@@ -126,15 +122,12 @@ describe("CheckpointEscrow", () => {
   describe("gas", () => {
     it("stays within the targets: 75k for one redemption, 45k per redemption in a batch of 10", async () => {
       const system = await loadFixture(deployed);
-      const { escrow, leecher, seederA, contentId, publicClient } = system;
+      const { escrow, seederA, publicClient } = system;
       // Each escrow has its own session key, and each voucher is the seeder's first of the escrow (the costlier case).
       const vouchers: { v: Voucher; sig: Hex }[] = [];
       for (let i = 1; i <= BATCH_SIZE + 1; i++) {
         const key = privateKeyToAccount(generatePrivateKey());
-        await escrow.write.open([contentId, MAX_BYTES, PRICE, key.address, EXPONENTIAL], {
-          account: leecher.account,
-          value: DEPOSIT,
-        });
+        await openEscrow(system, { key: key.address });
         vouchers.push(
           await signed(system, { seeder: seederA.account.address, cumulativeBytes: MIB_10, escrowId: BigInt(i) }, key),
         );

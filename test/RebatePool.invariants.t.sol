@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {vm} from "./utils/Vm.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {RebatePoolFixture} from "./helpers/RebatePoolFixture.sol";
 import {RebatePool} from "../contracts/RebatePool.sol";
 import {TestERC1271Wallet} from "../contracts/test/TestERC1271Wallet.sol";
@@ -278,7 +279,7 @@ contract RebatePoolHandler is RebatePoolFixture {
         uint256 proRataTotal;
         for (uint256 i; i < epochs.length; ++i) {
             expected[i] = _expect(epochs[i], seeder);
-            expectedShares += _min(expected[i].proRata, expected[i].earned);
+            expectedShares += Math.min(expected[i].proRata, expected[i].earned);
             proRataTotal += expected[i].proRata;
         }
         uint256 fromBalance = pool.balances(seeder);
@@ -330,7 +331,7 @@ contract RebatePoolHandler is RebatePoolFixture {
         totalRolledForward += rolled;
         takenFrom[e] += share + rolled;
         if (share > expected.earned) ++sharesAboveEarned;
-        if (share != _min(expected.proRata, expected.earned) || share + rolled != expected.proRata) ++splitMismatches;
+        if (share != Math.min(expected.proRata, expected.earned) || share + rolled != expected.proRata) ++splitMismatches;
         if (rolled != 0) ++capsHit;
     }
 
@@ -460,10 +461,6 @@ contract RebatePoolHandler is RebatePoolFixture {
         if (all.length == 0) return all;
         one = new uint256[](1);
         one[0] = all[seed % all.length];
-    }
-
-    function _min(uint256 a, uint256 b) internal pure returns (uint256) {
-        return a < b ? a : b;
     }
 }
 

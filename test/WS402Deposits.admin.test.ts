@@ -20,7 +20,7 @@ import {
   SESSION_ID,
   ReceiveMode,
   sessionKey,
-  signUsage,
+  settleSigned,
   blockTimestampOf,
   deployFixture,
   sessionFixture,
@@ -189,9 +189,8 @@ describe("WS402Deposits", () => {
         account: provider.account,
       });
       await deposits.write.requestClose([SESSION_ID], { account: user.account });
-      const signature = await signUsage(sessionKey, deposits.address, SESSION_ID, 42n);
       await viem.assertions.emitWithArgs(
-        deposits.write.settle([SESSION_ID, 42n, signature], { account: provider.account }),
+        settleSigned({ deposits, provider }, 42n),
         deposits,
         "SessionSettled",
         [SESSION_ID, 42n, 42n * PRICE, DEPOSIT - 42n * PRICE],

@@ -22,7 +22,7 @@ import {
   OPEN_GAS_TARGET,
   SETTLE_GAS_TARGET,
   sessionKey,
-  signUsage,
+  settleSigned,
   gasUsed,
   blockTimestampOf,
   deployFixture,
@@ -100,9 +100,8 @@ describe("WS402Deposits", () => {
       await assertSessionStatus(deposits, SESSION_ID, RECLAIMED);
 
       // Closed for good: the provider can no longer settle, the user cannot reclaim twice.
-      const signature = await signUsage(sessionKey, deposits.address, SESSION_ID, 600n);
       await viem.assertions.revertWithCustomErrorWithArgs(
-        deposits.write.settle([SESSION_ID, 600n, signature], { account: provider.account }),
+        settleSigned({ deposits, provider }, 600n),
         deposits,
         "SessionNotOpen",
         [SESSION_ID, RECLAIMED],
@@ -214,9 +213,8 @@ describe("WS402Deposits", () => {
       const laterOpen = await gasUsed(
         deposits.write.open([RESOURCE_ID, MAX_SECONDS, sessionKey.address], { account: user.account, value: DEPOSIT }),
       );
-      const signature = await signUsage(sessionKey, deposits.address, SESSION_ID, 120n);
       const settle = await gasUsed(
-        deposits.write.settle([SESSION_ID, 120n, signature], { account: provider.account }),
+        settleSigned({ deposits, provider }, 120n),
       );
       t.diagnostic(`gas: open (first session) ${firstOpen}, open ${laterOpen}, settle (two payments) ${settle}`);
       assert.ok(firstOpen <= OPEN_GAS_TARGET, `first open used ${firstOpen}`);

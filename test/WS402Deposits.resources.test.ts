@@ -16,7 +16,7 @@ import {
   SESSION_ID,
   OPEN,
   sessionKey,
-  signUsage,
+  settleSigned,
   blockTimestampOf,
   deployFixture,
   resourceFixture,
@@ -86,9 +86,8 @@ describe("WS402Deposits", () => {
       assert.equal(await deposits.read.depositFor([RESOURCE_ID, MAX_SECONDS]), newPrice * BigInt(MAX_SECONDS));
 
       // Session 1 was opened at the old price: it still settles at the old price, to the new payout address.
-      const signature = await signUsage(sessionKey, deposits.address, SESSION_ID, 100n);
       await viem.assertions.balancesHaveChanged(
-        deposits.write.settle([SESSION_ID, 100n, signature], { account: provider.account }),
+        settleSigned({ deposits, provider }, 100n),
         [
           { address: stranger.account.address, amount: 100n * PRICE },
           { address: payout.account.address, amount: 0n },

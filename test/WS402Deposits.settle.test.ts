@@ -1,7 +1,7 @@
 /** WS402Deposits: settle, payments that cannot be pushed, reentrancy. Set-up in `helpers/ws402Fixtures.ts`. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { encodeErrorResult, getAddress, keccak256, toHex } from "viem";
+import { encodeErrorResult, getAddress, keccak256, toHex, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { delegateKey } from "./helpers/eip7702.ts";
 import {
@@ -25,6 +25,7 @@ import {
   sessionKey,
   wrongKey,
   signUsage,
+  settleSigned,
   gasUsed,
   deployFixture,
   resourceFixture,
@@ -35,14 +36,17 @@ import {
   assertSessionStatus,
 } from "./helpers/ws402Fixtures.ts";
 
+type Session = Awaited<ReturnType<typeof sessionFixture>>;
+/** A receipt as settle takes it; the session is the fixture's unless said. */
+type Receipt = { sessionId?: bigint; seconds: bigint; signature: Hex };
+
 describe("WS402Deposits", () => {
   describe("settle", () => {
     it("quick preview: pays 30 s and refunds the other 570 s", async () => {
       const { deposits, provider, payout, user } = await loadFixture(sessionFixture);
-      const signature = await signUsage(sessionKey, deposits.address, SESSION_ID, 30n);
       const paid = 30n * PRICE;
       const refunded = 570n * PRICE;
-      const hash = deposits.write.settle([SESSION_ID, 30n, signature], { account: provider.account });
+      const hash = settleSigned({ deposits, provider }, 30n);
       await viem.assertions.balancesHaveChanged(hash, [
         { address: payout.account.address, amount: paid },
         { address: user.account.address, amount: refunded },
@@ -66,8 +70,7 @@ describe("WS402Deposits", () => {
 
     it("charges a receipt beyond maxSeconds as maxSeconds", async () => {
       const { deposits, provider, payout } = await loadFixture(sessionFixture);
-      const signature = await signUsage(sessionKey, deposits.address, SESSION_ID, 10_000n);
-      const hash = deposits.write.settle([SESSION_ID, 10_000n, signature], { account: provider.account });
+      const hash = settleSigned({ deposits, provider }, 10_000n);
       await viem.assertions.balancesHaveChanged(hash, [{ address: payout.account.address, amount: DEPOSIT }]);
       await viem.assertions.emitWithArgs(hash, deposits, "SessionSettled", [SESSION_ID, BigInt(MAX_SECONDS), DEPOSIT, 0n]);
     });
@@ -84,8 +87,7 @@ describe("WS402Deposits", () => {
 
     it("pays each session once: a second settle is refused", async () => {
       const { deposits, provider } = await loadFixture(sessionFixture);
-      const signature = await signUsage(sessionKey, deposits.address, SESSION_ID, 30n);
-      await deposits.write.settle([SESSION_ID, 30n, signature], { account: provider.account });
+      await settleSigned({ deposits, provider }, 30n);
       const later = await signUsage(sessionKey, deposits.address, SESSION_ID, 300n);
       await viem.assertions.revertWithCustomErrorWithArgs(
         deposits.write.settle([SESSION_ID, 300n, later], { account: provider.account }),
@@ -119,64 +121,51 @@ describe("WS402Deposits", () => {
       }
     });
 
-    it("refuses a receipt signed by the wrong key, or for other seconds than signed", async () => {
-      const { deposits, provider } = await loadFixture(sessionFixture);
-      const wrong = await signUsage(wrongKey, deposits.address, SESSION_ID, 30n);
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        deposits.write.settle([SESSION_ID, 30n, wrong], { account: provider.account }),
-        deposits,
-        "InvalidUsageSignature",
-        [SESSION_ID, sessionKey.address],
-      );
-      const signedFor30 = await signUsage(sessionKey, deposits.address, SESSION_ID, 30n);
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        deposits.write.settle([SESSION_ID, 600n, signedFor30], { account: provider.account }),
-        deposits,
-        "InvalidUsageSignature",
-        [SESSION_ID, sessionKey.address],
-      );
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        deposits.write.settle([SESSION_ID, 30n, "0x1234"], { account: provider.account }),
-        deposits,
-        "InvalidUsageSignature",
-        [SESSION_ID, sessionKey.address],
-      );
-    });
-
-    it("refuses a receipt replayed from another session of the same key", async () => {
-      const { deposits, provider, user } = await loadFixture(sessionFixture);
-      await deposits.write.open([RESOURCE_ID, MAX_SECONDS, sessionKey.address], { account: user.account, value: DEPOSIT });
-      const forSession1 = await signUsage(sessionKey, deposits.address, SESSION_ID, 600n);
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        deposits.write.settle([2n, 600n, forSession1], { account: provider.account }),
-        deposits,
-        "InvalidUsageSignature",
-        [2n, sessionKey.address],
-      );
-    });
-
-    it("refuses a receipt signed for another deployment", async () => {
-      const { deposits, owner, provider } = await loadFixture(sessionFixture);
-      const otherDeployment = await viem.deployContract("WS402Deposits", [owner.account.address, GRACE]);
-      const forOther = await signUsage(sessionKey, otherDeployment.address, SESSION_ID, 600n);
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        deposits.write.settle([SESSION_ID, 600n, forOther], { account: provider.account }),
-        deposits,
-        "InvalidUsageSignature",
-        [SESSION_ID, sessionKey.address],
-      );
-    });
-
-    it("refuses a receipt signed for another chain", async () => {
-      const { deposits, provider } = await loadFixture(sessionFixture);
-      const forOtherChain = await signUsage(sessionKey, deposits.address, SESSION_ID, 600n, chainId + 1);
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        deposits.write.settle([SESSION_ID, 600n, forOtherChain], { account: provider.account }),
-        deposits,
-        "InvalidUsageSignature",
-        [SESSION_ID, sessionKey.address],
-      );
-    });
+    /** Receipts settle must refuse with InvalidUsageSignature, by how they were forged. */
+    const forgeries: { name: string; receipts: (system: Session) => Promise<Receipt[]> }[] = [
+      {
+        name: "refuses a receipt signed by the wrong key, or for other seconds than signed",
+        receipts: async ({ deposits }) => [
+          { seconds: 30n, signature: await signUsage(wrongKey, deposits.address, SESSION_ID, 30n) },
+          { seconds: 600n, signature: await signUsage(sessionKey, deposits.address, SESSION_ID, 30n) },
+          { seconds: 30n, signature: "0x1234" },
+        ],
+      },
+      {
+        name: "refuses a receipt replayed from another session of the same key",
+        receipts: async ({ deposits, user }) => {
+          await deposits.write.open([RESOURCE_ID, MAX_SECONDS, sessionKey.address], { account: user.account, value: DEPOSIT });
+          return [{ sessionId: 2n, seconds: 600n, signature: await signUsage(sessionKey, deposits.address, SESSION_ID, 600n) }];
+        },
+      },
+      {
+        name: "refuses a receipt signed for another deployment",
+        receipts: async ({ owner }) => {
+          const otherDeployment = await viem.deployContract("WS402Deposits", [owner.account.address, GRACE]);
+          return [{ seconds: 600n, signature: await signUsage(sessionKey, otherDeployment.address, SESSION_ID, 600n) }];
+        },
+      },
+      {
+        name: "refuses a receipt signed for another chain",
+        receipts: async ({ deposits }) => [
+          { seconds: 600n, signature: await signUsage(sessionKey, deposits.address, SESSION_ID, 600n, chainId + 1) },
+        ],
+      },
+    ];
+    for (const forgery of forgeries) {
+      it(forgery.name, async () => {
+        const system = await loadFixture(sessionFixture);
+        const { deposits, provider } = system;
+        for (const { sessionId = SESSION_ID, seconds, signature } of await forgery.receipts(system)) {
+          await viem.assertions.revertWithCustomErrorWithArgs(
+            deposits.write.settle([sessionId, seconds, signature], { account: provider.account }),
+            deposits,
+            "InvalidUsageSignature",
+            [sessionId, sessionKey.address],
+          );
+        }
+      });
+    }
 
     it("pays a receipt signed before the session key delegated its address (EIP-7702) to code that disowns it", async () => {
       // Attack (b): after being served, the plain key signs one EIP-7702 authorization; its address now answers
@@ -212,9 +201,8 @@ describe("WS402Deposits", () => {
     it("is allowed during the grace period after a close request", async () => {
       const { deposits, provider, payout, deadline } = await loadFixture(closeRequestedFixture);
       await time.increaseTo(deadline - 10n);
-      const signature = await signUsage(sessionKey, deposits.address, SESSION_ID, 200n);
       await viem.assertions.balancesHaveChanged(
-        deposits.write.settle([SESSION_ID, 200n, signature], { account: provider.account }),
+        settleSigned({ deposits, provider }, 200n),
         [{ address: payout.account.address, amount: 200n * PRICE }],
       );
     });
@@ -222,8 +210,7 @@ describe("WS402Deposits", () => {
     it("is still allowed after the deadline until the user reclaims; the first to land wins", async () => {
       const { deposits, provider, user, deadline } = await loadFixture(closeRequestedFixture);
       await time.increaseTo(deadline + 100n);
-      const signature = await signUsage(sessionKey, deposits.address, SESSION_ID, 200n);
-      await deposits.write.settle([SESSION_ID, 200n, signature], { account: provider.account });
+      await settleSigned({ deposits, provider }, 200n);
       await viem.assertions.revertWithCustomErrorWithArgs(
         deposits.write.reclaim([SESSION_ID], { account: user.account }),
         deposits,
@@ -237,9 +224,8 @@ describe("WS402Deposits", () => {
     it("a user that reverts on receive gets a pull balance, and the provider is paid", async () => {
       const { deposits, provider, payout, account } = await loadFixture(contractUserFixture);
       await account.write.setReceiveMode([ReceiveMode.Revert]);
-      const signature = await signUsage(sessionKey, deposits.address, SESSION_ID, 30n);
       const refund = 570n * PRICE;
-      const hash = deposits.write.settle([SESSION_ID, 30n, signature], { account: provider.account });
+      const hash = settleSigned({ deposits, provider }, 30n);
       await viem.assertions.balancesHaveChanged(hash, [
         { address: payout.account.address, amount: 30n * PRICE },
         { address: account.address, amount: 0n },
@@ -295,8 +281,7 @@ describe("WS402Deposits", () => {
       await deposits.write.updateResource([RESOURCE_ID, PRICE, rejecting.address, METADATA], {
         account: provider.account,
       });
-      const signature = await signUsage(sessionKey, deposits.address, SESSION_ID, 30n);
-      const hash = deposits.write.settle([SESSION_ID, 30n, signature], { account: provider.account });
+      const hash = settleSigned({ deposits, provider }, 30n);
       await viem.assertions.balancesHaveChanged(hash, [{ address: user.account.address, amount: 570n * PRICE }]);
       await viem.assertions.emitWithArgs(hash, deposits, "PaymentDeferred", [rejecting.address, 30n * PRICE]);
       assert.equal(await deposits.read.owed([rejecting.address]), 30n * PRICE);

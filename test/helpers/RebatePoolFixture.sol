@@ -4,7 +4,6 @@ pragma solidity ^0.8.28;
 import {vm} from "../utils/Vm.sol";
 import {RebatePool} from "../../contracts/RebatePool.sol";
 import {LicenseMarket} from "../../contracts/LicenseMarket.sol";
-import {CurveKind} from "../../contracts/libraries/BondingCurve.sol";
 import {Registration} from "./Registration.sol";
 import {IRebatePool} from "../../contracts/interfaces/IRebatePool.sol";
 import {ILicenseMarket} from "../../contracts/interfaces/ILicenseMarket.sol";
@@ -34,21 +33,12 @@ abstract contract RebatePoolFixture {
 
     /// @dev Registers a content paying `payout` (registration is open to anyone, an attacker included).
     function _register(address payout, uint64 size, uint128 basePrice, bool transferable) internal returns (uint256) {
-        return Registration.commitAndRegister(
-            market,
-            ILicenseMarket.ContentParams({
-                infohash: keccak256(abi.encode("w3t content", market.contentCount() + 1)),
-                size: size,
-                payout: payout,
-                basePrice: basePrice,
-                curve: CurveKind.Linear,
-                growth: 0,
-                maxSupply: 0,
-                bountyFeeBps: BOUNTY_FEE_BPS,
-                transferable: transferable,
-                metadataURI: ""
-            })
+        ILicenseMarket.ContentParams memory p = Registration.flatContent(
+            keccak256(abi.encode("w3t content", market.contentCount() + 1)), size, payout, basePrice
         );
+        p.bountyFeeBps = BOUNTY_FEE_BPS;
+        p.transferable = transferable;
+        return Registration.commitAndRegister(market, p);
     }
 
     /// @dev Buys `quantity` licenses for `recipient`, paying the exact total; returns the bounty fee (the allowance

@@ -47,25 +47,37 @@ export async function deployed() {
 /** Escrow 1: the leecher's exponential download of the whole content, deposit exactly its price. */
 export async function opened() {
   const system = await deployEscrowSystem(viem);
-  const { escrow, leecher, contentId } = system;
-  await escrow.write.open([contentId, MAX_BYTES, PRICE, sessionKey.address, EXPONENTIAL], {
-    account: leecher.account,
-    value: DEPOSIT,
-  });
+  await openEscrow(system);
   return { ...system, escrowId: 1n };
 }
 
 /** Escrows 1 and 2 of the same leecher and content, alike but for their keys: `sessionKey` signs 1, `strangerKey` 2. */
 export async function twoOpened() {
   const system = await opened();
-  await system.escrow.write.open([system.contentId, MAX_BYTES, PRICE, strangerKey.address, EXPONENTIAL], {
-    account: system.leecher.account,
-    value: DEPOSIT,
-  });
+  await openEscrow(system, { key: strangerKey.address });
   return system;
 }
 
 export type System = Awaited<ReturnType<typeof deployed>>;
+
+/** What an `open` call may change from escrow 1's; `from` is the caller (the leecher unless said). */
+export type OpenOptions = {
+  contentId?: bigint;
+  maxBytes?: bigint;
+  price?: bigint;
+  key?: Address;
+  mode?: CheckpointMode;
+  from?: System["leecher"];
+  value?: bigint;
+};
+
+/** Sends `open` with escrow 1's arguments but for `o`, so a test names only what it changes. */
+export function openEscrow(system: System, o: OpenOptions = {}) {
+  return system.escrow.write.open(
+    [o.contentId ?? system.contentId, o.maxBytes ?? MAX_BYTES, o.price ?? PRICE, o.key ?? sessionKey.address, o.mode ?? EXPONENTIAL],
+    { account: (o.from ?? system.leecher).account, value: o.value ?? DEPOSIT },
+  );
+}
 
 export async function signed(
   system: System,

@@ -63,6 +63,12 @@ export function signUsage(
   });
 }
 
+/** The provider settles session 1 for `seconds` with a receipt `sessionKey` signed for them; returns the pending hash. */
+export async function settleSigned({ deposits, provider }: Pick<Deployed, "deposits" | "provider">, seconds: bigint): Promise<Hex> {
+  const signature = await signUsage(sessionKey, deposits.address, SESSION_ID, seconds);
+  return deposits.write.settle([SESSION_ID, seconds, signature], { account: provider.account });
+}
+
 export async function gasUsed(hash: Hex | Promise<Hex>): Promise<bigint> {
   const receipt = await publicClient.waitForTransactionReceipt({ hash: await hash });
   return receipt.gasUsed;
@@ -129,6 +135,8 @@ export async function reentrantProviderFixture() {
   });
   return { ...f, attacker };
 }
+
+type Deployed = Awaited<ReturnType<typeof deployFixture>>;
 
 export async function assertSessionStatus(deposits: Deposits, sessionId: bigint, status: number) {
   assert.equal((await deposits.read.session([sessionId])).status, status);

@@ -10,9 +10,7 @@ const DEPLOYMENTS_FILE = "sdk/src/generated/deployments.json";
 const CONTRACTS = ["LicenseMarket", "CheckpointEscrow", "WS402Deposits", "RebatePool"];
 
 type Deployments = Record<string, { chainId: number; contracts: Record<string, { address: `0x${string}` }> }>;
-const deployments: Deployments = existsSync(DEPLOYMENTS_FILE)
-  ? JSON.parse(readFileSync(DEPLOYMENTS_FILE, "utf8"))
-  : {};
+const deployments: Deployments = existsSync(DEPLOYMENTS_FILE) ? JSON.parse(readFileSync(DEPLOYMENTS_FILE, "utf8")) : {};
 
 const addresses: Record<string, Record<number, `0x${string}`>> = {};
 for (const name of CONTRACTS) {

@@ -11,7 +11,10 @@ import type { Plugin } from "vite";
 export const STREAM_WORKER_FILE = "webtorrent-sw.js";
 
 function workerSource(): string {
-  return readFileSync(createRequire(import.meta.url).resolve("webtorrent/dist/sw.min.js"), "utf8").replace(/\n\/\/# sourceMappingURL=.*$/m, "");
+  return readFileSync(createRequire(import.meta.url).resolve("webtorrent/dist/sw.min.js"), "utf8").replace(
+    /\n\/\/# sourceMappingURL=.*$/m,
+    "",
+  );
 }
 
 export function streamingServiceWorker(): Plugin {

@@ -10,7 +10,11 @@ function contentSecurityPolicyMeta(): Plugin {
     name: "w3t-content-security-policy",
     apply: "build",
     transformIndexHtml: () => [
-      { tag: "meta", attrs: { "http-equiv": "Content-Security-Policy", content: contentSecurityPolicy(ANY_SERVICE) }, injectTo: "head-prepend" },
+      {
+        tag: "meta",
+        attrs: { "http-equiv": "Content-Security-Policy", content: contentSecurityPolicy(ANY_SERVICE) },
+        injectTo: "head-prepend",
+      },
     ],
   };
 }

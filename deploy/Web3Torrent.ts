@@ -10,11 +10,7 @@ const DAY = 24 * 60 * 60;
 export default buildModule("Web3Torrent", (m) => {
   const owner = m.getParameter("owner", m.getAccount(0));
 
-  const rebatePool = m.contract("RebatePool", [
-    owner,
-    m.getParameter("epochDuration", DAY),
-    m.getParameter("allowanceExpiry", 30 * DAY),
-  ]);
+  const rebatePool = m.contract("RebatePool", [owner, m.getParameter("epochDuration", DAY), m.getParameter("allowanceExpiry", 30 * DAY)]);
   const licenseMarket = m.contract("LicenseMarket", [
     owner,
     rebatePool,

@@ -70,5 +70,7 @@ const testFiles = readdirSync(join(root, "test"))
 const gasStatus = hardhat(["test", "nodejs", ...testFiles], `--test-name-pattern=${GAS_TARGET_TITLE}`);
 
 if (figure) console.log(`\n${figure}`);
-console.log(`Coverage run: ${coverageStatus === 0 ? "passed" : "FAILED"}; gas-target tests (outside coverage): ${gasStatus === 0 ? "passed" : "FAILED"}`);
+console.log(
+  `Coverage run: ${coverageStatus === 0 ? "passed" : "FAILED"}; gas-target tests (outside coverage): ${gasStatus === 0 ? "passed" : "FAILED"}`,
+);
 process.exitCode = coverageStatus === 0 && gasStatus === 0 ? 0 : 1;

@@ -44,9 +44,7 @@ export function readDeployments(): Record<string, Deployment> {
 export function readIgnitionDeployment(folder: string): Deployment {
   const match = /^chain-(\d+)$/.exec(basename(folder));
   const chainIdFromName = match ? Number(match[1]) : undefined;
-  const addresses: Record<string, `0x${string}`> = JSON.parse(
-    readFileSync(join(folder, "deployed_addresses.json"), "utf8"),
-  );
+  const addresses: Record<string, `0x${string}`> = JSON.parse(readFileSync(join(folder, "deployed_addresses.json"), "utf8"));
   const blocks = new Map<string, number>();
   let chainId = chainIdFromName;
   for (const line of readFileSync(join(folder, "journal.jsonl"), "utf8").split("\n")) {
@@ -77,9 +75,12 @@ export function exportDeployment(folder: string): Deployment {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const ignitionDir = join(root, "ignition/deployments");
-  const folders = process.argv.length > 2
-    ? process.argv.slice(2)
-    : existsSync(ignitionDir) ? readdirSync(ignitionDir).map((name) => join(ignitionDir, name)) : [];
+  const folders =
+    process.argv.length > 2
+      ? process.argv.slice(2)
+      : existsSync(ignitionDir)
+        ? readdirSync(ignitionDir).map((name) => join(ignitionDir, name))
+        : [];
   for (const folder of folders) {
     const deployment = exportDeployment(folder);
     console.log(`Exported chain ${deployment.chainId} (${Object.keys(deployment.contracts).join(", ")})`);

@@ -69,7 +69,9 @@ async function main(): Promise<void> {
     return response.ok && ((await response.json()) as { resources: unknown[] }).resources.length > 0;
   });
 
-  console.log("Starting the tracker, publishing the demo content and seeding it (the first start also makes the demo video: about a minute) ...");
+  console.log(
+    "Starting the tracker, publishing the demo content and seeding it (the first start also makes the demo video: about a minute) ...",
+  );
   const p2p = await startP2P({
     rpcUrl: rpcUrl(),
     host: stackConfig.host,
@@ -115,7 +117,9 @@ async function main(): Promise<void> {
   console.log(`  Tracker   ${p2p.trackerUrl}  (license-gated: the peers of a priced title meet only its license holders)`);
   console.log(`  Seeder    ${p2p.seeder}  (${formatEther(p2p.pricePerMiB)} ETH per MiB)`);
   for (const c of p2p.contents) {
-    console.log(`  Content ${String(c.contentId).padEnd(2)} ${c.name}  ${(Number(c.size) / 2 ** 20).toFixed(1)} MiB  infohash ${c.infoHash}`);
+    console.log(
+      `  Content ${String(c.contentId).padEnd(2)} ${c.name}  ${(Number(c.size) / 2 ** 20).toFixed(1)} MiB  infohash ${c.infoHash}`,
+    );
   }
   console.log("  Download from a terminal with a test key that holds a license (buy one in the app first):");
   console.log(`    npx w3t download <content id> --key <key> --max-price ${p2p.pricePerMiB} --tracker ${p2p.trackerUrl}`);

@@ -69,26 +69,15 @@ describe("CheckpointEscrow", () => {
     it("pauses and unpauses, owner only", async () => {
       const { escrow, owner, stranger } = await loadFixture(deployed);
       for (const call of [escrow.write.pause, escrow.write.unpause]) {
-        await viem.assertions.revertWithCustomErrorWithArgs(
-          call({ account: stranger.account }),
-          escrow,
-          "OwnableUnauthorizedAccount",
-          [stranger.account.address],
-        );
+        await viem.assertions.revertWithCustomErrorWithArgs(call({ account: stranger.account }), escrow, "OwnableUnauthorizedAccount", [
+          stranger.account.address,
+        ]);
       }
       await escrow.write.pause({ account: owner.account });
       assert.equal(await escrow.read.paused(), true);
-      await viem.assertions.revertWithCustomError(
-        escrow.write.pause({ account: owner.account }),
-        escrow,
-        "EnforcedPause",
-      );
+      await viem.assertions.revertWithCustomError(escrow.write.pause({ account: owner.account }), escrow, "EnforcedPause");
       await escrow.write.unpause({ account: owner.account });
-      await viem.assertions.revertWithCustomError(
-        escrow.write.unpause({ account: owner.account }),
-        escrow,
-        "ExpectedPause",
-      );
+      await viem.assertions.revertWithCustomError(escrow.write.unpause({ account: owner.account }), escrow, "ExpectedPause");
     });
 
     it("transfers ownership in two steps", async () => {
@@ -116,21 +105,9 @@ describe("CheckpointEscrow", () => {
         waived: false,
         reserved: 0n,
       });
-      await viem.assertions.revertWithCustomErrorWithArgs(escrow.read.checkpointCount([5n]), escrow, "EscrowNotFound", [
-        5n,
-      ]);
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        escrow.read.checkpointAt([5n, 0n]),
-        escrow,
-        "EscrowNotFound",
-        [5n],
-      );
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        escrow.read.nextCheckpoint([5n, 0n]),
-        escrow,
-        "EscrowNotFound",
-        [5n],
-      );
+      await viem.assertions.revertWithCustomErrorWithArgs(escrow.read.checkpointCount([5n]), escrow, "EscrowNotFound", [5n]);
+      await viem.assertions.revertWithCustomErrorWithArgs(escrow.read.checkpointAt([5n, 0n]), escrow, "EscrowNotFound", [5n]);
+      await viem.assertions.revertWithCustomErrorWithArgs(escrow.read.nextCheckpoint([5n, 0n]), escrow, "EscrowNotFound", [5n]);
     });
 
     it("gives the escrow's schedule: 10, 30, 70 MiB then the end", async () => {
@@ -142,12 +119,10 @@ describe("CheckpointEscrow", () => {
         MIB_70,
         MAX_BYTES,
       ]);
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        escrow.read.checkpointAt([1n, 4n]),
-        escrow,
-        "CheckpointIndexOutOfRange",
-        [4n, 4n],
-      );
+      await viem.assertions.revertWithCustomErrorWithArgs(escrow.read.checkpointAt([1n, 4n]), escrow, "CheckpointIndexOutOfRange", [
+        4n,
+        4n,
+      ]);
       assert.equal(await escrow.read.nextCheckpoint([1n, 0n]), MIB_10);
       assert.equal(await escrow.read.nextCheckpoint([1n, MIB_10]), MIB_30);
       assert.equal(await escrow.read.nextCheckpoint([1n, MIB_70]), MAX_BYTES);

@@ -51,18 +51,12 @@ describe("CheckpointEscrow", () => {
       const e = await escrow.read.escrow([1n]);
       assert.equal(e.status, STATUS.Closing);
       assert.equal(e.closesAt, closesAt);
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        escrow.write.close([1n], { account: leecher.account }),
-        escrow,
-        "EscrowNotOpen",
-        [1n],
-      );
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        escrow.write.close([2n], { account: leecher.account }),
-        escrow,
-        "EscrowNotOpen",
-        [2n],
-      );
+      await viem.assertions.revertWithCustomErrorWithArgs(escrow.write.close([1n], { account: leecher.account }), escrow, "EscrowNotOpen", [
+        1n,
+      ]);
+      await viem.assertions.revertWithCustomErrorWithArgs(escrow.write.close([2n], { account: leecher.account }), escrow, "EscrowNotOpen", [
+        2n,
+      ]);
     });
 
     it("keeps redemptions open until closesAt and no longer", async () => {
@@ -75,12 +69,7 @@ describe("CheckpointEscrow", () => {
       await time.setNextBlockTimestamp(closesAt - 1);
       await escrow.write.redeem([first.v, first.sig]);
       await time.setNextBlockTimestamp(closesAt);
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        escrow.write.redeem([second.v, second.sig]),
-        escrow,
-        "EscrowNotRedeemable",
-        [1n],
-      );
+      await viem.assertions.revertWithCustomErrorWithArgs(escrow.write.redeem([second.v, second.sig]), escrow, "EscrowNotRedeemable", [1n]);
     });
 
     it("lets anyone close an escrow idle for idleExpiry, counting redemptions as activity", async () => {
@@ -98,12 +87,10 @@ describe("CheckpointEscrow", () => {
         [1n, idleAt],
       );
       await time.setNextBlockTimestamp(idleAt);
-      await viem.assertions.emitWithArgs(
-        escrow.write.close([1n], { account: stranger.account }),
-        escrow,
-        "EscrowClosing",
-        [1n, Number(idleAt) + CHALLENGE_WINDOW],
-      );
+      await viem.assertions.emitWithArgs(escrow.write.close([1n], { account: stranger.account }), escrow, "EscrowClosing", [
+        1n,
+        Number(idleAt) + CHALLENGE_WINDOW,
+      ]);
       await time.increase(CHALLENGE_WINDOW);
       await viem.assertions.balancesHaveChanged(escrow.write.refund([1n], { account: stranger.account }), [
         { address: system.leecher.account.address, amount: DEPOSIT - amountFor(MIB_10, PRICE) },
@@ -164,10 +151,7 @@ describe("CheckpointEscrow", () => {
       await time.increase(CHALLENGE_WINDOW);
       const unused = await signed(system, { seeder: actor.address, cumulativeBytes: MIB_10 });
       await actor.write.arm([ATTACK.Reject, unused.v, unused.sig, 1n]);
-      await viem.assertions.revertWithCustomErrorWithArgs(escrow.write.refund([1n]), escrow, "TransferFailed", [
-        actor.address,
-        DEPOSIT,
-      ]);
+      await viem.assertions.revertWithCustomErrorWithArgs(escrow.write.refund([1n]), escrow, "TransferFailed", [actor.address, DEPOSIT]);
     });
   });
 
@@ -181,12 +165,10 @@ describe("CheckpointEscrow", () => {
       await escrow.write.redeem([b.v, b.sig]);
       await escrow.write.close([1n], { account: leecher.account });
       const { closesAt } = await escrow.read.escrow([1n]);
-      await viem.assertions.emitWithArgs(
-        escrow.write.waiveChallenge([1n], { account: seederA.account }),
-        escrow,
-        "ChallengeWaived",
-        [1n, seederA.account.address],
-      );
+      await viem.assertions.emitWithArgs(escrow.write.waiveChallenge([1n], { account: seederA.account }), escrow, "ChallengeWaived", [
+        1n,
+        seederA.account.address,
+      ]);
       assert.equal((await escrow.read.redeemedBy([1n, seederA.account.address])).waived, true);
       await assertRefundWaitsForTheWindow(system);
       await escrow.write.waiveChallenge([1n], { account: seederB.account });
@@ -280,10 +262,9 @@ describe("CheckpointEscrow", () => {
       await escrow.write.redeem([first.v, first.sig]);
       const last = await signed(system, { seeder: seederA.account.address, cumulativeBytes: MIB_30 });
       const close = await signClose(system);
-      await viem.assertions.balancesHaveChanged(
-        escrow.write.settleClose([last.v, last.sig, close], { account: seederA.account }),
-        [{ address: leecher.account.address, amount: DEPOSIT - amountFor(MIB_30, PRICE) }],
-      );
+      await viem.assertions.balancesHaveChanged(escrow.write.settleClose([last.v, last.sig, close], { account: seederA.account }), [
+        { address: leecher.account.address, amount: DEPOSIT - amountFor(MIB_30, PRICE) },
+      ]);
       assert.equal((await escrow.read.escrow([1n])).status, 3);
       assert.equal((await escrow.read.redeemedBy([1n, seederA.account.address])).amount, amountFor(MIB_30, PRICE));
     });

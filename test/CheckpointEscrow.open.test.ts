@@ -43,16 +43,11 @@ describe("CheckpointEscrow", () => {
         CHALLENGE_WINDOW,
         IDLE_EXPIRY,
       ]);
-      await viem.assertions.emitWithArgs(
-        Promise.resolve(deploymentTransaction.hash),
-        contract,
-        "ChallengeWindowUpdated",
-        [0, CHALLENGE_WINDOW],
-      );
-      await viem.assertions.emitWithArgs(Promise.resolve(deploymentTransaction.hash), contract, "IdleExpiryUpdated", [
+      await viem.assertions.emitWithArgs(Promise.resolve(deploymentTransaction.hash), contract, "ChallengeWindowUpdated", [
         0,
-        IDLE_EXPIRY,
+        CHALLENGE_WINDOW,
       ]);
+      await viem.assertions.emitWithArgs(Promise.resolve(deploymentTransaction.hash), contract, "IdleExpiryUpdated", [0, IDLE_EXPIRY]);
       assert.equal((await contract.read.market()).toLowerCase(), market.address.toLowerCase());
       assert.equal((await contract.read.owner()).toLowerCase(), owner.account.address.toLowerCase());
       assert.equal(await contract.read.challengeWindow(), CHALLENGE_WINDOW);
@@ -88,7 +83,12 @@ describe("CheckpointEscrow", () => {
       assert.equal(await escrow.read.CLOSE_TYPEHASH(), keccak256(toHex(typeString)));
       assert.equal(
         await escrow.read.hashClose([7n]),
-        hashTypedData({ domain: escrowDomain(chainId, escrow.address), types: closeTypes, primaryType: "Close", message: { escrowId: 7n } }),
+        hashTypedData({
+          domain: escrowDomain(chainId, escrow.address),
+          types: closeTypes,
+          primaryType: "Close",
+          message: { escrowId: 7n },
+        }),
       );
     });
 
@@ -96,11 +96,7 @@ describe("CheckpointEscrow", () => {
       const { owner, market, escrow } = await loadFixture(deployed);
       const deploy = (marketAddress: Address, window: number, expiry: number) =>
         viem.deployContract("CheckpointEscrow", [owner.account.address, marketAddress, window, expiry]);
-      await viem.assertions.revertWithCustomError(
-        deploy(zeroAddress, CHALLENGE_WINDOW, IDLE_EXPIRY),
-        escrow,
-        "ZeroMarket",
-      );
+      await viem.assertions.revertWithCustomError(deploy(zeroAddress, CHALLENGE_WINDOW, IDLE_EXPIRY), escrow, "ZeroMarket");
       await viem.assertions.revertWithCustomErrorWithArgs(
         deploy(market.address, MIN_CHALLENGE_WINDOW - 1, IDLE_EXPIRY),
         escrow,
@@ -167,12 +163,10 @@ describe("CheckpointEscrow", () => {
     it("requires a license of the content", async () => {
       const system = await loadFixture(deployed);
       const { escrow, stranger, contentId } = system;
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        openEscrow(system, { from: stranger }),
-        escrow,
-        "NoLicense",
-        [stranger.account.address, contentId],
-      );
+      await viem.assertions.revertWithCustomErrorWithArgs(openEscrow(system, { from: stranger }), escrow, "NoLicense", [
+        stranger.account.address,
+        contentId,
+      ]);
       await viem.assertions.revertWithCustomErrorWithArgs(
         openEscrow(system, { contentId: contentId + 1n, from: stranger }),
         escrow,
@@ -199,23 +193,17 @@ describe("CheckpointEscrow", () => {
       const { escrow } = system;
       assert.equal(await escrow.read.MAX_PRICE_PER_MIB(), MAX_PRICE_PER_MIB);
       for (const price of [0n, MAX_PRICE_PER_MIB + 1n]) {
-        await viem.assertions.revertWithCustomErrorWithArgs(
-          openEscrow(system, { maxBytes: 1n, price }),
-          escrow,
-          "PricePerMiBOutOfRange",
-          [price, MAX_PRICE_PER_MIB],
-        );
+        await viem.assertions.revertWithCustomErrorWithArgs(openEscrow(system, { maxBytes: 1n, price }), escrow, "PricePerMiBOutOfRange", [
+          price,
+          MAX_PRICE_PER_MIB,
+        ]);
       }
     });
 
     it("requires a session key", async () => {
       const system = await loadFixture(deployed);
       const { escrow } = system;
-      await viem.assertions.revertWithCustomError(
-        openEscrow(system, { key: zeroAddress }),
-        escrow,
-        "ZeroSessionKey",
-      );
+      await viem.assertions.revertWithCustomError(openEscrow(system, { key: zeroAddress }), escrow, "ZeroSessionKey");
     });
 
     it("refuses a contract as session key: a key its leecher could switch off after being served (SessionKeyHasCode)", async () => {
@@ -225,12 +213,9 @@ describe("CheckpointEscrow", () => {
       const { escrow } = system;
       for (const contract of ["TestRevocableSessionKey", "TestERC1271Wallet"] as const) {
         const key = await viem.deployContract(contract, [sessionKey.address]);
-        await viem.assertions.revertWithCustomErrorWithArgs(
-          openEscrow(system, { key: key.address }),
-          escrow,
-          "SessionKeyHasCode",
-          [getAddress(key.address)],
-        );
+        await viem.assertions.revertWithCustomErrorWithArgs(openEscrow(system, { key: key.address }), escrow, "SessionKeyHasCode", [
+          getAddress(key.address),
+        ]);
       }
     });
 
@@ -240,36 +225,25 @@ describe("CheckpointEscrow", () => {
       const key = privateKeyToAccount(keccak256(toHex("w3t test: escrow key delegated before open")));
       const delegate = await viem.deployContract("TestRevocableSessionKey", [key.address]);
       await delegateKey(viem, key, delegate.address, leecher);
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        openEscrow(system, { key: key.address }),
-        escrow,
-        "SessionKeyHasCode",
-        [key.address],
-      );
+      await viem.assertions.revertWithCustomErrorWithArgs(openEscrow(system, { key: key.address }), escrow, "SessionKeyHasCode", [
+        key.address,
+      ]);
     });
 
     it("requires a deposit covering maxBytes at pricePerMiB", async () => {
       const system = await loadFixture(deployed);
       const { escrow } = system;
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        openEscrow(system, { value: DEPOSIT - 1n }),
-        escrow,
-        "InsufficientDeposit",
-        [DEPOSIT, DEPOSIT - 1n],
-      );
+      await viem.assertions.revertWithCustomErrorWithArgs(openEscrow(system, { value: DEPOSIT - 1n }), escrow, "InsufficientDeposit", [
+        DEPOSIT,
+        DEPOSIT - 1n,
+      ]);
     });
 
     it("is blocked while paused, and only open is", async () => {
       const system = await loadFixture(opened);
       const { escrow, owner, leecher, seederA } = system;
-      await viem.assertions.emitWithArgs(escrow.write.pause({ account: owner.account }), escrow, "Paused", [
-        owner.account.address,
-      ]);
-      await viem.assertions.revertWithCustomError(
-        openEscrow(system),
-        escrow,
-        "EnforcedPause",
-      );
+      await viem.assertions.emitWithArgs(escrow.write.pause({ account: owner.account }), escrow, "Paused", [owner.account.address]);
+      await viem.assertions.revertWithCustomError(openEscrow(system), escrow, "EnforcedPause");
       // Redemption (single and batched), release, close, waiver and refund go on.
       const { v, sig } = await signed(system, { seeder: seederA.account.address, cumulativeBytes: MIB_10 });
       await escrow.write.redeem([v, sig], { account: seederA.account });
@@ -281,9 +255,7 @@ describe("CheckpointEscrow", () => {
       await viem.assertions.balancesHaveChanged(escrow.write.refund([1n]), [
         { address: leecher.account.address, amount: DEPOSIT - amountFor(MIB_70, PRICE) },
       ]);
-      await viem.assertions.emitWithArgs(escrow.write.unpause({ account: owner.account }), escrow, "Unpaused", [
-        owner.account.address,
-      ]);
+      await viem.assertions.emitWithArgs(escrow.write.unpause({ account: owner.account }), escrow, "Unpaused", [owner.account.address]);
       await openEscrow(system);
     });
   });

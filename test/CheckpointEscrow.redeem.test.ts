@@ -45,13 +45,7 @@ describe("CheckpointEscrow", () => {
         { address: seederA.account.address, amount },
         { address: escrow.address, amount: -amount },
       ]);
-      await viem.assertions.emitWithArgs(tx, escrow, "VoucherRedeemed", [
-        1n,
-        seederA.account.address,
-        MIB_10,
-        amount,
-        amount,
-      ]);
+      await viem.assertions.emitWithArgs(tx, escrow, "VoucherRedeemed", [1n, seederA.account.address, MIB_10, amount, amount]);
       const record = await escrow.read.redeemedBy([1n, seederA.account.address]);
       assert.deepEqual(record, { amount, cumulativeBytes: MIB_10, waived: false, reserved: 0n });
       const e = await escrow.read.escrow([1n]);
@@ -175,12 +169,7 @@ describe("CheckpointEscrow", () => {
       };
       for (const [form, signature] of Object.entries(forms)) {
         assert.equal(await recoverVoucherSigner(ctx, v, signature), undefined, `the sdk refuses the ${form}`);
-        await viem.assertions.revertWithCustomErrorWithArgs(
-          escrow.write.redeem([v, signature]),
-          escrow,
-          "InvalidVoucherSignature",
-          [1n],
-        );
+        await viem.assertions.revertWithCustomErrorWithArgs(escrow.write.redeem([v, signature]), escrow, "InvalidVoucherSignature", [1n]);
       }
       assert.equal(await recoverVoucherSigner(ctx, v, sig), sessionKey.address);
       await escrow.write.redeem([v, sig]);
@@ -196,50 +185,33 @@ describe("CheckpointEscrow", () => {
         cumulativeBytes: MAX_BYTES + 1n,
         cumulativeAmount: 1n,
       });
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        escrow.write.redeem([tooFar.v, tooFar.sig]),
-        escrow,
-        "BytesOverMax",
-        [MAX_BYTES + 1n, MAX_BYTES],
-      );
+      await viem.assertions.revertWithCustomErrorWithArgs(escrow.write.redeem([tooFar.v, tooFar.sig]), escrow, "BytesOverMax", [
+        MAX_BYTES + 1n,
+        MAX_BYTES,
+      ]);
       const overPriced = await signed(system, {
         seeder: seederA.account.address,
         cumulativeBytes: MIB_10,
         cumulativeAmount: amountFor(MIB_10, PRICE) + 1n,
       });
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        escrow.write.redeem([overPriced.v, overPriced.sig]),
-        escrow,
-        "VoucherOverPrice",
-        [amountFor(MIB_10, PRICE) + 1n, amountFor(MIB_10, PRICE)],
-      );
+      await viem.assertions.revertWithCustomErrorWithArgs(escrow.write.redeem([overPriced.v, overPriced.sig]), escrow, "VoucherOverPrice", [
+        amountFor(MIB_10, PRICE) + 1n,
+        amountFor(MIB_10, PRICE),
+      ]);
     });
 
     it("refuses an unknown escrow, one past its challenge window and a refunded one: EscrowNotRedeemable", async () => {
       const system = await loadFixture(opened);
       const { escrow, seederA } = system;
       const unknown = await signed(system, { seeder: seederA.account.address, cumulativeBytes: MIB_10, escrowId: 9n });
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        escrow.write.redeem([unknown.v, unknown.sig]),
-        escrow,
-        "EscrowNotRedeemable",
-        [9n],
-      );
+      await viem.assertions.revertWithCustomErrorWithArgs(escrow.write.redeem([unknown.v, unknown.sig]), escrow, "EscrowNotRedeemable", [
+        9n,
+      ]);
       const { v, sig } = await signed(system, { seeder: seederA.account.address, cumulativeBytes: MIB_10 });
       await closeAndWait(system);
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        escrow.write.redeem([v, sig]),
-        escrow,
-        "EscrowNotRedeemable",
-        [1n],
-      );
+      await viem.assertions.revertWithCustomErrorWithArgs(escrow.write.redeem([v, sig]), escrow, "EscrowNotRedeemable", [1n]);
       await escrow.write.refund([1n]);
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        escrow.write.redeem([v, sig]),
-        escrow,
-        "EscrowNotRedeemable",
-        [1n],
-      );
+      await viem.assertions.revertWithCustomErrorWithArgs(escrow.write.redeem([v, sig]), escrow, "EscrowNotRedeemable", [1n]);
     });
 
     it("pays what is left when the deposit runs short, then DepositExhausted", async () => {
@@ -260,12 +232,7 @@ describe("CheckpointEscrow", () => {
       ]);
       // B's record grew only by what it was paid, so its voucher is still "newer" — but nothing is left.
       assert.equal((await escrow.read.redeemedBy([1n, seederB.account.address])).amount, left);
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        escrow.write.redeem([b.v, b.sig]),
-        escrow,
-        "DepositExhausted",
-        [1n],
-      );
+      await viem.assertions.revertWithCustomErrorWithArgs(escrow.write.redeem([b.v, b.sig]), escrow, "DepositExhausted", [1n]);
       assert.equal(await escrow.read.remaining([1n]), 0n);
     });
 
@@ -277,12 +244,10 @@ describe("CheckpointEscrow", () => {
       await escrow.write.redeem([first.v, first.sig]);
       await escrow.write.close([1n], { account: leecher.account });
       await escrow.write.waiveChallenge([1n], { account: seederA.account });
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        escrow.write.redeem([second.v, second.sig]),
-        escrow,
-        "SeederWaived",
-        [1n, seederA.account.address],
-      );
+      await viem.assertions.revertWithCustomErrorWithArgs(escrow.write.redeem([second.v, second.sig]), escrow, "SeederWaived", [
+        1n,
+        seederA.account.address,
+      ]);
     });
 
     it("fails only the seeder's own redemption when it rejects ETH: TransferFailed", async () => {
@@ -304,13 +269,10 @@ describe("CheckpointEscrow", () => {
       const first = await signed(system, { seeder: actor.address, cumulativeBytes: MIB_10 });
       const second = await signed(system, { seeder: actor.address, cumulativeBytes: MIB_30 });
       await actor.write.arm([ATTACK.Redeem, second.v, second.sig, 0n]);
-      await viem.assertions.balancesHaveChanged(
-        escrow.write.redeem([first.v, first.sig], { account: stranger.account }),
-        [
-          { address: actor.address, amount: amountFor(MIB_10, PRICE) },
-          { address: escrow.address, amount: -amountFor(MIB_10, PRICE) },
-        ],
-      );
+      await viem.assertions.balancesHaveChanged(escrow.write.redeem([first.v, first.sig], { account: stranger.account }), [
+        { address: actor.address, amount: amountFor(MIB_10, PRICE) },
+        { address: escrow.address, amount: -amountFor(MIB_10, PRICE) },
+      ]);
       assert.equal(await actor.read.paymentsReceived(), 1n);
       assert.equal(await actor.read.reentrySucceeded(), 0n);
       assert.equal(await actor.read.lastReentryError(), REENTRANCY_ERROR_SELECTOR);
@@ -328,16 +290,11 @@ describe("CheckpointEscrow", () => {
       await openEscrow(system, { key: strangerKey.address, mode: UPFRONT });
       const a1 = await signed(system, { seeder: seederA.account.address, cumulativeBytes: MIB_10 });
       const a1later = await signed(system, { seeder: seederA.account.address, cumulativeBytes: MIB_30 });
-      const a2 = await signed(
-        system,
-        { seeder: seederA.account.address, cumulativeBytes: MAX_BYTES, escrowId: 2n },
-        strangerKey,
-      );
+      const a2 = await signed(system, { seeder: seederA.account.address, cumulativeBytes: MAX_BYTES, escrowId: 2n }, strangerKey);
       const total = amountFor(MIB_30, PRICE) + DEPOSIT;
-      const tx = escrow.write.redeemBatch(
-        [seederA.account.address, [a1.v, a1later.v, a2.v], [a1.sig, a1later.sig, a2.sig]],
-        { account: seederA.account },
-      );
+      const tx = escrow.write.redeemBatch([seederA.account.address, [a1.v, a1later.v, a2.v], [a1.sig, a1later.sig, a2.sig]], {
+        account: seederA.account,
+      });
       await viem.assertions.balancesHaveChanged(tx, [
         { address: seederA.account.address, amount: total },
         { address: escrow.address, amount: -total },
@@ -349,13 +306,7 @@ describe("CheckpointEscrow", () => {
         amountFor(MIB_30, PRICE),
         amountFor(MIB_30, PRICE) - amountFor(MIB_10, PRICE),
       ]);
-      await viem.assertions.emitWithArgs(tx, escrow, "VoucherRedeemed", [
-        2n,
-        seederA.account.address,
-        MAX_BYTES,
-        DEPOSIT,
-        DEPOSIT,
-      ]);
+      await viem.assertions.emitWithArgs(tx, escrow, "VoucherRedeemed", [2n, seederA.account.address, MAX_BYTES, DEPOSIT, DEPOSIT]);
       const receipt = await system.publicClient.getTransactionReceipt({ hash: await tx });
       const redeemed = receipt.logs.filter((log) => log.address.toLowerCase() === escrow.address.toLowerCase());
       assert.equal(redeemed.length, 3);
@@ -366,11 +317,7 @@ describe("CheckpointEscrow", () => {
       const { escrow, seederA, seederB } = system;
       const a = await signed(system, { seeder: seederA.account.address, cumulativeBytes: MIB_10 });
       const b = await signed(system, { seeder: seederB.account.address, cumulativeBytes: MIB_10 });
-      await viem.assertions.revertWithCustomError(
-        escrow.write.redeemBatch([seederA.account.address, [], []]),
-        escrow,
-        "EmptyBatch",
-      );
+      await viem.assertions.revertWithCustomError(escrow.write.redeemBatch([seederA.account.address, [], []]), escrow, "EmptyBatch");
       await viem.assertions.revertWithCustomErrorWithArgs(
         escrow.write.redeemBatch([seederA.account.address, [a.v, a.v], [a.sig]]),
         escrow,
@@ -412,10 +359,9 @@ describe("CheckpointEscrow", () => {
       ]);
       assert.equal((await escrow.read.redeemedBy([1n, seederA.account.address])).amount, amountFor(MIB_30, PRICE));
       // A batch of nothing but stale vouchers pays nothing and does not revert.
-      await viem.assertions.balancesHaveChanged(
-        escrow.write.redeemBatch([seederA.account.address, [stale.v], [stale.sig]]),
-        [{ address: seederA.account.address, amount: 0n }],
-      );
+      await viem.assertions.balancesHaveChanged(escrow.write.redeemBatch([seederA.account.address, [stale.v], [stale.sig]]), [
+        { address: seederA.account.address, amount: 0n },
+      ]);
     });
 
     it("pays the seeder for both escrows when the leecher front-runs one voucher of its batch near closesAt", async () => {
@@ -425,11 +371,7 @@ describe("CheckpointEscrow", () => {
       const system = await loadFixture(twoOpened);
       const { escrow, leecher, seederA } = system;
       const v1 = await signed(system, { seeder: seederA.account.address, cumulativeBytes: MIB_70 });
-      const v2 = await signed(
-        system,
-        { seeder: seederA.account.address, cumulativeBytes: MIB_70, escrowId: 2n },
-        strangerKey,
-      );
+      const v2 = await signed(system, { seeder: seederA.account.address, cumulativeBytes: MIB_70, escrowId: 2n }, strangerKey);
       await escrow.write.close([1n], { account: leecher.account });
       await escrow.write.close([2n], { account: leecher.account });
       const { closesAt } = await escrow.read.escrow([1n]); // escrow 2 closes a second later
@@ -462,11 +404,7 @@ describe("CheckpointEscrow", () => {
       const system = await loadFixture(twoOpened);
       const { escrow, leecher, seederA, seederB } = system;
       const expired = await signed(system, { seeder: seederA.account.address, cumulativeBytes: MIB_10 });
-      const exhausted = await signed(
-        system,
-        { seeder: seederA.account.address, cumulativeBytes: MIB_10, escrowId: 2n },
-        strangerKey,
-      );
+      const exhausted = await signed(system, { seeder: seederA.account.address, cumulativeBytes: MIB_10, escrowId: 2n }, strangerKey);
       // Another seeder's voucher for the whole content takes all of escrow 2's deposit.
       const all = await signed(system, { seeder: seederB.account.address, cumulativeBytes: MAX_BYTES, escrowId: 2n }, strangerKey);
       await escrow.write.redeem([all.v, all.sig]);

@@ -31,12 +31,7 @@ describe("CheckpointEscrow", () => {
         { address: seederA.account.address, amount },
         { address: escrow.address, amount: -amount },
       ]);
-      await viem.assertions.emitWithArgs(tx, escrow, "CheckpointReleased", [
-        1n,
-        seederA.account.address,
-        MIB_10,
-        amount,
-      ]);
+      await viem.assertions.emitWithArgs(tx, escrow, "CheckpointReleased", [1n, seederA.account.address, MIB_10, amount]);
       // The release also reserves the seeder's next interval (to 30 MiB) at its price, as redeemAndReserve does.
       assert.deepEqual(await escrow.read.redeemedBy([1n, seederA.account.address]), {
         amount,
@@ -166,16 +161,9 @@ describe("CheckpointEscrow", () => {
         [{ address: seederA.account.address, amount: DEPOSIT }],
       );
       const { v, sig } = await signed(system, { seeder: seederA.account.address, cumulativeBytes: MAX_BYTES });
-      await viem.assertions.revertWithCustomErrorWithArgs(escrow.write.redeem([v, sig]), escrow, "VoucherNotNewer", [
-        DEPOSIT,
-        DEPOSIT,
-      ]);
+      await viem.assertions.revertWithCustomErrorWithArgs(escrow.write.redeem([v, sig]), escrow, "VoucherNotNewer", [DEPOSIT, DEPOSIT]);
       await closeAndWait(system);
-      await viem.assertions.emitWithArgs(escrow.write.refund([1n]), escrow, "EscrowRefunded", [
-        1n,
-        leecher.account.address,
-        0n,
-      ]);
+      await viem.assertions.emitWithArgs(escrow.write.refund([1n]), escrow, "EscrowRefunded", [1n, leecher.account.address, 0n]);
     });
   });
 
@@ -203,11 +191,7 @@ describe("CheckpointEscrow", () => {
       assert.equal(paidA + paidB, DEPOSIT);
       assert.equal(await escrow.read.remaining([1n]), 0n);
       await closeAndWait(system);
-      await viem.assertions.emitWithArgs(escrow.write.refund([1n]), escrow, "EscrowRefunded", [
-        1n,
-        leecher.account.address,
-        0n,
-      ]);
+      await viem.assertions.emitWithArgs(escrow.write.refund([1n]), escrow, "EscrowRefunded", [1n, leecher.account.address, 0n]);
     });
   });
 });

@@ -89,11 +89,7 @@ describe("CheckpointEscrow", () => {
           const expected = checkpoints(mode, total);
           assert.equal(await escrow.read.checkpointCount([id]), BigInt(expected.length), `count ${mode} ${total}`);
           for (let i = 0; i < expected.length; i++) {
-            assert.equal(
-              await escrow.read.checkpointAt([id, BigInt(i)]),
-              expected[i],
-              `checkpointAt ${mode} ${total} ${i}`,
-            );
+            assert.equal(await escrow.read.checkpointAt([id, BigInt(i)]), expected[i], `checkpointAt ${mode} ${total} ${i}`);
             assert.equal(checkpointAt(mode, BigInt(i), total), expected[i]);
           }
           const probes = new Set<bigint>([0n, 1n, total - 1n, total, total + 1n, MIB, FIRST_CHECKPOINT * 2n]);
@@ -128,23 +124,17 @@ describe("CheckpointEscrow", () => {
       for (let i = 1; i <= BATCH_SIZE + 1; i++) {
         const key = privateKeyToAccount(generatePrivateKey());
         await openEscrow(system, { key: key.address });
-        vouchers.push(
-          await signed(system, { seeder: seederA.account.address, cumulativeBytes: MIB_10, escrowId: BigInt(i) }, key),
-        );
+        vouchers.push(await signed(system, { seeder: seederA.account.address, cumulativeBytes: MIB_10, escrowId: BigInt(i) }, key));
       }
       const [single, ...batch] = vouchers;
       const singleHash = await escrow.write.redeem([single.v, single.sig], { account: seederA.account });
       const singleGas = (await publicClient.waitForTransactionReceipt({ hash: singleHash })).gasUsed;
-      const batchHash = await escrow.write.redeemBatch(
-        [seederA.account.address, batch.map((b) => b.v), batch.map((b) => b.sig)],
-        { account: seederA.account },
-      );
+      const batchHash = await escrow.write.redeemBatch([seederA.account.address, batch.map((b) => b.v), batch.map((b) => b.sig)], {
+        account: seederA.account,
+      });
       const batchGas = (await publicClient.waitForTransactionReceipt({ hash: batchHash })).gasUsed;
       assert.ok(singleGas <= SINGLE_REDEMPTION_GAS_TARGET, `single redemption used ${singleGas}`);
-      assert.ok(
-        batchGas <= BATCH_REDEMPTION_GAS_TARGET * BigInt(BATCH_SIZE),
-        `batch of ${BATCH_SIZE} used ${batchGas}`,
-      );
+      assert.ok(batchGas <= BATCH_REDEMPTION_GAS_TARGET * BigInt(BATCH_SIZE), `batch of ${BATCH_SIZE} used ${batchGas}`);
     });
   });
 });

@@ -21,8 +21,7 @@ async function deployedWithDefaults() {
 
 describe("Deployment (the Ignition module deploy/Web3Torrent.ts)", () => {
   it("wires the four contracts together, the pool bound to the market, all owned by the deployer", async () => {
-    const { licenseMarket, rebatePool, checkpointEscrow, ws402Deposits, deployer } =
-      await networkHelpers.loadFixture(deployedWithDefaults);
+    const { licenseMarket, rebatePool, checkpointEscrow, ws402Deposits, deployer } = await networkHelpers.loadFixture(deployedWithDefaults);
     assert.equal(await licenseMarket.read.rebatePool(), getAddress(rebatePool.address));
     assert.equal(await rebatePool.read.licenseMarket(), getAddress(licenseMarket.address));
     assert.equal(await checkpointEscrow.read.market(), getAddress(licenseMarket.address));
@@ -32,8 +31,7 @@ describe("Deployment (the Ignition module deploy/Web3Torrent.ts)", () => {
   });
 
   it("uses the product's defaults: a 1-hour challenge window, 30-day allowance expiry, a grace period of minutes", async () => {
-    const { licenseMarket, rebatePool, checkpointEscrow, ws402Deposits } =
-      await networkHelpers.loadFixture(deployedWithDefaults);
+    const { licenseMarket, rebatePool, checkpointEscrow, ws402Deposits } = await networkHelpers.loadFixture(deployedWithDefaults);
     // PRODUCT.md: "a challenge window (configurable, default 1 hour)".
     assert.equal(await checkpointEscrow.read.challengeWindow(), HOUR);
     assert.equal(await checkpointEscrow.read.idleExpiry(), 7 * DAY);

@@ -85,12 +85,11 @@ describe("LicenseMarket", () => {
 
     it("bounds unlimited supply by the uint64 counter", async () => {
       const { market } = await networkHelpers.loadFixture(deployMarket);
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        market.read.quote([2n, 2n ** 64n]),
-        market,
-        "MaxSupplyExceeded",
-        [2n, 2n ** 64n, MAX_UINT64],
-      );
+      await viem.assertions.revertWithCustomErrorWithArgs(market.read.quote([2n, 2n ** 64n]), market, "MaxSupplyExceeded", [
+        2n,
+        2n ** 64n,
+        MAX_UINT64,
+      ]);
     });
 
     it("reverts with an arithmetic panic where an exponential price leaves uint256", async () => {
@@ -170,7 +169,17 @@ describe("LicenseMarket", () => {
         market.write.buy([2n, 1n, other.account.address, total], { account: buyer.account, value: total }),
         market,
         "LicensesPurchased",
-        [2n, getAddress(buyer.account.address), getAddress(other.account.address), 1n, parseEther("0.01"), networkFee, bountyFee, 1n, parseEther("0.0105")],
+        [
+          2n,
+          getAddress(buyer.account.address),
+          getAddress(other.account.address),
+          1n,
+          parseEther("0.01"),
+          networkFee,
+          bountyFee,
+          1n,
+          parseEther("0.0105"),
+        ],
       );
       assert.equal(await market.read.hasLicense([other.account.address, 2n]), true);
       assert.equal(await market.read.hasLicense([buyer.account.address, 2n]), false);
@@ -215,7 +224,17 @@ describe("LicenseMarket", () => {
         market.write.buy([1n, 5n, buyer.account.address, total], { account: buyer.account, value: total }),
         market,
         "LicensesPurchased",
-        [1n, getAddress(buyer.account.address), getAddress(buyer.account.address), 5n, parseEther("0.06"), (v: bigint) => v > 0n, (v: bigint) => v > 0n, 5n, parseEther("0.015")],
+        [
+          1n,
+          getAddress(buyer.account.address),
+          getAddress(buyer.account.address),
+          5n,
+          parseEther("0.06"),
+          (v: bigint) => v > 0n,
+          (v: bigint) => v > 0n,
+          5n,
+          parseEther("0.015"),
+        ],
       );
     });
 
@@ -270,8 +289,15 @@ describe("LicenseMarket", () => {
       const opts = { account: buyer.account, value: parseEther("1") };
       const to = buyer.account.address;
       await viem.assertions.revertWithCustomError(market.write.buy([1n, 0n, to, parseEther("1")], opts), market, "ZeroQuantity");
-      await viem.assertions.revertWithCustomErrorWithArgs(market.write.buy([9n, 1n, to, parseEther("1")], opts), market, "UnknownContent", [9n]);
-      await viem.assertions.revertWithCustomErrorWithArgs(market.write.buy([1n, 6n, to, parseEther("1")], opts), market, "MaxSupplyExceeded", [1n, 6n, 5n]);
+      await viem.assertions.revertWithCustomErrorWithArgs(market.write.buy([9n, 1n, to, parseEther("1")], opts), market, "UnknownContent", [
+        9n,
+      ]);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        market.write.buy([1n, 6n, to, parseEther("1")], opts),
+        market,
+        "MaxSupplyExceeded",
+        [1n, 6n, 5n],
+      );
     });
 
     it("reverts ERC1155InvalidReceiver when the recipient contract does not accept ERC-1155", async () => {

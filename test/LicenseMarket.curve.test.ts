@@ -35,7 +35,13 @@ describe("LicenseMarket", () => {
     async function deployForAgreement() {
       const [owner, publisher, buyer] = await viem.getWalletClients();
       const pool = await viem.deployContract("RebatePoolStub");
-      const market = await viem.deployContract("LicenseMarket", [owner.account.address, pool.address, 1_000, DEFAULT_URI, MIN_COMMITMENT_AGE]);
+      const market = await viem.deployContract("LicenseMarket", [
+        owner.account.address,
+        pool.address,
+        1_000,
+        DEFAULT_URI,
+        MIN_COMMITMENT_AGE,
+      ]);
       // Exponential purchases far up the curve cost more ether than exists; the test only needs them to happen.
       await networkHelpers.setBalance(buyer.account.address, 2n ** 200n);
       return { market, publisher, buyer };
@@ -72,9 +78,8 @@ describe("LicenseMarket", () => {
         await register(market, params, publisher);
         const id = await market.read.contentCount();
         // Roughly how far up an exponential curve prices stay inside uint256 (r^n · base < 2^256 / 1e18).
-        const horizon = curve === CurveKind.Exponential && params.growth > 0n
-          ? Math.floor(150 / Math.log2(1 + Number(params.growth) / 10_000))
-          : 2 ** 40;
+        const horizon =
+          curve === CurveKind.Exponential && params.growth > 0n ? Math.floor(150 / Math.log2(1 + Number(params.growth) / 10_000)) : 2 ** 40;
 
         let supply = 0n;
         for (let round = 0; round < ROUNDS; round++) {

@@ -33,7 +33,11 @@ describe("LicenseMarket", () => {
       const { market, publisher, payout } = f;
       await buyAtQuote(f, 1n, 1n);
       // The publisher registered the content but the proceeds belong to its payout address.
-      await viem.assertions.revertWithCustomError(market.write.withdrawProceeds({ account: publisher.account }), market, "NothingToWithdraw");
+      await viem.assertions.revertWithCustomError(
+        market.write.withdrawProceeds({ account: publisher.account }),
+        market,
+        "NothingToWithdraw",
+      );
       await market.write.withdrawProceeds({ account: payout.account });
       await viem.assertions.revertWithCustomError(market.write.withdrawProceeds({ account: payout.account }), market, "NothingToWithdraw");
     });
@@ -50,7 +54,11 @@ describe("LicenseMarket", () => {
       const f = await networkHelpers.loadFixture(deployMarket);
       const { market, pool, publisher, other } = f;
       // A fresh payout address and a content whose licenses cost exactly 1 wei (the fees round down to 0).
-      await register(market, { ...linearParams(other.account.address), infohash: infohash("one wei"), basePrice: 1n, growth: 0n, maxSupply: 0n }, publisher);
+      await register(
+        market,
+        { ...linearParams(other.account.address), infohash: infohash("one wei"), basePrice: 1n, growth: 0n, maxSupply: 0n },
+        publisher,
+      );
       // Only `other` is owed anything here: after each withdrawal the market holds no wei at all.
       const withdrawAll = async (owed: bigint) => {
         await withdrawExactly(f, other, owed);
@@ -85,12 +93,10 @@ describe("LicenseMarket", () => {
       const { market, owner, payout } = f;
       const { curvePrice: price } = await buyAtQuote(f, 1n, 1n);
       await market.write.pause({ account: owner.account });
-      await viem.assertions.emitWithArgs(
-        market.write.withdrawProceeds({ account: payout.account }),
-        market,
-        "ProceedsWithdrawn",
-        [getAddress(payout.account.address), price],
-      );
+      await viem.assertions.emitWithArgs(market.write.withdrawProceeds({ account: payout.account }), market, "ProceedsWithdrawn", [
+        getAddress(payout.account.address),
+        price,
+      ]);
     });
   });
 
@@ -157,7 +163,10 @@ describe("LicenseMarket", () => {
   describe("admin", () => {
     it("setNetworkFee: the owner sets up to 10%, NetworkFeeUpdated(old, new)", async () => {
       const { market, owner } = await networkHelpers.loadFixture(deployMarket);
-      await viem.assertions.emitWithArgs(market.write.setNetworkFee([1_000], { account: owner.account }), market, "NetworkFeeUpdated", [NETWORK_FEE_BPS, 1_000]);
+      await viem.assertions.emitWithArgs(market.write.setNetworkFee([1_000], { account: owner.account }), market, "NetworkFeeUpdated", [
+        NETWORK_FEE_BPS,
+        1_000,
+      ]);
       assert.equal(await market.read.networkFeeBps(), 1_000);
       await viem.assertions.revertWithCustomErrorWithArgs(
         market.write.setNetworkFee([1_001], { account: owner.account }),
@@ -170,18 +179,37 @@ describe("LicenseMarket", () => {
     it("only the owner may set the fee, pause or unpause", async () => {
       const { market, owner, other } = await networkHelpers.loadFixture(deployMarket);
       const who: [Address] = [getAddress(other.account.address)];
-      await viem.assertions.revertWithCustomErrorWithArgs(market.write.setNetworkFee([0], { account: other.account }), market, "OwnableUnauthorizedAccount", who);
-      await viem.assertions.revertWithCustomErrorWithArgs(market.write.pause({ account: other.account }), market, "OwnableUnauthorizedAccount", who);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        market.write.setNetworkFee([0], { account: other.account }),
+        market,
+        "OwnableUnauthorizedAccount",
+        who,
+      );
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        market.write.pause({ account: other.account }),
+        market,
+        "OwnableUnauthorizedAccount",
+        who,
+      );
       await market.write.pause({ account: owner.account });
-      await viem.assertions.revertWithCustomErrorWithArgs(market.write.unpause({ account: other.account }), market, "OwnableUnauthorizedAccount", who);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        market.write.unpause({ account: other.account }),
+        market,
+        "OwnableUnauthorizedAccount",
+        who,
+      );
     });
 
     it("pause and unpause emit Paused/Unpaused and cannot be repeated", async () => {
       const { market, owner } = await networkHelpers.loadFixture(deployMarket);
-      await viem.assertions.emitWithArgs(market.write.pause({ account: owner.account }), market, "Paused", [getAddress(owner.account.address)]);
+      await viem.assertions.emitWithArgs(market.write.pause({ account: owner.account }), market, "Paused", [
+        getAddress(owner.account.address),
+      ]);
       assert.equal(await market.read.paused(), true);
       await viem.assertions.revertWithCustomError(market.write.pause({ account: owner.account }), market, "EnforcedPause");
-      await viem.assertions.emitWithArgs(market.write.unpause({ account: owner.account }), market, "Unpaused", [getAddress(owner.account.address)]);
+      await viem.assertions.emitWithArgs(market.write.unpause({ account: owner.account }), market, "Unpaused", [
+        getAddress(owner.account.address),
+      ]);
       await viem.assertions.revertWithCustomError(market.write.unpause({ account: owner.account }), market, "ExpectedPause");
     });
 

@@ -168,10 +168,9 @@ describe("LicenseMarket", () => {
     it("reverts ZeroSize", async () => {
       const { market, publisher, payout } = await networkHelpers.loadFixture(deployMarket);
       await viem.assertions.revertWithCustomError(
-        market.write.registerContent(
-          [{ ...linearParams(payout.account.address), infohash: infohash("empty"), size: 0n }, TEST_SALT],
-          { account: publisher.account },
-        ),
+        market.write.registerContent([{ ...linearParams(payout.account.address), infohash: infohash("empty"), size: 0n }, TEST_SALT], {
+          account: publisher.account,
+        }),
         market,
         "ZeroSize",
       );
@@ -218,10 +217,9 @@ describe("LicenseMarket", () => {
       const { market, owner, publisher, payout } = await networkHelpers.loadFixture(deployMarket);
       await market.write.pause({ account: owner.account });
       await viem.assertions.revertWithCustomError(
-        market.write.registerContent(
-          [{ ...linearParams(payout.account.address), infohash: infohash("paused") }, TEST_SALT],
-          { account: publisher.account },
-        ),
+        market.write.registerContent([{ ...linearParams(payout.account.address), infohash: infohash("paused") }, TEST_SALT], {
+          account: publisher.account,
+        }),
         market,
         "EnforcedPause",
       );

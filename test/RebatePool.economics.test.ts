@@ -147,7 +147,10 @@ describe("RebatePool economics: self-dealing over fees × pool sizes × attacker
                 "fair share": formatEther(fair.honestShare),
                 "honest served (weight)": formatEther(attacked.honestWeight),
               });
-              assert.ok(attacked.attackerProfit <= 0n, `profit ${attacked.attackerProfit} in ${JSON.stringify(cell, (_, v) => (typeof v === "bigint" ? String(v) : v))}`);
+              assert.ok(
+                attacked.attackerProfit <= 0n,
+                `profit ${attacked.attackerProfit} in ${JSON.stringify(cell, (_, v) => (typeof v === "bigint" ? String(v) : v))}`,
+              );
               assert.ok(attacked.honestShare >= fair.honestShare, `honest share diluted in ${timing}`);
               assert.equal(attacked.honestShare, attacked.honestWeight, "the honest seeder is paid what it served");
             }

@@ -53,12 +53,10 @@ describe("RebatePool", () => {
       assert.deepEqual(await pool.read.rollover(), [NETWORK_FEE + ALLOWANCE, false, 0n]);
       assert.equal(await pool.read.weightBudget([leecher.account.address, contentId]), 0n);
       assert.equal(await pool.read.openWeight(), 0n);
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        pool.write.sweep([leecher.account.address, contentId]),
-        pool,
-        "NothingToSweep",
-        [leecher.account.address, contentId],
-      );
+      await viem.assertions.revertWithCustomErrorWithArgs(pool.write.sweep([leecher.account.address, contentId]), pool, "NothingToSweep", [
+        leecher.account.address,
+        contentId,
+      ]);
     });
 
     it("sweeps only what is left after payouts, and a new purchase restarts the expiry", async () => {
@@ -70,12 +68,11 @@ describe("RebatePool", () => {
       await buy(market, leecher, contentId);
       await time.increase(DAY);
       const [, , fundedAt] = await pool.read.allowance([leecher.account.address, contentId]);
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        pool.write.sweep([leecher.account.address, contentId]),
-        pool,
-        "NotExpired",
-        [leecher.account.address, contentId, fundedAt + ALLOWANCE_EXPIRY],
-      );
+      await viem.assertions.revertWithCustomErrorWithArgs(pool.write.sweep([leecher.account.address, contentId]), pool, "NotExpired", [
+        leecher.account.address,
+        contentId,
+        fundedAt + ALLOWANCE_EXPIRY,
+      ]);
       await time.setNextBlockTimestamp(fundedAt + ALLOWANCE_EXPIRY);
       await pool.write.sweep([leecher.account.address, contentId]);
       // Epoch 0 kept its weight of the first network fee; the rest of it, the second one and the sweep are carried.
@@ -85,12 +82,10 @@ describe("RebatePool", () => {
 
     it("refuses to sweep an allowance that was never funded", async () => {
       const { pool, other, contentId } = await loadFixture(deployFixture);
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        pool.write.sweep([other.account.address, contentId]),
-        pool,
-        "NothingToSweep",
-        [other.account.address, contentId],
-      );
+      await viem.assertions.revertWithCustomErrorWithArgs(pool.write.sweep([other.account.address, contentId]), pool, "NothingToSweep", [
+        other.account.address,
+        contentId,
+      ]);
     });
 
     it("sweepMany sweeps several licenses, all or nothing", async () => {
@@ -151,12 +146,10 @@ describe("RebatePool", () => {
       const carry = NETWORK_FEE + cheapLicense.networkFee;
       assert.deepEqual(await pool.read.rollover(), [carry, true, 0n]);
       assert.deepEqual(await pool.read.epochInfo([0n]), [weightA + weightB, weightA + weightB, false]);
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        pool.write.claim([[0n]], { account: seeder.account }),
-        pool,
-        "EpochNotFinished",
-        [0n, 0n],
-      );
+      await viem.assertions.revertWithCustomErrorWithArgs(pool.write.claim([[0n]], { account: seeder.account }), pool, "EpochNotFinished", [
+        0n,
+        0n,
+      ]);
       await time.increase(EPOCH_DURATION);
       assert.equal(await pool.read.claimable([a, [0n]]), ALLOWANCE + weightA);
 
@@ -248,11 +241,7 @@ describe("RebatePool", () => {
         [0n, 0n],
       );
       await time.increase(EPOCH_DURATION);
-      await viem.assertions.revertWithCustomError(
-        pool.write.settleEpochShares([0n, []], { account: other.account }),
-        pool,
-        "EmptyBatch",
-      );
+      await viem.assertions.revertWithCustomError(pool.write.settleEpochShares([0n, []], { account: other.account }), pool, "EmptyBatch");
       await viem.assertions.emitWithArgs(
         pool.write.settleEpochShares([0n, [other.account.address, a]], { account: other.account }),
         pool,
@@ -312,12 +301,7 @@ describe("RebatePool", () => {
         { address: pool.address, amount: -ALLOWANCE },
       ]);
       assert.equal(await pool.read.balances([s]), 0n);
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        pool.write.claim([[]], { account: seeder.account }),
-        pool,
-        "NothingToClaim",
-        [s],
-      );
+      await viem.assertions.revertWithCustomErrorWithArgs(pool.write.claim([[]], { account: seeder.account }), pool, "NothingToClaim", [s]);
     });
 
     it("refuses to claim an epoch twice, also within one call", async () => {
@@ -330,12 +314,11 @@ describe("RebatePool", () => {
       await pool.write.submitReceipts([s, [await session.receipt(s, contentId, SIZE)]]);
       await time.increase(EPOCH_DURATION);
       // Listing the epoch twice pays it once.
-      await viem.assertions.emitWithArgs(
-        pool.write.claim([[epoch, epoch]], { account: seeder.account }),
-        pool,
-        "Claimed",
-        [getAddress(s), ALLOWANCE, NETWORK_FEE],
-      );
+      await viem.assertions.emitWithArgs(pool.write.claim([[epoch, epoch]], { account: seeder.account }), pool, "Claimed", [
+        getAddress(s),
+        ALLOWANCE,
+        NETWORK_FEE,
+      ]);
       assert.deepEqual(await pool.read.seederEpoch([epoch, s]), [0n, 0n]);
       assert.equal(await pool.read.claimable([s, [epoch]]), 0n);
       await viem.assertions.revertWithCustomErrorWithArgs(
@@ -349,12 +332,10 @@ describe("RebatePool", () => {
     it("refuses the current and future epochs", async () => {
       const { pool, seeder } = await loadFixture(licensedFixture);
       await time.increase(5n * EPOCH_DURATION);
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        pool.write.claim([[5n]], { account: seeder.account }),
-        pool,
-        "EpochNotFinished",
-        [5n, 5n],
-      );
+      await viem.assertions.revertWithCustomErrorWithArgs(pool.write.claim([[5n]], { account: seeder.account }), pool, "EpochNotFinished", [
+        5n,
+        5n,
+      ]);
       await viem.assertions.revertWithCustomErrorWithArgs(
         pool.write.claim([[4n, 9n]], { account: seeder.account }),
         pool,

@@ -146,11 +146,7 @@ describe("RebatePool", () => {
 
     it("refuses an empty batch", async () => {
       const { pool, seeder } = await loadFixture(licensedFixture);
-      await viem.assertions.revertWithCustomError(
-        pool.write.submitReceipts([seeder.account.address, []]),
-        pool,
-        "EmptyBatch",
-      );
+      await viem.assertions.revertWithCustomError(pool.write.submitReceipts([seeder.account.address, []]), pool, "EmptyBatch");
     });
 
     it("refuses a receipt whose delegation has expired", async () => {
@@ -196,12 +192,10 @@ describe("RebatePool", () => {
         cumulativeBytes: 10n,
       });
       const byStranger = { ...receipt, receiptSig };
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        pool.write.submitReceipts([s, [byStranger]]),
-        pool,
-        "InvalidReceiptSignature",
-        [leecher.account.address, session.sessionKey.address],
-      );
+      await viem.assertions.revertWithCustomErrorWithArgs(pool.write.submitReceipts([s, [byStranger]]), pool, "InvalidReceiptSignature", [
+        leecher.account.address,
+        session.sessionKey.address,
+      ]);
       // The receipt names `seeder`; submitting it for `seeder2` breaks the signature.
       await viem.assertions.revertWithCustomErrorWithArgs(
         pool.write.submitReceipts([seeder2.account.address, [receipt]]),
@@ -267,8 +261,7 @@ describe("RebatePool", () => {
     });
 
     it("refuses receipts for content the leecher holds no license for", async () => {
-      const { pool, market, publisher, leecher2, seeder, contentId, domain, expiry, session } =
-        await loadFixture(licensedFixture);
+      const { pool, market, publisher, leecher2, seeder, contentId, domain, expiry, session } = await loadFixture(licensedFixture);
       const s = seeder.account.address;
       const unlicensed = new LeecherSession(leecher2, leecher2.account.address, expiry, domain);
       await viem.assertions.revertWithCustomErrorWithArgs(
@@ -296,8 +289,7 @@ describe("RebatePool", () => {
     });
 
     it("follows a transferred license: the old holder is refused, the new one credits bytes from its own (empty) allowance", async () => {
-      const { pool, market, publisher, leecher, leecher2, seeder, domain, expiry, publicClient } =
-        await loadFixture(licensedFixture);
+      const { pool, market, publisher, leecher, leecher2, seeder, domain, expiry, publicClient } = await loadFixture(licensedFixture);
       const transferable = await registerContent(market, publisher, {
         size: SIZE,
         basePrice: BASE_PRICE,
@@ -357,8 +349,7 @@ describe("RebatePool", () => {
     });
 
     it("a receipt front-run by someone else's submission does not void the seeder's batch (issue 11)", async () => {
-      const { pool, session, seeder, other, leecher2, market, contentId, domain, expiry } =
-        await loadFixture(licensedFixture);
+      const { pool, session, seeder, other, leecher2, market, contentId, domain, expiry } = await loadFixture(licensedFixture);
       await buy(market, leecher2, contentId);
       const session2 = new LeecherSession(leecher2, leecher2.account.address, expiry, domain);
       const s = seeder.account.address;
@@ -369,7 +360,7 @@ describe("RebatePool", () => {
       const before = await pool.read.balances([s]);
       await pool.write.submitReceipts([s, [mine, theirs]], { account: seeder.account });
       assert.equal(await pool.read.credited([leecher2.account.address, s, contentId]), 7_000n);
-      assert.equal(await pool.read.balances([s]) - before, creditLicense(ALLOWANCE, 0n, SIZE, 7_000n).payout);
+      assert.equal((await pool.read.balances([s])) - before, creditLicense(ALLOWANCE, 0n, SIZE, 7_000n).payout);
     });
 
     it("accepts a leecher that is an ERC-1271 smart-contract wallet, and refuses a delegation its owner did not sign", async () => {
@@ -406,12 +397,10 @@ describe("RebatePool", () => {
       const forA = new LeecherSession(owner, walletA.address, expiry, domain);
       const asB = new LeecherSession(owner, walletB.address, expiry, domain, forA.sessionKey);
       const borrowed = { ...(await asB.receipt(s, contentId, SIZE)), delegationSig: await forA.delegation() };
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        pool.write.submitReceipts([s, [borrowed]]),
-        pool,
-        "InvalidDelegationSignature",
-        [walletB.address, forA.sessionKey.address],
-      );
+      await viem.assertions.revertWithCustomErrorWithArgs(pool.write.submitReceipts([s, [borrowed]]), pool, "InvalidDelegationSignature", [
+        walletB.address,
+        forA.sessionKey.address,
+      ]);
       await viem.assertions.emitWithArgs(
         pool.write.submitReceipts([s, [await forA.receipt(s, contentId, SIZE)]]),
         pool,

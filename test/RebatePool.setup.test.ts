@@ -69,10 +69,7 @@ describe("RebatePool", () => {
       assert.equal(await pool.read.RECEIPT_TYPEHASH(), keccak256(toHex(typeString("Receipt", receiptTypes.Receipt))));
       // The delegation names its wallet first: Delegation(address wallet,address sessionKey,uint64 expiry).
       assert.equal(delegationTypes.Delegation[0].name, "wallet");
-      assert.equal(
-        await pool.read.DELEGATION_TYPEHASH(),
-        keccak256(toHex(typeString("Delegation", delegationTypes.Delegation))),
-      );
+      assert.equal(await pool.read.DELEGATION_TYPEHASH(), keccak256(toHex(typeString("Delegation", delegationTypes.Delegation))));
       const delegation = { wallet: receipt.leecher, sessionKey: receipt.seeder, expiry: 1_900_000_000n };
       assert.equal(
         await pool.read.hashDelegation([delegation.wallet, delegation.sessionKey, delegation.expiry]),
@@ -83,16 +80,8 @@ describe("RebatePool", () => {
     it("rejects a zero epoch duration, a zero allowance expiry and a zero owner", async () => {
       const { pool, owner } = await loadFixture(deployFixture);
       const me = owner.account.address;
-      await viem.assertions.revertWithCustomError(
-        viem.deployContract("RebatePool", [me, 0, 1]),
-        pool,
-        "ZeroEpochDuration",
-      );
-      await viem.assertions.revertWithCustomError(
-        viem.deployContract("RebatePool", [me, 1, 0]),
-        pool,
-        "ZeroAllowanceExpiry",
-      );
+      await viem.assertions.revertWithCustomError(viem.deployContract("RebatePool", [me, 0, 1]), pool, "ZeroEpochDuration");
+      await viem.assertions.revertWithCustomError(viem.deployContract("RebatePool", [me, 1, 0]), pool, "ZeroAllowanceExpiry");
       await viem.assertions.revertWithCustomErrorWithArgs(
         viem.deployContract("RebatePool", ["0x0000000000000000000000000000000000000000", 1, 1]),
         pool,
@@ -118,16 +107,11 @@ describe("RebatePool", () => {
 
     it("binds the market once and emits LicenseMarketBound", async () => {
       const { pool, market } = await loadFixture(unboundFixture);
-      await viem.assertions.emitWithArgs(pool.write.bindLicenseMarket([market.address]), pool, "LicenseMarketBound", [
+      await viem.assertions.emitWithArgs(pool.write.bindLicenseMarket([market.address]), pool, "LicenseMarketBound", [market.address]);
+      same(await pool.read.licenseMarket(), market.address);
+      await viem.assertions.revertWithCustomErrorWithArgs(pool.write.bindLicenseMarket([market.address]), pool, "MarketAlreadyBound", [
         market.address,
       ]);
-      same(await pool.read.licenseMarket(), market.address);
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        pool.write.bindLicenseMarket([market.address]),
-        pool,
-        "MarketAlreadyBound",
-        [market.address],
-      );
     });
 
     it("is owner-only, refuses the zero address, and follows a two-step ownership transfer", async () => {
@@ -191,12 +175,7 @@ describe("RebatePool", () => {
         ALLOWANCE,
         ALLOWANCE,
       ]);
-      await viem.assertions.emitWithArgs(tx, pool, "NetworkFeePooled", [
-        getAddress(leecher.account.address),
-        contentId,
-        NETWORK_FEE,
-        0n,
-      ]);
+      await viem.assertions.emitWithArgs(tx, pool, "NetworkFeePooled", [getAddress(leecher.account.address), contentId, NETWORK_FEE, 0n]);
       assert.equal(await pool.read.weightBudget([leecher.account.address, contentId]), NETWORK_FEE);
       assert.equal(await pool.read.openWeight(), NETWORK_FEE);
       assert.deepEqual(await pool.read.rollover(), [NETWORK_FEE, false, 0n]);

@@ -32,10 +32,7 @@ describe("WS402Deposits", () => {
   describe("deployment", () => {
     it("sets the owner, the grace period and its bounds, and announces the grace period", async () => {
       const [owner] = await viem.getWalletClients();
-      const { contract, deploymentTransaction } = await viem.sendDeploymentTransaction("WS402Deposits", [
-        owner.account.address,
-        GRACE,
-      ]);
+      const { contract, deploymentTransaction } = await viem.sendDeploymentTransaction("WS402Deposits", [owner.account.address, GRACE]);
       await viem.assertions.emitWithArgs(deploymentTransaction.hash, contract, "GracePeriodUpdated", [0, GRACE]);
       assert.equal(await contract.read.owner(), getAddress(owner.account.address));
       assert.equal(await contract.read.gracePeriod(), GRACE);
@@ -90,12 +87,10 @@ describe("WS402Deposits", () => {
       await deposits.write.transferOwnership([stranger.account.address], { account: owner.account });
       assert.equal(await deposits.read.owner(), getAddress(owner.account.address));
       assert.equal(await deposits.read.pendingOwner(), getAddress(stranger.account.address));
-      await viem.assertions.emitWithArgs(
-        deposits.write.acceptOwnership({ account: stranger.account }),
-        deposits,
-        "OwnershipTransferred",
-        [getAddress(owner.account.address), getAddress(stranger.account.address)],
-      );
+      await viem.assertions.emitWithArgs(deposits.write.acceptOwnership({ account: stranger.account }), deposits, "OwnershipTransferred", [
+        getAddress(owner.account.address),
+        getAddress(stranger.account.address),
+      ]);
       assert.equal(await deposits.read.owner(), getAddress(stranger.account.address));
     });
   });
@@ -103,12 +98,10 @@ describe("WS402Deposits", () => {
   describe("setGracePeriod", () => {
     it("lets the owner set any period within the bounds", async () => {
       const { deposits, owner } = await loadFixture(deployFixture);
-      await viem.assertions.emitWithArgs(
-        deposits.write.setGracePeriod([30], { account: owner.account }),
-        deposits,
-        "GracePeriodUpdated",
-        [GRACE, 30],
-      );
+      await viem.assertions.emitWithArgs(deposits.write.setGracePeriod([30], { account: owner.account }), deposits, "GracePeriodUpdated", [
+        GRACE,
+        30,
+      ]);
       assert.equal(await deposits.read.gracePeriod(), 30);
       await viem.assertions.emitWithArgs(
         deposits.write.setGracePeriod([86_400], { account: owner.account }),
@@ -189,12 +182,12 @@ describe("WS402Deposits", () => {
         account: provider.account,
       });
       await deposits.write.requestClose([SESSION_ID], { account: user.account });
-      await viem.assertions.emitWithArgs(
-        settleSigned({ deposits, provider }, 42n),
-        deposits,
-        "SessionSettled",
-        [SESSION_ID, 42n, 42n * PRICE, DEPOSIT - 42n * PRICE],
-      );
+      await viem.assertions.emitWithArgs(settleSigned({ deposits, provider }, 42n), deposits, "SessionSettled", [
+        SESSION_ID,
+        42n,
+        42n * PRICE,
+        DEPOSIT - 42n * PRICE,
+      ]);
 
       await viem.assertions.emitWithArgs(deposits.write.unpause({ account: owner.account }), deposits, "Unpaused", [
         getAddress(owner.account.address),
@@ -216,9 +209,7 @@ describe("WS402Deposits", () => {
       await account.write.reclaim([SESSION_ID]);
       assert.equal(await deposits.read.owed([account.address]), DEPOSIT);
       await account.write.setReceiveMode([ReceiveMode.Accept]);
-      await viem.assertions.balancesHaveChanged(account.write.withdraw(), [
-        { address: account.address, amount: DEPOSIT },
-      ]);
+      await viem.assertions.balancesHaveChanged(account.write.withdraw(), [{ address: account.address, amount: DEPOSIT }]);
     });
 
     it("are owner-only", async () => {

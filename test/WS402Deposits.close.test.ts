@@ -100,12 +100,10 @@ describe("WS402Deposits", () => {
       await assertSessionStatus(deposits, SESSION_ID, RECLAIMED);
 
       // Closed for good: the provider can no longer settle, the user cannot reclaim twice.
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        settleSigned({ deposits, provider }, 600n),
-        deposits,
-        "SessionNotOpen",
-        [SESSION_ID, RECLAIMED],
-      );
+      await viem.assertions.revertWithCustomErrorWithArgs(settleSigned({ deposits, provider }, 600n), deposits, "SessionNotOpen", [
+        SESSION_ID,
+        RECLAIMED,
+      ]);
       await viem.assertions.revertWithCustomErrorWithArgs(
         deposits.write.reclaim([SESSION_ID], { account: user.account }),
         deposits,
@@ -174,12 +172,7 @@ describe("WS402Deposits", () => {
       assert.equal(session.status, NONE);
       assert.equal(session.user, zeroAddress);
       assert.equal((await deposits.read.resource([7n])).provider, zeroAddress);
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        deposits.read.depositFor([7n, MAX_SECONDS]),
-        deposits,
-        "UnknownResource",
-        [7n],
-      );
+      await viem.assertions.revertWithCustomErrorWithArgs(deposits.read.depositFor([7n, MAX_SECONDS]), deposits, "UnknownResource", [7n]);
     });
 
     it("depositFor is price × seconds, up to the largest price and duration", async () => {
@@ -213,9 +206,7 @@ describe("WS402Deposits", () => {
       const laterOpen = await gasUsed(
         deposits.write.open([RESOURCE_ID, MAX_SECONDS, sessionKey.address], { account: user.account, value: DEPOSIT }),
       );
-      const settle = await gasUsed(
-        settleSigned({ deposits, provider }, 120n),
-      );
+      const settle = await gasUsed(settleSigned({ deposits, provider }, 120n));
       t.diagnostic(`gas: open (first session) ${firstOpen}, open ${laterOpen}, settle (two payments) ${settle}`);
       assert.ok(firstOpen <= OPEN_GAS_TARGET, `first open used ${firstOpen}`);
       assert.ok(laterOpen <= OPEN_GAS_TARGET, `open used ${laterOpen}`);

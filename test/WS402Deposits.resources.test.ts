@@ -86,14 +86,11 @@ describe("WS402Deposits", () => {
       assert.equal(await deposits.read.depositFor([RESOURCE_ID, MAX_SECONDS]), newPrice * BigInt(MAX_SECONDS));
 
       // Session 1 was opened at the old price: it still settles at the old price, to the new payout address.
-      await viem.assertions.balancesHaveChanged(
-        settleSigned({ deposits, provider }, 100n),
-        [
-          { address: stranger.account.address, amount: 100n * PRICE },
-          { address: payout.account.address, amount: 0n },
-          { address: user.account.address, amount: DEPOSIT - 100n * PRICE },
-        ],
-      );
+      await viem.assertions.balancesHaveChanged(settleSigned({ deposits, provider }, 100n), [
+        { address: stranger.account.address, amount: 100n * PRICE },
+        { address: payout.account.address, amount: 0n },
+        { address: user.account.address, amount: DEPOSIT - 100n * PRICE },
+      ]);
 
       // New sessions pay the new price.
       await viem.assertions.revertWithCustomErrorWithArgs(

@@ -182,13 +182,10 @@ describe("WS402Deposits", () => {
       assert.equal(await keyAsContract.read.isValidSignature([await deposits.read.hashUsage([SESSION_ID, 600n]), served]), "0xffffffff");
       await deposits.write.requestClose([SESSION_ID], { account: user.account });
 
-      await viem.assertions.balancesHaveChanged(
-        deposits.write.settle([SESSION_ID, 600n, served], { account: provider.account }),
-        [
-          { address: payout.account.address, amount: DEPOSIT },
-          { address: user.account.address, amount: 0n },
-        ],
-      );
+      await viem.assertions.balancesHaveChanged(deposits.write.settle([SESSION_ID, 600n, served], { account: provider.account }), [
+        { address: payout.account.address, amount: DEPOSIT },
+        { address: user.account.address, amount: 0n },
+      ]);
       await time.increase(GRACE);
       await viem.assertions.revertWithCustomErrorWithArgs(
         deposits.write.reclaim([SESSION_ID], { account: user.account }),
@@ -201,10 +198,9 @@ describe("WS402Deposits", () => {
     it("is allowed during the grace period after a close request", async () => {
       const { deposits, provider, payout, deadline } = await loadFixture(closeRequestedFixture);
       await time.increaseTo(deadline - 10n);
-      await viem.assertions.balancesHaveChanged(
-        settleSigned({ deposits, provider }, 200n),
-        [{ address: payout.account.address, amount: 200n * PRICE }],
-      );
+      await viem.assertions.balancesHaveChanged(settleSigned({ deposits, provider }, 200n), [
+        { address: payout.account.address, amount: 200n * PRICE },
+      ]);
     });
 
     it("is still allowed after the deadline until the user reclaims; the first to land wins", async () => {
@@ -250,9 +246,7 @@ describe("WS402Deposits", () => {
       await viem.assertions.emitWithArgs(withdrawal, deposits, "Withdrawn", [account.address, refund]);
       assert.equal(await deposits.read.owed([account.address]), 0n);
       assert.equal(await deposits.read.totalOwed(), 0n);
-      await viem.assertions.revertWithCustomErrorWithArgs(account.write.withdraw(), deposits, "NothingToWithdraw", [
-        account.address,
-      ]);
+      await viem.assertions.revertWithCustomErrorWithArgs(account.write.withdraw(), deposits, "NothingToWithdraw", [account.address]);
     });
 
     it("a user that burns all gas on receive costs the provider at most the stipend", async () => {

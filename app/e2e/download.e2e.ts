@@ -41,7 +41,13 @@ describe("paid downloads in the browser", () => {
   const user = (index: number) => stage.user(index);
 
   before(async () => {
-    stage = await startSeededApp({ name: "demo-film.bin", size: SIZE, pricePerMiB: PRICE, seederIndex: SEEDER, buyers: [HOLDER, LEECHER, DECLINER, THRIFTY] });
+    stage = await startSeededApp({
+      name: "demo-film.bin",
+      size: SIZE,
+      pricePerMiB: PRICE,
+      seederIndex: SEEDER,
+      buyers: [HOLDER, LEECHER, DECLINER, THRIFTY],
+    });
     ({ swarm, app, browser, content, file, seeder } = stage);
   });
 
@@ -58,7 +64,12 @@ describe("paid downloads in the browser", () => {
     assert.match(await error.innerText(), /declined/);
     await error.getByRole("button", { name: "Try again" }).waitFor();
     await screenshot(u.page, "download-rejected");
-    const opened = await swarm.publicClient.getContractEvents({ address: swarm.contracts.escrow, abi: checkpointEscrowAbi, eventName: "EscrowOpened", fromBlock: 0n });
+    const opened = await swarm.publicClient.getContractEvents({
+      address: swarm.contracts.escrow,
+      abi: checkpointEscrowAbi,
+      eventName: "EscrowOpened",
+      fromBlock: 0n,
+    });
     assert.equal(opened.length, 0);
     assert.ok(!u.wallet.requests.includes("eth_sendTransaction"));
   });
@@ -87,13 +98,30 @@ describe("paid downloads in the browser", () => {
     await card.locator("[data-testid=download-phase][data-phase=done]").waitFor({ timeout: 120_000 });
     const [delegation] = u.wallet.signedTypedData;
     assert.equal(delegation.primaryType, "Delegation");
-    assert.equal(String(delegation.message.wallet).toLowerCase(), u.wallet.account.address.toLowerCase(), "the delegation names its wallet");
+    assert.equal(
+      String(delegation.message.wallet).toLowerCase(),
+      u.wallet.account.address.toLowerCase(),
+      "the delegation names its wallet",
+    );
     assert.equal(String(delegation.message.expiry), expiry, "the wallet signed the expiry the page showed");
-    await card.locator("[data-status=completed]").or(u.page.locator(`[data-testid=license-${content.contentId}][data-status=completed]`)).first().waitFor();
+    await card
+      .locator("[data-status=completed]")
+      .or(u.page.locator(`[data-testid=license-${content.contentId}][data-status=completed]`))
+      .first()
+      .waitFor();
     const signatures = u.wallet.requests.filter((m) => m === "eth_signTypedData_v4" || m === "eth_sendTransaction");
-    assert.deepEqual(signatures, ["eth_signTypedData_v4", "eth_sendTransaction"], "one delegation signature and one deposit, nothing per checkpoint");
+    assert.deepEqual(
+      signatures,
+      ["eth_signTypedData_v4", "eth_sendTransaction"],
+      "one delegation signature and one deposit, nothing per checkpoint",
+    );
 
-    const [opened] = await swarm.publicClient.getContractEvents({ address: swarm.contracts.escrow, abi: checkpointEscrowAbi, eventName: "EscrowOpened", fromBlock: 0n });
+    const [opened] = await swarm.publicClient.getContractEvents({
+      address: swarm.contracts.escrow,
+      abi: checkpointEscrowAbi,
+      eventName: "EscrowOpened",
+      fromBlock: 0n,
+    });
     const escrowId = opened.args.escrowId!;
     const deposit = amountFor(BigInt(SIZE), PRICE_CAP);
     assert.equal(opened.args.deposit, deposit);
@@ -106,7 +134,8 @@ describe("paid downloads in the browser", () => {
       const wei = (testId: string) => card?.querySelector(`[data-testid=${testId}] [data-wei]`)?.getAttribute("data-wei") ?? null;
       return { status: card?.getAttribute("data-status") ?? null, redeemed: wei("escrow-paid"), signed: wei("escrow-signed") };
     }, String(escrowId));
-    if (split.status === "Open" && split.signed !== null) assert.equal(BigInt(split.redeemed ?? "0") + BigInt(split.signed), amountFor(BigInt(SIZE), PRICE));
+    if (split.status === "Open" && split.signed !== null)
+      assert.equal(BigInt(split.redeemed ?? "0") + BigInt(split.signed), amountFor(BigInt(SIZE), PRICE));
     await screenshot(u.page, "library-downloaded");
 
     const [download] = await Promise.all([u.page.waitForEvent("download"), card.getByTestId("save-file").click()]);
@@ -118,9 +147,21 @@ describe("paid downloads in the browser", () => {
     const escrowCard = u.page.getByTestId(`escrow-${escrowId}`);
     await u.page.locator(`[data-testid=escrow-${escrowId}][data-status=Closed]`).waitFor({ timeout: 60_000 });
     const paid = amountFor(BigInt(SIZE), PRICE);
-    const [refunded] = await swarm.publicClient.getContractEvents({ address: swarm.contracts.escrow, abi: checkpointEscrowAbi, eventName: "EscrowRefunded", args: { escrowId }, fromBlock: 0n });
+    const [refunded] = await swarm.publicClient.getContractEvents({
+      address: swarm.contracts.escrow,
+      abi: checkpointEscrowAbi,
+      eventName: "EscrowRefunded",
+      args: { escrowId },
+      fromBlock: 0n,
+    });
     assert.equal(refunded.args.amount, deposit - paid, "the refund is the deposit less the seeder's price for the bytes");
-    const [used] = await swarm.publicClient.getContractEvents({ address: swarm.contracts.escrow, abi: checkpointEscrowAbi, eventName: "CloseSignatureUsed", args: { escrowId }, fromBlock: 0n });
+    const [used] = await swarm.publicClient.getContractEvents({
+      address: swarm.contracts.escrow,
+      abi: checkpointEscrowAbi,
+      eventName: "CloseSignatureUsed",
+      args: { escrowId },
+      fromBlock: 0n,
+    });
     assert.equal(used.args.submitter, seeder.address, "the seeder submitted the session key's Close");
     await escrowCard.locator(`[data-testid=escrow-refund] [data-wei="${deposit - paid}"]`).waitFor();
     await escrowCard.locator(`[data-testid=escrow-paid] [data-wei="${paid}"]`).waitFor();
@@ -142,7 +183,11 @@ describe("paid downloads in the browser", () => {
     }
     assert.doesNotMatch(await escrowCard.innerText(), /≤/);
     const cycle = u.wallet.requests.filter((m) => m === "eth_signTypedData_v4" || m === "eth_sendTransaction");
-    assert.deepEqual(cycle, ["eth_signTypedData_v4", "eth_sendTransaction"], "open -> paid -> refunded: the delegation and the deposit, no close or refund prompt");
+    assert.deepEqual(
+      cycle,
+      ["eth_signTypedData_v4", "eth_sendTransaction"],
+      "open -> paid -> refunded: the delegation and the deposit, no close or refund prompt",
+    );
     // A completed download stays shown as completed and paid: no refusal once the seeder ends its wire.
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     const done = card.locator("[data-testid=download-phase][data-phase=done]");
@@ -171,16 +216,31 @@ describe("paid downloads in the browser", () => {
     await screenshot(u.page, "download-declined-seeder");
     await card.getByTestId("stop-download").click();
     await card.locator("[data-testid=download-phase][data-phase=stopped]").waitFor();
-    const [opened] = await swarm.publicClient.getContractEvents({ address: swarm.contracts.escrow, abi: checkpointEscrowAbi, eventName: "EscrowOpened", args: { leecher: u.wallet.account.address }, fromBlock: 0n });
+    const [opened] = await swarm.publicClient.getContractEvents({
+      address: swarm.contracts.escrow,
+      abi: checkpointEscrowAbi,
+      eventName: "EscrowOpened",
+      args: { leecher: u.wallet.account.address },
+      fromBlock: 0n,
+    });
     const escrowId = opened.args.escrowId!;
     const escrowCard = u.page.getByTestId(`escrow-${escrowId}`);
     await escrowCard.getByTestId("close-escrow").click();
     await u.page.locator(`[data-testid=escrow-${escrowId}][data-status=Closing]`).waitFor();
     await swarm.chain.increaseTime(CHALLENGE_WINDOW_SECONDS + 1);
-    await u.page.waitForFunction((id) => !(document.querySelector(`[data-testid=escrow-${id}] [data-testid=refund-escrow]`) as HTMLButtonElement | null)?.disabled, String(escrowId));
+    await u.page.waitForFunction(
+      (id) => !(document.querySelector(`[data-testid=escrow-${id}] [data-testid=refund-escrow]`) as HTMLButtonElement | null)?.disabled,
+      String(escrowId),
+    );
     await escrowCard.getByTestId("refund-escrow").click();
     await u.page.locator(`[data-testid=escrow-${escrowId}][data-status=Closed]`).waitFor();
-    const [refunded] = await swarm.publicClient.getContractEvents({ address: swarm.contracts.escrow, abi: checkpointEscrowAbi, eventName: "EscrowRefunded", args: { escrowId }, fromBlock: 0n });
+    const [refunded] = await swarm.publicClient.getContractEvents({
+      address: swarm.contracts.escrow,
+      abi: checkpointEscrowAbi,
+      eventName: "EscrowRefunded",
+      args: { escrowId },
+      fromBlock: 0n,
+    });
     assert.equal(refunded.args.amount, opened.args.deposit, "nothing was paid to the declined seeder");
   });
   it("refuses a browser user without a license at the tracker, who learns no peer, while a license holder downloads", async () => {
@@ -194,7 +254,13 @@ describe("paid downloads in the browser", () => {
     // with a valid proof of its own account (its session key, delegated), which holds no license.
     const peerIds = ["-WW0300-plainplainpl", "-WW0300-strangerstra"];
     const key = SessionKey.generate();
-    const delegation = await signDelegation(swarm.wallet(STRANGER), swarm.wallet(STRANGER).account, { chainId: swarm.chain.chainId, rebatePool: swarm.contracts.rebatePool }, key.address, BigInt(Math.floor(Date.now() / 1000) + 3600));
+    const delegation = await signDelegation(
+      swarm.wallet(STRANGER),
+      swarm.wallet(STRANGER).account,
+      { chainId: swarm.chain.chainId, rebatePool: swarm.contracts.rebatePool },
+      key.address,
+      BigInt(Math.floor(Date.now() / 1000) + 3600),
+    );
     const credentials = new TrackerCredentials({ chainId: swarm.chain.chainId, signer: sessionKeySigner(key), delegation });
     const hexPeerId = Buffer.from(peerIds[1], "latin1").toString("hex");
     await credentials.prepare(content.infoHash, hexPeerId);
@@ -212,8 +278,24 @@ describe("paid downloads in the browser", () => {
             socket.onopen = async () => {
               const offer = await peer.createOffer();
               await peer.setLocalDescription(offer);
-              const bytes = infoHash.match(/../g)!.map((h) => String.fromCharCode(parseInt(h, 16))).join("");
-              socket.send(JSON.stringify({ action: "announce", info_hash: bytes, peer_id: peerId, event: "started", numwant: 5, uploaded: 0, downloaded: 0, left: null, offers: [{ offer: { type: offer.type, sdp: offer.sdp }, offer_id: "o".repeat(20) }], ...(w3t ? { w3t } : {}) }));
+              const bytes = infoHash
+                .match(/../g)!
+                .map((h) => String.fromCharCode(parseInt(h, 16)))
+                .join("");
+              socket.send(
+                JSON.stringify({
+                  action: "announce",
+                  info_hash: bytes,
+                  peer_id: peerId,
+                  event: "started",
+                  numwant: 5,
+                  uploaded: 0,
+                  downloaded: 0,
+                  left: null,
+                  offers: [{ offer: { type: offer.type, sdp: offer.sdp }, offer_id: "o".repeat(20) }],
+                  ...(w3t ? { w3t } : {}),
+                }),
+              );
               // Long enough for any seeder to answer an offer it was given.
               setTimeout(() => {
                 socket.close();
@@ -227,13 +309,31 @@ describe("paid downloads in the browser", () => {
       { url: swarm.tracker.url, infoHash: content.infoHash, peerIds, proof },
     );
     const [plain, unlicensed] = await heard;
-    assert.match(String(plain.find((m) => m["failure reason"])?.["failure reason"]), /license proof/, "the plain announce is refused in words");
-    assert.match(String(unlicensed.find((m) => m["failure reason"])?.["failure reason"]), /no license of content/, "the unlicensed account is refused in words");
+    assert.match(
+      String(plain.find((m) => m["failure reason"])?.["failure reason"]),
+      /license proof/,
+      "the plain announce is refused in words",
+    );
+    assert.match(
+      String(unlicensed.find((m) => m["failure reason"])?.["failure reason"]),
+      /no license of content/,
+      "the unlicensed account is refused in words",
+    );
     for (const messages of [plain, unlicensed]) {
-      assert.deepEqual(messages.filter((m) => m.offer !== undefined || m.answer !== undefined || m.peer_id !== undefined), [], "no peer's offer, answer or id reached the stranger");
+      assert.deepEqual(
+        messages.filter((m) => m.offer !== undefined || m.answer !== undefined || m.peer_id !== undefined),
+        [],
+        "no peer's offer, answer or id reached the stranger",
+      );
     }
     await card.locator("[data-testid=download-phase][data-phase=done]").waitFor({ timeout: 120_000 });
-    const opened = await swarm.publicClient.getContractEvents({ address: swarm.contracts.escrow, abi: checkpointEscrowAbi, eventName: "EscrowOpened", args: { leecher: holder.wallet.account.address as Address }, fromBlock: 0n });
+    const opened = await swarm.publicClient.getContractEvents({
+      address: swarm.contracts.escrow,
+      abi: checkpointEscrowAbi,
+      eventName: "EscrowOpened",
+      args: { leecher: holder.wallet.account.address as Address },
+      fromBlock: 0n,
+    });
     assert.equal(opened.length, 1, "the license holder downloaded through the same tracker");
     await screenshot(stranger.page, "download-stranger-refused");
   });
@@ -250,11 +350,20 @@ describe("paid downloads in the browser", () => {
     const probe = await openApp(browser, app.url, null);
     try {
       await probe.page.getByTestId("nav-library").waitFor();
-      await probe.page.evaluate(() => document.body.insertAdjacentHTML("beforeend", '<img src="data:," onerror="window.__injected = true">'));
+      await probe.page.evaluate(() =>
+        document.body.insertAdjacentHTML("beforeend", '<img src="data:," onerror="window.__injected = true">'),
+      );
       await probe.page.waitForTimeout(500);
-      assert.equal(await probe.page.evaluate(() => (window as { __injected?: boolean }).__injected ?? false), false, "an inline handler ran");
+      assert.equal(
+        await probe.page.evaluate(() => (window as { __injected?: boolean }).__injected ?? false),
+        false,
+        "an inline handler ran",
+      );
       assert.ok(probe.cspViolations.length > 0, "the browser reports the blocked handler");
-      assert.ok(probe.cspViolations.every((v) => /inline event handler/i.test(v)), `only the injected handler was blocked: ${probe.cspViolations.join("; ")}`);
+      assert.ok(
+        probe.cspViolations.every((v) => /inline event handler/i.test(v)),
+        `only the injected handler was blocked: ${probe.cspViolations.join("; ")}`,
+      );
     } finally {
       await probe.page.context().close();
     }

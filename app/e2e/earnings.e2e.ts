@@ -36,7 +36,8 @@ describe("earnings and refunds in the browser", () => {
     await u.page.getByTestId("account").waitFor();
     return u;
   }
-  const wei = async (u: UserPage, testId: string) => BigInt((await u.page.getByTestId(testId).locator("[data-wei]").first().getAttribute("data-wei"))!);
+  const wei = async (u: UserPage, testId: string) =>
+    BigInt((await u.page.getByTestId(testId).locator("[data-wei]").first().getAttribute("data-wei"))!);
 
   before(async () => {
     stack = await startStack();
@@ -67,7 +68,12 @@ describe("earnings and refunds in the browser", () => {
     await screenshot(seeder.page, "seeding-earnings");
     await seeder.page.getByTestId("claim").click();
     await seeder.page.locator("[data-testid=tx-status][data-phase=confirmed]").waitFor();
-    const claims = await stack.publicClient.getContractEvents({ address: stack.chain.contracts.RebatePool, abi: rebatePoolAbi, eventName: "Claimed", fromBlock: 0n });
+    const claims = await stack.publicClient.getContractEvents({
+      address: stack.chain.contracts.RebatePool,
+      abi: rebatePoolAbi,
+      eventName: "Claimed",
+      fromBlock: 0n,
+    });
     assert.equal(claims.length, 1);
     assert.equal(claims[0].args.fromBalance, rebatePaid);
     await seeder.page.locator(`[data-testid=claimable] [data-wei="0"]`).waitFor();
@@ -90,13 +96,24 @@ describe("earnings and refunds in the browser", () => {
     await leecher.page.locator(`[data-testid=escrow-${escrow.escrowId}][data-status=Closing]`).waitFor();
     await stack.chain.increaseTime(CHALLENGE_WINDOW_SECONDS + 1);
     const refundButton = card.getByTestId("refund-escrow");
-    await leecher.page.waitForFunction((id) => !(document.querySelector(`[data-testid=escrow-${id}] [data-testid=refund-escrow]`) as HTMLButtonElement | null)?.disabled, String(escrow.escrowId));
+    await leecher.page.waitForFunction(
+      (id) => !(document.querySelector(`[data-testid=escrow-${id}] [data-testid=refund-escrow]`) as HTMLButtonElement | null)?.disabled,
+      String(escrow.escrowId),
+    );
     await refundButton.click();
     await leecher.page.locator(`[data-testid=escrow-${escrow.escrowId}][data-status=Closed]`).waitFor();
-    const refunds = await stack.publicClient.getContractEvents({ address: stack.chain.contracts.CheckpointEscrow, abi: checkpointEscrowAbi, eventName: "EscrowRefunded", args: { escrowId: escrow.escrowId }, fromBlock: 0n });
+    const refunds = await stack.publicClient.getContractEvents({
+      address: stack.chain.contracts.CheckpointEscrow,
+      abi: checkpointEscrowAbi,
+      eventName: "EscrowRefunded",
+      args: { escrowId: escrow.escrowId },
+      fromBlock: 0n,
+    });
     assert.equal(refunds.length, 1);
     assert.equal(refunds[0].args.amount, escrow.deposit - voucherPaid, "the refund is the deposit less what the seeder was paid");
-    await leecher.page.locator(`[data-testid=escrow-${escrow.escrowId}] [data-testid=escrow-refund] [data-wei="${escrow.deposit - voucherPaid}"]`).waitFor();
+    await leecher.page
+      .locator(`[data-testid=escrow-${escrow.escrowId}] [data-testid=escrow-refund] [data-wei="${escrow.deposit - voucherPaid}"]`)
+      .waitFor();
     await screenshot(leecher.page, "library-refunded");
   });
 });

@@ -44,15 +44,24 @@ describe("the app on the GraphQL API", () => {
     await card.locator(`[data-testid=current-price] [data-wei="${await quoteTotal(stack, contentId)}"]`).waitFor();
     await card.locator("[data-testid=price-chart][data-points='3']").waitFor();
     await u.page.getByTestId("content-2").getByRole("heading", { name: "Second album" }).waitFor();
-    assert.ok(graphRequests.some((q) => q.includes("contents(")), "contents came from GraphQL");
-    assert.ok(graphRequests.some((q) => q.includes("pricePoints(")), "the history came from GraphQL");
+    assert.ok(
+      graphRequests.some((q) => q.includes("contents(")),
+      "contents came from GraphQL",
+    );
+    assert.ok(
+      graphRequests.some((q) => q.includes("pricePoints(")),
+      "the history came from GraphQL",
+    );
     assert.equal(await u.page.getByText("Reading the chain directly").count(), 0);
     await screenshot(u.page, "marketplace-graphql");
 
     await u.page.getByTestId("connect-io.metamask").click();
     await u.page.getByTestId("nav-library").click();
     await u.page.getByTestId(`license-${contentId}`).waitFor();
-    assert.ok(graphRequests.some((q) => q.includes("licenses(")), "the library came from GraphQL");
+    assert.ok(
+      graphRequests.some((q) => q.includes("licenses(")),
+      "the library came from GraphQL",
+    );
   });
 
   it("falls back to the chain, and says so, when the GraphQL API is gone", async () => {
@@ -61,7 +70,10 @@ describe("the app on the GraphQL API", () => {
     pages.push(u);
     const notice = u.page.getByText("Reading the chain directly");
     await notice.waitFor();
-    await u.page.getByTestId(`content-${contentId}`).locator(`[data-testid=current-price] [data-wei="${await quoteTotal(stack, contentId)}"]`).waitFor();
+    await u.page
+      .getByTestId(`content-${contentId}`)
+      .locator(`[data-testid=current-price] [data-wei="${await quoteTotal(stack, contentId)}"]`)
+      .waitFor();
     await screenshot(u.page, "marketplace-graphql-down");
   });
 });

@@ -13,7 +13,16 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Browser } from "playwright-core";
-import { formatEther, parseEther, type Abi, type Address, type ContractEventName, type GetContractEventsParameters, type GetEventArgs, type Hex } from "viem";
+import {
+  formatEther,
+  parseEther,
+  type Abi,
+  type Address,
+  type ContractEventName,
+  type GetContractEventsParameters,
+  type GetEventArgs,
+  type Hex,
+} from "viem";
 import { amountFor, MIB } from "@web3torrent/sdk/checkpointSchedule";
 import { checkpointEscrowAbi, licenseMarketAbi, rebatePoolAbi, ws402DepositsAbi } from "@web3torrent/sdk/generated/contracts";
 import { startSwarm, type Swarm } from "@web3torrent/seeder/testing";
@@ -69,13 +78,18 @@ describe("the journey: publish, buy, download from two seeders, seed, claim reba
     type Decoded = GetEventArgs<abi, eventName, { EnableUnion: false; IndexedOnly: false; Required: true }>;
     return logs.map((log) => ({ args: log.args as Decoded, blockNumber: log.blockNumber }));
   }
-  const wei = async (scope: ReturnType<UserPage["page"]["getByTestId"]>) => BigInt((await scope.locator("[data-wei]").first().getAttribute("data-wei"))!);
+  const wei = async (scope: ReturnType<UserPage["page"]["getByTestId"]>) =>
+    BigInt((await scope.locator("[data-wei]").first().getAttribute("data-wei"))!);
 
   /** The app in a page of its own for test account `index`, its wallet connected. */
   async function user(index: number): Promise<UserPage> {
     const existing = pages.get(index);
     if (existing) return existing;
-    const u = await openApp(browser, app.url, new TestWallet(swarm.chain.rpcUrl, swarm.chain.chainId, swarm.chain.accounts[index].privateKey));
+    const u = await openApp(
+      browser,
+      app.url,
+      new TestWallet(swarm.chain.rpcUrl, swarm.chain.chainId, swarm.chain.accounts[index].privateKey),
+    );
     pages.set(index, u);
     await u.page.getByTestId("connect-io.metamask").click();
     await u.page.getByTestId("account").waitFor();
@@ -98,7 +112,11 @@ describe("the journey: publish, buy, download from two seeders, seed, claim reba
     await card.locator("[data-testid=download-phase][data-phase=done]").waitFor({ timeout: 120_000 });
     await u.page.locator(`[data-testid=license-${contentId}][data-status=completed]`).waitFor();
     const asked = u.wallet.requests.slice(before).filter((m) => m === "eth_signTypedData_v4" || m === "eth_sendTransaction");
-    assert.deepEqual(asked, ["eth_signTypedData_v4", "eth_sendTransaction"], "one signature for the session key and one deposit, nothing per checkpoint");
+    assert.deepEqual(
+      asked,
+      ["eth_signTypedData_v4", "eth_sendTransaction"],
+      "one signature for the session key and one deposit, nothing per checkpoint",
+    );
     const [opened] = await events(checkpointEscrowAbi, escrow(), "EscrowOpened", { leecher: u.wallet.account.address });
     assert.equal(opened.args.deposit, amountFor(BigInt(SIZE), PRICE_CAP));
     escrowOf.set(u.wallet.account.address, opened.args.escrowId);
@@ -132,13 +150,27 @@ describe("the journey: publish, buy, download from two seeders, seed, claim reba
   /** What `seeder` redeemed from `escrowId` and was credited for `leecher`, on chain. */
   async function paidTo(seeder: Address, leecher: Address) {
     const escrowId = escrowOf.get(leecher)!;
-    const redeemed = await read<{ amount: bigint; cumulativeBytes: bigint }>({ address: escrow(), abi: checkpointEscrowAbi, functionName: "redeemedBy", args: [escrowId, seeder] });
-    const credited = await read<bigint>({ address: pool(), abi: rebatePoolAbi, functionName: "credited", args: [leecher, seeder, contentId] });
+    const redeemed = await read<{ amount: bigint; cumulativeBytes: bigint }>({
+      address: escrow(),
+      abi: checkpointEscrowAbi,
+      functionName: "redeemedBy",
+      args: [escrowId, seeder],
+    });
+    const credited = await read<bigint>({
+      address: pool(),
+      abi: rebatePoolAbi,
+      functionName: "credited",
+      args: [leecher, seeder, contentId],
+    });
     return { amount: redeemed.amount, bytes: redeemed.cumulativeBytes, credited };
   }
 
   async function graphql<T>(query: string): Promise<T> {
-    const response = await fetch(indexer.url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query }) });
+    const response = await fetch(indexer.url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query }),
+    });
     const body = (await response.json()) as { data?: T; errors?: { message: string }[] };
     if (!body.data) throw new Error(`GraphQL: ${JSON.stringify(body.errors)}`);
     return body.data;
@@ -152,13 +184,36 @@ describe("the journey: publish, buy, download from two seeders, seed, claim reba
     indexer = await startLocalIndexer({ rpcUrl: swarm.chain.rpcUrl, buildDir, contracts, port: 0, pollIntervalMs: 100 });
     const gatewayConfig = parseConfig(
       {
-        gateway: { port: 0, database: join(swarm.dir, "gateway.sqlite"), payout: address(PROVIDER_PAYOUT), usageIntervalMs: 500, heartbeatTimeoutMs: 2_000, reconnectGraceMs: 1_000, chainPollingMs: 100, logLevel: "silent" },
+        gateway: {
+          port: 0,
+          database: join(swarm.dir, "gateway.sqlite"),
+          payout: address(PROVIDER_PAYOUT),
+          usageIntervalMs: 500,
+          heartbeatTimeoutMs: 2_000,
+          reconnectGraceMs: 1_000,
+          chainPollingMs: 100,
+          logLevel: "silent",
+        },
         chain: { rpcUrl: swarm.chain.rpcUrl, chainId: swarm.chain.chainId, contract: swarm.chain.contracts.WS402Deposits },
-        resources: [{ id: "report", title: "Quarterly report", path: join(swarm.dir, "report.pdf"), mimeType: "application/pdf", pricePerSecond: WS402_PRICE_PER_SECOND.toString(), estimatedSeconds: WS402_DEPOSIT_SECONDS, demo: true }],
+        resources: [
+          {
+            id: "report",
+            title: "Quarterly report",
+            path: join(swarm.dir, "report.pdf"),
+            mimeType: "application/pdf",
+            pricePerSecond: WS402_PRICE_PER_SECOND.toString(),
+            estimatedSeconds: WS402_DEPOSIT_SECONDS,
+            demo: true,
+          },
+        ],
       },
       swarm.dir,
     );
-    gateway = await startGateway({ config: gatewayConfig, privateKey: swarm.chain.accounts[PROVIDER].privateKey, log: createLogger("silent") });
+    gateway = await startGateway({
+      config: gatewayConfig,
+      privateKey: swarm.chain.accounts[PROVIDER].privateKey,
+      log: createLogger("silent"),
+    });
     app = await startApp({
       config: {
         chainId: swarm.chain.chainId,
@@ -195,9 +250,19 @@ describe("the journey: publish, buy, download from two seeders, seed, claim reba
     await screenshot(publisher.page, "journey-1-publish-form");
     await publisher.page.getByTestId("publish-submit").click();
     await publisher.page.getByTestId("published").waitFor();
-    contentId = await read<bigint>({ address: market(), abi: licenseMarketAbi, functionName: "contentIdOf", args: [`0x${infoHash}${"0".repeat(24)}`] });
+    contentId = await read<bigint>({
+      address: market(),
+      abi: licenseMarketAbi,
+      functionName: "contentIdOf",
+      args: [`0x${infoHash}${"0".repeat(24)}`],
+    });
     assert.ok(contentId > 0n, "the infohash computed in the browser is registered");
-    const registered = await read<{ size: bigint; payout: Address }>({ address: market(), abi: licenseMarketAbi, functionName: "content", args: [contentId] });
+    const registered = await read<{ size: bigint; payout: Address }>({
+      address: market(),
+      abi: licenseMarketAbi,
+      functionName: "content",
+      args: [contentId],
+    });
     assert.equal(registered.size, BigInt(SIZE));
     assert.equal(registered.payout, publisher.wallet.account.address);
 
@@ -213,7 +278,13 @@ describe("the journey: publish, buy, download from two seeders, seed, claim reba
   });
 
   it("two buyers buy licenses at quote(); the second pays the higher curve price", async () => {
-    const quote = async () => read<readonly [bigint, bigint, bigint, bigint]>({ address: market(), abi: licenseMarketAbi, functionName: "quote", args: [contentId, 1n] });
+    const quote = async () =>
+      read<readonly [bigint, bigint, bigint, bigint]>({
+        address: market(),
+        abi: licenseMarketAbi,
+        functionName: "quote",
+        args: [contentId, 1n],
+      });
     const totals: bigint[] = [];
     for (const index of [BUYER1, BUYER2]) {
       const buyer = await user(index);
@@ -229,10 +300,19 @@ describe("the journey: publish, buy, download from two seeders, seed, claim reba
       await dialog.getByRole("button", { name: "Close" }).click();
       totals.push(total);
     }
-    const purchases = (await events(licenseMarketAbi, market(), "LicensesPurchased", { contentId })).filter((p) => p.args.recipient !== address(HEADLESS));
-    assert.deepEqual(purchases.map((p) => p.args.recipient), [address(BUYER1), address(BUYER2)]);
+    const purchases = (await events(licenseMarketAbi, market(), "LicensesPurchased", { contentId })).filter(
+      (p) => p.args.recipient !== address(HEADLESS),
+    );
+    assert.deepEqual(
+      purchases.map((p) => p.args.recipient),
+      [address(BUYER1), address(BUYER2)],
+    );
     assert.ok(purchases[1].args.curvePrice > purchases[0].args.curvePrice, "the second buyer paid the higher curve price");
-    assert.deepEqual(purchases.map((p) => p.args.curvePrice + p.args.networkFee + p.args.bountyFee), totals, "each paid what quote() gave at its turn");
+    assert.deepEqual(
+      purchases.map((p) => p.args.curvePrice + p.args.networkFee + p.args.bountyFee),
+      totals,
+      "each paid what quote() gave at its turn",
+    );
   });
 
   it("the first buyer downloads from the headless seeder and the publisher's tab, paying each for its own bytes", async () => {
@@ -245,7 +325,10 @@ describe("the journey: publish, buy, download from two seeders, seed, claim reba
     await settleTab(publisher); // it served part of the file, the headless seeder the rest
     const fromHeadless = await paidTo(headless.address, address(BUYER1));
     const fromTab = await paidTo(address(PUBLISHER), address(BUYER1));
-    assert.ok(fromHeadless.bytes > 0n && fromTab.bytes > 0n, `both seeders served: headless ${fromHeadless.bytes}, tab ${fromTab.bytes} bytes`);
+    assert.ok(
+      fromHeadless.bytes > 0n && fromTab.bytes > 0n,
+      `both seeders served: headless ${fromHeadless.bytes}, tab ${fromTab.bytes} bytes`,
+    );
     assert.equal(fromHeadless.bytes + fromTab.bytes, BigInt(SIZE), "the vouchers together cover the file once");
     for (const paid of [fromHeadless, fromTab]) {
       assert.equal(paid.amount, amountFor(paid.bytes, PRICE), "each seeder was paid its price for its own bytes");
@@ -272,7 +355,10 @@ describe("the journey: publish, buy, download from two seeders, seed, claim reba
     await publisher.page.getByTestId(`seeded-${infoHash}`).waitFor({ state: "detached" });
     await headless.stop({ settle: true });
     const waived = await events(checkpointEscrowAbi, escrow(), "ChallengeWaived", { escrowId: escrowOf.get(address(BUYER1)) });
-    assert.ok(waived.some((w) => w.args.seeder === headless.address), "the headless seeder waived its window");
+    assert.ok(
+      waived.some((w) => w.args.seeder === headless.address),
+      "the headless seeder waived its window",
+    );
 
     const second = await user(BUYER2);
     await download(second);
@@ -284,7 +370,8 @@ describe("the journey: publish, buy, download from two seeders, seed, claim reba
     assert.equal(paid.credited, BigInt(SIZE));
     // The Seeding page counts the file data the tab served: the whole file.
     await seeder.page.waitForFunction(
-      ([hash, size]) => Number(document.querySelector(`[data-testid=seeded-${hash}] [data-testid=uploaded]`)?.getAttribute("data-bytes")) >= Number(size),
+      ([hash, size]) =>
+        Number(document.querySelector(`[data-testid=seeded-${hash}] [data-testid=uploaded]`)?.getAttribute("data-bytes")) >= Number(size),
       [infoHash, SIZE] as const,
     );
     await screenshot(seeder.page, "journey-4-buyer-earnings");
@@ -299,10 +386,19 @@ describe("the journey: publish, buy, download from two seeders, seed, claim reba
     const creditedEpochs = new Set((await events(rebatePoolAbi, pool(), "ReceiptCredited")).map((c) => c.args.epoch));
     await swarm.chain.increaseTime(epochDuration); // also past the escrows' challenge window
     for (const epoch of creditedEpochs) {
-      const [, totalWeight, finished] = await read<readonly [bigint, bigint, boolean]>({ address: pool(), abi: rebatePoolAbi, functionName: "epochInfo", args: [epoch] });
+      const [, totalWeight, finished] = await read<readonly [bigint, bigint, boolean]>({
+        address: pool(),
+        abi: rebatePoolAbi,
+        functionName: "epochInfo",
+        args: [epoch],
+      });
       assert.ok(finished, `epoch ${epoch} is over`);
       const credits = await events(rebatePoolAbi, pool(), "ReceiptCredited");
-      assert.equal(totalWeight, sum(credits.filter((c) => c.args.epoch === epoch).map((c) => c.args.weight)), "the epoch's weight is the network-fee part of its credits");
+      assert.equal(
+        totalWeight,
+        sum(credits.filter((c) => c.args.epoch === epoch).map((c) => c.args.weight)),
+        "the epoch's weight is the network-fee part of its credits",
+      );
     }
 
     // Refunds: each escrow returns its deposit less what its seeders were paid.
@@ -313,14 +409,19 @@ describe("the journey: publish, buy, download from two seeders, seed, claim reba
       // Refunded already when every paid seeder settled the Close; else the buyer takes it after the window.
       const card = buyer.page.getByTestId(`escrow-${escrowId}`);
       if ((await card.getAttribute("data-status")) !== "Closed") {
-        await buyer.page.waitForFunction((id) => !(document.querySelector(`[data-testid=escrow-${id}] [data-testid=refund-escrow]`) as HTMLButtonElement | null)?.disabled, String(escrowId));
+        await buyer.page.waitForFunction(
+          (id) => !(document.querySelector(`[data-testid=escrow-${id}] [data-testid=refund-escrow]`) as HTMLButtonElement | null)?.disabled,
+          String(escrowId),
+        );
         await card.getByTestId("refund-escrow").click();
       }
       await buyer.page.locator(`[data-testid=escrow-${escrowId}][data-status=Closed]`).waitFor();
       const [refunded] = await events(checkpointEscrowAbi, escrow(), "EscrowRefunded", { escrowId });
       const paid = sum((await events(checkpointEscrowAbi, escrow(), "VoucherRedeemed", { escrowId })).map((r) => r.args.paid));
       assert.equal(refunded.args.amount, amountFor(BigInt(SIZE), PRICE_CAP) - paid);
-      await buyer.page.locator(`[data-testid=escrow-${escrowId}] [data-testid=escrow-refund] [data-wei="${refunded.args.amount}"]`).waitFor();
+      await buyer.page
+        .locator(`[data-testid=escrow-${escrowId}] [data-testid=escrow-refund] [data-wei="${refunded.args.amount}"]`)
+        .waitFor();
     }
     await screenshot((await user(BUYER2)).page, "journey-5-refunded");
 
@@ -332,9 +433,17 @@ describe("the journey: publish, buy, download from two seeders, seed, claim reba
       assert.equal(sum(credits.map((c) => c.args.payout)), funded.args.amount, "the whole allowance went to the seeders");
       for (const c of credits) {
         const due = (funded.args.amount * c.args.creditedBytes) / BigInt(SIZE);
-        assert.ok(c.args.payout - due <= 1n && due - c.args.payout <= 1n, `a seeder is paid in proportion to its bytes (${c.args.payout} for ${c.args.creditedBytes} bytes)`);
+        assert.ok(
+          c.args.payout - due <= 1n && due - c.args.payout <= 1n,
+          `a seeder is paid in proportion to its bytes (${c.args.payout} for ${c.args.creditedBytes} bytes)`,
+        );
       }
-      const [remaining, bytesCredited] = await read<readonly [bigint, bigint, bigint]>({ address: pool(), abi: rebatePoolAbi, functionName: "allowance", args: [address(leecher), contentId] });
+      const [remaining, bytesCredited] = await read<readonly [bigint, bigint, bigint]>({
+        address: pool(),
+        abi: rebatePoolAbi,
+        functionName: "allowance",
+        args: [address(leecher), contentId],
+      });
       assert.deepEqual([remaining, bytesCredited], [0n, BigInt(SIZE)]);
     }
 
@@ -384,7 +493,17 @@ describe("the journey: publish, buy, download from two seeders, seed, claim reba
     const g = await graphql<{
       content: { supply: string; currentPrice: string; purchaseCount: number; volume: string };
       licenses: { holder: { id: string }; balance: string }[];
-      escrows: { escrowId: string; leecher: { id: string }; deposit: string; paid: string; unpaid: string; reserved: string; refunded: string; status: string; payments: { seeder: { id: string }; paid: string; cumulativeBytes: string }[] }[];
+      escrows: {
+        escrowId: string;
+        leecher: { id: string };
+        deposit: string;
+        paid: string;
+        unpaid: string;
+        reserved: string;
+        refunded: string;
+        status: string;
+        payments: { seeder: { id: string }; paid: string; cumulativeBytes: string }[];
+      }[];
       rebateAllowances: { licensee: { id: string }; funded: string; remaining: string; bytesCredited: string; paidOut: string }[];
       receiptCredits: { seeder: { id: string }; creditedBytes: string; payout: string }[];
       claims: { seeder: { id: string }; amount: string; fromBalance: string }[];
@@ -400,7 +519,12 @@ describe("the journey: publish, buy, download from two seeders, seed, claim reba
     }`);
 
     // Licenses and supply.
-    const onChain = await read<{ supply: bigint }>({ address: market(), abi: licenseMarketAbi, functionName: "content", args: [contentId] });
+    const onChain = await read<{ supply: bigint }>({
+      address: market(),
+      abi: licenseMarketAbi,
+      functionName: "content",
+      args: [contentId],
+    });
     const nextPrice = await read<bigint>({ address: market(), abi: licenseMarketAbi, functionName: "nextPrice", args: [contentId] });
     assert.equal(BigInt(g.content.supply), onChain.supply);
     assert.equal(BigInt(g.content.supply), 3n, "the buyers' licenses and the headless seeder's");
@@ -410,7 +534,12 @@ describe("the journey: publish, buy, download from two seeders, seed, claim reba
     assert.equal(BigInt(g.content.volume), sum(purchases.map((p) => p.args.curvePrice + p.args.networkFee + p.args.bountyFee)));
     for (const index of [BUYER1, BUYER2]) {
       const held = g.licenses.find((l) => l.holder.id === address(index).toLowerCase());
-      const balance = await read<bigint>({ address: market(), abi: licenseMarketAbi, functionName: "balanceOf", args: [address(index), contentId] });
+      const balance = await read<bigint>({
+        address: market(),
+        abi: licenseMarketAbi,
+        functionName: "balanceOf",
+        args: [address(index), contentId],
+      });
       assert.equal(BigInt(held!.balance), balance);
     }
 
@@ -418,7 +547,12 @@ describe("the journey: publish, buy, download from two seeders, seed, claim reba
     assert.equal(g.escrows.length, 2);
     for (const e of g.escrows) {
       // Once closed, what nobody was paid nor reserved and the reservations nobody used are what was refunded.
-      const chainEscrow = await read<{ deposit: bigint; unpaid: bigint; reserved: bigint; status: number }>({ address: escrow(), abi: checkpointEscrowAbi, functionName: "escrow", args: [BigInt(e.escrowId)] });
+      const chainEscrow = await read<{ deposit: bigint; unpaid: bigint; reserved: bigint; status: number }>({
+        address: escrow(),
+        abi: checkpointEscrowAbi,
+        functionName: "escrow",
+        args: [BigInt(e.escrowId)],
+      });
       assert.equal(chainEscrow.status, ESCROW_CLOSED);
       assert.equal(e.status, "Closed");
       assert.equal(BigInt(e.deposit), chainEscrow.deposit);
@@ -428,19 +562,35 @@ describe("the journey: publish, buy, download from two seeders, seed, claim reba
       assert.equal(BigInt(e.paid), chainEscrow.deposit - chainEscrow.unpaid - chainEscrow.reserved);
       const seeders = [...new Set(e.payments.map((p) => p.seeder.id))];
       for (const s of seeders) {
-        const redeemed = await read<{ amount: bigint; cumulativeBytes: bigint }>({ address: escrow(), abi: checkpointEscrowAbi, functionName: "redeemedBy", args: [BigInt(e.escrowId), s as Address] });
+        const redeemed = await read<{ amount: bigint; cumulativeBytes: bigint }>({
+          address: escrow(),
+          abi: checkpointEscrowAbi,
+          functionName: "redeemedBy",
+          args: [BigInt(e.escrowId), s as Address],
+        });
         const payments = e.payments.filter((p) => p.seeder.id === s);
         assert.equal(sum(payments.map((p) => BigInt(p.paid))), redeemed.amount);
-        assert.equal(payments.map((p) => BigInt(p.cumulativeBytes)).reduce((a, b) => (a > b ? a : b)), redeemed.cumulativeBytes);
+        assert.equal(
+          payments.map((p) => BigInt(p.cumulativeBytes)).reduce((a, b) => (a > b ? a : b)),
+          redeemed.cumulativeBytes,
+        );
       }
     }
     const buyer1Escrow = g.escrows.find((e) => e.leecher.id === address(BUYER1).toLowerCase())!;
-    assert.deepEqual(new Set(buyer1Escrow.payments.map((p) => p.seeder.id)), new Set([headless.address.toLowerCase(), address(PUBLISHER).toLowerCase()]));
+    assert.deepEqual(
+      new Set(buyer1Escrow.payments.map((p) => p.seeder.id)),
+      new Set([headless.address.toLowerCase(), address(PUBLISHER).toLowerCase()]),
+    );
 
     // Rebate allowances, credits and claims.
     assert.equal(g.rebateAllowances.length, 3);
     for (const a of g.rebateAllowances) {
-      const [remaining, bytesCredited] = await read<readonly [bigint, bigint, bigint]>({ address: pool(), abi: rebatePoolAbi, functionName: "allowance", args: [a.licensee.id as Address, contentId] });
+      const [remaining, bytesCredited] = await read<readonly [bigint, bigint, bigint]>({
+        address: pool(),
+        abi: rebatePoolAbi,
+        functionName: "allowance",
+        args: [a.licensee.id as Address, contentId],
+      });
       assert.equal(BigInt(a.remaining), remaining);
       assert.equal(BigInt(a.bytesCredited), bytesCredited);
       // The buyers' allowances paid the seeders who served them; the headless seeder downloaded nothing.
@@ -463,7 +613,12 @@ describe("the journey: publish, buy, download from two seeders, seed, claim reba
     assert.equal(g.wssessions.length, 1);
     const s = g.wssessions[0];
     const [settled] = await events(ws402DepositsAbi, swarm.chain.contracts.WS402Deposits, "SessionSettled");
-    const chainSession = await read<{ status: number }>({ address: swarm.chain.contracts.WS402Deposits, abi: ws402DepositsAbi, functionName: "session", args: [BigInt(s.sessionId)] });
+    const chainSession = await read<{ status: number }>({
+      address: swarm.chain.contracts.WS402Deposits,
+      abi: ws402DepositsAbi,
+      functionName: "session",
+      args: [BigInt(s.sessionId)],
+    });
     assert.equal(s.status, "Settled");
     assert.equal(chainSession.status, SESSION_SETTLED);
     assert.equal(BigInt(s.elapsedSeconds), settled.args.elapsedSeconds);

@@ -212,7 +212,9 @@ describe("marketplace and publishing in the browser", () => {
     await page.getByTestId("nav-publish").click();
     const bytes = Buffer.alloc(300_000);
     for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 31 + 7) & 0xff;
-    await page.getByTestId("publish-file").setInputFiles({ name: "lecture-notes.bin", mimeType: "application/octet-stream", buffer: bytes });
+    await page
+      .getByTestId("publish-file")
+      .setInputFiles({ name: "lecture-notes.bin", mimeType: "application/octet-stream", buffer: bytes });
     const infohash = (await page.getByTestId("infohash").innerText()).trim();
     assert.match(infohash, /^[0-9a-f]{40}$/);
     await page.getByTestId("publish-name").fill("Lecture notes");
@@ -240,7 +242,12 @@ describe("marketplace and publishing in the browser", () => {
       args: [`0x${infohash}${"0".repeat(24)}`],
     });
     assert.ok(id > 0n);
-    const content = await stack.publicClient.readContract({ address: stack.chain.contracts.LicenseMarket, abi: licenseMarketAbi, functionName: "content", args: [id] });
+    const content = await stack.publicClient.readContract({
+      address: stack.chain.contracts.LicenseMarket,
+      abi: licenseMarketAbi,
+      functionName: "content",
+      args: [id],
+    });
     assert.equal(content.size, BigInt(bytes.length));
     assert.equal(content.basePrice, parseEther("0.02"));
     assert.equal(content.growth, parseEther("0.005"));
@@ -254,12 +261,22 @@ describe("marketplace and publishing in the browser", () => {
     const publisher = await user(1);
     await connect(publisher);
     await publisher.page.getByTestId("nav-publish").click();
-    const owed = await stack.publicClient.readContract({ address: stack.chain.contracts.LicenseMarket, abi: licenseMarketAbi, functionName: "proceeds", args: [publisher.wallet.account.address] });
+    const owed = await stack.publicClient.readContract({
+      address: stack.chain.contracts.LicenseMarket,
+      abi: licenseMarketAbi,
+      functionName: "proceeds",
+      args: [publisher.wallet.account.address],
+    });
     assert.ok(owed > 0n, "the sales above accrued proceeds");
     await publisher.page.locator(`[data-testid=proceeds] [data-wei="${owed}"]`).waitFor();
     await publisher.page.getByTestId("withdraw-proceeds").click();
     await publisher.page.locator(`[data-testid=proceeds] [data-wei="0"]`).waitFor();
-    const withdrawn = await stack.publicClient.getContractEvents({ address: stack.chain.contracts.LicenseMarket, abi: licenseMarketAbi, eventName: "ProceedsWithdrawn", fromBlock: 0n });
+    const withdrawn = await stack.publicClient.getContractEvents({
+      address: stack.chain.contracts.LicenseMarket,
+      abi: licenseMarketAbi,
+      eventName: "ProceedsWithdrawn",
+      fromBlock: 0n,
+    });
     assert.equal(withdrawn.length, 1);
     assert.equal(withdrawn[0].args.amount, owed);
   });

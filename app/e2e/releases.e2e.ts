@@ -82,7 +82,10 @@ describe("paying a download with a transaction per checkpoint", () => {
       args: { escrowId },
       fromBlock: 0n,
     });
-    assert.deepEqual(released.map((e) => e.args.cumulativeBytes), [FIRST_CHECKPOINT, BigInt(SIZE)]);
+    assert.deepEqual(
+      released.map((e) => e.args.cumulativeBytes),
+      [FIRST_CHECKPOINT, BigInt(SIZE)],
+    );
     assert.equal((await seeder.chain.redeemedBy(escrowId)).amount, amountFor(BigInt(SIZE), PRICE));
     await escrowCard.locator("[data-testid=checkpoint-timeline] li[data-state=paid]").nth(1).waitFor();
     const { redeemed } = await seeder.flush();
@@ -95,9 +98,16 @@ describe("paying a download with a transaction per checkpoint", () => {
     const { card, escrowCard, escrowId, deposit } = await startDecliningFirstRelease(u);
     await card.getByTestId("stop-and-close").click();
     await u.page.locator(`[data-testid=escrow-${escrowId}][data-status=Closing]`).waitFor();
-    const window = await swarm.publicClient.readContract({ address: swarm.contracts.escrow, abi: checkpointEscrowAbi, functionName: "challengeWindow" });
+    const window = await swarm.publicClient.readContract({
+      address: swarm.contracts.escrow,
+      abi: checkpointEscrowAbi,
+      functionName: "challengeWindow",
+    });
     await swarm.chain.increaseTime(window + 1);
-    await u.page.waitForFunction((id) => !(document.querySelector(`[data-testid=escrow-${id}] [data-testid=refund-escrow]`) as HTMLButtonElement | null)?.disabled, String(escrowId));
+    await u.page.waitForFunction(
+      (id) => !(document.querySelector(`[data-testid=escrow-${id}] [data-testid=refund-escrow]`) as HTMLButtonElement | null)?.disabled,
+      String(escrowId),
+    );
     await escrowCard.getByTestId("refund-escrow").click();
     await u.page.locator(`[data-testid=escrow-${escrowId}][data-status=Closed]`).waitFor();
     const [refunded] = await swarm.publicClient.getContractEvents({

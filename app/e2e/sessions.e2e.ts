@@ -48,14 +48,35 @@ describe("WS402 sessions in the browser", () => {
     dir = mkdtempSync(join(tmpdir(), "w3t-app-ws402-"));
     const config = parseConfig(
       {
-        gateway: { port: 0, database: join(dir, "gateway.sqlite"), payout: chain.accounts[PAYOUT].address, usageIntervalMs: 500, heartbeatTimeoutMs: 2_000, reconnectGraceMs: 1_000, chainPollingMs: 100, logLevel: "silent" },
+        gateway: {
+          port: 0,
+          database: join(dir, "gateway.sqlite"),
+          payout: chain.accounts[PAYOUT].address,
+          usageIntervalMs: 500,
+          heartbeatTimeoutMs: 2_000,
+          reconnectGraceMs: 1_000,
+          chainPollingMs: 100,
+          logLevel: "silent",
+        },
         chain: { rpcUrl: chain.rpcUrl, chainId: chain.chainId, contract: chain.contracts.WS402Deposits },
-        resources: [{ id: "report", title: "Quarterly report", path: join(dir, "report.pdf"), mimeType: "application/pdf", pricePerSecond: PRICE_PER_SECOND.toString(), estimatedSeconds: DEPOSIT_MINUTES * 60, demo: true }],
+        resources: [
+          {
+            id: "report",
+            title: "Quarterly report",
+            path: join(dir, "report.pdf"),
+            mimeType: "application/pdf",
+            pricePerSecond: PRICE_PER_SECOND.toString(),
+            estimatedSeconds: DEPOSIT_MINUTES * 60,
+            demo: true,
+          },
+        ],
       },
       dir,
     );
     gateway = await startGateway({ config, privateKey: chain.accounts[PROVIDER].privateKey as Hex, log: createLogger("silent") });
-    app = await startApp({ config: { chainId: chain.chainId, rpcUrl: chain.rpcUrl, contracts: chain.contracts, startBlock: 0, gatewayUrl: gateway.url } });
+    app = await startApp({
+      config: { chainId: chain.chainId, rpcUrl: chain.rpcUrl, contracts: chain.contracts, startBlock: 0, gatewayUrl: gateway.url },
+    });
     browser = await launchBrowser();
   });
 
@@ -75,17 +96,29 @@ describe("WS402 sessions in the browser", () => {
     const live = u.page.getByTestId("live-session");
     await u.page.locator("[data-testid=live-session][data-phase=live]").waitFor();
     await live.getByTestId("resource-view").waitFor();
-    assert.deepEqual(u.wallet.requests.filter((m) => m === "eth_sendTransaction" || m.startsWith("eth_sign")), ["eth_sendTransaction"], "one deposit, receipts signed by the session key");
+    assert.deepEqual(
+      u.wallet.requests.filter((m) => m === "eth_sendTransaction" || m.startsWith("eth_sign")),
+      ["eth_sendTransaction"],
+      "one deposit, receipts signed by the session key",
+    );
     await u.page.waitForFunction(() => Number(document.querySelector("[data-testid=meter]")?.getAttribute("data-elapsed")) >= 2);
     await screenshot(u.page, "session-live");
     assert.deepEqual(u.cspViolations, [], "the gateway's resource and WebSocket are allowed by the app's CSP");
     await live.getByTestId("end-session").click();
     await u.page.getByTestId("session-ended").waitFor({ timeout: 60_000 });
-    const [settled] = await publicClient.getContractEvents({ address: chain.contracts.WS402Deposits, abi: ws402DepositsAbi, eventName: "SessionSettled", fromBlock: 0n });
+    const [settled] = await publicClient.getContractEvents({
+      address: chain.contracts.WS402Deposits,
+      abi: ws402DepositsAbi,
+      eventName: "SessionSettled",
+      fromBlock: 0n,
+    });
     const deposit = PRICE_PER_SECOND * BigInt(DEPOSIT_MINUTES * 60);
     assert.ok(settled.args.elapsedSeconds! >= 2n);
     assert.equal(settled.args.paidToProvider! + settled.args.refundedToUser!, deposit);
-    assert.equal(BigInt((await u.page.getByTestId("session-refund-amount").locator("[data-wei]").getAttribute("data-wei"))!), settled.args.refundedToUser);
+    assert.equal(
+      BigInt((await u.page.getByTestId("session-refund-amount").locator("[data-wei]").getAttribute("data-wei"))!),
+      settled.args.refundedToUser,
+    );
     // The meter agrees with the outcome: the settled seconds and amounts, not the last usage update.
     const meter = live.getByTestId("meter");
     assert.equal(await meter.getAttribute("data-source"), "settlement");
@@ -93,7 +126,10 @@ describe("WS402 sessions in the browser", () => {
     const seconds = Number(settled.args.elapsedSeconds);
     assert.match(await meter.innerText(), new RegExp(`^${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")} / `));
     assert.equal(BigInt((await live.getByTestId("spent").locator("[data-wei]").getAttribute("data-wei"))!), settled.args.paidToProvider);
-    assert.equal(BigInt((await live.getByTestId("remaining").locator("[data-wei]").getAttribute("data-wei"))!), settled.args.refundedToUser);
+    assert.equal(
+      BigInt((await live.getByTestId("remaining").locator("[data-wei]").getAttribute("data-wei"))!),
+      settled.args.refundedToUser,
+    );
     await screenshot(u.page, "session-ended");
   });
 
@@ -104,16 +140,29 @@ describe("WS402 sessions in the browser", () => {
     await u.page.waitForFunction(() => Number(document.querySelector("[data-testid=meter]")?.getAttribute("data-elapsed")) >= 1);
     await gateway.stop(); // ends every session and settles it with the latest receipt on its way down
     await u.page.getByTestId("session-ended").waitFor({ timeout: 60_000 });
-    const settled = await publicClient.getContractEvents({ address: chain.contracts.WS402Deposits, abi: ws402DepositsAbi, eventName: "SessionSettled", fromBlock: 0n });
+    const settled = await publicClient.getContractEvents({
+      address: chain.contracts.WS402Deposits,
+      abi: ws402DepositsAbi,
+      eventName: "SessionSettled",
+      fromBlock: 0n,
+    });
     assert.equal(settled.length, 2);
-    assert.equal(BigInt((await u.page.getByTestId("session-refund-amount").locator("[data-wei]").getAttribute("data-wei"))!), settled[1].args.refundedToUser);
+    assert.equal(
+      BigInt((await u.page.getByTestId("session-refund-amount").locator("[data-wei]").getAttribute("data-wei"))!),
+      settled[1].args.refundedToUser,
+    );
   });
 
   it("ends on-chain and reclaims the whole deposit of a session no gateway will settle", async () => {
     // The gateway is gone for good: a session opened on-chain (here directly) is never settled.
     const stranded = privateKeyToAccount(chain.accounts[STRANDED].privateKey as Hex);
     const wallet = createWalletClient({ account: stranded, chain: { ...hardhat, id: chain.chainId }, transport: http(chain.rpcUrl) });
-    const [schemaResource] = await publicClient.getContractEvents({ address: chain.contracts.WS402Deposits, abi: ws402DepositsAbi, eventName: "ResourceRegistered", fromBlock: 0n });
+    const [schemaResource] = await publicClient.getContractEvents({
+      address: chain.contracts.WS402Deposits,
+      abi: ws402DepositsAbi,
+      eventName: "ResourceRegistered",
+      fromBlock: 0n,
+    });
     const deposit = PRICE_PER_SECOND * 60n;
     const hash = await wallet.writeContract({
       address: chain.contracts.WS402Deposits,
@@ -123,7 +172,13 @@ describe("WS402 sessions in the browser", () => {
       value: deposit,
     });
     await publicClient.waitForTransactionReceipt({ hash });
-    const [opened] = await publicClient.getContractEvents({ address: chain.contracts.WS402Deposits, abi: ws402DepositsAbi, eventName: "SessionOpened", args: { user: stranded.address }, fromBlock: 0n });
+    const [opened] = await publicClient.getContractEvents({
+      address: chain.contracts.WS402Deposits,
+      abi: ws402DepositsAbi,
+      eventName: "SessionOpened",
+      args: { user: stranded.address },
+      fromBlock: 0n,
+    });
     const sessionId = opened.args.sessionId!;
 
     const u = await user(STRANDED);
@@ -133,10 +188,19 @@ describe("WS402 sessions in the browser", () => {
     await row.getByTestId("reclaim").waitFor();
     await screenshot(u.page, "session-gateway-gone");
     await chain.increaseTime(GRACE_PERIOD_SECONDS + 1);
-    await u.page.waitForFunction((id) => !(document.querySelector(`[data-testid=session-${id}] [data-testid=reclaim]`) as HTMLButtonElement | null)?.disabled, String(sessionId));
+    await u.page.waitForFunction(
+      (id) => !(document.querySelector(`[data-testid=session-${id}] [data-testid=reclaim]`) as HTMLButtonElement | null)?.disabled,
+      String(sessionId),
+    );
     await row.getByTestId("reclaim").click();
     await u.page.locator(`[data-testid=session-${sessionId}][data-status=Reclaimed]`).waitFor();
-    const [reclaimed] = await publicClient.getContractEvents({ address: chain.contracts.WS402Deposits, abi: ws402DepositsAbi, eventName: "SessionReclaimed", args: { sessionId }, fromBlock: 0n });
+    const [reclaimed] = await publicClient.getContractEvents({
+      address: chain.contracts.WS402Deposits,
+      abi: ws402DepositsAbi,
+      eventName: "SessionReclaimed",
+      args: { sessionId },
+      fromBlock: 0n,
+    });
     assert.equal(reclaimed.args.amount, deposit, "the whole deposit came back");
   });
 });

@@ -24,7 +24,11 @@ describe("seeding from a browser tab", () => {
   const pages: UserPage[] = [];
 
   async function user(index: number): Promise<UserPage> {
-    const u = await openApp(browser, stack.app.url, new TestWallet(stack.chain.rpcUrl, stack.chain.chainId, stack.chain.accounts[index].privateKey as Hex));
+    const u = await openApp(
+      browser,
+      stack.app.url,
+      new TestWallet(stack.chain.rpcUrl, stack.chain.chainId, stack.chain.accounts[index].privateKey as Hex),
+    );
     pages.push(u);
     await u.page.getByTestId("connect-io.metamask").click();
     await u.page.getByTestId("account").waitFor();
@@ -49,12 +53,18 @@ describe("seeding from a browser tab", () => {
     await seeder.page.getByTestId("nav-publish").click();
     const bytes = Buffer.alloc(SIZE);
     for (let i = 0; i < SIZE; i += 4) bytes.writeUInt32LE((i * 2654435761) >>> 0, i);
-    await seeder.page.getByTestId("publish-file").setInputFiles({ name: "tab-film.bin", mimeType: "application/octet-stream", buffer: bytes });
+    await seeder.page
+      .getByTestId("publish-file")
+      .setInputFiles({ name: "tab-film.bin", mimeType: "application/octet-stream", buffer: bytes });
     await seeder.page.getByTestId("infohash").waitFor({ timeout: 60_000 });
     await seeder.page.getByTestId("publish-name").fill("Tab film");
     await seeder.page.getByTestId("publish-submit").click();
     await seeder.page.getByTestId("published").waitFor();
-    const contentId = await stack.publicClient.readContract({ address: stack.chain.contracts.LicenseMarket, abi: licenseMarketAbi, functionName: "contentCount" });
+    const contentId = await stack.publicClient.readContract({
+      address: stack.chain.contracts.LicenseMarket,
+      abi: licenseMarketAbi,
+      functionName: "contentCount",
+    });
     await seeder.page.getByTestId("nav-seeding").click();
     await seeder.page.getByText("Tab film").first().waitFor();
 
@@ -80,12 +90,30 @@ describe("seeding from a browser tab", () => {
     // The leecher's session key signed Close reaches the tab, which settles it as the headless seeder does: its last
     // voucher, the close, its waiver and — the only paid seeder — the leecher's refund, in one transaction. The
     // leecher's wallet is asked for nothing more.
-    const [opened] = await stack.publicClient.getContractEvents({ address: stack.chain.contracts.CheckpointEscrow, abi: checkpointEscrowAbi, eventName: "EscrowOpened", args: { leecher: leecher.wallet.account.address }, fromBlock: 0n });
+    const [opened] = await stack.publicClient.getContractEvents({
+      address: stack.chain.contracts.CheckpointEscrow,
+      abi: checkpointEscrowAbi,
+      eventName: "EscrowOpened",
+      args: { leecher: leecher.wallet.account.address },
+      fromBlock: 0n,
+    });
     const escrowId = opened.args.escrowId!;
     await leecher.page.locator(`[data-testid=escrow-${escrowId}][data-status=Closed]`).waitFor({ timeout: 60_000 });
-    const [used] = await stack.publicClient.getContractEvents({ address: stack.chain.contracts.CheckpointEscrow, abi: checkpointEscrowAbi, eventName: "CloseSignatureUsed", args: { escrowId }, fromBlock: 0n });
+    const [used] = await stack.publicClient.getContractEvents({
+      address: stack.chain.contracts.CheckpointEscrow,
+      abi: checkpointEscrowAbi,
+      eventName: "CloseSignatureUsed",
+      args: { escrowId },
+      fromBlock: 0n,
+    });
     assert.equal(used.args.submitter, seeder.wallet.account.address, "the tab seeder submitted the session key's Close");
-    const [refunded] = await stack.publicClient.getContractEvents({ address: stack.chain.contracts.CheckpointEscrow, abi: checkpointEscrowAbi, eventName: "EscrowRefunded", args: { escrowId }, fromBlock: 0n });
+    const [refunded] = await stack.publicClient.getContractEvents({
+      address: stack.chain.contracts.CheckpointEscrow,
+      abi: checkpointEscrowAbi,
+      eventName: "EscrowRefunded",
+      args: { escrowId },
+      fromBlock: 0n,
+    });
     assert.equal(refunded.args.amount, opened.args.deposit! - amountFor(BigInt(SIZE), PRICE));
     assert.deepEqual(
       leecher.wallet.requests.filter((m) => m === "eth_signTypedData_v4" || m === "eth_sendTransaction"),
@@ -102,10 +130,22 @@ describe("seeding from a browser tab", () => {
     await seeder.page.locator("[data-testid=holdings][data-receipts='0']").waitFor();
 
     const seederAddress = seeder.wallet.account.address;
-    const redeemed = await stack.publicClient.getContractEvents({ address: stack.chain.contracts.CheckpointEscrow, abi: checkpointEscrowAbi, eventName: "VoucherRedeemed", args: { seeder: seederAddress }, fromBlock: 0n });
+    const redeemed = await stack.publicClient.getContractEvents({
+      address: stack.chain.contracts.CheckpointEscrow,
+      abi: checkpointEscrowAbi,
+      eventName: "VoucherRedeemed",
+      args: { seeder: seederAddress },
+      fromBlock: 0n,
+    });
     const paid = redeemed.reduce((sum, e) => sum + e.args.paid!, 0n);
     assert.equal(paid, amountFor(BigInt(SIZE), PRICE), "the tab was paid its price for every byte");
-    const credited = await stack.publicClient.getContractEvents({ address: stack.chain.contracts.RebatePool, abi: rebatePoolAbi, eventName: "ReceiptCredited", args: { seeder: seederAddress }, fromBlock: 0n });
+    const credited = await stack.publicClient.getContractEvents({
+      address: stack.chain.contracts.RebatePool,
+      abi: rebatePoolAbi,
+      eventName: "ReceiptCredited",
+      args: { seeder: seederAddress },
+      fromBlock: 0n,
+    });
     assert.equal(credited.length, 1);
     assert.equal(credited[0].args.creditedBytes, BigInt(SIZE));
     await seeder.page.locator(`[data-testid=escrow-earned] [data-wei="${paid}"]`).waitFor();

@@ -62,7 +62,13 @@ describe("watching while paying in the browser", () => {
     seeder.client.throttleUpload(SEEDER_UPLOAD_BYTES_PER_SECOND);
     await seeder.seed(file);
     app = await startApp({
-      config: { chainId: swarm.chain.chainId, rpcUrl: swarm.chain.rpcUrl, contracts: swarm.chain.contracts, startBlock: 0, trackerUrls: [swarm.tracker.url] },
+      config: {
+        chainId: swarm.chain.chainId,
+        rpcUrl: swarm.chain.rpcUrl,
+        contracts: swarm.chain.contracts,
+        startBlock: 0,
+        trackerUrls: [swarm.tracker.url],
+      },
     });
     browser = await launchBrowser();
     const wallet = new TestWallet(swarm.chain.rpcUrl, swarm.chain.chainId, swarm.chain.accounts[VIEWER].privateKey as Hex);
@@ -96,8 +102,15 @@ describe("watching while paying in the browser", () => {
     const progress = Number(await card.getByTestId("download-stats").getAttribute("data-progress"));
     assert.ok(progress < 1, `playing before the download completes (progress ${progress})`);
     // The first checkpoint (10 MiB) is paid by a voucher while the video plays.
-    await card.locator(`[data-testid=voucher]`).filter({ hasNot: page.locator(`[data-bytes="0"]`) }).first().waitFor({ timeout: 60_000 });
-    await page.waitForFunction((id) => Number(document.querySelector(`[data-testid=license-${id}] [data-testid=voucher]`)?.getAttribute("data-bytes") ?? 0) > 0, String(content.contentId));
+    await card
+      .locator(`[data-testid=voucher]`)
+      .filter({ hasNot: page.locator(`[data-bytes="0"]`) })
+      .first()
+      .waitFor({ timeout: 60_000 });
+    await page.waitForFunction(
+      (id) => Number(document.querySelector(`[data-testid=license-${id}] [data-testid=voucher]`)?.getAttribute("data-bytes") ?? 0) > 0,
+      String(content.contentId),
+    );
     const voucherBytes = BigInt((await card.getByTestId("voucher").first().getAttribute("data-bytes")) ?? "0");
     assert.ok(voucherBytes >= FIRST_CHECKPOINT, `a checkpoint voucher was signed (${voucherBytes} bytes)`);
     assert.equal(await media.evaluate((e: HTMLMediaElement) => e.paused || e.ended), false, "still playing when the checkpoint was paid");
@@ -119,7 +132,7 @@ describe("watching while paying in the browser", () => {
     const targetPiece = Math.floor((pieceCount * target) / duration);
     // Samples what has arrived until the pieces at the seek target are there.
     let whenThere: Set<number> | null = null;
-    for (const deadline = Date.now() + 60_000; Date.now() < deadline && !whenThere; ) {
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline && !whenThere;) {
       const have = havePieces((await arrived.getAttribute("data-have")) ?? "");
       if (have.has(targetPiece)) whenThere = have;
       else await new Promise((r) => setTimeout(r, 50));
@@ -130,7 +143,10 @@ describe("watching while paying in the browser", () => {
     let gotBetween = 0;
     for (let i = frontier; i < targetPiece; i++) if (whenThere.has(i)) gotBetween++;
     console.log(`seek: ${gotBetween} of the ${between} pieces in between had arrived when piece ${targetPiece} (80%) did`);
-    assert.ok(between > 0 && gotBetween < between / 2, `the fetch jumped to 80%: ${gotBetween} of the ${between} pieces in between had arrived`);
+    assert.ok(
+      between > 0 && gotBetween < between / 2,
+      `the fetch jumped to 80%: ${gotBetween} of the ${between} pieces in between had arrived`,
+    );
     await page.waitForFunction(
       ({ id, to, ready }) => {
         const element = document.querySelector(`[data-testid=license-${id}] [data-testid=media]`) as HTMLMediaElement | null;
@@ -153,18 +169,45 @@ describe("watching while paying in the browser", () => {
     await card.locator("[data-testid=player][data-phase=refunding]").waitFor({ timeout: 60_000 });
     await card.locator("[data-testid=watch-summary][data-settled=true]").waitFor({ timeout: 60_000 });
 
-    const [opened] = await swarm.publicClient.getContractEvents({ address: swarm.contracts.escrow, abi: checkpointEscrowAbi, eventName: "EscrowOpened", fromBlock: 0n });
+    const [opened] = await swarm.publicClient.getContractEvents({
+      address: swarm.contracts.escrow,
+      abi: checkpointEscrowAbi,
+      eventName: "EscrowOpened",
+      fromBlock: 0n,
+    });
     const escrowId = opened.args.escrowId!;
     assert.equal(opened.args.deposit, amountFor(content.size, PRICE_CAP));
-    const redeemed = await swarm.publicClient.getContractEvents({ address: swarm.contracts.escrow, abi: checkpointEscrowAbi, eventName: "VoucherRedeemed", args: { escrowId }, fromBlock: 0n });
+    const redeemed = await swarm.publicClient.getContractEvents({
+      address: swarm.contracts.escrow,
+      abi: checkpointEscrowAbi,
+      eventName: "VoucherRedeemed",
+      args: { escrowId },
+      fromBlock: 0n,
+    });
     const paid = redeemed.reduce((sum, log) => sum + log.args.paid!, 0n);
     assert.ok(paid > 0n, "the seeder was paid for the checkpoints it served");
-    const [refunded] = await swarm.publicClient.getContractEvents({ address: swarm.contracts.escrow, abi: checkpointEscrowAbi, eventName: "EscrowRefunded", args: { escrowId }, fromBlock: 0n });
+    const [refunded] = await swarm.publicClient.getContractEvents({
+      address: swarm.contracts.escrow,
+      abi: checkpointEscrowAbi,
+      eventName: "EscrowRefunded",
+      args: { escrowId },
+      fromBlock: 0n,
+    });
     assert.equal(refunded.args.amount, opened.args.deposit! - paid, "the refund is the deposit less what the seeder was paid");
-    const [used] = await swarm.publicClient.getContractEvents({ address: swarm.contracts.escrow, abi: checkpointEscrowAbi, eventName: "CloseSignatureUsed", args: { escrowId }, fromBlock: 0n });
+    const [used] = await swarm.publicClient.getContractEvents({
+      address: swarm.contracts.escrow,
+      abi: checkpointEscrowAbi,
+      eventName: "CloseSignatureUsed",
+      args: { escrowId },
+      fromBlock: 0n,
+    });
     assert.equal(used?.args.submitter, seeder.address, "the seeder submitted the session key's Close");
     const cycle = viewer.wallet.requests.filter((m) => m === "eth_signTypedData_v4" || m === "eth_sendTransaction");
-    assert.deepEqual(cycle, ["eth_signTypedData_v4", "eth_sendTransaction"], "play -> paid -> refunded: the delegation and the deposit, no close or refund prompt");
+    assert.deepEqual(
+      cycle,
+      ["eth_signTypedData_v4", "eth_sendTransaction"],
+      "play -> paid -> refunded: the delegation and the deposit, no close or refund prompt",
+    );
 
     // The figures shown are the final vouchers' own, and the chain settled exactly those: no block arrived unpaid or
     // was paid unshown between the click and the Close (the download asked for nothing more, then signed once).
@@ -173,16 +216,29 @@ describe("watching while paying in the browser", () => {
     const shown = summary.match(/^Watched \d+:\d\d, received (\d+\.\d{3}) MiB, paid .+ ETH, refunded .+ ETH\.$/);
     assert.ok(shown, `the summary reads "watched m:ss, received X MiB, paid …, refunded …": ${summary}`);
     const receivedBytes = BigInt((await card.getByTestId("watch-received").getAttribute("data-bytes")) ?? "-1");
-    assert.ok(Math.abs(Number(shown[1]) * MiB - Number(receivedBytes)) <= MiB / 2000, `${shown[1]} MiB shown is ${receivedBytes} bytes to the KiB`);
+    assert.ok(
+      Math.abs(Number(shown[1]) * MiB - Number(receivedBytes)) <= MiB / 2000,
+      `${shown[1]} MiB shown is ${receivedBytes} bytes to the KiB`,
+    );
     const voucherBytes = BigInt((await card.getByTestId("watch-paid").getAttribute("data-bytes")) ?? "-1");
     assert.equal(voucherBytes, receivedBytes, "the final voucher covers exactly the bytes received (one seeder, priced)");
     const redeemedBytes = redeemed.reduce((max, log) => (log.args.cumulativeBytes! > max ? log.args.cumulativeBytes! : max), 0n);
     assert.equal(redeemedBytes, receivedBytes, "the seeder redeemed on-chain exactly the bytes shown as received");
     const signedWei = BigInt((await card.locator("[data-testid=watch-paid] [data-wei]").getAttribute("data-wei")) ?? "-1");
-    assert.equal(signedWei, amountFor(receivedBytes, PRICE), "the amount shown is the final voucher's: the bytes received at the seeder's price");
+    assert.equal(
+      signedWei,
+      amountFor(receivedBytes, PRICE),
+      "the amount shown is the final voucher's: the bytes received at the seeder's price",
+    );
     assert.equal(paid, signedWei, "the seeder was paid on-chain what the vouchers shown carry");
-    assert.equal(await card.getByTestId("watch-redeemed").getAttribute("data-bytes"), String(redeemedBytes), "the on-chain line shows the bytes redeemed");
-    console.log(`stop: received ${receivedBytes} bytes (${shown[1]} MiB shown), redeemed ${redeemedBytes} bytes, paid ${paid} wei, refunded ${refunded.args.amount} wei`);
+    assert.equal(
+      await card.getByTestId("watch-redeemed").getAttribute("data-bytes"),
+      String(redeemedBytes),
+      "the on-chain line shows the bytes redeemed",
+    );
+    console.log(
+      `stop: received ${receivedBytes} bytes (${shown[1]} MiB shown), redeemed ${redeemedBytes} bytes, paid ${paid} wei, refunded ${refunded.args.amount} wei`,
+    );
     assert.deepEqual(viewer.cspViolations, [], "streaming through the service worker raised no Content-Security-Policy violation");
     await screenshot(page, "watch-stopped");
   });
@@ -218,7 +274,10 @@ describe("watching while paying in the browser", () => {
     await page.waitForFunction(
       ({ id, pieces }) => {
         const have = document.querySelector(`[data-testid=license-${id}] [data-testid=arrived]`)?.getAttribute("data-have") ?? "";
-        const ranges = have.split(",").filter(Boolean).map((r) => r.split("-").map(Number));
+        const ranges = have
+          .split(",")
+          .filter(Boolean)
+          .map((r) => r.split("-").map(Number));
         return pieces.every((p) => ranges.some(([a, b]) => a <= p && p <= b));
       },
       { id: String(content.contentId), pieces: verified },
@@ -229,8 +288,13 @@ describe("watching while paying in the browser", () => {
     // so what came from peers by then is the second's new pieces, not the verified ones again.
     await page.waitForTimeout(1_200);
     const received = Number(await card.getByTestId("download-stats").getAttribute("data-received"));
-    console.log(`reload ${what}: ${verified.length} pieces (${(verifiedBytes / MiB).toFixed(1)} MiB) there again, ${received} bytes from peers`);
-    assert.ok(received < verifiedBytes / 2, `${what}: the pieces verified before came from the store: ${received} bytes from peers for ${verifiedBytes}`);
+    console.log(
+      `reload ${what}: ${verified.length} pieces (${(verifiedBytes / MiB).toFixed(1)} MiB) there again, ${received} bytes from peers`,
+    );
+    assert.ok(
+      received < verifiedBytes / 2,
+      `${what}: the pieces verified before came from the store: ${received} bytes from peers for ${verifiedBytes}`,
+    );
   }
 
   it("after a reload, Play again starts from the pieces verified before, not fetching them again", async () => {

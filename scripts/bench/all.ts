@@ -103,7 +103,9 @@ try {
   for (const bench of BENCHES.filter((b) => selected.includes(b.name))) {
     const file = join(dir, `${bench.name}.json`);
     const args = [...bench.args, ...(options.quick ? bench.quickArgs : []), "--json", file];
-    console.log(`\n=== bench ${bench.name}: ${[bench.command === process.execPath ? "node" : bench.command, ...args.slice(0, -2)].join(" ")}\n`);
+    console.log(
+      `\n=== bench ${bench.name}: ${[bench.command === process.execPath ? "node" : bench.command, ...args.slice(0, -2)].join(" ")}\n`,
+    );
     const benchStarted = Date.now();
     const code = await run(bench.command, args);
     const seconds = ((Date.now() - benchStarted) / 1000).toFixed(0);
@@ -136,12 +138,22 @@ function row(bench: string, figure: Figure): Row {
 
 const columns: (keyof Row)[] = ["bench", "figure", "value", "target", "result"];
 const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => r[c].length)));
-const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd();
-console.log(`\nWeb3Torrent benchmarks${options.quick ? " (--quick: shortened runs, a smoke check only)" : ""}, ${((Date.now() - started) / 60_000).toFixed(1)} min\n`);
+const line = (cells: string[]) =>
+  cells
+    .map((cell, i) => cell.padEnd(widths[i]))
+    .join("  ")
+    .trimEnd();
+console.log(
+  `\nWeb3Torrent benchmarks${options.quick ? " (--quick: shortened runs, a smoke check only)" : ""}, ${((Date.now() - started) / 60_000).toFixed(1)} min\n`,
+);
 console.log(line(columns));
 console.log(line(widths.map((w) => "-".repeat(w))));
 for (const r of rows) console.log(line(columns.map((c) => r[c])));
 if (options.json) {
-  writeBenchResult(options.json, { bench: "all", options: { quick: options.quick }, figures: collected.flatMap((r) => r.figures.map((f) => ({ ...f, name: `${r.bench}: ${f.name}` }))) });
+  writeBenchResult(options.json, {
+    bench: "all",
+    options: { quick: options.quick },
+    figures: collected.flatMap((r) => r.figures.map((f) => ({ ...f, name: `${r.bench}: ${f.name}` }))),
+  });
 }
 process.exitCode = failures ? 1 : 0;

@@ -164,8 +164,16 @@ async function voucherFor(escrowId: bigint, sessionKey: ReturnType<typeof privat
   const { escrowId, sessionKey } = await openEscrow();
   const redeemAndReserve = async ({ voucher, signature }: Awaited<ReturnType<typeof voucherFor>>) =>
     gasOf(await checkpointEscrow.write.redeemAndReserve([voucher, signature], { account: seeder.account }));
-  record("CheckpointEscrow.redeemAndReserve (a seeder's first voucher of an escrow)", await redeemAndReserve(await voucherFor(escrowId, sessionKey, 10n * MIB)), 0n);
-  record("CheckpointEscrow.redeemAndReserve (a later voucher)", await redeemAndReserve(await voucherFor(escrowId, sessionKey, 30n * MIB)), 0n);
+  record(
+    "CheckpointEscrow.redeemAndReserve (a seeder's first voucher of an escrow)",
+    await redeemAndReserve(await voucherFor(escrowId, sessionKey, 10n * MIB)),
+    0n,
+  );
+  record(
+    "CheckpointEscrow.redeemAndReserve (a later voucher)",
+    await redeemAndReserve(await voucherFor(escrowId, sessionKey, 30n * MIB)),
+    0n,
+  );
 }
 {
   const signed = [];
@@ -174,10 +182,9 @@ async function voucherFor(escrowId: bigint, sessionKey: ReturnType<typeof privat
     signed.push(await voucherFor(escrowId, sessionKey, 10n * MIB));
   }
   const gas = await gasOf(
-    await checkpointEscrow.write.redeemBatch(
-      [seeder.account.address, signed.map((s) => s.voucher), signed.map((s) => s.signature)],
-      { account: seeder.account },
-    ),
+    await checkpointEscrow.write.redeemBatch([seeder.account.address, signed.map((s) => s.voucher), signed.map((s) => s.signature)], {
+      account: seeder.account,
+    }),
   );
   record("CheckpointEscrow.redeemBatch of 10 (per voucher)", gas / 10n, 45_000n);
 }
@@ -195,7 +202,12 @@ async function voucherFor(escrowId: bigint, sessionKey: ReturnType<typeof privat
     prompts++;
     gas += await gasOf(hash);
   };
-  await leecherTx(await checkpointEscrow.write.open([contentId, SIZE, PRICE_PER_MIB, sessionKey.address, 0], { account: leecher.account, value: deposit }));
+  await leecherTx(
+    await checkpointEscrow.write.open([contentId, SIZE, PRICE_PER_MIB, sessionKey.address, 0], {
+      account: leecher.account,
+      value: deposit,
+    }),
+  );
   const escrowId = await checkpointEscrow.read.escrowCount();
   const first = await voucherFor(escrowId, sessionKey, 10n * MIB);
   gas += await gasOf(await checkpointEscrow.write.redeem([first.voucher, first.signature], { account: seeder.account }));
@@ -264,13 +276,19 @@ async function voucherFor(escrowId: bigint, sessionKey: ReturnType<typeof privat
 
 // --- WS402Deposits
 {
-  await ws402Deposits.write.registerResource([parseEther("0.00001"), provider.account.address, "ipfs://pdf"], { account: provider.account });
+  await ws402Deposits.write.registerResource([parseEther("0.00001"), provider.account.address, "ipfs://pdf"], {
+    account: provider.account,
+  });
   const resourceId = 1n;
   const user = await freshWallet();
   const sessionKey = privateKeyToAccount(nextKey());
   const maxSeconds = 600;
   const deposit = await ws402Deposits.read.depositFor([resourceId, maxSeconds]);
-  record("WS402Deposits.open", await gasOf(await ws402Deposits.write.open([resourceId, maxSeconds, sessionKey.address], { account: user.account, value: deposit })), 130_000n);
+  record(
+    "WS402Deposits.open",
+    await gasOf(await ws402Deposits.write.open([resourceId, maxSeconds, sessionKey.address], { account: user.account, value: deposit })),
+    130_000n,
+  );
   const sessionId = 1n;
   const signature = await sessionKey.signTypedData({
     domain: ws402Domain(chainId, ws402Deposits.address),
@@ -278,7 +296,11 @@ async function voucherFor(escrowId: bigint, sessionKey: ReturnType<typeof privat
     primaryType: "Usage",
     message: { sessionId, elapsedSeconds: 42n },
   });
-  record("WS402Deposits.settle", await gasOf(await ws402Deposits.write.settle([sessionId, 42n, signature], { account: provider.account })), 70_000n);
+  record(
+    "WS402Deposits.settle",
+    await gasOf(await ws402Deposits.write.settle([sessionId, 42n, signature], { account: provider.account })),
+    70_000n,
+  );
 }
 
 const rows = results.map(({ operation, gas, target }) => ({

@@ -77,9 +77,14 @@ await rpc("evm_setAutomine", [false]);
 const SALT = keccak256(toHex("bench salt"));
 const contentInfohash = (i: number) => keccak256(toHex(`bench content ${i}`));
 await mine(
-  Array.from({ length: CONTENTS }, (_, i) => tx(publisher, market, m, "commit", [registrationCommitment(contentInfohash(i), publisher, SALT)])),
+  Array.from({ length: CONTENTS }, (_, i) =>
+    tx(publisher, market, m, "commit", [registrationCommitment(contentInfohash(i), publisher, SALT)]),
+  ),
 );
-const minCommitmentAge = await rpc<Hex>("eth_call", [{ to: market, data: encodeFunctionData({ abi: licenseMarketAbi, functionName: "minCommitmentAge" }) }, "latest"]);
+const minCommitmentAge = await rpc<Hex>("eth_call", [
+  { to: market, data: encodeFunctionData({ abi: licenseMarketAbi, functionName: "minCommitmentAge" }) },
+  "latest",
+]);
 await rpc("evm_increaseTime", [Number(BigInt(minCommitmentAge))]);
 await mine(
   Array.from({ length: CONTENTS }, (_, i) =>
@@ -122,7 +127,12 @@ const delegations = new Map<Address, Hex>();
 for (const buyer of buyers) {
   delegations.set(
     buyer.address,
-    await buyer.local.signTypedData({ domain, types: delegationTypes, primaryType: "Delegation", message: { wallet: buyer.address, sessionKey: sessionKey.address, expiry } }),
+    await buyer.local.signTypedData({
+      domain,
+      types: delegationTypes,
+      primaryType: "Delegation",
+      message: { wallet: buyer.address, sessionKey: sessionKey.address, expiry },
+    }),
   );
 }
 const cumulative = new Map<string, bigint>();
@@ -162,7 +172,11 @@ for (let i = 0; i < escrowEvents / 2; i++) {
   escrowTxs.push(tx(buyer, escrow, checkpointEscrowAbi as Abi, "open", [1n, 10n * MIB, 10n ** 9n, sessionKey.address, 0], 10n ** 12n));
 }
 await mine(escrowTxs);
-await mine(Array.from({ length: escrowEvents / 2 }, (_, i) => tx(buyers[i % BUYERS].address, escrow, checkpointEscrowAbi as Abi, "close", [BigInt(i + 1)])));
+await mine(
+  Array.from({ length: escrowEvents / 2 }, (_, i) =>
+    tx(buyers[i % BUYERS].address, escrow, checkpointEscrowAbi as Abi, "close", [BigInt(i + 1)]),
+  ),
+);
 await rpc("evm_setAutomine", [true]);
 const head = Number(await rpc<Hex>("eth_blockNumber"));
 const generationSeconds = (performance.now() - generationStarted) / 1000;

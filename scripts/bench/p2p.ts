@@ -198,14 +198,22 @@ async function paidRound(swarm: Swarm, tracker: Tracker, file: string, contentId
       join(ROOT, "services/seeder/src/cli.ts"),
       file,
       "--json",
-      "--rpc", swarm.chain.rpcUrl,
-      "--tracker", tracker.url,
-      "--db", join(swarm.dir, `seeder-${round}.sqlite`),
-      "--price", String(PRICE),
-      "--settle-interval", "0",
-      "--market", swarm.contracts.market,
-      "--escrow", swarm.contracts.escrow,
-      "--pool", swarm.contracts.rebatePool,
+      "--rpc",
+      swarm.chain.rpcUrl,
+      "--tracker",
+      tracker.url,
+      "--db",
+      join(swarm.dir, `seeder-${round}.sqlite`),
+      "--price",
+      String(PRICE),
+      "--settle-interval",
+      "0",
+      "--market",
+      swarm.contracts.market,
+      "--escrow",
+      swarm.contracts.escrow,
+      "--pool",
+      swarm.contracts.rebatePool,
     ],
     { W3T_SEEDER_KEY: swarm.chain.accounts[SEEDER].privateKey },
   );
@@ -338,7 +346,9 @@ try {
     const perCheckpoint = median(paid.flatMap((p) => p.stalls));
     const plainFirstByte = median(plain.map((t) => t.firstByteMs));
     const paidFirstByte = median(paid.map((p) => p.timing.firstByteMs));
-    console.log(`\nmedian throughput${label}  plain ${mibps(plainTransfer).toFixed(1)} MiB/s, paid ${mibps(paidTransfer).toFixed(1)} MiB/s (transfer)`);
+    console.log(
+      `\nmedian throughput${label}  plain ${mibps(plainTransfer).toFixed(1)} MiB/s, paid ${mibps(paidTransfer).toFixed(1)} MiB/s (transfer)`,
+    );
     console.log(`throughput ratio paid/plain (transfer)     ${(plainTransfer / paidTransfer).toFixed(3)}  (target >= ${TARGET_RATIO})`);
     console.log(`throughput ratio paid/plain (end to end)   ${(plainTotal / paidTotal).toFixed(3)}`);
     console.log(`median of the rounds' ratios (transfer)    ${pairedRatio.toFixed(3)}`);
@@ -362,7 +372,12 @@ try {
       figures: [
         { name: `plain WebTorrent throughput (median)${suffix}`, value: round3(mibps(plainTransfer)), unit: "MiB/s" },
         { name: `w3t_pay paid throughput (median)${suffix}`, value: round3(mibps(paidTransfer)), unit: "MiB/s" },
-        { name: `throughput ratio paid/plain (transfer)${suffix}`, value: round3(plainTransfer / paidTransfer), unit: "", target: { op: ">=", value: TARGET_RATIO } },
+        {
+          name: `throughput ratio paid/plain (transfer)${suffix}`,
+          value: round3(plainTransfer / paidTransfer),
+          unit: "",
+          target: { op: ">=", value: TARGET_RATIO },
+        },
         { name: `throughput ratio paid/plain (end to end)${suffix}`, value: round3(plainTotal / paidTotal), unit: "" },
         { name: `median of the rounds' paid/plain ratios (transfer)${suffix}`, value: round3(pairedRatio), unit: "" },
         { name: `plain time to first byte (median)${suffix}`, value: Math.round(plainFirstByte), unit: "ms" },

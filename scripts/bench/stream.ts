@@ -57,7 +57,10 @@ process.on("exit", () => {
 });
 
 function spawnReady(args: string[], env: Record<string, string> = {}): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", ...args], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   children.add(child);
   child.once("exit", () => children.delete(child));
   return new Promise((resolve, reject) => {
@@ -89,10 +92,14 @@ function plainPageServer() {
     const path = new URL(request.url ?? "/", "http://localhost").pathname;
     if (path === "/webtorrent.min.js") return response.writeHead(200, { "content-type": "text/javascript" }).end(bundle);
     if (path === `/${STREAM_WORKER_FILE}`) return response.writeHead(200, { "content-type": "text/javascript" }).end(worker);
-    response.writeHead(200, { "content-type": "text/html" }).end(`<!doctype html><button id="play">Play</button><video id="media" controls muted></video>`);
+    response
+      .writeHead(200, { "content-type": "text/html" })
+      .end(`<!doctype html><button id="play">Play</button><video id="media" controls muted></video>`);
   });
   return new Promise<{ url: string; close(): void }>((resolve) =>
-    server.listen(0, "127.0.0.1", () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, close: () => server.close() })),
+    server.listen(0, "127.0.0.1", () =>
+      resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, close: () => server.close() }),
+    ),
   );
 }
 
@@ -110,7 +117,10 @@ async function armFirstFrame(page: Page, button: string, media: string): Promise
 }
 
 async function firstFrameMs(page: Page): Promise<number> {
-  await page.waitForFunction(() => (window as unknown as { firstFrameAt?: number }).firstFrameAt !== undefined, null, { timeout: 120_000, polling: 20 });
+  await page.waitForFunction(() => (window as unknown as { firstFrameAt?: number }).firstFrameAt !== undefined, null, {
+    timeout: 120_000,
+    polling: 20,
+  });
   return page.evaluate(() => {
     const w = window as unknown as { clickedAt: number; firstFrameAt: number };
     return w.firstFrameAt - w.clickedAt;
@@ -119,7 +129,10 @@ async function firstFrameMs(page: Page): Promise<number> {
 
 /** Seeks to 80% once playing, and times until a frame at the new position is presented. */
 async function resumeAfterSeekMs(page: Page, media: string): Promise<number> {
-  await page.waitForFunction((m) => (document.querySelector(m) as HTMLVideoElement).currentTime > 0.5, media, { timeout: 60_000, polling: 20 });
+  await page.waitForFunction((m) => (document.querySelector(m) as HTMLVideoElement).currentTime > 0.5, media, {
+    timeout: 60_000,
+    polling: 20,
+  });
   return page.evaluate(
     ({ media, fraction }) =>
       new Promise<number>((resolve) => {
@@ -148,9 +161,17 @@ try {
   const content = await swarm.publish(file);
   for (let round = 0; round < ROUNDS; round++) await swarm.buyLicense(content.contentId, FIRST_VIEWER + round);
   const app = await startApp({
-    config: { chainId: swarm.chain.chainId, rpcUrl: swarm.chain.rpcUrl, contracts: swarm.chain.contracts, startBlock: 0, trackerUrls: [swarm.tracker.url] },
+    config: {
+      chainId: swarm.chain.chainId,
+      rpcUrl: swarm.chain.rpcUrl,
+      contracts: swarm.chain.contracts,
+      startBlock: 0,
+      trackerUrls: [swarm.tracker.url],
+    },
   });
-  console.log(`Streaming benchmark: the demo video (${(Number(content.size) / 2 ** 20).toFixed(1)} MiB WebM) in headless Chromium, loopback swarm, ${ROUNDS} round(s)\n`);
+  console.log(
+    `Streaming benchmark: the demo video (${(Number(content.size) / 2 ** 20).toFixed(1)} MiB WebM) in headless Chromium, loopback swarm, ${ROUNDS} round(s)\n`,
+  );
 
   const plain = { firstFrame: [] as number[], resume: [] as number[] };
   let seeder = await spawnReady([join(ROOT, "scripts/bench/plainSeeder.ts"), file, swarm.tracker.url]);
@@ -167,19 +188,29 @@ try {
         client.createServer({ controller: registration });
         const video = document.querySelector("#media") as HTMLVideoElement;
         document.querySelector("#play")!.addEventListener("click", () => {
-          client.add(magnet, { bitfield: new Uint8Array(bitfieldBytes) }, (torrent: { files: { streamTo(e: HTMLVideoElement): void }[] }) => {
-            torrent.files[0].streamTo(video);
-            void video.play();
-          });
+          client.add(
+            magnet,
+            { bitfield: new Uint8Array(bitfieldBytes) },
+            (torrent: { files: { streamTo(e: HTMLVideoElement): void }[] }) => {
+              torrent.files[0].streamTo(video);
+              void video.play();
+            },
+          );
         });
       },
-      { worker: STREAM_WORKER_FILE, magnet: magnetURI(content.infoHash, [swarm.tracker.url]), bitfieldBytes: freshBitfield(Number(content.size)).length },
+      {
+        worker: STREAM_WORKER_FILE,
+        magnet: magnetURI(content.infoHash, [swarm.tracker.url]),
+        bitfieldBytes: freshBitfield(Number(content.size)).length,
+      },
     );
     await armFirstFrame(page, "#play", "#media");
     await page.click("#play");
     plain.firstFrame.push(await firstFrameMs(page));
     plain.resume.push(await resumeAfterSeekMs(page, "#media"));
-    console.log(`plain WebTorrent  first frame ${plain.firstFrame.at(-1)!.toFixed(0)} ms, resume after a seek to 80% ${plain.resume.at(-1)!.toFixed(0)} ms`);
+    console.log(
+      `plain WebTorrent  first frame ${plain.firstFrame.at(-1)!.toFixed(0)} ms, resume after a seek to 80% ${plain.resume.at(-1)!.toFixed(0)} ms`,
+    );
     await context.close();
   }
   await stop(seeder);
@@ -187,15 +218,25 @@ try {
   const paid = { firstFrame: [] as number[], resume: [] as number[] };
   seeder = await spawnReady(
     [
-      join(ROOT, "services/seeder/src/cli.ts"), file, "--json",
-      "--rpc", swarm.chain.rpcUrl,
-      "--tracker", swarm.tracker.url,
-      "--db", join(swarm.dir, "seeder.sqlite"),
-      "--price", String(PRICE),
-      "--settle-interval", "0",
-      "--market", swarm.contracts.market,
-      "--escrow", swarm.contracts.escrow,
-      "--pool", swarm.contracts.rebatePool,
+      join(ROOT, "services/seeder/src/cli.ts"),
+      file,
+      "--json",
+      "--rpc",
+      swarm.chain.rpcUrl,
+      "--tracker",
+      swarm.tracker.url,
+      "--db",
+      join(swarm.dir, "seeder.sqlite"),
+      "--price",
+      String(PRICE),
+      "--settle-interval",
+      "0",
+      "--market",
+      swarm.contracts.market,
+      "--escrow",
+      swarm.contracts.escrow,
+      "--pool",
+      swarm.contracts.rebatePool,
     ],
     { W3T_SEEDER_KEY: swarm.chain.accounts[SEEDER].privateKey },
   );
@@ -216,14 +257,18 @@ try {
     await page.locator(`${card} [data-testid=play]`).click();
     paid.firstFrame.push(await firstFrameMs(page));
     paid.resume.push(await resumeAfterSeekMs(page, `${card} [data-testid=media]`));
-    console.log(`paid (the app)    first frame ${paid.firstFrame.at(-1)!.toFixed(0)} ms, resume after a seek to 80% ${paid.resume.at(-1)!.toFixed(0)} ms`);
+    console.log(
+      `paid (the app)    first frame ${paid.firstFrame.at(-1)!.toFixed(0)} ms, resume after a seek to 80% ${paid.resume.at(-1)!.toFixed(0)} ms`,
+    );
     await context.close();
   }
   await stop(seeder);
   await app.close();
 
   const ratio = median(paid.firstFrame) / median(plain.firstFrame);
-  console.log(`\nmedian first frame  plain ${median(plain.firstFrame).toFixed(0)} ms, paid ${median(paid.firstFrame).toFixed(0)} ms (target <= ${TARGET_FIRST_FRAME_MS} ms)`);
+  console.log(
+    `\nmedian first frame  plain ${median(plain.firstFrame).toFixed(0)} ms, paid ${median(paid.firstFrame).toFixed(0)} ms (target <= ${TARGET_FIRST_FRAME_MS} ms)`,
+  );
   console.log(`first-frame ratio paid/plain  ${ratio.toFixed(3)} (target <= ${TARGET_RATIO})`);
   console.log(`median resume after a seek to 80%  plain ${median(plain.resume).toFixed(0)} ms, paid ${median(paid.resume).toFixed(0)} ms`);
   if (values.json) {
@@ -233,7 +278,12 @@ try {
       options: { rounds: ROUNDS, video: `${DEMO_VIDEO.seconds} s WebM` },
       figures: [
         { name: "time to first frame, plain WebTorrent (median)", value: Math.round(median(plain.firstFrame)), unit: "ms" },
-        { name: "time to first frame, paid (median)", value: Math.round(median(paid.firstFrame)), unit: "ms", target: { op: "<=", value: TARGET_FIRST_FRAME_MS } },
+        {
+          name: "time to first frame, paid (median)",
+          value: Math.round(median(paid.firstFrame)),
+          unit: "ms",
+          target: { op: "<=", value: TARGET_FIRST_FRAME_MS },
+        },
         { name: "first-frame ratio paid/plain", value: round3(ratio), unit: "", target: { op: "<=", value: TARGET_RATIO } },
         { name: "resume after a seek to 80%, plain (median)", value: Math.round(median(plain.resume)), unit: "ms" },
         { name: "resume after a seek to 80%, paid (median)", value: Math.round(median(paid.resume)), unit: "ms" },

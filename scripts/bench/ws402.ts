@@ -128,10 +128,12 @@ async function rpcBatch(url: string, calls: { method: string; params: unknown[] 
     body: JSON.stringify(calls.map((call, id) => ({ jsonrpc: "2.0", id, ...call }))),
   });
   const answers = (await response.json()) as { id: number; result?: unknown; error?: { message: string } }[];
-  return answers.sort((a, b) => a.id - b.id).map((answer) => {
-    if (answer.error) throw new Error(answer.error.message);
-    return answer.result;
-  });
+  return answers
+    .sort((a, b) => a.id - b.id)
+    .map((answer) => {
+      if (answer.error) throw new Error(answer.error.message);
+      return answer.result;
+    });
 }
 
 /** Utime + stime of a process in seconds (Linux). */
@@ -179,7 +181,9 @@ async function startChain(): Promise<ChainInfo & { stop(): Promise<void> }> {
 async function main(): Promise<void> {
   const started = Date.now();
   const dir = mkdtempSync(join(tmpdir(), "ws402-bench-"));
-  log(`WS402 gateway benchmark: ${SESSIONS} sessions arriving at ${ARRIVAL_RATE}/s, receipts every ${INTERVAL_MS} ms, hold ${HOLD_SECONDS} s, burst ${BURST}`);
+  log(
+    `WS402 gateway benchmark: ${SESSIONS} sessions arriving at ${ARRIVAL_RATE}/s, receipts every ${INTERVAL_MS} ms, hold ${HOLD_SECONDS} s, burst ${BURST}`,
+  );
   const chain = await startChain();
   const publicClient = createPublicClient({ transport: http(chain.rpcUrl) });
   const port = await freePort();
@@ -198,13 +202,26 @@ async function main(): Promise<void> {
         logLevel: "warn",
       },
       chain: { rpcUrl: chain.rpcUrl, contract: chain.contracts.WS402Deposits },
-      resources: [{ id: "bench-pdf", path: join(dir, "bench.pdf"), mimeType: "application/pdf", pricePerSecond: PRICE_PER_SECOND.toString(), estimatedSeconds: 600, demo: true }],
+      resources: [
+        {
+          id: "bench-pdf",
+          path: join(dir, "bench.pdf"),
+          mimeType: "application/pdf",
+          pricePerSecond: PRICE_PER_SECOND.toString(),
+          estimatedSeconds: 600,
+          demo: true,
+        },
+      ],
     }),
   );
-  const gateway = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", join(root, "services/ws402-gateway/src/main.ts"), configPath], {
-    env: { ...process.env, W3T_GATEWAY_PRIVATE_KEY: chain.accounts[1]!.privateKey },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const gateway = spawn(
+    process.execPath,
+    ["--disable-warning=ExperimentalWarning", join(root, "services/ws402-gateway/src/main.ts"), configPath],
+    {
+      env: { ...process.env, W3T_GATEWAY_PRIVATE_KEY: chain.accounts[1]!.privateKey },
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
   children.push(gateway);
   const gatewayUrl = await new Promise<string>((resolve, reject) => {
     createInterface({ input: gateway.stdout! }).on("line", (line) => {
@@ -213,7 +230,8 @@ async function main(): Promise<void> {
     });
     gateway.once("exit", (code) => reject(new Error(`the gateway exited (${code})`)));
   });
-  const metrics = async () => (await (await fetch(`${gatewayUrl}/metrics`)).json()) as Record<string, number> & { memory: NodeJS.MemoryUsage };
+  const metrics = async () =>
+    (await (await fetch(`${gatewayUrl}/metrics`)).json()) as Record<string, number> & { memory: NodeJS.MemoryUsage };
   const schema = (await (await fetch(`${gatewayUrl}/api/resource/bench-pdf/schema`)).json()) as Ws402SchemaDocument;
   log(`gateway ${gatewayUrl} (pid ${gateway.pid}), chain ${chain.rpcUrl}`);
 
@@ -230,7 +248,11 @@ async function main(): Promise<void> {
         chainId: chain.chainId,
         type: "eip1559",
         to: chain.contracts.WS402Deposits,
-        data: encodeFunctionData({ abi: ws402DepositsAbi, functionName: "open", args: [BigInt(schema.contract.resourceId), MAX_SECONDS, privateKeyToAccount(key).address] }),
+        data: encodeFunctionData({
+          abi: ws402DepositsAbi,
+          functionName: "open",
+          args: [BigInt(schema.contract.resourceId), MAX_SECONDS, privateKeyToAccount(key).address],
+        }),
         value: PRICE_PER_SECOND * BigInt(MAX_SECONDS),
         nonce: nonces[index % users.length]! + Math.floor(index / users.length),
         gas: OPEN_GAS,
@@ -246,7 +268,10 @@ async function main(): Promise<void> {
   }
   const sessionIds: bigint[] = [];
   for (let i = 0; i < hashes.length; i += RPC_BATCH) {
-    const receipts = (await rpcBatch(chain.rpcUrl, hashes.slice(i, i + RPC_BATCH).map((hash) => ({ method: "eth_getTransactionReceipt", params: [hash] })))) as TransactionReceipt[];
+    const receipts = (await rpcBatch(
+      chain.rpcUrl,
+      hashes.slice(i, i + RPC_BATCH).map((hash) => ({ method: "eth_getTransactionReceipt", params: [hash] })),
+    )) as TransactionReceipt[];
     for (const receipt of receipts) {
       const [opened] = parseEventLogs({ abi: ws402DepositsAbi, eventName: "SessionOpened", logs: receipt.logs });
       if (!opened) throw new Error("an open transaction failed");
@@ -298,7 +323,9 @@ async function main(): Promise<void> {
   const connectSeconds = (Date.now() - connectStart) / 1000;
   connectTimes.sort((a, b) => a - b);
   if (connectFailures.length > 0) log(`${connectFailures.length} connects failed: ${[...new Set(connectFailures)].join(", ")}`);
-  log(`connected ${clients.length} clients in ${connectSeconds.toFixed(1)} s (connect p50 ${percentile(connectTimes, 50)} ms, p99 ${percentile(connectTimes, 99)} ms)`);
+  log(
+    `connected ${clients.length} clients in ${connectSeconds.toFixed(1)} s (connect p50 ${percentile(connectTimes, 50)} ms, p99 ${percentile(connectTimes, 99)} ms)`,
+  );
 
   // --- Hold -----------------------------------------------------------------------------------------------------
   // One interval to let every session reach its steady rhythm before measuring.
@@ -312,7 +339,9 @@ async function main(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, HOLD_SECONDS * 1000 - (Date.now() - holdStart))));
     const now = await metrics();
     peakRss = Math.max(peakRss, now.memory.rss);
-    log(`  live ${now.liveSessions}, receipts verified ${now.receiptsVerified - before.receiptsVerified}, rss ${(now.memory.rss / 2 ** 20).toFixed(0)} MiB`);
+    log(
+      `  live ${now.liveSessions}, receipts verified ${now.receiptsVerified - before.receiptsVerified}, rss ${(now.memory.rss / 2 ** 20).toFixed(0)} MiB`,
+    );
   }
   measuring = false;
   const holdSeconds = (Date.now() - holdStart) / 1000;
@@ -334,7 +363,14 @@ async function main(): Promise<void> {
   }
   const burstSeconds = (Date.now() - burstStart) / 1000;
   const statuses = await Promise.all(
-    burst.map((client) => publicClient.readContract({ address: chain.contracts.WS402Deposits, abi: ws402DepositsAbi, functionName: "session", args: [client.sessionId] })),
+    burst.map((client) =>
+      publicClient.readContract({
+        address: chain.contracts.WS402Deposits,
+        abi: ws402DepositsAbi,
+        functionName: "session",
+        args: [client.sessionId],
+      }),
+    ),
   );
   const settledOnChain = statuses.filter((s) => s.status === 2).length;
 
@@ -348,34 +384,66 @@ async function main(): Promise<void> {
     receiptsVerifiedPerSecond: Number(((after.receiptsVerified - before.receiptsVerified) / holdSeconds).toFixed(1)),
     receiptsRejected: after.receiptsRejected - before.receiptsRejected,
     usageUpdatesPerSecond: Number(((after.usageUpdatesSent - before.usageUpdatesSent) / holdSeconds).toFixed(1)),
-    usageUpdateLatencyMs: { p50: percentile(deliveries, 50), p99: percentile(deliveries, 99), max: deliveries.at(-1), samples: deliveries.length },
-    receiptRoundTripMs: { p50: percentile(roundTrips, 50), p99: percentile(roundTrips, 99), max: roundTrips.at(-1), samples: roundTrips.length },
+    usageUpdateLatencyMs: {
+      p50: percentile(deliveries, 50),
+      p99: percentile(deliveries, 99),
+      max: deliveries.at(-1),
+      samples: deliveries.length,
+    },
+    receiptRoundTripMs: {
+      p50: percentile(roundTrips, 50),
+      p99: percentile(roundTrips, 99),
+      max: roundTrips.at(-1),
+      samples: roundTrips.length,
+    },
     gatewayCpuCores: Number(cpu.toFixed(2)),
     gatewayMemory: { rss: mib(after.memory.rss), peakRss: mib(peakRss), heapUsed: mib(after.memory.heapUsed) },
     loadGeneratorMemory: { rss: mib(process.memoryUsage().rss) },
     burst: { disconnects: BURST, settledSeconds: Number(burstSeconds.toFixed(2)), settledOnChain },
     openSessionsSeconds: Number(openSeconds.toFixed(1)),
     connectSeconds: Number(connectSeconds.toFixed(1)),
-    machine: `${availableParallelism()} cores, Node ${process.version}, load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}`,
+    machine: `${availableParallelism()} cores, Node ${process.version}, load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")}`,
   };
   console.log(`\nWS402 gateway benchmark (${HOLD_SECONDS} s hold, receipts every ${INTERVAL_MS} ms)`);
   console.log(`  sessions held            ${report.sessionsHeld} / ${SESSIONS} (clients live ${live}, client errors ${clientErrors})`);
   console.log(`  receipts verified        ${report.receiptsVerifiedPerSecond} /s (rejected ${report.receiptsRejected})`);
-  console.log(`  usage_update latency     p50 ${report.usageUpdateLatencyMs.p50} ms, p99 ${report.usageUpdateLatencyMs.p99} ms (max ${report.usageUpdateLatencyMs.max} ms, ${deliveries.length} samples)`);
+  console.log(
+    `  usage_update latency     p50 ${report.usageUpdateLatencyMs.p50} ms, p99 ${report.usageUpdateLatencyMs.p99} ms (max ${report.usageUpdateLatencyMs.max} ms, ${deliveries.length} samples)`,
+  );
   console.log(`  receipt round trip       p50 ${report.receiptRoundTripMs.p50} ms, p99 ${report.receiptRoundTripMs.p99} ms`);
   console.log(`  gateway CPU              ${(cpu * 100).toFixed(0)}% of one core`);
-  console.log(`  gateway memory           rss ${report.gatewayMemory.rss} (peak ${report.gatewayMemory.peakRss}), heap ${report.gatewayMemory.heapUsed}`);
-  console.log(`  burst of ${BURST} disconnects  settled on-chain in ${report.burst.settledSeconds} s (${settledOnChain}/${BURST} confirmed)`);
+  console.log(
+    `  gateway memory           rss ${report.gatewayMemory.rss} (peak ${report.gatewayMemory.peakRss}), heap ${report.gatewayMemory.heapUsed}`,
+  );
+  console.log(
+    `  burst of ${BURST} disconnects  settled on-chain in ${report.burst.settledSeconds} s (${settledOnChain}/${BURST} confirmed)`,
+  );
   console.log(`  machine                  ${report.machine}`);
-  console.log(`  setup                    ${openSeconds.toFixed(1)} s to open ${SESSIONS} sessions on-chain, ${connectSeconds.toFixed(1)} s to connect`);
+  console.log(
+    `  setup                    ${openSeconds.toFixed(1)} s to open ${SESSIONS} sessions on-chain, ${connectSeconds.toFixed(1)} s to connect`,
+  );
   console.log(`\n${JSON.stringify(report)}`);
   writeBenchResult(args.json, {
     bench: "ws402",
     options: { sessions: SESSIONS, hold: HOLD_SECONDS, interval: INTERVAL_MS, burst: BURST },
     figures: [
-      { name: "concurrent sessions held", value: report.sessionsHeld, unit: "sessions", target: { op: ">=", value: TARGET_SESSIONS }, scaleDependent: true },
+      {
+        name: "concurrent sessions held",
+        value: report.sessionsHeld,
+        unit: "sessions",
+        target: { op: ">=", value: TARGET_SESSIONS },
+        scaleDependent: true,
+      },
       { name: "usage_update latency p50", value: report.usageUpdateLatencyMs.p50, unit: "ms" },
-      { name: "usage_update latency p99", value: report.usageUpdateLatencyMs.p99, unit: "ms", target: { op: "<", value: TARGET_P99_MS }, scaleDependent: true },
+      {
+        name: "usage_update latency p99",
+        value: report.usageUpdateLatencyMs.p99,
+        unit: "ms",
+        target: { op: "<", value: TARGET_P99_MS },
+        scaleDependent: true,
+      },
       { name: "receipts verified", value: report.receiptsVerifiedPerSecond, unit: "/s" },
       { name: `settle a burst of ${BURST} disconnects`, value: report.burst.settledSeconds, unit: "s" },
       { name: "burst sessions settled on-chain", value: settledOnChain, unit: "sessions", target: { op: ">=", value: BURST } },

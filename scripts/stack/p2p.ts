@@ -30,9 +30,31 @@ const MiB = 1 << 20;
 
 /** The demo files: name, size (random bytes) or a video, curve. */
 const DEMO_CONTENT = [
-  { name: "web3torrent-demo-video.webm", video: DEMO_VIDEO, curve: CurveKind.Linear, basePrice: 10n ** 16n, growth: 10n ** 15n, description: "A real video with sound (WebM, VP8 + Opus, about 51 MiB): press Play in Library to watch it while it downloads and pays the seeder checkpoint by checkpoint." },
-  { name: "web3torrent-demo-film.bin", bytes: 48 * MiB, curve: CurveKind.Linear, basePrice: 10n ** 16n, growth: 10n ** 15n, description: "A 48 MiB demo file; licenses on a linear curve (0.01 ETH + 0.001 ETH per license sold)." },
-  { name: "web3torrent-demo-album.bin", bytes: 16 * MiB, curve: CurveKind.Exponential, basePrice: 10n ** 16n, growth: 500n, description: "A 16 MiB demo file; licenses on an exponential curve (0.01 ETH, +5% per license sold)." },
+  {
+    name: "web3torrent-demo-video.webm",
+    video: DEMO_VIDEO,
+    curve: CurveKind.Linear,
+    basePrice: 10n ** 16n,
+    growth: 10n ** 15n,
+    description:
+      "A real video with sound (WebM, VP8 + Opus, about 51 MiB): press Play in Library to watch it while it downloads and pays the seeder checkpoint by checkpoint.",
+  },
+  {
+    name: "web3torrent-demo-film.bin",
+    bytes: 48 * MiB,
+    curve: CurveKind.Linear,
+    basePrice: 10n ** 16n,
+    growth: 10n ** 15n,
+    description: "A 48 MiB demo file; licenses on a linear curve (0.01 ETH + 0.001 ETH per license sold).",
+  },
+  {
+    name: "web3torrent-demo-album.bin",
+    bytes: 16 * MiB,
+    curve: CurveKind.Exponential,
+    basePrice: 10n ** 16n,
+    growth: 500n,
+    description: "A 16 MiB demo file; licenses on an exponential curve (0.01 ETH, +5% per license sold).",
+  },
 ];
 
 export interface P2PStack {
@@ -104,21 +126,32 @@ export async function startP2P({
       "--disable-warning=ExperimentalWarning",
       join(ROOT, "services/seeder/src/cli.ts"),
       join(dir, "content"),
-      "--rpc", rpcUrl,
-      "--tracker", trackerUrl,
-      "--db", join(dir, "seeder.sqlite"),
-      "--price", String(stackConfig.seederPricePerMiB),
-      "--settle-interval", "30000",
-      "--market", contracts.market,
-      "--escrow", contracts.escrow,
-      "--pool", contracts.rebatePool,
+      "--rpc",
+      rpcUrl,
+      "--tracker",
+      trackerUrl,
+      "--db",
+      join(dir, "seeder.sqlite"),
+      "--price",
+      String(stackConfig.seederPricePerMiB),
+      "--settle-interval",
+      "30000",
+      "--market",
+      contracts.market,
+      "--escrow",
+      contracts.escrow,
+      "--pool",
+      contracts.rebatePool,
     ],
     env: { W3T_SEEDER_KEY: key(seederIndex) },
     verbose: true,
   });
   // Seeding: the tracker knows a complete peer for every demo content.
   await waitFor("Seeder", async () => {
-    const stats = (await (await fetch(`http://${host}:${stackConfig.trackerPort}/stats.json`)).json()) as { peersSeederOnly: number; torrents: number };
+    const stats = (await (await fetch(`http://${host}:${stackConfig.trackerPort}/stats.json`)).json()) as {
+      peersSeederOnly: number;
+      torrents: number;
+    };
     return stats.torrents >= contents.length && stats.peersSeederOnly >= 1;
   });
   return {

@@ -79,13 +79,7 @@ function exponentialCost(base: bigint, growthBps: bigint, supply: bigint, quanti
 }
 
 /** The curve price (publisher's share, no fees) of licenses `supply` .. `supply + quantity - 1`. */
-export function curvePrice(
-  curve: CurveKind | number,
-  base: bigint,
-  growth: bigint,
-  supply: bigint,
-  quantity: bigint,
-): bigint {
+export function curvePrice(curve: CurveKind | number, base: bigint, growth: bigint, supply: bigint, quantity: bigint): bigint {
   if (curve === CurveKind.Linear) return linearCost(base, growth, supply, quantity);
   if (curve === CurveKind.Exponential) return exponentialCost(base, growth, supply, quantity);
   throw new RangeError(`unknown curve kind ${curve}`);
@@ -100,13 +94,7 @@ export function nextPrice(curve: CurveKind | number, base: bigint, growth: bigin
  * `LicenseMarket.quote`: the cost of `quantity` licenses at `supply`, with the network fee and the
  * content's bounty fee, each rounded down. The contract also checks quantity > 0 and the max supply.
  */
-export function quote(
-  params: CurveParams,
-  supply: bigint,
-  quantity: bigint,
-  networkFeeBps: bigint,
-  bountyFeeBps: bigint,
-): Quote {
+export function quote(params: CurveParams, supply: bigint, quantity: bigint, networkFeeBps: bigint, bountyFeeBps: bigint): Quote {
   const price = curvePrice(params.curve, params.basePrice, params.growth, supply, quantity);
   const networkFee = checked(price * networkFeeBps) / BPS;
   const bountyFee = checked(price * bountyFeeBps) / BPS;

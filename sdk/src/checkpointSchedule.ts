@@ -108,7 +108,8 @@ export function amountFor(cumulativeBytes: bigint, pricePerMiB: bigint): bigint 
 export function reservationFor(paidBytes: bigint, paidAmount: bigint, until: bigint, capPricePerMiB: bigint): bigint {
   if (until <= paidBytes || paidBytes === 0n) return 0n;
   const scaled = paidAmount * MIB;
-  if (paidBytes % MIB === 0n && scaled % paidBytes === 0n && scaled / paidBytes <= capPricePerMiB) return amountFor(until, scaled / paidBytes) - paidAmount;
+  if (paidBytes % MIB === 0n && scaled % paidBytes === 0n && scaled / paidBytes <= capPricePerMiB)
+    return amountFor(until, scaled / paidBytes) - paidAmount;
   const atCap = amountFor(until, capPricePerMiB) - amountFor(paidBytes, capPricePerMiB) + 1n;
   const atPaid = ((paidAmount + 1n) * (until - paidBytes) + paidBytes - 1n) / paidBytes + 1n;
   return atCap < atPaid ? atCap : atPaid;

@@ -14,15 +14,16 @@ function domain(name: string, chainId: number | bigint, verifyingContract: Addre
   return { name, version: DOMAIN_VERSION, chainId: Number(chainId), verifyingContract };
 }
 
-export const escrowDomain = (chainId: number | bigint, escrow: Address) =>
-  domain(ESCROW_DOMAIN_NAME, chainId, escrow);
-export const rebatePoolDomain = (chainId: number | bigint, pool: Address) =>
-  domain(REBATE_POOL_DOMAIN_NAME, chainId, pool);
-export const ws402Domain = (chainId: number | bigint, deposits: Address) =>
-  domain(WS402_DOMAIN_NAME, chainId, deposits);
+export const escrowDomain = (chainId: number | bigint, escrow: Address) => domain(ESCROW_DOMAIN_NAME, chainId, escrow);
+export const rebatePoolDomain = (chainId: number | bigint, pool: Address) => domain(REBATE_POOL_DOMAIN_NAME, chainId, pool);
+export const ws402Domain = (chainId: number | bigint, deposits: Address) => domain(WS402_DOMAIN_NAME, chainId, deposits);
 /** The `w3t_pay` wire's own proofs (off-chain only: no contract verifies them, hence no verifying contract). */
 export const WIRE_DOMAIN_NAME = "Web3Torrent w3t_pay";
-export const wireDomain = (chainId: number | bigint): TypedDataDomain => ({ name: WIRE_DOMAIN_NAME, version: DOMAIN_VERSION, chainId: Number(chainId) });
+export const wireDomain = (chainId: number | bigint): TypedDataDomain => ({
+  name: WIRE_DOMAIN_NAME,
+  version: DOMAIN_VERSION,
+  chainId: Number(chainId),
+});
 
 /**
  * Signed by the leecher's session key in its hello: it holds the key, and speaks on this wire only — the torrent,

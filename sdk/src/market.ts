@@ -34,10 +34,7 @@ export interface ContentRegistration {
 }
 
 /** Where a registration is: what the Publish page and the `publish` command show. */
-export type RegistrationStep =
-  | { step: "committing" }
-  | { step: "waiting"; seconds: number; readyAt: bigint }
-  | { step: "registering" };
+export type RegistrationStep = { step: "committing" } | { step: "waiting"; seconds: number; readyAt: bigint } | { step: "registering" };
 
 export interface RegistrationOptions {
   onProgress?: (step: RegistrationStep) => void;
@@ -57,11 +54,10 @@ export interface RegistrationOptions {
  */
 export function registrationCommitment(infohash: Hex, publisher: Address, salt: Hex): Hex {
   return keccak256(
-    encodeAbiParameters([{ type: "bytes32" }, { type: "bytes32" }, { type: "bytes32" }], [
-      infohash,
-      toHex(BigInt(publisher), { size: 32 }),
-      salt,
-    ]),
+    encodeAbiParameters(
+      [{ type: "bytes32" }, { type: "bytes32" }, { type: "bytes32" }],
+      [infohash, toHex(BigInt(publisher), { size: 32 }), salt],
+    ),
   );
 }
 
@@ -117,13 +113,16 @@ export async function registerContent(
   });
 
   options.onProgress?.({ step: "committing" });
-  const { receipt: committed } = await writeAndWait({ publicClient, walletClient }, {
-    account,
-    address: market,
-    abi: licenseMarketAbi,
-    functionName: "commit",
-    args: [registrationCommitment(c.infohash, publisher, salt)],
-  });
+  const { receipt: committed } = await writeAndWait(
+    { publicClient, walletClient },
+    {
+      account,
+      address: market,
+      abi: licenseMarketAbi,
+      functionName: "commit",
+      args: [registrationCommitment(c.infohash, publisher, salt)],
+    },
+  );
   if (committed.status !== "success") throw new Error(`the registration's commitment failed (transaction ${committed.transactionHash})`);
   const committedAt = (await publicClient.getBlock({ blockNumber: committed.blockNumber })).timestamp;
   const readyAt = committedAt + minAge;
@@ -196,14 +195,17 @@ export async function buyLicense(
     args: [contentId, quantity],
   });
   const buyer = typeof account === "string" ? account : account.address;
-  const { hash, receipt } = await writeAndWait({ publicClient, walletClient }, {
-    account,
-    address: market,
-    abi: licenseMarketAbi,
-    functionName: "buy",
-    args: [contentId, quantity, recipient ?? buyer, total],
-    value: total,
-  });
+  const { hash, receipt } = await writeAndWait(
+    { publicClient, walletClient },
+    {
+      account,
+      address: market,
+      abi: licenseMarketAbi,
+      functionName: "buy",
+      args: [contentId, quantity, recipient ?? buyer, total],
+      value: total,
+    },
+  );
   if (receipt.status !== "success") throw new Error(`buying a license failed (transaction ${hash})`);
   return total;
 }

@@ -16,14 +16,7 @@
  *
  * The download never uploads (see `refuseUploads`): every wire of its torrent gets the leecher extension.
  */
-import {
-  parseEventLogs,
-  type Account,
-  type Address,
-  type Hash,
-  type PublicClient,
-  type WalletClient,
-} from "viem";
+import { parseEventLogs, type Account, type Address, type Hash, type PublicClient, type WalletClient } from "viem";
 import { amountFor } from "./checkpointSchedule.ts";
 import { checkpointEscrowAbi, licenseMarketAbi } from "./generated/contracts.ts";
 import { bytes32ToInfohash, magnetURI } from "./infohash.ts";
@@ -237,7 +230,11 @@ export async function startPaidDownload(options: PaidDownloadOptions): Promise<P
   });
   const infoHash = bytes32ToInfohash(content.infohash);
   // The tracker introduces the peers of a priced title only to peers that prove its license with each announce.
-  const credentials = new TrackerCredentials({ chainId: options.chainId, signer: sessionKeySigner(key.sessionKey), delegation: key.delegation });
+  const credentials = new TrackerCredentials({
+    chainId: options.chainId,
+    signer: sessionKeySigner(key.sessionKey),
+    delegation: key.delegation,
+  });
   await credentials.prepare(infoHash, options.client.peerId);
   const torrent = options.client.add(magnetURI(infoHash, options.announce), {
     announce: options.announce,
@@ -268,13 +265,16 @@ export async function startPaidDownload(options: PaidDownloadOptions): Promise<P
     },
     async close() {
       if (escrowId === null) throw new Error("a free download has no escrow to close");
-      const { hash } = await writeAndWait({ publicClient, walletClient }, {
-        account: options.account,
-        address: contracts.escrow,
-        abi: checkpointEscrowAbi,
-        functionName: "close",
-        args: [escrowId],
-      });
+      const { hash } = await writeAndWait(
+        { publicClient, walletClient },
+        {
+          account: options.account,
+          address: contracts.escrow,
+          abi: checkpointEscrowAbi,
+          functionName: "close",
+          args: [escrowId],
+        },
+      );
       return hash;
     },
   };

@@ -65,27 +65,29 @@ export interface RebateClaimsQuery {
 }
 
 /** Reads what `seeder` can claim from the RebatePool at `pool` now. */
-export async function readRebateClaims(
-  client: PublicClient,
-  { pool, seeder, fromBlock = 0n }: RebateClaimsQuery,
-): Promise<RebateClaims> {
+export async function readRebateClaims(client: PublicClient, { pool, seeder, fromBlock = 0n }: RebateClaimsQuery): Promise<RebateClaims> {
   const blockNumber = await client.getBlockNumber({ cacheTime: 0 });
   const read = { address: pool, abi: rebatePoolAbi, blockNumber } as const;
   const [logs, balance] = await Promise.all([
-    client.getContractEvents({ address: pool, abi: rebatePoolAbi, eventName: "ReceiptCredited", args: { seeder }, fromBlock, toBlock: blockNumber }),
+    client.getContractEvents({
+      address: pool,
+      abi: rebatePoolAbi,
+      eventName: "ReceiptCredited",
+      args: { seeder },
+      fromBlock,
+      toBlock: blockNumber,
+    }),
     client.readContract({ ...read, functionName: "balances", args: [seeder] }),
   ]);
-  const credits = logs.map(
-    (l): RebateCredit => ({
-      leecher: l.args.leecher!,
-      contentId: l.args.contentId!,
-      creditedBytes: l.args.creditedBytes!,
-      payout: l.args.payout!,
-      weight: l.args.weight!,
-      epoch: l.args.epoch!,
-      blockNumber: l.blockNumber,
-    }),
-  );
+  const credits = logs.map((l): RebateCredit => ({
+    leecher: l.args.leecher!,
+    contentId: l.args.contentId!,
+    creditedBytes: l.args.creditedBytes!,
+    payout: l.args.payout!,
+    weight: l.args.weight!,
+    epoch: l.args.epoch!,
+    blockNumber: l.blockNumber,
+  }));
 
   const epochNumbers = [...new Set(credits.map((c) => c.epoch))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const epochs = await Promise.all(

@@ -37,7 +37,7 @@ export async function stopFetching(torrent: FetchingTorrent, landingMs: number):
   torrent._selections.clear();
   torrent._critical = [];
   const live = () => torrent.wires.filter((w) => !w.destroyed && w.requests.length > 0);
-  for (const deadline = Date.now() + landingMs; live().length > 0 && Date.now() < deadline; ) {
+  for (const deadline = Date.now() + landingMs; live().length > 0 && Date.now() < deadline;) {
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
   let cancelled = 0;

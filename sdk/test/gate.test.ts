@@ -85,7 +85,11 @@ function setup(
     termsOverride = {},
     storeRelease,
     stores = {},
-  }: { termsOverride?: Partial<SeederTerms>; storeRelease?: SeederBackend["storeRelease"]; stores?: Partial<Pick<SeederBackend, "storeVoucher" | "storeReceipt" | "secure">> } = {},
+  }: {
+    termsOverride?: Partial<SeederTerms>;
+    storeRelease?: SeederBackend["storeRelease"];
+    stores?: Partial<Pick<SeederBackend, "storeVoucher" | "storeReceipt" | "secure">>;
+  } = {},
 ) {
   const account = new ServiceAccount({
     key: "escrow:1",
@@ -182,7 +186,12 @@ describe("the seeder's send gate", () => {
     serve(wire, GRACE_BLOCKS + 5);
     assert.equal(wire.sentBlocks, perCheckpoint + GRACE_BLOCKS, "not one block past the checkpoint plus δ: 5 are held");
     assert.equal(wire.sent.filter((m) => m.type === "voucher_request").length, 1, "asked once, at the checkpoint");
-    assert.deepEqual(request, { type: "voucher_request", cumulativeBytes: FIRST_CHECKPOINT, voucherBytes: FIRST_CHECKPOINT, voucherAmount: amountFor(FIRST_CHECKPOINT, PRICE) });
+    assert.deepEqual(request, {
+      type: "voucher_request",
+      cumulativeBytes: FIRST_CHECKPOINT,
+      voucherBytes: FIRST_CHECKPOINT,
+      voucherAmount: amountFor(FIRST_CHECKPOINT, PRICE),
+    });
 
     const session = new LeecherSession({
       chainId: terms.chainId,
@@ -199,7 +208,10 @@ describe("the seeder's send gate", () => {
     const ledger = session.ledgerFor({ ...terms, type: "terms", nonce: NONCE });
     ledger.received = FIRST_CHECKPOINT;
     const answer = await session.answer(ledger, request as never);
-    assert.deepEqual(answer.map((m) => m.type), ["voucher", "receipt"]);
+    assert.deepEqual(
+      answer.map((m) => m.type),
+      ["voucher", "receipt"],
+    );
     for (const message of answer) ext.onMessage?.(encodeMessage(message));
     await tick();
     await tick();
@@ -221,7 +233,12 @@ describe("the seeder's send gate", () => {
     const limit = Number(FIRST_CHECKPOINT) / BLOCK + GRACE_BLOCKS;
     serve(wire, limit + 5);
     const ctx = { chainId: terms.chainId, escrow: ESCROW, rebatePool: POOL } as const;
-    const voucher = { escrowId: 1n, seeder: SEEDER, cumulativeBytes: FIRST_CHECKPOINT, cumulativeAmount: amountFor(FIRST_CHECKPOINT, PRICE) } as const;
+    const voucher = {
+      escrowId: 1n,
+      seeder: SEEDER,
+      cumulativeBytes: FIRST_CHECKPOINT,
+      cumulativeAmount: amountFor(FIRST_CHECKPOINT, PRICE),
+    } as const;
     const receipt = { leecher: LEECHER, seeder: SEEDER, contentId: 1n, cumulativeBytes: FIRST_CHECKPOINT } as const;
     ext.onMessage?.(encodeMessage({ type: "receipt", ...receipt, signature: await key.signReceipt(ctx, receipt) }));
     ext.onMessage?.(encodeMessage({ type: "voucher", ...voucher, signature: await key.signVoucher(ctx, voucher) }));
@@ -249,7 +266,12 @@ describe("the seeder's send gate", () => {
     const limit = Number(FIRST_CHECKPOINT) / BLOCK + GRACE_BLOCKS;
     serve(wire, limit + 5);
     const ctx = { chainId: terms.chainId, escrow: ESCROW, rebatePool: POOL } as const;
-    const voucher = { escrowId: 1n, seeder: SEEDER, cumulativeBytes: FIRST_CHECKPOINT, cumulativeAmount: amountFor(FIRST_CHECKPOINT, PRICE) } as const;
+    const voucher = {
+      escrowId: 1n,
+      seeder: SEEDER,
+      cumulativeBytes: FIRST_CHECKPOINT,
+      cumulativeAmount: amountFor(FIRST_CHECKPOINT, PRICE),
+    } as const;
     const receipt = { leecher: LEECHER, seeder: SEEDER, contentId: 1n, cumulativeBytes: FIRST_CHECKPOINT } as const;
     ext.onMessage?.(encodeMessage({ type: "receipt", ...receipt, signature: await key.signReceipt(ctx, receipt) }));
     ext.onMessage?.(encodeMessage({ type: "voucher", ...voucher, signature: await key.signVoucher(ctx, voucher) }));
@@ -265,7 +287,9 @@ describe("the seeder's send gate", () => {
     // Each store resolves only when the test says so: a durable write still under way.
     const pending: { what: string; done: () => void }[] = [];
     const held = (what: string) => new Promise<void>((done) => pending.push({ what, done }));
-    const { wire, ext } = setup(key, 4n * FIRST_CHECKPOINT, { stores: { storeVoucher: () => held("voucher"), storeReceipt: () => held("receipt") } });
+    const { wire, ext } = setup(key, 4n * FIRST_CHECKPOINT, {
+      stores: { storeVoucher: () => held("voucher"), storeReceipt: () => held("receipt") },
+    });
     ext.onExtendedHandshake?.({ m: { [W3T_PAY]: 1 } });
     ext.onMessage?.(encodeMessage(await hello(key, wire)));
     await until(() => !wire.amChoking); // admitted: the proof checked, the identity signed
@@ -273,18 +297,30 @@ describe("the seeder's send gate", () => {
     serve(wire, limit + 5);
     assert.equal(wire.sentBlocks, limit);
     const ctx = { chainId: terms.chainId, escrow: ESCROW, rebatePool: POOL } as const;
-    const voucher = { escrowId: 1n, seeder: SEEDER, cumulativeBytes: FIRST_CHECKPOINT, cumulativeAmount: amountFor(FIRST_CHECKPOINT, PRICE) } as const;
+    const voucher = {
+      escrowId: 1n,
+      seeder: SEEDER,
+      cumulativeBytes: FIRST_CHECKPOINT,
+      cumulativeAmount: amountFor(FIRST_CHECKPOINT, PRICE),
+    } as const;
     const receipt = { leecher: LEECHER, seeder: SEEDER, contentId: 1n, cumulativeBytes: FIRST_CHECKPOINT } as const;
     const acks = () => wire.sent.filter((m) => m.type === "ack").length;
 
     ext.onMessage?.(encodeMessage({ type: "receipt", ...receipt, signature: await key.signReceipt(ctx, receipt) }));
     ext.onMessage?.(encodeMessage({ type: "voucher", ...voucher, signature: await key.signVoucher(ctx, voucher) }));
     await until(() => pending.length > 0);
-    assert.deepEqual(pending.map((p) => p.what), ["receipt"], "one message at a time: the voucher waits for the receipt's store");
+    assert.deepEqual(
+      pending.map((p) => p.what),
+      ["receipt"],
+      "one message at a time: the voucher waits for the receipt's store",
+    );
     assert.equal(acks(), 0, "no ack before the receipt is stored");
     pending.shift()!.done();
     await until(() => pending.length > 0);
-    assert.deepEqual(pending.map((p) => p.what), ["voucher"]);
+    assert.deepEqual(
+      pending.map((p) => p.what),
+      ["voucher"],
+    );
     assert.equal(acks(), 1, "the receipt is acknowledged once stored");
     assert.equal(wire.sentBlocks, limit, "no block while the voucher is being stored");
     pending.shift()!.done();
@@ -329,7 +365,12 @@ describe("the leecher's signing rules", () => {
     const session = new LeecherSession({ ...options, mode: "exponential" });
     const ledger = session.ledgerFor({ ...terms, type: "terms", nonce: NONCE });
     ledger.received = FIRST_CHECKPOINT / 2n;
-    const [voucher, receipt] = await session.answer(ledger, { type: "voucher_request", cumulativeBytes: FIRST_CHECKPOINT, voucherBytes: FIRST_CHECKPOINT, voucherAmount: 1n });
+    const [voucher, receipt] = await session.answer(ledger, {
+      type: "voucher_request",
+      cumulativeBytes: FIRST_CHECKPOINT,
+      voucherBytes: FIRST_CHECKPOINT,
+      voucherAmount: 1n,
+    });
     assert.equal(voucher.type === "voucher" && voucher.cumulativeBytes, FIRST_CHECKPOINT / 2n);
     assert.equal(voucher.type === "voucher" && voucher.cumulativeAmount, amountFor(FIRST_CHECKPOINT / 2n, PRICE));
     assert.equal(receipt.type === "receipt" && receipt.cumulativeBytes, FIRST_CHECKPOINT / 2n);
@@ -347,7 +388,12 @@ describe("the leecher's signing rules", () => {
     session.pieceVerified(0);
     session.pieceFailed(1);
     assert.deepEqual(refusedOnItsWire, [RefusalReason.BadData], "refused on its live wire at once");
-    const request = { type: "voucher_request" as const, cumulativeBytes: FIRST_CHECKPOINT, voucherBytes: FIRST_CHECKPOINT, voucherAmount: 1n };
+    const request = {
+      type: "voucher_request" as const,
+      cumulativeBytes: FIRST_CHECKPOINT,
+      voucherBytes: FIRST_CHECKPOINT,
+      voucherAmount: 1n,
+    };
     const [refusal, ...more] = await session.answer(liar, request);
     assert.equal(refusal.type === "refusal" && refusal.reason, RefusalReason.BadData);
     assert.deepEqual(more, [], "no voucher and no receipt for the seeder of bad data");
@@ -372,7 +418,13 @@ describe("the leecher's signing rules", () => {
 
 describe("checkpoints paid by on-chain releases", () => {
   const TX = `0x${"cd".repeat(32)}` as const;
-  const released = (cumulativeBytes: bigint): W3tPayMessage => ({ type: "released", escrowId: 1n, seeder: SEEDER, cumulativeBytes, txHash: TX });
+  const released = (cumulativeBytes: bigint): W3tPayMessage => ({
+    type: "released",
+    escrowId: 1n,
+    seeder: SEEDER,
+    cumulativeBytes,
+    txHash: TX,
+  });
   const accepting = { acceptsReleases: true, voucherTimeoutMs: 20, releaseTimeoutMs: 5_000 };
 
   /** A seeder that accepts releases, with a leecher paying by transactions at its first checkpoint (5 blocks held). */
@@ -395,9 +447,21 @@ describe("checkpoints paid by on-chain releases", () => {
     });
     await new Promise((resolve) => setTimeout(resolve, 3 * accepting.voucherTimeoutMs));
     assert.ok(!wire.sent.some((m) => m.type === "refusal"), "a wallet prompt gets the longer release timeout");
-    const receipt = await key.signReceipt({ chainId: terms.chainId, escrow: ESCROW, rebatePool: POOL }, { leecher: LEECHER, seeder: SEEDER, contentId: 1n, cumulativeBytes: FIRST_CHECKPOINT });
+    const receipt = await key.signReceipt(
+      { chainId: terms.chainId, escrow: ESCROW, rebatePool: POOL },
+      { leecher: LEECHER, seeder: SEEDER, contentId: 1n, cumulativeBytes: FIRST_CHECKPOINT },
+    );
     ext.onMessage?.(encodeMessage(released(FIRST_CHECKPOINT)));
-    ext.onMessage?.(encodeMessage({ type: "receipt", leecher: LEECHER, seeder: SEEDER, contentId: 1n, cumulativeBytes: FIRST_CHECKPOINT, signature: receipt }));
+    ext.onMessage?.(
+      encodeMessage({
+        type: "receipt",
+        leecher: LEECHER,
+        seeder: SEEDER,
+        contentId: 1n,
+        cumulativeBytes: FIRST_CHECKPOINT,
+        signature: receipt,
+      }),
+    );
     await tick();
     await tick();
     await tick();
@@ -409,7 +473,9 @@ describe("checkpoints paid by on-chain releases", () => {
   });
 
   it("refuses and chokes a peer whose release the chain does not show, like a forged voucher", async () => {
-    const { wire, ext } = await atFirstCheckpoint(async () => ({ refusal: { reason: RefusalReason.NoRelease, message: "nothing released" } }));
+    const { wire, ext } = await atFirstCheckpoint(async () => ({
+      refusal: { reason: RefusalReason.NoRelease, message: "nothing released" },
+    }));
     ext.onMessage?.(encodeMessage(released(FIRST_CHECKPOINT)));
     await tick();
     await tick();
@@ -446,7 +512,12 @@ describe("checkpoints paid by on-chain releases", () => {
 describe("the leecher paying by transactions", () => {
   const key = SessionKey.generate();
   const TX = `0x${"ef".repeat(32)}` as const;
-  const request = (bytes: bigint) => ({ type: "voucher_request" as const, cumulativeBytes: bytes, voucherBytes: bytes, voucherAmount: amountFor(bytes, PRICE) });
+  const request = (bytes: bigint) => ({
+    type: "voucher_request" as const,
+    cumulativeBytes: bytes,
+    voucherBytes: bytes,
+    voucherAmount: amountFor(bytes, PRICE),
+  });
 
   function session(release: LeecherSessionOptions["release"]) {
     const s = new LeecherSession({
@@ -485,11 +556,18 @@ describe("the leecher paying by transactions", () => {
     });
     ledger.received = FIRST_CHECKPOINT + 5n; // a little past the checkpoint
     const answer = await s.answer(ledger, request(FIRST_CHECKPOINT + 5n));
-    assert.deepEqual(answer.map((m) => m.type), ["receipt"], "no voucher: the wallet pays");
+    assert.deepEqual(
+      answer.map((m) => m.type),
+      ["receipt"],
+      "no voucher: the wallet pays",
+    );
     await tick();
     assert.deepEqual(asked, [FIRST_CHECKPOINT], "only a checkpoint of the schedule can be released");
     assert.deepEqual(sent, [{ type: "released", escrowId: 1n, seeder: SEEDER, cumulativeBytes: FIRST_CHECKPOINT, txHash: TX }]);
-    assert.deepEqual(s.releases.map((r) => r.state), ["mined"]);
+    assert.deepEqual(
+      s.releases.map((r) => r.state),
+      ["mined"],
+    );
     await s.answer(ledger, request(FIRST_CHECKPOINT + 5n));
     await tick();
     assert.deepEqual(asked, [FIRST_CHECKPOINT], "the same checkpoint is not released twice");
@@ -517,7 +595,10 @@ describe("the leecher paying by transactions", () => {
     await tick();
     assert.equal(s.paused, null);
     assert.deepEqual(asked, [FIRST_CHECKPOINT, FIRST_CHECKPOINT]);
-    assert.deepEqual(s.releases.map((r) => r.state), ["declined", "mined"]);
+    assert.deepEqual(
+      s.releases.map((r) => r.state),
+      ["declined", "mined"],
+    );
     assert.equal(sent[0]?.type, "released");
   });
 });

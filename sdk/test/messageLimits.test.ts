@@ -128,7 +128,9 @@ describe("peer wire message limits", () => {
 
   it("the w3t_pay extension guards the wire it is used on", async () => {
     const guarded = victim(false);
-    guarded.use(leecherExtension({ wake() {}, wireClosed() {} } as unknown as LeecherSession, { infoHash: "00".repeat(20), peerId: "11".repeat(20) }));
+    guarded.use(
+      leecherExtension({ wake() {}, wireClosed() {} } as unknown as LeecherSession, { infoHash: "00".repeat(20), peerId: "11".repeat(20) }),
+    );
     await flood(guarded, 256 * MiB, EXTENDED, 1 * MiB);
     await tick();
     assert.equal(guarded.destroyed, true);

@@ -43,8 +43,26 @@ const messages: W3tPayMessage[] = [
     releaseTimeoutMs: 300_000,
     nonce: NONCE,
   },
-  { type: "hello", account: A, escrowId: 3n, sessionKey: B, delegation: { expiry: 1_900_000_000n, signature: SIG }, payment: "vouchers", nonce: NONCE, proof: SIG },
-  { type: "hello", account: A, escrowId: null, sessionKey: B, delegation: { expiry: 1n, signature: `0x${"01".repeat(300)}` }, payment: "transactions", nonce: NONCE, proof: SIG },
+  {
+    type: "hello",
+    account: A,
+    escrowId: 3n,
+    sessionKey: B,
+    delegation: { expiry: 1_900_000_000n, signature: SIG },
+    payment: "vouchers",
+    nonce: NONCE,
+    proof: SIG,
+  },
+  {
+    type: "hello",
+    account: A,
+    escrowId: null,
+    sessionKey: B,
+    delegation: { expiry: 1n, signature: `0x${"01".repeat(300)}` },
+    payment: "transactions",
+    nonce: NONCE,
+    proof: SIG,
+  },
   { type: "identity", signer: A, delegation: null, signature: SIG },
   { type: "identity", signer: B, delegation: { expiry: 1_900_000_000n, signature: SIG }, signature: SIG },
   { type: "voucher_request", cumulativeBytes: 31457280n, voucherBytes: 31457280n, voucherAmount: 30n * 10n ** 12n },
@@ -66,7 +84,15 @@ describe("w3t_pay messages", () => {
     const decoded = decodeMessage(encode({ v: 3, type: "ack", voucherBytes: "0", receiptBytes: "1" }));
     assert.deepEqual(decoded, { type: "ack", voucherBytes: 0n, receiptBytes: 1n });
     const receipt = decodeMessage(
-      encode({ v: 3, type: "receipt", leecher: A.toLowerCase(), seeder: B, contentId: "1", cumulativeBytes: "1", signature: SIG.toUpperCase().replace("0X", "0x") }),
+      encode({
+        v: 3,
+        type: "receipt",
+        leecher: A.toLowerCase(),
+        seeder: B,
+        contentId: "1",
+        cumulativeBytes: "1",
+        signature: SIG.toUpperCase().replace("0X", "0x"),
+      }),
     );
     assert.equal(receipt.type === "receipt" && receipt.leecher, A);
     assert.equal(receipt.type === "receipt" && receipt.signature, SIG);
@@ -74,7 +100,10 @@ describe("w3t_pay messages", () => {
 
   it("refuse oversized messages before parsing them", () => {
     refusedWith(new Uint8Array(MAX_MESSAGE_BYTES + 1).fill(0x20), RefusalReason.Oversized);
-    assert.throws(() => encodeMessage({ type: "refusal", reason: RefusalReason.Malformed, message: "x".repeat(MAX_MESSAGE_BYTES) }), WireMessageError);
+    assert.throws(
+      () => encodeMessage({ type: "refusal", reason: RefusalReason.Malformed, message: "x".repeat(MAX_MESSAGE_BYTES) }),
+      WireMessageError,
+    );
   });
 
   it("refuse what is not a JSON object", () => {
@@ -103,11 +132,24 @@ describe("w3t_pay messages", () => {
     const receipt = { v: 3, type: "receipt", leecher: A, seeder: B, contentId: "1", cumulativeBytes: "1", signature: SIG };
     refusedWith(encode({ ...receipt, leecher: "0x1234" }), RefusalReason.Malformed);
     refusedWith(encode({ ...receipt, signature: `0x${"ab".repeat(64)}` }), RefusalReason.Malformed);
-    const hello = { v: 3, type: "hello", account: A, escrowId: "1", sessionKey: B, delegation: { expiry: "1", signature: SIG }, payment: "vouchers", nonce: NONCE, proof: SIG };
+    const hello = {
+      v: 3,
+      type: "hello",
+      account: A,
+      escrowId: "1",
+      sessionKey: B,
+      delegation: { expiry: "1", signature: SIG },
+      payment: "vouchers",
+      nonce: NONCE,
+      proof: SIG,
+    };
     refusedWith(encode({ ...hello, delegation: { expiry: (2n ** 64n).toString(), signature: SIG } }), RefusalReason.Malformed);
     refusedWith(encode({ ...hello, delegation: { expiry: "1", signature: SIG, account: A } }), RefusalReason.Malformed);
     refusedWith(encode({ ...hello, delegation: { expiry: "1", signature: `0x${"ab".repeat(1025)}` } }), RefusalReason.Malformed);
-    refusedWith(encode({ v: 3, type: "voucher_request", cumulativeBytes: "1", voucherBytes: "1", voucherAmount: null }), RefusalReason.Malformed);
+    refusedWith(
+      encode({ v: 3, type: "voucher_request", cumulativeBytes: "1", voucherBytes: "1", voucherAmount: null }),
+      RefusalReason.Malformed,
+    );
     refusedWith(encode({ v: 3, type: "refusal", reason: "because", message: "" }), RefusalReason.Malformed);
     const terms = JSON.parse(new TextDecoder().decode(encodeMessage(messages[0])));
     refusedWith(encode({ ...terms, modes: ["exponential", "exponential"] }), RefusalReason.Malformed);
@@ -121,13 +163,15 @@ describe("w3t_pay messages", () => {
       refusedWith(encode({ ...voucher, signature: bad }), RefusalReason.Malformed);
     }
     for (const field of ["escrowId", "cumulativeBytes", "cumulativeAmount"]) {
-      for (const bad of ["-1", "0x10", 5, (2n ** 256n).toString()]) refusedWith(encode({ ...voucher, [field]: bad }), RefusalReason.Malformed);
+      for (const bad of ["-1", "0x10", 5, (2n ** 256n).toString()])
+        refusedWith(encode({ ...voucher, [field]: bad }), RefusalReason.Malformed);
     }
     refusedWith(encode({ ...voucher, seeder: "0x1234" }), RefusalReason.Malformed);
     const { signature: _signature, ...unsigned } = voucher;
     refusedWith(encode(unsigned), RefusalReason.Malformed);
     const terms = JSON.parse(new TextDecoder().decode(encodeMessage(messages[0])));
-    for (const field of ["market", "escrow", "rebatePool", "seeder"]) refusedWith(encode({ ...terms, [field]: "0xabc" }), RefusalReason.Malformed);
+    for (const field of ["market", "escrow", "rebatePool", "seeder"])
+      refusedWith(encode({ ...terms, [field]: "0xabc" }), RefusalReason.Malformed);
     refusedWith(encode({ ...terms, modes: ["exponential", "streaming"] }), RefusalReason.Malformed);
     refusedWith(encode({ ...terms, pricePerMiB: "-1" }), RefusalReason.Malformed);
     refusedWith(encode({ ...terms, voucherTimeoutMs: 0 }), RefusalReason.Malformed);
@@ -153,7 +197,8 @@ describe("w3t_pay messages", () => {
     const hello = JSON.parse(new TextDecoder().decode(encodeMessage(messages[1])));
     const { payment: _payment, ...withoutPayment } = hello;
     refusedWith(encode(withoutPayment), RefusalReason.Malformed);
-    for (const bad of ["voucher", "TRANSACTIONS", "", 1, null, true]) refusedWith(encode({ ...hello, payment: bad }), RefusalReason.Malformed);
+    for (const bad of ["voucher", "TRANSACTIONS", "", 1, null, true])
+      refusedWith(encode({ ...hello, payment: bad }), RefusalReason.Malformed);
   });
 
   it("refuse terms that do not say whether releases are accepted, or with a release timeout out of range", () => {
@@ -163,11 +208,21 @@ describe("w3t_pay messages", () => {
     const { releaseTimeoutMs: _timeout, ...withoutTimeout } = terms;
     refusedWith(encode(withoutTimeout), RefusalReason.Malformed);
     for (const bad of ["true", 1, null]) refusedWith(encode({ ...terms, acceptsReleases: bad }), RefusalReason.Malformed);
-    for (const bad of [0, -1, 1.5, "300000", 24 * 60 * 60 * 1000 + 1]) refusedWith(encode({ ...terms, releaseTimeoutMs: bad }), RefusalReason.Malformed);
+    for (const bad of [0, -1, 1.5, "300000", 24 * 60 * 60 * 1000 + 1])
+      refusedWith(encode({ ...terms, releaseTimeoutMs: bad }), RefusalReason.Malformed);
   });
 
   it("accept a released message with its transaction hash, normalised to lower case", () => {
-    const decoded = decodeMessage(encode({ v: 3, type: "released", escrowId: "7", seeder: B.toLowerCase(), cumulativeBytes: "10485760", txHash: TX.toUpperCase().replace("0X", "0x") }));
+    const decoded = decodeMessage(
+      encode({
+        v: 3,
+        type: "released",
+        escrowId: "7",
+        seeder: B.toLowerCase(),
+        cumulativeBytes: "10485760",
+        txHash: TX.toUpperCase().replace("0X", "0x"),
+      }),
+    );
     assert.deepEqual(decoded, { type: "released", escrowId: 7n, seeder: B, cumulativeBytes: 10485760n, txHash: TX });
   });
 

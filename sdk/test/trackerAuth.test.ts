@@ -20,7 +20,12 @@ import {
 const CHAIN_ID = 31337;
 const INFO_HASH = "ab".repeat(20);
 const PEER_ID = "cd".repeat(20);
-const delegation = { account: privateKeyToAccount(generatePrivateKey()).address, sessionKey: "0x" as const, expiry: 1n, signature: "0x" as const };
+const delegation = {
+  account: privateKeyToAccount(generatePrivateKey()).address,
+  sessionKey: "0x" as const,
+  expiry: 1n,
+  signature: "0x" as const,
+};
 
 const signerOf = (proof: AnnounceProof, infoHash = INFO_HASH, peerId = PEER_ID) =>
   recoverTypedDataAddress({
@@ -34,7 +39,11 @@ const signerOf = (proof: AnnounceProof, infoHash = INFO_HASH, peerId = PEER_ID) 
 describe("tracker announce proofs", () => {
   it("has a proof ready before the first announce, signed by the session key for this infohash and peer id only", async () => {
     const key = SessionKey.generate();
-    const credentials = new TrackerCredentials({ chainId: CHAIN_ID, signer: sessionKeySigner(key), delegation: { ...delegation, sessionKey: key.address } });
+    const credentials = new TrackerCredentials({
+      chainId: CHAIN_ID,
+      signer: sessionKeySigner(key),
+      delegation: { ...delegation, sessionKey: key.address },
+    });
     assert.deepEqual(credentials.announceOpts(INFO_HASH, PEER_ID), {}, "nothing before prepare");
     await credentials.prepare(INFO_HASH, PEER_ID);
     const { w3t } = credentials.announceOpts(INFO_HASH, PEER_ID);
@@ -62,7 +71,10 @@ describe("tracker announce proofs", () => {
 
   it("lets a key holder (the headless seeder) delegate to itself: account and session key are its address", async () => {
     const privateKey = generatePrivateKey();
-    const credentials = await ownKeyCredentials(privateKey, { chainId: CHAIN_ID, rebatePool: privateKeyToAccount(generatePrivateKey()).address });
+    const credentials = await ownKeyCredentials(privateKey, {
+      chainId: CHAIN_ID,
+      rebatePool: privateKeyToAccount(generatePrivateKey()).address,
+    });
     await credentials.prepare(INFO_HASH, PEER_ID);
     const { w3t } = credentials.announceOpts(INFO_HASH, PEER_ID);
     const address = privateKeyToAccount(privateKey).address;

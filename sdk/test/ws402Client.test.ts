@@ -9,7 +9,13 @@ import { describe, it } from "node:test";
 import { recoverTypedDataAddress, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { usageTypes, ws402Domain } from "../src/eip712.ts";
-import { WS402_RECEIPT_TOLERANCE_SECONDS, Ws402Client, Ws402Error, openWs402Deposit, type Ws402SchemaDocument } from "../src/ws402/index.ts";
+import {
+  WS402_RECEIPT_TOLERANCE_SECONDS,
+  Ws402Client,
+  Ws402Error,
+  openWs402Deposit,
+  type Ws402SchemaDocument,
+} from "../src/ws402/index.ts";
 
 const CONTRACT = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
 const PROVIDER = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
@@ -86,7 +92,15 @@ async function receiptForAClaimOf500Seconds(gatewaySchema: Ws402SchemaDocument, 
     acknowledgedSeconds: 0,
     resumed: false,
   });
-  socket.deliver({ type: "usage_update", sessionId: "7", elapsedSeconds: 500, maxSeconds: MAX_SECONDS, consumed: "500000", remaining: "100000", at: Date.now() });
+  socket.deliver({
+    type: "usage_update",
+    sessionId: "7",
+    elapsedSeconds: 500,
+    maxSeconds: MAX_SECONDS,
+    consumed: "500000",
+    remaining: "100000",
+    at: Date.now(),
+  });
   const [receipt] = await receiptsAfter(socket, 1);
   client.disconnect();
   return receipt;
@@ -116,7 +130,15 @@ describe("the WS402 client facing a gateway that over-reports usage", () => {
       resumed: false,
     });
     // Connected for well under a second, the gateway claims 500 s used.
-    socket.deliver({ type: "usage_update", sessionId: "7", elapsedSeconds: 500, maxSeconds: MAX_SECONDS, consumed: "500000", remaining: "100000", at: Date.now() });
+    socket.deliver({
+      type: "usage_update",
+      sessionId: "7",
+      elapsedSeconds: 500,
+      maxSeconds: MAX_SECONDS,
+      consumed: "500000",
+      remaining: "100000",
+      at: Date.now(),
+    });
 
     const [receipt] = await receiptsAfter(socket, 1);
     assert.ok(receipt.elapsedSeconds <= TOLERANCE_SECONDS, `signed ${receipt.elapsedSeconds} s for a connection under 1 s`);
@@ -140,16 +162,30 @@ describe("the WS402 client facing a gateway that names another contract", () => 
       calls.push(name);
       throw new Error(`${name} must not be called`);
     };
-    const walletClient = { account: privateKeyToAccount(generatePrivateKey()), getChainId: async () => CHAIN_ID, writeContract: record("writeContract") };
-    const publicClient = { readContract: record("readContract"), simulateContract: record("simulateContract"), waitForTransactionReceipt: record("waitForTransactionReceipt") };
+    const walletClient = {
+      account: privateKeyToAccount(generatePrivateKey()),
+      getChainId: async () => CHAIN_ID,
+      writeContract: record("writeContract"),
+    };
+    const publicClient = {
+      readContract: record("readContract"),
+      simulateContract: record("simulateContract"),
+      waitForTransactionReceipt: record("waitForTransactionReceipt"),
+    };
     return { calls, walletClient: walletClient as never, publicClient: publicClient as never };
   }
 
   it("refuses to deposit into a contract other than the WS402Deposits it was configured with, before any call", async () => {
     const { calls, walletClient, publicClient } = recordingClients();
     const lying = { ...schema, contract: { ...schema.contract, address: ELSEWHERE } };
-    await assert.rejects(openWs402Deposit({ schema: lying, walletClient, publicClient, deposits: CONTRACT }), (e: unknown) => e instanceof Ws402Error && e.code === "unknown_contract");
-    await assert.rejects(Ws402Client.open({ schema: lying, walletClient, publicClient, deposits: CONTRACT }), (e: unknown) => e instanceof Ws402Error && e.code === "unknown_contract");
+    await assert.rejects(
+      openWs402Deposit({ schema: lying, walletClient, publicClient, deposits: CONTRACT }),
+      (e: unknown) => e instanceof Ws402Error && e.code === "unknown_contract",
+    );
+    await assert.rejects(
+      Ws402Client.open({ schema: lying, walletClient, publicClient, deposits: CONTRACT }),
+      (e: unknown) => e instanceof Ws402Error && e.code === "unknown_contract",
+    );
     assert.deepEqual(calls, []);
   });
 
@@ -157,7 +193,10 @@ describe("the WS402 client facing a gateway that names another contract", () => 
     const { calls, walletClient, publicClient } = recordingClients();
     const unknownChain = { ...schema, contract: { ...schema.contract, chainId: 424242 } };
     const wallet = { ...(walletClient as object), getChainId: async () => 424242 } as never;
-    await assert.rejects(openWs402Deposit({ schema: unknownChain, walletClient: wallet, publicClient }), (e: unknown) => e instanceof Ws402Error && e.code === "unknown_contract");
+    await assert.rejects(
+      openWs402Deposit({ schema: unknownChain, walletClient: wallet, publicClient }),
+      (e: unknown) => e instanceof Ws402Error && e.code === "unknown_contract",
+    );
     assert.deepEqual(calls, []);
   });
 });

@@ -58,13 +58,7 @@ export const DATA_SOURCES: DataSourceSpec[] = [
     mapping: "src/mappings/rebatePool.ts",
     // The market binding is deployment wiring, fixed for the pool's life.
     // ReceiptSkipped changes nothing on-chain: a receipt at or below its credit was skipped.
-    ignoredEvents: [
-      "LicenseMarketBound",
-      "ReceiptSkipped",
-      "EIP712DomainChanged",
-      "OwnershipTransferStarted",
-      "OwnershipTransferred",
-    ],
+    ignoredEvents: ["LicenseMarketBound", "ReceiptSkipped", "EIP712DomainChanged", "OwnershipTransferStarted", "OwnershipTransferred"],
   },
 ];
 

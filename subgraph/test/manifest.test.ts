@@ -62,13 +62,25 @@ describe("subgraph manifest generator", () => {
       name: "Example",
       inputs: [
         { name: "a", type: "uint256", indexed: true },
-        { name: "b", type: "tuple[]", components: [{ name: "x", type: "address" }, { name: "y", type: "bytes32" }] },
+        {
+          name: "b",
+          type: "tuple[]",
+          components: [
+            { name: "x", type: "address" },
+            { name: "y", type: "bytes32" },
+          ],
+        },
         { name: "c", type: "string" },
       ],
     });
     assert.equal(signature, "Example(indexed uint256,(address,bytes32)[],string)");
     const market = eventHandlers(DATA_SOURCES[0]);
-    assert.ok(market.some(({ event }) => event === "LicensesPurchased(indexed uint256,indexed address,indexed address,uint256,uint256,uint256,uint256,uint256,uint256)"));
+    assert.ok(
+      market.some(
+        ({ event }) =>
+          event === "LicensesPurchased(indexed uint256,indexed address,indexed address,uint256,uint256,uint256,uint256,uint256,uint256)",
+      ),
+    );
   });
 
   it("fails with the problem named when a mapping and a contract disagree", () => {
@@ -76,7 +88,10 @@ describe("subgraph manifest generator", () => {
       () => eventHandlers({ ...DATA_SOURCES[0], ignoredEvents: [] }),
       /LicenseMarket emits ApprovalForAll, which no handler in src\/mappings\/licenseMarket.ts takes/,
     );
-    assert.throws(() => eventHandlers({ ...DATA_SOURCES[0], name: "RebatePool" }), /takes ContentRegistered, which RebatePool does not emit/);
+    assert.throws(
+      () => eventHandlers({ ...DATA_SOURCES[0], name: "RebatePool" }),
+      /takes ContentRegistered, which RebatePool does not emit/,
+    );
   });
 
   it("reads each network's addresses and start blocks from the sdk's deployments file", () => {
@@ -85,20 +100,37 @@ describe("subgraph manifest generator", () => {
       const file = join(dir, "deployments.json");
       const local = {
         network: "localhost",
-        contracts: Object.fromEntries(DATA_SOURCES.map(({ name }, i) => [name, { address: `0x${String(i + 1).repeat(40)}`, startBlock: i + 1 }])),
+        contracts: Object.fromEntries(
+          DATA_SOURCES.map(({ name }, i) => [name, { address: `0x${String(i + 1).repeat(40)}`, startBlock: i + 1 }]),
+        ),
       };
       writeFileSync(file, JSON.stringify({ 31337: { chainId: 31337, ...local }, 11155111: { chainId: 11155111, ...deployment } }));
       const sepolia = parse(generateManifest(readDeployment("sepolia", file)));
       assert.deepEqual(
-        sepolia.dataSources.map((s: { network: string; source: { address: string; startBlock: number } }) => [s.network, s.source.address, s.source.startBlock]),
-        DATA_SOURCES.map(({ name }) => ["sepolia", deployment.contracts[name as keyof typeof deployment.contracts].address, deployment.contracts[name as keyof typeof deployment.contracts].startBlock]),
+        sepolia.dataSources.map((s: { network: string; source: { address: string; startBlock: number } }) => [
+          s.network,
+          s.source.address,
+          s.source.startBlock,
+        ]),
+        DATA_SOURCES.map(({ name }) => [
+          "sepolia",
+          deployment.contracts[name as keyof typeof deployment.contracts].address,
+          deployment.contracts[name as keyof typeof deployment.contracts].startBlock,
+        ]),
       );
       const localhost = parse(generateManifest(readDeployment("localhost", file)));
       assert.deepEqual(
-        localhost.dataSources.map((s: { network: string; source: { address: string; startBlock: number } }) => [s.network, s.source.address, s.source.startBlock]),
+        localhost.dataSources.map((s: { network: string; source: { address: string; startBlock: number } }) => [
+          s.network,
+          s.source.address,
+          s.source.startBlock,
+        ]),
         DATA_SOURCES.map(({ name }) => ["localhost", local.contracts[name].address, local.contracts[name].startBlock]),
       );
-      assert.throws(() => readDeployment("base", file), /No deployment on network "base" in the sdk's deployments \(known: localhost, sepolia\)/);
+      assert.throws(
+        () => readDeployment("base", file),
+        /No deployment on network "base" in the sdk's deployments \(known: localhost, sepolia\)/,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -113,11 +145,13 @@ describe("subgraph manifest generator", () => {
 
   it("the build output holds a WASM module per data source, importing only host functions graph-node provides", () => {
     const built = parse(readFileSync(join(BUILD_DIR, "subgraph.yaml"), "utf8"));
-    const graphNodeImports = /^(abort|store\.\w+|typeConversion\.\w+|bigInt\.\w+|bigDecimal\.\w+|log\.log|dataSource\.\w+|json\.\w+|crypto\.keccak256)$/;
+    const graphNodeImports =
+      /^(abort|store\.\w+|typeConversion\.\w+|bigInt\.\w+|bigDecimal\.\w+|log\.log|dataSource\.\w+|json\.\w+|crypto\.keccak256)$/;
     for (const source of built.dataSources) {
       const module = new WebAssembly.Module(readFileSync(join(BUILD_DIR, source.mapping.file)));
       const exports = WebAssembly.Module.exports(module).map((e) => e.name);
-      for (const required of ["memory", "allocate", "id_of_type", "_start"]) assert.ok(exports.includes(required), `${source.name} exports ${required}`);
+      for (const required of ["memory", "allocate", "id_of_type", "_start"])
+        assert.ok(exports.includes(required), `${source.name} exports ${required}`);
       for (const { handler } of source.mapping.eventHandlers) assert.ok(exports.includes(handler), `${source.name} exports ${handler}`);
       for (const { name } of WebAssembly.Module.imports(module)) assert.match(name, graphNodeImports);
     }

@@ -47,7 +47,8 @@ describe("subgraph mappings on a scripted scenario", () => {
   const read = <T>(address: Address, abi: Abi, fn: string, args: readonly unknown[] = []) => driver.read<T>(address, abi, fn, args);
   const logs = (address: Address, abi: Abi, eventName: string) =>
     driver.client.getContractEvents({ address, abi, eventName, fromBlock: 0n, toBlock: head } as never) as Promise<Log[]>;
-  const sum = (items: { args: Record<string, unknown> }[], field: string) => items.reduce((total, log) => total + (log.args[field] as bigint), 0n);
+  const sum = (items: { args: Record<string, unknown> }[], field: string) =>
+    items.reduce((total, log) => total + (log.args[field] as bigint), 0n);
   const timestamps = new Map<bigint, bigint>();
   const timestampOf = async (blockNumber: bigint) => {
     if (!timestamps.has(blockNumber)) timestamps.set(blockNumber, (await driver.client.getBlock({ blockNumber })).timestamp);
@@ -102,7 +103,10 @@ describe("subgraph mappings on a scripted scenario", () => {
       // The scenario runs every handler at least once.
       for (const topic of dataSource.topics) {
         const log = { address: dataSource.address, topics: [topic], blockNumber: "0x0" } as never;
-        assert.ok(all.some((l) => l.topics[0] === topic), `${dataSource.name}.${dataSource.handlerFor(log)} runs in the scenario`);
+        assert.ok(
+          all.some((l) => l.topics[0] === topic),
+          `${dataSource.name}.${dataSource.handlerFor(log)} runs in the scenario`,
+        );
       }
     }
     assert.equal(local.indexer.eventsProcessed, handled);
@@ -222,7 +226,10 @@ describe("subgraph mappings on a scripted scenario", () => {
       if (onChain.status === 3) refundedReservations += onChain.reserved;
     }
     const reservations = await logs(escrow, e, "IntervalReserved");
-    assert.ok(reservations.some((l) => (l.args.amount as bigint) > 0n), "seeders reserved their next intervals");
+    assert.ok(
+      reservations.some((l) => (l.args.amount as bigint) > 0n),
+      "seeders reserved their next intervals",
+    );
     assert.ok(refundedReservations > 0n, "a refund returned a reservation nobody used");
     for (const log of await logs(escrow, e, "EscrowOpened")) {
       assert.equal(entity("Escrow", String(log.args.escrowId)).openedAt, await timestampOf(log.blockNumber));
@@ -322,7 +329,9 @@ describe("subgraph mappings on a scripted scenario", () => {
       for (const seeder of [scenario.accounts[6], scenario.accounts[7]]) {
         const [bytes, earned] = await read<[bigint, bigint]>(pool, r, "seederEpoch", [epoch, seeder]);
         const version = local.indexer.store.versionAt("SeederEpoch", `${epoch}-${lower(seeder)}`, Number(head));
-        const s = version ? Object.fromEntries([...version.data!].map(([k, v]) => [k, plainValue(v)])) : { unsettledBytes: 0n, unsettledEarned: 0n };
+        const s = version
+          ? Object.fromEntries([...version.data!].map(([k, v]) => [k, plainValue(v)]))
+          : { unsettledBytes: 0n, unsettledEarned: 0n };
         assert.equal(s.unsettledBytes, bytes);
         assert.equal(s.unsettledEarned, earned);
       }
@@ -407,11 +416,17 @@ describe("subgraph mappings on a scripted scenario", () => {
       assert.equal(x.weight, a.weight);
       await assertOrigin(x, log, ["timestamp", "transactionHash"]);
     }
-    assert.ok(credits.some((l) => l.args.creditedBytes < l.args.cumulativeBytes), "a receipt capped at the content's size");
+    assert.ok(
+      credits.some((l) => l.args.creditedBytes < l.args.cumulativeBytes),
+      "a receipt capped at the content's size",
+    );
 
     const claimedShares = await logs(pool, r, "EpochShareClaimed");
     const settledShares = await logs(pool, r, "EpochShareSettled");
-    for (const [kind, list] of [["Claimed", claimedShares], ["Settled", settledShares]] as const) {
+    for (const [kind, list] of [
+      ["Claimed", claimedShares],
+      ["Settled", settledShares],
+    ] as const) {
       for (const log of list) {
         const a = log.args;
         const x = recordOf("EpochShare", log);
@@ -441,14 +456,21 @@ describe("subgraph mappings on a scripted scenario", () => {
       assert.equal(x.amount, a.fromBalance + a.fromEpochs);
       await assertOrigin(x, log, ["timestamp", "transactionHash"]);
       // What the claim paid is what left the pool in its transaction.
-      const paid = (await driver.client.getBalance({ address: pool, blockNumber: log.blockNumber - 1n })) -
+      const paid =
+        (await driver.client.getBalance({ address: pool, blockNumber: log.blockNumber - 1n })) -
         (await driver.client.getBalance({ address: pool, blockNumber: log.blockNumber }));
       assert.equal(x.amount, paid);
     }
     // The claims cover two epochs, and each epoch's pool paid shares.
     const [first, second] = scenario.epochs.map(String);
-    assert.ok(claimedShares.some((l) => String(l.args.epoch) === first && l.args.amount > 0n), "a share of the first epoch claimed");
-    assert.ok(claimedShares.some((l) => String(l.args.epoch) === second && l.args.amount > 0n), "a share of the second epoch claimed");
+    assert.ok(
+      claimedShares.some((l) => String(l.args.epoch) === first && l.args.amount > 0n),
+      "a share of the first epoch claimed",
+    );
+    assert.ok(
+      claimedShares.some((l) => String(l.args.epoch) === second && l.args.amount > 0n),
+      "a share of the second epoch claimed",
+    );
     const twoEpochClaim = claims.find((c) => claimedShares.filter((l) => l.transactionHash === c.transactionHash).length === 2);
     assert.ok(twoEpochClaim, "one claim takes shares of both epochs");
   });
@@ -499,7 +521,13 @@ describe("subgraph mappings on a scripted scenario", () => {
       const x = entity("WS402Resource", resourceId.toString());
       const sessions = opened.filter((l) => l.args.resourceId === resourceId).map((l) => l.args.sessionId as bigint);
       assert.equal(x.sessionCount, sessions.length);
-      assert.equal(x.revenue, sum(settlements.filter((l) => sessions.includes(l.args.sessionId)), "paidToProvider"));
+      assert.equal(
+        x.revenue,
+        sum(
+          settlements.filter((l) => sessions.includes(l.args.sessionId)),
+          "paidToProvider",
+        ),
+      );
     }
 
     for (const epoch of scenario.epochs) {
@@ -567,7 +595,8 @@ describe("subgraph mappings on a scripted scenario", () => {
     assert.equal(p.gracePeriod, BigInt(await read<number>(deposits, w, "gracePeriod")));
     assert.equal(p.ws402Paused, await read<boolean>(deposits, w, "paused"));
     assert.equal(p.ws402Owed, await read<bigint>(deposits, w, "totalOwed"));
-    const held = (p.sessionDeposits as bigint) - (p.sessionPaidToProviders as bigint) - (p.sessionRefunded as bigint) + (p.ws402Owed as bigint);
+    const held =
+      (p.sessionDeposits as bigint) - (p.sessionPaidToProviders as bigint) - (p.sessionRefunded as bigint) + (p.ws402Owed as bigint);
     assert.equal(held, await balance(deposits));
     const [carry, hasActiveEpoch, activeEpoch] = await read<[bigint, boolean, bigint]>(pool, r, "rollover");
     assert.equal(p.rebateCarry, carry);
@@ -580,9 +609,18 @@ describe("subgraph mappings on a scripted scenario", () => {
     for (const account of scenario.accounts) balances += await read<bigint>(pool, r, "balances", [account]);
     assert.equal(p.rebateBalances, balances);
     const days = entities("DailyStat");
-    assert.equal(days.reduce((n, d) => n + (d.purchaseCount as number), 0), p.purchaseCount);
-    assert.equal(days.reduce((n, d) => n + (d.volume as bigint), 0n), p.volume);
-    assert.equal(days.reduce((n, d) => n + (d.rebateClaimed as bigint), 0n), p.rebateClaimed);
+    assert.equal(
+      days.reduce((n, d) => n + (d.purchaseCount as number), 0),
+      p.purchaseCount,
+    );
+    assert.equal(
+      days.reduce((n, d) => n + (d.volume as bigint), 0n),
+      p.volume,
+    );
+    assert.equal(
+      days.reduce((n, d) => n + (d.rebateClaimed as bigint), 0n),
+      p.rebateClaimed,
+    );
   });
 
   it("GraphQL: an entity by id, with relations and derived fields, equals the contract reads", async () => {
@@ -599,7 +637,10 @@ describe("subgraph mappings on a scripted scenario", () => {
       assert.equal(balance, (await read<bigint>(market, m, "balanceOf", [getAddress(holder.id), 1n])).toString());
     }
     const balances = d.content.licenses.map((l: { balance: string }) => BigInt(l.balance));
-    assert.deepEqual(balances, [...balances].sort((a: bigint, b: bigint) => (a < b ? 1 : a > b ? -1 : 0)));
+    assert.deepEqual(
+      balances,
+      [...balances].sort((a: bigint, b: bigint) => (a < b ? 1 : a > b ? -1 : 0)),
+    );
   });
 
   it("GraphQL: collections with where (_gt, _lt, _in, _contains, nested by id and by filter), orderBy, first and skip", async () => {
@@ -622,12 +663,26 @@ describe("subgraph mappings on a scripted scenario", () => {
       ofContent2.map((l) => String(l.args.newSupply)),
     );
     assert.equal(d.nested.length, ofContent2.length);
-    const big = purchases.filter((l) => (l.args.curvePrice as bigint) + (l.args.networkFee as bigint) + (l.args.bountyFee as bigint) > 30_000_000_000_000_000n);
+    const big = purchases.filter(
+      (l) => (l.args.curvePrice as bigint) + (l.args.networkFee as bigint) + (l.args.bountyFee as bigint) > 30_000_000_000_000_000n,
+    );
     assert.equal(d.big.length, big.length);
-    assert.deepEqual(d.some.map((c: { id: string }) => c.id), ["1", "2"]);
-    assert.deepEqual(d.named.map((c: { id: string }) => c.id), ["2"]);
-    const supplies1 = purchases.filter((l) => l.args.contentId === 1n).map((l) => l.args.newSupply as bigint).sort((a, b) => (a > b ? -1 : 1));
-    assert.deepEqual(d.page.map((p: { newSupply: string }) => BigInt(p.newSupply)), supplies1.slice(1, 3));
+    assert.deepEqual(
+      d.some.map((c: { id: string }) => c.id),
+      ["1", "2"],
+    );
+    assert.deepEqual(
+      d.named.map((c: { id: string }) => c.id),
+      ["2"],
+    );
+    const supplies1 = purchases
+      .filter((l) => l.args.contentId === 1n)
+      .map((l) => l.args.newSupply as bigint)
+      .sort((a, b) => (a > b ? -1 : 1));
+    assert.deepEqual(
+      d.page.map((p: { newSupply: string }) => BigInt(p.newSupply)),
+      supplies1.slice(1, 3),
+    );
     for (const session of d.sessions) {
       const onChain = await read<{ status: number }>(deposits, w, "session", [BigInt(session.sessionId)]);
       assert.equal(session.status, SESSION_STATUS[onChain.status]);
@@ -637,7 +692,10 @@ describe("subgraph mappings on a scripted scenario", () => {
     for (const escrowId of scenario.escrowIds) remaining.set(escrowId, await read<bigint>(escrow, e, "remaining", [escrowId]));
     const spent = scenario.escrowIds.filter((id) => remaining.get(id) === 0n).reverse();
     assert.ok(spent.length > 0 && spent.length < scenario.escrowIds.length);
-    assert.deepEqual(d.spent.map((x: { escrowId: string }) => BigInt(x.escrowId)), spent);
+    assert.deepEqual(
+      d.spent.map((x: { escrowId: string }) => BigInt(x.escrowId)),
+      spent,
+    );
     for (const x of d.notSpent) assert.equal(x.remaining, remaining.get(BigInt(x.escrowId))!.toString());
     assert.equal(d.notSpent.length + d.spent.length, scenario.escrowIds.length);
     // An epoch has an entity once something happened in it: credits, sweeps, or network fees pooled at purchase.
@@ -659,15 +717,24 @@ describe("subgraph mappings on a scripted scenario", () => {
   });
 
   it("GraphQL: _meta and queries at a past block read the chain as it was then", async () => {
-    const d = await data(`query($block: Int!) {
+    const d = await data(
+      `query($block: Int!) {
       _meta { block { number hash timestamp } hasIndexingErrors deployment }
       then: content(id: "1", block: { number: $block }) { supply }
       now: content(id: "1") { supply }
-    }`, { block: Number(scenario.midBlock) });
+    }`,
+      { block: Number(scenario.midBlock) },
+    );
     assert.equal(d._meta.block.number, Number(head));
     assert.equal(d._meta.block.hash, (await driver.client.getBlock({ blockNumber: head })).hash);
     assert.equal(d._meta.hasIndexingErrors, false);
-    const then = await driver.client.readContract({ address: market, abi: m, functionName: "content", args: [1n], blockNumber: scenario.midBlock } as never) as { supply: bigint };
+    const then = (await driver.client.readContract({
+      address: market,
+      abi: m,
+      functionName: "content",
+      args: [1n],
+      blockNumber: scenario.midBlock,
+    } as never)) as { supply: bigint };
     assert.equal(d.then.supply, then.supply.toString());
     assert.equal(d.now.supply, (await read<{ supply: bigint }>(market, m, "content", [1n])).supply.toString());
     const future = await query(`{ contents(block: { number: ${Number(head) + 1000} }) { id } }`);
@@ -679,7 +746,15 @@ describe("subgraph mappings on a scripted scenario", () => {
     assert.equal(unknown.data, undefined);
     assert.equal(unknown.errors![0].message, "Type `Query` has no field `torrents`");
     const tooMany = await query(`{ contents(first: 5000) { id } }`);
-    assert.deepEqual(tooMany, { errors: [{ message: "The `first` argument must be between 0 and 1000, but is 5000", locations: [{ line: 1, column: 3 }], path: ["contents"] }] });
+    assert.deepEqual(tooMany, {
+      errors: [
+        {
+          message: "The `first` argument must be between 0 and 1000, but is 5000",
+          locations: [{ line: 1, column: 3 }],
+          path: ["contents"],
+        },
+      ],
+    });
     const malformed = await fetch(local.url, { method: "POST", headers: { "content-type": "application/json" }, body: "{ not json" });
     assert.equal(malformed.status, 400);
     assert.ok(((await malformed.json()) as { errors: unknown[] }).errors.length === 1);

@@ -27,7 +27,15 @@ import { chainFor } from "@web3torrent/sdk/chain";
 import { CheckpointMode, MIB, amountFor } from "@web3torrent/sdk/checkpointSchedule";
 import { CurveKind } from "@web3torrent/sdk/bondingCurve";
 import { registerContent, type ContentRegistration } from "@web3torrent/sdk/market";
-import { delegationTypes, escrowDomain, rebatePoolDomain, receiptTypes, usageTypes, voucherTypes, ws402Domain } from "@web3torrent/sdk/eip712";
+import {
+  delegationTypes,
+  escrowDomain,
+  rebatePoolDomain,
+  receiptTypes,
+  usageTypes,
+  voucherTypes,
+  ws402Domain,
+} from "@web3torrent/sdk/eip712";
 import { checkpointEscrowAbi, licenseMarketAbi, rebatePoolAbi, ws402DepositsAbi } from "@web3torrent/sdk/generated/contracts";
 
 const require = createRequire(import.meta.url);
@@ -61,8 +69,8 @@ export class ChainDriver {
     this.chain = chain;
     this.viemChain = chainFor(chain.rpcUrl, chain.chainId, { name: "devchain" });
     this.client = createPublicClient({ chain: this.viemChain, transport: http(chain.rpcUrl) }) as PublicClient;
-    const [owner, publisherA, publisherB, leecher1, leecher2, leecher3, seeder1, seeder2, provider, user] = chain.accounts.map(
-      (a) => privateKeyToAccount(a.privateKey),
+    const [owner, publisherA, publisherB, leecher1, leecher2, leecher3, seeder1, seeder2, provider, user] = chain.accounts.map((a) =>
+      privateKeyToAccount(a.privateKey),
     );
     this.actors = { owner, publisherA, publisherB, leecher1, leecher2, leecher3, seeder1, seeder2, provider, user };
   }
@@ -181,17 +189,35 @@ export async function runScenario(driver: ChainDriver): Promise<ScenarioResult> 
   // A transferable license changes hands; the allowance stays with the buyer.
   await driver.send(actors.leecher1, market, m, "safeTransferFrom", [actors.leecher1.address, actors.leecher3.address, 1n, 1n, "0x"]);
   // A batch transfer (TransferBatch, array parameters), with an entry that moves nothing.
-  await driver.send(actors.leecher3, market, m, "safeBatchTransferFrom", [actors.leecher3.address, actors.leecher2.address, [1n, 1n], [1n, 0n], "0x"]);
+  await driver.send(actors.leecher3, market, m, "safeBatchTransferFrom", [
+    actors.leecher3.address,
+    actors.leecher2.address,
+    [1n, 1n],
+    [1n, 0n],
+    "0x",
+  ]);
   await driver.send(actors.publisherA, market, m, "withdrawProceeds");
 
   // ------------------------------------------------------------------------------------------ escrows
   const sessionKey1 = privateKeyToAccount(generatePrivateKey());
   const price = 10n ** 12n;
-  await driver.send(actors.leecher1, escrow, e, "open", [1n, 100n * MIB, price, sessionKey1.address, CheckpointMode.Exponential], amountFor(100n * MIB, price));
+  await driver.send(
+    actors.leecher1,
+    escrow,
+    e,
+    "open",
+    [1n, 100n * MIB, price, sessionKey1.address, CheckpointMode.Exponential],
+    amountFor(100n * MIB, price),
+  );
   const escrow1 = 1n;
   const voucher = async (escrowId: bigint, seeder: Address, bytes: bigint) => {
     const message = { escrowId, seeder, cumulativeBytes: bytes, cumulativeAmount: amountFor(bytes, price) };
-    const signature = await sessionKey1.signTypedData({ domain: escrowDomain(chain.chainId, escrow), types: voucherTypes, primaryType: "Voucher", message });
+    const signature = await sessionKey1.signTypedData({
+      domain: escrowDomain(chain.chainId, escrow),
+      types: voucherTypes,
+      primaryType: "Voucher",
+      message,
+    });
     return { message, signature };
   };
   const v1 = await voucher(escrow1, actors.seeder1.address, 10n * MIB);
@@ -211,10 +237,24 @@ export async function runScenario(driver: ChainDriver): Promise<ScenarioResult> 
   await driver.send(actors.seeder2, escrow, e, "waiveChallenge", [escrow1]);
   await driver.send(actors.owner, escrow, e, "refund", [escrow1]); // cooperative: every paid seeder waived
 
-  await driver.send(actors.leecher2, escrow, e, "open", [1n, 10n * MIB, price, sessionKey1.address, CheckpointMode.Upfront], amountFor(10n * MIB, price) + 7n);
+  await driver.send(
+    actors.leecher2,
+    escrow,
+    e,
+    "open",
+    [1n, 10n * MIB, price, sessionKey1.address, CheckpointMode.Upfront],
+    amountFor(10n * MIB, price) + 7n,
+  );
   await driver.send(actors.leecher2, escrow, e, "release", [2n, actors.seeder2.address, 10n * MIB, price]);
   await driver.send(actors.leecher2, escrow, e, "close", [2n]);
-  await driver.send(actors.leecher3, escrow, e, "open", [2n, 20n * MIB, price, sessionKey1.address, CheckpointMode.Exponential], amountFor(20n * MIB, price));
+  await driver.send(
+    actors.leecher3,
+    escrow,
+    e,
+    "open",
+    [2n, 20n * MIB, price, sessionKey1.address, CheckpointMode.Exponential],
+    amountFor(20n * MIB, price),
+  );
   // Seeder 1 redeems the first checkpoint and reserves the rest (10 to 20 MiB), which it never serves: the refund
   // returns the reservation.
   const v4 = await voucher(3n, actors.seeder1.address, 10n * MIB);
@@ -224,16 +264,41 @@ export async function runScenario(driver: ChainDriver): Promise<ScenarioResult> 
   await driver.send(actors.owner, escrow, e, "refund", [2n]);
   await driver.send(actors.leecher3, escrow, e, "refund", [3n]);
   // Escrow 4 stays open.
-  await driver.send(actors.leecher1, escrow, e, "open", [2n, 5n * MIB, price, sessionKey1.address, CheckpointMode.Exponential], amountFor(5n * MIB, price));
+  await driver.send(
+    actors.leecher1,
+    escrow,
+    e,
+    "open",
+    [2n, 5n * MIB, price, sessionKey1.address, CheckpointMode.Exponential],
+    amountFor(5n * MIB, price),
+  );
 
   // ------------------------------------------------------------------------------------------ WS402
   const pricePerSecond = 10n ** 12n;
-  await driver.send(actors.provider, deposits, w, "registerResource", [pricePerSecond, actors.provider.address, "https://gateway.example/resource/1"]);
-  await driver.send(actors.provider, deposits, w, "updateResource", [1n, pricePerSecond * 2n, actors.seeder2.address, "https://gateway.example/resource/1?v=2"]);
-  await driver.send(actors.provider, deposits, w, "registerResource", [pricePerSecond * 3n, actors.provider.address, "https://gateway.example/resource/2"]);
+  await driver.send(actors.provider, deposits, w, "registerResource", [
+    pricePerSecond,
+    actors.provider.address,
+    "https://gateway.example/resource/1",
+  ]);
+  await driver.send(actors.provider, deposits, w, "updateResource", [
+    1n,
+    pricePerSecond * 2n,
+    actors.seeder2.address,
+    "https://gateway.example/resource/1?v=2",
+  ]);
+  await driver.send(actors.provider, deposits, w, "registerResource", [
+    pricePerSecond * 3n,
+    actors.provider.address,
+    "https://gateway.example/resource/2",
+  ]);
   const wsKey = privateKeyToAccount(generatePrivateKey());
   const usage = (sessionId: bigint, elapsedSeconds: bigint) =>
-    wsKey.signTypedData({ domain: ws402Domain(chain.chainId, deposits), types: usageTypes, primaryType: "Usage", message: { sessionId, elapsedSeconds } });
+    wsKey.signTypedData({
+      domain: ws402Domain(chain.chainId, deposits),
+      types: usageTypes,
+      primaryType: "Usage",
+      message: { sessionId, elapsedSeconds },
+    });
   await driver.send(actors.user, deposits, w, "open", [1n, 600, wsKey.address], pricePerSecond * 2n * 600n);
   await driver.send(actors.provider, deposits, w, "settle", [1n, 120n, await usage(1n, 120n)]);
   await driver.send(actors.user, deposits, w, "open", [2n, 300, wsKey.address], pricePerSecond * 3n * 300n);
@@ -282,14 +347,23 @@ export async function runScenario(driver: ChainDriver): Promise<ScenarioResult> 
   const firstEpoch = await driver.read<bigint>(pool, r, "currentEpoch");
   await driver.send(actors.seeder1, pool, r, "submitReceipts", [
     actors.seeder1.address,
-    [await signedReceipt(actors.leecher1, actors.seeder1.address, 1n, 50n * MIB), await signedReceipt(actors.leecher2, actors.seeder1.address, 1n, 20n * MIB)],
+    [
+      await signedReceipt(actors.leecher1, actors.seeder1.address, 1n, 50n * MIB),
+      await signedReceipt(actors.leecher2, actors.seeder1.address, 1n, 20n * MIB),
+    ],
   ]);
   await driver.send(actors.owner, pool, r, "submitReceipts", [
     actors.seeder2.address,
-    [await signedReceipt(actors.leecher1, actors.seeder2.address, 1n, 30n * MIB), await signedReceipt(actors.leecher3, actors.seeder2.address, 2n, 10n * MIB)],
+    [
+      await signedReceipt(actors.leecher1, actors.seeder2.address, 1n, 30n * MIB),
+      await signedReceipt(actors.leecher3, actors.seeder2.address, 2n, 10n * MIB),
+    ],
   ]);
   // Credits beyond a license's size count for nothing: content 2 is 50 MiB.
-  await driver.send(actors.seeder1, pool, r, "submitReceipts", [actors.seeder1.address, [await signedReceipt(actors.leecher1, actors.seeder1.address, 2n, 60n * MIB)]]);
+  await driver.send(actors.seeder1, pool, r, "submitReceipts", [
+    actors.seeder1.address,
+    [await signedReceipt(actors.leecher1, actors.seeder1.address, 2n, 60n * MIB)],
+  ]);
   // Swept while the first epoch is the active one: the carry becomes its pool.
   await driver.send(actors.owner, pool, r, "sweep", [actors.seeder1.address, 2n]);
 
@@ -298,8 +372,14 @@ export async function runScenario(driver: ChainDriver): Promise<ScenarioResult> 
   await driver.send(actors.owner, pool, r, "sweepMany", [[{ licensee: actors.leecher2.address, contentId: 1n }]]);
   const secondEpoch = await driver.read<bigint>(pool, r, "currentEpoch");
   // Small receipts in the second epoch: its carry exceeds their weight, the rest rolls forward at finalisation.
-  await driver.send(actors.seeder1, pool, r, "submitReceipts", [actors.seeder1.address, [await signedReceipt(actors.leecher1, actors.seeder1.address, 1n, 51n * MIB)]]);
-  await driver.send(actors.seeder2, pool, r, "submitReceipts", [actors.seeder2.address, [await signedReceipt(actors.leecher3, actors.seeder2.address, 2n, 12n * MIB)]]);
+  await driver.send(actors.seeder1, pool, r, "submitReceipts", [
+    actors.seeder1.address,
+    [await signedReceipt(actors.leecher1, actors.seeder1.address, 1n, 51n * MIB)],
+  ]);
+  await driver.send(actors.seeder2, pool, r, "submitReceipts", [
+    actors.seeder2.address,
+    [await signedReceipt(actors.leecher3, actors.seeder2.address, 2n, 12n * MIB)],
+  ]);
   await driver.send(actors.owner, pool, r, "sweep", [actors.leecher3.address, 1n]);
 
   // Both epochs are over: seeder 1 claims its shares of both at once, seeder 2's share of the second is settled

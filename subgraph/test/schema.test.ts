@@ -42,7 +42,8 @@ describe("subgraph schema", () => {
     ];
     for (const name of required) assert.ok(schema.entities.has(name), `entity ${name}`);
     const content = schema.entities.get("Content")!.fields;
-    for (const field of ["currentPrice", "nextPrice", "supply", "volume"]) assert.equal(content.get(field)?.typeName, "BigInt", `Content.${field}`);
+    for (const field of ["currentPrice", "nextPrice", "supply", "volume"])
+      assert.equal(content.get(field)?.typeName, "BigInt", `Content.${field}`);
     assert.equal(content.get("publisher")?.typeName, "Account");
     // Per license: one allowance per (licensee, content).
     const allowance = schema.entities.get("RebateAllowance")!.fields;
@@ -54,7 +55,11 @@ describe("subgraph schema", () => {
     const loaded = loadedTypes();
     assert.ok(loaded.size > 5, "the mappings' loads were found");
     for (const info of schema.entities.values()) {
-      assert.equal(info.immutable, !loaded.has(info.name), `${info.name} is ${loaded.has(info.name) ? "updated: mutable" : "never updated: immutable"}`);
+      assert.equal(
+        info.immutable,
+        !loaded.has(info.name),
+        `${info.name} is ${loaded.has(info.name) ? "updated: mutable" : "never updated: immutable"}`,
+      );
     }
     for (const name of ["PricePoint", "Purchase", "VoucherRedemption", "ReceiptCredit", "Claim", "EpochShare", "ProceedsWithdrawal"]) {
       assert.equal(schema.entities.get(name)!.immutable, true, `${name} is immutable`);
@@ -72,7 +77,18 @@ describe("subgraph schema", () => {
       }
     }
     const lookups: Record<string, string[]> = {
-      Account: ["published", "licenses", "purchases", "allowances", "escrows", "redemptions", "resources", "sessions", "seederEpochs", "claims"],
+      Account: [
+        "published",
+        "licenses",
+        "purchases",
+        "allowances",
+        "escrows",
+        "redemptions",
+        "resources",
+        "sessions",
+        "seederEpochs",
+        "claims",
+      ],
       Content: ["purchases", "pricePoints", "licenses", "escrows"],
       RebateEpoch: ["seeders", "receipts", "shareRecords"],
       RebateAllowance: ["receipts"],

@@ -30,12 +30,7 @@ export async function deployEscrowSystem(viem: Viem) {
     "ipfs://w3t/{id}.json",
     MIN_COMMITMENT_AGE,
   ]);
-  const escrow = await viem.deployContract("CheckpointEscrow", [
-    owner.account.address,
-    market.address,
-    CHALLENGE_WINDOW,
-    IDLE_EXPIRY,
-  ]);
+  const escrow = await viem.deployContract("CheckpointEscrow", [owner.account.address, market.address, CHALLENGE_WINDOW, IDLE_EXPIRY]);
   const contentId = await registerContent(viem, market.address, publisher.account.address, CONTENT_SIZE, "content-1");
   await buyLicense(viem, market.address, contentId, leecher.account.address);
   const publicClient = await viem.getPublicClient();
@@ -79,12 +74,7 @@ export async function buyLicense(viem: Viem, market: Address, contentId: bigint,
 }
 
 /** Signs a voucher with the sdk's EIP-712 definitions. */
-export function signVoucher(
-  key: LocalAccount,
-  chainId: number | bigint,
-  escrow: Address,
-  voucher: Voucher,
-): Promise<Hex> {
+export function signVoucher(key: LocalAccount, chainId: number | bigint, escrow: Address, voucher: Voucher): Promise<Hex> {
   return key.signTypedData({
     domain: escrowDomain(chainId, escrow),
     types: voucherTypes,

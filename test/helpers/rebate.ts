@@ -55,11 +55,7 @@ export async function deployPoolAndMarket(
 let infohashCounter = 0n;
 
 /** Registers a content as `publisher` (commit, then reveal) and returns its id. Each call uses a fresh infohash. */
-export async function registerContent(
-  market: Market,
-  publisher: WalletClient,
-  options: ContentOptions,
-): Promise<bigint> {
+export async function registerContent(market: Market, publisher: WalletClient, options: ContentOptions): Promise<bigint> {
   infohashCounter += 1n;
   return registerAs(market.address, publisher, {
     infohash: keccak256(toHex(`w3t test content ${infohashCounter} ${Date.now()}`)),
@@ -107,22 +103,14 @@ export interface SigningDomain {
 }
 
 /** `signer` signs `Delegation(wallet, sessionKey, expiry)` (`signer` is the wallet's key: itself, or its owner). */
-export function signDelegation(
-  signer: TypedDataSigner,
-  domain: SigningDomain,
-  wallet: Address,
-  sessionKey: Address,
-  expiry: bigint,
-) {
+export function signDelegation(signer: TypedDataSigner, domain: SigningDomain, wallet: Address, sessionKey: Address, expiry: bigint) {
   const typedData = {
     domain: rebatePoolDomain(domain.chainId, domain.pool),
     types: delegationTypes,
     primaryType: "Delegation",
     message: { wallet, sessionKey, expiry },
   } as const;
-  return isLocalAccount(signer)
-    ? signer.signTypedData(typedData)
-    : signer.signTypedData({ ...typedData, account: signer.account });
+  return isLocalAccount(signer) ? signer.signTypedData(typedData) : signer.signTypedData({ ...typedData, account: signer.account });
 }
 
 export interface ReceiptFields {
@@ -163,13 +151,7 @@ export class LeecherSession {
   }
 
   async delegation(): Promise<Hex> {
-    this.delegationSig ??= await signDelegation(
-      this.wallet,
-      this.domain,
-      this.leecher,
-      this.sessionKey.address,
-      this.expiry,
-    );
+    this.delegationSig ??= await signDelegation(this.wallet, this.domain, this.leecher, this.sessionKey.address, this.expiry);
     return this.delegationSig;
   }
 

@@ -5,15 +5,7 @@
 import assert from "node:assert/strict";
 import { network } from "hardhat";
 import { parseEther, parseEventLogs, type Address, type ContractEventName, type Hash } from "viem";
-import {
-  DAY,
-  LeecherSession,
-  buy,
-  deployPoolAndMarket,
-  lowerAddresses,
-  registerContent,
-  type Pool,
-} from "./rebate.ts";
+import { DAY, LeecherSession, buy, deployPoolAndMarket, lowerAddresses, registerContent, type Pool } from "./rebate.ts";
 
 export const { viem, networkHelpers } = await network.create();
 export const { time, loadFixture } = networkHelpers;
@@ -75,7 +67,6 @@ export async function logsOf<const TName extends ContractEventName<Pool["abi"]>>
   const receipt = await publicClient.waitForTransactionReceipt({ hash });
   return parseEventLogs({ abi: pool.abi, logs: receipt.logs, eventName });
 }
-
 
 /** Any address other than the pool's: the chain id's low bits padded (only used as data to hash). */
 export function chainIdAddress(chainId: number): Address {

@@ -12,7 +12,11 @@ import { hardhat } from "viem/chains";
 import type { TestStack } from "./stack.ts";
 
 function wallet(stack: TestStack, key: Hex) {
-  return createWalletClient({ account: privateKeyToAccount(key), chain: { ...hardhat, id: stack.chain.chainId }, transport: http(stack.chain.rpcUrl) });
+  return createWalletClient({
+    account: privateKeyToAccount(key),
+    chain: { ...hardhat, id: stack.chain.chainId },
+    transport: http(stack.chain.rpcUrl),
+  });
 }
 
 async function mined(stack: TestStack, hash: Hex) {
@@ -27,7 +31,13 @@ export interface OpenedEscrow {
   sessionKey: ReturnType<typeof privateKeyToAccount>;
 }
 
-export async function openEscrow(stack: TestStack, leecherKey: Hex, contentId: bigint, maxBytes: bigint, pricePerMiB: bigint): Promise<OpenedEscrow> {
+export async function openEscrow(
+  stack: TestStack,
+  leecherKey: Hex,
+  contentId: bigint,
+  maxBytes: bigint,
+  pricePerMiB: bigint,
+): Promise<OpenedEscrow> {
   const sessionKey = privateKeyToAccount(generatePrivateKey());
   const deposit = amountFor(maxBytes, pricePerMiB);
   const hash = await wallet(stack, leecherKey).writeContract({
@@ -42,7 +52,13 @@ export async function openEscrow(stack: TestStack, leecherKey: Hex, contentId: b
 }
 
 /** The session key signs a voucher for `cumulativeBytes`; the seeder redeems it. Returns what it paid. */
-export async function redeemVoucher(stack: TestStack, seederKey: Hex, escrow: OpenedEscrow, cumulativeBytes: bigint, pricePerMiB: bigint): Promise<bigint> {
+export async function redeemVoucher(
+  stack: TestStack,
+  seederKey: Hex,
+  escrow: OpenedEscrow,
+  cumulativeBytes: bigint,
+  pricePerMiB: bigint,
+): Promise<bigint> {
   const seeder = privateKeyToAccount(seederKey).address;
   const voucher = { escrowId: escrow.escrowId, seeder, cumulativeBytes, cumulativeAmount: amountFor(cumulativeBytes, pricePerMiB) };
   const signature = await escrow.sessionKey.signTypedData({
@@ -62,18 +78,48 @@ export async function redeemVoucher(stack: TestStack, seederKey: Hex, escrow: Op
 }
 
 /** The leecher's wallet delegates to the session key, which signs a receipt; the seeder submits it. Returns the payout. */
-export async function submitReceipt(stack: TestStack, leecherKey: Hex, seederKey: Hex, escrow: OpenedEscrow, contentId: bigint, cumulativeBytes: bigint): Promise<bigint> {
+export async function submitReceipt(
+  stack: TestStack,
+  leecherKey: Hex,
+  seederKey: Hex,
+  escrow: OpenedEscrow,
+  contentId: bigint,
+  cumulativeBytes: bigint,
+): Promise<bigint> {
   const leecher = privateKeyToAccount(leecherKey);
   const seeder = privateKeyToAccount(seederKey).address;
   const domain = rebatePoolDomain(stack.chain.chainId, stack.chain.contracts.RebatePool);
   const expiry = BigInt(Math.floor(Date.now() / 1000) + 86_400);
-  const delegationSig = await leecher.signTypedData({ domain, types: delegationTypes, primaryType: "Delegation", message: { wallet: leecher.address, sessionKey: escrow.sessionKey.address, expiry } });
-  const receiptSig = await escrow.sessionKey.signTypedData({ domain, types: receiptTypes, primaryType: "Receipt", message: { leecher: leecher.address, seeder, contentId, cumulativeBytes } });
+  const delegationSig = await leecher.signTypedData({
+    domain,
+    types: delegationTypes,
+    primaryType: "Delegation",
+    message: { wallet: leecher.address, sessionKey: escrow.sessionKey.address, expiry },
+  });
+  const receiptSig = await escrow.sessionKey.signTypedData({
+    domain,
+    types: receiptTypes,
+    primaryType: "Receipt",
+    message: { leecher: leecher.address, seeder, contentId, cumulativeBytes },
+  });
   const hash = await wallet(stack, seederKey).writeContract({
     address: stack.chain.contracts.RebatePool,
     abi: rebatePoolAbi,
     functionName: "submitReceipts",
-    args: [seeder, [{ leecher: leecher.address, contentId, cumulativeBytes, sessionKey: escrow.sessionKey.address, delegationExpiry: expiry, delegationSig, receiptSig }]],
+    args: [
+      seeder,
+      [
+        {
+          leecher: leecher.address,
+          contentId,
+          cumulativeBytes,
+          sessionKey: escrow.sessionKey.address,
+          delegationExpiry: expiry,
+          delegationSig,
+          receiptSig,
+        },
+      ],
+    ],
   });
   const [credited] = parseEventLogs({ abi: rebatePoolAbi, eventName: "ReceiptCredited", logs: (await mined(stack, hash)).logs });
   return credited.args.payout;

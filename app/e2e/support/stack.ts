@@ -27,12 +27,18 @@ export interface TestStack {
   stop(): Promise<void>;
 }
 
-export async function startStack(extra: Partial<AppRuntimeConfig> = {}, { graphql = false, tracker: withTracker = false } = {}): Promise<TestStack> {
+export async function startStack(
+  extra: Partial<AppRuntimeConfig> = {},
+  { graphql = false, tracker: withTracker = false } = {},
+): Promise<TestStack> {
   const chain = await startDevChain();
   const publicClient = createPublicClient({ chain: { ...hardhat, id: chain.chainId }, transport: http(chain.rpcUrl) });
   const tracker = withTracker
     ? await startTracker({
-        gate: new LicenseGate(viemLicenseChain(publicClient as PublicClient, chain.chainId, chain.contracts.LicenseMarket, chain.contracts.RebatePool), chain.chainId),
+        gate: new LicenseGate(
+          viemLicenseChain(publicClient as PublicClient, chain.chainId, chain.contracts.LicenseMarket, chain.contracts.RebatePool),
+          chain.chainId,
+        ),
       })
     : null;
   let indexer: LocalIndexer | null = null;
@@ -72,7 +78,13 @@ export async function startStack(extra: Partial<AppRuntimeConfig> = {}, { graphq
 export async function registerContent(
   stack: TestStack,
   privateKey: Hex,
-  { name, basePrice = parseEther("0.01"), slope = parseEther("0.002"), bountyFeeBps = 500, size = 1_048_576n }: { name: string; basePrice?: bigint; slope?: bigint; bountyFeeBps?: number; size?: bigint },
+  {
+    name,
+    basePrice = parseEther("0.01"),
+    slope = parseEther("0.002"),
+    bountyFeeBps = 500,
+    size = 1_048_576n,
+  }: { name: string; basePrice?: bigint; slope?: bigint; bountyFeeBps?: number; size?: bigint },
 ): Promise<bigint> {
   const account = privateKeyToAccount(privateKey);
   const wallet = createWalletClient({ account, chain: { ...hardhat, id: stack.chain.chainId }, transport: http(stack.chain.rpcUrl) });
@@ -93,7 +105,12 @@ export async function registerContent(
 export async function buyDirect(stack: TestStack, privateKey: Hex, contentId: bigint): Promise<bigint> {
   const account = privateKeyToAccount(privateKey);
   const wallet = createWalletClient({ account, chain: { ...hardhat, id: stack.chain.chainId }, transport: http(stack.chain.rpcUrl) });
-  const [, , , total] = await stack.publicClient.readContract({ address: stack.chain.contracts.LicenseMarket, abi: licenseMarketAbi, functionName: "quote", args: [contentId, 1n] });
+  const [, , , total] = await stack.publicClient.readContract({
+    address: stack.chain.contracts.LicenseMarket,
+    abi: licenseMarketAbi,
+    functionName: "quote",
+    args: [contentId, 1n],
+  });
   const hash = await wallet.writeContract({
     address: stack.chain.contracts.LicenseMarket,
     abi: licenseMarketAbi,
@@ -106,10 +123,20 @@ export async function buyDirect(stack: TestStack, privateKey: Hex, contentId: bi
 }
 
 export async function quoteTotal(stack: TestStack, contentId: bigint): Promise<bigint> {
-  const [, , , total] = await stack.publicClient.readContract({ address: stack.chain.contracts.LicenseMarket, abi: licenseMarketAbi, functionName: "quote", args: [contentId, 1n] });
+  const [, , , total] = await stack.publicClient.readContract({
+    address: stack.chain.contracts.LicenseMarket,
+    abi: licenseMarketAbi,
+    functionName: "quote",
+    args: [contentId, 1n],
+  });
   return total;
 }
 
 export async function licenseBalance(stack: TestStack, account: Address, contentId: bigint): Promise<bigint> {
-  return stack.publicClient.readContract({ address: stack.chain.contracts.LicenseMarket, abi: licenseMarketAbi, functionName: "balanceOf", args: [account, contentId] });
+  return stack.publicClient.readContract({
+    address: stack.chain.contracts.LicenseMarket,
+    abi: licenseMarketAbi,
+    functionName: "balanceOf",
+    args: [account, contentId],
+  });
 }

@@ -83,7 +83,9 @@ export class TestWallet {
       return await this.#answer(method, params);
     } catch (error) {
       const e = error as { code?: number; message?: string; shortMessage?: string; details?: string };
-      return { error: { code: typeof e.code === "number" ? e.code : -32603, message: e.details ?? e.shortMessage ?? e.message ?? String(error) } };
+      return {
+        error: { code: typeof e.code === "number" ? e.code : -32603, message: e.details ?? e.shortMessage ?? e.message ?? String(error) },
+      };
     }
   }
 
@@ -110,7 +112,12 @@ export class TestWallet {
       case "wallet_switchEthereumChain": {
         const chainId = Number((params[0] as { chainId: string }).chainId);
         if (!this.knownChains.has(chainId)) {
-          return { error: { code: 4902, message: `Unrecognized chain ID "${numberToHex(chainId)}". Try adding the chain using wallet_addEthereumChain first.` } };
+          return {
+            error: {
+              code: 4902,
+              message: `Unrecognized chain ID "${numberToHex(chainId)}". Try adding the chain using wallet_addEthereumChain first.`,
+            },
+          };
         }
         return this.#switchTo(chainId);
       }
@@ -123,7 +130,8 @@ export class TestWallet {
       }
     }
     if ((SIGNING_METHODS as readonly string[]).includes(method) || method === "eth_sign") {
-      if (!this.#connected) return { error: { code: 4100, message: "The requested account and/or method has not been authorized by the user." } };
+      if (!this.#connected)
+        return { error: { code: 4100, message: "The requested account and/or method has not been authorized by the user." } };
     }
     switch (method) {
       case "eth_sendTransaction": {
@@ -140,10 +148,22 @@ export class TestWallet {
       case "eth_signTypedData_v4": {
         const [signer, json] = params as [string, string];
         if (signer.toLowerCase() !== address.toLowerCase()) return { error: { code: 4100, message: `Unknown account ${signer}` } };
-        const typed = JSON.parse(json) as { domain: Record<string, unknown>; types: Record<string, unknown>; primaryType: string; message: Record<string, unknown> };
+        const typed = JSON.parse(json) as {
+          domain: Record<string, unknown>;
+          types: Record<string, unknown>;
+          primaryType: string;
+          message: Record<string, unknown>;
+        };
         const { EIP712Domain: _domainType, ...types } = typed.types;
         this.signedTypedData.push({ primaryType: typed.primaryType, message: typed.message });
-        return { result: await this.account.signTypedData({ domain: typed.domain, types, primaryType: typed.primaryType, message: typed.message } as never) };
+        return {
+          result: await this.account.signTypedData({
+            domain: typed.domain,
+            types,
+            primaryType: typed.primaryType,
+            message: typed.message,
+          } as never),
+        };
       }
       case "personal_sign": {
         const [message] = params as [Hex];

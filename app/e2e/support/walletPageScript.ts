@@ -6,7 +6,14 @@
 export function walletPageScript({ name, rdns, uuid }: { name: string; rdns: string; uuid: string }): void {
   type Listener = (payload: unknown) => void;
   const listeners = new Map<string, Set<Listener>>();
-  const bridge = (window as unknown as { __w3tWallet(method: string, params: unknown[]): Promise<{ result?: unknown; error?: { code: number; message: string; data?: unknown }; events?: [string, unknown][] }> }).__w3tWallet;
+  const bridge = (
+    window as unknown as {
+      __w3tWallet(
+        method: string,
+        params: unknown[],
+      ): Promise<{ result?: unknown; error?: { code: number; message: string; data?: unknown }; events?: [string, unknown][] }>;
+    }
+  ).__w3tWallet;
   const emit = (event: string, payload: unknown) => listeners.get(event)?.forEach((fn) => fn(payload));
   const provider = {
     isMetaMask: true,

@@ -14,7 +14,15 @@ const serving = (status: number, body: string) => vi.fn(async () => new Response
 describe("loadConfig", () => {
   it("takes config.json served beside the app: pointing at a hosted subgraph is configuration only", async () => {
     const config = await loadConfig(
-      serving(200, JSON.stringify({ chainId: 11155111, rpcUrl: "https://rpc.example.org", contracts, graphqlUrl: "https://gateway.example.org/api/subgraphs/id/abc" })) as never,
+      serving(
+        200,
+        JSON.stringify({
+          chainId: 11155111,
+          rpcUrl: "https://rpc.example.org",
+          contracts,
+          graphqlUrl: "https://gateway.example.org/api/subgraphs/id/abc",
+        }),
+      ) as never,
     );
     expect(config.chainId).toBe(11155111);
     expect(config.graphqlUrl).toBe("https://gateway.example.org/api/subgraphs/id/abc");
@@ -27,6 +35,8 @@ describe("loadConfig", () => {
   });
 
   it("never pairs the build's addresses with another chain", async () => {
-    await expect(loadConfig(serving(200, JSON.stringify({ chainId: 10, rpcUrl: "https://rpc.example.org" })) as never)).rejects.toThrow(/contracts are missing/);
+    await expect(loadConfig(serving(200, JSON.stringify({ chainId: 10, rpcUrl: "https://rpc.example.org" })) as never)).rejects.toThrow(
+      /contracts are missing/,
+    );
   });
 });

@@ -9,7 +9,12 @@ import { ConfigError, parseConfig, type RawConfig } from "./parseConfig.ts";
 const LOCAL_CHAIN_ID = 31337;
 
 function list(value: string | undefined): string[] | undefined {
-  return value ? value.split(",").map((s) => s.trim()).filter(Boolean) : undefined;
+  return value
+    ? value
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : undefined;
 }
 
 /** Defaults from the build: VITE_W3T_* variables, then the sdk's deployments for the chain. */
@@ -21,9 +26,7 @@ export function buildTimeConfig(env: Record<string, string | undefined> = import
   } catch {
     deployment = undefined;
   }
-  const startBlock = deployment
-    ? Math.min(...Object.values(deployment.contracts).map((c) => c.startBlock))
-    : undefined;
+  const startBlock = deployment ? Math.min(...Object.values(deployment.contracts).map((c) => c.startBlock)) : undefined;
   return {
     chainId,
     chainName: env.VITE_W3T_CHAIN_NAME ?? (chainId === LOCAL_CHAIN_ID ? "Web3Torrent local (Hardhat)" : undefined),

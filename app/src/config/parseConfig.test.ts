@@ -28,7 +28,9 @@ describe("parseConfig", () => {
 
   it("names the missing or malformed field", () => {
     expect(() => parseConfig({ chainId: 1, rpcUrl: "http://x", contracts: undefined })).toThrow(/contracts are missing/);
-    expect(() => parseConfig({ chainId: 1, rpcUrl: "http://x", contracts: { ...contracts, RebatePool: "0x12" } })).toThrow(/contracts.RebatePool/);
+    expect(() => parseConfig({ chainId: 1, rpcUrl: "http://x", contracts: { ...contracts, RebatePool: "0x12" } })).toThrow(
+      /contracts.RebatePool/,
+    );
     expect(() => parseConfig({ chainId: "abc", rpcUrl: "http://x", contracts })).toThrow(ConfigError);
     expect(() => parseConfig({ chainId: 1, rpcUrl: "ftp://x", contracts })).toThrow(/rpcUrl must use http: or https:/);
     expect(() => parseConfig({ chainId: 1, rpcUrl: "http://x", contracts, trackerUrls: ["http://tracker"] })).toThrow(/trackerUrls\[0\]/);

@@ -77,9 +77,7 @@ export async function readLicenses(
     functionName: "balanceOfBatch",
     args: [contentIds.map(() => account), contentIds],
   });
-  return contentIds
-    .map((contentId, i) => ({ contentId, balance: balances[i] }))
-    .filter((holding) => holding.balance > 0n);
+  return contentIds.map((contentId, i) => ({ contentId, balance: balances[i] })).filter((holding) => holding.balance > 0n);
 }
 
 /** Purchases that minted licenses to `account` (gifts to it included), for the cost basis of its ROI. */

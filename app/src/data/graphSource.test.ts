@@ -41,7 +41,15 @@ describe("graphSource", () => {
   });
 
   it("filters price points by content and licenses by lowercase holder", async () => {
-    vi.stubGlobal("fetch", answering({ pricePoints: [{ price: "2", nextPrice: "3", supply: "2", blockNumber: "9", timestamp: "100" }, { price: "1", nextPrice: "2", supply: "1", blockNumber: "8", timestamp: "90" }] }));
+    vi.stubGlobal(
+      "fetch",
+      answering({
+        pricePoints: [
+          { price: "2", nextPrice: "3", supply: "2", blockNumber: "9", timestamp: "100" },
+          { price: "1", nextPrice: "2", supply: "1", blockNumber: "8", timestamp: "90" },
+        ],
+      }),
+    );
     const points = await graphPriceHistory("http://indexer", 5n);
     expect(answering.lastBody?.variables.content).toBe("5");
     expect(points.map((p) => p.supply)).toEqual([1n, 2n]);
@@ -52,7 +60,9 @@ describe("graphSource", () => {
   });
 
   it("reports GraphQL errors and an unreachable endpoint clearly", async () => {
-    const failing = vi.fn(async () => new Response(JSON.stringify({ errors: [{ message: "Type `Query` has no field `nope`" }] }), { status: 200 }));
+    const failing = vi.fn(
+      async () => new Response(JSON.stringify({ errors: [{ message: "Type `Query` has no field `nope`" }] }), { status: 200 }),
+    );
     await expect(graphql("http://indexer", "{ nope }", {}, failing as never)).rejects.toThrow(/has no field/);
     const down = vi.fn(async () => {
       throw new TypeError("fetch failed");

@@ -61,13 +61,21 @@ export async function graphContents(url: string): Promise<{ contents: ContentRec
 }
 
 export async function graphPriceHistory(url: string, contentId: bigint): Promise<PricePoint[]> {
-  const data = await graphql<{ pricePoints: { price: string; nextPrice: string; supply: string; blockNumber: string; timestamp: string }[] }>(
+  const data = await graphql<{
+    pricePoints: { price: string; nextPrice: string; supply: string; blockNumber: string; timestamp: string }[];
+  }>(
     url,
-    `query PriceHistory($content: String!, $first: Int!) {
-      pricePoints(first: $first, where: { content: $content }, orderBy: blockNumber, orderDirection: asc) {
-        price nextPrice supply blockNumber timestamp
+    `
+      query PriceHistory($content: String!, $first: Int!) {
+        pricePoints(first: $first, where: { content: $content }, orderBy: blockNumber, orderDirection: asc) {
+          price
+          nextPrice
+          supply
+          blockNumber
+          timestamp
+        }
       }
-    }`,
+    `,
     { content: contentId.toString(), first: PAGE },
   );
   return data.pricePoints
@@ -84,9 +92,16 @@ export async function graphPriceHistory(url: string, contentId: bigint): Promise
 export async function graphLicenses(url: string, account: Address): Promise<LicenseHolding[]> {
   const data = await graphql<{ licenses: { content: { contentId: string }; balance: string }[] }>(
     url,
-    `query Licenses($holder: String!, $first: Int!) {
-      licenses(first: $first, where: { holder: $holder, balance_gt: "0" }) { content { contentId } balance }
-    }`,
+    `
+      query Licenses($holder: String!, $first: Int!) {
+        licenses(first: $first, where: { holder: $holder, balance_gt: "0" }) {
+          content {
+            contentId
+          }
+          balance
+        }
+      }
+    `,
     { holder: account.toLowerCase(), first: PAGE },
   );
   return data.licenses.map((l) => ({ contentId: BigInt(l.content.contentId), balance: BigInt(l.balance) }));
@@ -95,11 +110,18 @@ export async function graphLicenses(url: string, account: Address): Promise<Lice
 export async function graphPurchases(url: string, account: Address): Promise<PurchaseRecord[]> {
   const data = await graphql<{ purchases: { content: { contentId: string }; quantity: string; total: string; blockNumber: string }[] }>(
     url,
-    `query Purchases($recipient: String!, $first: Int!) {
-      purchases(first: $first, where: { recipient: $recipient }, orderBy: blockNumber, orderDirection: asc) {
-        content { contentId } quantity total blockNumber
+    `
+      query Purchases($recipient: String!, $first: Int!) {
+        purchases(first: $first, where: { recipient: $recipient }, orderBy: blockNumber, orderDirection: asc) {
+          content {
+            contentId
+          }
+          quantity
+          total
+          blockNumber
+        }
       }
-    }`,
+    `,
     { recipient: account.toLowerCase(), first: PAGE },
   );
   return data.purchases.map((p) => ({

@@ -3,7 +3,12 @@ export class GraphQLError extends Error {
   override name = "GraphQLError";
 }
 
-export async function graphql<T>(url: string, query: string, variables: Record<string, unknown> = {}, fetchImpl: typeof fetch = fetch): Promise<T> {
+export async function graphql<T>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  fetchImpl: typeof fetch = fetch,
+): Promise<T> {
   let response: Response;
   try {
     response = await fetchImpl(url, {

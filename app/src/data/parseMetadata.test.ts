@@ -14,7 +14,11 @@ describe("parseMetadata", () => {
 
   it("never hides a content behind malformed metadata", () => {
     expect(parseMetadata("data:application/json,{not json", "Content #3")).toEqual({ name: "Content #3", description: "", magnet: null });
-    expect(parseMetadata("ipfs://bafy/meta.json", "Content #4")).toEqual({ name: "Content #4", description: "ipfs://bafy/meta.json", magnet: null });
+    expect(parseMetadata("ipfs://bafy/meta.json", "Content #4")).toEqual({
+      name: "Content #4",
+      description: "ipfs://bafy/meta.json",
+      magnet: null,
+    });
     expect(parseMetadata(metadataURI({ name: "x", description: "", magnet: "javascript:alert(1)" }), "y").magnet).toBeNull();
   });
 });

@@ -32,7 +32,12 @@ describe("priceSummary", () => {
   });
 
   it("knows when a capped content is sold out, and that the last license has no successor", () => {
-    expect(priceSummary({ ...base, maxSupply: 3n, supply: 3n }, 500n)).toMatchObject({ soldOut: true, current: null, next: null, remaining: 0n });
+    expect(priceSummary({ ...base, maxSupply: 3n, supply: 3n }, 500n)).toMatchObject({
+      soldOut: true,
+      current: null,
+      next: null,
+      remaining: 0n,
+    });
     const last = priceSummary({ ...base, maxSupply: 3n, supply: 2n }, 500n);
     expect(last.current).not.toBeNull();
     expect(last.next).toBeNull();

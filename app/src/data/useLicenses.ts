@@ -14,7 +14,13 @@ export function useLicenses(account: Address | undefined) {
     queryKey: ["licenses", config.chainId, config.graphqlUrl, account, ids.length],
     enabled: !!account && contents.isSuccess,
     queryFn: async () =>
-      (await fromSource(config, (url) => graphLicenses(url, account!), () => readLicenses(client, config, account!, ids))).value,
+      (
+        await fromSource(
+          config,
+          (url) => graphLicenses(url, account!),
+          () => readLicenses(client, config, account!, ids),
+        )
+      ).value,
     refetchInterval: 5_000,
   });
 }
@@ -25,6 +31,12 @@ export function usePurchases(account: Address | undefined) {
     queryKey: ["purchases", config.chainId, config.graphqlUrl, account],
     enabled: !!account,
     queryFn: async () =>
-      (await fromSource(config, (url) => graphPurchases(url, account!), () => readPurchases(client, config, account!))).value,
+      (
+        await fromSource(
+          config,
+          (url) => graphPurchases(url, account!),
+          () => readPurchases(client, config, account!),
+        )
+      ).value,
   });
 }

@@ -21,11 +21,7 @@ export function useMarketClients(): { config: AppConfig; client: PublicClient } 
   return { config, client: client as PublicClient };
 }
 
-export async function fromSource<T>(
-  config: AppConfig,
-  graph: (url: string) => Promise<T>,
-  chain: () => Promise<T>,
-): Promise<Sourced<T>> {
+export async function fromSource<T>(config: AppConfig, graph: (url: string) => Promise<T>, chain: () => Promise<T>): Promise<Sourced<T>> {
   if (config.graphqlUrl) {
     try {
       return { value: await graph(config.graphqlUrl), source: "graphql" };

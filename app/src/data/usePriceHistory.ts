@@ -9,7 +9,13 @@ export function usePriceHistory(contentId: bigint) {
   return useQuery({
     queryKey: ["priceHistory", config.chainId, config.graphqlUrl, contentId.toString()],
     queryFn: async () =>
-      (await fromSource(config, (url) => graphPriceHistory(url, contentId), () => readPriceHistory(client, config, contentId))).value,
+      (
+        await fromSource(
+          config,
+          (url) => graphPriceHistory(url, contentId),
+          () => readPriceHistory(client, config, contentId),
+        )
+      ).value,
     refetchInterval: 5_000,
   });
 }

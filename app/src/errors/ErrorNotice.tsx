@@ -2,15 +2,7 @@
 import type { ReactNode } from "react";
 import { describeError, type DescribedError } from "./describeError.ts";
 
-export function ErrorNotice({
-  error,
-  children,
-  onDismiss,
-}: {
-  error: unknown;
-  children?: ReactNode;
-  onDismiss?: () => void;
-}) {
+export function ErrorNotice({ error, children, onDismiss }: { error: unknown; children?: ReactNode; onDismiss?: () => void }) {
   const described: DescribedError = isDescribed(error) ? error : describeError(error);
   return (
     <div className="notice notice-error" role="alert" data-error-kind={described.kind}>

@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { licenseMarketAbi } from "@web3torrent/sdk/generated/contracts";
-import { BaseError, ContractFunctionExecutionError, ContractFunctionRevertedError, encodeErrorResult, parseEther, UserRejectedRequestError } from "viem";
+import {
+  BaseError,
+  ContractFunctionExecutionError,
+  ContractFunctionRevertedError,
+  encodeErrorResult,
+  parseEther,
+  UserRejectedRequestError,
+} from "viem";
 import { describeError } from "./describeError.ts";
 
 function revert(errorName: "SlippageExceeded" | "InfohashAlreadyRegistered", args: readonly unknown[]) {
@@ -39,7 +46,9 @@ describe("describeError", () => {
 
   it("recognises insufficient funds and an unknown chain", () => {
     expect(describeError(new Error("insufficient funds for gas * price + value")).kind).toBe("insufficient-funds");
-    expect(describeError(new BaseError("switch failed", { cause: Object.assign(new Error("Unrecognized chain"), { code: 4902 }) })).kind).toBe("wrong-chain");
+    expect(
+      describeError(new BaseError("switch failed", { cause: Object.assign(new Error("Unrecognized chain"), { code: 4902 }) })).kind,
+    ).toBe("wrong-chain");
   });
 
   it("keeps the message of anything else", () => {

@@ -6,15 +6,7 @@ import { formatEth } from "../format/formatEth.ts";
 import { BaseError, ContractFunctionRevertedError, InsufficientFundsError } from "viem";
 import { UNKNOWN_CHAIN_CODE, errorCode, isUserRejection } from "@web3torrent/sdk/errors";
 
-export type ErrorKind =
-  | "rejected"
-  | "insufficient-funds"
-  | "slippage"
-  | "wrong-chain"
-  | "no-wallet"
-  | "revert"
-  | "network"
-  | "unknown";
+export type ErrorKind = "rejected" | "insufficient-funds" | "slippage" | "wrong-chain" | "no-wallet" | "revert" | "network" | "unknown";
 
 export interface DescribedError {
   kind: ErrorKind;
@@ -95,7 +87,11 @@ export function describeError(error: unknown): DescribedError {
       return noWallet();
     }
     if (error.name === "HttpRequestError" || error.name === "TimeoutError") {
-      return { kind: "network", title: "The network is unreachable", message: `${error.shortMessage} Check your connection and try again.` };
+      return {
+        kind: "network",
+        title: "The network is unreachable",
+        message: `${error.shortMessage} Check your connection and try again.`,
+      };
     }
     if (revert) {
       return { kind: "revert", title: "The transaction would fail", message: revert.shortMessage };

@@ -18,7 +18,13 @@ export function Header({ route }: { route: Route }) {
       </a>
       <nav>
         {(Object.keys(LABELS) as Route[]).map((name) => (
-          <a key={name} href={`#/${name}`} className={route === name ? "active" : undefined} aria-current={route === name ? "page" : undefined} data-testid={`nav-${name}`}>
+          <a
+            key={name}
+            href={`#/${name}`}
+            className={route === name ? "active" : undefined}
+            aria-current={route === name ? "page" : undefined}
+            data-testid={`nav-${name}`}
+          >
             {LABELS[name]}
           </a>
         ))}

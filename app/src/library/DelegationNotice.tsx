@@ -19,9 +19,9 @@ export function DelegationNotice({ account, expiry, signed }: { account: Address
       ) : (
         <>Your wallet first asks you to sign a delegation, once, valid until {until}. </>
       )}
-      It lets a key kept in this tab act for your account {shortAddress(account)}, and no other, in downloads: sign the
-      receipts of the bytes seeders send you, which pay them from the rebate allowance of your licenses, and prove to
-      seeders that a download is yours. It cannot send ETH or buy anything: every deposit still asks your wallet.
+      It lets a key kept in this tab act for your account {shortAddress(account)}, and no other, in downloads: sign the receipts of the
+      bytes seeders send you, which pay them from the rebate allowance of your licenses, and prove to seeders that a download is yours. It
+      cannot send ETH or buy anything: every deposit still asks your wallet.
     </p>
   );
 }

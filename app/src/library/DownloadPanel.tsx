@@ -56,7 +56,8 @@ const PHASES = {
 } as const;
 
 /** A completed download once its escrow is settled: the vouchers are no longer only signed. */
-const DONE_AND_SETTLED = "Complete and paid: the seeders redeemed your vouchers and the rest of your deposit came back (the escrow card shows the amounts).";
+const DONE_AND_SETTLED =
+  "Complete and paid: the seeders redeemed your vouchers and the rest of your deposit came back (the escrow card shows the amounts).";
 
 const DEFAULT_PRICE_CAP_ETH = "0.0001";
 
@@ -121,7 +122,13 @@ export function DownloadPanel({ content, entry }: { content: ContentRecord; entr
     <div className="download">
       {download.problem && (
         <ErrorNotice
-          error={download.problem.error ?? { kind: "network", title: download.problem.title ?? PROBLEM_TITLES[download.problem.kind], message: download.problem.message }}
+          error={
+            download.problem.error ?? {
+              kind: "network",
+              title: download.problem.title ?? PROBLEM_TITLES[download.problem.kind],
+              message: download.problem.message,
+            }
+          }
           onDismiss={download.dismiss}
         >
           {!entry && cap !== null && (
@@ -154,7 +161,12 @@ export function DownloadPanel({ content, entry }: { content: ContentRecord; entr
           {download.phase === "done" && settled ? DONE_AND_SETTLED : PHASES[download.phase]}
         </p>
       )}
-      <MediaPlayer content={content} entry={entry} download={download} startDownload={async () => (cap !== null ? start(cap) : undefined)} />
+      <MediaPlayer
+        content={content}
+        entry={entry}
+        download={download}
+        startDownload={async () => (cap !== null ? start(cap) : undefined)}
+      />
       {!entry ? (
         <>
           <div className="form-grid">
@@ -173,16 +185,16 @@ export function DownloadPanel({ content, entry }: { content: ContentRecord; entr
           </div>
           {cap !== null ? (
             <p className="muted">
-              Deposit <Eth wei={amountFor(content.size, cap)} />: seeders are paid from it for the bytes you receive, the rest is refunded when you close
-              the escrow.
+              Deposit <Eth wei={amountFor(content.size, cap)} />: seeders are paid from it for the bytes you receive, the rest is refunded
+              when you close the escrow.
             </p>
           ) : (
             <p className="field-error">Enter a price in ETH per MiB (0 for free seeders only).</p>
           )}
           {choice === "transactions" && (
             <p className="muted" data-testid="transactions-note">
-              Your wallet asks you to confirm a release at each checkpoint of each seeder. A release pays the seeder its own price
-              for the checkpoint, never more than your cap.
+              Your wallet asks you to confirm a release at each checkpoint of each seeder. A release pays the seeder its own price for the
+              checkpoint, never more than your cap.
             </p>
           )}
           {address && <DelegationNotice account={address} expiry={delegationExpiry} signed={storedKey !== null} />}
@@ -197,7 +209,13 @@ export function DownloadPanel({ content, entry }: { content: ContentRecord; entr
               <div className="progress" aria-label="progress">
                 <div style={{ width: `${(stats.progress * 100).toFixed(1)}%` }} />
               </div>
-              <dl className="stats" data-testid="download-stats" data-progress={stats.progress} data-downloaded={stats.downloaded} data-received={stats.received}>
+              <dl
+                className="stats"
+                data-testid="download-stats"
+                data-progress={stats.progress}
+                data-downloaded={stats.downloaded}
+                data-received={stats.received}
+              >
                 <dt>Progress</dt>
                 <dd>{(stats.progress * 100).toFixed(1)}%</dd>
                 <dt>Received</dt>
@@ -219,7 +237,11 @@ export function DownloadPanel({ content, entry }: { content: ContentRecord; entr
               )}
               <div className="notice-actions">
                 {stats.done && (
-                  <button type="button" onClick={() => saveTorrentFile(entry.torrent).catch((e: Error) => setSaveError(e.message))} data-testid="save-file">
+                  <button
+                    type="button"
+                    onClick={() => saveTorrentFile(entry.torrent).catch((e: Error) => setSaveError(e.message))}
+                    data-testid="save-file"
+                  >
                     Save file
                   </button>
                 )}
@@ -229,7 +251,12 @@ export function DownloadPanel({ content, entry }: { content: ContentRecord; entr
                   </button>
                 )}
               </div>
-              {saveError && <ErrorNotice error={{ kind: "unknown", title: "Could not save", message: saveError }} onDismiss={() => setSaveError(null)} />}
+              {saveError && (
+                <ErrorNotice
+                  error={{ kind: "unknown", title: "Could not save", message: saveError }}
+                  onDismiss={() => setSaveError(null)}
+                />
+              )}
             </div>
             <PeerGraph peers={stats.peers} />
           </div>

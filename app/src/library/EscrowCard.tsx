@@ -62,16 +62,34 @@ export function EscrowCard({
             </dd>
           </>
         )}
-        <dt>{escrow.status === "Closed" ? "Refunded" : unredeemed > 0n ? "Unpaid (refundable after close, less the signed vouchers)" : "Unpaid (refundable after close)"}</dt>
+        <dt>
+          {escrow.status === "Closed"
+            ? "Refunded"
+            : unredeemed > 0n
+              ? "Unpaid (refundable after close, less the signed vouchers)"
+              : "Unpaid (refundable after close)"}
+        </dt>
         <dd data-testid="escrow-refund">
           <Eth wei={escrow.status === "Closed" ? (escrow.refunded ?? 0n) : escrow.unpaid} />
         </dd>
       </dl>
-      <CheckpointTimeline mode={escrow.mode} maxBytes={escrow.maxBytes} pricePerMiB={escrow.pricePerMiB} paidBytes={paidBytes} receivedBytes={receivedBytes} signedBytes={signedBytes} releases={releases} escrowOpen={escrow.status === "Open"} seederPrices={seederPrices} />
+      <CheckpointTimeline
+        mode={escrow.mode}
+        maxBytes={escrow.maxBytes}
+        pricePerMiB={escrow.pricePerMiB}
+        paidBytes={paidBytes}
+        receivedBytes={receivedBytes}
+        signedBytes={signedBytes}
+        releases={releases}
+        escrowOpen={escrow.status === "Open"}
+        seederPrices={seederPrices}
+      />
       {escrow.paidBytesBySeeder.size > 0 && (
         <p className="muted">
           Seeders paid:{" "}
-          {[...escrow.paidBytesBySeeder.entries()].map(([seeder, bytes]) => `${shortAddress(seeder)} (${(Number(bytes) / 1048576).toFixed(1)} MiB)`).join(", ")}
+          {[...escrow.paidBytesBySeeder.entries()]
+            .map(([seeder, bytes]) => `${shortAddress(seeder)} (${(Number(bytes) / 1048576).toFixed(1)} MiB)`)
+            .join(", ")}
         </p>
       )}
       <TxProgress state={actions} />
@@ -83,7 +101,12 @@ export function EscrowCard({
           </button>
         )}
         {escrow.status === "Closing" && (
-          <button type="button" onClick={() => actions.refund(escrow.escrowId)} disabled={!refundable || actions.busy} data-testid="refund-escrow">
+          <button
+            type="button"
+            onClick={() => actions.refund(escrow.escrowId)}
+            disabled={!refundable || actions.busy}
+            data-testid="refund-escrow"
+          >
             {refundable
               ? "Take the refund"
               : `Refund after the challenge window, in ${now === null ? "…" : `${escrow.closesAt - now} s`} (sooner if the seeders waive it)`}

@@ -21,7 +21,8 @@ function signedBytes(entry: AppTorrent | undefined): bigint {
 /** What this tab's session key signed to each seeder of a download, in wei (its latest voucher per seeder). */
 function signedAmounts(entry: AppTorrent | undefined): Map<Address, bigint> {
   const signed = new Map<Address, bigint>();
-  for (const ledger of entry?.session?.ledgers.values() ?? []) if (ledger.voucher) signed.set(ledger.seeder, ledger.voucher.cumulativeAmount);
+  for (const ledger of entry?.session?.ledgers.values() ?? [])
+    if (ledger.voucher) signed.set(ledger.seeder, ledger.voucher.cumulativeAmount);
   return signed;
 }
 

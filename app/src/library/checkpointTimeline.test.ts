@@ -23,7 +23,9 @@ describe("checkpointTimeline", () => {
   });
 
   it("has one step, due at once, in upfront mode", () => {
-    expect(checkpointTimeline(1, 5n * MIB, 10n, 0n, 0n)).toEqual([{ index: 0, cumulativeBytes: 5n * MIB, cumulativeAmount: 50n, state: "due" }]);
+    expect(checkpointTimeline(1, 5n * MIB, 10n, 0n, 0n)).toEqual([
+      { index: 0, cumulativeBytes: 5n * MIB, cumulativeAmount: 50n, state: "due" },
+    ]);
   });
 });
 

@@ -9,7 +9,10 @@ const payment = (seeder: Address, paid: bigint): EscrowPayment => ({ seeder, cum
 
 describe("unredeemedAmount", () => {
   it("is what was signed less what each seeder redeemed, seeder by seeder", () => {
-    const signed = new Map([[A, 48_000n], [B, 10_000n]]);
+    const signed = new Map([
+      [A, 48_000n],
+      [B, 10_000n],
+    ]);
     expect(unredeemedAmount(signed, [])).toBe(58_000n);
     expect(unredeemedAmount(signed, [payment(A, 10_000n)])).toBe(48_000n);
     // A redemption above one seeder's voucher (another tab's) does not hide what the other seeder holds.

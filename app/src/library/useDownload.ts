@@ -71,10 +71,15 @@ async function closeOnceSeedersCount(paid: PaidDownload, publicClient: PublicCli
     // Closed meanwhile (the escrow card's close): nothing to send.
     const status = await publicClient
       .readContract({ address: escrow, abi: checkpointEscrowAbi, functionName: "escrow", args: [escrowId] })
-      .then((e) => e.status, () => null);
+      .then(
+        (e) => e.status,
+        () => null,
+      );
     if (status !== null && status !== ESCROW_OPEN) return;
     const redeemed = await Promise.all(
-      serving.map((l) => publicClient.readContract({ address: escrow, abi: checkpointEscrowAbi, functionName: "redeemedBy", args: [escrowId, l.seeder] })),
+      serving.map((l) =>
+        publicClient.readContract({ address: escrow, abi: checkpointEscrowAbi, functionName: "redeemedBy", args: [escrowId, l.seeder] }),
+      ),
     ).catch(() => null);
     if (redeemed && redeemed.every((r) => r.amount > 0n)) break;
     await new Promise((resolve) => setTimeout(resolve, CLOSE_POLL_MS));
@@ -109,13 +114,22 @@ export function useDownload(content: ContentRecord) {
           setProblem({
             kind: "wallet",
             message: "",
-            error: { kind: "insufficient-funds", title: "Insufficient funds", message: `The deposit is ${formatEth(deposit)} ETH plus gas; your balance is ${formatEth(balance.value)} ETH. Lower the price cap or add ETH.` },
+            error: {
+              kind: "insufficient-funds",
+              title: "Insufficient funds",
+              message: `The deposit is ${formatEth(deposit)} ETH plus gas; your balance is ${formatEth(balance.value)} ETH. Lower the price cap or add ETH.`,
+            },
           });
           return undefined;
         }
         const walletClient = await getWalletClient(wagmiConfig, { chainId: config.chainId, account: address });
         setPhase("authorising");
-        const key = await downloadKeyFor(walletClient, address, { chainId: config.chainId, rebatePool: config.contracts.RebatePool }, options.delegationExpiry);
+        const key = await downloadKeyFor(
+          walletClient,
+          address,
+          { chainId: config.chainId, rebatePool: config.contracts.RebatePool },
+          options.delegationExpiry,
+        );
         const client = await getClient();
         setPhase(options.pricePerMiBCap > 0n ? "depositing" : "downloading");
         const infoHash = bytes32ToInfohash(content.infohash);
@@ -125,7 +139,11 @@ export function useDownload(content: ContentRecord) {
           walletClient,
           account: address,
           chainId: config.chainId,
-          contracts: { market: config.contracts.LicenseMarket, escrow: config.contracts.CheckpointEscrow, rebatePool: config.contracts.RebatePool },
+          contracts: {
+            market: config.contracts.LicenseMarket,
+            escrow: config.contracts.CheckpointEscrow,
+            rebatePool: config.contracts.RebatePool,
+          },
           contentId: content.contentId,
           key,
           pricePerMiBCap: options.pricePerMiBCap,
@@ -139,7 +157,16 @@ export function useDownload(content: ContentRecord) {
         setPhase("downloading");
         const torrent = paid.torrent as unknown as import("../torrent/webtorrentTypes.ts").Torrent;
         keepVerifiedPieces(torrent);
-        track({ infoHash, contentId: content.contentId, name: content.metadata.name, status: torrent.done ? "completed" : "downloading", torrent, startedAt: Date.now(), escrowId: paid.escrowId, session: paid.session });
+        track({
+          infoHash,
+          contentId: content.contentId,
+          name: content.metadata.name,
+          status: torrent.done ? "completed" : "downloading",
+          torrent,
+          startedAt: Date.now(),
+          escrowId: paid.escrowId,
+          session: paid.session,
+        });
         // The download never uploads (the sdk's leecher refuses uploads on every wire); it seeds only through the
         // seeder extension, once the user chooses to ("Seed it").
         paid.session.observer = {
@@ -173,12 +200,19 @@ export function useDownload(content: ContentRecord) {
         torrent.on("warning", (warning: Error | string) => {
           const text = typeof warning === "string" ? warning : warning.message;
           if (/tracker|websocket|connect/i.test(text) && torrent.numPeers === 0) {
-            setProblem({ kind: "tracker-unreachable", message: `The tracker is unreachable (${text}). WebTorrent keeps retrying; check that the tracker runs and trackerUrls in config.json.` });
+            setProblem({
+              kind: "tracker-unreachable",
+              message: `The tracker is unreachable (${text}). WebTorrent keeps retrying; check that the tracker runs and trackerUrls in config.json.`,
+            });
           }
         });
         const noPeers = setTimeout(() => {
           if (!torrent.done && torrent.numPeers === 0) {
-            setProblem({ kind: "no-peers", message: "No seeder has answered yet. The download starts as soon as one connects; your deposit stays yours (close the escrow below to get it back)." });
+            setProblem({
+              kind: "no-peers",
+              message:
+                "No seeder has answered yet. The download starts as soon as one connects; your deposit stays yours (close the escrow below to get it back).",
+            });
           }
         }, NO_PEERS_TIMEOUT_MS);
         torrent.on("wire", () => {

@@ -45,7 +45,13 @@ export function useMyEscrows(leecher: Address | undefined) {
     queryFn: async (): Promise<MyEscrow[]> => {
       const address = config.contracts.CheckpointEscrow;
       const range = { fromBlock: config.startBlock, toBlock: "latest" as const };
-      const opened = await client.getContractEvents({ address, abi: checkpointEscrowAbi, eventName: "EscrowOpened", args: { leecher }, ...range });
+      const opened = await client.getContractEvents({
+        address,
+        abi: checkpointEscrowAbi,
+        eventName: "EscrowOpened",
+        args: { leecher },
+        ...range,
+      });
       const ids = opened.map((l) => l.args.escrowId!);
       if (ids.length === 0) return [];
       const [vouchers, releases, refunds, states] = await Promise.all([
@@ -59,11 +65,31 @@ export function useMyEscrows(leecher: Address | undefined) {
           const id = log.args.escrowId!;
           const e = states[i];
           const payments: EscrowPayment[] = [
-            ...vouchers.filter((v) => v.args.escrowId === id).map((v) => ({ seeder: v.args.seeder!, cumulativeBytes: v.args.cumulativeBytes!, paid: v.args.paid!, kind: "voucher" as const, blockNumber: v.blockNumber })),
-            ...releases.filter((r) => r.args.escrowId === id).map((r) => ({ seeder: r.args.seeder!, cumulativeBytes: r.args.cumulativeBytes!, paid: r.args.amount!, kind: "release" as const, blockNumber: r.blockNumber })),
+            ...vouchers
+              .filter((v) => v.args.escrowId === id)
+              .map((v) => ({
+                seeder: v.args.seeder!,
+                cumulativeBytes: v.args.cumulativeBytes!,
+                paid: v.args.paid!,
+                kind: "voucher" as const,
+                blockNumber: v.blockNumber,
+              })),
+            ...releases
+              .filter((r) => r.args.escrowId === id)
+              .map((r) => ({
+                seeder: r.args.seeder!,
+                cumulativeBytes: r.args.cumulativeBytes!,
+                paid: r.args.amount!,
+                kind: "release" as const,
+                blockNumber: r.blockNumber,
+              })),
           ].sort((a, b) => Number(a.blockNumber - b.blockNumber));
           const paidBytesBySeeder = new Map<Address, bigint>();
-          for (const p of payments) paidBytesBySeeder.set(p.seeder, p.cumulativeBytes > (paidBytesBySeeder.get(p.seeder) ?? 0n) ? p.cumulativeBytes : paidBytesBySeeder.get(p.seeder)!);
+          for (const p of payments)
+            paidBytesBySeeder.set(
+              p.seeder,
+              p.cumulativeBytes > (paidBytesBySeeder.get(p.seeder) ?? 0n) ? p.cumulativeBytes : paidBytesBySeeder.get(p.seeder)!,
+            );
           const refund = refunds.find((r) => r.args.escrowId === id);
           return {
             escrowId: id,

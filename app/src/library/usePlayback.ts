@@ -66,7 +66,15 @@ async function startElement(media: HTMLMediaElement): Promise<boolean> {
   }
 }
 
-export function usePlayback({ entry, download, startDownload }: { entry: AppTorrent | undefined; download: Download; startDownload: () => Promise<unknown> }) {
+export function usePlayback({
+  entry,
+  download,
+  startDownload,
+}: {
+  entry: AppTorrent | undefined;
+  download: Download;
+  startDownload: () => Promise<unknown>;
+}) {
   const { getClient } = useTorrents();
   const { address } = useWallet();
   const escrows = useMyEscrows(address);
@@ -135,7 +143,10 @@ export function usePlayback({ entry, download, startDownload }: { entry: AppTorr
     const escrowId = download.download?.escrowId ?? entry?.escrowId ?? null;
     const running = entry?.status === "downloading";
     // A completed download was paid in full when it completed: its bytes are the whole content.
-    const downloaded = (): Pick<Watch, "receivedBytes" | "paid"> => ({ receivedBytes: BigInt(torrentRef.current?.downloaded ?? 0), paid: null });
+    const downloaded = (): Pick<Watch, "receivedBytes" | "paid"> => ({
+      receivedBytes: BigInt(torrentRef.current?.downloaded ?? 0),
+      paid: null,
+    });
     if (!running || escrowId === null) {
       const final = running ? (await download.stop()).final : null;
       setWatch({ watchedSeconds, escrowId: null, ...(final ? { receivedBytes: final.receivedBytes, paid: final } : downloaded()) });
@@ -173,6 +184,8 @@ export function usePlayback({ entry, download, startDownload }: { entry: AppTorr
     }
   }, [actions, closedBy, escrow, now, phase]);
 
-  const summary: WatchSummary | null = watch ? { watchedSeconds: watch.watchedSeconds, receivedBytes: watch.receivedBytes, paid: watch.paid, escrow } : null;
+  const summary: WatchSummary | null = watch
+    ? { watchedSeconds: watch.watchedSeconds, receivedBytes: watch.receivedBytes, paid: watch.paid, escrow }
+    : null;
   return { element, phase, closedBy, error, mutedByBrowser, play, stop, summary, actions, torrent: torrentRef.current };
 }

@@ -67,7 +67,8 @@ export function BuyDialog({ content, onClose, onBought }: { content: ContentReco
   const moved = agreed && liveQuote && liveQuote.quote.total !== agreed.quote.total;
   const maxTotal = agreed && slippageBps !== null ? maxTotalFor(agreed.quote.total, slippageBps) : null;
   // The wallet sends the slippage limit (the unused part comes back), so that is what the balance must cover.
-  const shortOf = maxTotal !== null && balance.data && balance.data.value < maxTotal ? { needed: maxTotal, balance: balance.data.value } : null;
+  const shortOf =
+    maxTotal !== null && balance.data && balance.data.value < maxTotal ? { needed: maxTotal, balance: balance.data.value } : null;
 
   async function confirm() {
     if (!agreed || maxTotal === null || !quantity || !recipient) return;
@@ -88,7 +89,14 @@ export function BuyDialog({ content, onClose, onBought }: { content: ContentReco
 
   return (
     <div className="dialog-backdrop" role="presentation" onClick={onClose}>
-      <div className="dialog" role="dialog" aria-modal="true" aria-label={`Buy ${content.metadata.name}`} onClick={(e) => e.stopPropagation()} data-testid="buy-dialog">
+      <div
+        className="dialog"
+        role="dialog"
+        aria-modal="true"
+        aria-label={`Buy ${content.metadata.name}`}
+        onClick={(e) => e.stopPropagation()}
+        data-testid="buy-dialog"
+      >
         <h2>Buy a license: {content.metadata.name}</h2>
         {result ? (
           <div className="notice notice-ok" role="status" data-testid="buy-result">
@@ -122,11 +130,24 @@ export function BuyDialog({ content, onClose, onBought }: { content: ContentReco
             <div className="form-grid">
               <label>
                 Licenses
-                <input value={quantityText} onChange={(e) => { setQuantityText(e.target.value); setFrozen(null); }} inputMode="numeric" data-testid="buy-quantity" />
+                <input
+                  value={quantityText}
+                  onChange={(e) => {
+                    setQuantityText(e.target.value);
+                    setFrozen(null);
+                  }}
+                  inputMode="numeric"
+                  data-testid="buy-quantity"
+                />
               </label>
               <label>
                 Slippage limit (%)
-                <input value={slippageText} onChange={(e) => setSlippageText(e.target.value)} inputMode="decimal" data-testid="buy-slippage" />
+                <input
+                  value={slippageText}
+                  onChange={(e) => setSlippageText(e.target.value)}
+                  inputMode="decimal"
+                  data-testid="buy-slippage"
+                />
               </label>
               <label className="wide">
                 Gift to (optional address)
@@ -139,8 +160,8 @@ export function BuyDialog({ content, onClose, onBought }: { content: ContentReco
             {quoteError && <p className="field-error">{quoteError}</p>}
             {shortOf && (
               <p className="field-error" data-testid="buy-short">
-                Your balance, <Eth wei={shortOf.balance} />, does not cover <Eth wei={shortOf.needed} /> (the price with your slippage limit) plus gas. Buy fewer
-                licenses or add ETH.
+                Your balance, <Eth wei={shortOf.balance} />, does not cover <Eth wei={shortOf.needed} /> (the price with your slippage
+                limit) plus gas. Buy fewer licenses or add ETH.
               </p>
             )}
             {live.error && <ErrorNotice error={live.error} />}
@@ -153,8 +174,7 @@ export function BuyDialog({ content, onClose, onBought }: { content: ContentReco
                     <span data-testid="max-total">
                       <Eth wei={maxTotal} />
                     </span>
-                    ; any unused part is refunded in the
-                    same transaction.
+                    ; any unused part is refunded in the same transaction.
                   </p>
                 )}
               </>

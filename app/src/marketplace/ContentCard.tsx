@@ -6,7 +6,17 @@ import { Eth } from "../format/Eth.tsx";
 import { formatBytes } from "../format/formatBytes.ts";
 import { PriceChart } from "./PriceChart.tsx";
 
-export function ContentCard({ content, networkFeeBps, owned, onBuy }: { content: ContentRecord; networkFeeBps: bigint; owned: bigint; onBuy: () => void }) {
+export function ContentCard({
+  content,
+  networkFeeBps,
+  owned,
+  onBuy,
+}: {
+  content: ContentRecord;
+  networkFeeBps: bigint;
+  owned: bigint;
+  onBuy: () => void;
+}) {
   const summary = priceSummary(content, networkFeeBps);
   // Every price on the card is what a buyer pays: the curve price plus the network and bounty fees.
   const priced = (curvePrice: bigint) => withFees(curvePrice, networkFeeBps, BigInt(content.bountyFeeBps));
@@ -16,7 +26,11 @@ export function ContentCard({ content, networkFeeBps, owned, onBuy }: { content:
       <header>
         <h3>{content.metadata.name}</h3>
         {owned > 0n && <span className="badge badge-ok">Owned ×{owned.toString()}</span>}
-        {!content.transferable && <span className="badge" title="Licenses cannot be transferred">Soulbound</span>}
+        {!content.transferable && (
+          <span className="badge" title="Licenses cannot be transferred">
+            Soulbound
+          </span>
+        )}
       </header>
       {content.metadata.description && <p className="description">{content.metadata.description}</p>}
       <p className="muted">
@@ -31,7 +45,10 @@ export function ContentCard({ content, networkFeeBps, owned, onBuy }: { content:
         <dd data-testid="next-price">{summary.next ? <Eth wei={summary.next.total} /> : "—"}</dd>
         <dt>Since base</dt>
         <dd data-testid="growth" className={summary.growthBps > 0n ? "up" : ""}>
-          {formatGrowth(summary.growthBps)} <span className="muted">(base <Eth wei={priced(content.basePrice)} />)</span>
+          {formatGrowth(summary.growthBps)}{" "}
+          <span className="muted">
+            (base <Eth wei={priced(content.basePrice)} />)
+          </span>
         </dd>
       </dl>
       <PriceChart basePrice={content.basePrice} points={history.data ?? []} current={summary.current?.curvePrice ?? null} priced={priced} />

@@ -23,7 +23,10 @@ export function PriceChart({
   priced: (curvePrice: bigint) => bigint;
 }) {
   // Start at the base price (supply 0), one point per purchase at the price of the next license.
-  const series: { x: bigint; y: bigint }[] = [{ x: 0n, y: priced(basePrice) }, ...points.map((p) => ({ x: p.supply, y: priced(p.nextPrice) }))];
+  const series: { x: bigint; y: bigint }[] = [
+    { x: 0n, y: priced(basePrice) },
+    ...points.map((p) => ({ x: p.supply, y: priced(p.nextPrice) })),
+  ];
   const now = current === null ? null : priced(current);
   if (now !== null && series[series.length - 1].y !== now) series.push({ x: series[series.length - 1].x + 1n, y: now });
   const maxX = series.reduce((m, p) => (p.x > m ? p.x : m), 1n);

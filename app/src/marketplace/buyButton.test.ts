@@ -3,7 +3,14 @@ import { quote } from "@web3torrent/sdk/bondingCurve";
 import { parseEther } from "viem";
 import { buyButtonLabel, quoteErrorForBuyer, type BuyButtonState } from "./buyButton.ts";
 
-const ready: BuyButtonState = { busy: false, quantityValid: true, quoteError: null, quoted: true, recipientValid: true, slippageValid: true };
+const ready: BuyButtonState = {
+  busy: false,
+  quantityValid: true,
+  quoteError: null,
+  quoted: true,
+  recipientValid: true,
+  slippageValid: true,
+};
 
 describe("buyButtonLabel", () => {
   it("says what is wrong with an invalid quantity instead of Loading quote…", () => {
@@ -39,7 +46,9 @@ describe("buyButtonLabel", () => {
       } catch (error) {
         message = (error as Error).message;
       }
-      expect(buyButtonLabel({ ...ready, quoted: false, quoteError: quoteErrorForBuyer(message) })).toMatch(/^Too many licenses for this curve/);
+      expect(buyButtonLabel({ ...ready, quoted: false, quoteError: quoteErrorForBuyer(message) })).toMatch(
+        /^Too many licenses for this curve/,
+      );
     }
   });
 

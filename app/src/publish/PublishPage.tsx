@@ -50,7 +50,8 @@ export function PublishPage() {
 
   async function publish() {
     setTouched(true);
-    if (!ready || !created || v.basePrice === null || v.growth === null || v.maxSupply === null || v.bountyFeeBps === null || !v.payout) return;
+    if (!ready || !created || v.basePrice === null || v.growth === null || v.maxSupply === null || v.bountyFeeBps === null || !v.payout)
+      return;
     const magnet = magnetURI(created.infoHash, config.trackerUrls, created.name);
     const contentId = await tx.register({
       infohash: infohashToBytes32(created.infoHash),
@@ -84,9 +85,20 @@ export function PublishPage() {
         </label>
         {torrent.phase === "hashing" && <p role="status">Creating the torrent (hashing pieces)…</p>}
         {torrent.phase === "failed" && (
-          <ErrorNotice error={{ kind: "unknown", title: "Could not create the torrent", message: torrent.error?.message ?? "" }} onDismiss={torrent.reset} />
+          <ErrorNotice
+            error={{ kind: "unknown", title: "Could not create the torrent", message: torrent.error?.message ?? "" }}
+            onDismiss={torrent.reset}
+          />
         )}
-        {clientError && <ErrorNotice error={{ kind: "network", title: "WebTorrent", message: `${clientError}. The tracker may be unreachable: the file stays seeded here and peers connect when it is back.` }} />}
+        {clientError && (
+          <ErrorNotice
+            error={{
+              kind: "network",
+              title: "WebTorrent",
+              message: `${clientError}. The tracker may be unreachable: the file stays seeded here and peers connect when it is back.`,
+            }}
+          />
+        )}
         {created && (
           <dl className="torrent-facts" data-testid="torrent-facts">
             <dt>Infohash</dt>
@@ -97,7 +109,8 @@ export function PublishPage() {
             <dd>{formatBytes(created.size)}</dd>
             <dt>Seeding</dt>
             <dd>
-              from this tab once registered, to licensed peers only{config.trackerUrls.length ? ` (tracker ${config.trackerUrls.join(", ")})` : " (no tracker configured)"}
+              from this tab once registered, to licensed peers only
+              {config.trackerUrls.length ? ` (tracker ${config.trackerUrls.join(", ")})` : " (no tracker configured)"}
             </dd>
           </dl>
         )}
@@ -121,14 +134,23 @@ export function PublishPage() {
         </label>
         <label>
           Price curve
-          <select value={form.curve} onChange={(e) => set({ curve: e.target.value as PublishForm["curve"], growth: e.target.value === "linear" ? "0.001" : "5" })} data-testid="publish-curve">
+          <select
+            value={form.curve}
+            onChange={(e) => set({ curve: e.target.value as PublishForm["curve"], growth: e.target.value === "linear" ? "0.001" : "5" })}
+            data-testid="publish-curve"
+          >
             <option value="linear">Linear: base + slope × sold</option>
             <option value="exponential">Exponential: base × (1 + g)^sold</option>
           </select>
         </label>
         <label>
           Base price (ETH)
-          <input value={form.basePriceEth} onChange={(e) => set({ basePriceEth: e.target.value })} inputMode="decimal" data-testid="publish-base" />
+          <input
+            value={form.basePriceEth}
+            onChange={(e) => set({ basePriceEth: e.target.value })}
+            inputMode="decimal"
+            data-testid="publish-base"
+          />
           {error("basePriceEth")}
         </label>
         <label>
@@ -143,7 +165,12 @@ export function PublishPage() {
         </label>
         <label>
           Bounty fee for seeders (%)
-          <input value={form.bountyFeePercent} onChange={(e) => set({ bountyFeePercent: e.target.value })} inputMode="decimal" data-testid="publish-bounty" />
+          <input
+            value={form.bountyFeePercent}
+            onChange={(e) => set({ bountyFeePercent: e.target.value })}
+            inputMode="decimal"
+            data-testid="publish-bounty"
+          />
           {error("bountyFeePercent")}
         </label>
         <label>
@@ -159,7 +186,8 @@ export function PublishPage() {
 
       {v.basePrice !== null && v.growth !== null && (
         <p className="muted" data-testid="curve-preview">
-          Curve prices: {PREVIEW_LICENSES.map((n, i) => {
+          Curve prices:{" "}
+          {PREVIEW_LICENSES.map((n, i) => {
             let price: bigint | null = null;
             try {
               price = nextPrice(v.curve, v.basePrice!, v.growth!, n);
@@ -183,7 +211,12 @@ export function PublishPage() {
           </button>
         </ErrorNotice>
       )}
-      {seedError && <ErrorNotice error={{ kind: "unknown", title: "Published, but not seeded from this tab", message: seedError }} onDismiss={() => setSeedError(null)} />}
+      {seedError && (
+        <ErrorNotice
+          error={{ kind: "unknown", title: "Published, but not seeded from this tab", message: seedError }}
+          onDismiss={() => setSeedError(null)}
+        />
+      )}
       {publishedId !== null ? (
         <div className="notice notice-ok" role="status" data-testid="published">
           <strong>Published as content #{publishedId.toString()}</strong>
@@ -199,7 +232,12 @@ export function PublishPage() {
         </div>
       ) : (
         <RequireWallet action="publish">
-          <button type="button" onClick={publish} disabled={!created || !!created.existingContentId || tx.busy} data-testid="publish-submit">
+          <button
+            type="button"
+            onClick={publish}
+            disabled={!created || !!created.existingContentId || tx.busy}
+            data-testid="publish-submit"
+          >
             {tx.busy ? "Publishing…" : "Register and publish"}
           </button>
         </RequireWallet>

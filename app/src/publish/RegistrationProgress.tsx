@@ -29,13 +29,18 @@ export function RegistrationProgress({ state }: { state: RegistrationState }) {
       {state.phase !== "confirmed" && <span className="spinner" aria-hidden />}
       <ol className="steps">
         {STEPS.map((step, i) => (
-          <li key={step} data-testid={`registration-step-${step}`} className={i === current ? "current" : i < current || state.phase === "confirmed" ? "done" : ""}>
+          <li
+            key={step}
+            data-testid={`registration-step-${step}`}
+            className={i === current ? "current" : i < current || state.phase === "confirmed" ? "done" : ""}
+          >
             {label(step)}
           </li>
         ))}
       </ol>
       <p className="muted">
-        {state.phase === "committing" && "Step 1 of 2: confirm the commitment in your wallet. It hides the infohash, so nobody can copy the registration."}
+        {state.phase === "committing" &&
+          "Step 1 of 2: confirm the commitment in your wallet. It hides the infohash, so nobody can copy the registration."}
         {state.phase === "waiting" && `The market accepts the registration ${state.seconds}s after the commitment; ${secondsLeft}s left.`}
         {state.phase === "registering" && "Step 2 of 2: confirm the registration in your wallet."}
         {state.phase === "confirmed" && "Registered."}

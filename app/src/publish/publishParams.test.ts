@@ -7,19 +7,36 @@ const me = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
 
 describe("validatePublishForm", () => {
   it("turns the form into registerContent parameters", () => {
-    const v = validatePublishForm({ ...DEFAULT_FORM, name: "Album", basePriceEth: "0.05", growth: "0.001", bountyFeePercent: "7.5", maxSupply: "100" }, me);
+    const v = validatePublishForm(
+      { ...DEFAULT_FORM, name: "Album", basePriceEth: "0.05", growth: "0.001", bountyFeePercent: "7.5", maxSupply: "100" },
+      me,
+    );
     expect(v.errors).toEqual({});
-    expect(v).toMatchObject({ curve: 0, basePrice: parseEther("0.05"), growth: parseEther("0.001"), bountyFeeBps: 750, maxSupply: 100n, payout: me });
+    expect(v).toMatchObject({
+      curve: 0,
+      basePrice: parseEther("0.05"),
+      growth: parseEther("0.001"),
+      bountyFeeBps: 750,
+      maxSupply: 100n,
+      payout: me,
+    });
   });
 
   it("reads exponential growth in percent and enforces the contract's caps", () => {
     expect(validatePublishForm({ ...DEFAULT_FORM, name: "x", curve: "exponential", growth: "5" }, me).growth).toBe(500n);
-    expect(validatePublishForm({ ...DEFAULT_FORM, name: "x", curve: "exponential", growth: "100.01" }, me).errors.growth).toMatch(/capped at 100%/);
-    expect(validatePublishForm({ ...DEFAULT_FORM, name: "x", bountyFeePercent: "20.5" }, me).errors.bountyFeePercent).toMatch(/capped at 20%/);
+    expect(validatePublishForm({ ...DEFAULT_FORM, name: "x", curve: "exponential", growth: "100.01" }, me).errors.growth).toMatch(
+      /capped at 100%/,
+    );
+    expect(validatePublishForm({ ...DEFAULT_FORM, name: "x", bountyFeePercent: "20.5" }, me).errors.bountyFeePercent).toMatch(
+      /capped at 20%/,
+    );
   });
 
   it("says what is wrong with each field", () => {
-    const v = validatePublishForm({ ...DEFAULT_FORM, name: " ", basePriceEth: "abc", growth: "-1", maxSupply: "1.5", payout: "0x123" }, undefined);
+    const v = validatePublishForm(
+      { ...DEFAULT_FORM, name: " ", basePriceEth: "abc", growth: "-1", maxSupply: "1.5", payout: "0x123" },
+      undefined,
+    );
     expect(Object.keys(v.errors).sort()).toEqual(["basePriceEth", "growth", "maxSupply", "name", "payout"]);
   });
 

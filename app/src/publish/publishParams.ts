@@ -65,7 +65,15 @@ export function percentToBps(text: string): bigint | null {
 export function validatePublishForm(
   form: PublishForm,
   publisher: Address | undefined,
-): { errors: FormErrors; curve: number; basePrice: bigint | null; growth: bigint | null; maxSupply: bigint | null; bountyFeeBps: number | null; payout: Address | null } {
+): {
+  errors: FormErrors;
+  curve: number;
+  basePrice: bigint | null;
+  growth: bigint | null;
+  maxSupply: bigint | null;
+  bountyFeeBps: number | null;
+  payout: Address | null;
+} {
   const errors: FormErrors = {};
   if (!form.name.trim()) errors.name = "Give the content a name.";
   const basePrice = eth(form.basePriceEth);

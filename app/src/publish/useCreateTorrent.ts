@@ -22,7 +22,9 @@ export function useCreateTorrent() {
   const config = useAppConfig();
   const client = usePublicClient({ chainId: config.chainId });
   const { hashFile, seedContent } = useTorrents();
-  const [state, setState] = useState<{ phase: "idle" | "hashing" | "ready" | "failed"; created?: CreatedTorrent; error?: Error }>({ phase: "idle" });
+  const [state, setState] = useState<{ phase: "idle" | "hashing" | "ready" | "failed"; created?: CreatedTorrent; error?: Error }>({
+    phase: "idle",
+  });
 
   const create = useCallback(
     async (file: File) => {
@@ -30,7 +32,13 @@ export function useCreateTorrent() {
       try {
         const torrent = await hashFile(file);
         const contentId = await contentIdOf(client!, config.contracts.LicenseMarket, torrent.infoHash);
-        const created: CreatedTorrent = { file, infoHash: torrent.infoHash, name: torrent.name, size: BigInt(torrent.length), existingContentId: contentId === 0n ? null : contentId };
+        const created: CreatedTorrent = {
+          file,
+          infoHash: torrent.infoHash,
+          name: torrent.name,
+          size: BigInt(torrent.length),
+          existingContentId: contentId === 0n ? null : contentId,
+        };
         if (created.existingContentId !== null) await seedContent(file, created.existingContentId).catch(() => undefined);
         setState({ phase: "ready", created });
         return created;

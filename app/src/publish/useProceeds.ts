@@ -12,7 +12,8 @@ export function useProceeds(account: Address | undefined) {
     queryKey: ["proceeds", config.chainId, account],
     enabled: !!account,
     refetchInterval: 4_000,
-    queryFn: () => client.readContract({ address: config.contracts.LicenseMarket, abi: licenseMarketAbi, functionName: "proceeds", args: [account!] }),
+    queryFn: () =>
+      client.readContract({ address: config.contracts.LicenseMarket, abi: licenseMarketAbi, functionName: "proceeds", args: [account!] }),
   });
   return {
     balance: balance.data,

@@ -46,9 +46,16 @@ export function useRegisterContent() {
         if (!address || !publicClient) throw new Error("Connect a wallet first.");
         setState({ phase: "committing" });
         const walletClient = await getWalletClient(wagmiConfig, { chainId: config.chainId, account: address });
-        const contentId = await registerContent(publicClient as PublicClient, walletClient, address, config.contracts.LicenseMarket, { ...params, curve: params.curve as CurveKind }, {
-          onProgress: (step) => setState(stateOf(step)),
-        });
+        const contentId = await registerContent(
+          publicClient as PublicClient,
+          walletClient,
+          address,
+          config.contracts.LicenseMarket,
+          { ...params, curve: params.curve as CurveKind },
+          {
+            onProgress: (step) => setState(stateOf(step)),
+          },
+        );
         setState({ phase: "confirmed" });
         await queryClient.invalidateQueries();
         setTimeout(() => void queryClient.invalidateQueries(), INDEXER_CATCH_UP_MS);

@@ -37,8 +37,9 @@ export function SeedingPage() {
     <section>
       <h1>Seeding</h1>
       <p className="lead">
-        Seeders are paid per checkpoint by leechers' escrows and earn rebates: each byte credited pays the buyer's bounty fee per byte at once,
-        and after its epoch the network-fee part of the bytes (your weight) from the epoch's pool, which the buyers' network fees funded.
+        Seeders are paid per checkpoint by leechers' escrows and earn rebates: each byte credited pays the buyer's bounty fee per byte at
+        once, and after its epoch the network-fee part of the bytes (your weight) from the epoch's pool, which the buyers' network fees
+        funded.
       </p>
 
       <div className="card">
@@ -69,9 +70,20 @@ export function SeedingPage() {
           <input type="file" onChange={(ev) => ev.target.files?.[0] && local.seed(ev.target.files[0])} data-testid="seed-file" />
         </label>
         {local.phase === "hashing" && <p role="status">Computing the infohash…</p>}
-        {local.phase === "seeding" && <p className="notice notice-ok" role="status">{local.message}</p>}
+        {local.phase === "seeding" && (
+          <p className="notice notice-ok" role="status">
+            {local.message}
+          </p>
+        )}
         {(local.phase === "refused" || local.phase === "failed") && (
-          <ErrorNotice error={{ kind: "unknown", title: local.phase === "refused" ? "This file is not published" : "Could not seed the file", message: local.message ?? "" }} onDismiss={local.reset} />
+          <ErrorNotice
+            error={{
+              kind: "unknown",
+              title: local.phase === "refused" ? "This file is not published" : "Could not seed the file",
+              message: local.message ?? "",
+            }}
+            onDismiss={local.reset}
+          />
         )}
       </div>
 
@@ -103,7 +115,12 @@ export function SeedingPage() {
               <TxProgress state={claim} />
               {claim.error && <ErrorNotice error={claim.error} onDismiss={claim.reset} />}
               <div className="notice-actions">
-                <button type="button" disabled={e.claimable === 0n || claim.busy} onClick={() => claim.claim(e.claimableEpochs)} data-testid="claim">
+                <button
+                  type="button"
+                  disabled={e.claimable === 0n || claim.busy}
+                  onClick={() => claim.claim(e.claimableEpochs)}
+                  data-testid="claim"
+                >
                   {claim.busy ? "Claiming…" : "Claim rebates"}
                 </button>
               </div>

@@ -40,15 +40,28 @@ export function TabSeederPanel() {
       {h && (
         <>
           <p className="muted" data-testid="holdings" data-vouchers={h.toRedeem.length} data-receipts={h.toSubmit.length}>
-            {h.vouchers.length} voucher{h.vouchers.length === 1 ? "" : "s"} held ({h.toRedeem.length} to redeem, up to <Eth wei={h.redeemable} />) ·{" "}
-            {h.receipts.length} receipt{h.receipts.length === 1 ? "" : "s"} held ({h.toSubmit.length} to submit
-            {h.toSubmit.length > 0 && `, ${formatBytes(h.toSubmit.reduce((sum, r) => sum + BigInt(r.cumulativeBytes) - r.credited, 0n))} to credit`})
+            {h.vouchers.length} voucher{h.vouchers.length === 1 ? "" : "s"} held ({h.toRedeem.length} to redeem, up to{" "}
+            <Eth wei={h.redeemable} />) · {h.receipts.length} receipt{h.receipts.length === 1 ? "" : "s"} held ({h.toSubmit.length} to
+            submit
+            {h.toSubmit.length > 0 &&
+              `, ${formatBytes(h.toSubmit.reduce((sum, r) => sum + BigInt(r.cumulativeBytes) - r.credited, 0n))} to credit`}
+            )
           </p>
           <div className="notice-actions">
-            <button type="button" disabled={!isReady || !address || h.toRedeem.length === 0 || settle.redeemTx.busy} onClick={() => settle.redeem(address!, h.toRedeem)} data-testid="redeem-vouchers">
+            <button
+              type="button"
+              disabled={!isReady || !address || h.toRedeem.length === 0 || settle.redeemTx.busy}
+              onClick={() => settle.redeem(address!, h.toRedeem)}
+              data-testid="redeem-vouchers"
+            >
               Redeem vouchers
             </button>
-            <button type="button" disabled={!isReady || !address || h.toSubmit.length === 0 || settle.submitTx.busy} onClick={() => settle.submit(address!, h.toSubmit)} data-testid="submit-receipts">
+            <button
+              type="button"
+              disabled={!isReady || !address || h.toSubmit.length === 0 || settle.submitTx.busy}
+              onClick={() => settle.submit(address!, h.toSubmit)}
+              data-testid="submit-receipts"
+            >
               Submit receipts
             </button>
           </div>

@@ -136,7 +136,9 @@ describe("the tab seeder's voucher rule", () => {
     const escrow = new StandInEscrow(DEPOSIT);
     expect(await backendOn(escrow).storeVoucher(account(), voucherFor(FIRST_CHECKPOINT))).toBeNull();
     expect(escrow.record(SEEDER).amount).toBe(amountFor(FIRST_CHECKPOINT, PRICE));
-    expect(escrow.record(SEEDER).reserved).toBeGreaterThanOrEqual(amountFor(3n * FIRST_CHECKPOINT, PRICE) - amountFor(FIRST_CHECKPOINT, PRICE));
+    expect(escrow.record(SEEDER).reserved).toBeGreaterThanOrEqual(
+      amountFor(3n * FIRST_CHECKPOINT, PRICE) - amountFor(FIRST_CHECKPOINT, PRICE),
+    );
   });
 
   it("without a wallet to reserve with, serves the first interval only", async () => {
@@ -188,7 +190,16 @@ describe("the tab seeder and a leecher's signed Close", () => {
     expect(await backend.storeVoucher(peer, last)).toBeNull();
     await backend.storeClose(peer, { type: "close", escrowId: 1n, signature: CLOSE_SIGNATURE });
     expect(settled).toEqual([
-      { voucher: { escrowId: 1n, seeder: SEEDER, cumulativeBytes: SIZE, cumulativeAmount: last.cumulativeAmount, signature: last.signature }, closeSignature: CLOSE_SIGNATURE },
+      {
+        voucher: {
+          escrowId: 1n,
+          seeder: SEEDER,
+          cumulativeBytes: SIZE,
+          cumulativeAmount: last.cumulativeAmount,
+          signature: last.signature,
+        },
+        closeSignature: CLOSE_SIGNATURE,
+      },
     ]);
   });
 
@@ -228,7 +239,16 @@ describe("the tab seeder across a reload", () => {
       readContract: async (call: { functionName: string; args: [bigint, Address] }) => {
         if (call.functionName === "hasLicense") return true;
         if (call.functionName === "escrow") {
-          return { status: 1, leecher: LEECHER, contentId: 1n, sessionKey, pricePerMiB: PRICE, mode: 0, unpaid: escrow.unpaid, maxBytes: SIZE };
+          return {
+            status: 1,
+            leecher: LEECHER,
+            contentId: 1n,
+            sessionKey,
+            pricePerMiB: PRICE,
+            mode: 0,
+            unpaid: escrow.unpaid,
+            maxBytes: SIZE,
+          };
         }
         return base.readContract(call);
       },
@@ -248,7 +268,9 @@ describe("the tab seeder across a reload", () => {
 
   it("resumes from the bytes it recorded as sent: a reload in the middle of an interval grants no second interval on credit", async () => {
     const expiry = 10n ** 10n;
-    const signature: Hex = await wallet.signTypedData(delegationTypedData({ chainId: 31337, rebatePool: ESCROW }, { wallet: LEECHER, sessionKey, expiry }));
+    const signature: Hex = await wallet.signTypedData(
+      delegationTypedData({ chainId: 31337, rebatePool: ESCROW }, { wallet: LEECHER, sessionKey, expiry }),
+    );
     const hello: HelloMessage = {
       type: "hello",
       account: LEECHER,
@@ -277,6 +299,8 @@ describe("the tab seeder across a reload", () => {
     const again = await after.admit(hello, terms);
     if (!("account" in again)) throw new Error(again.refusal.message);
     expect(again.account.served, "the count resumes from the recorded bound").toBe(sent);
-    expect(again.account.allowance() - again.account.served, "only the rest of the interval is left to serve").toBe(3n * FIRST_CHECKPOINT - sent);
+    expect(again.account.allowance() - again.account.served, "only the rest of the interval is left to serve").toBe(
+      3n * FIRST_CHECKPOINT - sent,
+    );
   });
 });

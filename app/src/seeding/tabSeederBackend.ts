@@ -68,7 +68,11 @@ export class TabSeederBackend implements SeederBackend {
     this.#admission = {
       client: options.client,
       chainId: options.chainId,
-      contracts: { market: options.contracts.LicenseMarket, escrow: options.contracts.CheckpointEscrow, rebatePool: options.contracts.RebatePool },
+      contracts: {
+        market: options.contracts.LicenseMarket,
+        escrow: options.contracts.CheckpointEscrow,
+        rebatePool: options.contracts.RebatePool,
+      },
       delegationMarginSeconds: DELEGATION_MARGIN_SECONDS,
     };
   }
@@ -94,10 +98,28 @@ export class TabSeederBackend implements SeederBackend {
     if (account.escrowId !== null) {
       // As the headless seeder: the interval about to be served must be secured (the first by what no seeder
       // reserved, a later one by this seeder's reservation, made now from the stored voucher if it was not).
-      let refusal = await escrowCoversNextInterval(this.#client, this.#contracts.CheckpointEscrow, this.seeder, account, account.voucherBytes);
+      let refusal = await escrowCoversNextInterval(
+        this.#client,
+        this.#contracts.CheckpointEscrow,
+        this.seeder,
+        account,
+        account.voucherBytes,
+      );
       if (refusal && voucher?.signature && account.voucherBytes > 0n && account.voucherBytes < account.maxBytes) {
-        await this.#reserveFor({ escrowId: BigInt(voucher.escrowId), seeder: this.seeder, cumulativeBytes: BigInt(voucher.cumulativeBytes), cumulativeAmount: BigInt(voucher.cumulativeAmount), signature: voucher.signature as Hex });
-        refusal = await escrowCoversNextInterval(this.#client, this.#contracts.CheckpointEscrow, this.seeder, account, account.voucherBytes);
+        await this.#reserveFor({
+          escrowId: BigInt(voucher.escrowId),
+          seeder: this.seeder,
+          cumulativeBytes: BigInt(voucher.cumulativeBytes),
+          cumulativeAmount: BigInt(voucher.cumulativeAmount),
+          signature: voucher.signature as Hex,
+        });
+        refusal = await escrowCoversNextInterval(
+          this.#client,
+          this.#contracts.CheckpointEscrow,
+          this.seeder,
+          account,
+          account.voucherBytes,
+        );
       }
       if (refusal) return { refusal };
     }
@@ -151,7 +173,13 @@ export class TabSeederBackend implements SeederBackend {
   async storeClose(_account: ServiceAccount, close: CloseMessage): Promise<void> {
     const stored = this.#store.voucher(close.escrowId);
     if (!this.#settleClose || !stored?.signature) return;
-    const voucher = { escrowId: close.escrowId, seeder: stored.seeder, cumulativeBytes: BigInt(stored.cumulativeBytes), cumulativeAmount: BigInt(stored.cumulativeAmount), signature: stored.signature };
+    const voucher = {
+      escrowId: close.escrowId,
+      seeder: stored.seeder,
+      cumulativeBytes: BigInt(stored.cumulativeBytes),
+      cumulativeAmount: BigInt(stored.cumulativeAmount),
+      signature: stored.signature,
+    };
     // On failure the voucher stays stored for the Seeding page to redeem (see above).
     void this.#settleClose(voucher, close.signature).catch(() => {});
   }

@@ -20,7 +20,10 @@ export function useSeedLocalFile() {
       const torrent = await hashFile(file);
       const contentId = await contentIdOf(client!, config.contracts.LicenseMarket, torrent.infoHash);
       if (contentId === 0n) {
-        setState({ phase: "refused", message: `"${file.name}" matches no published content (infohash ${torrent.infoHash}). Only registered files can be seeded: publish it first, or pick the exact file you downloaded.` });
+        setState({
+          phase: "refused",
+          message: `"${file.name}" matches no published content (infohash ${torrent.infoHash}). Only registered files can be seeded: publish it first, or pick the exact file you downloaded.`,
+        });
         return;
       }
       await seedContent(file, contentId);

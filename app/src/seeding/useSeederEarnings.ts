@@ -45,14 +45,32 @@ export function useSeederEarnings(seeder: Address | undefined) {
       const pool = config.contracts.RebatePool;
       const [vouchers, releases, claims, rebates] = await Promise.all([
         client.getContractEvents({ address: escrow, abi: checkpointEscrowAbi, eventName: "VoucherRedeemed", args: { seeder }, ...range }),
-        client.getContractEvents({ address: escrow, abi: checkpointEscrowAbi, eventName: "CheckpointReleased", args: { seeder }, ...range }),
+        client.getContractEvents({
+          address: escrow,
+          abi: checkpointEscrowAbi,
+          eventName: "CheckpointReleased",
+          args: { seeder },
+          ...range,
+        }),
         client.getContractEvents({ address: pool, abi: rebatePoolAbi, eventName: "Claimed", args: { seeder }, ...range }),
         readRebateClaims(client, { pool, seeder: seeder!, fromBlock: config.startBlock }),
       ]);
       const { credits, balance, epochs, claimableEpochs, claimable } = rebates;
       const redemptions = [
-        ...vouchers.map((l) => ({ escrowId: l.args.escrowId!, cumulativeBytes: l.args.cumulativeBytes!, paid: l.args.paid!, blockNumber: l.blockNumber, kind: "voucher" as const })),
-        ...releases.map((l) => ({ escrowId: l.args.escrowId!, cumulativeBytes: l.args.cumulativeBytes!, paid: l.args.amount!, blockNumber: l.blockNumber, kind: "release" as const })),
+        ...vouchers.map((l) => ({
+          escrowId: l.args.escrowId!,
+          cumulativeBytes: l.args.cumulativeBytes!,
+          paid: l.args.paid!,
+          blockNumber: l.blockNumber,
+          kind: "voucher" as const,
+        })),
+        ...releases.map((l) => ({
+          escrowId: l.args.escrowId!,
+          cumulativeBytes: l.args.cumulativeBytes!,
+          paid: l.args.amount!,
+          blockNumber: l.blockNumber,
+          kind: "release" as const,
+        })),
       ].sort((a, b) => Number(a.blockNumber - b.blockNumber));
 
       // Which content each paying escrow was for.

@@ -23,7 +23,12 @@ export function useSettleTabSeeder() {
         functionName: "redeemBatch",
         args: [
           seeder,
-          vouchers.map((v) => ({ escrowId: BigInt(v.escrowId), seeder: v.seeder, cumulativeBytes: BigInt(v.cumulativeBytes), cumulativeAmount: BigInt(v.cumulativeAmount) })),
+          vouchers.map((v) => ({
+            escrowId: BigInt(v.escrowId),
+            seeder: v.seeder,
+            cumulativeBytes: BigInt(v.cumulativeBytes),
+            cumulativeAmount: BigInt(v.cumulativeAmount),
+          })),
           vouchers.map((v) => v.signature),
         ],
       }),

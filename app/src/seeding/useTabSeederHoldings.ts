@@ -31,19 +31,31 @@ export function useTabSeederHoldings() {
       const stored = seederStore!;
       const vouchers = await Promise.all(
         stored.vouchers().map(async (v) => {
-          const r = await client.readContract({ address: config.contracts.CheckpointEscrow, abi: checkpointEscrowAbi, functionName: "redeemedBy", args: [BigInt(v.escrowId), v.seeder] });
+          const r = await client.readContract({
+            address: config.contracts.CheckpointEscrow,
+            abi: checkpointEscrowAbi,
+            functionName: "redeemedBy",
+            args: [BigInt(v.escrowId), v.seeder],
+          });
           return { ...v, redeemed: BigInt(r.amount) };
         }),
       );
       const receipts = await Promise.all(
         stored.receipts().map(async (r) => {
-          const credited = await client.readContract({ address: config.contracts.RebatePool, abi: rebatePoolAbi, functionName: "credited", args: [r.leecher, r.seeder, BigInt(r.contentId)] });
+          const credited = await client.readContract({
+            address: config.contracts.RebatePool,
+            abi: rebatePoolAbi,
+            functionName: "credited",
+            args: [r.leecher, r.seeder, BigInt(r.contentId)],
+          });
           return { ...r, credited };
         }),
       );
       // Released checkpoints carry no signature: paid on-chain already, never redeemed (the escrow's record is
       // cumulative, so a voucher at or below what was released would pay nothing and revert the batch).
-      const toRedeem = vouchers.filter((v): v is SignedStoredVoucher & { redeemed: bigint } => v.signature !== null && BigInt(v.cumulativeAmount) > v.redeemed);
+      const toRedeem = vouchers.filter(
+        (v): v is SignedStoredVoucher & { redeemed: bigint } => v.signature !== null && BigInt(v.cumulativeAmount) > v.redeemed,
+      );
       return {
         vouchers,
         receipts,

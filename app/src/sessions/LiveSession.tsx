@@ -36,7 +36,13 @@ export function LiveSession({ resource, session }: { resource: GatewayResource; 
       </h2>
       <div className="row">
         <div>
-          <p className="meter" data-testid="meter" data-elapsed={session.usage?.elapsedSeconds ?? 0} data-shown={reading.seconds} data-source={reading.source}>
+          <p
+            className="meter"
+            data-testid="meter"
+            data-elapsed={session.usage?.elapsedSeconds ?? 0}
+            data-shown={reading.seconds}
+            data-source={reading.source}
+          >
             {clock(reading.seconds)} / {clock(reading.maxSeconds)}
           </p>
           <dl className="stats">
@@ -91,7 +97,9 @@ export function LiveSession({ resource, session }: { resource: GatewayResource; 
             />
           )}
         </div>
-        <div style={{ flex: "2 1 420px" }}>{session.access && <ResourceViewer url={session.access.url} mimeType={resource.mimeType} title={resource.title} />}</div>
+        <div style={{ flex: "2 1 420px" }}>
+          {session.access && <ResourceViewer url={session.access.url} mimeType={resource.mimeType} title={resource.title} />}
+        </div>
       </div>
     </div>
   );

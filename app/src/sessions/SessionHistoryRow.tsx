@@ -21,7 +21,8 @@ export function SessionHistoryRow({ session, name, live }: { session: MySession;
       <td data-testid="session-refund">
         {session.settled ? (
           <>
-            {session.settled.elapsedSeconds.toString()} s used: paid <Eth wei={session.settled.paidToProvider} />, refunded <Eth wei={session.settled.refundedToUser} />
+            {session.settled.elapsedSeconds.toString()} s used: paid <Eth wei={session.settled.paidToProvider} />, refunded{" "}
+            <Eth wei={session.settled.refundedToUser} />
           </>
         ) : session.reclaimed !== null ? (
           <>
@@ -35,11 +36,23 @@ export function SessionHistoryRow({ session, name, live }: { session: MySession;
         {session.status === "Open" && !live && (
           <>
             {session.closeDeadline === 0n ? (
-              <button type="button" className="secondary" onClick={() => fallback.requestClose(session.sessionId)} disabled={fallback.busy} data-testid="request-close" title="When the gateway is gone: the provider may still settle during the grace period, then you reclaim everything">
+              <button
+                type="button"
+                className="secondary"
+                onClick={() => fallback.requestClose(session.sessionId)}
+                disabled={fallback.busy}
+                data-testid="request-close"
+                title="When the gateway is gone: the provider may still settle during the grace period, then you reclaim everything"
+              >
                 End on-chain
               </button>
             ) : (
-              <button type="button" onClick={() => fallback.reclaim(session.sessionId)} disabled={!canReclaim || fallback.busy} data-testid="reclaim">
+              <button
+                type="button"
+                onClick={() => fallback.reclaim(session.sessionId)}
+                disabled={!canReclaim || fallback.busy}
+                data-testid="reclaim"
+              >
                 {canReclaim ? "Reclaim deposit" : `Reclaim in ${now === null ? "…" : `${session.closeDeadline - now} s`}`}
               </button>
             )}

@@ -37,7 +37,9 @@ export function SessionsPage() {
     <section>
       <h1>Sessions</h1>
       <p className="lead">Time-metered resources: deposit up front, pay per second used, the rest comes back when you end the session.</p>
-      {!config.gatewayUrl && <p className="notice notice-warn">No WS402 gateway is configured (gatewayUrl in config.json): sessions cannot be opened here.</p>}
+      {!config.gatewayUrl && (
+        <p className="notice notice-warn">No WS402 gateway is configured (gatewayUrl in config.json): sessions cannot be opened here.</p>
+      )}
       {served.error && <ErrorNotice error={served.error} />}
       {live.phase === "failed" && live.error && (
         <ErrorNotice error={live.error} onDismiss={live.reset}>
@@ -58,14 +60,27 @@ export function SessionsPage() {
             </p>
             <label>
               Deposit for (minutes)
-              <input value={minutes[r.id] ?? String(r.estimatedSeconds / 60)} onChange={(e) => setMinutes((m) => ({ ...m, [r.id]: e.target.value }))} inputMode="decimal" data-testid="session-minutes" />
+              <input
+                value={minutes[r.id] ?? String(r.estimatedSeconds / 60)}
+                onChange={(e) => setMinutes((m) => ({ ...m, [r.id]: e.target.value }))}
+                inputMode="decimal"
+                data-testid="session-minutes"
+              />
             </label>
             <p className="muted">
-              Deposit <Eth wei={BigInt(r.pricePerSecond) * BigInt(Math.max(0, Math.round(Number(minutes[r.id] ?? r.estimatedSeconds / 60) * 60)) || 0)} />, refunded for
-              every second you do not use.
+              Deposit{" "}
+              <Eth
+                wei={BigInt(r.pricePerSecond) * BigInt(Math.max(0, Math.round(Number(minutes[r.id] ?? r.estimatedSeconds / 60) * 60)) || 0)}
+              />
+              , refunded for every second you do not use.
             </p>
             <RequireWallet action="open a session">
-              <button type="button" onClick={() => start(r)} disabled={live.phase === "depositing" || live.phase === "connecting" || live.phase === "live"} data-testid="open-session">
+              <button
+                type="button"
+                onClick={() => start(r)}
+                disabled={live.phase === "depositing" || live.phase === "connecting" || live.phase === "live"}
+                data-testid="open-session"
+              >
                 {live.phase === "depositing" && active?.id === r.id ? "Confirm the deposit in your wallet…" : "Open a session"}
               </button>
             </RequireWallet>
@@ -94,7 +109,9 @@ export function SessionsPage() {
                     key={s.sessionId.toString()}
                     session={s}
                     name={names.get(s.resourceId) ?? `#${s.resourceId}`}
-                    live={s.sessionId === live.sessionId && (live.phase === "live" || live.phase === "connecting" || live.phase === "ending")}
+                    live={
+                      s.sessionId === live.sessionId && (live.phase === "live" || live.phase === "connecting" || live.phase === "ending")
+                    }
                   />
                 ))}
               </tbody>

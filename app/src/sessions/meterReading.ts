@@ -29,7 +29,8 @@ export function meterReading(s: {
     const seconds = Number(s.outcome.elapsedSeconds);
     return { seconds, maxSeconds, spent: s.outcome.paidToProvider, remaining: s.outcome.refundedToUser, source: "settlement" };
   }
-  if (s.ended) return { seconds: s.ended.elapsedSeconds, maxSeconds, spent: s.ended.charged, remaining: s.ended.refund, source: "gateway-end" };
+  if (s.ended)
+    return { seconds: s.ended.elapsedSeconds, maxSeconds, spent: s.ended.charged, remaining: s.ended.refund, source: "gateway-end" };
   if (!s.usage) return { seconds: 0, maxSeconds, spent: 0n, remaining: s.deposit, source: "none" };
   // Between the gateway's usage updates (every few seconds) the clock ticks locally, never past the deposit's time.
   const ticked = s.usage.elapsedSeconds + (s.live ? Math.max(0, Math.floor((s.now - s.usage.at) / 1000)) : 0);

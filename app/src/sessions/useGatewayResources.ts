@@ -23,7 +23,9 @@ export function useGatewayResources() {
       try {
         response = await fetch(new URL("/api/resources", gatewayUrl!));
       } catch (error) {
-        throw new Error(`The WS402 gateway at ${gatewayUrl} is unreachable (${(error as Error).message}). Open sessions can still be ended on-chain below.`);
+        throw new Error(
+          `The WS402 gateway at ${gatewayUrl} is unreachable (${(error as Error).message}). Open sessions can still be ended on-chain below.`,
+        );
       }
       if (!response.ok) throw new Error(`The WS402 gateway answered HTTP ${response.status}.`);
       return ((await response.json()) as { resources: GatewayResource[] }).resources;

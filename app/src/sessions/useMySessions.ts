@@ -28,7 +28,13 @@ export function useMySessions(user: Address | undefined) {
     queryFn: async (): Promise<MySession[]> => {
       const address = config.contracts.WS402Deposits;
       const range = { fromBlock: config.startBlock, toBlock: "latest" as const };
-      const opened = await client.getContractEvents({ address, abi: ws402DepositsAbi, eventName: "SessionOpened", args: { user }, ...range });
+      const opened = await client.getContractEvents({
+        address,
+        abi: ws402DepositsAbi,
+        eventName: "SessionOpened",
+        args: { user },
+        ...range,
+      });
       const ids = opened.map((l) => l.args.sessionId!);
       if (ids.length === 0) return [];
       const [settled, reclaimed, states] = await Promise.all([
@@ -51,7 +57,13 @@ export function useMySessions(user: Address | undefined) {
             openedAt: BigInt(s.openedAt),
             closeDeadline: BigInt(s.closeDeadline),
             status: SESSION_STATUS[Number(s.status)] ?? "None",
-            settled: settle ? { elapsedSeconds: settle.args.elapsedSeconds!, paidToProvider: settle.args.paidToProvider!, refundedToUser: settle.args.refundedToUser! } : null,
+            settled: settle
+              ? {
+                  elapsedSeconds: settle.args.elapsedSeconds!,
+                  paidToProvider: settle.args.paidToProvider!,
+                  refundedToUser: settle.args.refundedToUser!,
+                }
+              : null,
             reclaimed: reclaim ? reclaim.args.amount! : null,
           };
         })

@@ -28,7 +28,15 @@ export function useResources() {
         ids.map(async (resourceId) => {
           const r = await client.readContract({ address, abi: ws402DepositsAbi, functionName: "resource", args: [resourceId] });
           const meta = parseMetadata(r.metadataURI, `Resource #${resourceId}`);
-          return { resourceId, provider: r.provider, payout: r.payout, pricePerSecond: r.pricePerSecond, metadataURI: r.metadataURI, name: meta.name, description: meta.description };
+          return {
+            resourceId,
+            provider: r.provider,
+            payout: r.payout,
+            pricePerSecond: r.pricePerSecond,
+            metadataURI: r.metadataURI,
+            name: meta.name,
+            description: meta.description,
+          };
         }),
       );
     },

@@ -4,7 +4,15 @@
  * the end (the gateway settles and the refund comes back on its own), and the on-chain fallback when the gateway
  * is gone.
  */
-import { Ws402Client, type Ws402Access, type Ws402Ended, type Ws402Outcome, type Ws402State, type Ws402Usage, type Ws402WalletClient } from "@web3torrent/sdk/ws402/index";
+import {
+  Ws402Client,
+  type Ws402Access,
+  type Ws402Ended,
+  type Ws402Outcome,
+  type Ws402State,
+  type Ws402Usage,
+  type Ws402WalletClient,
+} from "@web3torrent/sdk/ws402/index";
 import { useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { PublicClient } from "viem";
@@ -65,7 +73,10 @@ export function useWs402Session() {
       endingByUser.current = false;
       setState({ phase: "depositing" });
       try {
-        const walletClient = (await getWalletClient(wagmiConfig, { chainId: config.chainId, account: address })) as unknown as Ws402WalletClient;
+        const walletClient = (await getWalletClient(wagmiConfig, {
+          chainId: config.chainId,
+          account: address,
+        })) as unknown as Ws402WalletClient;
         // Deposits go only into the configured WS402Deposits: a gateway naming another contract is refused.
         const c = await Ws402Client.open({ schemaUrl, walletClient, publicClient, maxSeconds, deposits: config.contracts.WS402Deposits });
         client.current = c;
@@ -74,14 +85,21 @@ export function useWs402Session() {
         c.on("usage", (usage) => patch({ usage }));
         c.on("state", (connection) => {
           patch({ connection });
-          if (connection === "disconnected") setState((s) => (s.phase === "live" || s.phase === "connecting" ? { ...s, phase: "gateway-lost" } : s));
+          if (connection === "disconnected")
+            setState((s) => (s.phase === "live" || s.phase === "connecting" ? { ...s, phase: "gateway-lost" } : s));
         });
         c.on("ended", (ended) => {
           patch({ ended });
           // Ended by the gateway (shutting down, deposit used up): its settlement brings the refund, or it never comes.
           if (!endingByUser.current) void awaitSettlement(c);
         });
-        c.on("error", (error) => setState((s) => ({ ...s, error: describeError(error), phase: s.phase === "live" || s.phase === "connecting" ? "gateway-lost" : s.phase })));
+        c.on("error", (error) =>
+          setState((s) => ({
+            ...s,
+            error: describeError(error),
+            phase: s.phase === "live" || s.phase === "connecting" ? "gateway-lost" : s.phase,
+          })),
+        );
         const access = await c.connect();
         patch({ phase: "live", access });
       } catch (error) {

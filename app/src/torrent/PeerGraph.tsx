@@ -30,7 +30,9 @@ export function PeerGraph({ peers }: { peers: PeerStats[] }) {
           you
         </text>
       </svg>
-      <figcaption className="muted">{peers.length === 0 ? "No peers connected" : `${peers.length} peer${peers.length === 1 ? "" : "s"}`}</figcaption>
+      <figcaption className="muted">
+        {peers.length === 0 ? "No peers connected" : `${peers.length} peer${peers.length === 1 ? "" : "s"}`}
+      </figcaption>
     </figure>
   );
 }

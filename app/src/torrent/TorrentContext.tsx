@@ -205,9 +205,18 @@ export function TorrentProvider({ children }: { children: ReactNode }) {
       });
       // The tracker introduces the tab to the title's peers only with a license proof (the same key signs it); the
       // proof names the registered infohash, known before the file is hashed (a different file is refused).
-      const { infohash } = await publicClient.readContract({ address: config.contracts.LicenseMarket, abi: licenseMarketAbi, functionName: "content", args: [contentId] });
+      const { infohash } = await publicClient.readContract({
+        address: config.contracts.LicenseMarket,
+        abi: licenseMarketAbi,
+        functionName: "content",
+        args: [contentId],
+      });
       const registered = bytes32ToInfohash(infohash);
-      const credentials = new TrackerCredentials({ chainId: config.chainId, signer: sessionKeySigner(key.sessionKey), delegation: key.delegation });
+      const credentials = new TrackerCredentials({
+        chainId: config.chainId,
+        signer: sessionKeySigner(key.sessionKey),
+        delegation: key.delegation,
+      });
       await credentials.prepare(registered, instance.peerId);
       const torrent = await seedInClient(
         instance,
@@ -229,7 +238,19 @@ export function TorrentProvider({ children }: { children: ReactNode }) {
   );
 
   const value = useMemo(
-    () => ({ getClient, torrents, track, update, remove, hashFile, seedContent, seederStore, seedPricePerMiB, setSeedPricePerMiB, clientError }),
+    () => ({
+      getClient,
+      torrents,
+      track,
+      update,
+      remove,
+      hashFile,
+      seedContent,
+      seederStore,
+      seedPricePerMiB,
+      setSeedPricePerMiB,
+      clientError,
+    }),
     [getClient, torrents, track, update, remove, hashFile, seedContent, seederStore, seedPricePerMiB, clientError],
   );
   return <TorrentContext.Provider value={value}>{children}</TorrentContext.Provider>;

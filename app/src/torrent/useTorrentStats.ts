@@ -10,7 +10,10 @@ export interface PeerStats {
 }
 
 /** The torrent's own figures at one moment, and its peers. */
-export interface TorrentStats extends Pick<Torrent, "progress" | "downloaded" | "received" | "uploaded" | "downloadSpeed" | "uploadSpeed" | "numPeers" | "done"> {
+export interface TorrentStats extends Pick<
+  Torrent,
+  "progress" | "downloaded" | "received" | "uploaded" | "downloadSpeed" | "uploadSpeed" | "numPeers" | "done"
+> {
   peers: PeerStats[];
 }
 

@@ -103,7 +103,11 @@ describe("the verified-piece record", () => {
     await add(dir, undefined, storage);
     const empty = mkdtempSync(join(tmpdir(), "verified-pieces-empty-"));
     try {
-      expect(await add(empty, await startupBitfield(infoHash, CONTENT.length, storage, NO_FOLDERS), storage)).toEqual({ hashed: 0, claimed: 0, pieces: 40 });
+      expect(await add(empty, await startupBitfield(infoHash, CONTENT.length, storage, NO_FOLDERS), storage)).toEqual({
+        hashed: 0,
+        claimed: 0,
+        pieces: 40,
+      });
       expect(await startupBitfield(infoHash, CONTENT.length, storage, NO_FOLDERS)).toEqual(new Uint8Array(5));
     } finally {
       rmSync(empty, { recursive: true, force: true });

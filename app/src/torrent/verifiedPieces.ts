@@ -71,7 +71,12 @@ export async function storeHolds(infoHash: string, root?: Promise<StoreRoot>): P
  * (a write that failed, no storage) or missing while the store holds the torrent's folder (downloaded before records
  * were kept, or the site's local storage cleared alone): trusting nothing there would fetch, and pay for, it again.
  */
-export async function startupBitfield(infoHash: string, size: number, storage?: Storage, root?: Promise<StoreRoot>): Promise<Uint8Array | undefined> {
+export async function startupBitfield(
+  infoHash: string,
+  size: number,
+  storage?: Storage,
+  root?: Promise<StoreRoot>,
+): Promise<Uint8Array | undefined> {
   let stored: string | null;
   try {
     stored = (storage ?? localStorage).getItem(recordKey(infoHash));

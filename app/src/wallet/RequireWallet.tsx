@@ -22,7 +22,9 @@ export function RequireWallet({ children, action = "continue" }: { children: Rea
   if (wrongChain) {
     return (
       <div className="require-wallet">
-        <p>Switch your wallet to {config.chainName} to {action}.</p>
+        <p>
+          Switch your wallet to {config.chainName} to {action}.
+        </p>
         <button type="button" onClick={switchToAppChain} disabled={isPending}>
           Switch network
         </button>

@@ -50,10 +50,19 @@ const refused = (reason: RefusalReason, message: string): { refusal: Refusal } =
  * account's, for this content, with this session key, a mode and payment the seeder serves, a price cap at least
  * the seeder's price and deposit left (unreserved, or reserved for this seeder).
  */
-export async function checkHello(ctx: AdmissionContext, hello: HelloMessage, terms: SeederTerms): Promise<{ account: AdmittedAccount } | { refusal: Refusal }> {
+export async function checkHello(
+  ctx: AdmissionContext,
+  hello: HelloMessage,
+  terms: SeederTerms,
+): Promise<{ account: AdmittedAccount } | { refusal: Refusal }> {
   const { client, contracts } = ctx;
   const contentId = terms.contentId;
-  const licensed = await client.readContract({ address: contracts.market, abi: licenseMarketAbi, functionName: "hasLicense", args: [hello.account, contentId] });
+  const licensed = await client.readContract({
+    address: contracts.market,
+    abi: licenseMarketAbi,
+    functionName: "hasLicense",
+    args: [hello.account, contentId],
+  });
   if (!licensed) return refused(RefusalReason.NoLicense, `${hello.account} holds no license of content ${contentId}`);
   const now = (await client.getBlock({ blockTag: "latest" })).timestamp;
   if (hello.delegation.expiry < now + ctx.delegationMarginSeconds) {
@@ -63,7 +72,12 @@ export async function checkHello(ctx: AdmissionContext, hello: HelloMessage, ter
   const delegation = hello.delegation;
 
   if (terms.pricePerMiB === 0n) {
-    const content = await client.readContract({ address: contracts.market, abi: licenseMarketAbi, functionName: "content", args: [contentId] });
+    const content = await client.readContract({
+      address: contracts.market,
+      abi: licenseMarketAbi,
+      functionName: "content",
+      args: [contentId],
+    });
     return {
       account: {
         key: `free:${hello.account}:${contentId}:${hello.sessionKey}`,
@@ -103,8 +117,14 @@ export async function checkHello(ctx: AdmissionContext, hello: HelloMessage, ter
   // Nothing unreserved left is no refusal while this seeder's own reservation pays its next interval (a peer that
   // reconnects after the rest of the deposit went to others): ./solvency.ts decides what may be served.
   if (BigInt(e.unpaid) === 0n) {
-    const own = await client.readContract({ address: contracts.escrow, abi: checkpointEscrowAbi, functionName: "redeemedBy", args: [escrowId, terms.seeder] });
-    if (BigInt(own.reserved) === 0n) return refused(RefusalReason.EscrowExhausted, `escrow ${escrowId} has nothing left, and nothing reserved for this seeder`);
+    const own = await client.readContract({
+      address: contracts.escrow,
+      abi: checkpointEscrowAbi,
+      functionName: "redeemedBy",
+      args: [escrowId, terms.seeder],
+    });
+    if (BigInt(own.reserved) === 0n)
+      return refused(RefusalReason.EscrowExhausted, `escrow ${escrowId} has nothing left, and nothing reserved for this seeder`);
   }
   return {
     account: {
@@ -133,7 +153,14 @@ export async function validDelegation(ctx: AdmissionContext, hello: HelloMessage
   const signer = await recoverTypedDataAddress({ ...typed, signature: hello.delegation.signature }).catch(() => null);
   if (signer === hello.account) return true;
   return ctx.client
-    .verifyTypedData({ address: hello.account, domain: typed.domain, types: delegationTypes, primaryType: "Delegation", message, signature: hello.delegation.signature })
+    .verifyTypedData({
+      address: hello.account,
+      domain: typed.domain,
+      types: delegationTypes,
+      primaryType: "Delegation",
+      message,
+      signature: hello.delegation.signature,
+    })
     .catch(() => false);
 }
 
@@ -143,10 +170,20 @@ export async function validDelegation(ctx: AdmissionContext, hello: HelloMessage
  * released bytes. The message's transaction is only a hint: when the node has not caught up with it yet, the record
  * is read again at the block that mined it. Resolves with the seeder's redeemed total, or the refusal for a lie.
  */
-export async function verifyRelease(ctx: AdmissionContext, account: ServiceAccount, release: ReleasedMessage): Promise<{ redeemed: bigint } | { refusal: Refusal }> {
+export async function verifyRelease(
+  ctx: AdmissionContext,
+  account: ServiceAccount,
+  release: ReleasedMessage,
+): Promise<{ redeemed: bigint } | { refusal: Refusal }> {
   const due = account.priceOf(release.cumulativeBytes);
   const redeemedAt = async (blockNumber?: bigint) => {
-    const r = await ctx.client.readContract({ address: ctx.contracts.escrow, abi: checkpointEscrowAbi, functionName: "redeemedBy", args: [release.escrowId, release.seeder], blockNumber });
+    const r = await ctx.client.readContract({
+      address: ctx.contracts.escrow,
+      abi: checkpointEscrowAbi,
+      functionName: "redeemedBy",
+      args: [release.escrowId, release.seeder],
+      blockNumber,
+    });
     return BigInt(r.amount);
   };
   let redeemed = await redeemedAt();
@@ -155,7 +192,10 @@ export async function verifyRelease(ctx: AdmissionContext, account: ServiceAccou
     if (mined?.status === "success") redeemed = await redeemedAt(mined.blockNumber);
   }
   if (redeemed < due) {
-    return refused(RefusalReason.NoRelease, `escrow ${release.escrowId} has paid this seeder ${redeemed} wei on-chain; ${release.cumulativeBytes} bytes cost ${due}`);
+    return refused(
+      RefusalReason.NoRelease,
+      `escrow ${release.escrowId} has paid this seeder ${redeemed} wei on-chain; ${release.cumulativeBytes} bytes cost ${due}`,
+    );
   }
   return { redeemed };
 }

@@ -204,7 +204,11 @@ export function leecherExtension(session: LeecherSession, local: LocalPeer): Ext
           const ctx = { chainId: session.options.chainId, rebatePool: session.options.contracts.rebatePool };
           const proven = await verifyIdentity(ctx, this.#binding(), this.#nonce, terms.seeder, message);
           if (!proven) {
-            return this.#refuse({ type: "refusal", reason: RefusalReason.BadSignature, message: `no proof that this peer speaks for ${terms.seeder}` });
+            return this.#refuse({
+              type: "refusal",
+              reason: RefusalReason.BadSignature,
+              message: `no proof that this peer speaks for ${terms.seeder}`,
+            });
           }
           const ledger = session.ledgerFor(terms);
           // A seeder that sent bad data or unsolicited blocks stays refused on every wire, new ones included.

@@ -272,7 +272,9 @@ export class LeecherSession {
     if (request.voucherBytes !== null && this.paid && ledger.pricePerMiB > 0n) {
       if (request.voucherBytes > ledger.requestedBytes) ledger.requestedBytes = request.voucherBytes;
       const refusal =
-        this.payment === "transactions" ? this.#releaseUpTo(ledger, request.voucherBytes) : await this.#voucherUpTo(ledger, request.voucherBytes);
+        this.payment === "transactions"
+          ? this.#releaseUpTo(ledger, request.voucherBytes)
+          : await this.#voucherUpTo(ledger, request.voucherBytes);
       if (refusal) return [refusal];
     }
     await this.#receiptUpTo(ledger, request.cumulativeBytes);

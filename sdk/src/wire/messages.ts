@@ -305,9 +305,19 @@ const MESSAGES: { [T in W3tPayMessageType]: z.ZodType<Extract<W3tPayMessage, { t
     nonce,
     proof: sessionSignature,
   }),
-  identity: z.strictObject({ type: z.literal("identity"), signer: address, delegation: walletDelegation.nullable(), signature: sessionSignature }),
+  identity: z.strictObject({
+    type: z.literal("identity"),
+    signer: address,
+    delegation: walletDelegation.nullable(),
+    signature: sessionSignature,
+  }),
   voucher_request: z
-    .strictObject({ type: z.literal("voucher_request"), cumulativeBytes: uint(), voucherBytes: uint().nullable(), voucherAmount: uint().nullable() })
+    .strictObject({
+      type: z.literal("voucher_request"),
+      cumulativeBytes: uint(),
+      voucherBytes: uint().nullable(),
+      voucherAmount: uint().nullable(),
+    })
     .refine((m) => (m.voucherBytes === null) === (m.voucherAmount === null), "voucherBytes and voucherAmount go together"),
   voucher: z.strictObject({
     type: z.literal("voucher"),
@@ -376,9 +386,7 @@ export function decodeMessage(bytes: Uint8Array): W3tPayMessage {
 
 /** Serialises a message (bigints as decimal strings); throws if the result would exceed MAX_MESSAGE_BYTES. */
 export function encodeMessage(message: W3tPayMessage): Uint8Array {
-  const json = JSON.stringify({ v: PROTOCOL_VERSION, ...message }, (_key, value) =>
-    typeof value === "bigint" ? value.toString() : value,
-  );
+  const json = JSON.stringify({ v: PROTOCOL_VERSION, ...message }, (_key, value) => (typeof value === "bigint" ? value.toString() : value));
   const bytes = encoder.encode(json);
   if (bytes.length > MAX_MESSAGE_BYTES) {
     throw new WireMessageError(RefusalReason.Oversized, `message of ${bytes.length} bytes (max ${MAX_MESSAGE_BYTES})`);

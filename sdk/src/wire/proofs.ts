@@ -49,7 +49,12 @@ function admissionTypedData(chainId: number, wire: WireBinding, seederNonce: Hex
     domain: wireDomain(chainId),
     types: wireAdmissionTypes,
     primaryType: "WireAdmission" as const,
-    message: { infohash: bytes20(wire.infoHash), seederPeerId: bytes20(wire.seederPeerId), leecherPeerId: bytes20(wire.leecherPeerId), seederNonce },
+    message: {
+      infohash: bytes20(wire.infoHash),
+      seederPeerId: bytes20(wire.seederPeerId),
+      leecherPeerId: bytes20(wire.leecherPeerId),
+      seederNonce,
+    },
   };
 }
 
@@ -102,9 +107,10 @@ export async function verifyIdentity(
   proof: { signer: Address; delegation: SeederIdentity["delegation"]; signature: Hex },
   nowSeconds = BigInt(Math.floor(Date.now() / 1000)),
 ): Promise<boolean> {
-  const signer = await recoverTypedDataAddress({ ...identityTypedData(ctx.chainId, wire, leecherNonce, seeder), signature: proof.signature }).catch(
-    () => null,
-  );
+  const signer = await recoverTypedDataAddress({
+    ...identityTypedData(ctx.chainId, wire, leecherNonce, seeder),
+    signature: proof.signature,
+  }).catch(() => null);
   if (signer !== proof.signer) return false;
   if (proof.delegation === null) return signer === seeder;
   if (proof.delegation.expiry <= nowSeconds) return false;

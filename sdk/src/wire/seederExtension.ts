@@ -281,7 +281,10 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
         this.#refuse(RefusalReason.BadSignature, "the hello is not signed by its session key for this wire");
         return;
       }
-      const [admission, proof] = await Promise.all([backend.admit(hello, terms), signIdentity(identity, terms.chainId, wire, hello.nonce, terms.seeder)]);
+      const [admission, proof] = await Promise.all([
+        backend.admit(hello, terms),
+        signIdentity(identity, terms.chainId, wire, hello.nonce, terms.seeder),
+      ]);
       if (this.#state !== "checking") return; // closed meanwhile
       if ("refusal" in admission) {
         this.#refuse(admission.refusal.reason, admission.refusal.message);
@@ -334,7 +337,12 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
       }
       const signer = await recoverVoucherSigner(
         { chainId: terms.chainId, escrow: terms.escrow },
-        { escrowId: voucher.escrowId, seeder: voucher.seeder, cumulativeBytes: voucher.cumulativeBytes, cumulativeAmount: voucher.cumulativeAmount },
+        {
+          escrowId: voucher.escrowId,
+          seeder: voucher.seeder,
+          cumulativeBytes: voucher.cumulativeBytes,
+          cumulativeAmount: voucher.cumulativeAmount,
+        },
         voucher.signature,
       );
       if (signer !== account.voucherKey) {
@@ -492,7 +500,11 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
 
     #sendPiece(index: number, offset: number, buffer: Uint8Array): void {
       const account = this.#account;
-      if (this.#state === "awaiting_payment" || this.#state === "securing" || (this.#state === "serving" && account!.served >= account!.sendLimit(this.#grace))) {
+      if (
+        this.#state === "awaiting_payment" ||
+        this.#state === "securing" ||
+        (this.#state === "serving" && account!.served >= account!.sendLimit(this.#grace))
+      ) {
         if (this.#held.length < MAX_HELD_BLOCKS) this.#held.push({ index, offset, buffer });
         else this.#reject(index, offset, buffer.length);
         if (this.#state === "serving") this.#checkpoint();

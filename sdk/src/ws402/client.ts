@@ -370,9 +370,11 @@ export class Ws402Client {
           at: message.at,
         };
         this.#emit("usage", this.#usage);
-        this.#signing = this.#signing.then(() => this.#sendReceipt(message.elapsedSeconds)).catch((error: Error) => {
-          this.#fail(new Ws402Error("signing_failed", `The session key could not sign a receipt: ${error.message}`));
-        });
+        this.#signing = this.#signing
+          .then(() => this.#sendReceipt(message.elapsedSeconds))
+          .catch((error: Error) => {
+            this.#fail(new Ws402Error("signing_failed", `The session key could not sign a receipt: ${error.message}`));
+          });
         break;
       case "receipt_accepted":
         this.#acknowledged = Math.max(this.#acknowledged, message.elapsedSeconds);
@@ -402,7 +404,10 @@ export class Ws402Client {
     }
   }
 
-  async #answerChallenge(challenge: Hex, from: { contract: Address; chainId: number; provider: Address; onChainResourceId: string }): Promise<void> {
+  async #answerChallenge(
+    challenge: Hex,
+    from: { contract: Address; chainId: number; provider: Address; onChainResourceId: string },
+  ): Promise<void> {
     const { contract } = this.schema;
     // The proof names the schema's terms; a gateway announcing others is not the one the deposit pays.
     if (
@@ -411,7 +416,10 @@ export class Ws402Client {
       from.provider.toLowerCase() !== this.schema.provider.toLowerCase() ||
       from.onChainResourceId !== contract.resourceId
     ) {
-      const error = new Ws402Error("gateway_mismatch", "The gateway's challenge names another contract, chain, provider or resource than its schema.");
+      const error = new Ws402Error(
+        "gateway_mismatch",
+        "The gateway's challenge names another contract, chain, provider or resource than its schema.",
+      );
       this.#pendingConnect?.reject(error);
       this.#pendingConnect = undefined;
       this.#wantConnected = false;
@@ -446,7 +454,12 @@ export class Ws402Client {
       });
       this.#signed = { elapsedSeconds: seconds, signature };
     }
-    this.#send({ type: "usage_receipt", sessionId: this.sessionId.toString(), elapsedSeconds: seconds, signature: this.#signed!.signature });
+    this.#send({
+      type: "usage_receipt",
+      sessionId: this.sessionId.toString(),
+      elapsedSeconds: seconds,
+      signature: this.#signed!.signature,
+    });
   }
 
   #onEnded(ended: Ws402Ended): void {

@@ -3,7 +3,16 @@
  * wallet transaction of a session), follow its settlement, and the way out when the gateway is gone —
  * `requestClose`, then `reclaim` the whole deposit once the grace period is over.
  */
-import { parseEventLogs, type Account, type Address, type Chain, type Hex, type PublicClient, type Transport, type WalletClient } from "viem";
+import {
+  parseEventLogs,
+  type Account,
+  type Address,
+  type Chain,
+  type Hex,
+  type PublicClient,
+  type Transport,
+  type WalletClient,
+} from "viem";
 import { generatePrivateKey, privateKeyToAddress } from "viem/accounts";
 import { getDeployment } from "../deployments.ts";
 import { ws402DepositsAbi } from "../generated/contracts.ts";
@@ -69,11 +78,17 @@ function knownDeposits(schema: Ws402SchemaDocument, configured: Address | undefi
     try {
       known = getDeployment(schema.contract.chainId).contracts.WS402Deposits.address;
     } catch {
-      throw new Ws402Error("unknown_contract", `No WS402Deposits deployment is known on chain ${schema.contract.chainId}: configure the contract to pay into.`);
+      throw new Ws402Error(
+        "unknown_contract",
+        `No WS402Deposits deployment is known on chain ${schema.contract.chainId}: configure the contract to pay into.`,
+      );
     }
   }
   if (known.toLowerCase() !== schema.contract.address.toLowerCase()) {
-    throw new Ws402Error("unknown_contract", `The gateway asks for a deposit into ${schema.contract.address}, not the WS402Deposits contract ${known}: refused.`);
+    throw new Ws402Error(
+      "unknown_contract",
+      `The gateway asks for a deposit into ${schema.contract.address}, not the WS402Deposits contract ${known}: refused.`,
+    );
   }
   return known;
 }
@@ -82,7 +97,14 @@ function knownDeposits(schema: Ws402SchemaDocument, configured: Address | undefi
  * Opens a session: one wallet transaction depositing `pricePerSecond × maxSeconds` with a fresh session key, into
  * the WS402Deposits contract the client knows only.
  */
-export async function openWs402Deposit({ schema, walletClient, publicClient, maxSeconds, sessionKey, deposits }: OpenDepositParams): Promise<Ws402Deposit> {
+export async function openWs402Deposit({
+  schema,
+  walletClient,
+  publicClient,
+  maxSeconds,
+  sessionKey,
+  deposits,
+}: OpenDepositParams): Promise<Ws402Deposit> {
   knownDeposits(schema, deposits);
   await checkChain(walletClient, schema);
   const seconds = maxSeconds ?? schema.pricing.estimatedSeconds;
@@ -91,21 +113,29 @@ export async function openWs402Deposit({ schema, walletClient, publicClient, max
   }
   const contract = schema.contract.address;
   const resourceId = BigInt(schema.contract.resourceId);
-  const deposit = await publicClient.readContract({ address: contract, abi: ws402DepositsAbi, functionName: "depositFor", args: [resourceId, seconds] });
+  const deposit = await publicClient.readContract({
+    address: contract,
+    abi: ws402DepositsAbi,
+    functionName: "depositFor",
+    args: [resourceId, seconds],
+  });
   const quoted = BigInt(schema.pricing.pricePerSecond) * BigInt(seconds);
   if (deposit !== quoted) {
     throw new Ws402Error("price_changed", `The contract asks ${deposit} wei for ${seconds} s; the gateway quoted ${quoted} wei.`);
   }
   const key = sessionKey ?? generatePrivateKey();
   const sessionKeyAddress = privateKeyToAddress(key);
-  const { hash: txHash, receipt } = await writeAndWait({ publicClient, walletClient }, {
-    account: walletClient.account,
-    address: contract,
-    abi: ws402DepositsAbi,
-    functionName: "open",
-    args: [resourceId, seconds, sessionKeyAddress],
-    value: deposit,
-  });
+  const { hash: txHash, receipt } = await writeAndWait(
+    { publicClient, walletClient },
+    {
+      account: walletClient.account,
+      address: contract,
+      abi: ws402DepositsAbi,
+      functionName: "open",
+      args: [resourceId, seconds, sessionKeyAddress],
+      value: deposit,
+    },
+  );
   const [opened] = parseEventLogs({ abi: ws402DepositsAbi, eventName: "SessionOpened", logs: receipt.logs });
   if (receipt.status !== "success" || !opened) throw new Ws402Error("open_failed", `The open transaction ${txHash} failed.`);
   return { sessionId: opened.args.sessionId, sessionKey: key, sessionKeyAddress, maxSeconds: seconds, deposit, txHash };
@@ -134,7 +164,11 @@ function fromBlockOf(chainId: number | undefined, contract: Address): bigint {
 }
 
 /** How the session was closed on-chain, or undefined while it is open. */
-export async function readWs402Outcome(publicClient: PublicClient, contract: Address, sessionId: bigint): Promise<Ws402Outcome | undefined> {
+export async function readWs402Outcome(
+  publicClient: PublicClient,
+  contract: Address,
+  sessionId: bigint,
+): Promise<Ws402Outcome | undefined> {
   const { status } = await readWs402Session(publicClient, contract, sessionId);
   if (status === WS402_SESSION_STATUS.settled) {
     const [event] = await publicClient.getContractEvents({
@@ -145,7 +179,11 @@ export async function readWs402Outcome(publicClient: PublicClient, contract: Add
       fromBlock: fromBlockOf(publicClient.chain?.id, contract),
     });
     if (!event) return undefined;
-    const { elapsedSeconds, paidToProvider, refundedToUser } = event.args as { elapsedSeconds: bigint; paidToProvider: bigint; refundedToUser: bigint };
+    const { elapsedSeconds, paidToProvider, refundedToUser } = event.args as {
+      elapsedSeconds: bigint;
+      paidToProvider: bigint;
+      refundedToUser: bigint;
+    };
     return { status: "settled", elapsedSeconds, paidToProvider, refundedToUser, txHash: event.transactionHash };
   }
   if (status === WS402_SESSION_STATUS.reclaimed) {
@@ -174,7 +212,10 @@ export async function waitForWs402Outcome(
     const outcome = await readWs402Outcome(publicClient, contract, sessionId);
     if (outcome) return outcome;
     if (Date.now() >= deadline) {
-      throw new Ws402Error("settlement_timeout", `Session ${sessionId} is still open after ${timeoutMs / 1000} s; the gateway may be gone (requestClose, then reclaim).`);
+      throw new Ws402Error(
+        "settlement_timeout",
+        `Session ${sessionId} is still open after ${timeoutMs / 1000} s; the gateway may be gone (requestClose, then reclaim).`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
@@ -190,15 +231,19 @@ export async function requestWs402Close(
   contract: Address,
   sessionId: bigint,
 ): Promise<{ deadline: number; txHash: Hex }> {
-  const { hash: txHash, receipt } = await writeAndWait({ publicClient, walletClient }, {
-    account: walletClient.account,
-    address: contract,
-    abi: ws402DepositsAbi,
-    functionName: "requestClose",
-    args: [sessionId],
-  });
+  const { hash: txHash, receipt } = await writeAndWait(
+    { publicClient, walletClient },
+    {
+      account: walletClient.account,
+      address: contract,
+      abi: ws402DepositsAbi,
+      functionName: "requestClose",
+      args: [sessionId],
+    },
+  );
   const [event] = parseEventLogs({ abi: ws402DepositsAbi, eventName: "CloseRequested", logs: receipt.logs });
-  if (receipt.status !== "success" || !event) throw new Ws402Error("request_close_failed", `The requestClose transaction ${txHash} failed.`);
+  if (receipt.status !== "success" || !event)
+    throw new Ws402Error("request_close_failed", `The requestClose transaction ${txHash} failed.`);
   return { deadline: Number(event.args.deadline), txHash };
 }
 
@@ -209,13 +254,16 @@ export async function reclaimWs402Deposit(
   contract: Address,
   sessionId: bigint,
 ): Promise<{ amount: bigint; txHash: Hex }> {
-  const { hash: txHash, receipt } = await writeAndWait({ publicClient, walletClient }, {
-    account: walletClient.account,
-    address: contract,
-    abi: ws402DepositsAbi,
-    functionName: "reclaim",
-    args: [sessionId],
-  });
+  const { hash: txHash, receipt } = await writeAndWait(
+    { publicClient, walletClient },
+    {
+      account: walletClient.account,
+      address: contract,
+      abi: ws402DepositsAbi,
+      functionName: "reclaim",
+      args: [sessionId],
+    },
+  );
   const [event] = parseEventLogs({ abi: ws402DepositsAbi, eventName: "SessionReclaimed", logs: receipt.logs });
   if (receipt.status !== "success" || !event) throw new Ws402Error("reclaim_failed", `The reclaim transaction ${txHash} failed.`);
   return { amount: event.args.amount, txHash };

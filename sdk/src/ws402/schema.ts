@@ -22,10 +22,13 @@ const schemaDocument = z.looseObject({
 
 /** Checks the fields the client relies on; throws a Ws402Error naming what is wrong. */
 export function parseWs402Schema(value: unknown): Ws402SchemaDocument {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Ws402Error("invalid_schema", "The schema is not a JSON object.");
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw new Ws402Error("invalid_schema", "The schema is not a JSON object.");
   const parsed = schemaDocument.safeParse(value);
   if (!parsed.success) {
-    const problems = new Set(parsed.error.issues.map((issue) => (issue.path.length > 1 || issue.code !== "invalid_value" ? issue.path.join(".") : issue.message)));
+    const problems = new Set(
+      parsed.error.issues.map((issue) => (issue.path.length > 1 || issue.code !== "invalid_value" ? issue.path.join(".") : issue.message)),
+    );
     throw new Ws402Error("invalid_schema", `Invalid WS402 schema: ${[...problems].join(", ")}.`);
   }
   // Checked above: what the client relies on; the rest is the gateway's description of the resource, for display.

@@ -21,7 +21,13 @@
  * larger `maxSeconds` option is cut here to what the cap buys.
  */
 import { decodePaymentResponseHeader } from "@x402/core/http";
-import type { PaymentPayloadContext, PaymentPayloadResult, PaymentRequirements, SchemeNetworkClient, SettleResponse } from "@x402/core/types";
+import type {
+  PaymentPayloadContext,
+  PaymentPayloadResult,
+  PaymentRequirements,
+  SchemeNetworkClient,
+  SettleResponse,
+} from "@x402/core/types";
 import { isAddressEqual, toHex, type Address, type PublicClient } from "viem";
 import { Ws402Client } from "./client.ts";
 import type { Ws402WalletClient } from "./deposit.ts";
@@ -83,8 +89,13 @@ export class Ws402X402Scheme implements SchemeNetworkClient {
     return [...this.#sessions.values()].map((s) => s.client);
   }
 
-  async createPaymentPayload(x402Version: number, requirements: PaymentRequirements, context?: PaymentPayloadContext): Promise<PaymentPayloadResult> {
-    if (x402Version !== X402_VERSION) throw new Ws402Error("x402_version", `The ${WS402_X402_SCHEME} scheme speaks x402 version ${X402_VERSION}, not ${x402Version}.`);
+  async createPaymentPayload(
+    x402Version: number,
+    requirements: PaymentRequirements,
+    context?: PaymentPayloadContext,
+  ): Promise<PaymentPayloadResult> {
+    if (x402Version !== X402_VERSION)
+      throw new Ws402Error("x402_version", `The ${WS402_X402_SCHEME} scheme speaks x402 version ${X402_VERSION}, not ${x402Version}.`);
     const extra = requirements.extra as Partial<Ws402X402Extra> | undefined;
     if (extra?.protocol !== "ws402" || typeof extra.schemaUrl !== "string" || typeof extra.settlementUrl !== "string") {
       throw new Ws402Error("x402_requirements", "The payment requirements lack the WS402 terms (extra.schemaUrl, extra.settlementUrl).");
@@ -100,7 +111,10 @@ export class Ws402X402Scheme implements SchemeNetworkClient {
       schema.contract.resourceId !== extra.resourceId ||
       !isAddressEqual(schema.provider, extra.provider ?? "0x")
     ) {
-      throw new Ws402Error("x402_requirements", "The payment requirements and the WS402 schema name different chains, contracts, resources or providers.");
+      throw new Ws402Error(
+        "x402_requirements",
+        "The payment requirements and the WS402 schema name different chains, contracts, resources or providers.",
+      );
     }
     const key = `${schema.contract.chainId}:${schema.contract.address.toLowerCase()}:${schema.contract.resourceId}`;
     let session = this.#sessions.get(key);
@@ -146,7 +160,11 @@ export class Ws402X402Scheme implements SchemeNetworkClient {
     const wanted = this.#options.maxSeconds ?? schema.pricing.estimatedSeconds;
     if (cap === undefined) return wanted;
     const affordable = BigInt(cap) / BigInt(schema.pricing.pricePerSecond);
-    if (affordable < 1n) throw new Ws402Error("x402_spend_cap", `The spend cap of ${cap} wei does not buy one second at ${schema.pricing.pricePerSecond} wei.`);
+    if (affordable < 1n)
+      throw new Ws402Error(
+        "x402_spend_cap",
+        `The spend cap of ${cap} wei does not buy one second at ${schema.pricing.pricePerSecond} wei.`,
+      );
     return affordable < BigInt(wanted) ? Number(affordable) : wanted;
   }
 

@@ -117,7 +117,8 @@ export async function publishCommand(args: string[], program: string): Promise<v
     process.exit(1);
   }
   const { contentId, infoHash, name, size, magnet } = published;
-  if (values.json) console.log(JSON.stringify({ event: "published", contentId: String(contentId), infoHash, name, size: String(size), magnet }));
+  if (values.json)
+    console.log(JSON.stringify({ event: "published", contentId: String(contentId), infoHash, name, size: String(size), magnet }));
   else console.log(`published ${name} as content ${contentId} (infohash ${infoHash}, ${size} bytes)\n${magnet}`);
 
   await runSeed(seeding, program);

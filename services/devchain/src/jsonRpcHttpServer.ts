@@ -67,9 +67,7 @@ export async function serveJsonRpc(provider: Eip1193Provider, host: string, port
         .end(JSON.stringify({ jsonrpc: "2.0", id: null, error: { code: -32700, message: `Parse error: ${(error as Error).message}` } }));
       return;
     }
-    const result = Array.isArray(body)
-      ? await Promise.all(body.map((call) => answer(provider, call)))
-      : await answer(provider, body);
+    const result = Array.isArray(body) ? await Promise.all(body.map((call) => answer(provider, call))) : await answer(provider, body);
     response
       .writeHead(200, { ...CORS_HEADERS, "content-type": "application/json" })
       .end(JSON.stringify(result, (_key, value) => (typeof value === "bigint" ? `0x${value.toString(16)}` : value)));

@@ -2,14 +2,7 @@
  * The subgraph's schema.graphql as the store and the GraphQL API need it: entity types, their fields, how each
  * field is stored, which fields are derived, which entities are immutable, and the enums.
  */
-import {
-  Kind,
-  parse,
-  type ConstDirectiveNode,
-  type DefinitionNode,
-  type FieldDefinitionNode,
-  type TypeNode,
-} from "graphql";
+import { Kind, parse, type ConstDirectiveNode, type DefinitionNode, type FieldDefinitionNode, type TypeNode } from "graphql";
 import type { StoreValueKind } from "./runtime/values.ts";
 
 export const SCALARS = ["ID", "String", "Int", "Int8", "BigInt", "BigDecimal", "Bytes", "Boolean", "Timestamp"] as const;

@@ -140,7 +140,8 @@ export class EntityStore {
 
   remove(entityType: string, id: string): void {
     const info = this.entity(entityType);
-    if (info.immutable) throw new MappingError(`Entity ${entityType}[${id}]: entity type \`${entityType}\` is immutable and cannot be removed`);
+    if (info.immutable)
+      throw new MappingError(`Entity ${entityType}[${id}]: entity type \`${entityType}\` is immutable and cannot be removed`);
     let table = this.handlerLayer.get(entityType);
     if (!table) this.handlerLayer.set(entityType, (table = new Map()));
     table.set(id, null);
@@ -185,9 +186,7 @@ export class EntityStore {
         continue;
       }
       const expected = storeKindOf(this.schema, field);
-      const ok = field.list
-        ? value.kind === "Array" && value.value.every((item) => item.kind === expected)
-        : value.kind === expected;
+      const ok = field.list ? value.kind === "Array" && value.value.every((item) => item.kind === expected) : value.kind === expected;
       if (!ok) {
         throw new MappingError(
           `Entity ${info.name}[${id}]: the value \`${describe(value)}\` for field \`${field.name}\` must have type ${field.list ? `[${field.typeName}!]` : field.typeName}${field.nonNull ? "!" : ""} but has type ${value.kind}`,
@@ -196,7 +195,9 @@ export class EntityStore {
       if (field.category === "enum" && value.kind === "String") {
         const values = this.schema.enums.get(field.typeName)!.values;
         if (!values.includes(value.value)) {
-          throw new MappingError(`Entity ${info.name}[${id}]: the value \`${value.value}\` for field \`${field.name}\` is not a value of the enum ${field.typeName}`);
+          throw new MappingError(
+            `Entity ${info.name}[${id}]: the value \`${value.value}\` for field \`${field.name}\` is not a value of the enum ${field.typeName}`,
+          );
         }
       }
     }

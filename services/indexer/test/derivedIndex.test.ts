@@ -28,8 +28,16 @@ type Playlist @entity(immutable: false) {
 `;
 
 const s = (value: string): StoreValue => ({ kind: "String", value });
-const content = (id: string, publisher: string): EntityData => new Map([["id", s(id)], ["publisher", s(publisher)]]);
-const playlist = (id: string, items: string[]): EntityData => new Map([["id", s(id)], ["items", { kind: "Array", value: items.map(s) }]]);
+const content = (id: string, publisher: string): EntityData =>
+  new Map([
+    ["id", s(id)],
+    ["publisher", s(publisher)],
+  ]);
+const playlist = (id: string, items: string[]): EntityData =>
+  new Map([
+    ["id", s(id)],
+    ["items", { kind: "Array", value: items.map(s) }],
+  ]);
 
 function build() {
   const store = new EntityStore(parseSubgraphSchema(SCHEMA));
@@ -55,7 +63,12 @@ function build() {
     schema: store.schema,
     store,
     deployment: "derived-test",
-    latest: (): BlockInfo => ({ number: latest, hash: `0x${String(latest).padStart(64, "0")}`, timestamp: 0, parentHash: `0x${"0".repeat(64)}` }),
+    latest: (): BlockInfo => ({
+      number: latest,
+      hash: `0x${String(latest).padStart(64, "0")}`,
+      timestamp: 0,
+      parentHash: `0x${"0".repeat(64)}`,
+    }),
     blockByHash: () => undefined,
     hasIndexingErrors: () => false,
   };
@@ -67,7 +80,8 @@ function scan(store: EntityStore, type: string, field: string, id: string, block
   const found: string[] = [];
   for (const [otherId, version] of store.entitiesAt(type, block)) {
     const value = version.data!.get(field)!;
-    const ids = value.kind === "Array" ? value.value.map((item) => (item as { value: string }).value) : [(value as { value: string }).value];
+    const ids =
+      value.kind === "Array" ? value.value.map((item) => (item as { value: string }).value) : [(value as { value: string }).value];
     if (ids.includes(id)) found.push(otherId);
   }
   return found.sort();
@@ -87,13 +101,21 @@ describe("derived fields through reverse references", () => {
         const data = derived(api, source, `{ publisher(id: "${p}", block: { number: ${block} }) { published(first: 1000) { id } } }`) as {
           publisher: { published: { id: string }[] };
         };
-        assert.deepEqual(data.publisher.published.map(({ id }) => id), scan(store, "Content", "publisher", p, block), `${p} at block ${block}`);
+        assert.deepEqual(
+          data.publisher.published.map(({ id }) => id),
+          scan(store, "Content", "publisher", p, block),
+          `${p} at block ${block}`,
+        );
       }
       for (const c of ["c0", "c1", "c3"]) {
         const data = derived(api, source, `{ content(id: "${c}", block: { number: ${block} }) { playlists { id } } }`) as {
           content: { playlists: { id: string }[] };
         };
-        assert.deepEqual(data.content.playlists.map(({ id }) => id), scan(store, "Playlist", "items", c, block), `${c} at block ${block}`);
+        assert.deepEqual(
+          data.content.playlists.map(({ id }) => id),
+          scan(store, "Playlist", "items", c, block),
+          `${c} at block ${block}`,
+        );
       }
     }
   });
@@ -106,7 +128,13 @@ describe("derived fields through reverse references", () => {
     assert.equal(store.referencing("Publisher", "published", "c0").size, 0, "a derived field is no reference");
     revertTo(2);
     const data = derived(api, source, `{ publisher(id: "p0") { published { id } } }`) as { publisher: { published: { id: string }[] } };
-    assert.deepEqual(data.publisher.published.map(({ id }) => id), scan(store, "Content", "publisher", "p0", 2));
-    assert.deepEqual(data.publisher.published.map(({ id }) => id), ["c4"]);
+    assert.deepEqual(
+      data.publisher.published.map(({ id }) => id),
+      scan(store, "Content", "publisher", "p0", 2),
+    );
+    assert.deepEqual(
+      data.publisher.published.map(({ id }) => id),
+      ["c4"],
+    );
   });
 });

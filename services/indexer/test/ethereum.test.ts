@@ -108,19 +108,50 @@ describe("ethereum events", () => {
     const parameters = new EventDecoder(MIXED).decode(mixedLog());
     const hex = (bytes: Uint8Array) => "0x" + Buffer.from(bytes).toString("hex");
     const plain = (value: (typeof parameters)[number]["value"]): unknown =>
-      value.value instanceof Uint8Array ? [value.kind, hex(value.value)] : Array.isArray(value.value) ? [value.kind, value.value.map(plain)] : [value.kind, value.value];
+      value.value instanceof Uint8Array
+        ? [value.kind, hex(value.value)]
+        : Array.isArray(value.value)
+          ? [value.kind, value.value.map(plain)]
+          : [value.kind, value.value];
     assert.deepEqual(
       parameters.map(({ name, value }) => [name, plain(value)]),
       [
         ["name", ["FixedBytes", keccak256(toHex("alice"))]],
         ["owner", ["Address", OWNER]],
         ["delta", ["Int", -5n]],
-        ["pair", ["Tuple", [["Address", WHO], ["Uint", 7n]]]],
+        [
+          "pair",
+          [
+            "Tuple",
+            [
+              ["Address", WHO],
+              ["Uint", 7n],
+            ],
+          ],
+        ],
         ["blob", ["Bytes", "0xbeef"]],
-        ["list", ["Array", [["Address", OWNER], ["Address", WHO]]]],
+        [
+          "list",
+          [
+            "Array",
+            [
+              ["Address", OWNER],
+              ["Address", WHO],
+            ],
+          ],
+        ],
         ["ok", ["Bool", true]],
         ["tag", ["FixedBytes", TAG]],
-        ["fixedList", ["FixedArray", [["Uint", 1n], ["Uint", 2n]]]],
+        [
+          "fixedList",
+          [
+            "FixedArray",
+            [
+              ["Uint", 1n],
+              ["Uint", 2n],
+            ],
+          ],
+        ],
       ],
     );
     assert.throws(() => new EventDecoder(MIXED).decode({ ...mixedLog(), topics: mixedLog().topics.slice(0, 2) }), /too few topics/);
@@ -143,8 +174,14 @@ describe("ethereum events", () => {
 
     const b = field(event, 4);
     assert.equal(memory.sizeOf(b), 15 * 4);
-    assert.deepEqual([0, 1, 2, 3, 4, 5, 6].map((i) => bytes(field(b, i))), [block.hash, block.parentHash, block.sha3Uncles, block.miner, block.stateRoot, block.transactionsRoot, block.receiptsRoot]);
-    assert.deepEqual([7, 8, 9, 10].map((i) => big(field(b, i))), [42n, 21_000n, 30_000_000n, 0x6553f100n]);
+    assert.deepEqual(
+      [0, 1, 2, 3, 4, 5, 6].map((i) => bytes(field(b, i))),
+      [block.hash, block.parentHash, block.sha3Uncles, block.miner, block.stateRoot, block.transactionsRoot, block.receiptsRoot],
+    );
+    assert.deepEqual(
+      [7, 8, 9, 10].map((i) => big(field(b, i))),
+      [42n, 21_000n, 30_000_000n, 0x6553f100n],
+    );
     assert.equal(field(b, 13), 0, "no size: null");
     assert.equal(big(field(b, 14)), 7n, "baseFeePerGas");
 
@@ -153,21 +190,33 @@ describe("ethereum events", () => {
     assert.equal(bytes(field(t, 0)), TX_HASH);
     assert.equal(bytes(field(t, 2)), "0x00000000000000000000000000000000000000ee");
     assert.equal(bytes(field(t, 3)), "0x00000000000000000000000000000000000000cc");
-    assert.deepEqual([4, 5, 6].map((i) => big(field(t, i))), [9n, 21_000n, 3n]);
+    assert.deepEqual(
+      [4, 5, 6].map((i) => big(field(t, i))),
+      [9n, 21_000n, 3n],
+    );
     assert.equal(bytes(field(t, 7)), "0xabcd");
     assert.equal(big(field(t, 8)), 4n);
 
     const params = memory.readArrayU32(field(event, 6));
-    assert.deepEqual(params.map((p) => memory.readString(field(p, 0))), MIXED.inputs.map((input) => input.name));
+    assert.deepEqual(
+      params.map((p) => memory.readString(field(p, 0))),
+      MIXED.inputs.map((input) => input.name),
+    );
     const delta = memory.readEnum(field(params[2], 1));
     assert.equal(delta.kind, EthereumKind.Int);
     assert.equal(big(Number(delta.payload)), -5n);
     const pair = memory.readEnum(field(params[3], 1));
     assert.equal(pair.kind, EthereumKind.Tuple);
-    assert.deepEqual(memory.readArrayU32(Number(pair.payload)).map((v) => memory.readEnum(v).kind), [EthereumKind.Address, EthereumKind.Uint]);
+    assert.deepEqual(
+      memory.readArrayU32(Number(pair.payload)).map((v) => memory.readEnum(v).kind),
+      [EthereumKind.Address, EthereumKind.Uint],
+    );
     assert.equal(memory.readEnum(field(params[6], 1)).payload, 1n, "a Bool's payload is the value");
 
     assert.equal(memory.sizeOf(writeEvent(memory, "0.0.6", log, data, parameters)), 7 * 4, "no receipt slot before 0.0.7");
-    assert.throws(() => writeEvent(memory, "0.0.9", { ...log, transactionHash: `0x${"99".repeat(32)}` }, data, parameters), /is not in block 42/);
+    assert.throws(
+      () => writeEvent(memory, "0.0.9", { ...log, transactionHash: `0x${"99".repeat(32)}` }, data, parameters),
+      /is not in block 42/,
+    );
   });
 });

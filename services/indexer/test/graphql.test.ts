@@ -89,8 +89,23 @@ const source: QuerySource = {
 };
 
 // Block 1: two artists and a label; block 2: albums and a third artist; block 3: the first artist is worth more.
-store.set("Label", "l1", new Map([["id", s("l1")], ["name", s("Indie")]]));
-store.set("Artist", "a1", artist("a1", "Abba", 1, 100n, [["label", s("l1")], ["ratio", { kind: "BigDecimal", value: BigDecimal.parse("0.5") }], ["tag", { kind: "Bytes", value: Uint8Array.from([0xab, 0xcd, 0xef]) }]]));
+store.set(
+  "Label",
+  "l1",
+  new Map([
+    ["id", s("l1")],
+    ["name", s("Indie")],
+  ]),
+);
+store.set(
+  "Artist",
+  "a1",
+  artist("a1", "Abba", 1, 100n, [
+    ["label", s("l1")],
+    ["ratio", { kind: "BigDecimal", value: BigDecimal.parse("0.5") }],
+    ["tag", { kind: "Bytes", value: Uint8Array.from([0xab, 0xcd, 0xef]) }],
+  ]),
+);
 store.set("Artist", "a2", artist("a2", "Blur", 2, 50n, [["label", s("l1")]]));
 store.commitHandler();
 store.commitBlock(1);
@@ -101,7 +116,15 @@ store.set("Album", "x3", album("x3", "Parklife", "a2", 20n, 1994));
 store.set("Album", "x4", album("x4", "Believe", "a3", 40n, 1998));
 store.commitHandler();
 store.commitBlock(2);
-store.set("Artist", "a1", artist("a1", "Abba", 1, 1000n, [["label", s("l1")], ["ratio", { kind: "BigDecimal", value: BigDecimal.parse("0.5") }], ["tag", { kind: "Bytes", value: Uint8Array.from([0xab, 0xcd, 0xef]) }]]));
+store.set(
+  "Artist",
+  "a1",
+  artist("a1", "Abba", 1, 1000n, [
+    ["label", s("l1")],
+    ["ratio", { kind: "BigDecimal", value: BigDecimal.parse("0.5") }],
+    ["tag", { kind: "Bytes", value: Uint8Array.from([0xab, 0xcd, 0xef]) }],
+  ]),
+);
 store.commitHandler();
 store.commitBlock(3);
 
@@ -123,7 +146,9 @@ const message = (query: string) => {
 
 describe("GraphQL queries", () => {
   it("reads an entity by id with its scalars serialised as graph-node does", () => {
-    const d = data(`{ artist(id: "a1") { id name rank worth ratio tag active color aliases label { name } } missing: artist(id: "zz") { id } }`);
+    const d = data(
+      `{ artist(id: "a1") { id name rank worth ratio tag active color aliases label { name } } missing: artist(id: "zz") { id } }`,
+    );
     assert.deepEqual(d.artist, {
       id: "a1",
       name: "Abba",
@@ -187,7 +212,9 @@ describe("GraphQL queries", () => {
   });
 
   it("resolves derived fields with their own collection arguments", () => {
-    const d = data(`{ artist(id: "a1") { albums(orderBy: released, orderDirection: desc, first: 1) { title } } label(id: "l1") { artists { id } } }`);
+    const d = data(
+      `{ artist(id: "a1") { albums(orderBy: released, orderDirection: desc, first: 1) { title } } label(id: "l1") { artists { id } } }`,
+    );
     assert.deepEqual(d.artist.albums, [{ title: "Arrival" }]);
     assert.deepEqual(ids(d.label.artists), ["a1", "a2"]);
   });
@@ -214,10 +241,13 @@ describe("GraphQL queries", () => {
   });
 
   it("takes variables and fragments", () => {
-    const d = data(`query Q($min: BigInt!, $n: Int) { artists(where: { worth_gte: $min }, first: $n) { ...A } } fragment A on Artist { id }`, {
-      min: "100",
-      n: 1,
-    });
+    const d = data(
+      `query Q($min: BigInt!, $n: Int) { artists(where: { worth_gte: $min }, first: $n) { ...A } } fragment A on Artist { id }`,
+      {
+        min: "100",
+        n: 1,
+      },
+    );
     assert.deepEqual(ids(d.artists), ["a1"]);
   });
 });
@@ -241,7 +271,10 @@ describe("bad GraphQL queries", () => {
   it("`first` and `skip` out of range", () => {
     assert.equal(message(`{ artists(first: 1001) { id } }`), "The `first` argument must be between 0 and 1000, but is 1001");
     assert.equal(message(`{ artists(skip: -1) { id } }`), "The `skip` argument must be between 0 and 4294967295, but is -1");
-    assert.equal(message(`{ artist(id: "a1") { albums(first: 5000) { id } } }`), "The `first` argument must be between 0 and 1000, but is 5000");
+    assert.equal(
+      message(`{ artist(id: "a1") { albums(first: 5000) { id } } }`),
+      "The `first` argument must be between 0 and 1000, but is 5000",
+    );
   });
 
   it("a block not yet indexed, an unknown hash", () => {
@@ -255,7 +288,10 @@ describe("bad GraphQL queries", () => {
   it("syntax errors, empty queries, wrong variables, excessive depth", () => {
     assert.match(message(`{ artists { id }`), /^Syntax Error/);
     assert.equal(executeQuery(api, source, { query: "" }).errors![0].message, "The query is empty");
-    assert.equal(executeQuery(api, source, { query: "{ artists { id } }", variables: [1] }).errors![0].message, "Variables must be an object");
+    assert.equal(
+      executeQuery(api, source, { query: "{ artists { id } }", variables: [1] }).errors![0].message,
+      "Variables must be an object",
+    );
     assert.match(message(`query($n: Int) { artists(first: $n) { id } } `.replace("$n: Int", "$n: Int!")), /Variable "\$n"/);
     const deep = `{ artist(id: "a1") { ${"albums { artist { ".repeat(130)}id${" } }".repeat(130)} } }`;
     assert.equal(message(deep), "query has a depth that exceeds the limit of `255`");
@@ -277,11 +313,15 @@ describe("GraphQL over HTTP", () => {
   after(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   it("answers POST and GET at /subgraphs/name/<name>, with CORS", async () => {
-    const post = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: "{ artists(first: 1) { id } }" }) });
+    const post = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: "{ artists(first: 1) { id } }" }),
+    });
     assert.equal(post.status, 200);
     assert.equal(post.headers.get("access-control-allow-origin"), "*");
     assert.deepEqual(await post.json(), { data: { artists: [{ id: "a1" }] } });
-    const get = await fetch(`${url}?query=${encodeURIComponent("{ album(id: \"x4\") { title } }")}`);
+    const get = await fetch(`${url}?query=${encodeURIComponent('{ album(id: "x4") { title } }')}`);
     assert.deepEqual(await get.json(), { data: { album: { title: "Believe" } } });
     assert.equal((await fetch(url, { method: "OPTIONS" })).status, 204);
   });

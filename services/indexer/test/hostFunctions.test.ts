@@ -10,7 +10,15 @@ import { buildSubgraph } from "@web3torrent/subgraph/build";
 import { AscMemory, type MappingExports } from "../src/runtime/ascMemory.ts";
 import { BigDecimal } from "../src/runtime/bigNumbers.ts";
 import { type HostContext, MappingError, hostFunctions, importsFor } from "../src/runtime/hostFunctions.ts";
-import { type EntityData, readBigDecimal, readBigInt, readEntity, writeBigDecimal, writeBigInt, writeEntity } from "../src/runtime/values.ts";
+import {
+  type EntityData,
+  readBigDecimal,
+  readBigInt,
+  readEntity,
+  writeBigDecimal,
+  writeBigInt,
+  writeEntity,
+} from "../src/runtime/values.ts";
 
 type Fn = (...args: number[]) => number | bigint | void;
 
@@ -75,7 +83,10 @@ describe("host functions on a compiled mapping's memory", () => {
     assert.equal(bigResult(call["bigInt.bitAnd"](big(0b1110n), big(0b0111n))), 0b0110n);
     assert.equal(bigResult(call["bigInt.leftShift"](big(1n), 200)), 2n ** 200n);
     assert.equal(bigResult(call["bigInt.rightShift"](big(-9n), 1)), -5n);
-    assert.throws(() => call["bigInt.dividedBy"](big(7n), big(0n)), (e: Error) => e instanceof MappingError && e.message === "attempted to divide BigInt `7` by zero");
+    assert.throws(
+      () => call["bigInt.dividedBy"](big(7n), big(0n)),
+      (e: Error) => e instanceof MappingError && e.message === "attempted to divide BigInt `7` by zero",
+    );
     assert.throws(() => call["bigInt.mod"](big(7n), big(0n)), /remainder of `7` with a divisor of zero/);
     assert.throws(() => call["bigInt.fromString"](str("12x")), /string is not a BigInt: `12x`/);
   });
@@ -116,7 +127,16 @@ describe("host functions on a compiled mapping's memory", () => {
       ["ratio", { kind: "BigDecimal", value: BigDecimal.parse("3.14") }],
       ["flag", { kind: "Bool", value: true }],
       ["raw", { kind: "Bytes", value: Uint8Array.from([9, 8]) }],
-      ["list", { kind: "Array", value: [{ kind: "String", value: "a" }, { kind: "String", value: "b" }] }],
+      [
+        "list",
+        {
+          kind: "Array",
+          value: [
+            { kind: "String", value: "a" },
+            { kind: "String", value: "b" },
+          ],
+        },
+      ],
       ["none", { kind: "Null" }],
       ["wide", { kind: "Int8", value: -(2n ** 40n) }],
       ["when", { kind: "Timestamp", value: 1_700_000_000_000_000n }],
@@ -134,9 +154,15 @@ describe("host functions on a compiled mapping's memory", () => {
     call["log.log"](3, str("hello"));
     assert.deepEqual(logged.at(-1), ["info", "hello"]);
     assert.throws(() => call["log.log"](0, str("bad state")), /Critical error logged in mapping with log message: bad state/);
-    assert.throws(() => call.abort(str("boom"), str("src/x.ts"), 3, 5), (e: Error) => e.message === "Mapping aborted at src/x.ts, line 3, column 5, with message: boom");
+    assert.throws(
+      () => call.abort(str("boom"), str("src/x.ts"), 3, 5),
+      (e: Error) => e.message === "Mapping aborted at src/x.ts, line 3, column 5, with message: boom",
+    );
     assert.throws(() => call.abort(0, 0, 0, 0), /Mapping aborted at an unknown location, with no message/);
-    assert.equal(Buffer.from(memory.readBytes(call["dataSource.address"]() as number)).toString("hex"), "5fbdb2315678afecb367f032d93f642f64180aa3");
+    assert.equal(
+      Buffer.from(memory.readBytes(call["dataSource.address"]() as number)).toString("hex"),
+      "5fbdb2315678afecb367f032d93f642f64180aa3",
+    );
     assert.equal(text(call["dataSource.network"]()), "localhost");
     assert.deepEqual(readEntity(memory, call["dataSource.context"]() as number), new Map([["flag", { kind: "Bool", value: true }]]));
   });
@@ -158,9 +184,56 @@ describe("host functions on a compiled mapping's memory", () => {
   it("a host function graph-node has but this indexer refuses fails the handler with the reason", () => {
     // (module (import "index" "ethereum.call" (func (param i32) (result i32))) (func (export "run") (result i32) i32.const 0 call 0))
     const bytes = Uint8Array.from([
-      0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x0a, 0x02, 0x60, 0x01, 0x7f, 0x01, 0x7f, 0x60, 0x00, 0x01, 0x7f, 0x02, 0x17,
-      0x01, 0x05, ...Buffer.from("index"), 0x0d, ...Buffer.from("ethereum.call"), 0x00, 0x00, 0x03, 0x02, 0x01, 0x01, 0x07, 0x07, 0x01,
-      0x03, ...Buffer.from("run"), 0x00, 0x01, 0x0a, 0x08, 0x01, 0x06, 0x00, 0x41, 0x00, 0x10, 0x00, 0x0b,
+      0x00,
+      0x61,
+      0x73,
+      0x6d,
+      0x01,
+      0x00,
+      0x00,
+      0x00,
+      0x01,
+      0x0a,
+      0x02,
+      0x60,
+      0x01,
+      0x7f,
+      0x01,
+      0x7f,
+      0x60,
+      0x00,
+      0x01,
+      0x7f,
+      0x02,
+      0x17,
+      0x01,
+      0x05,
+      ...Buffer.from("index"),
+      0x0d,
+      ...Buffer.from("ethereum.call"),
+      0x00,
+      0x00,
+      0x03,
+      0x02,
+      0x01,
+      0x01,
+      0x07,
+      0x07,
+      0x01,
+      0x03,
+      ...Buffer.from("run"),
+      0x00,
+      0x01,
+      0x0a,
+      0x08,
+      0x01,
+      0x06,
+      0x00,
+      0x41,
+      0x00,
+      0x10,
+      0x00,
+      0x0b,
     ]);
     const module = new WebAssembly.Module(bytes);
     const instance = new WebAssembly.Instance(module, importsFor(module, call));

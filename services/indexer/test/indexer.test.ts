@@ -125,8 +125,12 @@ describe("the indexer following a chain", () => {
       await indexer.waitForBlock(Number(block), 10_000);
       assert.deepEqual(supply(indexer), { kind: "BigInt", value: 5n });
       const api = buildApiSchema(querySource(indexer, "test"));
-      const result = executeQuery(api, querySource(indexer, "test"), { query: `{ content(id: "1") { supply } _meta { block { number } } }` });
-      assert.deepEqual(JSON.parse(JSON.stringify(result)), { data: { content: { supply: "5" }, _meta: { block: { number: indexer.latest!.number } } } });
+      const result = executeQuery(api, querySource(indexer, "test"), {
+        query: `{ content(id: "1") { supply } _meta { block { number } } }`,
+      });
+      assert.deepEqual(JSON.parse(JSON.stringify(result)), {
+        data: { content: { supply: "5" }, _meta: { block: { number: indexer.latest!.number } } },
+      });
     } finally {
       await indexer.stop();
     }
@@ -213,7 +217,10 @@ describe("the indexer following a chain", () => {
     try {
       cpSync(buildDir, broken, { recursive: true });
       const schemaFile = join(broken, "schema.graphql");
-      writeFileSync(schemaFile, readFileSync(schemaFile, "utf8").replace(/\n\s*"Curve price of the next license after the purchase."\n\s*nextPrice: BigInt!/, ""));
+      writeFileSync(
+        schemaFile,
+        readFileSync(schemaFile, "utf8").replace(/\n\s*"Curve price of the next license after the purchase."\n\s*nextPrice: BigInt!/, ""),
+      );
       const indexer = new Indexer({ ...options, buildDir: broken });
       await indexer.sync();
       assert.ok(indexer.failure, "indexing failed");

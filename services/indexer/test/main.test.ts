@@ -61,17 +61,37 @@ describe("the indexer's command (npm start)", () => {
   });
 
   it("prints its GraphQL URL, indexes the chain and answers there, and stops on SIGTERM", async () => {
-    const { child, output, exited } = run({ W3T_RPC_URL: chain.rpcUrl, W3T_INDEXER_PORT: "0", W3T_SUBGRAPH_BUILD: buildDir, W3T_INDEXER_POLL_MS: "50" });
+    const { child, output, exited } = run({
+      W3T_RPC_URL: chain.rpcUrl,
+      W3T_INDEXER_PORT: "0",
+      W3T_SUBGRAPH_BUILD: buildDir,
+      W3T_INDEXER_POLL_MS: "50",
+    });
     try {
-      const url = await until("the URL", () => /GraphQL at (http:\/\/127\.0\.0\.1:\d+\/subgraphs\/name\/web3torrent)\n/.exec(output())?.[1]);
+      const url = await until(
+        "the URL",
+        () => /GraphQL at (http:\/\/127\.0\.0\.1:\d+\/subgraphs\/name\/web3torrent)\n/.exec(output())?.[1],
+      );
       assert.match(output(), new RegExp(`Local indexer on chain ${chain.chainId} \\(${chain.rpcUrl.replace(/[.]/g, "\\.")}\\)`));
-      const head = Number((await (await fetch(chain.rpcUrl, { method: "POST", body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_blockNumber" }) })).json() as { result: string }).result);
+      const head = Number(
+        (
+          (await (
+            await fetch(chain.rpcUrl, { method: "POST", body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_blockNumber" }) })
+          ).json()) as { result: string }
+        ).result,
+      );
       const data = await until("the head to be indexed", async () => {
-        const response = await fetch(url, { method: "POST", body: JSON.stringify({ query: "{ _meta { block { number } hasIndexingErrors } contents { metadataURI } }" }) });
+        const response = await fetch(url, {
+          method: "POST",
+          body: JSON.stringify({ query: "{ _meta { block { number } hasIndexingErrors } contents { metadataURI } }" }),
+        });
         const body = (await response.json()) as { data?: { _meta: { block: { number: number } }; contents: unknown[] } };
         return body.data && body.data._meta.block.number >= head ? body.data : undefined;
       });
-      assert.deepEqual(data, { _meta: { block: { number: head }, hasIndexingErrors: false }, contents: [{ metadataURI: "ipfs://command-test" }] });
+      assert.deepEqual(data, {
+        _meta: { block: { number: head }, hasIndexingErrors: false },
+        contents: [{ metadataURI: "ipfs://command-test" }],
+      });
       child.kill("SIGTERM");
       assert.equal(await exited, 0);
     } finally {

@@ -21,7 +21,13 @@ export function marketSender(chain: DevChain, accountIndex = 1): MarketSender {
   const account = privateKeyToAccount(chain.accounts[accountIndex].privateKey);
   const wallet = createWalletClient({ account, chain: viemChain, transport: http(chain.rpcUrl) });
   const send: MarketSender["send"] = async (functionName, args, value) => {
-    const hash = await wallet.writeContract({ address: chain.contracts.LicenseMarket, abi: licenseMarketAbi as Abi, functionName, args, value } as never);
+    const hash = await wallet.writeContract({
+      address: chain.contracts.LicenseMarket,
+      abi: licenseMarketAbi as Abi,
+      functionName,
+      args,
+      value,
+    } as never);
     return (await client.waitForTransactionReceipt({ hash })).blockNumber;
   };
   return {

@@ -159,7 +159,10 @@ describe("result size (during execution)", () => {
   it("refuses a query the complexity limit admits that repeats a field under aliases", async () => {
     const aliases = Array.from({ length: 200 }, (_, i) => `a${i}: id`).join(" ");
     const query = `{ contents(first: 1000) { ${aliases} } }`;
-    assert.equal(executeQuery(api, source, { query: `{ contents(first: 1000) { id } }` }, { ...DEFAULT_QUERY_LIMITS, maxComplexity: 1000 }).errors, undefined);
+    assert.equal(
+      executeQuery(api, source, { query: `{ contents(first: 1000) { id } }` }, { ...DEFAULT_QUERY_LIMITS, maxComplexity: 1000 }).errors,
+      undefined,
+    );
     // 400 contents × 200 ids: about 1.3 MB of JSON for a complexity of 1,000.
     const message = onlyError(await bounded(query, 1024 * 1024));
     assert.match(message, /^the result size of \d+ is larger than the allowed limit of 1048576$/);
@@ -183,7 +186,10 @@ describe("slices shared between addresses", () => {
     );
     while (scheduler.slices < 6) await new Promise((resolve) => setImmediate(resolve));
     const askedAt = scheduler.slices;
-    const meta = await executeBoundedQuery(api, source, { query: `{ _meta { block { number } } }` }, limits, { scheduler, address: "10.0.0.7" });
+    const meta = await executeBoundedQuery(api, source, { query: `{ _meta { block { number } } }` }, limits, {
+      scheduler,
+      address: "10.0.0.7",
+    });
     const answeredAt = scheduler.slices;
     assert.deepEqual(JSON.parse(JSON.stringify(meta)), { data: { _meta: { block: { number: 1 } } } });
     // Its own slice, the attacker's before it, and one more should a busy machine cut its own slice short.
@@ -202,7 +208,9 @@ describe("slices shared between addresses", () => {
     const finishedAt: Record<string, number> = {};
     await Promise.all(
       ["10.0.0.1", "10.0.0.2"].map((address) =>
-        executeBoundedQuery(api, source, { query: heavy }, limits, { scheduler, address }).then(() => (finishedAt[address] = scheduler.slices)),
+        executeBoundedQuery(api, source, { query: heavy }, limits, { scheduler, address }).then(
+          () => (finishedAt[address] = scheduler.slices),
+        ),
       ),
     );
     // Served one after the other, the first would finish at about half of the slices.

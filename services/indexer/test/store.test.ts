@@ -28,9 +28,18 @@ type Payment @entity(immutable: true) {
 
 const s = (value: string): StoreValue => ({ kind: "String", value });
 const big = (value: bigint): StoreValue => ({ kind: "BigInt", value });
-const escrow = (id: string, paid: bigint): EntityData => new Map([["id", s(id)], ["paid", big(paid)]]);
+const escrow = (id: string, paid: bigint): EntityData =>
+  new Map([
+    ["id", s(id)],
+    ["paid", big(paid)],
+  ]);
 const payment = (id: string, escrowId: string, amount: bigint, kind = "Voucher"): EntityData =>
-  new Map([["id", s(id)], ["escrow", s(escrowId)], ["kind", s(kind)], ["amount", big(amount)]]);
+  new Map([
+    ["id", s(id)],
+    ["escrow", s(escrowId)],
+    ["kind", s(kind)],
+    ["amount", big(amount)],
+  ]);
 const paid = (data: EntityData | undefined) => (data?.get("paid") as { value: bigint } | undefined)?.value;
 
 function newStore(): EntityStore {
@@ -55,12 +64,40 @@ describe("entity store", () => {
       failure(() => store.set("Escrow", "1", new Map([...escrow("1", 0n), ["extra", s("x")]]))),
       "Attempted to set undefined fields [extra] for the entity type `Escrow`. Make sure those fields are defined in the schema.",
     );
-    assert.equal(failure(() => store.set("Escrow", "1", new Map([["id", s("1")]]))), "Entity Escrow[1]: missing value for non-nullable field `paid`");
-    assert.match(failure(() => store.set("Escrow", "1", new Map([["id", s("1")], ["paid", s("5")]]))), /the value `5` for field `paid` must have type BigInt! but has type String/);
-    assert.match(failure(() => store.set("Payment", "p", payment("p", "1", 1n, "Refund"))), /the value `Refund` for field `kind` is not a value of the enum Kind/);
-    assert.match(failure(() => store.set("Escrow", "2", escrow("1", 0n))), /attribute 'id' conflicts with ID passed to `store.set\(\)`: 1 != 2/);
-    assert.match(failure(() => store.set("Escrow", "1", new Map([...escrow("1", 0n), ["payments", { kind: "Array", value: [] }]]))), /undefined fields \[payments\]/, "derived fields are not stored");
-    assert.match(failure(() => store.set("Torrent", "1", escrow("1", 0n))), /Entity type `Torrent` is not defined in the schema/);
+    assert.equal(
+      failure(() => store.set("Escrow", "1", new Map([["id", s("1")]]))),
+      "Entity Escrow[1]: missing value for non-nullable field `paid`",
+    );
+    assert.match(
+      failure(() =>
+        store.set(
+          "Escrow",
+          "1",
+          new Map([
+            ["id", s("1")],
+            ["paid", s("5")],
+          ]),
+        ),
+      ),
+      /the value `5` for field `paid` must have type BigInt! but has type String/,
+    );
+    assert.match(
+      failure(() => store.set("Payment", "p", payment("p", "1", 1n, "Refund"))),
+      /the value `Refund` for field `kind` is not a value of the enum Kind/,
+    );
+    assert.match(
+      failure(() => store.set("Escrow", "2", escrow("1", 0n))),
+      /attribute 'id' conflicts with ID passed to `store.set\(\)`: 1 != 2/,
+    );
+    assert.match(
+      failure(() => store.set("Escrow", "1", new Map([...escrow("1", 0n), ["payments", { kind: "Array", value: [] }]]))),
+      /undefined fields \[payments\]/,
+      "derived fields are not stored",
+    );
+    assert.match(
+      failure(() => store.set("Torrent", "1", escrow("1", 0n))),
+      /Entity type `Torrent` is not defined in the schema/,
+    );
     store.set("Escrow", "1", new Map([...escrow("1", 0n), ["note", { kind: "Null" }]]));
   });
 
@@ -69,8 +106,14 @@ describe("entity store", () => {
     store.set("Payment", "p1", payment("p1", "1", 10n));
     store.commitHandler();
     store.commitBlock(1);
-    assert.equal(failure(() => store.set("Payment", "p1", payment("p1", "1", 20n))), "Entity Payment[p1]: entity type `Payment` is immutable and cannot be updated");
-    assert.match(failure(() => store.remove("Payment", "p1")), /entity type `Payment` is immutable and cannot be removed/);
+    assert.equal(
+      failure(() => store.set("Payment", "p1", payment("p1", "1", 20n))),
+      "Entity Payment[p1]: entity type `Payment` is immutable and cannot be updated",
+    );
+    assert.match(
+      failure(() => store.remove("Payment", "p1")),
+      /entity type `Payment` is immutable and cannot be removed/,
+    );
     store.set("Escrow", "1", escrow("1", 1n));
     store.commitHandler();
     store.commitBlock(2);
@@ -110,7 +153,10 @@ describe("entity store", () => {
     assert.equal(paid(store.versionAt("Escrow", "1", 11)!.data!), 2n);
     assert.equal(store.versionAt("Escrow", "1", 12), undefined, "removed at block 12");
     assert.deepEqual([...store.entitiesAt("Payment", 10)], []);
-    assert.deepEqual([...store.entitiesAt("Payment", 11)].map(([id]) => id), ["p1"]);
+    assert.deepEqual(
+      [...store.entitiesAt("Payment", 11)].map(([id]) => id),
+      ["p1"],
+    );
     assert.equal(store.changedAt("Escrow", "1", 11), 11);
 
     store.revertAbove(10);
@@ -131,6 +177,9 @@ describe("entity store", () => {
     store.set("Payment", "c", payment("c", "1", 2n));
     const ids = store.loadRelated("Escrow", "1", "payments").map((data) => (data.get("id") as { value: string }).value);
     assert.deepEqual(ids.sort(), ["a", "c"]);
-    assert.match(failure(() => store.loadRelated("Escrow", "1", "paid")), /Entity Escrow has no derived field `paid`/);
+    assert.match(
+      failure(() => store.loadRelated("Escrow", "1", "paid")),
+      /Entity Escrow has no derived field `paid`/,
+    );
   });
 });

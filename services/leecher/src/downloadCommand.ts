@@ -66,7 +66,11 @@ export async function downloadCommand(args: string[], program = "leech"): Promis
     if (!/^\d+$/.test(values.refund)) fail("--refund takes an escrow id");
     const probe = createWalletClient({ transport: http(values.rpc) });
     const chainId = await probe.getChainId();
-    const wallet = createWalletClient({ chain: chainFor(values.rpc, chainId), transport: http(values.rpc), account: privateKeyToAccount(key) });
+    const wallet = createWalletClient({
+      chain: chainFor(values.rpc, chainId),
+      transport: http(values.rpc),
+      account: privateKeyToAccount(key),
+    });
     try {
       const hash = await wallet.writeContract({
         address: contracts?.escrow ?? getDeployment(chainId).contracts.CheckpointEscrow.address,
@@ -103,7 +107,11 @@ export async function downloadCommand(args: string[], program = "leech"): Promis
     fail(shortMessage(error));
   }
   const { download } = result;
-  console.log(download.escrowId === null ? "free download (no escrow)" : `escrow ${download.escrowId} opened with ${formatEther(download.deposit)} ETH`);
+  console.log(
+    download.escrowId === null
+      ? "free download (no escrow)"
+      : `escrow ${download.escrowId} opened with ${formatEther(download.deposit)} ETH`,
+  );
   const progress = setInterval(() => {
     const t = download.torrent as unknown as { progress: number; downloadSpeed: number; numPeers: number };
     console.log(`${(t.progress * 100).toFixed(1)}%  ${(t.downloadSpeed / 2 ** 20).toFixed(1)} MiB/s  ${t.numPeers} peer(s)`);
@@ -123,7 +131,9 @@ export async function downloadCommand(args: string[], program = "leech"): Promis
   clearInterval(progress);
   for (const ledger of download.session.ledgers.values()) {
     const paid = ledger.voucher ? formatEther(ledger.voucher.cumulativeAmount) : "0";
-    console.log(`seeder ${ledger.seeder}: ${ledger.received} bytes, paid ${paid} ETH${ledger.refusal ? ` (refused: ${ledger.refusal.reason})` : ""}`);
+    console.log(
+      `seeder ${ledger.seeder}: ${ledger.received} bytes, paid ${paid} ETH${ledger.refusal ? ` (refused: ${ledger.refusal.reason})` : ""}`,
+    );
   }
   if (download.escrowId !== null) {
     await download.close();

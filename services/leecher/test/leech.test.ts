@@ -28,7 +28,10 @@ describe("a download from two seeders", () => {
     const file = swarm.file("series.bin", 64 * MiB);
     content = await swarm.publish(file);
     await swarm.buyLicense(content.contentId, 5);
-    seeders = [await swarm.startSeeder({ accountIndex: 2, pricePerMiB: PRICE }), await swarm.startSeeder({ accountIndex: 4, pricePerMiB: PRICE })];
+    seeders = [
+      await swarm.startSeeder({ accountIndex: 2, pricePerMiB: PRICE }),
+      await swarm.startSeeder({ accountIndex: 4, pricePerMiB: PRICE }),
+    ];
     for (const seeder of seeders) await seeder.seed(file);
   });
   after(() => swarm.stop());
@@ -89,14 +92,22 @@ describe("the leech command", () => {
     const out = join(swarm.dir, "cli");
     const { code, output } = await runCli(CLI, [
       String(content.contentId),
-      "--key", swarm.chain.accounts[6].privateKey,
-      "--rpc", swarm.chain.rpcUrl,
-      "--tracker", swarm.tracker.url,
-      "--max-price", String(PRICE),
-      "--out", out,
-      "--market", swarm.contracts.market,
-      "--escrow", swarm.contracts.escrow,
-      "--pool", swarm.contracts.rebatePool,
+      "--key",
+      swarm.chain.accounts[6].privateKey,
+      "--rpc",
+      swarm.chain.rpcUrl,
+      "--tracker",
+      swarm.tracker.url,
+      "--max-price",
+      String(PRICE),
+      "--out",
+      out,
+      "--market",
+      swarm.contracts.market,
+      "--escrow",
+      swarm.contracts.escrow,
+      "--pool",
+      swarm.contracts.rebatePool,
     ]);
     assert.equal(code, 0, output);
     assert.deepEqual(readFileSync(join(out, content.name)), readFileSync(file));

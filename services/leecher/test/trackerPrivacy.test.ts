@@ -22,7 +22,10 @@ describe("a paid swarm on a license-gated tracker", () => {
   before(async () => {
     swarm = await startSwarm();
     const { chainId } = swarm.chain;
-    const gate = new LicenseGate(viemLicenseChain(swarm.publicClient, chainId, swarm.contracts.market, swarm.contracts.rebatePool), chainId);
+    const gate = new LicenseGate(
+      viemLicenseChain(swarm.publicClient, chainId, swarm.contracts.market, swarm.contracts.rebatePool),
+      chainId,
+    );
     tracker = await startTracker({ gate });
     const file = swarm.file("private.bin", 16 * MiB);
     content = await swarm.publish(file);
@@ -59,7 +62,10 @@ describe("a paid swarm on a license-gated tracker", () => {
     torrent.on("warning", (w: Error | string) => warnings.push(typeof w === "string" ? w : w.message));
     const end = Date.now() + 20_000;
     while (!warnings.some((w) => /license proof/.test(w)) && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
-    assert.ok(warnings.some((w) => /license proof/.test(w)), `the tracker said why (warnings: ${warnings.join("; ")})`);
+    assert.ok(
+      warnings.some((w) => /license proof/.test(w)),
+      `the tracker said why (warnings: ${warnings.join("; ")})`,
+    );
     await new Promise((r) => setTimeout(r, 2_000));
     assert.equal(torrent.wires.length, 0, "no peer connected");
     assert.equal(torrent.numPeers, 0, "no peer was introduced");

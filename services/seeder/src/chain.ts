@@ -86,19 +86,39 @@ export class SeederChain {
   }
 
   contentIdOf(infohash: Hex): Promise<bigint> {
-    return this.publicClient.readContract({ address: this.contracts.market, abi: licenseMarketAbi, functionName: "contentIdOf", args: [infohash] });
+    return this.publicClient.readContract({
+      address: this.contracts.market,
+      abi: licenseMarketAbi,
+      functionName: "contentIdOf",
+      args: [infohash],
+    });
   }
 
   async content(contentId: bigint) {
-    return this.publicClient.readContract({ address: this.contracts.market, abi: licenseMarketAbi, functionName: "content", args: [contentId] });
+    return this.publicClient.readContract({
+      address: this.contracts.market,
+      abi: licenseMarketAbi,
+      functionName: "content",
+      args: [contentId],
+    });
   }
 
   hasLicense(account: Address, contentId: bigint): Promise<boolean> {
-    return this.publicClient.readContract({ address: this.contracts.market, abi: licenseMarketAbi, functionName: "hasLicense", args: [account, contentId] });
+    return this.publicClient.readContract({
+      address: this.contracts.market,
+      abi: licenseMarketAbi,
+      functionName: "hasLicense",
+      args: [account, contentId],
+    });
   }
 
   async escrow(escrowId: bigint): Promise<EscrowState> {
-    const e = await this.publicClient.readContract({ address: this.contracts.escrow, abi: checkpointEscrowAbi, functionName: "escrow", args: [escrowId] });
+    const e = await this.publicClient.readContract({
+      address: this.contracts.escrow,
+      abi: checkpointEscrowAbi,
+      functionName: "escrow",
+      args: [escrowId],
+    });
     return {
       status: Number(e.status),
       leecher: e.leecher,
@@ -116,20 +136,40 @@ export class SeederChain {
   }
 
   remaining(escrowId: bigint): Promise<bigint> {
-    return this.publicClient.readContract({ address: this.contracts.escrow, abi: checkpointEscrowAbi, functionName: "remaining", args: [escrowId] });
+    return this.publicClient.readContract({
+      address: this.contracts.escrow,
+      abi: checkpointEscrowAbi,
+      functionName: "remaining",
+      args: [escrowId],
+    });
   }
 
   async redeemedBy(escrowId: bigint, seeder: Address = this.address): Promise<{ amount: bigint; waived: boolean; reserved: bigint }> {
-    const r = await this.publicClient.readContract({ address: this.contracts.escrow, abi: checkpointEscrowAbi, functionName: "redeemedBy", args: [escrowId, seeder] });
+    const r = await this.publicClient.readContract({
+      address: this.contracts.escrow,
+      abi: checkpointEscrowAbi,
+      functionName: "redeemedBy",
+      args: [escrowId, seeder],
+    });
     return { amount: BigInt(r.amount), waived: r.waived, reserved: BigInt(r.reserved) };
   }
 
   credited(leecher: Address, contentId: bigint, seeder: Address = this.address): Promise<bigint> {
-    return this.publicClient.readContract({ address: this.contracts.rebatePool, abi: rebatePoolAbi, functionName: "credited", args: [leecher, seeder, contentId] });
+    return this.publicClient.readContract({
+      address: this.contracts.rebatePool,
+      abi: rebatePoolAbi,
+      functionName: "credited",
+      args: [leecher, seeder, contentId],
+    });
   }
 
   rebateBalance(seeder: Address = this.address): Promise<bigint> {
-    return this.publicClient.readContract({ address: this.contracts.rebatePool, abi: rebatePoolAbi, functionName: "balances", args: [seeder] });
+    return this.publicClient.readContract({
+      address: this.contracts.rebatePool,
+      abi: rebatePoolAbi,
+      functionName: "balances",
+      args: [seeder],
+    });
   }
 
   /** The rebate allowance of a license: wei not yet paid out or swept, and when it was last funded. */
@@ -194,7 +234,12 @@ export class SeederChain {
         functionName: "redeemBatch",
         args: [
           this.address,
-          vouchers.map(({ escrowId, seeder, cumulativeBytes, cumulativeAmount }) => ({ escrowId, seeder, cumulativeBytes, cumulativeAmount })),
+          vouchers.map(({ escrowId, seeder, cumulativeBytes, cumulativeAmount }) => ({
+            escrowId,
+            seeder,
+            cumulativeBytes,
+            cumulativeAmount,
+          })),
           vouchers.map((v) => v.signature),
         ],
       });

@@ -40,12 +40,19 @@ export async function publishFile(options: PublishOptions): Promise<Published> {
   const magnet = magnetURI(torrent.infoHash, options.announce, torrent.name);
   const metadata = { name: torrent.name, description: options.description ?? "", magnet };
   const publisher = typeof options.account === "string" ? options.account : options.account.address;
-  const contentId = await registerContent(options.publicClient, options.walletClient, options.account, options.market, {
-    ...options,
-    infohash: infohashToBytes32(torrent.infoHash),
-    size: BigInt(torrent.length),
-    payout: options.payout ?? publisher,
-    metadataURI: `data:application/json,${encodeURIComponent(JSON.stringify(metadata))}`,
-  }, { onProgress: options.onProgress });
+  const contentId = await registerContent(
+    options.publicClient,
+    options.walletClient,
+    options.account,
+    options.market,
+    {
+      ...options,
+      infohash: infohashToBytes32(torrent.infoHash),
+      size: BigInt(torrent.length),
+      payout: options.payout ?? publisher,
+      metadataURI: `data:application/json,${encodeURIComponent(JSON.stringify(metadata))}`,
+    },
+    { onProgress: options.onProgress },
+  );
   return { contentId, infoHash: torrent.infoHash, name: torrent.name, size: BigInt(torrent.length), magnet };
 }

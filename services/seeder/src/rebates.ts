@@ -78,7 +78,11 @@ export class Rebates {
           return null;
         })
       : null;
-    const claims = await readRebateClaims(this.#chain.publicClient, { pool: this.#pool, seeder: this.#address, fromBlock: this.#startBlock });
+    const claims = await readRebateClaims(this.#chain.publicClient, {
+      pool: this.#pool,
+      seeder: this.#address,
+      fromBlock: this.#startBlock,
+    });
     // The result (and the "claimed" event) tells the caller; the CLI prints it once.
     if (claims.claimable === 0n) {
       return { paid: 0n, fromBalance: 0n, fromEpochs: 0n, epochs: [], hash: null, swept };
@@ -112,7 +116,10 @@ export class Rebates {
     if (expired.length === 0) return null;
     const hash = await this.#chain.sweepMany(expired);
     const receipt = await this.#chain.publicClient.getTransactionReceipt({ hash });
-    const amount = parseEventLogs({ abi: rebatePoolAbi, eventName: "AllowanceSwept", logs: receipt.logs }).reduce((sum, l) => sum + l.args.amount, 0n);
+    const amount = parseEventLogs({ abi: rebatePoolAbi, eventName: "AllowanceSwept", logs: receipt.logs }).reduce(
+      (sum, l) => sum + l.args.amount,
+      0n,
+    );
     this.#log(`swept ${amount} wei of expired allowances of ${expired.length} license(s) into the epoch pool (tx ${hash})`);
     return { licenses: expired, amount, hash };
   }

@@ -169,7 +169,12 @@ export class Seeder extends EventEmitter implements SeederBackend {
     this.store = new SeederStore(options.dbPath);
     this.client = new WebTorrent(torrentClientOptions(options.iceServers));
     this.client.on("error", (error: Error | string) => this.#log(`webtorrent error: ${String(error)}`));
-    const host = { chain: this.chain, store: this.store, log: (line: string) => this.#log(line), emit: (event: string, payload: unknown) => this.emit(event, payload) };
+    const host = {
+      chain: this.chain,
+      store: this.store,
+      log: (line: string) => this.#log(line),
+      emit: (event: string, payload: unknown) => this.emit(event, payload),
+    };
     this.#settler = new Settler({ ...host, accountOf: (key) => this.#accounts.get(key) });
     this.#rebates = new Rebates({ ...host, rebatePool: contracts.rebatePool, startBlock });
   }
@@ -285,7 +290,9 @@ export class Seeder extends EventEmitter implements SeederBackend {
     return {
       admitted: (wire: PayWire, account: ServiceAccount) => {
         this.emit("admitted", { peer: peer(wire), contentId, account });
-        this.#log(`peer ${peer(wire)} admitted: ${account.leecher} (${account.escrowId === null ? "free" : `escrow ${account.escrowId}, ${account.mode}`})`);
+        this.#log(
+          `peer ${peer(wire)} admitted: ${account.leecher} (${account.escrowId === null ? "free" : `escrow ${account.escrowId}, ${account.mode}`})`,
+        );
       },
       refused: (wire: PayWire, r: Refusal, account: ServiceAccount | null) => {
         this.emit("refused", { peer: peer(wire), contentId, account, ...r });
@@ -299,7 +306,9 @@ export class Seeder extends EventEmitter implements SeederBackend {
       },
       released: (wire: PayWire, account: ServiceAccount, release: ReleasedMessage) => {
         this.emit("released", { peer: peer(wire), contentId, account, release });
-        this.#log(`peer ${peer(wire)}: escrow ${release.escrowId} released ${release.cumulativeBytes} bytes on-chain (tx ${release.txHash})`);
+        this.#log(
+          `peer ${peer(wire)}: escrow ${release.escrowId} released ${release.cumulativeBytes} bytes on-chain (tx ${release.txHash})`,
+        );
       },
       receipt: (wire: PayWire, account: ServiceAccount, receipt: ReceiptMessage) => {
         this.emit("receipt", { peer: peer(wire), contentId, account, receipt });
@@ -349,10 +358,22 @@ export class Seeder extends EventEmitter implements SeederBackend {
     // seeder's own reservation (the one on its way for another wire, or made now from the stored voucher if it was
     // not, e.g. before a restart).
     await this.#reservations.get(account.key);
-    let refusal = await escrowCoversNextInterval(this.chain.publicClient, this.contracts.escrow, this.address, account, account.voucherBytes);
+    let refusal = await escrowCoversNextInterval(
+      this.chain.publicClient,
+      this.contracts.escrow,
+      this.address,
+      account,
+      account.voucherBytes,
+    );
     const row = this.store.get(account.key);
     if (refusal && row?.voucherSignature && account.voucherBytes > 0n && account.voucherBytes < account.maxBytes) {
-      await this.#reserve(account, { escrowId: account.escrowId, seeder: this.address, cumulativeBytes: row.voucherBytes, cumulativeAmount: row.voucherAmount, signature: row.voucherSignature });
+      await this.#reserve(account, {
+        escrowId: account.escrowId,
+        seeder: this.address,
+        cumulativeBytes: row.voucherBytes,
+        cumulativeAmount: row.voucherAmount,
+        signature: row.voucherSignature,
+      });
       refusal = await escrowCoversNextInterval(this.chain.publicClient, this.contracts.escrow, this.address, account, account.voucherBytes);
     }
     return refusal ? { refusal } : { account };
@@ -525,11 +546,20 @@ export class Seeder extends EventEmitter implements SeederBackend {
     if (this.#stopped) throw new Error("the seeder is stopped");
     this.#stopped = true;
     if (this.#timer) clearInterval(this.#timer);
-    void this.#tracker?.then((tracker) => tracker.stop(), () => {});
+    void this.#tracker?.then(
+      (tracker) => tracker.stop(),
+      () => {},
+    );
     await new Promise<void>((resolve) => this.client.destroy(() => resolve()));
-    if (settle) await this.flush().catch(() => {}); // #settle reports its own failures (settlement-error)
+    if (settle)
+      await this.flush().catch(() => {}); // #settle reports its own failures (settlement-error)
     else await this.#settlement;
-    const claimed = claim ? await this.claim(claim === true ? {} : claim).then((c) => ({ claimed: c }), (error: Error) => ({ claimError: error })) : {};
+    const claimed = claim
+      ? await this.claim(claim === true ? {} : claim).then(
+          (c) => ({ claimed: c }),
+          (error: Error) => ({ claimError: error }),
+        )
+      : {};
     const result: StopResult = { ...(await this.earnings()), ...claimed };
     this.store.close();
     return result;

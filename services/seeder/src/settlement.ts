@@ -98,7 +98,12 @@ export class Settler {
     // One transaction for the batch. The escrow skips (VoucherSkipped) a voucher that someone else redeemed first
     // or whose escrow expired or ran dry meanwhile, so a front-runner cannot void it; only a voucher the contract
     // refuses outright (a bad one stored by mistake) reverts the batch, and then the others go one by one.
-    const batches = await this.#batchElseOneByOne(ready, vouchers, (batch) => this.#chain.redeemBatch(batch), (v) => `voucher of escrow ${v.escrowId} not redeemed`);
+    const batches = await this.#batchElseOneByOne(
+      ready,
+      vouchers,
+      (batch) => this.#chain.redeemBatch(batch),
+      (v) => `voucher of escrow ${v.escrowId} not redeemed`,
+    );
     for (const { rows, hash } of batches) {
       for (const row of rows) {
         const { amount } = await this.#chain.redeemedBy(row.escrowId!);
@@ -153,7 +158,12 @@ export class Settler {
       receiptSig: row.receiptSignature!,
     }));
     // As for vouchers: the pool skips (ReceiptSkipped) what others made void; a receipt it refuses reverts the batch.
-    const batches = await this.#batchElseOneByOne(ready, args, (batch) => this.#chain.submitReceipts(batch), (r) => `receipt of ${r.leecher} not submitted`);
+    const batches = await this.#batchElseOneByOne(
+      ready,
+      args,
+      (batch) => this.#chain.submitReceipts(batch),
+      (r) => `receipt of ${r.leecher} not submitted`,
+    );
     for (const { rows, hash } of batches) {
       for (const row of rows) this.#markSubmitted(row, row.receiptBytes);
       result.submitted.push({ count: rows.length, hash });

@@ -141,7 +141,8 @@ export class SeederStore {
     // ... and before the leecher's signed Close.
     if (!columns.some((c) => c.name === "close_signature")) this.#db.exec("ALTER TABLE accounts ADD COLUMN close_signature TEXT");
     // ... and before the bound on bytes sent was recorded.
-    if (!columns.some((c) => c.name === "sent_bound")) this.#db.exec("ALTER TABLE accounts ADD COLUMN sent_bound TEXT NOT NULL DEFAULT '0'");
+    if (!columns.some((c) => c.name === "sent_bound"))
+      this.#db.exec("ALTER TABLE accounts ADD COLUMN sent_bound TEXT NOT NULL DEFAULT '0'");
   }
 
   get(key: string): AccountRow | null {
@@ -183,7 +184,17 @@ export class SeederStore {
         `UPDATE accounts SET voucher_bytes = ?, voucher_amount = ?, voucher_signature = ?, release_tx = NULL, served = ?, updated_at = ?
          WHERE key = ? AND ${decimalLess("voucher_bytes")}`,
       )
-      .run(bytes.toString(), amount.toString(), signature, served.toString(), Date.now(), key, bytes.toString(), bytes.toString(), bytes.toString());
+      .run(
+        bytes.toString(),
+        amount.toString(),
+        signature,
+        served.toString(),
+        Date.now(),
+        key,
+        bytes.toString(),
+        bytes.toString(),
+        bytes.toString(),
+      );
   }
 
   /**
@@ -197,7 +208,18 @@ export class SeederStore {
            served = ?, updated_at = ?
          WHERE key = ? AND ${decimalLess("voucher_bytes")}`,
       )
-      .run(bytes.toString(), redeemed.toString(), txHash, redeemed.toString(), served.toString(), Date.now(), key, bytes.toString(), bytes.toString(), bytes.toString());
+      .run(
+        bytes.toString(),
+        redeemed.toString(),
+        txHash,
+        redeemed.toString(),
+        served.toString(),
+        Date.now(),
+        key,
+        bytes.toString(),
+        bytes.toString(),
+        bytes.toString(),
+      );
   }
 
   /**
@@ -210,7 +232,17 @@ export class SeederStore {
         `UPDATE accounts SET receipt_bytes = ?, receipt_signature = ?, served = ?, sent_bound = ?, updated_at = ?
          WHERE key = ? AND ${decimalLess("receipt_bytes")}`,
       )
-      .run(bytes.toString(), signature, served.toString(), served.toString(), Date.now(), key, bytes.toString(), bytes.toString(), bytes.toString());
+      .run(
+        bytes.toString(),
+        signature,
+        served.toString(),
+        served.toString(),
+        Date.now(),
+        key,
+        bytes.toString(),
+        bytes.toString(),
+        bytes.toString(),
+      );
   }
 
   /** Raises the bound on bytes sent on the account to `bytes` (never lowers it); committed when this returns. */
@@ -275,11 +307,7 @@ export class SeederStore {
     const rows = this.#db
       .prepare("SELECT * FROM accounts WHERE escrow_id IS NULL AND leecher = ? AND content_id = ? AND session_key != ?")
       .all(leecher, contentId.toString(), sessionKey) as Row[];
-    return (
-      rows
-        .map(fromRow)
-        .find((a) => a.delegationExpiry > now && (a.served > a.receiptBytes || a.sentBound > a.receiptBytes)) ?? null
-    );
+    return rows.map(fromRow).find((a) => a.delegationExpiry > now && (a.served > a.receiptBytes || a.sentBound > a.receiptBytes)) ?? null;
   }
 
   all(): AccountRow[] {

@@ -13,15 +13,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  createPublicClient,
-  createWalletClient,
-  http,
-  type Address,
-  type Hex,
-  type PrivateKeyAccount,
-  type PublicClient,
-} from "viem";
+import { createPublicClient, createWalletClient, http, type Address, type Hex, type PrivateKeyAccount, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import WebTorrent from "webtorrent";
 import { startDevChain, type DevChain } from "@web3torrent/devchain";
@@ -30,7 +22,13 @@ import { buyLicense } from "@web3torrent/sdk/market";
 import { createDownloadKey, openEscrow, startPaidDownload, type DownloadKey, type PaidDownload } from "@web3torrent/sdk/paidDownload";
 import { magnetURI } from "@web3torrent/sdk/infohash";
 import { torrentClientOptions } from "@web3torrent/sdk/torrentClient";
-import { followPieceChecks, leecherExtension, type LeecherSession, type LeecherSessionOptions, type PayWire } from "@web3torrent/sdk/wire/index";
+import {
+  followPieceChecks,
+  leecherExtension,
+  type LeecherSession,
+  type LeecherSessionOptions,
+  type PayWire,
+} from "@web3torrent/sdk/wire/index";
 import { startTracker, type Tracker } from "@web3torrent/tracker";
 import { LicenseGate, viemLicenseChain } from "@web3torrent/tracker/licenseGate";
 import { publishFile, type Published } from "./publish.ts";
@@ -137,7 +135,9 @@ export async function startSwarm({ gated = false }: { gated?: boolean } = {}): P
     escrow: chain.contracts.CheckpointEscrow,
     rebatePool: chain.contracts.RebatePool,
   };
-  const gate = gated ? new LicenseGate(viemLicenseChain(publicClient, chain.chainId, contracts.market, contracts.rebatePool), chain.chainId) : undefined;
+  const gate = gated
+    ? new LicenseGate(viemLicenseChain(publicClient, chain.chainId, contracts.market, contracts.rebatePool), chain.chainId)
+    : undefined;
   const tracker = await startTracker({ gate });
   const account = (index: number) => privateKeyToAccount(chain.accounts[index].privateKey as Hex);
   const wallet = (index: number) => devWallet(chain.rpcUrl, chain.chainId, account(index));

@@ -28,7 +28,12 @@ describe("the seeder claims its rebates", () => {
   const pool = (functionName: "epochDuration" | "allowanceExpiry" | "currentEpoch") =>
     swarm.publicClient.readContract({ address: swarm.contracts.rebatePool, abi: rebatePoolAbi, functionName }).then(BigInt);
   const poolBalance = () =>
-    swarm.publicClient.readContract({ address: swarm.contracts.rebatePool, abi: rebatePoolAbi, functionName: "balances", args: [seederAddress] });
+    swarm.publicClient.readContract({
+      address: swarm.contracts.rebatePool,
+      abi: rebatePoolAbi,
+      functionName: "balances",
+      args: [seederAddress],
+    });
   const ethBalance = () => swarm.publicClient.getBalance({ address: seederAddress });
   const nonce = () => swarm.publicClient.getTransactionCount({ address: seederAddress });
   /** What the seeder paid for gas in `hash`. */
@@ -147,12 +152,18 @@ describe("the seeder claims its rebates", () => {
     const before = await ethBalance();
     const { code, output } = await runCli(CLI, [
       "--claim",
-      "--key", swarm.chain.accounts[SEEDER].privateKey,
-      "--rpc", swarm.chain.rpcUrl,
-      "--db", join(swarm.dir, "cli-seeder.sqlite"),
-      "--market", swarm.contracts.market,
-      "--escrow", swarm.contracts.escrow,
-      "--pool", swarm.contracts.rebatePool,
+      "--key",
+      swarm.chain.accounts[SEEDER].privateKey,
+      "--rpc",
+      swarm.chain.rpcUrl,
+      "--db",
+      join(swarm.dir, "cli-seeder.sqlite"),
+      "--market",
+      swarm.contracts.market,
+      "--escrow",
+      swarm.contracts.escrow,
+      "--pool",
+      swarm.contracts.rebatePool,
     ]);
     assert.equal(code, 0, output);
     assert.ok(output.includes(`claimed ${formatEther(total)} ETH (${total} wei)`), output);
@@ -164,7 +175,10 @@ describe("the seeder claims its rebates", () => {
     assert.equal(claimed.args.fromBalance, earned.total);
     assert.equal(claimed.args.fromEpochs, share);
     const shares = parseEventLogs({ abi: rebatePoolAbi, eventName: "EpochShareClaimed", logs: receipt.logs });
-    assert.deepEqual(shares.map((s) => s.args.epoch), [epoch]);
+    assert.deepEqual(
+      shares.map((s) => s.args.epoch),
+      [epoch],
+    );
     assert.equal((await ethBalance()) - before + (await gasCost(hash)), total);
     assert.equal(await poolBalance(), 0n);
     assert.equal(await poolEth(), await reserved(), "only the surplus and the open weight are left");

@@ -14,7 +14,13 @@ import { fileURLToPath } from "node:url";
 import { formatEther } from "viem";
 import { FIRST_CHECKPOINT, amountFor } from "@web3torrent/sdk/checkpointSchedule";
 import { checkpointEscrowAbi, rebatePoolAbi } from "@web3torrent/sdk/generated/contracts";
-import { LeecherSession, PAYMENT_GRACE, type SeederLedger, type VoucherRequestMessage, type W3tPayMessage } from "@web3torrent/sdk/wire/index";
+import {
+  LeecherSession,
+  PAYMENT_GRACE,
+  type SeederLedger,
+  type VoucherRequestMessage,
+  type W3tPayMessage,
+} from "@web3torrent/sdk/wire/index";
 import { MiB, runCli, startSwarm, writeRandomFile, type Published, type Swarm } from "../src/testing.ts";
 
 const PRICE = 10n ** 12n;
@@ -52,15 +58,24 @@ function startSeederProcess(swarm: Swarm, path: string, db: string, { json = tru
       CLI,
       path,
       ...(json ? ["--json"] : []),
-      "--key", swarm.chain.accounts[accountIndex].privateKey,
-      "--rpc", swarm.chain.rpcUrl,
-      "--tracker", swarm.tracker.url,
-      "--db", db,
-      "--price", String(PRICE),
-      "--settle-interval", "0",
-      "--market", swarm.contracts.market,
-      "--escrow", swarm.contracts.escrow,
-      "--pool", swarm.contracts.rebatePool,
+      "--key",
+      swarm.chain.accounts[accountIndex].privateKey,
+      "--rpc",
+      swarm.chain.rpcUrl,
+      "--tracker",
+      swarm.tracker.url,
+      "--db",
+      db,
+      "--price",
+      String(PRICE),
+      "--settle-interval",
+      "0",
+      "--market",
+      swarm.contracts.market,
+      "--escrow",
+      swarm.contracts.escrow,
+      "--pool",
+      swarm.contracts.rebatePool,
     ],
     { stdio: ["ignore", "pipe", "inherit"] },
   );
@@ -78,7 +93,10 @@ function startSeederProcess(swarm: Swarm, path: string, db: string, { json = tru
     const seen = lines.find((l) => pattern.test(l));
     if (seen !== undefined) return Promise.resolve(seen);
     return new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no line matching ${pattern} within ${LINE_TIMEOUT_MS} ms; printed:\n${lines.join("\n")}`)), LINE_TIMEOUT_MS);
+      const timer = setTimeout(
+        () => reject(new Error(`no line matching ${pattern} within ${LINE_TIMEOUT_MS} ms; printed:\n${lines.join("\n")}`)),
+        LINE_TIMEOUT_MS,
+      );
       waiters.push({ pattern, resolve: (l) => (clearTimeout(timer), resolve(l)) });
     });
   };
@@ -110,7 +128,12 @@ describe("the seed command", () => {
 
   /** The rebates credited to test account `index` in the pool and not claimed. */
   const seederRebates = (index: number) =>
-    swarm.publicClient.readContract({ address: swarm.contracts.rebatePool, abi: rebatePoolAbi, functionName: "balances", args: [swarm.account(index).address] });
+    swarm.publicClient.readContract({
+      address: swarm.contracts.rebatePool,
+      abi: rebatePoolAbi,
+      functionName: "balances",
+      args: [swarm.account(index).address],
+    });
 
   it("redeems the acknowledged voucher after a restart", async () => {
     const db = join(swarm.dir, "seeder.sqlite");
@@ -215,13 +238,20 @@ describe("the seed command", () => {
     const stray = writeRandomFile(join(swarm.dir, "unregistered", "notes.bin"), MiB);
     const { code, output } = await runCli(CLI, [
       stray,
-      "--key", swarm.chain.accounts[FOLDER_SEEDER].privateKey,
-      "--rpc", swarm.chain.rpcUrl,
-      "--tracker", swarm.tracker.url,
-      "--db", join(swarm.dir, "stray-seeder.sqlite"),
-      "--market", swarm.contracts.market,
-      "--escrow", swarm.contracts.escrow,
-      "--pool", swarm.contracts.rebatePool,
+      "--key",
+      swarm.chain.accounts[FOLDER_SEEDER].privateKey,
+      "--rpc",
+      swarm.chain.rpcUrl,
+      "--tracker",
+      swarm.tracker.url,
+      "--db",
+      join(swarm.dir, "stray-seeder.sqlite"),
+      "--market",
+      swarm.contracts.market,
+      "--escrow",
+      swarm.contracts.escrow,
+      "--pool",
+      swarm.contracts.rebatePool,
     ]);
     assert.equal(code, 2, output);
     assert.match(output, new RegExp(`not seeding ${escape(stray)}: its infohash matches no registered content`));
@@ -243,7 +273,10 @@ describe("the seed command", () => {
     const seeding = seeder.lines.filter((l) => l.startsWith("seeding "));
     assert.deepEqual(
       seeding.map((l) => /^seeding (\S+) as content (\d+)/.exec(l)!.slice(1)),
-      [[clipContent.name, String(clipContent.contentId)], [filmContent.name, String(filmContent.contentId)]],
+      [
+        [clipContent.name, String(clipContent.contentId)],
+        [filmContent.name, String(filmContent.contentId)],
+      ],
     );
     assert.deepEqual(
       seeder.lines.filter((l) => l.startsWith("not seeding")),
@@ -256,7 +289,9 @@ describe("the seed command", () => {
     const owed = amountFor(filmContent.size, PRICE);
     // The first voucher of an escrow is redeemed at once, and the seeder prints its earnings.
     await seeder.line(
-      new RegExp(`^earnings: ${escape(formatEther(owed))} ETH redeemed, 0 ETH in vouchers to redeem, .* rebates to claim; ${filmContent.size} bytes served to 1 account\\(s\\)$`),
+      new RegExp(
+        `^earnings: ${escape(formatEther(owed))} ETH redeemed, 0 ETH in vouchers to redeem, .* rebates to claim; ${filmContent.size} bytes served to 1 account\\(s\\)$`,
+      ),
     );
     seeder.child.kill("SIGINT");
     assert.equal(await seeder.exited, 0, "Ctrl-C settles and exits cleanly");

@@ -7,7 +7,14 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { FIRST_CHECKPOINT } from "@web3torrent/sdk/checkpointSchedule";
-import { LeecherSession, RefusalReason, type RefusalMessage, type SeederLedger, type VoucherRequestMessage, type W3tPayMessage } from "@web3torrent/sdk/wire/index";
+import {
+  LeecherSession,
+  RefusalReason,
+  type RefusalMessage,
+  type SeederLedger,
+  type VoucherRequestMessage,
+  type W3tPayMessage,
+} from "@web3torrent/sdk/wire/index";
 import type { Seeder } from "../src/seeder.ts";
 import { MiB, startSwarm, type Published, type Swarm } from "../src/testing.ts";
 

@@ -87,7 +87,13 @@ describe("peers that do not pay", () => {
   const attacks = new Map<string, Attack>();
 
   /** Starts a download as test account `index`, with `escrowId`, speaking through `Session`. */
-  async function attack(name: string, index: number, escrowId: bigint | null, Session: typeof LeecherSession, sessionKey = SessionKey.generate()) {
+  async function attack(
+    name: string,
+    index: number,
+    escrowId: bigint | null,
+    Session: typeof LeecherSession,
+    sessionKey = SessionKey.generate(),
+  ) {
     const wallet = swarm.wallet(index);
     const delegation = await signDelegation(
       wallet,
@@ -136,16 +142,34 @@ describe("peers that do not pay", () => {
     swarm = await startSwarm();
     const file = swarm.file("paid.bin", 40 * MiB);
     content = await swarm.publish(file);
-    seeder = await swarm.startSeeder({ accountIndex: SEEDER, pricePerMiB: PRICE, voucherTimeoutMs: VOUCHER_TIMEOUT_MS, log: process.env.W3T_DEBUG ? (l) => console.error("[seeder]", l) : undefined });
+    seeder = await swarm.startSeeder({
+      accountIndex: SEEDER,
+      pricePerMiB: PRICE,
+      voucherTimeoutMs: VOUCHER_TIMEOUT_MS,
+      log: process.env.W3T_DEBUG ? (l) => console.error("[seeder]", l) : undefined,
+    });
     await seeder.seed(file);
 
     // The exhausted escrow: its own session key signed its whole deposit to another address, which redeemed it.
     const drained = await licensedEscrow(9);
     const thief = swarm.wallet(10);
-    const voucher = { escrowId: drained.escrowId, seeder: thief.account.address, cumulativeBytes: content.size, cumulativeAmount: amountFor(content.size, PRICE) };
-    const signature = await drained.sessionKey.signVoucher({ chainId: swarm.chain.chainId, escrow: swarm.contracts.escrow, rebatePool: swarm.contracts.rebatePool }, voucher);
+    const voucher = {
+      escrowId: drained.escrowId,
+      seeder: thief.account.address,
+      cumulativeBytes: content.size,
+      cumulativeAmount: amountFor(content.size, PRICE),
+    };
+    const signature = await drained.sessionKey.signVoucher(
+      { chainId: swarm.chain.chainId, escrow: swarm.contracts.escrow, rebatePool: swarm.contracts.rebatePool },
+      voucher,
+    );
     await swarm.publicClient.waitForTransactionReceipt({
-      hash: await thief.writeContract({ address: swarm.contracts.escrow, abi: checkpointEscrowAbi, functionName: "redeem", args: [voucher, signature] }),
+      hash: await thief.writeContract({
+        address: swarm.contracts.escrow,
+        abi: checkpointEscrowAbi,
+        functionName: "redeem",
+        args: [voucher, signature],
+      }),
     });
     assert.equal(await seeder.chain.remaining(drained.escrowId), 0n);
 
@@ -174,7 +198,13 @@ describe("peers that do not pay", () => {
       contentId: content.contentId,
       key: {
         sessionKey: key,
-        delegation: await signDelegation(wallet, wallet.account, { chainId: swarm.chain.chainId, rebatePool: swarm.contracts.rebatePool }, key.address, BigInt(Math.floor(Date.now() / 1000) + 86_400)),
+        delegation: await signDelegation(
+          wallet,
+          wallet.account,
+          { chainId: swarm.chain.chainId, rebatePool: swarm.contracts.rebatePool },
+          key.address,
+          BigInt(Math.floor(Date.now() / 1000) + 86_400),
+        ),
       },
       pricePerMiBCap: PRICE,
       announce: swarm.announce(),
@@ -195,8 +225,7 @@ describe("peers that do not pay", () => {
 
   it("a licensed peer without an escrow gets nothing", () => refusedAfter("no escrow", RefusalReason.NoEscrow, 0n));
 
-  it("a peer whose escrow is exhausted gets nothing", () =>
-    refusedAfter("exhausted escrow", RefusalReason.EscrowExhausted, 0n));
+  it("a peer whose escrow is exhausted gets nothing", () => refusedAfter("exhausted escrow", RefusalReason.EscrowExhausted, 0n));
 
   it("a peer that forges its voucher gets the first checkpoint and δ, then nothing", () =>
     refusedAfter("forged voucher", RefusalReason.BadSignature, FIRST_CHECKPOINT + PAYMENT_GRACE));

@@ -84,7 +84,10 @@ describe("a paid download (exponential checkpoints)", () => {
     await paid.done;
     assert.equal(await sha256(downloaded), await sha256(file));
     const schedule = checkpoints(CheckpointMode.Exponential, content.size);
-    assert.deepEqual(schedule, [10n, 30n, 70n, 150n, 160n].map((m) => m * BigInt(MiB)));
+    assert.deepEqual(
+      schedule,
+      [10n, 30n, 70n, 150n, 160n].map((m) => m * BigInt(MiB)),
+    );
     assert.deepEqual(checkpointsSeen, schedule, "the seeder stopped at every checkpoint and asked for a voucher");
     const [ledger] = paid.session.ledgers.values();
     assert.equal(ledger.received, content.size);
@@ -109,10 +112,21 @@ describe("a paid download (exponential checkpoints)", () => {
     assert.ok(escrowKey, "the download made its own escrow key");
     assert.equal(e.sessionKey, escrowKey.address, "the escrow registered the download's own key");
     assert.notEqual(e.sessionKey, delegated.address, "not the delegated key the wallet signed for the day");
-    const voucher = { escrowId: paid.escrowId!, seeder: swarm.account(UNLICENSED).address, cumulativeBytes: content.size, cumulativeAmount: amountFor(content.size, PRICE) };
+    const voucher = {
+      escrowId: paid.escrowId!,
+      seeder: swarm.account(UNLICENSED).address,
+      cumulativeBytes: content.size,
+      cumulativeAmount: amountFor(content.size, PRICE),
+    };
     const signature = await delegated.signVoucher(paid.session.signingContext, voucher);
     await assert.rejects(
-      swarm.publicClient.simulateContract({ address: swarm.contracts.escrow, abi: checkpointEscrowAbi, functionName: "redeem", args: [voucher, signature], account: swarm.account(UNLICENSED) }),
+      swarm.publicClient.simulateContract({
+        address: swarm.contracts.escrow,
+        abi: checkpointEscrowAbi,
+        functionName: "redeem",
+        args: [voucher, signature],
+        account: swarm.account(UNLICENSED),
+      }),
       /InvalidVoucherSignature/,
       "a voucher by the delegated key (what script that stole it would sign) does not pay",
     );
@@ -136,7 +150,6 @@ describe("a paid download (exponential checkpoints)", () => {
     const leecherTxs = await swarm.publicClient.getTransactionCount({ address: leecher });
     assert.equal(leecherTxs, 2, "the leecher's wallet sent the license purchase and the escrow's open, nothing else");
   });
-
 
   it("gets the receipts credited in the rebate pool for the bytes served", async () => {
     const leecher = swarm.account(LEECHER).address;
@@ -207,7 +220,11 @@ describe("a paid download (exponential checkpoints)", () => {
     assert.deepEqual(new Set(redemptions.map((e) => e.args.escrowId)), new Set(payments.map((p) => p.escrowId)));
     for (const p of payments) assert.equal((await seeder.chain.redeemedBy(p.escrowId)).amount, p.amount);
 
-    assert.deepEqual(submitted.map((s) => s.count), [2], "one submitReceipts for both licenses");
+    assert.deepEqual(
+      submitted.map((s) => s.count),
+      [2],
+      "one submitReceipts for both licenses",
+    );
     const credits = parseEventLogs({
       abi: rebatePoolAbi,
       eventName: "ReceiptCredited",
@@ -221,7 +238,11 @@ describe("a paid download (exponential checkpoints)", () => {
     const good = await storedPayment(6, FIRST_CHECKPOINT);
     const forged = await storedPayment(7, FIRST_CHECKPOINT, SessionKey.generate());
     const { redeemed } = await seeder.flush();
-    assert.deepEqual(redeemed.map((r) => r.escrowIds), [[good.escrowId]], "the good voucher alone, in its own transaction");
+    assert.deepEqual(
+      redeemed.map((r) => r.escrowIds),
+      [[good.escrowId]],
+      "the good voucher alone, in its own transaction",
+    );
     assert.equal((await seeder.chain.redeemedBy(good.escrowId)).amount, good.amount);
     assert.equal((await seeder.chain.redeemedBy(forged.escrowId)).amount, 0n);
   });
@@ -336,7 +357,13 @@ describe("free seeding", () => {
     await swarm.buyLicense(content.contentId, MISDELEGATED);
     const other = swarm.wallet(UNLICENSED);
     const forged = (key: DownloadKey) =>
-      signDelegation(other, other.account, { chainId: swarm.chain.chainId, rebatePool: swarm.contracts.rebatePool }, key.sessionKey.address, key.delegation.expiry);
+      signDelegation(
+        other,
+        other.account,
+        { chainId: swarm.chain.chainId, rebatePool: swarm.contracts.rebatePool },
+        key.sessionKey.address,
+        key.delegation.expiry,
+      );
     assert.deepEqual(await helloFrom(MISDELEGATED, forged), { reason: RefusalReason.BadDelegation, received: 0n, stored: false });
   });
 });

@@ -38,7 +38,11 @@ class SilentSession extends LeecherSession {
 /** Answers each request with a valid voucher (and receipt) for a MiB less than asked: early, but short. */
 class ShortSession extends LeecherSession {
   override answer(ledger: SeederLedger, request: VoucherRequestMessage): Promise<W3tPayMessage[]> {
-    return super.answer(ledger, { ...request, cumulativeBytes: request.cumulativeBytes - SHORT, voucherBytes: request.voucherBytes! - SHORT });
+    return super.answer(ledger, {
+      ...request,
+      cumulativeBytes: request.cumulativeBytes - SHORT,
+      voucherBytes: request.voucherBytes! - SHORT,
+    });
   }
 }
 
@@ -48,7 +52,8 @@ class WatchedSession extends LeecherSession {
   override async answer(ledger: SeederLedger, request: VoucherRequestMessage): Promise<W3tPayMessage[]> {
     const received = ledger.received;
     const messages = await super.answer(ledger, request);
-    for (const m of messages) if (m.type === "voucher") this.signed.push({ voucherBytes: m.cumulativeBytes, received, asked: request.voucherBytes! });
+    for (const m of messages)
+      if (m.type === "voucher") this.signed.push({ voucherBytes: m.cumulativeBytes, received, asked: request.voucherBytes! });
     return messages;
   }
 }
@@ -68,7 +73,10 @@ describe("the seeder's grace past a checkpoint", () => {
   let honest: Leecher<WatchedSession>;
   let honestDone: Promise<void>;
 
-  async function leecher<S extends LeecherSession>(index: number, Session: new (o: LeecherSessionOptions) => S): Promise<Leecher<S> & { torrent: ReturnType<Swarm["attach"]> }> {
+  async function leecher<S extends LeecherSession>(
+    index: number,
+    Session: new (o: LeecherSessionOptions) => S,
+  ): Promise<Leecher<S> & { torrent: ReturnType<Swarm["attach"]> }> {
     await swarm.buyLicense(content.contentId, index);
     const wallet = swarm.wallet(index);
     const sessionKey = SessionKey.generate();
@@ -122,7 +130,9 @@ describe("the seeder's grace past a checkpoint", () => {
     short = await leecher(12, ShortSession);
     const watched = await leecher(11, WatchedSession);
     honest = watched;
-    honestDone = new Promise((resolve) => (watched.torrent as unknown as { once(e: "done", f: () => void): void }).once("done", () => resolve()));
+    honestDone = new Promise((resolve) =>
+      (watched.torrent as unknown as { once(e: "done", f: () => void): void }).once("done", () => resolve()),
+    );
   });
   after(() => swarm.stop());
 

@@ -55,7 +55,10 @@ describe("a download paid by a release transaction per checkpoint", () => {
 
     const schedule = checkpoints(CheckpointMode.Exponential, content.size);
     assert.deepEqual(schedule, [FIRST_CHECKPOINT, content.size]);
-    assert.deepEqual(paid.session.releases.map((r) => [r.cumulativeBytes, r.state]), schedule.map((bytes) => [bytes, "mined"]));
+    assert.deepEqual(
+      paid.session.releases.map((r) => [r.cumulativeBytes, r.state]),
+      schedule.map((bytes) => [bytes, "mined"]),
+    );
     assert.deepEqual(released, schedule, "the seeder verified each release before serving on");
     const [ledger] = paid.session.ledgers.values();
     assert.equal(ledger.voucher, null, "no voucher was signed");
@@ -70,8 +73,14 @@ describe("a download paid by a release transaction per checkpoint", () => {
       args: { escrowId: paid.escrowId! },
       fromBlock: 0n,
     });
-    assert.deepEqual(events.map((e) => e.args.cumulativeBytes), schedule);
-    assert.deepEqual(events.map((e) => e.transactionHash), paid.session.releases.map((r) => r.txHash));
+    assert.deepEqual(
+      events.map((e) => e.args.cumulativeBytes),
+      schedule,
+    );
+    assert.deepEqual(
+      events.map((e) => e.transactionHash),
+      paid.session.releases.map((r) => r.txHash),
+    );
     const row = seeder.store.get(`escrow:${paid.escrowId}`)!;
     assert.equal(row.voucherSignature, null);
     assert.equal(row.releaseTx, paid.session.releases.at(-1)!.txHash, "stored like an acknowledged voucher");

@@ -89,12 +89,19 @@ describe("a seeder on a slow chain", () => {
       await new Promise<void>((resolve) => torrent.once("done", () => resolve()));
       const received = session.ledgers.get(seeder.address)!.received;
       assert.equal(received, content.size);
-      assert.ok(ackedSecondAt !== null && ackedSecondAt <= SECOND_CHECKPOINT + PAYMENT_GRACE, `the second voucher acknowledged at ${ackedSecondAt} bytes`);
+      assert.ok(
+        ackedSecondAt !== null && ackedSecondAt <= SECOND_CHECKPOINT + PAYMENT_GRACE,
+        `the second voucher acknowledged at ${ackedSecondAt} bytes`,
+      );
       // The first reservation pays the first interval, served on credit: it is mined before the seeder goes on.
       const first = mined.find((m) => m.untilBytes === SECOND_CHECKPOINT);
       assert.ok(first && first.receivedThen <= FIRST_CHECKPOINT + PAYMENT_GRACE, `first reservation mined at ${first?.receivedThen} bytes`);
       // The second is simulated, sent and left to its block: the whole content arrived before that block.
-      assert.equal(mined.find((m) => m.untilBytes === content.size), undefined, "the download ended before the second reservation was mined");
+      assert.equal(
+        mined.find((m) => m.untilBytes === content.size),
+        undefined,
+        "the download ended before the second reservation was mined",
+      );
       await new Promise<void>((resolve) => {
         const wait = setInterval(() => mined.some((m) => m.untilBytes === content.size) && (clearInterval(wait), resolve()), 100);
       });
@@ -147,11 +154,21 @@ describe("a seeder on a slow chain", () => {
     try {
       await acked;
       // The seeder simulated its reservation against a deposit still there, and sent it: it is in the pool.
-      const sent = async () => (await rpc("eth_getTransactionCount", [seeder.address, "pending"])) !== (await rpc("eth_getTransactionCount", [seeder.address, "latest"]));
+      const sent = async () =>
+        (await rpc("eth_getTransactionCount", [seeder.address, "pending"])) !==
+        (await rpc("eth_getTransactionCount", [seeder.address, "latest"]));
       while (!(await sent())) await new Promise((resolve) => setTimeout(resolve, 20));
       // The leecher's key signs the whole deposit to a sybil that pays a higher tip, so it is mined first.
-      const voucher = { escrowId, seeder: sybil.account.address, cumulativeBytes: raced.size, cumulativeAmount: amountFor(raced.size, PRICE) };
-      const signature = await key.sessionKey.signVoucher({ chainId: swarm.chain.chainId, escrow: swarm.contracts.escrow, rebatePool: swarm.contracts.rebatePool }, voucher);
+      const voucher = {
+        escrowId,
+        seeder: sybil.account.address,
+        cumulativeBytes: raced.size,
+        cumulativeAmount: amountFor(raced.size, PRICE),
+      };
+      const signature = await key.sessionKey.signVoucher(
+        { chainId: swarm.chain.chainId, escrow: swarm.contracts.escrow, rebatePool: swarm.contracts.rebatePool },
+        voucher,
+      );
       const drain = await sybil.writeContract({
         address: swarm.contracts.escrow,
         abi: checkpointEscrowAbi,

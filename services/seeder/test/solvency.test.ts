@@ -9,7 +9,15 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { FIRST_CHECKPOINT, amountFor } from "@web3torrent/sdk/checkpointSchedule";
 import { checkpointEscrowAbi } from "@web3torrent/sdk/generated/contracts";
-import { LeecherSession, PAYMENT_GRACE, RefusalReason, type RefusalMessage, type SeederLedger, type VoucherRequestMessage, type W3tPayMessage } from "@web3torrent/sdk/wire/index";
+import {
+  LeecherSession,
+  PAYMENT_GRACE,
+  RefusalReason,
+  type RefusalMessage,
+  type SeederLedger,
+  type VoucherRequestMessage,
+  type W3tPayMessage,
+} from "@web3torrent/sdk/wire/index";
 import type { Seeder } from "../src/seeder.ts";
 import { MiB, startSwarm, type Published, type Swarm } from "../src/testing.ts";
 
@@ -46,9 +54,19 @@ describe("a leecher that signs its deposit to a sybil seeder", () => {
       override async answer(ledger: SeederLedger, request: VoucherRequestMessage): Promise<W3tPayMessage[]> {
         if (!drained && request.voucherBytes === SECOND_CHECKPOINT) {
           drained = true;
-          const voucher = { escrowId: this.options.escrowId!, seeder: sybil.account.address, cumulativeBytes: FIRST_CHECKPOINT, cumulativeAmount: amountFor(FIRST_CHECKPOINT, PRICE) };
+          const voucher = {
+            escrowId: this.options.escrowId!,
+            seeder: sybil.account.address,
+            cumulativeBytes: FIRST_CHECKPOINT,
+            cumulativeAmount: amountFor(FIRST_CHECKPOINT, PRICE),
+          };
           const signature = await this.options.sessionKey.signVoucher(this.signingContext, voucher);
-          const hash = await sybil.writeContract({ address: swarm.contracts.escrow, abi: checkpointEscrowAbi, functionName: "redeem", args: [voucher, signature] });
+          const hash = await sybil.writeContract({
+            address: swarm.contracts.escrow,
+            abi: checkpointEscrowAbi,
+            functionName: "redeem",
+            args: [voucher, signature],
+          });
           await swarm.publicClient.waitForTransactionReceipt({ hash });
         }
         return super.answer(ledger, request);
@@ -66,7 +84,10 @@ describe("a leecher that signs its deposit to a sybil seeder", () => {
     const ledger = session.ledgers.get(seeder.address)!;
     // The seeder goes on for δ past a checkpoint while its voucher comes back, and not a block further.
     assert.ok(ledger.received >= SECOND_CHECKPOINT, `received ${ledger.received} bytes`);
-    assert.ok(ledger.received <= SECOND_CHECKPOINT + PAYMENT_GRACE, `served ${ledger.received - SECOND_CHECKPOINT} bytes past the checkpoint the escrow cannot cover`);
+    assert.ok(
+      ledger.received <= SECOND_CHECKPOINT + PAYMENT_GRACE,
+      `served ${ledger.received - SECOND_CHECKPOINT} bytes past the checkpoint the escrow cannot cover`,
+    );
 
     await seeder.flush();
     const { amount } = await seeder.chain.redeemedBy(escrowId);
@@ -85,7 +106,12 @@ describe("a leecher that signs its deposit to a sybil seeder", () => {
         if (drain === null && ledger.received >= SECOND_CHECKPOINT + BigInt(4 * MiB)) drain = this.#drain();
       }
       async #drain(): Promise<unknown> {
-        const voucher = { escrowId: this.options.escrowId!, seeder: sybil.account.address, cumulativeBytes: content.size, cumulativeAmount: amountFor(content.size, PRICE) };
+        const voucher = {
+          escrowId: this.options.escrowId!,
+          seeder: sybil.account.address,
+          cumulativeBytes: content.size,
+          cumulativeAmount: amountFor(content.size, PRICE),
+        };
         const signature = await this.options.sessionKey.signVoucher(this.signingContext, voucher);
         // Reverts DepositExhausted when nothing is left that the seeder did not reserve: the drain took nothing.
         return sybil
@@ -131,10 +157,22 @@ describe("a leecher that signs its deposit to a sybil seeder", () => {
           if (started || ledger.ackedVoucherBytes < FIRST_CHECKPOINT) return;
           started = true;
           first!.destroy();
-          const voucher = { escrowId, seeder: sybil.account.address, cumulativeBytes: content.size, cumulativeAmount: amountFor(content.size, PRICE) };
+          const voucher = {
+            escrowId,
+            seeder: sybil.account.address,
+            cumulativeBytes: content.size,
+            cumulativeAmount: amountFor(content.size, PRICE),
+          };
           session.options.sessionKey
             .signVoucher(session.signingContext, voucher)
-            .then((signature) => sybil.writeContract({ address: swarm.contracts.escrow, abi: checkpointEscrowAbi, functionName: "redeem", args: [voucher, signature] }))
+            .then((signature) =>
+              sybil.writeContract({
+                address: swarm.contracts.escrow,
+                abi: checkpointEscrowAbi,
+                functionName: "redeem",
+                args: [voucher, signature],
+              }),
+            )
             .then((hash) => swarm.publicClient.waitForTransactionReceipt({ hash }))
             .then(() => resolve(), reject);
         },

@@ -66,7 +66,10 @@ function floodingSeeder(swarm: Swarm, content: Published, attacker: PrivateKeyAc
       if (message.type !== "hello") return;
       // It proves its own address: the blocks are booked to it, and it asks to be paid for them.
       const binding = { infoHash: content.infoHash, seederPeerId: attackerPeerId, leecherPeerId: this.#wire.peerId! };
-      this.#send({ type: "identity", ...(await signIdentity({ signer: attacker, delegation: null }, swarm.chain.chainId, binding, message.nonce, attacker.address)) });
+      this.#send({
+        type: "identity",
+        ...(await signIdentity({ signer: attacker, delegation: null }, swarm.chain.chainId, binding, message.nonce, attacker.address)),
+      });
       const junk = new Uint8Array(BLOCK);
       for (let i = 0; i < BLOCKS; i++) this.#wire.piece(0, 0, junk);
       const bytes = BigInt(BLOCKS * BLOCK);

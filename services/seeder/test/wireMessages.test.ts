@@ -37,7 +37,11 @@ interface RawWire {
 }
 
 /** A peer that speaks w3t_pay by hand: on the seeder's terms it sends `script`'s payloads, and records answers. */
-function rawPeer(swarm: Swarm, content: Published, script: (terms: TermsMessage, wire: WireBinding) => Uint8Array[] | Promise<Uint8Array[]>) {
+function rawPeer(
+  swarm: Swarm,
+  content: Published,
+  script: (terms: TermsMessage, wire: WireBinding) => Uint8Array[] | Promise<Uint8Array[]>,
+) {
   const received: W3tPayMessage[] = [];
   let seederWire: RawWire | null = null;
   let onRefusal!: (refusal: RefusalMessage) => void;
@@ -74,13 +78,22 @@ describe("the seeder's extension facing untrusted messages", () => {
   let content: Published;
   let seeder: Seeder;
   let honest: PaidDownload;
-  let licensed: { account: `0x${string}`; escrowId: bigint; sessionKey: SessionKey; delegation: { expiry: bigint; signature: `0x${string}` } };
+  let licensed: {
+    account: `0x${string}`;
+    escrowId: bigint;
+    sessionKey: SessionKey;
+    delegation: { expiry: bigint; signature: `0x${string}` };
+  };
 
   before(async () => {
     swarm = await startSwarm();
     const file = swarm.file("paid.bin", 24 * MiB);
     content = await swarm.publish(file);
-    seeder = await swarm.startSeeder({ accountIndex: 2, pricePerMiB: PRICE, log: process.env.W3T_DEBUG ? (l) => console.error("[seeder]", l) : undefined });
+    seeder = await swarm.startSeeder({
+      accountIndex: 2,
+      pricePerMiB: PRICE,
+      log: process.env.W3T_DEBUG ? (l) => console.error("[seeder]", l) : undefined,
+    });
     await seeder.seed(file);
     for (const index of [HONEST, 4]) await swarm.buyLicense(content.contentId, index);
 
@@ -132,35 +145,51 @@ describe("the seeder's extension facing untrusted messages", () => {
 
   it("refuses another protocol version", () => refused(() => [json({ v: PROTOCOL_VERSION - 1, type: "hello" })], RefusalReason.Version));
 
-  it("refuses an unknown message type", () => refused(() => [json({ v: PROTOCOL_VERSION, type: "gimme", bytes: "1" })], RefusalReason.Malformed));
+  it("refuses an unknown message type", () =>
+    refused(() => [json({ v: PROTOCOL_VERSION, type: "gimme", bytes: "1" })], RefusalReason.Malformed));
 
   it("refuses a hello with an invalid address", () =>
     refused(
-      () => [json({ v: PROTOCOL_VERSION, type: "hello", account: "0x1234", escrowId: "1", sessionKey: licensed.sessionKey.address, delegation: { expiry: "1", signature: "0x00" } })],
+      () => [
+        json({
+          v: PROTOCOL_VERSION,
+          type: "hello",
+          account: "0x1234",
+          escrowId: "1",
+          sessionKey: licensed.sessionKey.address,
+          delegation: { expiry: "1", signature: "0x00" },
+        }),
+      ],
       RefusalReason.Malformed,
     ));
 
   it("refuses an oversized message", () =>
-    refused(() => [json({ v: PROTOCOL_VERSION, type: "refusal", reason: "malformed", message: "x".repeat(MAX_MESSAGE_BYTES) })], RefusalReason.Oversized));
+    refused(
+      () => [json({ v: PROTOCOL_VERSION, type: "refusal", reason: "malformed", message: "x".repeat(MAX_MESSAGE_BYTES) })],
+      RefusalReason.Oversized,
+    ));
 
   it("refuses a voucher before any hello", () =>
+    refused(async () => {
+      const voucher = { escrowId: licensed.escrowId, seeder: seeder.address, cumulativeBytes: BigInt(MiB), cumulativeAmount: PRICE };
+      const signature = await licensed.sessionKey.signVoucher(
+        { chainId: swarm.chain.chainId, escrow: swarm.contracts.escrow, rebatePool: swarm.contracts.rebatePool },
+        voucher,
+      );
+      return [encodeMessage({ type: "voucher", ...voucher, signature })];
+    }, RefusalReason.OutOfOrder));
+
+  it("refuses a seeder's message sent by a leecher", () =>
     refused(
-      async () => {
-        const voucher = { escrowId: licensed.escrowId, seeder: seeder.address, cumulativeBytes: BigInt(MiB), cumulativeAmount: PRICE };
-        const signature = await licensed.sessionKey.signVoucher(
-          { chainId: swarm.chain.chainId, escrow: swarm.contracts.escrow, rebatePool: swarm.contracts.rebatePool },
-          voucher,
-        );
-        return [encodeMessage({ type: "voucher", ...voucher, signature })];
-      },
+      () => [encodeMessage({ type: "voucher_request", cumulativeBytes: 0n, voucherBytes: 0n, voucherAmount: 0n })],
       RefusalReason.OutOfOrder,
     ));
 
-  it("refuses a seeder's message sent by a leecher", () =>
-    refused(() => [encodeMessage({ type: "voucher_request", cumulativeBytes: 0n, voucherBytes: 0n, voucherAmount: 0n })], RefusalReason.OutOfOrder));
-
   it("refuses a second hello from an admitted peer", () =>
-    refused(async (terms, wire) => [encodeMessage(await hello(terms, wire)), encodeMessage(await hello(terms, wire))], RefusalReason.OutOfOrder));
+    refused(
+      async (terms, wire) => [encodeMessage(await hello(terms, wire)), encodeMessage(await hello(terms, wire))],
+      RefusalReason.OutOfOrder,
+    ));
 
   it("serves the honest peer in full meanwhile", async () => {
     await honest.done;

@@ -92,7 +92,9 @@ describe("proofs of who speaks on a wire", () => {
       },
       copied!,
     );
-    replayer.observer = { refused: (_ledger: SeederLedger | null, refusal: RefusalMessage, bySeeder: boolean) => bySeeder && refusals.push(refusal) };
+    replayer.observer = {
+      refused: (_ledger: SeederLedger | null, refusal: RefusalMessage, bySeeder: boolean) => bySeeder && refusals.push(refusal),
+    };
     swarm.attach(swarm.client(), content.infoHash, replayer);
     await until(() => refusals.length > 0 || replayer.receivedTotal > 0n, 120_000);
     assert.equal(replayer.receivedTotal, 0n, "the replayer got bytes on the victim's credit");

@@ -77,11 +77,22 @@ export type DelegationProof = "key" | "wallet" | null;
 export function viemLicenseChain(publicClient: PublicClient, chainId: number, market: Address, rebatePool: Address): LicenseChain {
   return {
     async content(infohash) {
-      const contentId = await publicClient.readContract({ address: market, abi: licenseMarketAbi, functionName: "contentIdOf", args: [infohash] });
+      const contentId = await publicClient.readContract({
+        address: market,
+        abi: licenseMarketAbi,
+        functionName: "contentIdOf",
+        args: [infohash],
+      });
       if (contentId === 0n) return null;
       const [c, logs] = await Promise.all([
         publicClient.readContract({ address: market, abi: licenseMarketAbi, functionName: "content", args: [contentId] }),
-        publicClient.getContractEvents({ address: market, abi: licenseMarketAbi, eventName: "ContentRegistered", args: { contentId }, fromBlock: 0n }),
+        publicClient.getContractEvents({
+          address: market,
+          abi: licenseMarketAbi,
+          eventName: "ContentRegistered",
+          args: { contentId },
+          fromBlock: 0n,
+        }),
       ]);
       const publisher = (logs[0]?.args as { publisher?: Address } | undefined)?.publisher ?? c.payout;
       const free = c.basePrice === 0n && (c.growth === 0n || c.curve === CURVE_EXPONENTIAL);
@@ -96,7 +107,14 @@ export function viemLicenseChain(publicClient: PublicClient, chainId: number, ma
       const typed = delegationTypedData({ chainId, rebatePool }, message);
       const signer = await recoverTypedDataAddress({ ...typed, signature: d.signature }).catch(() => null);
       if (signer?.toLowerCase() === d.wallet.toLowerCase()) return "key";
-      const valid = await publicClient.verifyTypedData({ address: d.wallet, domain: typed.domain, types: delegationTypes, primaryType: "Delegation", message, signature: d.signature });
+      const valid = await publicClient.verifyTypedData({
+        address: d.wallet,
+        domain: typed.domain,
+        types: delegationTypes,
+        primaryType: "Delegation",
+        message,
+        signature: d.signature,
+      });
       return valid ? "wallet" : null;
     },
   };
@@ -244,7 +262,10 @@ export class LicenseGate {
     }
     const now = Date.now();
     const issuedAt = Number(proof.issuedAtMs);
-    if (issuedAt < now - ANNOUNCE_PROOF_WINDOW_SECONDS * MS_PER_SECOND || issuedAt > now + ANNOUNCE_PROOF_MAX_SKEW_SECONDS * MS_PER_SECOND) {
+    if (
+      issuedAt < now - ANNOUNCE_PROOF_WINDOW_SECONDS * MS_PER_SECOND ||
+      issuedAt > now + ANNOUNCE_PROOF_MAX_SKEW_SECONDS * MS_PER_SECOND
+    ) {
       this.refused.stale++;
       throw new GateRefusal(`stale license proof: sign it within ${ANNOUNCE_PROOF_WINDOW_SECONDS} s of the announce (check the clock)`);
     }
@@ -268,7 +289,10 @@ export class LicenseGate {
       throw new GateRefusal("license proof not signed by its session key for this infohash and peer id");
     }
     // Claimed before the chain reads: a replay racing the first use on another connection is refused too.
-    this.#proofs.set(signature, seen ?? { socket, until: issuedAt + (ANNOUNCE_PROOF_WINDOW_SECONDS + ANNOUNCE_PROOF_MAX_SKEW_SECONDS) * MS_PER_SECOND });
+    this.#proofs.set(
+      signature,
+      seen ?? { socket, until: issuedAt + (ANNOUNCE_PROOF_WINDOW_SECONDS + ANNOUNCE_PROOF_MAX_SKEW_SECONDS) * MS_PER_SECOND },
+    );
     const expiry = BigInt(proof.expiry);
     if (expiry <= BigInt(Math.floor(now / MS_PER_SECOND))) {
       this.refused.badSignature++;
@@ -281,13 +305,22 @@ export class LicenseGate {
       this.refused.badSignature++;
       throw new GateRefusal("the delegation of the session key is not signed by the account (nor accepted by its wallet)");
     }
-    if (!this.#owns(account, content) && !(await this.#checked(licenseKey(account, content.contentId), () => this.#chain.hasLicense(account, content.contentId)))) {
+    if (
+      !this.#owns(account, content) &&
+      !(await this.#checked(licenseKey(account, content.contentId), () => this.#chain.hasLicense(account, content.contentId)))
+    ) {
       this.refused.unlicensed++;
       throw new GateRefusal(`no license of content ${content.contentId}: buy one to join its swarm`);
     }
     const admissions = this.#admissions.get(socket) ?? new Map<string, Admission>();
     this.#admissions.set(socket, admissions);
-    admissions.set(infoHash, { account, content, expiry, walletDelegation: delegated === "wallet" ? delegationKey(delegation) : null, delegation });
+    admissions.set(infoHash, {
+      account,
+      content,
+      expiry,
+      walletDelegation: delegated === "wallet" ? delegationKey(delegation) : null,
+      delegation,
+    });
   }
 
   #owns(account: Address, content: GatedContent): boolean {
@@ -373,10 +406,12 @@ export class LicenseGate {
     for (const admissions of this.#admissions.values()) {
       for (const { account, content, walletDelegation, delegation } of admissions.values()) {
         if (walletDelegation) refresh(walletDelegation, async () => (await this.#chain.verifyDelegation(delegation)) === "wallet");
-        if (!this.#owns(account, content)) refresh(licenseKey(account, content.contentId), () => this.#chain.hasLicense(account, content.contentId));
+        if (!this.#owns(account, content))
+          refresh(licenseKey(account, content.contentId), () => this.#chain.hasLicense(account, content.contentId));
       }
     }
-    for (const [key, check] of this.#checks) if (!live.has(key) && !check.reading && now - check.at > this.#maxAge) this.#checks.delete(key);
+    for (const [key, check] of this.#checks)
+      if (!live.has(key) && !check.reading && now - check.at > this.#maxAge) this.#checks.delete(key);
   }
 
   #forgetExpiredProofs(now: number): void {

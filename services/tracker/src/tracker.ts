@@ -132,11 +132,22 @@ export async function startTracker({
   gate,
 }: TrackerOptions = {}): Promise<Tracker> {
   const maxPayload = limitOptions?.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
-  const server = new Server({ udp: false, http: false, ws: { maxPayload }, stats: true, interval: announceIntervalMs, filter: gate?.filter });
+  const server = new Server({
+    udp: false,
+    http: false,
+    ws: { maxPayload },
+    stats: true,
+    interval: announceIntervalMs,
+    filter: gate?.filter,
+  });
   const torrents = server.torrents as Record<string, SwarmLike>;
   const limits = new TrackerLimits(torrents, { isRegistered: gate?.isRegistered, ...limitOptions });
   const onRequest = server._onWebSocketRequest.bind(server);
-  server._onWebSocketRequest = (socket: { send(data: string): void; close(code: number, reason: string): void }, opts: unknown, raw: string) => {
+  server._onWebSocketRequest = (
+    socket: { send(data: string): void; close(code: number, reason: string): void },
+    opts: unknown,
+    raw: string,
+  ) => {
     let params = raw;
     try {
       const parsed = JSON.parse(raw);

@@ -48,7 +48,9 @@ export async function trackerCommand(args: string[], program = "w3t-tracker"): P
     const gate = values.rpc ? await licenseGate(values.rpc) : undefined;
     const tracker = await startTracker({ host: values.host, port, gate });
     console.log(`tracker listening on ${tracker.url} (stats: ${tracker.statsUrl})`);
-    console.log(gate ? `licensed content: peers introduced only to license holders (chain at ${values.rpc})` : "no --rpc: every swarm is open");
+    console.log(
+      gate ? `licensed content: peers introduced only to license holders (chain at ${values.rpc})` : "no --rpc: every swarm is open",
+    );
     const stop = async () => {
       await tracker.close();
       process.exit(0);

@@ -58,13 +58,23 @@ describe("delegated and contract-wallet proofs at the gated tracker", () => {
   }
 
   /** The Delegation of `wallet` (a contract) signed by the key that owns it: what its ERC-1271 check accepts. */
-  const byOwner = (wallet: Address, expiry: bigint) => async (sessionKey: Address): Promise<SignedDelegation> => {
-    const owner = privateKeyToAccount(swarm.chain.accounts[OWNER].privateKey);
-    const signature = await owner.signTypedData(delegationTypedData({ chainId, rebatePool: swarm.contracts.rebatePool }, { wallet, sessionKey, expiry }));
-    return { account: wallet, sessionKey, expiry, signature };
-  };
+  const byOwner =
+    (wallet: Address, expiry: bigint) =>
+    async (sessionKey: Address): Promise<SignedDelegation> => {
+      const owner = privateKeyToAccount(swarm.chain.accounts[OWNER].privateKey);
+      const signature = await owner.signTypedData(
+        delegationTypedData({ chainId, rebatePool: swarm.contracts.rebatePool }, { wallet, sessionKey, expiry }),
+      );
+      return { account: wallet, sessionKey, expiry, signature };
+    };
   const byAccount = (index: number, expiry: bigint) => (sessionKey: Address) =>
-    signDelegation(swarm.wallet(index), swarm.wallet(index).account, { chainId, rebatePool: swarm.contracts.rebatePool }, sessionKey, expiry);
+    signDelegation(
+      swarm.wallet(index),
+      swarm.wallet(index).account,
+      { chainId, rebatePool: swarm.contracts.rebatePool },
+      sessionKey,
+      expiry,
+    );
 
   /** Announces a seeder (no offers) and a leecher (one offer); whether the leecher's offer reached the seeder. */
   async function introduced(infoHash: string, seederProof: unknown, n: number): Promise<{ seeder: string | undefined; reached: boolean }> {
@@ -99,8 +109,13 @@ describe("delegated and contract-wallet proofs at the gated tracker", () => {
     const owner = swarm.wallet(OWNER);
     await buyLicense(swarm.publicClient, owner, owner.account, swarm.contracts.market, byWalletId, erc1271Wallet);
     const leecher = swarm.wallet(LEECHER);
-    for (const id of [byWalletId, paidToWalletId]) await buyLicense(swarm.publicClient, leecher, leecher.account, swarm.contracts.market, id);
-    const gate = new LicenseGate(viemLicenseChain(swarm.publicClient, chainId, swarm.contracts.market, swarm.contracts.rebatePool), chainId, TIMINGS);
+    for (const id of [byWalletId, paidToWalletId])
+      await buyLicense(swarm.publicClient, leecher, leecher.account, swarm.contracts.market, id);
+    const gate = new LicenseGate(
+      viemLicenseChain(swarm.publicClient, chainId, swarm.contracts.market, swarm.contracts.rebatePool),
+      chainId,
+      TIMINGS,
+    );
     tracker = await startTracker({ gate });
   });
   after(async () => {
@@ -119,7 +134,9 @@ describe("delegated and contract-wallet proofs at the gated tracker", () => {
     const stranger = privateKeyToAccount(swarm.chain.accounts[SEEDER].privateKey);
     const forged = async (sessionKey: Address): Promise<SignedDelegation> => {
       const expiry = seconds() + HOUR;
-      const signature = await stranger.signTypedData(delegationTypedData({ chainId, rebatePool: swarm.contracts.rebatePool }, { wallet: erc1271Wallet, sessionKey, expiry }));
+      const signature = await stranger.signTypedData(
+        delegationTypedData({ chainId, rebatePool: swarm.contracts.rebatePool }, { wallet: erc1271Wallet, sessionKey, expiry }),
+      );
       return { account: erc1271Wallet, sessionKey, expiry, signature };
     };
     const result = await introduced(BY_WALLET, await proofFor(BY_WALLET, 11, forged), 11);
@@ -158,7 +175,13 @@ describe("delegated and contract-wallet proofs at the gated tracker", () => {
     before.socket.close();
 
     const owner = swarm.wallet(OWNER);
-    const hash = await owner.writeContract({ address: revocableWallet, abi: artifact("TestRevocableSessionKey").abi, functionName: "revoke", account: owner.account, chain: null });
+    const hash = await owner.writeContract({
+      address: revocableWallet,
+      abi: artifact("TestRevocableSessionKey").abi,
+      functionName: "revoke",
+      account: owner.account,
+      chain: null,
+    });
     await swarm.publicClient.waitForTransactionReceipt({ hash });
     // The bound: one cache life and one sweep (and the chain read).
     await new Promise((resolve) => setTimeout(resolve, TIMINGS.licenseTtlMs + TIMINGS.licenseSweepMs + 300));

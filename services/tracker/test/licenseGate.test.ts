@@ -68,7 +68,11 @@ describe("the tracker's license gate", () => {
     [pricedId] = [await register(PRICED, 10n ** 15n), await register(FREE, 0n)];
     await buyLicense(swarm.publicClient, swarm.wallet(2), swarm.wallet(2).account, swarm.contracts.market, pricedId);
     await buyLicense(swarm.publicClient, swarm.wallet(3), swarm.wallet(3).account, swarm.contracts.market, pricedId);
-    gate = new LicenseGate(viemLicenseChain(swarm.publicClient, chainId, swarm.contracts.market, swarm.contracts.rebatePool), chainId, TIMINGS);
+    gate = new LicenseGate(
+      viemLicenseChain(swarm.publicClient, chainId, swarm.contracts.market, swarm.contracts.rebatePool),
+      chainId,
+      TIMINGS,
+    );
     tracker = await startTracker({ gate });
   });
   after(async () => {

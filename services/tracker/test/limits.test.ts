@@ -158,6 +158,9 @@ describe("tracker limits for one hostile client", () => {
       } finally {
         process.off("warning", onWarning);
       }
-      assert.deepEqual(warnings.map((w) => `${w.name}: ${w.message}`), []);
+      assert.deepEqual(
+        warnings.map((w) => `${w.name}: ${w.message}`),
+        [],
+      );
     }));
 });

@@ -30,7 +30,10 @@ function announce(socket: WebSocket, id: string, left: number | null, offers = 0
       uploaded: 0,
       downloaded: 0,
       left,
-      offers: Array.from({ length: offers }, (_, i) => ({ offer: { type: "offer", sdp: `sdp-${id}-${i}` }, offer_id: `${i}`.repeat(20).slice(0, 20) })),
+      offers: Array.from({ length: offers }, (_, i) => ({
+        offer: { type: "offer", sdp: `sdp-${id}-${i}` },
+        offer_id: `${i}`.repeat(20).slice(0, 20),
+      })),
     }),
   );
 }
@@ -79,7 +82,14 @@ describe("the tracker", () => {
       const send = (socket: WebSocket, id: string, left: number) =>
         socket.send(
           JSON.stringify({
-            action: "announce", info_hash: infoHash, peer_id: id, event: "started", numwant: 1, uploaded: 0, downloaded: 0, left,
+            action: "announce",
+            info_hash: infoHash,
+            peer_id: id,
+            event: "started",
+            numwant: 1,
+            uploaded: 0,
+            downloaded: 0,
+            left,
             offers: [{ offer: { type: "offer", sdp: `sdp-${id}` }, offer_id: "x".repeat(20) }],
           }),
         );

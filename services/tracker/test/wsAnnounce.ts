@@ -30,7 +30,10 @@ export function announce(socket: WebSocket, infoHash: string, n: number, offers:
       uploaded: 0,
       downloaded: 0,
       left: 0,
-      offers: Array.from({ length: offers }, (_, i) => ({ offer: { type: "offer", sdp: `sdp-of-peer-${n}-${i}` }, offer_id: `${i}`.repeat(20) })),
+      offers: Array.from({ length: offers }, (_, i) => ({
+        offer: { type: "offer", sdp: `sdp-of-peer-${n}-${i}` },
+        offer_id: `${i}`.repeat(20),
+      })),
       ...(w3t === undefined ? {} : { w3t }),
     }),
   );

@@ -23,13 +23,20 @@ import { Ws402X402Scheme } from "@web3torrent/sdk/ws402/x402Scheme";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { "read-seconds": { type: "string", default: "2" }, scheme: { type: "string", default: "ws402" }, "max-deposit-wei": { type: "string", default: "1000000000000000" }, deposits: { type: "string" } },
+  options: {
+    "read-seconds": { type: "string", default: "2" },
+    scheme: { type: "string", default: "ws402" },
+    "max-deposit-wei": { type: "string", default: "1000000000000000" },
+    deposits: { type: "string" },
+  },
 });
 const url = positionals[0];
 const key = process.env.X402_PRIVATE_KEY as Hex | undefined;
 const rpcUrl = process.env.X402_RPC_URL;
 if (!url || !key || !rpcUrl) {
-  console.error("usage: X402_PRIVATE_KEY=0x... X402_RPC_URL=... node examples/x402Fetch.ts <resource url> [--read-seconds N] [--scheme ws402|exact] [--deposits 0x...]");
+  console.error(
+    "usage: X402_PRIVATE_KEY=0x... X402_RPC_URL=... node examples/x402Fetch.ts <resource url> [--read-seconds N] [--scheme ws402|exact] [--deposits 0x...]",
+  );
   process.exit(2);
 }
 
@@ -46,7 +53,9 @@ if (values.scheme === "exact") {
   client.register("eip155:*", new ExactEvmScheme(account));
 } else {
   client.register("eip155:*", ws402);
-  client.setSpendControls({ allowedAssets: [{ network: "eip155:*", asset: X402_NATIVE_ASSET, maxAmountPerPayment: values["max-deposit-wei"] }] });
+  client.setSpendControls({
+    allowedAssets: [{ network: "eip155:*", asset: X402_NATIVE_ASSET, maxAmountPerPayment: values["max-deposit-wei"] }],
+  });
 }
 const fetchWithPayment = wrapFetchWithPayment(fetch, client);
 
@@ -57,7 +66,16 @@ try {
   // Using the resource: the session is metered for this time.
   await new Promise((resolve) => setTimeout(resolve, Number(values["read-seconds"]) * 1_000));
   const [settlement] = await ws402.end();
-  console.log(JSON.stringify({ status: response.status, contentType: response.headers.get("content-type"), bytes: body.length, head: body.subarray(0, 5).toString(), paid, settlement }));
+  console.log(
+    JSON.stringify({
+      status: response.status,
+      contentType: response.headers.get("content-type"),
+      bytes: body.length,
+      head: body.subarray(0, 5).toString(),
+      paid,
+      settlement,
+    }),
+  );
 } catch (error) {
   console.log(JSON.stringify({ error: (error as Error).message }));
   process.exitCode = 1;

@@ -226,13 +226,15 @@ export class Chain {
       args: { sessionId },
       fromBlock: this.#fromBlock,
     });
-    return event ? { ...event.args as SettledEvent, txHash: event.transactionHash } : undefined;
+    return event ? { ...(event.args as SettledEvent), txHash: event.transactionHash } : undefined;
   }
 
   /** The SessionSettled event of `sessionId` in a mined receipt, or undefined when the transaction reverted. */
   settledEventIn(receipt: TransactionReceipt, sessionId: bigint): SettledEvent | undefined {
     if (receipt.status !== "success") return undefined;
-    return parseEventLogs({ abi: ws402DepositsAbi, eventName: "SessionSettled", logs: receipt.logs }).find((log) => log.args.sessionId === sessionId)?.args;
+    return parseEventLogs({ abi: ws402DepositsAbi, eventName: "SessionSettled", logs: receipt.logs }).find(
+      (log) => log.args.sessionId === sessionId,
+    )?.args;
   }
 
   /**

@@ -30,7 +30,10 @@ const resourceSchema = z.strictObject({
   pricePerSecond: wei,
   estimatedSeconds: z.number().int().positive().max(MAX_UINT32),
   /** The resource's id in WS402Deposits; without it the gateway registers the resource on first start. */
-  onChainId: z.union([z.string().regex(/^\d+$/), z.number().int().positive()]).transform((v) => BigInt(v)).optional(),
+  onChainId: z
+    .union([z.string().regex(/^\d+$/), z.number().int().positive()])
+    .transform((v) => BigInt(v))
+    .optional(),
   /** Generate the demo PDF at this path when the file is missing. */
   demo: z.boolean().optional(),
 });
@@ -47,7 +50,12 @@ const settingsSchema = z.strictObject({
   receiptToleranceSeconds: z.number().int().min(0).max(60).default(2),
   /** Kept short: until it proves a session, a connection holds one of its address's few unproven slots. */
   proofTimeoutMs: milliseconds.default(5_000),
-  maxMessageBytes: z.number().int().min(512).max(1 << 20).default(4_096),
+  maxMessageBytes: z
+    .number()
+    .int()
+    .min(512)
+    .max(1 << 20)
+    .default(4_096),
   maxConnections: z.number().int().positive().default(10_000),
   /** Connections without a payment proof yet, per address (IPv6: per /64) and in all (connectionLimits.ts). */
   maxUnprovenPerAddress: z.number().int().positive().default(32),
@@ -133,7 +141,9 @@ export function applyEnvironment(config: GatewayConfig, env: NodeJS.ProcessEnv):
   const chainSettings = chainSchema.safeParse({ ...config.chain, ...chain });
   for (const result of [gateway, chainSettings]) {
     if (!result.success) {
-      throw new ConfigError(`Invalid gateway environment: ${result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+      throw new ConfigError(
+        `Invalid gateway environment: ${result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+      );
     }
   }
   return { ...config, gateway: gateway.data!, chain: chainSettings.data! };

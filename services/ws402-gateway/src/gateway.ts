@@ -160,7 +160,15 @@ export async function startGateway({ config, privateKey, log, onSettlement }: Ga
   const { port } = server.address() as AddressInfo;
   const host = settings.host.includes(":") ? `[${settings.host}]` : settings.host;
   const baseUrl = (settings.publicUrl ?? `http://${host}:${port}`).replace(/\/$/, "");
-  x402 = new X402Gateway({ baseUrl, chainId: chain.chainId, contract: chain.contract, provider: chain.provider, payout, store, session: (id) => manager.session(id) });
+  x402 = new X402Gateway({
+    baseUrl,
+    chainId: chain.chainId,
+    contract: chain.contract,
+    provider: chain.provider,
+    payout,
+    store,
+    session: (id) => manager.session(id),
+  });
 
   let stopWatching = async () => {};
   try {
@@ -175,7 +183,13 @@ export async function startGateway({ config, privateKey, log, onSettlement }: Ga
         settings,
       });
       served.set(resource.id, { id: resource.id, onChainId: onChain.resourceId, url: resourceUrl(baseUrl, resource.id) });
-      httpResources.set(resource.id, { id: resource.id, path: resource.path, mimeType: resource.mimeType, schema, schemaUrl: schemaUrl(baseUrl, resource.id) });
+      httpResources.set(resource.id, {
+        id: resource.id,
+        path: resource.path,
+        mimeType: resource.mimeType,
+        schema,
+        schemaUrl: schemaUrl(baseUrl, resource.id),
+      });
     }
     stopWatching = chain.watchCloseRequests(
       (sessionId) => manager.onCloseRequested(sessionId),

@@ -33,12 +33,17 @@ Prints {"listening": url, ...} on stdout once listening; logs go to stderr.`;
 
 /** Runs the gateway with command-line `args`; exits the process (0 when stopped, 1 when it cannot start, 2 on bad input). */
 export async function gatewayCommand(args: string[], program = "ws402-gateway"): Promise<void> {
-  const parsed = parseCommandLine(program, { args, allowPositionals: true, options: { help: { type: "boolean", short: "h", default: false } } });
+  const parsed = parseCommandLine(program, {
+    args,
+    allowPositionals: true,
+    options: { help: { type: "boolean", short: "h", default: false } },
+  });
   if (parsed.values.help) {
     console.log(gatewayUsage(program));
     process.exit(0);
   }
-  if (parsed.positionals.length > 1) usageError(program, `takes one configuration file, got ${parsed.positionals.length} (see ${program} --help)`);
+  if (parsed.positionals.length > 1)
+    usageError(program, `takes one configuration file, got ${parsed.positionals.length} (see ${program} --help)`);
   try {
     const configPath = parsed.positionals[0] ?? process.env.W3T_GATEWAY_CONFIG ?? join(packageDir, "resources.example.json");
     const privateKey = process.env.W3T_GATEWAY_PRIVATE_KEY;

@@ -35,7 +35,11 @@ export async function registerResources(
         throw new ConfigError(
           `Resource ${resource.id}: on-chain id ${onChainId} belongs to provider ${current.provider}, not to this gateway's key ${chain.provider}`,
         );
-      } else if (current.pricePerSecond !== resource.pricePerSecond || !isAddressEqual(current.payout, payout) || current.metadataURI !== uri) {
+      } else if (
+        current.pricePerSecond !== resource.pricePerSecond ||
+        !isAddressEqual(current.payout, payout) ||
+        current.metadataURI !== uri
+      ) {
         await chain.updateResource(onChainId, resource.pricePerSecond, payout, uri);
         log.info("resource updated on-chain", { resource: resource.id, onChainId, pricePerSecond: resource.pricePerSecond });
       }

@@ -11,7 +11,10 @@ export interface SchemaContext {
   chainId: number;
   contract: Address;
   provider: Address;
-  settings: Pick<GatewaySettings, "usageIntervalMs" | "heartbeatTimeoutMs" | "reconnectGraceMs" | "receiptToleranceSeconds" | "maxMessageBytes">;
+  settings: Pick<
+    GatewaySettings,
+    "usageIntervalMs" | "heartbeatTimeoutMs" | "reconnectGraceMs" | "receiptToleranceSeconds" | "maxMessageBytes"
+  >;
 }
 
 export const resourceUrl = (baseUrl: string, id: string) => `${baseUrl}/api/resource/${encodeURIComponent(id)}`;

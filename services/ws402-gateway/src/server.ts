@@ -99,7 +99,8 @@ function serveFile(request: IncomingMessage, response: ServerResponse, resource:
     })
     .on("error", (error: Error & { status?: number }) => {
       deps.log.error("cannot serve resource", { resource: resource.id, error });
-      if (!response.headersSent) json(response, error.status ?? 500, { error: { code: "file_error", reason: "The resource cannot be read." } });
+      if (!response.headersSent)
+        json(response, error.status ?? 500, { error: { code: "file_error", reason: "The resource cannot be read." } });
       else response.destroy();
     })
     .pipe(response);
@@ -142,7 +143,9 @@ function handle(request: IncomingMessage, response: ServerResponse, deps: HttpDe
 }
 
 function refuseUpgrade(socket: Duplex, status: number, message: string): void {
-  socket.end(`HTTP/1.1 ${status} ${message}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${message.length}\r\n\r\n${message}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${message}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${message.length}\r\n\r\n${message}`,
+  );
 }
 
 export function createHttpServer(deps: HttpDeps): Server {

@@ -304,7 +304,10 @@ export class SessionManager {
     }
     const seconds = message.elapsedSeconds;
     if (seconds < session.acknowledged) {
-      return reject(WS402_ERRORS.receiptBackwards, `Receipts are cumulative: ${seconds} s is below the ${session.acknowledged} s already signed.`);
+      return reject(
+        WS402_ERRORS.receiptBackwards,
+        `Receipts are cumulative: ${seconds} s is below the ${session.acknowledged} s already signed.`,
+      );
     }
     const limit = Math.min(session.maxSeconds, session.elapsedSeconds(Date.now()) + settings.receiptToleranceSeconds);
     if (seconds > limit) {
@@ -436,11 +439,14 @@ export class SessionManager {
   #armPace(session: Session, connection: Connection, now: number): void {
     clearTimeout(session.paceTimer);
     const left = this.#unpaidAllowanceMs() - session.unpaidMs(now);
-    session.paceTimer = setTimeout(() => {
-      if (session.state !== "live" || session.connection !== connection || session.exhausted) return;
-      if (session.unpaidMs(Date.now()) > this.#unpaidAllowanceMs()) this.#holdForReceipt(session, connection, Date.now());
-      else this.#armPace(session, connection, Date.now());
-    }, Math.max(0, left) + 1);
+    session.paceTimer = setTimeout(
+      () => {
+        if (session.state !== "live" || session.connection !== connection || session.exhausted) return;
+        if (session.unpaidMs(Date.now()) > this.#unpaidAllowanceMs()) this.#holdForReceipt(session, connection, Date.now());
+        else this.#armPace(session, connection, Date.now());
+      },
+      Math.max(0, left) + 1,
+    );
   }
 
   #tick(session: Session): void {
@@ -488,7 +494,10 @@ export class SessionManager {
       this.#end(session, SESSION_END_REASONS.depositExhausted);
       return;
     }
-    session.finalReceiptTimer = setTimeout(() => this.#end(session, SESSION_END_REASONS.depositExhausted), this.#deps.settings.heartbeatTimeoutMs);
+    session.finalReceiptTimer = setTimeout(
+      () => this.#end(session, SESSION_END_REASONS.depositExhausted),
+      this.#deps.settings.heartbeatTimeoutMs,
+    );
   }
 
   /** The connection is gone: stop metering and wait the reconnect grace. */

@@ -141,7 +141,9 @@ export class Settler {
         const records = batch
           .map((id) => this.#store.getSession(id))
           .filter((record): record is SessionRecord => record?.state === "settling");
-        const ready = (await Promise.all(records.map((record) => this.#prepare(record)))).filter((item): item is Prepared => item !== undefined);
+        const ready = (await Promise.all(records.map((record) => this.#prepare(record)))).filter(
+          (item): item is Prepared => item !== undefined,
+        );
         if (ready.length > 0 && !this.#stopped) await this.#send(ready);
       }
     } finally {
@@ -152,9 +154,10 @@ export class Settler {
   async #prepare(record: SessionRecord): Promise<Prepared | undefined> {
     const { sessionId, elapsedSeconds } = record;
     // Receipts were checked by r and s; the contract recovers with v too, so fix v once, here.
-    const signature = record.signature === null || elapsedSeconds === 0
-      ? "0x"
-      : (this.#verifier.settleableUsage(sessionId, elapsedSeconds, record.signature, record.sessionKey) ?? record.signature);
+    const signature =
+      record.signature === null || elapsedSeconds === 0
+        ? "0x"
+        : (this.#verifier.settleableUsage(sessionId, elapsedSeconds, record.signature, record.sessionKey) ?? record.signature);
     try {
       return { record, prepared: await this.#chain.prepareSettle(sessionId, elapsedSeconds, signature) };
     } catch (error) {
@@ -235,7 +238,12 @@ export class Settler {
         this.#retry(record, `settle transaction ${hash} reverted`);
         return;
       }
-      const outcome = { txHash: hash, chargedSeconds: Number(event.elapsedSeconds), paid: event.paidToProvider, refunded: event.refundedToUser };
+      const outcome = {
+        txHash: hash,
+        chargedSeconds: Number(event.elapsedSeconds),
+        paid: event.paidToProvider,
+        refunded: event.refundedToUser,
+      };
       this.#store.markSettled(sessionId, outcome);
       this.#log.info("session settled", { sessionId, ...outcome });
       this.#onResult({ sessionId, state: "settled", ...outcome });
@@ -277,7 +285,12 @@ export class Settler {
     // Jitter spreads the retries of a burst that failed together (a chain outage) over time.
     const nextAttemptAt = Date.now() + Math.round(backoff * (0.5 + Math.random() / 2));
     this.#store.recordAttempt(record.sessionId, reason, nextAttemptAt);
-    this.#log.warn("settlement failed; will retry", { sessionId: record.sessionId, attempts, reason, retryInMs: nextAttemptAt - Date.now() });
+    this.#log.warn("settlement failed; will retry", {
+      sessionId: record.sessionId,
+      attempts,
+      reason,
+      retryInMs: nextAttemptAt - Date.now(),
+    });
     this.#schedule(record.sessionId, nextAttemptAt);
   }
 }

@@ -120,7 +120,10 @@ export class SignatureVerifier {
     this.#proofDomain = ws402GatewayDomain(chainId, deposits);
     // The fast digest must equal viem's full EIP-712 hash (and so the contract's hashUsage): checked once here.
     const sample = { sessionId: 7n, elapsedSeconds: 42n };
-    if (this.usageDigest(sample.sessionId, sample.elapsedSeconds) !== hashTypedData({ domain, types: usageTypes, primaryType: "Usage", message: sample })) {
+    if (
+      this.usageDigest(sample.sessionId, sample.elapsedSeconds) !==
+      hashTypedData({ domain, types: usageTypes, primaryType: "Usage", message: sample })
+    ) {
       throw new Error("Usage digest does not match EIP-712 hashing");
     }
   }
@@ -129,7 +132,9 @@ export class SignatureVerifier {
   usageDigest(sessionId: bigint, elapsedSeconds: bigint | number): Hex {
     // keccak256(abi.encode(USAGE_TYPEHASH, sessionId, elapsedSeconds)), as the contract hashes it; equal to
     // viem's hashStruct of the sdk's type (checked in the constructor).
-    const structHash = keccak256(concat([this.#usageTypeHash, toHex(sessionId, { size: 32 }), toHex(BigInt(elapsedSeconds), { size: 32 })]));
+    const structHash = keccak256(
+      concat([this.#usageTypeHash, toHex(sessionId, { size: 32 }), toHex(BigInt(elapsedSeconds), { size: 32 })]),
+    );
     return keccak256(concat(["0x1901", this.#usageDomainSeparator, structHash]));
   }
 

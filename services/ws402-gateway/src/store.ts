@@ -158,9 +158,7 @@ export class Store {
         "UPDATE sessions SET state = 'settled', tx_hash = COALESCE(?, tx_hash), charged_seconds = ?, paid = ?, refunded = ?, " +
           "next_attempt_at = NULL, last_error = NULL, updated_at = ? WHERE session_id = ?",
       ),
-      markFinal: prepare(
-        "UPDATE sessions SET state = ?, last_error = ?, next_attempt_at = NULL, updated_at = ? WHERE session_id = ?",
-      ),
+      markFinal: prepare("UPDATE sessions SET state = ?, last_error = ?, next_attempt_at = NULL, updated_at = ? WHERE session_id = ?"),
       counts: prepare("SELECT state, COUNT(*) AS n FROM sessions GROUP BY state"),
       getMeta: prepare("SELECT value FROM meta WHERE key = ?"),
       putMeta: prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"),

@@ -29,9 +29,7 @@ interface Entry {
   endedAt?: number;
 }
 
-export type TokenCheck =
-  | { ok: true; holder: TokenHolder }
-  | { ok: false; code: Ws402HttpErrorCode; reason: string };
+export type TokenCheck = { ok: true; holder: TokenHolder } | { ok: false; code: Ws402HttpErrorCode; reason: string };
 
 export class TokenRegistry {
   readonly #entries = new Map<string, Entry>();
@@ -65,7 +63,8 @@ export class TokenRegistry {
   }
 
   check(token: string | null, resourceId: string): TokenCheck {
-    if (!token) return { ok: false, code: WS402_HTTP_ERRORS.tokenMissing, reason: "This resource needs an access token from a paid WS402 session." };
+    if (!token)
+      return { ok: false, code: WS402_HTTP_ERRORS.tokenMissing, reason: "This resource needs an access token from a paid WS402 session." };
     const entry = token.length <= MAX_TOKEN_LENGTH ? this.#entries.get(token) : undefined;
     if (!entry) return { ok: false, code: WS402_HTTP_ERRORS.tokenInvalid, reason: "This token was not issued by this gateway." };
     if (entry.endedAt !== undefined) {

@@ -8,11 +8,7 @@
  * it expires at most X402_MAX_VALIDITY_SECONDS after it was made. The time served is paid by the session's receipts,
  * not by the signature.
  */
-import {
-  decodePaymentSignatureHeader,
-  encodePaymentRequiredHeader,
-  encodePaymentResponseHeader,
-} from "@x402/core/http";
+import { decodePaymentSignatureHeader, encodePaymentRequiredHeader, encodePaymentResponseHeader } from "@x402/core/http";
 import { PaymentPayloadV2Schema } from "@x402/core/schemas";
 import type { PaymentRequired, PaymentRequirements, SettleResponse } from "@x402/core/types";
 import { hashTypedData, isAddressEqual, type Address, type Hex } from "viem";
@@ -61,9 +57,7 @@ export interface X402Resource {
   schemaUrl: string;
 }
 
-export type X402Check =
-  | { ok: true; holder: X402Session; paymentResponse: string }
-  | { ok: false; code: X402ErrorCode; reason: string };
+export type X402Check = { ok: true; holder: X402Session; paymentResponse: string } | { ok: false; code: X402ErrorCode; reason: string };
 
 export interface X402Deps {
   baseUrl: string;
@@ -141,7 +135,8 @@ export class X402Gateway {
       return refuse(X402_ERRORS.malformed, "The PAYMENT-SIGNATURE header is not base64-encoded JSON.");
     }
     const parsedPayload = PaymentPayloadV2Schema.safeParse(decoded);
-    if (!parsedPayload.success) return refuse(X402_ERRORS.malformed, "The PAYMENT-SIGNATURE header is not an x402 version 2 payment payload.");
+    if (!parsedPayload.success)
+      return refuse(X402_ERRORS.malformed, "The PAYMENT-SIGNATURE header is not an x402 version 2 payment payload.");
     const { accepted, payload } = parsedPayload.data;
     if (accepted.scheme !== WS402_X402_SCHEME || accepted.network !== this.#network) {
       return refuse(X402_ERRORS.unsupported, `This gateway accepts the ${WS402_X402_SCHEME} scheme on ${this.#network} only.`);
@@ -157,14 +152,23 @@ export class X402Gateway {
     const sessionId = BigInt(id);
     const holder = this.#deps.session(sessionId);
     if (!holder || holder.resourceId !== resource.id) {
-      return refuse(X402_ERRORS.sessionNotLive, `Session ${sessionId} is not metered on this gateway for this resource: open it and connect its WebSocket first.`);
+      return refuse(
+        X402_ERRORS.sessionNotLive,
+        `Session ${sessionId} is not metered on this gateway for this resource: open it and connect its WebSocket first.`,
+      );
     }
     const { chainId, contract, provider } = this.#deps;
     const digest = hashTypedData({
       domain: ws402GatewayDomain(chainId, contract),
       types: x402AccessTypes,
       primaryType: "X402Access",
-      message: { sessionId, resourceId: BigInt(resource.schema.contract.resourceId), provider, nonce: nonce as Hex, validBefore: BigInt(validBefore) },
+      message: {
+        sessionId,
+        resourceId: BigInt(resource.schema.contract.resourceId),
+        provider,
+        nonce: nonce as Hex,
+        validBefore: BigInt(validBefore),
+      },
     });
     const signer = recoverSigner(digest, signature);
     if (!signer || !isAddressEqual(signer, holder.sessionKey)) {
@@ -174,7 +178,10 @@ export class X402Gateway {
     const key = nonce.toLowerCase();
     if (this.#nonces.has(key)) return refuse(X402_ERRORS.replayed, "This payment signature was already used; sign a new one.");
     if (!holder.isLive()) {
-      return refuse(X402_ERRORS.sessionNotLive, `Session ${sessionId} is not live: its WebSocket must be connected and its receipts on time.`);
+      return refuse(
+        X402_ERRORS.sessionNotLive,
+        `Session ${sessionId} is not live: its WebSocket must be connected and its receipts on time.`,
+      );
     }
     this.#nonces.set(key, validBefore * MS_PER_SECOND);
     return { ok: true, holder, paymentResponse: encodePaymentResponseHeader(this.#metering(sessionId)) };
@@ -183,9 +190,15 @@ export class X402Gateway {
   /** GET SETTLEMENT_PATH/:sessionId: the settlement in PAYMENT-RESPONSE once it is final. */
   settlement(id: string): { status: number; body: unknown; headers: Record<string, string> } {
     const record = /^\d{1,78}$/.test(id) ? this.#deps.store.getSession(BigInt(id)) : undefined;
-    if (!record) return { status: 404, body: { error: { code: "not_found", reason: `Session ${id.slice(0, 80)} is not known here.` } }, headers: {} };
-    const extra: Ws402X402ResponseExtra = { sessionId: id, state: record.state === "open" ? "metering" : record.state, settlementUrl: this.#settlementUrl };
-    if (record.state === "open" || record.state === "settling") return { status: 202, body: { sessionId: id, state: extra.state }, headers: {} };
+    if (!record)
+      return { status: 404, body: { error: { code: "not_found", reason: `Session ${id.slice(0, 80)} is not known here.` } }, headers: {} };
+    const extra: Ws402X402ResponseExtra = {
+      sessionId: id,
+      state: record.state === "open" ? "metering" : record.state,
+      settlementUrl: this.#settlementUrl,
+    };
+    if (record.state === "open" || record.state === "settling")
+      return { status: 202, body: { sessionId: id, state: extra.state }, headers: {} };
     const charged = Math.min(record.elapsedSeconds, record.maxSeconds);
     const settled = record.state === "settled";
     const paid = settled ? BigInt(charged) * record.pricePerSecond : 0n;

@@ -8,7 +8,18 @@ import { after, before, describe, it } from "node:test";
 import { hexToBytes, toHex, type Hex } from "viem";
 import type { Ws402Deposit, Ws402SchemaDocument } from "@web3torrent/sdk";
 import type { Gateway } from "../src/index.ts";
-import { fetchSchema, freshKey, openClient, openDeposit, PRICE_PER_SECOND, RawClient, setup, sleep, waitForOutcome, type TestEnv } from "./helpers.ts";
+import {
+  fetchSchema,
+  freshKey,
+  openClient,
+  openDeposit,
+  PRICE_PER_SECOND,
+  RawClient,
+  setup,
+  sleep,
+  waitForOutcome,
+  type TestEnv,
+} from "./helpers.ts";
 
 const SECP256K1_ORDER = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 
@@ -108,7 +119,11 @@ describe("WS402 bad input", () => {
   it("a proof for someone else's session (signed with another key) is refused", async () => {
     const client = await RawClient.connect(schema);
     const challenge = await client.challenge();
-    client.send({ type: "payment_proof", sessionId: mine.sessionId.toString(), signature: await client.signProof(freshKey(), mine.sessionId, challenge) });
+    client.send({
+      type: "payment_proof",
+      sessionId: mine.sessionId.toString(),
+      signature: await client.signProof(freshKey(), mine.sessionId, challenge),
+    });
     await expectError(client, "invalid_proof");
     client.close();
   });
@@ -130,7 +145,11 @@ describe("WS402 bad input", () => {
     client.send({ type: "payment_proof", sessionId: "999999", signature: await client.signProof(mine.sessionKey, 999999n, challenge) });
     await expectError(client, "session_not_found");
     const clipSession = await openDeposit(env, clipSchema, 4, 30);
-    client.send({ type: "payment_proof", sessionId: clipSession.sessionId.toString(), signature: await client.signProof(clipSession.sessionKey, clipSession.sessionId, challenge) });
+    client.send({
+      type: "payment_proof",
+      sessionId: clipSession.sessionId.toString(),
+      signature: await client.signProof(clipSession.sessionKey, clipSession.sessionId, challenge),
+    });
     await expectError(client, "session_wrong_resource");
     client.close();
   });
@@ -161,7 +180,12 @@ describe("WS402 bad input", () => {
     await client.receipt(deposit.sessionKey, deposit.sessionId, 500);
     await expectError(client, "receipt_ahead");
 
-    client.send({ type: "usage_receipt", sessionId: mine.sessionId.toString(), elapsedSeconds: 1, signature: await client.signUsage(mine.sessionKey, mine.sessionId, 1) });
+    client.send({
+      type: "usage_receipt",
+      sessionId: mine.sessionId.toString(),
+      elapsedSeconds: 1,
+      signature: await client.signUsage(mine.sessionKey, mine.sessionId, 1),
+    });
     await expectError(client, "wrong_session");
 
     // A genuine receipt whose v byte was flipped is the key's signature all the same: accepted, and settled with
@@ -183,7 +207,11 @@ describe("WS402 bad input", () => {
     const deposit = await openDeposit(env, schema, 6, 600);
     const first = await RawClient.connect(schema);
     await first.prove(deposit.sessionKey, deposit.sessionId);
-    first.send({ type: "payment_proof", sessionId: deposit.sessionId.toString(), signature: await first.signProof(deposit.sessionKey, deposit.sessionId, `0x${"00".repeat(32)}`) });
+    first.send({
+      type: "payment_proof",
+      sessionId: deposit.sessionId.toString(),
+      signature: await first.signProof(deposit.sessionKey, deposit.sessionId, `0x${"00".repeat(32)}`),
+    });
     await expectError(first, "already_proven");
 
     const second = await RawClient.connect(schema);
@@ -195,7 +223,11 @@ describe("WS402 bad input", () => {
     // An ended session cannot be started again.
     const third = await RawClient.connect(schema);
     const challenge = await third.challenge();
-    third.send({ type: "payment_proof", sessionId: deposit.sessionId.toString(), signature: await third.signProof(deposit.sessionKey, deposit.sessionId, challenge) });
+    third.send({
+      type: "payment_proof",
+      sessionId: deposit.sessionId.toString(),
+      signature: await third.signProof(deposit.sessionKey, deposit.sessionId, challenge),
+    });
     const error = await third.next("error");
     assert.ok(["session_ended", "session_not_open"].includes(error.code), error.code);
     third.close();

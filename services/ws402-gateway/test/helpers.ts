@@ -12,15 +12,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import {
-  createPublicClient,
-  createWalletClient,
-  http,
-  type Address,
-  type Hex,
-  type PrivateKeyAccount,
-  type PublicClient,
-} from "viem";
+import { createPublicClient, createWalletClient, http, type Address, type Hex, type PrivateKeyAccount, type PublicClient } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import WebSocket from "ws";
 import { startDevChain, type DevChain } from "@web3torrent/devchain";
@@ -91,8 +83,22 @@ export async function setup(): Promise<TestEnv> {
     gateway: { port: 0, database: join(dir, "gateway.sqlite"), payout: payoutAddress, ...FAST_SETTINGS, ...overrides },
     chain: { rpcUrl: chain.rpcUrl, chainId: chain.chainId, contract: chain.contracts.WS402Deposits },
     resources: [
-      { id: "doc", title: "Test report", path: join(dir, "doc.pdf"), mimeType: "application/pdf", pricePerSecond: PRICE_PER_SECOND.toString(), estimatedSeconds: 600, demo: true },
-      { id: "clip", path: clipPath, mimeType: "application/octet-stream", pricePerSecond: CLIP_PRICE_PER_SECOND.toString(), estimatedSeconds: 60 },
+      {
+        id: "doc",
+        title: "Test report",
+        path: join(dir, "doc.pdf"),
+        mimeType: "application/pdf",
+        pricePerSecond: PRICE_PER_SECOND.toString(),
+        estimatedSeconds: 600,
+        demo: true,
+      },
+      {
+        id: "clip",
+        path: clipPath,
+        mimeType: "application/octet-stream",
+        pricePerSecond: CLIP_PRICE_PER_SECOND.toString(),
+        estimatedSeconds: 60,
+      },
     ],
   });
 
@@ -152,7 +158,13 @@ export async function openClient(
 /** Opens a deposit without a client: for the raw protocol tests. */
 export async function openDeposit(env: TestEnv, schema: Ws402SchemaDocument, userIndex: number, maxSeconds = 600) {
   const { walletClient } = env.user(userIndex);
-  return openWs402Deposit({ schema, walletClient, publicClient: env.publicClient, maxSeconds, deposits: env.chain.contracts.WS402Deposits });
+  return openWs402Deposit({
+    schema,
+    walletClient,
+    publicClient: env.publicClient,
+    maxSeconds,
+    deposits: env.chain.contracts.WS402Deposits,
+  });
 }
 
 export function waitForOutcome(env: TestEnv, sessionId: bigint) {
@@ -162,7 +174,11 @@ export function waitForOutcome(env: TestEnv, sessionId: bigint) {
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls `check` until it returns a value other than undefined/false. */
-export async function eventually<T>(check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 15_000, what = "condition"): Promise<T> {
+export async function eventually<T>(
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 15_000,
+  what = "condition",
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -256,7 +272,12 @@ export class RawClient {
   }
 
   async receipt(key: Hex, sessionId: bigint, elapsedSeconds: number): Promise<void> {
-    this.send({ type: "usage_receipt", sessionId: sessionId.toString(), elapsedSeconds, signature: await this.signUsage(key, sessionId, elapsedSeconds) });
+    this.send({
+      type: "usage_receipt",
+      sessionId: sessionId.toString(),
+      elapsedSeconds,
+      signature: await this.signUsage(key, sessionId, elapsedSeconds),
+    });
   }
 
   async waitClosed(timeoutMs = 10_000): Promise<{ code: number; reason: string }> {

@@ -58,11 +58,17 @@ describe("WS402 HTTP resources and tokens", () => {
     assert.equal(schema.resource.mimeType, "application/pdf");
     assert.equal((await fetch(`${gateway.url}/api/resource/nope/schema`)).status, 404);
     const list = (await (await fetch(`${gateway.url}/api/resources`)).json()) as { resources: { id: string; schemaUrl: string }[] };
-    assert.deepEqual(list.resources.map((r) => r.id), ["doc", "clip"]);
+    assert.deepEqual(
+      list.resources.map((r) => r.id),
+      ["doc", "clip"],
+    );
   });
 
   it("registered each resource on-chain at its configured price, paid to the configured payout", async () => {
-    for (const [id, price] of [["doc", PRICE_PER_SECOND], ["clip", CLIP_PRICE_PER_SECOND]] as const) {
+    for (const [id, price] of [
+      ["doc", PRICE_PER_SECOND],
+      ["clip", CLIP_PRICE_PER_SECOND],
+    ] as const) {
       const onChain = await env.publicClient.readContract({
         address: env.chain.contracts.WS402Deposits,
         abi: ws402DepositsAbi,

@@ -40,8 +40,12 @@ describe("WS402 pacing: receipts keep pace with the time served", () => {
   const status = async (url: string) => {
     const response = await fetch(url).catch(() => null);
     if (!response) return { status: 0, error: undefined };
-    if (response.status === 402) return { status: 402, error: ((await response.json()) as { error: { code: string; reason: string } }).error };
-    const whole = await response.arrayBuffer().then(() => true, () => false);
+    if (response.status === 402)
+      return { status: 402, error: ((await response.json()) as { error: { code: string; reason: string } }).error };
+    const whole = await response.arrayBuffer().then(
+      () => true,
+      () => false,
+    );
     return { status: whole ? response.status : 0, error: undefined };
   };
 
@@ -76,7 +80,11 @@ describe("WS402 pacing: receipts keep pace with the time served", () => {
     const second = await RawClient.connect(schema);
     const started = await second.prove(deposit.sessionKey, deposit.sessionId);
     await sleep(ALLOWANCE_MS);
-    assert.equal(second.messages.some((m) => m.type === "http_access_granted"), false, "no access granted on a re-proof alone");
+    assert.equal(
+      second.messages.some((m) => m.type === "http_access_granted"),
+      false,
+      "no access granted on a re-proof alone",
+    );
     assert.notEqual((await status(access.url)).status, 200, "the token still refused");
 
     await second.receipt(deposit.sessionKey, deposit.sessionId, started.elapsedSeconds);

@@ -121,7 +121,11 @@ describe("WS402 gateway failures", () => {
     try {
       clients[2]!.send({ type: "end_session" });
       assert.equal((await clients[2]!.next("session_ended")).elapsedSeconds, ended.seconds);
-      const sent = await eventually(() => storedSession(database, ended.deposit.sessionId).tx_hash ?? undefined, 15_000, "the settlement to be sent");
+      const sent = await eventually(
+        () => storedSession(database, ended.deposit.sessionId).tx_hash ?? undefined,
+        15_000,
+        "the settlement to be sent",
+      );
       await first.kill("SIGKILL");
       assert.equal(await env.publicClient.request({ method: "hardhat_dropTransaction" as never, params: [sent] as never }), true);
     } finally {
@@ -135,7 +139,11 @@ describe("WS402 gateway failures", () => {
         const row = storedSession(database, deposit.sessionId);
         return [row.state, row.elapsed_seconds];
       }),
-      [["open", 2], ["open", 1], ["settling", 1]],
+      [
+        ["open", 2],
+        ["open", 1],
+        ["settling", 1],
+      ],
     );
     for (const { deposit } of sessions) {
       const onChain = await readWs402Session(env.publicClient, env.chain.contracts.WS402Deposits, deposit.sessionId);
@@ -166,7 +174,11 @@ describe("WS402 gateway failures", () => {
     await eventually(() => client.state === "reconnecting", 5_000, "the client to notice");
     await spawn(configPath);
     // session_started makes the client live; the new token follows in http_access_granted.
-    await eventually(() => client.state === "live" && client.access?.token !== before.token, 15_000, "the client to resume with a new token");
+    await eventually(
+      () => client.state === "live" && client.access?.token !== before.token,
+      15_000,
+      "the client to resume with a new token",
+    );
     const after = client.access!;
     assert.equal((await fetch(before.url, { method: "HEAD" })).status, 402, "the old token died with the old process");
     assert.equal((await fetch(after.url, { method: "HEAD" })).status, 200);
@@ -212,8 +224,17 @@ describe("WS402 gateway failures", () => {
     // The gateway comes back after all: it had the session open, finds it reclaimed, and records that once
     // instead of retrying a settlement that can never be made.
     const back = await spawn(configPath);
-    const metrics = async () => (await (await fetch(`${back.url}/metrics`)).json()) as { settlementsReclaimed: number; settlementsPending: number; settlementsFailed: number };
-    await eventually(async () => (await metrics()).settlementsReclaimed === 1, 15_000, "the restarted gateway to find the session reclaimed");
+    const metrics = async () =>
+      (await (await fetch(`${back.url}/metrics`)).json()) as {
+        settlementsReclaimed: number;
+        settlementsPending: number;
+        settlementsFailed: number;
+      };
+    await eventually(
+      async () => (await metrics()).settlementsReclaimed === 1,
+      15_000,
+      "the restarted gateway to find the session reclaimed",
+    );
     assert.equal(storedSession(`${env.dir}/gone.sqlite`, client.sessionId).state, "reclaimed");
     const final = await metrics();
     assert.equal(final.settlementsPending, 0);

@@ -128,7 +128,10 @@ describe("WS402 scenarios", () => {
     assert.equal(outcome.status, "settled");
     if (outcome.status !== "settled") return;
     // The gateway counted only connected time: the receipt is bounded by the client's connected seconds.
-    assert.ok(outcome.elapsedSeconds <= BigInt(client.connectedSeconds + 2), `charged ${outcome.elapsedSeconds} s, connected ${client.connectedSeconds} s, gap ${gapMs} ms`);
+    assert.ok(
+      outcome.elapsedSeconds <= BigInt(client.connectedSeconds + 2),
+      `charged ${outcome.elapsedSeconds} s, connected ${client.connectedSeconds} s, gap ${gapMs} ms`,
+    );
     assert.equal(gateway.metrics().sessionsStarted, startedBefore + 1, "the resume did not start a new session");
   });
 
@@ -140,7 +143,9 @@ describe("WS402 scenarios", () => {
     const outcome = await waitForOutcome(env, client.sessionId);
     assert.equal(outcome.status, "settled");
     if (outcome.status !== "settled") return;
-    assert.ok(outcome.elapsedSeconds >= BigInt(client.acknowledgedSeconds) && outcome.elapsedSeconds <= BigInt(client.connectedSeconds + 2));
+    assert.ok(
+      outcome.elapsedSeconds >= BigInt(client.acknowledgedSeconds) && outcome.elapsedSeconds <= BigInt(client.connectedSeconds + 2),
+    );
     await assert.rejects(client.connect(), (error: { code?: string }) => error.code === "session_ended");
     const refused = await fetch(url);
     assert.equal(refused.status, 402);

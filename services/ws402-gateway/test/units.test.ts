@@ -35,7 +35,10 @@ describe("config", () => {
     assert.throws(
       () => parseConfig({ resources: [{ ...RESOURCE, id: "../etc", pricePerSecond: "0", mimeType: "pdf" }, RESOURCE] }, "/"),
       (error: Error) =>
-        error instanceof ConfigError && /resources\.0\.id/.test(error.message) && /pricePerSecond/.test(error.message) && /mimeType/.test(error.message),
+        error instanceof ConfigError &&
+        /resources\.0\.id/.test(error.message) &&
+        /pricePerSecond/.test(error.message) &&
+        /mimeType/.test(error.message),
     );
     assert.throws(() => parseConfig({ resources: [RESOURCE, RESOURCE] }, "/"), /unique/);
     assert.throws(() => parseConfig({ resources: [] }, "/"), ConfigError);
@@ -93,13 +96,27 @@ describe("signatures", () => {
   const account = privateKeyToAccount(key);
   const verifier = new SignatureVerifier(31337, CONTRACT);
   const usage = (sessionId: bigint, elapsedSeconds: bigint) =>
-    account.signTypedData({ domain: ws402Domain(31337, CONTRACT), types: usageTypes, primaryType: "Usage", message: { sessionId, elapsedSeconds } });
+    account.signTypedData({
+      domain: ws402Domain(31337, CONTRACT),
+      types: usageTypes,
+      primaryType: "Usage",
+      message: { sessionId, elapsedSeconds },
+    });
 
   it("the fast Usage digest equals the EIP-712 hash of the sdk's types", () => {
-    for (const [sessionId, elapsed] of [[1n, 0n], [2n ** 200n, 4_294_967_295n], [77n, 3n]] as const) {
+    for (const [sessionId, elapsed] of [
+      [1n, 0n],
+      [2n ** 200n, 4_294_967_295n],
+      [77n, 3n],
+    ] as const) {
       assert.equal(
         verifier.usageDigest(sessionId, elapsed),
-        hashTypedData({ domain: ws402Domain(31337, CONTRACT), types: usageTypes, primaryType: "Usage", message: { sessionId, elapsedSeconds: elapsed } }),
+        hashTypedData({
+          domain: ws402Domain(31337, CONTRACT),
+          types: usageTypes,
+          primaryType: "Usage",
+          message: { sessionId, elapsedSeconds: elapsed },
+        }),
       );
     }
   });
@@ -109,9 +126,18 @@ describe("signatures", () => {
     assert.notEqual(verifier.usageSigner(9n, 43, await usage(9n, 42n)), account.address, "bound to the seconds");
     assert.notEqual(verifier.usageSigner(10n, 42, await usage(9n, 42n)), account.address, "bound to the session");
     const proof = { sessionId: 9n, resourceId: 1n, provider: CONTRACT, challenge: toHex(1n, { size: 32 }) };
-    const proofSignature = await account.signTypedData({ domain: ws402GatewayDomain(31337, CONTRACT), types: paymentProofTypes, primaryType: "PaymentProof", message: proof });
+    const proofSignature = await account.signTypedData({
+      domain: ws402GatewayDomain(31337, CONTRACT),
+      types: paymentProofTypes,
+      primaryType: "PaymentProof",
+      message: proof,
+    });
     assert.equal(verifier.proofSigner(proof, proofSignature), account.address);
-    assert.notEqual(verifier.proofSigner({ ...proof, challenge: toHex(2n, { size: 32 }) }, proofSignature), account.address, "bound to the challenge");
+    assert.notEqual(
+      verifier.proofSigner({ ...proof, challenge: toHex(2n, { size: 32 }) }, proofSignature),
+      account.address,
+      "bound to the challenge",
+    );
     assert.notEqual(new SignatureVerifier(1, CONTRACT).usageSigner(9n, 42, await usage(9n, 42n)), account.address, "bound to the chain");
   });
 
@@ -145,7 +171,12 @@ describe("signatures", () => {
     assert.equal(withRecoveryByte(digest, good, account.address), good);
     assert.equal(verifySignature(verifier.usageDigest(1n, 2n), good, publicKey), false, "bound to the seconds");
     const other = privateKeyToAccount(generatePrivateKey());
-    const otherSignature = await other.signTypedData({ domain: ws402Domain(31337, CONTRACT), types: usageTypes, primaryType: "Usage", message: { sessionId: 1n, elapsedSeconds: 1n } });
+    const otherSignature = await other.signTypedData({
+      domain: ws402Domain(31337, CONTRACT),
+      types: usageTypes,
+      primaryType: "Usage",
+      message: { sessionId: 1n, elapsedSeconds: 1n },
+    });
     assert.equal(verifySignature(digest, good, recoverPublicKey(digest, otherSignature)!), false, "another key");
     assert.equal(withRecoveryByte(digest, good, CONTRACT), undefined, "no v makes another signer's signature valid");
   });
@@ -218,7 +249,10 @@ describe("store", () => {
       assert.equal(open[0]!.elapsedSeconds, 5);
       assert.equal(open[0]!.signature, "0x05");
       assert.equal(open[0]!.maxSeconds, 600, "the first insert wins");
-      assert.deepEqual(reopened.sessionsIn("settling").map((s) => s.sessionId), [8n]);
+      assert.deepEqual(
+        reopened.sessionsIn("settling").map((s) => s.sessionId),
+        [8n],
+      );
       assert.equal(reopened.beginSettlement(8n, "again"), false, "a session ends once");
       assert.equal(reopened.getOnChainResourceId("doc", 31337, CONTRACT), 4n);
       assert.equal(reopened.getOnChainResourceId("doc", 1, CONTRACT), undefined);

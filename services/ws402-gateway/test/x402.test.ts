@@ -16,7 +16,14 @@ import type { PaymentPayload, PaymentRequired, SettleResponse } from "@x402/core
 import { wrapFetchWithPayment } from "@x402/fetch";
 import { privateKeyToAccount } from "viem/accounts";
 import { ws402GatewayDomain, type Ws402PaymentRequired } from "@web3torrent/sdk";
-import { caip2, WS402_X402_SCHEME, x402AccessTypes, X402_ERRORS, X402_NATIVE_ASSET, type Ws402X402Payload } from "@web3torrent/sdk/ws402/x402";
+import {
+  caip2,
+  WS402_X402_SCHEME,
+  x402AccessTypes,
+  X402_ERRORS,
+  X402_NATIVE_ASSET,
+  type Ws402X402Payload,
+} from "@web3torrent/sdk/ws402/x402";
 import { Ws402X402Scheme } from "@web3torrent/sdk/ws402/x402Scheme";
 import type { Gateway } from "../src/index.ts";
 import { freshKey, PACKAGE_DIR, PRICE_PER_SECOND, setup, sleep, waitForOutcome, type TestEnv } from "./helpers.ts";
@@ -27,14 +34,21 @@ const READ_SECONDS = 3;
 
 /** Runs the example x402 program as its own Node process; resolves with its JSON line and exit code. */
 async function runProgram(env: TestEnv, userIndex: number, url: string, args: string[] = []) {
-  const options = { env: { ...process.env, X402_PRIVATE_KEY: env.chain.accounts[userIndex]!.privateKey, X402_RPC_URL: env.chain.rpcUrl }, timeout: 120_000 };
+  const options = {
+    env: { ...process.env, X402_PRIVATE_KEY: env.chain.accounts[userIndex]!.privateKey, X402_RPC_URL: env.chain.rpcUrl },
+    timeout: 120_000,
+  };
   try {
     const known = ["--deposits", env.chain.contracts.WS402Deposits];
     const { stdout } = await run(process.execPath, ["--disable-warning=ExperimentalWarning", PROGRAM, url, ...known, ...args], options);
     return { code: 0, result: JSON.parse(stdout.trim().split("\n").at(-1)!) as Record<string, unknown>, stderr: "" };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, result: JSON.parse(failed.stdout.trim().split("\n").at(-1) || "{}") as Record<string, unknown>, stderr: failed.stderr };
+    return {
+      code: failed.code,
+      result: JSON.parse(failed.stdout.trim().split("\n").at(-1) || "{}") as Record<string, unknown>,
+      stderr: failed.stderr,
+    };
   }
 }
 
@@ -61,7 +75,12 @@ describe("WS402 as an x402 scheme", () => {
   /** An x402 client paying with the sdk's scheme from user `userIndex`. */
   function payingClient(userIndex: number) {
     const { walletClient } = env.user(userIndex);
-    const scheme = new Ws402X402Scheme({ walletClient, publicClient: env.publicClient, deposits: env.chain.contracts.WS402Deposits, settlementTimeoutMs: 30_000 });
+    const scheme = new Ws402X402Scheme({
+      walletClient,
+      publicClient: env.publicClient,
+      deposits: env.chain.contracts.WS402Deposits,
+      settlementTimeoutMs: 30_000,
+    });
     const client = new x402Client()
       .register(caip2(env.chain.chainId), scheme)
       .setSpendControls({ allowedAssets: [{ network: caip2(env.chain.chainId), asset: X402_NATIVE_ASSET }] });
@@ -123,7 +142,10 @@ describe("WS402 as an x402 scheme", () => {
     assert.equal(outcome.status, "settled");
     if (outcome.status !== "settled") return;
     const deposit = PRICE_PER_SECOND * 600n;
-    assert.ok(outcome.elapsedSeconds >= BigInt(READ_SECONDS - 1) && outcome.elapsedSeconds <= BigInt(READ_SECONDS + 4), `charged ${outcome.elapsedSeconds} s for about ${READ_SECONDS} s`);
+    assert.ok(
+      outcome.elapsedSeconds >= BigInt(READ_SECONDS - 1) && outcome.elapsedSeconds <= BigInt(READ_SECONDS + 4),
+      `charged ${outcome.elapsedSeconds} s for about ${READ_SECONDS} s`,
+    );
     assert.equal(outcome.paidToProvider, outcome.elapsedSeconds * PRICE_PER_SECOND);
     assert.equal(outcome.refundedToUser, deposit - outcome.paidToProvider, "the rest is refunded");
     assert.equal(await env.balance(env.payoutAddress), payoutBefore + outcome.paidToProvider, "the payout received the charge");
@@ -146,9 +168,11 @@ describe("WS402 as an x402 scheme", () => {
   it("an x402 spend cap below the suggested deposit refuses the offer before any transaction", async () => {
     const { walletClient } = env.user(7);
     const scheme = new Ws402X402Scheme({ walletClient, publicClient: env.publicClient, deposits: env.chain.contracts.WS402Deposits });
-    const client = new x402Client()
-      .register(caip2(env.chain.chainId), scheme)
-      .setSpendControls({ allowedAssets: [{ network: caip2(env.chain.chainId), asset: X402_NATIVE_ASSET, maxAmountPerPayment: (PRICE_PER_SECOND * 599n).toString() }] });
+    const client = new x402Client().register(caip2(env.chain.chainId), scheme).setSpendControls({
+      allowedAssets: [
+        { network: caip2(env.chain.chainId), asset: X402_NATIVE_ASSET, maxAmountPerPayment: (PRICE_PER_SECOND * 599n).toString() },
+      ],
+    });
     const nonce = await env.publicClient.getTransactionCount({ address: walletClient.account.address });
     await assert.rejects(wrapFetchWithPayment(fetch, client)(docUrl), /rejected by spendControls\.allowedAssets maxAmountPerPayment/);
     assert.equal(scheme.sessions.length, 0);
@@ -234,8 +258,14 @@ describe("WS402 as an x402 scheme", () => {
     });
 
     it("another scheme or network is unsupported", async () => {
-      await refused(encodePaymentSignatureHeader({ ...payload, accepted: { ...payload.accepted, scheme: "exact" } }), X402_ERRORS.unsupported);
-      await refused(encodePaymentSignatureHeader({ ...payload, accepted: { ...payload.accepted, network: "eip155:1" } }), X402_ERRORS.unsupported);
+      await refused(
+        encodePaymentSignatureHeader({ ...payload, accepted: { ...payload.accepted, scheme: "exact" } }),
+        X402_ERRORS.unsupported,
+      );
+      await refused(
+        encodePaymentSignatureHeader({ ...payload, accepted: { ...payload.accepted, network: "eip155:1" } }),
+        X402_ERRORS.unsupported,
+      );
     });
 
     it("a signature by another key, for another resource, or expired is refused", async () => {
@@ -246,12 +276,20 @@ describe("WS402 as an x402 scheme", () => {
         domain: ws402GatewayDomain(contract.chainId, contract.address),
         types: x402AccessTypes,
         primaryType: "X402Access",
-        message: { sessionId: BigInt(signed.sessionId), resourceId: BigInt(contract.resourceId), provider, nonce: signed.nonce, validBefore: BigInt(signed.validBefore) },
+        message: {
+          sessionId: BigInt(signed.sessionId),
+          resourceId: BigInt(contract.resourceId),
+          provider,
+          nonce: signed.nonce,
+          validBefore: BigInt(signed.validBefore),
+        },
       });
       await refused(withPayload({ signature: forged }), X402_ERRORS.invalid);
       await refused(withPayload({ validBefore: signed.validBefore + 1 }), X402_ERRORS.invalid);
       await refused(withPayload({ validBefore: Math.floor(Date.now() / 1000) - 1 }), X402_ERRORS.expired);
-      const clip = await fetch(`${gateway.url}/api/resource/clip`, { headers: { "PAYMENT-SIGNATURE": encodePaymentSignatureHeader(payload) } });
+      const clip = await fetch(`${gateway.url}/api/resource/clip`, {
+        headers: { "PAYMENT-SIGNATURE": encodePaymentSignatureHeader(payload) },
+      });
       assert.equal(clip.status, 402, "a doc session does not pay for the clip");
       assert.equal(((await clip.json()) as Ws402PaymentRequired).error.code, X402_ERRORS.sessionNotLive);
     });

@@ -193,14 +193,7 @@ export function handleTransferBatch(event: TransferBatch): void {
 }
 
 /** Moves `amount` licenses of `contentId` between holdings; the zero address stands for minting. */
-function moveLicenses(
-  from: Address,
-  to: Address,
-  contentId: BigInt,
-  amount: BigInt,
-  protocol: Protocol,
-  event: ethereum.Event,
-): void {
+function moveLicenses(from: Address, to: Address, contentId: BigInt, amount: BigInt, protocol: Protocol, event: ethereum.Event): void {
   // ERC-1155 allows transfers of nothing; they change no holding.
   if (amount.isZero()) return;
   const content = Content.load(contentId.toString())!;

@@ -113,7 +113,10 @@ function Player({ entry, download, startDownload, kind }: PlayerProps & { kind: 
                 </span>
                 {summary.escrow?.refunded != null && (
                   <>
-                    , refunded <span data-testid="watch-refund"><Eth wei={summary.escrow.refunded} /></span>
+                    , refunded{" "}
+                    <span data-testid="watch-refund">
+                      <Eth wei={summary.escrow.refunded} />
+                    </span>
                   </>
                 )}
               </>

@@ -26,11 +26,17 @@ interface SelectableTorrent extends Torrent {
 /** The pieces of `file` from `behind` pieces before `seconds` to `ahead` seconds after it (bytes spread evenly over the duration). */
 export function playheadWindow(
   { pieceLength, fileOffset, fileLength }: { pieceLength: number; fileOffset: number; fileLength: number },
-  { seconds, duration, ahead = AHEAD_SECONDS, behind = BEHIND_PIECES }: { seconds: number; duration: number; ahead?: number; behind?: number },
+  {
+    seconds,
+    duration,
+    ahead = AHEAD_SECONDS,
+    behind = BEHIND_PIECES,
+  }: { seconds: number; duration: number; ahead?: number; behind?: number },
 ): [number, number] {
   const first = Math.floor(fileOffset / pieceLength);
   const last = Math.floor((fileOffset + fileLength - 1) / pieceLength);
-  const pieceAt = (t: number) => Math.min(last, Math.floor((fileOffset + (Math.min(Math.max(t, 0), duration) / duration) * fileLength) / pieceLength));
+  const pieceAt = (t: number) =>
+    Math.min(last, Math.floor((fileOffset + (Math.min(Math.max(t, 0), duration) / duration) * fileLength) / pieceLength));
   return [Math.max(first, pieceAt(seconds) - behind), pieceAt(seconds + ahead)];
 }
 
@@ -42,7 +48,10 @@ export function followPlayhead(torrent: Torrent, file: TorrentFile, media: HTMLM
 
   const move = (force: boolean) => {
     if (t.destroyed || !Number.isFinite(media.duration) || media.duration <= 0 || t.pieces.length === 0) return;
-    const next = playheadWindow({ pieceLength: t.pieceLength, fileOffset, fileLength: file.length }, { seconds: media.currentTime, duration: media.duration });
+    const next = playheadWindow(
+      { pieceLength: t.pieceLength, fileOffset, fileLength: file.length },
+      { seconds: media.currentTime, duration: media.duration },
+    );
     // Moved once the playhead is past the middle of the window (or left it), not at every timeupdate.
     if (!force && current && next[0] >= current[0] && next[0] - current[0] < (current[1] - current[0]) / 2) return;
     if (current) t._deselect(current[0], current[1], true);

@@ -15,7 +15,10 @@ const CLAIM_TIMEOUT_MS = 3_000;
 const servers = new WeakMap<WebTorrentClient, Promise<void>>();
 
 async function activeRegistration(): Promise<ServiceWorkerRegistration> {
-  if (!("serviceWorker" in navigator)) throw new Error("This browser cannot stream (no service workers; they need https or localhost). Download the file and save it instead.");
+  if (!("serviceWorker" in navigator))
+    throw new Error(
+      "This browser cannot stream (no service workers; they need https or localhost). Download the file and save it instead.",
+    );
   const registration = await navigator.serviceWorker.register(WORKER_URL, { scope: "./" });
   const worker = registration.installing ?? registration.waiting ?? registration.active;
   if (worker && worker.state !== "activated") {

@@ -222,7 +222,8 @@ export function filterKeysOf(info: EntityInfo, schema: SubgraphSchema): Map<stri
   let keys = filterKeyCache.get(info);
   if (keys) return keys;
   keys = new Map();
-  const add = (field: FieldInfo, op: string) => keys!.set(op === "" ? field.name : op === "_" ? `${field.name}_` : `${field.name}_${op}`, { field, op });
+  const add = (field: FieldInfo, op: string) =>
+    keys!.set(op === "" ? field.name : op === "_" ? `${field.name}_` : `${field.name}_${op}`, { field, op });
   for (const field of info.fields.values()) {
     if (field.category === "entity") {
       if (!field.derivedFrom) {
@@ -236,7 +237,10 @@ export function filterKeysOf(info: EntityInfo, schema: SubgraphSchema): Map<stri
       }
       add(field, "_");
     } else if (field.list) {
-      const ops = field.typeName === "String" ? ["", "not", "contains", "contains_nocase", "not_contains", "not_contains_nocase"] : ["", "not", "contains", "not_contains"];
+      const ops =
+        field.typeName === "String"
+          ? ["", "not", "contains", "contains_nocase", "not_contains", "not_contains_nocase"]
+          : ["", "not", "contains", "not_contains"];
       for (const op of ops) add(field, op);
     } else if (field.category === "enum") {
       for (const op of ["", "not", "in", "not_in"]) add(field, op);

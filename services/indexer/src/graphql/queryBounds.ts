@@ -203,7 +203,8 @@ export function boundResolvers(api: GraphQLSchema): void {
         const bounds = (context as { [EXECUTION_BOUNDS]?: ExecutionBounds } | undefined)?.[EXECUTION_BOUNDS];
         if (!bounds) return resolve(source, args, context, info);
         if (bounds.stopped !== undefined) return abandoned();
-        if (performance.now() - bounds.sliceStart < bounds.sliceMs) return weighed(bounds, info.path.key, resolve(source, args, context, info));
+        if (performance.now() - bounds.sliceStart < bounds.sliceMs)
+          return weighed(bounds, info.path.key, resolve(source, args, context, info));
         return new Promise((fulfil, reject) => {
           bounds.deferred.push(() => {
             try {

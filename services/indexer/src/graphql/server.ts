@@ -112,7 +112,9 @@ function depthRule(context: ValidationContext): ASTVisitor {
   };
 }
 
-type Prepared = { errors: NonNullable<GraphqlResponse["errors"]> } | { document: DocumentNode; variables?: Record<string, unknown>; operationName?: string };
+type Prepared =
+  | { errors: NonNullable<GraphqlResponse["errors"]> }
+  | { document: DocumentNode; variables?: Record<string, unknown>; operationName?: string };
 
 /** Parses and validates a request, with the depth and complexity limits; returns the errors or what to execute. */
 function prepare(api: GraphQLSchema, request: GraphqlRequest, limits: QueryLimits): Prepared {
@@ -149,10 +151,23 @@ function respond(result: { data?: unknown; errors?: readonly GraphQLError[] }): 
 }
 
 /** Runs a query to completion on the spot (in-process use): the complexity limit applies, not the time limit. */
-export function executeQuery(api: GraphQLSchema, source: QuerySource, request: GraphqlRequest, limits = DEFAULT_QUERY_LIMITS): GraphqlResponse {
+export function executeQuery(
+  api: GraphQLSchema,
+  source: QuerySource,
+  request: GraphqlRequest,
+  limits = DEFAULT_QUERY_LIMITS,
+): GraphqlResponse {
   const prepared = prepare(api, request, limits);
   if ("errors" in prepared) return prepared;
-  return respond(executeSync({ schema: api, document: prepared.document, variableValues: prepared.variables, operationName: prepared.operationName, contextValue: requestContext(source) }));
+  return respond(
+    executeSync({
+      schema: api,
+      document: prepared.document,
+      variableValues: prepared.variables,
+      operationName: prepared.operationName,
+      contextValue: requestContext(source),
+    }),
+  );
 }
 
 /**

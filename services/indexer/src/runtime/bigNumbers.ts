@@ -36,7 +36,8 @@ const MAX_BIG_INT_BITS = 435_412n;
 
 export function checkBigIntSize(value: bigint): bigint {
   const magnitude = value < 0n ? -value : value;
-  if (magnitude >> MAX_BIG_INT_BITS !== 0n) throw new Error(`BigInt is too big, total bits ${magnitude.toString(2).length} (max ${MAX_BIG_INT_BITS})`);
+  if (magnitude >> MAX_BIG_INT_BITS !== 0n)
+    throw new Error(`BigInt is too big, total bits ${magnitude.toString(2).length} (max ${MAX_BIG_INT_BITS})`);
   return value;
 }
 
@@ -93,7 +94,7 @@ export class BigDecimal {
     const match = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text.trim());
     if (!match || (match[2] === "" && (match[3] ?? "") === "")) throw new Error(`string is not a BigDecimal: '${text}'`);
     const [, sign, whole, fraction = "", exponent = "0"] = match;
-    const digits = BigInt((whole + fraction) || "0");
+    const digits = BigInt(whole + fraction || "0");
     return BigDecimal.of(sign === "-" ? -digits : digits, Number(exponent) - fraction.length);
   }
 
@@ -154,7 +155,10 @@ export class BigDecimal {
       text = abs + "0".repeat(this.exp);
     } else {
       const scale = -this.exp;
-      text = scale >= abs.length ? `0.${"0".repeat(scale - abs.length)}${abs}` : `${abs.slice(0, abs.length - scale)}.${abs.slice(abs.length - scale)}`;
+      text =
+        scale >= abs.length
+          ? `0.${"0".repeat(scale - abs.length)}${abs}`
+          : `${abs.slice(0, abs.length - scale)}.${abs.slice(abs.length - scale)}`;
     }
     return negative ? `-${text}` : text;
   }

@@ -102,7 +102,8 @@ export class DataSource {
     const abiJson = JSON.parse(readFileSync(join(built.dir, abiFile.file), "utf8"));
     const abi: AbiEvent[] = (Array.isArray(abiJson) ? abiJson : abiJson.abi).filter((item: { type: string }) => item.type === "event");
     for (const { event, handler, receipt } of manifest.mapping.eventHandlers ?? []) {
-      if (receipt) throw new Error(`Data source ${this.name}: handler ${handler} asks for receipts, which the local indexer does not fetch`);
+      if (receipt)
+        throw new Error(`Data source ${this.name}: handler ${handler} asks for receipts, which the local indexer does not fetch`);
       const name = event.slice(0, event.indexOf("("));
       const matching = abi.filter((item) => item.name === name && signatureOf(item) === normalizeSignature(event));
       if (matching.length !== 1) throw new Error(`Data source ${this.name}: event ${event} is not in ABI ${manifest.source.abi}`);

@@ -233,7 +233,9 @@ export function writeEvent(
   ]);
   const params = memory.writeArrayU32(
     TypeId.ArrayEventParam,
-    parameters.map(({ name, value }) => memory.writeStruct(TypeId.EventParam, [memory.writeString(name), writeEthereumValue(memory, value)])),
+    parameters.map(({ name, value }) =>
+      memory.writeStruct(TypeId.EventParam, [memory.writeString(name), writeEthereumValue(memory, value)]),
+    ),
   );
   const logIndex = BigInt(log.logIndex);
   const fields = [

@@ -110,7 +110,9 @@ export function hostFunctions(host: HostContext): Record<string, HostFunction> {
       const message = messagePtr ? `message: ${m().readString(messagePtr)}` : "no message";
       const file = filePtr ? m().readString(filePtr) : null;
       const location =
-        file === null ? "an unknown location" : [file, line ? `line ${line}` : null, line && column ? `column ${column}` : null].filter(Boolean).join(", ");
+        file === null
+          ? "an unknown location"
+          : [file, line ? `line ${line}` : null, line && column ? `column ${column}` : null].filter(Boolean).join(", ");
       throw new MappingError(`Mapping aborted at ${location}, with ${message}`);
     },
 
@@ -181,7 +183,10 @@ export function hostFunctions(host: HostContext): Record<string, HostFunction> {
 
     "json.fromBytes"(ptr) {
       const source = bytesToString(m().readBytes(ptr));
-      return writeJsonValue(m(), guard(() => parseJson(source)));
+      return writeJsonValue(
+        m(),
+        guard(() => parseJson(source)),
+      );
     },
     "json.try_fromBytes"(ptr) {
       const source = bytesToString(m().readBytes(ptr));

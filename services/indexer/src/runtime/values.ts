@@ -242,7 +242,12 @@ export function writeJsonValue(memory: AscMemory, value: JsonNode): number {
     payload = BigInt(memory.writeString(value));
   } else if (Array.isArray(value)) {
     kind = JsonKind.Array;
-    payload = BigInt(memory.writeArrayU32(JsonTypeId.ArrayJsonValue, value.map((item) => writeJsonValue(memory, item))));
+    payload = BigInt(
+      memory.writeArrayU32(
+        JsonTypeId.ArrayJsonValue,
+        value.map((item) => writeJsonValue(memory, item)),
+      ),
+    );
   } else {
     kind = JsonKind.Object;
     const entries = Object.entries(value).map(([key, item]) =>

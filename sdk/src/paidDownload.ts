@@ -179,46 +179,26 @@ export async function startPaidDownload(options: PaidDownloadOptions): Promise<P
   const leecher = accountAddress(options.account);
   if (key.delegation.account !== leecher) throw new Error("the session key was delegated by another account");
 
-  const content = await publicClient.readContract({
-    address: contracts.market,
-    abi: licenseMarketAbi,
-    functionName: "content",
-    args: [contentId],
-  });
-  const licensed = await publicClient.readContract({
-    address: contracts.market,
-    abi: licenseMarketAbi,
-    functionName: "hasLicense",
-    args: [leecher, contentId],
-  });
+  const [content, licensed] = await Promise.all([
+    publicClient.readContract({ address: contracts.market, abi: licenseMarketAbi, functionName: "content", args: [contentId] }),
+    publicClient.readContract({ address: contracts.market, abi: licenseMarketAbi, functionName: "hasLicense", args: [leecher, contentId] }),
+  ]);
   if (!licensed) throw new Error(`${leecher} holds no license of content ${contentId}: buy one first`);
   const maxBytes = BigInt(content.size);
 
-  let escrowId: bigint | null = null;
-  let deposit = 0n;
   // A fresh key per escrow, registered in the `open` the wallet signs anyway: it signs this escrow's vouchers and
   // Close and nothing else, and lives only as long as this download; the day-long delegated key signs no voucher.
   const escrowKey = options.pricePerMiBCap > 0n ? SessionKey.generate() : undefined;
-  if (escrowKey) {
-    ({ escrowId, deposit } = await openEscrow({
-      publicClient,
-      walletClient,
-      account: options.account,
-      escrow: contracts.escrow,
-      contentId,
-      maxBytes,
-      pricePerMiBCap: options.pricePerMiBCap,
-      sessionKey: escrowKey.address,
-      mode,
-    }));
-  }
+  let escrowOpened: { resolve(escrowId: bigint): void; reject(error: unknown): void } | undefined;
+  const opening = escrowKey ? new Promise<bigint>((resolve, reject) => (escrowOpened = { resolve, reject })) : undefined;
 
   const session = new LeecherSession({
     chainId: options.chainId,
     contracts,
     contentId,
     account: leecher,
-    escrowId,
+    escrowId: null,
+    opening,
     mode,
     maxBytes,
     pricePerMiBCap: options.pricePerMiBCap,
@@ -236,6 +216,8 @@ export async function startPaidDownload(options: PaidDownloadOptions): Promise<P
     delegation: key.delegation,
   });
   await credentials.prepare(infoHash, options.client.peerId);
+  // Added before the escrow is opened: the torrent finds and connects to its seeders meanwhile (a tracker round and
+  // WebRTC's handshakes, longer than the transaction on a local chain), and each wire's hello waits for the escrow.
   const torrent = options.client.add(magnetURI(infoHash, options.announce), {
     announce: options.announce,
     getAnnounceOpts: () => credentials.announceOpts(infoHash, options.client.peerId),
@@ -244,6 +226,29 @@ export async function startPaidDownload(options: PaidDownloadOptions): Promise<P
   const extension = leecherExtension(session, { infoHash, peerId: options.client.peerId });
   torrent.on("wire", (wire) => wire.use(extension));
   followPieceChecks(torrent, session);
+  let escrowId: bigint | null = null;
+  let deposit = 0n;
+  if (escrowKey) {
+    try {
+      ({ escrowId, deposit } = await openEscrow({
+        publicClient,
+        walletClient,
+        account: options.account,
+        escrow: contracts.escrow,
+        contentId,
+        maxBytes,
+        pricePerMiBCap: options.pricePerMiBCap,
+        sessionKey: escrowKey.address,
+        mode,
+      }));
+      escrowOpened!.resolve(escrowId);
+    } catch (error) {
+      // Declined or failed: nothing was paid, and no seeder got a hello.
+      escrowOpened!.reject(error);
+      torrent.destroy();
+      throw error;
+    }
+  }
   const done = new Promise<void>((resolve, reject) => {
     const settleTimeoutMs = options.settleTimeoutMs ?? (payment === "transactions" ? SETTLE_BY_TRANSACTIONS_TIMEOUT_MS : SETTLE_TIMEOUT_MS);
     const finish = () => session.settle(settleTimeoutMs).then(() => resolve(), reject);

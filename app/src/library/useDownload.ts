@@ -107,8 +107,16 @@ export function useDownload(content: ContentRecord) {
         return undefined;
       }
       const deposit = amountFor(content.size, options.pricePerMiBCap);
+      const infoHash = bytes32ToInfohash(content.infohash);
       try {
-        const balance = await getBalance(wagmiConfig, { address, chainId: config.chainId });
+        // Side by side: Play waits for the slowest of them, not for their sum.
+        const [balance, walletClient, client, bitfield] = await Promise.all([
+          getBalance(wagmiConfig, { address, chainId: config.chainId }),
+          getWalletClient(wagmiConfig, { chainId: config.chainId, account: address }),
+          getClient(),
+          // The pieces this tab verified before: WebTorrent trusts them (spot-checked) instead of hashing its store.
+          startupBitfield(infoHash, Number(content.size)),
+        ]);
         if (balance.value < deposit) {
           setPhase("failed");
           setProblem({
@@ -122,7 +130,6 @@ export function useDownload(content: ContentRecord) {
           });
           return undefined;
         }
-        const walletClient = await getWalletClient(wagmiConfig, { chainId: config.chainId, account: address });
         setPhase("authorising");
         const key = await downloadKeyFor(
           walletClient,
@@ -130,9 +137,7 @@ export function useDownload(content: ContentRecord) {
           { chainId: config.chainId, rebatePool: config.contracts.RebatePool },
           options.delegationExpiry,
         );
-        const client = await getClient();
         setPhase(options.pricePerMiBCap > 0n ? "depositing" : "downloading");
-        const infoHash = bytes32ToInfohash(content.infohash);
         const paid = await startPaidDownload({
           client: client as never,
           publicClient: publicClient as PublicClient,
@@ -150,8 +155,7 @@ export function useDownload(content: ContentRecord) {
           mode: options.mode,
           payment: options.payment,
           announce: config.trackerUrls,
-          // The pieces this tab verified before: WebTorrent trusts them (spot-checked) instead of hashing its store.
-          torrentOptions: { bitfield: await startupBitfield(infoHash, Number(content.size)) },
+          torrentOptions: { bitfield },
         });
         setDownload(paid);
         setPhase("downloading");

@@ -57,27 +57,25 @@ export async function checkHello(
 ): Promise<{ account: AdmittedAccount } | { refusal: Refusal }> {
   const { client, contracts } = ctx;
   const contentId = terms.contentId;
-  const licensed = await client.readContract({
-    address: contracts.market,
-    abi: licenseMarketAbi,
-    functionName: "hasLicense",
-    args: [hello.account, contentId],
-  });
+  const priced = terms.pricePerMiB > 0n;
+  // One round trip to the node instead of one per check: the hello waits on it before the first block.
+  const [licensed, latest, delegated, e, content] = await Promise.all([
+    client.readContract({ address: contracts.market, abi: licenseMarketAbi, functionName: "hasLicense", args: [hello.account, contentId] }),
+    client.getBlock({ blockTag: "latest" }),
+    validDelegation(ctx, hello),
+    priced && hello.escrowId !== null
+      ? client.readContract({ address: contracts.escrow, abi: checkpointEscrowAbi, functionName: "escrow", args: [hello.escrowId] })
+      : null,
+    priced ? null : client.readContract({ address: contracts.market, abi: licenseMarketAbi, functionName: "content", args: [contentId] }),
+  ]);
   if (!licensed) return refused(RefusalReason.NoLicense, `${hello.account} holds no license of content ${contentId}`);
-  const now = (await client.getBlock({ blockTag: "latest" })).timestamp;
-  if (hello.delegation.expiry < now + ctx.delegationMarginSeconds) {
+  if (hello.delegation.expiry < latest.timestamp + ctx.delegationMarginSeconds) {
     return refused(RefusalReason.BadDelegation, `the delegation expires at ${hello.delegation.expiry}, too soon to submit receipts`);
   }
-  if (!(await validDelegation(ctx, hello))) return refused(RefusalReason.BadDelegation, "the delegation is not signed by the account");
+  if (!delegated) return refused(RefusalReason.BadDelegation, "the delegation is not signed by the account");
   const delegation = hello.delegation;
 
-  if (terms.pricePerMiB === 0n) {
-    const content = await client.readContract({
-      address: contracts.market,
-      abi: licenseMarketAbi,
-      functionName: "content",
-      args: [contentId],
-    });
+  if (content) {
     return {
       account: {
         key: `free:${hello.account}:${contentId}:${hello.sessionKey}`,
@@ -95,12 +93,11 @@ export async function checkHello(
     };
   }
 
-  if (hello.escrowId === null) return refused(RefusalReason.NoEscrow, "priced content: open an escrow first");
+  if (hello.escrowId === null || e === null) return refused(RefusalReason.NoEscrow, "priced content: open an escrow first");
   const escrowId = hello.escrowId;
   if (hello.payment === "transactions" && !terms.acceptsReleases) {
     return refused(RefusalReason.Terms, "this seeder takes vouchers only, not on-chain releases");
   }
-  const e = await client.readContract({ address: contracts.escrow, abi: checkpointEscrowAbi, functionName: "escrow", args: [escrowId] });
   if (e.status !== EscrowStatus.Open) return refused(RefusalReason.NoEscrow, `escrow ${escrowId} is not open`);
   if (e.leecher !== hello.account) return refused(RefusalReason.NoEscrow, `escrow ${escrowId} belongs to another account`);
   if (e.contentId !== contentId) return refused(RefusalReason.NoEscrow, `escrow ${escrowId} pays for content ${e.contentId}`);

@@ -191,6 +191,7 @@ export function leecherExtension(session: LeecherSession, local: LocalPeer): Ext
         case "terms": {
           if (this.#state !== "awaiting_terms") return this.#refuse(outOfOrder("terms twice"));
           session.observer.terms?.(message);
+          await session.escrowKnown;
           const refusal = session.checkTerms(message);
           if (refusal) return this.#refuse(refusal);
           this.#terms = message;

@@ -48,8 +48,13 @@ export interface LeecherSessionOptions {
   contentId: bigint;
   /** The license holder paying (its wallet opened the escrow and signed the delegation). */
   account: Address;
-  /** The escrow paying the download; null when downloading free content. */
+  /** The escrow paying the download; null when downloading free content, or while `opening` runs. */
   escrowId: bigint | null;
+  /**
+   * The escrow's id once its `open` is mined, when the download connects to its seeders while the wallet opens it:
+   * every wire waits for it before its hello. A rejection (the wallet declined) leaves every wire unanswered.
+   */
+  opening?: Promise<bigint>;
   mode: PaymentModeName;
   /** The escrow's maxBytes (the content size when free). */
   maxBytes: bigint;
@@ -171,9 +176,18 @@ export class LeecherSession {
   readonly #unverified = new Map<number, Set<SeederLedger>>();
   /** Set by `finish()`: the bytes counted are final, and so are the vouchers signed for them. */
   #finished = false;
+  /** Resolves once the escrow is known (`options.opening`): the wires' hellos wait for it. */
+  readonly escrowKnown: Promise<void>;
 
   constructor(options: LeecherSessionOptions) {
     this.options = options;
+    this.escrowKnown = options.opening
+      ? options.opening.then((escrowId) => {
+          this.options.escrowId = escrowId;
+        })
+      : Promise.resolve();
+    // The opener awaits `opening` and reports its failure; the wires only wait here.
+    this.escrowKnown.catch(() => undefined);
     this.payment = options.payment ?? "vouchers";
     if (this.payment === "transactions" && !options.release) throw new Error("payment by transactions needs a release function");
   }

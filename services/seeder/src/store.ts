@@ -6,8 +6,15 @@
  * and the amount stored is the seeder's redeemed total, so nothing is redeemed for it.
  *
  * Every write is a committed transaction with `synchronous = FULL` before the call returns, so a voucher the seeder
- * acknowledged survives a crash (SIGKILL, power loss) and is redeemed after the restart. So does `sent_bound`, the
- * bound on bytes sent that the seeder records before sending past it, from which a restart resumes.
+ * acknowledged survives a crash (SIGKILL, power loss) and is redeemed after the restart.
+ *
+ * One exception: `sent_bound`, the bound on bytes sent that the seeder records before sending past it (once per MiB)
+ * and from which a restart resumes, is committed with `synchronous = NORMAL`. It then survives a crash of the
+ * process, not of the machine: a power loss may lose the bounds written since the last FULL commit (the latest
+ * voucher or receipt, whose sync also makes the bounds before it durable), so the seeder may serve on credit again
+ * what it sent since that payment, at most one interval plus δ. Only the seeder risks it (no leecher pays for bytes
+ * it did not receive), and the fsync it saves was the seeder's largest cost per block: 3-10 ms every MiB, on the
+ * event loop that sends the blocks.
  */
 import { DatabaseSync } from "node:sqlite";
 import type { Address, Hex } from "viem";
@@ -245,11 +252,19 @@ export class SeederStore {
       );
   }
 
-  /** Raises the bound on bytes sent on the account to `bytes` (never lowers it); committed when this returns. */
+  /**
+   * Raises the bound on bytes sent on the account to `bytes` (never lowers it); committed when this returns, durable
+   * against a crash of the process (see the header for a power loss).
+   */
   saveSentBound(key: string, bytes: bigint): void {
-    this.#db
-      .prepare(`UPDATE accounts SET sent_bound = ?, updated_at = ? WHERE key = ? AND ${decimalLess("sent_bound")}`)
-      .run(bytes.toString(), Date.now(), key, bytes.toString(), bytes.toString(), bytes.toString());
+    this.#db.exec("PRAGMA synchronous = NORMAL");
+    try {
+      this.#db
+        .prepare(`UPDATE accounts SET sent_bound = ?, updated_at = ? WHERE key = ? AND ${decimalLess("sent_bound")}`)
+        .run(bytes.toString(), Date.now(), key, bytes.toString(), bytes.toString(), bytes.toString());
+    } finally {
+      this.#db.exec("PRAGMA synchronous = FULL");
+    }
   }
 
   /** Stores the leecher's signed Close; committed when this returns. */

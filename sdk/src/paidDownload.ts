@@ -118,7 +118,8 @@ export interface PaidDownloadOptions {
   chainId: number;
   contracts: Contracts;
   contentId: bigint;
-  key: DownloadKey;
+  /** The session key and its delegation, or their promise while the wallet's prompt is open: the chain is read meanwhile. */
+  key: DownloadKey | Promise<DownloadKey>;
   /** Highest price per MiB accepted from a seeder; the deposit is the whole content at this price. 0: free seeders only. */
   pricePerMiBCap: bigint;
   mode?: PaymentModeName;
@@ -173,16 +174,17 @@ export interface PaidDownload {
 }
 
 export async function startPaidDownload(options: PaidDownloadOptions): Promise<PaidDownload> {
-  const { publicClient, walletClient, contracts, contentId, key } = options;
+  const { publicClient, walletClient, contracts, contentId } = options;
   const mode = options.mode ?? "exponential";
   const payment = options.payment ?? "vouchers";
   const leecher = accountAddress(options.account);
-  if (key.delegation.account !== leecher) throw new Error("the session key was delegated by another account");
 
-  const [content, licensed] = await Promise.all([
+  const [content, licensed, key] = await Promise.all([
     publicClient.readContract({ address: contracts.market, abi: licenseMarketAbi, functionName: "content", args: [contentId] }),
     publicClient.readContract({ address: contracts.market, abi: licenseMarketAbi, functionName: "hasLicense", args: [leecher, contentId] }),
+    options.key,
   ]);
+  if (key.delegation.account !== leecher) throw new Error("the session key was delegated by another account");
   if (!licensed) throw new Error(`${leecher} holds no license of content ${contentId}: buy one first`);
   const maxBytes = BigInt(content.size);
 

@@ -108,14 +108,15 @@ export function useDownload(content: ContentRecord) {
       }
       const deposit = amountFor(content.size, options.pricePerMiBCap);
       const infoHash = bytes32ToInfohash(content.infohash);
+      // The pieces this tab verified before: WebTorrent trusts them (spot-checked) instead of hashing its store. Read
+      // while the wallet is asked.
+      const bitfield = startupBitfield(infoHash, Number(content.size));
       try {
         // Side by side: Play waits for the slowest of them, not for their sum.
-        const [balance, walletClient, client, bitfield] = await Promise.all([
+        const [balance, walletClient, client] = await Promise.all([
           getBalance(wagmiConfig, { address, chainId: config.chainId }),
           getWalletClient(wagmiConfig, { chainId: config.chainId, account: address }),
           getClient(),
-          // The pieces this tab verified before: WebTorrent trusts them (spot-checked) instead of hashing its store.
-          startupBitfield(infoHash, Number(content.size)),
         ]);
         if (balance.value < deposit) {
           setPhase("failed");
@@ -131,13 +132,17 @@ export function useDownload(content: ContentRecord) {
           return undefined;
         }
         setPhase("authorising");
-        const key = await downloadKeyFor(
+        // The wallet's delegation prompt (once a day): the sdk reads the chain meanwhile. A decline rejects the download.
+        const key = downloadKeyFor(
           walletClient,
           address,
           { chainId: config.chainId, rebatePool: config.contracts.RebatePool },
           options.delegationExpiry,
         );
-        setPhase(options.pricePerMiBCap > 0n ? "depositing" : "downloading");
+        key.then(
+          () => setPhase(options.pricePerMiBCap > 0n ? "depositing" : "downloading"),
+          () => undefined, // reported by startPaidDownload, which awaits the same promise
+        );
         const paid = await startPaidDownload({
           client: client as never,
           publicClient: publicClient as PublicClient,
@@ -155,7 +160,7 @@ export function useDownload(content: ContentRecord) {
           mode: options.mode,
           payment: options.payment,
           announce: config.trackerUrls,
-          torrentOptions: { bitfield },
+          torrentOptions: { bitfield: await bitfield },
         });
         setDownload(paid);
         setPhase("downloading");

@@ -2,7 +2,8 @@
  * The EIP-712 domains and types of every signed message in Web3Torrent, in one place.
  * The contracts hash the same type strings; the contract tests sign with these definitions.
  */
-import type { Address, TypedDataDomain } from "viem";
+import type { Address, ContractFunctionArgs, TypedDataDomain } from "viem";
+import type { rebatePoolAbi } from "./generated/contracts.ts";
 
 /** Domain names and version, as each contract passes them to OpenZeppelin's EIP712 constructor. */
 export const DOMAIN_VERSION = "1";
@@ -115,6 +116,9 @@ export interface Receipt {
   contentId: bigint;
   cumulativeBytes: bigint;
 }
+
+/** A receipt as `RebatePool.submitReceipts` takes it: with the leecher's delegation of its session key and both signatures. */
+export type SignedReceipt = ContractFunctionArgs<typeof rebatePoolAbi, "nonpayable", "submitReceipts">[1][number];
 
 export interface Delegation {
   wallet: Address;

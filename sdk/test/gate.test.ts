@@ -154,6 +154,29 @@ const serve = (wire: FakeWire, blocks: number) => {
   for (let i = 0; i < blocks; i++) (wire as unknown as PayWire).piece(0, 0, new Uint8Array(BLOCK));
 };
 
+type Gate = ReturnType<typeof setup>;
+
+/** A w3t_pay leecher's handshake and hello; resolves once the seeder admitted it (the proof checked, the identity signed). */
+async function admit({ wire, ext }: Gate, key: SessionKey, payment: PaymentStrategy = "vouchers"): Promise<void> {
+  ext.onExtendedHandshake?.({ m: { [W3T_PAY]: 1 } });
+  ext.onMessage?.(encodeMessage(await hello(key, wire, payment)));
+  await until(() => !wire.amChoking);
+}
+
+/** The leecher pays the first checkpoint: its receipt, then its voucher, signed by `key`. */
+async function payFirstCheckpoint({ ext }: Gate, key: SessionKey): Promise<void> {
+  const ctx = { chainId: terms.chainId, escrow: ESCROW, rebatePool: POOL } as const;
+  const voucher = {
+    escrowId: 1n,
+    seeder: SEEDER,
+    cumulativeBytes: FIRST_CHECKPOINT,
+    cumulativeAmount: amountFor(FIRST_CHECKPOINT, PRICE),
+  } as const;
+  const receipt = { leecher: LEECHER, seeder: SEEDER, contentId: 1n, cumulativeBytes: FIRST_CHECKPOINT } as const;
+  ext.onMessage?.(encodeMessage({ type: "receipt", ...receipt, signature: await key.signReceipt(ctx, receipt) }));
+  ext.onMessage?.(encodeMessage({ type: "voucher", ...voucher, signature: await key.signVoucher(ctx, voucher) }));
+}
+
 describe("the seeder's send gate", () => {
   it("announces as its BEP 10 reqq the number of requests it can hold at a checkpoint", () => {
     const { wire } = setup(SessionKey.generate());
@@ -226,22 +249,12 @@ describe("the seeder's send gate", () => {
     const key = SessionKey.generate();
     // The seeder's reservation on-chain: resolved when the test says so.
     const securing: ((refusal: null) => void)[] = [];
-    const { wire, ext } = setup(key, 4n * FIRST_CHECKPOINT, { stores: { secure: () => new Promise((done) => securing.push(done)) } });
-    ext.onExtendedHandshake?.({ m: { [W3T_PAY]: 1 } });
-    ext.onMessage?.(encodeMessage(await hello(key, wire)));
-    await until(() => !wire.amChoking);
+    const gate = setup(key, 4n * FIRST_CHECKPOINT, { stores: { secure: () => new Promise((done) => securing.push(done)) } });
+    const { wire } = gate;
+    await admit(gate, key);
     const limit = Number(FIRST_CHECKPOINT) / BLOCK + GRACE_BLOCKS;
     serve(wire, limit + 5);
-    const ctx = { chainId: terms.chainId, escrow: ESCROW, rebatePool: POOL } as const;
-    const voucher = {
-      escrowId: 1n,
-      seeder: SEEDER,
-      cumulativeBytes: FIRST_CHECKPOINT,
-      cumulativeAmount: amountFor(FIRST_CHECKPOINT, PRICE),
-    } as const;
-    const receipt = { leecher: LEECHER, seeder: SEEDER, contentId: 1n, cumulativeBytes: FIRST_CHECKPOINT } as const;
-    ext.onMessage?.(encodeMessage({ type: "receipt", ...receipt, signature: await key.signReceipt(ctx, receipt) }));
-    ext.onMessage?.(encodeMessage({ type: "voucher", ...voucher, signature: await key.signVoucher(ctx, voucher) }));
+    await payFirstCheckpoint(gate, key);
     await until(() => securing.length > 0);
     assert.equal(wire.sent.filter((m) => m.type === "ack").length, 2, "both acknowledged while the reservation is under way");
     // Longer than the voucher timeout (50 ms): the wait is the seeder's, the peer is not refused for it.
@@ -257,24 +270,14 @@ describe("the seeder's send gate", () => {
 
   it("refuses the peer when the seeder cannot secure the next interval", async () => {
     const key = SessionKey.generate();
-    const { wire, ext } = setup(key, 4n * FIRST_CHECKPOINT, {
+    const gate = setup(key, 4n * FIRST_CHECKPOINT, {
       stores: { secure: async () => ({ reason: RefusalReason.EscrowExhausted, message: "drained" }) },
     });
-    ext.onExtendedHandshake?.({ m: { [W3T_PAY]: 1 } });
-    ext.onMessage?.(encodeMessage(await hello(key, wire)));
-    await until(() => !wire.amChoking);
+    const { wire } = gate;
+    await admit(gate, key);
     const limit = Number(FIRST_CHECKPOINT) / BLOCK + GRACE_BLOCKS;
     serve(wire, limit + 5);
-    const ctx = { chainId: terms.chainId, escrow: ESCROW, rebatePool: POOL } as const;
-    const voucher = {
-      escrowId: 1n,
-      seeder: SEEDER,
-      cumulativeBytes: FIRST_CHECKPOINT,
-      cumulativeAmount: amountFor(FIRST_CHECKPOINT, PRICE),
-    } as const;
-    const receipt = { leecher: LEECHER, seeder: SEEDER, contentId: 1n, cumulativeBytes: FIRST_CHECKPOINT } as const;
-    ext.onMessage?.(encodeMessage({ type: "receipt", ...receipt, signature: await key.signReceipt(ctx, receipt) }));
-    ext.onMessage?.(encodeMessage({ type: "voucher", ...voucher, signature: await key.signVoucher(ctx, voucher) }));
+    await payFirstCheckpoint(gate, key);
     await until(() => wire.sent.some((m) => m.type === "refusal"));
     const refusal = wire.sent.find((m) => m.type === "refusal");
     assert.equal(refusal?.type === "refusal" && refusal.reason, RefusalReason.EscrowExhausted);
@@ -287,27 +290,17 @@ describe("the seeder's send gate", () => {
     // Each store resolves only when the test says so: a durable write still under way.
     const pending: { what: string; done: () => void }[] = [];
     const held = (what: string) => new Promise<void>((done) => pending.push({ what, done }));
-    const { wire, ext } = setup(key, 4n * FIRST_CHECKPOINT, {
+    const gate = setup(key, 4n * FIRST_CHECKPOINT, {
       stores: { storeVoucher: () => held("voucher"), storeReceipt: () => held("receipt") },
     });
-    ext.onExtendedHandshake?.({ m: { [W3T_PAY]: 1 } });
-    ext.onMessage?.(encodeMessage(await hello(key, wire)));
-    await until(() => !wire.amChoking); // admitted: the proof checked, the identity signed
+    const { wire } = gate;
+    await admit(gate, key);
     const limit = Number(FIRST_CHECKPOINT) / BLOCK + GRACE_BLOCKS;
     serve(wire, limit + 5);
     assert.equal(wire.sentBlocks, limit);
-    const ctx = { chainId: terms.chainId, escrow: ESCROW, rebatePool: POOL } as const;
-    const voucher = {
-      escrowId: 1n,
-      seeder: SEEDER,
-      cumulativeBytes: FIRST_CHECKPOINT,
-      cumulativeAmount: amountFor(FIRST_CHECKPOINT, PRICE),
-    } as const;
-    const receipt = { leecher: LEECHER, seeder: SEEDER, contentId: 1n, cumulativeBytes: FIRST_CHECKPOINT } as const;
     const acks = () => wire.sent.filter((m) => m.type === "ack").length;
 
-    ext.onMessage?.(encodeMessage({ type: "receipt", ...receipt, signature: await key.signReceipt(ctx, receipt) }));
-    ext.onMessage?.(encodeMessage({ type: "voucher", ...voucher, signature: await key.signVoucher(ctx, voucher) }));
+    await payFirstCheckpoint(gate, key);
     await until(() => pending.length > 0);
     assert.deepEqual(
       pending.map((p) => p.what),
@@ -330,10 +323,9 @@ describe("the seeder's send gate", () => {
 
   it("refuses a peer that does not pay within the timeout, for good", async () => {
     const key = SessionKey.generate();
-    const { wire, ext } = setup(key);
-    ext.onExtendedHandshake?.({ m: { [W3T_PAY]: 1 } });
-    ext.onMessage?.(encodeMessage(await hello(key, wire)));
-    await until(() => !wire.amChoking); // admitted: the proof checked, the identity signed
+    const gate = setup(key);
+    const { wire } = gate;
+    await admit(gate, key);
     serve(wire, Number(FIRST_CHECKPOINT) / BLOCK + GRACE_BLOCKS);
     serve(wire, 3); // held while the voucher is due ...
     await new Promise((resolve) => setTimeout(resolve, terms.voucherTimeoutMs + 20));
@@ -431,11 +423,8 @@ describe("checkpoints paid by on-chain releases", () => {
   async function atFirstCheckpoint(storeRelease: SeederBackend["storeRelease"], termsOverride: Partial<SeederTerms> = accepting) {
     const key = SessionKey.generate();
     const setupResult = setup(key, 4n * FIRST_CHECKPOINT, { termsOverride, storeRelease });
-    const { wire, ext } = setupResult;
-    ext.onExtendedHandshake?.({ m: { [W3T_PAY]: 1 } });
-    ext.onMessage?.(encodeMessage(await hello(key, wire, "transactions")));
-    await until(() => !wire.amChoking); // admitted: the proof checked, the identity signed
-    serve(wire, Number(FIRST_CHECKPOINT) / BLOCK + 5);
+    await admit(setupResult, key, "transactions");
+    serve(setupResult.wire, Number(FIRST_CHECKPOINT) / BLOCK + 5);
     return { ...setupResult, key };
   }
 

@@ -154,6 +154,22 @@ const serve = (wire: FakeWire, blocks: number) => {
   for (let i = 0; i < blocks; i++) (wire as unknown as PayWire).piece(0, 0, new Uint8Array(BLOCK));
 };
 
+/** The leecher's side of escrow 1 (the whole content, exponential, at the seeder's price), signing with `key`. */
+function leecherOptions(key: SessionKey): LeecherSessionOptions {
+  return {
+    chainId: terms.chainId,
+    contracts: { market: POOL, escrow: ESCROW, rebatePool: POOL },
+    contentId: 1n,
+    account: LEECHER,
+    escrowId: 1n,
+    mode: "exponential",
+    maxBytes: 4n * FIRST_CHECKPOINT,
+    pricePerMiBCap: PRICE,
+    sessionKey: key,
+    delegation: { account: LEECHER, sessionKey: key.address, expiry: 1n, signature: "0x00" },
+  };
+}
+
 type Gate = ReturnType<typeof setup>;
 
 /** A w3t_pay leecher's handshake and hello; resolves once the seeder admitted it (the proof checked, the identity signed). */
@@ -216,18 +232,7 @@ describe("the seeder's send gate", () => {
       voucherAmount: amountFor(FIRST_CHECKPOINT, PRICE),
     });
 
-    const session = new LeecherSession({
-      chainId: terms.chainId,
-      contracts: { market: POOL, escrow: ESCROW, rebatePool: POOL },
-      contentId: 1n,
-      account: LEECHER,
-      escrowId: 1n,
-      mode: "exponential",
-      maxBytes: 4n * FIRST_CHECKPOINT,
-      pricePerMiBCap: PRICE,
-      sessionKey: key,
-      delegation: { account: LEECHER, sessionKey: key.address, expiry: 1n, signature: "0x00" },
-    });
+    const session = new LeecherSession(leecherOptions(key));
     const ledger = session.ledgerFor({ ...terms, type: "terms", nonce: NONCE });
     ledger.received = FIRST_CHECKPOINT;
     const answer = await session.answer(ledger, request as never);
@@ -341,17 +346,7 @@ describe("the seeder's send gate", () => {
 
 describe("the leecher's signing rules", () => {
   const key = SessionKey.generate();
-  const options: Omit<LeecherSessionOptions, "mode"> = {
-    chainId: terms.chainId,
-    contracts: { market: POOL, escrow: ESCROW, rebatePool: POOL },
-    contentId: 1n,
-    account: LEECHER,
-    escrowId: 1n,
-    maxBytes: 4n * FIRST_CHECKPOINT,
-    pricePerMiBCap: PRICE,
-    sessionKey: key,
-    delegation: { account: LEECHER, sessionKey: key.address, expiry: 1n, signature: "0x00" },
-  };
+  const options = leecherOptions(key);
 
   it("signs a voucher for the bytes received, not the bytes claimed", async () => {
     const session = new LeecherSession({ ...options, mode: "exponential" });
@@ -509,20 +504,7 @@ describe("the leecher paying by transactions", () => {
   });
 
   function session(release: LeecherSessionOptions["release"]) {
-    const s = new LeecherSession({
-      chainId: terms.chainId,
-      contracts: { market: POOL, escrow: ESCROW, rebatePool: POOL },
-      contentId: 1n,
-      account: LEECHER,
-      escrowId: 1n,
-      mode: "exponential",
-      maxBytes: 4n * FIRST_CHECKPOINT,
-      pricePerMiBCap: PRICE,
-      sessionKey: key,
-      delegation: { account: LEECHER, sessionKey: key.address, expiry: 1n, signature: "0x00" },
-      payment: "transactions",
-      release,
-    });
+    const s = new LeecherSession({ ...leecherOptions(key), payment: "transactions", release });
     const ledger = s.ledgerFor({ ...terms, type: "terms", nonce: NONCE, acceptsReleases: true });
     const sent: W3tPayMessage[] = [];
     ledger.senders.add((m) => sent.push(m));

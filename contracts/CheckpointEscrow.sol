@@ -21,8 +21,9 @@ import {SessionKeySignature} from "./utils/SessionKeySignature.sol";
 /// seeder redeems its latest voucher (alone or in a batch) for the difference from what it already redeemed. One
 /// deposit can pay several seeders. The leecher may instead release a checkpoint directly with a transaction. When
 /// the leecher closes the escrow (by a transaction, or without one: its session key signs `Close(escrowId)` and its
-/// seeder submits it with its last voucher in {settleClose}), a challenge window lets seeders redeem their last vouchers; after it (or at once,
-/// when every seeder that has redeemed waives its window) the rest of the deposit is refunded to the leecher.
+/// seeder submits it with its last voucher in {settleClose}), a challenge window lets seeders redeem their last
+/// vouchers; after it (or at once, when every seeder that has redeemed waives its window) the rest of the deposit is
+/// refunded to the leecher. The hazards below are bounded in docs/THREAT_MODEL.md.
 ///
 /// INVARIANTS:
 /// - Solvent: the balance of this contract is at least the sum of `unpaid + reserved` (deposit minus what was paid
@@ -49,48 +50,27 @@ import {SessionKeySignature} from "./utils/SessionKeySignature.sol";
 ///   exhausted deposit is skipped (`VoucherSkipped`) and the others are paid.
 ///
 /// NOTE: A session key is a plain key: {open} refuses an address with code (`SessionKeyHasCode`) and vouchers are
-/// checked by ECDSA only, never ERC-1271 (see {SessionKeySignature}). A key whose ERC-1271 answer the leecher could
-/// switch off after the bytes were served (a contract, or a plain key that later delegates its address with
-/// EIP-7702) would void the seeders' vouchers and return the whole deposit at the refund.
+/// checked by ECDSA only (see {SessionKeySignature}), so a leecher cannot disown signed vouchers through ERC-1271 or
+/// an EIP-7702 delegation.
 ///
-/// NOTE: Anyone may redeem a seeder's voucher (the payment goes to the seeder). A leecher that redeems one voucher of
-/// a seeder's pending batch first, near `closesAt`, used to make the whole batch revert so that the other vouchers
-/// expired; {redeemBatch} now skips that voucher instead.
+/// NOTE: A voucher alone is not money: the session key can sign the rest of the deposit to another address that
+/// redeems first. A seeder redeems with {redeemAndReserve} before serving past a checkpoint, which sets aside its next
+/// interval for it alone; it then risks at most one checkpoint interval + δ (what it serves while a voucher comes
+/// back). It must count the bytes it served in a record made before sending them, or each restart serves one more
+/// interval on credit. Why the bound holds: docs/THREAT_MODEL.md, "CheckpointEscrow economics".
 ///
-/// NOTE: A seeder risks at most the bytes it serves past its last voucher, that is one checkpoint interval + δ: it
-/// asks for a voucher at each checkpoint (`nextCheckpoint`) and, while the voucher comes back, serves at most δ
-/// (2 MiB in the seeder service, `PAYMENT_GRACE`) past it; there it stops until it holds a voucher covering the
-/// checkpoint. The schedule itself is unchanged: vouchers still fall due at the checkpoints. A voucher alone is not
-/// money: the session key can sign the rest of the deposit to another address that redeems first. So before serving
-/// past a checkpoint the seeder redeems its voucher with {redeemAndReserve}, which also sets aside the price of its
-/// next interval (at its own price) for it alone, and serves more than δ of that interval only once the reservation
-/// covers it: mined, for its first; for a later one, simulated at the latest block while the previous one, which
-/// pays the voucher, is mined (the seeder service does not wait for the block, so the wire does not stand still).
-/// Whatever the leecher signs or redeems meanwhile, the seeder's next voucher is paid from its reservation: it loses
-/// at most the first interval + δ, served on credit, or, to a drain raced into the block that mines a later
-/// reservation, the interval it serves meanwhile + δ. The
-/// count of bytes served is the seeder's own: a seeder that restarts must resume it from a record made before the
-/// bytes were sent (the seeder service does), or each restart serves one more interval on credit.
+/// NOTE: Anyone may redeem a seeder's voucher; the payment goes to the seeder, and {redeemBatch} skips a voucher
+/// redeemed ahead of it (`VoucherSkipped`) rather than revert.
 ///
 /// IMPORTANT: Vouchers must be redeemed before the challenge window of a closing escrow ends; afterwards the rest
 /// of the deposit belongs to the leecher. A seeder counts towards the cooperative close only once it has redeemed
-/// something, so a seeder should redeem its first voucher promptly (the seeder service redeems at the first
-/// checkpoint): if every seeder that has redeemed waives its window, the refund can happen at once.
+/// something, so it should redeem its first voucher promptly.
 ///
-/// NOTE: With several seeders, the vouchers of one escrow can add up to more than its deposit: redemptions are
-/// paid from the redeeming seeder's own reservation first, then in the order they arrive from what no seeder has
-/// reserved (`remaining`), and later ones get only what is left. Seeders check `remaining` before their first
-/// interval and their own reservation before each later one. Each seeder reserves its own next (doubling) interval,
-/// which may be more than the leecher still downloads from it: with several seeders a later one can find too little
-/// left to reserve and stop, while the others finish. What a reservation sets aside beyond what its seeder is paid
-/// is released by its next reservation or returned to the leecher at the refund.
+/// NOTE: With several seeders, the vouchers of one escrow can add up to more than its deposit: a seeder is paid from
+/// its own reservation first, then first come, first served from what no seeder reserved (`remaining`).
 ///
-/// NOTE: {settleClose} pays the seeder, then refunds the leecher when every paid seeder has waived: a leecher that
-/// rejects ETH makes it revert, and the seeder falls back to {redeemBatch} and {waiveChallenge} (its own payment does
-/// not depend on the leecher's).
-///
-/// NOTE: Seeders and the leecher are paid by a push transfer; an address that rejects ETH only blocks its own
-/// payment (a seeder's redemption, the leecher's refund).
+/// NOTE: {settleClose} reverts while the leecher rejects ETH; the seeder then uses {redeemBatch} and
+/// {waiveChallenge}. Payments are pushed: an address that rejects ETH only blocks its own payment.
 contract CheckpointEscrow is ICheckpointEscrow, EIP712, Ownable2Step, Pausable, ReentrancyGuardTransient {
     /// @dev The EIP-712 domain, as `escrowDomain` in `sdk/src/eip712.ts`.
     string private constant DOMAIN_NAME = "Web3Torrent CheckpointEscrow";

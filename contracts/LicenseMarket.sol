@@ -18,11 +18,8 @@ import {BondingCurve, CurveKind} from "./libraries/BondingCurve.sol";
 /// {IRebatePool}: the network fee into the current epoch's pool, the content's bounty fee as the rebate allowance of
 /// the license just bought.
 ///
-/// Proceeds are kept with a sentinel: the storage slot of a payout address holds `PROCEEDS_SENTINEL` (1) plus what
-/// it is owed. Registering a content writes the sentinel into its payout's empty slot, so the publisher pays for that
-/// slot once, and no buyer pays for a fresh slot (a 20,000 gas write) on the publisher's first sale or on the first
-/// sale after a withdrawal, which leaves the sentinel in place. The sentinel is not ETH: {proceeds} and
-/// {withdrawProceeds} count only what is above it, and it is never paid out.
+/// A payout address's proceeds slot holds a sentinel (1, not ETH, never paid out) plus what it is owed, so that no
+/// buyer pays for a fresh storage slot (see `PROCEEDS_SENTINEL`).
 ///
 /// INVARIANTS:
 /// - The market's ETH balance equals the sum of `proceeds` (the amounts owed, without the sentinel) over all payout
@@ -77,8 +74,10 @@ contract LicenseMarket is ERC1155, Ownable2Step, Pausable, ReentrancyGuardTransi
     uint16 public constant MAX_BOUNTY_FEE_BPS = 2_000;
     /// @notice Cap on an exponential curve's growth: 100% per license.
     uint128 public constant MAX_GROWTH_BPS = 10_000;
-    /// @dev What a payout address's proceeds slot holds when nothing is owed to it (see the contract's doc): never
-    /// zero, so crediting a sale never writes a fresh slot. Not ETH, never paid out.
+    /// @dev What a payout address's proceeds slot holds when nothing is owed to it. Registering a content writes it
+    /// into its payout's empty slot, so the publisher pays for that slot once, and no buyer pays for a fresh slot (a
+    /// 20,000 gas write) on the publisher's first sale or on the first sale after a withdrawal, which leaves the
+    /// sentinel in place. Not ETH: {proceeds} and {withdrawProceeds} count only what is above it, and never pay it.
     uint256 private constant PROCEEDS_SENTINEL = 1;
     /// @notice Lowest `minCommitmentAge` a deployment may choose: the reveal comes in a later block than the commit.
     uint256 public constant MIN_COMMITMENT_AGE_FLOOR = 1 seconds;

@@ -56,13 +56,10 @@ import {SessionKeySignature} from "./utils/SessionKeySignature.sol";
 /// - Storage packing: a license's allowance is at most `MAX_ALLOWANCE` (2^81 - 1 wei), its weight budget at most
 ///   `MAX_WEIGHT_BUDGET` (2^80 - 1 wei) and its credited bytes below 2^64; `allowanceExpiry <= MAX_ALLOWANCE_EXPIRY`.
 ///
-/// NOTE: A license is one storage slot (see {PackedLicense}), so a first purchase pays for one fresh slot and a receipt
-/// reads and writes one. The price is the bounds above: a purchase that would fund a license's allowance above about
-/// 2.4 million ether, or its budget above about 1.2 million, reverts (`AllowanceAboveMax`, `WeightBudgetAboveMax`),
-/// a limit on the fees of one (licensee, content), not on the market (at its fee caps a single purchase of a
-/// curve price of 5 x MAX_ALLOWANCE fills both exactly). The funding time is kept modulo 2^31 seconds: `fundedAt`
-/// and the expiry are exact for 68 years after a funding, longer than any `allowanceExpiry`; an allowance left
-/// unswept for longer would look unexpired again for one expiry window.
+/// NOTE: A license is one storage slot (see {PackedLicense}), which bounds it: a purchase that would fund a license's
+/// allowance above about 2.4 million ether, or its weight budget above about 1.2 million, reverts
+/// (`AllowanceAboveMax`, `WeightBudgetAboveMax`). An allowance left unswept for 68 years after its funding would look
+/// unexpired again for one expiry window. The figures are in docs/THREAT_MODEL.md, "RebatePool economics".
 ///
 /// NOTE: Every seeder wins from the pools exactly its weight, whoever else credits what: self-dealing nets at most 0
 /// and dilutes no one; what no weight can win (swept allowances, network fees of bytes no one served) is surplus the

@@ -35,21 +35,18 @@ import {PayoutWithFallback} from "./utils/PayoutWithFallback.sol";
  * - A receipt the session key signed with ECDSA settles whatever code the key's address holds later: the provider
  *   can always be paid for the seconds the key signed (see {SessionKeySignature}).
  *
- * NOTE: The user trusts the provider's gateway for the seconds charged, up to what the session key has signed.
- * Receipts are cumulative: the provider settles with the latest (largest) one, and any receipt the key signed can be
- * used. A client should sign only the seconds it has actually been served: the sdk's client signs at most its own clock
- * since the session started plus a fixed 2 s, whatever the gateway reports or announces, so a lying gateway is paid
- * at most 2 s more than it served, and it deposits only into the deployment it knows. Conversely the gateway serves
- * bytes only while receipts keep pace, so the provider serves at most one usage interval plus that tolerance unpaid.
+ * NOTE: The user trusts the provider's gateway for the seconds charged, up to what the session key has signed: any
+ * receipt the key signed can be settled, so a client signs only the seconds it was served (the sdk's client: its own
+ * clock plus 2 s). The provider serves at most one usage interval plus that tolerance unpaid. See
+ * docs/THREAT_MODEL.md, "Off-chain: WS402 gateway".
  *
  * NOTE: After the grace period the session stays `Open` until someone acts: the provider may still {settle} and the
  * user may {reclaim}, and whichever transaction lands first wins. A provider must settle within the grace period
  * that follows a {CloseRequested} event to be sure of its pay.
  *
  * NOTE: A session key is a plain key: {open} refuses an address with code (`SessionKeyHasCode`) and receipts are
- * checked by ECDSA only, never ERC-1271. A key whose ERC-1271 answer its user could switch off after being served (a
- * contract, or a plain key that later delegates its address with EIP-7702) would let the user disown its receipts and
- * reclaim the deposit of a fully served session.
+ * checked by ECDSA only (see {SessionKeySignature}), so a user cannot disown signed receipts through ERC-1271 or an
+ * EIP-7702 delegation.
  *
  * NOTE: The deposit is exact: {open} rejects any other `msg.value` (use {depositFor}), so no excess is ever held.
  *

@@ -122,16 +122,22 @@ describe("CheckpointEscrow", () => {
       await viem.assertions.revertWithCustomErrorWithArgs(escrow.write.refund([1n]), escrow, "EscrowNotClosing", [1n]);
     });
 
-    it("gives a leecher that re-enters refund from its receive hook nothing more", async () => {
+    /** Escrow 1 of a contract leecher (ReentrantEscrowActor), closed and past its window, armed for the refund. */
+    async function contractLeecherAtRefund(attack: (typeof ATTACK)[keyof typeof ATTACK]) {
       const system = await loadFixture(deployed);
-      const { escrow, market, contentId, stranger } = system;
+      const { escrow, market, contentId } = system;
       const actor = await viem.deployContract("ReentrantEscrowActor", [escrow.address]);
       await buyLicense(viem, market.address, contentId, actor.address);
       await actor.write.open([contentId, MAX_BYTES, PRICE, sessionKey.address, EXPONENTIAL], { value: DEPOSIT });
       await actor.write.close([1n]);
       await time.increase(CHALLENGE_WINDOW);
       const unused = await signed(system, { seeder: actor.address, cumulativeBytes: MIB_10 });
-      await actor.write.arm([ATTACK.Refund, unused.v, unused.sig, 1n]);
+      await actor.write.arm([attack, unused.v, unused.sig, 1n]);
+      return { ...system, actor };
+    }
+
+    it("gives a leecher that re-enters refund from its receive hook nothing more", async () => {
+      const { escrow, stranger, actor } = await contractLeecherAtRefund(ATTACK.Refund);
       await viem.assertions.balancesHaveChanged(escrow.write.refund([1n], { account: stranger.account }), [
         { address: actor.address, amount: DEPOSIT },
         { address: escrow.address, amount: -DEPOSIT },
@@ -142,15 +148,7 @@ describe("CheckpointEscrow", () => {
     });
 
     it("fails while the leecher rejects ETH: TransferFailed", async () => {
-      const system = await loadFixture(deployed);
-      const { escrow, market, contentId } = system;
-      const actor = await viem.deployContract("ReentrantEscrowActor", [escrow.address]);
-      await buyLicense(viem, market.address, contentId, actor.address);
-      await actor.write.open([contentId, MAX_BYTES, PRICE, sessionKey.address, EXPONENTIAL], { value: DEPOSIT });
-      await actor.write.close([1n]);
-      await time.increase(CHALLENGE_WINDOW);
-      const unused = await signed(system, { seeder: actor.address, cumulativeBytes: MIB_10 });
-      await actor.write.arm([ATTACK.Reject, unused.v, unused.sig, 1n]);
+      const { escrow, actor } = await contractLeecherAtRefund(ATTACK.Reject);
       await viem.assertions.revertWithCustomErrorWithArgs(escrow.write.refund([1n]), escrow, "TransferFailed", [actor.address, DEPOSIT]);
     });
   });

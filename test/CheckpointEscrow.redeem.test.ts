@@ -402,7 +402,7 @@ describe("CheckpointEscrow", () => {
 
     it("skips a voucher whose escrow is past its window or whose deposit others exhausted", async () => {
       const system = await loadFixture(twoOpened);
-      const { escrow, leecher, seederA, seederB } = system;
+      const { escrow, seederA, seederB } = system;
       const expired = await signed(system, { seeder: seederA.account.address, cumulativeBytes: MIB_10 });
       const exhausted = await signed(system, { seeder: seederA.account.address, cumulativeBytes: MIB_10, escrowId: 2n }, strangerKey);
       // Another seeder's voucher for the whole content takes all of escrow 2's deposit.

@@ -2,7 +2,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { getAddress, parseEther, zeroAddress } from "viem";
-import { curvePrice, nextPrice, rpow, WAD } from "@web3torrent/sdk/bondingCurve";
+import { rpow, WAD } from "@web3torrent/sdk/bondingCurve";
 import {
   viem,
   networkHelpers,

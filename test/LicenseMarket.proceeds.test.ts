@@ -2,7 +2,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { getAddress, parseEther, toFunctionSelector, type Address } from "viem";
-import { curvePrice } from "@web3torrent/sdk/bondingCurve";
 import {
   viem,
   networkHelpers,

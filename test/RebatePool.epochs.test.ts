@@ -1,7 +1,7 @@
 /** RebatePool: sweep and sweepMany, epochs, claim. Set-up in `helpers/rebatePoolFixtures.ts`. */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { getAddress, toFunctionSelector } from "viem";
+import { getAddress, toFunctionSelector, type Address } from "viem";
 import {
   ALLOWANCE_EXPIRY,
   DAY,
@@ -25,6 +25,21 @@ import {
   licensedFixture,
   logsOf,
 } from "./helpers/rebatePoolFixtures.ts";
+
+/**
+ * An epoch whose pool is leecher2's swept license (its network fee and allowance), in which `s` is credited the whole
+ * content by the fixture's session; returns it once finished.
+ */
+async function finishedEpochCrediting(system: Awaited<ReturnType<typeof licensedFixture>>, s: Address): Promise<bigint> {
+  const { pool, session, leecher2, market, contentId } = system;
+  await buy(market, leecher2, contentId);
+  await time.increase(ALLOWANCE_EXPIRY);
+  const epoch = await pool.read.currentEpoch();
+  await pool.write.sweep([leecher2.account.address, contentId]);
+  await pool.write.submitReceipts([s, [await session.receipt(s, contentId, SIZE)]]);
+  await time.increase(EPOCH_DURATION);
+  return epoch;
+}
 
 describe("RebatePool", () => {
   describe("sweep and sweepMany", () => {
@@ -305,14 +320,10 @@ describe("RebatePool", () => {
     });
 
     it("refuses to claim an epoch twice, also within one call", async () => {
-      const { pool, session, seeder, leecher2, market, contentId } = await loadFixture(licensedFixture);
+      const system = await loadFixture(licensedFixture);
+      const { pool, seeder } = system;
       const s = seeder.account.address;
-      await buy(market, leecher2, contentId);
-      await time.increase(ALLOWANCE_EXPIRY);
-      const epoch = await pool.read.currentEpoch();
-      await pool.write.sweep([leecher2.account.address, contentId]);
-      await pool.write.submitReceipts([s, [await session.receipt(s, contentId, SIZE)]]);
-      await time.increase(EPOCH_DURATION);
+      const epoch = await finishedEpochCrediting(system, s);
       // Listing the epoch twice pays it once.
       await viem.assertions.emitWithArgs(pool.write.claim([[epoch, epoch]], { account: seeder.account }), pool, "Claimed", [
         getAddress(s),
@@ -347,15 +358,11 @@ describe("RebatePool", () => {
     });
 
     it("gives a reentrant claimer nothing more: the nested claim is refused and it is paid once", async () => {
-      const { pool, session, leecher2, market, contentId, publicClient } = await loadFixture(licensedFixture);
+      const system = await loadFixture(licensedFixture);
+      const { pool, publicClient } = system;
       const claimer = await viem.deployContract("ReentrantClaimer", [pool.address]);
       const s = claimer.address;
-      await buy(market, leecher2, contentId);
-      await time.increase(ALLOWANCE_EXPIRY);
-      const epoch = await pool.read.currentEpoch();
-      await pool.write.sweep([leecher2.account.address, contentId]);
-      await pool.write.submitReceipts([s, [await session.receipt(s, contentId, SIZE)]]);
-      await time.increase(EPOCH_DURATION);
+      const epoch = await finishedEpochCrediting(system, s);
       const before = await publicClient.getBalance({ address: pool.address });
       await claimer.write.claim([[epoch]]);
       assert.equal(await claimer.read.attempts(), 1n);

@@ -11,6 +11,7 @@ import {
   registerContent,
   signReceipt,
   deployPoolAndMarket,
+  type Pool,
 } from "./helpers/rebate.ts";
 import {
   viem,
@@ -24,6 +25,16 @@ import {
   licensedFixture,
   logsOf,
 } from "./helpers/rebatePoolFixtures.ts";
+
+/** `session`'s receipt of 10 bytes of `contentId` for seeder `s` reverts NoLicense(its leecher, contentId). */
+async function assertNoLicense(pool: Pool, s: Address, session: LeecherSession, contentId: bigint) {
+  await viem.assertions.revertWithCustomErrorWithArgs(
+    pool.write.submitReceipts([s, [await session.receipt(s, contentId, 10n)]]),
+    pool,
+    "NoLicense",
+    [session.leecher, contentId],
+  );
+}
 
 describe("RebatePool", () => {
   describe("submitReceipts", () => {
@@ -264,28 +275,13 @@ describe("RebatePool", () => {
       const { pool, market, publisher, leecher2, seeder, contentId, domain, expiry, session } = await loadFixture(licensedFixture);
       const s = seeder.account.address;
       const unlicensed = new LeecherSession(leecher2, leecher2.account.address, expiry, domain);
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        pool.write.submitReceipts([s, [await unlicensed.receipt(s, contentId, 10n)]]),
-        pool,
-        "NoLicense",
-        [leecher2.account.address, contentId],
-      );
+      await assertNoLicense(pool, s, unlicensed, contentId);
       // The leecher holds a license of `contentId`, not of another registered content.
       const otherContent = await registerContent(market, publisher, { size: SIZE, basePrice: BASE_PRICE });
       assert.equal(await market.read.hasLicense([session.leecher, contentId]), true);
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        pool.write.submitReceipts([s, [await session.receipt(s, otherContent, 10n)]]),
-        pool,
-        "NoLicense",
-        [session.leecher, otherContent],
-      );
+      await assertNoLicense(pool, s, session, otherContent);
       // Nor of a content that does not exist.
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        pool.write.submitReceipts([s, [await session.receipt(s, 999n, 10n)]]),
-        pool,
-        "NoLicense",
-        [session.leecher, 999n],
-      );
+      await assertNoLicense(pool, s, session, 999n);
     });
 
     it("follows a transferred license: the old holder is refused, the new one credits bytes from its own (empty) allowance", async () => {
@@ -301,12 +297,7 @@ describe("RebatePool", () => {
       });
       const s = seeder.account.address;
       const oldHolder = new LeecherSession(leecher, leecher.account.address, expiry, domain);
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        pool.write.submitReceipts([s, [await oldHolder.receipt(s, transferable, 10n)]]),
-        pool,
-        "NoLicense",
-        [leecher.account.address, transferable],
-      );
+      await assertNoLicense(pool, s, oldHolder, transferable);
       const newHolder = new LeecherSession(leecher2, leecher2.account.address, expiry, domain);
       const hash = await pool.write.submitReceipts([s, [await newHolder.receipt(s, transferable, 10n)]]);
       const [event] = await logsOf(publicClient, pool, hash, "ReceiptCredited");

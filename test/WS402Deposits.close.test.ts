@@ -31,6 +31,7 @@ import {
   closeRequestedFixture,
   contractUserFixture,
   assertSessionStatus,
+  assertNotOpen,
 } from "./helpers/ws402Fixtures.ts";
 
 describe("WS402Deposits", () => {
@@ -69,19 +70,9 @@ describe("WS402Deposits", () => {
 
     it("refuses a session that is not open", async () => {
       const { deposits, provider, user } = await loadFixture(sessionFixture);
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        deposits.write.requestClose([2n], { account: user.account }),
-        deposits,
-        "SessionNotOpen",
-        [2n, NONE],
-      );
+      await assertNotOpen(deposits.write.requestClose([2n], { account: user.account }), deposits, 2n, NONE);
       await deposits.write.settle([SESSION_ID, 0n, "0x"], { account: provider.account });
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        deposits.write.requestClose([SESSION_ID], { account: user.account }),
-        deposits,
-        "SessionNotOpen",
-        [SESSION_ID, SETTLED],
-      );
+      await assertNotOpen(deposits.write.requestClose([SESSION_ID], { account: user.account }), deposits, SESSION_ID, SETTLED);
     });
   });
 
@@ -100,16 +91,8 @@ describe("WS402Deposits", () => {
       await assertSessionStatus(deposits, SESSION_ID, RECLAIMED);
 
       // Closed for good: the provider can no longer settle, the user cannot reclaim twice.
-      await viem.assertions.revertWithCustomErrorWithArgs(settleSigned({ deposits, provider }, 600n), deposits, "SessionNotOpen", [
-        SESSION_ID,
-        RECLAIMED,
-      ]);
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        deposits.write.reclaim([SESSION_ID], { account: user.account }),
-        deposits,
-        "SessionNotOpen",
-        [SESSION_ID, RECLAIMED],
-      );
+      await assertNotOpen(settleSigned({ deposits, provider }, 600n), deposits, SESSION_ID, RECLAIMED);
+      await assertNotOpen(deposits.write.reclaim([SESSION_ID], { account: user.account }), deposits, SESSION_ID, RECLAIMED);
     });
 
     it("refuses before the deadline", async () => {

@@ -34,6 +34,7 @@ import {
   contractUserFixture,
   reentrantProviderFixture,
   assertSessionStatus,
+  assertNotOpen,
 } from "./helpers/ws402Fixtures.ts";
 
 type Session = Awaited<ReturnType<typeof sessionFixture>>;
@@ -89,23 +90,13 @@ describe("WS402Deposits", () => {
       const { deposits, provider } = await loadFixture(sessionFixture);
       await settleSigned({ deposits, provider }, 30n);
       const later = await signUsage(sessionKey, deposits.address, SESSION_ID, 300n);
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        deposits.write.settle([SESSION_ID, 300n, later], { account: provider.account }),
-        deposits,
-        "SessionNotOpen",
-        [SESSION_ID, SETTLED],
-      );
+      await assertNotOpen(deposits.write.settle([SESSION_ID, 300n, later], { account: provider.account }), deposits, SESSION_ID, SETTLED);
       assert.equal(await publicClient.getBalance({ address: deposits.address }), 0n);
     });
 
     it("refuses a session that was never opened", async () => {
       const { deposits, provider } = await loadFixture(sessionFixture);
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        deposits.write.settle([2n, 0n, "0x"], { account: provider.account }),
-        deposits,
-        "SessionNotOpen",
-        [2n, NONE],
-      );
+      await assertNotOpen(deposits.write.settle([2n, 0n, "0x"], { account: provider.account }), deposits, 2n, NONE);
     });
 
     it("is for the resource's provider only (not the user, nor the payout address)", async () => {
@@ -187,12 +178,7 @@ describe("WS402Deposits", () => {
         { address: user.account.address, amount: 0n },
       ]);
       await time.increase(GRACE);
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        deposits.write.reclaim([SESSION_ID], { account: user.account }),
-        deposits,
-        "SessionNotOpen",
-        [SESSION_ID, SETTLED],
-      );
+      await assertNotOpen(deposits.write.reclaim([SESSION_ID], { account: user.account }), deposits, SESSION_ID, SETTLED);
     });
 
     it("is allowed during the grace period after a close request", async () => {
@@ -207,12 +193,7 @@ describe("WS402Deposits", () => {
       const { deposits, provider, user, deadline } = await loadFixture(closeRequestedFixture);
       await time.increaseTo(deadline + 100n);
       await settleSigned({ deposits, provider }, 200n);
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        deposits.write.reclaim([SESSION_ID], { account: user.account }),
-        deposits,
-        "SessionNotOpen",
-        [SESSION_ID, SETTLED],
-      );
+      await assertNotOpen(deposits.write.reclaim([SESSION_ID], { account: user.account }), deposits, SESSION_ID, SETTLED);
     });
   });
 

@@ -12,7 +12,6 @@ import { after, before, describe, it } from "node:test";
 import type { Browser } from "playwright-core";
 import { formatEther, type Address } from "viem";
 import { amountFor, MIB } from "@web3torrent/sdk/checkpointSchedule";
-import { checkpointEscrowAbi } from "@web3torrent/sdk/generated/contracts";
 import type { Swarm } from "@web3torrent/seeder/testing";
 import type { Seeder } from "@web3torrent/seeder";
 import type { Published } from "@web3torrent/seeder/publish";
@@ -20,6 +19,7 @@ import { SessionKey, signDelegation } from "@web3torrent/sdk/sessionKey";
 import { TrackerCredentials, sessionKeySigner } from "@web3torrent/sdk/trackerAuth";
 import type { AppServer } from "../../scripts/stack/app.ts";
 import { openApp, screenshot } from "./support/browser.ts";
+import { escrowEvents, refundFromCard } from "./support/escrow.ts";
 import { startSeededApp, type SeededApp } from "./support/seededApp.ts";
 
 const SIZE = 25 * Number(MIB);
@@ -64,12 +64,7 @@ describe("paid downloads in the browser", () => {
     assert.match(await error.innerText(), /declined/);
     await error.getByRole("button", { name: "Try again" }).waitFor();
     await screenshot(u.page, "download-rejected");
-    const opened = await swarm.publicClient.getContractEvents({
-      address: swarm.contracts.escrow,
-      abi: checkpointEscrowAbi,
-      eventName: "EscrowOpened",
-      fromBlock: 0n,
-    });
+    const opened = await escrowEvents(swarm, "EscrowOpened");
     assert.equal(opened.length, 0);
     assert.ok(!u.wallet.requests.includes("eth_sendTransaction"));
   });
@@ -116,12 +111,7 @@ describe("paid downloads in the browser", () => {
       "one delegation signature and one deposit, nothing per checkpoint",
     );
 
-    const [opened] = await swarm.publicClient.getContractEvents({
-      address: swarm.contracts.escrow,
-      abi: checkpointEscrowAbi,
-      eventName: "EscrowOpened",
-      fromBlock: 0n,
-    });
+    const [opened] = await escrowEvents(swarm, "EscrowOpened");
     const escrowId = opened.args.escrowId!;
     const deposit = amountFor(BigInt(SIZE), PRICE_CAP);
     assert.equal(opened.args.deposit, deposit);
@@ -147,21 +137,9 @@ describe("paid downloads in the browser", () => {
     const escrowCard = u.page.getByTestId(`escrow-${escrowId}`);
     await u.page.locator(`[data-testid=escrow-${escrowId}][data-status=Closed]`).waitFor({ timeout: 60_000 });
     const paid = amountFor(BigInt(SIZE), PRICE);
-    const [refunded] = await swarm.publicClient.getContractEvents({
-      address: swarm.contracts.escrow,
-      abi: checkpointEscrowAbi,
-      eventName: "EscrowRefunded",
-      args: { escrowId },
-      fromBlock: 0n,
-    });
+    const [refunded] = await escrowEvents(swarm, "EscrowRefunded", { escrowId });
     assert.equal(refunded.args.amount, deposit - paid, "the refund is the deposit less the seeder's price for the bytes");
-    const [used] = await swarm.publicClient.getContractEvents({
-      address: swarm.contracts.escrow,
-      abi: checkpointEscrowAbi,
-      eventName: "CloseSignatureUsed",
-      args: { escrowId },
-      fromBlock: 0n,
-    });
+    const [used] = await escrowEvents(swarm, "CloseSignatureUsed", { escrowId });
     assert.equal(used.args.submitter, seeder.address, "the seeder submitted the session key's Close");
     await escrowCard.locator(`[data-testid=escrow-refund] [data-wei="${deposit - paid}"]`).waitFor();
     await escrowCard.locator(`[data-testid=escrow-paid] [data-wei="${paid}"]`).waitFor();
@@ -216,31 +194,14 @@ describe("paid downloads in the browser", () => {
     await screenshot(u.page, "download-declined-seeder");
     await card.getByTestId("stop-download").click();
     await card.locator("[data-testid=download-phase][data-phase=stopped]").waitFor();
-    const [opened] = await swarm.publicClient.getContractEvents({
-      address: swarm.contracts.escrow,
-      abi: checkpointEscrowAbi,
-      eventName: "EscrowOpened",
-      args: { leecher: u.wallet.account.address },
-      fromBlock: 0n,
-    });
+    const [opened] = await escrowEvents(swarm, "EscrowOpened", { leecher: u.wallet.account.address });
     const escrowId = opened.args.escrowId!;
     const escrowCard = u.page.getByTestId(`escrow-${escrowId}`);
     await escrowCard.getByTestId("close-escrow").click();
     await u.page.locator(`[data-testid=escrow-${escrowId}][data-status=Closing]`).waitFor();
     await swarm.chain.increaseTime(CHALLENGE_WINDOW_SECONDS + 1);
-    await u.page.waitForFunction(
-      (id) => !(document.querySelector(`[data-testid=escrow-${id}] [data-testid=refund-escrow]`) as HTMLButtonElement | null)?.disabled,
-      String(escrowId),
-    );
-    await escrowCard.getByTestId("refund-escrow").click();
-    await u.page.locator(`[data-testid=escrow-${escrowId}][data-status=Closed]`).waitFor();
-    const [refunded] = await swarm.publicClient.getContractEvents({
-      address: swarm.contracts.escrow,
-      abi: checkpointEscrowAbi,
-      eventName: "EscrowRefunded",
-      args: { escrowId },
-      fromBlock: 0n,
-    });
+    await refundFromCard(u.page, escrowId);
+    const [refunded] = await escrowEvents(swarm, "EscrowRefunded", { escrowId });
     assert.equal(refunded.args.amount, opened.args.deposit, "nothing was paid to the declined seeder");
   });
   it("refuses a browser user without a license at the tracker, who learns no peer, while a license holder downloads", async () => {
@@ -327,13 +288,7 @@ describe("paid downloads in the browser", () => {
       );
     }
     await card.locator("[data-testid=download-phase][data-phase=done]").waitFor({ timeout: 120_000 });
-    const opened = await swarm.publicClient.getContractEvents({
-      address: swarm.contracts.escrow,
-      abi: checkpointEscrowAbi,
-      eventName: "EscrowOpened",
-      args: { leecher: holder.wallet.account.address as Address },
-      fromBlock: 0n,
-    });
+    const opened = await escrowEvents(swarm, "EscrowOpened", { leecher: holder.wallet.account.address as Address });
     assert.equal(opened.length, 1, "the license holder downloaded through the same tracker");
     await screenshot(stranger.page, "download-stranger-refused");
   });

@@ -13,6 +13,7 @@ import type { Swarm } from "@web3torrent/seeder/testing";
 import type { Seeder } from "@web3torrent/seeder";
 import type { Published } from "@web3torrent/seeder/publish";
 import { screenshot, type UserPage } from "./support/browser.ts";
+import { escrowEvents, refundFromCard } from "./support/escrow.ts";
 import { startSeededApp, type SeededApp } from "./support/seededApp.ts";
 
 const SIZE = 24 * Number(MIB); // checkpoints at 10 MiB and at the end
@@ -37,13 +38,7 @@ describe("paying a download with a transaction per checkpoint", () => {
     const declined = card.locator("[data-error-kind=rejected]", { hasText: "You declined a release" });
     await declined.waitFor({ timeout: 60_000 });
     assert.match(await declined.innerText(), /seeder waits at this checkpoint.*Approve it to resume, or stop and close the escrow/s);
-    const [opened] = await swarm.publicClient.getContractEvents({
-      address: swarm.contracts.escrow,
-      abi: checkpointEscrowAbi,
-      eventName: "EscrowOpened",
-      args: { leecher: u.wallet.account.address },
-      fromBlock: 0n,
-    });
+    const [opened] = await escrowEvents(swarm, "EscrowOpened", { leecher: u.wallet.account.address });
     const escrowId = opened.args.escrowId!;
     const escrowCard = u.page.getByTestId(`escrow-${escrowId}`);
     await escrowCard.locator(`[data-testid=checkpoint-timeline] li[data-state=declined][data-bytes="${FIRST_CHECKPOINT}"]`).waitFor();
@@ -75,13 +70,7 @@ describe("paying a download with a transaction per checkpoint", () => {
       ["eth_signTypedData_v4", "eth_sendTransaction", "eth_sendTransaction", "eth_sendTransaction", "eth_sendTransaction"],
       "the delegation, the deposit, the declined release, the same release approved, the last checkpoint's release",
     );
-    const released = await swarm.publicClient.getContractEvents({
-      address: swarm.contracts.escrow,
-      abi: checkpointEscrowAbi,
-      eventName: "CheckpointReleased",
-      args: { escrowId },
-      fromBlock: 0n,
-    });
+    const released = await escrowEvents(swarm, "CheckpointReleased", { escrowId });
     assert.deepEqual(
       released.map((e) => e.args.cumulativeBytes),
       [FIRST_CHECKPOINT, BigInt(SIZE)],
@@ -95,7 +84,7 @@ describe("paying a download with a transaction per checkpoint", () => {
 
   it("stops and closes the escrow after a declined release, and refunds the whole deposit after the challenge window", async () => {
     const u = await user(QUITTER);
-    const { card, escrowCard, escrowId, deposit } = await startDecliningFirstRelease(u);
+    const { card, escrowId, deposit } = await startDecliningFirstRelease(u);
     await card.getByTestId("stop-and-close").click();
     await u.page.locator(`[data-testid=escrow-${escrowId}][data-status=Closing]`).waitFor();
     const window = await swarm.publicClient.readContract({
@@ -104,19 +93,8 @@ describe("paying a download with a transaction per checkpoint", () => {
       functionName: "challengeWindow",
     });
     await swarm.chain.increaseTime(window + 1);
-    await u.page.waitForFunction(
-      (id) => !(document.querySelector(`[data-testid=escrow-${id}] [data-testid=refund-escrow]`) as HTMLButtonElement | null)?.disabled,
-      String(escrowId),
-    );
-    await escrowCard.getByTestId("refund-escrow").click();
-    await u.page.locator(`[data-testid=escrow-${escrowId}][data-status=Closed]`).waitFor();
-    const [refunded] = await swarm.publicClient.getContractEvents({
-      address: swarm.contracts.escrow,
-      abi: checkpointEscrowAbi,
-      eventName: "EscrowRefunded",
-      args: { escrowId },
-      fromBlock: 0n,
-    });
+    await refundFromCard(u.page, escrowId);
+    const [refunded] = await escrowEvents(swarm, "EscrowRefunded", { escrowId });
     assert.equal(refunded.args.amount, deposit, "nothing was released: the seeder's loss is the first interval, served on credit");
     await screenshot(u.page, "download-release-declined-refunded");
   });

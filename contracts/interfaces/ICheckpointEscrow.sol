@@ -123,8 +123,7 @@ interface ICheckpointEscrow {
     error NoLicense(address account, uint256 contentId);
     /// @notice An escrow covers at least one byte and at most the content's size.
     error MaxBytesOutOfRange(uint256 maxBytes, uint256 contentSize);
-    /// @notice The price per MiB is above `maxPricePerMiB`: `MAX_PRICE_PER_MIB` when opening (where zero is refused
-    /// too), the escrow's own price cap when releasing.
+    /// @notice The price per MiB is zero or above `MAX_PRICE_PER_MIB` (open), or above the escrow's cap (release).
     error PricePerMiBOutOfRange(uint256 pricePerMiB, uint256 maxPricePerMiB);
     /// @notice An escrow needs a session key to sign its vouchers.
     error ZeroSessionKey();

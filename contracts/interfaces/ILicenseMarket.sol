@@ -99,8 +99,7 @@ interface ILicenseMarket {
     error CommitmentAgeOutOfBounds(uint256 minCommitmentAge, uint256 floor, uint256 ceiling);
     /// @notice This commitment is pending and not expired; it cannot be made again (nor its clock reset).
     error CommitmentPending(bytes32 commitment, uint256 expiresAt);
-    /// @notice No pending commitment hides this registration of this caller (never made, consumed, or another
-    /// account's).
+    /// @notice No pending commitment of this caller hides this registration (never made, consumed, or another's).
     error CommitmentNotFound(bytes32 commitment);
     /// @notice The commitment is younger than `minCommitmentAge`: the registration is accepted from `readyAt`.
     error CommitmentTooNew(bytes32 commitment, uint256 readyAt);

@@ -2,7 +2,8 @@
  * The EIP-712 domains and types of every signed message in Web3Torrent, in one place.
  * The contracts hash the same type strings; the contract tests sign with these definitions.
  */
-import type { Address, TypedDataDomain } from "viem";
+import type { Address, ContractFunctionArgs, Hex, TypedDataDomain } from "viem";
+import type { rebatePoolAbi } from "./generated/contracts.ts";
 
 /** Domain names and version, as each contract passes them to OpenZeppelin's EIP712 constructor. */
 export const DOMAIN_VERSION = "1";
@@ -10,8 +11,13 @@ export const ESCROW_DOMAIN_NAME = "Web3Torrent CheckpointEscrow";
 export const REBATE_POOL_DOMAIN_NAME = "Web3Torrent RebatePool";
 export const WS402_DOMAIN_NAME = "Web3Torrent WS402Deposits";
 
+/** A domain bound to `chainId` only: for proofs no contract verifies (the wire's, the tracker's). */
+function chainDomain(name: string, chainId: number | bigint): TypedDataDomain {
+  return { name, version: DOMAIN_VERSION, chainId: Number(chainId) };
+}
+
 function domain(name: string, chainId: number | bigint, verifyingContract: Address): TypedDataDomain {
-  return { name, version: DOMAIN_VERSION, chainId: Number(chainId), verifyingContract };
+  return { ...chainDomain(name, chainId), verifyingContract };
 }
 
 export const escrowDomain = (chainId: number | bigint, escrow: Address) => domain(ESCROW_DOMAIN_NAME, chainId, escrow);
@@ -19,11 +25,10 @@ export const rebatePoolDomain = (chainId: number | bigint, pool: Address) => dom
 export const ws402Domain = (chainId: number | bigint, deposits: Address) => domain(WS402_DOMAIN_NAME, chainId, deposits);
 /** The `w3t_pay` wire's own proofs (off-chain only: no contract verifies them, hence no verifying contract). */
 export const WIRE_DOMAIN_NAME = "Web3Torrent w3t_pay";
-export const wireDomain = (chainId: number | bigint): TypedDataDomain => ({
-  name: WIRE_DOMAIN_NAME,
-  version: DOMAIN_VERSION,
-  chainId: Number(chainId),
-});
+export const wireDomain = (chainId: number | bigint) => chainDomain(WIRE_DOMAIN_NAME, chainId);
+/** The tracker is no contract: its proofs are bound to the chain of the market it checks. */
+export const TRACKER_DOMAIN_NAME = "Web3Torrent Tracker";
+export const trackerDomain = (chainId: number | bigint) => chainDomain(TRACKER_DOMAIN_NAME, chainId);
 
 /**
  * Signed by the leecher's session key in its hello: it holds the key, and speaks on this wire only — the torrent,
@@ -94,6 +99,18 @@ export const delegationTypes = {
   ],
 } as const;
 
+/**
+ * Signed by a session key: announcing `peerId` in the swarm of `infohash` at `issuedAtMs` (unix milliseconds: a
+ * proof signed again right after a use differs from it, where seconds would sign the same message twice).
+ */
+export const trackerAnnounceTypes = {
+  TrackerAnnounce: [
+    { name: "infohash", type: "bytes32" },
+    { name: "peerId", type: "bytes20" },
+    { name: "issuedAtMs", type: "uint64" },
+  ],
+} as const;
+
 /** Signed by the WS402 session key: the session has been used for `elapsedSeconds` in total. */
 export const usageTypes = {
   Usage: [
@@ -116,6 +133,9 @@ export interface Receipt {
   cumulativeBytes: bigint;
 }
 
+/** A receipt as `RebatePool.submitReceipts` takes it: with the leecher's delegation of its session key and both signatures. */
+export type SignedReceipt = ContractFunctionArgs<typeof rebatePoolAbi, "nonpayable", "submitReceipts">[1][number];
+
 export interface Delegation {
   wallet: Address;
   sessionKey: Address;
@@ -125,4 +145,10 @@ export interface Delegation {
 export interface Usage {
   sessionId: bigint;
   elapsedSeconds: bigint;
+}
+
+export interface TrackerAnnounce {
+  infohash: Hex;
+  peerId: Hex;
+  issuedAtMs: bigint;
 }

@@ -19,33 +19,11 @@
  *   await credentials.prepare(infoHash, client.peerId);
  *   client.add(magnet, { getAnnounceOpts: () => credentials.announceOpts(infoHash, client.peerId) });
  */
-import type { Address, Hex } from "viem";
+import type { Address, Hex, TypedDataDomain } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { trackerAnnounceTypes, trackerDomain, type TrackerAnnounce } from "./eip712.ts";
 import { infohashToBytes32 } from "./infohash.ts";
 import { delegationTypedData, type SessionKey, type SignedDelegation } from "./sessionKey.ts";
-
-/**
- * Signed by a session key: announcing `peerId` in the swarm of `infohash` at `issuedAtMs` (unix milliseconds: a
- * proof signed again right after a use differs from it, where seconds would sign the same message twice).
- */
-export const trackerAnnounceTypes = {
-  TrackerAnnounce: [
-    { name: "infohash", type: "bytes32" },
-    { name: "peerId", type: "bytes20" },
-    { name: "issuedAtMs", type: "uint64" },
-  ],
-} as const;
-
-export interface TrackerAnnounce {
-  infohash: Hex;
-  peerId: Hex;
-  issuedAtMs: bigint;
-}
-
-/** The tracker is no contract: its proofs are bound to the chain of the market it checks. */
-export function trackerDomain(chainId: number) {
-  return { name: "Web3Torrent Tracker", version: "1", chainId } as const;
-}
 
 /** How long a proof is accepted after it was signed; proofs from the future are accepted up to the clock skew. */
 export const ANNOUNCE_PROOF_WINDOW_SECONDS = 300;
@@ -66,7 +44,7 @@ export interface AnnounceProof {
 export interface TypedDataSigner {
   readonly address: Address;
   signTypedData(args: {
-    domain: ReturnType<typeof trackerDomain>;
+    domain: TypedDataDomain;
     types: typeof trackerAnnounceTypes;
     primaryType: "TrackerAnnounce";
     message: TrackerAnnounce;

@@ -154,6 +154,45 @@ const serve = (wire: FakeWire, blocks: number) => {
   for (let i = 0; i < blocks; i++) (wire as unknown as PayWire).piece(0, 0, new Uint8Array(BLOCK));
 };
 
+/** The leecher's side of escrow 1 (the whole content, exponential, at the seeder's price), signing with `key`. */
+function leecherOptions(key: SessionKey): LeecherSessionOptions {
+  return {
+    chainId: terms.chainId,
+    contracts: { market: POOL, escrow: ESCROW, rebatePool: POOL },
+    contentId: 1n,
+    account: LEECHER,
+    escrowId: 1n,
+    mode: "exponential",
+    maxBytes: 4n * FIRST_CHECKPOINT,
+    pricePerMiBCap: PRICE,
+    sessionKey: key,
+    delegation: { account: LEECHER, sessionKey: key.address, expiry: 1n, signature: "0x00" },
+  };
+}
+
+type Gate = ReturnType<typeof setup>;
+
+/** A w3t_pay leecher's handshake and hello; resolves once the seeder admitted it (the proof checked, the identity signed). */
+async function admit({ wire, ext }: Gate, key: SessionKey, payment: PaymentStrategy = "vouchers"): Promise<void> {
+  ext.onExtendedHandshake?.({ m: { [W3T_PAY]: 1 } });
+  ext.onMessage?.(encodeMessage(await hello(key, wire, payment)));
+  await until(() => !wire.amChoking);
+}
+
+/** The leecher pays the first checkpoint: its receipt, then its voucher, signed by `key`. */
+async function payFirstCheckpoint({ ext }: Gate, key: SessionKey): Promise<void> {
+  const ctx = { chainId: terms.chainId, escrow: ESCROW, rebatePool: POOL } as const;
+  const voucher = {
+    escrowId: 1n,
+    seeder: SEEDER,
+    cumulativeBytes: FIRST_CHECKPOINT,
+    cumulativeAmount: amountFor(FIRST_CHECKPOINT, PRICE),
+  } as const;
+  const receipt = { leecher: LEECHER, seeder: SEEDER, contentId: 1n, cumulativeBytes: FIRST_CHECKPOINT } as const;
+  ext.onMessage?.(encodeMessage({ type: "receipt", ...receipt, signature: await key.signReceipt(ctx, receipt) }));
+  ext.onMessage?.(encodeMessage({ type: "voucher", ...voucher, signature: await key.signVoucher(ctx, voucher) }));
+}
+
 describe("the seeder's send gate", () => {
   it("announces as its BEP 10 reqq the number of requests it can hold at a checkpoint", () => {
     const { wire } = setup(SessionKey.generate());
@@ -193,18 +232,7 @@ describe("the seeder's send gate", () => {
       voucherAmount: amountFor(FIRST_CHECKPOINT, PRICE),
     });
 
-    const session = new LeecherSession({
-      chainId: terms.chainId,
-      contracts: { market: POOL, escrow: ESCROW, rebatePool: POOL },
-      contentId: 1n,
-      account: LEECHER,
-      escrowId: 1n,
-      mode: "exponential",
-      maxBytes: 4n * FIRST_CHECKPOINT,
-      pricePerMiBCap: PRICE,
-      sessionKey: key,
-      delegation: { account: LEECHER, sessionKey: key.address, expiry: 1n, signature: "0x00" },
-    });
+    const session = new LeecherSession(leecherOptions(key));
     const ledger = session.ledgerFor({ ...terms, type: "terms", nonce: NONCE });
     ledger.received = FIRST_CHECKPOINT;
     const answer = await session.answer(ledger, request as never);
@@ -226,22 +254,12 @@ describe("the seeder's send gate", () => {
     const key = SessionKey.generate();
     // The seeder's reservation on-chain: resolved when the test says so.
     const securing: ((refusal: null) => void)[] = [];
-    const { wire, ext } = setup(key, 4n * FIRST_CHECKPOINT, { stores: { secure: () => new Promise((done) => securing.push(done)) } });
-    ext.onExtendedHandshake?.({ m: { [W3T_PAY]: 1 } });
-    ext.onMessage?.(encodeMessage(await hello(key, wire)));
-    await until(() => !wire.amChoking);
+    const gate = setup(key, 4n * FIRST_CHECKPOINT, { stores: { secure: () => new Promise((done) => securing.push(done)) } });
+    const { wire } = gate;
+    await admit(gate, key);
     const limit = Number(FIRST_CHECKPOINT) / BLOCK + GRACE_BLOCKS;
     serve(wire, limit + 5);
-    const ctx = { chainId: terms.chainId, escrow: ESCROW, rebatePool: POOL } as const;
-    const voucher = {
-      escrowId: 1n,
-      seeder: SEEDER,
-      cumulativeBytes: FIRST_CHECKPOINT,
-      cumulativeAmount: amountFor(FIRST_CHECKPOINT, PRICE),
-    } as const;
-    const receipt = { leecher: LEECHER, seeder: SEEDER, contentId: 1n, cumulativeBytes: FIRST_CHECKPOINT } as const;
-    ext.onMessage?.(encodeMessage({ type: "receipt", ...receipt, signature: await key.signReceipt(ctx, receipt) }));
-    ext.onMessage?.(encodeMessage({ type: "voucher", ...voucher, signature: await key.signVoucher(ctx, voucher) }));
+    await payFirstCheckpoint(gate, key);
     await until(() => securing.length > 0);
     assert.equal(wire.sent.filter((m) => m.type === "ack").length, 2, "both acknowledged while the reservation is under way");
     // Longer than the voucher timeout (50 ms): the wait is the seeder's, the peer is not refused for it.
@@ -257,24 +275,14 @@ describe("the seeder's send gate", () => {
 
   it("refuses the peer when the seeder cannot secure the next interval", async () => {
     const key = SessionKey.generate();
-    const { wire, ext } = setup(key, 4n * FIRST_CHECKPOINT, {
+    const gate = setup(key, 4n * FIRST_CHECKPOINT, {
       stores: { secure: async () => ({ reason: RefusalReason.EscrowExhausted, message: "drained" }) },
     });
-    ext.onExtendedHandshake?.({ m: { [W3T_PAY]: 1 } });
-    ext.onMessage?.(encodeMessage(await hello(key, wire)));
-    await until(() => !wire.amChoking);
+    const { wire } = gate;
+    await admit(gate, key);
     const limit = Number(FIRST_CHECKPOINT) / BLOCK + GRACE_BLOCKS;
     serve(wire, limit + 5);
-    const ctx = { chainId: terms.chainId, escrow: ESCROW, rebatePool: POOL } as const;
-    const voucher = {
-      escrowId: 1n,
-      seeder: SEEDER,
-      cumulativeBytes: FIRST_CHECKPOINT,
-      cumulativeAmount: amountFor(FIRST_CHECKPOINT, PRICE),
-    } as const;
-    const receipt = { leecher: LEECHER, seeder: SEEDER, contentId: 1n, cumulativeBytes: FIRST_CHECKPOINT } as const;
-    ext.onMessage?.(encodeMessage({ type: "receipt", ...receipt, signature: await key.signReceipt(ctx, receipt) }));
-    ext.onMessage?.(encodeMessage({ type: "voucher", ...voucher, signature: await key.signVoucher(ctx, voucher) }));
+    await payFirstCheckpoint(gate, key);
     await until(() => wire.sent.some((m) => m.type === "refusal"));
     const refusal = wire.sent.find((m) => m.type === "refusal");
     assert.equal(refusal?.type === "refusal" && refusal.reason, RefusalReason.EscrowExhausted);
@@ -287,27 +295,17 @@ describe("the seeder's send gate", () => {
     // Each store resolves only when the test says so: a durable write still under way.
     const pending: { what: string; done: () => void }[] = [];
     const held = (what: string) => new Promise<void>((done) => pending.push({ what, done }));
-    const { wire, ext } = setup(key, 4n * FIRST_CHECKPOINT, {
+    const gate = setup(key, 4n * FIRST_CHECKPOINT, {
       stores: { storeVoucher: () => held("voucher"), storeReceipt: () => held("receipt") },
     });
-    ext.onExtendedHandshake?.({ m: { [W3T_PAY]: 1 } });
-    ext.onMessage?.(encodeMessage(await hello(key, wire)));
-    await until(() => !wire.amChoking); // admitted: the proof checked, the identity signed
+    const { wire } = gate;
+    await admit(gate, key);
     const limit = Number(FIRST_CHECKPOINT) / BLOCK + GRACE_BLOCKS;
     serve(wire, limit + 5);
     assert.equal(wire.sentBlocks, limit);
-    const ctx = { chainId: terms.chainId, escrow: ESCROW, rebatePool: POOL } as const;
-    const voucher = {
-      escrowId: 1n,
-      seeder: SEEDER,
-      cumulativeBytes: FIRST_CHECKPOINT,
-      cumulativeAmount: amountFor(FIRST_CHECKPOINT, PRICE),
-    } as const;
-    const receipt = { leecher: LEECHER, seeder: SEEDER, contentId: 1n, cumulativeBytes: FIRST_CHECKPOINT } as const;
     const acks = () => wire.sent.filter((m) => m.type === "ack").length;
 
-    ext.onMessage?.(encodeMessage({ type: "receipt", ...receipt, signature: await key.signReceipt(ctx, receipt) }));
-    ext.onMessage?.(encodeMessage({ type: "voucher", ...voucher, signature: await key.signVoucher(ctx, voucher) }));
+    await payFirstCheckpoint(gate, key);
     await until(() => pending.length > 0);
     assert.deepEqual(
       pending.map((p) => p.what),
@@ -330,10 +328,9 @@ describe("the seeder's send gate", () => {
 
   it("refuses a peer that does not pay within the timeout, for good", async () => {
     const key = SessionKey.generate();
-    const { wire, ext } = setup(key);
-    ext.onExtendedHandshake?.({ m: { [W3T_PAY]: 1 } });
-    ext.onMessage?.(encodeMessage(await hello(key, wire)));
-    await until(() => !wire.amChoking); // admitted: the proof checked, the identity signed
+    const gate = setup(key);
+    const { wire } = gate;
+    await admit(gate, key);
     serve(wire, Number(FIRST_CHECKPOINT) / BLOCK + GRACE_BLOCKS);
     serve(wire, 3); // held while the voucher is due ...
     await new Promise((resolve) => setTimeout(resolve, terms.voucherTimeoutMs + 20));
@@ -349,17 +346,7 @@ describe("the seeder's send gate", () => {
 
 describe("the leecher's signing rules", () => {
   const key = SessionKey.generate();
-  const options: Omit<LeecherSessionOptions, "mode"> = {
-    chainId: terms.chainId,
-    contracts: { market: POOL, escrow: ESCROW, rebatePool: POOL },
-    contentId: 1n,
-    account: LEECHER,
-    escrowId: 1n,
-    maxBytes: 4n * FIRST_CHECKPOINT,
-    pricePerMiBCap: PRICE,
-    sessionKey: key,
-    delegation: { account: LEECHER, sessionKey: key.address, expiry: 1n, signature: "0x00" },
-  };
+  const options = leecherOptions(key);
 
   it("signs a voucher for the bytes received, not the bytes claimed", async () => {
     const session = new LeecherSession({ ...options, mode: "exponential" });
@@ -431,11 +418,8 @@ describe("checkpoints paid by on-chain releases", () => {
   async function atFirstCheckpoint(storeRelease: SeederBackend["storeRelease"], termsOverride: Partial<SeederTerms> = accepting) {
     const key = SessionKey.generate();
     const setupResult = setup(key, 4n * FIRST_CHECKPOINT, { termsOverride, storeRelease });
-    const { wire, ext } = setupResult;
-    ext.onExtendedHandshake?.({ m: { [W3T_PAY]: 1 } });
-    ext.onMessage?.(encodeMessage(await hello(key, wire, "transactions")));
-    await until(() => !wire.amChoking); // admitted: the proof checked, the identity signed
-    serve(wire, Number(FIRST_CHECKPOINT) / BLOCK + 5);
+    await admit(setupResult, key, "transactions");
+    serve(setupResult.wire, Number(FIRST_CHECKPOINT) / BLOCK + 5);
     return { ...setupResult, key };
   }
 
@@ -520,20 +504,7 @@ describe("the leecher paying by transactions", () => {
   });
 
   function session(release: LeecherSessionOptions["release"]) {
-    const s = new LeecherSession({
-      chainId: terms.chainId,
-      contracts: { market: POOL, escrow: ESCROW, rebatePool: POOL },
-      contentId: 1n,
-      account: LEECHER,
-      escrowId: 1n,
-      mode: "exponential",
-      maxBytes: 4n * FIRST_CHECKPOINT,
-      pricePerMiBCap: PRICE,
-      sessionKey: key,
-      delegation: { account: LEECHER, sessionKey: key.address, expiry: 1n, signature: "0x00" },
-      payment: "transactions",
-      release,
-    });
+    const s = new LeecherSession({ ...leecherOptions(key), payment: "transactions", release });
     const ledger = s.ledgerFor({ ...terms, type: "terms", nonce: NONCE, acceptsReleases: true });
     const sent: W3tPayMessage[] = [];
     ledger.senders.add((m) => sent.push(m));

@@ -7,15 +7,8 @@ import { describe, it } from "node:test";
 import { recoverTypedDataAddress } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { SessionKey } from "../src/sessionKey.ts";
-import {
-  TrackerCredentials,
-  ownKeyCredentials,
-  sessionKeySigner,
-  trackerAnnounceMessage,
-  trackerAnnounceTypes,
-  trackerDomain,
-  type AnnounceProof,
-} from "../src/trackerAuth.ts";
+import { trackerAnnounceTypes, trackerDomain } from "../src/eip712.ts";
+import { TrackerCredentials, ownKeyCredentials, sessionKeySigner, trackerAnnounceMessage, type AnnounceProof } from "../src/trackerAuth.ts";
 
 const CHAIN_ID = 31337;
 const INFO_HASH = "ab".repeat(20);

@@ -115,32 +115,7 @@ describe("the WS402 client facing a gateway that over-reports usage", () => {
 
   it("signs at most its own connected seconds plus the tolerance, whatever the gateway claims", async () => {
     const sessionKey = generatePrivateKey();
-    const client = new Ws402Client({ schema, sessionId: 7n, sessionKey, WebSocket: StandInSocket as never });
-    void client.connect().catch(() => {});
-    const socket = StandInSocket.last!;
-    socket.deliver({
-      type: "session_started",
-      sessionId: "7",
-      resourceId: "pdf",
-      maxSeconds: MAX_SECONDS,
-      pricePerSecond: "1000",
-      deposit: "600000",
-      elapsedSeconds: 0,
-      acknowledgedSeconds: 0,
-      resumed: false,
-    });
-    // Connected for well under a second, the gateway claims 500 s used.
-    socket.deliver({
-      type: "usage_update",
-      sessionId: "7",
-      elapsedSeconds: 500,
-      maxSeconds: MAX_SECONDS,
-      consumed: "500000",
-      remaining: "100000",
-      at: Date.now(),
-    });
-
-    const [receipt] = await receiptsAfter(socket, 1);
+    const receipt = await receiptForAClaimOf500Seconds(schema, sessionKey);
     assert.ok(receipt.elapsedSeconds <= TOLERANCE_SECONDS, `signed ${receipt.elapsedSeconds} s for a connection under 1 s`);
     const signer = await recoverTypedDataAddress({
       domain: ws402Domain(CHAIN_ID, CONTRACT),
@@ -150,7 +125,6 @@ describe("the WS402 client facing a gateway that over-reports usage", () => {
       signature: receipt.signature,
     });
     assert.equal(signer, privateKeyToAccount(sessionKey).address, "the receipt is the session key's");
-    client.disconnect();
   });
 });
 

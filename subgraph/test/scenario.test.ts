@@ -8,7 +8,7 @@ import { after, before, describe, it } from "node:test";
 import { type Abi, type Address, type Hex, getAddress } from "viem";
 import { type DevChain, startDevChain } from "@web3torrent/devchain";
 import { type LocalIndexer, startLocalIndexer } from "@web3torrent/indexer";
-import { plainValue } from "@web3torrent/indexer";
+import { plainEntity, plainValue } from "@web3torrent/indexer";
 import { nextPrice } from "@web3torrent/sdk/bondingCurve";
 import { checkpointEscrowAbi, licenseMarketAbi, rebatePoolAbi, ws402DepositsAbi } from "@web3torrent/sdk/generated/contracts";
 import { BUILD_DIR } from "../scripts/build.ts";
@@ -37,12 +37,10 @@ describe("subgraph mappings on a scripted scenario", () => {
   const entity = (type: string, id: string): Plain => {
     const version = local.indexer.store.versionAt(type, id, Number(head));
     assert.ok(version, `${type} ${id} is indexed`);
-    return Object.fromEntries([...version.data!].map(([key, value]) => [key, plainValue(value)]));
+    return plainEntity(version.data!);
   };
   const entities = (type: string): Plain[] =>
-    [...local.indexer.store.entitiesAt(type, Number(head))].map(([, version]) =>
-      Object.fromEntries([...version.data!].map(([key, value]) => [key, plainValue(value)])),
-    );
+    [...local.indexer.store.entitiesAt(type, Number(head))].map(([, version]) => plainEntity(version.data!));
   const lower = (address: string) => address.toLowerCase();
   const read = <T>(address: Address, abi: Abi, fn: string, args: readonly unknown[] = []) => driver.read<T>(address, abi, fn, args);
   const logs = (address: Address, abi: Abi, eventName: string) =>
@@ -329,9 +327,7 @@ describe("subgraph mappings on a scripted scenario", () => {
       for (const seeder of [scenario.accounts[6], scenario.accounts[7]]) {
         const [bytes, earned] = await read<[bigint, bigint]>(pool, r, "seederEpoch", [epoch, seeder]);
         const version = local.indexer.store.versionAt("SeederEpoch", `${epoch}-${lower(seeder)}`, Number(head));
-        const s = version
-          ? Object.fromEntries([...version.data!].map(([k, v]) => [k, plainValue(v)]))
-          : { unsettledBytes: 0n, unsettledEarned: 0n };
+        const s = version ? plainEntity(version.data!) : { unsettledBytes: 0n, unsettledEarned: 0n };
         assert.equal(s.unsettledBytes, bytes);
         assert.equal(s.unsettledEarned, earned);
       }

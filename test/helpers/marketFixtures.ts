@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { network } from "hardhat";
 import { BaseError, ContractFunctionRevertedError, getAddress, keccak256, parseEther, toHex, type Address, type Hex } from "viem";
-import { CurveKind, curvePrice } from "@web3torrent/sdk/bondingCurve";
+import { CurveKind } from "@web3torrent/sdk/bondingCurve";
 import type { ContractReturnType, WalletClient } from "@nomicfoundation/hardhat-viem/types";
 import { registrationCommitment } from "@web3torrent/sdk/market";
 import { registerAs, TEST_SALT, type ContentParams } from "./registration.ts";

@@ -2,11 +2,11 @@
  * Shared set-up for the RebatePool tests: the deployment order (pool → market → bind), content registration,
  * purchases, and receipts signed with the sdk's EIP-712 types, plus a bigint mirror of the pool's payout rule.
  */
-import type { Address, ContractFunctionArgs, Hex, LocalAccount } from "viem";
+import type { Address, Hex, LocalAccount } from "viem";
 import { keccak256, toHex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import type { ContractReturnType, WalletClient } from "@nomicfoundation/hardhat-viem/types";
-import { delegationTypes, rebatePoolDomain, receiptTypes } from "@web3torrent/sdk/eip712";
+import { delegationTypes, rebatePoolDomain, receiptTypes, type SignedReceipt } from "@web3torrent/sdk/eip712";
 import type { Viem } from "./escrowSetup.ts";
 import { MIN_COMMITMENT_AGE, registerAs } from "./registration.ts";
 
@@ -128,9 +128,6 @@ export function signReceipt(sessionKey: LocalAccount, domain: SigningDomain, rec
     message: receipt,
   });
 }
-
-/** The `SignedReceipt` struct `submitReceipts` takes, as the contract's ABI declares it. */
-export type SignedReceipt = ContractFunctionArgs<Pool["abi"], "nonpayable", "submitReceipts">[1][number];
 
 /**
  * A leecher's download session: the wallet delegates a session key once, then the key signs receipts silently.

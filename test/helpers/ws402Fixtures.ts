@@ -141,3 +141,8 @@ type Deployed = Awaited<ReturnType<typeof deployFixture>>;
 export async function assertSessionStatus(deposits: Deposits, sessionId: bigint, status: number) {
   assert.equal((await deposits.read.session([sessionId])).status, status);
 }
+
+/** `call` reverts with SessionNotOpen(sessionId, status): the session was never opened, or is settled or reclaimed. */
+export async function assertNotOpen(call: Promise<Hex>, deposits: Deposits, sessionId: bigint, status: number) {
+  await viem.assertions.revertWithCustomErrorWithArgs(call, deposits, "SessionNotOpen", [sessionId, status]);
+}

@@ -36,6 +36,15 @@ export interface MyEscrow {
   refunded: bigint | null;
 }
 
+/** A VoucherRedeemed or CheckpointReleased log as a payment of `paid` wei (the events name the amount differently). */
+function payment(
+  kind: EscrowPayment["kind"],
+  log: { args: { seeder?: Address; cumulativeBytes?: bigint }; blockNumber: bigint },
+  paid: bigint,
+): EscrowPayment {
+  return { seeder: log.args.seeder!, cumulativeBytes: log.args.cumulativeBytes!, paid, kind, blockNumber: log.blockNumber };
+}
+
 export function useMyEscrows(leecher: Address | undefined) {
   const { config, client } = useMarketClients();
   return useQuery({
@@ -65,24 +74,8 @@ export function useMyEscrows(leecher: Address | undefined) {
           const id = log.args.escrowId!;
           const e = states[i];
           const payments: EscrowPayment[] = [
-            ...vouchers
-              .filter((v) => v.args.escrowId === id)
-              .map((v) => ({
-                seeder: v.args.seeder!,
-                cumulativeBytes: v.args.cumulativeBytes!,
-                paid: v.args.paid!,
-                kind: "voucher" as const,
-                blockNumber: v.blockNumber,
-              })),
-            ...releases
-              .filter((r) => r.args.escrowId === id)
-              .map((r) => ({
-                seeder: r.args.seeder!,
-                cumulativeBytes: r.args.cumulativeBytes!,
-                paid: r.args.amount!,
-                kind: "release" as const,
-                blockNumber: r.blockNumber,
-              })),
+            ...vouchers.filter((v) => v.args.escrowId === id).map((v) => payment("voucher", v, v.args.paid!)),
+            ...releases.filter((r) => r.args.escrowId === id).map((r) => payment("release", r, r.args.amount!)),
           ].sort((a, b) => Number(a.blockNumber - b.blockNumber));
           const paidBytesBySeeder = new Map<Address, bigint>();
           for (const p of payments)

@@ -1,7 +1,8 @@
 /** Reading a WS402 schema document: from its URL, or from the body of a 402 Payment Required answer. */
 import { z } from "zod";
 import { Ws402Error } from "./errors.ts";
-import { WS402_PROTOCOL_VERSION, type Ws402PaymentRequired, type Ws402SchemaDocument } from "./protocol.ts";
+import { WS402_HTTP_ERRORS, WS402_PROTOCOL_VERSION, type Ws402PaymentRequired, type Ws402SchemaDocument } from "./protocol.ts";
+import { X402_ERRORS } from "./x402.ts";
 
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 const DECIMAL = /^\d+$/;
@@ -46,9 +47,20 @@ export async function fetchWs402Schema(url: string, fetchImpl: typeof fetch = fe
   return parseWs402Schema(await response.json());
 }
 
-/** The schema inside a 402 answer, or undefined for any other response. Reads the body. */
+/** A 402 answer's body: why access was refused (one of the gateway's codes) and the schema, checked on its own. */
+const paymentRequired = z.looseObject({
+  error: z.looseObject({ code: z.enum([...Object.values(WS402_HTTP_ERRORS), ...Object.values(X402_ERRORS)]), reason: z.string() }),
+  schemaUrl: z.string(),
+  schema: z.unknown(),
+});
+
+/** The schema inside a 402 answer, or undefined for any other response. Reads the body; throws a Ws402Error if malformed. */
 export async function readWs402PaymentRequired(response: Response): Promise<Ws402PaymentRequired | undefined> {
   if (response.status !== 402) return undefined;
-  const body = (await response.json()) as Ws402PaymentRequired;
-  return { ...body, schema: parseWs402Schema(body.schema) };
+  const parsed = paymentRequired.safeParse(await response.json());
+  if (!parsed.success) {
+    const problems = new Set(parsed.error.issues.map((issue) => issue.path.join(".")));
+    throw new Ws402Error("invalid_schema", `Invalid WS402 402 answer: ${[...problems].join(", ")}.`);
+  }
+  return { ...parsed.data, schema: parseWs402Schema(parsed.data.schema) };
 }

@@ -7,4 +7,4 @@ export { buildApiSchema, type QuerySource } from "./graphql/api.ts";
 export { executeBoundedQuery, executeQuery, serveGraphql, type GraphqlRequest, type GraphqlResponse } from "./graphql/server.ts";
 export { MappingError } from "./runtime/hostFunctions.ts";
 export { BigDecimal } from "./runtime/bigNumbers.ts";
-export { plainValue, type EntityData, type StoreValue } from "./runtime/values.ts";
+export { plainEntity, plainValue, type EntityData, type StoreValue } from "./runtime/values.ts";

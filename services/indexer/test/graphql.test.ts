@@ -60,6 +60,15 @@ function artist(id: string, name: string, rank: number, worth: bigint, extra: [s
   ]);
 }
 
+/** Artist a1, the one with every optional field set (a label, a BigDecimal, Bytes), worth `worth`. */
+function abba(worth: bigint): EntityData {
+  return artist("a1", "Abba", 1, worth, [
+    ["label", s("l1")],
+    ["ratio", { kind: "BigDecimal", value: BigDecimal.parse("0.5") }],
+    ["tag", { kind: "Bytes", value: Uint8Array.from([0xab, 0xcd, 0xef]) }],
+  ]);
+}
+
 function album(id: string, title: string, artistId: string, sales: bigint, released: number): EntityData {
   return new Map<string, StoreValue>([
     ["id", s(id)],
@@ -97,15 +106,7 @@ store.set(
     ["name", s("Indie")],
   ]),
 );
-store.set(
-  "Artist",
-  "a1",
-  artist("a1", "Abba", 1, 100n, [
-    ["label", s("l1")],
-    ["ratio", { kind: "BigDecimal", value: BigDecimal.parse("0.5") }],
-    ["tag", { kind: "Bytes", value: Uint8Array.from([0xab, 0xcd, 0xef]) }],
-  ]),
-);
+store.set("Artist", "a1", abba(100n));
 store.set("Artist", "a2", artist("a2", "Blur", 2, 50n, [["label", s("l1")]]));
 store.commitHandler();
 store.commitBlock(1);
@@ -116,15 +117,7 @@ store.set("Album", "x3", album("x3", "Parklife", "a2", 20n, 1994));
 store.set("Album", "x4", album("x4", "Believe", "a3", 40n, 1998));
 store.commitHandler();
 store.commitBlock(2);
-store.set(
-  "Artist",
-  "a1",
-  artist("a1", "Abba", 1, 1000n, [
-    ["label", s("l1")],
-    ["ratio", { kind: "BigDecimal", value: BigDecimal.parse("0.5") }],
-    ["tag", { kind: "Bytes", value: Uint8Array.from([0xab, 0xcd, 0xef]) }],
-  ]),
-);
+store.set("Artist", "a1", abba(1000n)); // its worth changes at block 3
 store.commitHandler();
 store.commitBlock(3);
 

@@ -15,6 +15,7 @@ import {
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { chainFor } from "@web3torrent/sdk/chain";
+import type { SignedReceipt } from "@web3torrent/sdk/eip712";
 import { checkpointEscrowAbi, licenseMarketAbi, rebatePoolAbi } from "@web3torrent/sdk/generated/contracts";
 
 export interface SeederContracts {
@@ -47,16 +48,6 @@ export interface SignedVoucher {
   cumulativeBytes: bigint;
   cumulativeAmount: bigint;
   signature: Hex;
-}
-
-export interface SignedReceiptArgs {
-  leecher: Address;
-  contentId: bigint;
-  cumulativeBytes: bigint;
-  sessionKey: Address;
-  delegationExpiry: bigint;
-  delegationSig: Hex;
-  receiptSig: Hex;
 }
 
 export class SeederChain {
@@ -248,7 +239,7 @@ export class SeederChain {
   }
 
   /** Submits the receipts (all for this seeder) in one transaction. */
-  submitReceipts(receipts: SignedReceiptArgs[]): Promise<Hash> {
+  submitReceipts(receipts: SignedReceipt[]): Promise<Hash> {
     return this.#send(async () => {
       const { request } = await this.publicClient.simulateContract({
         account: this.account,

@@ -7,7 +7,8 @@
 import type { Address, Hash } from "viem";
 import { shortMessage } from "@web3torrent/sdk/errors";
 import type { ServiceAccount } from "@web3torrent/sdk/wire/index";
-import { EscrowStatus, type SeederChain, type SignedReceiptArgs, type SignedVoucher } from "./chain.ts";
+import type { SignedReceipt } from "@web3torrent/sdk/eip712";
+import { EscrowStatus, type SeederChain, type SignedVoucher } from "./chain.ts";
 import type { AccountRow, SeederStore } from "./store.ts";
 
 export interface SettlementResult {
@@ -148,7 +149,7 @@ export class Settler {
       ready.push(row);
     }
     if (ready.length === 0) return;
-    const args = ready.map((row): SignedReceiptArgs => ({
+    const args = ready.map((row): SignedReceipt => ({
       leecher: row.leecher,
       contentId: row.contentId,
       cumulativeBytes: row.receiptBytes,

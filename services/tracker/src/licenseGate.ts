@@ -30,12 +30,11 @@ import { delegationTypes } from "@web3torrent/sdk/eip712";
 import { licenseMarketAbi } from "@web3torrent/sdk/generated/contracts";
 import { infohashToBytes32 } from "@web3torrent/sdk/infohash";
 import { delegationTypedData } from "@web3torrent/sdk/sessionKey";
+import { trackerAnnounceTypes, trackerDomain } from "@web3torrent/sdk/eip712";
 import {
   ANNOUNCE_PROOF_MAX_SKEW_SECONDS,
   ANNOUNCE_PROOF_WINDOW_SECONDS,
   trackerAnnounceMessage,
-  trackerAnnounceTypes,
-  trackerDomain,
   type AnnounceProof,
 } from "@web3torrent/sdk/trackerAuth";
 

@@ -16,6 +16,7 @@ import {
   CURVE_LINEAR,
   ONE,
   ZERO,
+  addPurchase,
   eventId,
   getAccount,
   getDailyStat,
@@ -140,21 +141,11 @@ export function handleLicensesPurchased(event: LicensesPurchased): void {
   point.blockNumber = event.block.number;
   point.save();
 
-  protocol.purchaseCount = protocol.purchaseCount + 1;
-  protocol.licensesSold = protocol.licensesSold.plus(p.quantity);
-  protocol.volume = protocol.volume.plus(total);
-  protocol.curveVolume = protocol.curveVolume.plus(p.curvePrice);
-  protocol.networkFees = protocol.networkFees.plus(p.networkFee);
-  protocol.bountyFees = protocol.bountyFees.plus(p.bountyFee);
+  addPurchase(protocol, p.quantity, total, p.curvePrice, p.networkFee, p.bountyFee);
   protocol.save();
 
   const day = getDailyStat(event);
-  day.purchaseCount = day.purchaseCount + 1;
-  day.licensesSold = day.licensesSold.plus(p.quantity);
-  day.volume = day.volume.plus(total);
-  day.curveVolume = day.curveVolume.plus(p.curvePrice);
-  day.networkFees = day.networkFees.plus(p.networkFee);
-  day.bountyFees = day.bountyFees.plus(p.bountyFee);
+  addPurchase(day, p.quantity, total, p.curvePrice, p.networkFee, p.bountyFee);
   day.save();
 }
 

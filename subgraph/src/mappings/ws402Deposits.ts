@@ -1,5 +1,5 @@
 /** WS402Deposits: time-metered resources, session deposits, settlements, reclaims and deferred payments. */
-import { Address } from "@graphprotocol/graph-ts";
+import { Address, BigInt, ethereum } from "@graphprotocol/graph-ts";
 import {
   CloseRequested,
   GracePeriodUpdated,
@@ -153,19 +153,19 @@ export function handleSessionReclaimed(event: SessionReclaimed): void {
 }
 
 export function handlePaymentDeferred(event: PaymentDeferred): void {
-  const protocol = getProtocol();
-  const account = getAccount(event.params.account, protocol, event);
-  account.ws402Owed = account.ws402Owed.plus(event.params.amount);
-  account.save();
-  protocol.ws402Owed = protocol.ws402Owed.plus(event.params.amount);
-  protocol.save();
+  addOwed(event, event.params.account, event.params.amount);
 }
 
 export function handleWithdrawn(event: Withdrawn): void {
+  addOwed(event, event.params.account, event.params.amount.neg());
+}
+
+/** A payment deferred to a pull balance (`delta` above 0) or withdrawn (below): the account's and the total move alike. */
+function addOwed(event: ethereum.Event, address: Address, delta: BigInt): void {
   const protocol = getProtocol();
-  const account = getAccount(event.params.account, protocol, event);
-  account.ws402Owed = account.ws402Owed.minus(event.params.amount);
+  const account = getAccount(address, protocol, event);
+  account.ws402Owed = account.ws402Owed.plus(delta);
   account.save();
-  protocol.ws402Owed = protocol.ws402Owed.minus(event.params.amount);
+  protocol.ws402Owed = protocol.ws402Owed.plus(delta);
   protocol.save();
 }

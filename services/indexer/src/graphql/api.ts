@@ -27,7 +27,7 @@ import {
   type ValueNode,
 } from "graphql";
 import { BigDecimal } from "../runtime/bigNumbers.ts";
-import { plainValue } from "../runtime/values.ts";
+import { plainEntity } from "../runtime/values.ts";
 import type { EntityInfo, FieldInfo, SubgraphSchema } from "../schema.ts";
 import type { EntityStore, Version } from "../store.ts";
 import {
@@ -141,11 +141,7 @@ const SCALAR_TYPES: Record<string, GraphQLScalarType> = {
 };
 
 function rowOf(info: EntityInfo, id: string, version: Version, block: number): Row {
-  if (!version.cache) {
-    const values: Record<string, unknown> = {};
-    for (const [name, value] of version.data!) values[name] = plainValue(value);
-    version.cache = values;
-  }
+  version.cache ??= plainEntity(version.data!);
   return { info, id, values: version.cache, block };
 }
 

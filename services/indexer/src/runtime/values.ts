@@ -52,6 +52,11 @@ export function plainValue(value: StoreValue): unknown {
   }
 }
 
+/** An entity as the GraphQL API (and a test comparing entities) reads it: each field a plain value. */
+export function plainEntity(data: EntityData): Record<string, unknown> {
+  return Object.fromEntries([...data].map(([name, value]) => [name, plainValue(value)]));
+}
+
 const KIND_NAMES = Object.keys(StoreKind) as StoreValueKind[];
 
 export function readBigInt(memory: AscMemory, ptr: number): bigint {

@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { amountFor } from "@web3torrent/sdk/checkpointSchedule";
 import { checkpointEscrowAbi } from "@web3torrent/sdk/generated/contracts";
 import type { Seeder } from "@web3torrent/seeder";
-import { MiB, runCli, startSwarm, type Published, type Swarm } from "@web3torrent/seeder/testing";
+import { MiB, chainArgs, runCli, startSwarm, type Published, type Swarm } from "@web3torrent/seeder/testing";
 import { leech } from "../src/leecher.ts";
 
 const PRICE = 10n ** 12n;
@@ -94,20 +94,13 @@ describe("the leech command", () => {
       String(content.contentId),
       "--key",
       swarm.chain.accounts[6].privateKey,
-      "--rpc",
-      swarm.chain.rpcUrl,
+      ...chainArgs(swarm),
       "--tracker",
       swarm.tracker.url,
       "--max-price",
       String(PRICE),
       "--out",
       out,
-      "--market",
-      swarm.contracts.market,
-      "--escrow",
-      swarm.contracts.escrow,
-      "--pool",
-      swarm.contracts.rebatePool,
     ]);
     assert.equal(code, 0, output);
     assert.deepEqual(readFileSync(join(out, content.name)), readFileSync(file));

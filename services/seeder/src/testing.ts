@@ -64,6 +64,36 @@ export async function runCli(script: string, args: string[]): Promise<{ code: nu
   return { code, output };
 }
 
+/** The flags with which the project's command lines (`seed`, `leech`) reach the swarm's chain: its RPC URL and contracts. */
+export function chainArgs(swarm: Swarm): string[] {
+  const { market, escrow, rebatePool } = swarm.contracts;
+  return ["--rpc", swarm.chain.rpcUrl, "--market", market, "--escrow", escrow, "--pool", rebatePool];
+}
+
+/**
+ * The `seed` command's arguments to seed `path` on the swarm, its key aside (`--key` or `W3T_SEEDER_KEY`, as the
+ * caller chooses). Without `price` it asks the command's default price; it settles each voucher at once, as the
+ * seeders of `startSeeder` do.
+ */
+export function seederArgs(
+  swarm: Swarm,
+  path: string,
+  { db, price, json = false, tracker = swarm.tracker.url }: { db: string; price?: bigint; json?: boolean; tracker?: string },
+): string[] {
+  return [
+    path,
+    ...(json ? ["--json"] : []),
+    ...chainArgs(swarm),
+    "--tracker",
+    tracker,
+    "--db",
+    db,
+    ...(price === undefined ? [] : ["--price", String(price)]),
+    "--settle-interval",
+    "0",
+  ];
+}
+
 export function destroyClient(client: TorrentClient): Promise<void> {
   return new Promise((resolve) => client.destroy(() => resolve()));
 }

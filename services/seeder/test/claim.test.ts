@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { formatEther, parseEventLogs, type Address, type Hash } from "viem";
 import { rebatePoolAbi } from "@web3torrent/sdk/generated/contracts";
 import type { Seeder } from "../src/seeder.ts";
-import { MiB, runCli, startSwarm, type Published, type Swarm } from "../src/testing.ts";
+import { MiB, chainArgs, runCli, startSwarm, type Published, type Swarm } from "../src/testing.ts";
 
 const PRICE = 10n ** 12n; // wei per MiB
 const SEEDER = 2;
@@ -154,16 +154,9 @@ describe("the seeder claims its rebates", () => {
       "--claim",
       "--key",
       swarm.chain.accounts[SEEDER].privateKey,
-      "--rpc",
-      swarm.chain.rpcUrl,
+      ...chainArgs(swarm),
       "--db",
       join(swarm.dir, "cli-seeder.sqlite"),
-      "--market",
-      swarm.contracts.market,
-      "--escrow",
-      swarm.contracts.escrow,
-      "--pool",
-      swarm.contracts.rebatePool,
     ]);
     assert.equal(code, 0, output);
     assert.ok(output.includes(`claimed ${formatEther(total)} ETH (${total} wei)`), output);

@@ -25,9 +25,8 @@ describe("a download from two seeders", () => {
 
   before(async () => {
     swarm = await startSwarm();
-    const file = swarm.file("series.bin", 64 * MiB);
-    content = await swarm.publish(file);
-    await swarm.buyLicense(content.contentId, 5);
+    let file: string;
+    ({ file, content } = await swarm.published("series.bin", 64 * MiB, [5]));
     seeders = [
       await swarm.startSeeder({ accountIndex: 2, pricePerMiB: PRICE }),
       await swarm.startSeeder({ accountIndex: 4, pricePerMiB: PRICE }),
@@ -80,11 +79,7 @@ describe("the leech command", () => {
 
   before(async () => {
     swarm = await startSwarm();
-    file = swarm.file("report.bin", 12 * MiB);
-    content = await swarm.publish(file);
-    await swarm.buyLicense(content.contentId, 6);
-    const seeder = await swarm.startSeeder({ accountIndex: 2, pricePerMiB: PRICE });
-    await seeder.seed(file);
+    ({ file, content } = await swarm.seeded("report.bin", 12 * MiB, { licensees: [6], seeder: { accountIndex: 2, pricePerMiB: PRICE } }));
   });
   after(() => swarm.stop());
 

@@ -3,9 +3,11 @@
  * published in the LicenseMarket, licenses bought, and WebTorrent clients wired for w3t_pay.
  *
  *   const swarm = await startSwarm();            // { gated: true }: the tracker's license gate on, as in production
- *   const content = await swarm.publish(await swarm.file("movie.bin", 40 * MiB));
- *   await swarm.buyLicense(content.contentId, swarm.account(3));
- *   const seeder = await swarm.startSeeder({ accountIndex: 2, pricePerMiB: 10n ** 12n });
+ *   // movie.bin published, account 3 licensed, account 2 seeding it at 10^12 wei per MiB
+ *   const { content, seeder } = await swarm.seeded("movie.bin", 40 * MiB, {
+ *     licensees: [3],
+ *     seeder: { accountIndex: 2, pricePerMiB: 10n ** 12n },
+ *   });
  *   ...
  *   await swarm.stop();
  */
@@ -18,7 +20,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import WebTorrent from "webtorrent";
 import { startDevChain, type DevChain } from "@web3torrent/devchain";
 import { chainFor } from "@web3torrent/sdk/chain";
-import { buyLicense } from "@web3torrent/sdk/market";
+import { buyLicense as buyMarketLicense } from "@web3torrent/sdk/market";
 import { createDownloadKey, openEscrow, startPaidDownload, type DownloadKey, type PaidDownload } from "@web3torrent/sdk/paidDownload";
 import { magnetURI } from "@web3torrent/sdk/infohash";
 import { torrentClientOptions } from "@web3torrent/sdk/torrentClient";
@@ -98,6 +100,9 @@ export function destroyClient(client: TorrentClient): Promise<void> {
   return new Promise((resolve) => client.destroy(() => resolve()));
 }
 
+/** How a test starts a seeder of the swarm: paid to test account `accountIndex`, its store in the scratch folder unless `dbPath`. */
+export type SwarmSeederOptions = { accountIndex: number; pricePerMiB: bigint; dbPath?: string } & Partial<SeederOptions>;
+
 export interface Swarm {
   chain: DevChain;
   tracker: Tracker;
@@ -120,7 +125,15 @@ export interface Swarm {
   publish(path: string, options?: { basePrice?: bigint; bountyFeeBps?: number; curve?: 0 | 1; growth?: bigint }): Promise<Published>;
   buyLicense(contentId: bigint, buyerIndex: number): Promise<bigint>;
   /** A seeder (in this process) paid to test account `accountIndex`, stopped by stop(). */
-  startSeeder(options: { accountIndex: number; pricePerMiB: bigint; dbPath?: string } & Partial<SeederOptions>): Promise<Seeder>;
+  startSeeder(options: SwarmSeederOptions): Promise<Seeder>;
+  /** A random file of `bytes` (see file), published (see publish), a license of it bought by each of `licensees`. */
+  published(name: string, bytes: number, licensees?: number[]): Promise<{ file: string; content: Published }>;
+  /** As published, then a seeder (see startSeeder) seeding the file. */
+  seeded(
+    name: string,
+    bytes: number,
+    options: { licensees?: number[]; seeder: SwarmSeederOptions },
+  ): Promise<{ file: string; content: Published; seeder: Seeder }>;
   /** A fresh session key delegated by the wallet of test account `leecherIndex` (its Delegation signed). */
   downloadKey(leecherIndex: number): Promise<DownloadKey>;
   /**
@@ -195,6 +208,46 @@ export async function startSwarm({ gated = false }: { gated?: boolean } = {}): P
     const leecher = wallet(leecherIndex);
     return createDownloadKey(leecher, leecher.account, { chainId: chain.chainId, rebatePool: contracts.rebatePool });
   };
+  const file: Swarm["file"] = (name, bytes) => writeRandomFile(join(dir, "content", name), bytes);
+  const publish: Swarm["publish"] = (path, options = {}) => {
+    const publisher = wallet(1);
+    return publishFile({
+      publicClient,
+      walletClient: publisher,
+      account: publisher.account,
+      market: contracts.market,
+      path,
+      announce: [tracker.url],
+      basePrice: options.basePrice ?? 10n ** 15n,
+      bountyFeeBps: options.bountyFeeBps ?? 1_000,
+      curve: options.curve,
+      growth: options.growth,
+    });
+  };
+  const buyLicense: Swarm["buyLicense"] = (contentId, buyerIndex) => {
+    const buyer = wallet(buyerIndex);
+    return buyMarketLicense(publicClient, buyer, buyer.account, contracts.market, contentId);
+  };
+  const published: Swarm["published"] = async (name, bytes, licensees = []) => {
+    const path = file(name, bytes);
+    const content = await publish(path);
+    for (const index of licensees) await buyLicense(content.contentId, index);
+    return { file: path, content };
+  };
+  const startSeeder: Swarm["startSeeder"] = async ({ accountIndex, pricePerMiB, dbPath, ...rest }) => {
+    const seeder = await Seeder.start({
+      rpcUrl: chain.rpcUrl,
+      privateKey: chain.accounts[accountIndex].privateKey as Hex,
+      dbPath: dbPath ?? join(dir, `seeder-${accountIndex}-${seeders_++}.sqlite`),
+      announce: announce(),
+      pricePerMiB,
+      contracts,
+      settleIntervalMs: 0,
+      ...rest,
+    });
+    seeders.push(seeder);
+    return seeder;
+  };
 
   return {
     chain,
@@ -205,39 +258,16 @@ export async function startSwarm({ gated = false }: { gated?: boolean } = {}): P
     announce,
     account,
     wallet,
-    file: (name, bytes) => writeRandomFile(join(dir, "content", name), bytes),
-    async publish(path, options = {}) {
-      const publisher = wallet(1);
-      return publishFile({
-        publicClient,
-        walletClient: publisher,
-        account: publisher.account,
-        market: contracts.market,
-        path,
-        announce: [tracker.url],
-        basePrice: options.basePrice ?? 10n ** 15n,
-        bountyFeeBps: options.bountyFeeBps ?? 1_000,
-        curve: options.curve,
-        growth: options.growth,
-      });
-    },
-    buyLicense(contentId, buyerIndex) {
-      const buyer = wallet(buyerIndex);
-      return buyLicense(publicClient, buyer, buyer.account, contracts.market, contentId);
-    },
-    async startSeeder({ accountIndex, pricePerMiB, dbPath, ...rest }) {
-      const seeder = await Seeder.start({
-        rpcUrl: chain.rpcUrl,
-        privateKey: chain.accounts[accountIndex].privateKey as Hex,
-        dbPath: dbPath ?? join(dir, `seeder-${accountIndex}-${seeders_++}.sqlite`),
-        announce: announce(),
-        pricePerMiB,
-        contracts,
-        settleIntervalMs: 0,
-        ...rest,
-      });
-      seeders.push(seeder);
-      return seeder;
+    file,
+    publish,
+    buyLicense,
+    startSeeder,
+    published,
+    async seeded(name, bytes, { licensees, seeder: seederOptions }) {
+      const { file, content } = await published(name, bytes, licensees);
+      const seeder = await startSeeder(seederOptions);
+      await seeder.seed(file);
+      return { file, content, seeder };
     },
     downloadKey,
     openEscrow: openLeecherEscrow,

@@ -66,12 +66,11 @@ describe("the seeder claims its rebates", () => {
 
   before(async () => {
     swarm = await startSwarm();
-    const file = swarm.file("report.bin", 12 * MiB);
-    content = await swarm.publish(file);
-    await swarm.buyLicense(content.contentId, LEECHER);
-    seeder = await swarm.startSeeder({ accountIndex: SEEDER, pricePerMiB: PRICE });
+    ({ content, seeder } = await swarm.seeded("report.bin", 12 * MiB, {
+      licensees: [LEECHER],
+      seeder: { accountIndex: SEEDER, pricePerMiB: PRICE },
+    }));
     seederAddress = seeder.address;
-    await seeder.seed(file);
   });
   after(() => swarm.stop());
 

@@ -100,9 +100,7 @@ describe("the seed command", () => {
 
   before(async () => {
     swarm = await startSwarm();
-    file = swarm.file("show.bin", 40 * MiB);
-    content = await swarm.publish(file);
-    await swarm.buyLicense(content.contentId, LEECHER);
+    ({ file, content } = await swarm.published("show.bin", 40 * MiB, [LEECHER]));
   });
   after(async () => {
     for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");

@@ -48,10 +48,8 @@ describe("free content and fresh session keys", () => {
 
   before(async () => {
     swarm = await startSwarm();
-    const file = swarm.file("open-lecture.bin", 20 * MiB); // receipts due at 10 and 20 MiB
-    content = await swarm.publish(file);
-    seeder = await swarm.startSeeder({ accountIndex: SEEDER, pricePerMiB: 0n });
-    await seeder.seed(file);
+    // Receipts due at 10 and 20 MiB.
+    ({ content, seeder } = await swarm.seeded("open-lecture.bin", 20 * MiB, { seeder: { accountIndex: SEEDER, pricePerMiB: 0n } }));
   });
   after(() => swarm.stop());
 

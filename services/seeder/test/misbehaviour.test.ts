@@ -140,15 +140,14 @@ describe("peers that do not pay", () => {
 
   before(async () => {
     swarm = await startSwarm();
-    const file = swarm.file("paid.bin", 40 * MiB);
-    content = await swarm.publish(file);
-    seeder = await swarm.startSeeder({
-      accountIndex: SEEDER,
-      pricePerMiB: PRICE,
-      voucherTimeoutMs: VOUCHER_TIMEOUT_MS,
-      log: process.env.W3T_DEBUG ? (l) => console.error("[seeder]", l) : undefined,
-    });
-    await seeder.seed(file);
+    ({ content, seeder } = await swarm.seeded("paid.bin", 40 * MiB, {
+      seeder: {
+        accountIndex: SEEDER,
+        pricePerMiB: PRICE,
+        voucherTimeoutMs: VOUCHER_TIMEOUT_MS,
+        log: process.env.W3T_DEBUG ? (l) => console.error("[seeder]", l) : undefined,
+      },
+    }));
 
     // The exhausted escrow: its own session key signed its whole deposit to another address, which redeemed it.
     const drained = await licensedEscrow(9);

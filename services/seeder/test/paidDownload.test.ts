@@ -68,11 +68,10 @@ describe("a paid download (exponential checkpoints)", () => {
 
   before(async () => {
     swarm = await startSwarm();
-    file = swarm.file("film.bin", 160 * MiB);
-    content = await swarm.publish(file);
-    await swarm.buyLicense(content.contentId, LEECHER);
-    seeder = await swarm.startSeeder({ accountIndex: SEEDER, pricePerMiB: PRICE });
-    await seeder.seed(file);
+    ({ file, content, seeder } = await swarm.seeded("film.bin", 160 * MiB, {
+      licensees: [LEECHER],
+      seeder: { accountIndex: SEEDER, pricePerMiB: PRICE },
+    }));
     seeder.on("checkpoint", ({ served }) => checkpointsSeen.push(served));
   });
   after(() => swarm.stop());
@@ -257,11 +256,10 @@ describe("a paid download (upfront)", () => {
   after(() => swarm.stop());
 
   it("pays the whole deposit before the first byte, then serves the file and credits its receipts", async () => {
-    const file = swarm.file("album.bin", 24 * MiB);
-    const content = await swarm.publish(file);
-    await swarm.buyLicense(content.contentId, LEECHER);
-    const seeder = await swarm.startSeeder({ accountIndex: SEEDER, pricePerMiB: PRICE });
-    await seeder.seed(file);
+    const { file, content, seeder } = await swarm.seeded("album.bin", 24 * MiB, {
+      licensees: [LEECHER],
+      seeder: { accountIndex: SEEDER, pricePerMiB: PRICE },
+    });
     const served: bigint[] = [];
     seeder.on("checkpoint", (e) => served.push(e.served));
 
@@ -288,10 +286,7 @@ describe("free seeding", () => {
 
   before(async () => {
     swarm = await startSwarm();
-    file = swarm.file("lecture.bin", 24 * MiB);
-    content = await swarm.publish(file);
-    seeder = await swarm.startSeeder({ accountIndex: SEEDER, pricePerMiB: 0n });
-    await seeder.seed(file);
+    ({ file, content, seeder } = await swarm.seeded("lecture.bin", 24 * MiB, { seeder: { accountIndex: SEEDER, pricePerMiB: 0n } }));
   });
   after(() => swarm.stop());
 

@@ -122,10 +122,9 @@ describe("the seeder's grace past a checkpoint", () => {
 
   before(async () => {
     swarm = await startSwarm();
-    const file = swarm.file("grace.bin", 40 * MiB);
-    content = await swarm.publish(file);
-    seeder = await swarm.startSeeder({ accountIndex: SEEDER, pricePerMiB: PRICE, voucherTimeoutMs: VOUCHER_TIMEOUT_MS });
-    await seeder.seed(file);
+    ({ content, seeder } = await swarm.seeded("grace.bin", 40 * MiB, {
+      seeder: { accountIndex: SEEDER, pricePerMiB: PRICE, voucherTimeoutMs: VOUCHER_TIMEOUT_MS },
+    }));
     silent = await leecher(13, SilentSession);
     short = await leecher(12, ShortSession);
     const watched = await leecher(11, WatchedSession);

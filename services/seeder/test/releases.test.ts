@@ -35,12 +35,10 @@ describe("a download paid by a release transaction per checkpoint", () => {
 
   before(async () => {
     swarm = await startSwarm();
-    file = swarm.file("series.bin", SIZE);
-    content = await swarm.publish(file);
-    await swarm.buyLicense(content.contentId, LEECHER);
-    await swarm.buyLicense(content.contentId, LIAR);
-    seeder = await swarm.startSeeder({ accountIndex: SEEDER, pricePerMiB: PRICE });
-    await seeder.seed(file);
+    ({ file, content, seeder } = await swarm.seeded("series.bin", SIZE, {
+      licensees: [LEECHER, LIAR],
+      seeder: { accountIndex: SEEDER, pricePerMiB: PRICE },
+    }));
   });
   after(() => swarm.stop());
 

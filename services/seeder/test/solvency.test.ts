@@ -38,11 +38,11 @@ describe("a leecher that signs its deposit to a sybil seeder", () => {
 
   before(async () => {
     swarm = await startSwarm();
-    const file = swarm.file("drained.bin", 40 * MiB); // checkpoints at 10, 30 and 40 MiB
-    content = await swarm.publish(file);
-    await swarm.buyLicense(content.contentId, LEECHER);
-    seeder = await swarm.startSeeder({ accountIndex: SEEDER, pricePerMiB: PRICE });
-    await seeder.seed(file);
+    // Checkpoints at 10, 30 and 40 MiB.
+    ({ content, seeder } = await swarm.seeded("drained.bin", 40 * MiB, {
+      licensees: [LEECHER],
+      seeder: { accountIndex: SEEDER, pricePerMiB: PRICE },
+    }));
   });
   after(() => swarm.stop());
 

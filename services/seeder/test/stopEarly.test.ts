@@ -25,12 +25,12 @@ describe("stopping a paid download early", () => {
 
   before(async () => {
     swarm = await startSwarm();
-    const file = swarm.file("long-film.bin", 64 * MiB);
-    content = await swarm.publish(file);
-    await swarm.buyLicense(content.contentId, LEECHER);
-    seeder = await swarm.startSeeder({ accountIndex: SEEDER, pricePerMiB: PRICE });
+    ({ content, seeder } = await swarm.seeded("long-film.bin", 64 * MiB, {
+      licensees: [LEECHER],
+      seeder: { accountIndex: SEEDER, pricePerMiB: PRICE },
+    }));
+    // No leecher has joined yet: the first byte it gets is throttled.
     seeder.client.throttleUpload(SEEDER_UPLOAD_BYTES_PER_SECOND);
-    await seeder.seed(file);
   });
   after(() => swarm.stop());
 

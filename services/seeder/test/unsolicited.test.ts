@@ -95,10 +95,9 @@ describe("a peer sending blocks that were never requested", () => {
 
   before(async () => {
     swarm = await startSwarm();
-    const file = swarm.file("unsolicited.bin", 16 * MiB);
-    content = await swarm.publish(file);
+    let file: string;
+    ({ file, content } = await swarm.published("unsolicited.bin", 16 * MiB, [LEECHER]));
     ({ torrentFile } = await createContentTorrent(file, [swarm.tracker.url]));
-    await swarm.buyLicense(content.contentId, LEECHER);
   });
   after(() => swarm.stop());
 

@@ -87,15 +87,10 @@ describe("the seeder's extension facing untrusted messages", () => {
 
   before(async () => {
     swarm = await startSwarm();
-    const file = swarm.file("paid.bin", 24 * MiB);
-    content = await swarm.publish(file);
-    seeder = await swarm.startSeeder({
-      accountIndex: 2,
-      pricePerMiB: PRICE,
-      log: process.env.W3T_DEBUG ? (l) => console.error("[seeder]", l) : undefined,
-    });
-    await seeder.seed(file);
-    for (const index of [HONEST, 4]) await swarm.buyLicense(content.contentId, index);
+    ({ content, seeder } = await swarm.seeded("paid.bin", 24 * MiB, {
+      licensees: [HONEST, 4],
+      seeder: { accountIndex: 2, pricePerMiB: PRICE, log: process.env.W3T_DEBUG ? (l) => console.error("[seeder]", l) : undefined },
+    }));
 
     const wallet = swarm.wallet(4);
     const key = await swarm.downloadKey(4);

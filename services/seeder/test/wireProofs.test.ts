@@ -59,12 +59,10 @@ describe("proofs of who speaks on a wire", () => {
 
   before(async () => {
     swarm = await startSwarm();
-    file = swarm.file("proofs.bin", 16 * MiB);
-    content = await swarm.publish(file);
-    await swarm.buyLicense(content.contentId, VICTIM);
-    await swarm.buyLicense(content.contentId, LEECHER);
-    seeder = await swarm.startSeeder({ accountIndex: SEEDER, pricePerMiB: PRICE });
-    await seeder.seed(file);
+    ({ file, content, seeder } = await swarm.seeded("proofs.bin", 16 * MiB, {
+      licensees: [VICTIM, LEECHER],
+      seeder: { accountIndex: SEEDER, pricePerMiB: PRICE },
+    }));
   });
   after(() => swarm.stop());
 

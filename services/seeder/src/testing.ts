@@ -11,6 +11,7 @@
  *   ...
  *   await swarm.stop();
  */
+import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -20,6 +21,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import WebTorrent from "webtorrent";
 import { startDevChain, type DevChain } from "@web3torrent/devchain";
 import { chainFor } from "@web3torrent/sdk/chain";
+import { checkpointEscrowAbi } from "@web3torrent/sdk/generated/contracts";
 import { buyLicense as buyMarketLicense } from "@web3torrent/sdk/market";
 import { createDownloadKey, openEscrow, startPaidDownload, type DownloadKey, type PaidDownload } from "@web3torrent/sdk/paidDownload";
 import { magnetURI } from "@web3torrent/sdk/infohash";
@@ -134,6 +136,8 @@ export interface Swarm {
     bytes: number,
     options: { licensees?: number[]; seeder: SwarmSeederOptions },
   ): Promise<{ file: string; content: Published; seeder: Seeder }>;
+  /** The refund of escrow `escrowId`, from its EscrowRefunded event (who sent it does not matter); asserts there is one. */
+  refund(escrowId: bigint): Promise<{ escrowId: bigint; leecher: Address; amount: bigint }>;
   /** A fresh session key delegated by the wallet of test account `leecherIndex` (its Delegation signed). */
   downloadKey(leecherIndex: number): Promise<DownloadKey>;
   /**
@@ -268,6 +272,18 @@ export async function startSwarm({ gated = false }: { gated?: boolean } = {}): P
       const seeder = await startSeeder(seederOptions);
       await seeder.seed(file);
       return { file, content, seeder };
+    },
+    async refund(escrowId) {
+      const [refunded] = await publicClient.getContractEvents({
+        address: contracts.escrow,
+        abi: checkpointEscrowAbi,
+        eventName: "EscrowRefunded",
+        args: { escrowId },
+        fromBlock: 0n,
+        strict: true,
+      });
+      assert.ok(refunded, `escrow ${escrowId} was not refunded`);
+      return refunded.args;
     },
     downloadKey,
     openEscrow: openLeecherEscrow,

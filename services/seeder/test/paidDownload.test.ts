@@ -32,17 +32,11 @@ function download(swarm: Swarm, content: Published, leecherIndex: number, priceP
   return swarm.download(content, leecherIndex, { pricePerMiBCap, mode });
 }
 
-/** The leecher's refund of escrow `escrowId`, from its EscrowRefunded event (who sent it does not matter). */
+/** The leecher's refund of escrow `escrowId`. */
 async function refundOf(swarm: Swarm, escrowId: bigint, leecherIndex: number): Promise<bigint> {
-  const [refunded] = await swarm.publicClient.getContractEvents({
-    address: swarm.contracts.escrow,
-    abi: checkpointEscrowAbi,
-    eventName: "EscrowRefunded",
-    args: { escrowId },
-    fromBlock: 0n,
-  });
-  assert.equal(refunded.args.leecher, swarm.wallet(leecherIndex).account.address);
-  return refunded.args.amount!;
+  const refunded = await swarm.refund(escrowId);
+  assert.equal(refunded.leecher, swarm.wallet(leecherIndex).account.address);
+  return refunded.amount;
 }
 
 /**

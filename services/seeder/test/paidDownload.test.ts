@@ -11,9 +11,10 @@ import { CheckpointMode, FIRST_CHECKPOINT, amountFor, checkpoints } from "@web3t
 import { checkpointEscrowAbi, rebatePoolAbi } from "@web3torrent/sdk/generated/contracts";
 import type { DownloadKey, PaidDownload } from "@web3torrent/sdk/paidDownload";
 import { SessionKey, signDelegation } from "@web3torrent/sdk/sessionKey";
-import { LeecherSession, RefusalReason, type RefusalMessage } from "@web3torrent/sdk/wire/index";
+import { LeecherSession, RefusalReason } from "@web3torrent/sdk/wire/index";
 import type { Seeder } from "../src/seeder.ts";
 import { MiB, startSwarm, type Published, type Swarm } from "../src/testing.ts";
+import { seederRefusal } from "./leechers.ts";
 
 const PRICE = 10n ** 12n; // wei per MiB
 const PRICE_CAP = 2n * PRICE;
@@ -329,12 +330,10 @@ describe("free seeding", () => {
       seeder.on("admitted", (e) => e.peer === peer && resolve("admitted"));
       seeder.on("refused", (e) => e.peer === peer && resolve(e.reason));
     });
-    const told = new Promise<RefusalMessage>((resolve) => {
-      session.observer = { refused: (_ledger, refusal, bySeeder) => bySeeder && resolve(refusal) };
-    });
+    const told = seederRefusal(session);
     swarm.attach(client, content.infoHash, session);
     const reason = await verdict;
-    if (reason !== "admitted") assert.equal((await told).reason, reason, "the peer is told why");
+    if (reason !== "admitted") assert.equal((await told).refusal.reason, reason, "the peer is told why");
     return { reason, received: session.receivedTotal, stored: seeder.store.all().some((row) => row.leecher === wallet.account.address) };
   }
 

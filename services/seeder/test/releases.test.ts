@@ -14,9 +14,10 @@ import { CheckpointMode, FIRST_CHECKPOINT, amountFor, checkpoints } from "@web3t
 import { checkpointEscrowAbi } from "@web3torrent/sdk/generated/contracts";
 import { magnetURI } from "@web3torrent/sdk/infohash";
 import type { PaidDownload } from "@web3torrent/sdk/paidDownload";
-import { LeecherSession, RefusalReason, type RefusalMessage } from "@web3torrent/sdk/wire/index";
+import { LeecherSession, RefusalReason } from "@web3torrent/sdk/wire/index";
 import type { Seeder } from "../src/seeder.ts";
 import { MiB, startSwarm, type Published, type Swarm } from "../src/testing.ts";
+import { seederRefusal } from "./leechers.ts";
 
 const PRICE = 10n ** 12n; // wei per MiB
 const SEEDER = 2;
@@ -133,12 +134,10 @@ describe("a download paid by a release transaction per checkpoint", () => {
       payment: "transactions",
       release: async () => `0x${"12".repeat(32)}` as Hash,
     });
-    const refusedBySeeder = new Promise<RefusalMessage>((resolve) => {
-      session.observer = { refused: (_ledger, refusal, bySeeder) => bySeeder && resolve(refusal) };
-    });
+    const refusedBySeeder = seederRefusal(session);
     const seederRefused = new Promise<string>((resolve) => seeder.once("refused", (e) => resolve(e.reason)));
     swarm.attach(swarm.client(), content.infoHash, session);
-    const refusal = await refusedBySeeder;
+    const { refusal } = await refusedBySeeder;
     assert.equal(refusal.reason, RefusalReason.NoRelease, refusal.message);
     assert.equal(await seederRefused, RefusalReason.NoRelease);
     const [ledger] = session.ledgers.values();

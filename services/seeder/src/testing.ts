@@ -150,6 +150,8 @@ export interface Swarm {
    * exponential escrow for the whole content registering it, as the options of a LeecherSession.
    */
   escrowSession(content: Published, leecherIndex: number, pricePerMiBCap: bigint): Promise<LeecherSessionOptions & { escrowId: bigint }>;
+  /** As escrowSession, for free content: a fresh download key and no escrow. */
+  freeSession(content: Published, leecherIndex: number): Promise<LeecherSessionOptions>;
   /**
    * Starts a paid download of `content` by test account `leecherIndex` (a fresh session key, the sdk's leecher)
    * into the scratch folder; `path` is where the file will be.
@@ -212,6 +214,19 @@ export async function startSwarm({ gated = false }: { gated?: boolean } = {}): P
     const leecher = wallet(leecherIndex);
     return createDownloadKey(leecher, leecher.account, { chainId: chain.chainId, rebatePool: contracts.rebatePool });
   };
+  /** A LeecherSession's options for `content`, speaking for test account `leecherIndex` with `key`, without an escrow. */
+  const sessionOptions = (content: Published, leecherIndex: number, key: DownloadKey, pricePerMiBCap: bigint): LeecherSessionOptions => ({
+    chainId: chain.chainId,
+    contracts,
+    contentId: content.contentId,
+    account: wallet(leecherIndex).account.address,
+    escrowId: null,
+    mode: "exponential",
+    maxBytes: content.size,
+    pricePerMiBCap,
+    sessionKey: key.sessionKey,
+    delegation: key.delegation,
+  });
   const file: Swarm["file"] = (name, bytes) => writeRandomFile(join(dir, "content", name), bytes);
   const publish: Swarm["publish"] = (path, options = {}) => {
     const publisher = wallet(1);
@@ -289,18 +304,11 @@ export async function startSwarm({ gated = false }: { gated?: boolean } = {}): P
     openEscrow: openLeecherEscrow,
     async escrowSession(content, leecherIndex, pricePerMiBCap) {
       const key = await downloadKey(leecherIndex);
-      return {
-        chainId: chain.chainId,
-        contracts,
-        contentId: content.contentId,
-        account: wallet(leecherIndex).account.address,
-        escrowId: await openLeecherEscrow(content, leecherIndex, key.sessionKey.address, pricePerMiBCap),
-        mode: "exponential",
-        maxBytes: content.size,
-        pricePerMiBCap,
-        sessionKey: key.sessionKey,
-        delegation: key.delegation,
-      };
+      const escrowId = await openLeecherEscrow(content, leecherIndex, key.sessionKey.address, pricePerMiBCap);
+      return { ...sessionOptions(content, leecherIndex, key, pricePerMiBCap), escrowId };
+    },
+    async freeSession(content, leecherIndex) {
+      return sessionOptions(content, leecherIndex, await downloadKey(leecherIndex), 0n);
     },
     async download(content, leecherIndex, { pricePerMiBCap, mode, payment }) {
       const leecher = wallet(leecherIndex);

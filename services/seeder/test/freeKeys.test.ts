@@ -33,19 +33,7 @@ describe("free content and fresh session keys", () => {
 
   /** A free-content session of test account `index` under a fresh key it delegates now. */
   async function session<T extends LeecherSession>(index: number, Session: new (o: LeecherSession["options"]) => T): Promise<T> {
-    const key = await swarm.downloadKey(index);
-    return new Session({
-      chainId: swarm.chain.chainId,
-      contracts: swarm.contracts,
-      contentId: content.contentId,
-      account: swarm.account(index).address,
-      escrowId: null,
-      mode: "exponential",
-      maxBytes: content.size,
-      pricePerMiBCap: 0n,
-      sessionKey: key.sessionKey,
-      delegation: key.delegation,
-    });
+    return new Session(await swarm.freeSession(content, index));
   }
 
   const rowsOf = (index: number) => seeder.store.all().filter((row) => row.leecher === swarm.account(index).address);

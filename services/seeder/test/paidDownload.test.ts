@@ -310,19 +310,8 @@ describe("free seeding", () => {
    */
   async function helloFrom(index: number, delegation?: (key: DownloadKey) => Promise<DownloadKey["delegation"]>) {
     const wallet = swarm.wallet(index);
-    const key = await swarm.downloadKey(index);
-    const session = new LeecherSession({
-      chainId: swarm.chain.chainId,
-      contracts: swarm.contracts,
-      contentId: content.contentId,
-      account: wallet.account.address,
-      escrowId: null,
-      mode: "exponential",
-      maxBytes: content.size,
-      pricePerMiBCap: 0n,
-      sessionKey: key.sessionKey,
-      delegation: delegation ? await delegation(key) : key.delegation,
-    });
+    const options = await swarm.freeSession(content, index);
+    const session = new LeecherSession(delegation ? { ...options, delegation: await delegation(options) } : options);
     // The seeder's events name a peer by the end of its peer id: this client's, not an earlier test's peer.
     const client = swarm.client();
     const peer = (client.peerId as string).slice(-8);

@@ -40,8 +40,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import type { WalletClient } from "viem";
 import { amountFor } from "@web3torrent/sdk/checkpointSchedule";
@@ -52,6 +50,7 @@ import { LicenseGate, viemLicenseChain } from "@web3torrent/tracker/licenseGate"
 import { startTracker, type Tracker } from "@web3torrent/tracker";
 import { destroyClient, MiB, nodeClient, startSwarm, type Swarm } from "@web3torrent/seeder/testing";
 import { writeBenchResult, type Figure } from "./results.ts";
+import { killedAtExit, startPaidSeeder, startPlainSeeder, stop } from "./seederProcesses.ts";
 
 const { values } = parseArgs({
   options: {
@@ -76,46 +75,12 @@ if (!Number.isInteger(LOAD) || LOAD < 0 || LOAD > 16) throw new Error("--load mu
 const PRICE = 10n ** 12n;
 const SEEDER = 2;
 const LEECHER = 3;
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const GiB = 2 ** 30;
 
 interface Timing {
   firstByteMs: number;
   transferMs: number;
   totalMs: number;
-}
-
-/** Seeders still running: killed if this script ends early. */
-const children = new Set<ChildProcess>();
-process.on("exit", () => {
-  for (const child of children) child.kill("SIGKILL");
-});
-
-function spawnReady(args: string[], env: Record<string, string> = {}): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", ...args], {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  children.add(child);
-  child.once("exit", () => children.delete(child));
-  return new Promise((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on("line", (line) => {
-      try {
-        if (JSON.parse(line).event === "ready") resolve(child);
-      } catch {
-        // not an event
-      }
-    });
-    child.once("exit", (code) => reject(new Error(`seeder exited with ${code} before it was ready`)));
-  });
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  await new Promise<void>((resolve) => {
-    child.once("exit", () => resolve());
-    child.kill("SIGTERM");
-  });
 }
 
 /**
@@ -159,12 +124,7 @@ function watchCheckpointStalls(torrent: TorrentLike): number[] {
  * most `ROUNDS` rounds' worth of time: they are stopped with the rounds they load, or with this script.
  */
 function startLoad(count: number): ChildProcess[] {
-  return Array.from({ length: count }, () => {
-    const child = spawn(process.execPath, ["-e", "for (;;) {}"], { stdio: "ignore" });
-    children.add(child);
-    child.once("exit", () => children.delete(child));
-    return child;
-  });
+  return Array.from({ length: count }, () => killedAtExit(spawn(process.execPath, ["-e", "for (;;) {}"], { stdio: "ignore" })));
 }
 
 /** Times a torrent from the call to `add` until it is complete. */
@@ -180,7 +140,7 @@ function time(torrent: { once(e: string, f: () => void): void; on(e: string, f: 
 }
 
 async function plainRound(swarm: Swarm, file: string, infoHash: string, round: number): Promise<Timing> {
-  const seeder = await spawnReady([join(ROOT, "scripts/bench/plainSeeder.ts"), file, swarm.tracker.url]);
+  const seeder = await startPlainSeeder(file, swarm.tracker.url);
   const client = nodeClient();
   const out = join(swarm.dir, `plain-${round}`);
   const added = performance.now();
@@ -193,30 +153,12 @@ async function plainRound(swarm: Swarm, file: string, infoHash: string, round: n
 }
 
 async function paidRound(swarm: Swarm, tracker: Tracker, file: string, contentId: bigint, round: number) {
-  const seeder = await spawnReady(
-    [
-      join(ROOT, "services/seeder/src/cli.ts"),
-      file,
-      "--json",
-      "--rpc",
-      swarm.chain.rpcUrl,
-      "--tracker",
-      tracker.url,
-      "--db",
-      join(swarm.dir, `seeder-${round}.sqlite`),
-      "--price",
-      String(PRICE),
-      "--settle-interval",
-      "0",
-      "--market",
-      swarm.contracts.market,
-      "--escrow",
-      swarm.contracts.escrow,
-      "--pool",
-      swarm.contracts.rebatePool,
-    ],
-    { W3T_SEEDER_KEY: swarm.chain.accounts[SEEDER].privateKey },
-  );
+  const seeder = await startPaidSeeder(swarm, file, {
+    accountIndex: SEEDER,
+    price: PRICE,
+    db: join(swarm.dir, `seeder-${round}.sqlite`),
+    tracker: tracker.url,
+  });
 
   // Count what would pop up in the leecher's wallet: signatures and transactions.
   const wallet = swarm.wallet(LEECHER);

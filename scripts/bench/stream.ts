@@ -18,13 +18,11 @@
  * Chromium) for every piece once the metadata arrives, about 2.5 s of a first frame on either side. Paid adds the
  * signature, the deposit and the seeder's on-chain checks of the hello.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { copyFileSync, readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { formatEther, type Hex } from "viem";
@@ -37,6 +35,7 @@ import { launchBrowser } from "../../app/e2e/support/browser.ts";
 import { TestWallet } from "../../app/e2e/support/testWallet.ts";
 import { STREAM_WORKER_FILE } from "../../app/streamingServiceWorker.ts";
 import { writeBenchResult } from "./results.ts";
+import { startPaidSeeder, startPlainSeeder, stop } from "./seederProcesses.ts";
 import { freshBitfield } from "../../app/src/torrent/verifiedPieces.ts";
 
 const { values } = parseArgs({ options: { rounds: { type: "string", default: "3" }, json: { type: "string" } } });
@@ -50,38 +49,6 @@ const SEEDER = 2;
 const FIRST_VIEWER = 3;
 const SEEK_TO = 0.8;
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-
-const children = new Set<ChildProcess>();
-process.on("exit", () => {
-  for (const child of children) child.kill("SIGKILL");
-});
-
-function spawnReady(args: string[], env: Record<string, string> = {}): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", ...args], {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  children.add(child);
-  child.once("exit", () => children.delete(child));
-  return new Promise((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on("line", (line) => {
-      try {
-        if (JSON.parse(line).event === "ready") resolve(child);
-      } catch {
-        // not an event
-      }
-    });
-    child.once("exit", (code) => reject(new Error(`seeder exited with ${code} before it was ready`)));
-  });
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once("exit", () => resolve());
-    child.kill("SIGTERM");
-  });
-}
 
 /** Plain WebTorrent in a page: its browser bundle and service worker from the installed package, same origin. */
 function plainPageServer() {
@@ -174,7 +141,7 @@ try {
   );
 
   const plain = { firstFrame: [] as number[], resume: [] as number[] };
-  let seeder = await spawnReady([join(ROOT, "scripts/bench/plainSeeder.ts"), file, swarm.tracker.url]);
+  let seeder = await startPlainSeeder(file, swarm.tracker.url);
   for (let round = 0; round < ROUNDS; round++) {
     const context = await browser.newContext();
     const page = await context.newPage();
@@ -216,30 +183,7 @@ try {
   await stop(seeder);
 
   const paid = { firstFrame: [] as number[], resume: [] as number[] };
-  seeder = await spawnReady(
-    [
-      join(ROOT, "services/seeder/src/cli.ts"),
-      file,
-      "--json",
-      "--rpc",
-      swarm.chain.rpcUrl,
-      "--tracker",
-      swarm.tracker.url,
-      "--db",
-      join(swarm.dir, "seeder.sqlite"),
-      "--price",
-      String(PRICE),
-      "--settle-interval",
-      "0",
-      "--market",
-      swarm.contracts.market,
-      "--escrow",
-      swarm.contracts.escrow,
-      "--pool",
-      swarm.contracts.rebatePool,
-    ],
-    { W3T_SEEDER_KEY: swarm.chain.accounts[SEEDER].privateKey },
-  );
+  seeder = await startPaidSeeder(swarm, file, { accountIndex: SEEDER, price: PRICE, db: join(swarm.dir, "seeder.sqlite") });
   for (let round = 0; round < ROUNDS; round++) {
     const wallet = new TestWallet(swarm.chain.rpcUrl, swarm.chain.chainId, swarm.chain.accounts[FIRST_VIEWER + round].privateKey as Hex);
     const context = await browser.newContext();

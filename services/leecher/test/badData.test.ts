@@ -22,11 +22,11 @@ describe("a seeder that serves bad data", () => {
 
   before(async () => {
     swarm = await startSwarm();
-    const file = swarm.file("tampered.bin", SIZE);
-    content = await swarm.publish(file);
-    await swarm.buyLicense(content.contentId, LEECHER);
-    seeder = await swarm.startSeeder({ accountIndex: SEEDER, pricePerMiB: PRICE });
-    await seeder.seed(file);
+    let file: string;
+    ({ file, content, seeder } = await swarm.seeded("tampered.bin", SIZE, {
+      licensees: [LEECHER],
+      seeder: { accountIndex: SEEDER, pricePerMiB: PRICE },
+    }));
     writeRandomFile(file, SIZE); // same size, other bytes: the seeder checked the file when it started, not since
   });
   after(() => swarm.stop());

@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { amountFor } from "@web3torrent/sdk/checkpointSchedule";
 import { checkpointEscrowAbi } from "@web3torrent/sdk/generated/contracts";
 import type { Seeder } from "@web3torrent/seeder";
-import { MiB, runCli, startSwarm, type Published, type Swarm } from "@web3torrent/seeder/testing";
+import { MiB, chainArgs, runCli, startSwarm, type Published, type Swarm } from "@web3torrent/seeder/testing";
 import { leech } from "../src/leecher.ts";
 
 const PRICE = 10n ** 12n;
@@ -25,9 +25,8 @@ describe("a download from two seeders", () => {
 
   before(async () => {
     swarm = await startSwarm();
-    const file = swarm.file("series.bin", 64 * MiB);
-    content = await swarm.publish(file);
-    await swarm.buyLicense(content.contentId, 5);
+    let file: string;
+    ({ file, content } = await swarm.published("series.bin", 64 * MiB, [5]));
     seeders = [
       await swarm.startSeeder({ accountIndex: 2, pricePerMiB: PRICE }),
       await swarm.startSeeder({ accountIndex: 4, pricePerMiB: PRICE }),
@@ -80,11 +79,7 @@ describe("the leech command", () => {
 
   before(async () => {
     swarm = await startSwarm();
-    file = swarm.file("report.bin", 12 * MiB);
-    content = await swarm.publish(file);
-    await swarm.buyLicense(content.contentId, 6);
-    const seeder = await swarm.startSeeder({ accountIndex: 2, pricePerMiB: PRICE });
-    await seeder.seed(file);
+    ({ file, content } = await swarm.seeded("report.bin", 12 * MiB, { licensees: [6], seeder: { accountIndex: 2, pricePerMiB: PRICE } }));
   });
   after(() => swarm.stop());
 
@@ -94,20 +89,13 @@ describe("the leech command", () => {
       String(content.contentId),
       "--key",
       swarm.chain.accounts[6].privateKey,
-      "--rpc",
-      swarm.chain.rpcUrl,
+      ...chainArgs(swarm),
       "--tracker",
       swarm.tracker.url,
       "--max-price",
       String(PRICE),
       "--out",
       out,
-      "--market",
-      swarm.contracts.market,
-      "--escrow",
-      swarm.contracts.escrow,
-      "--pool",
-      swarm.contracts.rebatePool,
     ]);
     assert.equal(code, 0, output);
     assert.deepEqual(readFileSync(join(out, content.name)), readFileSync(file));

@@ -27,12 +27,11 @@ describe("a paid swarm on a license-gated tracker", () => {
       chainId,
     );
     tracker = await startTracker({ gate });
-    const file = swarm.file("private.bin", 16 * MiB);
-    content = await swarm.publish(file);
-    await swarm.buyLicense(content.contentId, 2); // the seeder holds a license
-    await swarm.buyLicense(content.contentId, 5); // the leecher
-    const seeder = await swarm.startSeeder({ accountIndex: 2, pricePerMiB: PRICE, announce: [`${tracker.url}/seeder`] });
-    await seeder.seed(file);
+    // Licenses of the seeder (account 2) and of the leecher (5).
+    ({ content } = await swarm.seeded("private.bin", 16 * MiB, {
+      licensees: [2, 5],
+      seeder: { accountIndex: 2, pricePerMiB: PRICE, announce: [`${tracker.url}/seeder`] },
+    }));
   });
   after(async () => {
     await swarm.stop();

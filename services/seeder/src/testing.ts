@@ -3,12 +3,15 @@
  * published in the LicenseMarket, licenses bought, and WebTorrent clients wired for w3t_pay.
  *
  *   const swarm = await startSwarm();            // { gated: true }: the tracker's license gate on, as in production
- *   const content = await swarm.publish(await swarm.file("movie.bin", 40 * MiB));
- *   await swarm.buyLicense(content.contentId, swarm.account(3));
- *   const seeder = await swarm.startSeeder({ accountIndex: 2, pricePerMiB: 10n ** 12n });
+ *   // movie.bin published, account 3 licensed, account 2 seeding it at 10^12 wei per MiB
+ *   const { content, seeder } = await swarm.seeded("movie.bin", 40 * MiB, {
+ *     licensees: [3],
+ *     seeder: { accountIndex: 2, pricePerMiB: 10n ** 12n },
+ *   });
  *   ...
  *   await swarm.stop();
  */
+import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,7 +21,8 @@ import { privateKeyToAccount } from "viem/accounts";
 import WebTorrent from "webtorrent";
 import { startDevChain, type DevChain } from "@web3torrent/devchain";
 import { chainFor } from "@web3torrent/sdk/chain";
-import { buyLicense } from "@web3torrent/sdk/market";
+import { checkpointEscrowAbi } from "@web3torrent/sdk/generated/contracts";
+import { buyLicense as buyMarketLicense } from "@web3torrent/sdk/market";
 import { createDownloadKey, openEscrow, startPaidDownload, type DownloadKey, type PaidDownload } from "@web3torrent/sdk/paidDownload";
 import { magnetURI } from "@web3torrent/sdk/infohash";
 import { torrentClientOptions } from "@web3torrent/sdk/torrentClient";
@@ -64,9 +68,42 @@ export async function runCli(script: string, args: string[]): Promise<{ code: nu
   return { code, output };
 }
 
+/** The flags with which the project's command lines (`seed`, `leech`) reach the swarm's chain: its RPC URL and contracts. */
+export function chainArgs(swarm: Swarm): string[] {
+  const { market, escrow, rebatePool } = swarm.contracts;
+  return ["--rpc", swarm.chain.rpcUrl, "--market", market, "--escrow", escrow, "--pool", rebatePool];
+}
+
+/**
+ * The `seed` command's arguments to seed `path` on the swarm, its key aside (`--key` or `W3T_SEEDER_KEY`, as the
+ * caller chooses). Without `price` it asks the command's default price; it settles each voucher at once, as the
+ * seeders of `startSeeder` do.
+ */
+export function seederArgs(
+  swarm: Swarm,
+  path: string,
+  { db, price, json = false, tracker = swarm.tracker.url }: { db: string; price?: bigint; json?: boolean; tracker?: string },
+): string[] {
+  return [
+    path,
+    ...(json ? ["--json"] : []),
+    ...chainArgs(swarm),
+    "--tracker",
+    tracker,
+    "--db",
+    db,
+    ...(price === undefined ? [] : ["--price", String(price)]),
+    "--settle-interval",
+    "0",
+  ];
+}
+
 export function destroyClient(client: TorrentClient): Promise<void> {
   return new Promise((resolve) => client.destroy(() => resolve()));
 }
+
+/** How a test starts a seeder of the swarm: paid to test account `accountIndex`, its store in the scratch folder unless `dbPath`. */
+export type SwarmSeederOptions = { accountIndex: number; pricePerMiB: bigint; dbPath?: string } & Partial<SeederOptions>;
 
 export interface Swarm {
   chain: DevChain;
@@ -90,7 +127,17 @@ export interface Swarm {
   publish(path: string, options?: { basePrice?: bigint; bountyFeeBps?: number; curve?: 0 | 1; growth?: bigint }): Promise<Published>;
   buyLicense(contentId: bigint, buyerIndex: number): Promise<bigint>;
   /** A seeder (in this process) paid to test account `accountIndex`, stopped by stop(). */
-  startSeeder(options: { accountIndex: number; pricePerMiB: bigint; dbPath?: string } & Partial<SeederOptions>): Promise<Seeder>;
+  startSeeder(options: SwarmSeederOptions): Promise<Seeder>;
+  /** A random file of `bytes` (see file), published (see publish), a license of it bought by each of `licensees`. */
+  published(name: string, bytes: number, licensees?: number[]): Promise<{ file: string; content: Published }>;
+  /** As published, then a seeder (see startSeeder) seeding the file. */
+  seeded(
+    name: string,
+    bytes: number,
+    options: { licensees?: number[]; seeder: SwarmSeederOptions },
+  ): Promise<{ file: string; content: Published; seeder: Seeder }>;
+  /** The refund of escrow `escrowId`, from its EscrowRefunded event (who sent it does not matter); asserts there is one. */
+  refund(escrowId: bigint): Promise<{ escrowId: bigint; leecher: Address; amount: bigint }>;
   /** A fresh session key delegated by the wallet of test account `leecherIndex` (its Delegation signed). */
   downloadKey(leecherIndex: number): Promise<DownloadKey>;
   /**
@@ -103,6 +150,8 @@ export interface Swarm {
    * exponential escrow for the whole content registering it, as the options of a LeecherSession.
    */
   escrowSession(content: Published, leecherIndex: number, pricePerMiBCap: bigint): Promise<LeecherSessionOptions & { escrowId: bigint }>;
+  /** As escrowSession, for free content: a fresh download key and no escrow. */
+  freeSession(content: Published, leecherIndex: number): Promise<LeecherSessionOptions>;
   /**
    * Starts a paid download of `content` by test account `leecherIndex` (a fresh session key, the sdk's leecher)
    * into the scratch folder; `path` is where the file will be.
@@ -165,6 +214,59 @@ export async function startSwarm({ gated = false }: { gated?: boolean } = {}): P
     const leecher = wallet(leecherIndex);
     return createDownloadKey(leecher, leecher.account, { chainId: chain.chainId, rebatePool: contracts.rebatePool });
   };
+  /** A LeecherSession's options for `content`, speaking for test account `leecherIndex` with `key`, without an escrow. */
+  const sessionOptions = (content: Published, leecherIndex: number, key: DownloadKey, pricePerMiBCap: bigint): LeecherSessionOptions => ({
+    chainId: chain.chainId,
+    contracts,
+    contentId: content.contentId,
+    account: wallet(leecherIndex).account.address,
+    escrowId: null,
+    mode: "exponential",
+    maxBytes: content.size,
+    pricePerMiBCap,
+    sessionKey: key.sessionKey,
+    delegation: key.delegation,
+  });
+  const file: Swarm["file"] = (name, bytes) => writeRandomFile(join(dir, "content", name), bytes);
+  const publish: Swarm["publish"] = (path, options = {}) => {
+    const publisher = wallet(1);
+    return publishFile({
+      publicClient,
+      walletClient: publisher,
+      account: publisher.account,
+      market: contracts.market,
+      path,
+      announce: [tracker.url],
+      basePrice: options.basePrice ?? 10n ** 15n,
+      bountyFeeBps: options.bountyFeeBps ?? 1_000,
+      curve: options.curve,
+      growth: options.growth,
+    });
+  };
+  const buyLicense: Swarm["buyLicense"] = (contentId, buyerIndex) => {
+    const buyer = wallet(buyerIndex);
+    return buyMarketLicense(publicClient, buyer, buyer.account, contracts.market, contentId);
+  };
+  const published: Swarm["published"] = async (name, bytes, licensees = []) => {
+    const path = file(name, bytes);
+    const content = await publish(path);
+    for (const index of licensees) await buyLicense(content.contentId, index);
+    return { file: path, content };
+  };
+  const startSeeder: Swarm["startSeeder"] = async ({ accountIndex, pricePerMiB, dbPath, ...rest }) => {
+    const seeder = await Seeder.start({
+      rpcUrl: chain.rpcUrl,
+      privateKey: chain.accounts[accountIndex].privateKey as Hex,
+      dbPath: dbPath ?? join(dir, `seeder-${accountIndex}-${seeders_++}.sqlite`),
+      announce: announce(),
+      pricePerMiB,
+      contracts,
+      settleIntervalMs: 0,
+      ...rest,
+    });
+    seeders.push(seeder);
+    return seeder;
+  };
 
   return {
     chain,
@@ -175,56 +277,38 @@ export async function startSwarm({ gated = false }: { gated?: boolean } = {}): P
     announce,
     account,
     wallet,
-    file: (name, bytes) => writeRandomFile(join(dir, "content", name), bytes),
-    async publish(path, options = {}) {
-      const publisher = wallet(1);
-      return publishFile({
-        publicClient,
-        walletClient: publisher,
-        account: publisher.account,
-        market: contracts.market,
-        path,
-        announce: [tracker.url],
-        basePrice: options.basePrice ?? 10n ** 15n,
-        bountyFeeBps: options.bountyFeeBps ?? 1_000,
-        curve: options.curve,
-        growth: options.growth,
-      });
+    file,
+    publish,
+    buyLicense,
+    startSeeder,
+    published,
+    async seeded(name, bytes, { licensees, seeder: seederOptions }) {
+      const { file, content } = await published(name, bytes, licensees);
+      const seeder = await startSeeder(seederOptions);
+      await seeder.seed(file);
+      return { file, content, seeder };
     },
-    buyLicense(contentId, buyerIndex) {
-      const buyer = wallet(buyerIndex);
-      return buyLicense(publicClient, buyer, buyer.account, contracts.market, contentId);
-    },
-    async startSeeder({ accountIndex, pricePerMiB, dbPath, ...rest }) {
-      const seeder = await Seeder.start({
-        rpcUrl: chain.rpcUrl,
-        privateKey: chain.accounts[accountIndex].privateKey as Hex,
-        dbPath: dbPath ?? join(dir, `seeder-${accountIndex}-${seeders_++}.sqlite`),
-        announce: announce(),
-        pricePerMiB,
-        contracts,
-        settleIntervalMs: 0,
-        ...rest,
+    async refund(escrowId) {
+      const [refunded] = await publicClient.getContractEvents({
+        address: contracts.escrow,
+        abi: checkpointEscrowAbi,
+        eventName: "EscrowRefunded",
+        args: { escrowId },
+        fromBlock: 0n,
+        strict: true,
       });
-      seeders.push(seeder);
-      return seeder;
+      assert.ok(refunded, `escrow ${escrowId} was not refunded`);
+      return refunded.args;
     },
     downloadKey,
     openEscrow: openLeecherEscrow,
     async escrowSession(content, leecherIndex, pricePerMiBCap) {
       const key = await downloadKey(leecherIndex);
-      return {
-        chainId: chain.chainId,
-        contracts,
-        contentId: content.contentId,
-        account: wallet(leecherIndex).account.address,
-        escrowId: await openLeecherEscrow(content, leecherIndex, key.sessionKey.address, pricePerMiBCap),
-        mode: "exponential",
-        maxBytes: content.size,
-        pricePerMiBCap,
-        sessionKey: key.sessionKey,
-        delegation: key.delegation,
-      };
+      const escrowId = await openLeecherEscrow(content, leecherIndex, key.sessionKey.address, pricePerMiBCap);
+      return { ...sessionOptions(content, leecherIndex, key, pricePerMiBCap), escrowId };
+    },
+    async freeSession(content, leecherIndex) {
+      return sessionOptions(content, leecherIndex, await downloadKey(leecherIndex), 0n);
     },
     async download(content, leecherIndex, { pricePerMiBCap, mode, payment }) {
       const leecher = wallet(leecherIndex);

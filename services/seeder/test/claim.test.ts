@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { formatEther, parseEventLogs, type Address, type Hash } from "viem";
 import { rebatePoolAbi } from "@web3torrent/sdk/generated/contracts";
 import type { Seeder } from "../src/seeder.ts";
-import { MiB, runCli, startSwarm, type Published, type Swarm } from "../src/testing.ts";
+import { MiB, chainArgs, runCli, startSwarm, type Published, type Swarm } from "../src/testing.ts";
 
 const PRICE = 10n ** 12n; // wei per MiB
 const SEEDER = 2;
@@ -66,12 +66,11 @@ describe("the seeder claims its rebates", () => {
 
   before(async () => {
     swarm = await startSwarm();
-    const file = swarm.file("report.bin", 12 * MiB);
-    content = await swarm.publish(file);
-    await swarm.buyLicense(content.contentId, LEECHER);
-    seeder = await swarm.startSeeder({ accountIndex: SEEDER, pricePerMiB: PRICE });
+    ({ content, seeder } = await swarm.seeded("report.bin", 12 * MiB, {
+      licensees: [LEECHER],
+      seeder: { accountIndex: SEEDER, pricePerMiB: PRICE },
+    }));
     seederAddress = seeder.address;
-    await seeder.seed(file);
   });
   after(() => swarm.stop());
 
@@ -154,16 +153,9 @@ describe("the seeder claims its rebates", () => {
       "--claim",
       "--key",
       swarm.chain.accounts[SEEDER].privateKey,
-      "--rpc",
-      swarm.chain.rpcUrl,
+      ...chainArgs(swarm),
       "--db",
       join(swarm.dir, "cli-seeder.sqlite"),
-      "--market",
-      swarm.contracts.market,
-      "--escrow",
-      swarm.contracts.escrow,
-      "--pool",
-      swarm.contracts.rebatePool,
     ]);
     assert.equal(code, 0, output);
     assert.ok(output.includes(`claimed ${formatEther(total)} ETH (${total} wei)`), output);

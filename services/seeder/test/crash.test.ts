@@ -21,7 +21,7 @@ import {
   type VoucherRequestMessage,
   type W3tPayMessage,
 } from "@web3torrent/sdk/wire/index";
-import { MiB, runCli, startSwarm, writeRandomFile, type Published, type Swarm } from "../src/testing.ts";
+import { MiB, runCli, seederArgs, startSwarm, writeRandomFile, type Published, type Swarm } from "../src/testing.ts";
 
 const PRICE = 10n ** 12n;
 const SEEDER = 2;
@@ -56,26 +56,9 @@ function startSeederProcess(swarm: Swarm, path: string, db: string, { json = tru
     [
       "--disable-warning=ExperimentalWarning",
       CLI,
-      path,
-      ...(json ? ["--json"] : []),
+      ...seederArgs(swarm, path, { db, price: PRICE, json }),
       "--key",
       swarm.chain.accounts[accountIndex].privateKey,
-      "--rpc",
-      swarm.chain.rpcUrl,
-      "--tracker",
-      swarm.tracker.url,
-      "--db",
-      db,
-      "--price",
-      String(PRICE),
-      "--settle-interval",
-      "0",
-      "--market",
-      swarm.contracts.market,
-      "--escrow",
-      swarm.contracts.escrow,
-      "--pool",
-      swarm.contracts.rebatePool,
     ],
     { stdio: ["ignore", "pipe", "inherit"] },
   );
@@ -117,9 +100,7 @@ describe("the seed command", () => {
 
   before(async () => {
     swarm = await startSwarm();
-    file = swarm.file("show.bin", 40 * MiB);
-    content = await swarm.publish(file);
-    await swarm.buyLicense(content.contentId, LEECHER);
+    ({ file, content } = await swarm.published("show.bin", 40 * MiB, [LEECHER]));
   });
   after(async () => {
     for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
@@ -237,21 +218,9 @@ describe("the seed command", () => {
   it("stops with exit code 2 and says why when no file matches registered content", async () => {
     const stray = writeRandomFile(join(swarm.dir, "unregistered", "notes.bin"), MiB);
     const { code, output } = await runCli(CLI, [
-      stray,
+      ...seederArgs(swarm, stray, { db: join(swarm.dir, "stray-seeder.sqlite") }),
       "--key",
       swarm.chain.accounts[FOLDER_SEEDER].privateKey,
-      "--rpc",
-      swarm.chain.rpcUrl,
-      "--tracker",
-      swarm.tracker.url,
-      "--db",
-      join(swarm.dir, "stray-seeder.sqlite"),
-      "--market",
-      swarm.contracts.market,
-      "--escrow",
-      swarm.contracts.escrow,
-      "--pool",
-      swarm.contracts.rebatePool,
     ]);
     assert.equal(code, 2, output);
     assert.match(output, new RegExp(`not seeding ${escape(stray)}: its infohash matches no registered content`));

@@ -7,39 +7,17 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { FIRST_CHECKPOINT } from "@web3torrent/sdk/checkpointSchedule";
-import {
-  LeecherSession,
-  RefusalReason,
-  type RefusalMessage,
-  type SeederLedger,
-  type VoucherRequestMessage,
-  type W3tPayMessage,
-} from "@web3torrent/sdk/wire/index";
+import { LeecherSession, RefusalReason, type RefusalMessage } from "@web3torrent/sdk/wire/index";
 import type { Seeder } from "../src/seeder.ts";
 import { MiB, startSwarm, type Published, type Swarm } from "../src/testing.ts";
+import { SilentSession } from "./leechers.ts";
+import { until } from "./until.ts";
 
 const SEEDER = 2;
 const ROTATING = 3;
 const HONEST = 4;
 /** Bound on waiting for the seeder's verdict on a hello or for a download: far above what it needs. */
 const WAIT_MS = 60_000;
-
-/** Takes the blocks and signs no receipt. */
-class SilentSession extends LeecherSession {
-  asked = false;
-  override async answer(_ledger: SeederLedger, _request: VoucherRequestMessage): Promise<W3tPayMessage[]> {
-    this.asked = true;
-    return [];
-  }
-}
-
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + WAIT_MS;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe("free content and fresh session keys", () => {
   let swarm: Swarm;
@@ -48,28 +26,14 @@ describe("free content and fresh session keys", () => {
 
   before(async () => {
     swarm = await startSwarm();
-    const file = swarm.file("open-lecture.bin", 20 * MiB); // receipts due at 10 and 20 MiB
-    content = await swarm.publish(file);
-    seeder = await swarm.startSeeder({ accountIndex: SEEDER, pricePerMiB: 0n });
-    await seeder.seed(file);
+    // Receipts due at 10 and 20 MiB.
+    ({ content, seeder } = await swarm.seeded("open-lecture.bin", 20 * MiB, { seeder: { accountIndex: SEEDER, pricePerMiB: 0n } }));
   });
   after(() => swarm.stop());
 
   /** A free-content session of test account `index` under a fresh key it delegates now. */
   async function session<T extends LeecherSession>(index: number, Session: new (o: LeecherSession["options"]) => T): Promise<T> {
-    const key = await swarm.downloadKey(index);
-    return new Session({
-      chainId: swarm.chain.chainId,
-      contracts: swarm.contracts,
-      contentId: content.contentId,
-      account: swarm.account(index).address,
-      escrowId: null,
-      mode: "exponential",
-      maxBytes: content.size,
-      pricePerMiBCap: 0n,
-      sessionKey: key.sessionKey,
-      delegation: key.delegation,
-    });
+    return new Session(await swarm.freeSession(content, index));
   }
 
   const rowsOf = (index: number) => seeder.store.all().filter((row) => row.leecher === swarm.account(index).address);
@@ -78,7 +42,7 @@ describe("free content and fresh session keys", () => {
     await swarm.buyLicense(content.contentId, ROTATING);
     const silent = await session(ROTATING, SilentSession);
     swarm.attach(swarm.client(), content.infoHash, silent);
-    await until(() => silent.asked, "the seeder's request for a receipt");
+    await until(() => silent.asked, { timeoutMs: WAIT_MS, what: "the seeder's request for a receipt" });
     const [owing] = silent.ledgers.values();
     assert.equal(owing.received, FIRST_CHECKPOINT, "the first interval on credit, then the seeder waits for a receipt");
 
@@ -87,7 +51,7 @@ describe("free content and fresh session keys", () => {
     fresh.observer = { refused: (_ledger, r, bySeeder) => void (bySeeder && (refused = r)) };
     const received = () => fresh.ledgers.get(seeder.address)?.received ?? 0n;
     swarm.attach(swarm.client(), content.infoHash, fresh);
-    await until(() => refused !== null || received() > 0n, "the seeder's verdict on the fresh key");
+    await until(() => refused !== null || received() > 0n, { timeoutMs: WAIT_MS, what: "the seeder's verdict on the fresh key" });
     assert.equal(received(), 0n, "the fresh key got no interval on credit");
     assert.equal(refused!.reason, RefusalReason.Unattested, refused!.message);
     assert.equal(rowsOf(ROTATING).length, 1, "one account for the license, not one per key");

@@ -23,6 +23,7 @@ import {
 } from "@web3torrent/sdk/wire/index";
 import type { Seeder } from "../src/seeder.ts";
 import { MiB, startSwarm, type Published, type Swarm } from "../src/testing.ts";
+import { SilentSession, seederRefusal } from "./leechers.ts";
 
 const PRICE = 10n ** 12n;
 const SEEDER = 2;
@@ -63,13 +64,6 @@ class ReplayingSession extends LeecherSession {
 class EagerSession extends LeecherSession {
   override checkTerms(): null {
     return null;
-  }
-}
-
-/** Never pays. */
-class SilentSession extends LeecherSession {
-  override async answer(): Promise<W3tPayMessage[]> {
-    return [];
   }
 }
 
@@ -115,13 +109,7 @@ describe("peers that do not pay", () => {
       delegation,
     };
     const session = new Session(options);
-    const refused = new Promise<{ refusal: RefusalMessage; receivedThen: bigint }>((resolve) => {
-      session.observer = {
-        refused: (ledger, refusal, bySeeder) => {
-          if (bySeeder) resolve({ refusal, receivedThen: ledger?.received ?? 0n });
-        },
-      };
-    });
+    const refused = seederRefusal(session);
     swarm.attach(swarm.client(), content.infoHash, session);
     attacks.set(name, { session, refused });
   }
@@ -140,15 +128,14 @@ describe("peers that do not pay", () => {
 
   before(async () => {
     swarm = await startSwarm();
-    const file = swarm.file("paid.bin", 40 * MiB);
-    content = await swarm.publish(file);
-    seeder = await swarm.startSeeder({
-      accountIndex: SEEDER,
-      pricePerMiB: PRICE,
-      voucherTimeoutMs: VOUCHER_TIMEOUT_MS,
-      log: process.env.W3T_DEBUG ? (l) => console.error("[seeder]", l) : undefined,
-    });
-    await seeder.seed(file);
+    ({ content, seeder } = await swarm.seeded("paid.bin", 40 * MiB, {
+      seeder: {
+        accountIndex: SEEDER,
+        pricePerMiB: PRICE,
+        voucherTimeoutMs: VOUCHER_TIMEOUT_MS,
+        log: process.env.W3T_DEBUG ? (l) => console.error("[seeder]", l) : undefined,
+      },
+    }));
 
     // The exhausted escrow: its own session key signed its whole deposit to another address, which redeemed it.
     const drained = await licensedEscrow(9);
@@ -187,7 +174,6 @@ describe("peers that do not pay", () => {
     await attack("no voucher", 13, silent.escrowId, SilentSession, silent.sessionKey);
 
     const wallet = swarm.wallet(HONEST);
-    const key = SessionKey.generate();
     honest = await startPaidDownload({
       client: swarm.client() as never,
       publicClient: swarm.publicClient,
@@ -196,16 +182,7 @@ describe("peers that do not pay", () => {
       chainId: swarm.chain.chainId,
       contracts: swarm.contracts,
       contentId: content.contentId,
-      key: {
-        sessionKey: key,
-        delegation: await signDelegation(
-          wallet,
-          wallet.account,
-          { chainId: swarm.chain.chainId, rebatePool: swarm.contracts.rebatePool },
-          key.address,
-          BigInt(Math.floor(Date.now() / 1000) + 86_400),
-        ),
-      },
+      key: await swarm.downloadKey(HONEST),
       pricePerMiBCap: PRICE,
       announce: swarm.announce(),
     });

@@ -11,9 +11,10 @@ import { CheckpointMode, FIRST_CHECKPOINT, amountFor, checkpoints } from "@web3t
 import { checkpointEscrowAbi, rebatePoolAbi } from "@web3torrent/sdk/generated/contracts";
 import type { DownloadKey, PaidDownload } from "@web3torrent/sdk/paidDownload";
 import { SessionKey, signDelegation } from "@web3torrent/sdk/sessionKey";
-import { LeecherSession, RefusalReason, type RefusalMessage } from "@web3torrent/sdk/wire/index";
+import { LeecherSession, RefusalReason } from "@web3torrent/sdk/wire/index";
 import type { Seeder } from "../src/seeder.ts";
 import { MiB, startSwarm, type Published, type Swarm } from "../src/testing.ts";
+import { seederRefusal } from "./leechers.ts";
 
 const PRICE = 10n ** 12n; // wei per MiB
 const PRICE_CAP = 2n * PRICE;
@@ -32,17 +33,11 @@ function download(swarm: Swarm, content: Published, leecherIndex: number, priceP
   return swarm.download(content, leecherIndex, { pricePerMiBCap, mode });
 }
 
-/** The leecher's refund of escrow `escrowId`, from its EscrowRefunded event (who sent it does not matter). */
+/** The leecher's refund of escrow `escrowId`. */
 async function refundOf(swarm: Swarm, escrowId: bigint, leecherIndex: number): Promise<bigint> {
-  const [refunded] = await swarm.publicClient.getContractEvents({
-    address: swarm.contracts.escrow,
-    abi: checkpointEscrowAbi,
-    eventName: "EscrowRefunded",
-    args: { escrowId },
-    fromBlock: 0n,
-  });
-  assert.equal(refunded.args.leecher, swarm.wallet(leecherIndex).account.address);
-  return refunded.args.amount!;
+  const refunded = await swarm.refund(escrowId);
+  assert.equal(refunded.leecher, swarm.wallet(leecherIndex).account.address);
+  return refunded.amount;
 }
 
 /**
@@ -68,11 +63,10 @@ describe("a paid download (exponential checkpoints)", () => {
 
   before(async () => {
     swarm = await startSwarm();
-    file = swarm.file("film.bin", 160 * MiB);
-    content = await swarm.publish(file);
-    await swarm.buyLicense(content.contentId, LEECHER);
-    seeder = await swarm.startSeeder({ accountIndex: SEEDER, pricePerMiB: PRICE });
-    await seeder.seed(file);
+    ({ file, content, seeder } = await swarm.seeded("film.bin", 160 * MiB, {
+      licensees: [LEECHER],
+      seeder: { accountIndex: SEEDER, pricePerMiB: PRICE },
+    }));
     seeder.on("checkpoint", ({ served }) => checkpointsSeen.push(served));
   });
   after(() => swarm.stop());
@@ -257,11 +251,10 @@ describe("a paid download (upfront)", () => {
   after(() => swarm.stop());
 
   it("pays the whole deposit before the first byte, then serves the file and credits its receipts", async () => {
-    const file = swarm.file("album.bin", 24 * MiB);
-    const content = await swarm.publish(file);
-    await swarm.buyLicense(content.contentId, LEECHER);
-    const seeder = await swarm.startSeeder({ accountIndex: SEEDER, pricePerMiB: PRICE });
-    await seeder.seed(file);
+    const { file, content, seeder } = await swarm.seeded("album.bin", 24 * MiB, {
+      licensees: [LEECHER],
+      seeder: { accountIndex: SEEDER, pricePerMiB: PRICE },
+    });
     const served: bigint[] = [];
     seeder.on("checkpoint", (e) => served.push(e.served));
 
@@ -288,10 +281,7 @@ describe("free seeding", () => {
 
   before(async () => {
     swarm = await startSwarm();
-    file = swarm.file("lecture.bin", 24 * MiB);
-    content = await swarm.publish(file);
-    seeder = await swarm.startSeeder({ accountIndex: SEEDER, pricePerMiB: 0n });
-    await seeder.seed(file);
+    ({ file, content, seeder } = await swarm.seeded("lecture.bin", 24 * MiB, { seeder: { accountIndex: SEEDER, pricePerMiB: 0n } }));
   });
   after(() => swarm.stop());
 
@@ -320,19 +310,8 @@ describe("free seeding", () => {
    */
   async function helloFrom(index: number, delegation?: (key: DownloadKey) => Promise<DownloadKey["delegation"]>) {
     const wallet = swarm.wallet(index);
-    const key = await swarm.downloadKey(index);
-    const session = new LeecherSession({
-      chainId: swarm.chain.chainId,
-      contracts: swarm.contracts,
-      contentId: content.contentId,
-      account: wallet.account.address,
-      escrowId: null,
-      mode: "exponential",
-      maxBytes: content.size,
-      pricePerMiBCap: 0n,
-      sessionKey: key.sessionKey,
-      delegation: delegation ? await delegation(key) : key.delegation,
-    });
+    const options = await swarm.freeSession(content, index);
+    const session = new LeecherSession(delegation ? { ...options, delegation: await delegation(options) } : options);
     // The seeder's events name a peer by the end of its peer id: this client's, not an earlier test's peer.
     const client = swarm.client();
     const peer = (client.peerId as string).slice(-8);
@@ -340,12 +319,10 @@ describe("free seeding", () => {
       seeder.on("admitted", (e) => e.peer === peer && resolve("admitted"));
       seeder.on("refused", (e) => e.peer === peer && resolve(e.reason));
     });
-    const told = new Promise<RefusalMessage>((resolve) => {
-      session.observer = { refused: (_ledger, refusal, bySeeder) => bySeeder && resolve(refusal) };
-    });
+    const told = seederRefusal(session);
     swarm.attach(client, content.infoHash, session);
     const reason = await verdict;
-    if (reason !== "admitted") assert.equal((await told).reason, reason, "the peer is told why");
+    if (reason !== "admitted") assert.equal((await told).refusal.reason, reason, "the peer is told why");
     return { reason, received: session.receivedTotal, stored: seeder.store.all().some((row) => row.leecher === wallet.account.address) };
   }
 

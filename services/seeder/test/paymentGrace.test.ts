@@ -8,7 +8,6 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Address } from "viem";
 import { FIRST_CHECKPOINT, amountFor } from "@web3torrent/sdk/checkpointSchedule";
-import { SessionKey, signDelegation } from "@web3torrent/sdk/sessionKey";
 import {
   LeecherSession,
   PAYMENT_GRACE,
@@ -21,19 +20,13 @@ import {
 } from "@web3torrent/sdk/wire/index";
 import type { Seeder } from "../src/seeder.ts";
 import { MiB, startSwarm, type Published, type Swarm } from "../src/testing.ts";
+import { SilentSession, seederRefusal } from "./leechers.ts";
 
 const PRICE = 10n ** 12n;
 const SEEDER = 2;
 const VOUCHER_TIMEOUT_MS = 2_000;
 /** How far short of the seeder's request the short-paying leecher signs: bytes it did receive. */
 const SHORT = BigInt(MiB);
-
-/** Never pays. */
-class SilentSession extends LeecherSession {
-  override async answer(): Promise<W3tPayMessage[]> {
-    return [];
-  }
-}
 
 /** Answers each request with a valid voucher (and receipt) for a MiB less than asked: early, but short. */
 class ShortSession extends LeecherSession {
@@ -78,37 +71,11 @@ describe("the seeder's grace past a checkpoint", () => {
     Session: new (o: LeecherSessionOptions) => S,
   ): Promise<Leecher<S> & { torrent: ReturnType<Swarm["attach"]> }> {
     await swarm.buyLicense(content.contentId, index);
-    const wallet = swarm.wallet(index);
-    const sessionKey = SessionKey.generate();
-    const escrowId = await swarm.openEscrow(content, index, sessionKey.address, PRICE);
-    const delegation = await signDelegation(
-      wallet,
-      wallet.account,
-      { chainId: swarm.chain.chainId, rebatePool: swarm.contracts.rebatePool },
-      sessionKey.address,
-      BigInt(Math.floor(Date.now() / 1000) + 86_400),
-    );
-    const session = new Session({
-      chainId: swarm.chain.chainId,
-      contracts: swarm.contracts,
-      contentId: content.contentId,
-      account: wallet.account.address,
-      escrowId,
-      mode: "exponential",
-      maxBytes: content.size,
-      pricePerMiBCap: PRICE,
-      sessionKey,
-      delegation,
-    });
-    const refused = new Promise<{ refusal: RefusalMessage; receivedThen: bigint }>((resolve) => {
-      session.observer = {
-        refused: (ledger, refusal, bySeeder) => {
-          if (bySeeder) resolve({ refusal, receivedThen: ledger?.received ?? 0n });
-        },
-      };
-    });
+    const options = await swarm.escrowSession(content, index, PRICE);
+    const session = new Session(options);
+    const refused = seederRefusal(session);
     const torrent = swarm.attach(swarm.client(), content.infoHash, session);
-    return { session, escrowId, refused, torrent };
+    return { session, escrowId: options.escrowId, refused, torrent };
   }
 
   /** What the seeder's store holds for a leecher's escrow: its voucher, and the bound it recorded before sending. */
@@ -122,10 +89,9 @@ describe("the seeder's grace past a checkpoint", () => {
 
   before(async () => {
     swarm = await startSwarm();
-    const file = swarm.file("grace.bin", 40 * MiB);
-    content = await swarm.publish(file);
-    seeder = await swarm.startSeeder({ accountIndex: SEEDER, pricePerMiB: PRICE, voucherTimeoutMs: VOUCHER_TIMEOUT_MS });
-    await seeder.seed(file);
+    ({ content, seeder } = await swarm.seeded("grace.bin", 40 * MiB, {
+      seeder: { accountIndex: SEEDER, pricePerMiB: PRICE, voucherTimeoutMs: VOUCHER_TIMEOUT_MS },
+    }));
     silent = await leecher(13, SilentSession);
     short = await leecher(12, ShortSession);
     const watched = await leecher(11, WatchedSession);

@@ -14,9 +14,10 @@ import { CheckpointMode, FIRST_CHECKPOINT, amountFor, checkpoints } from "@web3t
 import { checkpointEscrowAbi } from "@web3torrent/sdk/generated/contracts";
 import { magnetURI } from "@web3torrent/sdk/infohash";
 import type { PaidDownload } from "@web3torrent/sdk/paidDownload";
-import { LeecherSession, RefusalReason, type RefusalMessage } from "@web3torrent/sdk/wire/index";
+import { LeecherSession, RefusalReason } from "@web3torrent/sdk/wire/index";
 import type { Seeder } from "../src/seeder.ts";
 import { MiB, startSwarm, type Published, type Swarm } from "../src/testing.ts";
+import { seederRefusal } from "./leechers.ts";
 
 const PRICE = 10n ** 12n; // wei per MiB
 const SEEDER = 2;
@@ -35,12 +36,10 @@ describe("a download paid by a release transaction per checkpoint", () => {
 
   before(async () => {
     swarm = await startSwarm();
-    file = swarm.file("series.bin", SIZE);
-    content = await swarm.publish(file);
-    await swarm.buyLicense(content.contentId, LEECHER);
-    await swarm.buyLicense(content.contentId, LIAR);
-    seeder = await swarm.startSeeder({ accountIndex: SEEDER, pricePerMiB: PRICE });
-    await seeder.seed(file);
+    ({ file, content, seeder } = await swarm.seeded("series.bin", SIZE, {
+      licensees: [LEECHER, LIAR],
+      seeder: { accountIndex: SEEDER, pricePerMiB: PRICE },
+    }));
   });
   after(() => swarm.stop());
 
@@ -103,14 +102,8 @@ describe("a download paid by a release transaction per checkpoint", () => {
     const { waived, refunded: refundedEscrows } = await seeder.flush();
     assert.deepEqual(waived, [paid.escrowId]);
     assert.deepEqual(refundedEscrows, [paid.escrowId], "the only paid seeder waived: it sends the refund, not the leecher");
-    const [refunded] = await swarm.publicClient.getContractEvents({
-      address: swarm.contracts.escrow,
-      abi: checkpointEscrowAbi,
-      eventName: "EscrowRefunded",
-      args: { escrowId: paid.escrowId! },
-      fromBlock: 0n,
-    });
-    assert.equal(refunded.args.amount, paid.deposit - amountFor(content.size, PRICE));
+    const refunded = await swarm.refund(paid.escrowId!);
+    assert.equal(refunded.amount, paid.deposit - amountFor(content.size, PRICE));
     assert.equal(await seeder.chain.remaining(paid.escrowId!), 0n);
   });
 
@@ -141,12 +134,10 @@ describe("a download paid by a release transaction per checkpoint", () => {
       payment: "transactions",
       release: async () => `0x${"12".repeat(32)}` as Hash,
     });
-    const refusedBySeeder = new Promise<RefusalMessage>((resolve) => {
-      session.observer = { refused: (_ledger, refusal, bySeeder) => bySeeder && resolve(refusal) };
-    });
+    const refusedBySeeder = seederRefusal(session);
     const seederRefused = new Promise<string>((resolve) => seeder.once("refused", (e) => resolve(e.reason)));
     swarm.attach(swarm.client(), content.infoHash, session);
-    const refusal = await refusedBySeeder;
+    const { refusal } = await refusedBySeeder;
     assert.equal(refusal.reason, RefusalReason.NoRelease, refusal.message);
     assert.equal(await seederRefused, RefusalReason.NoRelease);
     const [ledger] = session.ledgers.values();

@@ -38,29 +38,18 @@ describe("a seeder on a slow chain", () => {
 
   before(async () => {
     swarm = await startSwarm();
-    const file = swarm.file("slow.bin", 40 * MiB); // checkpoints at 10, 30 and 40 MiB
-    content = await swarm.publish(file);
-    await swarm.buyLicense(content.contentId, LEECHER);
-    seeder = await swarm.startSeeder({ accountIndex: SEEDER, pricePerMiB: PRICE });
-    await seeder.seed(file);
+    // Checkpoints at 10, 30 and 40 MiB.
+    ({ content, seeder } = await swarm.seeded("slow.bin", 40 * MiB, {
+      licensees: [LEECHER],
+      seeder: { accountIndex: SEEDER, pricePerMiB: PRICE },
+    }));
   });
   after(() => swarm.stop());
 
   it("acknowledges the voucher and serves on past checkpoint + δ while its reservation waits for a block", async () => {
-    const key = await swarm.downloadKey(LEECHER);
-    const escrowId = await swarm.openEscrow(content, LEECHER, key.sessionKey.address, PRICE);
-    const session = new LeecherSession({
-      chainId: swarm.chain.chainId,
-      contracts: swarm.contracts,
-      contentId: content.contentId,
-      account: swarm.account(LEECHER).address,
-      escrowId,
-      mode: "exponential",
-      maxBytes: content.size,
-      pricePerMiBCap: PRICE,
-      sessionKey: key.sessionKey,
-      delegation: key.delegation,
-    });
+    const options = await swarm.escrowSession(content, LEECHER, PRICE);
+    const { escrowId } = options;
+    const session = new LeecherSession(options);
     /** The seeder's reservations as the chain has mined them, each with the bytes the leecher had then. */
     const mined: { untilBytes: bigint; receivedThen: bigint }[] = [];
     let ledger: SeederLedger | undefined;
@@ -120,8 +109,8 @@ describe("a seeder on a slow chain", () => {
     await swarm.buyLicense(raced.contentId, RACED_LEECHER);
     await seeder.seed(file);
     const sybil = swarm.wallet(SYBIL);
-    const key = await swarm.downloadKey(RACED_LEECHER);
-    const escrowId = await swarm.openEscrow(raced, RACED_LEECHER, key.sessionKey.address, PRICE);
+    const options = await swarm.escrowSession(raced, RACED_LEECHER, PRICE);
+    const { escrowId } = options;
     const rpc = (method: string, params: unknown[]) => swarm.publicClient.request({ method: method as never, params: params as never });
     /** Stops the chain's automine before paying the second checkpoint: the seeder's reservation waits in the pool. */
     class RacingSession extends LeecherSession {
@@ -130,18 +119,7 @@ describe("a seeder on a slow chain", () => {
         return super.answer(ledger, request);
       }
     }
-    const session = new RacingSession({
-      chainId: swarm.chain.chainId,
-      contracts: swarm.contracts,
-      contentId: raced.contentId,
-      account: swarm.account(RACED_LEECHER).address,
-      escrowId,
-      mode: "exponential",
-      maxBytes: raced.size,
-      pricePerMiBCap: PRICE,
-      sessionKey: key.sessionKey,
-      delegation: key.delegation,
-    });
+    const session = new RacingSession(options);
     const acked = new Promise<void>((resolve) => {
       session.observer = { ack: (l) => l.ackedVoucherBytes >= SECOND_CHECKPOINT && resolve() };
     });
@@ -165,7 +143,7 @@ describe("a seeder on a slow chain", () => {
         cumulativeBytes: raced.size,
         cumulativeAmount: amountFor(raced.size, PRICE),
       };
-      const signature = await key.sessionKey.signVoucher(
+      const signature = await options.sessionKey.signVoucher(
         { chainId: swarm.chain.chainId, escrow: swarm.contracts.escrow, rebatePool: swarm.contracts.rebatePool },
         voucher,
       );

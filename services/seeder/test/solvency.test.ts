@@ -13,13 +13,13 @@ import {
   LeecherSession,
   PAYMENT_GRACE,
   RefusalReason,
-  type RefusalMessage,
   type SeederLedger,
   type VoucherRequestMessage,
   type W3tPayMessage,
 } from "@web3torrent/sdk/wire/index";
 import type { Seeder } from "../src/seeder.ts";
 import { MiB, startSwarm, type Published, type Swarm } from "../src/testing.ts";
+import { seederRefusal } from "./leechers.ts";
 
 const PRICE = 10n ** 12n;
 const SEEDER = 2;
@@ -38,11 +38,11 @@ describe("a leecher that signs its deposit to a sybil seeder", () => {
 
   before(async () => {
     swarm = await startSwarm();
-    const file = swarm.file("drained.bin", 40 * MiB); // checkpoints at 10, 30 and 40 MiB
-    content = await swarm.publish(file);
-    await swarm.buyLicense(content.contentId, LEECHER);
-    seeder = await swarm.startSeeder({ accountIndex: SEEDER, pricePerMiB: PRICE });
-    await seeder.seed(file);
+    // Checkpoints at 10, 30 and 40 MiB.
+    ({ content, seeder } = await swarm.seeded("drained.bin", 40 * MiB, {
+      licensees: [LEECHER],
+      seeder: { accountIndex: SEEDER, pricePerMiB: PRICE },
+    }));
   });
   after(() => swarm.stop());
 
@@ -75,11 +75,9 @@ describe("a leecher that signs its deposit to a sybil seeder", () => {
     const options = await swarm.escrowSession(content, LEECHER, PRICE);
     const { escrowId } = options;
     const session = new DrainingSession(options);
-    const refused = new Promise<RefusalMessage>((resolve) => {
-      session.observer = { refused: (_ledger, refusal, bySeeder) => bySeeder && resolve(refusal) };
-    });
+    const refused = seederRefusal(session);
     swarm.attach(swarm.client(), content.infoHash, session);
-    const refusal = await refused;
+    const { refusal } = await refused;
     assert.equal(refusal.reason, RefusalReason.EscrowExhausted, refusal.message);
     const ledger = session.ledgers.get(seeder.address)!;
     // The seeder goes on for δ past a checkpoint while its voucher comes back, and not a block further.

@@ -22,6 +22,7 @@ import {
 } from "@web3torrent/sdk/wire/index";
 import { createContentTorrent } from "../src/torrent.ts";
 import { MiB, startSwarm, type Published, type Swarm } from "../src/testing.ts";
+import { until } from "./until.ts";
 
 const PRICE = 10n ** 12n;
 const ATTACKER = 5;
@@ -80,14 +81,6 @@ function floodingSeeder(swarm: Swarm, content: Published, attacker: PrivateKeyAc
   return Flood;
 }
 
-async function until(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe("a peer sending blocks that were never requested", () => {
   let swarm: Swarm;
   let content: Published;
@@ -95,10 +88,9 @@ describe("a peer sending blocks that were never requested", () => {
 
   before(async () => {
     swarm = await startSwarm();
-    const file = swarm.file("unsolicited.bin", 16 * MiB);
-    content = await swarm.publish(file);
+    let file: string;
+    ({ file, content } = await swarm.published("unsolicited.bin", 16 * MiB, [LEECHER]));
     ({ torrentFile } = await createContentTorrent(file, [swarm.tracker.url]));
-    await swarm.buyLicense(content.contentId, LEECHER);
   });
   after(() => swarm.stop());
 
@@ -111,7 +103,10 @@ describe("a peer sending blocks that were never requested", () => {
     const flood = floodingSeeder(swarm, content, swarm.account(ATTACKER), attacker.peerId, refusals);
     torrent.on("wire", (wire: { use(e: unknown): void }) => wire.use(flood));
     const { paid } = await swarm.download(content, LEECHER, { pricePerMiBCap: PRICE, payment });
-    await until(() => refusals.length > 0 || paid.session.signatures > 0 || paid.session.releases.length > 0, 120_000);
+    await until(() => refusals.length > 0 || paid.session.signatures > 0 || paid.session.releases.length > 0, {
+      timeoutMs: 120_000,
+      what: "a refusal, a voucher or a release",
+    });
     // Give a voucher (or a release) every chance to be signed after the refusal.
     await new Promise((r) => setTimeout(r, 1_000));
     // The next attack starts a swarm of its own peers: these leave it.

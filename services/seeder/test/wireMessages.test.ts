@@ -87,27 +87,28 @@ describe("the seeder's extension facing untrusted messages", () => {
 
   before(async () => {
     swarm = await startSwarm();
-    const file = swarm.file("paid.bin", 24 * MiB);
-    content = await swarm.publish(file);
-    seeder = await swarm.startSeeder({
-      accountIndex: 2,
-      pricePerMiB: PRICE,
-      log: process.env.W3T_DEBUG ? (l) => console.error("[seeder]", l) : undefined,
-    });
-    await seeder.seed(file);
-    for (const index of [HONEST, 4]) await swarm.buyLicense(content.contentId, index);
+    ({ content, seeder } = await swarm.seeded("paid.bin", 24 * MiB, {
+      licensees: [HONEST, 4],
+      seeder: { accountIndex: 2, pricePerMiB: PRICE, log: process.env.W3T_DEBUG ? (l) => console.error("[seeder]", l) : undefined },
+    }));
 
     const wallet = swarm.wallet(4);
     const key = await swarm.downloadKey(4);
     const escrowId = await swarm.openEscrow(content, 4, key.sessionKey.address, PRICE);
     licensed = { account: wallet.account.address, escrowId, sessionKey: key.sessionKey, delegation: key.delegation };
 
-    const honestWallet = swarm.wallet(HONEST);
-    honest = await startPaidDownload({
+    honest = await honestDownload();
+  });
+  after(() => swarm.stop());
+
+  /** The honest peer downloads the whole content with the sdk's leecher, under a fresh session key. */
+  const honestDownload = async (): Promise<PaidDownload> => {
+    const wallet = swarm.wallet(HONEST);
+    return startPaidDownload({
       client: swarm.client() as never,
       publicClient: swarm.publicClient,
-      walletClient: honestWallet,
-      account: honestWallet.account,
+      walletClient: wallet,
+      account: wallet.account,
       chainId: swarm.chain.chainId,
       contracts: swarm.contracts,
       contentId: content.contentId,
@@ -115,8 +116,7 @@ describe("the seeder's extension facing untrusted messages", () => {
       pricePerMiBCap: PRICE,
       announce: swarm.announce(),
     });
-  });
-  after(() => swarm.stop());
+  };
 
   /** The licensed peer's hello on a raw wire, its proof signing that wire's terms. */
   const hello = async (terms: TermsMessage, wire: WireBinding): Promise<W3tPayMessage> => ({
@@ -210,19 +210,7 @@ describe("the seeder's extension facing untrusted messages", () => {
       check();
     });
     // ... while a paying peer downloads the whole content from the same seeder.
-    const wallet = swarm.wallet(HONEST);
-    const again = await startPaidDownload({
-      client: swarm.client() as never,
-      publicClient: swarm.publicClient,
-      walletClient: wallet,
-      account: wallet.account,
-      chainId: swarm.chain.chainId,
-      contracts: swarm.contracts,
-      contentId: content.contentId,
-      key: await swarm.downloadKey(HONEST),
-      pricePerMiBCap: PRICE,
-      announce: swarm.announce(),
-    });
+    const again = await honestDownload();
     await again.done;
     assert.equal(plain.downloaded, 0);
     assert.equal(plain.progress, 0);

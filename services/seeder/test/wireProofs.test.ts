@@ -23,6 +23,7 @@ import {
 import type { Seeder } from "../src/seeder.ts";
 import { createContentTorrent } from "../src/torrent.ts";
 import { MiB, startSwarm, type Published, type Swarm } from "../src/testing.ts";
+import { until } from "./until.ts";
 
 const PRICE = 10n ** 12n;
 const SEEDER = 2;
@@ -30,14 +31,6 @@ const VICTIM = 3;
 const ATTACKER = 4;
 const IMPOSTOR = 5;
 const LEECHER = 6;
-
-async function until(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** Says the victim's hello, copied from the victim's wire, as its own. */
 class ReplayingSession extends LeecherSession {
@@ -59,12 +52,10 @@ describe("proofs of who speaks on a wire", () => {
 
   before(async () => {
     swarm = await startSwarm();
-    file = swarm.file("proofs.bin", 16 * MiB);
-    content = await swarm.publish(file);
-    await swarm.buyLicense(content.contentId, VICTIM);
-    await swarm.buyLicense(content.contentId, LEECHER);
-    seeder = await swarm.startSeeder({ accountIndex: SEEDER, pricePerMiB: PRICE });
-    await seeder.seed(file);
+    ({ file, content, seeder } = await swarm.seeded("proofs.bin", 16 * MiB, {
+      licensees: [VICTIM, LEECHER],
+      seeder: { accountIndex: SEEDER, pricePerMiB: PRICE },
+    }));
   });
   after(() => swarm.stop());
 
@@ -74,7 +65,7 @@ describe("proofs of who speaks on a wire", () => {
     const hello = session.hello.bind(session);
     let copied: HelloMessage | null = null;
     session.hello = async (...args: unknown[]) => (copied = await hello(...args));
-    await until(() => copied !== null, 120_000);
+    await until(() => copied !== null, { timeoutMs: 120_000, what: "the victim's hello" });
 
     const refusals: RefusalMessage[] = [];
     const replayer = new ReplayingSession(
@@ -96,7 +87,10 @@ describe("proofs of who speaks on a wire", () => {
       refused: (_ledger: SeederLedger | null, refusal: RefusalMessage, bySeeder: boolean) => bySeeder && refusals.push(refusal),
     };
     swarm.attach(swarm.client(), content.infoHash, replayer);
-    await until(() => refusals.length > 0 || replayer.receivedTotal > 0n, 120_000);
+    await until(() => refusals.length > 0 || replayer.receivedTotal > 0n, {
+      timeoutMs: 120_000,
+      what: "the replayer's refusal or its first bytes",
+    });
     assert.equal(replayer.receivedTotal, 0n, "the replayer got bytes on the victim's credit");
     assert.equal(refusals[0].reason, RefusalReason.BadSignature, refusals[0].message);
 
@@ -153,7 +147,10 @@ describe("proofs of who speaks on a wire", () => {
 
     const { paid } = await swarm.download(content, LEECHER, { pricePerMiBCap: PRICE });
     const honest: Address = seeder.address;
-    await until(() => refusalsByLeecher.length > 0 || (paid.session.ledgers.get(honest)?.received ?? 0n) > 0n, 120_000);
+    await until(() => refusalsByLeecher.length > 0 || (paid.session.ledgers.get(honest)?.received ?? 0n) > 0n, {
+      timeoutMs: 120_000,
+      what: "the leecher's refusal of the impostor or its first bytes",
+    });
     assert.equal(paid.session.ledgers.get(honest), undefined, "the leecher booked the impostor's bytes to the honest seeder");
     assert.equal(refusalsByLeecher[0], RefusalReason.BadSignature);
   });

@@ -163,8 +163,9 @@ export const DEFAULT_RELEASE_TIMEOUT_MS = 5 * 60_000;
 export const MAX_HELD_BLOCKS = 256;
 
 /**
- * How far ahead of the bytes sent a seeder records its served bound (`SeederBackend.recordServed`): one durable write
- * per MiB sent (a few ms each on a disk), and after a restart the seeder may count up to this much more than it sent.
+ * How far ahead of the bytes sent a seeder records its served bound (`SeederBackend.recordServed`): one write per MiB
+ * sent (the headless seeder commits it without an fsync, see its store), and after a restart the seeder may count up
+ * to this much more than it sent.
  */
 export const SERVED_RECORD_STEP = 1n << 20n;
 

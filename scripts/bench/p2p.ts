@@ -12,7 +12,8 @@
  * their licenses with each announce), the plain one through an open tracker (a plain client proves nothing);
  * `--open-tracker` sends the paid one through the open tracker too, to see what the gate costs.
  *
- * The seeder runs in a child process (plain: an unmodified WebTorrent client; paid: the `seed` command, which
+ * The devchain runs in a child process of its own (devChainProcess.ts), as a node does: in the leecher's process it
+ * served the paid rounds' JSON-RPC on the leecher's event loop. The seeder runs in a child process (plain: an unmodified WebTorrent client; paid: the `seed` command, which
  * checks the hello on-chain, asks at each checkpoint for a voucher and goes on sending for at most δ = 2 MiB while it
  * comes back, stores it in SQLite and acknowledges it, then reserves its next interval on-chain beside the transfer:
  * the wire waits at checkpoint + δ only for the first reservation's block, or a later one's `eth_call`); the leecher
@@ -49,6 +50,7 @@ import { W3T_PAY, decodeMessage } from "@web3torrent/sdk/wire/messages";
 import { LicenseGate, viemLicenseChain } from "@web3torrent/tracker/licenseGate";
 import { startTracker, type Tracker } from "@web3torrent/tracker";
 import { destroyClient, MiB, nodeClient, startSwarm, type Swarm } from "@web3torrent/seeder/testing";
+import { startDevChainProcess } from "./devChainProcess.ts";
 import { writeBenchResult, type Figure } from "./results.ts";
 import { killedAtExit, startPaidSeeder, startPlainSeeder, stop } from "./seederProcesses.ts";
 
@@ -216,7 +218,7 @@ const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 const fmt = (t: Timing) =>
   `first byte ${t.firstByteMs.toFixed(0)} ms, transfer ${mibps(t.transferMs).toFixed(1)} MiB/s, end to end ${mibps(t.totalMs).toFixed(1)} MiB/s (${(t.totalMs / 1000).toFixed(1)} s)`;
 
-const swarm = await startSwarm();
+const swarm = await startSwarm({ chain: await startDevChainProcess() });
 let paidTracker: Tracker = swarm.tracker;
 try {
   const file = swarm.file("bench.bin", SIZE_MIB * MiB);

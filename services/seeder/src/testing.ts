@@ -171,10 +171,11 @@ export interface Swarm {
 /**
  * With `gated`, the tracker introduces the peers of priced content only to peers proving a license of it (its
  * publisher, payout or a license holder): seeders other than the publisher buy a license, and `attach`ed plain
- * clients of priced content meet nobody.
+ * clients of priced content meet nobody. `chain` is one started elsewhere (a benchmark's own process); stopped with
+ * the swarm.
  */
-export async function startSwarm({ gated = false }: { gated?: boolean } = {}): Promise<Swarm> {
-  const chain = await startDevChain();
+export async function startSwarm({ gated = false, chain: given }: { gated?: boolean; chain?: DevChain } = {}): Promise<Swarm> {
+  const chain = given ?? (await startDevChain());
   const dir = mkdtempSync(join(tmpdir(), "w3t-swarm-"));
   const viemChain = chainFor(chain.rpcUrl, chain.chainId, { name: "devchain" });
   const transport = http(chain.rpcUrl);

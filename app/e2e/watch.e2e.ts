@@ -16,7 +16,8 @@ import { checkpointEscrowAbi } from "@web3torrent/sdk/generated/contracts";
 import { startSwarm, type Swarm } from "@web3torrent/seeder/testing";
 import type { Seeder } from "@web3torrent/seeder";
 import type { Published } from "@web3torrent/seeder/publish";
-import { startApp, type AppServer } from "../../scripts/stack/app.ts";
+import type { AppServer } from "../../scripts/stack/app.ts";
+import { startSwarmApp } from "./support/seededApp.ts";
 import { DEMO_VIDEO, demoVideo } from "../../scripts/stack/demoVideo.ts";
 import { launchBrowser, openApp, screenshot, type UserPage } from "./support/browser.ts";
 import { TestWallet } from "./support/testWallet.ts";
@@ -64,15 +65,7 @@ describe("watching while paying in the browser", () => {
     seeder = await swarm.startSeeder({ accountIndex: SEEDER, pricePerMiB: PRICE });
     seeder.client.throttleUpload(SEEDER_UPLOAD_BYTES_PER_SECOND);
     await seeder.seed(file);
-    app = await startApp({
-      config: {
-        chainId: swarm.chain.chainId,
-        rpcUrl: swarm.chain.rpcUrl,
-        contracts: swarm.chain.contracts,
-        startBlock: 0,
-        trackerUrls: [swarm.tracker.url],
-      },
-    });
+    app = await startSwarmApp(swarm);
     browser = await launchBrowser();
     const wallet = new TestWallet(swarm.chain.rpcUrl, swarm.chain.chainId, swarm.chain.accounts[VIEWER].privateKey as Hex);
     viewer = await openApp(browser, app.url, wallet);

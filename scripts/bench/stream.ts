@@ -29,7 +29,7 @@ import { formatEther, type Hex } from "viem";
 import type { Page } from "playwright-core";
 import { magnetURI } from "@web3torrent/sdk/infohash";
 import { startSwarm } from "@web3torrent/seeder/testing";
-import { startApp } from "../stack/app.ts";
+import { startSwarmApp } from "../../app/e2e/support/seededApp.ts";
 import { DEMO_VIDEO, demoVideo } from "../stack/demoVideo.ts";
 import { launchBrowser } from "../../app/e2e/support/browser.ts";
 import { TestWallet } from "../../app/e2e/support/testWallet.ts";
@@ -127,15 +127,7 @@ try {
   copyFileSync(await demoVideo(DEMO_VIDEO), file);
   const content = await swarm.publish(file);
   for (let round = 0; round < ROUNDS; round++) await swarm.buyLicense(content.contentId, FIRST_VIEWER + round);
-  const app = await startApp({
-    config: {
-      chainId: swarm.chain.chainId,
-      rpcUrl: swarm.chain.rpcUrl,
-      contracts: swarm.chain.contracts,
-      startBlock: 0,
-      trackerUrls: [swarm.tracker.url],
-    },
-  });
+  const app = await startSwarmApp(swarm);
   console.log(
     `Streaming benchmark: the demo video (${(Number(content.size) / 2 ** 20).toFixed(1)} MiB WebM) in headless Chromium, loopback swarm, ${ROUNDS} round(s)\n`,
   );

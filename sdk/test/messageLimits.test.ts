@@ -87,6 +87,20 @@ describe("peer wire message limits", () => {
     assert.equal(wire.destroyed, true);
   });
 
+  it("a short message padded up to a piece's length buffers no more than a piece; one byte more is dropped", async () => {
+    // Up to a piece message's length the library takes a message unread, whatever its id: a padded `have` costs at
+    // most what a block does. Past it, the id's own limit applies (a `have` is 5 bytes).
+    const padded = victim(true);
+    await flood(padded, 9 + WIRE_BLOCK_BYTES, 4, 9 + WIRE_BLOCK_BYTES);
+    const longer = victim(true);
+    await flood(longer, 9 + WIRE_BLOCK_BYTES + 1, 4, 32 * 1024);
+    await tick();
+    assert.equal(padded.destroyed, false);
+    assert.ok(padded._bufferSize <= 9 + WIRE_BLOCK_BYTES, `buffered ${padded._bufferSize} bytes`);
+    assert.equal(longer.destroyed, true);
+    assert.ok(longer._bufferSize <= 64 * 1024, `buffered ${longer._bufferSize} bytes`);
+  });
+
   it("a bitfield longer than the largest torrent's is dropped, and an unknown id is bounded too", async () => {
     const bitfield = victim(true);
     await flood(bitfield, MAX_PEER_MESSAGE_BYTES[5]! + 1, 5, 64 * 1024);

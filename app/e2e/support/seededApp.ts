@@ -28,6 +28,19 @@ export interface SeededApp {
   stop(): Promise<void>;
 }
 
+/** The app (production build) pointed at `swarm`: its chain, contracts and tracker, indexing from block 0. */
+export function startSwarmApp(swarm: Swarm): Promise<AppServer> {
+  return startApp({
+    config: {
+      chainId: swarm.chain.chainId,
+      rpcUrl: swarm.chain.rpcUrl,
+      contracts: swarm.chain.contracts,
+      startBlock: 0,
+      trackerUrls: [swarm.tracker.url],
+    },
+  });
+}
+
 /**
  * Publishes a file of `size` bytes named `name`, sells a license to the seeder and to each of `buyers`, and starts
  * the seeder (test account `seederIndex`, asking `pricePerMiB`).
@@ -46,15 +59,7 @@ export async function startSeededApp(options: {
   for (const index of [options.seederIndex, ...options.buyers]) await swarm.buyLicense(content.contentId, index);
   const seeder = await swarm.startSeeder({ accountIndex: options.seederIndex, pricePerMiB: options.pricePerMiB });
   await seeder.seed(file);
-  const app = await startApp({
-    config: {
-      chainId: swarm.chain.chainId,
-      rpcUrl: swarm.chain.rpcUrl,
-      contracts: swarm.chain.contracts,
-      startBlock: 0,
-      trackerUrls: [swarm.tracker.url],
-    },
-  });
+  const app = await startSwarmApp(swarm);
   const browser = await launchBrowser();
   const pages: UserPage[] = [];
   return {

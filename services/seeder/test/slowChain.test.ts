@@ -98,6 +98,8 @@ describe("a seeder on a slow chain", () => {
       assert.ok(reserved > 0n, "the reservation was mined in the end");
     } finally {
       unwatch();
+      // Interval mining outlives the test otherwise, and a stray block would mine the next test's reservation early.
+      await swarm.publicClient.request({ method: "evm_setIntervalMining" as never, params: [0] as never });
       await swarm.publicClient.request({ method: "evm_setAutomine" as never, params: [true] as never });
     }
   });

@@ -13,7 +13,8 @@ import { killedAtExit } from "./seederProcesses.ts";
 
 const CHILD = fileURLToPath(new URL("./devChainChild.ts", import.meta.url));
 
-export async function startDevChainProcess(): Promise<DevChain> {
+/** The devchain, and its process id (for the benchmark's CPU accounting). */
+export async function startDevChainProcess(): Promise<DevChain & { pid: number }> {
   const child = killedAtExit(
     spawn(process.execPath, ["--disable-warning=ExperimentalWarning", CHILD], { stdio: ["ignore", "pipe", "inherit"] }),
   );
@@ -31,6 +32,7 @@ export async function startDevChainProcess(): Promise<DevChain> {
     });
   return {
     ...ready,
+    pid: child.pid!,
     async increaseTime(seconds) {
       await rpc("evm_increaseTime", [seconds]);
       await rpc("evm_mine", []);

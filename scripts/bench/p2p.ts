@@ -37,6 +37,12 @@
  * (621 in a 160 MiB download), re-requested and read from disk again, and the paid/plain ratio was 0.91-0.94. The
  * shorter pipeline also smooths the transfer as a whole: blocks arrive in fewer bursts (gaps over 50 ms per 256 MiB:
  * 22 paid against 57 plain in one run), which plain WebTorrent, with its longer pipeline, does not get.
+ *
+ * CPU time per GiB, per process (the seeder, the leecher with the trackers, the devchain), is printed beside the
+ * throughput: once other work shares the cores, it decides the speed. The product's wires coalesce their writes
+ * (sdk/src/wire/coalescedWrites.ts): in Node, `RTCDataChannel.send` is a synchronous call into WebRTC's threads, which
+ * plain WebTorrent makes twice per block on the seeder and once per request on the leecher, and the paid side once
+ * per turn of the event loop.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { rmSync } from "node:fs";
@@ -50,6 +56,7 @@ import { W3T_PAY, decodeMessage } from "@web3torrent/sdk/wire/messages";
 import { LicenseGate, viemLicenseChain } from "@web3torrent/tracker/licenseGate";
 import { startTracker, type Tracker } from "@web3torrent/tracker";
 import { destroyClient, MiB, nodeClient, startSwarm, type Swarm } from "@web3torrent/seeder/testing";
+import { cpuMs } from "./cpuTime.ts";
 import { startDevChainProcess } from "./devChainProcess.ts";
 import { writeBenchResult, type Figure } from "./results.ts";
 import { killedAtExit, startPaidSeeder, startPlainSeeder, stop } from "./seederProcesses.ts";
@@ -83,7 +90,16 @@ interface Timing {
   firstByteMs: number;
   transferMs: number;
   totalMs: number;
+  /** CPU time spent from the call to `add` until complete, per process (null where /proc is not there). */
+  cpu: Cpu;
 }
+
+interface Cpu {
+  seeder: number | null;
+  leecher: number | null;
+  chain: number | null;
+}
+const PROCESSES = ["seeder", "leecher", "chain"] as const;
 
 /**
  * The leecher's view of what paying costs: for each voucher request a seeder sends, the longest time the wire stood
@@ -129,14 +145,36 @@ function startLoad(count: number): ChildProcess[] {
   return Array.from({ length: count }, () => killedAtExit(spawn(process.execPath, ["-e", "for (;;) {}"], { stdio: "ignore" })));
 }
 
-/** Times a torrent from the call to `add` until it is complete. */
-function time(torrent: { once(e: string, f: () => void): void; on(e: string, f: () => void): void }, added: number): Promise<Timing> {
+/** The CPU time of the seeder, the leecher (this process, with the trackers) and the chain so far. */
+function cpuOf(seeder: ChildProcess): Cpu {
+  return { seeder: cpuMs(seeder.pid), leecher: cpuMs(process.pid), chain: cpuMs(chainPid) };
+}
+
+const spent = (start: number | null, end: number | null) => (start === null || end === null ? null : end - start);
+
+/** Times a torrent from the call to `add` until it is complete, with the CPU time `seeder` and the others spent. */
+function time(
+  torrent: { once(e: string, f: () => void): void; on(e: string, f: () => void): void },
+  added: number,
+  seeder: ChildProcess,
+  cpuAtAdd: Cpu,
+): Promise<Timing> {
   let firstByte = 0;
   torrent.once("download", () => (firstByte = performance.now()));
   return new Promise((resolve) =>
     torrent.on("done", () => {
       const done = performance.now();
-      resolve({ firstByteMs: firstByte - added, transferMs: done - firstByte, totalMs: done - added });
+      const cpu = cpuOf(seeder);
+      resolve({
+        firstByteMs: firstByte - added,
+        transferMs: done - firstByte,
+        totalMs: done - added,
+        cpu: {
+          seeder: spent(cpuAtAdd.seeder, cpu.seeder),
+          leecher: spent(cpuAtAdd.leecher, cpu.leecher),
+          chain: spent(cpuAtAdd.chain, cpu.chain),
+        },
+      });
     }),
   );
 }
@@ -145,9 +183,10 @@ async function plainRound(swarm: Swarm, file: string, infoHash: string, round: n
   const seeder = await startPlainSeeder(file, swarm.tracker.url);
   const client = nodeClient();
   const out = join(swarm.dir, `plain-${round}`);
+  const cpuAtAdd = cpuOf(seeder);
   const added = performance.now();
   const urls = swarm.announce();
-  const timing = await time(client.add(magnetURI(infoHash, urls), { announce: urls, path: out }), added);
+  const timing = await time(client.add(magnetURI(infoHash, urls), { announce: urls, path: out }), added, seeder, cpuAtAdd);
   await destroyClient(client);
   await stop(seeder);
   rmSync(out, { recursive: true, force: true });
@@ -196,9 +235,10 @@ async function paidRound(swarm: Swarm, tracker: Tracker, file: string, contentId
     announce: [`${tracker.url}/paid-${round}`],
     torrentOptions: { path: out },
   });
+  const cpuAtAdd = cpuOf(seeder);
   const added = performance.now();
   const stalls = watchCheckpointStalls(download.torrent);
-  const timing = await time(download.torrent as never, added);
+  const timing = await time(download.torrent as never, added, seeder, cpuAtAdd);
   const settleStart = performance.now();
   await download.done;
   const settleMs = performance.now() - settleStart;
@@ -218,7 +258,9 @@ const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 const fmt = (t: Timing) =>
   `first byte ${t.firstByteMs.toFixed(0)} ms, transfer ${mibps(t.transferMs).toFixed(1)} MiB/s, end to end ${mibps(t.totalMs).toFixed(1)} MiB/s (${(t.totalMs / 1000).toFixed(1)} s)`;
 
-const swarm = await startSwarm({ chain: await startDevChainProcess() });
+const chain = await startDevChainProcess();
+const chainPid = chain.pid;
+const swarm = await startSwarm({ chain });
 let paidTracker: Tracker = swarm.tracker;
 try {
   const file = swarm.file("bench.bin", SIZE_MIB * MiB);
@@ -301,6 +343,13 @@ try {
       `paid wire stood still at checkpoints      ${stalled.toFixed(0)} ms per download (median; ${perCheckpoint.toFixed(0)} ms per checkpoint), ` +
         `${((100 * stalled) / paidTransfer).toFixed(1)}% of the transfer`,
     );
+    const cpuPerGiB = (timings: Timing[], of: keyof Cpu) => {
+      const values = timings.map((t) => t.cpu[of]).filter((ms): ms is number => ms !== null);
+      return values.length ? median(values) / 1000 / ((SIZE_MIB * MiB) / GiB) : null;
+    };
+    const paidTimings = paid.map((p) => p.timing);
+    const cpuLine = (timings: Timing[]) => PROCESSES.map((of) => `${of} ${cpuPerGiB(timings, of)?.toFixed(2) ?? "n/a"} s`).join(", ");
+    console.log(`CPU time per GiB (median, add → complete)  plain: ${cpuLine(plain)}; paid: ${cpuLine(paidTimings)}`);
     console.log(
       `wallet prompts per download               ${promptsPerDownload} at most in any round (the escrow's open transaction); ` +
         `${last.prompts.session} more per session key (its Delegation signature, valid 24 h, reused by later downloads)`,
@@ -310,6 +359,8 @@ try {
         `(a voucher and a receipt at each checkpoint: 10, 30, 70, 150 MiB ... and the end)`,
     );
     const suffix = load ? ` under --load ${load}` : "";
+    const cpuFigure = (kind: string, of: keyof Cpu, seconds: number | null): Figure | null =>
+      seconds === null ? null : { name: `${kind} ${of} CPU time per GiB (median)${suffix}`, value: round3(seconds), unit: "s/GiB" };
     return {
       ratio: plainTransfer / paidTransfer,
       perCheckpoint,
@@ -329,6 +380,11 @@ try {
         { name: `paid wire stood still at checkpoints (median per download)${suffix}`, value: Math.round(stalled), unit: "ms" },
         { name: `paid wire stood still per checkpoint (median)${suffix}`, value: Math.round(perCheckpoint), unit: "ms" },
         { name: `wallet prompts per download${suffix}`, value: promptsPerDownload, unit: "", target: { op: "==", value: TARGET_PROMPTS } },
+        ...PROCESSES.flatMap((of) =>
+          [cpuFigure("plain", of, cpuPerGiB(plain, of)), cpuFigure("paid", of, cpuPerGiB(paidTimings, of))].filter(
+            (f): f is Figure => f !== null,
+          ),
+        ),
         { name: `session-key signatures per GiB${suffix}`, value: round3(last.signatures / ((SIZE_MIB * MiB) / GiB)), unit: "/GiB" },
       ],
     };

@@ -23,6 +23,7 @@ import {
 } from "./messages.ts";
 import { refusedForGood, type LeecherSession, type SeederLedger } from "./leecherSession.ts";
 import { newNonce, verifyIdentity, type LocalPeer, type WireBinding } from "./proofs.ts";
+import { coalesceWrites } from "./coalescedWrites.ts";
 import { guardWire } from "./messageLimits.ts";
 import type { ExtendedHandshake, ExtensionConstructor, PayWire } from "./wire.ts";
 
@@ -130,6 +131,7 @@ export function leecherExtension(session: LeecherSession, local: LocalPeer): Ext
       this.#wire = wire;
       refuseUploads(wire);
       guardWire(wire);
+      coalesceWrites(wire);
       this.#requested = new RequestedBlocks(wire);
       wire.on("piece", (index: number, offset: number, block: Uint8Array) => {
         const outcome = this.#requested.take(index, offset, block.length);

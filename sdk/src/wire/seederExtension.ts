@@ -37,6 +37,7 @@
 import { CheckpointMode, amountFor, isCheckpoint } from "../checkpointSchedule.ts";
 import { recoverCloseSigner, recoverReceiptSigner, recoverVoucherSigner } from "../sessionKey.ts";
 import { PAYMENT_GRACE, type ServiceAccount } from "./accounting.ts";
+import { coalesceWrites } from "./coalescedWrites.ts";
 import { guardWire } from "./messageLimits.ts";
 import {
   RefusalReason,
@@ -208,6 +209,7 @@ export function seederExtension(options: SeederExtensionOptions): ExtensionConst
     constructor(wire: PayWire) {
       this.#wire = wire;
       guardWire(wire);
+      coalesceWrites(wire);
       this.#unchoke = wire.unchoke.bind(wire);
       this.#piece = wire.piece.bind(wire);
       wire.unchoke = () => {

@@ -21,7 +21,6 @@ import {
   type ContractEventName,
   type GetContractEventsParameters,
   type GetEventArgs,
-  type Hex,
 } from "viem";
 import { amountFor, MIB } from "@web3torrent/sdk/checkpointSchedule";
 import { checkpointEscrowAbi, licenseMarketAbi, rebatePoolAbi, ws402DepositsAbi } from "@web3torrent/sdk/generated/contracts";

@@ -35,7 +35,7 @@ const EXPIRY = 3600n;
 const { viem, ignition, networkHelpers } = await network.create();
 const publicClient = await viem.getPublicClient();
 const chainId = await publicClient.getChainId();
-const [deployer, publisher, seeder, provider, ...wallets] = await viem.getWalletClients();
+const [, publisher, seeder, provider, ...wallets] = await viem.getWalletClients();
 const { licenseMarket, rebatePool, checkpointEscrow, ws402Deposits } = await ignition.deploy(Web3Torrent, {
   parameters: { Web3Torrent: { epochDuration: Number(EPOCH), allowanceExpiry: Number(EXPIRY) } },
 });

@@ -3,7 +3,7 @@
  * form shows next to the field; the contract's caps are checked here before a transaction is even proposed.
  */
 import { MAX_BOUNTY_FEE_BPS, MAX_GROWTH_BPS } from "@web3torrent/sdk/bondingCurve";
-import { isAddress, parseEther, type Address, type Hex } from "viem";
+import { isAddress, parseEther, type Address } from "viem";
 import type { ContentRecord } from "../data/types.ts";
 
 export interface PublishForm {

@@ -28,7 +28,6 @@ import { until } from "./until.ts";
 const PRICE = 10n ** 12n;
 const SEEDER = 2;
 const VICTIM = 3;
-const ATTACKER = 4;
 const IMPOSTOR = 5;
 const LEECHER = 6;
 

@@ -20,7 +20,7 @@
  * provider serves at most one usage interval plus the tolerance that no receipt pays for.
  */
 import { randomBytes } from "node:crypto";
-import { isAddressEqual, type Address, type Hex } from "viem";
+import { isAddressEqual, type Address } from "viem";
 import WebSocket from "ws";
 import {
   SESSION_END_REASONS,
@@ -294,7 +294,7 @@ export class SessionManager {
   }
 
   async #onReceipt(connection: Connection, session: Session, message: UsageReceiptMessage): Promise<void> {
-    const { verifier, chain, settings, store } = this.#deps;
+    const { verifier, settings, store } = this.#deps;
     const reject = (code: Ws402ErrorCode, reason: string) => {
       this.#counters.receiptsRejected++;
       this.#protocolError(connection, code, reason);

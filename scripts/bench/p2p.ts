@@ -2,7 +2,7 @@
  * P2P benchmark: the same content downloaded on the same loopback swarm (WebRTC, a real tracker, the devchain),
  * first with plain WebTorrent, then paid through w3t_pay checkpoints, in one run.
  *
- *   npm run bench:p2p -- [--mib 256] [--rounds 5] [--load 2] [--open-tracker] [--json <file>]
+ *   npm run bench:p2p -- [--mib 256] [--rounds 5] [--load 2] [--open-tracker] [--plain-coalesced] [--json <file>]
  *
  * `--load N` runs the rounds twice in one run: on the machine as it is, then beside N busy processes (each spins one
  * core for the length of those rounds, and no more), and prints the paid/plain ratio of each next to the other —
@@ -42,7 +42,8 @@
  * throughput: once other work shares the cores, it decides the speed. The product's wires coalesce their writes
  * (sdk/src/wire/coalescedWrites.ts): in Node, `RTCDataChannel.send` is a synchronous call into WebRTC's threads, which
  * plain WebTorrent makes twice per block on the seeder and once per request on the leecher, and the paid side once
- * per turn of the event loop.
+ * per turn of the event loop. `--plain-coalesced` gives the plain rounds' wires (seeder and leecher) the same
+ * coalescing: the ratio then shows what paying itself costs, apart from what the product's transport saves.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { rmSync } from "node:fs";
@@ -51,7 +52,8 @@ import { parseArgs } from "node:util";
 import type { WalletClient } from "viem";
 import { amountFor } from "@web3torrent/sdk/checkpointSchedule";
 import { magnetURI } from "@web3torrent/sdk/infohash";
-import { createDownloadKey, startPaidDownload, type TorrentLike } from "@web3torrent/sdk/paidDownload";
+import { createDownloadKey, startPaidDownload, type ExtensibleWire, type TorrentLike } from "@web3torrent/sdk/paidDownload";
+import { coalesceWrites } from "@web3torrent/sdk/wire/coalescedWrites";
 import { W3T_PAY, decodeMessage } from "@web3torrent/sdk/wire/messages";
 import { LicenseGate, viemLicenseChain } from "@web3torrent/tracker/licenseGate";
 import { startTracker, type Tracker } from "@web3torrent/tracker";
@@ -68,6 +70,7 @@ const { values } = parseArgs({
     load: { type: "string", default: "0" },
     json: { type: "string" },
     "open-tracker": { type: "boolean", default: false },
+    "plain-coalesced": { type: "boolean", default: false },
   },
 });
 /** Issue 3's targets: the paid download reaches 0.95 of plain throughput, with one wallet prompt per download. */
@@ -109,9 +112,9 @@ const PROCESSES = ["seeder", "leecher", "chain"] as const;
  * while the voucher comes back shows only its ordinary gap between blocks. The final request (at the end of the
  * file) stalls nothing and is not counted.
  */
-function watchCheckpointStalls(torrent: TorrentLike): number[] {
+function watchCheckpointStalls(torrent: TorrentLike & { wires: ExtensibleWire[] }): number[] {
   const stalls: number[] = [];
-  torrent.on("wire", (wire) => {
+  const watch = (wire: ExtensibleWire) => {
     let window: { due: bigint; acked: boolean; longest: number } | null = null;
     let lastBlock = performance.now();
     wire.on("download", () => {
@@ -133,7 +136,10 @@ function watchCheckpointStalls(torrent: TorrentLike): number[] {
         window = { due: message.voucherBytes ?? message.cumulativeBytes, acked: false, longest: 0 };
       } else if (message.type === "ack" && window && message.voucherBytes >= window.due) window.acked = true;
     });
-  });
+  };
+  // The torrent connects while the escrow is opened: a wire may be up before this is called.
+  for (const wire of torrent.wires) watch(wire);
+  torrent.on("wire", watch);
   return stalls;
 }
 
@@ -180,13 +186,16 @@ function time(
 }
 
 async function plainRound(swarm: Swarm, file: string, infoHash: string, round: number): Promise<Timing> {
-  const seeder = await startPlainSeeder(file, swarm.tracker.url);
+  const coalesced = values["plain-coalesced"];
+  const seeder = await startPlainSeeder(file, swarm.tracker.url, { coalesced });
   const client = nodeClient();
   const out = join(swarm.dir, `plain-${round}`);
   const cpuAtAdd = cpuOf(seeder);
   const added = performance.now();
   const urls = swarm.announce();
-  const timing = await time(client.add(magnetURI(infoHash, urls), { announce: urls, path: out }), added, seeder, cpuAtAdd);
+  const torrent = client.add(magnetURI(infoHash, urls), { announce: urls, path: out });
+  if (coalesced) torrent.on("wire", (wire: object) => coalesceWrites(wire));
+  const timing = await time(torrent, added, seeder, cpuAtAdd);
   await destroyClient(client);
   await stop(seeder);
   rmSync(out, { recursive: true, force: true });
@@ -237,7 +246,7 @@ async function paidRound(swarm: Swarm, tracker: Tracker, file: string, contentId
   });
   const cpuAtAdd = cpuOf(seeder);
   const added = performance.now();
-  const stalls = watchCheckpointStalls(download.torrent);
+  const stalls = watchCheckpointStalls(download.torrent as TorrentLike & { wires: ExtensibleWire[] });
   const timing = await time(download.torrent as never, added, seeder, cpuAtAdd);
   const settleStart = performance.now();
   await download.done;
@@ -274,6 +283,7 @@ try {
     : new LicenseGate(viemLicenseChain(swarm.publicClient, chainId, swarm.contracts.market, swarm.contracts.rebatePool), chainId);
   if (gate) paidTracker = await startTracker({ gate });
   console.log(gate ? "paid: license-gated tracker; plain: open tracker" : "paid and plain: open tracker (--open-tracker)");
+  if (values["plain-coalesced"]) console.log("plain: its wires coalesce their writes as the product's do (--plain-coalesced)");
   console.log(`P2P benchmark: ${SIZE_MIB} MiB over WebRTC on loopback, ${ROUNDS} round(s), seeder in a child process\n`);
 
   const median = (values: number[]) => {
@@ -400,7 +410,7 @@ try {
   }
   writeBenchResult(values.json, {
     bench: "p2p",
-    options: { mib: SIZE_MIB, rounds: ROUNDS, load: LOAD, licenseGate: !values["open-tracker"] },
+    options: { mib: SIZE_MIB, rounds: ROUNDS, load: LOAD, licenseGate: !values["open-tracker"], plainCoalesced: values["plain-coalesced"] },
     figures: [...quiet.figures, ...(loaded?.figures ?? [])],
   });
 } finally {

@@ -43,9 +43,9 @@ function spawnReady(args: string[], env: Record<string, string> = {}): Promise<C
   });
 }
 
-/** An unmodified WebTorrent client seeding `file` on `tracker`. */
-export function startPlainSeeder(file: string, tracker: string): Promise<ChildProcess> {
-  return spawnReady([join(ROOT, "scripts/bench/plainSeeder.ts"), file, tracker]);
+/** An unmodified WebTorrent client seeding `file` on `tracker`; with `coalesced`, its wires coalesce their writes. */
+export function startPlainSeeder(file: string, tracker: string, { coalesced = false } = {}): Promise<ChildProcess> {
+  return spawnReady([join(ROOT, "scripts/bench/plainSeeder.ts"), file, tracker, ...(coalesced ? ["--coalesced"] : [])]);
 }
 
 /** The `seed` command seeding `file` at `price` for test account `accountIndex` of the swarm, its key in the environment. */

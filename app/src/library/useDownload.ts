@@ -10,7 +10,7 @@ import { formatEth } from "../format/formatEth.ts";
 import { startPaidDownload, type PaidDownload } from "@web3torrent/sdk/paidDownload";
 import { RefusalReason, type PaymentModeName, type PaymentStrategy } from "@web3torrent/sdk/wire/messages";
 import type { PaymentPause } from "@web3torrent/sdk/wire/leecherSession";
-import { useCallback, useState } from "react";
+import { useCallback, useEffect, useState } from "react";
 import { type Address, type PublicClient } from "viem";
 import { checkpointEscrowAbi } from "@web3torrent/sdk/generated/contracts";
 import { useConfig, usePublicClient } from "wagmi";
@@ -23,6 +23,7 @@ import { useTorrents } from "../torrent/TorrentContext.tsx";
 import { keepVerifiedPieces, startupBitfield } from "../torrent/verifiedPieces.ts";
 import { useWallet } from "../wallet/useWallet.ts";
 import { downloadKeyFor } from "./downloadKey.ts";
+import { warmUpSigning } from "./warmUpSigning.ts";
 import { amountFor } from "@web3torrent/sdk/checkpointSchedule";
 
 /** How long a download may find no peer before the user is told. */
@@ -97,6 +98,11 @@ export function useDownload(content: ContentRecord) {
   const [problem, setProblem] = useState<DownloadProblem | null>(null);
   const [download, setDownload] = useState<PaidDownload | null>(null);
   const [paused, setPaused] = useState<PaymentPause | null>(null);
+
+  // The session key made at the click would otherwise pay for the page's first key derivation (./warmUpSigning.ts).
+  useEffect(() => {
+    warmUpSigning().catch(() => undefined); // the click derives its key itself then
+  }, []);
 
   const start = useCallback(
     async (options: DownloadOptions): Promise<PaidDownload | undefined> => {

@@ -157,6 +157,8 @@ export function useDownload(content: ContentRecord) {
             rebatePool: config.contracts.RebatePool,
           },
           contentId: content.contentId,
+          // As the index has it: the torrent starts at once, and the sdk checks it against the chain before the deposit.
+          content: { infohash: content.infohash, size: content.size },
           key,
           pricePerMiBCap: options.pricePerMiBCap,
           mode: options.mode,

@@ -16,7 +16,7 @@
  *
  * The download never uploads (see `refuseUploads`): every wire of its torrent gets the leecher extension.
  */
-import { parseEventLogs, type Account, type Address, type Hash, type PublicClient, type WalletClient } from "viem";
+import { parseEventLogs, type Account, type Address, type Hash, type Hex, type PublicClient, type WalletClient } from "viem";
 import { amountFor } from "./checkpointSchedule.ts";
 import { checkpointEscrowAbi, licenseMarketAbi } from "./generated/contracts.ts";
 import { bytes32ToInfohash, magnetURI } from "./infohash.ts";
@@ -118,6 +118,11 @@ export interface PaidDownloadOptions {
   chainId: number;
   contracts: Contracts;
   contentId: bigint;
+  /**
+   * The content's infohash and size as the caller knows them (an index of the chain's events): the torrent is added
+   * without waiting for the chain's record, which must agree before anything is deposited. Unset: read first.
+   */
+  content?: { infohash: Hex; size: bigint };
   /** The session key and its delegation, or their promise while the wallet's prompt is open: the chain is read meanwhile. */
   key: DownloadKey | Promise<DownloadKey>;
   /** Highest price per MiB accepted from a seeder; the deposit is the whole content at this price. 0: free seeders only. */
@@ -179,13 +184,28 @@ export async function startPaidDownload(options: PaidDownloadOptions): Promise<P
   const payment = options.payment ?? "vouchers";
   const leecher = accountAddress(options.account);
 
-  const [content, licensed, key] = await Promise.all([
+  // The chain's record of the content and the license, read while the wallet is asked.
+  const onChain = Promise.all([
     publicClient.readContract({ address: contracts.market, abi: licenseMarketAbi, functionName: "content", args: [contentId] }),
     publicClient.readContract({ address: contracts.market, abi: licenseMarketAbi, functionName: "hasLicense", args: [leecher, contentId] }),
-    options.key,
   ]);
+  onChain.catch(() => undefined); // awaited below, unless the key fails first
+  /** Rejects unless the account holds a license and the chain's record of the content is the one given. */
+  const checkRecord = async () => {
+    const [record, licensed] = await onChain;
+    if (!licensed) throw new Error(`${leecher} holds no license of content ${contentId}: buy one first`);
+    const given = options.content;
+    if (given && (record.infohash.toLowerCase() !== given.infohash.toLowerCase() || BigInt(record.size) !== given.size)) {
+      throw new Error(`content ${contentId} on-chain is not the one given (infohash ${record.infohash}, ${record.size} bytes)`);
+    }
+  };
+  const key = await options.key;
   if (key.delegation.account !== leecher) throw new Error("the session key was delegated by another account");
-  if (!licensed) throw new Error(`${leecher} holds no license of content ${contentId}: buy one first`);
+  // A paid download given the content's record adds its torrent without waiting for the chain's: its wires' hellos
+  // wait for the escrow, opened only once the chain's record agrees. Otherwise the record comes first.
+  const early = options.content !== undefined && options.pricePerMiBCap > 0n;
+  if (!early) await checkRecord();
+  const content = options.content ?? (await onChain)[0];
   const maxBytes = BigInt(content.size);
 
   // A fresh key per escrow, registered in the `open` the wallet signs anyway: it signs this escrow's vouchers and
@@ -228,6 +248,15 @@ export async function startPaidDownload(options: PaidDownloadOptions): Promise<P
   const extension = leecherExtension(session, { infoHash, peerId: options.client.peerId });
   torrent.on("wire", (wire) => wire.use(extension));
   followPieceChecks(torrent, session);
+  if (early) {
+    try {
+      await checkRecord();
+    } catch (error) {
+      escrowOpened!.reject(error);
+      torrent.destroy();
+      throw error;
+    }
+  }
   let escrowId: bigint | null = null;
   let deposit = 0n;
   if (escrowKey) {

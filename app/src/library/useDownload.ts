@@ -10,19 +10,20 @@ import { formatEth } from "../format/formatEth.ts";
 import { startPaidDownload, type PaidDownload } from "@web3torrent/sdk/paidDownload";
 import { RefusalReason, type PaymentModeName, type PaymentStrategy } from "@web3torrent/sdk/wire/messages";
 import type { PaymentPause } from "@web3torrent/sdk/wire/leecherSession";
-import { useCallback, useState } from "react";
+import { useCallback, useEffect, useState } from "react";
 import { type Address, type PublicClient } from "viem";
 import { checkpointEscrowAbi } from "@web3torrent/sdk/generated/contracts";
-import { useConfig, usePublicClient } from "wagmi";
-import { getBalance, getWalletClient } from "wagmi/actions";
+import { usePublicClient } from "wagmi";
 import { useAppConfig } from "../config/ConfigContext.tsx";
 import type { ContentRecord } from "../data/types.ts";
 import { describeError, type DescribedError } from "../errors/describeError.ts";
 import { bytes32ToInfohash } from "@web3torrent/sdk/infohash";
 import { useTorrents } from "../torrent/TorrentContext.tsx";
 import { keepVerifiedPieces, startupBitfield } from "../torrent/verifiedPieces.ts";
+import { useReadyWallet } from "../wallet/readyWallet.ts";
 import { useWallet } from "../wallet/useWallet.ts";
 import { downloadKeyFor } from "./downloadKey.ts";
+import { warmUpSigning } from "./warmUpSigning.ts";
 import { amountFor } from "@web3torrent/sdk/checkpointSchedule";
 
 /** How long a download may find no peer before the user is told. */
@@ -89,14 +90,19 @@ async function closeOnceSeedersCount(paid: PaidDownload, publicClient: PublicCli
 
 export function useDownload(content: ContentRecord) {
   const config = useAppConfig();
-  const wagmiConfig = useConfig();
   const publicClient = usePublicClient({ chainId: config.chainId });
   const { address } = useWallet();
   const { getClient, track, update, remove } = useTorrents();
+  const { balanceFor, walletClientFor } = useReadyWallet();
   const [phase, setPhase] = useState<DownloadPhase>("idle");
   const [problem, setProblem] = useState<DownloadProblem | null>(null);
   const [download, setDownload] = useState<PaidDownload | null>(null);
   const [paused, setPaused] = useState<PaymentPause | null>(null);
+
+  // The session key made at the click would otherwise pay for the page's first key derivation (./warmUpSigning.ts).
+  useEffect(() => {
+    warmUpSigning().catch(() => undefined); // the click derives its key itself then
+  }, []);
 
   const start = useCallback(
     async (options: DownloadOptions): Promise<PaidDownload | undefined> => {
@@ -113,12 +119,8 @@ export function useDownload(content: ContentRecord) {
       const bitfield = startupBitfield(infoHash, Number(content.size));
       try {
         // Side by side: Play waits for the slowest of them, not for their sum.
-        const [balance, walletClient, client] = await Promise.all([
-          getBalance(wagmiConfig, { address, chainId: config.chainId }),
-          getWalletClient(wagmiConfig, { chainId: config.chainId, account: address }),
-          getClient(),
-        ]);
-        if (balance.value < deposit) {
+        const [balance, walletClient, client] = await Promise.all([balanceFor(address, deposit), walletClientFor(address), getClient()]);
+        if (balance < deposit) {
           setPhase("failed");
           setProblem({
             kind: "wallet",
@@ -126,7 +128,7 @@ export function useDownload(content: ContentRecord) {
             error: {
               kind: "insufficient-funds",
               title: "Insufficient funds",
-              message: `The deposit is ${formatEth(deposit)} ETH plus gas; your balance is ${formatEth(balance.value)} ETH. Lower the price cap or add ETH.`,
+              message: `The deposit is ${formatEth(deposit)} ETH plus gas; your balance is ${formatEth(balance)} ETH. Lower the price cap or add ETH.`,
             },
           });
           return undefined;
@@ -155,6 +157,8 @@ export function useDownload(content: ContentRecord) {
             rebatePool: config.contracts.RebatePool,
           },
           contentId: content.contentId,
+          // As the index has it: the torrent starts at once, and the sdk checks it against the chain before the deposit.
+          content: { infohash: content.infohash, size: content.size },
           key,
           pricePerMiBCap: options.pricePerMiBCap,
           mode: options.mode,
@@ -249,7 +253,7 @@ export function useDownload(content: ContentRecord) {
         return undefined;
       }
     },
-    [address, config, content, getClient, publicClient, track, update, wagmiConfig],
+    [address, balanceFor, config, content, getClient, publicClient, track, update, walletClientFor],
   );
 
   /**

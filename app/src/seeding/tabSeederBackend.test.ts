@@ -66,12 +66,17 @@ class StandInEscrow {
   }
 
   get client(): PublicClient {
+    type Read = { functionName: string; args: [bigint, Address] };
+    const readContract = async ({ functionName, args }: Read) => {
+      if (functionName === "remaining") return this.unpaid;
+      const r = this.record(args[1]);
+      return { amount: r.amount, cumulativeBytes: r.bytes, waived: false, reserved: r.reserved };
+    };
     return {
-      getBlockNumber: async () => 1n,
-      readContract: async ({ functionName, args }: { functionName: string; args: [bigint, Address] }) => {
-        if (functionName === "remaining") return this.unpaid;
-        const r = this.record(args[1]);
-        return { amount: r.amount, cumulativeBytes: r.bytes, waived: false, reserved: r.reserved };
+      readContract,
+      // As the node answers one call: every read at the same state (through the client's own readContract).
+      multicall(this: { readContract: typeof readContract }, { contracts }: { contracts: Read[] }) {
+        return Promise.all(contracts.map((call) => this.readContract(call)));
       },
     } as unknown as PublicClient;
   }

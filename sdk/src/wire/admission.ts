@@ -10,6 +10,7 @@ import { delegationTypedData } from "../sessionKey.ts";
 import type { ServiceAccount } from "./accounting.ts";
 import { RefusalReason, modeName, type HelloMessage, type PaymentModeName, type ReleasedMessage } from "./messages.ts";
 import type { Refusal, SeederTerms } from "./seederExtension.ts";
+import { readEscrowFunds, type EscrowFunds } from "./solvency.ts";
 
 /** The escrow's `Status` enum. */
 export const EscrowStatus = { None: 0, Open: 1, Closing: 2, Closed: 3 } as const;
@@ -54,18 +55,17 @@ export async function checkHello(
   ctx: AdmissionContext,
   hello: HelloMessage,
   terms: SeederTerms,
-): Promise<{ account: AdmittedAccount } | { refusal: Refusal }> {
+): Promise<{ account: AdmittedAccount; funds?: EscrowFunds } | { refusal: Refusal }> {
   const { client, contracts } = ctx;
   const contentId = terms.contentId;
   const priced = terms.pricePerMiB > 0n;
   // One round trip to the node instead of one per check: the hello waits on it before the first block.
-  const [licensed, latest, delegated, e, content] = await Promise.all([
+  // The escrow comes with its funds for this seeder, which `escrowCoversNextInterval` then weighs without a read.
+  const [licensed, latest, delegated, funds, content] = await Promise.all([
     client.readContract({ address: contracts.market, abi: licenseMarketAbi, functionName: "hasLicense", args: [hello.account, contentId] }),
     client.getBlock({ blockTag: "latest" }),
     validDelegation(ctx, hello),
-    priced && hello.escrowId !== null
-      ? client.readContract({ address: contracts.escrow, abi: checkpointEscrowAbi, functionName: "escrow", args: [hello.escrowId] })
-      : null,
+    priced && hello.escrowId !== null ? readEscrowFunds(client, contracts.escrow, hello.escrowId, terms.seeder) : null,
     priced ? null : client.readContract({ address: contracts.market, abi: licenseMarketAbi, functionName: "content", args: [contentId] }),
   ]);
   if (!licensed) return refused(RefusalReason.NoLicense, `${hello.account} holds no license of content ${contentId}`);
@@ -93,7 +93,8 @@ export async function checkHello(
     };
   }
 
-  if (hello.escrowId === null || e === null) return refused(RefusalReason.NoEscrow, "priced content: open an escrow first");
+  if (hello.escrowId === null || funds === null) return refused(RefusalReason.NoEscrow, "priced content: open an escrow first");
+  const e = funds.escrow;
   const escrowId = hello.escrowId;
   if (hello.payment === "transactions" && !terms.acceptsReleases) {
     return refused(RefusalReason.Terms, "this seeder takes vouchers only, not on-chain releases");
@@ -113,17 +114,11 @@ export async function checkHello(
   if (!terms.modes.includes(mode)) return refused(RefusalReason.Terms, `${mode} escrows are not served here`);
   // Nothing unreserved left is no refusal while this seeder's own reservation pays its next interval (a peer that
   // reconnects after the rest of the deposit went to others): ./solvency.ts decides what may be served.
-  if (BigInt(e.unpaid) === 0n) {
-    const own = await client.readContract({
-      address: contracts.escrow,
-      abi: checkpointEscrowAbi,
-      functionName: "redeemedBy",
-      args: [escrowId, terms.seeder],
-    });
-    if (BigInt(own.reserved) === 0n)
-      return refused(RefusalReason.EscrowExhausted, `escrow ${escrowId} has nothing left, and nothing reserved for this seeder`);
+  if (BigInt(e.unpaid) === 0n && funds.redemption.reserved === 0n) {
+    return refused(RefusalReason.EscrowExhausted, `escrow ${escrowId} has nothing left, and nothing reserved for this seeder`);
   }
   return {
+    funds,
     account: {
       key: `escrow:${escrowId}`,
       leecher: hello.account,

@@ -356,7 +356,8 @@ export class Seeder extends EventEmitter implements SeederBackend {
     if (account.escrowId === null) return { account };
     // The interval about to be served must be secured: the first by what no seeder reserved, a later one by this
     // seeder's own reservation (the one on its way for another wire, or made now from the stored voucher if it was
-    // not, e.g. before a restart).
+    // not, e.g. before a restart). The funds read with the hello stand unless this seeder reserved since.
+    const known = this.#reservations.has(account.key) ? undefined : checked.funds;
     await this.#reservations.get(account.key);
     let refusal = await escrowCoversNextInterval(
       this.chain.publicClient,
@@ -364,6 +365,7 @@ export class Seeder extends EventEmitter implements SeederBackend {
       this.address,
       account,
       account.voucherBytes,
+      known,
     );
     const row = this.store.get(account.key);
     if (refusal && row?.voucherSignature && account.voucherBytes > 0n && account.voucherBytes < account.maxBytes) {

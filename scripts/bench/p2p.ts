@@ -153,7 +153,7 @@ function startLoad(count: number): ChildProcess[] {
 
 /** The CPU time of the seeder, the leecher (this process, with the trackers) and the chain so far. */
 function cpuOf(seeder: ChildProcess): Cpu {
-  return { seeder: cpuMs(seeder.pid), leecher: cpuMs(process.pid), chain: cpuMs(chainPid) };
+  return { seeder: cpuMs(seeder.pid), leecher: cpuMs(process.pid), chain: cpuMs(chain.pid) };
 }
 
 const spent = (start: number | null, end: number | null) => (start === null || end === null ? null : end - start);
@@ -268,7 +268,6 @@ const fmt = (t: Timing) =>
   `first byte ${t.firstByteMs.toFixed(0)} ms, transfer ${mibps(t.transferMs).toFixed(1)} MiB/s, end to end ${mibps(t.totalMs).toFixed(1)} MiB/s (${(t.totalMs / 1000).toFixed(1)} s)`;
 
 const chain = await startDevChainProcess();
-const chainPid = chain.pid;
 const swarm = await startSwarm({ chain });
 let paidTracker: Tracker = swarm.tracker;
 try {
